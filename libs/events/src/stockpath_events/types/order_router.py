@@ -1,0 +1,80 @@
+"""Events order-router writes to `order-router.events` and `fulfillment.instructions` (key: order_id)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from stockpath_events.base import Value, Address, EventData, ShippingSpeed
+
+
+class RoutedFulfillmentOrder(Value):
+    fulfillment_order_id: str
+    fulfillment_center_id: str
+
+
+class OrderRouted(EventData):
+    """Every line of the order has stock reserved at one or more FCs."""
+
+    order_id: str
+    fulfillment_orders: list[RoutedFulfillmentOrder] = Field(min_length=1)
+
+
+class RejectedLine(Value):
+    line_id: str
+    reason_code: str
+    reason: str
+
+
+class OrderRejected(EventData):
+    """The order cannot be fulfilled; each failing line carries a reason code."""
+
+    order_id: str
+    reason_code: str
+    lines: list[RejectedLine] = Field(default_factory=list)
+
+
+class BackorderedLine(Value):
+    line_id: str
+    quantity: int = Field(gt=0)
+
+
+class OrderBackordered(EventData):
+    """Some lines wait for stock (fill-all policy); they are routed when it arrives."""
+
+    order_id: str
+    lines: list[BackorderedLine] = Field(min_length=1)
+
+
+class OrderCancelled(EventData):
+    """An order was cancelled before shipment and its reservations released."""
+
+    order_id: str
+    reason: str | None = None
+
+
+class FulfillmentLine(Value):
+    line_id: str
+    fnsku: str
+    seller_sku: str
+    seller_id: str
+    quantity: int = Field(gt=0)
+
+
+class FulfillmentInstructed(EventData):
+    """An FC is told to pick, pack and ship these lines to the buyer."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: list[FulfillmentLine] = Field(min_length=1)
+    ship_to: Address
+    shipping_speed: ShippingSpeed
+
+
+class FulfillmentCancelled(EventData):
+    """An FC is told to stop a fulfillment order it has not shipped."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    reason: str | None = None

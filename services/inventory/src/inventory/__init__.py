@@ -1,0 +1,1 @@
+"""Stockpath inventory service."""

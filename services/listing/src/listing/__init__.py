@@ -1,0 +1,1 @@
+"""Stockpath listing service."""

@@ -1,0 +1,1 @@
+"""Stockpath order-router service."""
