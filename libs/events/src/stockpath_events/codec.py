@@ -63,7 +63,9 @@ def encode(envelope: Envelope) -> KafkaMessage:
     if envelope.causation_id:
         headers.append(("ce_causationid", envelope.causation_id.encode()))
     for attribute, field_name in spec.extensions.items():
-        headers.append((f"ce_{attribute}", str(getattr(envelope.data, field_name)).encode()))
+        value = getattr(envelope.data, field_name)
+        if value is not None:  # an absent attribute, not the string "None"
+            headers.append((f"ce_{attribute}", str(value).encode()))
     return KafkaMessage(
         topic=spec.topic,
         key=spec.key_of(envelope.data).encode(),
@@ -111,7 +113,10 @@ def decode(
     try:
         time = datetime.fromisoformat(h["ce_time"])
     except ValueError:
-        raise MalformedEvent(f"ce_time {h['ce_time']!r} is not an RFC 3339 timestamp", ce_type=ce_type, ce_id=ce_id) from None
+        time = None
+    if time is None or time.tzinfo is None:
+        # RFC 3339 requires an offset; a naive time would make comparisons with aware ones raise later.
+        raise MalformedEvent(f"ce_time {h['ce_time']!r} is not an RFC 3339 timestamp", ce_type=ce_type, ce_id=ce_id)
     if value is None:
         raise MalformedEvent("message has no value", ce_type=ce_type, ce_id=ce_id)
     try:

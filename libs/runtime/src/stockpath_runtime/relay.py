@@ -1,0 +1,135 @@
+"""The outbox relay: publishes committed outbox rows in order, then marks them published.
+
+At-least-once by construction: a row is marked only after the broker acknowledged it (acks=all),
+so a crash between publish and mark re-sends the row on the next run, and the consumers'
+inboxes absorb the duplicate. One relay per database is active at a time (a PostgreSQL
+advisory lock), which keeps the publication order equal to the outbox order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+import structlog
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stockpath_runtime import metrics
+from stockpath_runtime.db import outbox
+from stockpath_runtime.retry import Backoff, is_transient
+from stockpath_runtime.unit_of_work import headers_from_row
+
+log = structlog.get_logger("stockpath.relay")
+
+
+def _lock_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"stockpath-outbox-relay:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        name: str,
+        batch_size: int = 500,
+        idle_interval_s: float = 0.02,
+        after_publish: Callable[[list[int]], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._name = name
+        self._batch_size = batch_size
+        self._idle = idle_interval_s
+        #: Test and fault-injection hook, called between publish and mark.
+        self._after_publish = after_publish
+        self.published = 0
+
+    async def run(self) -> None:
+        """Publish forever; survives database and broker outages (retries with backoff)."""
+        backoff = Backoff()
+        while True:
+            try:
+                async with self._leadership() as leader:
+                    if not leader:
+                        await asyncio.sleep(1.0)
+                        continue
+                    log.info("outbox relay is active", relay=self._name)
+                    while True:
+                        sent = await self.publish_batch()
+                        backoff.reset()
+                        if sent < self._batch_size:
+                            await asyncio.sleep(self._idle)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                delay = backoff.next()
+                log.warning(
+                    "outbox relay failed; retrying",
+                    relay=self._name,
+                    error=repr(e),
+                    transient=is_transient(e),
+                    retry_in_s=round(delay, 2),
+                )
+                await asyncio.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def _leadership(self):
+        async with self._engine.connect() as conn:
+            got = (await conn.execute(sa.select(sa.func.pg_try_advisory_lock(_lock_id(self._name))))).scalar()
+            await conn.commit()
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    with contextlib.suppress(Exception):
+                        await conn.execute(sa.select(sa.func.pg_advisory_unlock(_lock_id(self._name))))
+                        await conn.commit()
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of unpublished rows; returns how many were published."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, outbox.c.event_type, outbox.c.created_at)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            await conn.commit()
+        if not rows:
+            metrics.OUTBOX_BACKLOG.set(0)
+            return 0
+        # send() only enqueues; aiokafka keeps per-partition order, and we wait for every ack.
+        futures = [
+            await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))
+            for r in rows
+        ]
+        await asyncio.gather(*futures)
+        ids = [r.id for r in rows]
+        if self._after_publish is not None:
+            result = self._after_publish(ids)
+            if asyncio.iscoroutine(result):
+                await result
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.update(outbox).where(outbox.c.id.in_(ids)).values(published_at=sa.func.now()))
+        now = time.time()
+        for r in rows:
+            metrics.EVENTS_PRODUCED.labels(event_type=r.event_type).inc()
+            metrics.OUTBOX_DELAY.observe(max(0.0, now - r.created_at.timestamp()))
+        self.published += len(rows)
+        metrics.OUTBOX_BACKLOG.set(0 if len(rows) < self._batch_size else len(rows))
+        return len(rows)
+
+    async def backlog(self) -> int:
+        async with self._engine.connect() as conn:
+            return (
+                await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+            ).scalar_one()

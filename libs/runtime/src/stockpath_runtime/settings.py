@@ -1,0 +1,77 @@
+"""Configuration shared by every service; each service subclasses `ServiceSettings` once.
+
+Broker settings are platform-wide (``KAFKA_BOOTSTRAP_SERVERS``); everything else takes the
+service's prefix (``CATALOG_DATABASE_URL``, ``ORDER_ROUTER_HTTP_PORT``...).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def env_prefix(service: str) -> str:
+    return service.upper().replace("-", "_") + "_"
+
+
+def default_database_url(service: str) -> str:
+    return f"{LOCAL_POSTGRES}/stockpath_{service.replace('-', '_')}"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    service_name: ClassVar[str] = ""
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    topic_partitions: int = Field(default=6, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS"))
+    topic_replication: int = Field(default=1, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_REPLICATION"))
+    #: Short group timeouts let a worker join in seconds; production may raise them.
+    consumer_session_timeout_s: float = Field(
+        default=10.0, validation_alias=AliasChoices("KAFKA_CONSUMER_SESSION_TIMEOUT_S")
+    )
+    consumer_heartbeat_interval_s: float = Field(
+        default=1.0, validation_alias=AliasChoices("KAFKA_CONSUMER_HEARTBEAT_INTERVAL_S")
+    )
+    consumer_rebalance_timeout_s: float = Field(
+        default=10.0, validation_alias=AliasChoices("KAFKA_CONSUMER_REBALANCE_TIMEOUT_S")
+    )
+
+    database_url: str = ""
+    #: Defaults to ``stockpath-<service>``; tests and blue/green replays use their own.
+    consumer_group: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    #: The worker's own health/metrics endpoint; 0 turns it off.
+    worker_port: int = 0
+
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=AliasChoices("STOCKPATH_LOG_FORMAT")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("STOCKPATH_LOG_LEVEL"))
+
+    #: How many times a handler may fail with a non-transient error before its message is dead-lettered.
+    max_handler_attempts: int = 3
+    outbox_batch_size: int = 500
+    outbox_idle_interval_s: float = 0.02
+
+    def model_post_init(self, __context) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_database_url(self.service_name))
+        if not self.consumer_group:
+            object.__setattr__(self, "consumer_group", f"stockpath-{self.service_name}")
+
+    @property
+    def source(self) -> str:
+        return f"/services/{self.service_name}"
+
+
+def settings_config(service: str, **extra) -> SettingsConfigDict:
+    """The model_config of a service's Settings class."""
+    return SettingsConfigDict(env_prefix=env_prefix(service), env_nested_delimiter="__", extra="ignore", **extra)

@@ -1,0 +1,111 @@
+"""One database transaction for a state change, the events it causes and the event it consumed.
+
+    async with UnitOfWork(engine, source="/services/inventory") as uow:
+        await uow.connection.execute(...)          # the state change
+        uow.emit(InventoryReceived(...), caused_by=event)
+        await uow.commit()                          # change + outbox rows, atomically
+
+Leaving the block without `commit()` rolls everything back, outbox rows included: there is no
+way to publish an event whose state change did not commit (guarantee A).
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from stockpath_events import Envelope, EventData, encode, new_event
+
+from stockpath_runtime.db import inbox, outbox
+
+
+class UnitOfWork:
+    def __init__(self, engine: AsyncEngine, *, source: str, correlation_id: str | None = None) -> None:
+        self._engine = engine
+        self.source = source
+        #: Default correlation id for events that start a chain here (e.g. an HTTP request's).
+        self.correlation_id = correlation_id
+        self._connection: AsyncConnection | None = None
+        self._pending: list[Envelope] = []
+        self.committed: list[Envelope] = []
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self._pending = []
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        conn, self._connection = self._connection, None
+        try:
+            if conn is not None and conn.in_transaction():
+                await conn.rollback()
+        finally:
+            if conn is not None:
+                await conn.close()
+            self._pending = []
+
+    def emit(
+        self,
+        data: EventData,
+        *,
+        caused_by: Envelope | None = None,
+        correlation_id: str | None = None,
+        event_id: str | None = None,
+    ) -> Envelope:
+        """Record an event to publish when (and only if) this unit of work commits."""
+        envelope = new_event(
+            data,
+            source=self.source,
+            caused_by=caused_by,
+            correlation_id=correlation_id or self.correlation_id,
+            event_id=event_id,
+        )
+        self._pending.append(envelope)
+        return envelope
+
+    async def claim(self, consumer: str, envelope: Envelope) -> bool:
+        """Record that `consumer` applies `envelope`; False when it already did (a redelivery)."""
+        result = await self.connection.execute(
+            pg_insert(inbox)
+            .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        if self._pending:
+            rows = []
+            for envelope in self._pending:
+                message = encode(envelope)
+                rows.append(
+                    {
+                        "event_id": envelope.id,
+                        "event_type": envelope.type,
+                        "topic": message.topic,
+                        "key": message.key,
+                        "value": message.value,
+                        "headers": [[k, v.decode()] for k, v in message.headers],
+                    }
+                )
+            await self.connection.execute(sa.insert(outbox), rows)
+        await self.connection.commit()
+        self.committed, self._pending = self._pending, []
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
+        self._pending = []
+
+
+def headers_from_row(raw) -> list[tuple[str, bytes]]:
+    items = json.loads(raw) if isinstance(raw, str) else raw
+    return [(k, v.encode()) for k, v in items]

@@ -1,0 +1,197 @@
+"""A service's worker process: faust agents (one per consumed topic, concurrency 1) and the outbox relay.
+
+The agents hand every message to a `MessageProcessor`, which never raises; offsets are
+committed by faust only after processing returned, so a crash redelivers and the inbox
+deduplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+import faust
+import sqlalchemy as sa
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from stockpath_events import KafkaMessage
+
+from stockpath_runtime import kafka
+from stockpath_runtime.consumer import MessageProcessor
+from stockpath_runtime.db import create_engine
+from stockpath_runtime.dead_letters import DeadLetters
+from stockpath_runtime.logs import configure_logging
+from stockpath_runtime.relay import OutboxRelay
+from stockpath_runtime.retry import Backoff
+from stockpath_runtime.service import ServiceDefinition
+from stockpath_runtime.settings import ServiceSettings
+from stockpath_runtime.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("stockpath.worker")
+
+
+def _faust_broker(bootstrap_servers: str) -> str:
+    return ";".join(f"kafka://{h.strip()}" for h in bootstrap_servers.split(",") if h.strip())
+
+
+class _Runtime:
+    """What the agents need, built inside faust's event loop once the worker starts."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.processors: dict[str, MessageProcessor] = {}
+        self.engine = None
+        self.producer = None
+        self.relay: OutboxRelay | None = None
+
+
+def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.App:
+    # faust insists on a data directory even with in-memory tables; keep it out of the work tree.
+    datadir = Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.consumer_group,
+        broker=_faust_broker(settings.kafka_bootstrap_servers),
+        store="memory://",
+        datadir=str(datadir),
+        autodiscover=False,
+        topic_disable_leader=True,
+        topic_allow_declare=False,
+        topic_partitions=settings.topic_partitions,
+        broker_session_timeout=settings.consumer_session_timeout_s,
+        broker_heartbeat_interval=settings.consumer_heartbeat_interval_s,
+        broker_rebalance_timeout=settings.consumer_rebalance_timeout_s,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=False,
+        web_enabled=settings.worker_port > 0,
+        web_port=settings.worker_port or 6066,
+        web_bind=settings.http_host,
+        web_host=settings.http_host,
+    )
+    runtime = _Runtime()
+
+    async def start_runtime() -> None:
+        runtime.engine = create_engine(settings.database_url)
+        runtime.producer = kafka.producer(settings.kafka_bootstrap_servers)
+        backoff = Backoff()
+        while True:
+            try:
+                await runtime.producer.start()
+                break
+            except Exception as e:
+                log.warning("broker unavailable; retrying", error=repr(e))
+                await asyncio.sleep(backoff.next())
+        dead_letters = DeadLetters(runtime.producer)
+        for subscription in service.subscriptions(settings, runtime.engine):
+            runtime.processors[subscription.topic] = MessageProcessor(
+                service.name,
+                subscription.handlers,
+                lambda: UnitOfWork(runtime.engine, source=settings.source),
+                dead_letters,
+                max_attempts=settings.max_handler_attempts,
+            )
+        runtime.relay = OutboxRelay(
+            runtime.engine,
+            runtime.producer,
+            name=service.name,
+            batch_size=settings.outbox_batch_size,
+            idle_interval_s=settings.outbox_idle_interval_s,
+            after_publish=_fault_after_publish(),
+        )
+        runtime.ready.set()
+        log.info("worker started", topics=sorted(runtime.processors))
+
+    @app.task
+    async def outbox_relay() -> None:
+        await start_runtime()
+        try:
+            await runtime.relay.run()
+        finally:
+            await runtime.producer.stop()
+            await runtime.engine.dispose()
+
+    # The topics are known without a database: subscriptions are built twice, once here for
+    # their topic names (no I/O), once at start with the real engine for their handlers.
+    for subscription in service.subscriptions(settings, None):
+        _add_agent(app, service, runtime, subscription.topic)
+
+    if settings.worker_port > 0:
+        _add_pages(app, runtime)
+    return app
+
+
+def _add_agent(app: faust.App, service: ServiceDefinition, runtime: _Runtime, topic_name: str) -> None:
+    topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+
+    async def consume(stream):
+        await runtime.ready.wait()
+        processor = runtime.processors[topic_name]
+        async for event in stream.events():
+            m = event.message
+            headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+            await processor.process(
+                KafkaMessage(topic=m.topic, key=m.key, value=m.value, headers=headers),
+                partition=m.partition,
+                offset=m.offset,
+            )
+
+    app.agent(topic, name=f"{service.name}.{topic_name}", concurrency=1)(consume)
+
+
+def _add_pages(app: faust.App, runtime: _Runtime) -> None:
+    @app.page("/healthz")
+    async def healthz(self, request):
+        return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(self, request):
+        checks = {"runtime": runtime.ready.is_set()}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        ok = all(checks.values())
+        return self.json({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+    @app.page("/metrics")
+    async def metrics_page(self, request):
+        return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _fault_after_publish():
+    """Fault injection for the proof suite: STOCKPATH_FAULT=relay-crash-after-publish kills the
+    process between publish and mark, exactly once per marker file."""
+    if os.environ.get("STOCKPATH_FAULT") != "relay-crash-after-publish":
+        return None
+    marker = os.environ.get("STOCKPATH_FAULT_MARKER")
+
+    def crash(ids):
+        if marker and os.path.exists(marker):
+            return
+        if marker:
+            Path(marker).write_text(",".join(map(str, ids)))
+        log.warning("fault injected: killing the relay between publish and mark", outbox_ids=ids)
+        os.kill(os.getpid(), 9)
+
+    return crash
+
+
+def run(service: ServiceDefinition) -> None:
+    settings = service.load_settings()
+    config = configure_logging(service.name, "worker", fmt=settings.log_format, level=settings.log_level)
+    asyncio.run(
+        kafka.ensure_topics(
+            settings.kafka_bootstrap_servers,
+            partitions=settings.topic_partitions,
+            replication=settings.topic_replication,
+            timeout_s=60,
+        )
+    )
+    app = build_app(service, settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,3 @@
+from stockpath_runtime.migrations import run_migrations
+
+run_migrations()

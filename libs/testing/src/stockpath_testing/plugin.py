@@ -1,0 +1,84 @@
+"""pytest fixtures every Stockpath package gets (registered as the `stockpath` pytest11 plugin).
+
+- `kafka_bootstrap`: ``KAFKA_BOOTSTRAP_SERVERS`` when set, else one Tansu for the session;
+  every contract topic is created on it.
+- `database_server`: the local PostgreSQL (``STOCKPATH_TEST_DATABASE_SERVER`` to change).
+- `fresh_database(service)`: a new database for this test module, migrated to head, dropped after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DEFAULT_TEST_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory) -> Iterator[str]:
+    from stockpath_cli.localstack import Broker
+    from stockpath_runtime.kafka import ensure_topics
+
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    broker = None
+    if configured:
+        bootstrap = configured
+    else:
+        broker = Broker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log").start()
+        bootstrap = broker.bootstrap_servers
+    asyncio.run(ensure_topics(bootstrap, partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")), replication=1))
+    try:
+        yield bootstrap
+    finally:
+        if broker:
+            broker.stop()
+
+
+@pytest.fixture(scope="session")
+def database_server() -> str:
+    return os.environ.get("STOCKPATH_TEST_DATABASE_SERVER", DEFAULT_TEST_SERVER)
+
+
+@pytest.fixture(scope="module")
+def fresh_database(database_server, request):
+    """Factory: ``url = fresh_database("inventory")`` → a migrated, empty database for this module."""
+    from stockpath_cli.localstack import database_url
+    from stockpath_runtime.db import drop_database
+    from stockpath_runtime.migrations import upgrade
+    from stockpath_runtime.service import get_service
+
+    created: list[str] = []
+
+    def make(service: str, *, migrate: bool = True) -> str:
+        name = f"test_{service.replace('-', '_')}_{uuid.uuid4().hex[:10]}"
+        url = database_url(database_server, name)
+        if migrate:
+            upgrade(get_service(service).migrations, url)
+        else:
+            from stockpath_runtime.db import ensure_database
+
+            ensure_database(url)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def unique_group() -> str:
+    """A consumer-group suffix so workers of different test modules never share offsets."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("STOCKPATH_ARTIFACTS", Path.cwd() / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
