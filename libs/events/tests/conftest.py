@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-
 from stockpath_events.types.orders import OrderLine
 
 #: Values a minimal instance needs beyond its required fields (model validators).
@@ -45,7 +44,8 @@ def _value(annotation: Any, name: str, full: bool) -> Any:
         if issubclass(annotation, BaseModel):
             return build(annotation, full=full)
         if issubclass(annotation, Enum):
-            return list(annotation)[-1] if full else list(annotation)[0]
+            members = list(annotation)
+            return members[-1] if full else members[0]
         if issubclass(annotation, bool):
             return full
         if issubclass(annotation, int):

@@ -5,14 +5,30 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from stockpath_events import REGISTRY, MalformedEvent, UnsupportedEvent, decode, decode_message, encode, new_event
+from stockpath_events import (
+    REGISTRY,
+    MalformedEvent,
+    UnsupportedEvent,
+    decode,
+    decode_message,
+    encode,
+    new_event,
+)
 from stockpath_events.types.catalog import CatalogItemCreated
 from stockpath_events.types.order_router import FulfillmentInstructed
 from stockpath_events.types.orders import OrderPlaced
 
 SPECS = list(REGISTRY)
-CE_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type", "ce_correlationid")
+CE_HEADERS = (
+    "ce_specversion",
+    "ce_id",
+    "ce_type",
+    "ce_source",
+    "ce_time",
+    "ce_subject",
+    "content-type",
+    "ce_correlationid",
+)
 
 
 @pytest.fixture
@@ -40,7 +56,9 @@ def test_round_trip_of_every_registered_type(spec, full, make):
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_headers_carry_every_attribute_and_the_key_is_the_registry_key(spec, make):
     data = make(spec.model)
-    envelope = new_event(data, source=spec.domain, caused_by=new_event(make(CatalogItemCreated), source="catalog"))
+    envelope = new_event(
+        data, source=spec.domain, caused_by=new_event(make(CatalogItemCreated), source="catalog")
+    )
 
     message = encode(envelope)
 
@@ -122,15 +140,25 @@ def test_bad_specversion_is_malformed(order_message):
 
 
 def test_unknown_type_is_unsupported(order_message):
-    with pytest.raises(UnsupportedEvent, match="unknown event type 'stockpath.orders.OrderPlaced.v2'") as raised:
-        decode(order_message.value, _with_headers(order_message, ce_type="stockpath.orders.OrderPlaced.v2"))
-    assert isinstance(raised.value, MalformedEvent)  # a DLQ handler that catches MalformedEvent gets it too
+    with pytest.raises(
+        UnsupportedEvent, match="unknown event type 'stockpath.orders.OrderPlaced.v2'"
+    ) as raised:
+        decode(
+            order_message.value,
+            _with_headers(order_message, ce_type="stockpath.orders.OrderPlaced.v2"),
+        )
+    assert isinstance(
+        raised.value, MalformedEvent
+    )  # a DLQ handler that catches MalformedEvent gets it too
     assert raised.value.ce_type == "stockpath.orders.OrderPlaced.v2"
 
 
 def test_wrong_content_type_is_malformed(order_message):
     with pytest.raises(MalformedEvent, match="unsupported content-type 'application/avro'"):
-        decode(order_message.value, _with_headers(order_message, **{"content-type": "application/avro"}))
+        decode(
+            order_message.value,
+            _with_headers(order_message, **{"content-type": "application/avro"}),
+        )
 
 
 def test_invalid_json_is_malformed(order_message):
@@ -171,7 +199,9 @@ def test_bad_ce_time_is_malformed(order_message, bad_time):
 
 
 def test_ce_time_with_z_suffix_is_accepted(order_message):
-    envelope = decode(order_message.value, _with_headers(order_message, ce_time="2024-05-17T12:00:00Z"))
+    envelope = decode(
+        order_message.value, _with_headers(order_message, ce_time="2024-05-17T12:00:00Z")
+    )
 
     assert envelope.time.utcoffset().total_seconds() == 0
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import pytest
 from pydantic import Field
-
 from stockpath_events import REGISTRY, Address, EventData
 from stockpath_events.artifacts import SCHEMAS_DIR, default_root, plan
 from stockpath_events.base import Money, Value
@@ -64,7 +63,9 @@ def test_schema_describes_the_wire_not_the_input():
 def test_extension_headers_are_in_the_metadata():
     spec = next(s for s in REGISTRY if s.name == "FulfillmentInstructed")
 
-    assert event_schema(spec)["x-stockpath"]["extensions"] == {"ce_fulfillmentcenter": "fulfillment_center_id"}
+    assert event_schema(spec)["x-stockpath"]["extensions"] == {
+        "ce_fulfillmentcenter": "fulfillment_center_id"
+    }
 
 
 # --- breaking_changes on edited copies of a real schema -----------------------------------------
@@ -76,7 +77,10 @@ def test_identical_schemas_have_no_breaking_change(order_schema):
 
 def test_added_optional_property_is_fine(order_schema):
     new = copy.deepcopy(order_schema)
-    new["properties"]["gift_message"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+    new["properties"]["gift_message"] = {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "default": None,
+    }
     new["$defs"]["OrderLine"]["properties"]["gift_wrap"] = {"type": "boolean", "default": False}
 
     assert breaking_changes(order_schema, new) == []
@@ -103,7 +107,9 @@ def test_removed_property(order_schema):
     del new["$defs"]["OrderLine"]["properties"]["unit_price"]
     new["$defs"]["OrderLine"]["required"].remove("unit_price")
 
-    assert breaking_changes(order_schema, new) == ["OrderPlaced: property 'lines[].unit_price' removed"]
+    assert breaking_changes(order_schema, new) == [
+        "OrderPlaced: property 'lines[].unit_price' removed"
+    ]
 
 
 def test_renamed_property(order_schema):
@@ -147,7 +153,9 @@ def test_array_became_a_single_object(order_schema):
     new = copy.deepcopy(order_schema)
     new["properties"]["lines"] = {"$ref": "#/$defs/OrderLine"}
 
-    assert breaking_changes(order_schema, new) == ["OrderPlaced: property 'lines' type changed from array to object"]
+    assert breaking_changes(order_schema, new) == [
+        "OrderPlaced: property 'lines' type changed from array to object"
+    ]
 
 
 def test_optional_property_made_required(order_schema):
@@ -215,21 +223,27 @@ def test_schemas_of_different_types_are_not_compared(order_schema):
 
 
 class _TextQuantityLine(orders.OrderLine):
-    __name__ = "OrderLine"
     quantity: str
 
 
 def _variant(**fields) -> dict:
     """The schema a changed OrderPlaced model would generate (same name, so same event type)."""
-    namespace = {"__annotations__": {k: v[0] for k, v in fields.items()}, **{k: v[1] for k, v in fields.items()}}
+    namespace = {
+        "__annotations__": {k: v[0] for k, v in fields.items()},
+        **{k: v[1] for k, v in fields.items()},
+    }
     model = type("OrderPlaced", (orders.OrderPlaced,), namespace)
     return event_schema(replace(ORDER_PLACED, model=model))
 
 
 def test_breaking_model_change_is_reported(order_schema):
-    problems = breaking_changes(order_schema, _variant(lines=(list[_TextQuantityLine], Field(min_length=1, max_length=100))))
+    problems = breaking_changes(
+        order_schema, _variant(lines=(list[_TextQuantityLine], Field(min_length=1, max_length=100)))
+    )
 
-    assert problems == ["OrderPlaced: property 'lines[].quantity' type changed from integer to string"]
+    assert problems == [
+        "OrderPlaced: property 'lines[].quantity' type changed from integer to string"
+    ]
 
 
 def test_optional_field_made_required_in_the_model_is_reported(order_schema):
@@ -245,7 +259,12 @@ def test_new_required_field_in_the_model_is_reported(order_schema):
 
 
 def test_additive_optional_field_in_the_model_is_fine(order_schema):
-    assert breaking_changes(order_schema, _variant(gift_message=(str | None, None), tip=(Money | None, None))) == []
+    assert (
+        breaking_changes(
+            order_schema, _variant(gift_message=(str | None, None), tip=(Money | None, None))
+        )
+        == []
+    )
 
 
 def test_a_new_event_model_is_compared_from_its_own_first_schema():
@@ -262,7 +281,7 @@ def test_a_new_event_model_is_compared_from_its_own_first_schema():
     class Parcel(Value):  # noqa: F811 - the same model, edited
         weight_g: float = Field(gt=0)
 
-    class ParcelsWeighed(EventData):  # noqa: F811
+    class ParcelsWeighed(EventData):
         order_id: str
         parcels: list[Parcel]
 

@@ -22,7 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     root = Path(args.dir).resolve() if args.dir else artifacts.default_root()
     if not args.dir and not (root / "pyproject.toml").is_file():
-        print(f"error: {root} is not the libs/events source directory (not an editable install?); pass --dir", file=sys.stderr)
+        print(
+            f"error: {root} is not the libs/events source directory (not an editable install?); pass --dir",
+            file=sys.stderr,
+        )
         return 2
     result = artifacts.plan(root)
     if result.breaking:
@@ -32,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         written = artifacts.write(result)
         for path in written:
             print(f"wrote {_show(path)}")
-        print(f"{len(result.expected) - len(written)} file(s) already current, {len(written)} written")
+        print(
+            f"{len(result.expected) - len(written)} file(s) already current, {len(written)} written"
+        )
         return 0
     if result.outdated:
         for path in result.outdated:
@@ -49,13 +54,20 @@ def _parser() -> argparse.ArgumentParser:
         "--dir",
         help="directory holding schemas/ and asyncapi.json (default: libs/events of this checkout)",
     )
-    parser = argparse.ArgumentParser(prog="stockpath-events", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="stockpath-events",
+        description="Generate and check the committed event JSON Schemas and AsyncAPI document.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
-        "generate", parents=[common], help="write the JSON Schemas and asyncapi.json; refuses breaking changes"
+        "generate",
+        parents=[common],
+        help="write the JSON Schemas and asyncapi.json; refuses breaking changes",
     )
     commands.add_parser(
-        "check", parents=[common], help="exit 1 if the generated files are out of date or a change is breaking"
+        "check",
+        parents=[common],
+        help="exit 1 if the generated files are out of date or a change is breaking",
     )
     return parser
 

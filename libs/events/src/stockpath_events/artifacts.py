@@ -36,7 +36,9 @@ class Plan:
     root: Path
     expected: dict[Path, str]
     outdated: list[Path] = field(default_factory=list)  # missing or different on disk
-    stale: list[Path] = field(default_factory=list)  # committed schemas of types no longer registered
+    stale: list[Path] = field(
+        default_factory=list
+    )  # committed schemas of types no longer registered
     breaking: list[str] = field(default_factory=list)
 
     @property
@@ -46,7 +48,10 @@ class Plan:
 
 def expected_files(root: Path) -> dict[Path, str]:
     """Every generated file under `root` with the exact text it must have."""
-    files = {root / SCHEMAS_DIR / f"{ce_type}.json": dumps(schema) for ce_type, schema in all_schemas().items()}
+    files = {
+        root / SCHEMAS_DIR / f"{ce_type}.json": dumps(schema)
+        for ce_type, schema in all_schemas().items()
+    }
     files[root / ASYNCAPI_FILE] = dumps(asyncapi_document())
     return files
 
@@ -65,7 +70,9 @@ def plan(root: Path) -> Plan:
         for path in sorted(schemas_dir.glob("*.json")):
             if path not in result.expected:
                 result.stale.append(path)
-                result.breaking.append(f"{path.stem}: event type is no longer registered (schema {path.name} is committed)")
+                result.breaking.append(
+                    f"{path.stem}: event type is no longer registered (schema {path.name} is committed)"
+                )
     return result
 
 

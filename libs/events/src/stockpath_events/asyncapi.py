@@ -29,13 +29,17 @@ KAFKA_BINDING_VERSION = "0.5.0"
 #: Headers a consumer adds when it moves a message to ``<topic>.dlq``; the original headers,
 #: key and value are kept untouched. Values are UTF-8 strings like every other header.
 DLQ_HEADERS: dict[str, str] = {
-    "dlq_error": "Kind of failure: the exception type, e.g. MalformedEvent, UnsupportedEvent or RetriesExhausted.",
-    "dlq_reason": "Human-readable reason (MalformedEvent.reason or the last exception's message).",
+    "dlq_error": "Exception type name: MalformedEvent, UnsupportedEvent or the handler's last error.",
+    "dlq_reason": (
+        "Human-readable reason (MalformedEvent.reason or the last exception's message), "
+        "at most 2000 characters."
+    ),
     "dlq_original_topic": "Topic the message was read from.",
     "dlq_original_partition": "Partition it was read from (decimal).",
     "dlq_original_offset": "Offset it was read from (decimal).",
     "dlq_consumer": "Consumer group (service) that gave up on it.",
     "dlq_failed_at": "When it was dead-lettered (RFC 3339).",
+    "dlq_attempts": "How many times processing was tried (decimal).",
 }
 
 #: Who writes events whose domain is not a Stockpath service (DESIGN.md, event contract).
@@ -120,7 +124,9 @@ def _channel_id(topic: str) -> str:
     return topic.replace(".", "-")
 
 
-def _operation_id(action: str, topic: str, domain: str | None = None, specs: list[EventSpec] = ()) -> str:
+def _operation_id(
+    action: str, topic: str, domain: str | None = None, specs: list[EventSpec] = ()
+) -> str:
     name = action + "".join(part.capitalize() for part in topic.replace("-", ".").split("."))
     if domain and len({s.domain for s in specs}) > 1:
         name += "From" + "".join(p.capitalize() for p in domain.split("-"))
@@ -139,7 +145,11 @@ def _channel(topic: str, specs: list[EventSpec]) -> dict[str, Any]:
     by_key: dict[str, list[str]] = {}
     for s in specs:
         by_key.setdefault(s.key_field, []).append(s.name)
-    keys = next(iter(by_key)) if len(by_key) == 1 else "; ".join(f"{k} for {', '.join(v)}" for k, v in by_key.items())
+    keys = (
+        next(iter(by_key))
+        if len(by_key) == 1
+        else "; ".join(f"{k} for {', '.join(v)}" for k, v in by_key.items())
+    )
     return {
         "address": topic,
         "title": topic,
@@ -213,7 +223,10 @@ def _message(spec: EventSpec) -> dict[str, Any]:
         "title": f"{spec.name} (v{spec.version})",
         "summary": doc.splitlines()[0] if doc else spec.name,
         "contentType": CONTENT_TYPE,
-        "headers": {"type": "object", "allOf": [{"$ref": f"#/components/schemas/{_CE_HEADERS}"}, headers]},
+        "headers": {
+            "type": "object",
+            "allOf": [{"$ref": f"#/components/schemas/{_CE_HEADERS}"}, headers],
+        },
         "payload": {"$ref": f"#/components/schemas/{spec.type}"},
         "correlationId": {
             "description": "The id of the event or request that started the chain.",
@@ -243,12 +256,18 @@ def _cloudevents_headers() -> dict[str, Any]:
             "ce_specversion": text("CloudEvents spec version.", const=SPECVERSION),
             "ce_id": text("Unique event id; consumers deduplicate on it (inbox).", format="uuid"),
             "ce_type": text("`stockpath.<service or domain>.<EventName>.v<version>`."),
-            "ce_source": text("Producer, `/services/<service>` for Stockpath services.", format="uri-reference"),
+            "ce_source": text(
+                "Producer, `/services/<service>` for Stockpath services.", format="uri-reference"
+            ),
             "ce_time": text("When the event happened (RFC 3339 with offset).", format="date-time"),
             "ce_subject": text("The aggregate id; equals the Kafka key."),
             "content-type": text("Media type of the value.", const=CONTENT_TYPE),
-            "ce_correlationid": text("Extension: id of the event or request that started the chain."),
-            "ce_causationid": text("Extension: id of the event that directly caused this one; absent at a chain's start."),
+            "ce_correlationid": text(
+                "Extension: id of the event or request that started the chain."
+            ),
+            "ce_causationid": text(
+                "Extension: id of the event that directly caused this one; absent at a chain's start."
+            ),
         },
     }
 
@@ -258,7 +277,9 @@ def _dlq_headers() -> dict[str, Any]:
         "type": "object",
         "description": "The original message's headers (CloudEvents ones included, when it had them) plus these.",
         "required": list(DLQ_HEADERS),
-        "properties": {name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()},
+        "properties": {
+            name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()
+        },
     }
 
 
@@ -267,11 +288,17 @@ def _dlq_message() -> dict[str, Any]:
         "name": _DLQ_MESSAGE,
         "title": "Dead letter",
         "summary": "A message a consumer gave up on, byte for byte as it was read, plus error headers.",
+        "contentType": "application/octet-stream",
         "headers": {"$ref": f"#/components/schemas/{_DLQ_HEADERS}"},
-        "payload": {"description": "The original value, untouched; it may be invalid JSON or not an event at all."},
+        "payload": {
+            "description": "The original value, untouched; it may be invalid JSON or not an event at all."
+        },
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "description": "The original message's key, untouched."},
+                "key": {
+                    "type": "string",
+                    "description": "The original message's key, untouched (absent if it had none).",
+                },
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },

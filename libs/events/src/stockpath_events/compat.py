@@ -53,7 +53,11 @@ def breaking_changes(old_schema: dict, new_schema: dict) -> list[str]:
     old_type, new_type = _meta(old_schema).get("type"), _meta(new_schema).get("type")
     if old_type and new_type and old_type != new_type:
         raise ValueError(f"not the same event type: {old_type} vs {new_type}")
-    name = _meta(new_schema).get("event") or _meta(old_schema).get("event") or new_schema.get("title", "event")
+    name = (
+        _meta(new_schema).get("event")
+        or _meta(old_schema).get("event")
+        or new_schema.get("title", "event")
+    )
     old, new = _flatten(old_schema), _flatten(new_schema)
     problems = _metadata_changes(_meta(old_schema), _meta(new_schema))
     for path, before in old.items():
@@ -77,7 +81,9 @@ def _metadata_changes(old: dict, new: dict) -> list[str]:
         if now is None:
             problems.append(f"extension header {header!r} removed")
         elif now != source:
-            problems.append(f"extension header {header!r} now taken from {now!r} instead of {source!r}")
+            problems.append(
+                f"extension header {header!r} now taken from {now!r} instead of {source!r}"
+            )
     return problems
 
 
@@ -174,9 +180,9 @@ def _json_type(value: Any) -> str:
 
 def _compare(path: str, old: _Facts, new: _Facts, old_all: dict, new_all: dict) -> list[str]:
     where = f"property '{path}'" if path else "the payload"
-    problems = []
-    if old.types != new.types:
-        problems.append(f"{where} type changed from {_types(old.types)} to {_types(new.types)}")
+    problems: list[str] = []
+    if old.types != new.types:  # says it all: what is inside a retyped value is not comparable
+        return [f"{where} type changed from {_types(old.types)} to {_types(new.types)}"]
     problems += _enum_changes(where, old, new)
     problems += _constraint_changes(where, old.constraints, new.constraints)
     problems += _property_changes(path, old, new, old_all, new_all)
@@ -210,12 +216,18 @@ def _constraint_changes(where: str, old: dict, new: dict) -> list[str]:
             or key in _EXACT
         )
         if tighter:
-            change = f"added ({value!r})" if before is None else f"tightened from {before!r} to {value!r}"
+            change = (
+                f"added ({value!r})"
+                if before is None
+                else f"tightened from {before!r} to {value!r}"
+            )
             problems.append(f"{where} constraint {key} {change}")
     return problems
 
 
-def _property_changes(path: str, old: _Facts, new: _Facts, old_all: dict, new_all: dict) -> list[str]:
+def _property_changes(
+    path: str, old: _Facts, new: _Facts, old_all: dict, new_all: dict
+) -> list[str]:
     problems = []
     removed = sorted(old.properties - new.properties)
     added = sorted(new.properties - old.properties)
@@ -226,11 +238,14 @@ def _property_changes(path: str, old: _Facts, new: _Facts, old_all: dict, new_al
         same = [
             a
             for a in added
-            if a not in renamed.values() and new_all[_child(path, a)].types == old_all[_child(path, name)].types
+            if a not in renamed.values()
+            and new_all[_child(path, a)].types == old_all[_child(path, name)].types
         ]
         if len(same) == 1:
             renamed[name] = same[0]
-            problems.append(f"property '{_child(path, name)}' removed (renamed to '{_child(path, same[0])}'?)")
+            problems.append(
+                f"property '{_child(path, name)}' removed (renamed to '{_child(path, same[0])}'?)"
+            )
         else:
             problems.append(f"property '{_child(path, name)}' removed")
     for name in sorted(new.required - old.required):
@@ -239,5 +254,7 @@ def _property_changes(path: str, old: _Facts, new: _Facts, old_all: dict, new_al
         elif name not in renamed.values():
             problems.append(f"new required property '{_child(path, name)}'")
     for name in sorted((old.required - new.required) & new.properties):
-        problems.append(f"property '{_child(path, name)}' is no longer required (old consumers rely on it)")
+        problems.append(
+            f"property '{_child(path, name)}' is no longer required (old consumers rely on it)"
+        )
     return problems

@@ -51,8 +51,8 @@ def get_service(name: str) -> ServiceDefinition:
 
         module, _, attribute = name.partition(":")
         return getattr(importlib.import_module(module), attribute)
-    services = installed_services()
-    try:
-        return services[name]
-    except KeyError:
-        raise SystemExit(f"unknown service {name!r}; installed: {', '.join(services)}") from None
+    found = entry_points(group="stockpath.services", name=name)
+    if not found:
+        installed = ", ".join(sorted(ep.name for ep in entry_points(group="stockpath.services")))
+        raise SystemExit(f"unknown service {name!r}; installed: {installed}")
+    return next(iter(found)).load()

@@ -11,6 +11,14 @@ from stockpath_cli.localstack import ServiceProcess, free_port
 from stockpath_runtime.settings import env_prefix
 
 
+#: A killed worker's partitions move to its successor after the session timeout; keep it short in tests.
+FAST_GROUP_TIMEOUTS = {
+    "KAFKA_CONSUMER_SESSION_TIMEOUT_S": "4",
+    "KAFKA_CONSUMER_HEARTBEAT_INTERVAL_S": "0.5",
+    "KAFKA_CONSUMER_REBALANCE_TIMEOUT_S": "4",
+}
+
+
 def start_worker(
     service: str,
     *,
@@ -32,6 +40,7 @@ def start_worker(
         f"{p}DATABASE_URL": database_url,
         f"{p}CONSUMER_GROUP": group,
         f"{p}WORKER_PORT": str(port),
+        **FAST_GROUP_TIMEOUTS,
         **(extra_env or {}),
     }
     if pythonpath:

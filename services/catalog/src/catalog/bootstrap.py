@@ -1,0 +1,16 @@
+"""How the runtime finds and wires the catalog service."""
+
+from pathlib import Path
+
+from stockpath_runtime.service import ServiceDefinition
+
+from catalog.app import create_api
+from catalog.settings import Settings
+
+SERVICE = ServiceDefinition(
+    name="catalog",
+    settings=Settings,
+    migrations=Path(__file__).parent / "migrations",
+    api=create_api,
+    order=1,
+)

@@ -1,0 +1,159 @@
+"""The catalog's HTTP API: search, identifier lookup, item pages and catalog administration."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stockpath_runtime.http import ClientError, NotFound, unit_of_work
+from stockpath_runtime.unit_of_work import UnitOfWork
+
+from catalog.adapters.repository import CatalogRepository
+from catalog.domain import identifiers
+from catalog.domain.model import CatalogItem, Dimensions
+from catalog.service_layer import handlers
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+
+
+class DimensionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    length_cm: float = Field(gt=0, le=10_000)
+    width_cm: float = Field(gt=0, le=10_000)
+    height_cm: float = Field(gt=0, le=10_000)
+
+
+class CatalogItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    catalog_item_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    title: str = Field(min_length=1, max_length=500)
+    brand: str | None = Field(default=None, max_length=200)
+    category: str = Field(min_length=1, max_length=200)
+    identifiers: dict[str, str] = Field(default_factory=dict, max_length=5)
+    dimensions: DimensionsIn | None = None
+    weight_g: float | None = Field(default=None, gt=0, le=10_000_000)
+    hazmat: bool = False
+    attributes: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("identifiers")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = set(v) - {"upc", "ean", "isbn", "gtin", "asin"}
+        if unknown:
+            raise ValueError(f"unknown identifier kind(s): {', '.join(sorted(unknown))}")
+        return v
+
+    def to_domain(self) -> CatalogItem:
+        try:
+            normalised = {k: identifiers.normalise(v) for k, v in self.identifiers.items() if k != "asin"}
+            return CatalogItem(
+                catalog_item_id=self.catalog_item_id or f"CI{uuid.uuid4().hex[:12].upper()}",
+                title=self.title.strip(),
+                brand=self.brand,
+                category=self.category,
+                identifiers=normalised,
+                dimensions=Dimensions(**self.dimensions.model_dump()) if self.dimensions else None,
+                weight_g=self.weight_g,
+                hazmat=self.hazmat,
+                attributes=self.attributes,
+            )
+        except identifiers.InvalidIdentifier as e:
+            raise ClientError(str(e), code="invalid_identifier") from None
+
+
+class CatalogItemOut(BaseModel):
+    catalog_item_id: str
+    title: str
+    brand: str | None
+    category: str
+    identifiers: dict[str, str]
+    dimensions: DimensionsIn | None
+    weight_g: float | None
+    hazmat: bool
+    attributes: dict[str, str]
+
+    @classmethod
+    def of(cls, item: CatalogItem) -> CatalogItemOut:
+        d = item.dimensions
+        return cls(
+            catalog_item_id=item.catalog_item_id,
+            title=item.title,
+            brand=item.brand,
+            category=item.category,
+            identifiers=item.identifiers,
+            dimensions=DimensionsIn(length_cm=d.length_cm, width_cm=d.width_cm, height_cm=d.height_cm) if d else None,
+            weight_g=item.weight_g,
+            hazmat=item.hazmat,
+            attributes=item.attributes,
+        )
+
+
+class SearchPage(BaseModel):
+    items: list[CatalogItemOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[CatalogItemIn] = Field(min_length=1, max_length=1000)
+
+
+class BulkOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@router.get("/items", response_model=SearchPage, summary="Search the catalog by keywords or identifier")
+async def search_items(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=200, description="Keywords (title, brand, category)")] = None,
+    identifier: Annotated[str | None, Query(max_length=40, description="UPC, EAN, ISBN or GTIN")] = None,
+    brand: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> SearchPage:
+    async with request.app.state.engine.connect() as conn:
+        repo = CatalogRepository(conn)
+        if identifier:
+            try:
+                found = await repo.by_identifier(identifier)
+            except identifiers.InvalidIdentifier as e:
+                raise ClientError(str(e), code="invalid_identifier") from None
+            return SearchPage(items=[CatalogItemOut.of(i) for i in found], total=len(found), limit=limit, offset=0)
+        page = await repo.search(q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset)
+    return SearchPage(items=[CatalogItemOut.of(i) for i in page.items], total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/items/{catalog_item_id}", response_model=CatalogItemOut, summary="One catalog item")
+async def get_item(catalog_item_id: str, request: Request) -> CatalogItemOut:
+    async with request.app.state.engine.connect() as conn:
+        item = await CatalogRepository(conn).get(catalog_item_id)
+    if item is None:
+        raise NotFound(f"catalog item {catalog_item_id} does not exist", catalog_item_id=catalog_item_id)
+    return CatalogItemOut.of(item)
+
+
+@router.post("/items", response_model=CatalogItemOut, status_code=201, summary="Add or replace a catalog item (catalog admin)")
+async def create_item(body: CatalogItemIn, uow: Annotated[UnitOfWork, Depends(unit_of_work)]) -> CatalogItemOut:
+    item = body.to_domain()
+    async with uow:
+        await handlers.upsert_items([item], uow)
+    return CatalogItemOut.of(item)
+
+
+@router.post("/items/bulk", response_model=BulkOut, summary="Add or replace up to 1,000 items (catalog admin)")
+async def bulk_upsert(body: BulkIn, uow: Annotated[UnitOfWork, Depends(unit_of_work)]) -> BulkOut:
+    items = [i.to_domain() for i in body.items]
+    if len({i.catalog_item_id for i in items}) != len(items):
+        raise ClientError("the same catalog_item_id appears twice in one request", code="duplicate_item")
+    async with uow:
+        outcomes = await handlers.upsert_items(items, uow)
+    counts = {k: sum(1 for v in outcomes.values() if v == k) for k in ("created", "updated", "unchanged")}
+    return BulkOut(**counts)
