@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+
 from stockpath_events.types.orders import OrderLine
 
 #: Values a minimal instance needs beyond its required fields (model validators).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from stockpath_events import REGISTRY, dead_letter_topic
 from stockpath_events.asyncapi import DLQ_HEADERS, asyncapi_document, dumps
 from stockpath_events.codec import REQUIRED_HEADERS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from stockpath_events import (
     REGISTRY,
     MalformedEvent,

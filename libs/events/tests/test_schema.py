@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from pydantic import Field
+
 from stockpath_events import REGISTRY, Address, EventData
 from stockpath_events.artifacts import SCHEMAS_DIR, default_root, plan
 from stockpath_events.base import Money, Value

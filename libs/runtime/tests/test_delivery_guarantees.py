@@ -22,16 +22,16 @@ from aiokafka.structs import TopicPartition
 from conftest import HERE, PROBE
 from probe.service import effects
 from sqlalchemy.engine import make_url
-from stockpath_events import decode_message, new_event
-from stockpath_testing import consume, eventually, produce_raw, publish
-from stockpath_testing.processes import start_worker
-from stockpath_testing.proxy import OutageProxy
 from test_unit_of_work import order
 
+from stockpath_events import decode_message, new_event
 from stockpath_runtime import kafka
 from stockpath_runtime.db import create_engine, outbox
 from stockpath_runtime.relay import OutboxRelay
 from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_testing import consume, eventually, produce_raw, publish
+from stockpath_testing.processes import start_worker
+from stockpath_testing.proxy import OutageProxy
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from probe.service import effects
+
 from stockpath_events import Address, decode, new_event
 from stockpath_events.types.orders import OrderPlaced
-
 from stockpath_runtime.db import create_engine, inbox, outbox
 from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
 

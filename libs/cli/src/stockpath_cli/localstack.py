@@ -194,6 +194,7 @@ class Platform:
         log_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
         services: list[str] | None = None,
+        group_suffix: str | None = None,
     ) -> None:
         from stockpath_runtime.service import installed_services
 
@@ -205,6 +206,8 @@ class Platform:
         self.ports = ports or {n: DEFAULT_PORTS.get(n) or ServicePorts(free_port(), free_port()) for n in self.names}
         self.log_dir = log_dir
         self.extra_env = extra_env or {}
+        #: Tests give every platform its own consumer groups, so offsets never leak between runs.
+        self.group_suffix = group_suffix
         self.processes: list[ServiceProcess] = []
 
     def database_url(self, service: str) -> str:
@@ -226,6 +229,8 @@ class Platform:
             env[f"{prefix}HTTP_PORT"] = str(self.ports[name].http)
             env[f"{prefix}WORKER_PORT"] = str(self.ports[name].worker)
             env[f"{prefix}URL"] = self.url(name)
+            if self.group_suffix:
+                env[f"{prefix}CONSUMER_GROUP"] = f"stockpath-{name}-{self.group_suffix}"
         return env
 
     def migrate(self) -> None:

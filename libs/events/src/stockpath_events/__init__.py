@@ -14,9 +14,22 @@ from stockpath_events.base import (
     Identifiers,
     ShippingSpeed,
 )
-from stockpath_events.codec import KafkaMessage, MalformedEvent, UnsupportedEvent, decode, decode_message, encode
+from stockpath_events.codec import (
+    KafkaMessage,
+    MalformedEvent,
+    UnsupportedEvent,
+    decode,
+    decode_message,
+    encode,
+)
 from stockpath_events.envelope import Envelope, new_event
-from stockpath_events.registry import REGISTRY, EventSpec, Topics, UnknownEventType, dead_letter_topic
+from stockpath_events.registry import (
+    REGISTRY,
+    EventSpec,
+    Topics,
+    UnknownEventType,
+    dead_letter_topic,
+)
 
 __all__ = [
     "Address",

@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stockpath_events.base import EventData
-from stockpath_events.types import catalog, fulfillment, inventory, listing, order_router, orders, registration
+from stockpath_events.types import (
+    catalog,
+    fulfillment,
+    inventory,
+    listing,
+    order_router,
+    orders,
+    registration,
+)
 
 
 class Topics:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from stockpath_events import Address, ShippingSpeed
 
 

@@ -23,8 +23,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import structlog
-from stockpath_events import Envelope, EventData, KafkaMessage, MalformedEvent, UnsupportedEvent, decode_message
 
+from stockpath_events import (
+    Envelope,
+    EventData,
+    KafkaMessage,
+    MalformedEvent,
+    UnsupportedEvent,
+    decode_message,
+)
 from stockpath_runtime import metrics
 from stockpath_runtime.dead_letters import DeadLetters
 from stockpath_runtime.logs import bind_event, unbind_event

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
+
 from stockpath_events import KafkaMessage, dead_letter_topic
 
 DLQ_HEADERS = (

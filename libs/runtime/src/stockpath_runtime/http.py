@@ -90,7 +90,7 @@ async def _broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> boo
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
             return True
-        except (OSError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, OSError, ValueError):
             continue
     return False
 

@@ -16,8 +16,8 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from stockpath_events import Envelope, EventData, encode, new_event
 
+from stockpath_events import Envelope, EventData, encode, new_event
 from stockpath_runtime.db import inbox, outbox
 
 

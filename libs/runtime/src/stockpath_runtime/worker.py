@@ -16,8 +16,8 @@ import faust
 import sqlalchemy as sa
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from stockpath_events import KafkaMessage
 
+from stockpath_events import KafkaMessage
 from stockpath_runtime import kafka
 from stockpath_runtime.consumer import MessageProcessor
 from stockpath_runtime.db import create_engine

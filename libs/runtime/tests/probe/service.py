@@ -11,9 +11,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import APIRouter
+
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.orders import OrderPlaced
-
 from stockpath_runtime.consumer import Subscription
 from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition

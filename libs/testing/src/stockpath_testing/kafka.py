@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
+
 from stockpath_events import Envelope, KafkaMessage, encode
 
 
@@ -73,3 +74,21 @@ async def consume(
                 raise AssertionError(f"timed out after {timeout}s reading {topic}; {len(found)} matching message(s)")
     finally:
         await consumer.stop()
+
+
+async def partition_count(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return len(consumer.partitions_for_topic(topic) or await _wait_partitions(consumer, topic))
+    finally:
+        await consumer.stop()
+
+
+async def _wait_partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return parts
+    raise AssertionError(f"topic {topic} not found")

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import httpx
+
 from stockpath_cli.localstack import ServiceProcess, free_port
 from stockpath_runtime.settings import env_prefix
-
 
 #: A killed worker's partitions move to its successor after the session timeout; keep it short in tests.
 FAST_GROUP_TIMEOUTS = {

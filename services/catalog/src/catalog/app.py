@@ -1,9 +1,8 @@
 """The catalog's HTTP app factory (the catalog consumes no topics; its worker only relays the outbox)."""
 
-from stockpath_runtime.http import create_service_app
-
 from catalog.entrypoints.http import router
 from catalog.settings import Settings
+from stockpath_runtime.http import create_service_app
 
 
 def create_api(settings: Settings):

@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from stockpath_runtime.service import ServiceDefinition
-
 from catalog.app import create_api
 from catalog.settings import Settings
+from stockpath_runtime.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="catalog",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
 from catalog.app import create_api
 from catalog.demo import generate
 from catalog.settings import Settings
-from fastapi.testclient import TestClient
 from stockpath_runtime.db import outbox
 
 pytestmark = pytest.mark.integration

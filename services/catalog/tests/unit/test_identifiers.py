@@ -1,4 +1,5 @@
 import pytest
+
 from catalog.domain.identifiers import InvalidIdentifier, lookup_keys, parse
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from stockpath_events.base import Value, Address, EventData, ShippingSpeed
+from stockpath_events.base import Address, EventData, ShippingSpeed, Value
 
 
 class RoutedFulfillmentOrder(Value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from stockpath_events.base import Value, Address, EventData, FulfillmentPolicy, Money, ShippingSpeed
+from stockpath_events.base import Address, EventData, FulfillmentPolicy, Money, ShippingSpeed, Value
 
 
 class OrderLine(Value):

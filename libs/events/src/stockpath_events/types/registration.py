@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from stockpath_events.base import Value, Address, CatalogItemSnapshot, Condition, EventData, Money
+from stockpath_events.base import Address, CatalogItemSnapshot, Condition, EventData, Money, Value
 
 
 class ItemRegistered(EventData):

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from stockpath_runtime.http import ClientError, NotFound, unit_of_work
-from stockpath_runtime.unit_of_work import UnitOfWork
 
 from catalog.adapters.repository import CatalogRepository
 from catalog.domain import identifiers
 from catalog.domain.model import CatalogItem, Dimensions
 from catalog.service_layer import handlers
+from stockpath_runtime.http import ClientError, NotFound, unit_of_work
+from stockpath_runtime.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 

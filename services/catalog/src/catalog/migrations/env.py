@@ -1,5 +1,4 @@
-from stockpath_runtime.migrations import run_migrations
-
 from catalog.adapters.tables import metadata
+from stockpath_runtime.migrations import run_migrations
 
 run_migrations(metadata)

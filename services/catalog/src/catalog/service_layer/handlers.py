@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from catalog.adapters.repository import CatalogRepository
+from catalog.domain.model import CatalogItem
 from stockpath_events import Dimensions as DimensionsData
 from stockpath_events import Identifiers
 from stockpath_events.types.catalog import CatalogItemCreated, CatalogItemUpdated
 from stockpath_runtime.unit_of_work import UnitOfWork
-
-from catalog.adapters.repository import CatalogRepository
-from catalog.domain.model import CatalogItem
 
 
 def _payload(item: CatalogItem) -> dict:

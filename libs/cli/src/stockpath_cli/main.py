@@ -1,0 +1,124 @@
+"""The `stockpath` command line: run the platform locally and load demo data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from stockpath_cli import stack as stack_module
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stockpath: fulfillment services for sellers.")
+console = Console()
+
+
+def _url(service: str, override: str | None) -> str:
+    if override:
+        return override
+    env = os.environ.get(f"{service.upper().replace('-', '_')}_URL")
+    if env:
+        return env
+    state = stack_module.read_state()
+    if state and service in state["services"]:
+        return state["services"][service]["url"]
+    from stockpath_cli.localstack import DEFAULT_PORTS
+
+    return f"http://127.0.0.1:{DEFAULT_PORTS[service].http}"
+
+
+@app.command()
+def up(
+    database_server: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL server URL, e.g. postgresql://postgres@127.0.0.1:5432 (default: embedded)"),
+    ] = None,
+    broker_port: Annotated[int, typer.Option(help="Port of the local Tansu broker")] = 9092,
+    partitions: Annotated[int, typer.Option(help="Partitions per topic when topics are created")] = 6,
+    log_dir: Annotated[Path, typer.Option(help="Where each process writes its log")] = Path(".stockpath/logs"),
+) -> None:
+    """Run the whole platform: broker, database, every service's API and worker. Ctrl-C stops it all."""
+    say = console.print
+    with console.status("starting Stockpath…"):
+        try:
+            stack = stack_module.start_stack(
+                database_server=database_server, broker_port=broker_port, partitions=partitions, log_dir=log_dir, say=say
+            )
+        except RuntimeError as e:
+            console.print(f"[red]could not start: {e}[/red]")
+            raise typer.Exit(1) from None
+    for name, url in stack.lines():
+        console.print(f"{name:<14} {url}", highlight=False)
+    console.print(f"[dim]logs in {log_dir}/ — Ctrl-C stops everything[/dim]")
+    try:
+        stack_module.wait_for_signal(stack, say)
+    finally:
+        with console.status("stopping…"):
+            stack.stop()
+        console.print("stopped")
+
+
+@app.command()
+def status() -> None:
+    """Show the running stack and whether each service is ready."""
+    import httpx
+
+    state = stack_module.read_state()
+    if not state:
+        console.print("no stack is running (start one with `stockpath up`)")
+        raise typer.Exit(1)
+    table = Table("service", "url", "api", "worker")
+    for name, s in state["services"].items():
+        def ready(url: str) -> str:
+            try:
+                return "[green]ready[/green]" if httpx.get(f"{url}/readyz", timeout=2).status_code == 200 else "[red]not ready[/red]"
+            except httpx.HTTPError:
+                return "[red]down[/red]"
+
+        table.add_row(name, s["url"], ready(s["url"]), ready(s["worker_url"]))
+    console.print(table)
+    console.print(f"broker {state['broker']}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the stack that `stockpath up` started."""
+    if stack_module.stop_running_stack():
+        console.print("stopped")
+    else:
+        console.print("no stack was running")
+
+
+@app.command()
+def seed(
+    items: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many demo catalog items")] = 1000,
+    seller_name: Annotated[str, typer.Option(help="Name of the demo seller")] = "Demo Seller",
+    catalog_url: Annotated[str | None, typer.Option(help="Catalog API (default: the running stack)")] = None,
+    registration_url: Annotated[str | None, typer.Option(help="Registration API (default: the running stack)")] = None,
+) -> None:
+    """Load the demo catalog and create a demo seller; prints the seller's bearer token."""
+    import httpx
+
+    from catalog.demo import generate
+    from stockpath_cli.seed import create_seller, seed_catalog
+
+    catalog_items = generate(items)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("loading the demo catalog", total=len(catalog_items))
+            totals = seed_catalog(_url("catalog", catalog_url), catalog_items, progress=lambda n: progress.update(task, completed=n))
+        console.print(f"catalog: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged")
+        seller = create_seller(_url("registration", registration_url), seller_name)
+    except httpx.HTTPError as e:
+        console.print(f"[red]seed failed: {e} (is the stack running? `stockpath up`)[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"seller_id {seller['seller_id']}")
+    console.print(f"token     {seller['token']}")
+
+
+if __name__ == "__main__":
+    app()

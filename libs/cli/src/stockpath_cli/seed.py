@@ -1,0 +1,25 @@
+"""`stockpath seed`: the demo catalog and a demo seller, loaded through the services' own APIs."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def seed_catalog(catalog_url: str, items: list[dict], *, chunk: int = 1000, progress=None) -> dict[str, int]:
+    totals = {"created": 0, "updated": 0, "unchanged": 0}
+    with httpx.Client(base_url=catalog_url, timeout=120) as client:
+        for start in range(0, len(items), chunk):
+            r = client.post("/v1/catalog/items/bulk", json={"items": items[start : start + chunk]})
+            r.raise_for_status()
+            for k, v in r.json().items():
+                totals[k] += v
+            if progress:
+                progress(min(start + chunk, len(items)))
+    return totals
+
+
+def create_seller(registration_url: str, name: str) -> dict:
+    with httpx.Client(base_url=registration_url, timeout=30) as client:
+        r = client.post("/v1/sellers", json={"name": name})
+        r.raise_for_status()
+        return r.json()
