@@ -126,9 +126,8 @@ async def test_an_order_travels_from_catalog_search_to_a_fulfillment_instruction
     assert [(b["fulfillment_center_id"], b["fulfillable"], b["unfulfillable"]) for b in buckets] == [(fc, 8, 2)]
 
     async def router_knows_stock():
-        rows = http["order-router"].get("/v1/availability", params={"fnsku": fnsku}).json()
-        rows = rows["items"] if isinstance(rows, dict) else rows
-        return any(row["fulfillment_center_id"] == fc and row["on_hand"] == 8 for row in rows)
+        rows = http["order-router"].get("/v1/availability", params={"fnsku": fnsku}).json()["fulfillment_centers"]
+        return any(row["fulfillment_center_id"] == fc and row["allocatable"] == 8 for row in rows)
 
     await eventually(router_knows_stock, what="order-router to learn of the received stock")
 

@@ -40,13 +40,17 @@ def up(
     broker_port: Annotated[int, typer.Option(help="Port of the local Tansu broker")] = 9092,
     partitions: Annotated[int, typer.Option(help="Partitions per topic when topics are created")] = 6,
     log_dir: Annotated[Path, typer.Option(help="Where each process writes its log")] = Path(".stockpath/logs"),
+    port_base: Annotated[
+        int, typer.Option(min=1024, max=60000, help="APIs listen on base+1…, workers on base+1101…")
+    ] = 8000,
 ) -> None:
     """Run the whole platform: broker, database, every service's API and worker. Ctrl-C stops it all."""
     say = console.print
     with console.status("starting Stockpath…"):
         try:
             stack = stack_module.start_stack(
-                database_server=database_server, broker_port=broker_port, partitions=partitions, log_dir=log_dir, say=say
+                database_server=database_server, broker_port=broker_port, partitions=partitions, log_dir=log_dir, say=say,
+                port_base=port_base,
             )
         except RuntimeError as e:
             console.print(f"[red]could not start: {e}[/red]")

@@ -17,7 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stockpath_cli.localstack import Broker, EmbeddedPostgres, Platform, port_open
+from stockpath_cli.localstack import (
+    DEFAULT_PORTS,
+    Broker,
+    EmbeddedPostgres,
+    Platform,
+    ServicePorts,
+    port_open,
+)
 
 STATE_DIR = Path(os.environ.get("STOCKPATH_HOME", ".stockpath"))
 STATE_FILE = STATE_DIR / "stack.json"
@@ -66,7 +73,16 @@ class Stack:
                 pass
 
 
-def start_stack(*, database_server: str | None, broker_port: int, partitions: int, log_dir: Path, say) -> Stack:
+def ports_from(base: int | None) -> dict[str, ServicePorts] | None:
+    """API ports base+1.., worker ports base+1101..; the default base 8000 gives 8001–8005 and 9101–9105."""
+    if base is None:
+        return None
+    return {name: ServicePorts(base + i + 1, base + 1100 + i + 1) for i, name in enumerate(DEFAULT_PORTS)}
+
+
+def start_stack(
+    *, database_server: str | None, broker_port: int, partitions: int, log_dir: Path, say, port_base: int | None = None
+) -> Stack:
     log_dir.mkdir(parents=True, exist_ok=True)
     broker = None
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -84,7 +100,7 @@ def start_stack(*, database_server: str | None, broker_port: int, partitions: in
         postgres = EmbeddedPostgres((STATE_DIR / "pgdata").resolve())
         server = postgres.start()
         say("started embedded PostgreSQL in .stockpath/pgdata")
-    platform = Platform(bootstrap_servers=bootstrap, database_server=server, log_dir=log_dir)
+    platform = Platform(bootstrap_servers=bootstrap, database_server=server, log_dir=log_dir, ports=ports_from(port_base))
     stack = Stack(platform, broker, postgres)
     try:
         platform.ensure_topics(partitions=partitions)

@@ -65,13 +65,19 @@ class Conflict(ClientError):
         super().__init__(message, code=code, **details)
 
 
-def _error(status: int, code: str, message: str, **details) -> JSONResponse:
+def _error(status: int, code: str, message: str, details: dict | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
     return JSONResponse(body, status_code=status)
 
 
 def correlation_id(request: Request) -> str | None:
-    """The caller's correlation id, if it sent one."""
+    """This request's correlation id: the caller's, or one made for it. Logs, the response header
+    and every event the request causes carry the same one."""
+    return getattr(request.state, "correlation_id", None)
+
+
+def caller_correlation_id(request: Request) -> str | None:
+    """The correlation id the caller sent, if any (None when this request made its own)."""
     return getattr(request.state, "caller_correlation_id", None)
 
 
@@ -102,6 +108,7 @@ def create_service_app(
     description: str,
     routers: list[APIRouter],
     on_startup: Callable[[FastAPI], None] | None = None,
+    on_shutdown: Callable[[FastAPI], None] | None = None,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -113,6 +120,10 @@ def create_service_app(
         try:
             yield
         finally:
+            if on_shutdown is not None:
+                result = on_shutdown(app)
+                if asyncio.iscoroutine(result):
+                    await result
             await app.state.engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
@@ -131,6 +142,7 @@ def create_service_app(
         caller = request.headers.get(CORRELATION_HEADER)
         request.state.caller_correlation_id = caller[:200] if caller else None
         request_correlation = request.state.caller_correlation_id or str(uuid.uuid4())
+        request.state.correlation_id = request_correlation
         structlog.contextvars.bind_contextvars(correlation_id=request_correlation, path=request.url.path)
         route = request.url.path
         with HTTP_SECONDS.labels(request.method, "all").time():
@@ -146,7 +158,7 @@ def create_service_app(
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError):
-        return _error(exc.status_code, exc.code, exc.message, **exc.details)
+        return _error(exc.status_code, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -155,7 +167,7 @@ def create_service_app(
             for err in exc.errors()[:20]
         ]
         summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems[:5])
-        return _error(422, "validation_error", f"invalid request: {summary}", problems=problems)
+        return _error(422, "validation_error", f"invalid request: {summary}", {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -32,7 +32,7 @@ class ServiceDefinition:
     subscriptions: Callable[[ServiceSettings, AsyncEngine], list[Subscription]] = field(
         default=lambda settings, engine: []
     )
-    #: Background jobs the worker runs besides its agents, e.g. timers.
+    #: Where the service sorts in listings and start-up order (`stockpath up`, status tables).
     order: int = 0
 
     def load_settings(self, **overrides) -> ServiceSettings:

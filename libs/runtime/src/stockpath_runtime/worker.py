@@ -192,6 +192,82 @@ def run(service: ServiceDefinition) -> None:
             timeout_s=60,
         )
     )
+    if not service.subscriptions(settings, None):
+        asyncio.run(_relay_only(service, settings, config))
+        return
     app = build_app(service, settings)
     worker = faust.Worker(app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True)
     worker.execute_from_commandline()
+
+
+async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log_config: dict) -> None:
+    """A worker for a service that consumes nothing (the catalog): just the outbox relay, with
+    the same health and metrics endpoints as a faust worker. faust refuses a consumer without topics."""
+    import signal
+
+    import uvicorn
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse, Response
+
+    engine = create_engine(settings.database_url)
+    producer = kafka.producer(settings.kafka_bootstrap_servers)
+    started = asyncio.Event()
+    web = FastAPI()
+
+    @web.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+
+    @web.get("/readyz")
+    async def readyz():
+        checks = {"runtime": started.is_set()}
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    @web.get("/metrics")
+    async def metrics_page():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    async def relay() -> None:
+        backoff = Backoff()
+        while True:
+            try:
+                await producer.start()
+                break
+            except Exception as e:
+                log.warning("broker unavailable; retrying", error=repr(e))
+                await asyncio.sleep(backoff.next())
+        started.set()
+        log.info("worker started (outbox relay only)")
+        await OutboxRelay(
+            engine,
+            producer,
+            name=service.name,
+            batch_size=settings.outbox_batch_size,
+            idle_interval_s=settings.outbox_idle_interval_s,
+            after_publish=_fault_after_publish(),
+        ).run()
+
+    tasks = [asyncio.create_task(relay())]
+    if settings.worker_port > 0:
+        server = uvicorn.Server(
+            uvicorn.Config(web, host=settings.http_host, port=settings.worker_port, log_config=log_config, access_log=False)
+        )
+        server.install_signal_handlers = lambda: None
+        tasks.append(asyncio.create_task(server.serve()))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await producer.stop()
+    await engine.dispose()

@@ -77,18 +77,9 @@ async def consume(
 
 
 async def partition_count(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
     try:
-        return len(consumer.partitions_for_topic(topic) or await _wait_partitions(consumer, topic))
+        return len(await producer.partitions_for(topic))
     finally:
-        await consumer.stop()
-
-
-async def _wait_partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        parts = consumer.partitions_for_topic(topic)
-        if parts:
-            return parts
-    raise AssertionError(f"topic {topic} not found")
+        await producer.stop()

@@ -1,0 +1,1 @@
+"""Adapters: the tables and the repositories, the only code that speaks SQL."""

@@ -1,0 +1,463 @@
+"""Reading and writing inbound shipments, quantity buckets, the ledger and receipts; the only
+module that knows the inventory's SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inventory.adapters.tables import (
+    inbound_shipment_lines,
+    inbound_shipments,
+    inventory_ledger,
+    inventory_levels,
+    receipt_lines,
+    receipts,
+)
+from inventory.domain.commands import RecordReceipt
+from inventory.domain.model import (
+    Bucket,
+    InboundShipment,
+    Levels,
+    LineCount,
+    Movement,
+    ReceiptResult,
+    ReceivedLine,
+    ShipmentLine,
+    ShipmentStatus,
+    StockLevel,
+    net_deltas,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+class ShipmentRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def get(self, shipment_id: str, *, for_update: bool = False) -> InboundShipment | None:
+        """One shipment with its lines; `for_update` locks the shipment row, which serialises every
+        change to the shipment and its lines (receipts and cancellation)."""
+        query = sa.select(inbound_shipments).where(inbound_shipments.c.shipment_id == shipment_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        lines = await self._conn.execute(
+            sa.select(inbound_shipment_lines)
+            .where(inbound_shipment_lines.c.shipment_id == shipment_id)
+            .order_by(inbound_shipment_lines.c.fnsku)
+        )
+        return InboundShipment(
+            shipment_id=row.shipment_id,
+            seller_id=row.seller_id,
+            fulfillment_center_id=row.fulfillment_center_id,
+            status=ShipmentStatus(row.status),
+            lines={
+                r.fnsku: ShipmentLine(r.fnsku, r.seller_sku, r.quantity_expected, r.quantity_received, r.quantity_damaged)
+                for r in lines
+            },
+            correlation_id=row.correlation_id,
+        )
+
+    async def add(self, shipment: InboundShipment, *, planned_event_id: str | None) -> bool:
+        """Store a new shipment; False (and nothing stored) when the shipment id is already known."""
+        inserted = (
+            await self._conn.execute(
+                pg_insert(inbound_shipments)
+                .values(
+                    shipment_id=shipment.shipment_id,
+                    seller_id=shipment.seller_id,
+                    fulfillment_center_id=shipment.fulfillment_center_id,
+                    status=shipment.status.value,
+                    correlation_id=shipment.correlation_id,
+                    planned_event_id=planned_event_id,
+                )
+                .on_conflict_do_nothing()
+                .returning(inbound_shipments.c.shipment_id)
+            )
+        ).first()
+        if inserted is None:
+            return False
+        if shipment.lines:
+            await self._conn.execute(
+                sa.insert(inbound_shipment_lines),
+                [
+                    {
+                        "shipment_id": shipment.shipment_id,
+                        "fnsku": line.fnsku,
+                        "seller_sku": line.seller_sku,
+                        "quantity_expected": line.quantity_expected,
+                        "quantity_received": line.quantity_received,
+                        "quantity_damaged": line.quantity_damaged,
+                    }
+                    for line in shipment.lines.values()
+                ],
+            )
+        return True
+
+    async def save(self, shipment: InboundShipment, *, fnskus: Iterable[str] = ()) -> None:
+        """Write the shipment's status and the counters of the lines named in `fnskus`."""
+        await self._conn.execute(
+            sa.update(inbound_shipments)
+            .where(inbound_shipments.c.shipment_id == shipment.shipment_id)
+            .values(status=shipment.status.value, updated_at=sa.func.now())
+        )
+        for fnsku in sorted(set(fnskus)):
+            line = shipment.lines[fnsku]
+            await self._conn.execute(
+                sa.update(inbound_shipment_lines)
+                .where(
+                    inbound_shipment_lines.c.shipment_id == shipment.shipment_id,
+                    inbound_shipment_lines.c.fnsku == fnsku,
+                )
+                .values(quantity_received=line.quantity_received, quantity_damaged=line.quantity_damaged)
+            )
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    entry_id: int
+    fnsku: str
+    fulfillment_center_id: str
+    seller_id: str
+    bucket: Bucket
+    delta: int
+    reason: str
+    shipment_id: str | None
+    cause_event_id: str | None
+    receipt_id: str | None
+    created_at: datetime
+
+
+def _stock_level(row) -> StockLevel:
+    return StockLevel(
+        fnsku=row.fnsku,
+        fulfillment_center_id=row.fulfillment_center_id,
+        seller_id=row.seller_id,
+        seller_sku=row.seller_sku,
+        levels=Levels(row.inbound, row.fulfillable, row.reserved, row.unfulfillable),
+    )
+
+
+class StockRepository:
+    """The ledger and the buckets it adds up to."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def move(
+        self,
+        *,
+        fnsku: str,
+        fulfillment_center_id: str,
+        seller_id: str,
+        seller_sku: str | None,
+        movements: list[Movement],
+        shipment_id: str | None = None,
+        receipt_id: str | None = None,
+        cause_event_id: str | None = None,
+    ) -> StockLevel:
+        """Record `movements` in the ledger and add them to the buckets; returns the buckets after.
+
+        The bucket row is changed by an UPDATE that adds the deltas to the stored values and
+        RETURNs the result: PostgreSQL locks the row for the rest of the transaction and a
+        concurrent writer re-reads it after the lock is released, so concurrent receipts for the
+        same FNSKU queue up instead of losing an update.
+        """
+        movements = [m for m in movements if m.delta]
+        if not movements:
+            row = (
+                await self._conn.execute(
+                    sa.select(inventory_levels).where(
+                        inventory_levels.c.fulfillment_center_id == fulfillment_center_id,
+                        inventory_levels.c.fnsku == fnsku,
+                    )
+                )
+            ).first()
+            if row is not None:
+                return _stock_level(row)
+            return StockLevel(fnsku, fulfillment_center_id, seller_id, seller_sku, Levels())
+        await self._conn.execute(
+            sa.insert(inventory_ledger),
+            [
+                {
+                    "fnsku": fnsku,
+                    "fulfillment_center_id": fulfillment_center_id,
+                    "seller_id": seller_id,
+                    "bucket": m.bucket.value,
+                    "delta": m.delta,
+                    "reason": m.reason.value,
+                    "shipment_id": shipment_id,
+                    "receipt_id": receipt_id,
+                    "cause_event_id": cause_event_id,
+                }
+                for m in movements
+            ],
+        )
+        deltas = net_deltas(movements)
+        # Make sure the row exists (a first movement creates it with empty buckets), then add
+        # the deltas in place. Not one INSERT … ON CONFLICT DO UPDATE with the deltas as the
+        # inserted values: PostgreSQL checks the CHECK constraints on the proposed row first,
+        # so a negative delta would be refused even when the stored row can absorb it.
+        await self._conn.execute(
+            pg_insert(inventory_levels)
+            .values(
+                fulfillment_center_id=fulfillment_center_id,
+                fnsku=fnsku,
+                seller_id=seller_id,
+                seller_sku=seller_sku,
+            )
+            .on_conflict_do_nothing()
+        )
+        row = (
+            await self._conn.execute(
+                sa.update(inventory_levels)
+                .where(
+                    inventory_levels.c.fulfillment_center_id == fulfillment_center_id,
+                    inventory_levels.c.fnsku == fnsku,
+                )
+                .values(
+                    **{b.value: inventory_levels.c[b.value] + deltas[b] for b in Bucket},
+                    seller_sku=sa.func.coalesce(seller_sku, inventory_levels.c.seller_sku),
+                    updated_at=sa.func.now(),
+                )
+                .returning(inventory_levels)
+            )
+        ).one()
+        return _stock_level(row)
+
+    async def levels(
+        self,
+        *,
+        seller_id: str | None = None,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[StockLevel]:
+        filters = []
+        if seller_id:
+            filters.append(inventory_levels.c.seller_id == seller_id)
+        if fnsku:
+            filters.append(inventory_levels.c.fnsku == fnsku)
+        if fulfillment_center_id:
+            filters.append(inventory_levels.c.fulfillment_center_id == fulfillment_center_id)
+        total = (
+            await self._conn.execute(sa.select(sa.func.count()).select_from(inventory_levels).where(*filters))
+        ).scalar_one()
+        rows = await self._conn.execute(
+            sa.select(inventory_levels)
+            .where(*filters)
+            # The primary key order: stable, so pages never repeat or skip a row.
+            .order_by(inventory_levels.c.fnsku, inventory_levels.c.fulfillment_center_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([_stock_level(r) for r in rows], total)
+
+    async def ledger(
+        self,
+        *,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        seller_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[LedgerEntry]:
+        filters = []
+        if fnsku:
+            filters.append(inventory_ledger.c.fnsku == fnsku)
+        if fulfillment_center_id:
+            filters.append(inventory_ledger.c.fulfillment_center_id == fulfillment_center_id)
+        if seller_id:
+            filters.append(inventory_ledger.c.seller_id == seller_id)
+        total = (
+            await self._conn.execute(sa.select(sa.func.count()).select_from(inventory_ledger).where(*filters))
+        ).scalar_one()
+        rows = await self._conn.execute(
+            sa.select(inventory_ledger).where(*filters).order_by(inventory_ledger.c.entry_id).limit(limit).offset(offset)
+        )
+        return Page(
+            [
+                LedgerEntry(
+                    entry_id=r.entry_id,
+                    fnsku=r.fnsku,
+                    fulfillment_center_id=r.fulfillment_center_id,
+                    seller_id=r.seller_id,
+                    bucket=Bucket(r.bucket),
+                    delta=r.delta,
+                    reason=r.reason,
+                    shipment_id=r.shipment_id,
+                    cause_event_id=r.cause_event_id,
+                    receipt_id=r.receipt_id,
+                    created_at=r.created_at,
+                )
+                for r in rows
+            ],
+            total,
+        )
+
+    async def recomputed_from_ledger(self) -> dict[tuple[str, str], Levels]:
+        """Every (fnsku, FC)'s buckets as the ledger adds them up, to audit `inventory_levels`."""
+        rows = await self._conn.execute(
+            sa.select(
+                inventory_ledger.c.fnsku,
+                inventory_ledger.c.fulfillment_center_id,
+                inventory_ledger.c.bucket,
+                sa.func.sum(inventory_ledger.c.delta).label("total"),
+            ).group_by(inventory_ledger.c.fnsku, inventory_ledger.c.fulfillment_center_id, inventory_ledger.c.bucket)
+        )
+        totals: dict[tuple[str, str], dict[str, int]] = {}
+        for r in rows:
+            totals.setdefault((r.fnsku, r.fulfillment_center_id), {})[Bucket(r.bucket).value] = int(r.total)
+        return {key: Levels(**buckets) for key, buckets in totals.items()}
+
+    async def stored_levels(self) -> dict[tuple[str, str], Levels]:
+        rows = await self._conn.execute(sa.select(inventory_levels))
+        return {(r.fnsku, r.fulfillment_center_id): _stock_level(r).levels for r in rows}
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    receipt_id: str
+    shipment_id: str
+    fingerprint: str
+    result: ReceiptResult | None
+
+
+@dataclass(frozen=True)
+class ShipmentReceipt:
+    """One receipt of a shipment as FC staff recorded it."""
+
+    receipt_id: str
+    recorded_at: datetime
+    lines: tuple[LineCount, ...]
+
+
+def _result_to_json(result: ReceiptResult) -> dict:
+    return {
+        "receipt_id": result.receipt_id,
+        "shipment_id": result.shipment_id,
+        "fulfillment_center_id": result.fulfillment_center_id,
+        "seller_id": result.seller_id,
+        "shipment_status": result.shipment_status.value,
+        "recorded_at": result.recorded_at.isoformat(),
+        "lines": [asdict(line) for line in result.lines],
+        "inventory": [
+            {
+                "fnsku": s.fnsku,
+                "fulfillment_center_id": s.fulfillment_center_id,
+                "seller_id": s.seller_id,
+                "seller_sku": s.seller_sku,
+                "levels": asdict(s.levels),
+            }
+            for s in result.inventory
+        ],
+    }
+
+
+def _result_from_json(raw: dict) -> ReceiptResult:
+    return ReceiptResult(
+        receipt_id=raw["receipt_id"],
+        shipment_id=raw["shipment_id"],
+        fulfillment_center_id=raw["fulfillment_center_id"],
+        seller_id=raw["seller_id"],
+        shipment_status=ShipmentStatus(raw["shipment_status"]),
+        recorded_at=datetime.fromisoformat(raw["recorded_at"]),
+        lines=tuple(ReceivedLine(**line) for line in raw["lines"]),
+        inventory=tuple(
+            StockLevel(
+                fnsku=s["fnsku"],
+                fulfillment_center_id=s["fulfillment_center_id"],
+                seller_id=s["seller_id"],
+                seller_sku=s["seller_sku"],
+                levels=Levels(**s["levels"]),
+            )
+            for s in raw["inventory"]
+        ),
+    )
+
+
+class ReceiptRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def claim(self, command: RecordReceipt) -> StoredReceipt | None:
+        """Reserve the receipt id for this receipt; returns the receipt already stored under that id
+        instead, if there is one.
+
+        A concurrent claim of the same id waits on the primary key until the first transaction
+        ends, so it sees either nothing (rolled back: it claims the id itself) or the finished result.
+        """
+        claimed = (
+            await self._conn.execute(
+                pg_insert(receipts)
+                .values(
+                    receipt_id=command.receipt_id,
+                    shipment_id=command.shipment_id,
+                    fulfillment_center_id=command.fulfillment_center_id,
+                    fingerprint=command.fingerprint,
+                )
+                .on_conflict_do_nothing()
+                .returning(receipts.c.receipt_id)
+            )
+        ).first()
+        if claimed is not None:
+            return None
+        row = (
+            await self._conn.execute(sa.select(receipts).where(receipts.c.receipt_id == command.receipt_id))
+        ).one()
+        return StoredReceipt(
+            receipt_id=row.receipt_id,
+            shipment_id=row.shipment_id,
+            fingerprint=row.fingerprint,
+            result=_result_from_json(row.result) if row.result is not None else None,
+        )
+
+    async def complete(self, result: ReceiptResult, counts: Iterable[LineCount]) -> None:
+        """Store what a claimed receipt counted and the answer it got."""
+        await self._conn.execute(
+            sa.update(receipts)
+            .where(receipts.c.receipt_id == result.receipt_id)
+            .values(result=_result_to_json(result), recorded_at=result.recorded_at)
+        )
+        rows = [
+            {"receipt_id": result.receipt_id, "fnsku": c.fnsku, "quantity_received": c.received, "quantity_damaged": c.damaged}
+            for c in counts
+        ]
+        if rows:
+            await self._conn.execute(sa.insert(receipt_lines), rows)
+
+    async def for_shipment(self, shipment_id: str) -> list[ShipmentReceipt]:
+        rows = (
+            await self._conn.execute(
+                sa.select(receipts.c.receipt_id, receipts.c.recorded_at, receipt_lines.c.fnsku,
+                          receipt_lines.c.quantity_received, receipt_lines.c.quantity_damaged)
+                .join(receipt_lines, receipt_lines.c.receipt_id == receipts.c.receipt_id)
+                .where(receipts.c.shipment_id == shipment_id, receipts.c.result.is_not(None))
+                .order_by(receipts.c.recorded_at, receipts.c.receipt_id, receipt_lines.c.fnsku)
+            )
+        ).all()
+        found: dict[str, ShipmentReceipt] = {}
+        for r in rows:
+            line = LineCount(r.fnsku, r.quantity_received, r.quantity_damaged)
+            before = found.get(r.receipt_id)
+            found[r.receipt_id] = ShipmentReceipt(
+                r.receipt_id, r.recorded_at, (before.lines if before else ()) + (line,)
+            )
+        return list(found.values())

@@ -1,0 +1,110 @@
+"""The inventory's tables. Ledger first: `inventory_ledger` holds every movement with its cause;
+`inventory_levels` is the running sum per FNSKU and FC, updated in the same transaction, and its
+CHECK constraints make a negative bucket impossible rather than merely unlikely. Quantities are
+BIGINT so no sequence of valid receipts can overflow a counter."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable")
+
+inbound_shipments = sa.Table(
+    "inbound_shipments",
+    metadata,
+    sa.Column("shipment_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    #: The plan's correlation id: receipts and the close of this shipment continue that chain.
+    sa.Column("correlation_id", sa.Text, nullable=True),
+    #: The InboundShipmentPlanned event; NULL for a shipment known only from its cancellation.
+    sa.Column("planned_event_id", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')", name="inbound_shipments_status"),
+)
+
+inbound_shipment_lines = sa.Table(
+    "inbound_shipment_lines",
+    metadata,
+    sa.Column(
+        "shipment_id",
+        sa.Text,
+        sa.ForeignKey("inbound_shipments.shipment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("seller_sku", sa.Text, nullable=False),
+    sa.Column("quantity_expected", sa.BigInteger, nullable=False),
+    sa.Column("quantity_received", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("quantity_damaged", sa.BigInteger, nullable=False, server_default="0"),
+    sa.CheckConstraint("quantity_expected > 0", name="inbound_shipment_lines_expected"),
+    sa.CheckConstraint("quantity_received >= 0", name="inbound_shipment_lines_received"),
+    sa.CheckConstraint("quantity_damaged >= 0", name="inbound_shipment_lines_damaged"),
+)
+
+inventory_levels = sa.Table(
+    "inventory_levels",
+    metadata,
+    sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("seller_sku", sa.Text, nullable=True),
+    sa.Column("inbound", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("fulfillable", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("reserved", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("unfulfillable", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    *[sa.CheckConstraint(f"{bucket} >= 0", name=f"inventory_levels_{bucket}") for bucket in BUCKETS],
+    sa.Index("inventory_levels_seller", "seller_id", "fnsku"),
+)
+
+inventory_ledger = sa.Table(
+    "inventory_ledger",
+    metadata,
+    sa.Column("entry_id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("bucket", sa.Text, nullable=False),
+    sa.Column("delta", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("shipment_id", sa.Text, nullable=True),
+    #: The cause is either a consumed event or a receipt recorded through the API.
+    sa.Column("cause_event_id", sa.Text, nullable=True),
+    sa.Column("receipt_id", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')", name="inventory_ledger_bucket"),
+    sa.CheckConstraint("delta <> 0", name="inventory_ledger_delta"),
+    sa.CheckConstraint("cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"),
+    sa.Index("inventory_ledger_stock", "fnsku", "fulfillment_center_id", "entry_id"),
+)
+
+receipts = sa.Table(
+    "receipts",
+    metadata,
+    sa.Column("receipt_id", sa.Text, primary_key=True),
+    sa.Column("shipment_id", sa.Text, sa.ForeignKey("inbound_shipments.shipment_id"), nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    #: A hash of the receipt's content: a receipt id reused for different content is refused.
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    #: The answer given the first time, returned as is when the same receipt is sent again.
+    sa.Column("result", postgresql.JSONB, nullable=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("receipts_shipment", "shipment_id", "recorded_at"),
+)
+
+receipt_lines = sa.Table(
+    "receipt_lines",
+    metadata,
+    sa.Column("receipt_id", sa.Text, sa.ForeignKey("receipts.receipt_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("quantity_received", sa.BigInteger, nullable=False),
+    sa.Column("quantity_damaged", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("quantity_received >= 0", name="receipt_lines_received"),
+    sa.CheckConstraint("quantity_damaged >= 0", name="receipt_lines_damaged"),
+)

@@ -1,0 +1,1 @@
+"""The inventory domain: buckets, ledger movements, inbound shipments and the commands on them."""

@@ -1,0 +1,1 @@
+"""The edges: HTTP routes and the worker's subscriptions, translating wire formats into use cases."""

@@ -1,0 +1,203 @@
+"""Inventory use cases. Each runs in one unit of work: the shipment, the ledger rows, the buckets
+and the events they cause commit together or not at all.
+
+Event handlers (`inbound_shipment_planned`, `inbound_shipment_cancelled`) run inside the runtime's
+unit of work, which has already claimed the event in the inbox and commits after them; they must
+not commit. `record_receipt` serves an HTTP request and commits itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+
+from inventory.adapters.repository import ReceiptRepository, ShipmentRepository, StockRepository
+from inventory.domain.commands import RecordReceipt
+from inventory.domain.model import (
+    InboundShipment,
+    Movement,
+    ReceiptIdReused,
+    ReceiptResult,
+    ReceivedLine,
+    ShipmentNotReceivable,
+    ShipmentStatus,
+    StockLevel,
+    UnknownShipment,
+)
+from stockpath_events import Envelope
+from stockpath_events.types.inventory import (
+    InboundShipmentClosed,
+    InventoryLevelChanged,
+    InventoryReceived,
+)
+from stockpath_events.types.registration import InboundShipmentCancelled, InboundShipmentPlanned
+from stockpath_runtime.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("inventory")
+
+
+async def _move_stock(
+    uow: UnitOfWork,
+    shipment: InboundShipment,
+    movements: dict[str, list[Movement]],
+    *,
+    receipt_id: str | None = None,
+    caused_by: Envelope | None = None,
+    correlation_id: str | None = None,
+) -> dict[str, StockLevel]:
+    """Apply each FNSKU's movements at the shipment's FC and announce the buckets that changed.
+
+    FNSKUs are taken in sorted order, so two transactions touching the same bucket rows lock
+    them in the same order and cannot deadlock.
+    """
+    stock = StockRepository(uow.connection)
+    after: dict[str, StockLevel] = {}
+    for fnsku in sorted(movements):
+        line = shipment.lines[fnsku]
+        level = await stock.move(
+            fnsku=fnsku,
+            fulfillment_center_id=shipment.fulfillment_center_id,
+            seller_id=shipment.seller_id,
+            seller_sku=line.seller_sku,
+            movements=movements[fnsku],
+            shipment_id=shipment.shipment_id,
+            receipt_id=receipt_id,
+            cause_event_id=caused_by.id if caused_by else None,
+        )
+        after[fnsku] = level
+        if any(m.delta for m in movements[fnsku]):
+            uow.emit(
+                InventoryLevelChanged(
+                    fulfillment_center_id=level.fulfillment_center_id,
+                    fnsku=level.fnsku,
+                    seller_id=level.seller_id,
+                    seller_sku=level.seller_sku,
+                    inbound=level.levels.inbound,
+                    fulfillable=level.levels.fulfillable,
+                    reserved=level.levels.reserved,
+                    unfulfillable=level.levels.unfulfillable,
+                ),
+                caused_by=caused_by,
+                correlation_id=correlation_id,
+            )
+    return after
+
+
+async def inbound_shipment_planned(event: Envelope[InboundShipmentPlanned], uow: UnitOfWork) -> None:
+    """Expect the shipment at its FC: its quantities become ``inbound`` there.
+
+    A plan for a shipment id already known (re-published by registration, or arriving after its
+    cancellation) changes nothing: a shipment is planned once.
+    """
+    data = event.data
+    shipment, movements = InboundShipment.plan(
+        data.shipment_id,
+        data.seller_id,
+        data.fulfillment_center_id,
+        [(line.fnsku, line.seller_sku, line.quantity) for line in data.lines],
+        correlation_id=event.correlation_id,
+    )
+    if not await ShipmentRepository(uow.connection).add(shipment, planned_event_id=event.id):
+        log.info("inbound shipment already known; plan ignored", shipment_id=data.shipment_id)
+        return
+    await _move_stock(uow, shipment, movements, caused_by=event)
+
+
+async def inbound_shipment_cancelled(event: Envelope[InboundShipmentCancelled], uow: UnitOfWork) -> None:
+    """Stop expecting what has not arrived: the outstanding quantities leave ``inbound``."""
+    data = event.data
+    shipments = ShipmentRepository(uow.connection)
+    shipment = await shipments.get(data.shipment_id, for_update=True)
+    if shipment is None:
+        # Never planned here (e.g. the plan predates this store). Remember the cancellation so
+        # that a late plan for the same shipment id cannot create inbound stock.
+        tombstone = InboundShipment(
+            data.shipment_id, data.seller_id, data.fulfillment_center_id, ShipmentStatus.CANCELLED,
+            correlation_id=event.correlation_id,
+        )
+        await shipments.add(tombstone, planned_event_id=None)
+        log.warning("cancellation of an unknown inbound shipment recorded", shipment_id=data.shipment_id)
+        return
+    try:
+        movements = shipment.cancel()
+    except ShipmentNotReceivable:
+        # The FC finished receiving before the cancellation arrived: the stock is here, keep it.
+        log.warning("cancellation of a closed inbound shipment ignored", shipment_id=data.shipment_id)
+        return
+    await shipments.save(shipment)
+    await _move_stock(uow, shipment, movements, caused_by=event)
+
+
+async def record_receipt(command: RecordReceipt, uow: UnitOfWork) -> tuple[ReceiptResult, bool]:
+    """Record what FC staff counted; returns the result and whether it is a replay of a receipt
+    already recorded under the same receipt id (then nothing moved)."""
+    shipments = ShipmentRepository(uow.connection)
+    # The shipment lock serialises receipts of one shipment, so the line counters never lose a count.
+    shipment = await shipments.get(command.shipment_id, for_update=True)
+    if shipment is None:
+        raise UnknownShipment(command.shipment_id)
+    receipts = ReceiptRepository(uow.connection)
+    stored = await receipts.claim(command)
+    if stored is not None:
+        if stored.fingerprint != command.fingerprint or stored.result is None:
+            raise ReceiptIdReused(command.receipt_id)
+        return stored.result, True
+
+    receiving = shipment.receive(command.fulfillment_center_id, command.lines)
+    await shipments.save(shipment, fnskus=[c.fnsku for c in receiving.counts])
+    # Without a caller's correlation id, the receipt continues the chain its shipment's plan started.
+    chain = uow.correlation_id or shipment.correlation_id
+    for count in receiving.counts:
+        line = shipment.lines[count.fnsku]
+        uow.emit(
+            InventoryReceived(
+                receipt_id=command.receipt_id,
+                shipment_id=shipment.shipment_id,
+                fulfillment_center_id=shipment.fulfillment_center_id,
+                fnsku=line.fnsku,
+                seller_id=shipment.seller_id,
+                seller_sku=line.seller_sku,
+                quantity_expected=line.quantity_expected,
+                quantity_received=count.received,
+                quantity_damaged=count.damaged,
+            ),
+            correlation_id=chain,
+        )
+    after = await _move_stock(
+        uow, shipment, receiving.movements, receipt_id=command.receipt_id, correlation_id=chain
+    )
+    if receiving.closed:
+        uow.emit(
+            InboundShipmentClosed(
+                shipment_id=shipment.shipment_id,
+                fulfillment_center_id=shipment.fulfillment_center_id,
+                seller_id=shipment.seller_id,
+            ),
+            correlation_id=chain,
+        )
+        log.info("inbound shipment received in full and closed", shipment_id=shipment.shipment_id)
+    result = ReceiptResult(
+        receipt_id=command.receipt_id,
+        shipment_id=shipment.shipment_id,
+        fulfillment_center_id=shipment.fulfillment_center_id,
+        seller_id=shipment.seller_id,
+        shipment_status=shipment.status,
+        recorded_at=datetime.now(UTC),
+        lines=tuple(
+            ReceivedLine(
+                fnsku=c.fnsku,
+                seller_sku=shipment.lines[c.fnsku].seller_sku,
+                quantity_received=c.received,
+                quantity_damaged=c.damaged,
+                quantity_expected=shipment.lines[c.fnsku].quantity_expected,
+                total_received=shipment.lines[c.fnsku].quantity_received,
+                total_damaged=shipment.lines[c.fnsku].quantity_damaged,
+            )
+            for c in receiving.counts
+        ),
+        inventory=tuple(after[fnsku] for fnsku in sorted(after)),
+    )
+    await receipts.complete(result, receiving.counts)
+    await uow.commit()
+    return result, False

@@ -1,0 +1,174 @@
+"""Reading and writing listings and availability; the only module that knows the listing SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from listing.adapters.tables import availability, listings
+from listing.domain.model import Listing, ListingStatus, sellable_quantity
+
+
+@dataclass(frozen=True)
+class StoredListing:
+    """A listing as stored, with when it last changed (buyers and channels sync on it)."""
+
+    listing: Listing
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredListing]
+    total: int
+
+
+def _to_row(listing: Listing, registration_id: str) -> dict:
+    return {
+        "listing_id": listing.listing_id,
+        "channel": listing.channel,
+        "seller_id": listing.seller_id,
+        "seller_sku": listing.seller_sku,
+        "fnsku": listing.fnsku,
+        "catalog_item_id": listing.catalog_item_id,
+        "registration_id": registration_id,
+        "title": listing.title,
+        "brand": listing.brand,
+        "category": listing.category,
+        "identifiers": listing.identifiers,
+        "attributes": listing.attributes,
+        "price": listing.price,
+        "currency": listing.currency,
+        "condition": listing.condition,
+        "status": listing.status.value,
+        "issues": list(listing.issues),
+        "in_stock": listing.in_stock,
+        "sellable_quantity": listing.sellable_quantity,
+    }
+
+
+def _from_row(row) -> Listing:
+    return Listing(
+        listing_id=row.listing_id,
+        channel=row.channel,
+        seller_id=row.seller_id,
+        seller_sku=row.seller_sku,
+        fnsku=row.fnsku,
+        catalog_item_id=row.catalog_item_id,
+        title=row.title,
+        category=row.category,
+        brand=row.brand,
+        identifiers=dict(row.identifiers or {}),
+        attributes=dict(row.attributes or {}),
+        price=row.price,
+        currency=row.currency,
+        condition=row.condition,
+        status=ListingStatus(row.status),
+        issues=tuple(row.issues or ()),
+        sellable_quantity=row.sellable_quantity,
+    )
+
+
+class ListingRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def lock_fnsku(self, fnsku: str) -> None:
+        """Serialise, until this transaction ends, every change to the listings and stock of one FNSKU.
+
+        Registrations and stock reports arrive on different topics, so different agents may
+        handle them at the same moment. Without this lock a new listing could read the stock
+        before a concurrent report commits, while that report finds no listing to update yet,
+        and the listing would keep a stale quantity. Row locks cannot help: the rows involved
+        may not exist yet.
+        """
+        key = sa.func.hashtextextended(f"stockpath-listing:fnsku:{fnsku}", 0)
+        await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+    async def add_new(self, new: list[Listing], *, registration_id: str) -> list[Listing]:
+        """Store the listings whose id is not taken yet; returns those stored, in order.
+
+        An existing listing is left exactly as it is, so a replayed or repeated registration
+        neither overwrites it nor publishes it twice.
+        """
+        if not new:
+            return []
+        result = await self._conn.execute(
+            pg_insert(listings)
+            .values([_to_row(listing, registration_id) for listing in new])
+            .on_conflict_do_nothing(index_elements=[listings.c.listing_id])
+            .returning(listings.c.listing_id)
+        )
+        stored = {row.listing_id for row in result}
+        return [listing for listing in new if listing.listing_id in stored]
+
+    async def for_fnsku(self, fnsku: str, *, for_update: bool = False) -> list[Listing]:
+        query = sa.select(listings).where(listings.c.fnsku == fnsku).order_by(listings.c.listing_id)
+        if for_update:
+            query = query.with_for_update()
+        return [_from_row(row) for row in await self._conn.execute(query)]
+
+    async def save_sellable_quantity(self, listing: Listing) -> None:
+        await self._conn.execute(
+            sa.update(listings)
+            .where(listings.c.listing_id == listing.listing_id)
+            .values(
+                sellable_quantity=listing.sellable_quantity,
+                in_stock=listing.in_stock,
+                updated_at=sa.func.now(),
+            )
+        )
+
+    async def record_fulfillable(self, fnsku: str, fulfillment_center_id: str, fulfillable: int) -> None:
+        """Keep the latest fulfillable quantity of an FNSKU at one FC (reports replace, not add)."""
+        await self._conn.execute(
+            pg_insert(availability)
+            .values(fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, fulfillable=fulfillable)
+            .on_conflict_do_update(
+                index_elements=[availability.c.fnsku, availability.c.fulfillment_center_id],
+                set_={"fulfillable": fulfillable, "updated_at": sa.func.now()},
+            )
+        )
+
+    async def sellable_quantity(self, fnsku: str) -> int:
+        rows = await self._conn.execute(sa.select(availability.c.fulfillable).where(availability.c.fnsku == fnsku))
+        return sellable_quantity(row.fulfillable for row in rows)
+
+    async def get(self, listing_id: str) -> StoredListing | None:
+        row = (await self._conn.execute(sa.select(listings).where(listings.c.listing_id == listing_id))).first()
+        return StoredListing(_from_row(row), row.updated_at) if row else None
+
+    async def search(
+        self,
+        *,
+        seller_id: str | None = None,
+        channel: str | None = None,
+        fnsku: str | None = None,
+        in_stock: bool | None = None,
+        status: ListingStatus | None = None,
+        limit: int,
+        offset: int,
+    ) -> Page:
+        filters = []
+        if seller_id is not None:
+            filters.append(listings.c.seller_id == seller_id)
+        if channel is not None:
+            filters.append(listings.c.channel == channel)
+        if fnsku is not None:
+            filters.append(listings.c.fnsku == fnsku)
+        if in_stock is not None:
+            filters.append(listings.c.in_stock.is_(in_stock))
+        if status is not None:
+            filters.append(listings.c.status == status.value)
+        total = (
+            await self._conn.execute(sa.select(sa.func.count()).select_from(listings).where(*filters))
+        ).scalar_one()
+        # Ordered by the unique id, so consecutive pages never repeat or skip a listing.
+        rows = await self._conn.execute(
+            sa.select(listings).where(*filters).order_by(listings.c.listing_id).limit(limit).offset(offset)
+        )
+        return Page([StoredListing(_from_row(row), row.updated_at) for row in rows], total)

@@ -1,0 +1,87 @@
+"""A sales listing: one registered item (FNSKU) offered to buyers in one sales channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ListingStatus(StrEnum):
+    #: Live in its channel: buyers see it and can order it.
+    ACTIVE = "ACTIVE"
+    #: Kept, not shown: the channel cannot take it as it is (the listing's issues say why).
+    #: Holding rather than dropping means nothing the seller asked for silently disappears.
+    HELD = "HELD"
+
+
+@dataclass(frozen=True)
+class RegisteredItem:
+    """What registration tells us about one registered item: the input the listings are built from."""
+
+    registration_id: str
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+    catalog_item_id: str
+    condition: str
+    price: Decimal
+    currency: str
+    channels: tuple[str, ...]
+    title: str
+    category: str
+    brand: str | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def listing_id_for(fnsku: str, channel: str) -> str:
+    """Deterministic, so replaying the registration topic rebuilds the very same listing ids."""
+    return f"L-{fnsku}-{channel}"
+
+
+def sellable_quantity(fulfillable_by_center: Iterable[int]) -> int:
+    """What buyers may order: fulfillable stock summed over every fulfillment center."""
+    return sum(fulfillable_by_center)
+
+
+@dataclass(frozen=True)
+class Listing:
+    listing_id: str
+    channel: str
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+    catalog_item_id: str
+    title: str
+    category: str
+    brand: str | None
+    identifiers: dict[str, str]
+    attributes: dict[str, str]
+    price: Decimal
+    currency: str
+    condition: str
+    status: ListingStatus
+    issues: tuple[str, ...] = ()
+    sellable_quantity: int = 0
+
+    @property
+    def in_stock(self) -> bool:
+        return self.sellable_quantity > 0
+
+    @property
+    def live(self) -> bool:
+        return self.status is ListingStatus.ACTIVE
+
+    def with_sellable_quantity(self, quantity: int) -> Listing | None:
+        """The listing with a new sellable quantity, or None when nothing would change.
+
+        Returning None lets callers skip both the write and the event, so repeated stock
+        reports that change nothing buyers see stay silent.
+        """
+        if quantity < 0:
+            raise ValueError(f"sellable quantity cannot be negative, got {quantity}")
+        if quantity == self.sellable_quantity:
+            return None
+        return replace(self, sellable_quantity=quantity)

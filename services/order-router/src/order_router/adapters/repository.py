@@ -1,0 +1,359 @@
+"""Reading and writing the router's state; the only module that knows its SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from order_router.adapters.tables import (
+    availability,
+    fulfillment_order_lines,
+    fulfillment_orders,
+    listings,
+    order_lines,
+    orders,
+    registrations,
+)
+from order_router.domain.model import (
+    LineFailure,
+    Listing,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Registration,
+    ResolvedLine,
+)
+from order_router.domain.routing import Allocation, StockLevel
+from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
+
+LIVE = "live"
+
+
+class OrderRouterRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    # --- what other services told us -------------------------------------------------------
+
+    async def save_registration(self, registration: Registration, *, registration_id: str) -> None:
+        row = {
+            "seller_id": registration.seller_id,
+            "seller_sku": registration.seller_sku,
+            "fnsku": registration.fnsku,
+            "catalog_item_id": registration.catalog_item_id,
+            "registration_id": registration_id,
+            "status": LIVE if registration.live else "inactive",
+        }
+        await self._conn.execute(
+            pg_insert(registrations)
+            .values(**row)
+            .on_conflict_do_update(
+                index_elements=[registrations.c.seller_id, registrations.c.seller_sku],
+                set_={**row, "updated_at": sa.func.now()},
+            )
+        )
+
+    async def save_listing(self, listing: Listing, *, channel: str) -> None:
+        row = {
+            "listing_id": listing.listing_id,
+            "channel": channel,
+            "seller_id": listing.seller_id,
+            "seller_sku": listing.seller_sku,
+            "fnsku": listing.fnsku,
+        }
+        await self._conn.execute(
+            pg_insert(listings)
+            .values(**row)
+            .on_conflict_do_update(index_elements=[listings.c.listing_id], set_={**row, "updated_at": sa.func.now()})
+        )
+
+    async def record_stock_level(
+        self, *, fnsku: str, fulfillment_center_id: str, seller_id: str, on_hand: int, as_of: datetime
+    ) -> bool:
+        """Set the fulfillable units inventory reported; False when a newer level is already recorded.
+
+        `reserved` is ours and is left alone: inventory's level says what is on the shelf,
+        our reservations say how much of it is already promised.
+        """
+        insert = pg_insert(availability).values(
+            fnsku=fnsku,
+            fulfillment_center_id=fulfillment_center_id,
+            seller_id=seller_id,
+            on_hand=on_hand,
+            level_as_of=as_of,
+        )
+        result = await self._conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[availability.c.fnsku, availability.c.fulfillment_center_id],
+                set_={
+                    "on_hand": insert.excluded.on_hand,
+                    "seller_id": insert.excluded.seller_id,
+                    "level_as_of": insert.excluded.level_as_of,
+                    "updated_at": sa.func.now(),
+                },
+                where=sa.or_(
+                    availability.c.level_as_of.is_(None),
+                    availability.c.level_as_of <= insert.excluded.level_as_of,
+                ),
+            ).returning(availability.c.fnsku)
+        )
+        return result.first() is not None
+
+    async def listings_by_id(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
+        ids = sorted(set(listing_ids))
+        if not ids:
+            return {}
+        rows = await self._conn.execute(sa.select(listings).where(listings.c.listing_id.in_(ids)))
+        return {r.listing_id: Listing(r.listing_id, r.seller_id, r.seller_sku, r.fnsku) for r in rows}
+
+    async def registrations_by_sku(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
+        pairs = sorted(set(keys))
+        if not pairs:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(registrations).where(sa.tuple_(registrations.c.seller_id, registrations.c.seller_sku).in_(pairs))
+        )
+        return {
+            (r.seller_id, r.seller_sku): Registration(
+                r.seller_id, r.seller_sku, r.fnsku, r.catalog_item_id, live=r.status == LIVE
+            )
+            for r in rows
+        }
+
+    # --- stock -----------------------------------------------------------------------------
+
+    async def lock_stock(self, fnskus: Iterable[str]) -> list[StockLevel]:
+        """Lock every FC's row of these FNSKUs until the transaction ends, and return their levels.
+
+        Always in (fnsku, fulfillment_center_id) order: two orders that share FNSKUs take their
+        locks in the same sequence, so they queue behind each other instead of deadlocking.
+        """
+        wanted = sorted(set(fnskus))
+        if not wanted:
+            return []
+        rows = await self._conn.execute(
+            sa.select(availability.c.fnsku, availability.c.fulfillment_center_id, availability.c.on_hand, availability.c.reserved)
+            .where(availability.c.fnsku.in_(wanted))
+            .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
+            .with_for_update()
+        )
+        return [StockLevel(r.fnsku, r.fulfillment_center_id, r.on_hand - r.reserved) for r in rows]
+
+    async def reserve(self, *, fnsku: str, fulfillment_center_id: str, quantity: int) -> bool:
+        """Reserve units; False (and nothing changed) if they are not allocatable any more.
+
+        The rows are locked by `lock_stock`, so False means a bug, never a race; the guard makes
+        an oversell impossible even then.
+        """
+        result = await self._conn.execute(
+            sa.update(availability)
+            .where(
+                availability.c.fnsku == fnsku,
+                availability.c.fulfillment_center_id == fulfillment_center_id,
+                availability.c.on_hand - availability.c.reserved >= quantity,
+            )
+            .values(reserved=availability.c.reserved + quantity, updated_at=sa.func.now())
+        )
+        return result.rowcount == 1
+
+    async def stock_of(self, fnsku: str) -> list[dict]:
+        rows = await self._conn.execute(
+            sa.select(availability)
+            .where(availability.c.fnsku == fnsku)
+            .order_by(availability.c.fulfillment_center_id)
+        )
+        return [
+            {
+                "fulfillment_center_id": r.fulfillment_center_id,
+                "seller_id": r.seller_id,
+                "on_hand": r.on_hand,
+                "reserved": r.reserved,
+                "level_as_of": r.level_as_of,
+            }
+            for r in rows
+        ]
+
+    # --- orders ----------------------------------------------------------------------------
+
+    async def add_order(self, order: Order) -> bool:
+        """Record a new order as PENDING; False when the order_id is already known (nothing written)."""
+        created = await self._conn.execute(
+            pg_insert(orders)
+            .values(
+                order_id=order.order_id,
+                channel=order.channel,
+                status=OrderStatus.PENDING.value,
+                shipping_speed=order.shipping_speed.value,
+                fulfillment_policy=order.fulfillment_policy.value,
+                currency=order.currency,
+                ship_to=order.ship_to.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=[orders.c.order_id])
+            .returning(orders.c.order_id)
+        )
+        if created.first() is None:
+            return False
+        await self._conn.execute(
+            sa.insert(order_lines),
+            [
+                {
+                    "order_id": order.order_id,
+                    "line_no": n,
+                    "line_id": line.line_id,
+                    "seller_id": line.seller_id,
+                    "seller_sku": line.seller_sku,
+                    "listing_id": line.listing_id,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for n, line in enumerate(order.lines, start=1)
+            ],
+        )
+        return True
+
+    async def get_order(self, order_id: str, *, for_update: bool = False) -> tuple[Order, OrderStatus] | None:
+        query = sa.select(orders).where(orders.c.order_id == order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        lines = await self._conn.execute(
+            sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.line_no)
+        )
+        order = Order(
+            order_id=row.order_id,
+            channel=row.channel,
+            lines=tuple(
+                OrderLine(
+                    line_id=r.line_id,
+                    quantity=r.quantity,
+                    unit_price=Decimal(r.unit_price),
+                    seller_id=r.seller_id,
+                    seller_sku=r.seller_sku,
+                    listing_id=r.listing_id,
+                )
+                for r in lines
+            ),
+            ship_to=Address.model_validate(row.ship_to),
+            shipping_speed=ShippingSpeed(row.shipping_speed),
+            fulfillment_policy=FulfillmentPolicy(row.fulfillment_policy),
+            currency=row.currency,
+        )
+        return order, OrderStatus(row.status)
+
+    async def add_fulfillment_order(self, fulfillment_order_id: str, order_id: str, allocation: Allocation) -> None:
+        await self._conn.execute(
+            sa.insert(fulfillment_orders).values(
+                fulfillment_order_id=fulfillment_order_id,
+                order_id=order_id,
+                fulfillment_center_id=allocation.fulfillment_center_id,
+                status="INSTRUCTED",
+            )
+        )
+        await self._conn.execute(
+            sa.insert(fulfillment_order_lines),
+            [
+                {
+                    "fulfillment_order_id": fulfillment_order_id,
+                    "line_id": line.line_id,
+                    "fnsku": line.fnsku,
+                    "seller_id": line.seller_id,
+                    "seller_sku": line.seller_sku,
+                    "quantity": line.quantity,
+                }
+                for line in allocation.lines
+            ],
+        )
+
+    async def mark_routed(self, order_id: str, lines: Sequence[ResolvedLine]) -> None:
+        await self._conn.execute(
+            sa.update(orders)
+            .where(orders.c.order_id == order_id)
+            .values(status=OrderStatus.ROUTED.value, updated_at=sa.func.now())
+        )
+        for line in lines:
+            await self._conn.execute(
+                sa.update(order_lines)
+                .where(order_lines.c.order_id == order_id, order_lines.c.line_id == line.line_id)
+                .values(fnsku=line.fnsku)
+            )
+
+    async def mark_rejected(self, order_id: str, failures: Sequence[LineFailure]) -> None:
+        rejection = {
+            "reason_code": failures[0].reason_code.value,
+            "lines": [
+                {"line_id": f.line_id, "reason_code": f.reason_code.value, "reason": f.reason} for f in failures
+            ],
+        }
+        await self._conn.execute(
+            sa.update(orders)
+            .where(orders.c.order_id == order_id)
+            .values(status=OrderStatus.REJECTED.value, rejection=rejection, updated_at=sa.func.now())
+        )
+
+    async def order_details(self, order_id: str) -> dict | None:
+        """Everything `GET /v1/orders/{id}` shows, in one read."""
+        row = (await self._conn.execute(sa.select(orders).where(orders.c.order_id == order_id))).first()
+        if row is None:
+            return None
+        lines = await self._conn.execute(
+            sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.line_no)
+        )
+        fo_rows = await self._conn.execute(
+            sa.select(fulfillment_orders, fulfillment_order_lines)
+            .join(
+                fulfillment_order_lines,
+                fulfillment_order_lines.c.fulfillment_order_id == fulfillment_orders.c.fulfillment_order_id,
+            )
+            .where(fulfillment_orders.c.order_id == order_id)
+            .order_by(fulfillment_orders.c.created_at, fulfillment_orders.c.fulfillment_order_id, fulfillment_order_lines.c.line_id)
+        )
+        by_id: dict[str, dict] = {}
+        for r in fo_rows:
+            fo = by_id.setdefault(
+                r.fulfillment_order_id,
+                {
+                    "fulfillment_order_id": r.fulfillment_order_id,
+                    "fulfillment_center_id": r.fulfillment_center_id,
+                    "status": r.status,
+                    "lines": [],
+                },
+            )
+            fo["lines"].append(
+                {
+                    "line_id": r.line_id,
+                    "fnsku": r.fnsku,
+                    "seller_id": r.seller_id,
+                    "seller_sku": r.seller_sku,
+                    "quantity": r.quantity,
+                }
+            )
+        return {
+            "order_id": row.order_id,
+            "status": row.status,
+            "channel": row.channel,
+            "shipping_speed": row.shipping_speed,
+            "fulfillment_policy": row.fulfillment_policy,
+            "currency": row.currency,
+            "ship_to": row.ship_to,
+            "lines": [
+                {
+                    "line_id": r.line_id,
+                    "seller_id": r.seller_id,
+                    "seller_sku": r.seller_sku,
+                    "listing_id": r.listing_id,
+                    "fnsku": r.fnsku,
+                    "quantity": r.quantity,
+                    "unit_price": r.unit_price,
+                }
+                for r in lines
+            ],
+            "fulfillment_orders": list(by_id.values()),
+            "rejection": row.rejection,
+        }

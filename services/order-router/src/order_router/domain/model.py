@@ -1,0 +1,186 @@
+"""Orders as the router sees them, and how each order line is resolved to a fulfillment SKU.
+
+An order line names an item the way a sales channel knows it (seller + seller SKU, or a
+listing); the FCs only know FNSKUs. Resolution is pure: the caller looks up the seller's
+registrations and the channel listings, and `resolve_lines` decides, line by line, which
+FNSKU to ship or why the line cannot be fulfilled.
+
+The value types shared with the event contract (Address, ShippingSpeed, FulfillmentPolicy)
+are used as they are: they are plain immutable values, and translating them would only add
+a second spelling of the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
+
+
+class OrderStatus(StrEnum):
+    #: Recorded, no outcome yet (the HTTP ingress accepted it, the router has not decided).
+    PENDING = "PENDING"
+    ROUTED = "ROUTED"
+    REJECTED = "REJECTED"
+
+
+class ReasonCode(StrEnum):
+    """Why an order line cannot be fulfilled; travels in OrderRejected."""
+
+    UNKNOWN_SKU = "UNKNOWN_SKU"
+    UNKNOWN_LISTING = "UNKNOWN_LISTING"
+    #: The line names a listing and a seller SKU that belong to different items.
+    LISTING_MISMATCH = "LISTING_MISMATCH"
+    #: Two lines of one order share a line_id, so a fulfillment line could not say which it ships.
+    DUPLICATE_LINE_ID = "DUPLICATE_LINE_ID"
+    INSUFFICIENT_INVENTORY = "INSUFFICIENT_INVENTORY"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str
+    quantity: int
+    unit_price: Decimal
+    seller_id: str | None = None
+    seller_sku: str | None = None
+    listing_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as it was placed; the first version recorded for an order_id is the one routed."""
+
+    order_id: str
+    channel: str
+    lines: tuple[OrderLine, ...]
+    ship_to: Address
+    shipping_speed: ShippingSpeed = ShippingSpeed.STANDARD
+    fulfillment_policy: FulfillmentPolicy = FulfillmentPolicy.FILL_OR_KILL
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A seller's SKU registered for fulfillment: what the FCs call it (FNSKU)."""
+
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+    catalog_item_id: str
+    live: bool = True
+
+
+@dataclass(frozen=True)
+class Listing:
+    listing_id: str
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+
+
+@dataclass(frozen=True)
+class ResolvedLine:
+    """An order line that names a live registration: ship `quantity` units of `fnsku`."""
+
+    line_id: str
+    fnsku: str
+    seller_id: str
+    seller_sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineFailure:
+    line_id: str
+    reason_code: ReasonCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    lines: tuple[ResolvedLine, ...]
+    failures: tuple[LineFailure, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def resolve_lines(
+    lines: tuple[OrderLine, ...] | list[OrderLine],
+    registrations: Mapping[tuple[str, str], Registration],
+    listings: Mapping[str, Listing],
+) -> Resolution:
+    """Resolve every line to a live registration, or say why it cannot be (in line order).
+
+    A line naming a listing ships that listing's item; if it also names a seller SKU, the two
+    must agree, because shipping either one when they differ would be a guess.
+    """
+    resolved: list[ResolvedLine] = []
+    failures: list[LineFailure] = []
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_id in seen:
+            failures.append(
+                LineFailure(line.line_id, ReasonCode.DUPLICATE_LINE_ID, f"line_id {line.line_id!r} appears more than once")
+            )
+            continue
+        seen.add(line.line_id)
+        if line.listing_id:
+            listing = listings.get(line.listing_id)
+            if listing is None:
+                failures.append(
+                    LineFailure(line.line_id, ReasonCode.UNKNOWN_LISTING, f"listing {line.listing_id} is not published")
+                )
+                continue
+            if (line.seller_id and line.seller_id != listing.seller_id) or (
+                line.seller_sku and line.seller_sku != listing.seller_sku
+            ):
+                failures.append(
+                    LineFailure(
+                        line.line_id,
+                        ReasonCode.LISTING_MISMATCH,
+                        f"listing {line.listing_id} sells seller {listing.seller_id}'s SKU {listing.seller_sku}, "
+                        f"not seller {line.seller_id}'s SKU {line.seller_sku}",
+                    )
+                )
+                continue
+            seller_id, seller_sku = listing.seller_id, listing.seller_sku
+        else:
+            seller_id, seller_sku = line.seller_id or "", line.seller_sku or ""
+        registration = registrations.get((seller_id, seller_sku))
+        if registration is None or not registration.live:
+            failures.append(
+                LineFailure(
+                    line.line_id,
+                    ReasonCode.UNKNOWN_SKU,
+                    f"seller {seller_id} has no SKU {seller_sku} registered for fulfillment",
+                )
+            )
+            continue
+        resolved.append(ResolvedLine(line.line_id, registration.fnsku, seller_id, seller_sku, line.quantity))
+    return Resolution(tuple(resolved), tuple(failures))
+
+
+def registration_keys(lines: list[OrderLine] | tuple[OrderLine, ...], listings: Mapping[str, Listing]) -> set[tuple[str, str]]:
+    """The (seller_id, seller_sku) pairs whose registrations `resolve_lines` will need."""
+    keys: set[tuple[str, str]] = set()
+    for line in lines:
+        if line.listing_id:
+            listing = listings.get(line.listing_id)
+            if listing is not None:
+                keys.add((listing.seller_id, listing.seller_sku))
+        elif line.seller_id and line.seller_sku:
+            keys.add((line.seller_id, line.seller_sku))
+    return keys
+
+
+class OrderIdInUse(Exception):
+    """An order_id that is already recorded was placed again with different content."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} was already placed with different content; use a new order_id")
+        self.order_id = order_id

@@ -1,0 +1,23 @@
+"""What the order router's worker consumes: one subscription per topic, wire event → use case."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from order_router.domain.routing import RoutingPolicy
+from order_router.service_layer import handlers
+from stockpath_events import Topics
+from stockpath_events.types.inventory import InventoryLevelChanged
+from stockpath_events.types.listing import ListingPublished
+from stockpath_events.types.orders import OrderPlaced
+from stockpath_events.types.registration import ItemRegistered
+from stockpath_runtime.consumer import Subscription
+
+
+def subscriptions(policy: RoutingPolicy) -> list[Subscription]:
+    return [
+        Subscription(Topics.REGISTRATION, {ItemRegistered: handlers.record_registration}),
+        Subscription(Topics.LISTING, {ListingPublished: handlers.record_listing}),
+        Subscription(Topics.INVENTORY, {InventoryLevelChanged: handlers.record_inventory_level}),
+        Subscription(Topics.ORDERS, {OrderPlaced: partial(handlers.route_order, policy=policy)}),
+    ]

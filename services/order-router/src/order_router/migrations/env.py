@@ -1,0 +1,4 @@
+from order_router.adapters.tables import metadata
+from stockpath_runtime.migrations import run_migrations
+
+run_migrations(metadata)

@@ -1,0 +1,149 @@
+"""Builders and probes shared by the order router's tests (a unique module name, so it never
+shadows another package's test helpers on sys.path)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from order_router.adapters.tables import availability, orders
+from order_router.bootstrap import routing_policy
+from order_router.service_layer import handlers
+from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
+from stockpath_events.types.inventory import InventoryLevelChanged
+from stockpath_events.types.listing import ListingPublished
+from stockpath_events.types.orders import OrderPlaced
+from stockpath_events.types.registration import ItemRegistered
+from stockpath_runtime.db import outbox
+from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
+
+CONSUMER = "order-router"
+SOURCE = "/services/order-router"
+SEATTLE = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
+NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def registered(seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ItemRegistered]:
+    return new_event(
+        ItemRegistered(
+            registration_id=unique("REG"),
+            seller_id=seller_id,
+            seller_sku=seller_sku,
+            catalog_item_id="CI-KETTLE",
+            fnsku=fnsku,
+            condition="new",
+            price="24.99",
+            channels=["web"],
+            item=CatalogItemSnapshot(catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"),
+        ),
+        source="registration",
+    )
+
+
+def listed(listing_id: str, seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ListingPublished]:
+    return new_event(
+        ListingPublished(
+            listing_id=listing_id,
+            channel="web",
+            seller_id=seller_id,
+            seller_sku=seller_sku,
+            fnsku=fnsku,
+            title="Kettle",
+            price="24.99",
+            condition="new",
+            item=CatalogItemSnapshot(catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"),
+        ),
+        source="listing",
+    )
+
+
+def level(fnsku: str, fc: str, fulfillable: int, *, seller_id: str = "S1") -> Envelope[InventoryLevelChanged]:
+    return new_event(
+        InventoryLevelChanged(
+            fulfillment_center_id=fc,
+            fnsku=fnsku,
+            seller_id=seller_id,
+            inbound=0,
+            fulfillable=fulfillable,
+            unfulfillable=0,
+        ),
+        source="inventory",
+    )
+
+
+def line(line_id: str, *, seller_id: str | None = None, seller_sku: str | None = None,
+         listing_id: str | None = None, quantity: int = 1) -> dict:
+    return {
+        "line_id": line_id,
+        "seller_id": seller_id,
+        "seller_sku": seller_sku,
+        "listing_id": listing_id,
+        "quantity": quantity,
+        "unit_price": "24.99",
+    }
+
+
+def placed(order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard") -> Envelope[OrderPlaced]:
+    return new_event(
+        OrderPlaced(order_id=order_id, channel="web", lines=list(lines), ship_to=ship_to, shipping_speed=speed),
+        source="orders",
+    )
+
+
+async def apply(engine, envelope: Envelope) -> bool:
+    """Handle one event the way the worker does: inbox claim, handler, commit, in one unit of work.
+
+    Called directly rather than through the MessageProcessor so a failure (e.g. a deadlock)
+    surfaces in the test instead of being retried away.
+    """
+    handler = {
+        ItemRegistered: handlers.record_registration,
+        ListingPublished: handlers.record_listing,
+        InventoryLevelChanged: handlers.record_inventory_level,
+    }.get(type(envelope.data))
+    async with UnitOfWork(engine, source=SOURCE) as uow:
+        if not await uow.claim(CONSUMER, envelope):
+            return False
+        if handler is None:
+            await handlers.route_order(envelope, uow, policy=routing_policy())
+        else:
+            await handler(envelope, uow)
+        await uow.commit()
+    return True
+
+
+async def outbox_events(engine, order_id: str, event_type: str | None = None) -> list[Envelope]:
+    """Every event this service wrote for `order_id`, in outbox order."""
+    query = sa.select(outbox).where(outbox.c.key == order_id.encode()).order_by(outbox.c.id)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    events = [decode(r.value, headers_from_row(r.headers)) for r in rows]
+    return [e for e in events if event_type is None or e.data.__class__.__name__ == event_type]
+
+
+async def stock(engine, fnsku: str, fc: str) -> tuple[int, int]:
+    """(on_hand, reserved) of one FNSKU at one FC."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(availability.c.on_hand, availability.c.reserved).where(
+                    availability.c.fnsku == fnsku, availability.c.fulfillment_center_id == fc
+                )
+            )
+        ).one()
+    return row.on_hand, row.reserved
+
+
+async def order_status(engine, order_id: str) -> str | None:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(orders.c.status).where(orders.c.order_id == order_id))).scalar()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

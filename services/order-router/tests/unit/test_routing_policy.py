@@ -1,0 +1,104 @@
+"""The skeleton routing policy: one FC ships the whole order, the nearest that can."""
+
+from __future__ import annotations
+
+import pytest
+
+from order_router.domain.model import ReasonCode, ResolvedLine
+from order_router.domain.routing import (
+    NearestSingleCenterPolicy,
+    RoutingPlan,
+    RoutingRequest,
+    StockLevel,
+)
+from stockpath_events import FulfillmentPolicy, ShippingSpeed
+from stockpath_network import DEFAULT_NETWORK
+
+POLICY = NearestSingleCenterPolicy(DEFAULT_NETWORK)
+SEATTLE, NEW_YORK, PHOENIX = "98101", "10118", "85001"
+
+
+def lines(*specs: tuple[str, str, int]) -> tuple[ResolvedLine, ...]:
+    return tuple(ResolvedLine(line_id, fnsku, "S1", f"SKU-{fnsku}", qty) for line_id, fnsku, qty in specs)
+
+
+def request(*specs, postal_code=SEATTLE, speed=ShippingSpeed.STANDARD) -> RoutingRequest:
+    return RoutingRequest("O-1", lines(*specs), postal_code, speed, FulfillmentPolicy.FILL_OR_KILL)
+
+
+def stock(*levels: tuple[str, str, int]) -> list[StockLevel]:
+    return [StockLevel(fnsku, fc, units) for fnsku, fc, units in levels]
+
+
+def test_one_fc_that_holds_every_line_ships_the_whole_order():
+    plan = POLICY.plan(request(("1", "A", 2), ("2", "B", 1)), stock(("A", "DFW7", 2), ("B", "DFW7", 5)))
+    assert plan.routed
+    [allocation] = plan.allocations
+    assert allocation.fulfillment_center_id == "DFW7"
+    assert [(ln.line_id, ln.fnsku, ln.quantity) for ln in allocation.lines] == [("1", "A", 2), ("2", "B", 1)]
+
+
+def test_the_fc_nearest_to_the_buyer_is_chosen():
+    levels = stock(("A", "SEA1", 5), ("A", "EWR4", 5), ("A", "DFW7", 5))
+    assert POLICY.plan(request(("1", "A", 1), postal_code=SEATTLE), levels).allocations[0].fulfillment_center_id == "SEA1"
+    assert POLICY.plan(request(("1", "A", 1), postal_code=NEW_YORK), levels).allocations[0].fulfillment_center_id == "EWR4"
+
+
+def test_a_nearer_fc_that_cannot_fill_every_line_is_passed_over():
+    levels = stock(("A", "SEA1", 5), ("B", "SEA1", 0), ("A", "EWR4", 5), ("B", "EWR4", 1))
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1), postal_code=SEATTLE), levels)
+    assert plan.allocations[0].fulfillment_center_id == "EWR4"
+
+
+def test_only_fcs_offering_the_shipping_speed_are_considered():
+    levels = stock(("A", "PHX3", 5), ("A", "DFW7", 5))  # PHX3 ships standard and expedited only
+    standard = POLICY.plan(request(("1", "A", 1), postal_code=PHOENIX), levels)
+    priority = POLICY.plan(request(("1", "A", 1), postal_code=PHOENIX, speed=ShippingSpeed.PRIORITY), levels)
+    assert standard.allocations[0].fulfillment_center_id == "PHX3"
+    assert priority.allocations[0].fulfillment_center_id == "DFW7"
+
+
+def test_stock_only_at_fcs_without_the_speed_leaves_the_order_unfilled():
+    plan = POLICY.plan(request(("1", "A", 1), speed=ShippingSpeed.PRIORITY), stock(("A", "CMH2", 50)))
+    assert not plan.routed and not plan.allocations
+    assert [(f.line_id, f.reason_code) for f in plan.unfilled] == [("1", ReasonCode.INSUFFICIENT_INVENTORY)]
+    assert "priority" in plan.unfilled[0].reason
+
+
+def test_insufficient_stock_names_only_the_lines_no_fc_can_fill():
+    levels = stock(("A", "SEA1", 5), ("B", "SEA1", 1), ("B", "EWR4", 2))
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 3)), levels)
+    assert not plan.routed and plan.allocations == ()
+    [failure] = plan.unfilled
+    assert failure.line_id == "2" and failure.reason_code is ReasonCode.INSUFFICIENT_INVENTORY
+    assert "3 unit(s) of B ordered; at most 2 available" in failure.reason
+
+
+def test_lines_of_the_same_fnsku_draw_on_the_same_units():
+    plan = POLICY.plan(request(("1", "A", 3), ("2", "A", 3)), stock(("A", "SEA1", 5)))
+    assert not plan.routed
+    assert [f.line_id for f in plan.unfilled] == ["1", "2"]
+
+
+def test_items_in_stock_only_at_different_fcs_are_not_split_yet():
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1)), stock(("A", "SEA1", 5), ("B", "EWR4", 5)))
+    assert not plan.routed
+    assert [f.line_id for f in plan.unfilled] == ["1", "2"]
+    assert all("no single fulfillment center" in f.reason for f in plan.unfilled)
+
+
+def test_stock_outside_the_network_and_overdrawn_stock_count_for_nothing():
+    plan = POLICY.plan(request(("1", "A", 1)), stock(("A", "ZZZ9", 100), ("A", "SEA1", -3)))
+    assert not plan.routed
+    assert "at most 0 available" in plan.unfilled[0].reason
+
+
+def test_equally_distant_fcs_are_chosen_the_same_way_every_time():
+    levels = stock(("A", "SEA1", 5), ("A", "EWR4", 5), ("A", "DFW7", 5))
+    chosen = {POLICY.plan(request(("1", "A", 1), postal_code="SW1A 1AA"), levels).allocations[0].fulfillment_center_id for _ in range(5)}
+    assert chosen == {"DFW7"}  # an unknown postal code is equally far from all: the lowest id wins
+
+
+def test_a_plan_that_ships_nothing_must_say_why():
+    with pytest.raises(ValueError, match="allocations or unfilled"):
+        RoutingPlan(())

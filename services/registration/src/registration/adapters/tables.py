@@ -1,0 +1,107 @@
+"""Registration's tables: sellers, registrations (and the requests that made them), inbound shipments.
+
+A seller's SKU and a seller's (catalog item, condition) are unique among *registered* rows
+only: a rejected registration is kept for the seller's history but holds no SKU.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+sellers = sa.Table(
+    "sellers",
+    metadata,
+    sa.Column("seller_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    #: SHA-256 of the bearer token; the token itself is shown once and never stored.
+    sa.Column("token_sha256", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+#: One row per idempotency key, with a fingerprint of the items it was first sent with.
+registration_requests = sa.Table(
+    "registration_requests",
+    metadata,
+    sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), primary_key=True),
+    sa.Column("request_id", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+registrations = sa.Table(
+    "registrations",
+    metadata,
+    #: Insertion order: the stable order a seller pages through.
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+    sa.Column("registration_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), nullable=False),
+    sa.Column("request_id", sa.Text, nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("catalog_item_id", sa.Text, nullable=False),
+    sa.Column("seller_sku", sa.Text, nullable=False),
+    sa.Column("condition", sa.Text, nullable=False),
+    sa.Column("price", sa.Numeric(12, 2), nullable=False),
+    sa.Column("channels", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("fnsku", sa.Text, nullable=True, unique=True),
+    sa.Column("size_tier", sa.Text, nullable=True),
+    sa.Column("reason_code", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    #: The catalog item as registration read it (null when the catalog did not know the id).
+    sa.Column("item", postgresql.JSONB, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("registrations_by_seller", "seller_id", "seq"),
+    sa.Index("registrations_by_request", "seller_id", "request_id", "position"),
+    sa.Index(
+        "registrations_one_item_per_sku",
+        "seller_id",
+        "seller_sku",
+        unique=True,
+        postgresql_where=sa.text("status = 'registered'"),
+    ),
+    sa.Index(
+        "registrations_one_sku_per_item",
+        "seller_id",
+        "catalog_item_id",
+        "condition",
+        unique=True,
+        postgresql_where=sa.text("status = 'registered'"),
+    ),
+)
+
+inbound_shipments = sa.Table(
+    "inbound_shipments",
+    metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+    sa.Column("shipment_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    #: The FC's address as told to the seller; kept even if the network file changes later.
+    sa.Column("ship_to", postgresql.JSONB, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("carrier", sa.Text, nullable=True),
+    sa.Column("tracking_number", sa.Text, nullable=True),
+    sa.Column("cancel_reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("inbound_shipments_by_seller", "seller_id", "seq"),
+)
+
+inbound_shipment_lines = sa.Table(
+    "inbound_shipment_lines",
+    metadata,
+    sa.Column(
+        "shipment_id",
+        sa.Text,
+        sa.ForeignKey("inbound_shipments.shipment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("line_number", sa.Integer, primary_key=True),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("seller_sku", sa.Text, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+)

@@ -1,0 +1,58 @@
+"""What a seller asks registration to do. Each command has exactly one handler."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from registration.domain.model import Offer
+
+
+@dataclass(frozen=True)
+class RegisterSeller:
+    name: str
+
+
+@dataclass(frozen=True)
+class RegisterItems:
+    seller_id: str
+    offers: tuple[Offer, ...]
+    #: The seller's idempotency key: the same key never registers anything twice.
+    request_id: str | None = None
+
+    def fingerprint(self) -> str:
+        """Identifies what was asked, so a key reused for a different request is caught."""
+        canonical = [
+            {
+                "catalog_item_id": o.catalog_item_id,
+                "seller_sku": o.seller_sku,
+                "condition": o.condition.value,
+                "price": format(o.price, "f"),
+                "channels": list(o.channels),
+            }
+            for o in self.offers
+        ]
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanInboundShipment:
+    seller_id: str
+    #: (seller_sku, quantity) in the order the seller listed them.
+    lines: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ShipInboundShipment:
+    seller_id: str
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class CancelInboundShipment:
+    seller_id: str
+    shipment_id: str
+    reason: str | None = None

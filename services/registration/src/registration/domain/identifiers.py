@@ -1,0 +1,50 @@
+"""The identifiers registration hands out: seller ids, FNSKUs, inbound shipment ids, tokens.
+
+They are random (not sequential) so one seller cannot guess another's ids, and drawn from
+uppercase letters and digits so they print cleanly on labels and read well over the phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+
+ALPHABET = string.ascii_uppercase + string.digits
+
+SELLER_ID = re.compile(r"^S[A-Z0-9]{10}$")
+FNSKU = re.compile(r"^X00[A-Z0-9]{7}$")
+SHIPMENT_ID = re.compile(r"^FBA[A-Z0-9]{9}$")
+REGISTRATION_ID = re.compile(r"^RG[A-Z0-9]{12}$")
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def new_seller_id() -> str:
+    return "S" + _random(10)
+
+
+def new_fnsku() -> str:
+    """A fulfillment SKU: the barcode on every unit, naming seller, item and condition at once."""
+    return "X00" + _random(7)
+
+
+def new_shipment_id() -> str:
+    return "FBA" + _random(9)
+
+
+def new_registration_id() -> str:
+    return "RG" + _random(12)
+
+
+def new_token() -> str:
+    """A seller's bearer token: shown once, never stored."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored instead of the token; a leaked table does not let anyone sign in."""
+    return hashlib.sha256(token.encode()).hexdigest()

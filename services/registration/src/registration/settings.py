@@ -1,0 +1,24 @@
+"""Configuration of the registration service (environment prefix ``REGISTRATION_``)."""
+
+from pydantic import AliasChoices, Field
+
+from stockpath_runtime.settings import ServiceSettings, settings_config
+
+
+class Settings(ServiceSettings):
+    # populate_by_name: tests and tools pass ``catalog_url=`` even though the field has env aliases.
+    model_config = settings_config("registration", populate_by_name=True)
+    service_name = "registration"
+
+    http_port: int = 8002
+    #: The catalog service's base URL. `stockpath up` exports ``CATALOG_URL`` for every service.
+    catalog_url: str = Field(
+        default="http://127.0.0.1:8001",
+        validation_alias=AliasChoices("REGISTRATION_CATALOG_URL", "CATALOG_URL"),
+    )
+    #: How long one catalog lookup may take before registration answers 503.
+    catalog_timeout_s: float = Field(default=5.0, gt=0)
+    #: Catalog lookups in flight at once for one registration request (up to 100 items).
+    catalog_concurrency: int = Field(default=8, ge=1, le=64)
+    #: Categories the fulfillment provider refuses outright (compared case-insensitively).
+    restricted_categories: list[str] = Field(default_factory=lambda: ["Weapons"])
