@@ -79,6 +79,8 @@ _SPECS = [
     EventSpec(catalog.CatalogItemUpdated, Topics.CATALOG, "catalog_item_id", "catalog"),
     EventSpec(registration.ItemRegistered, Topics.REGISTRATION, "fnsku", "registration"),
     EventSpec(registration.ItemRegistrationRejected, Topics.REGISTRATION, "registration_id", "registration"),
+    EventSpec(registration.ItemRegistrationUpdated, Topics.REGISTRATION, "fnsku", "registration"),
+    EventSpec(registration.ItemDeregistered, Topics.REGISTRATION, "fnsku", "registration"),
     EventSpec(registration.InboundShipmentPlanned, Topics.REGISTRATION, "shipment_id", "registration"),
     EventSpec(registration.InboundShipmentShipped, Topics.REGISTRATION, "shipment_id", "registration"),
     EventSpec(registration.InboundShipmentCancelled, Topics.REGISTRATION, "shipment_id", "registration"),

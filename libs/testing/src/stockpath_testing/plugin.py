@@ -82,3 +82,6 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get("STOCKPATH_ARTIFACTS", Path.cwd() / "artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+from stockpath_testing.browser import browser, page, screenshots  # noqa: E402,F401  (fixtures)

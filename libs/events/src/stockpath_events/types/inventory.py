@@ -43,7 +43,18 @@ class InventoryAdjusted(EventData):
 
 
 class InventoryLevelChanged(EventData):
-    """The quantity buckets of one FNSKU at one FC, after a change."""
+    """The quantity buckets of one FNSKU at one FC, after a change (absolute levels, not deltas).
+
+    - ``inbound``: planned or on its way, not yet received;
+    - ``fulfillable``: good units on the shelf not reserved for an order (what listings may sell);
+    - ``reserved``: good units set aside for fulfillment orders, not yet shipped;
+    - ``unfulfillable``: damaged or defective units;
+    - ``shipped``: units shipped to buyers since the FNSKU arrived at this FC (only grows).
+
+    ``fulfillable + reserved + shipped`` changes only when stock arrives or is adjusted, never
+    when an order is reserved or shipped; order-router allocates against it minus its own
+    reservations, so the two services never race each other into an oversell.
+    """
 
     fulfillment_center_id: str
     fnsku: str
@@ -53,3 +64,4 @@ class InventoryLevelChanged(EventData):
     fulfillable: int = Field(ge=0)
     reserved: int = Field(default=0, ge=0)
     unfulfillable: int = Field(ge=0)
+    shipped: int = Field(default=0, ge=0)

@@ -29,6 +29,28 @@ class ItemRegistered(EventData):
     size_tier: str | None = None
 
 
+class ItemRegistrationUpdated(EventData):
+    """A seller changed a live registration's price or channels; the payload is its state now."""
+
+    registration_id: str
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+    price: Money
+    currency: str = "USD"
+    channels: list[str] = Field(min_length=1)
+
+
+class ItemDeregistered(EventData):
+    """A seller withdrew an item from fulfillment and listing; its listings close."""
+
+    registration_id: str
+    seller_id: str
+    seller_sku: str
+    fnsku: str
+    reason: str | None = None
+
+
 class ItemRegistrationRejected(EventData):
     """A registration request for one item was refused, with a reason code."""
 
