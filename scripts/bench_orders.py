@@ -1,0 +1,375 @@
+"""Load benchmark: OrderPlaced → FulfillmentInstructed through the whole platform on this machine.
+
+    uv run python scripts/bench_orders.py                       # fixed rate + max rate, 6 partitions, 1 router worker
+    uv run python scripts/bench_orders.py --router-workers 2 --partitions 12
+    uv run python scripts/bench_orders.py --passthrough-only    # the faust ceiling alone
+
+It starts a Tansu broker (or uses KAFKA_BOOTSTRAP_SERVERS), every service as separate processes
+on fresh databases of the local PostgreSQL (STOCKPATH_DATABASE_SERVER to change), registers
+--skus items with stock at several FCs by writing the events upstream systems would write, then
+drives OrderPlaced (1–5 lines, random SKUs and ship-to regions) at a fixed rate and then as fast
+as the platform takes them. Latency runs from the moment an order is produced to the moment its
+FulfillmentInstructed is read back from `fulfillment.instructions` (so it includes the commit,
+the outbox relay and the broker). It prints figures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from stockpath_cli.localstack import Broker, Platform, ServicePorts, ServiceProcess, free_port
+from stockpath_events import Address, CatalogItemSnapshot, encode, new_event
+from stockpath_events.types.inventory import InventoryLevelChanged
+from stockpath_events.types.orders import OrderPlaced
+from stockpath_events.types.registration import ItemRegistered
+from stockpath_runtime.db import drop_database
+from stockpath_runtime.kafka import ensure_topics
+from stockpath_runtime.settings import env_prefix
+
+FCS = ["SEA1", "DFW7", "EWR4"]
+ZIPS = ["98101", "94105", "85004", "75201", "60601", "30303", "10001", "02108", "33101", "80202"]
+SELLER = "SBENCH00001"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def produce_all(bootstrap: str, envelopes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5)
+    await producer.start()
+    try:
+        futures = []
+        for envelope in envelopes:
+            m = encode(envelope)
+            futures.append(await producer.send(m.topic, m.value, key=m.key, headers=m.headers))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def fnsku(i: int) -> str:
+    return f"XB{i:08d}"
+
+
+async def seed(bootstrap: str, skus: int) -> None:
+    item = CatalogItemSnapshot(catalog_item_id="B0BENCH", title="Bench item", category="Kitchen")
+    registered = (
+        new_event(
+            ItemRegistered(
+                registration_id=f"RB{i}", seller_id=SELLER, seller_sku=f"SKU-{i}", catalog_item_id="B0BENCH",
+                fnsku=fnsku(i), condition="new", price=Decimal("10.00"), channels=["storefront"], item=item,
+            ),
+            source="/services/registration",
+        )
+        for i in range(skus)
+    )
+    await produce_all(bootstrap, registered)
+    levels = (
+        new_event(
+            InventoryLevelChanged(
+                fulfillment_center_id=fc, fnsku=fnsku(i), seller_id=SELLER, seller_sku=f"SKU-{i}",
+                inbound=0, fulfillable=1_000_000, reserved=0, unfulfillable=0,
+            ),
+            source="/services/inventory",
+        )
+        for i in range(skus)
+        for fc in FCS
+    )
+    await produce_all(bootstrap, levels)
+
+
+def make_order(rng: random.Random, skus: int) -> tuple[OrderPlaced, int]:
+    n = rng.randint(1, 5)
+    picked = rng.sample(range(skus), n)
+    zip_code = rng.choice(ZIPS)
+    order = OrderPlaced(
+        order_id=f"OB-{uuid.uuid4().hex[:16]}",
+        channel="bench",
+        lines=[
+            {"line_id": str(j + 1), "seller_id": SELLER, "seller_sku": f"SKU-{i}", "quantity": 1, "unit_price": "10.00"}
+            for j, i in enumerate(picked)
+        ],
+        ship_to=Address(name="Bench Buyer", line1="1 Main St", city="Anytown", region="WA", postal_code=zip_code),
+    )
+    return order, n
+
+
+class Watcher:
+    """Reads fulfillment.instructions and order-router.events; records when each order's outcome appeared."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.instructed: dict[str, float] = {}
+        self.outcomes: dict[str, tuple[str, float]] = {}
+        self._task = None
+
+    async def start(self) -> None:
+        self.consumer = AIOKafkaConsumer(
+            "fulfillment.instructions", "order-router.events",
+            bootstrap_servers=self.bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="latest", enable_auto_commit=False, fetch_max_wait_ms=20,
+        )
+        await self.consumer.start()
+        while not self.consumer.assignment():
+            await asyncio.sleep(0.05)
+        for tp in self.consumer.assignment():
+            await self.consumer.seek_to_end(tp)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            batches = await self.consumer.getmany(timeout_ms=50, max_records=5000)
+            now = time.perf_counter()
+            for records in batches.values():
+                for r in records:
+                    order_id = r.key.decode()
+                    ce_type = dict(r.headers).get("ce_type", b"").decode()
+                    if ce_type.endswith("FulfillmentInstructed.v1"):
+                        self.instructed.setdefault(order_id, now)
+                    elif ".order-router." in ce_type:
+                        self.outcomes.setdefault(order_id, (ce_type.split(".")[2], now))
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await self.consumer.stop()
+
+
+async def drive(bootstrap: str, skus: int, *, lines_per_s: float | None, total_lines: int, watcher: Watcher, seed_: int):
+    """Produce orders at `lines_per_s` (None: as fast as possible) until `total_lines`; return produce times."""
+    rng = random.Random(seed_)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2)
+    await producer.start()
+    produced: dict[str, tuple[float, int]] = {}
+    lines = 0
+    started = time.perf_counter()
+    try:
+        pending = []
+        while lines < total_lines:
+            order, n = make_order(rng, skus)
+            if lines_per_s:
+                due = started + lines / lines_per_s
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            m = encode(new_event(order, source="/upstream/bench"))
+            produced[order.order_id] = (time.perf_counter(), n)
+            pending.append(await producer.send(m.topic, m.value, key=m.key, headers=m.headers))
+            lines += n
+            if len(pending) > 500:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return produced, started
+
+
+async def wait_outcomes(watcher: Watcher, produced: dict, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if all(o in watcher.outcomes for o in produced):
+            return
+        await asyncio.sleep(0.1)
+
+
+def report_latency(name: str, produced: dict, watcher: Watcher) -> dict:
+    latencies = [(watcher.instructed[o] - t) * 1000 for o, (t, _) in produced.items() if o in watcher.instructed]
+    outcomes = [watcher.outcomes.get(o, ("missing", 0))[0] for o in produced]
+    routed = sum(1 for x in outcomes if x == "OrderRouted")
+    return {
+        "phase": name,
+        "orders": len(produced),
+        "lines": sum(n for _, n in produced.values()),
+        "routed": routed,
+        "other outcomes": len(produced) - routed - outcomes.count("missing"),
+        "missing": outcomes.count("missing"),
+        "p50 ms": round(percentile(latencies, 0.50), 1),
+        "p95 ms": round(percentile(latencies, 0.95), 1),
+        "p99 ms": round(percentile(latencies, 0.99), 1),
+        "max ms": round(max(latencies), 1) if latencies else None,
+    }
+
+
+PASSTHROUGH_APP = '''
+import faust
+app = faust.App("bench-passthrough", broker="kafka://{bootstrap}", store="memory://", topic_disable_leader=True,
+    topic_allow_declare=False, web_enabled=False, consumer_auto_offset_reset="earliest", stream_wait_empty=False,
+    broker_session_timeout=6, broker_heartbeat_interval=1, broker_rebalance_timeout=6, datadir="{datadir}")
+source = app.topic("bench.passthrough.in", key_serializer="raw", value_serializer="raw")
+sink = app.topic("bench.passthrough.out", key_serializer="raw", value_serializer="raw")
+
+@app.agent(source, concurrency=1)
+async def forward(stream):
+    async for event in stream.events():
+        m = event.message
+        await sink.send(key=m.key, value=m.value, headers=m.headers)
+'''
+
+
+async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
+    """The ceiling: a bare faust agent that consumes JSON events and produces them again, no database."""
+    await ensure_topics(bootstrap, partitions=partitions, replication=1, topics=["bench.passthrough.in", "bench.passthrough.out"])
+    order, _ = make_order(random.Random(1), 1000)
+    m = encode(new_event(order, source="/upstream/bench"))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5)
+    await producer.start()
+    futures = [await producer.send("bench.passthrough.in", m.value, key=str(i).encode(), headers=m.headers) for i in range(count)]
+    await asyncio.gather(*futures)
+    await producer.stop()
+    work = Path(tempfile.mkdtemp())
+    (work / "passthrough_app.py").write_text(PASSTHROUGH_APP.format(bootstrap=bootstrap, datadir=work / "data"))
+    consumer = AIOKafkaConsumer("bench.passthrough.out", bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "faust", "-A", "passthrough_app", "worker", "-l", "warn"],
+        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        seen, first, last = 0, None, None
+        deadline = time.perf_counter() + 300
+        while seen < count and time.perf_counter() < deadline:
+            batches = await consumer.getmany(timeout_ms=200, max_records=10000)
+            now = time.perf_counter()
+            for records in batches.values():
+                if records and first is None:
+                    first = now
+                seen += len(records)
+                if records:
+                    last = now
+        return seen / (last - first) if first and last and last > first else float("nan")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        await consumer.stop()
+
+
+def print_table(rows: list[dict]) -> None:
+    if not rows:
+        return
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(str(r.get(k))) for r in rows)) for k in keys}
+    print("  ".join(k.ljust(widths[k]) for k in keys))
+    for r in rows:
+        print("  ".join(str(r.get(k)).ljust(widths[k]) for k in keys))
+
+
+async def main_async(args) -> None:
+    broker = None
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        broker = Broker(log_path=Path(tempfile.gettempdir()) / "bench-tansu.log").start()
+        bootstrap = broker.bootstrap_servers
+    print(f"machine: {os.cpu_count()} cores; broker {bootstrap}; partitions {args.partitions}; router workers {args.router_workers}")
+    try:
+        ceiling = None
+        if not args.skip_passthrough:
+            ceiling = await passthrough(bootstrap, args.passthrough_events, args.partitions)
+            print(f"faust pass-through ceiling: {ceiling:,.0f} events/s")
+        if args.passthrough_only:
+            return
+        await ensure_topics(bootstrap, partitions=args.partitions, replication=1)
+        server = os.environ.get("STOCKPATH_DATABASE_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+        run = uuid.uuid4().hex[:6]
+        log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+        platform = Platform(
+            bootstrap_servers=bootstrap, database_server=server, database_prefix=f"bench_{run}",
+            ports={n: ServicePorts(free_port(), free_port()) for n in ("catalog", "registration", "listing", "inventory", "order-router")},
+            log_dir=log_dir, group_suffix=run,
+            extra_env={"STOCKPATH_LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(args.partitions)},
+        )
+        platform.migrate()
+        platform.start()
+        extra: list[ServiceProcess] = []
+        try:
+            platform.wait_healthy(timeout_s=120)
+            env = platform.environment()
+            for k in range(1, args.router_workers):
+                worker_env = {**env, f"{env_prefix('order-router')}WORKER_PORT": "0"}
+                p = ServiceProcess("order-router", "worker", worker_env, log_dir / f"order-router-worker-{k}.log")
+                p.start()
+                extra.append(p)
+            t0 = time.perf_counter()
+            await seed(bootstrap, args.skus)
+            async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10) as client:
+                sample = [fnsku(i) for i in random.Random(2).sample(range(args.skus), 20)] + [fnsku(args.skus - 1)]
+                while True:
+                    ok = 0
+                    for f in sample:
+                        body = (await client.get("/v1/availability", params={"fnsku": f})).json()
+                        ok += len(body.get("fulfillment_centers", [])) == len(FCS)
+                    if ok == len(sample):
+                        break
+                    await asyncio.sleep(0.5)
+            print(f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s")
+            watcher = Watcher(bootstrap)
+            await watcher.start()
+            rows = []
+            # Warm-up, so the first measured orders do not pay for cold caches and connections.
+            produced, _ = await drive(bootstrap, args.skus, lines_per_s=200, total_lines=400, watcher=watcher, seed_=3)
+            await wait_outcomes(watcher, produced, 60)
+            produced, _ = await drive(
+                bootstrap, args.skus, lines_per_s=args.rate, total_lines=int(args.rate * args.duration), watcher=watcher, seed_=4
+            )
+            await wait_outcomes(watcher, produced, 120)
+            rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
+            produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
+            produced_done = time.perf_counter()
+            await wait_outcomes(watcher, produced, 600)
+            ends = [watcher.instructed.get(o) or watcher.outcomes.get(o, (None, None))[1] for o in produced]
+            finished = max(e for e in ends if e)
+            row = report_latency("max rate", produced, watcher)
+            lines = sum(n for _, n in produced.values())
+            row["lines/s"] = round(lines / (finished - started))
+            rows[0]["lines/s"] = rows[0]["lines"] and round(args.rate)
+            rows.append(row)
+            await watcher.stop()
+            print_table(rows)
+            print(f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines")
+            if ceiling:
+                print(f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)")
+            print(json.dumps({"rows": rows, "ceiling_events_per_s": ceiling}, default=str))
+        finally:
+            for p in extra:
+                p.stop()
+            platform.stop()
+            for name in platform.names:
+                drop_database(platform.database_url(name))
+    finally:
+        if broker:
+            broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--skus", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=1000, help="lines/s of the fixed-rate phase")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of the fixed-rate phase")
+    parser.add_argument("--max-lines", type=int, default=30_000, help="lines of the max-rate phase")
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--router-workers", type=int, default=1)
+    parser.add_argument("--passthrough-events", type=int, default=50_000)
+    parser.add_argument("--skip-passthrough", action="store_true")
+    parser.add_argument("--passthrough-only", action="store_true")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
