@@ -27,8 +27,9 @@ class Page:
     total: int
 
 
-def _to_row(listing: Listing, registration_id: str) -> dict:
+def _to_row(listing: Listing, registration_id: str, item: dict | None = None) -> dict:
     return {
+        "item": item,
         "listing_id": listing.listing_id,
         "channel": listing.channel,
         "seller_id": listing.seller_id,
@@ -89,7 +90,7 @@ class ListingRepository:
         key = sa.func.hashtextextended(f"stockpath-listing:fnsku:{fnsku}", 0)
         await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
-    async def add_new(self, new: list[Listing], *, registration_id: str) -> list[Listing]:
+    async def add_new(self, new: list[Listing], *, registration_id: str, item: dict | None = None) -> list[Listing]:
         """Store the listings whose id is not taken yet; returns those stored, in order.
 
         An existing listing is left exactly as it is, so a replayed or repeated registration
@@ -99,7 +100,7 @@ class ListingRepository:
             return []
         result = await self._conn.execute(
             pg_insert(listings)
-            .values([_to_row(listing, registration_id) for listing in new])
+            .values([_to_row(listing, registration_id, item) for listing in new])
             .on_conflict_do_nothing(index_elements=[listings.c.listing_id])
             .returning(listings.c.listing_id)
         )
@@ -122,6 +123,32 @@ class ListingRepository:
                 updated_at=sa.func.now(),
             )
         )
+
+    async def save(self, listing: Listing) -> None:
+        """Store what a seller's change (price, channels, deregistration) made of a listing."""
+        await self._conn.execute(
+            sa.update(listings)
+            .where(listings.c.listing_id == listing.listing_id)
+            .values(
+                price=listing.price,
+                currency=listing.currency,
+                status=listing.status.value,
+                issues=list(listing.issues),
+                updated_at=sa.func.now(),
+            )
+        )
+
+    async def registration_of(self, fnsku: str) -> tuple[str, dict | None] | None:
+        """The registration id and catalog snapshot the FNSKU's listings were built from."""
+        row = (
+            await self._conn.execute(
+                sa.select(listings.c.registration_id, listings.c.item)
+                .where(listings.c.fnsku == fnsku)
+                .order_by(listings.c.item.is_(None), listings.c.listing_id)
+                .limit(1)
+            )
+        ).first()
+        return (row.registration_id, row.item) if row else None
 
     async def record_fulfillable(self, fnsku: str, fulfillment_center_id: str, fulfillable: int) -> None:
         """Keep the latest fulfillable quantity of an FNSKU at one FC (reports replace, not add)."""
@@ -150,10 +177,21 @@ class ListingRepository:
         fnsku: str | None = None,
         in_stock: bool | None = None,
         status: ListingStatus | None = None,
+        text: str | None = None,
         limit: int,
         offset: int,
     ) -> Page:
         filters = []
+        for word in (text or "").split()[:8]:
+            # Every word must appear in the title, brand or category (case-insensitive).
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            filters.append(
+                sa.or_(
+                    listings.c.title.ilike(pattern),
+                    listings.c.brand.ilike(pattern),
+                    listings.c.category.ilike(pattern),
+                )
+            )
         if seller_id is not None:
             filters.append(listings.c.seller_id == seller_id)
         if channel is not None:

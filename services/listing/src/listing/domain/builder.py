@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from listing.domain.channels import ChannelDirectory, normalise_channel_name
@@ -9,9 +10,13 @@ from listing.domain.model import Listing, ListingStatus, RegisteredItem, listing
 
 
 def requested_channels(item: RegisteredItem) -> list[str]:
+    return distinct_channel_names(item.channels)
+
+
+def distinct_channel_names(raw_names: Iterable[str]) -> list[str]:
     """The distinct channel names asked for, normalised, in the seller's order; blanks are not names."""
     names: list[str] = []
-    for raw in item.channels:
+    for raw in raw_names:
         name = normalise_channel_name(raw)
         if name and name not in names:
             names.append(name)
@@ -44,9 +49,18 @@ def build_listings(item: RegisteredItem, channels: ChannelDirectory, *, sellable
             status=ListingStatus.ACTIVE,
             sellable_quantity=sellable_quantity,
         )
-        channel = channels.get(name)
-        issues = [f"unknown channel: {name}"] if channel is None else channel.review(draft)
-        if issues:
-            draft = replace(draft, status=ListingStatus.HELD, issues=tuple(issues))
-        listings.append(draft)
+        listings.append(reviewed(draft, channels))
     return listings
+
+
+def reviewed(listing: Listing, channels: ChannelDirectory) -> Listing:
+    """The listing ACTIVE when its channel can show it as it is now, else HELD with the channel's reasons.
+
+    Run again whenever the listing's content changes (a new price can free a held listing or hold
+    a live one), and on a closed listing whose channel the seller asked for again (it reopens).
+    """
+    channel = channels.get(listing.channel)
+    issues = [f"unknown channel: {listing.channel}"] if channel is None else channel.review(listing)
+    if issues:
+        return replace(listing, status=ListingStatus.HELD, issues=tuple(issues))
+    return replace(listing, status=ListingStatus.ACTIVE, issues=())

@@ -14,6 +14,9 @@ class ListingStatus(StrEnum):
     #: Kept, not shown: the channel cannot take it as it is (the listing's issues say why).
     #: Holding rather than dropping means nothing the seller asked for silently disappears.
     HELD = "HELD"
+    #: Taken down for good: the seller removed the channel or deregistered the item. Kept, not
+    #: deleted, so the seller's history and a later re-added channel find it.
+    CLOSED = "CLOSED"
 
 
 @dataclass(frozen=True)
@@ -85,3 +88,35 @@ class Listing:
         if quantity == self.sellable_quantity:
             return None
         return replace(self, sellable_quantity=quantity)
+
+    def with_price(self, price: Decimal, currency: str) -> Listing:
+        return replace(self, price=price, currency=currency)
+
+    def closed(self) -> Listing:
+        return replace(self, status=ListingStatus.CLOSED, issues=())
+
+
+class ListingChange(StrEnum):
+    """What a channel that is told about listings (rather than reading them) is told."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    AVAILABILITY = "availability"
+    CLOSED = "closed"
+
+
+def transition(before: Listing | None, after: Listing) -> ListingChange | None:
+    """What buyers of the listing's channel see change between two versions of it.
+
+    A listing going live is a publication, leaving the shop (held or closed) a closure; a live
+    listing whose price changed is an update. Held listings were never shown, so nothing else
+    about them is announced.
+    """
+    was_live = before is not None and before.live
+    if after.live and not was_live:
+        return ListingChange.PUBLISHED
+    if was_live and not after.live:
+        return ListingChange.CLOSED
+    if after.live and (before.price, before.currency) != (after.price, after.currency):
+        return ListingChange.UPDATED
+    return None

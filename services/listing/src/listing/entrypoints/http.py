@@ -88,7 +88,9 @@ async def list_listings(
     channel: Annotated[str | None, Query(min_length=1, max_length=100, description="e.g. storefront")] = None,
     fnsku: Annotated[str | None, Query(min_length=1, max_length=100, pattern=_ID)] = None,
     in_stock: Annotated[bool | None, Query(description="true: only listings buyers can order now")] = None,
-    status: Annotated[ListingStatus | None, Query(description="ACTIVE (shown) or HELD (kept back)")] = None,
+    status: Annotated[
+        ListingStatus | None, Query(description="ACTIVE (shown), HELD (kept back: see issues) or CLOSED")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ListingPage:
