@@ -99,12 +99,18 @@ def _isbn13(rng: random.Random) -> str:
     return body + str(gs1_check_digit(body))
 
 
+def _model_number(rng: random.Random, brand: str) -> str:
+    prefix = "".join(ch for ch in brand.upper() if ch.isalpha())[:2] or "MX"
+    return f"{prefix}-{rng.randint(100, 9999)}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}"
+
+
 def generate(count: int, *, seed: int = 20070531) -> list[dict]:
     """`count` catalog items as bodies for ``POST /v1/catalog/items/bulk``."""
     rng = random.Random(seed)
     items: list[dict] = []
     weights = [len(c.kinds) * (0.15 if c.name == "Weapons" else 1.0) for c in CATEGORIES]
     seen_identifiers: set[str] = set()
+    seen_titles: set[str] = set()
     for n in range(count):
         category = rng.choices(CATEGORIES, weights)[0]
         brand = rng.choice(category.brands)
@@ -112,6 +118,11 @@ def generate(count: int, *, seed: int = 20070531) -> list[dict]:
         qualifier = rng.choice(category.qualifiers)
         colour = rng.choice(("Black", "White", "Blue", "Red", "Green", "Grey", "Natural", ""))
         title = " ".join(p for p in (brand, qualifier, kind, f"- {colour}" if colour and category.name not in ("Books", "Grocery") else "") if p)
+        # The vocabularies give ~25,000 distinct titles; past that, a manufacturer's model number
+        # tells otherwise identical titles apart, as it does on real marketplaces.
+        while title in seen_titles:
+            title = f"{title.split(', Model ')[0]}, Model {_model_number(rng, brand)}"
+        seen_titles.add(title)
         lo, hi = category.size_cm
         sides = sorted((round(rng.uniform(lo, hi), 1) for _ in range(3)), reverse=True)
         weight = round(rng.uniform(*category.weight_g), 0)

@@ -103,3 +103,43 @@ def test_reseeding_changes_nothing(client):
 def test_health_and_metrics(client):
     assert client.get("/healthz").json()["status"] == "ok"
     assert "stockpath_http_requests_total" in client.get("/metrics").text
+
+
+def test_a_typo_still_finds_the_item_by_title_similarity(client):
+    page = client.get("/v1/catalog/items", params={"q": "skilet", "limit": 5}).json()
+    assert page["match"] == "similar"
+    assert page["items"] and all("Skillet" in i["title"] for i in page["items"])
+    exact = client.get("/v1/catalog/items", params={"q": "skillet", "limit": 5}).json()
+    assert exact["match"] == "keywords"
+
+
+def test_browsing_reports_the_total_and_pages_in_id_order(client):
+    first = client.get("/v1/catalog/items", params={"limit": 3}).json()
+    second = client.get("/v1/catalog/items", params={"limit": 3, "offset": 3}).json()
+    ids = [i["catalog_item_id"] for i in first["items"] + second["items"]]
+    assert ids == sorted(ids) and len(set(ids)) == 6
+    assert first["total"] >= 1000 and first["total_capped"] is False and first["match"] == "all"
+
+
+def test_counting_stops_at_the_cap_and_says_so(client, monkeypatch):
+    from catalog.adapters import repository
+
+    monkeypatch.setattr(repository, "COUNT_CAP", 100)
+    page = client.get("/v1/catalog/items", params={"limit": 1}).json()
+    assert page["total"] == 100 and page["total_capped"] is True
+
+
+def test_a_page_past_the_last_match_is_empty_but_keeps_the_total(client):
+    total = client.get("/v1/catalog/items", params={"q": "skillet"}).json()["total"]
+    past = client.get("/v1/catalog/items", params={"q": "skillet", "offset": total + 10}).json()
+    assert past["items"] == [] and past["total"] == total
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "kettle\x00"}, {"brand": "a\x01"}, {"q": "x" * 201}, {"limit": 0}, {"limit": 101}, {"offset": -1},
+     {"identifier": "12345"}, {"identifier": "ABCDEFGHIJKL"}],
+)
+def test_bad_search_parameters_get_a_clear_4xx(client, params):
+    r = client.get("/v1/catalog/items", params=params)
+    assert 400 <= r.status_code < 500 and r.json()["error"]["message"]

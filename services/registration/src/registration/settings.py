@@ -16,6 +16,14 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8001",
         validation_alias=AliasChoices("REGISTRATION_CATALOG_URL", "CATALOG_URL"),
     )
+    #: The inventory service's base URL (the seller console shows stock levels from it).
+    #: `stockpath up` exports ``INVENTORY_URL`` for every service.
+    inventory_url: str = Field(
+        default="http://127.0.0.1:8004",
+        validation_alias=AliasChoices("REGISTRATION_INVENTORY_URL", "INVENTORY_URL"),
+    )
+    #: Mark the console's session cookie Secure (HTTPS only). On for any deployment behind TLS.
+    console_secure_cookie: bool = False
     #: How long one catalog lookup may take before registration answers 503.
     catalog_timeout_s: float = Field(default=5.0, gt=0)
     #: Catalog lookups in flight at once for one registration request (up to 100 items).

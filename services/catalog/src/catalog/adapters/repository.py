@@ -52,10 +52,18 @@ def _from_row(row) -> CatalogItem:
 _ITEM_COLUMNS = [c for c in catalog_items.c if c.name not in ("search", "created_at", "updated_at")]
 
 
+#: Totals above this are reported as "more than COUNT_CAP".
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[CatalogItem]
     total: int
+    #: True when there are more than `total` matches (counting stopped at COUNT_CAP).
+    total_capped: bool = False
+    #: How the items matched: "all" (no keywords), "keywords" (full text) or "similar" (typo-tolerant).
+    match: str = "all"
 
 
 class CatalogRepository:
@@ -74,25 +82,39 @@ class CatalogRepository:
         return {r.catalog_item_id: _from_row(r) for r in rows}
 
     async def save(self, item: CatalogItem) -> None:
-        row = _to_row(item)
+        await self.save_many([item])
+
+    async def save_many(self, items: list[CatalogItem]) -> None:
+        """Insert or replace items and their identifier rows in a few statements, whatever their number
+        (a row-by-row save made seeding 50,000 items take minutes)."""
+        if not items:
+            return
+        rows = [_to_row(item) for item in items]
+        insert = pg_insert(catalog_items).values(rows)
         await self._conn.execute(
-            pg_insert(catalog_items)
-            .values(**row)
-            .on_conflict_do_update(
+            insert.on_conflict_do_update(
                 index_elements=[catalog_items.c.catalog_item_id],
-                set_={**{k: v for k, v in row.items() if k != "catalog_item_id"}, "updated_at": sa.func.now()},
+                set_={
+                    **{c: insert.excluded[c] for c in rows[0] if c != "catalog_item_id"},
+                    "updated_at": sa.func.now(),
+                },
             )
         )
-        await self._conn.execute(sa.delete(catalog_identifiers).where(catalog_identifiers.c.catalog_item_id == item.catalog_item_id))
-        keys = {
-            (key, kind)
-            for kind, value in item.identifiers.items()
-            for key in identifiers.lookup_keys(value)
-        }
+        ids = [item.catalog_item_id for item in items]
+        await self._conn.execute(sa.delete(catalog_identifiers).where(catalog_identifiers.c.catalog_item_id.in_(ids)))
+        keys = sorted(
+            {
+                (key, kind, item.catalog_item_id)
+                for item in items
+                for kind, value in item.identifiers.items()
+                for key in identifiers.lookup_keys(value)
+            }
+        )
         if keys:
             await self._conn.execute(
-                pg_insert(catalog_identifiers).on_conflict_do_nothing(),
-                [{"value": v, "kind": k, "catalog_item_id": item.catalog_item_id} for v, k in sorted(keys)],
+                pg_insert(catalog_identifiers)
+                .values([{"value": v, "kind": k, "catalog_item_id": i} for v, k, i in keys])
+                .on_conflict_do_nothing()
             )
 
     async def by_identifier(self, raw: str) -> list[CatalogItem]:
@@ -109,23 +131,70 @@ class CatalogRepository:
     async def search(
         self, q: str | None, *, brand: str | None, category: str | None, limit: int, offset: int
     ) -> Page:
+        """Keyword search ranked by relevance; when no item contains the words, titles that
+        resemble them (trigram word similarity), so a typo still finds the item. Every order ends
+        with the item id, so pages are stable: none repeats or skips an item."""
         filters = []
         if brand:
             filters.append(sa.func.lower(catalog_items.c.brand) == brand.lower())
         if category:
             filters.append(sa.func.lower(catalog_items.c.category) == category.lower())
-        query = sa.select(*_ITEM_COLUMNS)
-        if q:
-            tsquery = sa.func.websearch_to_tsquery("english", q)
-            filters.append(catalog_items.c.search.op("@@")(tsquery))
-            rank = sa.func.ts_rank_cd(catalog_items.c.search, tsquery)
-            # Rank, then id: a stable order, so pages never repeat or skip an item.
-            query = query.order_by(rank.desc(), catalog_items.c.catalog_item_id)
-        else:
-            query = query.order_by(catalog_items.c.catalog_item_id)
-        query = query.where(*filters)
-        total = (
-            await self._conn.execute(sa.select(sa.func.count()).select_from(catalog_items).where(*filters))
-        ).scalar_one()
-        rows = await self._conn.execute(query.limit(limit).offset(offset))
-        return Page([_from_row(r) for r in rows], total)
+        if not q:
+            return await self._browse(filters, limit, offset)
+        tsquery = sa.func.websearch_to_tsquery("english", q)
+        rank = sa.func.ts_rank_cd(catalog_items.c.search, tsquery)
+        page = await self._ranked(
+            [*filters, catalog_items.c.search.op("@@")(tsquery)], rank, limit, offset, match="keywords"
+        )
+        if page.total:
+            return page
+        # `<%` is word similarity above pg_trgm.word_similarity_threshold, served by the trigram index.
+        words = q.lower()
+        title = sa.func.lower(catalog_items.c.title)
+        return await self._ranked(
+            [*filters, sa.literal(words).op("<%")(title)],
+            sa.func.word_similarity(words, title),
+            limit,
+            offset,
+            match="similar",
+        )
+
+    async def _ranked(self, filters: list, score, limit: int, offset: int, *, match: str) -> Page:
+        # Ranking sorts every match anyway, so a window count in the same scan gives the total
+        # for free instead of a second pass over the matches.
+        query = (
+            sa.select(*_ITEM_COLUMNS, sa.func.count().over().label("total"))
+            .where(*filters)
+            .order_by(score.desc(), catalog_items.c.catalog_item_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = list(await self._conn.execute(query))
+        if rows:
+            return Page([_from_row(r) for r in rows], rows[0].total, match=match)
+        # Past the last page (or nothing matched): the count alone.
+        total = (await self._conn.execute(sa.select(sa.func.count()).select_from(catalog_items).where(*filters))).scalar_one()
+        return Page([], total, match=match)
+
+    async def _browse(self, filters: list, limit: int, offset: int) -> Page:
+        # Deferred join: the page's ids come from an index-only walk of the primary key, then
+        # only those rows are read, so page 2,000 costs about as much as page 1.
+        ids = (
+            sa.select(catalog_items.c.catalog_item_id)
+            .where(*filters)
+            .order_by(catalog_items.c.catalog_item_id)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
+        query = (
+            sa.select(*_ITEM_COLUMNS)
+            .join(ids, ids.c.catalog_item_id == catalog_items.c.catalog_item_id)
+            .order_by(catalog_items.c.catalog_item_id)
+        )
+        rows = await self._conn.execute(query)
+        # Counting a whole filter costs more than finding the page; past COUNT_CAP the total is
+        # reported as "more than" instead, as large search engines do.
+        counted = sa.select(sa.literal(1)).select_from(catalog_items).where(*filters).limit(COUNT_CAP + 1).subquery()
+        total = (await self._conn.execute(sa.select(sa.func.count()).select_from(counted))).scalar_one()
+        return Page([_from_row(r) for r in rows], min(total, COUNT_CAP), total_capped=total > COUNT_CAP, match="all")

@@ -93,7 +93,13 @@ class CatalogItemOut(BaseModel):
 
 class SearchPage(BaseModel):
     items: list[CatalogItemOut]
-    total: int
+    total: int = Field(description="Matching items; a lower bound when total_capped is true")
+    total_capped: bool = Field(default=False, description="More items match than `total` (counting stops at 10,000)")
+    match: str = Field(
+        default="all",
+        description="all (no keywords), keywords (full-text match), similar (no full-text match: titles resembling "
+        "the keywords, for typos), identifier (exact UPC/EAN/ISBN/GTIN lookup)",
+    )
     limit: int
     offset: int
 
@@ -119,6 +125,9 @@ async def search_items(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchPage:
+    for name, value in (("q", q), ("identifier", identifier), ("brand", brand), ("category", category)):
+        if value is not None and any(ord(ch) < 32 for ch in value):
+            raise ClientError(f"{name} must not contain control characters", code="invalid_query", parameter=name)
     async with request.app.state.engine.connect() as conn:
         repo = CatalogRepository(conn)
         if identifier:
@@ -126,9 +135,18 @@ async def search_items(
                 found = await repo.by_identifier(identifier)
             except identifiers.InvalidIdentifier as e:
                 raise ClientError(str(e), code="invalid_identifier") from None
-            return SearchPage(items=[CatalogItemOut.of(i) for i in found], total=len(found), limit=limit, offset=0)
+            return SearchPage(
+                items=[CatalogItemOut.of(i) for i in found], total=len(found), match="identifier", limit=limit, offset=0
+            )
         page = await repo.search(q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset)
-    return SearchPage(items=[CatalogItemOut.of(i) for i in page.items], total=page.total, limit=limit, offset=offset)
+    return SearchPage(
+        items=[CatalogItemOut.of(i) for i in page.items],
+        total=page.total,
+        total_capped=page.total_capped,
+        match=page.match,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/items/{catalog_item_id}", response_model=CatalogItemOut, summary="One catalog item")

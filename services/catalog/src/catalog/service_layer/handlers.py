@@ -33,12 +33,13 @@ async def upsert_items(items: list[CatalogItem], uow: UnitOfWork) -> dict[str, s
     outcomes: dict[str, str] = {}
     repo = CatalogRepository(uow.connection)
     existing = await repo.get_many([i.catalog_item_id for i in items])
+    changed: dict[str, CatalogItem] = {}
     for item in items:
         before = existing.get(item.catalog_item_id)
         if before == item:
             outcomes[item.catalog_item_id] = "unchanged"
             continue
-        await repo.save(item)
+        changed[item.catalog_item_id] = item
         if before is None:
             uow.emit(CatalogItemCreated(**_payload(item)))
             outcomes[item.catalog_item_id] = "created"
@@ -46,5 +47,6 @@ async def upsert_items(items: list[CatalogItem], uow: UnitOfWork) -> dict[str, s
             uow.emit(CatalogItemUpdated(**_payload(item)))
             outcomes[item.catalog_item_id] = "updated"
         existing[item.catalog_item_id] = item
+    await repo.save_many(list(changed.values()))
     await uow.commit()
     return outcomes

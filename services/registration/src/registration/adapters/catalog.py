@@ -22,6 +22,10 @@ class CatalogUnavailable(Exception):
     """The catalog could not be asked, or gave an answer that is not a catalog item."""
 
 
+class CatalogRefused(Exception):
+    """The catalog refused a search the seller typed (its message says why)."""
+
+
 class _DimensionsOut(BaseModel):
     model_config = ConfigDict(extra="ignore")
     length_cm: float = Field(gt=0)
@@ -107,6 +111,31 @@ class CatalogClient:
             raise CatalogUnavailable(
                 f"the catalog service sent an unreadable answer for catalog item {catalog_item_id}"
             ) from e
+
+    async def search(self, **params: str | int | None) -> dict:
+        """One page of catalog search results, as the catalog's API gives it (for the seller console).
+
+        A 4xx from the catalog (say, a malformed identifier) is the seller's to fix: it comes back
+        as `CatalogRefused` with the catalog's own message.
+        """
+        assert self._client is not None, "use CatalogClient inside 'async with'"
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        async with self._limit:
+            try:
+                response = await self._client.get("/v1/catalog/items", params=query)
+            except httpx.HTTPError as e:
+                raise CatalogUnavailable(
+                    f"the catalog service at {self._base_url} could not be reached ({type(e).__name__})"
+                ) from e
+        if 400 <= response.status_code < 500:
+            try:
+                message = response.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = f"the catalog refused the search ({response.status_code})"
+            raise CatalogRefused(message)
+        if response.status_code != 200:
+            raise CatalogUnavailable(f"the catalog service answered {response.status_code} to a search")
+        return response.json()
 
     async def get_many(self, catalog_item_ids: Iterable[str]) -> dict[str, CatalogItem | None]:
         ids = list(dict.fromkeys(catalog_item_ids))

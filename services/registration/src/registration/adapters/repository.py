@@ -121,6 +121,7 @@ def _registration_from_row(row) -> Registration:
         request_id=row.request_id,
         position=row.position,
         created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -199,6 +200,40 @@ class RegistrationRepository:
         )
         return Page([_registration_from_row(r) for r in rows], total)
 
+    async def by_fnsku(self, seller_id: str, fnsku: str, *, for_update: bool = False) -> Registration | None:
+        """The seller's registration with this FNSKU; another seller's reads as absent."""
+        query = sa.select(registrations).where(registrations.c.seller_id == seller_id, registrations.c.fnsku == fnsku)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _registration_from_row(row) if row else None
+
+    async def save_change(self, registration: Registration) -> Registration:
+        """Store a changed price, channels or status; returns it as stored."""
+        row = (
+            await self._conn.execute(
+                sa.update(registrations)
+                .where(registrations.c.registration_id == registration.registration_id)
+                .values(
+                    price=registration.offer.price,
+                    channels=list(registration.offer.channels),
+                    status=registration.status.value,
+                    updated_at=sa.func.now(),
+                )
+                .returning(registrations)
+            )
+        ).first()
+        return _registration_from_row(row)
+
+    async def label_texts(self, seller_id: str, fnskus: list[str]) -> dict[str, tuple[str, str]]:
+        """The catalog title and the condition each FNSKU was registered with (printed on its label)."""
+        rows = await self._conn.execute(
+            sa.select(
+                registrations.c.fnsku, registrations.c.condition, registrations.c.item["title"].astext.label("title")
+            ).where(registrations.c.seller_id == seller_id, registrations.c.fnsku.in_(fnskus))
+        )
+        return {r.fnsku: (r.title or "", r.condition) for r in rows}
+
     async def fnskus_by_sku(self, seller_id: str, seller_skus: list[str]) -> dict[str, str]:
         """The FNSKU of each of these SKUs the seller has registered (unknown SKUs are absent)."""
         rows = await self._conn.execute(
@@ -224,6 +259,7 @@ class ShipmentRepository:
             "fulfillment_center_id": shipment.fulfillment_center_id,
             "ship_to": shipment.ship_to,
             "status": shipment.status.value,
+            "plan_id": shipment.plan_id,
         }
         shipment_id = await insert_with_fresh_id(self._conn, inbound_shipments, "shipment_id", new_id, values)
         await self._conn.execute(
@@ -265,8 +301,18 @@ class ShipmentRepository:
             )
         )
 
-    async def page(self, seller_id: str, *, status: ShipmentStatus | None, limit: int, offset: int) -> Page[InboundShipment]:
+    async def page(
+        self,
+        seller_id: str,
+        *,
+        status: ShipmentStatus | None,
+        limit: int,
+        offset: int,
+        plan_id: str | None = None,
+    ) -> Page[InboundShipment]:
         filters = [inbound_shipments.c.seller_id == seller_id]
+        if plan_id is not None:
+            filters.append(inbound_shipments.c.plan_id == plan_id)
         if status is not None:
             filters.append(inbound_shipments.c.status == status.value)
         total = (
@@ -307,6 +353,7 @@ class ShipmentRepository:
                 created_at=r.created_at,
                 updated_at=r.updated_at,
                 shipped_at=r.shipped_at,
+                plan_id=r.plan_id,
             )
             for r in rows
         ]

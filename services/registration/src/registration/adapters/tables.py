@@ -53,6 +53,7 @@ registrations = sa.Table(
     #: The catalog item as registration read it (null when the catalog did not know the id).
     sa.Column("item", postgresql.JSONB, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("registrations_by_seller", "seller_id", "seq"),
     sa.Index("registrations_by_request", "seller_id", "request_id", "position"),
     sa.Index(
@@ -88,7 +89,10 @@ inbound_shipments = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
+    #: The inbound plan this shipment is part of (a large plan splits across FCs).
+    sa.Column("plan_id", sa.Text, nullable=True),
     sa.Index("inbound_shipments_by_seller", "seller_id", "seq"),
+    sa.Index("inbound_shipments_by_plan", "seller_id", "plan_id"),
 )
 
 inbound_shipment_lines = sa.Table(

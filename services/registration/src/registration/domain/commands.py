@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from registration.domain.model import Offer
 
@@ -55,4 +56,30 @@ class ShipInboundShipment:
 class CancelInboundShipment:
     seller_id: str
     shipment_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanInbound:
+    """Plan inbound stock that may split across FCs (an inbound plan of one or more shipments)."""
+
+    seller_id: str
+    #: (seller_sku, quantity) in the order the seller listed them.
+    lines: tuple[tuple[str, int], ...]
+    #: Where the seller ships from; the nearest FCs are preferred. None: by capacity alone.
+    ship_from_postal_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeRegistration:
+    seller_id: str
+    fnsku: str
+    price: Decimal | None = None
+    channels: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DeregisterItem:
+    seller_id: str
+    fnsku: str
     reason: str | None = None

@@ -17,6 +17,7 @@ SELLER_ID = re.compile(r"^S[A-Z0-9]{10}$")
 FNSKU = re.compile(r"^X00[A-Z0-9]{7}$")
 SHIPMENT_ID = re.compile(r"^FBA[A-Z0-9]{9}$")
 REGISTRATION_ID = re.compile(r"^RG[A-Z0-9]{12}$")
+PLAN_ID = re.compile(r"^PLN[A-Z0-9]{9}$")
 
 
 def _random(n: int) -> str:
@@ -34,6 +35,10 @@ def new_fnsku() -> str:
 
 def new_shipment_id() -> str:
     return "FBA" + _random(9)
+
+
+def new_plan_id() -> str:
+    return "PLN" + _random(9)
 
 
 def new_registration_id() -> str:

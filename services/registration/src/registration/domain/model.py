@@ -54,6 +54,17 @@ class Offer:
 class RegistrationStatus(StrEnum):
     REGISTERED = "registered"
     REJECTED = "rejected"
+    #: The seller withdrew the item: its listings close and its SKU may be used again.
+    DEREGISTERED = "deregistered"
+
+
+class RegistrationNotActive(Exception):
+    """The seller tried to change a registration that is not (or no longer) registered."""
+
+    def __init__(self, fnsku: str, status: RegistrationStatus) -> None:
+        super().__init__(f"registration {fnsku} is {status.value}; only registered items can be changed")
+        self.fnsku = fnsku
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,24 @@ class Registration:
     request_id: str | None = None
     position: int = 0
     created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def change_offer(self, price: Decimal | None, channels: tuple[str, ...] | None) -> Registration:
+        if self.status is not RegistrationStatus.REGISTERED:
+            raise RegistrationNotActive(self.fnsku or self.registration_id, self.status)
+        return replace(
+            self,
+            offer=replace(
+                self.offer,
+                price=price if price is not None else self.offer.price,
+                channels=channels if channels is not None else self.offer.channels,
+            ),
+        )
+
+    def deregister(self) -> Registration:
+        if self.status is not RegistrationStatus.REGISTERED:
+            raise RegistrationNotActive(self.fnsku or self.registration_id, self.status)
+        return replace(self, status=RegistrationStatus.DEREGISTERED)
 
 
 @dataclass(frozen=True)
@@ -122,6 +151,8 @@ class InboundShipment:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     shipped_at: datetime | None = None
+    #: The inbound plan this shipment belongs to, when it was planned as part of one.
+    plan_id: str | None = None
 
     def ship(self, carrier: str, tracking_number: str, at: datetime) -> InboundShipment:
         if self.status is not ShipmentStatus.WORKING:

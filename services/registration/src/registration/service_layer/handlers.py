@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from registration.adapters import labels
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.repository import (
     RegistrationRepository,
@@ -23,20 +24,26 @@ from registration.adapters.repository import (
 from registration.domain import identifiers
 from registration.domain.commands import (
     CancelInboundShipment,
+    ChangeRegistration,
+    DeregisterItem,
+    PlanInbound,
     PlanInboundShipment,
     RegisterItems,
     RegisterSeller,
     ShipInboundShipment,
 )
-from registration.domain.eligibility import assess, size_tier
+from registration.domain.eligibility import Rejection, SellerCatalogue, SizeTier, assess, size_tier
 from registration.domain.model import (
     CatalogItem,
     InboundShipment,
+    InvalidShipmentTransition,
+    Offer,
     Registration,
     RegistrationStatus,
     ShipmentLine,
+    ShipmentStatus,
 )
-from registration.domain.planning import choose_fulfillment_center
+from registration.domain.planning import choose_fulfillment_center, split_across_centers
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, Identifiers
 from stockpath_events import Dimensions as DimensionsData
 from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
@@ -45,10 +52,12 @@ from stockpath_events.types.registration import (
     InboundShipmentLine,
     InboundShipmentPlanned,
     InboundShipmentShipped,
+    ItemDeregistered,
     ItemRegistered,
     ItemRegistrationRejected,
+    ItemRegistrationUpdated,
 )
-from stockpath_network import FulfillmentCenter
+from stockpath_network import FulfillmentCenter, distance_to
 from stockpath_runtime.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("registration")
@@ -70,6 +79,12 @@ class UnknownSellerSkus(Exception):
             "register them before planning an inbound shipment"
         )
         self.seller_skus = seller_skus
+
+
+class RegistrationNotFound(Exception):
+    def __init__(self, fnsku: str) -> None:
+        super().__init__(f"registration {fnsku} does not exist")
+        self.fnsku = fnsku
 
 
 class ShipmentNotFound(Exception):
@@ -211,6 +226,149 @@ async def register_items(
     return RegistrationOutcome(results, replayed=False)
 
 
+@dataclass(frozen=True)
+class Eligibility:
+    """What registering an offer would give, without registering it."""
+
+    offer: Offer
+    item: CatalogItem | None
+    size_tier: SizeTier | None
+    rejection: Rejection | None
+
+
+async def preview_items(
+    seller_id: str,
+    offers: Iterable[Offer],
+    uow: UnitOfWork,
+    catalog: CatalogClient,
+    *,
+    restricted_categories: Iterable[str],
+) -> list[Eligibility]:
+    """The eligibility of each offer exactly as registering them together would decide it
+    (same rules, same order; earlier offers in the list count for the SKU rules), changing nothing.
+    An offer without a seller SKU (the seller has not chosen one yet) skips the SKU rule."""
+    offers = list(offers)
+    items = await catalog.get_many(o.catalog_item_id for o in offers)
+    async with uow:
+        catalogue: SellerCatalogue = await RegistrationRepository(uow.connection).catalogue(seller_id)
+    results = []
+    for offer in offers:
+        item = items[offer.catalog_item_id]
+        rejection = assess(offer, item, catalogue, restricted_categories=restricted_categories)
+        if rejection is None and offer.seller_sku:
+            catalogue.add(offer)
+        results.append(Eligibility(offer, item, size_tier(item.dimensions, item.weight_g) if item else None, rejection))
+    return results
+
+
+async def _seller_registration(repo: RegistrationRepository, seller_id: str, fnsku: str) -> Registration:
+    registration = await repo.by_fnsku(seller_id, fnsku, for_update=True)
+    if registration is None:
+        raise RegistrationNotFound(fnsku)
+    return registration
+
+
+async def change_registration(command: ChangeRegistration, uow: UnitOfWork) -> Registration:
+    """A new price or channels for a registered item; listings follow ItemRegistrationUpdated."""
+    async with uow:
+        repo = RegistrationRepository(uow.connection)
+        current = await _seller_registration(repo, command.seller_id, command.fnsku)
+        changed = current.change_offer(command.price, command.channels)
+        if changed.offer == current.offer:
+            return current  # nothing changed: no event, so listings are not touched
+        stored = await repo.save_change(changed)
+        uow.emit(
+            ItemRegistrationUpdated(
+                registration_id=stored.registration_id,
+                seller_id=stored.seller_id,
+                seller_sku=stored.offer.seller_sku,
+                fnsku=command.fnsku,
+                price=stored.offer.price,
+                channels=list(stored.offer.channels),
+            )
+        )
+        await uow.commit()
+    return stored
+
+
+async def deregister_item(command: DeregisterItem, uow: UnitOfWork) -> Registration:
+    """Withdraw a registered item: its listings close (ItemDeregistered) and its SKU is free again."""
+    async with uow:
+        repo = RegistrationRepository(uow.connection)
+        current = await _seller_registration(repo, command.seller_id, command.fnsku)
+        stored = await repo.save_change(current.deregister())
+        uow.emit(
+            ItemDeregistered(
+                registration_id=stored.registration_id,
+                seller_id=stored.seller_id,
+                seller_sku=stored.offer.seller_sku,
+                fnsku=command.fnsku,
+                reason=command.reason,
+            )
+        )
+        await uow.commit()
+    return stored
+
+
+async def _registered_fnskus(uow: UnitOfWork, seller_id: str, skus: list[str]) -> dict[str, str]:
+    fnskus = await RegistrationRepository(uow.connection).fnskus_by_sku(seller_id, skus)
+    unknown = [sku for sku in skus if sku not in fnskus]
+    if unknown:
+        raise UnknownSellerSkus(unknown)
+    return fnskus
+
+
+async def _store_shipment(uow: UnitOfWork, plan: InboundShipment) -> InboundShipment:
+    shipment = await ShipmentRepository(uow.connection).add(plan, identifiers.new_shipment_id)
+    uow.emit(
+        InboundShipmentPlanned(
+            shipment_id=shipment.shipment_id,
+            seller_id=shipment.seller_id,
+            fulfillment_center_id=shipment.fulfillment_center_id,
+            ship_to=Address.model_validate(shipment.ship_to),
+            lines=[InboundShipmentLine(**dataclasses.asdict(line)) for line in shipment.lines],
+        )
+    )
+    return shipment
+
+
+@dataclass(frozen=True)
+class InboundPlan:
+    plan_id: str
+    shipments: list[InboundShipment]
+
+
+async def plan_inbound(command: PlanInbound, uow: UnitOfWork, centers: Iterable[FulfillmentCenter]) -> InboundPlan:
+    """An inbound plan: one shipment per FC the units go to (usually one, several when the nearest
+    FC cannot take them all). Every shipment and its InboundShipmentPlanned commit together."""
+    centers = list(centers)
+    distance = (lambda fc: distance_to(fc, command.ship_from_postal_code)) if command.ship_from_postal_code else None
+    allocations = split_across_centers(centers, command.lines, distance=distance)
+    by_id = {fc.fulfillment_center_id: fc for fc in centers}
+    plan_id = identifiers.new_plan_id()
+    async with uow:
+        fnskus = await _registered_fnskus(uow, command.seller_id, [sku for sku, _ in command.lines])
+        shipments = []
+        for fc_id in dict.fromkeys(a.fulfillment_center_id for a in allocations):
+            fc = by_id[fc_id]
+            lines = tuple(
+                ShipmentLine(fnskus[a.seller_sku], a.seller_sku, a.quantity)
+                for a in allocations
+                if a.fulfillment_center_id == fc_id
+            )
+            plan = InboundShipment(
+                shipment_id="",  # drawn when stored
+                seller_id=command.seller_id,
+                fulfillment_center_id=fc_id,
+                ship_to=fc.address.model_dump(mode="json"),
+                lines=lines,
+                plan_id=plan_id,
+            )
+            shipments.append(await _store_shipment(uow, plan))
+        await uow.commit()
+    return InboundPlan(plan_id, shipments)
+
+
 async def plan_inbound_shipment(
     command: PlanInboundShipment, uow: UnitOfWork, centers: Iterable[FulfillmentCenter]
 ) -> InboundShipment:
@@ -218,10 +376,7 @@ async def plan_inbound_shipment(
     skus = [sku for sku, _ in command.lines]
     units = sum(quantity for _, quantity in command.lines)
     async with uow:
-        fnskus = await RegistrationRepository(uow.connection).fnskus_by_sku(command.seller_id, skus)
-        unknown = [sku for sku in skus if sku not in fnskus]
-        if unknown:
-            raise UnknownSellerSkus(unknown)
+        fnskus = await _registered_fnskus(uow, command.seller_id, skus)
         fc = choose_fulfillment_center(centers, units)
         plan = InboundShipment(
             shipment_id="",  # drawn when stored
@@ -230,16 +385,7 @@ async def plan_inbound_shipment(
             ship_to=fc.address.model_dump(mode="json"),
             lines=tuple(ShipmentLine(fnskus[sku], sku, quantity) for sku, quantity in command.lines),
         )
-        shipment = await ShipmentRepository(uow.connection).add(plan, identifiers.new_shipment_id)
-        uow.emit(
-            InboundShipmentPlanned(
-                shipment_id=shipment.shipment_id,
-                seller_id=shipment.seller_id,
-                fulfillment_center_id=shipment.fulfillment_center_id,
-                ship_to=Address.model_validate(shipment.ship_to),
-                lines=[InboundShipmentLine(**dataclasses.asdict(line)) for line in shipment.lines],
-            )
-        )
+        shipment = await _store_shipment(uow, plan)
         await uow.commit()
     return shipment
 
@@ -323,3 +469,51 @@ async def on_inventory_received(event: Envelope[InventoryReceived], uow: UnitOfW
 async def on_inbound_shipment_closed(event: Envelope[InboundShipmentClosed], uow: UnitOfWork) -> None:
     """The FC finished with the shipment: the seller sees it CLOSED."""
     await _advance_shipment(event, uow, InboundShipment.closed)
+
+
+@dataclass(frozen=True)
+class ShipmentLabels:
+    shipment: InboundShipment
+    item_labels: list[labels.ItemLabel]
+    boxes: labels.BoxLabels
+
+
+class TooManyLabels(Exception):
+    def __init__(self, units: int) -> None:
+        super().__init__(
+            f"this shipment has {units} units; one PDF prints at most {labels.MAX_ITEM_LABELS} unit labels: "
+            "ask for item_labels=per_line and print each line's label as many times as its count"
+        )
+        self.units = units
+
+
+async def shipment_labels(
+    seller_id: str, seller_name: str, shipment_id: str, uow: UnitOfWork, *, boxes: int, per_unit: bool
+) -> ShipmentLabels:
+    """What the labels PDF shows: an FNSKU label per unit (or per line) and a label per box."""
+    async with uow:
+        shipment = await ShipmentRepository(uow.connection).get(shipment_id, seller_id=seller_id)
+        if shipment is None:
+            raise ShipmentNotFound(shipment_id)
+        if shipment.status is ShipmentStatus.CANCELLED:
+            raise InvalidShipmentTransition(shipment_id, "labelled", shipment.status)
+        texts = await RegistrationRepository(uow.connection).label_texts(seller_id, [ln.fnsku for ln in shipment.lines])
+    units = sum(ln.quantity for ln in shipment.lines)
+    if per_unit and units > labels.MAX_ITEM_LABELS:
+        raise TooManyLabels(units)
+    item_labels = []
+    for line in shipment.lines:
+        title, condition = texts.get(line.fnsku, ("", "new"))
+        if per_unit:
+            item_labels += [labels.ItemLabel(line.fnsku, title, condition)] * line.quantity
+        else:
+            item_labels.append(labels.ItemLabel(line.fnsku, title, condition, count=line.quantity))
+    box_labels = labels.BoxLabels(
+        shipment_id=shipment.shipment_id,
+        fulfillment_center_id=shipment.fulfillment_center_id,
+        ship_to=shipment.ship_to,
+        seller_name=seller_name,
+        boxes=boxes,
+        contents=[(ln.seller_sku, ln.fnsku, ln.quantity) for ln in shipment.lines],
+    )
+    return ShipmentLabels(shipment, item_labels, box_labels)

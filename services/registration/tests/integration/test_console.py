@@ -1,0 +1,174 @@
+"""The seller console's pages under a TestClient: sign-in, search, eligibility, registration, plans,
+labels, shipping, clear errors and empty states, and that one seller never sees another's data.
+(The browser journey against running services is tests/integration/test_seller_console.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registration.app import create_api
+from stockpath_cli.localstack import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def console_app(settings):
+    # No inventory service listens on this port: the inventory page must say so, not fail.
+    unreachable = settings.model_copy(update={"inventory_url": f"http://127.0.0.1:{free_port()}"})
+    return create_api(unreachable)
+
+
+@pytest.fixture
+def browser_for(console_app):
+    """``browser_for(seller)`` → a TestClient signed in to the console as that seller."""
+    opened = []
+
+    def make(seller: dict) -> TestClient:
+        c = TestClient(console_app).__enter__()
+        opened.append(c)
+        r = c.post("/console/sign-in", data={"token": seller["token"], "next": "/console/catalog"})
+        assert r.status_code == 200 and "Signed in." in r.text
+        return c
+
+    yield make
+    for c in opened:
+        c.__exit__(None, None, None)
+
+
+def test_pages_need_a_sign_in_and_a_wrong_token_is_told_so(console_app):
+    with TestClient(console_app) as anonymous:
+        r = anonymous.get("/console/shipments", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fshipments"
+        r = anonymous.post("/console/sign-in", data={"token": "not-a-token"})
+        assert r.status_code == 401 and "does not belong to any seller" in r.text
+        r = anonymous.post("/console/sign-in", data={"token": ""})
+        assert r.status_code == 401 and "Enter your seller token" in r.text
+
+
+def test_the_session_cookie_is_http_only_and_same_site_strict_and_next_stays_on_site(console_app, seller):
+    with TestClient(console_app) as c:
+        r = c.post("/console/sign-in", data={"token": seller["token"], "next": "https://evil.example/"},
+                   follow_redirects=False)
+        assert r.headers["location"] == "/console/catalog?notice=signed-in"
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+        c.post("/console/sign-out")
+        assert c.get("/console/catalog", follow_redirects=False).status_code == 303
+
+
+def test_catalog_search_pages_finds_identifiers_and_explains_empty_and_bad_searches(browser_for, seller, demo_items):
+    c = browser_for(seller)
+    r = c.get("/console/catalog", params={"q": "green"})
+    assert r.status_code == 200 and 'name="item"' in r.text and "Page 1 of" in r.text
+    assert 'rel="next"' in r.text
+    upc_item = next(i for i in demo_items if "upc" in i["identifiers"])
+    r = c.get("/console/catalog", params={"q": upc_item["identifiers"]["upc"]})
+    assert "Exact match for identifier" in r.text and upc_item["title"] in r.text
+    r = c.get("/console/catalog", params={"q": "zzzqqqxxx"})
+    assert "No items match" in r.text
+    bad = upc_item["identifiers"]["upc"][:-1] + str((int(upc_item["identifiers"]["upc"][-1]) + 1) % 10)
+    r = c.get("/console/catalog", params={"q": bad})
+    assert r.status_code == 400 and "check digit" in r.text
+    assert c.get("/console/catalog", params={"page": "-3"}).status_code == 200  # odd page numbers read as page 1
+    assert c.get("/console/catalog", params={"q": "kettle " * 100}).status_code == 200  # a long paste is cut
+
+
+def test_eligibility_explains_each_refusal_and_registration_gives_fnskus(browser_for, seller):
+    c = browser_for(seller)
+    r = c.get("/console/eligibility", params=[("item", "REG-SMALL"), ("item", "REG-HAZMAT"), ("item", "REG-NODIMS")])
+    assert r.status_code == 200
+    assert "Hazmat review required" in r.text and "Missing package dimensions" in r.text
+    assert "Small standard" in r.text and "1 of 3 selected items can be registered" in r.text
+    request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', r.text).group(1)
+    form = {"request_id": request_id, "item": ["REG-SMALL", "REG-HAZMAT", "REG-NODIMS"],
+            "register-REG-SMALL": "on", "sku-REG-SMALL": "NOTEBOOK-1", "price-REG-SMALL": "abc"}
+    bad = c.post("/console/registrations", data=form)
+    assert bad.status_code == 422 and "price" in bad.text.lower()
+    form["price-REG-SMALL"] = "4.99"
+    ok = c.post("/console/registrations", data=form)
+    assert ok.status_code == 200 and "1 of 1 item registered" in ok.text
+    fnsku = re.search(r'class="mono">(X00[A-Z0-9]{7})<', ok.text).group(1)
+    again = c.post("/console/registrations", data=form)  # a double submit registers nothing twice
+    assert fnsku in again.text
+    listed = c.get("/console/registrations")
+    assert listed.text.count(fnsku) >= 1 and "NOTEBOOK-1" in listed.text
+    assert c.get("/console/eligibility").status_code == 400
+
+
+def shown_status(html: str) -> str:
+    return re.search(r'id="shipment-status"[^>]*>\s*([A-Z]+)\s*<', html).group(1)
+
+
+def register_one(c: TestClient, catalog_item_id: str, sku: str) -> str:
+    r = c.get("/console/eligibility", params={"item": catalog_item_id})
+    request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', r.text).group(1)
+    ok = c.post("/console/registrations", data={"request_id": request_id, "item": catalog_item_id,
+                                                 f"register-{catalog_item_id}": "on", f"sku-{catalog_item_id}": sku,
+                                                 f"price-{catalog_item_id}": "12.00"})
+    return re.search(r'class="mono">(X00[A-Z0-9]{7})<', ok.text).group(1)
+
+
+def test_plan_labels_and_ship_from_the_console_with_clear_errors(browser_for, seller):
+    c = browser_for(seller)
+    fnsku = register_one(c, "REG-LARGE", "POT-1")
+    assert "Enter a quantity" in c.post("/console/shipments", data={"qty-POT-1": ""}).text
+    huge = c.post("/console/shipments", data={"qty-POT-1": "99999999"})
+    assert huge.status_code == 422 and "Quantity" in huge.text
+    negative = c.post("/console/shipments", data={"qty-POT-1": "-4"})
+    assert negative.status_code == 422
+    r = c.post("/console/shipments", data={"qty-POT-1": "12", "ship_from_postal_code": "98101"})
+    assert r.status_code == 200 and "Shipping plan" in r.text and fnsku in r.text
+    shipment_id = re.search(r'data-shipment="(FBA[A-Z0-9]{9})"', r.text).group(1)
+    pdf = c.get(f"/console/shipments/{shipment_id}/labels.pdf", params={"boxes": "2"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert c.get(f"/console/shipments/{shipment_id}/labels.pdf", params={"boxes": "0"}).status_code == 422
+    missing = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": ""})
+    assert missing.status_code == 422 and "tracking number" in missing.text
+    shipped = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z999"})
+    assert "Marked as shipped" in shipped.text and shown_status(shipped.text) == "SHIPPED"
+    twice = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z999"})
+    assert twice.status_code == 409 and "only be shipped while WORKING" in twice.text
+    assert shipment_id in c.get("/console/shipments").text
+    assert shipment_id in c.get("/console/shipments", params={"status": "SHIPPED"}).text
+    assert "No shipments" in c.get("/console/shipments", params={"status": "CLOSED"}).text
+
+
+def test_one_seller_never_sees_or_changes_anothers_data_in_the_console(browser_for, seller, new_seller):
+    owner = browser_for(seller)
+    fnsku = register_one(owner, "REG-BULKY", "COT-1")
+    r = owner.post("/console/shipments", data={"qty-COT-1": "3"})
+    shipment_id = re.search(r'data-shipment="(FBA[A-Z0-9]{9})"', r.text).group(1)
+    plan_id = re.search(r"Shipping plan <span class=\"mono\">(PLN[A-Z0-9]{9})", r.text).group(1)
+    intruder = browser_for(new_seller())
+    for path in (f"/console/shipments/{shipment_id}", f"/console/shipments/{shipment_id}/labels.pdf",
+                 f"/console/plans/{plan_id}"):
+        assert intruder.get(path).status_code == 404, path
+    for path, data in ((f"/console/shipments/{shipment_id}/ship", {"carrier": "UPS", "tracking_number": "1Z"}),
+                       (f"/console/shipments/{shipment_id}/cancel", {}),
+                       (f"/console/registrations/{fnsku}/deregister", {}),
+                       (f"/console/registrations/{fnsku}/offer", {"price": "1.00"})):
+        assert intruder.post(path, data=data).status_code == 404, path
+    assert shipment_id not in intruder.get("/console/shipments").text
+    assert "Nothing here yet" in intruder.get("/console/registrations").text
+    assert shown_status(owner.get(f"/console/shipments/{shipment_id}").text) == "WORKING"
+
+
+def test_price_change_and_deregistration_from_the_console(browser_for, seller):
+    c = browser_for(seller)
+    fnsku = register_one(c, "REG-SMALL", "BOOK-9")
+    r = c.post(f"/console/registrations/{fnsku}/offer", data={"price": "7.50", "channel": ["storefront", "marketplace-feed"]})
+    assert "Price and channels updated" in r.text and 'value="7.50"' in r.text
+    bad = c.post(f"/console/registrations/{fnsku}/offer", data={"price": "-2"})
+    assert bad.status_code == 422
+    r = c.post(f"/console/registrations/{fnsku}/deregister")
+    assert "Item deregistered" in r.text
+    assert fnsku in c.get("/console/registrations", params={"status": "deregistered"}).text
+
+
+def test_the_inventory_page_says_when_inventory_is_not_answering(browser_for, seller):
+    r = browser_for(seller).get("/console/inventory")
+    assert r.status_code == 503 and "Inventory is not answering" in r.text
