@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from order_router.adapters.tables import availability, orders
 from order_router.bootstrap import routing_policy
-from order_router.service_layer import handlers
+from order_router.entrypoints import consumers
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingPublished
@@ -63,7 +63,9 @@ def listed(listing_id: str, seller_id: str, seller_sku: str, fnsku: str) -> Enve
     )
 
 
-def level(fnsku: str, fc: str, fulfillable: int, *, seller_id: str = "S1") -> Envelope[InventoryLevelChanged]:
+def level(
+    fnsku: str, fc: str, fulfillable: int, *, seller_id: str = "S1", reserved: int = 0, shipped: int = 0
+) -> Envelope[InventoryLevelChanged]:
     return new_event(
         InventoryLevelChanged(
             fulfillment_center_id=fc,
@@ -71,6 +73,8 @@ def level(fnsku: str, fc: str, fulfillable: int, *, seller_id: str = "S1") -> En
             seller_id=seller_id,
             inbound=0,
             fulfillable=fulfillable,
+            reserved=reserved,
+            shipped=shipped,
             unfulfillable=0,
         ),
         source="inventory",
@@ -89,9 +93,14 @@ def line(line_id: str, *, seller_id: str | None = None, seller_sku: str | None =
     }
 
 
-def placed(order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard") -> Envelope[OrderPlaced]:
+def placed(
+    order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard", policy: str = "fill-or-kill"
+) -> Envelope[OrderPlaced]:
     return new_event(
-        OrderPlaced(order_id=order_id, channel="web", lines=list(lines), ship_to=ship_to, shipping_speed=speed),
+        OrderPlaced(
+            order_id=order_id, channel="web", lines=list(lines), ship_to=ship_to, shipping_speed=speed,
+            fulfillment_policy=policy,
+        ),
         source="orders",
     )
 
@@ -102,20 +111,17 @@ async def apply(engine, envelope: Envelope) -> bool:
     Called directly rather than through the MessageProcessor so a failure (e.g. a deadlock)
     surfaces in the test instead of being retried away.
     """
-    handler = {
-        ItemRegistered: handlers.record_registration,
-        ListingPublished: handlers.record_listing,
-        InventoryLevelChanged: handlers.record_inventory_level,
-    }.get(type(envelope.data))
+    handler = HANDLERS[type(envelope.data)]
     async with UnitOfWork(engine, source=SOURCE) as uow:
         if not await uow.claim(CONSUMER, envelope):
             return False
-        if handler is None:
-            await handlers.route_order(envelope, uow, policy=routing_policy())
-        else:
-            await handler(envelope, uow)
+        await handler(envelope, uow)
         await uow.commit()
     return True
+
+
+#: The worker's own handlers, by event type.
+HANDLERS = {model: h for sub in consumers.subscriptions(routing_policy()) for model, h in sub.handlers.items()}
 
 
 async def outbox_events(engine, order_id: str, event_type: str | None = None) -> list[Envelope]:
@@ -128,16 +134,16 @@ async def outbox_events(engine, order_id: str, event_type: str | None = None) ->
 
 
 async def stock(engine, fnsku: str, fc: str) -> tuple[int, int]:
-    """(on_hand, reserved) of one FNSKU at one FC."""
+    """(basis, reservations_total) of one FNSKU at one FC."""
     async with engine.connect() as conn:
         row = (
             await conn.execute(
-                sa.select(availability.c.on_hand, availability.c.reserved).where(
+                sa.select(availability.c.basis, availability.c.reservations_total).where(
                     availability.c.fnsku == fnsku, availability.c.fulfillment_center_id == fc
                 )
             )
         ).one()
-    return row.on_hand, row.reserved
+    return row.basis, row.reservations_total
 
 
 async def order_status(engine, order_id: str) -> str | None:

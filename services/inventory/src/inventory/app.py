@@ -1,5 +1,6 @@
 """The inventory service's HTTP app factory: receipts from FC staff, quantity buckets and the ledger."""
 
+from inventory.entrypoints.fc_pages import pages
 from inventory.entrypoints.http import router
 from inventory.settings import Settings
 from stockpath_runtime.http import create_service_app
@@ -13,5 +14,5 @@ def create_api(settings: Settings):
             "Fulfillment centers record what arrived for an inbound shipment; sellers and other "
             "services read the resulting quantity buckets per FNSKU and FC, and the ledger of every movement."
         ),
-        routers=[router],
+        routers=[router, pages],
     )

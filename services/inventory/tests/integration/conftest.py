@@ -21,7 +21,13 @@ from inventory.adapters.repository import StockRepository
 from inventory.app import create_api
 from inventory.entrypoints.events import subscriptions
 from inventory.settings import Settings
-from stockpath_events import Envelope, decode, encode, new_event
+from stockpath_events import Address, Envelope, decode, encode, new_event
+from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.order_router import (
+    FulfillmentCancelled,
+    FulfillmentInstructed,
+    FulfillmentLine,
+)
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentLine,
@@ -73,13 +79,57 @@ def cancelled_event(shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_
     )
 
 
+def instructed_event(
+    fulfillment_order_id: str, lines: list[tuple[str, int]], *, fulfillment_center_id: str = "SEA1",
+    seller_id: str = "S-ACME", order_id: str | None = None,
+) -> Envelope[FulfillmentInstructed]:
+    """What order-router writes to fulfillment.instructions (line ids 1, 2, …; seller SKU 'SKU-' + FNSKU)."""
+    return new_event(
+        FulfillmentInstructed(
+            fulfillment_order_id=fulfillment_order_id,
+            order_id=order_id or f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            lines=[
+                FulfillmentLine(line_id=str(n), fnsku=f, seller_sku=f"SKU-{f}", seller_id=seller_id, quantity=q)
+                for n, (f, q) in enumerate(lines, start=1)
+            ],
+            ship_to=Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"),
+            shipping_speed="standard",
+        ),
+        source="order-router",
+    )
+
+
+def fulfillment_cancelled_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        FulfillmentCancelled(
+            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id, reason="buyer",
+        ),
+        source="order-router",
+    )
+
+
+def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        ShipmentShipped(
+            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id, carrier="UPS", tracking_number=f"1Z{fulfillment_order_id}",
+        ),
+        source="/fulfillment-centers/SEA1",
+    )
+
+
 @pytest.fixture(scope="session")
 def events():
-    """Builders of the registration events the inventory consumes."""
+    """Builders of the events the inventory consumes."""
 
     class Events:
         planned = staticmethod(planned_event)
         cancelled = staticmethod(cancelled_event)
+        instructed = staticmethod(instructed_event)
+        fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
+        shipped = staticmethod(shipped_event)
 
     return Events
 

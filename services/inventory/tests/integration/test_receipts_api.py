@@ -56,6 +56,10 @@ def test_a_receipt_moves_counted_units_out_of_inbound_into_fulfillable_and_unful
             "fulfillable": 6,
             "reserved": 0,
             "unfulfillable": 1,
+            "shipped": 0,
+            "inbound_working": None,
+            "inbound_shipped": None,
+            "inbound_receiving": None,
         }
     ]
     assert buckets(client, a) == {"inbound": 3, "fulfillable": 6, "reserved": 0, "unfulfillable": 1}
@@ -183,15 +187,24 @@ def test_a_receipt_id_reused_for_different_counts_is_refused(client, plan):
     assert buckets(client, a)["fulfillable"] == 3
 
 
-def test_a_receipt_naming_an_fnsku_outside_the_shipment_is_refused_whole(client, plan):
+def test_an_fnsku_found_in_a_box_but_not_in_the_plan_is_recorded_as_a_discrepancy_not_dropped(
+    client, plan, outbox_events
+):
     shipment = plan(10)
     (a,) = shipment.fnskus
-    r = client.post("/v1/receipts", json=receipt(shipment, (a, 5, 0), ("XNOTINSHIP", 1, 0)))
-    assert r.status_code == 422
-    assert r.json()["error"]["code"] == "unknown_fnsku"
-    assert "XNOTINSHIP" in r.json()["error"]["message"]
-    # All or nothing: the good line did not move stock either.
-    assert buckets(client, a) == {"inbound": 10, "fulfillable": 0, "reserved": 0, "unfulfillable": 0}
+    r = client.post("/v1/receipts", json=receipt(shipment, (a, 5, 0), ("XNOTINSHIP", 2, 1)))
+    assert r.status_code == 201, r.text
+    assert r.json()["unknown_fnskus"] == [{"fnsku": "XNOTINSHIP", "quantity_received": 2, "quantity_damaged": 1}]
+    # The planned line is received; the stranger moves into no bucket (whose stock is it?).
+    assert buckets(client, a) == {"inbound": 5, "fulfillable": 5, "reserved": 0, "unfulfillable": 0}
+    assert client.get("/v1/inventory", params={"fnsku": "XNOTINSHIP"}).json()["items"] == []
+    [found] = client.get("/v1/discrepancies", params={"shipment_id": shipment.shipment_id}).json()["items"]
+    assert (found["kind"], found["fnsku"], found["quantity"], found["seller_id"]) == ("unknown-fnsku", "XNOTINSHIP", 3, "S-ACME")
+    [event] = [e for e in outbox_events("InventoryDiscrepancyRecorded") if e.data.shipment_id == shipment.shipment_id]
+    assert (event.data.kind, event.data.fnsku, event.data.quantity) == ("unknown-fnsku", "XNOTINSHIP", 3)
+    assert event.subject == "XNOTINSHIP"
+    view = client.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()
+    assert [d["kind"] for d in view["discrepancies"]] == ["unknown-fnsku"]
 
 
 def test_a_receipt_at_another_fulfillment_center_is_refused_with_the_expected_one(client, plan):

@@ -4,7 +4,7 @@ routing policy and the FC network it routes over."""
 from pathlib import Path
 
 from order_router.app import create_api
-from order_router.domain.routing import NearestSingleCenterPolicy, RoutingPolicy
+from order_router.domain.routing import FewestShipmentsPolicy, RoutingPolicy
 from order_router.entrypoints import consumers
 from order_router.settings import Settings
 from stockpath_network import network
@@ -12,7 +12,7 @@ from stockpath_runtime.service import ServiceDefinition
 
 
 def routing_policy() -> RoutingPolicy:
-    return NearestSingleCenterPolicy(network())
+    return FewestShipmentsPolicy(network())
 
 
 def subscriptions(settings: Settings, engine) -> list:

@@ -151,7 +151,7 @@ def test_an_unknown_order_is_a_404_with_a_message(client):
     assert r.status_code == 404 and "O-does-not-exist" in r.json()["error"]["message"]
 
 
-def test_availability_shows_on_hand_reserved_and_allocatable_per_fc(client, with_engine):
+def test_availability_shows_basis_reservations_and_allocatable_per_fc(client, with_engine):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
 
     async def setup(engine):
@@ -165,8 +165,8 @@ def test_availability_shows_on_hand_reserved_and_allocatable_per_fc(client, with
     client.post("/v1/orders", json=body(seller, order_id=order_id, quantity=3))
     route(with_engine, order_id)
     r = client.get("/v1/availability", params={"fnsku": fnsku}).json()
-    assert (r["on_hand"], r["reserved"], r["allocatable"]) == (10, 3, 7)
-    assert [(c["fulfillment_center_id"], c["on_hand"], c["reserved"], c["allocatable"]) for c in r["fulfillment_centers"]] == [
+    assert (r["basis"], r["reservations_total"], r["allocatable"]) == (10, 3, 7)
+    assert [(c["fulfillment_center_id"], c["basis"], c["reservations_total"], c["allocatable"]) for c in r["fulfillment_centers"]] == [
         ("EWR4", 6, 0, 6),
         ("SEA1", 4, 3, 1),
     ]
@@ -212,3 +212,18 @@ def test_bad_orders_get_a_clear_422_and_no_event(client, with_engine, changes, m
 def test_a_body_that_is_not_json_is_a_4xx(client):
     r = client.post("/v1/orders", content=b"{not json", headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500 and r.json()["error"]["message"]
+
+
+def test_a_cancellation_request_goes_through_the_orders_topic_and_the_order_shows_the_outcome(client, kettle, with_engine):
+    order_id = unique("O")
+    client.post("/v1/orders", json=body(kettle, order_id=order_id))
+    route(with_engine, order_id)
+    r = client.post(f"/v1/orders/{order_id}/cancellation", json={"reason": "found it cheaper"})
+    assert r.status_code == 202 and r.json() == {"order_id": order_id, "status": "ROUTED"}
+    [request] = with_engine(lambda engine: outbox_events(engine, order_id, "OrderCancellationRequested"))
+    assert request.topic == "orders" and request.data.reason == "found it cheaper"
+    assert with_engine(lambda engine: apply(engine, request))
+    order = client.get(f"/v1/orders/{order_id}").json()
+    assert order["status"] == "CANCELLED" and order["cancellation"] == {"reason": "found it cheaper"}
+    assert [fo["status"] for fo in order["fulfillment_orders"]] == ["CANCELLED"]
+    assert client.post("/v1/orders/O-NO-SUCH/cancellation").status_code == 404

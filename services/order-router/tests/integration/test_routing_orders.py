@@ -106,7 +106,7 @@ async def test_an_order_larger_than_what_remains_is_rejected_for_insufficient_in
     [rejected] = await outbox_events(engine, second, "OrderRejected")
     assert rejected.data.reason_code == "INSUFFICIENT_INVENTORY"
     assert [ln.line_id for ln in rejected.data.lines] == ["1"]
-    assert "at most 2 available" in rejected.data.lines[0].reason
+    assert "2 available at the fulfillment centers that ship standard" in rejected.data.lines[0].reason
     assert await outbox_events(engine, second, "FulfillmentInstructed") == []
     assert await stock(engine, fnsku, "SEA1") == (5, 3)
 

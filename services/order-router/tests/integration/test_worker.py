@@ -45,7 +45,7 @@ async def stocked_seller(engine, kafka_bootstrap) -> tuple[str, str, str]:
     async def applied() -> bool:
         async with engine.connect() as conn:
             known = await conn.execute(sa.select(registrations.c.fnsku).where(registrations.c.fnsku == fnsku))
-            stocked = await conn.execute(sa.select(availability.c.on_hand).where(availability.c.fnsku == fnsku))
+            stocked = await conn.execute(sa.select(availability.c.basis).where(availability.c.fnsku == fnsku))
             return known.first() is not None and stocked.scalar() == 5
 
     await eventually(applied, timeout=45, what="the registration and stock level to be applied")

@@ -1,4 +1,4 @@
-"""The skeleton routing policy: one FC ships the whole order, the nearest that can."""
+"""The routing policy: fewest shipments, then the nearest FCs, honouring the shipping speed; splits and partial fills."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from order_router.domain.model import ReasonCode, ResolvedLine
 from order_router.domain.routing import (
-    NearestSingleCenterPolicy,
+    FewestShipmentsPolicy,
     RoutingPlan,
     RoutingRequest,
     StockLevel,
@@ -14,7 +14,7 @@ from order_router.domain.routing import (
 from stockpath_events import FulfillmentPolicy, ShippingSpeed
 from stockpath_network import DEFAULT_NETWORK
 
-POLICY = NearestSingleCenterPolicy(DEFAULT_NETWORK)
+POLICY = FewestShipmentsPolicy(DEFAULT_NETWORK)
 SEATTLE, NEW_YORK, PHOENIX = "98101", "10118", "85001"
 
 
@@ -67,11 +67,11 @@ def test_stock_only_at_fcs_without_the_speed_leaves_the_order_unfilled():
 
 def test_insufficient_stock_names_only_the_lines_no_fc_can_fill():
     levels = stock(("A", "SEA1", 5), ("B", "SEA1", 1), ("B", "EWR4", 2))
-    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 3)), levels)
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 4)), levels)
     assert not plan.routed and plan.allocations == ()
     [failure] = plan.unfilled
     assert failure.line_id == "2" and failure.reason_code is ReasonCode.INSUFFICIENT_INVENTORY
-    assert "3 unit(s) of B ordered; at most 2 available" in failure.reason
+    assert "4 unit(s) of B ordered; 3 available" in failure.reason
 
 
 def test_lines_of_the_same_fnsku_draw_on_the_same_units():
@@ -80,17 +80,67 @@ def test_lines_of_the_same_fnsku_draw_on_the_same_units():
     assert [f.line_id for f in plan.unfilled] == ["1", "2"]
 
 
-def test_items_in_stock_only_at_different_fcs_are_not_split_yet():
+def test_items_in_stock_only_at_different_fcs_are_split_one_shipment_per_fc():
     plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1)), stock(("A", "SEA1", 5), ("B", "EWR4", 5)))
-    assert not plan.routed
-    assert [f.line_id for f in plan.unfilled] == ["1", "2"]
-    assert all("no single fulfillment center" in f.reason for f in plan.unfilled)
+    assert plan.routed
+    assert [(a.fulfillment_center_id, [ln.line_id for ln in a.lines]) for a in plan.allocations] == [
+        ("SEA1", ["1"]),
+        ("EWR4", ["2"]),
+    ]
+
+
+def test_a_single_fc_that_fills_everything_beats_a_nearer_split():
+    levels = stock(("A", "SEA1", 5), ("B", "PHX3", 5), ("A", "EWR4", 5), ("B", "EWR4", 5))
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1), postal_code=SEATTLE), levels)
+    assert [a.fulfillment_center_id for a in plan.allocations] == ["EWR4"]
+
+
+def test_among_splits_with_as_few_shipments_the_nearest_fcs_win():
+    levels = stock(("A", "SEA1", 5), ("A", "EWR4", 5), ("B", "PHX3", 5), ("B", "CMH2", 5))
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1), postal_code=SEATTLE), levels)
+    assert {a.fulfillment_center_id for a in plan.allocations} == {"SEA1", "PHX3"}
+    plan = POLICY.plan(request(("1", "A", 1), ("2", "B", 1), postal_code=NEW_YORK), levels)
+    assert [a.fulfillment_center_id for a in plan.allocations] == ["EWR4", "CMH2"]
+
+
+def test_one_line_larger_than_any_fc_holds_is_split_nearest_first():
+    levels = stock(("A", "SEA1", 3), ("A", "PHX3", 2), ("A", "EWR4", 10))
+    plan = POLICY.plan(request(("1", "A", 5), postal_code=SEATTLE), levels)
+    assert [(a.fulfillment_center_id, a.lines[0].quantity) for a in plan.allocations] == [("EWR4", 5)]
+    plan = POLICY.plan(request(("1", "A", 12), postal_code=SEATTLE), levels)
+    # Two shipments either way; PHX3 + EWR4 is the shorter pair for a 9xxxx buyer, nearest ships first.
+    assert [(a.fulfillment_center_id, a.lines[0].quantity) for a in plan.allocations] == [("PHX3", 2), ("EWR4", 10)]
+
+
+def test_a_split_honours_the_shipping_speed():
+    levels = stock(("A", "SEA1", 1), ("A", "PHX3", 1), ("A", "CMH2", 5), ("A", "DFW7", 1))
+    plan = POLICY.plan(request(("1", "A", 3), postal_code=PHOENIX, speed=ShippingSpeed.PRIORITY), levels)
+    assert not plan.routed  # CMH2 ships standard only, PHX3 not priority: 2 units reachable
+    plan = POLICY.plan(request(("1", "A", 3), postal_code=PHOENIX, speed=ShippingSpeed.EXPEDITED), levels)
+    assert sorted(a.fulfillment_center_id for a in plan.allocations) == ["DFW7", "PHX3", "SEA1"]
+
+
+def test_fill_all_ships_what_exists_and_returns_the_rest_as_short():
+    levels = stock(("A", "SEA1", 2), ("B", "SEA1", 5))
+    req = RoutingRequest("O-1", lines(("1", "A", 5), ("2", "B", 1)), SEATTLE, ShippingSpeed.STANDARD, FulfillmentPolicy.FILL_ALL)
+    plan = POLICY.plan(req, levels)
+    assert [(ln.line_id, ln.quantity) for a in plan.allocations for ln in a.lines] == [("1", 2), ("2", 1)]
+    assert [(ln.line_id, ln.quantity) for ln in plan.short] == [("1", 3)]
+    assert not plan.unfilled
+
+
+def test_fill_all_available_with_nothing_in_stock_allocates_nothing_and_is_all_short():
+    req = RoutingRequest(
+        "O-1", lines(("1", "A", 2)), SEATTLE, ShippingSpeed.STANDARD, FulfillmentPolicy.FILL_ALL_AVAILABLE
+    )
+    plan = POLICY.plan(req, stock(("A", "SEA1", 0)))
+    assert plan.allocations == () and [(ln.line_id, ln.quantity) for ln in plan.short] == [("1", 2)]
 
 
 def test_stock_outside_the_network_and_overdrawn_stock_count_for_nothing():
     plan = POLICY.plan(request(("1", "A", 1)), stock(("A", "ZZZ9", 100), ("A", "SEA1", -3)))
     assert not plan.routed
-    assert "at most 0 available" in plan.unfilled[0].reason
+    assert "0 available" in plan.unfilled[0].reason
 
 
 def test_equally_distant_fcs_are_chosen_the_same_way_every_time():
@@ -100,5 +150,5 @@ def test_equally_distant_fcs_are_chosen_the_same_way_every_time():
 
 
 def test_a_plan_that_ships_nothing_must_say_why():
-    with pytest.raises(ValueError, match="allocations or unfilled"):
+    with pytest.raises(ValueError, match="a routing plan needs"):
         RoutingPlan(())

@@ -65,3 +65,28 @@ class InventoryLevelChanged(EventData):
     reserved: int = Field(default=0, ge=0)
     unfulfillable: int = Field(ge=0)
     shipped: int = Field(default=0, ge=0)
+
+
+class InventoryDiscrepancyRecorded(EventData):
+    """What was counted or reserved differs from what was expected; recorded, never dropped.
+
+    ``kind`` is one of:
+
+    - ``shortage``: an inbound shipment was closed with units still expected (``quantity`` missing);
+    - ``overage``: more units of an FNSKU arrived than the shipment planned (``quantity`` extra);
+    - ``unknown-fnsku``: a box held an FNSKU the shipment never planned (``quantity`` counted, kept
+      aside in no bucket until the seller's stock is identified);
+    - ``reservation-shortfall``: a fulfillment order asked to reserve more than was fulfillable at
+      the FC (``quantity`` not reserved).
+    """
+
+    discrepancy_id: str
+    kind: str
+    fulfillment_center_id: str
+    fnsku: str
+    seller_id: str
+    quantity: int = Field(gt=0)
+    quantity_expected: int | None = Field(default=None, ge=0)
+    quantity_counted: int | None = Field(default=None, ge=0)
+    shipment_id: str | None = None
+    fulfillment_order_id: str | None = None

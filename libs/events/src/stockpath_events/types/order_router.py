@@ -12,11 +12,25 @@ class RoutedFulfillmentOrder(Value):
     fulfillment_center_id: str
 
 
+class CancelledLine(Value):
+    """Units of an order line that will not ship (fill-all-available: nothing left to ship them from)."""
+
+    line_id: str
+    quantity: int = Field(gt=0)
+    reason: str | None = None
+
+
 class OrderRouted(EventData):
-    """Every line of the order has stock reserved at one or more FCs."""
+    """Lines of the order have stock reserved at one or more FCs.
+
+    Under fill-or-kill every line is routed in full. Under fill-all-available, ``cancelled_lines``
+    names the units that could not be routed and will never ship; under fill-all, the units still
+    waiting appear in an OrderBackordered written with it.
+    """
 
     order_id: str
     fulfillment_orders: list[RoutedFulfillmentOrder] = Field(min_length=1)
+    cancelled_lines: list[CancelledLine] = Field(default_factory=list)
 
 
 class RejectedLine(Value):
@@ -78,3 +92,11 @@ class FulfillmentCancelled(EventData):
     order_id: str
     fulfillment_center_id: str
     reason: str | None = None
+
+
+class OrderCancellationRefused(EventData):
+    """A cancellation request that cannot be honoured, e.g. because a shipment already left the FC."""
+
+    order_id: str
+    reason_code: str
+    reason: str

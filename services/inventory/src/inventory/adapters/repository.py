@@ -13,6 +13,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.tables import (
+    adjustments,
+    discrepancies,
+    fulfillment_order_stock,
+    fulfillment_orders,
     inbound_shipment_lines,
     inbound_shipments,
     inventory_ledger,
@@ -110,6 +114,14 @@ class ShipmentRepository:
             )
         return True
 
+    async def mark_seller_shipped(self, shipment_id: str, shipped_at: datetime) -> bool:
+        result = await self._conn.execute(
+            sa.update(inbound_shipments)
+            .where(inbound_shipments.c.shipment_id == shipment_id, inbound_shipments.c.seller_shipped_at.is_(None))
+            .values(seller_shipped_at=shipped_at, updated_at=sa.func.now())
+        )
+        return result.rowcount == 1
+
     async def save(self, shipment: InboundShipment, *, fnskus: Iterable[str] = ()) -> None:
         """Write the shipment's status and the counters of the lines named in `fnskus`."""
         await self._conn.execute(
@@ -141,6 +153,8 @@ class LedgerEntry:
     shipment_id: str | None
     cause_event_id: str | None
     receipt_id: str | None
+    fulfillment_order_id: str | None
+    adjustment_id: str | None
     created_at: datetime
 
 
@@ -150,7 +164,7 @@ def _stock_level(row) -> StockLevel:
         fulfillment_center_id=row.fulfillment_center_id,
         seller_id=row.seller_id,
         seller_sku=row.seller_sku,
-        levels=Levels(row.inbound, row.fulfillable, row.reserved, row.unfulfillable),
+        levels=Levels(row.inbound, row.fulfillable, row.reserved, row.unfulfillable, row.shipped),
     )
 
 
@@ -171,6 +185,8 @@ class StockRepository:
         shipment_id: str | None = None,
         receipt_id: str | None = None,
         cause_event_id: str | None = None,
+        fulfillment_order_id: str | None = None,
+        adjustment_id: str | None = None,
     ) -> StockLevel:
         """Record `movements` in the ledger and add them to the buckets; returns the buckets after.
 
@@ -205,6 +221,8 @@ class StockRepository:
                     "shipment_id": shipment_id,
                     "receipt_id": receipt_id,
                     "cause_event_id": cause_event_id,
+                    "fulfillment_order_id": fulfillment_order_id,
+                    "adjustment_id": adjustment_id,
                 }
                 for m in movements
             ],
@@ -240,6 +258,55 @@ class StockRepository:
             )
         ).one()
         return _stock_level(row)
+
+    async def level(self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False) -> StockLevel | None:
+        """One FNSKU's buckets at one FC; `for_update` holds the row until the transaction ends, so
+        a decision taken on the figures (reserve, adjust) cannot be overtaken."""
+        query = sa.select(inventory_levels).where(
+            inventory_levels.c.fulfillment_center_id == fulfillment_center_id, inventory_levels.c.fnsku == fnsku
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _stock_level(row) if row is not None else None
+
+    async def inbound_by_stage(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+        """Inbound units per (fnsku, FC) split as FBA reports them: ``working`` (planned, the seller
+        has not shipped), ``shipped`` (on its way) and ``receiving`` (the FC has started counting)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        outstanding = sa.func.greatest(
+            inbound_shipment_lines.c.quantity_expected
+            - inbound_shipment_lines.c.quantity_received
+            - inbound_shipment_lines.c.quantity_damaged,
+            0,
+        )
+        stage = sa.case(
+            (inbound_shipments.c.status == "RECEIVING", "receiving"),
+            (inbound_shipments.c.seller_shipped_at.is_not(None), "shipped"),
+            else_="working",
+        )
+        rows = await self._conn.execute(
+            sa.select(
+                inbound_shipment_lines.c.fnsku,
+                inbound_shipments.c.fulfillment_center_id,
+                stage.label("stage"),
+                sa.func.sum(outstanding).label("units"),
+            )
+            .join(inbound_shipments, inbound_shipments.c.shipment_id == inbound_shipment_lines.c.shipment_id)
+            .where(
+                inbound_shipments.c.status.in_(["PLANNED", "RECEIVING"]),
+                sa.tuple_(inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id).in_(wanted),
+            )
+            .group_by(inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id, stage)
+        )
+        found: dict[tuple[str, str], dict[str, int]] = {}
+        for r in rows:
+            found.setdefault((r.fnsku, r.fulfillment_center_id), {"working": 0, "shipped": 0, "receiving": 0})[
+                r.stage
+            ] = int(r.units)
+        return found
 
     async def levels(
         self,
@@ -305,6 +372,8 @@ class StockRepository:
                     shipment_id=r.shipment_id,
                     cause_event_id=r.cause_event_id,
                     receipt_id=r.receipt_id,
+                    fulfillment_order_id=r.fulfillment_order_id,
+                    adjustment_id=r.adjustment_id,
                     created_at=r.created_at,
                 )
                 for r in rows
@@ -358,6 +427,7 @@ def _result_to_json(result: ReceiptResult) -> dict:
         "shipment_status": result.shipment_status.value,
         "recorded_at": result.recorded_at.isoformat(),
         "lines": [asdict(line) for line in result.lines],
+        "unknown": [asdict(c) for c in result.unknown],
         "inventory": [
             {
                 "fnsku": s.fnsku,
@@ -380,6 +450,7 @@ def _result_from_json(raw: dict) -> ReceiptResult:
         shipment_status=ShipmentStatus(raw["shipment_status"]),
         recorded_at=datetime.fromisoformat(raw["recorded_at"]),
         lines=tuple(ReceivedLine(**line) for line in raw["lines"]),
+        unknown=tuple(LineCount(**c) for c in raw.get("unknown", [])),
         inventory=tuple(
             StockLevel(
                 fnsku=s["fnsku"],
@@ -461,3 +532,169 @@ class ReceiptRepository:
                 r.receipt_id, r.recorded_at, (before.lines if before else ()) + (line,)
             )
         return list(found.values())
+
+
+# --- fulfillment orders ------------------------------------------------------------------------
+
+
+@dataclass
+class FulfillmentOrderStock:
+    fnsku: str
+    seller_id: str
+    seller_sku: str | None
+    quantity_ordered: int
+    quantity_reserved: int
+
+
+@dataclass
+class FulfillmentOrderRecord:
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    status: str
+    instructed: bool
+    stock: list[FulfillmentOrderStock]
+
+
+class FulfillmentOrderRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def get(self, fulfillment_order_id: str, *, for_update: bool = False) -> FulfillmentOrderRecord | None:
+        query = sa.select(fulfillment_orders).where(fulfillment_orders.c.fulfillment_order_id == fulfillment_order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        stock = await self._conn.execute(
+            sa.select(fulfillment_order_stock)
+            .where(fulfillment_order_stock.c.fulfillment_order_id == fulfillment_order_id)
+            .order_by(fulfillment_order_stock.c.fnsku)
+        )
+        return FulfillmentOrderRecord(
+            row.fulfillment_order_id,
+            row.order_id,
+            row.fulfillment_center_id,
+            row.status,
+            row.instructed,
+            [FulfillmentOrderStock(r.fnsku, r.seller_id, r.seller_sku, r.quantity_ordered, r.quantity_reserved) for r in stock],
+        )
+
+    async def add(self, record: FulfillmentOrderRecord) -> bool:
+        """Insert a new fulfillment order; False (nothing written) when its id is already known."""
+        inserted = (
+            await self._conn.execute(
+                pg_insert(fulfillment_orders)
+                .values(
+                    fulfillment_order_id=record.fulfillment_order_id,
+                    order_id=record.order_id,
+                    fulfillment_center_id=record.fulfillment_center_id,
+                    status=record.status,
+                    instructed=record.instructed,
+                )
+                .on_conflict_do_nothing()
+                .returning(fulfillment_orders.c.fulfillment_order_id)
+            )
+        ).first()
+        if inserted is None:
+            return False
+        await self.add_stock(record)
+        return True
+
+    async def add_stock(self, record: FulfillmentOrderRecord) -> None:
+        if record.stock:
+            await self._conn.execute(
+                sa.insert(fulfillment_order_stock),
+                [{"fulfillment_order_id": record.fulfillment_order_id, **asdict(s)} for s in record.stock],
+            )
+
+    async def update(self, record: FulfillmentOrderRecord, *, carrier: str | None = None, tracking_number: str | None = None) -> None:
+        values = {"status": record.status, "instructed": record.instructed, "updated_at": sa.func.now()}
+        if carrier is not None:
+            values |= {"carrier": carrier, "tracking_number": tracking_number}
+        await self._conn.execute(
+            sa.update(fulfillment_orders)
+            .where(fulfillment_orders.c.fulfillment_order_id == record.fulfillment_order_id)
+            .values(**values)
+        )
+
+
+# --- discrepancies and adjustments -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    discrepancy_id: str
+    kind: str
+    fulfillment_center_id: str
+    fnsku: str
+    seller_id: str
+    quantity: int
+    quantity_expected: int | None = None
+    quantity_counted: int | None = None
+    shipment_id: str | None = None
+    fulfillment_order_id: str | None = None
+    receipt_id: str | None = None
+    recorded_at: datetime | None = None
+
+
+class DiscrepancyRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def add(self, discrepancy: Discrepancy) -> None:
+        row = {k: v for k, v in asdict(discrepancy).items() if k != "recorded_at"}
+        await self._conn.execute(sa.insert(discrepancies).values(**row))
+
+    async def list(
+        self,
+        *,
+        shipment_id: str | None = None,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[Discrepancy]:
+        filters = []
+        for column, value in (
+            (discrepancies.c.shipment_id, shipment_id),
+            (discrepancies.c.fnsku, fnsku),
+            (discrepancies.c.fulfillment_center_id, fulfillment_center_id),
+            (discrepancies.c.kind, kind),
+        ):
+            if value:
+                filters.append(column == value)
+        total = (
+            await self._conn.execute(sa.select(sa.func.count()).select_from(discrepancies).where(*filters))
+        ).scalar_one()
+        rows = await self._conn.execute(
+            sa.select(discrepancies)
+            .where(*filters)
+            .order_by(discrepancies.c.recorded_at, discrepancies.c.discrepancy_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([Discrepancy(**r._asdict()) for r in rows], total)
+
+
+class AdjustmentRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def claim(self, row: dict) -> str | None:
+        """Reserve the adjustment id for this adjustment; returns the fingerprint already stored
+        under that id instead, if there is one (then nothing was written)."""
+        claimed = (
+            await self._conn.execute(
+                pg_insert(adjustments).values(**row).on_conflict_do_nothing().returning(adjustments.c.adjustment_id)
+            )
+        ).first()
+        if claimed is not None:
+            return None
+        return (
+            await self._conn.execute(
+                sa.select(adjustments.c.fingerprint).where(adjustments.c.adjustment_id == row["adjustment_id"])
+            )
+        ).scalar_one()

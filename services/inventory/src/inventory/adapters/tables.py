@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
 
-BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable")
+BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
 
 inbound_shipments = sa.Table(
     "inbound_shipments",
@@ -23,6 +23,9 @@ inbound_shipments = sa.Table(
     sa.Column("correlation_id", sa.Text, nullable=True),
     #: The InboundShipmentPlanned event; NULL for a shipment known only from its cancellation.
     sa.Column("planned_event_id", sa.Text, nullable=True),
+    #: When the seller handed the shipment to a carrier (InboundShipmentShipped): its inbound
+    #: units count as "shipped" rather than "working" until the FC starts receiving.
+    sa.Column("seller_shipped_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.CheckConstraint("status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')", name="inbound_shipments_status"),
@@ -58,6 +61,7 @@ inventory_levels = sa.Table(
     sa.Column("fulfillable", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("reserved", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("unfulfillable", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("shipped", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     *[sa.CheckConstraint(f"{bucket} >= 0", name=f"inventory_levels_{bucket}") for bucket in BUCKETS],
     sa.Index("inventory_levels_seller", "seller_id", "fnsku"),
@@ -77,8 +81,10 @@ inventory_ledger = sa.Table(
     #: The cause is either a consumed event or a receipt recorded through the API.
     sa.Column("cause_event_id", sa.Text, nullable=True),
     sa.Column("receipt_id", sa.Text, nullable=True),
+    sa.Column("fulfillment_order_id", sa.Text, nullable=True),
+    sa.Column("adjustment_id", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')", name="inventory_ledger_bucket"),
+    sa.CheckConstraint(f"bucket IN ({', '.join(repr(b) for b in BUCKETS)})", name="inventory_ledger_bucket"),
     sa.CheckConstraint("delta <> 0", name="inventory_ledger_delta"),
     sa.CheckConstraint("cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"),
     sa.Index("inventory_ledger_stock", "fnsku", "fulfillment_center_id", "entry_id"),
@@ -107,4 +113,80 @@ receipt_lines = sa.Table(
     sa.Column("quantity_damaged", sa.BigInteger, nullable=False),
     sa.CheckConstraint("quantity_received >= 0", name="receipt_lines_received"),
     sa.CheckConstraint("quantity_damaged >= 0", name="receipt_lines_damaged"),
+)
+
+#: What inventory knows of each fulfillment order from FulfillmentInstructed / FulfillmentCancelled /
+#: ShipmentShipped. ``instructed`` is false for an order known only from a shipment confirmation
+#: that overtook its instruction (they travel on different topics).
+fulfillment_orders = sa.Table(
+    "fulfillment_orders",
+    metadata,
+    sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("instructed", sa.Boolean, nullable=False),
+    sa.Column("carrier", sa.Text, nullable=True),
+    sa.Column("tracking_number", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("status IN ('RESERVED', 'CANCELLED', 'SHIPPED')", name="fulfillment_orders_status"),
+)
+
+#: Per fulfillment order and FNSKU: units ordered and units actually reserved (less on a shortfall).
+fulfillment_order_stock = sa.Table(
+    "fulfillment_order_stock",
+    metadata,
+    sa.Column(
+        "fulfillment_order_id",
+        sa.Text,
+        sa.ForeignKey("fulfillment_orders.fulfillment_order_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("seller_sku", sa.Text, nullable=True),
+    sa.Column("quantity_ordered", sa.BigInteger, nullable=False),
+    sa.Column("quantity_reserved", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered", name="fo_stock_reserved"),
+)
+
+adjustments = sa.Table(
+    "adjustments",
+    metadata,
+    sa.Column("adjustment_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("to_fulfillment_center_id", sa.Text, nullable=True),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    #: A hash of the request: the same adjustment_id with other content is refused.
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("kind IN ('found', 'lost', 'damaged', 'transferred')", name="adjustments_kind"),
+    sa.CheckConstraint("quantity > 0", name="adjustments_quantity"),
+)
+
+discrepancies = sa.Table(
+    "discrepancies",
+    metadata,
+    sa.Column("discrepancy_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("quantity_expected", sa.BigInteger, nullable=True),
+    sa.Column("quantity_counted", sa.BigInteger, nullable=True),
+    sa.Column("shipment_id", sa.Text, nullable=True),
+    sa.Column("fulfillment_order_id", sa.Text, nullable=True),
+    sa.Column("receipt_id", sa.Text, nullable=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint(
+        "kind IN ('shortage', 'overage', 'unknown-fnsku', 'reservation-shortfall')", name="discrepancies_kind"
+    ),
+    sa.Index("discrepancies_shipment", "shipment_id"),
+    sa.Index("discrepancies_fnsku", "fnsku", "fulfillment_center_id"),
 )

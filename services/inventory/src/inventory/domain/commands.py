@@ -32,3 +32,22 @@ class RecordReceipt:
             "lines": [[c.fnsku, c.received, c.damaged] for c in self.lines],
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AdjustInventory:
+    """FC staff correct a bucket: units found, lost, damaged in the warehouse, or transferred to
+    another FC. `adjustment_id` is the client's idempotency key, like a receipt's."""
+
+    adjustment_id: str
+    fulfillment_center_id: str
+    fnsku: str
+    kind: str
+    quantity: int
+    reason: str
+    to_fulfillment_center_id: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        content = [self.fulfillment_center_id, self.fnsku, self.kind, self.quantity, self.reason, self.to_fulfillment_center_id]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()

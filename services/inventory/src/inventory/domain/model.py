@@ -19,14 +19,18 @@ from enum import StrEnum
 class Bucket(StrEnum):
     """The quantity buckets of one FNSKU at one FC.
 
-    ``inbound`` is stock a seller was told to send and that has not arrived yet (a later issue
-    splits it into working / shipped / receiving as FBA does); ``reserved`` belongs to orders.
+    ``inbound`` is stock a seller was told to send and that has not arrived yet (the API splits it
+    into working / shipped / receiving as FBA does, from the shipments' states); ``reserved``
+    belongs to fulfillment orders not shipped yet; ``shipped`` counts every unit that left the FC
+    for a buyer and only grows, so ``fulfillable + reserved + shipped`` stays put while orders
+    are reserved and shipped (the figure order-router allocates against).
     """
 
     INBOUND = "inbound"
     FULFILLABLE = "fulfillable"
     RESERVED = "reserved"
     UNFULFILLABLE = "unfulfillable"
+    SHIPPED = "shipped"
 
 
 class Reason(StrEnum):
@@ -38,6 +42,16 @@ class Reason(StrEnum):
     ARRIVED = "arrived"
     RECEIVED = "received"
     RECEIVED_DAMAGED = "received-damaged"
+    #: The shipment was closed with units still expected: they will not come.
+    CLOSED_SHORT = "inbound-shipment-closed-short"
+    RESERVED_FOR_ORDER = "reserved-for-order"
+    RESERVATION_RELEASED = "fulfillment-cancelled"
+    SHIPPED = "shipped"
+    FOUND = "adjustment-found"
+    LOST = "adjustment-lost"
+    DAMAGED_IN_WAREHOUSE = "adjustment-damaged"
+    TRANSFERRED_OUT = "adjustment-transferred-out"
+    TRANSFERRED_IN = "adjustment-transferred-in"
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class Levels:
     fulfillable: int = 0
     reserved: int = 0
     unfulfillable: int = 0
+    shipped: int = 0
 
     def apply(self, movements: Iterable[Movement]) -> Levels:
         changed = {b.value: getattr(self, b.value) for b in Bucket}
@@ -135,13 +150,6 @@ class WrongFulfillmentCenter(InventoryError):
         self.given = given
 
 
-class UnknownFnsku(InventoryError):
-    def __init__(self, shipment_id: str, fnskus: Sequence[str]) -> None:
-        names = ", ".join(fnskus)
-        super().__init__(f"FNSKU {names} is not part of inbound shipment {shipment_id}")
-        self.fnskus = tuple(fnskus)
-
-
 class DuplicateFnsku(InventoryError):
     def __init__(self, fnsku: str) -> None:
         super().__init__(f"FNSKU {fnsku} appears more than once in the receipt; send one line per FNSKU")
@@ -167,6 +175,11 @@ class ShipmentLine:
         """Units still in ``inbound`` for this line: expected and not yet counted (never negative,
         an overage does not make it negative)."""
         return max(0, self.quantity_expected - self.quantity_counted)
+
+    @property
+    def quantity_excess(self) -> int:
+        """Units counted beyond the plan (an overage)."""
+        return max(0, self.quantity_counted - self.quantity_expected)
 
     @property
     def complete(self) -> bool:
@@ -206,9 +219,14 @@ class LineCount:
 class Receiving:
     """The outcome of one receipt against a shipment, line by line, in the receipt's order."""
 
+    #: Counts of FNSKUs the shipment planned.
     counts: tuple[LineCount, ...]
     movements: dict[str, list[Movement]]
     closed: bool
+    #: Units beyond the plan that this receipt added, per FNSKU.
+    overages: dict[str, int] = field(default_factory=dict)
+    #: Counts of FNSKUs the shipment never planned: recorded as discrepancies, moved into no bucket.
+    unknown: tuple[LineCount, ...] = ()
 
 
 @dataclass
@@ -268,13 +286,29 @@ class InboundShipment:
             if count.fnsku in seen:
                 raise DuplicateFnsku(count.fnsku)
             seen.add(count.fnsku)
-        unknown = [c.fnsku for c in counts if c.fnsku not in self.lines]
-        if unknown:
-            raise UnknownFnsku(self.shipment_id, unknown)
-        movements = {c.fnsku: self.lines[c.fnsku].receive(c.received, c.damaged) for c in counts}
+        known = [c for c in counts if c.fnsku in self.lines]
+        overages: dict[str, int] = {}
+        movements: dict[str, list[Movement]] = {}
+        for c in known:
+            line = self.lines[c.fnsku]
+            excess_before = line.quantity_excess
+            movements[c.fnsku] = line.receive(c.received, c.damaged)
+            if line.quantity_excess > excess_before:
+                overages[c.fnsku] = line.quantity_excess - excess_before
         closed = self.complete
         self.status = ShipmentStatus.CLOSED if closed else ShipmentStatus.RECEIVING
-        return Receiving(tuple(counts), movements, closed)
+        unknown = tuple(c for c in counts if c.fnsku not in self.lines and c.received + c.damaged)
+        return Receiving(tuple(known), movements, closed, overages, unknown)
+
+    def close(self) -> tuple[dict[str, list[Movement]], dict[str, int]]:
+        """FC staff declare the shipment done: what never arrived leaves ``inbound`` and is a
+        shortage. Returns (movements, shortages per FNSKU); later receipts are refused."""
+        if self.status in (ShipmentStatus.CLOSED, ShipmentStatus.CANCELLED):
+            raise ShipmentNotReceivable(self.shipment_id, self.status)
+        self.status = ShipmentStatus.CLOSED
+        shortages = {f: line.quantity_outstanding for f, line in self.lines.items() if line.quantity_outstanding}
+        movements = {f: [Movement(Bucket.INBOUND, -q, Reason.CLOSED_SHORT)] for f, q in shortages.items()}
+        return movements, shortages
 
     def cancel(self) -> dict[str, list[Movement]]:
         """The seller cancelled: what has not arrived leaves ``inbound``. Cancelling twice moves nothing."""
@@ -315,3 +349,105 @@ class ReceiptResult:
     recorded_at: datetime
     lines: tuple[ReceivedLine, ...]
     inventory: tuple[StockLevel, ...]
+    #: Counts of FNSKUs the shipment never planned, recorded as discrepancies.
+    unknown: tuple[LineCount, ...] = ()
+
+
+class DiscrepancyKind(StrEnum):
+    SHORTAGE = "shortage"
+    OVERAGE = "overage"
+    UNKNOWN_FNSKU = "unknown-fnsku"
+    RESERVATION_SHORTFALL = "reservation-shortfall"
+
+
+# --- customer orders -------------------------------------------------------------------------
+
+
+def reserve(levels: Levels, quantity: int) -> tuple[list[Movement], int]:
+    """Set units aside for a fulfillment order: fulfillable → reserved, as many as exist.
+
+    Returns the movements and the shortfall (units asked for that were not fulfillable). Never
+    a negative bucket: a shortfall is recorded as a discrepancy by the caller, not refused, because
+    the order was already promised by order-router and refusing would only lose the information.
+    """
+    moved = min(quantity, max(0, levels.fulfillable))
+    movements = (
+        [Movement(Bucket.FULFILLABLE, -moved, Reason.RESERVED_FOR_ORDER), Movement(Bucket.RESERVED, moved, Reason.RESERVED_FOR_ORDER)]
+        if moved
+        else []
+    )
+    return movements, quantity - moved
+
+
+def release(quantity: int) -> list[Movement]:
+    """A cancelled fulfillment order gives its reserved units back to fulfillable."""
+    if not quantity:
+        return []
+    return [
+        Movement(Bucket.RESERVED, -quantity, Reason.RESERVATION_RELEASED),
+        Movement(Bucket.FULFILLABLE, quantity, Reason.RESERVATION_RELEASED),
+    ]
+
+
+def ship_reserved(quantity: int) -> list[Movement]:
+    """The FC shipped a fulfillment order: its reserved units leave for good (reserved → shipped)."""
+    if not quantity:
+        return []
+    return [Movement(Bucket.RESERVED, -quantity, Reason.SHIPPED), Movement(Bucket.SHIPPED, quantity, Reason.SHIPPED)]
+
+
+def ship_unreserved(levels: Levels, quantity: int) -> tuple[list[Movement], int]:
+    """The FC shipped units that are not reserved here (its confirmation overtook the instruction,
+    or came after a cancellation): they leave from fulfillable. Returns movements and shortfall."""
+    moved = min(quantity, max(0, levels.fulfillable))
+    movements = (
+        [Movement(Bucket.FULFILLABLE, -moved, Reason.SHIPPED), Movement(Bucket.SHIPPED, moved, Reason.SHIPPED)]
+        if moved
+        else []
+    )
+    return movements, quantity - moved
+
+
+# --- adjustments by FC staff -----------------------------------------------------------------
+
+
+class AdjustmentKind(StrEnum):
+    #: Units turned up that the FC did not know of: fulfillable grows.
+    FOUND = "found"
+    #: Units cannot be located: fulfillable shrinks.
+    LOST = "lost"
+    #: Units were damaged in the warehouse: fulfillable → unfulfillable.
+    DAMAGED = "damaged"
+    #: Units moved to another FC: fulfillable here → fulfillable there.
+    TRANSFERRED = "transferred"
+
+
+class NotEnoughFulfillable(InventoryError):
+    def __init__(self, fnsku: str, fulfillment_center_id: str, asked: int, fulfillable: int) -> None:
+        super().__init__(
+            f"only {fulfillable} unit(s) of {fnsku} are fulfillable at {fulfillment_center_id}; "
+            f"cannot adjust {asked} (reserved units belong to orders and are not adjusted)"
+        )
+        self.fulfillable = fulfillable
+
+
+def adjust(kind: AdjustmentKind, levels: Levels, quantity: int, *, fnsku: str, fulfillment_center_id: str) -> list[Movement]:
+    """The movements at the adjusted FC (a transfer's arrival elsewhere is `transfer_in`)."""
+    if quantity <= 0:
+        raise ValueError("an adjustment moves a positive quantity")
+    if kind is AdjustmentKind.FOUND:
+        return [Movement(Bucket.FULFILLABLE, quantity, Reason.FOUND)]
+    if quantity > levels.fulfillable:
+        raise NotEnoughFulfillable(fnsku, fulfillment_center_id, quantity, levels.fulfillable)
+    if kind is AdjustmentKind.LOST:
+        return [Movement(Bucket.FULFILLABLE, -quantity, Reason.LOST)]
+    if kind is AdjustmentKind.DAMAGED:
+        return [
+            Movement(Bucket.FULFILLABLE, -quantity, Reason.DAMAGED_IN_WAREHOUSE),
+            Movement(Bucket.UNFULFILLABLE, quantity, Reason.DAMAGED_IN_WAREHOUSE),
+        ]
+    return [Movement(Bucket.FULFILLABLE, -quantity, Reason.TRANSFERRED_OUT)]
+
+
+def transfer_in(quantity: int) -> list[Movement]:
+    return [Movement(Bucket.FULFILLABLE, quantity, Reason.TRANSFERRED_IN)]

@@ -8,13 +8,21 @@ not commit. `record_receipt` serves an HTTP request and commits itself.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import structlog
 
-from inventory.adapters.repository import ReceiptRepository, ShipmentRepository, StockRepository
+from inventory.adapters.repository import (
+    Discrepancy,
+    DiscrepancyRepository,
+    ReceiptRepository,
+    ShipmentRepository,
+    StockRepository,
+)
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.model import (
+    DiscrepancyKind,
     InboundShipment,
     Movement,
     ReceiptIdReused,
@@ -24,17 +32,69 @@ from inventory.domain.model import (
     ShipmentStatus,
     StockLevel,
     UnknownShipment,
+    WrongFulfillmentCenter,
 )
 from stockpath_events import Envelope
 from stockpath_events.types.inventory import (
     InboundShipmentClosed,
+    InventoryDiscrepancyRecorded,
     InventoryLevelChanged,
     InventoryReceived,
 )
-from stockpath_events.types.registration import InboundShipmentCancelled, InboundShipmentPlanned
+from stockpath_events.types.registration import (
+    InboundShipmentCancelled,
+    InboundShipmentPlanned,
+    InboundShipmentShipped,
+)
 from stockpath_runtime.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("inventory")
+
+
+async def _move(
+    uow: UnitOfWork,
+    *,
+    fnsku: str,
+    fulfillment_center_id: str,
+    seller_id: str,
+    seller_sku: str | None,
+    movements: list[Movement],
+    caused_by: Envelope | None = None,
+    cause_event_id: str | None = None,
+    correlation_id: str | None = None,
+    **refs: str | None,
+) -> StockLevel:
+    """Apply one FNSKU's movements at one FC (ledger rows + buckets) and announce the new buckets.
+
+    `refs` name what else the ledger rows point at (shipment_id, receipt_id, fulfillment_order_id,
+    adjustment_id); the cause is the consumed event, or the event this change writes.
+    """
+    level = await StockRepository(uow.connection).move(
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        seller_id=seller_id,
+        seller_sku=seller_sku,
+        movements=movements,
+        cause_event_id=cause_event_id or (caused_by.id if caused_by else None),
+        **refs,
+    )
+    if any(m.delta for m in movements):
+        uow.emit(level_changed(level), caused_by=caused_by, correlation_id=correlation_id)
+    return level
+
+
+def level_changed(level: StockLevel) -> InventoryLevelChanged:
+    return InventoryLevelChanged(
+        fulfillment_center_id=level.fulfillment_center_id,
+        fnsku=level.fnsku,
+        seller_id=level.seller_id,
+        seller_sku=level.seller_sku,
+        inbound=level.levels.inbound,
+        fulfillable=level.levels.fulfillable,
+        reserved=level.levels.reserved,
+        unfulfillable=level.levels.unfulfillable,
+        shipped=level.levels.shipped,
+    )
 
 
 async def _move_stock(
@@ -44,6 +104,7 @@ async def _move_stock(
     *,
     receipt_id: str | None = None,
     caused_by: Envelope | None = None,
+    cause_event_id: str | None = None,
     correlation_id: str | None = None,
 ) -> dict[str, StockLevel]:
     """Apply each FNSKU's movements at the shipment's FC and announce the buckets that changed.
@@ -51,37 +112,50 @@ async def _move_stock(
     FNSKUs are taken in sorted order, so two transactions touching the same bucket rows lock
     them in the same order and cannot deadlock.
     """
-    stock = StockRepository(uow.connection)
     after: dict[str, StockLevel] = {}
     for fnsku in sorted(movements):
-        line = shipment.lines[fnsku]
-        level = await stock.move(
+        after[fnsku] = await _move(
+            uow,
             fnsku=fnsku,
             fulfillment_center_id=shipment.fulfillment_center_id,
             seller_id=shipment.seller_id,
-            seller_sku=line.seller_sku,
+            seller_sku=shipment.lines[fnsku].seller_sku,
             movements=movements[fnsku],
+            caused_by=caused_by,
+            cause_event_id=cause_event_id,
+            correlation_id=correlation_id,
             shipment_id=shipment.shipment_id,
             receipt_id=receipt_id,
-            cause_event_id=caused_by.id if caused_by else None,
         )
-        after[fnsku] = level
-        if any(m.delta for m in movements[fnsku]):
-            uow.emit(
-                InventoryLevelChanged(
-                    fulfillment_center_id=level.fulfillment_center_id,
-                    fnsku=level.fnsku,
-                    seller_id=level.seller_id,
-                    seller_sku=level.seller_sku,
-                    inbound=level.levels.inbound,
-                    fulfillable=level.levels.fulfillable,
-                    reserved=level.levels.reserved,
-                    unfulfillable=level.levels.unfulfillable,
-                ),
-                caused_by=caused_by,
-                correlation_id=correlation_id,
-            )
     return after
+
+
+def new_discrepancy_id() -> str:
+    return "DSC" + uuid.uuid4().hex[:16].upper()
+
+
+async def _record_discrepancy(
+    uow: UnitOfWork, discrepancy: Discrepancy, *, caused_by: Envelope | None = None, correlation_id: str | None = None
+) -> None:
+    """Keep the difference (table + InventoryDiscrepancyRecorded): it is what the seller is
+    reimbursed or asked about, so it is never dropped."""
+    await DiscrepancyRepository(uow.connection).add(discrepancy)
+    uow.emit(
+        InventoryDiscrepancyRecorded(
+            discrepancy_id=discrepancy.discrepancy_id,
+            kind=discrepancy.kind,
+            fulfillment_center_id=discrepancy.fulfillment_center_id,
+            fnsku=discrepancy.fnsku,
+            seller_id=discrepancy.seller_id,
+            quantity=discrepancy.quantity,
+            quantity_expected=discrepancy.quantity_expected,
+            quantity_counted=discrepancy.quantity_counted,
+            shipment_id=discrepancy.shipment_id,
+            fulfillment_order_id=discrepancy.fulfillment_order_id,
+        ),
+        caused_by=caused_by,
+        correlation_id=correlation_id,
+    )
 
 
 async def inbound_shipment_planned(event: Envelope[InboundShipmentPlanned], uow: UnitOfWork) -> None:
@@ -167,6 +241,28 @@ async def record_receipt(command: RecordReceipt, uow: UnitOfWork) -> tuple[Recei
     after = await _move_stock(
         uow, shipment, receiving.movements, receipt_id=command.receipt_id, correlation_id=chain
     )
+    for fnsku, extra in sorted(receiving.overages.items()):
+        line = shipment.lines[fnsku]
+        await _record_discrepancy(
+            uow,
+            Discrepancy(
+                new_discrepancy_id(), DiscrepancyKind.OVERAGE.value, shipment.fulfillment_center_id, fnsku,
+                shipment.seller_id, extra, quantity_expected=line.quantity_expected,
+                quantity_counted=line.quantity_counted, shipment_id=shipment.shipment_id, receipt_id=command.receipt_id,
+            ),
+            correlation_id=chain,
+        )
+    for count in receiving.unknown:
+        await _record_discrepancy(
+            uow,
+            Discrepancy(
+                new_discrepancy_id(), DiscrepancyKind.UNKNOWN_FNSKU.value, shipment.fulfillment_center_id, count.fnsku,
+                shipment.seller_id, count.received + count.damaged, quantity_expected=0,
+                quantity_counted=count.received + count.damaged, shipment_id=shipment.shipment_id,
+                receipt_id=command.receipt_id,
+            ),
+            correlation_id=chain,
+        )
     if receiving.closed:
         uow.emit(
             InboundShipmentClosed(
@@ -184,6 +280,7 @@ async def record_receipt(command: RecordReceipt, uow: UnitOfWork) -> tuple[Recei
         seller_id=shipment.seller_id,
         shipment_status=shipment.status,
         recorded_at=datetime.now(UTC),
+        unknown=receiving.unknown,
         lines=tuple(
             ReceivedLine(
                 fnsku=c.fnsku,
@@ -198,6 +295,53 @@ async def record_receipt(command: RecordReceipt, uow: UnitOfWork) -> tuple[Recei
         ),
         inventory=tuple(after[fnsku] for fnsku in sorted(after)),
     )
-    await receipts.complete(result, receiving.counts)
+    await receipts.complete(result, receiving.counts + receiving.unknown)
     await uow.commit()
     return result, False
+
+
+async def inbound_shipment_shipped(event: Envelope[InboundShipmentShipped], uow: UnitOfWork) -> None:
+    """The seller handed the shipment to a carrier: its inbound units move from "working" to
+    "shipped" in the inventory report (no bucket changes: they are inbound either way)."""
+    await ShipmentRepository(uow.connection).mark_seller_shipped(
+        event.data.shipment_id, event.data.shipped_at or event.time
+    )
+
+
+async def close_shipment(shipment_id: str, fulfillment_center_id: str | None, uow: UnitOfWork) -> InboundShipment:
+    """FC staff close a shipment that will not be received in full: every unit still expected leaves
+    ``inbound`` as a shortage (a discrepancy per FNSKU), InboundShipmentClosed is announced, and
+    later receipts are refused. Commits."""
+    shipments = ShipmentRepository(uow.connection)
+    shipment = await shipments.get(shipment_id, for_update=True)
+    if shipment is None:
+        raise UnknownShipment(shipment_id)
+    if fulfillment_center_id and fulfillment_center_id != shipment.fulfillment_center_id:
+        raise WrongFulfillmentCenter(shipment_id, shipment.fulfillment_center_id, fulfillment_center_id)
+    movements, shortages = shipment.close()
+    await shipments.save(shipment)
+    chain = uow.correlation_id or shipment.correlation_id
+    closed = uow.emit(
+        InboundShipmentClosed(
+            shipment_id=shipment.shipment_id,
+            fulfillment_center_id=shipment.fulfillment_center_id,
+            seller_id=shipment.seller_id,
+        ),
+        correlation_id=chain,
+    )
+    # The ledger rows name the close announcement as their cause.
+    await _move_stock(uow, shipment, movements, cause_event_id=closed.id, correlation_id=chain)
+    for fnsku, missing in sorted(shortages.items()):
+        line = shipment.lines[fnsku]
+        await _record_discrepancy(
+            uow,
+            Discrepancy(
+                new_discrepancy_id(), DiscrepancyKind.SHORTAGE.value, shipment.fulfillment_center_id, fnsku,
+                shipment.seller_id, missing, quantity_expected=line.quantity_expected,
+                quantity_counted=line.quantity_counted, shipment_id=shipment.shipment_id,
+            ),
+            correlation_id=chain,
+        )
+    await uow.commit()
+    log.info("inbound shipment closed by the FC", shipment_id=shipment_id, shortages=shortages)
+    return shipment

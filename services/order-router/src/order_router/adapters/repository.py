@@ -73,25 +73,25 @@ class OrderRouterRepository:
         )
 
     async def record_stock_level(
-        self, *, fnsku: str, fulfillment_center_id: str, seller_id: str, on_hand: int, as_of: datetime
+        self, *, fnsku: str, fulfillment_center_id: str, seller_id: str, basis: int, as_of: datetime
     ) -> bool:
-        """Set the fulfillable units inventory reported; False when a newer level is already recorded.
+        """Set the basis inventory reported; False when a newer level is already recorded.
 
-        `reserved` is ours and is left alone: inventory's level says what is on the shelf,
-        our reservations say how much of it is already promised.
+        `reservations_total` is ours and is left alone: the basis says how many units the FC ever
+        had to sell (fulfillable + reserved + shipped), our reservations how many are promised.
         """
         insert = pg_insert(availability).values(
             fnsku=fnsku,
             fulfillment_center_id=fulfillment_center_id,
             seller_id=seller_id,
-            on_hand=on_hand,
+            basis=basis,
             level_as_of=as_of,
         )
         result = await self._conn.execute(
             insert.on_conflict_do_update(
                 index_elements=[availability.c.fnsku, availability.c.fulfillment_center_id],
                 set_={
-                    "on_hand": insert.excluded.on_hand,
+                    "basis": insert.excluded.basis,
                     "seller_id": insert.excluded.seller_id,
                     "level_as_of": insert.excluded.level_as_of,
                     "updated_at": sa.func.now(),
@@ -137,12 +137,17 @@ class OrderRouterRepository:
         if not wanted:
             return []
         rows = await self._conn.execute(
-            sa.select(availability.c.fnsku, availability.c.fulfillment_center_id, availability.c.on_hand, availability.c.reserved)
+            sa.select(
+                availability.c.fnsku,
+                availability.c.fulfillment_center_id,
+                availability.c.basis,
+                availability.c.reservations_total,
+            )
             .where(availability.c.fnsku.in_(wanted))
             .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
             .with_for_update()
         )
-        return [StockLevel(r.fnsku, r.fulfillment_center_id, r.on_hand - r.reserved) for r in rows]
+        return [StockLevel(r.fnsku, r.fulfillment_center_id, r.basis - r.reservations_total) for r in rows]
 
     async def reserve(self, *, fnsku: str, fulfillment_center_id: str, quantity: int) -> bool:
         """Reserve units; False (and nothing changed) if they are not allocatable any more.
@@ -155,11 +160,19 @@ class OrderRouterRepository:
             .where(
                 availability.c.fnsku == fnsku,
                 availability.c.fulfillment_center_id == fulfillment_center_id,
-                availability.c.on_hand - availability.c.reserved >= quantity,
+                availability.c.basis - availability.c.reservations_total >= quantity,
             )
-            .values(reserved=availability.c.reserved + quantity, updated_at=sa.func.now())
+            .values(reservations_total=availability.c.reservations_total + quantity, updated_at=sa.func.now())
         )
         return result.rowcount == 1
+
+    async def release(self, *, fnsku: str, fulfillment_center_id: str, quantity: int) -> None:
+        """Give back units of a cancelled fulfillment order: they are allocatable again."""
+        await self._conn.execute(
+            sa.update(availability)
+            .where(availability.c.fnsku == fnsku, availability.c.fulfillment_center_id == fulfillment_center_id)
+            .values(reservations_total=availability.c.reservations_total - quantity, updated_at=sa.func.now())
+        )
 
     async def stock_of(self, fnsku: str) -> list[dict]:
         rows = await self._conn.execute(
@@ -171,8 +184,8 @@ class OrderRouterRepository:
             {
                 "fulfillment_center_id": r.fulfillment_center_id,
                 "seller_id": r.seller_id,
-                "on_hand": r.on_hand,
-                "reserved": r.reserved,
+                "basis": r.basis,
+                "reservations_total": r.reservations_total,
                 "level_as_of": r.level_as_of,
             }
             for r in rows
@@ -271,18 +284,98 @@ class OrderRouterRepository:
             ],
         )
 
-    async def mark_routed(self, order_id: str, lines: Sequence[ResolvedLine]) -> None:
+    async def set_status(self, order_id: str, status: OrderStatus, **extra) -> None:
         await self._conn.execute(
             sa.update(orders)
             .where(orders.c.order_id == order_id)
-            .values(status=OrderStatus.ROUTED.value, updated_at=sa.func.now())
+            .values(status=status.value, updated_at=sa.func.now(), **extra)
         )
+
+    async def resolve_lines(self, order_id: str, lines: Sequence[ResolvedLine]) -> None:
+        """Remember what each line ships (FNSKU, seller SKU), so backorders route without re-resolving."""
         for line in lines:
             await self._conn.execute(
                 sa.update(order_lines)
                 .where(order_lines.c.order_id == order_id, order_lines.c.line_id == line.line_id)
-                .values(fnsku=line.fnsku)
+                .values(fnsku=line.fnsku, resolved_seller_id=line.seller_id, resolved_seller_sku=line.seller_sku)
             )
+
+    async def set_line_quantities(self, order_id: str, column: str, quantities: dict[str, int]) -> None:
+        """Set `quantity_backordered` or `quantity_cancelled` of each named line."""
+        for line_id, quantity in quantities.items():
+            await self._conn.execute(
+                sa.update(order_lines)
+                .where(order_lines.c.order_id == order_id, order_lines.c.line_id == line_id)
+                .values({column: quantity})
+            )
+
+    async def backordered_lines(self, order_id: str) -> list[ResolvedLine]:
+        rows = await self._conn.execute(
+            sa.select(order_lines)
+            .where(order_lines.c.order_id == order_id, order_lines.c.quantity_backordered > 0)
+            .order_by(order_lines.c.line_no)
+        )
+        return [
+            ResolvedLine(r.line_id, r.fnsku, r.resolved_seller_id, r.resolved_seller_sku, r.quantity_backordered)
+            for r in rows
+        ]
+
+    async def backordered_orders(self, fnsku: str, *, limit: int) -> list[str]:
+        """Orders waiting for `fnsku`, oldest first (first come, first served)."""
+        rows = await self._conn.execute(
+            sa.select(orders.c.order_id)
+            .join(order_lines, order_lines.c.order_id == orders.c.order_id)
+            .where(
+                order_lines.c.fnsku == fnsku,
+                order_lines.c.quantity_backordered > 0,
+                orders.c.status == OrderStatus.BACKORDERED.value,
+            )
+            .group_by(orders.c.order_id, orders.c.created_at)
+            .order_by(orders.c.created_at, orders.c.order_id)
+            .limit(limit)
+        )
+        return [r.order_id for r in rows]
+
+    async def fulfillment_orders_of(self, order_id: str) -> list[dict]:
+        """Each fulfillment order of an order with its status and lines."""
+        rows = await self._conn.execute(
+            sa.select(fulfillment_orders, fulfillment_order_lines.c.line_id, fulfillment_order_lines.c.fnsku,
+                      fulfillment_order_lines.c.quantity)
+            .join(
+                fulfillment_order_lines,
+                fulfillment_order_lines.c.fulfillment_order_id == fulfillment_orders.c.fulfillment_order_id,
+            )
+            .where(fulfillment_orders.c.order_id == order_id)
+            .order_by(fulfillment_orders.c.fulfillment_order_id, fulfillment_order_lines.c.line_id)
+        )
+        found: dict[str, dict] = {}
+        for r in rows:
+            fo = found.setdefault(
+                r.fulfillment_order_id,
+                {"fulfillment_order_id": r.fulfillment_order_id, "fulfillment_center_id": r.fulfillment_center_id,
+                 "order_id": r.order_id, "status": r.status, "lines": []},
+            )
+            fo["lines"].append((r.line_id, r.fnsku, r.quantity))
+        return list(found.values())
+
+    async def fulfillment_order(self, fulfillment_order_id: str) -> dict | None:
+        order_id = (
+            await self._conn.execute(
+                sa.select(fulfillment_orders.c.order_id).where(
+                    fulfillment_orders.c.fulfillment_order_id == fulfillment_order_id
+                )
+            )
+        ).scalar()
+        if order_id is None:
+            return None
+        return next(fo for fo in await self.fulfillment_orders_of(order_id) if fo["fulfillment_order_id"] == fulfillment_order_id)
+
+    async def set_fulfillment_order_status(self, fulfillment_order_id: str, status: str, **extra) -> None:
+        await self._conn.execute(
+            sa.update(fulfillment_orders)
+            .where(fulfillment_orders.c.fulfillment_order_id == fulfillment_order_id)
+            .values(status=status, **extra)
+        )
 
     async def mark_rejected(self, order_id: str, failures: Sequence[LineFailure]) -> None:
         rejection = {
@@ -322,6 +415,9 @@ class OrderRouterRepository:
                     "fulfillment_order_id": r.fulfillment_order_id,
                     "fulfillment_center_id": r.fulfillment_center_id,
                     "status": r.status,
+                    "carrier": r.carrier,
+                    "tracking_number": r.tracking_number,
+                    "shipped_at": r.shipped_at,
                     "lines": [],
                 },
             )
@@ -350,10 +446,13 @@ class OrderRouterRepository:
                     "listing_id": r.listing_id,
                     "fnsku": r.fnsku,
                     "quantity": r.quantity,
+                    "quantity_backordered": r.quantity_backordered,
+                    "quantity_cancelled": r.quantity_cancelled,
                     "unit_price": r.unit_price,
                 }
                 for r in lines
             ],
             "fulfillment_orders": list(by_id.values()),
             "rejection": row.rejection,
+            "cancellation": row.cancellation,
         }

@@ -1,9 +1,12 @@
 """The order router's tables.
 
 - registrations, listings: what other services told us, enough to resolve an order line to an FNSKU;
-- availability: per FNSKU and FC, `on_hand` (fulfillable units, as inventory last reported) and
-  `reserved` (units this service allocated to orders and that have not shipped yet). Orders lock
-  these rows, so allocation is serialised per FNSKU by the database;
+- availability: per FNSKU and FC, `basis` (fulfillable + reserved + shipped, as inventory last
+  reported: it moves only when stock arrives or is adjusted, never when an order is reserved or
+  shipped) and `reservations_total` (units this service allocated there, less those released by
+  cancellations; shipping does not lower it, since shipped units stay in the basis). What new
+  orders can get is basis − reservations_total. Orders lock these rows, so allocation is
+  serialised per FNSKU and FC by the database;
 - orders, order_lines, fulfillment_orders, fulfillment_order_lines: each order's outcome.
 """
 
@@ -44,13 +47,13 @@ availability = sa.Table(
     sa.Column("fnsku", sa.Text, primary_key=True),
     sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
     sa.Column("seller_id", sa.Text, nullable=False),
-    sa.Column("on_hand", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("reserved", sa.Integer, nullable=False, server_default="0"),
-    #: The time of the inventory event `on_hand` came from; an older level never overwrites a newer one.
+    sa.Column("basis", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("reservations_total", sa.BigInteger, nullable=False, server_default="0"),
+    #: The time of the inventory event `basis` came from; an older level never overwrites a newer one.
     sa.Column("level_as_of", sa.DateTime(timezone=True), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("on_hand >= 0", name="availability_on_hand_not_negative"),
-    sa.CheckConstraint("reserved >= 0", name="availability_reserved_not_negative"),
+    sa.CheckConstraint("basis >= 0", name="availability_basis_not_negative"),
+    sa.CheckConstraint("reservations_total >= 0", name="availability_reservations_not_negative"),
 )
 
 orders = sa.Table(
@@ -65,9 +68,13 @@ orders = sa.Table(
     sa.Column("ship_to", postgresql.JSONB, nullable=False),
     #: {"reason_code", "lines": [{"line_id", "reason_code", "reason"}]} once the order is rejected.
     sa.Column("rejection", postgresql.JSONB, nullable=True),
+    #: {"reason"} once the order is cancelled.
+    sa.Column("cancellation", postgresql.JSONB, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("status IN ('PENDING', 'ROUTED', 'REJECTED')", name="orders_status_known"),
+    sa.CheckConstraint(
+        "status IN ('PENDING', 'ROUTED', 'REJECTED', 'BACKORDERED', 'CANCELLED', 'SHIPPED')", name="orders_status_known"
+    ),
 )
 
 order_lines = sa.Table(
@@ -82,8 +89,15 @@ order_lines = sa.Table(
     sa.Column("listing_id", sa.Text, nullable=True),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", sa.Numeric(12, 2), nullable=False),
-    #: The FNSKU the line resolved to, set when the order is routed.
+    #: The FNSKU and seller SKU the line resolved to, set when the order is routed or backordered.
     sa.Column("fnsku", sa.Text, nullable=True),
+    sa.Column("resolved_seller_id", sa.Text, nullable=True),
+    sa.Column("resolved_seller_sku", sa.Text, nullable=True),
+    #: Units waiting for stock (fill-all); routed automatically when inventory reports more.
+    sa.Column("quantity_backordered", sa.Integer, nullable=False, server_default="0"),
+    #: Units that will never ship (fill-all-available short of stock, or the order cancelled).
+    sa.Column("quantity_cancelled", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("order_lines_backordered", "fnsku", postgresql_where=sa.text("quantity_backordered > 0")),
 )
 
 fulfillment_orders = sa.Table(
@@ -92,7 +106,11 @@ fulfillment_orders = sa.Table(
     sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
     sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
     sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    #: INSTRUCTED, CANCELLED or SHIPPED.
     sa.Column("status", sa.Text, nullable=False),
+    sa.Column("carrier", sa.Text, nullable=True),
+    sa.Column("tracking_number", sa.Text, nullable=True),
+    sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("fulfillment_orders_order", "order_id"),
 )

@@ -25,6 +25,11 @@ class OrderStatus(StrEnum):
     PENDING = "PENDING"
     ROUTED = "ROUTED"
     REJECTED = "REJECTED"
+    #: Some units wait for stock (fill-all); routed automatically when it arrives.
+    BACKORDERED = "BACKORDERED"
+    CANCELLED = "CANCELLED"
+    #: Every fulfillment order of the order left its FC.
+    SHIPPED = "SHIPPED"
 
 
 class ReasonCode(StrEnum):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import combinations
 from typing import Protocol
 
 from order_router.domain.model import LineFailure, ReasonCode, ResolvedLine
@@ -21,7 +22,8 @@ from stockpath_network import FulfillmentCenter, distance_to
 
 @dataclass(frozen=True)
 class StockLevel:
-    """Units of one FNSKU an FC can still promise to orders (on hand minus reserved)."""
+    """Units of one FNSKU an FC can still promise to orders: inventory's basis (fulfillable +
+    reserved + shipped) minus the reservations this service has made there."""
 
     fnsku: str
     fulfillment_center_id: str
@@ -48,13 +50,16 @@ class Allocation:
 @dataclass(frozen=True)
 class RoutingPlan:
     allocations: tuple[Allocation, ...]
-    #: Lines the plan cannot ship, with the reason; a fill-or-kill plan with any is rejected whole.
+    #: Why the order cannot ship at all (fill-or-kill short of stock): it is rejected whole.
     unfilled: tuple[LineFailure, ...] = ()
+    #: Units the plan leaves unallocated under fill-all (backordered) or fill-all-available
+    #: (cancelled): each line with the quantity still missing.
+    short: tuple[ResolvedLine, ...] = ()
 
     def __post_init__(self) -> None:
         # An order must end with an outcome: a plan that ships nothing has to say why.
-        if not self.allocations and not self.unfilled:
-            raise ValueError("a routing plan needs allocations or unfilled lines")
+        if not self.allocations and not self.unfilled and not self.short:
+            raise ValueError("a routing plan needs allocations, unfilled or short lines")
 
     @property
     def routed(self) -> bool:
@@ -65,69 +70,132 @@ class RoutingPolicy(Protocol):
     def plan(self, request: RoutingRequest, stock: Sequence[StockLevel]) -> RoutingPlan: ...
 
 
-class NearestSingleCenterPolicy:
-    """Ship the whole order from one FC: the nearest to the buyer among the FCs that offer the
-    order's shipping speed and can fill every line.
+class FewestShipmentsPolicy:
+    """Ship from the FCs that offer the order's shipping speed, with the fewest shipments, then the
+    shortest distance to the buyer (sum over the shipments), splitting across FCs only when no
+    single FC can fill the order (one fulfillment order per FC).
 
-    Every fulfillment policy is treated as fill-or-kill for now: an order no single FC can
-    fill is rejected, and the lines no FC could fill even alone carry INSUFFICIENT_INVENTORY.
-    Split shipments, fill-all (backorders) and fill-all-available are later policies.
+    When the stock cannot fill the order: fill-or-kill rejects it whole (each short line says how
+    much exists); fill-all and fill-all-available ship what exists — first-come lines first — and
+    return the rest as `short` (the service backorders or cancels it).
+
+    Deterministic: the FC id breaks every tie, so the same inputs always give the same plan.
     """
+
+    #: Above this many candidate FCs the exact search over FC sets gives way to a greedy cover.
+    EXACT_SEARCH_LIMIT = 10
 
     def __init__(self, centers: Sequence[FulfillmentCenter]) -> None:
         self._centers = {fc.fulfillment_center_id: fc for fc in centers}
 
     def plan(self, request: RoutingRequest, stock: Sequence[StockLevel]) -> RoutingPlan:
-        demand: dict[str, int] = defaultdict(int)
-        for line in request.lines:
-            demand[line.fnsku] += line.quantity  # two lines of one FNSKU draw on the same units
-
         available: dict[str, dict[str, int]] = defaultdict(dict)  # fc id -> fnsku -> units
         for level in stock:
             fc = self._centers.get(level.fulfillment_center_id)
             if fc is None or request.shipping_speed not in fc.speeds:
                 continue  # stock in an FC that cannot ship this order counts for nothing
             available[fc.fulfillment_center_id][level.fnsku] = max(0, level.allocatable)
+        distance = {
+            fc_id: distance_to(self._centers[fc_id], request.ship_to_postal_code) for fc_id in available
+        }
+        demand = _demand(request.lines)
+        centers = self._cover(demand, available, distance)
+        if centers is not None:
+            return RoutingPlan(_assign(request.lines, centers, available))
+        if request.fulfillment_policy is FulfillmentPolicy.FILL_OR_KILL:
+            return RoutingPlan((), _shortfalls(request, demand, available))
+        # Ship what exists: ration each FNSKU's total over the lines in order.
+        left = {fnsku: sum(units.get(fnsku, 0) for units in available.values()) for fnsku in demand}
+        fillable, short = [], []
+        for line in request.lines:
+            take = min(line.quantity, left[line.fnsku])
+            left[line.fnsku] -= take
+            if take:
+                fillable.append(replace(line, quantity=take))
+            if line.quantity - take:
+                short.append(replace(line, quantity=line.quantity - take))
+        allocations: tuple[Allocation, ...] = ()
+        if fillable:
+            centers = self._cover(_demand(fillable), available, distance)
+            allocations = _assign(fillable, centers or [], available)
+        return RoutingPlan(allocations, (), tuple(short))
 
-        candidates = [
-            self._centers[fc_id]
-            for fc_id, units in available.items()
-            if all(units.get(fnsku, 0) >= qty for fnsku, qty in demand.items())
-        ]
-        if candidates:
-            # Nearest first; the FC id breaks ties so the same inputs always give the same plan.
-            best = min(
-                candidates,
-                key=lambda fc: (distance_to(fc, request.ship_to_postal_code), fc.fulfillment_center_id),
-            )
-            return RoutingPlan((Allocation(best.fulfillment_center_id, request.lines),))
-        return RoutingPlan((), self._shortfalls(request, demand, available))
-
-    @staticmethod
-    def _shortfalls(
-        request: RoutingRequest, demand: dict[str, int], available: dict[str, dict[str, int]]
-    ) -> tuple[LineFailure, ...]:
-        speed = request.shipping_speed.value
-        best = {fnsku: max((units.get(fnsku, 0) for units in available.values()), default=0) for fnsku in demand}
-        short = [
-            LineFailure(
-                line.line_id,
-                ReasonCode.INSUFFICIENT_INVENTORY,
-                f"{demand[line.fnsku]} unit(s) of {line.fnsku} ordered; at most {best[line.fnsku]} "
-                f"available at any fulfillment center that ships {speed}",
-            )
-            for line in request.lines
-            if demand[line.fnsku] > best[line.fnsku]
-        ]
-        if short:
-            return tuple(short)
-        # Each FNSKU is in stock somewhere, but no one FC holds them all and this policy does
-        # not split: every line is short of a single-FC shipment.
-        return tuple(
-            LineFailure(
-                line.line_id,
-                ReasonCode.INSUFFICIENT_INVENTORY,
-                f"no single fulfillment center that ships {speed} holds every item of the order",
-            )
-            for line in request.lines
+    def _cover(
+        self, demand: dict[str, int], available: dict[str, dict[str, int]], distance: dict[str, float]
+    ) -> list[str] | None:
+        """The FCs (nearest first) that fill `demand` with the fewest shipments, then the least
+        total distance; None when even all of them together cannot."""
+        candidates = sorted(
+            (fc for fc, units in available.items() if any(units.get(f, 0) for f in demand)),
+            key=lambda fc: (distance[fc], fc),
         )
+
+        def fills(fcs) -> bool:
+            return all(sum(available[fc].get(f, 0) for fc in fcs) >= q for f, q in demand.items())
+
+        if not fills(candidates):
+            return None
+        if len(candidates) > self.EXACT_SEARCH_LIMIT:
+            return _greedy_cover(demand, available, candidates)
+        for size in range(1, len(candidates) + 1):
+            feasible = [fcs for fcs in combinations(candidates, size) if fills(fcs)]
+            if feasible:
+                best = min(feasible, key=lambda fcs: (sum(distance[fc] for fc in fcs), fcs))
+                return sorted(best, key=lambda fc: (distance[fc], fc))
+        return None  # unreachable: all candidates together fill the demand
+
+
+def _demand(lines: Sequence[ResolvedLine]) -> dict[str, int]:
+    demand: dict[str, int] = defaultdict(int)
+    for line in lines:
+        demand[line.fnsku] += line.quantity  # two lines of one FNSKU draw on the same units
+    return dict(demand)
+
+
+def _greedy_cover(demand, available, candidates: list[str]) -> list[str]:
+    """Repeatedly take the FC that covers most of what is still missing (nearest on a tie)."""
+    missing, chosen = dict(demand), []
+    while any(q > 0 for q in missing.values()):
+        best = max(
+            (fc for fc in candidates if fc not in chosen),
+            key=lambda fc: sum(min(q, available[fc].get(f, 0)) for f, q in missing.items() if q > 0),
+        )
+        chosen.append(best)
+        for f in missing:
+            missing[f] -= min(missing[f], available[best].get(f, 0))
+    return sorted(chosen, key=candidates.index)
+
+
+def _assign(lines: Sequence[ResolvedLine], centers: list[str], available: dict[str, dict[str, int]]) -> tuple[Allocation, ...]:
+    """Give each line its units from the chosen FCs, nearest first; a line is split only when one
+    FC does not hold all of it."""
+    left = {fc: dict(available[fc]) for fc in centers}
+    per_fc: dict[str, list[ResolvedLine]] = {fc: [] for fc in centers}
+    for line in lines:
+        wanted = line.quantity
+        for fc in centers:
+            take = min(wanted, left[fc].get(line.fnsku, 0))
+            if take:
+                per_fc[fc].append(replace(line, quantity=take))
+                left[fc][line.fnsku] -= take
+                wanted -= take
+            if not wanted:
+                break
+    return tuple(Allocation(fc, tuple(per_fc[fc])) for fc in centers if per_fc[fc])
+
+
+def _shortfalls(
+    request: RoutingRequest, demand: dict[str, int], available: dict[str, dict[str, int]]
+) -> tuple[LineFailure, ...]:
+    speed = request.shipping_speed.value
+    total = {fnsku: sum(units.get(fnsku, 0) for units in available.values()) for fnsku in demand}
+    return tuple(
+        LineFailure(
+            line.line_id,
+            ReasonCode.INSUFFICIENT_INVENTORY,
+            f"{demand[line.fnsku]} unit(s) of {line.fnsku} ordered; {total[line.fnsku]} available at the "
+            f"fulfillment centers that ship {speed}",
+        )
+        for line in request.lines
+        if demand[line.fnsku] > total[line.fnsku]
+    )

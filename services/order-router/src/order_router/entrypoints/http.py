@@ -3,6 +3,7 @@ availability for operators."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from order_router.adapters.repository import OrderRouterRepository
 from order_router.domain.model import Order, OrderIdInUse, OrderLine, OrderStatus
 from order_router.service_layer import handlers
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
+from stockpath_events.types.orders import OrderCancellationRequested
 from stockpath_runtime.http import Conflict, NotFound, unit_of_work
 from stockpath_runtime.unit_of_work import UnitOfWork
 
@@ -112,6 +114,10 @@ class OrderLineOut(BaseModel):
     #: Set once the order is routed.
     fnsku: str | None
     quantity: int
+    #: Units waiting for stock (fill-all).
+    quantity_backordered: int = 0
+    #: Units that will not ship (fill-all-available short of stock, or the order cancelled).
+    quantity_cancelled: int = 0
     unit_price: Decimal
 
 
@@ -126,7 +132,10 @@ class FulfillmentLineOut(BaseModel):
 class FulfillmentOrderOut(BaseModel):
     fulfillment_order_id: str
     fulfillment_center_id: str
-    status: str
+    status: str = Field(description="INSTRUCTED, CANCELLED or SHIPPED")
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
     lines: list[FulfillmentLineOut]
 
 
@@ -148,6 +157,7 @@ class OrderOut(BaseModel):
     lines: list[OrderLineOut]
     fulfillment_orders: list[FulfillmentOrderOut]
     rejection: RejectionOut | None
+    cancellation: dict | None = None
     shipping_speed: ShippingSpeed
     fulfillment_policy: FulfillmentPolicy
     currency: str
@@ -157,16 +167,16 @@ class OrderOut(BaseModel):
 class StockAtCenter(BaseModel):
     fulfillment_center_id: str
     seller_id: str
-    on_hand: int
-    reserved: int
+    basis: int = Field(description="Inventory's fulfillable + reserved + shipped, as last reported")
+    reservations_total: int = Field(description="Units this router allocated here and did not release")
     #: What new orders can still get here; never below zero even if inventory dropped under our reservations.
     allocatable: int
 
 
 class AvailabilityOut(BaseModel):
     fnsku: str
-    on_hand: int
-    reserved: int
+    basis: int
+    reservations_total: int
     allocatable: int
     fulfillment_centers: list[StockAtCenter]
 
@@ -212,16 +222,43 @@ async def get_availability(
         StockAtCenter(
             fulfillment_center_id=r["fulfillment_center_id"],
             seller_id=r["seller_id"],
-            on_hand=r["on_hand"],
-            reserved=r["reserved"],
-            allocatable=max(0, r["on_hand"] - r["reserved"]),
+            basis=r["basis"],
+            reservations_total=r["reservations_total"],
+            allocatable=max(0, r["basis"] - r["reservations_total"]),
         )
         for r in rows
     ]
     return AvailabilityOut(
         fnsku=fnsku,
-        on_hand=sum(c.on_hand for c in centers),
-        reserved=sum(c.reserved for c in centers),
+        basis=sum(c.basis for c in centers),
+        reservations_total=sum(c.reservations_total for c in centers),
         allocatable=sum(c.allocatable for c in centers),
         fulfillment_centers=centers,
     )
+
+
+class CancellationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+@router.post(
+    "/orders/{order_id}/cancellation",
+    response_model=OrderAccepted,
+    status_code=202,
+    summary="Ask to cancel an order (writes OrderCancellationRequested to the orders topic)",
+    responses={404: {"description": "Unknown order"}},
+)
+async def request_cancellation(
+    order_id: str, uow: Annotated[UnitOfWork, Depends(unit_of_work)], body: CancellationIn | None = None
+) -> OrderAccepted:
+    """The answer comes as an event (OrderCancelled or OrderCancellationRefused) and in the order's
+    status: a cancellation after a shipment left is refused."""
+    async with uow:
+        found = await OrderRouterRepository(uow.connection).get_order(order_id)
+        if found is None:
+            raise NotFound(f"order {order_id} is not known to the order router", order_id=order_id)
+        uow.emit(OrderCancellationRequested(order_id=order_id, reason=body.reason if body else None))
+        await uow.commit()
+    return OrderAccepted(order_id=order_id, status=found[1])

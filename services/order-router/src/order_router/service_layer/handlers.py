@@ -20,28 +20,39 @@ from order_router.domain.model import (
     OrderIdInUse,
     OrderLine,
     OrderStatus,
+    ReasonCode,
     Registration,
     registration_keys,
     resolve_lines,
 )
-from order_router.domain.routing import RoutingPolicy, RoutingRequest
-from stockpath_events import Envelope
+from order_router.domain.routing import RoutingPlan, RoutingPolicy, RoutingRequest
+from stockpath_events import Envelope, FulfillmentPolicy
+from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingPublished
 from stockpath_events.types.order_router import (
+    BackorderedLine,
+    CancelledLine,
+    FulfillmentCancelled,
     FulfillmentInstructed,
     FulfillmentLine,
+    OrderBackordered,
+    OrderCancellationRefused,
+    OrderCancelled,
     OrderRejected,
     OrderRouted,
     RejectedLine,
     RoutedFulfillmentOrder,
 )
+from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_events.types.orders import OrderLine as OrderLineData
-from stockpath_events.types.orders import OrderPlaced
 from stockpath_events.types.registration import ItemRegistered
 from stockpath_runtime.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("order_router")
+
+#: Fulfillment order statuses.
+INSTRUCTED, CANCELLED, SHIPPED = "INSTRUCTED", "CANCELLED", "SHIPPED"
 
 
 class AllocationFailed(RuntimeError):
@@ -120,19 +131,32 @@ async def record_listing(event: Envelope[ListingPublished], uow: UnitOfWork) -> 
     )
 
 
-async def record_inventory_level(event: Envelope[InventoryLevelChanged], uow: UnitOfWork) -> None:
+async def record_inventory_level(
+    event: Envelope[InventoryLevelChanged], uow: UnitOfWork, *, policy: RoutingPolicy
+) -> None:
     """Inventory publishes absolute levels, so the latest one per FNSKU and FC simply replaces
-    the previous; an older level re-driven late (e.g. from a dead-letter topic) is ignored."""
+    the previous; an older level re-driven late (e.g. from a dead-letter topic) is ignored.
+
+    The router keeps only the basis (fulfillable + reserved + shipped): inventory reserving and
+    shipping what the router allocated leaves it unchanged, so the two never race. More basis
+    than before may serve orders waiting on a backorder: they are routed in the same transaction.
+    """
     data = event.data
-    applied = await OrderRouterRepository(uow.connection).record_stock_level(
+    repo = OrderRouterRepository(uow.connection)
+    # Every FC's row of the FNSKU first, in the order route_order takes them: releasing backorders
+    # below then needs no further stock lock that an order being routed could hold.
+    await repo.lock_stock([data.fnsku])
+    applied = await repo.record_stock_level(
         fnsku=data.fnsku,
         fulfillment_center_id=data.fulfillment_center_id,
         seller_id=data.seller_id,
-        on_hand=data.fulfillable,
+        basis=data.fulfillable + data.reserved + data.shipped,
         as_of=event.time,
     )
     if not applied:
         log.info("older inventory level ignored", fnsku=data.fnsku, fulfillment_center_id=data.fulfillment_center_id)
+        return
+    await release_backorders(data.fnsku, event, uow, policy)
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -157,7 +181,8 @@ async def place_order(order: Order, uow: UnitOfWork) -> tuple[OrderStatus, bool]
 
 
 async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: RoutingPolicy) -> None:
-    """Decide the one outcome of an order: routed to an FC with stock reserved, or rejected.
+    """Decide the one outcome of an order: routed (stock reserved, FCs instructed), backordered
+    (fill-all: what is missing waits for stock) or rejected.
 
     The first version of an order_id recorded is the one routed, and only while it is
     PENDING: the same order delivered again under another event id changes nothing.
@@ -175,24 +200,72 @@ async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: 
     if not resolution.ok:
         await _reject(order, resolution.failures, event, uow, repo)
         return
+    await repo.resolve_lines(order.order_id, resolution.lines)
+    plan = await _plan(repo, policy, order, resolution.lines, order.fulfillment_policy)
+    if plan.unfilled:
+        await _reject(order, plan.unfilled, event, uow, repo)
+        return
+    if not plan.allocations and order.fulfillment_policy is not FulfillmentPolicy.FILL_ALL:
+        # fill-all-available with nothing available: nothing ships, so the order is rejected.
+        await _reject(order, _nothing_available(plan.short), event, uow, repo)
+        return
+    routed = await _allocate(order, plan, event, uow, repo)
+    short = {line.line_id: line.quantity for line in plan.short}
+    backorder = bool(short) and order.fulfillment_policy is FulfillmentPolicy.FILL_ALL
+    cancelled: list[CancelledLine] = []
+    if short and not backorder:  # fill-all-available: what is missing is cancelled, the rest ships
+        await repo.set_line_quantities(order.order_id, "quantity_cancelled", short)
+        cancelled = [
+            CancelledLine(line_id=line_id, quantity=q, reason="not in stock (fill-all-available)")
+            for line_id, q in short.items()
+        ]
+    if routed:
+        uow.emit(
+            OrderRouted(order_id=order.order_id, fulfillment_orders=routed, cancelled_lines=cancelled), caused_by=event
+        )
+        log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
+    if backorder:
+        await repo.set_line_quantities(order.order_id, "quantity_backordered", short)
+        await repo.set_status(order.order_id, OrderStatus.BACKORDERED)
+        uow.emit(
+            OrderBackordered(
+                order_id=order.order_id,
+                lines=[BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()],
+            ),
+            caused_by=event,
+        )
+        log.info("order backordered", order_id=order.order_id, backordered=short)
+    else:
+        await repo.set_status(order.order_id, OrderStatus.ROUTED)
 
+
+async def _plan(repo, policy: RoutingPolicy, order: Order, lines, fulfillment_policy: FulfillmentPolicy) -> RoutingPlan:
     # Locked until commit: concurrent orders for these FNSKUs wait here, so each plans on
     # figures nobody else can change before its reservations are written.
-    stock = await repo.lock_stock(line.fnsku for line in resolution.lines)
-    plan = policy.plan(
+    stock = await repo.lock_stock(line.fnsku for line in lines)
+    return policy.plan(
         RoutingRequest(
             order_id=order.order_id,
-            lines=resolution.lines,
+            lines=tuple(lines),
             ship_to_postal_code=order.ship_to.postal_code,
             shipping_speed=order.shipping_speed,
-            fulfillment_policy=order.fulfillment_policy,
+            fulfillment_policy=fulfillment_policy,
         ),
         stock,
     )
-    if not plan.routed:
-        await _reject(order, plan.unfilled, event, uow, repo)
-        return
 
+
+def _nothing_available(short) -> tuple[LineFailure, ...]:
+    return tuple(
+        LineFailure(line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, f"no unit of {line.fnsku} is available")
+        for line in short
+    )
+
+
+async def _allocate(
+    order: Order, plan: RoutingPlan, event: Envelope, uow: UnitOfWork, repo: OrderRouterRepository
+) -> list[RoutedFulfillmentOrder]:
+    """Reserve each allocation's units and instruct its FC: one FulfillmentInstructed per FC."""
     routed: list[RoutedFulfillmentOrder] = []
     for allocation in plan.allocations:
         units: dict[str, int] = {}
@@ -231,9 +304,121 @@ async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: 
                 fulfillment_order_id=fulfillment_order_id, fulfillment_center_id=allocation.fulfillment_center_id
             )
         )
-    await repo.mark_routed(order.order_id, resolution.lines)
-    uow.emit(OrderRouted(order_id=order.order_id, fulfillment_orders=routed), caused_by=event)
-    log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
+    return routed
+
+
+#: Backordered orders routed per inventory level event, so one large arrival cannot make one
+#: transaction unbounded; the rest wait for the next level of that FNSKU.
+BACKORDERS_PER_LEVEL = 100
+
+
+async def release_backorders(fnsku: str, event: Envelope, uow: UnitOfWork, policy: RoutingPolicy) -> None:
+    """Stock of `fnsku` arrived: route what orders waiting for it can now get, oldest first."""
+    repo = OrderRouterRepository(uow.connection)
+    for order_id in await repo.backordered_orders(fnsku, limit=BACKORDERS_PER_LEVEL):
+        order, status = await repo.get_order(order_id, for_update=True)
+        if status is not OrderStatus.BACKORDERED:
+            continue
+        waiting = await repo.backordered_lines(order_id)
+        plan = await _plan(repo, policy, order, waiting, FulfillmentPolicy.FILL_ALL)
+        if not plan.allocations:
+            continue
+        routed = await _allocate(order, plan, event, uow, repo)
+        still = {line.line_id: line.quantity for line in plan.short}
+        await repo.set_line_quantities(
+            order_id, "quantity_backordered", {line.line_id: still.get(line.line_id, 0) for line in waiting}
+        )
+        if not still:
+            await repo.set_status(order_id, OrderStatus.ROUTED)
+        uow.emit(OrderRouted(order_id=order_id, fulfillment_orders=routed), caused_by=event)
+        log.info("backorder routed", order_id=order_id, still_backordered=still)
+
+
+async def cancel_order(event: Envelope[OrderCancellationRequested], uow: UnitOfWork) -> None:
+    """Before shipment: release every reservation, tell each FC (FulfillmentCancelled) and announce
+    OrderCancelled. After a shipment left (or for an order that has no outcome to cancel), refuse
+    with a reason (OrderCancellationRefused)."""
+    data = event.data
+    repo = OrderRouterRepository(uow.connection)
+    found = await repo.get_order(data.order_id, for_update=True)
+
+    def refuse(code: str, reason: str) -> None:
+        uow.emit(OrderCancellationRefused(order_id=data.order_id, reason_code=code, reason=reason), caused_by=event)
+        log.info("cancellation refused", order_id=data.order_id, reason_code=code)
+
+    if found is None:
+        return refuse("UNKNOWN_ORDER", f"order {data.order_id} is not known to the order router")
+    order, status = found
+    if status is OrderStatus.CANCELLED:
+        log.info("order already cancelled", order_id=order.order_id)
+        return None
+    if status is OrderStatus.REJECTED:
+        return refuse("ORDER_REJECTED", f"order {order.order_id} was rejected; there is nothing to cancel")
+    fulfillment = await repo.fulfillment_orders_of(order.order_id)
+    shipped = [fo for fo in fulfillment if fo["status"] == SHIPPED]
+    if shipped:
+        names = ", ".join(f"{fo['fulfillment_order_id']} from {fo['fulfillment_center_id']}" for fo in shipped)
+        return refuse("ALREADY_SHIPPED", f"order {order.order_id} cannot be cancelled: {names} already shipped")
+    for fo in fulfillment:
+        if fo["status"] != INSTRUCTED:
+            continue
+        units: dict[str, int] = {}
+        for _, fnsku, quantity in fo["lines"]:
+            units[fnsku] = units.get(fnsku, 0) + quantity
+        for fnsku, quantity in sorted(units.items()):
+            await repo.release(fnsku=fnsku, fulfillment_center_id=fo["fulfillment_center_id"], quantity=quantity)
+        await repo.set_fulfillment_order_status(fo["fulfillment_order_id"], CANCELLED)
+        uow.emit(
+            FulfillmentCancelled(
+                fulfillment_order_id=fo["fulfillment_order_id"],
+                order_id=order.order_id,
+                fulfillment_center_id=fo["fulfillment_center_id"],
+                reason=data.reason,
+            ),
+            caused_by=event,
+        )
+    waiting = await repo.backordered_lines(order.order_id)
+    if waiting:
+        await repo.set_line_quantities(order.order_id, "quantity_backordered", {line.line_id: 0 for line in waiting})
+    await repo.set_status(order.order_id, OrderStatus.CANCELLED, cancellation={"reason": data.reason})
+    uow.emit(OrderCancelled(order_id=order.order_id, reason=data.reason), caused_by=event)
+    log.info("order cancelled", order_id=order.order_id)
+    return None
+
+
+async def shipment_shipped(event: Envelope[ShipmentShipped], uow: UnitOfWork) -> None:
+    """An FC shipped a fulfillment order: record carrier and tracking; the order is SHIPPED once
+    every fulfillment order of it shipped and nothing waits on a backorder.
+
+    Its reservation stays counted: shipped units remain in inventory's basis. A shipment of a
+    fulfillment order cancelled meanwhile (the FC had packed it already) takes its units back
+    out of the allocatable stock, since they did leave."""
+    data = event.data
+    repo = OrderRouterRepository(uow.connection)
+    found = await repo.get_order(data.order_id, for_update=True)
+    fo = await repo.fulfillment_order(data.fulfillment_order_id)
+    if found is None or fo is None:
+        log.warning("shipment of an unknown fulfillment order ignored", fulfillment_order_id=data.fulfillment_order_id)
+        return
+    if fo["status"] == SHIPPED:
+        return
+    if fo["status"] == CANCELLED:
+        log.warning("a cancelled fulfillment order was shipped anyway", fulfillment_order_id=fo["fulfillment_order_id"])
+        units: dict[str, int] = {}
+        for _, fnsku, quantity in fo["lines"]:
+            units[fnsku] = units.get(fnsku, 0) + quantity
+        for fnsku, quantity in sorted(units.items()):
+            await repo.release(fnsku=fnsku, fulfillment_center_id=fo["fulfillment_center_id"], quantity=-quantity)
+    await repo.set_fulfillment_order_status(
+        fo["fulfillment_order_id"], SHIPPED, carrier=data.carrier, tracking_number=data.tracking_number,
+        shipped_at=data.shipped_at or event.time,
+    )
+    order, status = found
+    if status is OrderStatus.ROUTED:
+        remaining = [f for f in await repo.fulfillment_orders_of(order.order_id) if f["status"] == INSTRUCTED]
+        if not remaining:
+            await repo.set_status(order.order_id, OrderStatus.SHIPPED)
+            log.info("order shipped", order_id=order.order_id)
 
 
 async def _reject(

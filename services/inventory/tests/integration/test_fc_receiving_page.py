@@ -1,0 +1,105 @@
+"""The FC receiving page in headless Chromium: open a shipment, scan FNSKUs, type counts, close.
+
+The API runs as its own process (as `stockpath up` starts it) on this module's database; the
+shipment plan is delivered through the worker's own path first.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from stockpath_cli.localstack import ServiceProcess, free_port
+from stockpath_testing.processes import wait_ready
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def inventory_api(database, kafka_bootstrap, tmp_path_factory):
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "INVENTORY_DATABASE_URL": database,
+        "INVENTORY_HTTP_PORT": str(port),
+    }
+    process = ServiceProcess("inventory", "api", env, tmp_path_factory.mktemp("fc-page") / "inventory-api.log")
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(process, url)
+        yield url
+    finally:
+        process.stop()
+
+
+def in_thread(fn, *args):
+    """Playwright's sync API owns this thread's event loop; the fixtures' asyncio.run needs another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api, plan, page, screenshots):
+    shipment = in_thread(plan, 3, 2)
+    a, b = shipment.fnskus
+    page.goto(f"{inventory_api}/fc")
+    page.select_option("select[name=fulfillment_center_id]", "SEA1")
+    page.fill("input[name=shipment_id]", shipment.shipment_id)
+    page.click("text=Open shipment")
+    page.wait_for_url(f"**/fc/SEA1/shipments/{shipment.shipment_id}")
+    assert page.text_content("#status") == "PLANNED"
+    page.screenshot(path=screenshots / "fc-receiving-1-opened.png")
+
+    # A scanner types the code and presses Enter: one sellable unit, twice.
+    for _ in range(2):
+        page.fill("input[name=fnsku]", a)
+        with page.expect_navigation():
+            page.press("input[name=fnsku]", "Enter")
+    assert page.text_content(f"tr[data-fnsku='{a}'] td.received") == "2"
+    assert page.text_content("#status") == "RECEIVING"
+
+    # Counts typed by hand, including a damaged unit, and a stranger found in the box.
+    page.fill("input[name=fnsku]", b)
+    page.fill("input[name=received]", "1")
+    page.fill("input[name=damaged]", "1")
+    with page.expect_navigation():
+        page.click("form.receive button")
+    assert page.text_content(f"tr[data-fnsku='{b}'] td.damaged") == "1"
+    page.fill("input[name=fnsku]", "XSTRANGER1")
+    page.fill("input[name=received]", "4")
+    with page.expect_navigation():
+        page.click("form.receive button")
+    assert "not in this shipment" in page.text_content("p.notice")
+    assert "unknown-fnsku" in page.text_content("#discrepancies")
+    page.screenshot(path=screenshots / "fc-receiving-2-counted.png")
+
+    # Bad input is explained on the page, not as a traceback.
+    page.fill("input[name=fnsku]", a)
+    page.fill("input[name=received]", "0")
+    page.fill("input[name=damaged]", "0")
+    with page.expect_navigation():
+        page.click("form.receive button")
+    assert "count at least one unit" in page.text_content("p.error")
+
+    # One unit of A never came: closing records the shortage and ends receiving.
+    with page.expect_navigation():
+        page.click("#close")
+    assert page.text_content("#status") == "CLOSED"
+    assert page.locator("form.receive").count() == 0
+    assert "shortage" in page.text_content("#discrepancies")
+    page.screenshot(path=screenshots / "fc-receiving-3-closed.png")
+
+    items = httpx.get(f"{inventory_api}/v1/inventory", params={"fnsku": a}).json()["items"]
+    assert (items[0]["fulfillable"], items[0]["inbound"]) == (2, 0)
+
+
+def test_the_page_refuses_an_unknown_fc_and_shipment_clearly(inventory_api, page):
+    response = page.goto(f"{inventory_api}/fc/SEA1/shipments/FBANOSUCH")
+    assert response.status == 404
+    assert "not known to the inventory" in page.text_content("p.error")
+    response = page.goto(f"{inventory_api}/fc/ZZZ9/shipments/FBANOSUCH")
+    assert response.status == 404

@@ -1,0 +1,267 @@
+"""An order's life across inventory, order-router and two FC systems (`stockpath fc-simulator`),
+each a separate process on the real broker and PostgreSQL: routing among FCs (nearest, speed,
+split), fill-all backorders released when stock is received, cancellation before and after the
+shipment, and shipments moving reserved stock to shipped.
+
+Registration's events are written to its topic as registration would, so the FCs holding the
+stock can be chosen; everything else goes through HTTP and Kafka only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+
+import stockpath_network
+from stockpath_cli.localstack import Platform, ServicePorts, free_port
+from stockpath_events import Address, CatalogItemSnapshot, new_event
+from stockpath_events.types.registration import (
+    InboundShipmentLine,
+    InboundShipmentPlanned,
+    ItemRegistered,
+)
+from stockpath_testing import consume, eventually, publish
+from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+
+pytestmark = [pytest.mark.integration, pytest.mark.system]
+
+SERVICES = ["inventory", "order-router"]
+NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
+#: SEA1 ships at once; EWR4 takes a while, so a cancellation can still stop it.
+FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
+
+
+@pytest.fixture(scope="module")
+def platform(kafka_bootstrap, database_server, tmp_path_factory):
+    from stockpath_runtime.db import drop_database
+
+    run = uuid.uuid4().hex[:8]
+    log_dir = tmp_path_factory.mktemp("lifecycle")
+    p = Platform(
+        bootstrap_servers=kafka_bootstrap,
+        database_server=database_server,
+        database_prefix=f"lifecycle_{run}",
+        ports={n: ServicePorts(free_port(), free_port()) for n in SERVICES},
+        log_dir=log_dir,
+        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO"},
+        services=SERVICES,
+        group_suffix=run,
+    )
+    p.migrate()
+    p.start()
+    simulators = []
+    #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
+    p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in FC_DELAYS}
+    try:
+        p.wait_healthy(timeout_s=90)
+        for fc, delay in FC_DELAYS.items():
+            log = open(log_dir / f"fc-{fc}.log", "wb")
+            simulators.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", fc,
+                     "--delay", str(delay), "--bootstrap-servers", kafka_bootstrap,
+                     "--state-file", str(p.fc_state[fc]), "--group", f"fc-{fc}-{run}"],
+                    stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                )
+            )
+        yield p
+    finally:
+        for s in simulators:
+            s.terminate()
+            s.wait(15)
+        p.stop()
+        for name in SERVICES:
+            drop_database(p.database_url(name))
+
+
+@pytest.fixture(scope="module")
+def inventory(platform):
+    with httpx.Client(base_url=platform.url("inventory"), timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def router(platform):
+    with httpx.Client(base_url=platform.url("order-router"), timeout=30) as c:
+        yield c
+
+
+class Sku:
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:8].upper()
+        self.seller_id, self.sku, self.fnsku = f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
+
+
+async def register(platform) -> Sku:
+    item = Sku()
+    await publish(
+        platform.bootstrap_servers,
+        new_event(
+            ItemRegistered(
+                registration_id=f"REG-{item.fnsku}", seller_id=item.seller_id, seller_sku=item.sku,
+                catalog_item_id=f"CI-{item.fnsku}", fnsku=item.fnsku, condition="new", price="9.99",
+                channels=["storefront"],
+                item=CatalogItemSnapshot(catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"),
+            ),
+            source="registration",
+        ),
+    )
+    return item
+
+
+async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -> None:
+    """A shipment of `units` planned to `fc` and received there in full; waits for the router to know."""
+    shipment_id = f"FBA{uuid.uuid4().hex[:10].upper()}"
+    before = sum(c["basis"] for c in availability(router, item, fc))
+    await publish(
+        platform.bootstrap_servers,
+        new_event(
+            InboundShipmentPlanned(
+                shipment_id=shipment_id, seller_id=item.seller_id, fulfillment_center_id=fc,
+                ship_to=stockpath_network.get(fc).address,
+                lines=[InboundShipmentLine(fnsku=item.fnsku, seller_sku=item.sku, quantity=units)],
+            ),
+            source="registration",
+        ),
+    )
+    await eventually(
+        lambda: inventory.get(f"/v1/inbound-shipments/{shipment_id}/receipts").status_code == 200,
+        what=f"inventory to expect {shipment_id}",
+    )
+    r = inventory.post(
+        "/v1/receipts",
+        json={"shipment_id": shipment_id, "fulfillment_center_id": fc, "lines": [{"fnsku": item.fnsku, "received": units}]},
+    )
+    assert r.status_code == 201, r.text
+    await eventually(
+        lambda: sum(c["basis"] for c in availability(router, item, fc)) == before + units,
+        what=f"order-router to learn of {units} unit(s) at {fc}",
+    )
+
+
+def availability(router, item: Sku, fc: str) -> list[dict]:
+    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()["fulfillment_centers"]
+    return [r for r in rows if r["fulfillment_center_id"] == fc]
+
+
+def order(router, item: Sku, quantity: int, *, speed: str = "standard", policy: str = "fill-or-kill") -> str:
+    r = router.post(
+        "/v1/orders",
+        json={"channel": "storefront", "ship_to": NEW_YORK.model_dump(), "shipping_speed": speed,
+              "fulfillment_policy": policy,
+              "lines": [{"line_id": "1", "seller_id": item.seller_id, "seller_sku": item.sku,
+                         "quantity": quantity, "unit_price": "9.99"}]},
+    )
+    assert r.status_code == 202, r.text
+    return r.json()["order_id"]
+
+
+async def status(router, order_id: str, *wanted: str) -> dict:
+    def reached():
+        body = router.get(f"/v1/orders/{order_id}").json()
+        return body if body["status"] in wanted else None
+
+    return await eventually(reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}")
+
+
+def shipments(body: dict) -> list[tuple[str, int]]:
+    return sorted((fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"])) for fo in body["fulfillment_orders"])
+
+
+def buckets(inventory, item: Sku, fc: str) -> dict:
+    [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}).json()["items"]
+    return {k: row[k] for k in ("fulfillable", "reserved", "shipped")}
+
+
+async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_when_it_must(platform, inventory, router):
+    item = await register(platform)
+    for fc, units in (("SEA1", 4), ("EWR4", 3), ("CMH2", 10)):
+        await receive(platform, inventory, router, item, fc, units)
+
+    # Nearest to a New York buyer: EWR4.
+    near = await status(router, order(router, item, 2), "ROUTED", "SHIPPED")
+    assert shipments(near) == [("EWR4", 2)]
+    # Priority: CMH2 (nearer than SEA1) ships standard only, and one shipment beats a split.
+    fast = await status(router, order(router, item, 4, speed="priority"), "ROUTED", "SHIPPED")
+    assert shipments(fast) == [("SEA1", 4)]
+    # 11 units: no FC holds them all, so two shipments, one instruction per FC.
+    split_id = order(router, item, 11)
+    split = await status(router, split_id, "ROUTED", "SHIPPED")
+    assert shipments(split) == [("CMH2", 10), ("EWR4", 1)]
+    instructions = await consume(
+        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == split_id.encode(),
+        until=lambda ms: len(ms) >= 2,
+    )
+    assert sorted(m.header("ce_fulfillmentcenter") for m in instructions) == ["CMH2", "EWR4"]
+    # Nothing left for a fill-or-kill order.
+    rejected = await status(router, order(router, item, 1), "REJECTED")
+    assert rejected["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
+
+
+async def test_a_fill_all_backorder_is_routed_when_stock_is_received(platform, inventory, router):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "SEA1", 2)
+    order_id = order(router, item, 5, policy="fill-all")
+    body = await status(router, order_id, "BACKORDERED")
+    assert [(ln["quantity"], ln["quantity_backordered"]) for ln in body["lines"]] == [(5, 3)]
+    backordered = await consume(
+        platform.bootstrap_servers, "order-router.events",
+        where=lambda m: m.key == order_id.encode() and m.header("ce_type").endswith("OrderBackordered.v1"), until=bool,
+    )
+    assert json.loads(backordered[0].value)["lines"] == [{"line_id": "1", "quantity": 3}]
+
+    await receive(platform, inventory, router, item, "EWR4", 3)
+    body = await status(router, order_id, "ROUTED", "SHIPPED")
+    assert shipments(body) == [("EWR4", 3), ("SEA1", 2)]
+    assert body["lines"][0]["quantity_backordered"] == 0
+
+    # fill-all-available with 0 left would be rejected; with 1 more unit it ships 1 and cancels 1.
+    await receive(platform, inventory, router, item, "SEA1", 1)
+    partial = await status(router, order(router, item, 2, policy="fill-all-available"), "ROUTED", "SHIPPED")
+    assert [(ln["quantity"], ln["quantity_cancelled"]) for ln in partial["lines"]] == [(2, 1)]
+    assert shipments(partial) == [("SEA1", 1)]
+
+
+async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_refused(platform, inventory, router):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "EWR4", 5)
+
+    # EWR4 needs 2 s to pack: the cancellation reaches it first.
+    stopped = order(router, item, 2)
+    await status(router, stopped, "ROUTED")
+    assert router.post(f"/v1/orders/{stopped}/cancellation", json={"reason": "ordered twice"}).status_code == 202
+    body = await status(router, stopped, "CANCELLED")
+    assert [fo["status"] for fo in body["fulfillment_orders"]] == ["CANCELLED"]
+    await eventually(lambda: buckets(inventory, item, "EWR4")["reserved"] == 0, what="inventory to release")
+
+    # A later order to the same FC ships. Its parcel is packed after the cancelled one's would have
+    # been, so by then the FC has decided about both: the cancelled one stayed on the shelf.
+    [stopped_fo] = body["fulfillment_orders"]
+    shipped = order(router, item, 1)
+    body = await status(router, shipped, "SHIPPED")
+    [fo] = body["fulfillment_orders"]
+    assert fo["carrier"] == "USPS" and fo["tracking_number"]
+    await eventually(
+        lambda: buckets(inventory, item, "EWR4") == {"fulfillable": 4, "reserved": 0, "shipped": 1},
+        what="inventory to move the shipped unit",
+    )
+    fc_memory = json.loads(platform.fc_state["EWR4"].read_text())
+    assert fc_memory[stopped_fo["fulfillment_order_id"]]["status"] == "cancelled"
+    assert fc_memory[fo["fulfillment_order_id"]]["status"] == "shipped"
+
+    # After the shipment the buyer cannot cancel any more.
+    assert router.post(f"/v1/orders/{shipped}/cancellation").status_code == 202
+    refused = await consume(
+        platform.bootstrap_servers, "order-router.events",
+        where=lambda m: m.key == shipped.encode() and m.header("ce_type").endswith("OrderCancellationRefused.v1"),
+        until=bool,
+    )
+    assert json.loads(refused[0].value)["reason_code"] == "ALREADY_SHIPPED"
+    assert router.get(f"/v1/orders/{shipped}").json()["status"] == "SHIPPED"
+    assert inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
