@@ -214,9 +214,21 @@ class Platform:
         #: Tests give every platform its own consumer groups, so offsets never leak between runs.
         self.group_suffix = group_suffix
         self.processes: list[ServiceProcess] = []
+        #: Set by a blue/green switch (`stockpath replay`): the service's new database and group.
+        self.database_overrides: dict[str, str] = {}
+        self.group_overrides: dict[str, str] = {}
 
     def database_url(self, service: str) -> str:
+        if service in self.database_overrides:
+            return self.database_overrides[service]
         return database_url(self.database_server, f"{self.database_prefix}_{service.replace('-', '_')}")
+
+    def consumer_group(self, service: str) -> str:
+        if service in self.group_overrides:
+            return self.group_overrides[service]
+        if self.group_suffix:
+            return f"stockpath-{service}-{self.group_suffix}"
+        return f"stockpath-{service}"
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service].http}"
@@ -234,8 +246,8 @@ class Platform:
             env[f"{prefix}HTTP_PORT"] = str(self.ports[name].http)
             env[f"{prefix}WORKER_PORT"] = str(self.ports[name].worker)
             env[f"{prefix}URL"] = self.url(name)
-            if self.group_suffix:
-                env[f"{prefix}CONSUMER_GROUP"] = f"stockpath-{name}-{self.group_suffix}"
+            if self.group_suffix or name in self.group_overrides:
+                env[f"{prefix}CONSUMER_GROUP"] = self.consumer_group(name)
         return env
 
     def migrate(self) -> None:
@@ -252,13 +264,35 @@ class Platform:
         asyncio.run(ensure_topics(self.bootstrap_servers, partitions=partitions, replication=replication))
 
     def start(self) -> None:
-        env = self.environment()
         for name in self.names:
-            for role in ("worker", "api"):
-                log_path = self.log_dir / f"{name}-{role}.log" if self.log_dir else None
-                p = ServiceProcess(name, role, env, log_path, self.url(name) if role == "api" else None)
-                p.start()
-                self.processes.append(p)
+            self._start_roles(name)
+
+    def _start_roles(self, name: str) -> list[ServiceProcess]:
+        env = self.environment()
+        started = []
+        for role in ("worker", "api"):
+            log_path = self.log_dir / f"{name}-{role}.log" if self.log_dir else None
+            p = ServiceProcess(name, role, env, log_path, self.url(name) if role == "api" else None)
+            p.start()
+            self.processes.append(p)
+            started.append(p)
+        return started
+
+    def stop_service(self, name: str) -> None:
+        """Stop one service's API and worker (SIGTERM: the worker leaves its group, the relay stops)."""
+        for p in [p for p in self.processes if p.service == name]:
+            p.stop()
+            self.processes.remove(p)
+
+    def start_service(
+        self, name: str, *, database_url: str | None = None, consumer_group: str | None = None, timeout_s: float = 60
+    ) -> None:
+        """Start one service's API and worker, optionally on another database and consumer group."""
+        if database_url:
+            self.database_overrides[name] = database_url
+        if consumer_group:
+            self.group_overrides[name] = consumer_group
+        self.wait_healthy(timeout_s, only=self._start_roles(name))
 
     def process(self, service: str, role: str) -> ServiceProcess:
         return next(p for p in self.processes if p.service == service and p.role == role)
@@ -268,9 +302,9 @@ class Platform:
         p.stop()
         p.start()
 
-    def wait_healthy(self, timeout_s: float = 60) -> None:
+    def wait_healthy(self, timeout_s: float = 60, only: list[ServiceProcess] | None = None) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = {p.name: p for p in self.processes}
+        pending = {p.name: p for p in (self.processes if only is None else only)}
         with httpx.Client(timeout=1.0) as client:
             while pending:
                 for name, p in list(pending.items()):

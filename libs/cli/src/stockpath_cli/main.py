@@ -122,7 +122,27 @@ def seed(
         raise typer.Exit(1) from None
     console.print(f"seller_id {seller['seller_id']}")
     console.print(f"token     {seller['token']}")
+    console.print(f"console   {_url('registration', registration_url).rstrip('/')}/console  (sign in with the token)")
 
+
+def _register_operator_commands() -> None:
+    from stockpath_cli.ops import dlq, lag, offsets, replay, tail, trace
+
+    for module in (replay, offsets, dlq, lag, tail, trace):
+        module.register(app)
+
+
+_register_operator_commands()
+
+
+
+def _register_fc_simulator() -> None:
+    from stockpath_cli.fc_simulator import fc_simulator
+
+    app.command("fc-simulator")(fc_simulator)
+
+
+_register_fc_simulator()
 
 if __name__ == "__main__":
     app()

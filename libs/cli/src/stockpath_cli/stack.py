@@ -52,6 +52,7 @@ class Stack:
                     "url": self.platform.url(name),
                     "worker_url": self.platform.worker_url(name),
                     "database_url": self.platform.database_url(name),
+                    "consumer_group": self.platform.consumer_group(name),
                 }
                 for name in self.platform.names
             },
@@ -99,7 +100,7 @@ def start_stack(
     if not server:
         postgres = EmbeddedPostgres((STATE_DIR / "pgdata").resolve())
         server = postgres.start()
-        say("started embedded PostgreSQL in .stockpath/pgdata")
+        say(f"started embedded PostgreSQL in {STATE_DIR / 'pgdata'}")
     platform = Platform(bootstrap_servers=bootstrap, database_server=server, log_dir=log_dir, ports=ports_from(port_base))
     stack = Stack(platform, broker, postgres)
     try:
@@ -120,7 +121,10 @@ def wait_for_signal(stack: Stack, say) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     reported: set[str] = set()
-    while not stop.wait(1.0):
+    while not stop.wait(0.5):
+        from stockpath_cli.ops.switch import serve_switch_requests
+
+        serve_switch_requests(stack, say)
         for p in stack.platform.processes:
             if not p.alive() and p.name not in reported:
                 reported.add(p.name)

@@ -87,7 +87,8 @@ def unit_of_work(request: Request) -> UnitOfWork:
     return UnitOfWork(request.app.state.engine, source=settings.source, correlation_id=correlation_id(request))
 
 
-async def _broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> bool:
+async def broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> bool:
+    """True when a TCP connection to one of the bootstrap servers opens within `timeout`."""
     for server in bootstrap_servers.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
@@ -99,6 +100,9 @@ async def _broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> boo
         except (TimeoutError, OSError, ValueError):
             continue
     return False
+
+
+_broker_reachable = broker_reachable  # the name it had before it was shared with the worker
 
 
 def create_service_app(
@@ -192,7 +196,7 @@ def create_service_app(
             checks["database"] = "ok"
         except Exception as e:
             checks["database"] = f"unavailable: {type(e).__name__}"
-        checks["broker"] = "ok" if await _broker_reachable(settings.kafka_bootstrap_servers) else "unavailable"
+        checks["broker"] = "ok" if await broker_reachable(settings.kafka_bootstrap_servers) else "unavailable"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 

@@ -20,7 +20,12 @@ DEAD_LETTERS = Counter("stockpath_dead_letters_total", "Messages written to a de
 TRANSIENT_RETRIES = Counter(
     "stockpath_transient_retries_total", "Handler retries after a transient failure", ["consumer"]
 )
-OUTBOX_BACKLOG = Gauge("stockpath_outbox_backlog", "Outbox rows seen unpublished by the relay's last batch")
+OUTBOX_BACKLOG = Gauge("stockpath_outbox_backlog", "Outbox rows not yet published, counted after each relay batch")
+CONSUMER_LAG = Gauge(
+    "stockpath_consumer_lag",
+    "Messages on a partition after the last one this worker processed (high watermark - position)",
+    ["consumer", "topic", "partition"],
+)
 OUTBOX_DELAY = Histogram(
     "stockpath_outbox_publish_delay_seconds",
     "From commit of an outbox row to the broker's acknowledgement",

@@ -125,7 +125,8 @@ class OutboxRelay:
             metrics.EVENTS_PRODUCED.labels(event_type=r.event_type).inc()
             metrics.OUTBOX_DELAY.observe(max(0.0, now - r.created_at.timestamp()))
         self.published += len(rows)
-        metrics.OUTBOX_BACKLOG.set(0 if len(rows) < self._batch_size else len(rows))
+        # Counted, not guessed from the batch size: rows committed while this batch was in flight count too.
+        metrics.OUTBOX_BACKLOG.set(await self.backlog())
         return len(rows)
 
     async def backlog(self) -> int:

@@ -18,10 +18,11 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from stockpath_events import KafkaMessage
-from stockpath_runtime import kafka
+from stockpath_runtime import kafka, metrics
 from stockpath_runtime.consumer import MessageProcessor
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.dead_letters import DeadLetters
+from stockpath_runtime.http import broker_reachable
 from stockpath_runtime.logs import configure_logging
 from stockpath_runtime.relay import OutboxRelay
 from stockpath_runtime.retry import Backoff
@@ -45,6 +46,8 @@ class _Runtime:
         self.engine = None
         self.producer = None
         self.relay: OutboxRelay | None = None
+        #: Last offset processed per (topic, partition): the position the lag gauge is measured from.
+        self.positions: dict[tuple[str, int], int] = {}
 
 
 def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.App:
@@ -118,8 +121,14 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
     for subscription in service.subscriptions(settings, None):
         _add_agent(app, service, runtime, subscription.topic)
 
+    @app.timer(interval=5.0)
+    async def measure_lag() -> None:
+        """Refresh the lag of every partition this worker processed, also while no message arrives."""
+        for (topic, partition), offset in list(runtime.positions.items()):
+            _set_lag(app, service.name, topic, partition, offset)
+
     if settings.worker_port > 0:
-        _add_pages(app, runtime)
+        _add_pages(app, runtime, settings)
     return app
 
 
@@ -137,11 +146,26 @@ def _add_agent(app: faust.App, service: ServiceDefinition, runtime: _Runtime, to
                 partition=m.partition,
                 offset=m.offset,
             )
+            runtime.positions[(m.topic, m.partition)] = m.offset
+            _set_lag(app, service.name, m.topic, m.partition, m.offset)
 
     app.agent(topic, name=f"{service.name}.{topic_name}", concurrency=1)(consume)
 
 
-def _add_pages(app: faust.App, runtime: _Runtime) -> None:
+def _set_lag(app: faust.App, consumer: str, topic: str, partition: int, offset: int) -> None:
+    from faust.types import TP
+
+    try:
+        highwater = app.consumer.highwater(TP(topic, partition))
+    except Exception:  # partition revoked or consumer restarting: keep the last figure
+        return
+    if highwater is not None:
+        metrics.CONSUMER_LAG.labels(consumer=consumer, topic=topic, partition=str(partition)).set(
+            max(0, highwater - offset - 1)
+        )
+
+
+def _add_pages(app: faust.App, runtime: _Runtime, settings: ServiceSettings) -> None:
     @app.page("/healthz")
     async def healthz(self, request):
         return self.json({"status": "ok"})
@@ -149,18 +173,26 @@ def _add_pages(app: faust.App, runtime: _Runtime) -> None:
     @app.page("/readyz")
     async def readyz(self, request):
         checks = {"runtime": runtime.ready.is_set()}
-        try:
-            async with runtime.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
-            checks["database"] = True
-        except Exception:
-            checks["database"] = False
+        checks["database"] = await _database_reachable(runtime.engine)
+        checks["broker"] = await broker_reachable(settings.kafka_bootstrap_servers)
         ok = all(checks.values())
         return self.json({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
 
     @app.page("/metrics")
     async def metrics_page(self, request):
-        return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp refuses a charset inside content_type, which CONTENT_TYPE_LATEST carries.
+        return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0] + "; version=0.0.4")
+
+
+async def _database_reachable(engine) -> bool:
+    if engine is None:
+        return False
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 2.0)
+        return True
+    except Exception:
+        return False
 
 
 def _fault_after_publish():
@@ -221,12 +253,8 @@ async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log
     @web.get("/readyz")
     async def readyz():
         checks = {"runtime": started.is_set()}
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
-            checks["database"] = True
-        except Exception:
-            checks["database"] = False
+        checks["database"] = await _database_reachable(engine)
+        checks["broker"] = await broker_reachable(settings.kafka_bootstrap_servers)
         ok = all(checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
