@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from test_unit_of_work import order
 
 from stockpath_events import decode_message, new_event
+from stockpath_events.asyncapi import DLQ_HEADERS
 from stockpath_runtime import kafka
 from stockpath_runtime.db import create_engine, outbox
 from stockpath_runtime.relay import OutboxRelay
@@ -168,6 +169,7 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
     assert len(dead) == 3
     headers = [dict((k, v.decode()) for k, v in d.headers) for d in dead]
     for h in headers:
+        assert {k for k in h if k.startswith("dlq_")} == set(DLQ_HEADERS)
         assert h["dlq_original_topic"] == "orders"
         assert h["dlq_consumer"] == "probe"
         assert h["dlq_original_partition"].isdigit() and h["dlq_original_offset"].isdigit()

@@ -80,7 +80,7 @@ class MessageProcessor:
         try:
             envelope = decode_message(message)
         except UnsupportedEvent as e:
-            if e.ce_type and e.ce_type.startswith("stockpath.") and e.ce_type not in self._handlers:
+            if e.ce_type and e.ce_type.startswith("stockpath."):
                 # A newer contract version published side by side: not ours to handle.
                 self._count(e.ce_type, Outcome.IGNORED)
                 return Outcome.IGNORED

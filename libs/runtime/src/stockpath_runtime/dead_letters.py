@@ -1,7 +1,9 @@
 """Dead-letter topics: a message a consumer cannot process, unchanged, plus headers naming why.
 
 The original key, value and headers are kept byte for byte, so an operator can re-drive the
-message after a fix and the consumers' inboxes still recognise its event id.
+message after a fix and the consumers' inboxes still recognise its event id. The dlq_* headers
+are documented once, in `stockpath_events.asyncapi.DLQ_HEADERS`; the delivery tests check that
+this writer sets exactly those.
 """
 
 from __future__ import annotations
@@ -11,17 +13,6 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaProducer
 
 from stockpath_events import KafkaMessage, dead_letter_topic
-
-DLQ_HEADERS = (
-    "dlq_error",
-    "dlq_reason",
-    "dlq_original_topic",
-    "dlq_original_partition",
-    "dlq_original_offset",
-    "dlq_consumer",
-    "dlq_failed_at",
-    "dlq_attempts",
-)
 
 
 class DeadLetters:

@@ -79,14 +79,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
     async def start_runtime() -> None:
         runtime.engine = create_engine(settings.database_url)
         runtime.producer = kafka.producer(settings.kafka_bootstrap_servers)
-        backoff = Backoff()
-        while True:
-            try:
-                await runtime.producer.start()
-                break
-            except Exception as e:
-                log.warning("broker unavailable; retrying", error=repr(e))
-                await asyncio.sleep(backoff.next())
+        await _start_producer(runtime.producer)
         dead_letters = DeadLetters(runtime.producer)
         for subscription in service.subscriptions(settings, runtime.engine):
             runtime.processors[subscription.topic] = MessageProcessor(
@@ -96,14 +89,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
                 dead_letters,
                 max_attempts=settings.max_handler_attempts,
             )
-        runtime.relay = OutboxRelay(
-            runtime.engine,
-            runtime.producer,
-            name=service.name,
-            batch_size=settings.outbox_batch_size,
-            idle_interval_s=settings.outbox_idle_interval_s,
-            after_publish=_fault_after_publish(),
-        )
+        runtime.relay = _outbox_relay(service, settings, runtime.engine, runtime.producer)
         runtime.ready.set()
         log.info("worker started", topics=sorted(runtime.processors))
 
@@ -172,16 +158,47 @@ def _add_pages(app: faust.App, runtime: _Runtime, settings: ServiceSettings) -> 
 
     @app.page("/readyz")
     async def readyz(self, request):
-        checks = {"runtime": runtime.ready.is_set()}
-        checks["database"] = await _database_reachable(runtime.engine)
-        checks["broker"] = await broker_reachable(settings.kafka_bootstrap_servers)
-        ok = all(checks.values())
-        return self.json({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+        body, status = await _readiness(runtime.ready, runtime.engine, settings)
+        return self.json(body, status=status)
 
     @app.page("/metrics")
     async def metrics_page(self, request):
         # aiohttp refuses a charset inside content_type, which CONTENT_TYPE_LATEST carries.
         return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0] + "; version=0.0.4")
+
+
+async def _start_producer(producer) -> None:
+    """Start the producer, waiting out a broker that is not up yet."""
+    backoff = Backoff()
+    while True:
+        try:
+            await producer.start()
+            return
+        except Exception as e:
+            log.warning("broker unavailable; retrying", error=repr(e))
+            await asyncio.sleep(backoff.next())
+
+
+def _outbox_relay(service: ServiceDefinition, settings: ServiceSettings, engine, producer) -> OutboxRelay:
+    return OutboxRelay(
+        engine,
+        producer,
+        name=service.name,
+        batch_size=settings.outbox_batch_size,
+        idle_interval_s=settings.outbox_idle_interval_s,
+        after_publish=_fault_after_publish(),
+    )
+
+
+async def _readiness(started: asyncio.Event, engine, settings: ServiceSettings) -> tuple[dict, int]:
+    """The worker's /readyz answer: started, and its database and broker reachable."""
+    checks = {
+        "runtime": started.is_set(),
+        "database": await _database_reachable(engine),
+        "broker": await broker_reachable(settings.kafka_bootstrap_servers),
+    }
+    ok = all(checks.values())
+    return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
 
 
 async def _database_reachable(engine) -> bool:
@@ -252,35 +269,18 @@ async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log
 
     @web.get("/readyz")
     async def readyz():
-        checks = {"runtime": started.is_set()}
-        checks["database"] = await _database_reachable(engine)
-        checks["broker"] = await broker_reachable(settings.kafka_bootstrap_servers)
-        ok = all(checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        body, status = await _readiness(started, engine, settings)
+        return JSONResponse(body, status_code=status)
 
     @web.get("/metrics")
     async def metrics_page():
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def relay() -> None:
-        backoff = Backoff()
-        while True:
-            try:
-                await producer.start()
-                break
-            except Exception as e:
-                log.warning("broker unavailable; retrying", error=repr(e))
-                await asyncio.sleep(backoff.next())
+        await _start_producer(producer)
         started.set()
         log.info("worker started (outbox relay only)")
-        await OutboxRelay(
-            engine,
-            producer,
-            name=service.name,
-            batch_size=settings.outbox_batch_size,
-            idle_interval_s=settings.outbox_idle_interval_s,
-            after_publish=_fault_after_publish(),
-        ).run()
+        await _outbox_relay(service, settings, engine, producer).run()
 
     tasks = [asyncio.create_task(relay())]
     if settings.worker_port > 0:

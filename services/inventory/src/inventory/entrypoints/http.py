@@ -289,6 +289,15 @@ def _client_error(error: InventoryError) -> ClientError:
     return ClientError(message, status_code=422)
 
 
+def require_known_fulfillment_center(fulfillment_center_id: str) -> None:
+    if stockpath_network.get(fulfillment_center_id) is None:
+        raise ClientError(
+            f"fulfillment center {fulfillment_center_id} is not in the network",
+            code="unknown_fulfillment_center",
+            status_code=422,
+        )
+
+
 @router.post(
     "/receipts",
     response_model=ReceiptOut,
@@ -303,12 +312,7 @@ def _client_error(error: InventoryError) -> ClientError:
 async def record_receipt(
     body: ReceiptIn, request: Request, response: Response, uow: Annotated[UnitOfWork, Depends(unit_of_work)]
 ) -> ReceiptOut:
-    if stockpath_network.get(body.fulfillment_center_id) is None:
-        raise ClientError(
-            f"fulfillment center {body.fulfillment_center_id} is not in the network",
-            code="unknown_fulfillment_center",
-            status_code=422,
-        )
+    require_known_fulfillment_center(body.fulfillment_center_id)
     try:
         # A receipt continues the chain its shipment's plan started, unless the caller names one.
         uow.correlation_id = caller_correlation_id(request)
@@ -504,8 +508,8 @@ async def record_adjustment(
     body: AdjustmentIn, request: Request, response: Response, uow: Annotated[UnitOfWork, Depends(unit_of_work)]
 ) -> AdjustmentOut:
     for fc in (body.fulfillment_center_id, body.to_fulfillment_center_id):
-        if fc and stockpath_network.get(fc) is None:
-            raise ClientError(f"fulfillment center {fc} is not in the network", code="unknown_fulfillment_center", status_code=422)
+        if fc:
+            require_known_fulfillment_center(fc)
     command = AdjustInventory(
         adjustment_id=body.adjustment_id or f"ADJ{uuid.uuid4().hex.upper()}",
         fulfillment_center_id=body.fulfillment_center_id,
