@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 def free_port_base() -> int:
     for _ in range(50):
-        base = random.randrange(20000, 40000, 100)
+        # Below the kernel's ephemeral range (32768+), so no outgoing connection of a parallel
+        # process can take one of these ports between the check and the bind.
+        base = random.randrange(20000, 31000, 100)
         ports = [base + i for i in range(1, 6)] + [base + 1100 + i for i in range(1, 6)]
         if not any(port_open("127.0.0.1", p) for p in ports):
             return base
