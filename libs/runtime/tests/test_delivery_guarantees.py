@@ -175,6 +175,7 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
         assert h["dlq_original_partition"].isdigit() and h["dlq_original_offset"].isdigit()
         assert h["dlq_reason"]
     assert headers[0]["dlq_error"] == "MalformedEvent" and "missing CloudEvents header" in headers[0]["dlq_reason"]
+    assert headers[0]["dlq_attempts"] == "1", "what cannot be decoded is not retried"
     assert dead[0].value == b"{not json", "a dead letter keeps the original value unchanged"
     assert headers[1]["dlq_error"] == "ValueError" and headers[1]["dlq_attempts"] == "3"
     assert headers[1]["ce_id"] == bad.id, "a dead letter keeps the original CloudEvents headers"

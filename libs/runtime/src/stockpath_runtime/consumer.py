@@ -12,6 +12,12 @@ cannot die quietly or skip an offset (faust#175, faust#527):
 
 A handler runs inside a `UnitOfWork` that first claims the event id in the inbox, so a
 redelivered event changes nothing (guarantee D).
+
+Under load the worker hands over several messages at once (`process_batch`): their events are
+claimed and applied in one transaction, in partition order, so the commit and the statements a
+handler can do set-based (a `BatchHandler`) are paid once per batch, not once per event. If the
+batch fails for a reason other than the infrastructure, it is rolled back and its events are
+applied one by one, so one bad event still costs only itself.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 import structlog
 
@@ -41,6 +48,8 @@ from stockpath_runtime.unit_of_work import UnitOfWork
 log = structlog.get_logger("stockpath.consumer")
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+#: Applies a run of consecutive events of one type, already claimed, in one unit of work.
+BatchHandler = Callable[[list[Envelope], UnitOfWork], Awaitable[None]]
 
 
 class Outcome(StrEnum):
@@ -56,6 +65,23 @@ class Subscription:
 
     topic: str
     handlers: dict[type[EventData], Handler]
+    #: Optional set-based versions of some handlers, used when a batch holds several such events.
+    batch_handlers: dict[type[EventData], BatchHandler] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One consumed message and where it came from."""
+
+    message: KafkaMessage
+    partition: int
+    offset: int
+
+
+class _Undecodable(NamedTuple):
+    error: str
+    reason: str
+    ce_type: str | None
 
 
 class MessageProcessor:
@@ -68,15 +94,56 @@ class MessageProcessor:
         *,
         max_attempts: int = 3,
         backoff: Callable[[], Backoff] = Backoff,
+        batch_handlers: dict[type[EventData], BatchHandler] | None = None,
     ) -> None:
         self.consumer = consumer
         self._handlers = {model.ce_type: handler for model, handler in handlers.items()}
+        self._batch_handlers = {model.ce_type: handler for model, handler in (batch_handlers or {}).items()}
         self._uow_factory = uow_factory
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
         self._backoff = backoff
 
     async def process(self, message: KafkaMessage, *, partition: int, offset: int) -> Outcome:
+        return (await self.process_batch([Delivery(message, partition, offset)]))[0]
+
+    async def process_batch(self, deliveries: list[Delivery]) -> list[Outcome]:
+        """Process messages of one stream in their order; one outcome per message.
+
+        Events are applied together up to the next message that cannot be decoded, which is
+        dead-lettered in its place, so a dead-letter topic keeps the partition's order."""
+        outcomes: list[Outcome | None] = [None] * len(deliveries)
+        pending: list[tuple[int, Envelope]] = []
+        for i, delivery in enumerate(deliveries):
+            admitted = self._admit(delivery.message)
+            if isinstance(admitted, Outcome):
+                outcomes[i] = admitted
+            elif isinstance(admitted, _Undecodable):
+                await self._apply_pending(pending, deliveries, outcomes)
+                pending = []
+                outcomes[i] = await self._dead_letter(
+                    delivery.message, delivery.partition, delivery.offset,
+                    admitted.error, admitted.reason, 1, admitted.ce_type,
+                )
+            else:
+                pending.append((i, admitted))
+        await self._apply_pending(pending, deliveries, outcomes)
+        return outcomes  # type: ignore[return-value]
+
+    async def _apply_pending(
+        self, pending: list[tuple[int, Envelope]], deliveries: list[Delivery], outcomes: list
+    ) -> None:
+        if len(pending) > 1:
+            applied = await self._apply_batch_with_retries([e for _, e in pending])
+            if applied is not None:
+                for (i, _), outcome in zip(pending, applied, strict=True):
+                    outcomes[i] = outcome
+                return
+        for i, envelope in pending:  # one event, or a batch that failed: one by one
+            outcomes[i] = await self._handle_one(envelope, deliveries[i])
+
+    def _admit(self, message: KafkaMessage) -> Envelope | Outcome | _Undecodable:
+        """Decode a message: its envelope if a handler applies it, else why not."""
         try:
             envelope = decode_message(message)
         except UnsupportedEvent as e:
@@ -84,18 +151,86 @@ class MessageProcessor:
                 # A newer contract version published side by side: not ours to handle.
                 self._count(e.ce_type, Outcome.IGNORED)
                 return Outcome.IGNORED
-            return await self._dead_letter(message, partition, offset, "UnsupportedEvent", e.reason, 1, e.ce_type)
+            return _Undecodable("UnsupportedEvent", e.reason, e.ce_type)
         except MalformedEvent as e:
-            return await self._dead_letter(message, partition, offset, "MalformedEvent", e.reason, 1, e.ce_type)
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
+            return _Undecodable("MalformedEvent", e.reason, e.ce_type)
+        if envelope.type not in self._handlers:
             self._count(envelope.type, Outcome.IGNORED)
             return Outcome.IGNORED
+        return envelope
+
+    async def _handle_one(self, envelope: Envelope, delivery: Delivery) -> Outcome:
         bind_event(envelope)
         try:
-            return await self._handle(handler, envelope, message, partition, offset)
+            return await self._handle(
+                self._handlers[envelope.type], envelope, delivery.message, delivery.partition, delivery.offset
+            )
         finally:
             unbind_event()
+
+    async def _apply_batch_with_retries(self, envelopes: list[Envelope]) -> list[Outcome] | None:
+        """Apply events in one transaction, waiting out the infrastructure; None when the batch
+        failed otherwise (its events are then applied one by one)."""
+        backoff = self._backoff()
+        while True:
+            started = time.perf_counter()
+            try:
+                outcomes = await self._apply_batch(envelopes)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                if is_transient(e):
+                    delay = backoff.next()
+                    metrics.TRANSIENT_RETRIES.labels(consumer=self.consumer).inc()
+                    log.warning("transient failure; will retry the batch", error=repr(e), retry_in_s=round(delay, 2))
+                    await asyncio.sleep(delay)
+                    continue
+                log.warning("batch failed; applying its events one by one", error=repr(e), events=len(envelopes))
+                return None
+            elapsed = time.perf_counter() - started
+            metrics.BATCH_SIZE.labels(consumer=self.consumer).observe(len(envelopes))
+            for envelope, outcome in zip(envelopes, outcomes, strict=True):
+                metrics.HANDLER_SECONDS.labels(consumer=self.consumer, event_type=envelope.type).observe(
+                    elapsed / len(envelopes)
+                )
+                self._count(envelope.type, outcome)
+            return outcomes
+
+    async def _apply_batch(self, envelopes: list[Envelope]) -> list[Outcome]:
+        async with self._uow_factory() as uow:
+            fresh = await uow.claim_all(self.consumer, list({e.id: e for e in envelopes}.values()))
+            outcomes: list[Outcome] = []
+            run: list[Envelope] = []  # consecutive events of one type that have a batch handler
+            for envelope in envelopes:
+                if envelope.id not in fresh:
+                    outcomes.append(Outcome.DUPLICATE)
+                    continue
+                fresh.discard(envelope.id)  # a second copy inside this batch is a duplicate too
+                outcomes.append(Outcome.PROCESSED)
+                if run and run[0].type != envelope.type:
+                    await self._apply_run(run, uow)
+                    run = []
+                if envelope.type in self._batch_handlers:
+                    run.append(envelope)
+                    continue
+                bind_event(envelope)
+                try:
+                    await self._handlers[envelope.type](envelope, uow)
+                finally:
+                    unbind_event()
+            await self._apply_run(run, uow)
+            await uow.commit()
+            return outcomes
+
+    async def _apply_run(self, run: list[Envelope], uow: UnitOfWork) -> None:
+        if len(run) == 1:
+            bind_event(run[0])
+            try:
+                await self._handlers[run[0].type](run[0], uow)
+            finally:
+                unbind_event()
+        elif run:
+            await self._batch_handlers[run[0].type](run, uow)
 
     async def _handle(self, handler: Handler, envelope: Envelope, message, partition, offset) -> Outcome:
         backoff = self._backoff()

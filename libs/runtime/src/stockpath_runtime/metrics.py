@@ -16,6 +16,12 @@ HANDLER_SECONDS = Histogram(
     ["consumer", "event_type"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+BATCH_SIZE = Histogram(
+    "stockpath_batch_events",
+    "Events applied together in one transaction",
+    ["consumer"],
+    buckets=(2, 5, 10, 25, 50, 100, 250, 500),
+)
 DEAD_LETTERS = Counter("stockpath_dead_letters_total", "Messages written to a dead-letter topic", ["consumer", "topic"])
 TRANSIENT_RETRIES = Counter(
     "stockpath_transient_retries_total", "Handler retries after a transient failure", ["consumer"]

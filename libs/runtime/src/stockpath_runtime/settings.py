@@ -59,6 +59,10 @@ class ServiceSettings(BaseSettings):
     #: How many times a handler may fail with a non-transient error before its message is dead-lettered.
     max_handler_attempts: int = 3
     outbox_batch_size: int = 500
+    #: At most this many consumed events are applied in one transaction...
+    consumer_batch_max: int = Field(default=200, ge=1)
+    #: ...gathered for at most this long: the latency a batch may add to an event.
+    consumer_batch_window_s: float = Field(default=0.02, gt=0)
     outbox_idle_interval_s: float = 0.02
 
     def model_post_init(self, __context) -> None:

@@ -82,6 +82,18 @@ class UnitOfWork:
         )
         return result.first() is not None
 
+    async def claim_all(self, consumer: str, envelopes: list[Envelope]) -> set[str]:
+        """`claim` for several events in one statement: the ids of those not applied before."""
+        if not envelopes:
+            return set()
+        result = await self.connection.execute(
+            pg_insert(inbox)
+            .values([{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in envelopes])
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return {row.event_id for row in result}
+
     async def commit(self) -> None:
         if self._pending:
             rows = []

@@ -1,8 +1,10 @@
 """A service's worker process: faust agents (one per consumed topic, concurrency 1) and the outbox relay.
 
-The agents hand every message to a `MessageProcessor`, which never raises; offsets are
-committed by faust only after processing returned, so a crash redelivers and the inbox
-deduplicates.
+The agents take what arrived within a short window (at most `consumer_batch_max` messages,
+`consumer_batch_window_s`) and hand it to a `MessageProcessor`, which never raises. Each message
+is acknowledged only after its batch was processed, by the agent itself (`noack_take`: faust's
+`take` would acknowledge a batch even when the agent is cancelled half-way through it), so a
+crash or a rebalance redelivers and the inbox deduplicates.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from stockpath_events import KafkaMessage
 from stockpath_runtime import kafka, metrics
-from stockpath_runtime.consumer import MessageProcessor
+from stockpath_runtime.consumer import Delivery, MessageProcessor
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.dead_letters import DeadLetters
 from stockpath_runtime.http import broker_reachable
@@ -88,6 +90,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
                 lambda: UnitOfWork(runtime.engine, source=settings.source),
                 dead_letters,
                 max_attempts=settings.max_handler_attempts,
+                batch_handlers=subscription.batch_handlers,
             )
         runtime.relay = _outbox_relay(service, settings, runtime.engine, runtime.producer)
         runtime.ready.set()
@@ -105,7 +108,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
     # The topics are known without a database: subscriptions are built twice, once here for
     # their topic names (no I/O), once at start with the real engine for their handlers.
     for subscription in service.subscriptions(settings, None):
-        _add_agent(app, service, runtime, subscription.topic)
+        _add_agent(app, service, runtime, subscription.topic, settings)
 
     @app.timer(interval=5.0)
     async def measure_lag() -> None:
@@ -118,24 +121,31 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
     return app
 
 
-def _add_agent(app: faust.App, service: ServiceDefinition, runtime: _Runtime, topic_name: str) -> None:
+def _add_agent(
+    app: faust.App, service: ServiceDefinition, runtime: _Runtime, topic_name: str, settings: ServiceSettings
+) -> None:
     topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
 
     async def consume(stream):
         await runtime.ready.wait()
         processor = runtime.processors[topic_name]
-        async for event in stream.events():
-            m = event.message
-            headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
-            await processor.process(
-                KafkaMessage(topic=m.topic, key=m.key, value=m.value, headers=headers),
-                partition=m.partition,
-                offset=m.offset,
-            )
-            runtime.positions[(m.topic, m.partition)] = m.offset
-            _set_lag(app, service.name, m.topic, m.partition, m.offset)
+        async for events in stream.noack_take(settings.consumer_batch_max, settings.consumer_batch_window_s):
+            await processor.process_batch([_delivery(event.message) for event in events])
+            for event in events:
+                await stream.ack(event)
+            last: dict[int, int] = {}
+            for event in events:
+                last[event.message.partition] = event.message.offset
+            for partition, offset in last.items():
+                runtime.positions[(topic_name, partition)] = offset
+                _set_lag(app, service.name, topic_name, partition, offset)
 
     app.agent(topic, name=f"{service.name}.{topic_name}", concurrency=1)(consume)
+
+
+def _delivery(m) -> Delivery:
+    headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+    return Delivery(KafkaMessage(topic=m.topic, key=m.key, value=m.value, headers=headers), m.partition, m.offset)
 
 
 def _set_lag(app: faust.App, consumer: str, topic: str, partition: int, offset: int) -> None:
