@@ -261,6 +261,37 @@ async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
         await consumer.stop()
 
 
+def start_profiler(platform: Platform, output: str) -> subprocess.Popen:
+    """py-spy on the order-router worker while the max-rate phase runs: a flame graph (.svg) or
+    collapsed stacks (any other name, e.g. .txt, for `summarize_profile`)."""
+    pid = platform.process("order-router", "worker").process.pid
+    fmt = "flamegraph" if output.endswith(".svg") else "raw"
+    return subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--output", output, "--duration", "20", "--rate", "200",
+         "--nonblocking", "--format", fmt],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+
+
+async def batch_figures(platform: Platform) -> str:
+    """Events per transaction and handler time per event, from each worker's /metrics."""
+    lines = []
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name in platform.names:
+            text = (await client.get(f"{platform.worker_url(name)}/metrics")).text
+            sums: dict[str, float] = {}
+            for line in text.splitlines():
+                for metric in ("stockpath_batch_events_sum", "stockpath_batch_events_count",
+                               "stockpath_handler_seconds_sum", "stockpath_handler_seconds_count"):
+                    if line.startswith(metric + "{"):
+                        sums[metric] = sums.get(metric, 0.0) + float(line.rsplit(" ", 1)[1])
+            if sums.get("stockpath_handler_seconds_count"):
+                per_txn = sums.get("stockpath_batch_events_sum", 0) / max(1, sums.get("stockpath_batch_events_count", 0))
+                per_event = sums["stockpath_handler_seconds_sum"] / sums["stockpath_handler_seconds_count"] * 1000
+                lines.append(f"  {name}: {per_txn:.1f} events per batch transaction, {per_event:.2f} ms per event")
+    return "worker figures (whole run):\n" + "\n".join(lines)
+
+
 def print_table(rows: list[dict]) -> None:
     if not rows:
         return
@@ -330,6 +361,7 @@ async def main_async(args) -> None:
             )
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
+            profiler = start_profiler(platform, args.profile) if args.profile else None
             produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
             produced_done = time.perf_counter()
             await wait_outcomes(watcher, produced, 600)
@@ -341,7 +373,11 @@ async def main_async(args) -> None:
             rows[0]["lines/s"] = rows[0]["lines"] and round(args.rate)
             rows.append(row)
             await watcher.stop()
+            if profiler:
+                profiler.wait(60)
+                print(f"profile of the order-router worker: {args.profile}")
             print_table(rows)
+            print(await batch_figures(platform))
             print(f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines")
             if ceiling:
                 print(f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)")
@@ -368,6 +404,7 @@ def main() -> None:
     parser.add_argument("--passthrough-events", type=int, default=50_000)
     parser.add_argument("--skip-passthrough", action="store_true")
     parser.add_argument("--passthrough-only", action="store_true")
+    parser.add_argument("--profile", metavar="SVG", help="record a py-spy flame graph of the order-router worker")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -149,22 +149,30 @@ class OrderRouterRepository:
         )
         return [StockLevel(r.fnsku, r.fulfillment_center_id, r.basis - r.reservations_total) for r in rows]
 
-    async def reserve(self, *, fnsku: str, fulfillment_center_id: str, quantity: int) -> bool:
-        """Reserve units; False (and nothing changed) if they are not allocatable any more.
+    async def reserve_all(self, units: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
+        """Reserve units per (fnsku, fulfillment center) in one statement; returns the pairs that
+        could NOT be reserved (nothing is changed for them).
 
-        The rows are locked by `lock_stock`, so False means a bug, never a race; the guard makes
-        an oversell impossible even then.
+        The rows are locked by `lock_stock`, so a refusal means a bug, never a race; the guard
+        makes an oversell impossible even then.
         """
+        if not units:
+            return []
+        wanted = sa.values(
+            sa.column("fnsku", sa.Text), sa.column("fc", sa.Text), sa.column("quantity", sa.Integer), name="wanted"
+        ).data([(fnsku, fc, q) for (fnsku, fc), q in sorted(units.items())])
         result = await self._conn.execute(
             sa.update(availability)
             .where(
-                availability.c.fnsku == fnsku,
-                availability.c.fulfillment_center_id == fulfillment_center_id,
-                availability.c.basis - availability.c.reservations_total >= quantity,
+                availability.c.fnsku == wanted.c.fnsku,
+                availability.c.fulfillment_center_id == wanted.c.fc,
+                availability.c.basis - availability.c.reservations_total >= wanted.c.quantity,
             )
-            .values(reservations_total=availability.c.reservations_total + quantity, updated_at=sa.func.now())
+            .values(reservations_total=availability.c.reservations_total + wanted.c.quantity, updated_at=sa.func.now())
+            .returning(availability.c.fnsku, availability.c.fulfillment_center_id)
         )
-        return result.rowcount == 1
+        done = {(r.fnsku, r.fulfillment_center_id) for r in result}
+        return [pair for pair in sorted(units) if pair not in done]
 
     async def release(self, *, fnsku: str, fulfillment_center_id: str, quantity: int) -> None:
         """Give back units of a cancelled fulfillment order: they are allocatable again."""
@@ -195,39 +203,54 @@ class OrderRouterRepository:
 
     async def add_order(self, order: Order) -> bool:
         """Record a new order as PENDING; False when the order_id is already known (nothing written)."""
+        return order.order_id in await self.add_orders([order])
+
+    async def add_orders(self, new_orders: Sequence[Order]) -> set[str]:
+        """Record orders as PENDING in two statements; the ids of those not known before (the
+        first of several with one id wins)."""
+        first = list({o.order_id: o for o in reversed(new_orders)}.values())
+        if not first:
+            return set()
         created = await self._conn.execute(
             pg_insert(orders)
             .values(
-                order_id=order.order_id,
-                channel=order.channel,
-                status=OrderStatus.PENDING.value,
-                shipping_speed=order.shipping_speed.value,
-                fulfillment_policy=order.fulfillment_policy.value,
-                currency=order.currency,
-                ship_to=order.ship_to.model_dump(mode="json"),
+                [
+                    {
+                        "order_id": order.order_id,
+                        "channel": order.channel,
+                        "status": OrderStatus.PENDING.value,
+                        "shipping_speed": order.shipping_speed.value,
+                        "fulfillment_policy": order.fulfillment_policy.value,
+                        "currency": order.currency,
+                        "ship_to": order.ship_to.model_dump(mode="json"),
+                    }
+                    for order in first
+                ]
             )
             .on_conflict_do_nothing(index_elements=[orders.c.order_id])
             .returning(orders.c.order_id)
         )
-        if created.first() is None:
-            return False
-        await self._conn.execute(
-            sa.insert(order_lines),
-            [
-                {
-                    "order_id": order.order_id,
-                    "line_no": n,
-                    "line_id": line.line_id,
-                    "seller_id": line.seller_id,
-                    "seller_sku": line.seller_sku,
-                    "listing_id": line.listing_id,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                }
-                for n, line in enumerate(order.lines, start=1)
-            ],
-        )
-        return True
+        new = {r.order_id for r in created}
+        if new:
+            await self._conn.execute(
+                sa.insert(order_lines),
+                [
+                    {
+                        "order_id": order.order_id,
+                        "line_no": n,
+                        "line_id": line.line_id,
+                        "seller_id": line.seller_id,
+                        "seller_sku": line.seller_sku,
+                        "listing_id": line.listing_id,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                    }
+                    for order in first
+                    if order.order_id in new
+                    for n, line in enumerate(order.lines, start=1)
+                ],
+            )
+        return new
 
     async def get_order(self, order_id: str, *, for_update: bool = False) -> tuple[Order, OrderStatus] | None:
         query = sa.select(orders).where(orders.c.order_id == order_id)
@@ -260,26 +283,34 @@ class OrderRouterRepository:
         )
         return order, OrderStatus(row.status)
 
-    async def add_fulfillment_order(self, fulfillment_order_id: str, order_id: str, allocation: Allocation) -> None:
+    async def add_fulfillment_orders(self, new: Sequence[tuple[str, str, Allocation]]) -> None:
+        """(fulfillment_order_id, order_id, allocation) each, INSTRUCTED, in two statements."""
+        if not new:
+            return
         await self._conn.execute(
-            sa.insert(fulfillment_orders).values(
-                fulfillment_order_id=fulfillment_order_id,
-                order_id=order_id,
-                fulfillment_center_id=allocation.fulfillment_center_id,
-                status="INSTRUCTED",
-            )
+            sa.insert(fulfillment_orders),
+            [
+                {
+                    "fulfillment_order_id": fo_id,
+                    "order_id": order_id,
+                    "fulfillment_center_id": allocation.fulfillment_center_id,
+                    "status": "INSTRUCTED",
+                }
+                for fo_id, order_id, allocation in new
+            ],
         )
         await self._conn.execute(
             sa.insert(fulfillment_order_lines),
             [
                 {
-                    "fulfillment_order_id": fulfillment_order_id,
+                    "fulfillment_order_id": fo_id,
                     "line_id": line.line_id,
                     "fnsku": line.fnsku,
                     "seller_id": line.seller_id,
                     "seller_sku": line.seller_sku,
                     "quantity": line.quantity,
                 }
+                for fo_id, _, allocation in new
                 for line in allocation.lines
             ],
         )
@@ -291,14 +322,37 @@ class OrderRouterRepository:
             .values(status=status.value, updated_at=sa.func.now(), **extra)
         )
 
-    async def resolve_lines(self, order_id: str, lines: Sequence[ResolvedLine]) -> None:
-        """Remember what each line ships (FNSKU, seller SKU), so backorders route without re-resolving."""
-        for line in lines:
-            await self._conn.execute(
-                sa.update(order_lines)
-                .where(order_lines.c.order_id == order_id, order_lines.c.line_id == line.line_id)
-                .values(fnsku=line.fnsku, resolved_seller_id=line.seller_id, resolved_seller_sku=line.seller_sku)
-            )
+    async def set_statuses(self, statuses: dict[str, OrderStatus]) -> None:
+        """Set the status of several orders in one statement."""
+        if not statuses:
+            return
+        new = sa.values(sa.column("order_id", sa.Text), sa.column("status", sa.Text), name="new").data(
+            [(order_id, status.value) for order_id, status in sorted(statuses.items())]
+        )
+        await self._conn.execute(
+            sa.update(orders)
+            .where(orders.c.order_id == new.c.order_id)
+            .values(status=new.c.status, updated_at=sa.func.now())
+        )
+
+    async def resolve_lines(self, resolved: dict[str, Sequence[ResolvedLine]]) -> None:
+        """Remember what each line of each order ships (FNSKU, seller SKU), so backorders route
+        without re-resolving; one statement."""
+        rows = [
+            (order_id, line.line_id, line.fnsku, line.seller_id, line.seller_sku)
+            for order_id, lines in resolved.items()
+            for line in lines
+        ]
+        if not rows:
+            return
+        lines = sa.values(
+            *(sa.column(c, sa.Text) for c in ("order_id", "line_id", "fnsku", "seller_id", "seller_sku")), name="lines"
+        ).data(rows)
+        await self._conn.execute(
+            sa.update(order_lines)
+            .where(order_lines.c.order_id == lines.c.order_id, order_lines.c.line_id == lines.c.line_id)
+            .values(fnsku=lines.c.fnsku, resolved_seller_id=lines.c.seller_id, resolved_seller_sku=lines.c.seller_sku)
+        )
 
     async def set_line_quantities(self, order_id: str, column: str, quantities: dict[str, int]) -> None:
         """Set `quantity_backordered` or `quantity_cancelled` of each named line."""

@@ -28,6 +28,8 @@ def subscriptions(policy: RoutingPolicy) -> list[Subscription]:
                 OrderPlaced: partial(handlers.route_order, policy=policy),
                 OrderCancellationRequested: handlers.cancel_order,
             },
+            # Orders that arrive together are routed together: a fixed number of statements per batch.
+            batch_handlers={OrderPlaced: partial(handlers.route_orders, policy=policy)},
         ),
         Subscription(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: handlers.shipment_shipped}),
     ]

@@ -22,10 +22,17 @@ from order_router.domain.model import (
     OrderStatus,
     ReasonCode,
     Registration,
+    ResolvedLine,
     registration_keys,
     resolve_lines,
 )
-from order_router.domain.routing import RoutingPlan, RoutingPolicy, RoutingRequest
+from order_router.domain.routing import (
+    Allocation,
+    RoutingPlan,
+    RoutingPolicy,
+    RoutingRequest,
+    StockLevel,
+)
 from stockpath_events import Envelope, FulfillmentPolicy
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
@@ -181,27 +188,61 @@ async def place_order(order: Order, uow: UnitOfWork) -> tuple[OrderStatus, bool]
 
 
 async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: RoutingPolicy) -> None:
-    """Decide the one outcome of an order: routed (stock reserved, FCs instructed), backordered
-    (fill-all: what is missing waits for stock) or rejected.
+    """Decide the one outcome of an order; see `route_orders`."""
+    await route_orders([event], uow, policy=policy)
 
-    The first version of an order_id recorded is the one routed, and only while it is
-    PENDING: the same order delivered again under another event id changes nothing.
+
+async def route_orders(events: list[Envelope[OrderPlaced]], uow: UnitOfWork, *, policy: RoutingPolicy) -> None:
+    """Decide the one outcome of each order, in the order they came: routed (stock reserved, FCs
+    instructed), backordered (fill-all: what is missing waits for stock) or rejected.
+
+    The first version of an order_id recorded is the one routed, and only while it is PENDING:
+    the same order delivered again under another event id changes nothing. However many orders
+    come at once, they cost a fixed number of statements: recorded together, resolved with one
+    read, planned in memory against stock locked once, written in bulk.
     """
     repo = OrderRouterRepository(uow.connection)
-    await repo.add_order(order_from_event(event.data))
-    order, status = await repo.get_order(event.data.order_id, for_update=True)
-    if status is not OrderStatus.PENDING:
-        log.info("order already has an outcome; nothing to do", order_id=order.order_id, status=status.value)
-        return
+    new = await repo.add_orders([order_from_event(e.data) for e in events])
+    pending: list[tuple[Envelope, Order]] = []
+    taken: set[str] = set()
+    for event in events:
+        order_id = event.data.order_id
+        if order_id in taken:
+            log.info("order delivered again under another event id; nothing to do", order_id=order_id)
+            continue
+        taken.add(order_id)
+        if order_id in new:
+            pending.append((event, order_from_event(event.data)))
+            continue
+        order, status = await repo.get_order(order_id, for_update=True)  # known before: e.g. placed over HTTP
+        if status is OrderStatus.PENDING:
+            pending.append((event, order))
+        else:
+            log.info("order already has an outcome; nothing to do", order_id=order_id, status=status.value)
 
-    listings = await repo.listings_by_id(line.listing_id for line in order.lines if line.listing_id)
-    registrations = await repo.registrations_by_sku(registration_keys(order.lines, listings))
-    resolution = resolve_lines(order.lines, registrations, listings)
-    if not resolution.ok:
-        await _reject(order, resolution.failures, event, uow, repo)
-        return
-    await repo.resolve_lines(order.order_id, resolution.lines)
-    plan = await _plan(repo, policy, order, resolution.lines, order.fulfillment_policy)
+    all_lines = [line for _, order in pending for line in order.lines]
+    listings = await repo.listings_by_id(line.listing_id for line in all_lines if line.listing_id)
+    registrations = await repo.registrations_by_sku(registration_keys(all_lines, listings))
+    resolved: list[tuple[Envelope, Order, tuple[ResolvedLine, ...]]] = []
+    for event, order in pending:
+        resolution = resolve_lines(order.lines, registrations, listings)
+        if resolution.ok:
+            resolved.append((event, order, resolution.lines))
+        else:
+            await _reject(order, resolution.failures, event, uow, repo)
+    await repo.resolve_lines({order.order_id: lines for _, order, lines in resolved})
+
+    routing = Routing(repo, policy, uow)
+    await routing.lock(line.fnsku for _, _, lines in resolved for line in lines)
+    for event, order, lines in resolved:
+        await _route(order, lines, event, uow, repo, routing)
+    await routing.write()
+
+
+async def _route(
+    order: Order, lines: tuple[ResolvedLine, ...], event: Envelope, uow: UnitOfWork, repo, routing: Routing
+) -> None:
+    plan = routing.plan(order, lines, order.fulfillment_policy)
     if plan.unfilled:
         await _reject(order, plan.unfilled, event, uow, repo)
         return
@@ -209,7 +250,7 @@ async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: 
         # fill-all-available with nothing available: nothing ships, so the order is rejected.
         await _reject(order, _nothing_available(plan.short), event, uow, repo)
         return
-    routed = await _allocate(order, plan, event, uow, repo)
+    routed = routing.allocate(order, plan, event)
     short = {line.line_id: line.quantity for line in plan.short}
     backorder = bool(short) and order.fulfillment_policy is FulfillmentPolicy.FILL_ALL
     cancelled: list[CancelledLine] = []
@@ -226,7 +267,7 @@ async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: 
         log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
     if backorder:
         await repo.set_line_quantities(order.order_id, "quantity_backordered", short)
-        await repo.set_status(order.order_id, OrderStatus.BACKORDERED)
+        routing.set_status(order.order_id, OrderStatus.BACKORDERED)
         uow.emit(
             OrderBackordered(
                 order_id=order.order_id,
@@ -236,23 +277,7 @@ async def route_order(event: Envelope[OrderPlaced], uow: UnitOfWork, *, policy: 
         )
         log.info("order backordered", order_id=order.order_id, backordered=short)
     else:
-        await repo.set_status(order.order_id, OrderStatus.ROUTED)
-
-
-async def _plan(repo, policy: RoutingPolicy, order: Order, lines, fulfillment_policy: FulfillmentPolicy) -> RoutingPlan:
-    # Locked until commit: concurrent orders for these FNSKUs wait here, so each plans on
-    # figures nobody else can change before its reservations are written.
-    stock = await repo.lock_stock(line.fnsku for line in lines)
-    return policy.plan(
-        RoutingRequest(
-            order_id=order.order_id,
-            lines=tuple(lines),
-            ship_to_postal_code=order.ship_to.postal_code,
-            shipping_speed=order.shipping_speed,
-            fulfillment_policy=fulfillment_policy,
-        ),
-        stock,
-    )
+        routing.set_status(order.order_id, OrderStatus.ROUTED)
 
 
 def _nothing_available(short) -> tuple[LineFailure, ...]:
@@ -262,49 +287,92 @@ def _nothing_available(short) -> tuple[LineFailure, ...]:
     )
 
 
-async def _allocate(
-    order: Order, plan: RoutingPlan, event: Envelope, uow: UnitOfWork, repo: OrderRouterRepository
-) -> list[RoutedFulfillmentOrder]:
-    """Reserve each allocation's units and instruct its FC: one FulfillmentInstructed per FC."""
-    routed: list[RoutedFulfillmentOrder] = []
-    for allocation in plan.allocations:
-        units: dict[str, int] = {}
-        for line in allocation.lines:
-            units[line.fnsku] = units.get(line.fnsku, 0) + line.quantity
-        for fnsku, quantity in sorted(units.items()):
-            if not await repo.reserve(fnsku=fnsku, fulfillment_center_id=allocation.fulfillment_center_id, quantity=quantity):
-                raise AllocationFailed(
-                    f"order {order.order_id}: {quantity} unit(s) of {fnsku} are not allocatable at "
-                    f"{allocation.fulfillment_center_id}"
-                )
-        fulfillment_order_id = new_fulfillment_order_id()
-        await repo.add_fulfillment_order(fulfillment_order_id, order.order_id, allocation)
-        uow.emit(
-            FulfillmentInstructed(
-                fulfillment_order_id=fulfillment_order_id,
+class Routing:
+    """The routing done in one unit of work: stock rows locked once, plans made in memory against
+    what earlier plans of the same unit of work left, reservations and fulfillment orders written
+    in bulk by `write` (which must run before the unit of work commits)."""
+
+    def __init__(self, repo: OrderRouterRepository, policy: RoutingPolicy, uow: UnitOfWork) -> None:
+        self._repo, self._policy, self._uow = repo, policy, uow
+        self._allocatable: dict[str, dict[str, int]] = {}  # fnsku -> fc -> units
+        self._reservations: dict[tuple[str, str], int] = {}
+        self._fulfillment_orders: list[tuple[str, str, Allocation]] = []
+        self._statuses: dict[str, OrderStatus] = {}
+
+    async def lock(self, fnskus) -> None:
+        # Locked until commit: concurrent orders for these FNSKUs wait here, so each plans on
+        # figures nobody else can change before its reservations are written.
+        wanted = sorted(set(fnskus) - self._allocatable.keys())
+        for fnsku in wanted:
+            self._allocatable[fnsku] = {}
+        for level in await self._repo.lock_stock(wanted):
+            self._allocatable[level.fnsku][level.fulfillment_center_id] = level.allocatable
+
+    def plan(self, order: Order, lines, fulfillment_policy: FulfillmentPolicy) -> RoutingPlan:
+        stock = [
+            StockLevel(fnsku, fc, units)
+            for fnsku in sorted({line.fnsku for line in lines})
+            for fc, units in self._allocatable[fnsku].items()
+        ]
+        return self._policy.plan(
+            RoutingRequest(
                 order_id=order.order_id,
-                fulfillment_center_id=allocation.fulfillment_center_id,
-                lines=[
-                    FulfillmentLine(
-                        line_id=line.line_id,
-                        fnsku=line.fnsku,
-                        seller_sku=line.seller_sku,
-                        seller_id=line.seller_id,
-                        quantity=line.quantity,
-                    )
-                    for line in allocation.lines
-                ],
-                ship_to=order.ship_to,
+                lines=tuple(lines),
+                ship_to_postal_code=order.ship_to.postal_code,
                 shipping_speed=order.shipping_speed,
+                fulfillment_policy=fulfillment_policy,
             ),
-            caused_by=event,
+            stock,
         )
-        routed.append(
-            RoutedFulfillmentOrder(
-                fulfillment_order_id=fulfillment_order_id, fulfillment_center_id=allocation.fulfillment_center_id
+
+    def allocate(self, order: Order, plan: RoutingPlan, event: Envelope) -> list[RoutedFulfillmentOrder]:
+        """Reserve each allocation's units and instruct its FC: one FulfillmentInstructed per FC."""
+        routed: list[RoutedFulfillmentOrder] = []
+        for allocation in plan.allocations:
+            fc = allocation.fulfillment_center_id
+            for line in allocation.lines:
+                left = self._allocatable[line.fnsku].get(fc, 0) - line.quantity
+                if left < 0:
+                    raise AllocationFailed(
+                        f"order {order.order_id}: {line.quantity} unit(s) of {line.fnsku} are not allocatable at {fc}"
+                    )
+                self._allocatable[line.fnsku][fc] = left
+                self._reservations[(line.fnsku, fc)] = self._reservations.get((line.fnsku, fc), 0) + line.quantity
+            fulfillment_order_id = new_fulfillment_order_id()
+            self._fulfillment_orders.append((fulfillment_order_id, order.order_id, allocation))
+            self._uow.emit(
+                FulfillmentInstructed(
+                    fulfillment_order_id=fulfillment_order_id,
+                    order_id=order.order_id,
+                    fulfillment_center_id=fc,
+                    lines=[
+                        FulfillmentLine(
+                            line_id=line.line_id,
+                            fnsku=line.fnsku,
+                            seller_sku=line.seller_sku,
+                            seller_id=line.seller_id,
+                            quantity=line.quantity,
+                        )
+                        for line in allocation.lines
+                    ],
+                    ship_to=order.ship_to,
+                    shipping_speed=order.shipping_speed,
+                ),
+                caused_by=event,
             )
-        )
-    return routed
+            routed.append(RoutedFulfillmentOrder(fulfillment_order_id=fulfillment_order_id, fulfillment_center_id=fc))
+        return routed
+
+    def set_status(self, order_id: str, status: OrderStatus) -> None:
+        self._statuses[order_id] = status
+
+    async def write(self) -> None:
+        refused = await self._repo.reserve_all(self._reservations)
+        if refused:
+            raise AllocationFailed(f"reservations refused by the stock rows (a planning bug): {refused}")
+        await self._repo.add_fulfillment_orders(self._fulfillment_orders)
+        await self._repo.set_statuses(self._statuses)
+        self._reservations, self._fulfillment_orders, self._statuses = {}, [], {}
 
 
 #: Backordered orders routed per inventory level event, so one large arrival cannot make one
@@ -315,23 +383,26 @@ BACKORDERS_PER_LEVEL = 100
 async def release_backorders(fnsku: str, event: Envelope, uow: UnitOfWork, policy: RoutingPolicy) -> None:
     """Stock of `fnsku` arrived: route what orders waiting for it can now get, oldest first."""
     repo = OrderRouterRepository(uow.connection)
+    routing = Routing(repo, policy, uow)
     for order_id in await repo.backordered_orders(fnsku, limit=BACKORDERS_PER_LEVEL):
         order, status = await repo.get_order(order_id, for_update=True)
         if status is not OrderStatus.BACKORDERED:
             continue
         waiting = await repo.backordered_lines(order_id)
-        plan = await _plan(repo, policy, order, waiting, FulfillmentPolicy.FILL_ALL)
+        await routing.lock(line.fnsku for line in waiting)
+        plan = routing.plan(order, waiting, FulfillmentPolicy.FILL_ALL)
         if not plan.allocations:
             continue
-        routed = await _allocate(order, plan, event, uow, repo)
+        routed = routing.allocate(order, plan, event)
         still = {line.line_id: line.quantity for line in plan.short}
         await repo.set_line_quantities(
             order_id, "quantity_backordered", {line.line_id: still.get(line.line_id, 0) for line in waiting}
         )
         if not still:
-            await repo.set_status(order_id, OrderStatus.ROUTED)
+            routing.set_status(order_id, OrderStatus.ROUTED)
         uow.emit(OrderRouted(order_id=order_id, fulfillment_orders=routed), caused_by=event)
         log.info("backorder routed", order_id=order_id, still_backordered=still)
+    await routing.write()
 
 
 async def cancel_order(event: Envelope[OrderCancellationRequested], uow: UnitOfWork) -> None:

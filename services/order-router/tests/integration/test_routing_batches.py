@@ -1,0 +1,133 @@
+"""Orders that arrive together are routed together (`route_orders`, the worker's batch handler for
+OrderPlaced), against the real PostgreSQL: the outcomes are those of routing them one by one, in
+arrival order, and the stock they share is never promised twice."""
+
+from __future__ import annotations
+
+import pytest
+from order_router_testkit import (
+    CONSUMER,
+    SEATTLE,
+    SOURCE,
+    apply,
+    level,
+    line,
+    order_status,
+    outbox_events,
+    placed,
+    registered,
+    stock,
+    unique,
+)
+
+from order_router.bootstrap import SERVICE
+from order_router.domain.model import Order, OrderLine
+from order_router.service_layer.handlers import place_order
+from stockpath_events import encode
+from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
+from stockpath_runtime.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+
+class NoDeadLetters:
+    async def send(self, *args, **kwargs):
+        raise AssertionError("a valid order must not be dead-lettered")
+
+
+class Transactions:
+    def __init__(self, engine) -> None:
+        self.engine, self.opened = engine, 0
+
+    def __call__(self) -> UnitOfWork:
+        self.opened += 1
+        return UnitOfWork(self.engine, source=SOURCE)
+
+
+def orders_processor(engine) -> tuple[MessageProcessor, Transactions]:
+    [subscription] = [s for s in SERVICE.subscriptions(SERVICE.settings(), None) if s.topic == "orders"]
+    transactions = Transactions(engine)
+    processor = MessageProcessor(
+        CONSUMER, subscription.handlers, transactions, NoDeadLetters(), batch_handlers=subscription.batch_handlers
+    )
+    return processor, transactions
+
+
+async def route_together(engine, *events) -> list[Outcome]:
+    processor, transactions = orders_processor(engine)
+    outcomes = await processor.process_batch([Delivery(encode(e), 0, n) for n, e in enumerate(events)])
+    assert transactions.opened == 1, "the batch was applied in one transaction, not one by one"
+    return outcomes
+
+
+async def test_orders_routed_together_share_scarce_stock_first_come_first_served(engine):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await apply(engine, registered(seller_id, sku, fnsku))
+    await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
+    await apply(engine, level(fnsku, "EWR4", 2, seller_id=seller_id))
+    ids = [unique("O") for _ in range(5)]
+    events = [placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2)) for order_id in ids]
+
+    assert await route_together(engine, *events) == [Outcome.PROCESSED] * 5
+
+    statuses = [await order_status(engine, order_id) for order_id in ids]
+    assert statuses == ["ROUTED", "ROUTED", "REJECTED", "REJECTED", "REJECTED"]
+    first = await outbox_events(engine, ids[0], "FulfillmentInstructed")
+    second = await outbox_events(engine, ids[1], "FulfillmentInstructed")
+    assert [e.data.fulfillment_center_id for e in first + second] == ["SEA1", "EWR4"]
+    assert await stock(engine, fnsku, "SEA1") == (3, 2) and await stock(engine, fnsku, "EWR4") == (2, 2)
+    for order_id in ids[2:]:
+        [rejected] = await outbox_events(engine, order_id, "OrderRejected")
+        assert rejected.data.reason_code == "INSUFFICIENT_INVENTORY"
+
+
+async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(engine):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await apply(engine, registered(seller_id, sku, fnsku))
+    await apply(engine, level(fnsku, "SEA1", 10, seller_id=seller_id))
+    routed_before = unique("O")
+    await apply(engine, placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku)))
+    over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3))
+    async with UnitOfWork(engine, source=SOURCE) as uow:  # recorded PENDING by the API first
+        data = over_http.data
+        order = Order(
+            order_id=data.order_id, channel=data.channel, ship_to=data.ship_to, shipping_speed=data.shipping_speed,
+            fulfillment_policy=data.fulfillment_policy, currency=data.currency,
+            lines=tuple(OrderLine(line_id=ln.line_id, quantity=ln.quantity, unit_price=ln.unit_price,
+                                  seller_id=ln.seller_id, seller_sku=ln.seller_sku) for ln in data.lines),
+        )
+        await place_order(order, uow)
+    new = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
+    unknown_sku = placed(unique("O"), line("1", seller_id=seller_id, seller_sku="NO-SUCH-SKU"))
+    copy_of_new = placed(new.data.order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=5))
+    again = placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku))
+
+    outcomes = await route_together(engine, new, unknown_sku, over_http, copy_of_new, again, new)
+
+    assert outcomes == [Outcome.PROCESSED] * 5 + [Outcome.DUPLICATE]
+    assert await order_status(engine, new.data.order_id) == "ROUTED"
+    assert await order_status(engine, over_http.data.order_id) == "ROUTED"
+    assert await order_status(engine, unknown_sku.data.order_id) == "REJECTED"
+    [instructed] = await outbox_events(engine, new.data.order_id, "FulfillmentInstructed")
+    assert [ln.quantity for ln in instructed.data.lines] == [2], "the first version of an order is the one routed"
+    assert len(await outbox_events(engine, routed_before, "FulfillmentInstructed")) == 1
+    assert await stock(engine, fnsku, "SEA1") == (10, 1 + 3 + 2)
+
+
+async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(engine):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await apply(engine, registered(seller_id, sku, fnsku))
+    await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
+    first = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), ship_to=SEATTLE)
+    second = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all")
+
+    await route_together(engine, first, second)
+
+    assert await order_status(engine, first.data.order_id) == "ROUTED"
+    assert await order_status(engine, second.data.order_id) == "BACKORDERED"
+    [backordered] = await outbox_events(engine, second.data.order_id, "OrderBackordered")
+    assert [(ln.line_id, ln.quantity) for ln in backordered.data.lines] == [("1", 1)]
+    assert await stock(engine, fnsku, "SEA1") == (3, 3)
+    await apply(engine, level(fnsku, "SEA1", 4, seller_id=seller_id))  # one more unit arrives
+    assert await order_status(engine, second.data.order_id) == "ROUTED"
+    assert await stock(engine, fnsku, "SEA1") == (4, 4)
