@@ -261,10 +261,10 @@ async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
         await consumer.stop()
 
 
-def start_profiler(platform: Platform, output: str) -> subprocess.Popen:
-    """py-spy on the order-router worker while the max-rate phase runs: a flame graph (.svg) or
+def start_profiler(platform: Platform, output: str, service: str) -> subprocess.Popen:
+    """py-spy on a service's worker (the order router's by default) while the max-rate phase runs: a flame graph (.svg) or
     collapsed stacks (any other name, e.g. .txt, for `summarize_profile`)."""
-    pid = platform.process("order-router", "worker").process.pid
+    pid = platform.process(service, "worker").process.pid
     fmt = "flamegraph" if output.endswith(".svg") else "raw"
     return subprocess.Popen(
         ["py-spy", "record", "--pid", str(pid), "--output", output, "--duration", "20", "--rate", "200",
@@ -361,7 +361,7 @@ async def main_async(args) -> None:
             )
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
-            profiler = start_profiler(platform, args.profile) if args.profile else None
+            profiler = start_profiler(platform, args.profile, args.profile_service) if args.profile else None
             produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
             produced_done = time.perf_counter()
             await wait_outcomes(watcher, produced, 600)
@@ -375,7 +375,7 @@ async def main_async(args) -> None:
             await watcher.stop()
             if profiler:
                 profiler.wait(60)
-                print(f"profile of the order-router worker: {args.profile}")
+                print(f"profile of the {args.profile_service} worker: {args.profile}")
             print_table(rows)
             print(await batch_figures(platform))
             print(f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines")
@@ -404,7 +404,8 @@ def main() -> None:
     parser.add_argument("--passthrough-events", type=int, default=50_000)
     parser.add_argument("--skip-passthrough", action="store_true")
     parser.add_argument("--passthrough-only", action="store_true")
-    parser.add_argument("--profile", metavar="SVG", help="record a py-spy flame graph of the order-router worker")
+    parser.add_argument("--profile", metavar="SVG", help="record a py-spy flame graph of a worker during the max-rate phase")
+    parser.add_argument("--profile-service", default="order-router", help="whose worker --profile records")
     asyncio.run(main_async(parser.parse_args()))
 
 

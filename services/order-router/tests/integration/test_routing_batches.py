@@ -4,6 +4,9 @@ arrival order, and the stock they share is never promised twice."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
 from order_router_testkit import (
     CONSUMER,
@@ -131,3 +134,29 @@ async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(e
     await apply(engine, level(fnsku, "SEA1", 4, seller_id=seller_id))  # one more unit arrives
     assert await order_status(engine, second.data.order_id) == "ROUTED"
     assert await stock(engine, fnsku, "SEA1") == (4, 4)
+
+
+async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(engine):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await apply(engine, registered(seller_id, sku, fnsku))
+    await apply(engine, level(fnsku, "SEA1", 1, seller_id=seller_id))
+    waiting = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), policy="fill-all")
+    await apply(engine, waiting)
+    assert await order_status(engine, waiting.data.order_id) == "BACKORDERED"
+    newest = level(fnsku, "SEA1", 3, seller_id=seller_id)
+    older = dataclasses.replace(level(fnsku, "SEA1", 9, seller_id=seller_id), time=newest.time - timedelta(seconds=1))
+    elsewhere = level(fnsku, "EWR4", 1, seller_id=seller_id)
+    [subscription] = [s for s in SERVICE.subscriptions(SERVICE.settings(), None) if s.topic == "inventory.events"]
+    transactions = Transactions(engine)
+    processor = MessageProcessor(
+        CONSUMER, subscription.handlers, transactions, NoDeadLetters(), batch_handlers=subscription.batch_handlers
+    )
+
+    outcomes = await processor.process_batch([Delivery(encode(e), 0, n) for n, e in enumerate([newest, older, elsewhere])])
+
+    assert outcomes == [Outcome.PROCESSED] * 3 and transactions.opened == 1
+    assert await stock(engine, fnsku, "SEA1") == (3, 3), "the newer level wins whatever order the batch holds"
+    assert await stock(engine, fnsku, "EWR4") == (1, 0)
+    assert await order_status(engine, waiting.data.order_id) == "ROUTED"
+    placed_part, released = await outbox_events(engine, waiting.data.order_id, "OrderRouted")
+    assert placed_part.causation_id == waiting.id and released.causation_id == newest.id

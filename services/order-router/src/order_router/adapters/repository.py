@@ -72,20 +72,23 @@ class OrderRouterRepository:
             .on_conflict_do_update(index_elements=[listings.c.listing_id], set_={**row, "updated_at": sa.func.now()})
         )
 
-    async def record_stock_level(
-        self, *, fnsku: str, fulfillment_center_id: str, seller_id: str, basis: int, as_of: datetime
-    ) -> bool:
-        """Set the basis inventory reported; False when a newer level is already recorded.
+    async def record_stock_levels(
+        self, levels: Sequence[tuple[str, str, str, int, datetime]]
+    ) -> set[tuple[str, str]]:
+        """Set the basis inventory reported, per (fnsku, fulfillment_center_id, seller_id, basis,
+        as_of), one level per FNSKU and FC, in one statement; returns the (fnsku, FC) pairs set —
+        a pair is left alone when a newer level is already recorded.
 
         `reservations_total` is ours and is left alone: the basis says how many units the FC ever
         had to sell (fulfillable + reserved + shipped), our reservations how many are promised.
         """
+        if not levels:
+            return set()
         insert = pg_insert(availability).values(
-            fnsku=fnsku,
-            fulfillment_center_id=fulfillment_center_id,
-            seller_id=seller_id,
-            basis=basis,
-            level_as_of=as_of,
+            [
+                {"fnsku": f, "fulfillment_center_id": fc, "seller_id": seller, "basis": basis, "level_as_of": as_of}
+                for f, fc, seller, basis, as_of in sorted(levels)
+            ]
         )
         result = await self._conn.execute(
             insert.on_conflict_do_update(
@@ -100,9 +103,9 @@ class OrderRouterRepository:
                     availability.c.level_as_of.is_(None),
                     availability.c.level_as_of <= insert.excluded.level_as_of,
                 ),
-            ).returning(availability.c.fnsku)
+            ).returning(availability.c.fnsku, availability.c.fulfillment_center_id)
         )
-        return result.first() is not None
+        return {(r.fnsku, r.fulfillment_center_id) for r in result}
 
     async def listings_by_id(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
         ids = sorted(set(listing_ids))
@@ -373,6 +376,24 @@ class OrderRouterRepository:
             ResolvedLine(r.line_id, r.fnsku, r.resolved_seller_id, r.resolved_seller_sku, r.quantity_backordered)
             for r in rows
         ]
+
+    async def fnskus_with_backorders(self, fnskus: Iterable[str]) -> list[str]:
+        """Which of these FNSKUs orders are waiting for."""
+        wanted = sorted(set(fnskus))
+        if not wanted:
+            return []
+        rows = await self._conn.execute(
+            sa.select(order_lines.c.fnsku)
+            .distinct()
+            .join(orders, order_lines.c.order_id == orders.c.order_id)
+            .where(
+                order_lines.c.fnsku.in_(wanted),
+                order_lines.c.quantity_backordered > 0,
+                orders.c.status == OrderStatus.BACKORDERED.value,
+            )
+            .order_by(order_lines.c.fnsku)
+        )
+        return [r.fnsku for r in rows]
 
     async def backordered_orders(self, fnsku: str, *, limit: int) -> list[str]:
         """Orders waiting for `fnsku`, oldest first (first come, first served)."""

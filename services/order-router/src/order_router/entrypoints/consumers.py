@@ -20,7 +20,9 @@ def subscriptions(policy: RoutingPolicy) -> list[Subscription]:
         Subscription(Topics.REGISTRATION, {ItemRegistered: handlers.record_registration}),
         Subscription(Topics.LISTING, {ListingPublished: handlers.record_listing}),
         Subscription(
-            Topics.INVENTORY, {InventoryLevelChanged: partial(handlers.record_inventory_level, policy=policy)}
+            Topics.INVENTORY,
+            {InventoryLevelChanged: partial(handlers.record_inventory_level, policy=policy)},
+            batch_handlers={InventoryLevelChanged: partial(handlers.record_inventory_levels, policy=policy)},
         ),
         Subscription(
             Topics.ORDERS,

@@ -141,29 +141,44 @@ async def record_listing(event: Envelope[ListingPublished], uow: UnitOfWork) -> 
 async def record_inventory_level(
     event: Envelope[InventoryLevelChanged], uow: UnitOfWork, *, policy: RoutingPolicy
 ) -> None:
+    """Record one inventory level; see `record_inventory_levels`."""
+    await record_inventory_levels([event], uow, policy=policy)
+
+
+async def record_inventory_levels(
+    events: list[Envelope[InventoryLevelChanged]], uow: UnitOfWork, *, policy: RoutingPolicy
+) -> None:
     """Inventory publishes absolute levels, so the latest one per FNSKU and FC simply replaces
     the previous; an older level re-driven late (e.g. from a dead-letter topic) is ignored.
 
     The router keeps only the basis (fulfillable + reserved + shipped): inventory reserving and
-    shipping what the router allocated leaves it unchanged, so the two never race. More basis
-    than before may serve orders waiting on a backorder: they are routed in the same transaction.
+    shipping what the router allocated leaves it unchanged, so the two never race. Orders waiting
+    on a backorder of an FNSKU whose level was recorded are routed in the same transaction, as
+    far as the stock now goes.
     """
-    data = event.data
+    latest: dict[tuple[str, str], Envelope[InventoryLevelChanged]] = {}
+    for event in events:  # only the newest level of each FNSKU and FC matters
+        key = (event.data.fnsku, event.data.fulfillment_center_id)
+        if key not in latest or latest[key].time <= event.time:
+            latest[key] = event
     repo = OrderRouterRepository(uow.connection)
-    # Every FC's row of the FNSKU first, in the order route_order takes them: releasing backorders
-    # below then needs no further stock lock that an order being routed could hold.
-    await repo.lock_stock([data.fnsku])
-    applied = await repo.record_stock_level(
-        fnsku=data.fnsku,
-        fulfillment_center_id=data.fulfillment_center_id,
-        seller_id=data.seller_id,
-        basis=data.fulfillable + data.reserved + data.shipped,
-        as_of=event.time,
+    # Every FC's row of these FNSKUs first, in the order route_orders takes them: releasing
+    # backorders below then needs no further stock lock that an order being routed could hold.
+    await repo.lock_stock(fnsku for fnsku, _ in latest)
+    applied = await repo.record_stock_levels(
+        [
+            (e.data.fnsku, e.data.fulfillment_center_id, e.data.seller_id,
+             e.data.fulfillable + e.data.reserved + e.data.shipped, e.time)
+            for e in latest.values()
+        ]
     )
-    if not applied:
-        log.info("older inventory level ignored", fnsku=data.fnsku, fulfillment_center_id=data.fulfillment_center_id)
-        return
-    await release_backorders(data.fnsku, event, uow, policy)
+    for key in sorted(latest.keys() - applied):
+        log.info("older inventory level ignored", fnsku=key[0], fulfillment_center_id=key[1])
+    cause: dict[str, Envelope] = {}  # the level that lets an FNSKU's backorders move
+    for key in sorted(applied):
+        cause[key[0]] = latest[key]
+    for fnsku in await repo.fnskus_with_backorders(cause):
+        await release_backorders(fnsku, cause[fnsku], uow, policy)
 
 
 # --- orders ---------------------------------------------------------------------------------
