@@ -87,10 +87,8 @@ class UnitOfWork:
         if not envelopes:
             return set()
         result = await self.connection.execute(
-            pg_insert(inbox)
-            .values([{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in envelopes])
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
+            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
+            [{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in envelopes],
         )
         return {row.event_id for row in result}
 

@@ -33,6 +33,38 @@ from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
 
 LIVE = "live"
 
+# Set-based writes take whole columns as arrays (unnest), so each is one statement whose text
+# never changes: prepared once by the server, compiled once by SQLAlchemy, whatever the batch size.
+_RESERVE_ALL = sa.text(
+    """
+    UPDATE availability AS a
+       SET reservations_total = a.reservations_total + w.quantity, updated_at = now()
+      FROM unnest(CAST(:fnskus AS text[]), CAST(:fcs AS text[]), CAST(:quantities AS int[]))
+           AS w(fnsku, fulfillment_center_id, quantity)
+     WHERE a.fnsku = w.fnsku AND a.fulfillment_center_id = w.fulfillment_center_id
+       AND a.basis - a.reservations_total >= w.quantity
+    RETURNING a.fnsku, a.fulfillment_center_id
+    """
+)
+_SET_STATUSES = sa.text(
+    """
+    UPDATE orders AS o SET status = s.status, updated_at = now()
+      FROM unnest(CAST(:order_ids AS text[]), CAST(:statuses AS text[])) AS s(order_id, status)
+     WHERE o.order_id = s.order_id
+    """
+)
+_RESOLVED_COLUMNS = ("order_ids", "line_ids", "fnskus", "seller_ids", "seller_skus")
+_RESOLVE_LINES = sa.text(
+    """
+    UPDATE order_lines AS l
+       SET fnsku = r.fnsku, resolved_seller_id = r.seller_id, resolved_seller_sku = r.seller_sku
+      FROM unnest(CAST(:order_ids AS text[]), CAST(:line_ids AS text[]), CAST(:fnskus AS text[]),
+                  CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[]))
+           AS r(order_id, line_id, fnsku, seller_id, seller_sku)
+     WHERE l.order_id = r.order_id AND l.line_id = r.line_id
+    """
+)
+
 
 class OrderRouterRepository:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -84,12 +116,7 @@ class OrderRouterRepository:
         """
         if not levels:
             return set()
-        insert = pg_insert(availability).values(
-            [
-                {"fnsku": f, "fulfillment_center_id": fc, "seller_id": seller, "basis": basis, "level_as_of": as_of}
-                for f, fc, seller, basis, as_of in sorted(levels)
-            ]
-        )
+        insert = pg_insert(availability)
         result = await self._conn.execute(
             insert.on_conflict_do_update(
                 index_elements=[availability.c.fnsku, availability.c.fulfillment_center_id],
@@ -103,7 +130,11 @@ class OrderRouterRepository:
                     availability.c.level_as_of.is_(None),
                     availability.c.level_as_of <= insert.excluded.level_as_of,
                 ),
-            ).returning(availability.c.fnsku, availability.c.fulfillment_center_id)
+            ).returning(availability.c.fnsku, availability.c.fulfillment_center_id),
+            [
+                {"fnsku": f, "fulfillment_center_id": fc, "seller_id": seller, "basis": basis, "level_as_of": as_of}
+                for f, fc, seller, basis, as_of in sorted(levels)
+            ],
         )
         return {(r.fnsku, r.fulfillment_center_id) for r in result}
 
@@ -161,18 +192,14 @@ class OrderRouterRepository:
         """
         if not units:
             return []
-        wanted = sa.values(
-            sa.column("fnsku", sa.Text), sa.column("fc", sa.Text), sa.column("quantity", sa.Integer), name="wanted"
-        ).data([(fnsku, fc, q) for (fnsku, fc), q in sorted(units.items())])
+        pairs = sorted(units.items())
         result = await self._conn.execute(
-            sa.update(availability)
-            .where(
-                availability.c.fnsku == wanted.c.fnsku,
-                availability.c.fulfillment_center_id == wanted.c.fc,
-                availability.c.basis - availability.c.reservations_total >= wanted.c.quantity,
-            )
-            .values(reservations_total=availability.c.reservations_total + wanted.c.quantity, updated_at=sa.func.now())
-            .returning(availability.c.fnsku, availability.c.fulfillment_center_id)
+            _RESERVE_ALL,
+            {
+                "fnskus": [fnsku for (fnsku, _), _ in pairs],
+                "fcs": [fc for (_, fc), _ in pairs],
+                "quantities": [q for _, q in pairs],
+            },
         )
         done = {(r.fnsku, r.fulfillment_center_id) for r in result}
         return [pair for pair in sorted(units) if pair not in done]
@@ -214,24 +241,21 @@ class OrderRouterRepository:
         first = list({o.order_id: o for o in reversed(new_orders)}.values())
         if not first:
             return set()
+        # executemany: SQLAlchemy sends it as multi-row INSERTs from one cached statement.
         created = await self._conn.execute(
-            pg_insert(orders)
-            .values(
-                [
-                    {
-                        "order_id": order.order_id,
-                        "channel": order.channel,
-                        "status": OrderStatus.PENDING.value,
-                        "shipping_speed": order.shipping_speed.value,
-                        "fulfillment_policy": order.fulfillment_policy.value,
-                        "currency": order.currency,
-                        "ship_to": order.ship_to.model_dump(mode="json"),
-                    }
-                    for order in first
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=[orders.c.order_id])
-            .returning(orders.c.order_id)
+            pg_insert(orders).on_conflict_do_nothing(index_elements=[orders.c.order_id]).returning(orders.c.order_id),
+            [
+                {
+                    "order_id": order.order_id,
+                    "channel": order.channel,
+                    "status": OrderStatus.PENDING.value,
+                    "shipping_speed": order.shipping_speed.value,
+                    "fulfillment_policy": order.fulfillment_policy.value,
+                    "currency": order.currency,
+                    "ship_to": order.ship_to.model_dump(mode="json"),
+                }
+                for order in first
+            ],
         )
         new = {r.order_id for r in created}
         if new:
@@ -329,13 +353,9 @@ class OrderRouterRepository:
         """Set the status of several orders in one statement."""
         if not statuses:
             return
-        new = sa.values(sa.column("order_id", sa.Text), sa.column("status", sa.Text), name="new").data(
-            [(order_id, status.value) for order_id, status in sorted(statuses.items())]
-        )
+        pairs = sorted(statuses.items())
         await self._conn.execute(
-            sa.update(orders)
-            .where(orders.c.order_id == new.c.order_id)
-            .values(status=new.c.status, updated_at=sa.func.now())
+            _SET_STATUSES, {"order_ids": [o for o, _ in pairs], "statuses": [status.value for _, status in pairs]}
         )
 
     async def resolve_lines(self, resolved: dict[str, Sequence[ResolvedLine]]) -> None:
@@ -348,13 +368,8 @@ class OrderRouterRepository:
         ]
         if not rows:
             return
-        lines = sa.values(
-            *(sa.column(c, sa.Text) for c in ("order_id", "line_id", "fnsku", "seller_id", "seller_sku")), name="lines"
-        ).data(rows)
         await self._conn.execute(
-            sa.update(order_lines)
-            .where(order_lines.c.order_id == lines.c.order_id, order_lines.c.line_id == lines.c.line_id)
-            .values(fnsku=lines.c.fnsku, resolved_seller_id=lines.c.seller_id, resolved_seller_sku=lines.c.seller_sku)
+            _RESOLVE_LINES, {name: [row[n] for row in rows] for n, name in enumerate(_RESOLVED_COLUMNS)}
         )
 
     async def set_line_quantities(self, order_id: str, column: str, quantities: dict[str, int]) -> None:
