@@ -144,6 +144,11 @@ class MessageProcessor:
 
     def _admit(self, message: KafkaMessage) -> Envelope | Outcome | _Undecodable:
         """Decode a message: its envelope if a handler applies it, else why not."""
+        ce_type = message.header("ce_type")
+        if ce_type and ce_type.startswith("stockpath.") and ce_type not in self._handlers:
+            # Another consumer's event on a shared topic: not worth decoding (nor judging) here.
+            self._count(ce_type, Outcome.IGNORED)
+            return Outcome.IGNORED
         try:
             envelope = decode_message(message)
         except UnsupportedEvent as e:

@@ -30,6 +30,10 @@ outbox = sa.Table(
     sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
 )
 
+#: The channel a unit of work NOTIFYs when it commits outbox rows: the relay LISTENs on it
+#: instead of polling the table (NOTIFY is delivered at commit, and only if it commits).
+OUTBOX_CHANNEL = "stockpath_outbox"
+
 #: Events a consumer has applied, recorded in the same transaction as their effect.
 inbox = sa.Table(
     "inbox",

@@ -4,6 +4,10 @@ At-least-once by construction: a row is marked only after the broker acknowledge
 so a crash between publish and mark re-sends the row on the next run, and the consumers'
 inboxes absorb the duplicate. One relay per database is active at a time (a PostgreSQL
 advisory lock), which keeps the publication order equal to the outbox order.
+
+An idle relay does not poll: it waits for the NOTIFY a unit of work sends when it commits outbox
+rows, and looks at the table anyway every `idle_interval_s`, in case a notification was missed
+(e.g. while its listening connection was being re-established).
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 
+import psycopg
 import sqlalchemy as sa
 import structlog
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stockpath_runtime import metrics
-from stockpath_runtime.db import outbox
+from stockpath_runtime.db import OUTBOX_CHANNEL, outbox
 from stockpath_runtime.retry import Backoff, is_transient
 from stockpath_runtime.unit_of_work import headers_from_row
 
@@ -39,7 +45,7 @@ class OutboxRelay:
         *,
         name: str,
         batch_size: int = 500,
-        idle_interval_s: float = 0.02,
+        idle_interval_s: float = 1.0,
         after_publish: Callable[[list[int]], Awaitable[None] | None] | None = None,
     ) -> None:
         self._engine = engine
@@ -47,6 +53,7 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._idle = idle_interval_s
+        self._commits = CommitSignal(engine.url)
         #: Test and fault-injection hook, called between publish and mark.
         self._after_publish = after_publish
         self.published = 0
@@ -65,8 +72,9 @@ class OutboxRelay:
                         sent = await self.publish_batch()
                         backoff.reset()
                         if sent < self._batch_size:
-                            await asyncio.sleep(self._idle)
+                            await self._commits.wait(self._idle)
             except asyncio.CancelledError:
+                await self._commits.close()
                 raise
             except Exception as e:
                 delay = backoff.next()
@@ -134,3 +142,33 @@ class OutboxRelay:
             return (
                 await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
             ).scalar_one()
+
+
+class CommitSignal:
+    """Waits for units of work to commit outbox rows (LISTEN on `OUTBOX_CHANNEL`) on a connection
+    of its own; when that connection cannot be had, it just waits out the timeout."""
+
+    def __init__(self, url: URL) -> None:
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conn: psycopg.AsyncConnection | None = None
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+                await self._conn.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                return  # rows may have committed before it listened: look at the table first
+            async for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning("cannot listen for outbox commits; polling", error=repr(e))
+            await self.close()
+            await asyncio.sleep(timeout)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None

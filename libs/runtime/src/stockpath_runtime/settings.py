@@ -63,7 +63,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_max: int = Field(default=200, ge=1)
     #: ...gathered for at most this long: the latency a batch may add to an event.
     consumer_batch_window_s: float = Field(default=0.02, gt=0)
-    outbox_idle_interval_s: float = 0.02
+    #: The relay is woken by each commit of outbox rows; this is only how long it waits at most.
+    outbox_idle_interval_s: float = 1.0
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

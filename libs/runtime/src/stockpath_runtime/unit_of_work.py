@@ -18,7 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stockpath_events import Envelope, EventData, encode, new_event
-from stockpath_runtime.db import inbox, outbox
+from stockpath_runtime.db import OUTBOX_CHANNEL, inbox, outbox
+
+_NOTIFY_RELAY = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, ""))
 
 
 class UnitOfWork:
@@ -108,6 +110,7 @@ class UnitOfWork:
                     }
                 )
             await self.connection.execute(sa.insert(outbox), rows)
+            await self.connection.execute(_NOTIFY_RELAY)
         await self.connection.commit()
         self.committed, self._pending = self._pending, []
 
