@@ -18,9 +18,31 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stockpath_events import Envelope, EventData, encode, new_event
-from stockpath_runtime.db import OUTBOX_CHANNEL, inbox, outbox
+from stockpath_runtime.db import OUTBOX_CHANNEL, inbox
 
 _NOTIFY_RELAY = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, ""))
+
+# Many rows in one statement whose text never changes (columns as arrays, unnest): prepared once
+# by the server and parsed once by the driver, whatever the number of rows.
+_OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "key", "value", "headers")
+_INSERT_OUTBOX = sa.text(
+    """
+    INSERT INTO outbox (event_id, event_type, topic, key, value, headers)
+    SELECT event_id, event_type, topic, key, value, CAST(headers AS jsonb)
+      FROM unnest(CAST(:event_id AS text[]), CAST(:event_type AS text[]), CAST(:topic AS text[]),
+                  CAST(:key AS bytea[]), CAST(:value AS bytea[]), CAST(:headers AS text[]))
+           AS o(event_id, event_type, topic, key, value, headers)
+    """
+)
+_CLAIM_ALL = sa.text(
+    """
+    INSERT INTO inbox (consumer, event_id, event_type)
+    SELECT :consumer, event_id, event_type
+      FROM unnest(CAST(:event_ids AS text[]), CAST(:event_types AS text[])) AS e(event_id, event_type)
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+    """
+)
 
 
 class UnitOfWork:
@@ -89,8 +111,8 @@ class UnitOfWork:
         if not envelopes:
             return set()
         result = await self.connection.execute(
-            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
-            [{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in envelopes],
+            _CLAIM_ALL,
+            {"consumer": consumer, "event_ids": [e.id for e in envelopes], "event_types": [e.type for e in envelopes]},
         )
         return {row.event_id for row in result}
 
@@ -109,7 +131,9 @@ class UnitOfWork:
                         "headers": [[k, v.decode()] for k, v in message.headers],
                     }
                 )
-            await self.connection.execute(sa.insert(outbox), rows)
+            columns = {name: [row[name] for row in rows] for name in _OUTBOX_COLUMNS}
+            columns["headers"] = [json.dumps(h) for h in columns["headers"]]
+            await self.connection.execute(_INSERT_OUTBOX, columns)
             await self.connection.execute(_NOTIFY_RELAY)
         await self.connection.commit()
         self.committed, self._pending = self._pending, []
