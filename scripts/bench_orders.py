@@ -292,6 +292,44 @@ async def batch_figures(platform: Platform) -> str:
     return "worker figures (whole run):\n" + "\n".join(lines)
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of everything on this machine the run involves, by role:
+    each service's worker and API, the broker, PostgreSQL's processes, this driver."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        args = [a.decode(errors="replace") for a in cmdline if a]
+        if int(entry.name) == os.getpid():
+            role = "bench driver"
+        elif "stockpath_runtime.run" in args:
+            i = args.index("stockpath_runtime.run")
+            role = f"{args[i + 2]} {args[i + 1]}"
+        elif args and Path(args[0]).name == "tansu":
+            role = "broker (Tansu)"
+        elif args and (args[0].startswith("postgres") or "postgres:" in args[0]):
+            role = "PostgreSQL"
+        else:
+            continue
+        found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_table(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    used = {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
+    rows = sorted(((v, k) for k, v in used.items() if v > 0.05), reverse=True)
+    total = sum(v for v, _ in rows)
+    lines = [f"CPU during the max-rate phase ({seconds:.1f}s, {os.cpu_count()} cores = {seconds * (os.cpu_count() or 1):.0f} core-s):"]
+    lines += [f"  {role:<24} {v:6.1f} core-s  {100 * v / total:5.1f}%" for v, role in rows]
+    return "\n".join(lines)
+
+
 def print_table(rows: list[dict]) -> None:
     if not rows:
         return
@@ -362,11 +400,13 @@ async def main_async(args) -> None:
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
             profiler = start_profiler(platform, args.profile, args.profile_service) if args.profile else None
+            cpu_before = cpu_seconds()
             produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
             produced_done = time.perf_counter()
             await wait_outcomes(watcher, produced, 600)
             ends = [watcher.instructed.get(o) or watcher.outcomes.get(o, (None, None))[1] for o in produced]
             finished = max(e for e in ends if e)
+            cpu = cpu_table(cpu_before, cpu_seconds(), time.perf_counter() - started)
             row = report_latency("max rate", produced, watcher)
             lines = sum(n for _, n in produced.values())
             row["lines/s"] = round(lines / (finished - started))
@@ -378,6 +418,7 @@ async def main_async(args) -> None:
                 print(f"profile of the {args.profile_service} worker: {args.profile}")
             print_table(rows)
             print(await batch_figures(platform))
+            print(cpu)
             print(f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines")
             if ceiling:
                 print(f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)")
