@@ -42,7 +42,12 @@ def listing_subscriptions(channels: ChannelDirectory) -> list[Subscription]:
                 ItemDeregistered: partial(handlers.close_deregistered_item, channels=channels),
             },
         ),
-        Subscription(Topics.INVENTORY, {InventoryLevelChanged: partial(handlers.apply_inventory_level, channels=channels)}),
+        Subscription(
+            Topics.INVENTORY,
+            {InventoryLevelChanged: partial(handlers.apply_inventory_level, channels=channels)},
+            # Stock reports that arrive together are applied together: a fixed number of statements.
+            batch_handlers={InventoryLevelChanged: partial(handlers.apply_inventory_levels, channels=channels)},
+        ),
     ]
 
 

@@ -4,6 +4,7 @@
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
 - `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped).
 
+Instructions and shipment confirmations that arrive together are applied set-based (batch handlers).
 Other event types on those topics have no handler, so the runtime acknowledges and ignores them.
 """
 
@@ -37,6 +38,12 @@ def subscriptions(settings, engine) -> list[Subscription]:
                 FulfillmentInstructed: fulfillment.fulfillment_instructed,
                 FulfillmentCancelled: fulfillment.fulfillment_cancelled,
             },
+            # Instructions that arrive together move their stock together: a fixed number of statements.
+            batch_handlers={FulfillmentInstructed: fulfillment.fulfillments_instructed},
         ),
-        Subscription(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: fulfillment.shipment_shipped}),
+        Subscription(
+            Topics.FULFILLMENT_UPDATES,
+            {ShipmentShipped: fulfillment.shipment_shipped},
+            batch_handlers={ShipmentShipped: fulfillment.shipments_shipped},
+        ),
     ]

@@ -139,23 +139,31 @@ async def _record_discrepancy(
 ) -> None:
     """Keep the difference (table + InventoryDiscrepancyRecorded): it is what the seller is
     reimbursed or asked about, so it is never dropped."""
-    await DiscrepancyRepository(uow.connection).add(discrepancy)
-    uow.emit(
-        InventoryDiscrepancyRecorded(
-            discrepancy_id=discrepancy.discrepancy_id,
-            kind=discrepancy.kind,
-            fulfillment_center_id=discrepancy.fulfillment_center_id,
-            fnsku=discrepancy.fnsku,
-            seller_id=discrepancy.seller_id,
-            quantity=discrepancy.quantity,
-            quantity_expected=discrepancy.quantity_expected,
-            quantity_counted=discrepancy.quantity_counted,
-            shipment_id=discrepancy.shipment_id,
-            fulfillment_order_id=discrepancy.fulfillment_order_id,
-        ),
-        caused_by=caused_by,
-        correlation_id=correlation_id,
-    )
+    await _record_discrepancies(uow, [(discrepancy, caused_by)], correlation_id=correlation_id)
+
+
+async def _record_discrepancies(
+    uow: UnitOfWork, recorded: list[tuple[Discrepancy, Envelope | None]], *, correlation_id: str | None = None
+) -> None:
+    """`_record_discrepancy` for several differences (each with the event that caused it), one statement."""
+    await DiscrepancyRepository(uow.connection).add_all([d for d, _ in recorded])
+    for discrepancy, caused_by in recorded:
+        uow.emit(
+            InventoryDiscrepancyRecorded(
+                discrepancy_id=discrepancy.discrepancy_id,
+                kind=discrepancy.kind,
+                fulfillment_center_id=discrepancy.fulfillment_center_id,
+                fnsku=discrepancy.fnsku,
+                seller_id=discrepancy.seller_id,
+                quantity=discrepancy.quantity,
+                quantity_expected=discrepancy.quantity_expected,
+                quantity_counted=discrepancy.quantity_counted,
+                shipment_id=discrepancy.shipment_id,
+                fulfillment_order_id=discrepancy.fulfillment_order_id,
+            ),
+            caused_by=caused_by,
+            correlation_id=correlation_id,
+        )
 
 
 async def inbound_shipment_planned(event: Envelope[InboundShipmentPlanned], uow: UnitOfWork) -> None:

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from listing.adapters.tables import availability, listings
 from listing.domain.model import Listing, ListingStatus, sellable_quantity
+
+# Set-based statements take whole columns as arrays, so each is one statement whose text never
+# changes: prepared once by the server, compiled once by SQLAlchemy, whatever the batch size.
+_LOCK_FNSKUS = sa.text(
+    # unnest yields the array in order, so the locks are taken in that order.
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS text[])) AS k"
+)
+_RECORD_FULFILLABLE = sa.text(
+    """
+    INSERT INTO availability (fnsku, fulfillment_center_id, fulfillable)
+    SELECT * FROM unnest(CAST(:fnskus AS text[]), CAST(:fcs AS text[]), CAST(:fulfillable AS int[]))
+    ON CONFLICT (fnsku, fulfillment_center_id) DO UPDATE SET fulfillable = EXCLUDED.fulfillable, updated_at = now()
+    """
+)
+_SAVE_SELLABLE_QUANTITIES = sa.text(
+    """
+    UPDATE listings AS l SET sellable_quantity = c.sellable_quantity, in_stock = c.in_stock, updated_at = now()
+      FROM unnest(CAST(:listing_ids AS text[]), CAST(:quantities AS int[]), CAST(:in_stock AS boolean[]))
+           AS c(listing_id, sellable_quantity, in_stock)
+     WHERE l.listing_id = c.listing_id
+    """
+)
+
+
+def _any_of(values: list[str]):
+    """``= ANY(:array)``: one statement text however many values (unlike ``IN``)."""
+    return sa.any_(sa.cast(sa.bindparam("values", values, type_=postgresql.ARRAY(sa.Text)), postgresql.ARRAY(sa.Text)))
 
 
 @dataclass(frozen=True)
@@ -87,8 +116,14 @@ class ListingRepository:
         and the listing would keep a stale quantity. Row locks cannot help: the rows involved
         may not exist yet.
         """
-        key = sa.func.hashtextextended(f"stockpath-listing:fnsku:{fnsku}", 0)
-        await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        await self.lock_fnskus([fnsku])
+
+    async def lock_fnskus(self, fnskus: Iterable[str]) -> None:
+        """`lock_fnsku` for several FNSKUs in one statement, taken in sorted order (so two
+        transactions locking overlapping sets queue instead of deadlocking)."""
+        keys = [f"stockpath-listing:fnsku:{fnsku}" for fnsku in sorted(set(fnskus))]
+        if keys:
+            await self._conn.execute(_LOCK_FNSKUS, {"keys": keys})
 
     async def add_new(self, new: list[Listing], *, registration_id: str, item: dict | None = None) -> list[Listing]:
         """Store the listings whose id is not taken yet; returns those stored, in order.
@@ -113,16 +148,31 @@ class ListingRepository:
             query = query.with_for_update()
         return [_from_row(row) for row in await self._conn.execute(query)]
 
-    async def save_sellable_quantity(self, listing: Listing) -> None:
-        await self._conn.execute(
-            sa.update(listings)
-            .where(listings.c.listing_id == listing.listing_id)
-            .values(
-                sellable_quantity=listing.sellable_quantity,
-                in_stock=listing.in_stock,
-                updated_at=sa.func.now(),
+    async def for_fnskus(self, fnskus: Iterable[str], *, for_update: bool = False) -> dict[str, list[Listing]]:
+        """`for_fnsku` for several FNSKUs in one statement: each FNSKU's listings in listing id order."""
+        wanted = sorted(set(fnskus))
+        found: dict[str, list[Listing]] = {fnsku: [] for fnsku in wanted}
+        if not wanted:
+            return found
+        query = sa.select(listings).where(listings.c.fnsku == _any_of(wanted)).order_by(listings.c.listing_id)
+        if for_update:
+            query = query.with_for_update()
+        for row in await self._conn.execute(query):
+            found[row.fnsku].append(_from_row(row))
+        return found
+
+    async def save_sellable_quantities(self, changed: Iterable[Listing]) -> None:
+        """Store the sellable quantity (and so in/out of stock) of these listings, in one statement."""
+        rows = sorted((listing.listing_id, listing.sellable_quantity, listing.in_stock) for listing in changed)
+        if rows:
+            await self._conn.execute(
+                _SAVE_SELLABLE_QUANTITIES,
+                {
+                    "listing_ids": [r[0] for r in rows],
+                    "quantities": [r[1] for r in rows],
+                    "in_stock": [r[2] for r in rows],
+                },
             )
-        )
 
     async def save(self, listing: Listing) -> None:
         """Store what a seller's change (price, channels, deregistration) made of a listing."""
@@ -150,16 +200,31 @@ class ListingRepository:
         ).first()
         return (row.registration_id, row.item) if row else None
 
-    async def record_fulfillable(self, fnsku: str, fulfillment_center_id: str, fulfillable: int) -> None:
-        """Keep the latest fulfillable quantity of an FNSKU at one FC (reports replace, not add)."""
-        await self._conn.execute(
-            pg_insert(availability)
-            .values(fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, fulfillable=fulfillable)
-            .on_conflict_do_update(
-                index_elements=[availability.c.fnsku, availability.c.fulfillment_center_id],
-                set_={"fulfillable": fulfillable, "updated_at": sa.func.now()},
+    async def record_fulfillable_all(self, fulfillable: dict[tuple[str, str], int]) -> None:
+        """Keep the latest fulfillable quantity of each (fnsku, FC) (reports replace, not add), in one statement."""
+        pairs = sorted(fulfillable.items())
+        if pairs:
+            await self._conn.execute(
+                _RECORD_FULFILLABLE,
+                {
+                    "fnskus": [f for (f, _), _ in pairs],
+                    "fcs": [fc for (_, fc), _ in pairs],
+                    "fulfillable": [q for _, q in pairs],
+                },
             )
-        )
+
+    async def fulfillable_by_center(self, fnskus: Iterable[str]) -> dict[str, dict[str, int]]:
+        """The fulfillable quantity recorded per FC of each FNSKU, in one statement."""
+        wanted = sorted(set(fnskus))
+        found: dict[str, dict[str, int]] = {fnsku: {} for fnsku in wanted}
+        if wanted:
+            rows = await self._conn.execute(
+                sa.select(availability.c.fnsku, availability.c.fulfillment_center_id, availability.c.fulfillable)
+                .where(availability.c.fnsku == _any_of(wanted))
+            )
+            for row in rows:
+                found[row.fnsku][row.fulfillment_center_id] = row.fulfillable
+        return found
 
     async def sellable_quantity(self, fnsku: str) -> int:
         rows = await self._conn.execute(sa.select(availability.c.fulfillable).where(availability.c.fnsku == fnsku))

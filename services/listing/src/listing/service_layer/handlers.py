@@ -9,7 +9,14 @@ from listing.adapters import webhook
 from listing.adapters.repository import ListingRepository
 from listing.domain.builder import build_listings, distinct_channel_names, reviewed
 from listing.domain.channels import ChannelDirectory
-from listing.domain.model import Listing, ListingChange, ListingStatus, RegisteredItem, transition
+from listing.domain.model import (
+    Listing,
+    ListingChange,
+    ListingStatus,
+    RegisteredItem,
+    sellable_quantity,
+    transition,
+)
 from stockpath_events import CatalogItemSnapshot, Envelope
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import (
@@ -227,24 +234,47 @@ async def close_deregistered_item(
 async def apply_inventory_level(
     event: Envelope[InventoryLevelChanged], uow: UnitOfWork, *, channels: ChannelDirectory | None = None
 ) -> None:
-    """Record the FC's fulfillable stock and bring the FNSKU's listings up to date.
+    """Record the FC's fulfillable stock and bring the FNSKU's listings up to date; see
+    `apply_inventory_levels`."""
+    await apply_inventory_levels([event], uow, channels=channels)
+
+
+async def apply_inventory_levels(
+    events: list[Envelope[InventoryLevelChanged]], uow: UnitOfWork, *, channels: ChannelDirectory | None = None
+) -> None:
+    """Record each report's fulfillable stock at its FC and bring the FNSKU's listings up to date,
+    in the order the reports came.
 
     ``fulfillable`` is what listings may sell: inventory moves units to ``reserved`` when an
     order is instructed, so they leave the sellable quantity then. Only a change buyers can
     see (sellable quantity, hence in/out of stock) is written and announced; reports that move
     only inbound, reserved or unfulfillable stock stay silent. Held and closed listings follow
     the stock too, but are not announced: no channel shows them.
+
+    However many reports come at once, the stock and listings are read and written with a fixed
+    number of statements; the reports are applied one after the other in memory, so each change
+    is announced, caused by its report, exactly as if they had come one by one.
     """
     channels = channels or ChannelDirectory([])
-    level = event.data
     repo = ListingRepository(uow.connection)
-    await repo.lock_fnsku(level.fnsku)
-    await repo.record_fulfillable(level.fnsku, level.fulfillment_center_id, level.fulfillable)
-    quantity = await repo.sellable_quantity(level.fnsku)
-    for listing in await repo.for_fnsku(level.fnsku, for_update=True):
-        changed = listing.with_sellable_quantity(quantity)
-        if changed is None:
-            continue
-        await repo.save_sellable_quantity(changed)
-        if changed.live:
-            await announce(uow, channels, changed, ListingChange.AVAILABILITY, caused_by=event)
+    fnskus = {e.data.fnsku for e in events}
+    await repo.lock_fnskus(fnskus)
+    stock = await repo.fulfillable_by_center(fnskus)
+    current = await repo.for_fnskus(fnskus, for_update=True)
+    reported: dict[tuple[str, str], int] = {}
+    changed: dict[str, Listing] = {}
+    for event in events:
+        level = event.data
+        reported[(level.fnsku, level.fulfillment_center_id)] = level.fulfillable
+        stock[level.fnsku][level.fulfillment_center_id] = level.fulfillable
+        quantity = sellable_quantity(stock[level.fnsku].values())
+        listings = current[level.fnsku]
+        for n, listing in enumerate(listings):
+            after = listing.with_sellable_quantity(quantity)
+            if after is None:
+                continue
+            listings[n] = changed[after.listing_id] = after
+            if after.live:
+                await announce(uow, channels, after, ListingChange.AVAILABILITY, caused_by=event)
+    await repo.record_fulfillable_all(reported)
+    await repo.save_sellable_quantities(changed.values())
