@@ -6,7 +6,8 @@
 
 It starts a Tansu broker (or uses KAFKA_BOOTSTRAP_SERVERS), every service as separate processes
 on fresh databases of the local PostgreSQL (STOCKPATH_DATABASE_SERVER to change), registers
---skus items with stock at several FCs by writing the events upstream systems would write, then
+--skus items (the events registration would write), plans an inbound shipment of each to five FCs
+and receives them through inventory's API, so inventory holds real stock to reserve; then it
 drives OrderPlaced (1–5 lines, random SKUs and ship-to regions) at a fixed rate and then as fast
 as the platform takes them. Latency runs from the moment an order is produced to the moment its
 FulfillmentInstructed is read back from `fulfillment.instructions` (so it includes the commit,
@@ -31,16 +32,20 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+import stockpath_network
 from stockpath_cli.localstack import Broker, Platform, ServicePorts, ServiceProcess, free_port
 from stockpath_events import Address, CatalogItemSnapshot, encode, new_event
-from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.orders import OrderPlaced
-from stockpath_events.types.registration import ItemRegistered
+from stockpath_events.types.registration import (
+    InboundShipmentLine,
+    InboundShipmentPlanned,
+    ItemRegistered,
+)
 from stockpath_runtime.db import drop_database
 from stockpath_runtime.kafka import ensure_topics
 from stockpath_runtime.settings import env_prefix
 
-FCS = ["SEA1", "DFW7", "EWR4"]
+FCS = ["SEA1", "PHX3", "DFW7", "CMH2", "EWR4"]
 ZIPS = ["98101", "94105", "85004", "75201", "60601", "30303", "10001", "02108", "33101", "80202"]
 SELLER = "SBENCH00001"
 
@@ -69,7 +74,15 @@ def fnsku(i: int) -> str:
     return f"XB{i:08d}"
 
 
-async def seed(bootstrap: str, skus: int) -> None:
+#: SKUs per inbound shipment while seeding; each FC gets skus / SHIPMENT_LINES shipments.
+SHIPMENT_LINES = 200  # also the most lines one receipt may hold
+UNITS_PER_SKU = 100_000
+
+
+async def seed(bootstrap: str, skus: int, inventory_url: str) -> None:
+    """Stock the way a seller and an FC would: items registered, inbound shipments planned to
+    every FC (the events registration writes), then each shipment received through inventory's
+    API. Inventory then holds real stock, and its levels reach the router and listing."""
     item = CatalogItemSnapshot(catalog_item_id="B0BENCH", title="Bench item", category="Kitchen")
     registered = (
         new_event(
@@ -82,18 +95,35 @@ async def seed(bootstrap: str, skus: int) -> None:
         for i in range(skus)
     )
     await produce_all(bootstrap, registered)
-    levels = (
-        new_event(
-            InventoryLevelChanged(
-                fulfillment_center_id=fc, fnsku=fnsku(i), seller_id=SELLER, seller_sku=f"SKU-{i}",
-                inbound=0, fulfillable=1_000_000, reserved=0, unfulfillable=0,
-            ),
-            source="/services/inventory",
-        )
-        for i in range(skus)
-        for fc in FCS
+    shipments: dict[str, tuple[str, range]] = {}
+    for fc in FCS:
+        for start in range(0, skus, SHIPMENT_LINES):
+            shipments[f"FBABENCH{fc}{start:06d}"] = (fc, range(start, min(skus, start + SHIPMENT_LINES)))
+    await produce_all(
+        bootstrap,
+        (
+            new_event(
+                InboundShipmentPlanned(
+                    shipment_id=shipment_id, seller_id=SELLER, fulfillment_center_id=fc,
+                    ship_to=stockpath_network.get(fc).address,
+                    lines=[InboundShipmentLine(fnsku=fnsku(i), seller_sku=f"SKU-{i}", quantity=UNITS_PER_SKU) for i in ids],
+                ),
+                source="/services/registration",
+            )
+            for shipment_id, (fc, ids) in shipments.items()
+        ),
     )
-    await produce_all(bootstrap, levels)
+    async with httpx.AsyncClient(base_url=inventory_url, timeout=60) as client:
+        for shipment_id, (fc, ids) in shipments.items():
+            while (await client.get(f"/v1/inbound-shipments/{shipment_id}/receipts")).status_code != 200:
+                await asyncio.sleep(0.2)  # inventory has not consumed the plan yet
+            r = await client.post(
+                "/v1/receipts",
+                json={"shipment_id": shipment_id, "fulfillment_center_id": fc,
+                      "lines": [{"fnsku": fnsku(i), "received": UNITS_PER_SKU} for i in ids]},
+            )
+            if r.status_code != 201:
+                raise RuntimeError(f"receipt of {shipment_id} refused: {r.status_code} {r.text}")
 
 
 def make_order(rng: random.Random, skus: int) -> tuple[OrderPlaced, int]:
@@ -376,7 +406,7 @@ async def main_async(args) -> None:
                 p.start()
                 extra.append(p)
             t0 = time.perf_counter()
-            await seed(bootstrap, args.skus)
+            await seed(bootstrap, args.skus, platform.url("inventory"))
             async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10) as client:
                 sample = [fnsku(i) for i in random.Random(2).sample(range(args.skus), 20)] + [fnsku(args.skus - 1)]
                 while True:
