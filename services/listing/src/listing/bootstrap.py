@@ -61,7 +61,7 @@ def subscriptions(settings: Settings, engine, *, channels: ChannelDirectory | No
     channels = channels or channels_for(settings)
     return [
         *listing_subscriptions(channels),
-        Subscription(
+        _order_reports(
             Topics.ORDER_ROUTER,
             {
                 OrderRouted: order_tracking.order_routed,
@@ -70,8 +70,17 @@ def subscriptions(settings: Settings, engine, *, channels: ChannelDirectory | No
                 OrderCancelled: order_tracking.order_cancelled,
             },
         ),
-        Subscription(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: order_tracking.shipment_shipped}),
+        _order_reports(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: order_tracking.shipment_shipped}),
     ]
+
+
+def _order_reports(topic: str, handlers: dict) -> Subscription:
+    """Reports on orders, which the storefront applies only to the orders it placed."""
+    return Subscription(
+        topic,
+        handlers,
+        batch_handlers={model: partial(order_tracking.storefront_reports, h) for model, h in handlers.items()},
+    )
 
 
 SERVICE = ServiceDefinition(

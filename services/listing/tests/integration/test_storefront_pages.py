@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import re
 
@@ -192,3 +193,25 @@ def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client):
         "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)"]
     seller_page = client.get(f"/shop/sellers/{SELLER}").text
     assert "image_link is required" in seller_page and "HELD" in seller_page
+
+
+def test_reports_that_arrive_together_move_only_the_storefronts_orders(client, database):
+    with TestClient(client.app) as buyer:
+        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1"})
+        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', buyer.get("/shop/cart").text).group(1)
+        order_url = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token},
+                               follow_redirects=False).headers["location"]
+    order_id = order_url.rsplit("/", 1)[1]
+
+    def routed(oid: str):
+        return new_event(OrderRouted(order_id=oid, fulfillment_orders=[
+            RoutedFulfillmentOrder(fulfillment_order_id=f"{oid}-EWR4", fulfillment_center_id="EWR4")]),
+            source="order-router")
+
+    run_of_reports = [routed("O-other-channel-1"), routed(order_id), routed("O-other-channel-2")]
+    batch = functools.partial(order_tracking.storefront_reports, order_tracking.order_routed)
+    asyncio.run(run(database, [(batch, run_of_reports)]))
+
+    page = client.get(order_url).text
+    assert 'data-status="ROUTED"' in page and "being prepared at EWR4" in page
+    assert client.get("/shop/orders/O-other-channel-1").status_code == 404

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -71,6 +72,16 @@ class BuyerOrders:
                 sa.select(buyer_orders.c.order_id).where(buyer_orders.c.checkout_token == checkout_token)
             )
         ).scalar_one_or_none()
+
+    async def placed_here(self, order_ids: set[str]) -> set[str]:
+        """Which of these orders the storefront placed, in one statement."""
+        if not order_ids:
+            return set()
+        ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text))
+        rows = await self._conn.execute(
+            sa.select(buyer_orders.c.order_id).where(buyer_orders.c.order_id == sa.any_(ids)), {"ids": sorted(order_ids)}
+        )
+        return {r.order_id for r in rows}
 
     async def get(self, order_id: str, *, for_update: bool = False) -> BuyerOrder | None:
         query = sa.select(buyer_orders).where(buyer_orders.c.order_id == order_id)

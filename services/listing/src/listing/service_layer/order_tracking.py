@@ -15,6 +15,7 @@ from stockpath_events.types.order_router import (
     OrderRejected,
     OrderRouted,
 )
+from stockpath_runtime.consumer import Handler
 from stockpath_runtime.unit_of_work import UnitOfWork
 
 
@@ -70,3 +71,12 @@ async def shipment_shipped(event: Envelope[ShipmentShipped], uow: UnitOfWork) ->
         if status is not order.status:
             values.update(status=status.value, status_detail=f"shipped with {data.carrier}")
     await orders.update(data.order_id, **values)
+
+
+async def storefront_reports(handler: Handler, events: list[Envelope], uow: UnitOfWork) -> None:
+    """A run of reports on orders: most name orders of other channels, so the storefront's own
+    are picked out with one read and only those are applied, one by one, in order."""
+    ours = await BuyerOrders(uow.connection).placed_here({e.data.order_id for e in events})
+    for event in events:
+        if event.data.order_id in ours:
+            await handler(event, uow)
