@@ -322,33 +322,37 @@ async def batch_figures(platform: Platform) -> str:
     return "worker figures (whole run):\n" + "\n".join(lines)
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) so far of everything on this machine the run involves, by role:
-    each service's worker and API, the broker, PostgreSQL's processes, this driver."""
+def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]:
+    """CPU time (user + system) so far of everything this run involves, by role: each of its
+    processes (`roles`: pid → role), PostgreSQL's backends serving its databases and PostgreSQL's
+    background processes, and this driver. Other processes on the machine are left out."""
     ticks = os.sysconf("SC_CLK_TCK")
+    roles = {**roles, os.getpid(): "bench driver"}
     found: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        args = [a.decode(errors="replace") for a in cmdline if a]
-        if int(entry.name) == os.getpid():
-            role = "bench driver"
-        elif "stockpath_runtime.run" in args:
-            i = args.index("stockpath_runtime.run")
-            role = f"{args[i + 2]} {args[i + 1]}"
-        elif args and Path(args[0]).name == "tansu":
-            role = "broker (Tansu)"
-        elif args and (args[0].startswith("postgres") or "postgres:" in args[0]):
-            role = "PostgreSQL"
-        else:
-            continue
-        found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+        role = roles.get(int(entry.name))
+        if role is None and title.startswith("postgres: "):
+            if database_prefix in title:
+                role = "PostgreSQL (its backends)"
+            elif not any(c in title for c in ("idle", "(", "[local]")):  # checkpointer, WAL writer...
+                role = "PostgreSQL (background)"
+        if role is not None:
+            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return found
+
+
+def platform_roles(platform: Platform, extra: list[ServiceProcess], broker: Broker | None) -> dict[int, str]:
+    roles = {p.process.pid: f"{p.service} {p.role}" for p in [*platform.processes, *extra] if p.process}
+    if broker and broker.process:
+        roles[broker.process.pid] = "broker (Tansu)"
+    return roles
 
 
 def cpu_table(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
@@ -430,13 +434,14 @@ async def main_async(args) -> None:
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
             profiler = start_profiler(platform, args.profile, args.profile_service) if args.profile else None
-            cpu_before = cpu_seconds()
+            roles = platform_roles(platform, extra, broker)
+            cpu_before = cpu_seconds(roles, platform.database_prefix)
             produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
             produced_done = time.perf_counter()
             await wait_outcomes(watcher, produced, 600)
             ends = [watcher.instructed.get(o) or watcher.outcomes.get(o, (None, None))[1] for o in produced]
             finished = max(e for e in ends if e)
-            cpu = cpu_table(cpu_before, cpu_seconds(), time.perf_counter() - started)
+            cpu = cpu_table(cpu_before, cpu_seconds(roles, platform.database_prefix), time.perf_counter() - started)
             row = report_latency("max rate", produced, watcher)
             lines = sum(n for _, n in produced.values())
             row["lines/s"] = round(lines / (finished - started))
