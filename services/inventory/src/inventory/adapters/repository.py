@@ -55,12 +55,16 @@ _LOCK_LEVELS = sa.text(
 _ADD_LEDGER_ROWS = sa.text(
     """
     INSERT INTO inventory_ledger
-           (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id)
-    SELECT fnsku, fc, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id
+           (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id,
+            shipment_id, receipt_id, adjustment_id)
+    SELECT fnsku, fc, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id,
+           shipment_id, receipt_id, adjustment_id
       FROM unnest(CAST(:fnskus AS text[]), CAST(:fcs AS text[]), CAST(:seller_ids AS text[]),
                   CAST(:buckets AS text[]), CAST(:deltas AS bigint[]), CAST(:reasons AS text[]),
-                  CAST(:cause_event_ids AS text[]), CAST(:fulfillment_order_ids AS text[]))
-           WITH ORDINALITY AS m(fnsku, fc, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id, n)
+                  CAST(:cause_event_ids AS text[]), CAST(:fulfillment_order_ids AS text[]),
+                  CAST(:shipment_ids AS text[]), CAST(:receipt_ids AS text[]), CAST(:adjustment_ids AS text[]))
+           WITH ORDINALITY AS m(fnsku, fc, seller_id, bucket, delta, reason, cause_event_id, fulfillment_order_id,
+                                shipment_id, receipt_id, adjustment_id, n)
      ORDER BY n
     """
 )
@@ -107,6 +111,52 @@ _UPDATE_FULFILLMENT_ORDERS = sa.text(
                   CAST(:carriers AS text[]), CAST(:tracking_numbers AS text[]))
            AS c(fulfillment_order_id, status, instructed, carrier, tracking_number)
      WHERE f.fulfillment_order_id = c.fulfillment_order_id
+    """
+)
+
+_ADD_SHIPMENT_LINES = sa.text(
+    """
+    INSERT INTO inbound_shipment_lines
+           (shipment_id, fnsku, seller_sku, quantity_expected, quantity_received, quantity_damaged)
+    SELECT CAST(:shipment_id AS text), fnsku, seller_sku, expected, received, damaged
+      FROM unnest(CAST(:fnskus AS text[]), CAST(:seller_skus AS text[]), CAST(:expected AS bigint[]),
+                  CAST(:received AS bigint[]), CAST(:damaged AS bigint[]))
+           WITH ORDINALITY AS c(fnsku, seller_sku, expected, received, damaged, n)
+     ORDER BY n
+    """
+)
+_SAVE_SHIPMENT_LINES = sa.text(
+    """
+    UPDATE inbound_shipment_lines AS l
+       SET quantity_received = c.received, quantity_damaged = c.damaged
+      FROM unnest(CAST(:fnskus AS text[]), CAST(:received AS bigint[]), CAST(:damaged AS bigint[]))
+           AS c(fnsku, received, damaged)
+     WHERE l.shipment_id = CAST(:shipment_id AS text) AND l.fnsku = c.fnsku
+    """
+)
+_ADD_RECEIPT_LINES = sa.text(
+    """
+    INSERT INTO receipt_lines (receipt_id, fnsku, quantity_received, quantity_damaged)
+    SELECT CAST(:receipt_id AS text), fnsku, received, damaged
+      FROM unnest(CAST(:fnskus AS text[]), CAST(:received AS bigint[]), CAST(:damaged AS bigint[]))
+           WITH ORDINALITY AS c(fnsku, received, damaged, n)
+     ORDER BY n
+    """
+)
+_ADD_DISCREPANCIES = sa.text(
+    """
+    INSERT INTO discrepancies
+           (discrepancy_id, kind, fulfillment_center_id, fnsku, seller_id, quantity, quantity_expected,
+            quantity_counted, shipment_id, fulfillment_order_id, receipt_id)
+    SELECT discrepancy_id, kind, fc, fnsku, seller_id, quantity, quantity_expected,
+           quantity_counted, shipment_id, fulfillment_order_id, receipt_id
+      FROM unnest(CAST(:discrepancy_ids AS text[]), CAST(:kinds AS text[]), CAST(:fcs AS text[]),
+                  CAST(:fnskus AS text[]), CAST(:seller_ids AS text[]), CAST(:quantities AS bigint[]),
+                  CAST(:quantities_expected AS bigint[]), CAST(:quantities_counted AS bigint[]),
+                  CAST(:shipment_ids AS text[]), CAST(:fulfillment_order_ids AS text[]), CAST(:receipt_ids AS text[]))
+           WITH ORDINALITY AS d(discrepancy_id, kind, fc, fnsku, seller_id, quantity, quantity_expected,
+                                quantity_counted, shipment_id, fulfillment_order_id, receipt_id, n)
+     ORDER BY n
     """
 )
 
@@ -167,19 +217,18 @@ class ShipmentRepository:
         if inserted is None:
             return False
         if shipment.lines:
+            # Every line in one statement whose text does not change with the line count.
+            lines = list(shipment.lines.values())
             await self._conn.execute(
-                sa.insert(inbound_shipment_lines),
-                [
-                    {
-                        "shipment_id": shipment.shipment_id,
-                        "fnsku": line.fnsku,
-                        "seller_sku": line.seller_sku,
-                        "quantity_expected": line.quantity_expected,
-                        "quantity_received": line.quantity_received,
-                        "quantity_damaged": line.quantity_damaged,
-                    }
-                    for line in shipment.lines.values()
-                ],
+                _ADD_SHIPMENT_LINES,
+                {
+                    "shipment_id": shipment.shipment_id,
+                    "fnskus": [line.fnsku for line in lines],
+                    "seller_skus": [line.seller_sku for line in lines],
+                    "expected": [line.quantity_expected for line in lines],
+                    "received": [line.quantity_received for line in lines],
+                    "damaged": [line.quantity_damaged for line in lines],
+                },
             )
         return True
 
@@ -198,15 +247,17 @@ class ShipmentRepository:
             .where(inbound_shipments.c.shipment_id == shipment.shipment_id)
             .values(status=shipment.status.value, updated_at=sa.func.now())
         )
-        for fnsku in sorted(set(fnskus)):
-            line = shipment.lines[fnsku]
+        lines = [shipment.lines[fnsku] for fnsku in sorted(set(fnskus))]
+        if lines:
+            # One statement for every line named (the shipment row's lock serialises line changes).
             await self._conn.execute(
-                sa.update(inbound_shipment_lines)
-                .where(
-                    inbound_shipment_lines.c.shipment_id == shipment.shipment_id,
-                    inbound_shipment_lines.c.fnsku == fnsku,
-                )
-                .values(quantity_received=line.quantity_received, quantity_damaged=line.quantity_damaged)
+                _SAVE_SHIPMENT_LINES,
+                {
+                    "shipment_id": shipment.shipment_id,
+                    "fnskus": [line.fnsku for line in lines],
+                    "received": [line.quantity_received for line in lines],
+                    "damaged": [line.quantity_damaged for line in lines],
+                },
             )
 
 
@@ -248,6 +299,9 @@ class StockMove:
     movements: tuple[Movement, ...]
     cause_event_id: str | None
     fulfillment_order_id: str | None = None
+    shipment_id: str | None = None
+    receipt_id: str | None = None
+    adjustment_id: str | None = None
 
 
 class StockRepository:
@@ -379,6 +433,9 @@ class StockRepository:
                 "reasons": [x.reason.value for _, x in entries],
                 "cause_event_ids": [m.cause_event_id for m, _ in entries],
                 "fulfillment_order_ids": [m.fulfillment_order_id for m, _ in entries],
+                "shipment_ids": [m.shipment_id for m, _ in entries],
+                "receipt_ids": [m.receipt_id for m, _ in entries],
+                "adjustment_ids": [m.adjustment_id for m, _ in entries],
             },
         )
         per_key: dict[tuple[str, str], list[StockMove]] = {}
@@ -662,12 +719,17 @@ class ReceiptRepository:
             .where(receipts.c.receipt_id == result.receipt_id)
             .values(result=_result_to_json(result), recorded_at=result.recorded_at)
         )
-        rows = [
-            {"receipt_id": result.receipt_id, "fnsku": c.fnsku, "quantity_received": c.received, "quantity_damaged": c.damaged}
-            for c in counts
-        ]
-        if rows:
-            await self._conn.execute(sa.insert(receipt_lines), rows)
+        counts = list(counts)
+        if counts:
+            await self._conn.execute(
+                _ADD_RECEIPT_LINES,
+                {
+                    "receipt_id": result.receipt_id,
+                    "fnskus": [c.fnsku for c in counts],
+                    "received": [c.received for c in counts],
+                    "damaged": [c.damaged for c in counts],
+                },
+            )
 
     async def for_shipment(self, shipment_id: str) -> list[ShipmentReceipt]:
         rows = (
@@ -828,9 +890,6 @@ class Discrepancy:
     recorded_at: datetime | None = None
 
 
-_DISCREPANCY_FIELDS = tuple(f.name for f in fields(Discrepancy) if f.name != "recorded_at")
-
-
 class DiscrepancyRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
@@ -839,9 +898,25 @@ class DiscrepancyRepository:
         await self.add_all([discrepancy])
 
     async def add_all(self, new: Sequence[Discrepancy]) -> None:
-        rows = [{f: getattr(d, f) for f in _DISCREPANCY_FIELDS} for d in new]
-        if rows:
-            await self._conn.execute(sa.insert(discrepancies), rows)
+        """Store the discrepancies in one statement, in the order given."""
+        if not new:
+            return
+        await self._conn.execute(
+            _ADD_DISCREPANCIES,
+            {
+                "discrepancy_ids": [d.discrepancy_id for d in new],
+                "kinds": [d.kind for d in new],
+                "fcs": [d.fulfillment_center_id for d in new],
+                "fnskus": [d.fnsku for d in new],
+                "seller_ids": [d.seller_id for d in new],
+                "quantities": [d.quantity for d in new],
+                "quantities_expected": [d.quantity_expected for d in new],
+                "quantities_counted": [d.quantity_counted for d in new],
+                "shipment_ids": [d.shipment_id for d in new],
+                "fulfillment_order_ids": [d.fulfillment_order_id for d in new],
+                "receipt_ids": [d.receipt_id for d in new],
+            },
+        )
 
     async def list(
         self,

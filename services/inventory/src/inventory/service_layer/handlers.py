@@ -18,12 +18,14 @@ from inventory.adapters.repository import (
     DiscrepancyRepository,
     ReceiptRepository,
     ShipmentRepository,
+    StockMove,
     StockRepository,
 )
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.model import (
     DiscrepancyKind,
     InboundShipment,
+    Levels,
     Movement,
     ReceiptIdReused,
     ReceiptResult,
@@ -107,26 +109,38 @@ async def _move_stock(
     cause_event_id: str | None = None,
     correlation_id: str | None = None,
 ) -> dict[str, StockLevel]:
-    """Apply each FNSKU's movements at the shipment's FC and announce the buckets that changed.
+    """Apply each FNSKU's movements at the shipment's FC and announce the buckets that changed
+    (one InventoryLevelChanged per FNSKU moved, in FNSKU order); returns every FNSKU's buckets after.
 
-    FNSKUs are taken in sorted order, so two transactions touching the same bucket rows lock
-    them in the same order and cannot deadlock.
+    A fixed number of statements however many lines the shipment has: the bucket rows are locked
+    once, in (FNSKU, FC) order, so two transactions touching the same rows cannot deadlock; then
+    every ledger row and every bucket change is written in bulk (`StockRepository.move_all`).
     """
+    stock = StockRepository(uow.connection)
+    fc = shipment.fulfillment_center_id
+    fnskus = sorted(movements)
+    locked = await stock.lock_levels((fnsku, fc) for fnsku in fnskus)
+    cause = cause_event_id or (caused_by.id if caused_by else None)
+    moved = await stock.move_all(
+        [
+            StockMove(
+                fnsku, fc, shipment.seller_id, shipment.lines[fnsku].seller_sku, tuple(movements[fnsku]),
+                cause_event_id=cause, shipment_id=shipment.shipment_id, receipt_id=receipt_id,
+            )
+            for fnsku in fnskus
+        ]
+    )
     after: dict[str, StockLevel] = {}
-    for fnsku in sorted(movements):
-        after[fnsku] = await _move(
-            uow,
-            fnsku=fnsku,
-            fulfillment_center_id=shipment.fulfillment_center_id,
-            seller_id=shipment.seller_id,
-            seller_sku=shipment.lines[fnsku].seller_sku,
-            movements=movements[fnsku],
-            caused_by=caused_by,
-            cause_event_id=cause_event_id,
-            correlation_id=correlation_id,
-            shipment_id=shipment.shipment_id,
-            receipt_id=receipt_id,
-        )
+    for fnsku in fnskus:
+        key = (fnsku, fc)
+        if key in moved:
+            after[fnsku] = moved[key]
+            uow.emit(level_changed(moved[key]), caused_by=caused_by, correlation_id=correlation_id)
+        else:
+            # Nothing moved (e.g. a line counted as zero): the buckets as they are.
+            after[fnsku] = locked.get(key) or StockLevel(
+                fnsku, fc, shipment.seller_id, shipment.lines[fnsku].seller_sku, Levels()
+            )
     return after
 
 
@@ -134,18 +148,12 @@ def new_discrepancy_id() -> str:
     return "DSC" + uuid.uuid4().hex[:16].upper()
 
 
-async def _record_discrepancy(
-    uow: UnitOfWork, discrepancy: Discrepancy, *, caused_by: Envelope | None = None, correlation_id: str | None = None
-) -> None:
-    """Keep the difference (table + InventoryDiscrepancyRecorded): it is what the seller is
-    reimbursed or asked about, so it is never dropped."""
-    await _record_discrepancies(uow, [(discrepancy, caused_by)], correlation_id=correlation_id)
-
-
 async def _record_discrepancies(
     uow: UnitOfWork, recorded: list[tuple[Discrepancy, Envelope | None]], *, correlation_id: str | None = None
 ) -> None:
-    """`_record_discrepancy` for several differences (each with the event that caused it), one statement."""
+    """Keep differences (table + InventoryDiscrepancyRecorded per difference, each with the event
+    that caused it), in one statement: they are what the seller is reimbursed or asked about, so
+    they are never dropped."""
     await DiscrepancyRepository(uow.connection).add_all([d for d, _ in recorded])
     for discrepancy, caused_by in recorded:
         uow.emit(
@@ -249,28 +257,30 @@ async def record_receipt(command: RecordReceipt, uow: UnitOfWork) -> tuple[Recei
     after = await _move_stock(
         uow, shipment, receiving.movements, receipt_id=command.receipt_id, correlation_id=chain
     )
+    # Every difference of the receipt in one statement: overages, then FNSKUs never planned.
+    found: list[tuple[Discrepancy, Envelope | None]] = []
     for fnsku, extra in sorted(receiving.overages.items()):
         line = shipment.lines[fnsku]
-        await _record_discrepancy(
-            uow,
+        found.append((
             Discrepancy(
                 new_discrepancy_id(), DiscrepancyKind.OVERAGE.value, shipment.fulfillment_center_id, fnsku,
                 shipment.seller_id, extra, quantity_expected=line.quantity_expected,
                 quantity_counted=line.quantity_counted, shipment_id=shipment.shipment_id, receipt_id=command.receipt_id,
             ),
-            correlation_id=chain,
-        )
+            None,
+        ))
     for count in receiving.unknown:
-        await _record_discrepancy(
-            uow,
+        found.append((
             Discrepancy(
                 new_discrepancy_id(), DiscrepancyKind.UNKNOWN_FNSKU.value, shipment.fulfillment_center_id, count.fnsku,
                 shipment.seller_id, count.received + count.damaged, quantity_expected=0,
                 quantity_counted=count.received + count.damaged, shipment_id=shipment.shipment_id,
                 receipt_id=command.receipt_id,
             ),
-            correlation_id=chain,
-        )
+            None,
+        ))
+    if found:
+        await _record_discrepancies(uow, found, correlation_id=chain)
     if receiving.closed:
         uow.emit(
             InboundShipmentClosed(
@@ -339,17 +349,19 @@ async def close_shipment(shipment_id: str, fulfillment_center_id: str | None, uo
     )
     # The ledger rows name the close announcement as their cause.
     await _move_stock(uow, shipment, movements, cause_event_id=closed.id, correlation_id=chain)
-    for fnsku, missing in sorted(shortages.items()):
-        line = shipment.lines[fnsku]
-        await _record_discrepancy(
-            uow,
+    shortfalls = [
+        (
             Discrepancy(
                 new_discrepancy_id(), DiscrepancyKind.SHORTAGE.value, shipment.fulfillment_center_id, fnsku,
-                shipment.seller_id, missing, quantity_expected=line.quantity_expected,
-                quantity_counted=line.quantity_counted, shipment_id=shipment.shipment_id,
+                shipment.seller_id, missing, quantity_expected=shipment.lines[fnsku].quantity_expected,
+                quantity_counted=shipment.lines[fnsku].quantity_counted, shipment_id=shipment.shipment_id,
             ),
-            correlation_id=chain,
+            None,
         )
+        for fnsku, missing in sorted(shortages.items())
+    ]
+    if shortfalls:
+        await _record_discrepancies(uow, shortfalls, correlation_id=chain)
     await uow.commit()
     log.info("inbound shipment closed by the FC", shipment_id=shipment_id, shortages=shortages)
     return shipment
