@@ -58,20 +58,23 @@ def tansu_binary() -> Path:
 class Broker:
     """A Tansu broker in memory mode on loopback."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, log_path: Path | None = None, advertised_port: int | None = None) -> None:
         self.port = port or free_port()
         self.log_path = log_path
+        #: The port clients are told to connect to, when it is not `port` (e.g. a proxy in front).
+        self.advertised_port = advertised_port or self.port
         self.process: subprocess.Popen | None = None
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{self.advertised_port}"
 
     def start(self, timeout_s: float = 15) -> Broker:
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [str(tansu_binary()), "broker", "--listener-url", url,
+             "--advertised-listener-url", f"tcp://127.0.0.1:{self.advertised_port}",
              "--storage-engine", "memory://tansu/"],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -85,6 +88,15 @@ class Broker:
                 raise RuntimeError("Tansu did not open its port in time")
             time.sleep(0.02)
         return self
+
+    def create_topics(self, topics: list[str], partitions: int) -> None:
+        """Create topics on this broker directly (Tansu's CLI talks to the listener, whatever it advertises)."""
+        for topic in topics:
+            subprocess.run(
+                [str(tansu_binary()), "topic", "create", "--broker", f"tcp://127.0.0.1:{self.port}",
+                 "--partitions", str(partitions), topic],
+                check=True, capture_output=True, timeout=15,
+            )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
