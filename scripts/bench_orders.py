@@ -364,6 +364,27 @@ def cpu_table(before: dict[str, float], after: dict[str, float], seconds: float)
     return "\n".join(lines)
 
 
+async def wait_quiet(platform: Platform, timeout: float = 600) -> float:
+    """Wait until every worker has consumed everything on its topics and published its outbox
+    (consumer lag and outbox backlog 0 on every worker's /metrics, twice in a row), so a
+    measured phase does not share the machine with the tail of the previous one."""
+    started = time.perf_counter()
+    quiet = 0
+    async with httpx.AsyncClient(timeout=5) as client:
+        while time.perf_counter() - started < timeout:
+            busy = 0.0
+            for name in platform.names:
+                text = (await client.get(f"{platform.worker_url(name)}/metrics")).text
+                for line in text.splitlines():
+                    if line.startswith(("stockpath_consumer_lag{", "stockpath_outbox_backlog ")):
+                        busy += float(line.rsplit(" ", 1)[1])
+            quiet = quiet + 1 if busy == 0 else 0
+            if quiet >= 2:
+                return time.perf_counter() - started
+            await asyncio.sleep(0.5)
+    raise RuntimeError(f"the platform did not catch up within {timeout:.0f}s")
+
+
 def print_table(rows: list[dict]) -> None:
     if not rows:
         return
@@ -421,18 +442,21 @@ async def main_async(args) -> None:
                     if ok == len(sample):
                         break
                     await asyncio.sleep(0.5)
-            print(f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s")
+            await wait_quiet(platform)
+            print(f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up)")
             watcher = Watcher(bootstrap)
             await watcher.start()
             rows = []
             # Warm-up, so the first measured orders do not pay for cold caches and connections.
             produced, _ = await drive(bootstrap, args.skus, lines_per_s=200, total_lines=400, watcher=watcher, seed_=3)
             await wait_outcomes(watcher, produced, 60)
+            await wait_quiet(platform)
             produced, _ = await drive(
                 bootstrap, args.skus, lines_per_s=args.rate, total_lines=int(args.rate * args.duration), watcher=watcher, seed_=4
             )
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
+            await wait_quiet(platform)
             profiler = start_profiler(platform, args.profile, args.profile_service) if args.profile else None
             roles = platform_roles(platform, extra, broker)
             cpu_before = cpu_seconds(roles, platform.database_prefix)

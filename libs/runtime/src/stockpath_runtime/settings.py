@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     consumer_rebalance_timeout_s: float = Field(
         default=10.0, validation_alias=AliasChoices("KAFKA_CONSUMER_REBALANCE_TIMEOUT_S")
     )
+    #: How long the broker may hold a fetch when nothing new is there. Short, because Tansu holds
+    #: it that long even when records arrive (see worker._bound_fetch_wait); Apache Kafka can take more.
+    consumer_fetch_max_wait_ms: int = Field(
+        default=25, ge=1, validation_alias=AliasChoices("KAFKA_CONSUMER_FETCH_MAX_WAIT_MS")
+    )
 
     database_url: str = ""
     #: Defaults to ``stockpath-<service>``; tests and blue/green replays use their own.
