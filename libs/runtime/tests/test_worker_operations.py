@@ -93,6 +93,49 @@ async def test_worker_metrics_report_consumer_lag_per_partition(fresh_database, 
         process.stop()
 
 
+def partitions_reported(url: str) -> set[str]:
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    return {
+        line.split('partition="')[1].split('"')[0]
+        for line in text.splitlines()
+        if line.startswith("stockpath_consumer_lag{") and 'topic="orders"' in line
+    }
+
+
+async def test_after_a_rebalance_each_worker_reports_the_lag_of_its_own_partitions_only(
+    fresh_database, kafka_bootstrap, tmp_path
+):
+    database, group = fresh_database(PROBE), f"probe-rebalance-{uuid.uuid4().hex[:8]}"
+    first, first_url = start_worker(
+        PROBE, prefix="probe", database_url=database, bootstrap=kafka_bootstrap, group=group,
+        log_path=tmp_path / "first.log", pythonpath=[str(HERE)],
+    )
+    second = None
+    try:
+        async def orders_arrived():
+            await publish(kafka_bootstrap, *(new_event(placed(f"O-rb-{uuid.uuid4().hex[:8]}"), source="/t") for _ in range(24)))
+
+        await orders_arrived()
+        before = await eventually(lambda: partitions_reported(first_url), timeout=60, what="the first worker's lag")
+        second, second_url = start_worker(
+            PROBE, prefix="probe", database_url=database, bootstrap=kafka_bootstrap, group=group,
+            log_path=tmp_path / "second.log", pythonpath=[str(HERE)],
+        )
+
+        async def split_between_them():
+            await orders_arrived()  # so both have processed something since the rebalance
+            mine, theirs = partitions_reported(first_url), partitions_reported(second_url)
+            assert mine and theirs and not (mine & theirs), (mine, theirs)
+            return mine, theirs
+
+        mine, theirs = await eventually(split_between_them, timeout=90, interval=1.0, what="the partitions to be split")
+        assert len(mine | theirs) <= 6 and before
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+
+
 async def test_worker_is_not_ready_while_the_broker_is_unreachable(fresh_database, tmp_path):
     broker = Broker(log_path=tmp_path / "tansu.log").start()
     try:

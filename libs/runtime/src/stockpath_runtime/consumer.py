@@ -184,11 +184,7 @@ class MessageProcessor:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                if is_transient(e):
-                    delay = backoff.next()
-                    metrics.TRANSIENT_RETRIES.labels(consumer=self.consumer).inc()
-                    log.warning("transient failure; will retry the batch", error=repr(e), retry_in_s=round(delay, 2))
-                    await asyncio.sleep(delay)
+                if await self._waited_out(e, backoff, "the batch"):
                     continue
                 log.warning("batch failed; applying its events one by one", error=repr(e), events=len(envelopes))
                 return None
@@ -247,11 +243,7 @@ class MessageProcessor:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                if is_transient(e):
-                    delay = backoff.next()
-                    metrics.TRANSIENT_RETRIES.labels(consumer=self.consumer).inc()
-                    log.warning("transient failure; will retry", error=repr(e), retry_in_s=round(delay, 2))
-                    await asyncio.sleep(delay)
+                if await self._waited_out(e, backoff, "the event"):
                     continue
                 failures += 1
                 log.warning("handler failed", error=repr(e), attempt=failures, max_attempts=self._max_attempts)
@@ -268,6 +260,16 @@ class MessageProcessor:
             if outcome is Outcome.DUPLICATE:
                 log.info("duplicate event skipped")
             return outcome
+
+    async def _waited_out(self, error: Exception, backoff: Backoff, what: str) -> bool:
+        """Wait before trying again after a transient failure; False when `error` is not one."""
+        if not is_transient(error):
+            return False
+        delay = backoff.next()
+        metrics.TRANSIENT_RETRIES.labels(consumer=self.consumer).inc()
+        log.warning(f"transient failure; will retry {what}", error=repr(error), retry_in_s=round(delay, 2))
+        await asyncio.sleep(delay)
+        return True
 
     async def _apply(self, handler: Handler, envelope: Envelope) -> Outcome:
         async with self._uow_factory() as uow:

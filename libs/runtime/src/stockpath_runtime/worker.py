@@ -10,6 +10,7 @@ crash or a rebalance redelivers and the inbox deduplicates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -133,9 +134,18 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
 
     @app.timer(interval=5.0)
     async def measure_lag() -> None:
-        """Refresh the lag of every partition this worker processed, also while no message arrives."""
+        """Refresh the lag of every partition this worker processed, also while no message arrives;
+        a partition a rebalance gave to another worker is no longer this worker's to report."""
+        from faust.types import TP
+
+        assigned = app.consumer.assignment()
         for (topic, partition), offset in list(runtime.positions.items()):
-            _set_lag(app, service.name, topic, partition, offset)
+            if TP(topic, partition) in assigned:
+                _set_lag(app, service.name, topic, partition, offset)
+                continue
+            del runtime.positions[(topic, partition)]
+            with contextlib.suppress(KeyError):
+                metrics.CONSUMER_LAG.remove(service.name, topic, str(partition))
 
     if settings.worker_port > 0:
         _add_pages(app, runtime, settings)
