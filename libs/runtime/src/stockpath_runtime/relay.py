@@ -33,6 +33,20 @@ from stockpath_runtime.unit_of_work import headers_from_row
 log = structlog.get_logger("stockpath.relay")
 
 
+#: How often the active relay deletes rows published longer ago than its retention, and how many
+#: it deletes per transaction.
+PRUNE_INTERVAL_S = 60.0
+PRUNE_CHUNK = 10_000
+_PRUNE = sa.text(
+    """
+    DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox
+         WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => :seconds)
+         ORDER BY id LIMIT :chunk)
+    """
+)
+
+
 def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"stockpath-outbox-relay:{name}".encode()).digest()[:8], "big", signed=True)
 
@@ -46,6 +60,7 @@ class OutboxRelay:
         name: str,
         batch_size: int = 500,
         idle_interval_s: float = 1.0,
+        retention_s: float = 24 * 3600,
         after_publish: Callable[[list[int]], Awaitable[None] | None] | None = None,
     ) -> None:
         self._engine = engine
@@ -54,6 +69,9 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle = idle_interval_s
         self._commits = CommitSignal(engine.url)
+        #: Published rows older than this are deleted (0 keeps them): the log is the broker's job.
+        self._retention_s = retention_s
+        self._pruned_at = 0.0
         #: Test and fault-injection hook, called between publish and mark.
         self._after_publish = after_publish
         self.published = 0
@@ -71,6 +89,8 @@ class OutboxRelay:
                     while True:
                         sent = await self.publish_batch()
                         backoff.reset()
+                        if time.monotonic() - self._pruned_at >= PRUNE_INTERVAL_S:
+                            await self.prune()
                         if sent < self._batch_size:
                             await self._commits.wait(self._idle)
             except asyncio.CancelledError:
@@ -136,6 +156,23 @@ class OutboxRelay:
         # Counted, not guessed from the batch size: rows committed while this batch was in flight count too.
         metrics.OUTBOX_BACKLOG.set(await self.backlog())
         return len(rows)
+
+    async def prune(self) -> int:
+        """Delete rows published longer ago than the retention, a chunk at a time so no
+        transaction grows large; returns how many were deleted. Unpublished rows are never touched."""
+        self._pruned_at = time.monotonic()
+        if self._retention_s <= 0:
+            return 0
+        deleted = 0
+        while True:
+            async with self._engine.begin() as conn:
+                n = (await conn.execute(_PRUNE, {"seconds": self._retention_s, "chunk": PRUNE_CHUNK})).rowcount
+            deleted += n
+            if n < PRUNE_CHUNK:
+                break
+        if deleted:
+            log.info("published outbox rows pruned", relay=self._name, rows=deleted)
+        return deleted
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:

@@ -70,6 +70,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_window_s: float = Field(default=0.02, gt=0)
     #: The relay is woken by each commit of outbox rows; this is only how long it waits at most.
     outbox_idle_interval_s: float = 1.0
+    #: Published outbox rows are kept this long (for inspection), then deleted; 0 keeps them forever.
+    outbox_retention_h: float = Field(default=24.0, ge=0)
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

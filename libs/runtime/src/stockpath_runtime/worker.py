@@ -227,6 +227,7 @@ def _outbox_relay(service: ServiceDefinition, settings: ServiceSettings, engine,
         name=service.name,
         batch_size=settings.outbox_batch_size,
         idle_interval_s=settings.outbox_idle_interval_s,
+        retention_s=settings.outbox_retention_h * 3600,
         after_publish=_fault_after_publish(),
     )
 
