@@ -213,17 +213,14 @@ class MessageProcessor:
                     run = []
                 if envelope.type in self._batch_handlers:
                     run.append(envelope)
-                    continue
-                bind_event(envelope)
-                try:
-                    await self._handlers[envelope.type](envelope, uow)
-                finally:
-                    unbind_event()
+                else:
+                    await self._apply_run([envelope], uow)
             await self._apply_run(run, uow)
             await uow.commit()
             return outcomes
 
     async def _apply_run(self, run: list[Envelope], uow: UnitOfWork) -> None:
+        """Events of one type: one by one through its handler, or several through its batch handler."""
         if len(run) == 1:
             bind_event(run[0])
             try:

@@ -118,21 +118,15 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._pending:
-            rows = []
+            columns: dict[str, list] = {name: [] for name in _OUTBOX_COLUMNS}
             for envelope in self._pending:
                 message = encode(envelope)
-                rows.append(
-                    {
-                        "event_id": envelope.id,
-                        "event_type": envelope.type,
-                        "topic": message.topic,
-                        "key": message.key,
-                        "value": message.value,
-                        "headers": [[k, v.decode()] for k, v in message.headers],
-                    }
-                )
-            columns = {name: [row[name] for row in rows] for name in _OUTBOX_COLUMNS}
-            columns["headers"] = [json.dumps(h) for h in columns["headers"]]
+                columns["event_id"].append(envelope.id)
+                columns["event_type"].append(envelope.type)
+                columns["topic"].append(message.topic)
+                columns["key"].append(message.key)
+                columns["value"].append(message.value)
+                columns["headers"].append(json.dumps([[k, v.decode()] for k, v in message.headers]))
             await self.connection.execute(_INSERT_OUTBOX, columns)
             await self.connection.execute(_NOTIFY_RELAY)
         await self.connection.commit()

@@ -162,10 +162,9 @@ def _add_agent(
         processor = runtime.processors[topic_name]
         async for events in stream.noack_take(settings.consumer_batch_max, settings.consumer_batch_window_s):
             await processor.process_batch([_delivery(event.message) for event in events])
+            last: dict[int, int] = {}  # the last offset processed per partition
             for event in events:
                 await stream.ack(event)
-            last: dict[int, int] = {}
-            for event in events:
                 last[event.message.partition] = event.message.offset
             for partition, offset in last.items():
                 runtime.positions[(topic_name, partition)] = offset

@@ -217,17 +217,18 @@ async def route_orders(events: list[Envelope[OrderPlaced]], uow: UnitOfWork, *, 
     read, planned in memory against stock locked once, written in bulk.
     """
     repo = OrderRouterRepository(uow.connection)
-    new = await repo.add_orders([order_from_event(e.data) for e in events])
+    placed = [order_from_event(e.data) for e in events]
+    new = await repo.add_orders(placed)
     pending: list[tuple[Envelope, Order]] = []
     taken: set[str] = set()
-    for event in events:
-        order_id = event.data.order_id
+    for event, order in zip(events, placed, strict=True):
+        order_id = order.order_id
         if order_id in taken:
             log.info("order delivered again under another event id; nothing to do", order_id=order_id)
             continue
         taken.add(order_id)
         if order_id in new:
-            pending.append((event, order_from_event(event.data)))
+            pending.append((event, order))
             continue
         order, status = await repo.get_order(order_id, for_update=True)  # known before: e.g. placed over HTTP
         if status is OrderStatus.PENDING:
