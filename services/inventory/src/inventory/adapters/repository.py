@@ -326,10 +326,8 @@ class StockRepository:
     ) -> StockLevel:
         """Record `movements` in the ledger and add them to the buckets; returns the buckets after.
 
-        The bucket row is changed by an UPDATE that adds the deltas to the stored values and
-        RETURNs the result: PostgreSQL locks the row for the rest of the transaction and a
-        concurrent writer re-reads it after the lock is released, so concurrent receipts for the
-        same FNSKU queue up instead of losing an update.
+        `move_all` for one (fnsku, FC) pair: its bucket row is changed by an UPDATE, which locks
+        the row for the rest of the transaction, so concurrent writers of one pair queue up.
         """
         movements = [m for m in movements if m.delta]
         if not movements:
@@ -344,56 +342,16 @@ class StockRepository:
             if row is not None:
                 return _stock_level(row)
             return StockLevel(fnsku, fulfillment_center_id, seller_id, seller_sku, Levels())
-        await self._conn.execute(
-            sa.insert(inventory_ledger),
+        after = await self.move_all(
             [
-                {
-                    "fnsku": fnsku,
-                    "fulfillment_center_id": fulfillment_center_id,
-                    "seller_id": seller_id,
-                    "bucket": m.bucket.value,
-                    "delta": m.delta,
-                    "reason": m.reason.value,
-                    "shipment_id": shipment_id,
-                    "receipt_id": receipt_id,
-                    "cause_event_id": cause_event_id,
-                    "fulfillment_order_id": fulfillment_order_id,
-                    "adjustment_id": adjustment_id,
-                }
-                for m in movements
-            ],
-        )
-        deltas = net_deltas(movements)
-        # Make sure the row exists (a first movement creates it with empty buckets), then add
-        # the deltas in place. Not one INSERT … ON CONFLICT DO UPDATE with the deltas as the
-        # inserted values: PostgreSQL checks the CHECK constraints on the proposed row first,
-        # so a negative delta would be refused even when the stored row can absorb it.
-        await self._conn.execute(
-            pg_insert(inventory_levels)
-            .values(
-                fulfillment_center_id=fulfillment_center_id,
-                fnsku=fnsku,
-                seller_id=seller_id,
-                seller_sku=seller_sku,
-            )
-            .on_conflict_do_nothing()
-        )
-        row = (
-            await self._conn.execute(
-                sa.update(inventory_levels)
-                .where(
-                    inventory_levels.c.fulfillment_center_id == fulfillment_center_id,
-                    inventory_levels.c.fnsku == fnsku,
+                StockMove(
+                    fnsku, fulfillment_center_id, seller_id, seller_sku, tuple(movements),
+                    cause_event_id=cause_event_id, fulfillment_order_id=fulfillment_order_id,
+                    shipment_id=shipment_id, receipt_id=receipt_id, adjustment_id=adjustment_id,
                 )
-                .values(
-                    **{b.value: inventory_levels.c[b.value] + deltas[b] for b in Bucket},
-                    seller_sku=sa.func.coalesce(seller_sku, inventory_levels.c.seller_sku),
-                    updated_at=sa.func.now(),
-                )
-                .returning(inventory_levels)
-            )
-        ).one()
-        return _stock_level(row)
+            ]
+        )
+        return after[(fnsku, fulfillment_center_id)]
 
     async def lock_levels(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
         """The buckets of these (fnsku, FC) pairs, locked until the transaction ends, in one statement.
@@ -415,8 +373,8 @@ class StockRepository:
         the order given, then each pair's bucket row changed once by the sum of its movements.
         Returns the buckets after, per (fnsku, FC) moved.
 
-        The caller locks the bucket rows first (`lock_levels`), so the rows are taken in a
-        deterministic order; as in `move`, the deltas are added to the stored values.
+        Callers moving several pairs lock their bucket rows first (`lock_levels`), so the rows are
+        taken in a deterministic order; the deltas are added to the stored values.
         """
         moves = [m for m in moves if any(x.delta for x in m.movements)]
         if not moves:
@@ -443,7 +401,10 @@ class StockRepository:
             per_key.setdefault((m.fnsku, m.fulfillment_center_id), []).append(m)
         keys = sorted(per_key)
         fnskus, fcs = [f for f, _ in keys], [fc for _, fc in keys]
-        # A first movement creates the row with empty buckets (see `move` for why not in one upsert).
+        # A first movement creates the row with empty buckets, then the deltas are added in place.
+        # Not one INSERT … ON CONFLICT DO UPDATE with the deltas as the inserted values: PostgreSQL
+        # checks the CHECK constraints on the proposed row first, so a negative delta would be
+        # refused even when the stored row can absorb it.
         await self._conn.execute(
             _ENSURE_LEVELS,
             {
