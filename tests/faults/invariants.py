@@ -50,7 +50,7 @@ def handled_types() -> dict[str, dict[str, set[str]]]:
         finally:
             if saved is None:
                 del os.environ[key]
-        for subscription in service.subscriptions(settings, None):
+        for subscription in service.subscriptions(settings):
             out.setdefault(subscription.topic, {})[name] = {REGISTRY.for_model(m).type for m in subscription.handlers}
     return out
 

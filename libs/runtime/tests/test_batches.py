@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
-from probe.service import effects, on_order_placed
+from probe.service import ProbeUnitOfWork, effects, on_orders_placed
 from test_unit_of_work import order
 
 from stockpath_events import Envelope, encode, new_event
@@ -19,7 +19,6 @@ from stockpath_runtime import kafka
 from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
 from stockpath_runtime.db import create_engine, inbox
 from stockpath_runtime.dead_letters import DeadLetters
-from stockpath_runtime.unit_of_work import UnitOfWork
 from stockpath_testing import consume
 
 # The tests share the module event loop with the fixtures: the producer lives in it.
@@ -53,9 +52,9 @@ class Transactions:
         self.engine = engine
         self.opened = 0
 
-    def __call__(self) -> UnitOfWork:
+    def __call__(self) -> ProbeUnitOfWork:
         self.opened += 1
-        return UnitOfWork(self.engine, source="/services/probe")
+        return ProbeUnitOfWork(self.engine, source="/services/probe")
 
 
 def deliveries(*envelopes: Envelope) -> list[Delivery]:
@@ -72,7 +71,7 @@ async def test_a_batch_is_one_transaction_with_one_outcome_per_event(engine, dea
     run = f"b-{uuid.uuid4().hex[:8]}-"
     events = [new_event(order(f"{run}{n}"), source="orders") for n in range(5)]
     transactions = Transactions(engine)
-    processor = MessageProcessor("probe", {OrderPlaced: on_order_placed}, transactions, dead_letters)
+    processor = MessageProcessor("probe", {OrderPlaced: on_orders_placed}, transactions, dead_letters)
 
     outcomes = await processor.process_batch(deliveries(*events, events[1], events[3]))
 
@@ -94,7 +93,7 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
     batch = deliveries(good[0], failing, good[1])
     batch.insert(2, Delivery(undecodable, partition=0, offset=99))
     batch.append(deliveries(good[2])[0])
-    processor = MessageProcessor("probe", {OrderPlaced: on_order_placed}, Transactions(engine), dead_letters)
+    processor = MessageProcessor("probe", {OrderPlaced: on_orders_placed}, Transactions(engine), dead_letters)
 
     outcomes = await processor.process_batch(batch)
 
@@ -119,20 +118,16 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
         assert claimed.first() is None, "a dead-lettered event is not recorded as applied"
 
 
-async def test_a_batch_handler_gets_each_run_of_its_event_type_in_order(engine, dead_letters):
+async def test_a_handler_gets_each_run_of_its_event_type_in_order(engine, dead_letters):
     run = f"r-{uuid.uuid4().hex[:8]}-"
     events = [new_event(order(f"{run}{n}"), source="orders") for n in range(4)]
     seen: list[list[str]] = []
 
-    async def apply_all(batch: list[Envelope], uow: UnitOfWork) -> None:
+    async def apply_all(batch: list[Envelope], uow: ProbeUnitOfWork) -> None:
         seen.append([e.data.order_id for e in batch])
-        for e in batch:
-            await on_order_placed(e, uow)
+        await on_orders_placed(batch, uow)
 
-    processor = MessageProcessor(
-        "probe", {OrderPlaced: on_order_placed}, Transactions(engine), dead_letters,
-        batch_handlers={OrderPlaced: apply_all},
-    )
+    processor = MessageProcessor("probe", {OrderPlaced: apply_all}, Transactions(engine), dead_letters)
 
     await processor.process_batch(deliveries(*events, events[0]))
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from probe.service import effects
+from probe.service import ProbeUnitOfWork, effects
 
 from stockpath_events import Address, decode, new_event
 from stockpath_events.types.orders import OrderPlaced
@@ -44,8 +44,8 @@ async def count(engine, table, *where) -> int:
 
 async def test_a_committed_change_stores_its_event_in_the_outbox(engine):
     order_id = uuid.uuid4().hex
-    async with UnitOfWork(engine, source="/services/probe") as uow:
-        await uow.connection.execute(sa.insert(effects).values(event_id=order_id, order_id=order_id))
+    async with ProbeUnitOfWork(engine, source="/services/probe") as uow:
+        await uow.effects.add(order_id, order_id)
         envelope = uow.emit(order(order_id))
         await uow.commit()
     assert await count(engine, effects, effects.c.order_id == order_id) == 1
@@ -59,8 +59,8 @@ async def test_a_committed_change_stores_its_event_in_the_outbox(engine):
 async def test_a_failed_change_stores_neither_state_nor_event(engine):
     order_id = uuid.uuid4().hex
     with pytest.raises(RuntimeError):
-        async with UnitOfWork(engine, source="/services/probe") as uow:
-            await uow.connection.execute(sa.insert(effects).values(event_id=order_id, order_id=order_id))
+        async with ProbeUnitOfWork(engine, source="/services/probe") as uow:
+            await uow.effects.add(order_id, order_id)
             uow.emit(order(order_id))
             raise RuntimeError("the handler failed after writing")
     assert await count(engine, effects, effects.c.order_id == order_id) == 0
@@ -69,8 +69,8 @@ async def test_a_failed_change_stores_neither_state_nor_event(engine):
 
 async def test_leaving_without_commit_rolls_back_both(engine):
     order_id = uuid.uuid4().hex
-    async with UnitOfWork(engine, source="/services/probe") as uow:
-        await uow.connection.execute(sa.insert(effects).values(event_id=order_id, order_id=order_id))
+    async with ProbeUnitOfWork(engine, source="/services/probe") as uow:
+        await uow.effects.add(order_id, order_id)
         uow.emit(order(order_id))
     assert await count(engine, effects, effects.c.order_id == order_id) == 0
     assert await count(engine, outbox, outbox.c.key == order_id.encode()) == 0
@@ -80,10 +80,10 @@ async def test_the_inbox_claims_an_event_once_per_consumer(engine):
     envelope = new_event(order(uuid.uuid4().hex), source="orders")
     for expected in (True, False):
         async with UnitOfWork(engine, source="/services/probe") as uow:
-            assert await uow.claim("probe", envelope) is expected
+            assert (await uow.claim("probe", [envelope]) == {envelope.id}) is expected
             await uow.commit()
     async with UnitOfWork(engine, source="/services/probe") as uow:
-        assert await uow.claim("another-consumer", envelope) is True
+        assert await uow.claim("another-consumer", [envelope]) == {envelope.id}
         await uow.commit()
     assert await count(engine, inbox, inbox.c.event_id == envelope.id) == 2
 
@@ -91,6 +91,6 @@ async def test_the_inbox_claims_an_event_once_per_consumer(engine):
 async def test_an_unclaimed_inbox_row_is_rolled_back_with_its_effect(engine):
     envelope = new_event(order(uuid.uuid4().hex), source="orders")
     async with UnitOfWork(engine, source="/services/probe") as uow:
-        assert await uow.claim("probe", envelope)
+        assert await uow.claim("probe", [envelope])
     async with UnitOfWork(engine, source="/services/probe") as uow:
-        assert await uow.claim("probe", envelope), "a claim that never committed must not block the retry"
+        assert await uow.claim("probe", [envelope]), "a claim that never committed must not block the retry"

@@ -22,7 +22,7 @@ from stockpath_events.codec import (
     decode_message,
     encode,
 )
-from stockpath_events.envelope import Envelope, new_event
+from stockpath_events.envelope import Cause, Envelope, new_event
 from stockpath_events.registry import (
     REGISTRY,
     EventSpec,
@@ -34,6 +34,7 @@ from stockpath_events.registry import (
 __all__ = [
     "Address",
     "CatalogItemSnapshot",
+    "Cause",
     "Condition",
     "Dimensions",
     "Envelope",

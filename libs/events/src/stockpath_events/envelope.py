@@ -20,6 +20,18 @@ SPECVERSION = "1.0"
 
 
 @dataclass(frozen=True)
+class Cause:
+    """What caused a change: the id of the event that caused it and the chain it belongs to.
+
+    A command built from a consumed event carries its cause, so that every event the command's
+    handler emits names it (causation id) and continues its chain (correlation id), without the
+    handler seeing the wire envelope."""
+
+    id: str
+    correlation_id: str
+
+
+@dataclass(frozen=True)
 class Envelope(Generic[T]):
     id: str
     type: str
@@ -29,6 +41,11 @@ class Envelope(Generic[T]):
     correlation_id: str
     causation_id: str | None
     data: T
+
+    @property
+    def cause(self) -> Cause:
+        """This event as the cause of what it makes a consumer do."""
+        return Cause(self.id, self.correlation_id)
 
     @property
     def spec(self) -> EventSpec:
@@ -47,7 +64,7 @@ def new_event(
     data: T,
     *,
     source: str,
-    caused_by: Envelope | None = None,
+    caused_by: Cause | Envelope | None = None,
     correlation_id: str | None = None,
     event_id: str | None = None,
 ) -> Envelope[T]:

@@ -10,24 +10,31 @@ cannot die quietly or skip an offset (faust#175, faust#527):
 - any other failure is retried up to `max_attempts`, then the message is dead-lettered and
   the partition moves on.
 
-A handler runs inside a `UnitOfWork` that first claims the event id in the inbox, so a
+A handler runs inside a `UnitOfWork` that first claims the events in the inbox, so a
 redelivered event changes nothing (guarantee D).
 
-Under load the worker hands over several messages at once (`process_batch`): their events are
-claimed and applied in one transaction, in partition order, so the commit and the statements a
-handler can do set-based (a `BatchHandler`) are paid once per batch, not once per event. If the
-batch fails for a reason other than the infrastructure, it is rolled back and its events are
-applied one by one, so one bad event still costs only itself.
+Every handler takes a *run*: consecutive events of its type, applied in one transaction (a
+single event is a run of one). Under load the worker hands over several messages at once
+(`process_batch`): their events are claimed and applied in one transaction, in partition order,
+so the commit and whatever a handler does set-based are paid once per run, not once per event.
+If the batch fails for a reason other than the infrastructure, it is rolled back and its events
+are applied one by one, so one bad event still costs only itself.
+
+A service declares what it consumes in ``entrypoints/consumers.py`` as a table of event type →
+(translator, handler): the translator turns a wire event into a domain command, the handler (in
+``service_layer/``) carries out a list of commands. `subscribe` turns that table into
+`Subscription`s, giving each handler the dependencies it names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import structlog
 
@@ -43,13 +50,16 @@ from stockpath_runtime import metrics
 from stockpath_runtime.dead_letters import DeadLetters
 from stockpath_runtime.logs import bind_event, unbind_event
 from stockpath_runtime.retry import Backoff, is_transient
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_runtime.unit_of_work import AbstractUnitOfWork
 
 log = structlog.get_logger("stockpath.consumer")
 
-Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 #: Applies a run of consecutive events of one type, already claimed, in one unit of work.
-BatchHandler = Callable[[list[Envelope], UnitOfWork], Awaitable[None]]
+Handler = Callable[[list[Envelope], AbstractUnitOfWork], Awaitable[None]]
+#: Turns a consumed event into the domain command its handler carries out.
+Translator = Callable[[Envelope], Any]
+#: What a service consumes: topic → event type → (translator, handler of a list of commands).
+ConsumerTable = Mapping[str, Mapping[type[EventData], tuple[Translator, Callable[..., Awaitable[None]]]]]
 
 
 class Outcome(StrEnum):
@@ -61,12 +71,42 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Subscription:
-    """The handlers one consumer has for the event types of one topic."""
+    """The handlers one consumer has for the event types of one topic (one per type, each taking a run)."""
 
     topic: str
-    handlers: dict[type[EventData], Handler]
-    #: Optional set-based versions of some handlers, used when a batch holds several such events.
-    batch_handlers: dict[type[EventData], BatchHandler] = field(default_factory=dict)
+    handlers: Mapping[type[EventData], Handler]
+
+
+def subscribe(table: ConsumerTable, **dependencies: Any) -> list[Subscription]:
+    """A service's consumer table as subscriptions: each handler gets the commands its translator
+    made of a run of events, plus the dependencies it names as keyword-only parameters (the
+    routing policy, the sales channels...), the way cosmicpython's bootstrap injects them. A
+    dependency a handler needs and nobody gives fails here, when the worker starts."""
+    return [
+        Subscription(
+            topic,
+            {
+                event_type: _carrying_out(translate, handler, dependencies)
+                for event_type, (translate, handler) in by_type.items()
+            },
+        )
+        for topic, by_type in table.items()
+    ]
+
+
+def _carrying_out(translate: Translator, handler: Callable[..., Awaitable[None]], dependencies: dict) -> Handler:
+    parameters = inspect.signature(handler).parameters.values()
+    wanted = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
+    missing = [p.name for p in wanted if p.name not in dependencies and p.default is p.empty]
+    if missing:
+        raise TypeError(f"{handler.__qualname__} needs {', '.join(missing)}; give it to subscribe()")
+    given = {p.name: dependencies[p.name] for p in wanted if p.name in dependencies}
+
+    async def handle(events: list[Envelope], uow: AbstractUnitOfWork) -> None:
+        await handler([translate(event) for event in events], uow, **given)
+
+    handle.__qualname__ = handle.__name__ = handler.__name__
+    return handle
 
 
 @dataclass(frozen=True)
@@ -88,17 +128,15 @@ class MessageProcessor:
     def __init__(
         self,
         consumer: str,
-        handlers: dict[type[EventData], Handler],
-        uow_factory: Callable[[], UnitOfWork],
+        handlers: Mapping[type[EventData], Handler],
+        uow_factory: Callable[[], AbstractUnitOfWork],
         dead_letters: DeadLetters,
         *,
         max_attempts: int = 3,
         backoff: Callable[[], Backoff] = Backoff,
-        batch_handlers: dict[type[EventData], BatchHandler] | None = None,
     ) -> None:
         self.consumer = consumer
         self._handlers = {model.ce_type: handler for model, handler in handlers.items()}
-        self._batch_handlers = {model.ce_type: handler for model, handler in (batch_handlers or {}).items()}
         self._uow_factory = uow_factory
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
@@ -167,9 +205,7 @@ class MessageProcessor:
     async def _handle_one(self, envelope: Envelope, delivery: Delivery) -> Outcome:
         bind_event(envelope)
         try:
-            return await self._handle(
-                self._handlers[envelope.type], envelope, delivery.message, delivery.partition, delivery.offset
-            )
+            return await self._handle(envelope, delivery.message, delivery.partition, delivery.offset)
         finally:
             unbind_event()
 
@@ -199,9 +235,9 @@ class MessageProcessor:
 
     async def _apply_batch(self, envelopes: list[Envelope]) -> list[Outcome]:
         async with self._uow_factory() as uow:
-            fresh = await uow.claim_all(self.consumer, list({e.id: e for e in envelopes}.values()))
+            fresh = await uow.claim(self.consumer, list({e.id: e for e in envelopes}.values()))
             outcomes: list[Outcome] = []
-            run: list[Envelope] = []  # consecutive events of one type that have a batch handler
+            run: list[Envelope] = []  # consecutive events of one type
             for envelope in envelopes:
                 if envelope.id not in fresh:
                     outcomes.append(Outcome.DUPLICATE)
@@ -211,32 +247,30 @@ class MessageProcessor:
                 if run and run[0].type != envelope.type:
                     await self._apply_run(run, uow)
                     run = []
-                if envelope.type in self._batch_handlers:
-                    run.append(envelope)
-                else:
-                    await self._apply_run([envelope], uow)
+                run.append(envelope)
             await self._apply_run(run, uow)
             await uow.commit()
             return outcomes
 
-    async def _apply_run(self, run: list[Envelope], uow: UnitOfWork) -> None:
-        """Events of one type: one by one through its handler, or several through its batch handler."""
+    async def _apply_run(self, run: list[Envelope], uow: AbstractUnitOfWork) -> None:
+        """Events of one type through its handler; a lone event's log lines carry its ids."""
+        if not run:
+            return
         if len(run) == 1:
             bind_event(run[0])
-            try:
-                await self._handlers[run[0].type](run[0], uow)
-            finally:
+        try:
+            await self._handlers[run[0].type](run, uow)
+        finally:
+            if len(run) == 1:
                 unbind_event()
-        elif run:
-            await self._batch_handlers[run[0].type](run, uow)
 
-    async def _handle(self, handler: Handler, envelope: Envelope, message, partition, offset) -> Outcome:
+    async def _handle(self, envelope: Envelope, message, partition, offset) -> Outcome:
         backoff = self._backoff()
         failures = 0
         while True:
             started = time.perf_counter()
             try:
-                outcome = await self._apply(handler, envelope)
+                outcome = await self._apply(envelope)
             except asyncio.CancelledError:
                 raise
             except Exception as e:
@@ -268,11 +302,11 @@ class MessageProcessor:
         await asyncio.sleep(delay)
         return True
 
-    async def _apply(self, handler: Handler, envelope: Envelope) -> Outcome:
+    async def _apply(self, envelope: Envelope) -> Outcome:
         async with self._uow_factory() as uow:
-            if not await uow.claim(self.consumer, envelope):
+            if not await uow.claim(self.consumer, [envelope]):
                 return Outcome.DUPLICATE
-            await handler(envelope, uow)
+            await self._handlers[envelope.type]([envelope], uow)
             await uow.commit()
             return Outcome.PROCESSED
 

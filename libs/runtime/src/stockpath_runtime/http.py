@@ -1,5 +1,10 @@
 """What every service's HTTP API has in common: health, readiness, metrics, correlation ids,
-clear 4xx errors, a request size limit, and a unit of work per request.
+clear 4xx errors (and one way to map a service's domain errors to them), a request size limit,
+a unit of work per request, the service's dependencies and identifiers (paging: `stockpath_runtime.paging`).
+
+A service's ``bootstrap.py`` calls `create_service_app` with its routers, its unit of work class,
+its dependencies and its error answers; routes take what they need through `unit_of_work` and
+`dependencies` (FastAPI `Depends`), never from ``app.state``.
 """
 
 from __future__ import annotations
@@ -7,17 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-import sqlalchemy as sa
 import structlog
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from fastapi.responses import JSONResponse
+from prometheus_client import Counter, Histogram
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockpath_runtime.db import create_engine
+from stockpath_runtime.operations import broker_check, database_check, operations_router
 from stockpath_runtime.settings import ServiceSettings
 from stockpath_runtime.unit_of_work import UnitOfWork
 
@@ -65,6 +74,37 @@ class Conflict(ClientError):
         super().__init__(message, code=code, **details)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """How a domain error answers over HTTP: its status, its machine-readable code, and which of
+    the exception's attributes go into ``details`` (a name, or ``{"detail name": "attribute"}``)."""
+
+    status: int
+    code: str
+    details: tuple[str, ...] | Mapping[str, str] = field(default=())
+
+    def render(self, exc: Exception) -> JSONResponse:
+        names = self.details if isinstance(self.details, Mapping) else {name: name for name in self.details}
+        details = {shown: jsonable_encoder(getattr(exc, attribute)) for shown, attribute in names.items()}
+        return _error(self.status, self.code, str(exc), details)
+
+
+#: A service's domain errors and how each answers (subclasses answer like their base unless listed).
+ErrorAnswers = Mapping[type[Exception], Answer]
+
+#: An id a client names in a path, a query or a body: a letter or digit, then letters, digits and
+#: ``. _ : -``. Anything else cannot be an id of ours, so it is refused (422) before any lookup.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
+def identifier(max_length: int = 64) -> Any:
+    """The annotated type of an identifier of at most `max_length` characters."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=ID_PATTERN)]
+
+
+Identifier = identifier()
+
+
 def _error(status: int, code: str, message: str, details: dict | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
     return JSONResponse(body, status_code=status)
@@ -82,27 +122,17 @@ def caller_correlation_id(request: Request) -> str | None:
 
 
 def unit_of_work(request: Request) -> UnitOfWork:
-    """FastAPI dependency: a unit of work on this service's database, carrying the request's correlation id."""
+    """FastAPI dependency: the service's unit of work on its database, carrying the request's
+    correlation id (the caller's, or one made for this request)."""
     settings: ServiceSettings = request.app.state.settings
-    return UnitOfWork(request.app.state.engine, source=settings.source, correlation_id=correlation_id(request))
+    return request.app.state.unit_of_work(
+        request.app.state.engine, source=settings.source, correlation_id=correlation_id(request)
+    )
 
 
-async def broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> bool:
-    """True when a TCP connection to one of the bootstrap servers opens within `timeout`."""
-    for server in bootstrap_servers.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-            return True
-        except (TimeoutError, OSError, ValueError):
-            continue
-    return False
-
-
-_broker_reachable = broker_reachable  # the name it had before it was shared with the worker
+def dependencies(request: Request) -> Any:
+    """FastAPI dependency: what the service's bootstrap gave its API (clients, the FC network...)."""
+    return request.app.state.dependencies
 
 
 def create_service_app(
@@ -111,6 +141,9 @@ def create_service_app(
     title: str,
     description: str,
     routers: list[APIRouter],
+    unit_of_work: type[UnitOfWork] = UnitOfWork,
+    dependencies: Any = None,
+    errors: ErrorAnswers | None = None,
     on_startup: Callable[[FastAPI], None] | None = None,
     on_shutdown: Callable[[FastAPI], None] | None = None,
 ) -> FastAPI:
@@ -132,6 +165,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.unit_of_work = unit_of_work
+    app.state.dependencies = dependencies
 
     @app.middleware("http")
     async def context_middleware(request: Request, call_next):
@@ -164,6 +199,9 @@ def create_service_app(
     async def client_error(request: Request, exc: ClientError):
         return _error(exc.status_code, exc.code, exc.message, exc.details)
 
+    for error_type, answer in (errors or {}).items():
+        app.add_exception_handler(error_type, lambda request, exc, answer=answer: answer.render(exc))
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         problems = [
@@ -183,27 +221,15 @@ def create_service_app(
         log.exception("unhandled error", error=repr(exc))
         return _error(500, "internal_error", "internal error; see the service log for this correlation id")
 
-    @app.get("/healthz", tags=["operations"], include_in_schema=False)
-    async def healthz() -> dict:
-        return {"status": "ok", "service": settings.service_name}
-
-    @app.get("/readyz", tags=["operations"], include_in_schema=False)
-    async def readyz() -> Response:
-        checks = {}
-        try:
-            async with app.state.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 2.0)
-            checks["database"] = "ok"
-        except Exception as e:
-            checks["database"] = f"unavailable: {type(e).__name__}"
-        checks["broker"] = "ok" if await broker_reachable(settings.kafka_bootstrap_servers) else "unavailable"
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
-
-    @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(
+        operations_router(
+            settings.service_name,
+            {
+                "database": database_check(lambda: getattr(app.state, "engine", None)),
+                "broker": broker_check(settings.kafka_bootstrap_servers),
+            },
+        )
+    )
     for router in routers:
         app.include_router(router)
     return app

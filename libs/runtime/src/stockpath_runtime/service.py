@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stockpath_runtime.settings import ServiceSettings
+from stockpath_runtime.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from stockpath_runtime.consumer import Subscription
 
@@ -28,10 +28,10 @@ class ServiceDefinition:
     migrations: Path
     #: Builds the HTTP app from settings (the app creates its engine in its lifespan).
     api: Callable[[ServiceSettings], FastAPI]
-    #: The consumer's subscriptions, built once the worker has its engine.
-    subscriptions: Callable[[ServiceSettings, AsyncEngine], list[Subscription]] = field(
-        default=lambda settings, engine: []
-    )
+    #: The service's unit of work (its typed repositories); the worker opens one per batch.
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    #: What the worker consumes (`stockpath_runtime.consumer.subscribe` of the consumer table).
+    subscriptions: Callable[[ServiceSettings], list[Subscription]] = field(default=lambda settings: [])
     #: Where the service sorts in listings and start-up order (`stockpath up`, status tables).
     order: int = 0
 

@@ -1,12 +1,18 @@
-"""One database transaction for a state change, the events it causes and the event it consumed.
+"""One database transaction for a state change, the events it causes and the events it consumed.
 
-    async with UnitOfWork(engine, source="/services/inventory") as uow:
-        await uow.connection.execute(...)          # the state change
-        uow.emit(InventoryReceived(...), caused_by=event)
+Each service subclasses `UnitOfWork` once (``service_layer/unit_of_work.py``) and builds its typed
+repositories on the transaction's connection in `_bind`; handlers use only those:
+
+    async with uow:                                 # OrderRouterUnitOfWork(engine, source=...)
+        await uow.orders.add(order)                 # the state change, through a repository
+        uow.emit(OrderPlaced(...), caused_by=cause)
         await uow.commit()                          # change + outbox rows, atomically
 
 Leaving the block without `commit()` rolls everything back, outbox rows included: there is no
 way to publish an event whose state change did not commit (guarantee A).
+
+`AbstractUnitOfWork` is what a handler may rely on (emit, commit, rollback, the inbox claim);
+tests drive handlers with an in-memory one (`stockpath_testing.FakeUnitOfWork`).
 """
 
 from __future__ import annotations
@@ -14,11 +20,10 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from stockpath_events import Envelope, EventData, encode, new_event
-from stockpath_runtime.db import OUTBOX_CHANNEL, inbox
+from stockpath_events import Cause, Envelope, EventData, encode, new_event
+from stockpath_runtime.db import OUTBOX_CHANNEL
 
 _NOTIFY_RELAY = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, ""))
 
@@ -34,7 +39,7 @@ _INSERT_OUTBOX = sa.text(
            AS o(event_id, event_type, topic, key, value, headers)
     """
 )
-_CLAIM_ALL = sa.text(
+_CLAIM = sa.text(
     """
     INSERT INTO inbox (consumer, event_id, event_type)
     SELECT :consumer, event_id, event_type
@@ -45,43 +50,33 @@ _CLAIM_ALL = sa.text(
 )
 
 
-class UnitOfWork:
-    def __init__(self, engine: AsyncEngine, *, source: str, correlation_id: str | None = None) -> None:
-        self._engine = engine
+class AbstractUnitOfWork:
+    """A transaction as handlers see it: emit events, commit or roll back, claim consumed events."""
+
+    def __init__(self, *, source: str, correlation_id: str | None = None) -> None:
         self.source = source
         #: Default correlation id for events that start a chain here (e.g. an HTTP request's).
         self.correlation_id = correlation_id
-        self._connection: AsyncConnection | None = None
         self._pending: list[Envelope] = []
+        #: The events of the last commit, in the order they were emitted.
         self.committed: list[Envelope] = []
 
-    @property
-    def connection(self) -> AsyncConnection:
-        if self._connection is None:
-            raise RuntimeError("UnitOfWork used outside 'async with'")
-        return self._connection
-
-    async def __aenter__(self) -> UnitOfWork:
-        self._connection = await self._engine.connect()
-        await self._connection.begin()
+    async def __aenter__(self):
         self._pending = []
+        await self._begin()
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
-        conn, self._connection = self._connection, None
         try:
-            if conn is not None and conn.in_transaction():
-                await conn.rollback()
+            await self._end()
         finally:
-            if conn is not None:
-                await conn.close()
             self._pending = []
 
     def emit(
         self,
         data: EventData,
         *,
-        caused_by: Envelope | None = None,
+        caused_by: Cause | Envelope | None = None,
         correlation_id: str | None = None,
         event_id: str | None = None,
     ) -> Envelope:
@@ -96,30 +91,78 @@ class UnitOfWork:
         self._pending.append(envelope)
         return envelope
 
-    async def claim(self, consumer: str, envelope: Envelope) -> bool:
-        """Record that `consumer` applies `envelope`; False when it already did (a redelivery)."""
-        result = await self.connection.execute(
-            pg_insert(inbox)
-            .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
-        )
-        return result.first() is not None
+    async def commit(self) -> None:
+        await self._commit(self._pending)
+        self.committed, self._pending = self._pending, []
 
-    async def claim_all(self, consumer: str, envelopes: list[Envelope]) -> set[str]:
-        """`claim` for several events in one statement: the ids of those not applied before."""
+    async def rollback(self) -> None:
+        await self._rollback()
+        self._pending = []
+
+    async def claim(self, consumer: str, envelopes: list[Envelope]) -> set[str]:
+        """Record that `consumer` applies these events; the ids of those it did not apply before
+        (a redelivered event is left out)."""
+        raise NotImplementedError
+
+    async def _begin(self) -> None:
+        raise NotImplementedError
+
+    async def _end(self) -> None:
+        """Leave the block: roll back whatever was not committed."""
+        raise NotImplementedError
+
+    async def _commit(self, events: list[Envelope]) -> None:
+        raise NotImplementedError
+
+    async def _rollback(self) -> None:
+        raise NotImplementedError
+
+
+class UnitOfWork(AbstractUnitOfWork):
+    """A PostgreSQL transaction on the service's database, with its outbox and inbox."""
+
+    def __init__(self, engine: AsyncEngine, *, source: str, correlation_id: str | None = None) -> None:
+        super().__init__(source=source, correlation_id=correlation_id)
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    def _bind(self, connection: AsyncConnection) -> None:
+        """Build the service's repositories on this transaction's connection (a subclass's one job)."""
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The transaction's connection: for repositories (built in `_bind`), never for handlers."""
+        if self._connection is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._connection
+
+    async def _begin(self) -> None:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self._bind(self._connection)
+
+    async def _end(self) -> None:
+        conn, self._connection = self._connection, None
+        try:
+            if conn is not None and conn.in_transaction():
+                await conn.rollback()
+        finally:
+            if conn is not None:
+                await conn.close()
+
+    async def claim(self, consumer: str, envelopes: list[Envelope]) -> set[str]:
         if not envelopes:
             return set()
         result = await self.connection.execute(
-            _CLAIM_ALL,
+            _CLAIM,
             {"consumer": consumer, "event_ids": [e.id for e in envelopes], "event_types": [e.type for e in envelopes]},
         )
         return {row.event_id for row in result}
 
-    async def commit(self) -> None:
-        if self._pending:
+    async def _commit(self, events: list[Envelope]) -> None:
+        if events:
             columns: dict[str, list] = {name: [] for name in _OUTBOX_COLUMNS}
-            for envelope in self._pending:
+            for envelope in events:
                 message = encode(envelope)
                 columns["event_id"].append(envelope.id)
                 columns["event_type"].append(envelope.type)
@@ -130,11 +173,9 @@ class UnitOfWork:
             await self.connection.execute(_INSERT_OUTBOX, columns)
             await self.connection.execute(_NOTIFY_RELAY)
         await self.connection.commit()
-        self.committed, self._pending = self._pending, []
 
-    async def rollback(self) -> None:
+    async def _rollback(self) -> None:
         await self.connection.rollback()
-        self._pending = []
 
 
 def headers_from_row(raw) -> list[tuple[str, bytes]]:

@@ -16,22 +16,19 @@ import tempfile
 from pathlib import Path
 
 import faust
-import sqlalchemy as sa
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from stockpath_events import KafkaMessage
 from stockpath_runtime import kafka, metrics
 from stockpath_runtime.consumer import Delivery, MessageProcessor
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.dead_letters import DeadLetters
-from stockpath_runtime.http import broker_reachable
 from stockpath_runtime.logs import configure_logging
+from stockpath_runtime.operations import broker_check, database_check, serve_operations
 from stockpath_runtime.relay import OutboxRelay
 from stockpath_runtime.retry import Backoff
 from stockpath_runtime.service import ServiceDefinition
 from stockpath_runtime.settings import ServiceSettings
-from stockpath_runtime.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("stockpath.worker")
 
@@ -73,8 +70,9 @@ def _bound_fetch_wait(max_wait_ms: int) -> None:
     AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer
 
 
-def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.App:
+def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config: dict | None = None) -> faust.App:
     _bound_fetch_wait(settings.consumer_fetch_max_wait_ms)
+    subscriptions = service.subscriptions(settings)
     # faust insists on a data directory even with in-memory tables; keep it out of the work tree.
     datadir = Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
     datadir.parent.mkdir(parents=True, exist_ok=True)
@@ -93,10 +91,8 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
-        web_enabled=settings.worker_port > 0,
-        web_port=settings.worker_port or 6066,
-        web_bind=settings.http_host,
-        web_host=settings.http_host,
+        # Health, readiness and metrics are served by the runtime's own endpoints (below).
+        web_enabled=False,
     )
     runtime = _Runtime()
 
@@ -105,14 +101,13 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
         runtime.producer = kafka.producer(settings.kafka_bootstrap_servers)
         await _start_producer(runtime.producer)
         dead_letters = DeadLetters(runtime.producer)
-        for subscription in service.subscriptions(settings, runtime.engine):
+        for subscription in subscriptions:
             runtime.processors[subscription.topic] = MessageProcessor(
                 service.name,
                 subscription.handlers,
-                lambda: UnitOfWork(runtime.engine, source=settings.source),
+                lambda: service.unit_of_work(runtime.engine, source=settings.source),
                 dead_letters,
                 max_attempts=settings.max_handler_attempts,
-                batch_handlers=subscription.batch_handlers,
             )
         runtime.relay = _outbox_relay(service, settings, runtime.engine, runtime.producer)
         runtime.ready.set()
@@ -127,9 +122,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
             await runtime.producer.stop()
             await runtime.engine.dispose()
 
-    # The topics are known without a database: subscriptions are built twice, once here for
-    # their topic names (no I/O), once at start with the real engine for their handlers.
-    for subscription in service.subscriptions(settings, None):
+    for subscription in subscriptions:
         _add_agent(app, service, runtime, subscription.topic, settings)
 
     @app.timer(interval=5.0)
@@ -148,7 +141,17 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> faust.Ap
                 metrics.CONSUMER_LAG.remove(service.name, topic, str(partition))
 
     if settings.worker_port > 0:
-        _add_pages(app, runtime, settings)
+
+        @app.task
+        async def operations() -> None:
+            await serve_operations(
+                service.name,
+                _readiness_checks(settings, lambda: runtime.engine, runtime.ready),
+                host=settings.http_host,
+                port=settings.worker_port,
+                log_config=log_config,
+            )
+
     return app
 
 
@@ -191,22 +194,6 @@ def _set_lag(app: faust.App, consumer: str, topic: str, partition: int, offset: 
         )
 
 
-def _add_pages(app: faust.App, runtime: _Runtime, settings: ServiceSettings) -> None:
-    @app.page("/healthz")
-    async def healthz(self, request):
-        return self.json({"status": "ok"})
-
-    @app.page("/readyz")
-    async def readyz(self, request):
-        body, status = await _readiness(runtime.ready, runtime.engine, settings)
-        return self.json(body, status=status)
-
-    @app.page("/metrics")
-    async def metrics_page(self, request):
-        # aiohttp refuses a charset inside content_type, which CONTENT_TYPE_LATEST carries.
-        return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0] + "; version=0.0.4")
-
-
 async def _start_producer(producer) -> None:
     """Start the producer, waiting out a broker that is not up yet."""
     backoff = Backoff()
@@ -231,26 +218,17 @@ def _outbox_relay(service: ServiceDefinition, settings: ServiceSettings, engine,
     )
 
 
-async def _readiness(started: asyncio.Event, engine, settings: ServiceSettings) -> tuple[dict, int]:
-    """The worker's /readyz answer: started, and its database and broker reachable."""
-    checks = {
-        "runtime": started.is_set(),
-        "database": await _database_reachable(engine),
-        "broker": await broker_reachable(settings.kafka_bootstrap_servers),
+def _readiness_checks(settings: ServiceSettings, engine, started: asyncio.Event) -> dict:
+    """A worker is ready once its runtime started and its database and broker answer."""
+
+    async def runtime_started() -> bool:
+        return started.is_set()
+
+    return {
+        "runtime": runtime_started,
+        "database": database_check(engine),
+        "broker": broker_check(settings.kafka_bootstrap_servers),
     }
-    ok = all(checks.values())
-    return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
-
-
-async def _database_reachable(engine) -> bool:
-    if engine is None:
-        return False
-    try:
-        async with engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 2.0)
-        return True
-    except Exception:
-        return False
 
 
 def _fault_after_publish():
@@ -282,40 +260,22 @@ def run(service: ServiceDefinition) -> None:
             timeout_s=60,
         )
     )
-    if not service.subscriptions(settings, None):
+    if not service.subscriptions(settings):
         asyncio.run(_relay_only(service, settings, config))
         return
-    app = build_app(service, settings)
+    app = build_app(service, settings, config)
     worker = faust.Worker(app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True)
     worker.execute_from_commandline()
 
 
 async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log_config: dict) -> None:
     """A worker for a service that consumes nothing (the catalog): just the outbox relay, with
-    the same health and metrics endpoints as a faust worker. faust refuses a consumer without topics."""
+    the same operations endpoints as a faust worker. faust refuses a consumer without topics."""
     import signal
-
-    import uvicorn
-    from fastapi import FastAPI
-    from fastapi.responses import JSONResponse, Response
 
     engine = create_engine(settings.database_url)
     producer = kafka.producer(settings.kafka_bootstrap_servers)
     started = asyncio.Event()
-    web = FastAPI()
-
-    @web.get("/healthz")
-    async def healthz():
-        return {"status": "ok"}
-
-    @web.get("/readyz")
-    async def readyz():
-        body, status = await _readiness(started, engine, settings)
-        return JSONResponse(body, status_code=status)
-
-    @web.get("/metrics")
-    async def metrics_page():
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def relay() -> None:
         await _start_producer(producer)
@@ -325,11 +285,14 @@ async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log
 
     tasks = [asyncio.create_task(relay())]
     if settings.worker_port > 0:
-        server = uvicorn.Server(
-            uvicorn.Config(web, host=settings.http_host, port=settings.worker_port, log_config=log_config, access_log=False)
+        checks = _readiness_checks(settings, lambda: engine, started)
+        tasks.append(
+            asyncio.create_task(
+                serve_operations(
+                    service.name, checks, host=settings.http_host, port=settings.worker_port, log_config=log_config
+                )
+            )
         )
-        server.install_signal_handlers = lambda: None
-        tasks.append(asyncio.create_task(server.serve()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -34,18 +34,36 @@ class Settings(ServiceSettings):
     service_name = "probe"
 
 
-async def on_order_placed(event: Envelope[OrderPlaced], uow: UnitOfWork) -> None:
-    if event.data.channel == "always-fails":
-        raise ValueError(f"order {event.data.order_id} cannot be handled")
-    await uow.connection.execute(sa.insert(effects).values(event_id=event.id, order_id=event.data.order_id))
+class EffectRepository:
+    def __init__(self, connection) -> None:
+        self._conn = connection
+
+    async def add(self, event_id: str, order_id: str) -> None:
+        await self._conn.execute(sa.insert(effects).values(event_id=event_id, order_id=order_id))
 
 
-def subscriptions(settings, engine) -> list[Subscription]:
-    return [Subscription(Topics.ORDERS, {OrderPlaced: on_order_placed})]
+class ProbeUnitOfWork(UnitOfWork):
+    effects: EffectRepository
+
+    def _bind(self, connection) -> None:
+        self.effects = EffectRepository(connection)
+
+
+async def on_orders_placed(events: list[Envelope[OrderPlaced]], uow: ProbeUnitOfWork) -> None:
+    for event in events:
+        if event.data.channel == "always-fails":
+            raise ValueError(f"order {event.data.order_id} cannot be handled")
+        await uow.effects.add(event.id, event.data.order_id)
+
+
+def subscriptions(settings) -> list[Subscription]:
+    return [Subscription(Topics.ORDERS, {OrderPlaced: on_orders_placed})]
 
 
 def api(settings):
-    return create_service_app(settings, title="probe", description="runtime test service", routers=[APIRouter()])
+    return create_service_app(
+        settings, title="probe", description="runtime test service", routers=[APIRouter()], unit_of_work=ProbeUnitOfWork
+    )
 
 
 SERVICE = ServiceDefinition(
@@ -53,5 +71,6 @@ SERVICE = ServiceDefinition(
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
     api=api,
+    unit_of_work=ProbeUnitOfWork,
     subscriptions=subscriptions,
 )

@@ -110,7 +110,6 @@ class Replayer:
         from stockpath_runtime.consumer import MessageProcessor
         from stockpath_runtime.db import create_engine
         from stockpath_runtime.service import get_service
-        from stockpath_runtime.unit_of_work import UnitOfWork
 
         self.definition = get_service(service)
         # The broker setting is read by its alias (the environment name), not the field name.
@@ -122,11 +121,11 @@ class Replayer:
             s.topic: MessageProcessor(
                 self.definition.name,
                 s.handlers,
-                lambda: UnitOfWork(self.engine, source=self.settings.source),
+                lambda: self.definition.unit_of_work(self.engine, source=self.settings.source),
                 self.failures,
                 max_attempts=self.settings.max_handler_attempts,
             )
-            for s in self.definition.subscriptions(self.settings, self.engine)
+            for s in self.definition.subscriptions(self.settings)
         }
         self.outcomes: Counter = Counter()
         self.seconds = 0.0
