@@ -107,9 +107,18 @@ def seed(
     """Load the demo catalog and create a demo seller; prints the seller's bearer token."""
     import httpx
 
-    from catalog.demo import generate
-    from stockpath_cli.seed import create_seller, seed_catalog
+    from stockpath_cli.seed import (
+        NoDemoCatalog,
+        create_seller,
+        demo_catalog_generator,
+        seed_catalog,
+    )
 
+    try:
+        generate = demo_catalog_generator()
+    except NoDemoCatalog as e:
+        console.print(f"[red]seed failed: {e}[/red]")
+        raise typer.Exit(1) from None
     catalog_items = generate(items)
     try:
         with Progress(console=console, transient=True) as progress:

@@ -1,8 +1,32 @@
-"""`stockpath seed`: the demo catalog and a demo seller, loaded through the services' own APIs."""
+"""`stockpath seed`: the demo catalog and a demo seller, loaded through the services' own APIs.
+
+The demo catalog comes from the ``stockpath.demo`` entry point (the catalog package provides it),
+found the way the services are found, so the command line imports no service by name.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
 import httpx
+
+DEMO_GROUP = "stockpath.demo"
+
+
+class NoDemoCatalog(LookupError):
+    """No installed package provides the demo catalog."""
+
+
+def demo_catalog_generator(name: str = "catalog") -> Callable[[int], list[dict]]:
+    """The installed demo catalog: ``generate(count) -> [item bodies for the bulk endpoint]``."""
+    found = entry_points(group=DEMO_GROUP, name=name)
+    if not found:
+        raise NoDemoCatalog(
+            f"no installed package provides the demo catalog (entry point {name!r} in group {DEMO_GROUP!r}); "
+            "install the catalog service (stockpath-catalog)"
+        )
+    return next(iter(found)).load()
 
 
 def seed_catalog(catalog_url: str, items: list[dict], *, chunk: int = 1000, progress=None) -> dict[str, int]:
