@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from stockpath_cli import control
+from stockpath_cli.control import STATE_DIR
 from stockpath_cli.localstack import (
     DEFAULT_PORTS,
     Broker,
@@ -26,7 +28,6 @@ from stockpath_cli.localstack import (
     port_open,
 )
 
-STATE_DIR = Path(os.environ.get("STOCKPATH_HOME", ".stockpath"))
 STATE_FILE = STATE_DIR / "stack.json"
 
 
@@ -122,9 +123,7 @@ def wait_for_signal(stack: Stack, say) -> None:
         signal.signal(sig, lambda *_: stop.set())
     reported: set[str] = set()
     while not stop.wait(0.5):
-        from stockpath_cli.ops.switch import serve_switch_requests
-
-        serve_switch_requests(stack, say)
+        control.serve_switch_requests(stack, say)
         for p in stack.platform.processes:
             if not p.alive() and p.name not in reported:
                 reported.add(p.name)
