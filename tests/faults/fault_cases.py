@@ -1,0 +1,215 @@
+"""The faults injected into the run, 0 to 7, in the order test_faults.py runs them (its docstring
+says what each can and cannot show). Each returns a note for the matrix; `FaultRun.fault` measures
+it and checks the invariants after it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from fault_platform import HOT_SKUS, HOT_STOCK, OUTAGE_SERVICE, PARTITIONS, wait_allocatable
+from fault_run import Run
+from invariants import HANDLED, POISON_HEADER, SERVICES
+from workload import order_event
+
+from stockpath_runtime.kafka import all_topics, ensure_topics
+from stockpath_testing import eventually
+
+
+class FaultRun(Run):
+    """A run of the suite: the harness (`Run`) and the faults it injects."""
+
+    # 0
+    async def baseline(self):
+        await asyncio.sleep(3)
+        return f"{self.workload.sent.orders_sent} orders so far"
+
+    # 1
+    async def kill_workers(self):
+        async def kill_and_restart(service: str, delay: float) -> None:
+            await asyncio.sleep(delay)
+            worker = self.platform.process(service, "worker")
+            await asyncio.to_thread(worker.kill)  # SIGKILL
+            await asyncio.sleep(2)
+            worker.start()
+
+        await asyncio.sleep(1)
+        await asyncio.gather(*(kill_and_restart(s, 1.0 * n) for n, s in enumerate(SERVICES)))
+        await self.wait_workers()
+        await asyncio.sleep(2)
+        return "5 workers killed -9, restarted after 2 s"
+
+    # 2
+    async def relay_crash(self):
+        markers = {}
+
+        async def crash(service: str) -> None:
+            worker = self.platform.process(service, "worker")
+            markers[service] = marker = self.tmp / f"relay-crash-{service}"
+            worker.env = {**worker.env, "STOCKPATH_FAULT": "relay-crash-after-publish",
+                          "STOCKPATH_FAULT_MARKER": str(marker)}
+            await asyncio.to_thread(worker.kill)
+            worker.start()
+            await eventually(lambda: not worker.alive(), timeout=60, interval=0.1,
+                             what=f"{service}'s relay to crash between publish and mark")
+            assert marker.exists(), f"{service} worker died without the injected fault"
+            worker.start()  # the marker exists: this one does not crash again
+
+        await asyncio.gather(crash("order-router"), crash("inventory"))
+        await self.wait_workers(["order-router", "inventory"])
+        await asyncio.sleep(2)
+        self._relay_markers = markers
+        return "relay killed after publish, before mark: " + ", ".join(
+            f"{s} batch of {len(m.read_text().split(','))}" for s, m in markers.items())
+
+    async def relay_crash_resent(self) -> str | None:
+        """The crashed batches' events are on their topics at least twice (they really were re-sent)."""
+        import sqlalchemy as sa
+
+        problems = []
+        for service, marker in self._relay_markers.items():
+            ids = [int(i) for i in marker.read_text().split(",") if i]
+            engine = sa.create_engine(self.platform.direct_urls[service], poolclass=sa.pool.NullPool)
+            with engine.connect() as conn:
+                event_ids = [r[0] for r in conn.execute(sa.text("SELECT event_id FROM outbox WHERE id = ANY(:ids)"), {"ids": ids})]
+            engine.dispose()
+            seen = {}
+            for r in self.log.records:
+                if r.envelope and r.envelope.id in event_ids:
+                    seen[r.envelope.id] = seen.get(r.envelope.id, 0) + 1
+            once = [e for e in event_ids if seen.get(e, 0) < 2]
+            if once:
+                problems.append(f"{service}: {len(once)} of the crashed batch's events not re-sent")
+        return "; ".join(problems) or None
+
+    # 3
+    async def broker_restart(self):
+        # Drain first: Tansu's memory storage keeps nothing, so only a drained platform loses nothing.
+        drain_started = time.monotonic()
+        await self.drain()
+        drained_in = time.monotonic() - drain_started
+        self.kafka_proxy.cut()
+        self.broker.process.kill()
+        self.broker.process.wait(10)
+        # While the broker is down: orders through the HTTP ingress and receipts through inventory's
+        # API are accepted into the outboxes.
+        router = httpx.AsyncClient(base_url=self.platform.url("order-router"), timeout=10)
+        sku = self.workload.skus[0]
+        for _ in range(3):
+            order_id = f"O-down-{uuid.uuid4().hex[:8]}"
+            r = await router.post("/v1/orders", json={
+                "order_id": order_id, "channel": "storefront",
+                "lines": [{"line_id": "1", "seller_id": sku.seller_id, "seller_sku": sku.seller_sku, "quantity": 1,
+                           "unit_price": "9.99"}],
+                "ship_to": {"name": "Grace Hopper", "line1": "1 Navy Way", "city": "Arlington", "region": "VA",
+                            "postal_code": "22202"}})
+            assert r.status_code == 202, r.text
+            self.workload.sent.order_ids.add(order_id)
+        await router.aclose()
+        for _ in range(2):
+            await self.workload.post_receipt({
+                "receipt_id": f"RC-down-{uuid.uuid4().hex[:8]}", "shipment_id": sku.shipment_id,
+                "fulfillment_center_id": sku.fulfillment_center_id, "lines": [{"fnsku": sku.fnsku, "received": 3}]})
+        await asyncio.sleep(2)  # the relays try, and fail, to publish
+        # In this thread: Tansu dies with the thread that started it (PR_SET_PDEATHSIG), and a
+        # to_thread worker ends with the test's event loop.
+        self.broker.start()
+        # Topics first, then the clients: with relays producing into topics Tansu was still
+        # auto-creating, Tansu's memory storage acknowledged records it then did not serve
+        # (its log: AlreadyExists on partition batch 0), which is the test broker's fault.
+        self.broker.create_topics(all_topics(), PARTITIONS)
+        self.kafka_proxy.restore()
+        assert await ensure_topics(self.broker.bootstrap_servers, partitions=PARTITIONS, replication=1) == []
+        self.log.new_epoch()
+        self.workload.resume()
+        await asyncio.sleep(6)
+        await self.wait_workers()
+        return (f"drained in {drained_in:.0f} s, Tansu killed -9 and restarted empty; "
+                "3 orders + 2 receipts accepted while down")
+
+    # 4
+    async def database_outage(self):
+        await asyncio.sleep(1)
+        self.proxy.cut()
+        await asyncio.sleep(4)
+        self.proxy.restore()
+        await asyncio.sleep(2)
+        return f"{OUTAGE_SERVICE}'s PostgreSQL cut for 4 s; {self.workload.sent.send_failures} send(s) retried so far"
+
+    # 5
+    async def duplicates_and_replay(self):
+        self.workload.duplicates = (2, 5)
+        await asyncio.sleep(5)
+        self.workload.duplicates = (1, 1)
+        await self.workload.pause()
+        await self.log.read()
+        topics = ("orders", "inventory.events", "registration.events")
+        replay = [r for r in self.log.records if r.epoch == self.log.epoch and r.topic in topics]
+        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all",
+                                    enable_idempotence=False, linger_ms=5)
+        await producer.start()
+        try:
+            futures = [await producer.send(r.topic, value=r.value, key=r.key,
+                                           headers=[(k, v.encode()) for k, v in r.headers.items()]) for r in replay]
+            await asyncio.gather(*futures)
+        finally:
+            await producer.stop()
+        return f"stream delivered 2–5×; {len(replay)} messages of {', '.join(topics)} replayed"
+
+    # 6
+    async def poison(self):
+        await asyncio.sleep(1)
+        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all", enable_idempotence=False)
+        await producer.start()
+        try:
+            for topic, per_consumer in HANDLED.items():
+                # Untyped bytes, then for types that together reach every consumer of the topic,
+                # an invalid CloudEvent and a valid envelope with invalid data.
+                types: list[str] = []
+                for handled in per_consumer.values():
+                    if not handled & set(types):
+                        types.append(sorted(handled)[0])
+                for kind, ce_type in [("bytes", None)] + [(k, t) for t in types for k in ("cloudevent", "data")]:
+                    marker = f"poison-{kind}-{uuid.uuid4().hex[:8]}"
+                    base = [(POISON_HEADER, marker.encode())]
+                    now = datetime.now(UTC).isoformat()
+                    ce = [("ce_specversion", b"1.0"), ("ce_type", (ce_type or "").encode()),
+                          ("ce_source", b"/faults/poison"), ("ce_time", now.encode()), ("content-type", b"application/json")]
+                    if kind == "bytes":
+                        value, headers = b"\xff\xfe\x00{not json", base
+                    elif kind == "cloudevent":  # no ce_id
+                        value, headers = b"{}", base + ce
+                    else:  # a valid envelope whose data does not validate
+                        value, headers = b'{"poison": true}', base + ce + [("ce_id", str(uuid.uuid4()).encode())]
+                    await producer.send_and_wait(topic, value=value, key=marker.encode(), headers=headers)
+                    self.workload.sent.poison[marker] = (topic, ce_type)
+                await asyncio.sleep(0.1)
+        finally:
+            await producer.stop()
+        await asyncio.sleep(2)
+        return f"{len(self.workload.sent.poison)} poison messages on {len(HANDLED)} topics"
+
+    # 7
+    async def burst(self):
+        for s in self.hot:
+            await self.workload.post_receipt({
+                "receipt_id": f"RC-hot-{uuid.uuid4().hex[:8]}", "shipment_id": s.shipment_id,
+                "fulfillment_center_id": s.fulfillment_center_id, "lines": [{"fnsku": s.fnsku, "received": HOT_STOCK}]})
+        await wait_allocatable(self.platform, self.hot, HOT_STOCK)
+        rng = random.Random(7)
+        orders = []
+        for n in range(90):
+            lines = [(rng.choice(self.hot), 1)] if n % 6 else [(s, 1) for s in rng.sample(self.hot, 2)]
+            order_id = f"O-hot-{uuid.uuid4().hex[:10]}"
+            self.workload.sent.order_ids.add(order_id)
+            orders.append(order_event(order_id, lines))
+        from stockpath_testing import publish
+
+        await asyncio.gather(*(publish(self.broker.bootstrap_servers, *orders[k::4]) for k in range(4)))
+        await asyncio.sleep(2)
+        return f"90 orders from 4 producers for {HOT_SKUS} SKUs with {HOT_STOCK} units each"
