@@ -86,8 +86,9 @@ class Identifiers(Value):
     asin: str | None = None
 
 
-class CatalogItemSnapshot(Value):
-    """What registration read from the catalog when it registered an item."""
+class CatalogItem(Value):
+    """An item as the catalog describes it: the payload of the catalog's events, and what
+    registration keeps of it (`CatalogItemSnapshot`). One field list, so the two cannot drift."""
 
     catalog_item_id: str
     title: str
@@ -98,3 +99,7 @@ class CatalogItemSnapshot(Value):
     weight_g: float | None = Field(default=None, gt=0)
     hazmat: bool = False
     attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class CatalogItemSnapshot(CatalogItem):
+    """What registration read from the catalog when it registered an item."""
