@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from order_router.adapters.tables import availability, orders
-from order_router.bootstrap import routing_policy
-from order_router.entrypoints import consumers
+from order_router.bootstrap import SERVICE
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingPublished
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_events.types.registration import ItemRegistered
 from stockpath_runtime.db import outbox
-from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
+from stockpath_runtime.unit_of_work import headers_from_row
 
 CONSUMER = "order-router"
 SOURCE = "/services/order-router"
@@ -112,16 +112,29 @@ async def apply(engine, envelope: Envelope) -> bool:
     surfaces in the test instead of being retried away.
     """
     handler = HANDLERS[type(envelope.data)]
-    async with UnitOfWork(engine, source=SOURCE) as uow:
-        if not await uow.claim(CONSUMER, envelope):
+    async with OrderRouterUnitOfWork(engine, source=SOURCE) as uow:
+        if not await uow.claim(CONSUMER, [envelope]):
             return False
-        await handler(envelope, uow)
+        await handler([envelope], uow)
         await uow.commit()
     return True
 
 
-#: The worker's own handlers, by event type.
-HANDLERS = {model: h for sub in consumers.subscriptions(routing_policy()) for model, h in sub.handlers.items()}
+#: The worker's own handlers, by event type (a single event is a run of one).
+HANDLERS = {
+    model: handler
+    for subscription in SERVICE.subscriptions(SERVICE.load_settings())
+    for model, handler in subscription.handlers.items()
+}
+
+
+async def seller_with_stock(engine, *levels: tuple[str, int]) -> tuple[str, str, str]:
+    """A seller with one registered SKU and `levels` (FC, fulfillable units); returns (seller, sku, fnsku)."""
+    seller_id, seller_sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await apply(engine, registered(seller_id, seller_sku, fnsku))
+    for fc, units in levels:
+        await apply(engine, level(fnsku, fc, units, seller_id=seller_id))
+    return seller_id, seller_sku, fnsku
 
 
 async def outbox_events(engine, order_id: str, event_type: str | None = None) -> list[Envelope]:

@@ -13,7 +13,7 @@ from order_router_testkit import (
     order_status,
     outbox_events,
     placed,
-    registered,
+    seller_with_stock,
     stock,
     unique,
 )
@@ -23,14 +23,6 @@ from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.orders import OrderCancellationRequested
 
 pytestmark = pytest.mark.integration
-
-
-async def seller_with_stock(engine, *levels: tuple[str, int]) -> tuple[str, str, str]:
-    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, sku, fnsku))
-    for fc, units in levels:
-        await apply(engine, level(fnsku, fc, units, seller_id=seller_id))
-    return seller_id, sku, fnsku
 
 
 def kinds(events) -> list[str]:

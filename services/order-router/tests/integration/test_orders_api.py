@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from order_router_testkit import apply, level, outbox_events, registered, unique
 
-from order_router.app import create_api
+from order_router.bootstrap import create_api
 from order_router.settings import Settings
 from stockpath_runtime.db import create_engine
 

@@ -1,5 +1,5 @@
-"""Orders that arrive together are routed together (`route_orders`, the worker's batch handler for
-OrderPlaced), against the real PostgreSQL: the outcomes are those of routing them one by one, in
+"""Orders that arrive together are routed together (`route_orders` takes the whole batch as one
+run), against the real PostgreSQL: the outcomes are those of routing them one by one, in
 arrival order, and the stock they share is never promised twice."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from order_router_testkit import (
-    CONSUMER,
     SEATTLE,
     SOURCE,
     apply,
@@ -23,47 +22,26 @@ from order_router_testkit import (
     unique,
 )
 
-from order_router.bootstrap import SERVICE
-from order_router.domain.model import Order, OrderLine
+from order_router.domain.commands import PlaceOrder
+from order_router.entrypoints.consumers import order_of
 from order_router.service_layer.handlers import place_order
-from stockpath_events import encode
-from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
-from stockpath_runtime.unit_of_work import UnitOfWork
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
+from stockpath_runtime.consumer import Outcome
+from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
 
 
-class NoDeadLetters:
-    async def send(self, *args, **kwargs):
-        raise AssertionError("a valid order must not be dead-lettered")
-
-
-class Transactions:
-    def __init__(self, engine) -> None:
-        self.engine, self.opened = engine, 0
-
-    def __call__(self) -> UnitOfWork:
-        self.opened += 1
-        return UnitOfWork(self.engine, source=SOURCE)
-
-
-def orders_processor(engine) -> tuple[MessageProcessor, Transactions]:
-    [subscription] = [s for s in SERVICE.subscriptions(SERVICE.settings(), None) if s.topic == "orders"]
-    transactions = Transactions(engine)
-    processor = MessageProcessor(
-        CONSUMER, subscription.handlers, transactions, NoDeadLetters(), batch_handlers=subscription.batch_handlers
-    )
-    return processor, transactions
-
-
-async def route_together(engine, *events) -> list[Outcome]:
-    processor, transactions = orders_processor(engine)
-    outcomes = await processor.process_batch([Delivery(encode(e), 0, n) for n, e in enumerate(events)])
-    assert transactions.opened == 1, "the batch was applied in one transaction, not one by one"
+async def together(database, *events) -> list[Outcome]:
+    """Deliver events of one topic as one batch, through the worker's own subscriptions (a
+    dead-lettered event fails the test)."""
+    async with ServiceConsumer("order-router", database) as consumer:
+        outcomes = await consumer.deliver_batch(*events)
+    assert consumer.transactions == 1, "the batch was applied in one transaction, not one by one"
     return outcomes
 
 
-async def test_orders_routed_together_share_scarce_stock_first_come_first_served(engine):
+async def test_orders_routed_together_share_scarce_stock_first_come_first_served(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await apply(engine, registered(seller_id, sku, fnsku))
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
@@ -71,7 +49,7 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
     ids = [unique("O") for _ in range(5)]
     events = [placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2)) for order_id in ids]
 
-    assert await route_together(engine, *events) == [Outcome.PROCESSED] * 5
+    assert await together(database, *events) == [Outcome.PROCESSED] * 5
 
     statuses = [await order_status(engine, order_id) for order_id in ids]
     assert statuses == ["ROUTED", "ROUTED", "REJECTED", "REJECTED", "REJECTED"]
@@ -84,28 +62,21 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
         assert rejected.data.reason_code == "INSUFFICIENT_INVENTORY"
 
 
-async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(engine):
+async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await apply(engine, registered(seller_id, sku, fnsku))
     await apply(engine, level(fnsku, "SEA1", 10, seller_id=seller_id))
     routed_before = unique("O")
     await apply(engine, placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku)))
     over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3))
-    async with UnitOfWork(engine, source=SOURCE) as uow:  # recorded PENDING by the API first
-        data = over_http.data
-        order = Order(
-            order_id=data.order_id, channel=data.channel, ship_to=data.ship_to, shipping_speed=data.shipping_speed,
-            fulfillment_policy=data.fulfillment_policy, currency=data.currency,
-            lines=tuple(OrderLine(line_id=ln.line_id, quantity=ln.quantity, unit_price=ln.unit_price,
-                                  seller_id=ln.seller_id, seller_sku=ln.seller_sku) for ln in data.lines),
-        )
-        await place_order(order, uow)
+    # Recorded PENDING by the API first.
+    await place_order(PlaceOrder(order_of(over_http.data)), OrderRouterUnitOfWork(engine, source=SOURCE))
     new = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
     unknown_sku = placed(unique("O"), line("1", seller_id=seller_id, seller_sku="NO-SUCH-SKU"))
     copy_of_new = placed(new.data.order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=5))
     again = placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku))
 
-    outcomes = await route_together(engine, new, unknown_sku, over_http, copy_of_new, again, new)
+    outcomes = await together(database, new, unknown_sku, over_http, copy_of_new, again, new)
 
     assert outcomes == [Outcome.PROCESSED] * 5 + [Outcome.DUPLICATE]
     assert await order_status(engine, new.data.order_id) == "ROUTED"
@@ -117,14 +88,14 @@ async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over
     assert await stock(engine, fnsku, "SEA1") == (10, 1 + 3 + 2)
 
 
-async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(engine):
+async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await apply(engine, registered(seller_id, sku, fnsku))
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
     first = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), ship_to=SEATTLE)
     second = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all")
 
-    await route_together(engine, first, second)
+    await together(database, first, second)
 
     assert await order_status(engine, first.data.order_id) == "ROUTED"
     assert await order_status(engine, second.data.order_id) == "BACKORDERED"
@@ -136,7 +107,7 @@ async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(e
     assert await stock(engine, fnsku, "SEA1") == (4, 4)
 
 
-async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(engine):
+async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await apply(engine, registered(seller_id, sku, fnsku))
     await apply(engine, level(fnsku, "SEA1", 1, seller_id=seller_id))
@@ -146,15 +117,10 @@ async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backo
     newest = level(fnsku, "SEA1", 3, seller_id=seller_id)
     older = dataclasses.replace(level(fnsku, "SEA1", 9, seller_id=seller_id), time=newest.time - timedelta(seconds=1))
     elsewhere = level(fnsku, "EWR4", 1, seller_id=seller_id)
-    [subscription] = [s for s in SERVICE.subscriptions(SERVICE.settings(), None) if s.topic == "inventory.events"]
-    transactions = Transactions(engine)
-    processor = MessageProcessor(
-        CONSUMER, subscription.handlers, transactions, NoDeadLetters(), batch_handlers=subscription.batch_handlers
-    )
 
-    outcomes = await processor.process_batch([Delivery(encode(e), 0, n) for n, e in enumerate([newest, older, elsewhere])])
+    outcomes = await together(database, newest, older, elsewhere)
 
-    assert outcomes == [Outcome.PROCESSED] * 3 and transactions.opened == 1
+    assert outcomes == [Outcome.PROCESSED] * 3
     assert await stock(engine, fnsku, "SEA1") == (3, 3), "the newer level wins whatever order the batch holds"
     assert await stock(engine, fnsku, "EWR4") == (1, 0)
     assert await order_status(engine, waiting.data.order_id) == "ROUTED"

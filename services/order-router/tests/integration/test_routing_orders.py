@@ -8,9 +8,7 @@ from datetime import timedelta
 
 import pytest
 from order_router_testkit import (
-    CONSUMER,
     NEW_YORK,
-    SOURCE,
     apply,
     level,
     line,
@@ -18,26 +16,15 @@ from order_router_testkit import (
     order_status,
     outbox_events,
     placed,
-    registered,
+    seller_with_stock,
     stock,
     unique,
 )
 
-from order_router.bootstrap import SERVICE
-from stockpath_events import encode
-from stockpath_runtime.consumer import MessageProcessor, Outcome
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_runtime.consumer import Outcome
+from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
-
-
-async def seller_with_stock(engine, *levels: tuple[str, int]) -> tuple[str, str, str]:
-    """A seller with one registered SKU and `levels` (FC, fulfillable units); returns (seller, sku, fnsku)."""
-    seller_id, seller_sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, seller_sku, fnsku))
-    for fc, units in levels:
-        await apply(engine, level(fnsku, fc, units, seller_id=seller_id))
-    return seller_id, seller_sku, fnsku
 
 
 async def test_an_order_is_instructed_to_the_nearest_fc_with_stock_reserved(engine):
@@ -111,20 +98,12 @@ async def test_an_order_larger_than_what_remains_is_rejected_for_insufficient_in
     assert await stock(engine, fnsku, "SEA1") == (5, 3)
 
 
-async def test_one_order_event_delivered_three_times_is_instructed_once(engine):
+async def test_one_order_event_delivered_three_times_is_instructed_once(engine, database):
     seller_id, sku, fnsku = await seller_with_stock(engine, ("SEA1", 5))
     order_id = unique("O")
-    message = encode(placed(order_id, line("1", seller_id=seller_id, seller_sku=sku)))
-    [subscription] = [s for s in SERVICE.subscriptions(SERVICE.settings(), None) if s.topic == "orders"]
-
-    class NoDeadLetters:
-        async def send(self, *args, **kwargs):
-            raise AssertionError("a valid order must not be dead-lettered")
-
-    processor = MessageProcessor(
-        CONSUMER, subscription.handlers, lambda: UnitOfWork(engine, source=SOURCE), NoDeadLetters()
-    )
-    outcomes = [await processor.process(message, partition=0, offset=n) for n in range(3)]
+    event = placed(order_id, line("1", seller_id=seller_id, seller_sku=sku))
+    async with ServiceConsumer("order-router", database) as consumer:  # dead-lettering it fails the test
+        outcomes = [outcome for _ in range(3) for outcome in await consumer.deliver(event)]
     assert outcomes == [Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.DUPLICATE]
     assert len(await outbox_events(engine, order_id, "FulfillmentInstructed")) == 1
     assert len(await outbox_events(engine, order_id, "OrderRouted")) == 1

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from order_router_testkit import level, line, placed, registered, unique
 
 from order_router.adapters.tables import availability, registrations
-from order_router.app import create_api
+from order_router.bootstrap import create_api
 from order_router.settings import Settings
 from stockpath_events import decode_message
 from stockpath_testing import consume, eventually, publish

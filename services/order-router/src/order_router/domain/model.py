@@ -183,9 +183,57 @@ def registration_keys(lines: list[OrderLine] | tuple[OrderLine, ...], listings: 
     return keys
 
 
+@dataclass(frozen=True)
+class LineOutcome:
+    """What became of one order line: the FNSKU it resolved to (once routed or backordered), the
+    units waiting for stock (fill-all) and the units that will never ship."""
+
+    line: OrderLine
+    fnsku: str | None = None
+    backordered: int = 0
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an order was rejected: every line that failed, in line order."""
+
+    failures: tuple[LineFailure, ...]
+
+    @property
+    def reason_code(self) -> ReasonCode:
+        """The order's reason is its first failing line's."""
+        return self.failures[0].reason_code
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order as recorded: as it was placed, its status and what became of each line, and why
+    it was rejected or cancelled, if it was."""
+
+    order: Order
+    status: OrderStatus
+    lines: tuple[LineOutcome, ...]
+    rejection: Rejection | None = None
+    cancellation: Cancellation | None = None
+
+
 class OrderIdInUse(Exception):
     """An order_id that is already recorded was placed again with different content."""
 
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} was already placed with different content; use a new order_id")
+        self.order_id = order_id
+
+
+class UnknownOrder(Exception):
+    """An order the router has never recorded."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is not known to the order router")
         self.order_id = order_id

@@ -1,37 +1,103 @@
-"""What the order router's worker consumes: one subscription per topic, wire event → use case."""
+"""What the order router's worker consumes: topic → event type → (translator, handler).
+
+The translators turn a wire event into the command its handler carries out (pure: no I/O, no
+decisions); the handlers, in `service_layer/`, take every command of a run at once. Orders that
+arrive together are routed together, at a fixed number of statements per run.
+"""
 
 from __future__ import annotations
 
-from functools import partial
-
-from order_router.domain.routing import RoutingPolicy
-from order_router.service_layer import handlers
-from stockpath_events import Topics
+from order_router.domain.commands import (
+    CancelOrder,
+    RecordInventoryLevel,
+    RecordListing,
+    RecordRegistration,
+    RecordShipment,
+    RouteOrder,
+)
+from order_router.domain.fulfillment import Shipment
+from order_router.domain.model import Listing, Order, OrderLine, Registration
+from order_router.service_layer import fulfillment, handlers, routing
+from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingPublished
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_events.types.registration import ItemRegistered
-from stockpath_runtime.consumer import Subscription
+from stockpath_runtime.consumer import ConsumerTable
 
 
-def subscriptions(policy: RoutingPolicy) -> list[Subscription]:
-    return [
-        Subscription(Topics.REGISTRATION, {ItemRegistered: handlers.record_registration}),
-        Subscription(Topics.LISTING, {ListingPublished: handlers.record_listing}),
-        Subscription(
-            Topics.INVENTORY,
-            {InventoryLevelChanged: partial(handlers.record_inventory_level, policy=policy)},
-            batch_handlers={InventoryLevelChanged: partial(handlers.record_inventory_levels, policy=policy)},
+def order_of(data: OrderPlaced) -> Order:
+    """The order an OrderPlaced payload describes (the HTTP ingress builds its orders this way too)."""
+    return Order(
+        order_id=data.order_id,
+        channel=data.channel,
+        lines=tuple(
+            OrderLine(
+                line_id=line.line_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                seller_id=line.seller_id,
+                seller_sku=line.seller_sku,
+                listing_id=line.listing_id,
+            )
+            for line in data.lines
         ),
-        Subscription(
-            Topics.ORDERS,
-            {
-                OrderPlaced: partial(handlers.route_order, policy=policy),
-                OrderCancellationRequested: handlers.cancel_order,
-            },
-            # Orders that arrive together are routed together: a fixed number of statements per batch.
-            batch_handlers={OrderPlaced: partial(handlers.route_orders, policy=policy)},
-        ),
-        Subscription(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: handlers.shipment_shipped}),
-    ]
+        ship_to=data.ship_to,
+        shipping_speed=data.shipping_speed,
+        fulfillment_policy=data.fulfillment_policy,
+        currency=data.currency,
+    )
+
+
+def route_order(event: Envelope[OrderPlaced]) -> RouteOrder:
+    return RouteOrder(order_of(event.data), event.cause)
+
+
+def cancel_order(event: Envelope[OrderCancellationRequested]) -> CancelOrder:
+    return CancelOrder(event.data.order_id, event.data.reason, event.cause)
+
+
+def record_shipment(event: Envelope[ShipmentShipped]) -> RecordShipment:
+    data = event.data
+    # An FC that does not say when it shipped, shipped when it said so.
+    shipment = Shipment(data.carrier, data.tracking_number, data.shipped_at or event.time)
+    return RecordShipment(data.fulfillment_order_id, data.order_id, shipment, event.cause)
+
+
+def record_inventory_level(event: Envelope[InventoryLevelChanged]) -> RecordInventoryLevel:
+    data = event.data
+    return RecordInventoryLevel(
+        fnsku=data.fnsku,
+        fulfillment_center_id=data.fulfillment_center_id,
+        seller_id=data.seller_id,
+        fulfillable=data.fulfillable,
+        reserved=data.reserved,
+        shipped=data.shipped,
+        as_of=event.time,
+        cause=event.cause,
+    )
+
+
+def record_registration(event: Envelope[ItemRegistered]) -> RecordRegistration:
+    data = event.data
+    registration = Registration(data.seller_id, data.seller_sku, data.fnsku, data.catalog_item_id, live=True)
+    return RecordRegistration(registration, data.registration_id, event.cause)
+
+
+def record_listing(event: Envelope[ListingPublished]) -> RecordListing:
+    data = event.data
+    listing = Listing(data.listing_id, data.seller_id, data.seller_sku, data.fnsku)
+    return RecordListing(listing, data.channel, event.cause)
+
+
+CONSUMES: ConsumerTable = {
+    Topics.REGISTRATION: {ItemRegistered: (record_registration, handlers.record_registrations)},
+    Topics.LISTING: {ListingPublished: (record_listing, handlers.record_listings)},
+    Topics.INVENTORY: {InventoryLevelChanged: (record_inventory_level, routing.record_inventory_levels)},
+    Topics.ORDERS: {
+        OrderPlaced: (route_order, routing.route_orders),
+        OrderCancellationRequested: (cancel_order, fulfillment.cancel_orders),
+    },
+    Topics.FULFILLMENT_UPDATES: {ShipmentShipped: (record_shipment, fulfillment.record_shipments)},
+}

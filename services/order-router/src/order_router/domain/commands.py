@@ -1,0 +1,90 @@
+"""What the order router is asked to do. Commands made from consumed events carry their `cause`,
+so every event their handler emits names that event as its cause and continues its chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from order_router.domain.fulfillment import Shipment
+from order_router.domain.model import Listing, Order, Registration
+from order_router.domain.stock import StockBasis, basis
+from stockpath_events import Cause
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """Accept an order over HTTP: record it and publish it to `orders`, to be routed like any other."""
+
+    order: Order
+
+
+@dataclass(frozen=True)
+class RequestCancellation:
+    """Ask (over HTTP) to cancel an order: the request travels through `orders` like any other."""
+
+    order_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteOrder:
+    """Decide the one outcome of an order: routed, backordered or rejected."""
+
+    order: Order
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    order_id: str
+    reason: str | None
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordShipment:
+    """An FC shipped a fulfillment order."""
+
+    fulfillment_order_id: str
+    order_id: str
+    shipment: Shipment
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordInventoryLevel:
+    """Inventory reported how many units of an FNSKU an FC has, in each of its buckets, at `as_of`."""
+
+    fnsku: str
+    fulfillment_center_id: str
+    seller_id: str
+    fulfillable: int
+    reserved: int
+    shipped: int
+    as_of: datetime
+    cause: Cause
+
+    @property
+    def basis(self) -> StockBasis:
+        """The only figure the router keeps of it (see `order_router.domain.stock`)."""
+        units = basis(fulfillable=self.fulfillable, reserved=self.reserved, shipped=self.shipped)
+        return StockBasis(self.fnsku, self.fulfillment_center_id, self.seller_id, units, self.as_of)
+
+
+@dataclass(frozen=True)
+class RecordRegistration:
+    """A seller's SKU was registered for fulfillment: order lines naming it can be resolved."""
+
+    registration: Registration
+    registration_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordListing:
+    """A listing was published in a channel: order lines naming it ship its seller SKU."""
+
+    listing: Listing
+    channel: str
+    cause: Cause

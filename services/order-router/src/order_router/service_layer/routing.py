@@ -1,0 +1,268 @@
+"""Routing orders: when they arrive (`route_orders`), and when stock arrives for orders waiting on
+a backorder (`record_inventory_levels`).
+
+Both run inside the unit of work the runtime opened for the consumed events (inbox claim, state
+change and outbox rows commit together), so they never commit themselves, and every event they
+emit names its command's cause. However many orders come at once, routing them costs a fixed
+number of statements: recorded together, resolved with one read, planned in memory against
+stock locked once (`order_router.domain.allocation`), written in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import structlog
+
+from order_router.domain.allocation import AllocationFailed, Allocator
+from order_router.domain.commands import RecordInventoryLevel, RouteOrder
+from order_router.domain.fulfillment import FulfillmentOrder
+from order_router.domain.model import (
+    LineFailure,
+    Order,
+    OrderStatus,
+    ReasonCode,
+    ResolvedLine,
+    registration_keys,
+    resolve_lines,
+)
+from order_router.domain.routing import RoutingPlan, RoutingPolicy
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
+from stockpath_events import Cause, FulfillmentPolicy
+from stockpath_events.types.order_router import (
+    BackorderedLine,
+    CancelledLine,
+    FulfillmentInstructed,
+    FulfillmentLine,
+    OrderBackordered,
+    OrderRejected,
+    OrderRouted,
+    RejectedLine,
+    RoutedFulfillmentOrder,
+)
+
+log = structlog.get_logger("order_router")
+
+#: Backordered orders routed per inventory level event, so one large arrival cannot make one
+#: transaction unbounded; the rest wait for the next level of that FNSKU.
+BACKORDERS_PER_LEVEL = 100
+
+
+async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *, policy: RoutingPolicy) -> None:
+    """Decide the one outcome of each order, in the order they came: routed (stock reserved, FCs
+    instructed), backordered (fill-all: what is missing waits for stock) or rejected.
+
+    The first version of an order_id recorded is the one routed, and only while it is PENDING:
+    the same order delivered again under another event id changes nothing.
+    """
+    new = await uow.orders.add([command.order for command in commands])
+    pending: list[RouteOrder] = []
+    taken: set[str] = set()
+    for command in commands:
+        order_id = command.order.order_id
+        if order_id in taken:
+            log.info("order delivered again under another event id; nothing to do", order_id=order_id)
+            continue
+        taken.add(order_id)
+        if order_id in new:
+            pending.append(command)
+            continue
+        order, status = await uow.orders.get(order_id, lock=True)  # known before: e.g. placed over HTTP
+        if status is OrderStatus.PENDING:
+            pending.append(replace(command, order=order))
+        else:
+            log.info("order already has an outcome; nothing to do", order_id=order_id, status=status.value)
+
+    all_lines = [line for command in pending for line in command.order.lines]
+    listings = await uow.skus.listings(line.listing_id for line in all_lines if line.listing_id)
+    registrations = await uow.skus.registrations(registration_keys(all_lines, listings))
+    resolved: list[tuple[RouteOrder, tuple[ResolvedLine, ...]]] = []
+    for command in pending:
+        resolution = resolve_lines(command.order.lines, registrations, listings)
+        if resolution.ok:
+            resolved.append((command, resolution.lines))
+        else:
+            await _reject(command.order, resolution.failures, command.cause, uow)
+    await uow.orders.set_resolved_lines({command.order.order_id: lines for command, lines in resolved})
+
+    routing = _Routing(uow, policy)
+    await routing.lock(line.fnsku for _, lines in resolved for line in lines)
+    for command, lines in resolved:
+        await _route(command.order, lines, command.cause, uow, routing)
+    await routing.write()
+
+
+async def _route(
+    order: Order, lines: tuple[ResolvedLine, ...], cause: Cause, uow: OrderRouterUnitOfWork, routing: _Routing
+) -> None:
+    plan = routing.allocator.plan(order, lines, order.fulfillment_policy)
+    if plan.unfilled:
+        await _reject(order, plan.unfilled, cause, uow)
+        return
+    if not plan.allocations and order.fulfillment_policy is not FulfillmentPolicy.FILL_ALL:
+        # fill-all-available with nothing available: nothing ships, so the order is rejected.
+        await _reject(order, _nothing_available(plan.short), cause, uow)
+        return
+    routed = routing.instruct(order, plan, cause)
+    short = {line.line_id: line.quantity for line in plan.short}
+    backorder = bool(short) and order.fulfillment_policy is FulfillmentPolicy.FILL_ALL
+    cancelled: list[CancelledLine] = []
+    if short and not backorder:  # fill-all-available: what is missing is cancelled, the rest ships
+        routing.cancelled[order.order_id] = short
+        cancelled = [
+            CancelledLine(line_id=line_id, quantity=q, reason="not in stock (fill-all-available)")
+            for line_id, q in short.items()
+        ]
+    if routed:
+        uow.emit(OrderRouted(order_id=order.order_id, fulfillment_orders=routed, cancelled_lines=cancelled), caused_by=cause)
+        log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
+    if backorder:
+        routing.backordered[order.order_id] = short
+        routing.statuses[order.order_id] = OrderStatus.BACKORDERED
+        uow.emit(
+            OrderBackordered(
+                order_id=order.order_id,
+                lines=[BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()],
+            ),
+            caused_by=cause,
+        )
+        log.info("order backordered", order_id=order.order_id, backordered=short)
+    else:
+        routing.statuses[order.order_id] = OrderStatus.ROUTED
+
+
+def _nothing_available(short: tuple[ResolvedLine, ...]) -> tuple[LineFailure, ...]:
+    return tuple(
+        LineFailure(line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, f"no unit of {line.fnsku} is available")
+        for line in short
+    )
+
+
+async def _reject(order: Order, failures: tuple[LineFailure, ...], cause: Cause, uow: OrderRouterUnitOfWork) -> None:
+    await uow.orders.mark_rejected(order.order_id, failures)
+    uow.emit(
+        OrderRejected(
+            order_id=order.order_id,
+            reason_code=failures[0].reason_code.value,
+            lines=[
+                RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason) for f in failures
+            ],
+        ),
+        caused_by=cause,
+    )
+    log.info("order rejected", order_id=order.order_id, reason_code=failures[0].reason_code.value)
+
+
+async def record_inventory_levels(
+    commands: list[RecordInventoryLevel], uow: OrderRouterUnitOfWork, *, policy: RoutingPolicy
+) -> None:
+    """Inventory publishes absolute levels, so the latest one per FNSKU and FC simply replaces
+    the previous; an older level re-driven late (e.g. from a dead-letter topic) is ignored.
+
+    The router keeps only the basis (`order_router.domain.stock`), which inventory reserving and
+    shipping what the router allocated leaves unchanged, so the two never race. Orders waiting on
+    a backorder of an FNSKU whose level was recorded are routed in the same transaction, as far
+    as the stock now goes.
+    """
+    latest: dict[tuple[str, str], RecordInventoryLevel] = {}
+    for command in commands:  # only the newest level of each FNSKU and FC matters
+        key = (command.fnsku, command.fulfillment_center_id)
+        if key not in latest or latest[key].as_of <= command.as_of:
+            latest[key] = command
+    # Every FC's row of these FNSKUs first, in the order route_orders takes them: releasing
+    # backorders below then needs no further stock lock that an order being routed could hold.
+    await uow.stock.lock(fnsku for fnsku, _ in latest)
+    applied = await uow.stock.record_levels([command.basis for command in latest.values()])
+    for key in sorted(latest.keys() - applied):
+        log.info("older inventory level ignored", fnsku=key[0], fulfillment_center_id=key[1])
+    cause: dict[str, Cause] = {}  # the level that lets an FNSKU's backorders move
+    for key in sorted(applied):
+        cause[key[0]] = latest[key].cause
+    for fnsku in await uow.orders.fnskus_with_backorders(cause):
+        await _release_backorders(fnsku, cause[fnsku], uow, policy)
+
+
+async def _release_backorders(fnsku: str, cause: Cause, uow: OrderRouterUnitOfWork, policy: RoutingPolicy) -> None:
+    """Stock of `fnsku` arrived: route what orders waiting for it can now get, oldest first."""
+    routing = _Routing(uow, policy)
+    for order_id in await uow.orders.waiting_for(fnsku, limit=BACKORDERS_PER_LEVEL):
+        order, status = await uow.orders.get(order_id, lock=True)
+        if status is not OrderStatus.BACKORDERED:
+            continue
+        waiting = await uow.orders.backordered_lines(order_id)
+        await routing.lock(line.fnsku for line in waiting)
+        plan = routing.allocator.plan(order, waiting, FulfillmentPolicy.FILL_ALL)
+        if not plan.allocations:
+            continue
+        routed = routing.instruct(order, plan, cause)
+        still = {line.line_id: line.quantity for line in plan.short}
+        routing.backordered[order_id] = {line.line_id: still.get(line.line_id, 0) for line in waiting}
+        if not still:
+            routing.statuses[order_id] = OrderStatus.ROUTED
+        uow.emit(OrderRouted(order_id=order_id, fulfillment_orders=routed), caused_by=cause)
+        log.info("backorder routed", order_id=order_id, still_backordered=still)
+    await routing.write()
+
+
+class _Routing:
+    """The routing one handler does in its unit of work: an allocator over the stock rows it
+    locked, and what it decided for each order (statuses, units backordered or cancelled per
+    line), written in bulk by `write` — which must run before the unit of work commits."""
+
+    def __init__(self, uow: OrderRouterUnitOfWork, policy: RoutingPolicy) -> None:
+        self._uow = uow
+        self.allocator = Allocator(policy)
+        self.statuses: dict[str, OrderStatus] = {}
+        self.backordered: dict[str, dict[str, int]] = {}  # order_id -> line_id -> units
+        self.cancelled: dict[str, dict[str, int]] = {}
+
+    async def lock(self, fnskus: Iterable[str]) -> None:
+        # Locked until commit: concurrent orders for these FNSKUs wait here, so each plans on
+        # figures nobody else can change before its reservations are written.
+        wanted = self.allocator.unheld(fnskus)
+        self.allocator.hold(wanted, await self._uow.stock.lock(wanted))
+
+    def instruct(self, order: Order, plan: RoutingPlan, cause: Cause) -> list[RoutedFulfillmentOrder]:
+        """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC."""
+        routed = []
+        for fulfillment_order in self.allocator.allocate(order.order_id, plan):
+            self._uow.emit(_instructed(fulfillment_order, order), caused_by=cause)
+            routed.append(
+                RoutedFulfillmentOrder(
+                    fulfillment_order_id=fulfillment_order.fulfillment_order_id,
+                    fulfillment_center_id=fulfillment_order.fulfillment_center_id,
+                )
+            )
+        return routed
+
+    async def write(self) -> None:
+        allocated = self.allocator.take()
+        refused = await self._uow.stock.reserve(allocated.reservations)
+        if refused:
+            raise AllocationFailed(f"reservations refused by the stock rows (a planning bug): {refused}")
+        await self._uow.fulfillment_orders.add(allocated.fulfillment_orders)
+        await self._uow.orders.set_statuses(self.statuses)
+        await self._uow.orders.set_cancelled(self.cancelled)
+        await self._uow.orders.set_backordered(self.backordered)
+        self.statuses, self.backordered, self.cancelled = {}, {}, {}
+
+
+def _instructed(fulfillment_order: FulfillmentOrder, order: Order) -> FulfillmentInstructed:
+    return FulfillmentInstructed(
+        fulfillment_order_id=fulfillment_order.fulfillment_order_id,
+        order_id=order.order_id,
+        fulfillment_center_id=fulfillment_order.fulfillment_center_id,
+        lines=[
+            FulfillmentLine(
+                line_id=line.line_id,
+                fnsku=line.fnsku,
+                seller_sku=line.seller_sku,
+                seller_id=line.seller_id,
+                quantity=line.quantity,
+            )
+            for line in fulfillment_order.lines
+        ],
+        ship_to=order.ship_to,
+        shipping_speed=order.shipping_speed,
+    )
