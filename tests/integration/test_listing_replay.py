@@ -18,8 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from listing.adapters.tables import availability, listings
-from listing.bootstrap import listing_subscriptions
 from listing.domain.channels import channel_directory
+from listing.entrypoints import consumers
+from listing.service_layer.unit_of_work import ListingUnitOfWork
 from stockpath_events import CatalogItemSnapshot, Condition, Identifiers, encode, new_event
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.registration import (
@@ -27,9 +28,8 @@ from stockpath_events.types.registration import (
     ItemRegistered,
     ItemRegistrationUpdated,
 )
-from stockpath_runtime.consumer import MessageProcessor
+from stockpath_runtime.consumer import MessageProcessor, subscribe
 from stockpath_runtime.db import create_engine, inbox
-from stockpath_runtime.unit_of_work import UnitOfWork
 from stockpath_testing import consume, eventually, publish
 from stockpath_testing.processes import start_worker
 
@@ -147,9 +147,11 @@ async def test_replaying_the_topics_into_an_empty_database_rebuilds_the_same_lis
     dead_letters = DeadLetterLog()
     try:
         processors = {
-            s.topic: MessageProcessor("listing", s.handlers, lambda: UnitOfWork(replayed, source="/services/listing"),
-                                      dead_letters)
-            for s in listing_subscriptions(channel_directory(webhook_url=WEBHOOK_URL))
+            s.topic: MessageProcessor(
+                "listing", s.handlers, lambda: ListingUnitOfWork(replayed, source="/services/listing"), dead_letters
+            )
+            # Only what builds the listings: registrations and stock reports.
+            for s in subscribe(consumers.LISTINGS, channels=channel_directory(webhook_url=WEBHOOK_URL))
         }
         for topic in ("inventory.events", "registration.events"):
             mine = {encode(e).value for e in events if encode(e).topic == topic}

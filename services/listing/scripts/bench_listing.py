@@ -26,18 +26,15 @@ from fastapi.testclient import TestClient
 
 from listing.adapters.merchant_feed import validate_feed
 from listing.adapters.webhook import WebhookDispatcher
-from listing.app import create_api
-from listing.bootstrap import SERVICE, listing_subscriptions
-from listing.domain.channels import channel_directory
+from listing.bootstrap import SERVICE, create_api
 from listing.settings import Settings
 from stockpath_events import CatalogItemSnapshot, Condition, Identifiers, encode, new_event
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.registration import ItemRegistered
-from stockpath_runtime.consumer import MessageProcessor
-from stockpath_runtime.db import create_engine, drop_database
+from stockpath_runtime.db import drop_database
 from stockpath_runtime.migrations import upgrade
 from stockpath_runtime.settings import LOCAL_POSTGRES
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_testing import ServiceConsumer
 
 SELLER = "S-BENCH"
 WORDS = ["Cast Iron Skillet", "Dutch Oven", "Chef Knife", "Mixing Bowl", "Salad Spinner", "Tea Kettle"]
@@ -52,11 +49,6 @@ class Receiver(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class NoDeadLetters:
-    async def send(self, message, **details) -> None:
-        raise RuntimeError(f"dead letter: {details}")
 
 
 def registration(n: int) -> ItemRegistered:
@@ -81,13 +73,8 @@ def latency(name: str, samples: list[float]) -> None:
 
 
 async def apply_events(url: str, webhook_url: str, items: int) -> None:
-    engine = create_engine(url)
-    processors = {
-        s.topic: MessageProcessor("listing", s.handlers, lambda: UnitOfWork(engine, source="/services/listing"),
-                                  NoDeadLetters())
-        for s in listing_subscriptions(channel_directory(webhook_url=webhook_url))
-    }
-    try:
+    # The service's own subscriptions and unit of work, through the runtime's MessageProcessor.
+    async with ServiceConsumer(SERVICE, url, webhook={"url": webhook_url}) as consumer:
         for name, events in (
             ("ItemRegistered applied (3 listings each)", [registration(n) for n in range(items)]),
             ("InventoryLevelChanged applied (3 listings each)", [
@@ -97,10 +84,10 @@ async def apply_events(url: str, webhook_url: str, items: int) -> None:
             messages = [encode(new_event(e, source="/bench")) for e in events]
             started = time.perf_counter()
             for offset, message in enumerate(messages):
-                await processors[message.topic].process(message, partition=0, offset=offset)
+                await consumer.processors[message.topic].process(message, partition=0, offset=offset)
             report(name, len(messages), time.perf_counter() - started)
 
-        dispatcher = WebhookDispatcher(engine, webhook_url, poll_interval_s=0.01)
+        dispatcher = WebhookDispatcher(consumer.engine, webhook_url, poll_interval_s=0.01)
         started, attempts = time.perf_counter(), 0
         async with httpx.AsyncClient() as client:
             while True:
@@ -108,12 +95,10 @@ async def apply_events(url: str, webhook_url: str, items: int) -> None:
                 if not attempted:
                     break
                 attempts += attempted
-        async with engine.connect() as conn:
+        async with consumer.engine.connect() as conn:
             delivered = (await conn.execute(sa.text(
                 "SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NOT NULL"))).scalar_one()
         report(f"webhook deliveries drained ({attempts} attempts)", delivered, time.perf_counter() - started)
-    finally:
-        await engine.dispose()
 
 
 def serve_pages(url: str, items: int) -> None:

@@ -1,9 +1,12 @@
-"""Builders of the events the listing service consumes, as fixtures shared by its tests."""
+"""Fixtures shared by the listing service's tests: builders of the events it consumes, its
+database and consumer, and a webhook receiver. In-memory fakes live in `listing_testkit`."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +18,9 @@ from stockpath_events.types.registration import (
     ItemRegistrationUpdated,
 )
 
-#: A catalog image, which the marketplace feed requires (see listing.domain.product_feed).
-IMAGE = {"color": "Black", "image_url": "https://images.example.com/skillet.jpg"}
+HERE = Path(__file__).parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
 
 def _registration(
@@ -175,3 +179,43 @@ def webhook_receiver():
     yield make
     for receiver in made:
         receiver.close()
+
+
+@pytest.fixture(scope="module")
+def database(fresh_database) -> str:
+    return fresh_database("listing")
+
+
+@pytest.fixture(scope="module")
+async def engine(database):
+    from stockpath_runtime.db import create_engine
+
+    engine = create_engine(database)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def consumer_settings() -> dict:
+    """Settings the listing consumer runs with; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+async def consumer(database, consumer_settings):
+    """The listing worker's consumer on this module's database, minus the broker."""
+    from stockpath_testing import ServiceConsumer
+
+    async with ServiceConsumer("listing", database, **consumer_settings) as consumer:
+        yield consumer
+
+
+@pytest.fixture(scope="module")
+def deliver(consumer):
+    """``await deliver(event)`` → the runtime's outcome of the event delivered on its own."""
+
+    async def deliver(envelope):
+        [outcome] = await consumer.deliver(envelope)
+        return outcome
+
+    return deliver

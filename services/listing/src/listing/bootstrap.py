@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
+import contextlib
 from pathlib import Path
 
-from listing.app import create_api
+from fastapi import FastAPI
+
+from listing.adapters.webhook import WebhookDispatcher
 from listing.domain.channels import ChannelDirectory, channel_directory
-from listing.service_layer import handlers, order_tracking
+from listing.entrypoints import consumers, feeds, http, storefront
+from listing.service_layer.unit_of_work import ListingUnitOfWork
 from listing.settings import Settings
-from stockpath_events import Topics
-from stockpath_events.types.fulfillment import ShipmentShipped
-from stockpath_events.types.inventory import InventoryLevelChanged
-from stockpath_events.types.order_router import (
-    OrderBackordered,
-    OrderCancelled,
-    OrderRejected,
-    OrderRouted,
-)
-from stockpath_events.types.registration import (
-    ItemDeregistered,
-    ItemRegistered,
-    ItemRegistrationUpdated,
-)
-from stockpath_runtime.consumer import Subscription
+from stockpath_runtime.consumer import Subscription, subscribe
+from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition
 
 
@@ -31,56 +22,64 @@ def channels_for(settings: Settings) -> ChannelDirectory:
     return channel_directory(webhook_url=settings.webhook.url)
 
 
-def listing_subscriptions(channels: ChannelDirectory) -> list[Subscription]:
-    """What builds and keeps the listings: registrations and stock reports (replayable)."""
-    return [
-        Subscription(
-            Topics.REGISTRATION,
-            {
-                ItemRegistered: partial(handlers.publish_registered_item, channels=channels),
-                ItemRegistrationUpdated: partial(handlers.apply_registration_update, channels=channels),
-                ItemDeregistered: partial(handlers.close_deregistered_item, channels=channels),
-            },
+def subscriptions(settings: Settings) -> list[Subscription]:
+    """Everything the worker consumes (`consumers.CONSUMES`), with the deployment's channels."""
+    return subscribe(consumers.CONSUMES, channels=channels_for(settings))
+
+
+def create_api(settings: Settings) -> FastAPI:
+    """The listings API, product feeds, the buyer storefront under /shop, and (when the webhook
+    channel has an endpoint) the webhook delivery loop beside them."""
+    start_deliveries, stop_deliveries = _webhook_deliveries(settings)
+    return create_service_app(
+        settings,
+        title="Stockpath listing",
+        description=(
+            "Sales listings of registered items, one per sales channel, with the stock buyers can order; "
+            "per-seller product feeds; and the buyer storefront under /shop."
         ),
-        Subscription(
-            Topics.INVENTORY,
-            {InventoryLevelChanged: partial(handlers.apply_inventory_level, channels=channels)},
-            # Stock reports that arrive together are applied together: a fixed number of statements.
-            batch_handlers={InventoryLevelChanged: partial(handlers.apply_inventory_levels, channels=channels)},
-        ),
-    ]
-
-
-def subscriptions(settings: Settings, engine, *, channels: ChannelDirectory | None = None) -> list[Subscription]:
-    """Registrations become listings; stock reports keep their availability current; order and
-    shipment reports move the status storefront buyers see.
-
-    Other event types on these topics (rejections, inbound shipments, receipts) have no handler,
-    so the runtime acknowledges and ignores them.
-    """
-    channels = channels or channels_for(settings)
-    return [
-        *listing_subscriptions(channels),
-        _order_reports(
-            Topics.ORDER_ROUTER,
-            {
-                OrderRouted: order_tracking.order_routed,
-                OrderRejected: order_tracking.order_rejected,
-                OrderBackordered: order_tracking.order_backordered,
-                OrderCancelled: order_tracking.order_cancelled,
-            },
-        ),
-        _order_reports(Topics.FULFILLMENT_UPDATES, {ShipmentShipped: order_tracking.shipment_shipped}),
-    ]
-
-
-def _order_reports(topic: str, handlers: dict) -> Subscription:
-    """Reports on orders, which the storefront applies only to the orders it placed."""
-    return Subscription(
-        topic,
-        handlers,
-        batch_handlers={model: partial(order_tracking.storefront_reports, h) for model, h in handlers.items()},
+        routers=[http.router, feeds.router, storefront.router],
+        unit_of_work=ListingUnitOfWork,
+        dependencies=http.ApiSettings(max_page_size=settings.max_page_size, shop_url=settings.shop_url),
+        errors=http.ERRORS,
+        on_startup=start_deliveries,
+        on_shutdown=stop_deliveries,
     )
+
+
+def _webhook_deliveries(settings: Settings):
+    """Start and stop hooks running the webhook dispatcher beside the API (none without an endpoint).
+
+    Deliveries run beside the API rather than in the worker: the runtime's worker runs only
+    consumers and the outbox relay. Rows are claimed with SKIP LOCKED, so every API replica may
+    run this loop safely; the queue is durable, so a restart loses nothing.
+    """
+    hook = settings.webhook
+    if not hook.url:
+        return None, None
+    running: list[asyncio.Task] = []
+
+    def start(app: FastAPI) -> None:
+        # The engine is the API's own, made when the app starts (so the dispatcher is made then too).
+        dispatcher = WebhookDispatcher(
+            app.state.engine,
+            hook.url,
+            timeout_s=hook.timeout_s,
+            max_attempts=hook.max_attempts,
+            initial_backoff_s=hook.initial_backoff_s,
+            max_backoff_s=hook.max_backoff_s,
+            poll_interval_s=hook.poll_interval_s,
+        )
+        running.append(asyncio.create_task(dispatcher.run()))
+
+    async def stop(app: FastAPI) -> None:
+        while running:
+            task = running.pop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return start, stop
 
 
 SERVICE = ServiceDefinition(
@@ -88,6 +87,7 @@ SERVICE = ServiceDefinition(
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
     api=create_api,
+    unit_of_work=ListingUnitOfWork,
     subscriptions=subscriptions,
     order=3,
 )

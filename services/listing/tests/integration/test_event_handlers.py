@@ -9,56 +9,21 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from listing.adapters.repository import ListingRepository
-from listing.bootstrap import subscriptions
 from listing.domain.channels import default_channels
 from listing.domain.model import ListingStatus
+from listing.entrypoints import consumers
 from listing.service_layer import handlers
-from listing.settings import Settings
-from stockpath_events import decode, encode
+from listing.service_layer.unit_of_work import ListingUnitOfWork
+from stockpath_events import decode
 from stockpath_events.types.listing import ListingAvailabilityChanged, ListingPublished
-from stockpath_runtime.consumer import MessageProcessor, Outcome
-from stockpath_runtime.db import create_engine, outbox
-from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
+from stockpath_runtime.consumer import Outcome
+from stockpath_runtime.db import outbox
+from stockpath_runtime.unit_of_work import headers_from_row
 from stockpath_testing import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SOURCE = "/services/listing"
-
-
-class NoDeadLetters:
-    """Every event in these tests is valid: dead-lettering one is a failure."""
-
-    async def send(self, message, **details) -> None:
-        raise AssertionError(f"unexpected dead letter: {details}")
-
-
-@pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
-
-
-@pytest.fixture(scope="module")
-async def engine(database):
-    engine = create_engine(database)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def deliver(engine, database):
-    """Deliver an event to the listing consumer of its topic; returns the runtime's outcome."""
-    processors = {
-        s.topic: MessageProcessor("listing", s.handlers, lambda: UnitOfWork(engine, source=SOURCE), NoDeadLetters())
-        for s in subscriptions(Settings(database_url=database), engine)
-    }
-
-    async def deliver(envelope) -> Outcome:
-        message = encode(envelope)
-        return await processors[message.topic].process(message, partition=0, offset=0)
-
-    return deliver
 
 
 async def emitted(engine, model, *, key: str):
@@ -73,8 +38,8 @@ async def emitted(engine, model, *, key: str):
 
 
 async def stored(engine, listing_id: str):
-    async with engine.connect() as conn:
-        found = await ListingRepository(conn).get(listing_id)
+    async with ListingUnitOfWork(engine, source=SOURCE) as uow:
+        found = await uow.listings.get(listing_id)
     return found.listing if found else None
 
 
@@ -111,8 +76,8 @@ async def test_the_same_registration_delivered_twice_lists_and_publishes_once(en
     assert await deliver(event) is Outcome.DUPLICATE
     listing_id = f"L-{event.data.fnsku}-storefront"
     assert len(await emitted(engine, ListingPublished, key=listing_id)) == 1
-    async with engine.connect() as conn:
-        page = await ListingRepository(conn).search(fnsku=event.data.fnsku, limit=10, offset=0)
+    async with ListingUnitOfWork(engine, source=SOURCE) as uow:
+        page = await uow.listings.search(fnsku=event.data.fnsku, limit=10, offset=0)
     assert [s.listing.listing_id for s in page.items] == [listing_id]
 
 
@@ -211,12 +176,14 @@ async def test_a_stock_report_waits_for_a_registration_of_the_same_fnsku_in_flig
     level = inventory_level(fnsku, "SEA1", 5)
 
     async def report_stock() -> None:
-        async with UnitOfWork(engine, source=SOURCE) as uow:
-            await handlers.apply_inventory_level(level, uow)
+        async with ListingUnitOfWork(engine, source=SOURCE) as uow:
+            await handlers.record_inventory_levels(
+                [consumers.record_inventory_level(level)], uow, channels=default_channels()
+            )
             await uow.commit()
 
-    async with UnitOfWork(engine, source=SOURCE) as registering:
-        await handlers.publish_registered_item(registration, registering, channels=default_channels())
+    async with ListingUnitOfWork(engine, source=SOURCE) as registering:
+        await handlers.list_items([consumers.list_item(registration)], registering, channels=default_channels())
         reporting = asyncio.create_task(report_stock())
         try:
             await eventually(lambda: _waiting_on_a_lock(engine), timeout=5, what="the stock report to wait")

@@ -7,12 +7,9 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from listing.app import create_api
-from listing.domain.channels import default_channels
-from listing.service_layer import handlers
+from listing.bootstrap import create_api
 from listing.settings import Settings
-from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_runtime.consumer import Outcome
 
 pytestmark = pytest.mark.integration
 
@@ -20,12 +17,7 @@ PAGING_SELLER = "S-PAGES"
 
 
 @pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
-
-
-@pytest.fixture(scope="module")
-async def seeded(database, item_registered, inventory_level):
+async def seeded(consumer, item_registered, inventory_level):
     """Two sellers' listings: storefront ones in and out of stock, a held one, and 23 for paging."""
     events = [
         item_registered("XA00000001", seller_id="S-A", channels=("storefront", "ebay")),
@@ -34,18 +26,7 @@ async def seeded(database, item_registered, inventory_level):
         *[item_registered(f"XP{n:08d}", seller_id=PAGING_SELLER) for n in range(23)],
     ]
     levels = [inventory_level("XA00000001", "SEA1", 3), inventory_level("XA00000001", "PHX1", 4)]
-    engine = create_engine(database)
-    try:
-        for event in events:
-            async with UnitOfWork(engine, source="/services/listing") as uow:
-                await handlers.publish_registered_item(event, uow, channels=default_channels())
-                await uow.commit()
-        for level in levels:
-            async with UnitOfWork(engine, source="/services/listing") as uow:
-                await handlers.apply_inventory_level(level, uow)
-                await uow.commit()
-    finally:
-        await engine.dispose()
+    assert set(await consumer.deliver(*events, *levels)) == {Outcome.PROCESSED}
 
 
 @pytest.fixture(scope="module")

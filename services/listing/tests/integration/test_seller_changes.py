@@ -8,58 +8,29 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from listing_testkit import IMAGE
 
 from listing.adapters.tables import webhook_deliveries
-from listing.bootstrap import subscriptions
-from listing.settings import Settings
-from stockpath_events import Identifiers, decode, encode
+from stockpath_events import Identifiers, decode
 from stockpath_events.types.listing import (
     ListingAvailabilityChanged,
     ListingClosed,
     ListingPublished,
     ListingUpdated,
 )
-from stockpath_runtime.consumer import MessageProcessor, Outcome
-from stockpath_runtime.db import create_engine, outbox
-from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
+from stockpath_runtime.consumer import Outcome
+from stockpath_runtime.db import outbox
+from stockpath_runtime.unit_of_work import headers_from_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
-SOURCE = "/services/listing"
 ALL = ("storefront", "marketplace-feed", "webhook")
-IMAGE = {"color": "Black", "image_url": "https://images.example.com/skillet.jpg"}
-
-
-class NoDeadLetters:
-    async def send(self, message, **details) -> None:
-        raise AssertionError(f"unexpected dead letter: {details}")
 
 
 @pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
-
-
-@pytest.fixture(scope="module")
-async def engine(database):
-    engine = create_engine(database)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def deliver(engine, database):
-    settings = Settings(database_url=database, webhook={"url": "http://127.0.0.1:9/unused"})
-    processors = {
-        s.topic: MessageProcessor("listing", s.handlers, lambda: UnitOfWork(engine, source=SOURCE), NoDeadLetters())
-        for s in subscriptions(settings, engine)
-    }
-
-    async def deliver(envelope) -> Outcome:
-        message = encode(envelope)
-        return await processors[message.topic].process(message, partition=0, offset=0)
-
-    return deliver
+def consumer_settings() -> dict:
+    """The webhook channel needs an endpoint to go live; nothing is delivered to it here."""
+    return {"webhook": {"url": "http://127.0.0.1:9/unused"}}
 
 
 async def events_of(engine, fnsku: str) -> list[tuple[str, str]]:

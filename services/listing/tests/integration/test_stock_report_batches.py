@@ -1,5 +1,5 @@
-"""Stock reports that arrive together are applied together (`apply_inventory_levels`, the worker's
-batch handler for InventoryLevelChanged), against the real PostgreSQL: the same reports delivered
+"""Stock reports that arrive together are applied together (`record_inventory_levels` takes the
+whole run of InventoryLevelChanged), against the real PostgreSQL: the same reports delivered
 one by one and as one batch leave the same availability and listings and announce the same
 changes, caused by the same reports; a batch costs the same statements however many it holds."""
 
@@ -9,77 +9,36 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
-from listing.bootstrap import subscriptions
-from listing.settings import Settings
-from stockpath_events import Topics, decode, encode
+from stockpath_events import decode
 from stockpath_events.types.listing import ListingAvailabilityChanged
-from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
-from stockpath_runtime.db import create_engine, outbox
-from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
+from stockpath_runtime.consumer import Outcome
+from stockpath_runtime.db import outbox
+from stockpath_runtime.unit_of_work import headers_from_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
-SOURCE = "/services/listing"
 P, D = Outcome.PROCESSED, Outcome.DUPLICATE
 
 
-class NoDeadLetters:
-    async def send(self, message, **details) -> None:
-        raise AssertionError(f"unexpected dead letter: {details}")
-
-
 @pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
-
-
-@pytest.fixture(scope="module")
-async def engine(database):
-    engine = create_engine(database)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def processors(engine, database):
-    """The listing consumer per topic, with the service's handlers and batch handlers; counts the
-    transactions it opens and the statements they execute."""
-    counts = {"transactions": 0, "statements": 0}
-
-    def transaction() -> UnitOfWork:
-        counts["transactions"] += 1
-        return UnitOfWork(engine, source=SOURCE)
+def statements(consumer):
+    """Counts the statements the listing consumer's transactions execute."""
+    counts = {"statements": 0}
 
     def statement(*_args) -> None:
         counts["statements"] += 1
 
-    sa_event.listen(engine.sync_engine, "before_cursor_execute", statement)
-    found = {
-        s.topic: MessageProcessor("listing", s.handlers, transaction, NoDeadLetters(), batch_handlers=s.batch_handlers)
-        for s in subscriptions(Settings(database_url=database), engine)
-    }
-    yield found, counts
-    sa_event.remove(engine.sync_engine, "before_cursor_execute", statement)
+    sa_event.listen(consumer.engine.sync_engine, "before_cursor_execute", statement)
+    yield counts
+    sa_event.remove(consumer.engine.sync_engine, "before_cursor_execute", statement)
 
 
-async def one_by_one(processors, *envelopes) -> list[Outcome]:
-    found, _ = processors
-    outcomes = []
-    for envelope in envelopes:
-        message = encode(envelope)
-        outcomes.append(await found[message.topic].process(message, partition=0, offset=0))
-    return outcomes
-
-
-async def together(processors, *envelopes) -> tuple[list[Outcome], int]:
+async def together(consumer, statements, *envelopes) -> tuple[list[Outcome], int]:
     """One batch, as the worker hands it over; (outcomes, statements executed)."""
-    found, counts = processors
-    before = dict(counts)
-    outcomes = await found[Topics.INVENTORY].process_batch(
-        [Delivery(encode(e), 0, n) for n, e in enumerate(envelopes)]
-    )
-    assert counts["transactions"] - before["transactions"] == 1, "applied in one transaction, not one by one"
-    return outcomes, counts["statements"] - before["statements"]
+    transactions, executed = consumer.transactions, statements["statements"]
+    outcomes = await consumer.deliver_batch(*envelopes)
+    assert consumer.transactions - transactions == 1, "applied in one transaction, not one by one"
+    return outcomes, statements["statements"] - executed
 
 
 async def state(engine, fnskus: list[str], sent: list) -> dict:
@@ -133,19 +92,19 @@ def reports(inventory_level, a: str, b: str, c: str) -> list:
 
 
 async def test_reports_applied_together_leave_and_announce_what_they_do_one_by_one(
-    engine, processors, item_registered, inventory_level
+    engine, consumer, statements, item_registered, inventory_level
 ):
     worlds = []
     for _ in range(2):
         a, b = item_registered(channels=("storefront", "ebay")), item_registered()
-        assert await one_by_one(processors, a, b) == [P, P]
+        assert await consumer.deliver(a, b) == [P, P]
         fnskus = [a.data.fnsku, b.data.fnsku, item_registered().data.fnsku]
         worlds.append((fnskus, reports(inventory_level, *fnskus)))
     (fnskus_one, sent_one), (fnskus_batch, sent_batch) = worlds
     expected_outcomes = [P, P, P, P, D, P, P, P, P, P]
 
-    assert await one_by_one(processors, *sent_one) == expected_outcomes
-    outcomes, _ = await together(processors, *sent_batch)
+    assert await consumer.deliver(*sent_one) == expected_outcomes
+    outcomes, _ = await together(consumer, statements, *sent_batch)
     assert outcomes == expected_outcomes
 
     expected = await state(engine, fnskus_one, sent_one)
@@ -167,13 +126,13 @@ async def test_reports_applied_together_leave_and_announce_what_they_do_one_by_o
 
 
 async def test_a_batch_of_reports_costs_the_same_statements_however_many_it_holds(
-    engine, processors, item_registered, inventory_level
+    consumer, statements, item_registered, inventory_level
 ):
     registrations = [item_registered() for _ in range(10)]
-    assert await one_by_one(processors, *registrations) == [P] * 10
+    assert await consumer.deliver(*registrations) == [P] * 10
     fnskus = [r.data.fnsku for r in registrations]
-    _, few = await together(processors, *[inventory_level(f, "SEA1", 3) for f in fnskus[:2]])
+    _, few = await together(consumer, statements, *[inventory_level(f, "SEA1", 3) for f in fnskus[:2]])
     _, many = await together(
-        processors, *[inventory_level(f, fc, q) for q in (1, 2) for fc in ("SEA1", "PHX1") for f in fnskus]
+        consumer, statements, *[inventory_level(f, fc, q) for q in (1, 2) for fc in ("SEA1", "PHX1") for f in fnskus]
     )
     assert many == few, f"{few} statements for 2 reports, {many} for 40"

@@ -11,27 +11,10 @@ import sqlalchemy as sa
 
 from listing.adapters.tables import webhook_deliveries
 from listing.adapters.webhook import WebhookDispatcher
-from listing.domain.channels import channel_directory
-from listing.service_layer import handlers
-from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
-from stockpath_testing import eventually
+from stockpath_runtime.consumer import Outcome
+from stockpath_testing import ServiceConsumer, eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-SOURCE = "/services/listing"
-
-
-@pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
-
-
-@pytest.fixture(scope="module")
-async def engine(database):
-    engine = create_engine(database)
-    yield engine
-    await engine.dispose()
 
 
 @contextlib.asynccontextmanager
@@ -48,10 +31,10 @@ async def dispatching(engine, url: str, **options):
             await task
 
 
-async def handle(engine, handler, event, url: str) -> None:
-    async with UnitOfWork(engine, source=SOURCE) as uow:
-        await handler(event, uow, channels=channel_directory(webhook_url=url))
-        await uow.commit()
+async def handle(database, url: str, *events) -> None:
+    """The events through the listing consumer, its webhook channel pointing at `url`."""
+    async with ServiceConsumer("listing", database, webhook={"url": url}) as consumer:
+        assert set(await consumer.deliver(*events)) == {Outcome.PROCESSED}
 
 
 async def delivery_rows(engine, listing_id: str):
@@ -65,15 +48,14 @@ async def delivery_rows(engine, listing_id: str):
 
 
 async def test_a_failing_receiver_is_retried_until_it_takes_the_listing_once(
-    engine, item_registered, registration_updated, webhook_receiver
+    database, engine, item_registered, registration_updated, webhook_receiver
 ):
     receiver = webhook_receiver(fail_first=3)
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
     # Both changes are queued before the receiver answers once: they must arrive in order.
-    await handle(engine, handlers.publish_registered_item, registration, receiver.url)
-    await handle(engine, handlers.apply_registration_update,
-                 registration_updated(registration, price="30.00", channels=("webhook",)), receiver.url)
+    await handle(database, receiver.url, registration,
+                 registration_updated(registration, price="30.00", channels=("webhook",)))
 
     async with dispatching(engine, receiver.url):
         rows = await eventually(
@@ -99,13 +81,13 @@ async def _all_delivered(engine, listing_id):
     return rows if rows and all(r.delivered_at is not None for r in rows) else None
 
 
-async def test_a_retry_after_a_lost_answer_is_not_applied_twice(engine, item_registered, webhook_receiver):
+async def test_a_retry_after_a_lost_answer_is_not_applied_twice(database, engine, item_registered, webhook_receiver):
     # The receiver applies the first attempt but its answer never counts as success (a timeout,
     # a proxy error): the retry carries the same key, and the receiver ignores it.
     receiver = webhook_receiver(fail_first=1, apply_before_failing=True)
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
-    await handle(engine, handlers.publish_registered_item, registration, receiver.url)
+    await handle(database, receiver.url, registration)
     async with dispatching(engine, receiver.url):
         await eventually(lambda: _all_delivered(engine, listing_id), timeout=15, what="the delivery")
     assert [status for _, _, status in receiver.requests] == [503, 200]
@@ -114,14 +96,13 @@ async def test_a_retry_after_a_lost_answer_is_not_applied_twice(engine, item_reg
 
 
 async def test_a_delivery_that_keeps_failing_is_abandoned_and_the_next_goes_out(
-    engine, item_registered, registration_updated, webhook_receiver
+    database, engine, item_registered, registration_updated, webhook_receiver
 ):
     receiver = webhook_receiver(fail_first=2)
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
-    await handle(engine, handlers.publish_registered_item, registration, receiver.url)
-    await handle(engine, handlers.apply_registration_update,
-                 registration_updated(registration, price="31.00", channels=("webhook",)), receiver.url)
+    await handle(database, receiver.url, registration,
+                 registration_updated(registration, price="31.00", channels=("webhook",)))
 
     async def settled():
         rows = await delivery_rows(engine, listing_id)
@@ -133,11 +114,11 @@ async def test_a_delivery_that_keeps_failing_is_abandoned_and_the_next_goes_out(
     assert receiver.listings[listing_id]["price"] == "31.00"
 
 
-async def test_an_unreachable_endpoint_is_retried_with_the_error_recorded(engine, item_registered):
+async def test_an_unreachable_endpoint_is_retried_with_the_error_recorded(database, engine, item_registered):
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
     url = "http://127.0.0.1:9/listings"  # the discard port: nothing listens
-    await handle(engine, handlers.publish_registered_item, registration, url)
+    await handle(database, url, registration)
 
     async def retried():
         [row] = await delivery_rows(engine, listing_id)

@@ -6,19 +6,13 @@ import uuid
 
 import pytest
 
-from listing.adapters.repository import ListingRepository
+from listing.service_layer.unit_of_work import ListingUnitOfWork
 from stockpath_events import decode_message
 from stockpath_events.types.listing import ListingAvailabilityChanged, ListingPublished
-from stockpath_runtime.db import create_engine
 from stockpath_testing import consume, eventually, publish
 from stockpath_testing.processes import start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest.fixture(scope="module")
-def database(fresh_database) -> str:
-    return fresh_database("listing")
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +29,6 @@ def worker(database, kafka_bootstrap, unique_group, tmp_path_factory):
     process.stop()
 
 
-@pytest.fixture(scope="module")
-async def engine(database):
-    engine = create_engine(database)
-    yield engine
-    await engine.dispose()
-
-
 async def test_a_registration_on_the_topic_becomes_one_published_listing(
     worker, engine, kafka_bootstrap, item_registered, inventory_level
 ):
@@ -54,8 +41,8 @@ async def test_a_registration_on_the_topic_becomes_one_published_listing(
     await publish(kafka_bootstrap, re_registration)
 
     async def stored(listing_id):
-        async with engine.connect() as conn:
-            return await ListingRepository(conn).get(listing_id)
+        async with ListingUnitOfWork(engine, source="/services/listing") as uow:
+            return await uow.listings.get(listing_id)
 
     held = await eventually(lambda: stored(f"L-{fnsku}-ebay"), timeout=45, what="the re-registration to be applied")
     assert not held.listing.live

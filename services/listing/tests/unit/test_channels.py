@@ -6,9 +6,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 from listing.adapters.merchant_feed import render_feed, validate_feed
-from listing.adapters.webhook import backoff_delay
 from listing.domain.builder import build_listings, reviewed
 from listing.domain.channels import channel_directory
+from listing.domain.deliveries import backoff_delay
 from listing.domain.model import ListingChange, ListingStatus, RegisteredItem, transition
 from listing.domain.orders import BuyerOrderStatus as S
 from listing.domain.orders import next_status

@@ -1,34 +1,17 @@
-"""Storing storefront orders and the status updates the platform reports on them."""
+"""Storing storefront orders and the status the platform reports on them; the only module that
+knows the buyer_orders table's SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from listing.adapters.tables import buyer_orders
-from listing.domain.orders import BuyerOrderStatus
-
-
-@dataclass(frozen=True)
-class BuyerOrder:
-    order_id: str
-    lines: list[dict]
-    ship_to: dict
-    shipping_speed: str
-    total: Decimal
-    currency: str
-    status: BuyerOrderStatus
-    status_detail: str | None
-    fulfillment_orders: int
-    shipments: list[dict]
-    created_at: datetime
-    updated_at: datetime
+from listing.adapters.tables import any_of, buyer_orders
+from listing.domain.orders import BuyerOrder, BuyerOrderStatus, Shipment
 
 
 def _from_row(row) -> BuyerOrder:
@@ -42,13 +25,13 @@ def _from_row(row) -> BuyerOrder:
         status=BuyerOrderStatus(row.status),
         status_detail=row.status_detail,
         fulfillment_orders=row.fulfillment_orders,
-        shipments=list(row.shipments or []),
+        shipments=tuple(Shipment(**s) for s in row.shipments or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
 
 
-class BuyerOrders:
+class BuyerOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
@@ -73,24 +56,34 @@ class BuyerOrders:
             )
         ).scalar_one_or_none()
 
-    async def placed_here(self, order_ids: set[str]) -> set[str]:
-        """Which of these orders the storefront placed, in one statement."""
-        if not order_ids:
-            return set()
-        ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text))
-        rows = await self._conn.execute(
-            sa.select(buyer_orders.c.order_id).where(buyer_orders.c.order_id == sa.any_(ids)), {"ids": sorted(order_ids)}
-        )
-        return {r.order_id for r in rows}
-
-    async def get(self, order_id: str, *, for_update: bool = False) -> BuyerOrder | None:
-        query = sa.select(buyer_orders).where(buyer_orders.c.order_id == order_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
+    async def get(self, order_id: str) -> BuyerOrder | None:
+        row = (await self._conn.execute(sa.select(buyer_orders).where(buyer_orders.c.order_id == order_id))).first()
         return _from_row(row) if row else None
 
-    async def update(self, order_id: str, **values) -> None:
+    async def placed_here(self, order_ids: set[str]) -> dict[str, BuyerOrder]:
+        """Those of these orders the storefront placed, locked until the transaction ends, in one
+        statement (reports name orders of every channel; most are not ours)."""
+        if not order_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(buyer_orders)
+            .where(buyer_orders.c.order_id == any_of(sorted(order_ids)))
+            # Locked in one order whatever the run, so two runs naming the same orders queue.
+            .order_by(buyer_orders.c.order_id)
+            .with_for_update()
+        )
+        return {row.order_id: _from_row(row) for row in rows}
+
+    async def save(self, order: BuyerOrder) -> None:
+        """Store what a report made of an order: its status, fulfillment orders and parcels."""
         await self._conn.execute(
-            sa.update(buyer_orders).where(buyer_orders.c.order_id == order_id).values(updated_at=sa.func.now(), **values)
+            sa.update(buyer_orders)
+            .where(buyer_orders.c.order_id == order.order_id)
+            .values(
+                status=order.status.value,
+                status_detail=order.status_detail,
+                fulfillment_orders=order.fulfillment_orders,
+                shipments=[asdict(s) for s in order.shipments],
+                updated_at=sa.func.now(),
+            )
         )

@@ -1,4 +1,5 @@
-"""The listing service's tables: listings, and the fulfillable stock per FNSKU and FC they show."""
+"""The listing service's tables: listings, the fulfillable stock per FNSKU and FC they show, the
+webhook channel's delivery queue and storefront orders."""
 
 from __future__ import annotations
 
@@ -90,3 +91,9 @@ buyer_orders = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+
+def any_of(values: list[str]):
+    """``= ANY(:array)``: one statement text however many values (unlike ``IN``), so the server
+    prepares it once whatever the batch size."""
+    return sa.any_(sa.cast(sa.bindparam("values", values, type_=postgresql.ARRAY(sa.Text)), postgresql.ARRAY(sa.Text)))

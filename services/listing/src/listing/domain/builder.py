@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from decimal import Decimal
 
 from listing.domain.channels import ChannelDirectory, normalise_channel_name
 from listing.domain.model import Listing, ListingStatus, RegisteredItem, listing_id_for
+from stockpath_events import CatalogItemSnapshot
 
 
 def requested_channels(item: RegisteredItem) -> list[str]:
@@ -64,3 +66,41 @@ def reviewed(listing: Listing, channels: ChannelDirectory) -> Listing:
     if issues:
         return replace(listing, status=ListingStatus.HELD, issues=tuple(issues))
     return replace(listing, status=ListingStatus.ACTIVE, issues=())
+
+
+def relisted(
+    template: Listing, *, registration_id: str, price: Decimal, currency: str, channels: Iterable[str]
+) -> RegisteredItem:
+    """The registered item behind an existing listing, at a new price and for other channels:
+    what listings for channels the seller added later are built from."""
+    return RegisteredItem(
+        registration_id=registration_id,
+        seller_id=template.seller_id,
+        seller_sku=template.seller_sku,
+        fnsku=template.fnsku,
+        catalog_item_id=template.catalog_item_id,
+        condition=template.condition,
+        price=price,
+        currency=currency,
+        channels=tuple(channels),
+        title=template.title,
+        category=template.category,
+        brand=template.brand,
+        identifiers=template.identifiers,
+        attributes=template.attributes,
+    )
+
+
+def snapshot_of(listing: Listing, stored: CatalogItemSnapshot | None) -> CatalogItemSnapshot:
+    """The catalog snapshot the listing was built from; rebuilt from the listing's own fields for
+    listings stored before snapshots were kept."""
+    if stored is not None:
+        return stored
+    return CatalogItemSnapshot(
+        catalog_item_id=listing.catalog_item_id,
+        title=listing.title,
+        brand=listing.brand,
+        category=listing.category,
+        identifiers=listing.identifiers,
+        attributes=listing.attributes,
+    )

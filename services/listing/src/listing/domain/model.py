@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from stockpath_events import CatalogItemSnapshot
 
 
 class ListingStatus(StrEnum):
@@ -94,6 +97,31 @@ class Listing:
 
     def closed(self) -> Listing:
         return replace(self, status=ListingStatus.CLOSED, issues=())
+
+
+@dataclass(frozen=True)
+class StoredListing:
+    """A listing as stored, with when it last changed (buyers and channels sync on it)."""
+
+    listing: Listing
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The registration an FNSKU's listings were built from, and the catalog snapshot it carried
+    (None for listings stored before snapshots were kept)."""
+
+    registration_id: str
+    item: CatalogItemSnapshot | None
+
+
+class UnknownListing(LookupError):
+    """A listing id that names no listing."""
+
+    def __init__(self, listing_id: str) -> None:
+        super().__init__(f"listing {listing_id} does not exist")
+        self.listing_id = listing_id
 
 
 class ListingChange(StrEnum):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -36,3 +39,56 @@ def next_status(current: BuyerOrderStatus, reported: BuyerOrderStatus) -> BuyerO
     if reported in (BuyerOrderStatus.REJECTED, BuyerOrderStatus.CANCELLED):
         return reported if current is not BuyerOrderStatus.SHIPPED else current
     return reported if _PROGRESS[reported] > _PROGRESS[current] else current
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A parcel an FC shipped: one fulfillment order of the buyer's order."""
+
+    fulfillment_order_id: str
+    carrier: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class BuyerOrder:
+    """An order a buyer placed in the storefront, as the buyer sees it."""
+
+    order_id: str
+    #: The order's lines as placed (OrderPlaced's lines, each with the listing's title).
+    lines: list[dict]
+    ship_to: dict
+    shipping_speed: str
+    total: Decimal
+    currency: str
+    status: BuyerOrderStatus
+    status_detail: str | None
+    #: How many fulfillment orders routing split the order into (0 until routing reports).
+    fulfillment_orders: int
+    shipments: tuple[Shipment, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    def reported(
+        self, status: BuyerOrderStatus, detail: str | None, *, fulfillment_orders: int | None = None
+    ) -> BuyerOrder:
+        """The order after the platform reported `status` on it (see `next_status`)."""
+        after = self if fulfillment_orders is None else replace(self, fulfillment_orders=fulfillment_orders)
+        return after._moved_to(status, detail)
+
+    def shipped(self, shipment: Shipment) -> BuyerOrder:
+        """The order with this parcel recorded; SHIPPED once every fulfillment order it was split
+        into has shipped."""
+        shipments = (
+            *(s for s in self.shipments if s.fulfillment_order_id != shipment.fulfillment_order_id),
+            shipment,
+        )
+        after = replace(self, shipments=shipments)
+        # Before the routing report is read the count is unknown (0): the parcel still means "shipped".
+        if len(shipments) >= self.fulfillment_orders:
+            after = after._moved_to(BuyerOrderStatus.SHIPPED, f"shipped with {shipment.carrier}")
+        return after
+
+    def _moved_to(self, reported: BuyerOrderStatus, detail: str | None) -> BuyerOrder:
+        status = next_status(self.status, reported)
+        return self if status is self.status else replace(self, status=status, status_detail=detail)

@@ -1,21 +1,41 @@
-"""The listing HTTP API: buyer-facing, read-only listing data (public, no authentication)."""
+"""The listing HTTP API: buyer-facing, read-only listing data (public, no authentication); what
+the routes and pages are given (`ApiSettings`), and how domain errors answer (`ERRORS`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
-from listing.adapters.repository import ListingRepository, StoredListing
 from listing.domain.channels import normalise_channel_name
-from listing.domain.model import ListingStatus
-from stockpath_runtime.http import NotFound
+from listing.domain.model import ListingStatus, StoredListing, UnknownListing
+from listing.service_layer import views
+from listing.service_layer.unit_of_work import ListingUnitOfWork
+from stockpath_runtime.http import ID_PATTERN, Answer, dependencies, unit_of_work
+from stockpath_runtime.paging import Limit, Offset, PageOut
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"])
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the listing routes and pages need to know of the deployment (built by bootstrap)."""
+
+    #: The most listings one page of ``GET /v1/listings`` returns.
+    max_page_size: int
+    #: Where buyers reach the storefront (links in product feeds).
+    shop_url: str
+
+
+UnitOfWork = Annotated[ListingUnitOfWork, Depends(unit_of_work)]
+Given = Annotated[ApiSettings, Depends(dependencies)]
+
+ERRORS = {UnknownListing: Answer(404, "not_found", ("listing_id",))}
 
 #: Prices travel as strings ("19.99"), as in the events, so no client rounds them through a float.
 Price = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")]
@@ -48,70 +68,38 @@ class ListingOut(BaseModel):
     @classmethod
     def of(cls, stored: StoredListing) -> ListingOut:
         listing = stored.listing
-        return cls(
-            listing_id=listing.listing_id,
-            channel=listing.channel,
-            seller_id=listing.seller_id,
-            seller_sku=listing.seller_sku,
-            fnsku=listing.fnsku,
-            catalog_item_id=listing.catalog_item_id,
-            title=listing.title,
-            brand=listing.brand,
-            category=listing.category,
-            price=listing.price,
-            currency=listing.currency,
-            condition=listing.condition,
-            status=listing.status,
-            issues=list(listing.issues),
-            in_stock=listing.in_stock,
-            sellable_quantity=listing.sellable_quantity,
-            identifiers=listing.identifiers,
-            attributes=listing.attributes,
-            updated_at=stored.updated_at,
-        )
+        shown = {name: getattr(listing, name) for name in cls.model_fields if name != "updated_at"}
+        return cls(**shown, updated_at=stored.updated_at)
 
 
-class ListingPage(BaseModel):
-    items: list[ListingOut]
-    total: int
-    limit: int
-    offset: int
-
-
-_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-
-
-@router.get("", response_model=ListingPage, summary="Listings buyers can see, filtered and paged by listing id")
+@router.get("", response_model=PageOut[ListingOut], summary="Listings buyers can see, filtered and paged by listing id")
 async def list_listings(
-    request: Request,
-    seller_id: Annotated[str | None, Query(min_length=1, max_length=100, pattern=_ID)] = None,
+    uow: UnitOfWork,
+    given: Given,
+    seller_id: Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)] = None,
     channel: Annotated[str | None, Query(min_length=1, max_length=100, description="e.g. storefront")] = None,
-    fnsku: Annotated[str | None, Query(min_length=1, max_length=100, pattern=_ID)] = None,
+    fnsku: Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)] = None,
     in_stock: Annotated[bool | None, Query(description="true: only listings buyers can order now")] = None,
     status: Annotated[
         ListingStatus | None, Query(description="ACTIVE (shown), HELD (kept back: see issues) or CLOSED")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> ListingPage:
-    limit = min(limit, request.app.state.settings.max_page_size)
-    async with request.app.state.engine.connect() as conn:
-        page = await ListingRepository(conn).search(
-            seller_id=seller_id,
-            channel=normalise_channel_name(channel) if channel is not None else None,
-            fnsku=fnsku,
-            in_stock=in_stock,
-            status=status,
-            limit=limit,
-            offset=offset,
-        )
-    return ListingPage(items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> PageOut[ListingOut]:
+    limit = min(limit, given.max_page_size)
+    page = await views.listings(
+        uow,
+        seller_id=seller_id,
+        channel=normalise_channel_name(channel) if channel is not None else None,
+        fnsku=fnsku,
+        in_stock=in_stock,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return PageOut[ListingOut](items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/{listing_id}", response_model=ListingOut, summary="One listing")
-async def get_listing(listing_id: Annotated[str, PathParam(max_length=300)], request: Request) -> ListingOut:
-    async with request.app.state.engine.connect() as conn:
-        stored = await ListingRepository(conn).get(listing_id)
-    if stored is None:
-        raise NotFound(f"listing {listing_id} does not exist", listing_id=listing_id)
-    return ListingOut.of(stored)
+async def get_listing(listing_id: Annotated[str, PathParam(max_length=300)], uow: UnitOfWork) -> ListingOut:
+    return ListingOut.of(await views.stored_listing(uow, listing_id))

@@ -13,28 +13,22 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
-from listing.adapters.buyer_orders import BuyerOrders
-from listing.adapters.repository import ListingRepository
 from listing.domain.channels import STOREFRONT
-from listing.domain.model import ListingStatus, listing_id_for
+from listing.domain.checkout import MAX_LINES, MAX_QUANTITY, CannotBuy, CartLine, check_buyable
+from listing.domain.commands import PlaceOrder
+from listing.domain.model import ListingStatus
 from listing.domain.orders import FINAL
-from listing.service_layer.checkout import (
-    MAX_LINES,
-    MAX_QUANTITY,
-    CannotBuy,
-    CartLine,
-    check_buyable,
-    place_order,
-)
+from listing.entrypoints.http import UnitOfWork
+from listing.service_layer import views
+from listing.service_layer.checkout import place_order
 from stockpath_events import Address, ShippingSpeed
-from stockpath_runtime.http import unit_of_work
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_runtime.http import ID_PATTERN
 
 router = APIRouter(prefix="/shop", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -44,7 +38,6 @@ templates.env.filters["money"] = lambda amount, currency="USD": (
 
 CART_COOKIE = "stockpath_cart"
 PAGE_SIZE = 24
-_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 SPEEDS = {
     ShippingSpeed.STANDARD: "Standard (5–7 days)",
     ShippingSpeed.EXPEDITED: "Expedited (2–3 days)",
@@ -91,40 +84,37 @@ def refused(request: Request, message: str, status_code: int = 409) -> HTMLRespo
 @router.get("", response_class=HTMLResponse)
 async def browse(
     request: Request,
+    uow: UnitOfWork,
     q: Annotated[str, Query(max_length=200)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    async with request.app.state.engine.connect() as conn:
-        found = await ListingRepository(conn).search(
-            channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q, limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
-        )
+    found = await views.listings(
+        uow, channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q, limit=PAGE_SIZE,
+        offset=(page_number - 1) * PAGE_SIZE,
+    )
     pages = max(1, -(-found.total // PAGE_SIZE))
     return page(request, "browse.html", listings=[s.listing for s in found.items], q=q, total=found.total,
                 page_number=page_number, pages=pages)
 
 
 @router.get("/products/{listing_id}", response_class=HTMLResponse)
-async def product(listing_id: Annotated[str, PathParam(max_length=300, pattern=_ID)], request: Request) -> Response:
-    async with request.app.state.engine.connect() as conn:
-        repo = ListingRepository(conn)
-        stored = await repo.get(listing_id)
-        if stored is not None and stored.listing.channel != STOREFRONT:
-            # A product feed links here with its own listing id: buyers land on the storefront's
-            # listing of the same item, where they can order it.
-            sold_here = await repo.get(listing_id_for(stored.listing.fnsku, STOREFRONT))
-            if sold_here is not None and sold_here.listing.live:
-                return RedirectResponse(f"/shop/products/{sold_here.listing.listing_id}", status_code=303)
-    if stored is None or not stored.listing.live or stored.listing.channel != STOREFRONT:
+async def product(
+    listing_id: Annotated[str, PathParam(max_length=300, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+) -> Response:
+    listing = await views.storefront_product(uow, listing_id)
+    if listing is None or not listing.live:
         return refused(request, "This product is not for sale here.", status_code=404)
-    listing = stored.listing
+    if listing.listing_id != listing_id:
+        # A product feed links here with its own listing id: buyers land on the storefront's
+        # listing of the same item, where they can order it.
+        return RedirectResponse(f"/shop/products/{listing.listing_id}", status_code=303)
     buyable = listing.in_stock
     return page(request, "product.html", listing=listing, buyable=buyable,
                 max_quantity=min(MAX_QUANTITY, listing.sellable_quantity))
 
 
 @router.post("/cart/items", response_class=HTMLResponse)
-async def add_to_cart(request: Request) -> Response:
+async def add_to_cart(request: Request, uow: UnitOfWork) -> Response:
     fields = await form(request)
     listing_id = fields.get("listing_id", "")[:300]
     try:
@@ -133,10 +123,8 @@ async def add_to_cart(request: Request) -> Response:
         return refused(request, "The quantity must be a whole number.", status_code=422)
     cart = read_cart(request)
     in_cart = next((line.quantity for line in cart if line.listing_id == listing_id), 0)
-    async with request.app.state.engine.connect() as conn:
-        stored = await ListingRepository(conn).get(listing_id)
     try:
-        check_buyable(stored.listing if stored else None, listing_id, in_cart + quantity)
+        check_buyable(await views.listing(uow, listing_id), listing_id, in_cart + quantity)
     except CannotBuy as e:
         return refused(request, str(e))
     cart = [line for line in cart if line.listing_id != listing_id] + [CartLine(listing_id, in_cart + quantity)]
@@ -154,32 +142,19 @@ async def remove_from_cart(listing_id: Annotated[str, PathParam(max_length=300)]
     return response
 
 
-async def cart_view(request: Request, cart: list[CartLine]) -> list[dict]:
-    async with request.app.state.engine.connect() as conn:
-        repo = ListingRepository(conn)
-        rows = []
-        for line in cart:
-            stored = await repo.get(line.listing_id)
-            problem = None
-            try:
-                check_buyable(stored.listing if stored else None, line.listing_id, line.quantity)
-            except CannotBuy as e:
-                problem = str(e)
-            rows.append({"line": line, "listing": stored.listing if stored else None, "problem": problem})
-    return rows
-
-
 @router.get("/cart", response_class=HTMLResponse)
-async def show_cart(request: Request) -> HTMLResponse:
-    return await _cart_page(request, {}, {})
+async def show_cart(request: Request, uow: UnitOfWork) -> HTMLResponse:
+    return await _cart_page(request, uow, {}, {})
 
 
-async def _cart_page(request: Request, values: dict, errors: dict, status_code: int = 200) -> HTMLResponse:
-    rows = await cart_view(request, read_cart(request))
-    total = sum((r["listing"].price * r["line"].quantity for r in rows if r["listing"]), 0)
+async def _cart_page(
+    request: Request, uow: UnitOfWork, values: dict, errors: dict, status_code: int = 200
+) -> HTMLResponse:
+    rows = await views.cart(uow, read_cart(request))
+    total = sum((r.listing.price * r.line.quantity for r in rows if r.listing), 0)
     return page(request, "cart.html", status_code=status_code, rows=rows, total=total, speeds=SPEEDS,
                 values=values, errors=errors, checkout_token=values.get("checkout_token") or uuid.uuid4().hex,
-                can_checkout=bool(rows) and not any(r["problem"] for r in rows))
+                can_checkout=bool(rows) and not any(r.problem for r in rows))
 
 
 FIELD_HELP = {
@@ -209,44 +184,45 @@ class CheckoutForm(BaseModel):
 
 
 @router.post("/checkout", response_class=HTMLResponse)
-async def checkout(request: Request, uow: Annotated[UnitOfWork, Depends(unit_of_work)]) -> Response:
+async def checkout(request: Request, uow: UnitOfWork) -> Response:
     values = {k: v.strip() for k, v in (await form(request)).items()}
     try:
         submitted = CheckoutForm.model_validate(values)
     except ValidationError as e:
         errors = {str(err["loc"][0]): FIELD_HELP.get(str(err["loc"][0]), err["msg"]) for err in e.errors() if err["loc"]}
-        return await _cart_page(request, values, errors, status_code=422)
+        return await _cart_page(request, uow, values, errors, status_code=422)
     ship_to = Address(
         name=submitted.name, line1=submitted.line1, line2=submitted.line2 or None, city=submitted.city,
         region=submitted.region.upper(), postal_code=submitted.postal_code, country=submitted.country.upper(),
     )
+    command = PlaceOrder(
+        cart=tuple(read_cart(request)), ship_to=ship_to, shipping_speed=submitted.shipping_speed,
+        checkout_token=submitted.checkout_token,
+    )
     try:
-        async with uow:
-            order_id = await place_order(
-                uow, cart=read_cart(request), ship_to=ship_to, shipping_speed=submitted.shipping_speed,
-                checkout_token=submitted.checkout_token,
-            )
-            await uow.commit()
+        order_id = await place_order(command, uow)
     except CannotBuy as e:
-        return await _cart_page(request, values, {"cart": str(e)}, status_code=409)
+        return await _cart_page(request, uow, values, {"cart": str(e)}, status_code=409)
     response = RedirectResponse(f"/shop/orders/{order_id}", status_code=303)
     write_cart(response, [])
     return response
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-async def order_status(order_id: Annotated[str, PathParam(max_length=100, pattern=_ID)], request: Request) -> HTMLResponse:
-    async with request.app.state.engine.connect() as conn:
-        order = await BuyerOrders(conn).get(order_id)
+async def order_status(
+    order_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+) -> HTMLResponse:
+    order = await views.buyer_order(uow, order_id)
     if order is None:
         return refused(request, f"There is no order {order_id}.", status_code=404)
     return page(request, "order.html", order=order, final=order.status in FINAL, speeds=SPEEDS)
 
 
 @router.get("/sellers/{seller_id}", response_class=HTMLResponse)
-async def seller_view(seller_id: Annotated[str, PathParam(max_length=100, pattern=_ID)], request: Request) -> HTMLResponse:
+async def seller_view(
+    seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+) -> HTMLResponse:
     """The seller's view of their listings in every channel: what is live, and why a held one is not."""
-    async with request.app.state.engine.connect() as conn:
-        found = await ListingRepository(conn).search(seller_id=seller_id, limit=500, offset=0)
+    found = await views.listings(uow, seller_id=seller_id, limit=500, offset=0)
     return page(request, "seller.html", seller_id=seller_id, listings=[s.listing for s in found.items],
                 total=found.total)

@@ -1,0 +1,114 @@
+"""The reads the listing API, the product feeds and the storefront pages need, each in its own
+unit of work (read-only: nothing is committed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from listing.domain.channels import MARKETPLACE_FEED, STOREFRONT
+from listing.domain.checkout import CannotBuy, CartLine, check_buyable
+from listing.domain.deliveries import WebhookDelivery
+from listing.domain.model import (
+    Listing,
+    ListingStatus,
+    StoredListing,
+    UnknownListing,
+    listing_id_for,
+)
+from listing.domain.orders import BuyerOrder
+from listing.service_layer.unit_of_work import ListingUnitOfWork
+from stockpath_runtime.paging import Page
+
+#: A feed holds at most this many products; Merchant Center takes up to 4 GB, our sellers far less.
+FEED_LIMIT = 50_000
+
+
+async def listings(
+    uow: ListingUnitOfWork,
+    *,
+    seller_id: str | None = None,
+    channel: str | None = None,
+    fnsku: str | None = None,
+    in_stock: bool | None = None,
+    status: ListingStatus | None = None,
+    text: str | None = None,
+    limit: int,
+    offset: int,
+) -> Page[StoredListing]:
+    """One page of the listings that pass every filter given, in listing id order."""
+    async with uow:
+        return await uow.listings.search(
+            seller_id=seller_id, channel=channel, fnsku=fnsku, in_stock=in_stock, status=status, text=text,
+            limit=limit, offset=offset,
+        )
+
+
+async def stored_listing(uow: ListingUnitOfWork, listing_id: str) -> StoredListing:
+    """One listing as stored; `UnknownListing` when there is none by that id."""
+    async with uow:
+        stored = await uow.listings.get(listing_id)
+    if stored is None:
+        raise UnknownListing(listing_id)
+    return stored
+
+
+async def listing(uow: ListingUnitOfWork, listing_id: str) -> Listing | None:
+    async with uow:
+        stored = await uow.listings.get(listing_id)
+    return stored.listing if stored else None
+
+
+async def product_feed(uow: ListingUnitOfWork, seller_id: str) -> list[Listing]:
+    """A seller's live marketplace-feed listings: what the seller's product feed carries."""
+    page = await listings(uow, seller_id=seller_id, channel=MARKETPLACE_FEED, status=ListingStatus.ACTIVE,
+                          limit=FEED_LIMIT, offset=0)
+    return [s.listing for s in page.items]
+
+
+async def storefront_product(uow: ListingUnitOfWork, listing_id: str) -> Listing | None:
+    """The listing a buyer who follows a link to `listing_id` sees: the listing itself when it is
+    the storefront's; the storefront's live listing of the same item when it is another channel's
+    (a product feed links here with its own listing id), or None when there is none."""
+    async with uow:
+        stored = await uow.listings.get(listing_id)
+        if stored is None or stored.listing.channel == STOREFRONT:
+            return stored.listing if stored else None
+        sold_here = await uow.listings.get(listing_id_for(stored.listing.fnsku, STOREFRONT))
+    return sold_here.listing if sold_here is not None and sold_here.listing.live else None
+
+
+@dataclass(frozen=True)
+class CartRow:
+    """A line of the buyer's cart, the listing it names (None when there is none) and why it
+    cannot be bought now (None when it can)."""
+
+    line: CartLine
+    listing: Listing | None
+    problem: str | None
+
+
+async def cart(uow: ListingUnitOfWork, lines: list[CartLine]) -> list[CartRow]:
+    rows = []
+    async with uow:
+        for line in lines:
+            stored = await uow.listings.get(line.listing_id)
+            problem = None
+            try:
+                check_buyable(stored.listing if stored else None, line.listing_id, line.quantity)
+            except CannotBuy as e:
+                problem = str(e)
+            rows.append(CartRow(line, stored.listing if stored else None, problem))
+    return rows
+
+
+async def buyer_order(uow: ListingUnitOfWork, order_id: str) -> BuyerOrder | None:
+    async with uow:
+        return await uow.buyer_orders.get(order_id)
+
+
+async def webhook_deliveries(
+    uow: ListingUnitOfWork, *, listing_id: str | None = None, limit: int = 100
+) -> list[WebhookDelivery]:
+    """Recent deliveries of the webhook channel, newest first."""
+    async with uow:
+        return await uow.webhook_deliveries.recent(listing_id=listing_id, limit=limit)
