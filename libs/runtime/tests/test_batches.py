@@ -17,24 +17,12 @@ from stockpath_events import Envelope, encode, new_event
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_runtime import kafka
 from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
-from stockpath_runtime.db import create_engine, inbox
+from stockpath_runtime.db import inbox
 from stockpath_runtime.dead_letters import DeadLetters
 from stockpath_testing import consume
 
 # The tests share the module event loop with the fixtures: the producer lives in it.
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest.fixture(scope="module")
-def engine_url(fresh_database):
-    return fresh_database("probe.service:SERVICE")
-
-
-@pytest.fixture
-async def engine(engine_url):
-    engine = create_engine(engine_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -45,11 +45,6 @@ async def effects_for(engine, order_id: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def probe_database(fresh_database) -> str:
-    return fresh_database(PROBE)
-
-
-@pytest.fixture(scope="module")
 def db_proxy(probe_database):
     url = make_url(probe_database)
     proxy = OutageProxy(url.host or "127.0.0.1", url.port or 5432).start()
@@ -73,13 +68,6 @@ def probe_worker(probe_database, db_proxy, kafka_bootstrap, tmp_path_factory):
     )
     yield process
     process.stop()
-
-
-@pytest.fixture
-async def engine(probe_database):
-    engine = create_engine(probe_database)
-    yield engine
-    await engine.dispose()
 
 
 async def test_a_plain_kafka_consumer_reads_key_and_cloudevents_headers(engine, kafka_bootstrap):

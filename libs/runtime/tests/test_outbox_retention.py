@@ -17,11 +17,6 @@ from stockpath_runtime.unit_of_work import UnitOfWork
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 
-@pytest.fixture(scope="module")
-def engine_url(fresh_database):
-    return fresh_database("probe.service:SERVICE")
-
-
 async def emit(engine, n: int) -> list[str]:
     async with UnitOfWork(engine, source="orders") as uow:
         ids = [uow.emit(order(f"ret-{uuid.uuid4().hex}")).id for _ in range(n)]
@@ -29,8 +24,8 @@ async def emit(engine, n: int) -> list[str]:
     return ids
 
 
-async def test_the_relay_prunes_rows_published_longer_ago_than_its_retention(engine_url, kafka_bootstrap):
-    engine = create_engine(engine_url)
+async def test_the_relay_prunes_rows_published_longer_ago_than_its_retention(probe_database, kafka_bootstrap):
+    engine = create_engine(probe_database)
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()
     try:

@@ -18,13 +18,8 @@ from stockpath_testing import consume
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 
-@pytest.fixture(scope="module")
-def engine_url(fresh_database):
-    return fresh_database("probe.service:SERVICE")
-
-
-async def test_a_commit_wakes_the_idle_relay(engine_url, kafka_bootstrap):
-    engine = create_engine(engine_url)
+async def test_a_commit_wakes_the_idle_relay(probe_database, kafka_bootstrap):
+    engine = create_engine(probe_database)
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()
     relay = OutboxRelay(engine, producer, name=f"wakeup-{uuid.uuid4().hex}", idle_interval_s=60)

@@ -10,7 +10,7 @@ from probe.service import ProbeUnitOfWork, effects
 
 from stockpath_events import Address, decode, new_event
 from stockpath_events.types.orders import OrderPlaced
-from stockpath_runtime.db import create_engine, inbox, outbox
+from stockpath_runtime.db import inbox, outbox
 from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
 
 pytestmark = pytest.mark.integration
@@ -23,18 +23,6 @@ def order(order_id: str, channel: str = "web") -> OrderPlaced:
         lines=[{"line_id": "1", "seller_id": "S1", "seller_sku": "SKU-1", "quantity": 1, "unit_price": "10.00"}],
         ship_to=Address(name="Ada", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"),
     )
-
-
-@pytest.fixture(scope="module")
-def engine_url(fresh_database):
-    return fresh_database("probe.service:SERVICE")
-
-
-@pytest.fixture
-async def engine(engine_url):
-    engine = create_engine(engine_url)
-    yield engine
-    await engine.dispose()
 
 
 async def count(engine, table, *where) -> int:
