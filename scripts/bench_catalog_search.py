@@ -24,8 +24,7 @@ import uuid
 import httpx
 import sqlalchemy as sa
 
-from catalog.app import create_api
-from catalog.bootstrap import SERVICE
+from catalog.bootstrap import SERVICE, create_api
 from catalog.demo import generate
 from catalog.settings import Settings
 from stockpath_cli.localstack import database_url

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from catalog.app import create_api
+from catalog.bootstrap import create_api
 from catalog.demo import generate
 from catalog.settings import Settings
 from stockpath_runtime.db import outbox
@@ -122,9 +122,9 @@ def test_browsing_reports_the_total_and_pages_in_id_order(client):
 
 
 def test_counting_stops_at_the_cap_and_says_so(client, monkeypatch):
-    from catalog.adapters import repository
+    from catalog.adapters import catalog_items
 
-    monkeypatch.setattr(repository, "COUNT_CAP", 100)
+    monkeypatch.setattr(catalog_items, "COUNT_CAP", 100)
     page = client.get("/v1/catalog/items", params={"limit": 1}).json()
     assert page["total"] == 100 and page["total_capped"] is True
 

@@ -30,3 +30,11 @@ class CatalogItem:
         # Every identifier must be well formed and carry a right check digit.
         for value in self.identifiers.values():
             identifiers.parse(value)
+
+
+class UnknownCatalogItem(LookupError):
+    """A catalog item id that names no item."""
+
+    def __init__(self, catalog_item_id: str) -> None:
+        super().__init__(f"catalog item {catalog_item_id} does not exist")
+        self.catalog_item_id = catalog_item_id

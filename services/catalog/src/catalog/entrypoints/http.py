@@ -1,21 +1,30 @@
-"""The catalog's HTTP API: search, identifier lookup, item pages and catalog administration."""
+"""The catalog's HTTP API: search, identifier lookup, item pages and catalog administration, and
+how the catalog's domain errors answer (`ERRORS`)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from catalog.adapters.repository import CatalogRepository
 from catalog.domain import identifiers
-from catalog.domain.model import CatalogItem, Dimensions
-from catalog.service_layer import handlers
-from stockpath_runtime.http import ClientError, NotFound, unit_of_work
-from stockpath_runtime.unit_of_work import UnitOfWork
+from catalog.domain.commands import UpsertItems
+from catalog.domain.model import CatalogItem, Dimensions, UnknownCatalogItem
+from catalog.service_layer import handlers, views
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from stockpath_runtime.http import Answer, ClientError, unit_of_work
+from stockpath_runtime.paging import Limit, PageOut
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+
+UnitOfWork = Annotated[CatalogUnitOfWork, Depends(unit_of_work)]
+
+ERRORS = {
+    identifiers.InvalidIdentifier: Answer(400, "invalid_identifier"),
+    UnknownCatalogItem: Answer(404, "not_found", ("catalog_item_id",)),
+}
 
 
 class DimensionsIn(BaseModel):
@@ -47,24 +56,24 @@ class CatalogItemIn(BaseModel):
         return v
 
     def to_domain(self) -> CatalogItem:
-        try:
-            normalised = {k: identifiers.normalise(v) for k, v in self.identifiers.items() if k != "asin"}
-            return CatalogItem(
-                catalog_item_id=self.catalog_item_id or f"CI{uuid.uuid4().hex[:12].upper()}",
-                title=self.title.strip(),
-                brand=self.brand,
-                category=self.category,
-                identifiers=normalised,
-                dimensions=Dimensions(**self.dimensions.model_dump()) if self.dimensions else None,
-                weight_g=self.weight_g,
-                hazmat=self.hazmat,
-                attributes=self.attributes,
-            )
-        except identifiers.InvalidIdentifier as e:
-            raise ClientError(str(e), code="invalid_identifier") from None
+        """The item (`InvalidIdentifier` when an identifier's length or check digit is wrong)."""
+        normalised = {k: identifiers.normalise(v) for k, v in self.identifiers.items() if k != "asin"}
+        return CatalogItem(
+            catalog_item_id=self.catalog_item_id or f"CI{uuid.uuid4().hex[:12].upper()}",
+            title=self.title.strip(),
+            brand=self.brand,
+            category=self.category,
+            identifiers=normalised,
+            dimensions=Dimensions(**self.dimensions.model_dump()) if self.dimensions else None,
+            weight_g=self.weight_g,
+            hazmat=self.hazmat,
+            attributes=self.attributes,
+        )
 
 
 class CatalogItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     catalog_item_id: str
     title: str
     brand: str | None
@@ -77,22 +86,10 @@ class CatalogItemOut(BaseModel):
 
     @classmethod
     def of(cls, item: CatalogItem) -> CatalogItemOut:
-        d = item.dimensions
-        return cls(
-            catalog_item_id=item.catalog_item_id,
-            title=item.title,
-            brand=item.brand,
-            category=item.category,
-            identifiers=item.identifiers,
-            dimensions=DimensionsIn(length_cm=d.length_cm, width_cm=d.width_cm, height_cm=d.height_cm) if d else None,
-            weight_g=item.weight_g,
-            hazmat=item.hazmat,
-            attributes=item.attributes,
-        )
+        return cls.model_validate(item, from_attributes=True)
 
 
-class SearchPage(BaseModel):
-    items: list[CatalogItemOut]
+class SearchPage(PageOut[CatalogItemOut]):
     total: int = Field(description="Matching items; a lower bound when total_capped is true")
     total_capped: bool = Field(default=False, description="More items match than `total` (counting stops at 10,000)")
     match: str = Field(
@@ -100,8 +97,6 @@ class SearchPage(BaseModel):
         description="all (no keywords), keywords (full-text match), similar (no full-text match: titles resembling "
         "the keywords, for typos), identifier (exact UPC/EAN/ISBN/GTIN lookup)",
     )
-    limit: int
-    offset: int
 
 
 class BulkIn(BaseModel):
@@ -117,28 +112,24 @@ class BulkOut(BaseModel):
 
 @router.get("/items", response_model=SearchPage, summary="Search the catalog by keywords or identifier")
 async def search_items(
-    request: Request,
+    uow: UnitOfWork,
     q: Annotated[str | None, Query(max_length=200, description="Keywords (title, brand, category)")] = None,
     identifier: Annotated[str | None, Query(max_length=40, description="UPC, EAN, ISBN or GTIN")] = None,
     brand: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Limit = 20,
+    # Deeper than the runtime's usual bound would only page through what nobody reads.
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchPage:
     for name, value in (("q", q), ("identifier", identifier), ("brand", brand), ("category", category)):
         if value is not None and any(ord(ch) < 32 for ch in value):
             raise ClientError(f"{name} must not contain control characters", code="invalid_query", parameter=name)
-    async with request.app.state.engine.connect() as conn:
-        repo = CatalogRepository(conn)
-        if identifier:
-            try:
-                found = await repo.by_identifier(identifier)
-            except identifiers.InvalidIdentifier as e:
-                raise ClientError(str(e), code="invalid_identifier") from None
-            return SearchPage(
-                items=[CatalogItemOut.of(i) for i in found], total=len(found), match="identifier", limit=limit, offset=0
-            )
-        page = await repo.search(q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset)
+    if identifier:
+        found = await views.by_identifier(uow, identifier)
+        return SearchPage(
+            items=[CatalogItemOut.of(i) for i in found], total=len(found), match="identifier", limit=limit, offset=0
+        )
+    page = await views.search(uow, q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset)
     return SearchPage(
         items=[CatalogItemOut.of(i) for i in page.items],
         total=page.total,
@@ -150,28 +141,23 @@ async def search_items(
 
 
 @router.get("/items/{catalog_item_id}", response_model=CatalogItemOut, summary="One catalog item")
-async def get_item(catalog_item_id: str, request: Request) -> CatalogItemOut:
-    async with request.app.state.engine.connect() as conn:
-        item = await CatalogRepository(conn).get(catalog_item_id)
-    if item is None:
-        raise NotFound(f"catalog item {catalog_item_id} does not exist", catalog_item_id=catalog_item_id)
-    return CatalogItemOut.of(item)
+async def get_item(catalog_item_id: str, uow: UnitOfWork) -> CatalogItemOut:
+    # Any text: an id the catalog cannot have is simply not found (registration reads a 404 so).
+    return CatalogItemOut.of(await views.item(uow, catalog_item_id))
 
 
 @router.post("/items", response_model=CatalogItemOut, status_code=201, summary="Add or replace a catalog item (catalog admin)")
-async def create_item(body: CatalogItemIn, uow: Annotated[UnitOfWork, Depends(unit_of_work)]) -> CatalogItemOut:
+async def create_item(body: CatalogItemIn, uow: UnitOfWork) -> CatalogItemOut:
     item = body.to_domain()
-    async with uow:
-        await handlers.upsert_items([item], uow)
+    await handlers.upsert_items(UpsertItems((item,)), uow)
     return CatalogItemOut.of(item)
 
 
 @router.post("/items/bulk", response_model=BulkOut, summary="Add or replace up to 1,000 items (catalog admin)")
-async def bulk_upsert(body: BulkIn, uow: Annotated[UnitOfWork, Depends(unit_of_work)]) -> BulkOut:
-    items = [i.to_domain() for i in body.items]
+async def bulk_upsert(body: BulkIn, uow: UnitOfWork) -> BulkOut:
+    items = tuple(i.to_domain() for i in body.items)
     if len({i.catalog_item_id for i in items}) != len(items):
         raise ClientError("the same catalog_item_id appears twice in one request", code="duplicate_item")
-    async with uow:
-        outcomes = await handlers.upsert_items(items, uow)
+    outcomes = await handlers.upsert_items(UpsertItems(items), uow)
     counts = {k: sum(1 for v in outcomes.values() if v == k) for k in ("created", "updated", "unchanged")}
     return BulkOut(**counts)

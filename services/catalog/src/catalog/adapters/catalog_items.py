@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from catalog.adapters.tables import catalog_identifiers, catalog_items
 from catalog.domain import identifiers
 from catalog.domain.model import CatalogItem, Dimensions
+from stockpath_runtime.paging import Page
 
 
 def _to_row(item: CatalogItem) -> dict:
@@ -57,32 +58,27 @@ COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[CatalogItem]
-    total: int
+class SearchResults(Page[CatalogItem]):
+    """One page of a search, how many items match, and how they matched."""
+
     #: True when there are more than `total` matches (counting stopped at COUNT_CAP).
     total_capped: bool = False
     #: How the items matched: "all" (no keywords), "keywords" (full text) or "similar" (typo-tolerant).
     match: str = "all"
 
 
-class CatalogRepository:
+class CatalogItemRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def get(self, catalog_item_id: str, *, for_update: bool = False) -> CatalogItem | None:
+    async def get(self, catalog_item_id: str) -> CatalogItem | None:
         query = sa.select(*_ITEM_COLUMNS).where(catalog_items.c.catalog_item_id == catalog_item_id)
-        if for_update:
-            query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
         return _from_row(row) if row else None
 
     async def get_many(self, ids: list[str]) -> dict[str, CatalogItem]:
         rows = await self._conn.execute(sa.select(*_ITEM_COLUMNS).where(catalog_items.c.catalog_item_id.in_(ids)))
         return {r.catalog_item_id: _from_row(r) for r in rows}
-
-    async def save(self, item: CatalogItem) -> None:
-        await self.save_many([item])
 
     async def save_many(self, items: list[CatalogItem]) -> None:
         """Insert or replace items and their identifier rows in a few statements, whatever their number
@@ -130,7 +126,7 @@ class CatalogRepository:
 
     async def search(
         self, q: str | None, *, brand: str | None, category: str | None, limit: int, offset: int
-    ) -> Page:
+    ) -> SearchResults:
         """Keyword search ranked by relevance; when no item contains the words, titles that
         resemble them (trigram word similarity), so a typo still finds the item. Every order ends
         with the item id, so pages are stable: none repeats or skips an item."""
@@ -159,7 +155,7 @@ class CatalogRepository:
             match="similar",
         )
 
-    async def _ranked(self, filters: list, score, limit: int, offset: int, *, match: str) -> Page:
+    async def _ranked(self, filters: list, score, limit: int, offset: int, *, match: str) -> SearchResults:
         # Ranking sorts every match anyway, so a window count in the same scan gives the total
         # for free instead of a second pass over the matches.
         query = (
@@ -171,12 +167,12 @@ class CatalogRepository:
         )
         rows = list(await self._conn.execute(query))
         if rows:
-            return Page([_from_row(r) for r in rows], rows[0].total, match=match)
+            return SearchResults([_from_row(r) for r in rows], rows[0].total, match=match)
         # Past the last page (or nothing matched): the count alone.
         total = (await self._conn.execute(sa.select(sa.func.count()).select_from(catalog_items).where(*filters))).scalar_one()
-        return Page([], total, match=match)
+        return SearchResults([], total, match=match)
 
-    async def _browse(self, filters: list, limit: int, offset: int) -> Page:
+    async def _browse(self, filters: list, limit: int, offset: int) -> SearchResults:
         # Deferred join: the page's ids come from an index-only walk of the primary key, then
         # only those rows are read, so page 2,000 costs about as much as page 1.
         ids = (
@@ -197,4 +193,6 @@ class CatalogRepository:
         # reported as "more than" instead, as large search engines do.
         counted = sa.select(sa.literal(1)).select_from(catalog_items).where(*filters).limit(COUNT_CAP + 1).subquery()
         total = (await self._conn.execute(sa.select(sa.func.count()).select_from(counted))).scalar_one()
-        return Page([_from_row(r) for r in rows], min(total, COUNT_CAP), total_capped=total > COUNT_CAP, match="all")
+        return SearchResults(
+            [_from_row(r) for r in rows], min(total, COUNT_CAP), total_capped=total > COUNT_CAP, match="all"
+        )
