@@ -1,17 +1,81 @@
-"""How the runtime finds and wires the registration service."""
+"""The only wiring of the registration service: how the runtime finds it (SERVICE), its HTTP API
+and its consumer, and every dependency they are given.
 
+The catalog client, the inventory client and the FC network are built here, once, so tests can
+hand in another transport or network without patching module paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from registration.app import create_api
-from registration.entrypoints.events import subscriptions
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from registration.adapters.catalog import CatalogClient
+from registration.adapters.inventory import InventoryClient
+from registration.console import STATIC
+from registration.entrypoints import console, consumers, http
+from registration.entrypoints.dependencies import RegistrationDependencies
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
+from stockpath_network import FulfillmentCenter, network
+from stockpath_runtime.consumer import Subscription, subscribe
+from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition
+
+
+def create_api(
+    settings: Settings,
+    *,
+    catalog_transport: httpx.AsyncBaseTransport | None = None,
+    inventory_transport: httpx.AsyncBaseTransport | None = None,
+    fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]] = network,
+) -> FastAPI:
+    dependencies = RegistrationDependencies(
+        catalog=lambda: CatalogClient(
+            settings.catalog_url,
+            timeout_s=settings.catalog_timeout_s,
+            concurrency=settings.catalog_concurrency,
+            transport=catalog_transport,
+        ),
+        # The console's stock page waits on inventory as long as on the catalog.
+        inventory=InventoryClient(
+            settings.inventory_url, timeout_s=settings.catalog_timeout_s, transport=inventory_transport
+        ),
+        fulfillment_centers=fulfillment_centers,
+        restricted_categories=tuple(settings.restricted_categories),
+        secure_cookie=settings.console_secure_cookie,
+    )
+    app = create_service_app(
+        settings,
+        title="Stockpath registration",
+        description=(
+            "Sellers register catalog items for fulfillment and listing, and get inbound shipment "
+            "plans (which fulfillment center, its address, the FNSKUs to label) before any sale."
+        ),
+        routers=[http.router, console.router],
+        unit_of_work=RegistrationUnitOfWork,
+        dependencies=dependencies,
+        errors=http.ERRORS,
+    )
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.add_exception_handler(console.SignInRequired, console.sign_in_redirect)
+    return app
+
+
+def subscriptions(settings: Settings) -> list[Subscription]:
+    return subscribe(consumers.CONSUMES)
+
 
 SERVICE = ServiceDefinition(
     name="registration",
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
     api=create_api,
+    unit_of_work=RegistrationUnitOfWork,
     subscriptions=subscriptions,
     order=2,
 )

@@ -16,12 +16,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from catalog.app import create_api as create_catalog_api
-from catalog.demo import generate
-from catalog.settings import Settings as CatalogSettings
-from registration.app import create_api
+from registration.bootstrap import create_api
 from registration.settings import Settings
 from stockpath_cli.localstack import free_port
+from stockpath_cli.seed import demo_catalog_generator
+from stockpath_runtime.service import get_service
 
 #: Items crafted to hit each eligibility rule and size tier; added through the catalog's own API.
 CRAFTED_ITEMS = [
@@ -72,12 +71,13 @@ class BackgroundServer:
 
 @pytest.fixture(scope="module")
 def demo_items() -> list[dict]:
-    return generate(200)
+    return demo_catalog_generator()(200)  # the installed demo catalog, as `stockpath seed` finds it
 
 
 @pytest.fixture(scope="module")
 def catalog_url(fresh_database, demo_items):
-    app = create_catalog_api(CatalogSettings(database_url=fresh_database("catalog")))
+    catalog = get_service("catalog")  # the installed catalog service, as `stockpath up` runs it
+    app = catalog.api(catalog.load_settings(database_url=fresh_database("catalog")))
     with BackgroundServer(app) as server:
         with httpx.Client(base_url=server.url, timeout=60) as admin:
             r = admin.post("/v1/catalog/items/bulk", json={"items": demo_items + CRAFTED_ITEMS})

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
-from registration.app import create_api
+from registration.bootstrap import create_api
 from stockpath_runtime.http import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.integration

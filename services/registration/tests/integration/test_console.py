@@ -9,7 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from registration.app import create_api
+from registration.bootstrap import create_api
 from stockpath_cli.localstack import free_port
 
 pytestmark = pytest.mark.integration

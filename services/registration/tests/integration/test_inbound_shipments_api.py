@@ -10,12 +10,14 @@ import pytest
 from registration.domain.commands import CancelInboundShipment, ShipInboundShipment
 from registration.domain.identifiers import SHIPMENT_ID
 from registration.domain.model import InvalidShipmentTransition
-from registration.service_layer import handlers
+from registration.service_layer.shipments import cancel_inbound_shipment, ship_inbound_shipment
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_events import new_event
 from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
 from stockpath_network import network
+from stockpath_runtime.consumer import Outcome
 from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
 
@@ -194,11 +196,11 @@ async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(settings, stoc
     sid, seller_id = shipment["shipment_id"], stocked_seller["seller_id"]
 
     async def attempt(command) -> str:
-        uow = UnitOfWork(engine, source=settings.source)
+        uow = RegistrationUnitOfWork(engine, source=settings.source)
         try:
             if isinstance(command, ShipInboundShipment):
-                return (await handlers.ship_inbound_shipment(command, uow)).status.value
-            return (await handlers.cancel_inbound_shipment(command, uow)).status.value
+                return (await ship_inbound_shipment(command, uow)).status.value
+            return (await cancel_inbound_shipment(command, uow)).status.value
         except InvalidShipmentTransition as e:
             return f"refused while {e.status.value}"
 
@@ -214,20 +216,12 @@ async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(settings, stoc
     assert len(emitted) == 2  # planned, then exactly one of shipped / cancelled
 
 
-# The worker's handlers, driven directly with the unit of work the runtime would give them.
+# Inventory's events through registration's own subscriptions and unit of work, as its worker applies them.
 
 
 async def deliver(settings, data) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        async with UnitOfWork(engine, source="/services/inventory") as uow:
-            handler = (
-                handlers.on_inventory_received if isinstance(data, InventoryReceived) else handlers.on_inbound_shipment_closed
-            )
-            await handler(new_event(data, source="inventory"), uow)
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    async with ServiceConsumer("registration", settings.database_url) as consumer:
+        assert await consumer.deliver(new_event(data, source="/services/inventory")) == [Outcome.PROCESSED]
 
 
 def received(shipment: dict, seller_id: str) -> InventoryReceived:

@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.tables import registrations
-from registration.app import create_api
+from registration.bootstrap import create_api
 from registration.domain.commands import RegisterItems
 from registration.domain.identifiers import FNSKU, REGISTRATION_ID
 from registration.domain.model import Offer
-from registration.service_layer import handlers
+from registration.service_layer.registrations import register_items
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
 from stockpath_cli.localstack import free_port
 from stockpath_events import Condition
 from stockpath_runtime.db import async_url, create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -323,8 +323,9 @@ async def test_concurrent_requests_of_one_seller_cannot_register_one_sku_twice(s
             seller["seller_id"], (Offer(catalog_item_id, "RACE-SKU", condition, Decimal("1.00"), ("storefront",)),)
         )
         async with CatalogClient(settings.catalog_url) as catalog:
-            outcome = await handlers.register_items(
-                command, UnitOfWork(engine, source=settings.source), catalog, restricted_categories=["Weapons"]
+            outcome = await register_items(
+                command, RegistrationUnitOfWork(engine, source=settings.source), catalog=catalog,
+                restricted_categories=["Weapons"],
             )
         (registration,) = outcome.registrations
         return registration.reason_code or registration.status.value

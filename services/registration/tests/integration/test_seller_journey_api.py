@@ -9,7 +9,7 @@ import zxingcpp
 from fastapi.testclient import TestClient
 
 from registration.adapters.labels import MAX_ITEM_LABELS
-from registration.app import create_api
+from registration.bootstrap import create_api
 from stockpath_network import DEFAULT_NETWORK
 
 pytestmark = pytest.mark.integration

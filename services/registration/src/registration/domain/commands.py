@@ -1,4 +1,5 @@
-"""What a seller asks registration to do. Each command has exactly one handler."""
+"""What registration is asked to do: by a seller (over the API or the console) or by inventory's
+events (a shipment the FC is receiving or has closed). Each command has exactly one handler."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from registration.domain.model import Offer
+from stockpath_events import Cause
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,14 @@ class RegisterItems:
             for o in self.offers
         ]
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreviewItems:
+    """Decide each offer as registering them together would, and change nothing."""
+
+    seller_id: str
+    offers: tuple[Offer, ...]
 
 
 @dataclass(frozen=True)
@@ -83,3 +93,31 @@ class DeregisterItem:
     seller_id: str
     fnsku: str
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PrintShipmentLabels:
+    """The labels of a shipment: an FNSKU label per unit (or per line, with its count) and one per box."""
+
+    seller_id: str
+    #: Printed on the box labels as the sender.
+    seller_name: str
+    shipment_id: str
+    boxes: int = 1
+    per_unit: bool = True
+
+
+@dataclass(frozen=True)
+class MarkShipmentReceiving:
+    """The FC started counting a shipment's units (inventory's InventoryReceived)."""
+
+    shipment_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class CloseInboundShipment:
+    """The FC finished with a shipment (inventory's InboundShipmentClosed)."""
+
+    shipment_id: str
+    cause: Cause

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from registration.adapters.repository import SellerRepository
-from registration.domain.identifiers import token_digest
 from registration.domain.model import Seller
+from registration.entrypoints.dependencies import UoW
+from registration.service_layer import views
 from stockpath_runtime.http import Unauthorized
 
 #: auto_error=False: our own 401 carries the platform's error shape and a clear message.
@@ -21,13 +21,11 @@ bearer = HTTPBearer(auto_error=False, description="The token returned once by PO
 
 
 async def current_seller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], uow: UoW
 ) -> Seller:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>' with the seller's token")
-    async with request.app.state.engine.connect() as conn:
-        seller = await SellerRepository(conn).by_token(token_digest(credentials.credentials))
+    seller = await views.seller_with_token(uow, credentials.credentials)
     if seller is None:
         raise Unauthorized("invalid bearer token: it does not belong to any seller")
     return seller

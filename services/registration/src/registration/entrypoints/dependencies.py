@@ -1,0 +1,34 @@
+"""What routes and pages are given: the unit of work, and the dependencies ``bootstrap.py`` built
+(clients of the catalog and inventory, the FC network, the rules settings decide)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from registration.adapters.catalog import CatalogClient
+from registration.adapters.inventory import InventoryClient
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
+from stockpath_network import FulfillmentCenter
+from stockpath_runtime.http import dependencies, unit_of_work
+
+
+@dataclass(frozen=True)
+class RegistrationDependencies:
+    #: A catalog client for one request, to open with ``async with``.
+    catalog: Callable[[], CatalogClient]
+    #: Stock levels for the console's inventory page.
+    inventory: InventoryClient
+    #: The FCs inbound stock may go to, as they are now.
+    fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]]
+    #: Categories the provider refuses outright.
+    restricted_categories: tuple[str, ...]
+    #: Mark the console's session cookie Secure (HTTPS only).
+    secure_cookie: bool
+
+
+UoW = Annotated[RegistrationUnitOfWork, Depends(unit_of_work)]
+Deps = Annotated[RegistrationDependencies, Depends(dependencies)]

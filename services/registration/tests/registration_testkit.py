@@ -1,0 +1,185 @@
+"""In-memory stand-ins for registration's repositories, unit of work and catalog, and builders for
+the handler unit tests (a unique module name, so it never shadows another package's test helpers
+on sys.path). Each fake repository has the methods of the real one in ``adapters/``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from registration.adapters.catalog import CatalogUnavailable
+from registration.domain.eligibility import SellerCatalogue
+from registration.domain.model import (
+    CatalogItem,
+    Dimensions,
+    InboundShipment,
+    Offer,
+    Registration,
+    RegistrationStatus,
+    Seller,
+    ShipmentStatus,
+)
+from stockpath_events import Cause, Condition
+from stockpath_runtime.paging import Page
+from stockpath_testing import FakeUnitOfWork
+
+SOURCE = "/services/registration"
+RESTRICTED = ("Weapons",)
+CAUSE = Cause("event-1", "correlation-1")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FakeSellerRepository:
+    def __init__(self) -> None:
+        self.sellers: dict[str, tuple[Seller, str]] = {}
+        self.locked: list[str] = []
+
+    async def add(self, name: str, token_sha256: str, new_id: Callable[[], str]) -> Seller:
+        seller = Seller(new_id(), name)
+        self.sellers[seller.seller_id] = (seller, token_sha256)
+        return seller
+
+    async def by_token(self, token_sha256: str) -> Seller | None:
+        return next((seller for seller, digest in self.sellers.values() if digest == token_sha256), None)
+
+    async def lock(self, seller_id: str) -> None:
+        self.locked.append(seller_id)
+
+
+class FakeRegistrationRepository:
+    def __init__(self) -> None:
+        self.registrations: list[Registration] = []
+        self.requests: dict[tuple[str, str], str] = {}
+
+    async def request_fingerprint(self, seller_id: str, request_id: str) -> str | None:
+        return self.requests.get((seller_id, request_id))
+
+    async def add_request(self, seller_id: str, request_id: str, fingerprint: str) -> None:
+        assert (seller_id, request_id) not in self.requests, "the table's primary key would refuse it"
+        self.requests[seller_id, request_id] = fingerprint
+
+    async def of_request(self, seller_id: str, request_id: str) -> list[Registration]:
+        found = [r for r in self.registrations if (r.seller_id, r.request_id) == (seller_id, request_id)]
+        return sorted(found, key=lambda r: r.position)
+
+    async def catalogue(self, seller_id: str) -> SellerCatalogue:
+        return SellerCatalogue.of(
+            (r.offer.seller_sku, r.offer.catalog_item_id, r.offer.condition)
+            for r in self.registrations
+            if r.seller_id == seller_id and r.status is RegistrationStatus.REGISTERED
+        )
+
+    async def add_rejected(self, registration: Registration) -> None:
+        self.registrations.append(dataclasses.replace(registration, fnsku=None, created_at=_now()))
+
+    async def add_registered(self, registration: Registration, new_fnsku: Callable[[], str]) -> Registration:
+        stored = dataclasses.replace(registration, fnsku=new_fnsku(), created_at=_now())
+        self.registrations.append(stored)
+        return stored
+
+    async def page(self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int) -> Page[Registration]:
+        found = [r for r in self.registrations if r.seller_id == seller_id and status in (None, r.status)]
+        return Page(found[offset : offset + limit], len(found))
+
+    async def by_fnsku(self, seller_id: str, fnsku: str, *, for_update: bool = False) -> Registration | None:
+        return next((r for r in self.registrations if (r.seller_id, r.fnsku) == (seller_id, fnsku)), None)
+
+    async def save_change(self, registration: Registration) -> Registration:
+        stored = dataclasses.replace(registration, updated_at=_now())
+        self.registrations = [
+            stored if r.registration_id == registration.registration_id else r for r in self.registrations
+        ]
+        return stored
+
+    async def label_texts(self, seller_id: str, fnskus: list[str]) -> dict[str, tuple[str, str]]:
+        return {
+            r.fnsku: (r.item.title if r.item else "", r.offer.condition.value)
+            for r in self.registrations
+            if r.seller_id == seller_id and r.fnsku in fnskus
+        }
+
+    async def fnskus_by_sku(self, seller_id: str, seller_skus: list[str]) -> dict[str, str]:
+        return {
+            r.offer.seller_sku: r.fnsku
+            for r in self.registrations
+            if r.seller_id == seller_id and r.status is RegistrationStatus.REGISTERED and r.offer.seller_sku in seller_skus
+        }
+
+
+class FakeShipmentRepository:
+    def __init__(self) -> None:
+        self.shipments: dict[str, InboundShipment] = {}
+
+    async def add(self, shipment: InboundShipment, new_id: Callable[[], str]) -> InboundShipment:
+        stored = dataclasses.replace(shipment, shipment_id=new_id(), created_at=_now(), updated_at=_now())
+        self.shipments[stored.shipment_id] = stored
+        return stored
+
+    async def get(
+        self, shipment_id: str, *, seller_id: str | None = None, for_update: bool = False
+    ) -> InboundShipment | None:
+        shipment = self.shipments.get(shipment_id)
+        if shipment is None or seller_id not in (None, shipment.seller_id):
+            return None
+        return shipment
+
+    async def save_status(self, shipment: InboundShipment) -> None:
+        self.shipments[shipment.shipment_id] = dataclasses.replace(shipment, updated_at=_now())
+
+    async def page(
+        self, seller_id: str, *, status: ShipmentStatus | None, limit: int, offset: int, plan_id: str | None = None
+    ) -> Page[InboundShipment]:
+        found = [
+            s
+            for s in self.shipments.values()
+            if s.seller_id == seller_id and status in (None, s.status) and plan_id in (None, s.plan_id)
+        ]
+        return Page(found[offset : offset + limit], len(found))
+
+
+class FakeRegistrationUnitOfWork(FakeUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__(source=SOURCE)
+        self.sellers = FakeSellerRepository()
+        self.registrations = FakeRegistrationRepository()
+        self.shipments = FakeShipmentRepository()
+
+
+class FakeCatalog:
+    """The catalog's items by id; an id it does not hold reads as unknown (None)."""
+
+    def __init__(self, *items: CatalogItem, unavailable: bool = False) -> None:
+        self.items = {i.catalog_item_id: i for i in items}
+        self.unavailable = unavailable
+        self.asked: list[list[str]] = []
+
+    async def get_many(self, catalog_item_ids: Iterable[str]) -> dict[str, CatalogItem | None]:
+        ids = list(dict.fromkeys(catalog_item_ids))
+        self.asked.append(ids)
+        if self.unavailable:
+            raise CatalogUnavailable("the catalog service at http://catalog could not be reached (ConnectError)")
+        return {i: self.items.get(i) for i in ids}
+
+
+def item(catalog_item_id: str = "NOTEBOOK", **changes) -> CatalogItem:
+    """A catalog item fulfillment takes (small standard) unless `changes` say otherwise."""
+    base = CatalogItem(
+        catalog_item_id=catalog_item_id,
+        title=f"Item {catalog_item_id}",
+        category="Office",
+        brand="Acme",
+        identifiers={"upc": "036000291452"},
+        dimensions=Dimensions(20, 15, 1.5),
+        weight_g=300,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def offer(catalog_item_id: str = "NOTEBOOK", seller_sku: str = "SKU-1", **changes) -> Offer:
+    base = Offer(catalog_item_id, seller_sku, Condition.NEW, Decimal("19.99"), ("storefront",))
+    return dataclasses.replace(base, **changes)
