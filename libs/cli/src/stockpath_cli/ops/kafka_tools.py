@@ -168,20 +168,13 @@ async def read_range(
     idle_timeout_s: float = 15.0,
 ) -> AsyncIterator[Record]:
     """Every record with start <= offset < end on each partition, in order per partition."""
-    wanted = {tp: r for tp, r in ranges.items() if r[1] > r[0]}
+    wanted = _assign_ranges(consumer, ranges)
     if not wanted:
         return
-    consumer.assign(list(wanted))
-    for tp, (start, _) in wanted.items():
-        consumer.seek(tp, start)
     remaining = set(wanted)
-    last_progress = time.monotonic()
+    fetcher = _Fetcher(consumer, idle_timeout_s)
     while remaining:
-        batches = await consumer.getmany(*remaining, timeout_ms=200, max_records=2000)
-        if batches:
-            last_progress = time.monotonic()
-        elif time.monotonic() - last_progress > idle_timeout_s:
-            raise TimeoutError(f"no records arrived for {idle_timeout_s:.0f}s; still waiting on {sorted(map(str, remaining))}")
+        batches = await fetcher.fetch(remaining)
         for tp, records in batches.items():
             end = wanted[tp][1]
             for r in records:
@@ -207,23 +200,16 @@ async def read_range_in_time_order(
     (e.g. an order routed only after the stock it needs arrived)."""
     from collections import deque
 
-    wanted = {tp: r for tp, r in ranges.items() if r[1] > r[0]}
+    wanted = _assign_ranges(consumer, ranges)
     if not wanted:
         return
-    consumer.assign(list(wanted))
-    for tp, (start, _) in wanted.items():
-        consumer.seek(tp, start)
     buffers: dict[TopicPartition, deque] = {tp: deque() for tp in wanted}
     unfinished = set(wanted)
-    last_progress = time.monotonic()
+    fetcher = _Fetcher(consumer, idle_timeout_s)
     while True:
         starving = [tp for tp in unfinished if not buffers[tp]]
         if starving:
-            batches = await consumer.getmany(*starving, timeout_ms=200, max_records=2000)
-            if batches:
-                last_progress = time.monotonic()
-            elif time.monotonic() - last_progress > idle_timeout_s:
-                raise TimeoutError(f"no records arrived for {idle_timeout_s:.0f}s; still waiting on {sorted(map(str, starving))}")
+            batches = await fetcher.fetch(starving)
             for tp, records in batches.items():
                 end = wanted[tp][1]
                 for r in records:
@@ -241,6 +227,38 @@ async def read_range_in_time_order(
             return
         tp = min(ready, key=lambda t: (buffers[t][0].timestamp, t.topic, t.partition))
         yield to_record(buffers[tp].popleft())
+
+
+def _assign_ranges(
+    consumer: AIOKafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]]
+) -> dict[TopicPartition, tuple[int, int]]:
+    """The ranges that hold records (start < end), the consumer assigned to them at their starts."""
+    wanted = {tp: r for tp, r in ranges.items() if r[1] > r[0]}
+    if wanted:
+        consumer.assign(list(wanted))
+        for tp, (start, _) in wanted.items():
+            consumer.seek(tp, start)
+    return wanted
+
+
+class _Fetcher:
+    """Fetches from some partitions of an assigned consumer; gives up (TimeoutError) when nothing
+    has arrived for `idle_timeout_s`, rather than waiting forever on a range the broker lost."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, idle_timeout_s: float) -> None:
+        self.consumer = consumer
+        self.idle_timeout_s = idle_timeout_s
+        self.last_progress = time.monotonic()
+
+    async def fetch(self, partitions) -> dict:
+        batches = await self.consumer.getmany(*partitions, timeout_ms=200, max_records=2000)
+        if batches:
+            self.last_progress = time.monotonic()
+        elif time.monotonic() - self.last_progress > self.idle_timeout_s:
+            raise TimeoutError(
+                f"no records arrived for {self.idle_timeout_s:.0f}s; still waiting on {sorted(map(str, partitions))}"
+            )
+        return batches
 
 
 def to_record(r) -> Record:
