@@ -1,17 +1,44 @@
-"""How the runtime finds and wires the inventory service: its API, its migrations and what its worker consumes."""
+"""The inventory service's wiring, and the only place of it: how the runtime finds the service
+(`SERVICE`), its HTTP API (`create_api`) and what its worker consumes (`subscriptions`)."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from inventory.app import create_api
-from inventory.entrypoints.events import subscriptions
+from inventory.entrypoints import consumers
+from inventory.entrypoints.fc_pages import pages
+from inventory.entrypoints.http import ERRORS, router
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from inventory.settings import Settings
+from stockpath_runtime.consumer import Subscription, subscribe
+from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition
+
+
+def create_api(settings: Settings):
+    return create_service_app(
+        settings,
+        title="Stockpath inventory",
+        description=(
+            "Fulfillment centers record what arrived for an inbound shipment; sellers and other "
+            "services read the resulting quantity buckets per FNSKU and FC, and the ledger of every movement."
+        ),
+        routers=[router, pages],
+        unit_of_work=InventoryUnitOfWork,
+        errors=ERRORS,
+    )
+
+
+def subscriptions(settings: Settings) -> list[Subscription]:
+    return subscribe(consumers.CONSUMES)
+
 
 SERVICE = ServiceDefinition(
     name="inventory",
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
     api=create_api,
+    unit_of_work=InventoryUnitOfWork,
     subscriptions=subscriptions,
     # After registration, whose shipment plans it consumes.
     order=4,

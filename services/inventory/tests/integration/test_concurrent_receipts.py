@@ -8,11 +8,11 @@ import uuid
 import pytest
 
 from inventory.domain.commands import RecordReceipt
-from inventory.domain.model import LineCount
-from inventory.service_layer import handlers
+from inventory.domain.shipments import LineCount
+from inventory.service_layer import receiving
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from inventory.settings import Settings
 from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +27,7 @@ def record_all_at_once(database: str, commands: list[RecordReceipt]) -> list[tup
 
         async def one(command: RecordReceipt):
             await start.wait()
-            async with UnitOfWork(engine, source=source) as uow:
-                return await handlers.record_receipt(command, uow)
+            return await receiving.record_receipt(command, InventoryUnitOfWork(engine, source=source))
 
         try:
             tasks = [asyncio.create_task(one(c)) for c in commands]
@@ -41,7 +40,7 @@ def record_all_at_once(database: str, commands: list[RecordReceipt]) -> list[tup
     return asyncio.run(go())
 
 
-def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, plan, buckets_and_ledger):
+def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, database, plan, buckets_and_ledger):
     fnsku = f"X{uuid.uuid4().hex[:8].upper()}"
     shipments = [plan(100, fnskus=[fnsku]) for _ in range(4)]
     commands = [
@@ -49,7 +48,7 @@ def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, plan, buckets_
         for s in shipments
         for _ in range(5)
     ]
-    results = record_all_at_once(client.app.state.settings.database_url, commands)
+    results = record_all_at_once(database, commands)
     assert not any(replayed for _, replayed in results)
 
     [level] = client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
@@ -61,11 +60,11 @@ def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, plan, buckets_
     assert stored[(fnsku, "SEA1")] == recomputed[(fnsku, "SEA1")]
 
 
-def test_the_same_receipt_sent_concurrently_is_applied_once(client, plan):
+def test_the_same_receipt_sent_concurrently_is_applied_once(client, database, plan):
     shipment = plan(50)
     (fnsku,) = shipment.fnskus
     command = RecordReceipt(f"R-{uuid.uuid4().hex}", shipment.shipment_id, "SEA1", (LineCount(fnsku, 2, 0),))
-    results = record_all_at_once(client.app.state.settings.database_url, [command] * 8)
+    results = record_all_at_once(database, [command] * 8)
     assert sorted(replayed for _, replayed in results) == [False] + [True] * 7
     assert len({result for result, _ in results}) == 1
     [level] = client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]

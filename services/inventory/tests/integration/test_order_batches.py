@@ -1,5 +1,5 @@
 """Fulfillment instructions and shipment confirmations that arrive together are applied together
-(`fulfillments_instructed`, `shipments_shipped`: the worker's batch handlers), against the real
+(`reserve_stock`, `ship_stock` take every command of a run), against the real
 PostgreSQL: the same events delivered one by one and as one batch leave the same buckets, ledger,
 shortfalls and fulfillment orders, the buckets reconcile with the ledger, and a batch costs the
 same number of statements however many events it holds."""
@@ -13,51 +13,28 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
-from inventory.entrypoints.events import subscriptions
-from inventory.settings import Settings
-from stockpath_events import Envelope, encode
-from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
-from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_events import Envelope
+from stockpath_runtime.consumer import Outcome
+from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
 
 P, D = Outcome.PROCESSED, Outcome.DUPLICATE
 
 
-class NoDeadLetters:
-    async def send(self, message, **why) -> None:
-        raise AssertionError(f"a valid event must not be dead-lettered: {why}")
-
-
 @pytest.fixture(scope="module")
 def together(database):
-    """Deliver envelopes of one topic as ONE batch, the worker's way (MessageProcessor.process_batch
-    with the service's handlers and batch handlers); returns (outcomes, statements executed) and
-    checks the batch was applied in one transaction (not one by one after a failure)."""
+    """Deliver envelopes of one topic as ONE batch, the worker's way (`ServiceConsumer.deliver_batch`:
+    the service's subscriptions, one run per event type); returns (outcomes, statements executed)
+    and checks the batch was applied in one transaction (not one by one after a failure)."""
 
     def run(*envelopes: Envelope) -> tuple[list[Outcome], int]:
         async def go():
-            settings = Settings(database_url=database)
-            engine = create_engine(database)
-            statements, opened = [], []
-            sa_event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-
-            def transaction() -> UnitOfWork:
-                opened.append(1)
-                return UnitOfWork(engine, source=settings.source)
-
-            try:
-                messages = [encode(e) for e in envelopes]
-                [subscription] = [s for s in subscriptions(settings, engine) if s.topic == messages[0].topic]
-                processor = MessageProcessor(
-                    "inventory", subscription.handlers, transaction, NoDeadLetters(), max_attempts=1,
-                    batch_handlers=subscription.batch_handlers,
-                )
-                outcomes = await processor.process_batch([Delivery(m, 0, n) for n, m in enumerate(messages)])
-            finally:
-                await engine.dispose()
-            assert len(opened) == 1, "the batch was applied in one transaction, not one by one"
+            async with ServiceConsumer("inventory", database, max_attempts=1) as consumer:
+                statements: list[str] = []
+                sa_event.listen(consumer.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+                outcomes = await consumer.deliver_batch(*envelopes)
+            assert consumer.transactions == 1, "the batch was applied in one transaction, not one by one"
             return outcomes, len(statements)
 
         return asyncio.run(go())

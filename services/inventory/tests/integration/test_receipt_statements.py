@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from inventory.domain.commands import RecordReceipt
-from inventory.domain.model import LineCount
-from inventory.service_layer import handlers
+from inventory.domain.shipments import LineCount
+from inventory.entrypoints import consumers
+from inventory.service_layer import inbound, receiving
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from inventory.settings import Settings
 from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +26,14 @@ EXPECTED = 10
 
 
 def counted(database: str, work) -> int:
-    """Run `work(uow)` in one unit of work on an engine of its own; returns the statements it executed."""
+    """Run `work(uow)` with a unit of work on an engine of its own; returns the statements it executed."""
 
     async def go() -> int:
         engine = create_engine(database)
         statements: list[str] = []
         sa_event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         try:
-            async with UnitOfWork(engine, source=Settings(database_url=database).source) as uow:
-                await work(uow)
+            await work(InventoryUnitOfWork(engine, source=Settings(database_url=database).source))
         finally:
             await engine.dispose()
         return len(statements)
@@ -50,9 +50,11 @@ def plan_and_receive(database: str, events, lines: int) -> tuple[list[str], str,
     fnskus = [f"X{tag}{i:04d}" for i in range(lines)]
     planned = events.planned(f"FBA{tag}", [(f, EXPECTED) for f in fnskus])
 
-    async def plan(uow: UnitOfWork) -> None:
-        await handlers.inbound_shipment_planned(planned, uow)
-        await uow.commit()
+    async def plan(uow: InventoryUnitOfWork) -> None:
+        # As the worker applies it: in the unit of work it opened, committed after the handler.
+        async with uow:
+            await inbound.plan_inbound_shipments([consumers.plan_inbound_shipment(planned)], uow)
+            await uow.commit()
 
     counts = tuple(LineCount(f, EXPECTED - 1, 1) for f in fnskus[:-2]) + (
         LineCount(fnskus[-2], EXPECTED + 2, 0),
@@ -60,8 +62,8 @@ def plan_and_receive(database: str, events, lines: int) -> tuple[list[str], str,
     )
     receipt_id = f"R-{tag}"
 
-    async def receive(uow: UnitOfWork) -> None:
-        await handlers.record_receipt(RecordReceipt(receipt_id, f"FBA{tag}", "SEA1", counts), uow)
+    async def receive(uow: InventoryUnitOfWork) -> None:
+        await receiving.record_receipt(RecordReceipt(receipt_id, f"FBA{tag}", "SEA1", counts), uow)
 
     return fnskus, f"FBA{tag}", receipt_id, counted(database, plan), counted(database, receive)
 

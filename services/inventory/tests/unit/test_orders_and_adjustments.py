@@ -6,17 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.domain.model import (
-    AdjustmentKind,
-    Levels,
-    NotEnoughFulfillable,
-    adjust,
-    release,
-    reserve,
-    ship_reserved,
-    ship_unreserved,
-    transfer_in,
-)
+from inventory.domain.adjustments import AdjustmentKind, NotEnoughFulfillable, adjust, transfer_in
+from inventory.domain.fulfillment_orders import release, reserve, ship_reserved, ship_unreserved
+from inventory.domain.stock import Levels
 
 
 def test_reserving_moves_fulfillable_to_reserved_and_reports_a_shortfall_instead_of_going_negative():

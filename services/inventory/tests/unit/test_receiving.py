@@ -7,18 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inventory.domain.commands import RecordReceipt
-from inventory.domain.model import (
-    Bucket,
+from inventory.domain.shipments import (
     DuplicateFnsku,
     InboundShipment,
-    Levels,
     LineCount,
-    Movement,
-    Reason,
     ShipmentNotReceivable,
     ShipmentStatus,
     WrongFulfillmentCenter,
 )
+from inventory.domain.stock import Bucket, Levels, Movement, Reason
 
 
 def shipment(*lines: tuple[str, int]) -> tuple[InboundShipment, dict[str, list[Movement]]]:

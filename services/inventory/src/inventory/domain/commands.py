@@ -1,12 +1,63 @@
-"""What the outside world asks the inventory to do (imperative names; events are past tense)."""
+"""What the inventory is asked to do (imperative names; events are past tense).
+
+FC staff ask over HTTP (`RecordReceipt`, `CloseShipment`, `AdjustInventory`); the other commands
+are made from consumed events (``entrypoints/consumers.py``) and carry their `cause`, so that
+everything their handler emits names that event as its cause and continues its chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
-from inventory.domain.model import LineCount
+from inventory.domain.adjustments import AdjustmentKind
+from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.shipments import LineCount
+from stockpath_events import Cause
+
+# --- inbound shipments (registration) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    fnsku: str
+    seller_sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlanInboundShipment:
+    """Expect a shipment a seller was told to send: its units become inbound at its FC."""
+
+    shipment_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    lines: tuple[PlannedLine, ...]
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class MarkInboundShipmentShipped:
+    """The seller handed the shipment to a carrier at `shipped_at`."""
+
+    shipment_id: str
+    shipped_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class CancelInboundShipment:
+    """Stop expecting what has not arrived of a shipment."""
+
+    shipment_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    cause: Cause
+
+
+# --- receiving (FC staff) ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -35,6 +86,15 @@ class RecordReceipt:
 
 
 @dataclass(frozen=True)
+class CloseShipment:
+    """FC staff declare a shipment done although units are missing. `fulfillment_center_id`,
+    when given, must be the shipment's."""
+
+    shipment_id: str
+    fulfillment_center_id: str | None = None
+
+
+@dataclass(frozen=True)
 class AdjustInventory:
     """FC staff correct a bucket: units found, lost, damaged in the warehouse, or transferred to
     another FC. `adjustment_id` is the client's idempotency key, like a receipt's."""
@@ -42,7 +102,7 @@ class AdjustInventory:
     adjustment_id: str
     fulfillment_center_id: str
     fnsku: str
-    kind: str
+    kind: AdjustmentKind
     quantity: int
     reason: str
     to_fulfillment_center_id: str | None = None
@@ -51,3 +111,37 @@ class AdjustInventory:
     def fingerprint(self) -> str:
         content = [self.fulfillment_center_id, self.fnsku, self.kind, self.quantity, self.reason, self.to_fulfillment_center_id]
         return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
+
+# --- customer orders (order-router, FCs) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReserveStock:
+    """Set a fulfillment order's units aside at its FC (fulfillable → reserved)."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: tuple[InstructedLine, ...]
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class ReleaseStock:
+    """Give a cancelled fulfillment order's reserved units back (reserved → fulfillable)."""
+
+    fulfillment_order_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class ShipStock:
+    """The FC shipped a fulfillment order: its units leave (reserved → shipped)."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    carrier: str
+    tracking_number: str | None
+    cause: Cause

@@ -15,27 +15,21 @@ from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs, quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 import stockpath_network
-from inventory.domain.commands import RecordReceipt
-from inventory.domain.model import InventoryError, LineCount, ShipmentStatus
-from inventory.entrypoints.http import (
-    FC_PATTERN,
-    ID_PATTERN,
-    MAX_UNITS_PER_LINE,
-    _client_error,
-    shipment_view,
-)
-from inventory.service_layer import handlers
-from stockpath_runtime.http import ClientError, unit_of_work
-from stockpath_runtime.unit_of_work import UnitOfWork
+from inventory.domain.commands import CloseShipment, RecordReceipt
+from inventory.domain.errors import InventoryError
+from inventory.domain.shipments import LineCount, ShipmentStatus
+from inventory.entrypoints.http import UoW, answer_for
+from inventory.entrypoints.schemas import FC_PATTERN, MAX_UNITS_PER_LINE, ShipmentIdPath
+from inventory.service_layer import receiving, views
+from stockpath_runtime.http import ID_PATTERN
 
 pages = APIRouter(prefix="/fc", include_in_schema=False)
 
 FcPath = Annotated[str, Path(pattern=FC_PATTERN)]
-ShipmentPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}
@@ -82,24 +76,31 @@ async def choose(fulfillment_center_id: str | None = None, shipment_id: str | No
     return _page("FC receiving", body)
 
 
-async def _render(request: Request, fc: str, shipment_id: str, *, notice: str | None = None,
+async def _refused(fc: str, shipment_id: str, uow: UoW, error: InventoryError) -> HTMLResponse:
+    """The shipment's page again, saying why the inventory refused what was asked."""
+    return await _render(uow, fc, shipment_id, error=str(error), status_code=answer_for(error).status)
+
+
+async def _render(uow: UoW, fc: str, shipment_id: str, *, notice: str | None = None,
                   error: str | None = None, status_code: int = 200) -> HTMLResponse:
     try:
-        view = await shipment_view(request.app.state.engine, shipment_id)
-    except ClientError as e:
-        return _page(f"Shipment {shipment_id}", f"<p class='error'>{escape(e.message)}</p><p><a href='/fc'>Back</a></p>", e.status_code)
+        view = await views.shipment(uow, shipment_id)
+    except InventoryError as e:
+        back = f"<p class='error'>{escape(str(e))}</p><p><a href='/fc'>Back</a></p>"
+        return _page(f"Shipment {shipment_id}", back, answer_for(e).status)
+    shipment = view.shipment
     rows = "".join(
         f"<tr data-fnsku='{escape(line.fnsku)}'><td>{escape(line.fnsku)}</td><td>{escape(line.seller_sku)}</td>"
         f"<td>{line.quantity_expected}</td><td class='received'>{line.quantity_received}</td>"
         f"<td class='damaged'>{line.quantity_damaged}</td><td class='outstanding'>{line.quantity_outstanding}</td></tr>"
-        for line in view.lines
+        for line in shipment.lines.values()
     )
     found = "".join(
         f"<tr><td>{escape(d.kind.value)}</td><td>{escape(d.fnsku)}</td><td>{d.quantity}</td></tr>" for d in view.discrepancies
     )
     parts = [
-        f"<p>Seller {escape(view.seller_id)} · expected at <b>{escape(view.fulfillment_center_id)}</b> · "
-        f"status <b id='status'>{view.status.value}</b></p>",
+        f"<p>Seller {escape(shipment.seller_id)} · expected at <b>{escape(shipment.fulfillment_center_id)}</b> · "
+        f"status <b id='status'>{shipment.status.value}</b></p>",
     ]
     if notice:
         parts.append(f"<p class='notice' role='status'>{escape(notice)}</p>")
@@ -109,7 +110,7 @@ async def _render(request: Request, fc: str, shipment_id: str, *, notice: str | 
         "<table id='lines'><tr><th>FNSKU</th><th>Seller SKU</th><th>Expected</th><th>Received</th>"
         f"<th>Damaged</th><th>Outstanding</th></tr>{rows}</table>"
     )
-    if view.status in (ShipmentStatus.PLANNED, ShipmentStatus.RECEIVING):
+    if shipment.status in (ShipmentStatus.PLANNED, ShipmentStatus.RECEIVING):
         action = f"/fc/{fc}/shipments/{quote(shipment_id)}"
         parts.append(
             f"<form class='receive' method='post' action='{action}/receipts'>"
@@ -128,8 +129,8 @@ async def _render(request: Request, fc: str, shipment_id: str, *, notice: str | 
 
 
 @pages.get("/{fc}/shipments/{shipment_id}", response_class=HTMLResponse)
-async def shipment_page(request: Request, fc: FcPath, shipment_id: ShipmentPath, notice: str | None = None):
-    return _unknown_fc(fc) or await _render(request, fc, shipment_id, notice=notice)
+async def shipment_page(fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW, notice: str | None = None):
+    return _unknown_fc(fc) or await _render(uow, fc, shipment_id, notice=notice)
 
 
 def _count(form: dict[str, list[str]], name: str) -> int:
@@ -140,9 +141,7 @@ def _count(form: dict[str, list[str]], name: str) -> int:
 
 
 @pages.post("/{fc}/shipments/{shipment_id}/receipts", response_class=HTMLResponse)
-async def receive(
-    request: Request, fc: FcPath, shipment_id: ShipmentPath, uow: Annotated[UnitOfWork, Depends(unit_of_work)]
-):
+async def receive(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW):
     if (missing := _unknown_fc(fc)) is not None:
         return missing
     # A plain urlencoded form: parsed here rather than with python-multipart, one dependency fewer.
@@ -158,14 +157,12 @@ async def receive(
         if received + damaged == 0:
             raise ValueError("count at least one unit")
     except ValueError as e:
-        return await _render(request, fc, shipment_id, error=str(e), status_code=422)
+        return await _render(uow, fc, shipment_id, error=str(e), status_code=422)
     command = RecordReceipt(receipt_id, shipment_id, fc, (LineCount(fnsku, received, damaged),))
     try:
-        async with uow:
-            result, _ = await handlers.record_receipt(command, uow)
+        result, _ = await receiving.record_receipt(command, uow)
     except InventoryError as e:
-        failure = _client_error(e)
-        return await _render(request, fc, shipment_id, error=failure.message, status_code=failure.status_code)
+        return await _refused(fc, shipment_id, uow, e)
     if result.unknown:
         notice = f"{fnsku} is not in this shipment: {received + damaged} unit(s) recorded as a discrepancy"
     else:
@@ -176,13 +173,11 @@ async def receive(
 
 
 @pages.post("/{fc}/shipments/{shipment_id}/close", response_class=HTMLResponse)
-async def close(request: Request, fc: FcPath, shipment_id: ShipmentPath, uow: Annotated[UnitOfWork, Depends(unit_of_work)]):
+async def close(fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW):
     if (missing := _unknown_fc(fc)) is not None:
         return missing
     try:
-        async with uow:
-            await handlers.close_shipment(shipment_id, fc, uow)
+        await receiving.close_shipment(CloseShipment(shipment_id, fc), uow)
     except InventoryError as e:
-        failure = _client_error(e)
-        return await _render(request, fc, shipment_id, error=failure.message, status_code=failure.status_code)
+        return await _refused(fc, shipment_id, uow, e)
     return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}?notice={quote('Shipment closed')}", status_code=303)

@@ -1,71 +1,48 @@
 """Customer orders in the inventory: what order-router instructs and FCs confirm moves stock
 between fulfillable, reserved and shipped (the contract in InventoryLevelChanged's docstring).
 
-- FulfillmentInstructed: per FNSKU fulfillable → reserved; a shortfall moves what exists and is
-  recorded as a discrepancy (never a negative bucket, never a dead letter);
-- FulfillmentCancelled: reserved → fulfillable;
-- ShipmentShipped: reserved → shipped. It carries no lines, so the lines come from the
-  instruction kept here. Instructions and confirmations travel on different topics, so a
-  confirmation may overtake its instruction: the order is then remembered as shipped and the
+- `reserve_stock` (FulfillmentInstructed): per FNSKU fulfillable → reserved; a shortfall moves
+  what exists and is recorded as a discrepancy (never a negative bucket, never a dead letter);
+- `release_stock` (FulfillmentCancelled): reserved → fulfillable;
+- `ship_stock` (ShipmentShipped): reserved → shipped. A confirmation carries no lines, so they
+  come from the instruction kept here. Instructions and confirmations travel on different topics,
+  so a confirmation may overtake its instruction: the order is then remembered as shipped and the
   instruction, when it comes, moves fulfillable → shipped directly.
 
 Handlers run in the runtime's unit of work (inbox claim included) and never commit. Bucket rows
 are locked in (FNSKU, FC) order, so two handlers touching the same FNSKUs cannot deadlock.
-Instructions and shipment confirmations also have set-based versions (`fulfillments_instructed`,
-`shipments_shipped`) that the worker uses for a run of them; the one-event handlers call them
-with a list of one.
+Reservations and shipments of a run are set-based: a fixed number of statements however many
+commands the run holds.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 import structlog
 
-from inventory.adapters.repository import (
-    Discrepancy,
-    FulfillmentOrderRecord,
-    FulfillmentOrderRepository,
+from inventory.domain.commands import ReleaseStock, ReserveStock, ShipStock
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, new_discrepancy_id
+from inventory.domain.fulfillment_orders import (
+    FulfillmentOrder,
+    FulfillmentOrderStatus,
     FulfillmentOrderStock,
-    StockMove,
-    StockRepository,
-)
-from inventory.domain.model import (
-    DiscrepancyKind,
-    Levels,
-    Movement,
     release,
     reserve,
     ship_reserved,
     ship_unreserved,
+    stock_of,
 )
-from inventory.service_layer.handlers import (
-    _move,
-    _record_discrepancies,
-    level_changed,
-    new_discrepancy_id,
-)
-from stockpath_events import Envelope
-from stockpath_events.types.fulfillment import ShipmentShipped
-from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
-from stockpath_runtime.unit_of_work import UnitOfWork
+from inventory.domain.stock import Levels, Movement, StockMove
+from inventory.service_layer.stock_moves import level_changed, move_stock, record_discrepancies
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
+from stockpath_events import Cause
 
 log = structlog.get_logger("inventory")
 
-RESERVED, CANCELLED, SHIPPED = "RESERVED", "CANCELLED", "SHIPPED"
-
-
-def _stock_of(data: FulfillmentInstructed) -> list[FulfillmentOrderStock]:
-    """The instruction's lines summed per FNSKU (two lines of one FNSKU draw on the same units)."""
-    by_fnsku: dict[str, FulfillmentOrderStock] = {}
-    totals: dict[str, int] = defaultdict(int)
-    for line in data.lines:
-        totals[line.fnsku] += line.quantity
-        by_fnsku.setdefault(line.fnsku, FulfillmentOrderStock(line.fnsku, line.seller_id, line.seller_sku, 0, 0))
-    for fnsku, quantity in totals.items():
-        by_fnsku[fnsku].quantity_ordered = quantity
-    return [by_fnsku[f] for f in sorted(by_fnsku)]
+RESERVED, CANCELLED, SHIPPED = (
+    FulfillmentOrderStatus.RESERVED, FulfillmentOrderStatus.CANCELLED, FulfillmentOrderStatus.SHIPPED
+)
 
 
 class FulfillmentOrderCreatedMeanwhile(RuntimeError):
@@ -74,27 +51,26 @@ class FulfillmentOrderCreatedMeanwhile(RuntimeError):
 
 
 class StockMoves:
-    """The stock a run of events moves in one unit of work, in a fixed number of statements.
+    """The stock a run of commands moves in one unit of work, in a fixed number of statements.
 
-    `lock` takes the bucket rows once, in (fnsku, FC) order; `move` computes each event's movements
-    in memory against what earlier events of the run left; `write` stores every ledger row (in
-    event order), changes each bucket row once, records the shortfalls and announces one
+    `lock` takes the bucket rows once, in (fnsku, FC) order; `move` computes each command's
+    movements in memory against what earlier commands of the run left; `write` stores every ledger
+    row (in command order), changes each bucket row once, records the shortfalls and announces one
     InventoryLevelChanged per (fnsku, FC) moved, with its buckets after the run, caused by the last
     event that moved it. The levels are absolute and their consumers keep the latest (order-router,
     listing), so the intermediate levels of a run tell nobody anything.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: InventoryUnitOfWork) -> None:
         self._uow = uow
-        self._repo = StockRepository(uow.connection)
         self._levels: dict[tuple[str, str], Levels] = {}
         self._moves: list[StockMove] = []
-        self._last_cause: dict[tuple[str, str], Envelope] = {}  # in the order of each key's last movement
-        self._shortfalls: list[tuple[Discrepancy, Envelope]] = []
+        self._last_cause: dict[tuple[str, str], Cause] = {}  # in the order of each key's last movement
+        self._shortfalls: list[tuple[Discrepancy, Cause]] = []
 
     async def lock(self, keys: Iterable[tuple[str, str]]) -> None:
         wanted = set(keys) - self._levels.keys()
-        found = await self._repo.lock_levels(wanted)
+        found = await self._uow.stock.lock_levels(wanted)
         for key in wanted:
             self._levels[key] = found[key].levels if key in found else Levels()
 
@@ -102,49 +78,44 @@ class StockMoves:
         return self._levels[(fnsku, fulfillment_center_id)]
 
     def move(
-        self, event: Envelope, record: FulfillmentOrderRecord, item: FulfillmentOrderStock,
+        self, cause: Cause, order: FulfillmentOrder, item: FulfillmentOrderStock,
         movements: list[Movement], missing: int = 0,
     ) -> None:
-        key = (item.fnsku, record.fulfillment_center_id)
+        key = (item.fnsku, order.fulfillment_center_id)
         if any(m.delta for m in movements):
             self._levels[key] = self._levels[key].apply(movements)
             self._moves.append(
                 StockMove(
-                    item.fnsku, record.fulfillment_center_id, item.seller_id, item.seller_sku, tuple(movements),
-                    cause_event_id=event.id, fulfillment_order_id=record.fulfillment_order_id,
+                    item.fnsku, order.fulfillment_center_id, item.seller_id, item.seller_sku, tuple(movements),
+                    cause_event_id=cause.id, fulfillment_order_id=order.fulfillment_order_id,
                 )
             )
             self._last_cause.pop(key, None)
-            self._last_cause[key] = event
+            self._last_cause[key] = cause
         if missing:
             log.warning(
                 "fulfillment order asks for more than is fulfillable; shortfall recorded",
-                fulfillment_order_id=record.fulfillment_order_id, fnsku=item.fnsku, missing=missing,
+                fulfillment_order_id=order.fulfillment_order_id, fnsku=item.fnsku, missing=missing,
             )
             self._shortfalls.append((
                 Discrepancy(
-                    new_discrepancy_id(), DiscrepancyKind.RESERVATION_SHORTFALL.value, record.fulfillment_center_id,
+                    new_discrepancy_id(), DiscrepancyKind.RESERVATION_SHORTFALL, order.fulfillment_center_id,
                     item.fnsku, item.seller_id, missing, quantity_expected=item.quantity_ordered,
                     quantity_counted=item.quantity_ordered - missing,
-                    fulfillment_order_id=record.fulfillment_order_id,
+                    fulfillment_order_id=order.fulfillment_order_id,
                 ),
-                event,
+                cause,
             ))
 
     async def write(self) -> None:
-        after = await self._repo.move_all(self._moves)
-        for key, event in self._last_cause.items():
-            self._uow.emit(level_changed(after[key]), caused_by=event)
+        after = await self._uow.stock.move_all(self._moves)
+        for key, cause in self._last_cause.items():
+            self._uow.emit(level_changed(after[key]), caused_by=cause)
         if self._shortfalls:
-            await _record_discrepancies(self._uow, self._shortfalls)
+            await record_discrepancies(self._uow, self._shortfalls)
 
 
-async def fulfillment_instructed(event: Envelope[FulfillmentInstructed], uow: UnitOfWork) -> None:
-    """Reserve a fulfillment order's stock; see `fulfillments_instructed`."""
-    await fulfillments_instructed([event], uow)
-
-
-async def fulfillments_instructed(events: list[Envelope[FulfillmentInstructed]], uow: UnitOfWork) -> None:
+async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) -> None:
     """Reserve the stock of each instructed fulfillment order, in the order they came: fulfillable →
     reserved per FNSKU (a shortfall reserves what exists and is recorded), or fulfillable → shipped
     when the FC's shipment confirmation came first. The first instruction of a fulfillment order is
@@ -153,114 +124,106 @@ async def fulfillments_instructed(events: list[Envelope[FulfillmentInstructed]],
     However many instructions come at once, they cost a fixed number of statements: the orders read
     and locked at once, the stock rows locked once, movements computed in memory, written in bulk.
     """
-    orders = FulfillmentOrderRepository(uow.connection)
-    known = await orders.get_all((e.data.fulfillment_order_id for e in events), for_update=True)
-    applied: list[tuple[Envelope, FulfillmentOrderRecord, bool]] = []
-    for event in events:
-        data = event.data
-        record = known.get(data.fulfillment_order_id)
-        if record is not None and record.instructed:
-            log.info("fulfillment order already known; instruction ignored", fulfillment_order_id=data.fulfillment_order_id)
+    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    applied: list[tuple[ReserveStock, FulfillmentOrder, bool]] = []
+    for command in commands:
+        order = known.get(command.fulfillment_order_id)
+        if order is not None and order.instructed:
+            log.info("fulfillment order already known; instruction ignored", fulfillment_order_id=command.fulfillment_order_id)
             continue
-        shipped_first = record is not None  # only a shipment confirmation could have created it
-        record = record or FulfillmentOrderRecord(
-            data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, RESERVED, True, []
+        shipped_first = order is not None  # only a shipment confirmation could have created it
+        order = order or FulfillmentOrder(
+            command.fulfillment_order_id, command.order_id, command.fulfillment_center_id, RESERVED, True, []
         )
-        record.instructed = True
-        record.stock = _stock_of(data)
-        known[record.fulfillment_order_id] = record
-        applied.append((event, record, shipped_first))
+        order.instructed = True
+        order.stock = stock_of(command.lines)
+        known[order.fulfillment_order_id] = order
+        applied.append((command, order, shipped_first))
 
     stock = StockMoves(uow)
-    await stock.lock((item.fnsku, record.fulfillment_center_id) for _, record, _ in applied for item in record.stock)
-    for event, record, shipped_first in applied:
-        for item in record.stock:
-            levels = stock.levels(item.fnsku, record.fulfillment_center_id)
+    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock)
+    for command, order, shipped_first in applied:
+        for item in order.stock:
+            levels = stock.levels(item.fnsku, order.fulfillment_center_id)
             if shipped_first:
                 movements, missing = ship_unreserved(levels, item.quantity_ordered)
             else:
                 movements, missing = reserve(levels, item.quantity_ordered)
                 item.quantity_reserved = item.quantity_ordered - missing
-            stock.move(event, record, item, movements, missing)
+            stock.move(command.cause, order, item, movements, missing)
     await stock.write()
 
-    new = [record for _, record, shipped_first in applied if not shipped_first]
-    if len(await orders.add_all(new)) != len(new):
+    new = [order for _, order, shipped_first in applied if not shipped_first]
+    if len(await uow.fulfillment_orders.add_all(new)) != len(new):
         raise FulfillmentOrderCreatedMeanwhile("a fulfillment order was stored concurrently; apply again")
-    shipped_before = [record for _, record, shipped_first in applied if shipped_first]
-    await orders.add_stock_all(shipped_before)
-    await orders.update_all(shipped_before)
+    shipped_before = [order for _, order, shipped_first in applied if shipped_first]
+    await uow.fulfillment_orders.add_stock_all(shipped_before)
+    await uow.fulfillment_orders.update_all(shipped_before)
 
 
-async def fulfillment_cancelled(event: Envelope[FulfillmentCancelled], uow: UnitOfWork) -> None:
-    data = event.data
-    orders = FulfillmentOrderRepository(uow.connection)
-    record = await orders.get(data.fulfillment_order_id, for_update=True)
-    if record is None or record.status != RESERVED:
-        # Unknown (never instructed here) or already shipped/cancelled: nothing is reserved for it.
-        log.warning(
-            "cancellation of a fulfillment order that holds no reservation ignored",
-            fulfillment_order_id=data.fulfillment_order_id, status=record.status if record else None,
-        )
-        return
-    for item in record.stock:
-        await _move(
-            uow, fnsku=item.fnsku, fulfillment_center_id=record.fulfillment_center_id, seller_id=item.seller_id,
-            seller_sku=item.seller_sku, movements=release(item.quantity_reserved), caused_by=event,
-            fulfillment_order_id=record.fulfillment_order_id,
-        )
-    record.status = CANCELLED
-    await orders.update(record)
+async def release_stock(commands: list[ReleaseStock], uow: InventoryUnitOfWork) -> None:
+    """Give each cancelled fulfillment order's reserved units back to fulfillable."""
+    for command in commands:
+        order = await uow.fulfillment_orders.get(command.fulfillment_order_id, for_update=True)
+        if order is None or order.status is not RESERVED:
+            # Unknown (never instructed here) or already shipped/cancelled: nothing is reserved for it.
+            log.warning(
+                "cancellation of a fulfillment order that holds no reservation ignored",
+                fulfillment_order_id=command.fulfillment_order_id, status=order.status if order else None,
+            )
+            continue
+        for item in order.stock:
+            move = StockMove(
+                item.fnsku, order.fulfillment_center_id, item.seller_id, item.seller_sku,
+                tuple(release(item.quantity_reserved)), cause_event_id=command.cause.id,
+                fulfillment_order_id=order.fulfillment_order_id,
+            )
+            await move_stock(uow, move, caused_by=command.cause)
+        order.status = CANCELLED
+        await uow.fulfillment_orders.update_all([order])
 
 
-async def shipment_shipped(event: Envelope[ShipmentShipped], uow: UnitOfWork) -> None:
-    """Apply an FC's shipment confirmation; see `shipments_shipped`."""
-    await shipments_shipped([event], uow)
-
-
-async def shipments_shipped(events: list[Envelope[ShipmentShipped]], uow: UnitOfWork) -> None:
+async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> None:
     """Apply FCs' shipment confirmations in the order they came: reserved → shipped (or fulfillable →
     shipped for an order cancelled meanwhile). A confirmation that overtook its instruction is
     remembered, so the instruction moves the stock when it comes; a second one changes nothing.
-    A fixed number of statements however many come at once, as `fulfillments_instructed`.
+    A fixed number of statements however many come at once, as `reserve_stock`.
     """
-    orders = FulfillmentOrderRepository(uow.connection)
-    known = await orders.get_all((e.data.fulfillment_order_id for e in events), for_update=True)
-    applied: list[tuple[Envelope, FulfillmentOrderRecord, str]] = []
-    first: list[FulfillmentOrderRecord] = []  # confirmations that overtook their instruction
+    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    applied: list[tuple[ShipStock, FulfillmentOrder, FulfillmentOrderStatus]] = []
+    first: list[FulfillmentOrder] = []  # confirmations that overtook their instruction
     shipped_by: dict[str, tuple[str, str | None]] = {}
-    for event in events:
-        data = event.data
-        record = known.get(data.fulfillment_order_id)
-        if record is None:
-            record = FulfillmentOrderRecord(
-                data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, SHIPPED, False, []
+    for command in commands:
+        order = known.get(command.fulfillment_order_id)
+        if order is None:
+            order = FulfillmentOrder(
+                command.fulfillment_order_id, command.order_id, command.fulfillment_center_id, SHIPPED, False, []
             )
-            known[record.fulfillment_order_id] = record
-            first.append(record)
-            shipped_by[record.fulfillment_order_id] = (data.carrier, data.tracking_number)
-            log.info("shipment confirmed before its instruction arrived", fulfillment_order_id=data.fulfillment_order_id)
+            known[order.fulfillment_order_id] = order
+            first.append(order)
+            shipped_by[order.fulfillment_order_id] = (command.carrier, command.tracking_number)
+            log.info("shipment confirmed before its instruction arrived", fulfillment_order_id=command.fulfillment_order_id)
             continue
-        if record.status == SHIPPED:
-            log.info("fulfillment order already shipped", fulfillment_order_id=data.fulfillment_order_id)
+        if order.status is SHIPPED:
+            log.info("fulfillment order already shipped", fulfillment_order_id=command.fulfillment_order_id)
             continue
-        applied.append((event, record, record.status))
-        record.status = SHIPPED
-        shipped_by[record.fulfillment_order_id] = (data.carrier, data.tracking_number)
+        applied.append((command, order, order.status))
+        order.status = SHIPPED
+        shipped_by[order.fulfillment_order_id] = (command.carrier, command.tracking_number)
 
     stock = StockMoves(uow)
-    await stock.lock((item.fnsku, record.fulfillment_center_id) for _, record, _ in applied for item in record.stock)
-    for event, record, status in applied:
-        for item in record.stock:
-            if status == RESERVED:
+    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock)
+    for command, order, status in applied:
+        for item in order.stock:
+            if status is RESERVED:
                 movements, missing = ship_reserved(item.quantity_reserved), 0
             else:
                 # Shipped although cancelled (the FC had packed it already): the units left anyway.
-                levels = stock.levels(item.fnsku, record.fulfillment_center_id)
+                levels = stock.levels(item.fnsku, order.fulfillment_center_id)
                 movements, missing = ship_unreserved(levels, item.quantity_reserved)
-            stock.move(event, record, item, movements, missing)
+            stock.move(command.cause, order, item, movements, missing)
     await stock.write()
 
-    if len(await orders.add_all(first, shipped_by=shipped_by)) != len(first):
+    if len(await uow.fulfillment_orders.add_all(first, shipped_by=shipped_by)) != len(first):
         raise FulfillmentOrderCreatedMeanwhile("a fulfillment order was stored concurrently; apply again")
-    await orders.update_all([record for _, record, _ in applied], shipped_by=shipped_by)
+    await uow.fulfillment_orders.update_all([order for _, order, _ in applied], shipped_by=shipped_by)

@@ -1,0 +1,97 @@
+"""What the inventory worker consumes, as which command, handled where:
+
+- `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
+- `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
+- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped).
+
+Each handler takes every command of a run of events of its type; reservations and shipments are
+applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
+and ignores them. The translators below only reshape: no I/O, no decisions.
+"""
+
+from __future__ import annotations
+
+from inventory.domain.commands import (
+    CancelInboundShipment,
+    MarkInboundShipmentShipped,
+    PlanInboundShipment,
+    PlannedLine,
+    ReleaseStock,
+    ReserveStock,
+    ShipStock,
+)
+from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.service_layer import fulfillment, inbound
+from stockpath_events import Envelope, Topics
+from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
+from stockpath_events.types.registration import (
+    InboundShipmentCancelled,
+    InboundShipmentPlanned,
+    InboundShipmentShipped,
+)
+from stockpath_runtime.consumer import ConsumerTable
+
+
+def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboundShipment:
+    data = event.data
+    return PlanInboundShipment(
+        shipment_id=data.shipment_id,
+        seller_id=data.seller_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        lines=tuple(PlannedLine(line.fnsku, line.seller_sku, line.quantity) for line in data.lines),
+        cause=event.cause,
+    )
+
+
+def mark_inbound_shipment_shipped(event: Envelope[InboundShipmentShipped]) -> MarkInboundShipmentShipped:
+    # Announced without the hand-over time: the seller handed the shipment over when it was announced.
+    return MarkInboundShipmentShipped(event.data.shipment_id, event.data.shipped_at or event.time, event.cause)
+
+
+def cancel_inbound_shipment(event: Envelope[InboundShipmentCancelled]) -> CancelInboundShipment:
+    data = event.data
+    return CancelInboundShipment(data.shipment_id, data.seller_id, data.fulfillment_center_id, event.cause)
+
+
+def reserve_stock(event: Envelope[FulfillmentInstructed]) -> ReserveStock:
+    data = event.data
+    return ReserveStock(
+        fulfillment_order_id=data.fulfillment_order_id,
+        order_id=data.order_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        lines=tuple(InstructedLine(line.fnsku, line.seller_id, line.seller_sku, line.quantity) for line in data.lines),
+        cause=event.cause,
+    )
+
+
+def release_stock(event: Envelope[FulfillmentCancelled]) -> ReleaseStock:
+    return ReleaseStock(event.data.fulfillment_order_id, event.cause)
+
+
+def ship_stock(event: Envelope[ShipmentShipped]) -> ShipStock:
+    data = event.data
+    return ShipStock(
+        fulfillment_order_id=data.fulfillment_order_id,
+        order_id=data.order_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        carrier=data.carrier,
+        tracking_number=data.tracking_number,
+        cause=event.cause,
+    )
+
+
+CONSUMES: ConsumerTable = {
+    Topics.REGISTRATION: {
+        InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
+        InboundShipmentShipped: (mark_inbound_shipment_shipped, inbound.mark_inbound_shipments_shipped),
+        InboundShipmentCancelled: (cancel_inbound_shipment, inbound.cancel_inbound_shipments),
+    },
+    Topics.FULFILLMENT_INSTRUCTIONS: {
+        FulfillmentInstructed: (reserve_stock, fulfillment.reserve_stock),
+        FulfillmentCancelled: (release_stock, fulfillment.release_stock),
+    },
+    Topics.FULFILLMENT_UPDATES: {
+        ShipmentShipped: (ship_stock, fulfillment.ship_stock),
+    },
+}

@@ -1,0 +1,163 @@
+"""Receiving at the FC, as FC staff ask for it over HTTP: record a receipt, close a shipment short.
+
+Each opens its unit of work and commits: the shipment, the ledger rows, the buckets, the
+discrepancies and the events they cause commit together or not at all. Without a correlation id
+of its own (``uow.correlation_id``), what they announce continues the chain the shipment's plan
+started.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+
+from inventory.domain.commands import CloseShipment, RecordReceipt
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, new_discrepancy_id
+from inventory.domain.receipts import ReceiptIdReused, ReceiptResult, ReceivedLine
+from inventory.domain.shipments import InboundShipment, UnknownShipment, WrongFulfillmentCenter
+from inventory.service_layer.stock_moves import move_shipment_stock, record_discrepancies
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
+from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
+
+log = structlog.get_logger("inventory")
+
+
+async def record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork) -> tuple[ReceiptResult, bool]:
+    """Record what FC staff counted; returns the result and whether it is a replay of a receipt
+    already recorded under the same receipt id (then nothing moved)."""
+    async with uow:
+        # The shipment lock serialises receipts of one shipment, so the line counters never lose a count.
+        shipment = await _shipment(uow, command.shipment_id)
+        stored = await uow.receipts.claim(command)
+        if stored is not None:
+            if stored.fingerprint != command.fingerprint or stored.result is None:
+                raise ReceiptIdReused(command.receipt_id)
+            return stored.result, True
+
+        receiving = shipment.receive(command.fulfillment_center_id, command.lines)
+        await uow.shipments.save(shipment, fnskus=[c.fnsku for c in receiving.counts])
+        chain = uow.correlation_id or shipment.correlation_id
+        for count in receiving.counts:
+            line = shipment.lines[count.fnsku]
+            uow.emit(
+                InventoryReceived(
+                    receipt_id=command.receipt_id,
+                    shipment_id=shipment.shipment_id,
+                    fulfillment_center_id=shipment.fulfillment_center_id,
+                    fnsku=line.fnsku,
+                    seller_id=shipment.seller_id,
+                    seller_sku=line.seller_sku,
+                    quantity_expected=line.quantity_expected,
+                    quantity_received=count.received,
+                    quantity_damaged=count.damaged,
+                ),
+                correlation_id=chain,
+            )
+        after = await move_shipment_stock(
+            uow, shipment, receiving.movements, receipt_id=command.receipt_id, correlation_id=chain
+        )
+        # Every difference of the receipt in one statement: overages, then FNSKUs never planned.
+        found = [
+            _discrepancy(shipment, DiscrepancyKind.OVERAGE, fnsku, extra, receipt_id=command.receipt_id)
+            for fnsku, extra in sorted(receiving.overages.items())
+        ] + [
+            _discrepancy(
+                shipment, DiscrepancyKind.UNKNOWN_FNSKU, count.fnsku, count.received + count.damaged,
+                receipt_id=command.receipt_id, expected=0, counted=count.received + count.damaged,
+            )
+            for count in receiving.unknown
+        ]
+        if found:
+            await record_discrepancies(uow, [(d, None) for d in found], correlation_id=chain)
+        if receiving.closed:
+            uow.emit(_closed(shipment), correlation_id=chain)
+            log.info("inbound shipment received in full and closed", shipment_id=shipment.shipment_id)
+        result = ReceiptResult(
+            receipt_id=command.receipt_id,
+            shipment_id=shipment.shipment_id,
+            fulfillment_center_id=shipment.fulfillment_center_id,
+            seller_id=shipment.seller_id,
+            shipment_status=shipment.status,
+            recorded_at=datetime.now(UTC),
+            unknown=receiving.unknown,
+            lines=tuple(
+                ReceivedLine(
+                    fnsku=c.fnsku,
+                    seller_sku=shipment.lines[c.fnsku].seller_sku,
+                    quantity_received=c.received,
+                    quantity_damaged=c.damaged,
+                    quantity_expected=shipment.lines[c.fnsku].quantity_expected,
+                    total_received=shipment.lines[c.fnsku].quantity_received,
+                    total_damaged=shipment.lines[c.fnsku].quantity_damaged,
+                )
+                for c in receiving.counts
+            ),
+            inventory=tuple(after[fnsku] for fnsku in sorted(after)),
+        )
+        await uow.receipts.complete(result, receiving.counts + receiving.unknown)
+        await uow.commit()
+        return result, False
+
+
+async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork) -> None:
+    """FC staff close a shipment that will not be received in full: every unit still expected leaves
+    ``inbound`` as a shortage (a discrepancy per FNSKU), InboundShipmentClosed is announced, and
+    later receipts are refused."""
+    async with uow:
+        shipment = await _shipment(uow, command.shipment_id)
+        if command.fulfillment_center_id and command.fulfillment_center_id != shipment.fulfillment_center_id:
+            raise WrongFulfillmentCenter(
+                command.shipment_id, shipment.fulfillment_center_id, command.fulfillment_center_id
+            )
+        movements, shortages = shipment.close()
+        await uow.shipments.save(shipment)
+        chain = uow.correlation_id or shipment.correlation_id
+        closed = uow.emit(_closed(shipment), correlation_id=chain)
+        # The ledger rows name the close announcement as their cause.
+        await move_shipment_stock(uow, shipment, movements, cause_event_id=closed.id, correlation_id=chain)
+        missing = [
+            (_discrepancy(shipment, DiscrepancyKind.SHORTAGE, fnsku, quantity), None)
+            for fnsku, quantity in sorted(shortages.items())
+        ]
+        if missing:
+            await record_discrepancies(uow, missing, correlation_id=chain)
+        await uow.commit()
+    log.info("inbound shipment closed by the FC", shipment_id=command.shipment_id, shortages=shortages)
+
+
+async def _shipment(uow: InventoryUnitOfWork, shipment_id: str) -> InboundShipment:
+    """The shipment, locked for the rest of the transaction."""
+    shipment = await uow.shipments.get(shipment_id, for_update=True)
+    if shipment is None:
+        raise UnknownShipment(shipment_id)
+    return shipment
+
+
+def _closed(shipment: InboundShipment) -> InboundShipmentClosed:
+    return InboundShipmentClosed(
+        shipment_id=shipment.shipment_id,
+        fulfillment_center_id=shipment.fulfillment_center_id,
+        seller_id=shipment.seller_id,
+    )
+
+
+def _discrepancy(
+    shipment: InboundShipment,
+    kind: DiscrepancyKind,
+    fnsku: str,
+    quantity: int,
+    *,
+    receipt_id: str | None = None,
+    expected: int | None = None,
+    counted: int | None = None,
+) -> Discrepancy:
+    """A difference found on one FNSKU of a shipment; expected and counted default to its line's."""
+    line = shipment.lines.get(fnsku)
+    return Discrepancy(
+        new_discrepancy_id(), kind, shipment.fulfillment_center_id, fnsku, shipment.seller_id, quantity,
+        quantity_expected=expected if expected is not None else line.quantity_expected,
+        quantity_counted=counted if counted is not None else line.quantity_counted,
+        shipment_id=shipment.shipment_id,
+        receipt_id=receipt_id,
+    )

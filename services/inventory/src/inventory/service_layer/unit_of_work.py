@@ -1,0 +1,35 @@
+"""The inventory's unit of work: the runtime's transaction (outbox, inbox) with the inventory's
+repositories on its connection. Handlers reach the store only through these attributes."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inventory.adapters.adjustments import AdjustmentRepository
+from inventory.adapters.discrepancies import DiscrepancyRepository
+from inventory.adapters.fulfillment_orders import FulfillmentOrderRepository
+from inventory.adapters.receipts import ReceiptRepository
+from inventory.adapters.shipments import ShipmentRepository
+from inventory.adapters.stock import StockRepository
+from stockpath_runtime.unit_of_work import UnitOfWork
+
+
+class InventoryUnitOfWork(UnitOfWork):
+    #: Inbound shipments and their lines.
+    shipments: ShipmentRepository
+    #: Receipts recorded by FC staff and the answer each got.
+    receipts: ReceiptRepository
+    #: The buckets per FNSKU and FC, and the ledger of every movement.
+    stock: StockRepository
+    discrepancies: DiscrepancyRepository
+    adjustments: AdjustmentRepository
+    #: The fulfillment orders instructed (or confirmed shipped) and the stock each holds.
+    fulfillment_orders: FulfillmentOrderRepository
+
+    def _bind(self, connection: AsyncConnection) -> None:
+        self.shipments = ShipmentRepository(connection)
+        self.receipts = ReceiptRepository(connection)
+        self.stock = StockRepository(connection)
+        self.discrepancies = DiscrepancyRepository(connection)
+        self.adjustments = AdjustmentRepository(connection)
+        self.fulfillment_orders = FulfillmentOrderRepository(connection)

@@ -1,0 +1,227 @@
+"""The inventory's unit of work in memory, for handler unit tests (no database): fake repositories
+with the methods handlers call on the real ones, keeping what the real ones keep.
+
+Like the store, they hand out copies: a handler's change to a shipment or an order counts only once
+it is saved. The bucket rows refuse to go negative, as the table's CHECK constraints do.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from inventory.domain.adjustments import Adjustment
+from inventory.domain.commands import RecordReceipt
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
+from inventory.domain.fulfillment_orders import FulfillmentOrder
+from inventory.domain.receipts import ReceiptResult, ShipmentReceipt, StoredReceipt
+from inventory.domain.shipments import InboundShipment, LineCount
+from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
+from inventory.entrypoints.consumers import CONSUMES
+from stockpath_events import Envelope
+from stockpath_runtime.consumer import subscribe
+from stockpath_runtime.paging import Page
+from stockpath_testing import FakeUnitOfWork
+
+Key = tuple[str, str]
+
+
+class FakeShipmentRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, InboundShipment] = {}
+        self.planned_event_ids: dict[str, str | None] = {}
+        self.seller_shipped_at: dict[str, datetime] = {}
+
+    async def get(self, shipment_id: str, *, for_update: bool = False) -> InboundShipment | None:
+        return copy.deepcopy(self.stored.get(shipment_id))
+
+    async def add(self, shipment: InboundShipment, *, planned_event_id: str | None) -> bool:
+        if shipment.shipment_id in self.stored:
+            return False
+        self.stored[shipment.shipment_id] = copy.deepcopy(shipment)
+        self.planned_event_ids[shipment.shipment_id] = planned_event_id
+        return True
+
+    async def mark_seller_shipped(self, shipment_id: str, shipped_at: datetime) -> bool:
+        if shipment_id not in self.stored or shipment_id in self.seller_shipped_at:
+            return False
+        self.seller_shipped_at[shipment_id] = shipped_at
+        return True
+
+    async def save(self, shipment: InboundShipment, *, fnskus: Iterable[str] = ()) -> None:
+        stored = self.stored[shipment.shipment_id]
+        stored.status = shipment.status
+        for fnsku in fnskus:
+            stored.lines[fnsku] = copy.copy(shipment.lines[fnsku])
+
+
+class FakeReceiptRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, StoredReceipt] = {}
+        self.counts: dict[str, list[LineCount]] = {}
+
+    async def claim(self, command: RecordReceipt) -> StoredReceipt | None:
+        if command.receipt_id in self.stored:
+            return self.stored[command.receipt_id]
+        self.stored[command.receipt_id] = StoredReceipt(command.receipt_id, command.shipment_id, command.fingerprint, None)
+        return None
+
+    async def complete(self, result: ReceiptResult, counts: Iterable[LineCount]) -> None:
+        self.stored[result.receipt_id] = replace(self.stored[result.receipt_id], result=result)
+        self.counts[result.receipt_id] = list(counts)
+
+    async def for_shipment(self, shipment_id: str) -> list[ShipmentReceipt]:
+        return [
+            ShipmentReceipt(r.receipt_id, r.result.recorded_at, tuple(self.counts[r.receipt_id]))
+            for r in self.stored.values()
+            if r.shipment_id == shipment_id and r.result is not None
+        ]
+
+
+class FakeStockRepository:
+    def __init__(self) -> None:
+        self.rows: dict[Key, StockLevel] = {}
+        self.entries: list[LedgerEntry] = []
+        self._entry_ids = itertools.count(1)
+
+    def seed(self, fnsku: str, fulfillment_center_id: str, *, seller_id: str = "S-ACME", **levels: int) -> None:
+        """A bucket row as earlier movements left it (the ledger of those is not kept)."""
+        self.rows[(fnsku, fulfillment_center_id)] = StockLevel(
+            fnsku, fulfillment_center_id, seller_id, f"SKU-{fnsku}", Levels(**levels)
+        )
+
+    def levels_of(self, fnsku: str, fulfillment_center_id: str = "SEA1") -> Levels:
+        return self.rows[(fnsku, fulfillment_center_id)].levels
+
+    async def move(self, move: StockMove) -> StockLevel:
+        if not any(m.delta for m in move.movements):
+            level = await self.level(move.fnsku, move.fulfillment_center_id)
+            return level or StockLevel(move.fnsku, move.fulfillment_center_id, move.seller_id, move.seller_sku, Levels())
+        return (await self.move_all([move]))[(move.fnsku, move.fulfillment_center_id)]
+
+    async def lock_levels(self, keys: Iterable[Key]) -> dict[Key, StockLevel]:
+        return {key: self.rows[key] for key in sorted(set(keys)) if key in self.rows}
+
+    async def move_all(self, moves: Sequence[StockMove]) -> dict[Key, StockLevel]:
+        after: dict[Key, StockLevel] = {}
+        for m in moves:
+            moved = [x for x in m.movements if x.delta]
+            if not moved:
+                continue
+            key = (m.fnsku, m.fulfillment_center_id)
+            row = after.get(key) or self.rows.get(key) or StockLevel(*key, m.seller_id, m.seller_sku, Levels())
+            levels = row.levels.apply(moved)
+            if min(vars(levels).values()) < 0:
+                raise ValueError(f"a bucket of {key} would go negative: {levels}")
+            after[key] = replace(row, seller_sku=m.seller_sku or row.seller_sku, levels=levels)
+            self.entries += [
+                LedgerEntry(
+                    next(self._entry_ids), m.fnsku, m.fulfillment_center_id, m.seller_id, x.bucket, x.delta,
+                    x.reason.value, m.shipment_id, m.cause_event_id, m.receipt_id, m.fulfillment_order_id,
+                    m.adjustment_id, datetime.now(UTC),
+                )
+                for x in moved
+            ]
+        self.rows.update(after)
+        return after
+
+    async def level(self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False) -> StockLevel | None:
+        return self.rows.get((fnsku, fulfillment_center_id))
+
+
+class FakeDiscrepancyRepository:
+    def __init__(self) -> None:
+        self.recorded: list[Discrepancy] = []
+
+    async def add_all(self, new: Sequence[Discrepancy]) -> None:
+        self.recorded += [replace(d, recorded_at=datetime.now(UTC)) for d in new]
+
+    async def list(
+        self,
+        *,
+        shipment_id: str | None = None,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        kind: DiscrepancyKind | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[Discrepancy]:
+        wanted = {"shipment_id": shipment_id, "fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id, "kind": kind}
+        found = [d for d in self.recorded if all(v is None or getattr(d, k) == v for k, v in wanted.items())]
+        return Page(found[offset : offset + limit], len(found))
+
+
+class FakeAdjustmentRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, Adjustment] = {}
+
+    async def claim(self, adjustment: Adjustment) -> str | None:
+        if adjustment.adjustment_id in self.stored:
+            return self.stored[adjustment.adjustment_id].fingerprint
+        self.stored[adjustment.adjustment_id] = adjustment
+        return None
+
+
+class FakeFulfillmentOrderRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, FulfillmentOrder] = {}
+        #: (carrier, tracking number) of the orders told shipped.
+        self.shipped_by: dict[str, tuple[str, str | None]] = {}
+
+    async def get(self, fulfillment_order_id: str, *, for_update: bool = False) -> FulfillmentOrder | None:
+        return (await self.get_all([fulfillment_order_id])).get(fulfillment_order_id)
+
+    async def get_all(self, ids: Iterable[str], *, for_update: bool = False) -> dict[str, FulfillmentOrder]:
+        return {i: copy.deepcopy(self.stored[i]) for i in sorted(set(ids)) if i in self.stored}
+
+    async def add_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by=None) -> set[str]:
+        inserted = set()
+        for order in orders:
+            if order.fulfillment_order_id not in self.stored:
+                self.stored[order.fulfillment_order_id] = copy.deepcopy(order)
+                inserted.add(order.fulfillment_order_id)
+        self._told(inserted, shipped_by)
+        return inserted
+
+    async def add_stock_all(self, orders: Sequence[FulfillmentOrder]) -> None:
+        for order in orders:
+            self.stored[order.fulfillment_order_id].stock += copy.deepcopy(order.stock)
+
+    async def update_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by=None) -> None:
+        for order in orders:
+            stored = self.stored[order.fulfillment_order_id]
+            stored.status, stored.instructed = order.status, order.instructed
+        self._told({o.fulfillment_order_id for o in orders}, shipped_by)
+
+    def _told(self, ids: set[str], shipped_by) -> None:
+        self.shipped_by.update({i: told for i, told in (shipped_by or {}).items() if i in ids})
+
+
+class FakeInventoryUnitOfWork(FakeUnitOfWork):
+    """`InventoryUnitOfWork` in memory: the same repositories, kept across transactions."""
+
+    def __init__(self, correlation_id: str | None = None) -> None:
+        super().__init__(source="/services/inventory", correlation_id=correlation_id)
+        self.shipments = FakeShipmentRepository()
+        self.receipts = FakeReceiptRepository()
+        self.stock = FakeStockRepository()
+        self.discrepancies = FakeDiscrepancyRepository()
+        self.adjustments = FakeAdjustmentRepository()
+        self.fulfillment_orders = FakeFulfillmentOrderRepository()
+
+
+_HANDLERS = {event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()}
+
+
+async def consume(uow: FakeInventoryUnitOfWork, *events: Envelope) -> None:
+    """Apply consumed events as the worker applies a batch: in one transaction, each run of
+    consecutive events of one type through its handler at once (translated by the consumer
+    table), then committed."""
+    async with uow:
+        for _, run in itertools.groupby(events, key=lambda e: type(e.data)):
+            run = list(run)
+            await _HANDLERS[type(run[0].data)](run, uow)
+        await uow.commit()

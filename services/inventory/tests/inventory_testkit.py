@@ -1,0 +1,116 @@
+"""Builders of the events the inventory consumes, as their producers publish them (registration,
+order-router, the FCs), for unit and integration tests alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import stockpath_network
+from stockpath_events import Address, Envelope, new_event
+from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.order_router import (
+    FulfillmentCancelled,
+    FulfillmentInstructed,
+    FulfillmentLine,
+)
+from stockpath_events.types.registration import (
+    InboundShipmentCancelled,
+    InboundShipmentLine,
+    InboundShipmentPlanned,
+    InboundShipmentShipped,
+)
+
+
+def planned_event(
+    shipment_id: str,
+    lines: list[tuple[str, int]],
+    *,
+    seller_id: str = "S-ACME",
+    fulfillment_center_id: str = "SEA1",
+) -> Envelope[InboundShipmentPlanned]:
+    """What registration publishes when it tells a seller where to ship (seller SKU = 'SKU-' + FNSKU)."""
+    fc = stockpath_network.get(fulfillment_center_id)
+    return new_event(
+        InboundShipmentPlanned(
+            shipment_id=shipment_id,
+            seller_id=seller_id,
+            fulfillment_center_id=fulfillment_center_id,
+            ship_to=fc.address,
+            lines=[InboundShipmentLine(fnsku=f, seller_sku=f"SKU-{f}", quantity=q) for f, q in lines],
+        ),
+        source="registration",
+    )
+
+
+def inbound_shipped_event(
+    shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_center_id: str = "SEA1", shipped_at: datetime | None = None
+) -> Envelope:
+    """The seller handed the shipment to a carrier (registration's InboundShipmentShipped)."""
+    return new_event(
+        InboundShipmentShipped(
+            shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id=fulfillment_center_id,
+            carrier="UPS", tracking_number="1Z1", shipped_at=shipped_at,
+        ),
+        source="registration",
+    )
+
+
+def cancelled_event(shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        InboundShipmentCancelled(
+            shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id=fulfillment_center_id, reason="seller"
+        ),
+        source="registration",
+    )
+
+
+def instructed_event(
+    fulfillment_order_id: str, lines: list[tuple[str, int]], *, fulfillment_center_id: str = "SEA1",
+    seller_id: str = "S-ACME", order_id: str | None = None,
+) -> Envelope[FulfillmentInstructed]:
+    """What order-router writes to fulfillment.instructions (line ids 1, 2, …; seller SKU 'SKU-' + FNSKU)."""
+    return new_event(
+        FulfillmentInstructed(
+            fulfillment_order_id=fulfillment_order_id,
+            order_id=order_id or f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            lines=[
+                FulfillmentLine(line_id=str(n), fnsku=f, seller_sku=f"SKU-{f}", seller_id=seller_id, quantity=q)
+                for n, (f, q) in enumerate(lines, start=1)
+            ],
+            ship_to=Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"),
+            shipping_speed="standard",
+        ),
+        source="order-router",
+    )
+
+
+def fulfillment_cancelled_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        FulfillmentCancelled(
+            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id, reason="buyer",
+        ),
+        source="order-router",
+    )
+
+
+def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        ShipmentShipped(
+            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id, carrier="UPS", tracking_number=f"1Z{fulfillment_order_id}",
+        ),
+        source="/fulfillment-centers/SEA1",
+    )
+
+
+class Events:
+    """The builders above under short names (the integration tests' `events` fixture)."""
+
+    planned = staticmethod(planned_event)
+    inbound_shipped = staticmethod(inbound_shipped_event)
+    cancelled = staticmethod(cancelled_event)
+    instructed = staticmethod(instructed_event)
+    fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
+    shipped = staticmethod(shipped_event)
