@@ -21,31 +21,19 @@ from pathlib import Path
 from order_router.bootstrap import SERVICE, routing_policy
 from order_router.domain.model import ResolvedLine
 from order_router.domain.routing import RoutingRequest, StockLevel
-from order_router.entrypoints.consumers import subscriptions
 from stockpath_events import FulfillmentPolicy, ShippingSpeed, encode
-from stockpath_runtime.consumer import MessageProcessor
-from stockpath_runtime.db import create_engine, drop_database
+from stockpath_runtime.db import drop_database
 from stockpath_runtime.logs import configure_logging
 from stockpath_runtime.migrations import upgrade
 from stockpath_runtime.settings import LOCAL_POSTGRES
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_testing import ServiceConsumer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from order_router_testkit import level, line, placed, registered  # noqa: E402
 
 
-class NoDeadLetters:
-    async def send(self, message, **details) -> None:
-        raise RuntimeError(f"dead letter: {details}")
-
-
-async def deliver_all(engine, envelopes, *, workers: int) -> float:
-    processors = {
-        s.topic: MessageProcessor(
-            "order-router", s.handlers, lambda: UnitOfWork(engine, source="/services/order-router"), NoDeadLetters()
-        )
-        for s in subscriptions(routing_policy())
-    }
+async def deliver_all(consumer: ServiceConsumer, envelopes, *, workers: int) -> float:
+    """Each event on its own, as the worker does when they arrive apart, by `workers` at once."""
     queue: asyncio.Queue = asyncio.Queue()
     for e in envelopes:
         queue.put_nowait(encode(e))
@@ -53,7 +41,7 @@ async def deliver_all(engine, envelopes, *, workers: int) -> float:
     async def work() -> None:
         while not queue.empty():
             message = queue.get_nowait()
-            await processors[message.topic].process(message, partition=0, offset=0)
+            await consumer.processors[message.topic].process(message, partition=0, offset=0)
 
     started = time.perf_counter()
     await asyncio.gather(*(work() for _ in range(workers)))
@@ -64,23 +52,25 @@ async def main(orders: int) -> None:
     configure_logging("order-router", "bench", fmt="console", level="WARNING")
     url = f"{LOCAL_POSTGRES}/bench_router_{uuid.uuid4().hex[:8]}"
     upgrade(SERVICE.migrations, url)
-    engine = create_engine(url, pool_size=10)
     try:
-        seller, sku, fnsku = "S-BENCH", "SKU-BENCH", "X00BENCH"
-        await deliver_all(engine, [registered(seller, sku, fnsku), level(fnsku, "SEA1", orders, seller_id=seller)], workers=1)
-        events = [placed(f"O-{n}", line("1", seller_id=seller, seller_sku=sku)) for n in range(orders)]
-        took = await deliver_all(engine, events, workers=1)
-        print(f"routed sequentially       {orders:>6} orders in {took:6.2f} s  {orders / took:8.0f} orders/s")
+        # The worker's own subscriptions and unit of work; its engine has a connection per worker.
+        async with ServiceConsumer(SERVICE, url) as consumer:
+            seller, sku, fnsku = "S-BENCH", "SKU-BENCH", "X00BENCH"
+            setup = [registered(seller, sku, fnsku), level(fnsku, "SEA1", orders, seller_id=seller)]
+            await deliver_all(consumer, setup, workers=1)
+            events = [placed(f"O-{n}", line("1", seller_id=seller, seller_sku=sku)) for n in range(orders)]
+            took = await deliver_all(consumer, events, workers=1)
+            print(f"routed sequentially       {orders:>6} orders in {took:6.2f} s  {orders / took:8.0f} orders/s")
 
-        contested, stock = orders // 2, 50
-        sku2, fnsku2 = "SKU-CONTESTED", "X00CONTESTED"
-        await deliver_all(engine, [registered(seller, sku2, fnsku2), level(fnsku2, "SEA1", stock, seller_id=seller)], workers=1)
-        events = [placed(f"C-{n}", line("1", seller_id=seller, seller_sku=sku2)) for n in range(contested)]
-        took = await deliver_all(engine, events, workers=8)
-        print(f"8 workers, one FNSKU      {contested:>6} orders in {took:6.2f} s  {contested / took:8.0f} orders/s"
-              f"  ({stock} units: the rest rejected)")
+            contested, stock = orders // 2, 50
+            sku2, fnsku2 = "SKU-CONTESTED", "X00CONTESTED"
+            setup = [registered(seller, sku2, fnsku2), level(fnsku2, "SEA1", stock, seller_id=seller)]
+            await deliver_all(consumer, setup, workers=1)
+            events = [placed(f"C-{n}", line("1", seller_id=seller, seller_sku=sku2)) for n in range(contested)]
+            took = await deliver_all(consumer, events, workers=8)
+            print(f"8 workers, one FNSKU      {contested:>6} orders in {took:6.2f} s  {contested / took:8.0f} orders/s"
+                  f"  ({stock} units: the rest rejected)")
     finally:
-        await engine.dispose()
         drop_database(url)
 
     policy = routing_policy()

@@ -12,9 +12,11 @@ from order_router.adapters.tables import availability, orders
 from order_router.bootstrap import SERVICE
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
+from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingPublished
-from stockpath_events.types.orders import OrderPlaced
+from stockpath_events.types.order_router import FulfillmentInstructed
+from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_events.types.registration import ItemRegistered
 from stockpath_runtime.db import outbox
 from stockpath_runtime.unit_of_work import headers_from_row
@@ -102,6 +104,21 @@ def placed(
             fulfillment_policy=policy,
         ),
         source="orders",
+    )
+
+
+def cancel(order_id: str, reason: str = "buyer changed their mind") -> Envelope[OrderCancellationRequested]:
+    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source="orders")
+
+
+def shipped(instructed: FulfillmentInstructed) -> Envelope[ShipmentShipped]:
+    """The FC's confirmation that it shipped what it was instructed to."""
+    return new_event(
+        ShipmentShipped(
+            fulfillment_order_id=instructed.fulfillment_order_id, order_id=instructed.order_id,
+            fulfillment_center_id=instructed.fulfillment_center_id, carrier="UPS", tracking_number="1Z999",
+        ),
+        source="/fulfillment-centers/" + instructed.fulfillment_center_id,
     )
 
 

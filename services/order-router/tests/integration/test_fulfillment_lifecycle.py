@@ -8,40 +8,23 @@ import pytest
 from order_router_testkit import (
     NEW_YORK,
     apply,
+    cancel,
     level,
     line,
     order_status,
     outbox_events,
     placed,
     seller_with_stock,
+    shipped,
     stock,
     unique,
 )
-
-from stockpath_events import new_event
-from stockpath_events.types.fulfillment import ShipmentShipped
-from stockpath_events.types.orders import OrderCancellationRequested
 
 pytestmark = pytest.mark.integration
 
 
 def kinds(events) -> list[str]:
     return [e.type.split(".")[2] for e in events]
-
-
-def cancel(order_id: str, reason: str = "buyer changed their mind"):
-    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source="orders")
-
-
-def shipped(instruction):
-    data = instruction.data
-    return new_event(
-        ShipmentShipped(
-            fulfillment_order_id=data.fulfillment_order_id, order_id=data.order_id,
-            fulfillment_center_id=data.fulfillment_center_id, carrier="UPS", tracking_number="1Z999",
-        ),
-        source="/fulfillment-centers/" + data.fulfillment_center_id,
-    )
 
 
 async def test_inventory_reserving_and_shipping_never_changes_what_the_router_can_allocate(engine):
@@ -159,7 +142,7 @@ async def test_a_shipment_marks_the_order_shipped_and_a_later_cancellation_is_re
     order_id = unique("O")
     await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2)))
     [instruction] = await outbox_events(engine, order_id, "FulfillmentInstructed")
-    await apply(engine, shipped(instruction))
+    await apply(engine, shipped(instruction.data))
     assert await order_status(engine, order_id) == "SHIPPED"
     # Shipped units stay counted: inventory's basis still includes them.
     assert await stock(engine, fnsku, "SEA1") == (3, 2)
@@ -191,5 +174,5 @@ async def test_a_cancelled_fulfillment_order_shipped_anyway_takes_its_units_back
     [instruction] = await outbox_events(engine, order_id, "FulfillmentInstructed")
     await apply(engine, cancel(order_id))
     assert await stock(engine, fnsku, "SEA1") == (3, 0)
-    await apply(engine, shipped(instruction))
+    await apply(engine, shipped(instruction.data))
     assert await stock(engine, fnsku, "SEA1") == (3, 2)

@@ -107,6 +107,8 @@ class OrderLineOut(BaseModel):
 
 
 class FulfillmentLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from the domain's ResolvedLine
+
     line_id: str
     fnsku: str
     seller_id: str
@@ -133,16 +135,7 @@ class FulfillmentOrderOut(BaseModel):
             carrier=shipment.carrier if shipment else None,
             tracking_number=shipment.tracking_number if shipment else None,
             shipped_at=shipment.shipped_at if shipment else None,
-            lines=[
-                FulfillmentLineOut(
-                    line_id=line.line_id,
-                    fnsku=line.fnsku,
-                    seller_id=line.seller_id,
-                    seller_sku=line.seller_sku,
-                    quantity=line.quantity,
-                )
-                for line in fo.lines
-            ],
+            lines=list(fo.lines),
         )
 
 
@@ -215,6 +208,8 @@ class OrderOut(BaseModel):
 
 
 class StockAtCenter(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from the domain's CenterStock
+
     fulfillment_center_id: str
     seller_id: str
     basis: int = Field(description="Inventory's fulfillable + reserved + shipped, as last reported")
@@ -237,14 +232,5 @@ class AvailabilityOut(BaseModel):
             basis=sum(c.basis for c in stock),
             reservations_total=sum(c.reservations_total for c in stock),
             allocatable=sum(c.allocatable for c in stock),
-            fulfillment_centers=[
-                StockAtCenter(
-                    fulfillment_center_id=c.fulfillment_center_id,
-                    seller_id=c.seller_id,
-                    basis=c.basis,
-                    reservations_total=c.reservations_total,
-                    allocatable=c.allocatable,
-                )
-                for c in stock
-            ],
+            fulfillment_centers=stock,
         )

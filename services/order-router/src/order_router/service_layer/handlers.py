@@ -16,7 +16,6 @@ from order_router.domain.commands import (
 from order_router.domain.model import Order, OrderIdInUse, OrderStatus, UnknownOrder
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
-from stockpath_events.types.orders import OrderLine as OrderLineData
 
 
 async def place_order(command: PlaceOrder, uow: OrderRouterUnitOfWork) -> tuple[OrderStatus, bool]:
@@ -64,22 +63,5 @@ async def record_listings(commands: list[RecordListing], uow: OrderRouterUnitOfW
 
 
 def _placed(order: Order) -> OrderPlaced:
-    return OrderPlaced(
-        order_id=order.order_id,
-        channel=order.channel,
-        lines=[
-            OrderLineData(
-                line_id=line.line_id,
-                seller_id=line.seller_id,
-                seller_sku=line.seller_sku,
-                listing_id=line.listing_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in order.lines
-        ],
-        ship_to=order.ship_to,
-        shipping_speed=order.shipping_speed,
-        fulfillment_policy=order.fulfillment_policy,
-        currency=order.currency,
-    )
+    """The order as the contract spells it: the domain's names are the contract's."""
+    return OrderPlaced.model_validate(order, from_attributes=True)

@@ -253,16 +253,7 @@ def _instructed(fulfillment_order: FulfillmentOrder, order: Order) -> Fulfillmen
         fulfillment_order_id=fulfillment_order.fulfillment_order_id,
         order_id=order.order_id,
         fulfillment_center_id=fulfillment_order.fulfillment_center_id,
-        lines=[
-            FulfillmentLine(
-                line_id=line.line_id,
-                fnsku=line.fnsku,
-                seller_sku=line.seller_sku,
-                seller_id=line.seller_id,
-                quantity=line.quantity,
-            )
-            for line in fulfillment_order.lines
-        ],
+        lines=[FulfillmentLine.model_validate(line, from_attributes=True) for line in fulfillment_order.lines],
         ship_to=order.ship_to,
         shipping_speed=order.shipping_speed,
     )
