@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from listing.domain.channels import ChannelDirectory
-from listing.domain.model import Listing, Registration, StoredListing, sellable_quantity
+from listing.domain.model import (
+    Listing,
+    RegisteredItem,
+    Registration,
+    StoredListing,
+    sellable_quantity,
+)
 from listing.domain.orders import BuyerOrder, BuyerOrderStatus
 from listing.entrypoints import consumers
 from stockpath_events import CatalogItemSnapshot, Envelope
@@ -19,6 +25,23 @@ from stockpath_testing import FakeUnitOfWork
 
 #: A catalog image, which the marketplace feed requires (see listing.domain.product_feed).
 IMAGE = {"color": "Black", "image_url": "https://images.example.com/skillet.jpg"}
+#: A registered item as the domain sees it, for tests of how listings are built.
+SALAD_SPINNER = RegisteredItem(
+    registration_id="R-1",
+    seller_id="S-1",
+    seller_sku="SKU-1",
+    fnsku="X00FNSKU01",
+    catalog_item_id="B000000001",
+    condition="new",
+    price=Decimal("19.99"),
+    currency="USD",
+    channels=("storefront",),
+    title="OXO Salad Spinner",
+    category="Kitchen",
+    brand="OXO",
+    identifiers={"upc": "036000291452"},
+    attributes={"color": "White"},
+)
 #: When the fakes say a row last changed.
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

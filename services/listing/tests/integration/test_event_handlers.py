@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from listing.domain.channels import default_channels
-from listing.domain.model import ListingStatus
+from listing.domain.model import ListingFilter, ListingStatus
 from listing.entrypoints import consumers
 from listing.service_layer import handlers
 from listing.service_layer.unit_of_work import ListingUnitOfWork
@@ -77,7 +77,7 @@ async def test_the_same_registration_delivered_twice_lists_and_publishes_once(en
     listing_id = f"L-{event.data.fnsku}-storefront"
     assert len(await emitted(engine, ListingPublished, key=listing_id)) == 1
     async with ListingUnitOfWork(engine, source=SOURCE) as uow:
-        page = await uow.listings.search(fnsku=event.data.fnsku, limit=10, offset=0)
+        page = await uow.listings.search(ListingFilter(fnsku=event.data.fnsku), limit=10, offset=0)
     assert [s.listing.listing_id for s in page.items] == [listing_id]
 
 

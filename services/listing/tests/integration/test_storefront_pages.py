@@ -58,6 +58,15 @@ def client(database, seeded):
         yield c
 
 
+def buy_one_skillet(client) -> str:
+    """A buyer puts one skillet in the cart and checks out; the order page's URL."""
+    with TestClient(client.app) as buyer:
+        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1"})
+        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', buyer.get("/shop/cart").text).group(1)
+        return buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token},
+                          follow_redirects=False).headers["location"]
+
+
 async def outbox_orders(database) -> list:
     engine = create_engine(database)
     try:
@@ -134,11 +143,7 @@ def test_checkout_writes_one_order_placed_even_when_submitted_twice(client, data
 
 
 def test_the_order_page_follows_the_platform_reports(client, database):
-    with TestClient(client.app) as buyer:
-        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1"})
-        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', buyer.get("/shop/cart").text).group(1)
-        order_url = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token},
-                               follow_redirects=False).headers["location"]
+    order_url = buy_one_skillet(client)
     order_id = order_url.rsplit("/", 1)[1]
     assert 'data-status="PLACED"' in client.get(order_url).text
 
@@ -180,11 +185,7 @@ def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client):
 
 
 def test_reports_that_arrive_together_move_only_the_storefronts_orders(client, database):
-    with TestClient(client.app) as buyer:
-        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1"})
-        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', buyer.get("/shop/cart").text).group(1)
-        order_url = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token},
-                               follow_redirects=False).headers["location"]
+    order_url = buy_one_skillet(client)
     order_id = order_url.rsplit("/", 1)[1]
 
     def routed(oid: str):

@@ -5,28 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from listing_testkit import SALAD_SPINNER
+
 from listing.adapters.merchant_feed import render_feed, validate_feed
 from listing.domain.builder import build_listings, reviewed
 from listing.domain.channels import channel_directory
 from listing.domain.deliveries import backoff_delay
-from listing.domain.model import ListingChange, ListingStatus, RegisteredItem, transition
+from listing.domain.model import ListingChange, ListingStatus, transition
 from listing.domain.orders import BuyerOrderStatus as S
 from listing.domain.orders import next_status
 
-ITEM = RegisteredItem(
-    registration_id="R-1",
-    seller_id="S-1",
-    seller_sku="SKU-1",
-    fnsku="X00FNSKU01",
-    catalog_item_id="B000000001",
-    condition="new",
-    price=Decimal("19.99"),
-    currency="USD",
+ITEM = replace(
+    SALAD_SPINNER,
     channels=("storefront", "marketplace-feed", "webhook"),
-    title="OXO Salad Spinner",
-    category="Kitchen",
-    brand="OXO",
-    identifiers={"upc": "036000291452"},
     attributes={"color": "White", "image_url": "https://images.example.com/spinner.jpg"},
 )
 CHANNELS = channel_directory(webhook_url="http://partner.example.com/listings")

@@ -6,27 +6,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from listing_testkit import SALAD_SPINNER as ITEM
 
 from listing.domain.builder import build_listings, requested_channels
 from listing.domain.channels import ChannelDirectory, Storefront, default_channels
-from listing.domain.model import Listing, ListingStatus, RegisteredItem, sellable_quantity
-
-ITEM = RegisteredItem(
-    registration_id="R-1",
-    seller_id="S-1",
-    seller_sku="SKU-1",
-    fnsku="X00FNSKU01",
-    catalog_item_id="B000000001",
-    condition="new",
-    price=Decimal("19.99"),
-    currency="USD",
-    channels=("storefront",),
-    title="OXO Salad Spinner",
-    category="Kitchen",
-    brand="OXO",
-    identifiers={"upc": "036000291452"},
-    attributes={"color": "White"},
-)
+from listing.domain.model import Listing, ListingStatus, sellable_quantity
 
 
 class Marketplace:

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from listing_testkit import IMAGE, FakeListingUnitOfWork, consume
 
+from listing.domain.builder import build_listings
 from listing.domain.channels import channel_directory
 from listing.domain.model import ListingStatus
+from listing.entrypoints import consumers
 from stockpath_events import Identifiers
 from stockpath_events.types.listing import (
     ListingAvailabilityChanged,
@@ -208,3 +210,22 @@ async def test_a_run_of_stock_reports_locks_each_fnsku_once_and_held_listings_fo
     assert [(e.listing_id, e.sellable_quantity) for e in uow.emitted(ListingAvailabilityChanged)] == [
         (f"L-{b}-storefront", 2)
     ]
+
+
+async def test_a_channel_added_to_an_item_listed_before_snapshots_were_kept_publishes_one_made_from_the_listing(
+    item_registered, registration_updated
+):
+    uow = FakeListingUnitOfWork()
+    registration = item_registered(channels=("storefront",))
+    fnsku = registration.data.fnsku
+    [old] = build_listings(consumers.list_item(registration).item, CHANNELS, sellable_quantity=0)
+    await uow.listings.add_new([old], registration_id=registration.data.registration_id, item=None)
+
+    await consume(uow, registration_updated(registration, price="24.99", channels=("storefront", "webhook")),
+                  channels=CHANNELS)
+
+    [published] = uow.emitted(ListingPublished)
+    assert published.listing_id == f"L-{fnsku}-webhook"
+    assert (published.item.catalog_item_id, published.item.title, published.item.brand) == (
+        "B000000042", "Lodge 10-inch Cast Iron Skillet", "Lodge")
+    assert published.item.identifiers == Identifiers(upc="036000291452") and published.item.weight_g is None

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from listing.adapters.tables import any_of, listings
-from listing.domain.model import Listing, ListingStatus, Registration, StoredListing
+from listing.domain.model import Listing, ListingFilter, ListingStatus, Registration, StoredListing
 from stockpath_events import CatalogItemSnapshot
 from stockpath_runtime.paging import Page
 
@@ -151,20 +151,9 @@ class ListingRepository:
         row = (await self._conn.execute(sa.select(listings).where(listings.c.listing_id == listing_id))).first()
         return StoredListing(_from_row(row), row.updated_at) if row else None
 
-    async def search(
-        self,
-        *,
-        seller_id: str | None = None,
-        channel: str | None = None,
-        fnsku: str | None = None,
-        in_stock: bool | None = None,
-        status: ListingStatus | None = None,
-        text: str | None = None,
-        limit: int,
-        offset: int,
-    ) -> Page[StoredListing]:
+    async def search(self, wanted: ListingFilter, *, limit: int, offset: int) -> Page[StoredListing]:
         filters = []
-        for word in (text or "").split()[:8]:
+        for word in (wanted.text or "").split()[:8]:
             # Every word must appear in the title, brand or category (case-insensitive).
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             filters.append(
@@ -174,16 +163,14 @@ class ListingRepository:
                     listings.c.category.ilike(pattern),
                 )
             )
-        if seller_id is not None:
-            filters.append(listings.c.seller_id == seller_id)
-        if channel is not None:
-            filters.append(listings.c.channel == channel)
-        if fnsku is not None:
-            filters.append(listings.c.fnsku == fnsku)
-        if in_stock is not None:
-            filters.append(listings.c.in_stock.is_(in_stock))
-        if status is not None:
-            filters.append(listings.c.status == status.value)
+        for column in (listings.c.seller_id, listings.c.channel, listings.c.fnsku):
+            value = getattr(wanted, column.name)
+            if value is not None:
+                filters.append(column == value)
+        if wanted.in_stock is not None:
+            filters.append(listings.c.in_stock.is_(wanted.in_stock))
+        if wanted.status is not None:
+            filters.append(listings.c.status == wanted.status.value)
         total = (
             await self._conn.execute(sa.select(sa.func.count()).select_from(listings).where(*filters))
         ).scalar_one()

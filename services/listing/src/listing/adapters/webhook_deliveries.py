@@ -6,6 +6,7 @@ only if it commits, like the outbox), and `listing.adapters.webhook.WebhookDispa
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -44,18 +45,7 @@ def change_payload(listing: Listing, change: ListingChange, *, idempotency_key: 
 
 
 def _from_row(row) -> WebhookDelivery:
-    return WebhookDelivery(
-        id=row.id,
-        idempotency_key=row.idempotency_key,
-        listing_id=row.listing_id,
-        change=row.change,
-        payload=row.payload,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        delivered_at=row.delivered_at,
-        abandoned_at=row.abandoned_at,
-    )
+    return WebhookDelivery(**{f.name: getattr(row, f.name) for f in fields(WebhookDelivery)})
 
 
 class WebhookDeliveryRepository:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields, replace
 from decimal import Decimal
 
 from listing.domain.channels import ChannelDirectory, normalise_channel_name
@@ -71,23 +71,12 @@ def reviewed(listing: Listing, channels: ChannelDirectory) -> Listing:
 def relisted(
     template: Listing, *, registration_id: str, price: Decimal, currency: str, channels: Iterable[str]
 ) -> RegisteredItem:
-    """The registered item behind an existing listing, at a new price and for other channels:
-    what listings for channels the seller added later are built from."""
+    """The registered item behind an existing listing (a listing carries its item's fields), at a
+    new price and for other channels: what listings of channels the seller added later are built from."""
+    carried = {f.name: getattr(template, f.name) for f in fields(RegisteredItem) if hasattr(template, f.name)}
     return RegisteredItem(
-        registration_id=registration_id,
-        seller_id=template.seller_id,
-        seller_sku=template.seller_sku,
-        fnsku=template.fnsku,
-        catalog_item_id=template.catalog_item_id,
-        condition=template.condition,
-        price=price,
-        currency=currency,
-        channels=tuple(channels),
-        title=template.title,
-        category=template.category,
-        brand=template.brand,
-        identifiers=template.identifiers,
-        attributes=template.attributes,
+        **{**carried, "registration_id": registration_id, "price": price, "currency": currency,
+           "channels": tuple(channels)}
     )
 
 
@@ -96,11 +85,6 @@ def snapshot_of(listing: Listing, stored: CatalogItemSnapshot | None) -> Catalog
     listings stored before snapshots were kept."""
     if stored is not None:
         return stored
-    return CatalogItemSnapshot(
-        catalog_item_id=listing.catalog_item_id,
-        title=listing.title,
-        brand=listing.brand,
-        category=listing.category,
-        identifiers=listing.identifiers,
-        attributes=listing.attributes,
-    )
+    # The fields a listing shares with the snapshot (id, title, brand, category, identifiers,
+    # attributes); what it lacks (measurements, hazmat) takes the snapshot's defaults.
+    return CatalogItemSnapshot.model_validate(listing, from_attributes=True)

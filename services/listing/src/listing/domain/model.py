@@ -108,6 +108,19 @@ class StoredListing:
 
 
 @dataclass(frozen=True)
+class ListingFilter:
+    """Which listings a search wants: those that pass every filter given (None: any)."""
+
+    seller_id: str | None = None
+    channel: str | None = None
+    fnsku: str | None = None
+    in_stock: bool | None = None
+    status: ListingStatus | None = None
+    #: Words that must each appear in the title, brand or category.
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class Registration:
     """The registration an FNSKU's listings were built from, and the catalog snapshot it carried
     (None for listings stored before snapshots were kept)."""

@@ -13,7 +13,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from listing.domain.channels import normalise_channel_name
-from listing.domain.model import ListingStatus, StoredListing, UnknownListing
+from listing.domain.model import ListingFilter, ListingStatus, StoredListing, UnknownListing
 from listing.service_layer import views
 from listing.service_layer.unit_of_work import ListingUnitOfWork
 from stockpath_runtime.http import ID_PATTERN, Answer, dependencies, unit_of_work
@@ -87,16 +87,14 @@ async def list_listings(
     offset: Offset = 0,
 ) -> PageOut[ListingOut]:
     limit = min(limit, given.max_page_size)
-    page = await views.listings(
-        uow,
+    wanted = ListingFilter(
         seller_id=seller_id,
         channel=normalise_channel_name(channel) if channel is not None else None,
         fnsku=fnsku,
         in_stock=in_stock,
         status=status,
-        limit=limit,
-        offset=offset,
     )
+    page = await views.listings(uow, wanted, limit=limit, offset=offset)
     return PageOut[ListingOut](items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from listing.domain.channels import STOREFRONT
 from listing.domain.checkout import MAX_LINES, MAX_QUANTITY, CannotBuy, CartLine, check_buyable
 from listing.domain.commands import PlaceOrder
-from listing.domain.model import ListingStatus
+from listing.domain.model import ListingFilter, ListingStatus
 from listing.domain.orders import FINAL
 from listing.entrypoints.http import UnitOfWork
 from listing.service_layer import views
@@ -89,7 +89,7 @@ async def browse(
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     found = await views.listings(
-        uow, channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q, limit=PAGE_SIZE,
+        uow, ListingFilter(channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q), limit=PAGE_SIZE,
         offset=(page_number - 1) * PAGE_SIZE,
     )
     pages = max(1, -(-found.total // PAGE_SIZE))
@@ -223,6 +223,6 @@ async def seller_view(
     seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
 ) -> HTMLResponse:
     """The seller's view of their listings in every channel: what is live, and why a held one is not."""
-    found = await views.listings(uow, seller_id=seller_id, limit=500, offset=0)
+    found = await views.listings(uow, ListingFilter(seller_id=seller_id), limit=500, offset=0)
     return page(request, "seller.html", seller_id=seller_id, listings=[s.listing for s in found.items],
                 total=found.total)

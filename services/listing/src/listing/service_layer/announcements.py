@@ -22,39 +22,29 @@ def listing_event(
     listing: Listing, change: ListingChange, *, item: CatalogItemSnapshot | None = None, reason: str = ""
 ) -> EventData:
     """The event that announces `change` of `listing`."""
-    if change is ListingChange.PUBLISHED:
-        return ListingPublished(
-            listing_id=listing.listing_id,
-            channel=listing.channel,
-            seller_id=listing.seller_id,
-            seller_sku=listing.seller_sku,
-            fnsku=listing.fnsku,
-            title=listing.title,
-            price=listing.price,
-            currency=listing.currency,
-            condition=listing.condition,
-            item=item,
-            sellable_quantity=listing.sellable_quantity,
-        )
-    if change is ListingChange.UPDATED:
-        return ListingUpdated(
-            listing_id=listing.listing_id,
-            channel=listing.channel,
-            seller_id=listing.seller_id,
-            fnsku=listing.fnsku,
-            title=listing.title,
-            price=listing.price,
-            currency=listing.currency,
-        )
+    which = {"listing_id": listing.listing_id, "channel": listing.channel, "fnsku": listing.fnsku}
     if change is ListingChange.AVAILABILITY:
         return ListingAvailabilityChanged(
-            listing_id=listing.listing_id,
-            channel=listing.channel,
-            fnsku=listing.fnsku,
-            in_stock=listing.in_stock,
-            sellable_quantity=listing.sellable_quantity,
+            **which, in_stock=listing.in_stock, sellable_quantity=listing.sellable_quantity
         )
-    return ListingClosed(listing_id=listing.listing_id, channel=listing.channel, fnsku=listing.fnsku, reason=reason)
+    if change is ListingChange.CLOSED:
+        return ListingClosed(**which, reason=reason)
+    offer = {
+        **which,
+        "seller_id": listing.seller_id,
+        "title": listing.title,
+        "price": listing.price,
+        "currency": listing.currency,
+    }
+    if change is ListingChange.UPDATED:
+        return ListingUpdated(**offer)
+    return ListingPublished(
+        **offer,
+        seller_sku=listing.seller_sku,
+        condition=listing.condition,
+        item=item,
+        sellable_quantity=listing.sellable_quantity,
+    )
 
 
 async def announce(

@@ -10,6 +10,7 @@ from listing.domain.checkout import CannotBuy, CartLine, check_buyable
 from listing.domain.deliveries import WebhookDelivery
 from listing.domain.model import (
     Listing,
+    ListingFilter,
     ListingStatus,
     StoredListing,
     UnknownListing,
@@ -23,24 +24,10 @@ from stockpath_runtime.paging import Page
 FEED_LIMIT = 50_000
 
 
-async def listings(
-    uow: ListingUnitOfWork,
-    *,
-    seller_id: str | None = None,
-    channel: str | None = None,
-    fnsku: str | None = None,
-    in_stock: bool | None = None,
-    status: ListingStatus | None = None,
-    text: str | None = None,
-    limit: int,
-    offset: int,
-) -> Page[StoredListing]:
-    """One page of the listings that pass every filter given, in listing id order."""
+async def listings(uow: ListingUnitOfWork, wanted: ListingFilter, *, limit: int, offset: int) -> Page[StoredListing]:
+    """One page of the listings that pass every filter, in listing id order."""
     async with uow:
-        return await uow.listings.search(
-            seller_id=seller_id, channel=channel, fnsku=fnsku, in_stock=in_stock, status=status, text=text,
-            limit=limit, offset=offset,
-        )
+        return await uow.listings.search(wanted, limit=limit, offset=offset)
 
 
 async def stored_listing(uow: ListingUnitOfWork, listing_id: str) -> StoredListing:
@@ -60,8 +47,8 @@ async def listing(uow: ListingUnitOfWork, listing_id: str) -> Listing | None:
 
 async def product_feed(uow: ListingUnitOfWork, seller_id: str) -> list[Listing]:
     """A seller's live marketplace-feed listings: what the seller's product feed carries."""
-    page = await listings(uow, seller_id=seller_id, channel=MARKETPLACE_FEED, status=ListingStatus.ACTIVE,
-                          limit=FEED_LIMIT, offset=0)
+    wanted = ListingFilter(seller_id=seller_id, channel=MARKETPLACE_FEED, status=ListingStatus.ACTIVE)
+    page = await listings(uow, wanted, limit=FEED_LIMIT, offset=0)
     return [s.listing for s in page.items]
 
 
