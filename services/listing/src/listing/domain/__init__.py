@@ -1,4 +1,6 @@
-"""The listing domain: listings, the channels that show them, and how listings are built.
+"""The listing domain: listings, the channels that show them, how listings are built, storefront
+orders, and the commands the service carries out.
 
-No framework or I/O imports here; the service layer translates events into these types.
+No framework or I/O imports here; the translators in ``entrypoints/consumers.py`` turn events
+into these types.
 """
