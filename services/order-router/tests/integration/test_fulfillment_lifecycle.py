@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from order_router_testkit import (
     NEW_YORK,
+    SOURCE,
     apply,
     cancel,
     level,
@@ -19,6 +20,8 @@ from order_router_testkit import (
     stock,
     unique,
 )
+
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -133,6 +136,8 @@ async def test_cancellation_of_a_backordered_order_stops_it_waiting(engine):
     await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all"))
     await apply(engine, cancel(order_id))
     assert await order_status(engine, order_id) == "CANCELLED"
+    async with OrderRouterUnitOfWork(engine, source=SOURCE) as uow:
+        assert [outcome.backordered for outcome in (await uow.orders.record(order_id)).lines] == [0]
     await apply(engine, level(fnsku, "SEA1", 5, seller_id=seller_id))
     assert await outbox_events(engine, order_id, "FulfillmentInstructed") == []
 

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from order_router_testkit import (
     SEATTLE,
     SOURCE,
@@ -18,6 +19,7 @@ from order_router_testkit import (
     outbox_events,
     placed,
     registered,
+    seller_with_stock,
     stock,
     unique,
 )
@@ -32,10 +34,14 @@ from stockpath_testing import ServiceConsumer
 pytestmark = pytest.mark.integration
 
 
-async def together(database, *events) -> list[Outcome]:
+async def together(database, *events, statements: list[str] | None = None) -> list[Outcome]:
     """Deliver events of one topic as one batch, through the worker's own subscriptions (a
-    dead-lettered event fails the test)."""
+    dead-lettered event fails the test); `statements` collects the SQL it sent."""
     async with ServiceConsumer("order-router", database) as consumer:
+        if statements is not None:
+            sa.event.listen(
+                consumer.engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+            )
         outcomes = await consumer.deliver_batch(*events)
     assert consumer.transactions == 1, "the batch was applied in one transaction, not one by one"
     return outcomes
@@ -126,3 +132,31 @@ async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backo
     assert await order_status(engine, waiting.data.order_id) == "ROUTED"
     placed_part, released = await outbox_events(engine, waiting.data.order_id, "OrderRouted")
     assert placed_part.causation_id == waiting.id and released.causation_id == newest.id
+
+
+async def test_a_batch_sets_the_backordered_and_cancelled_units_of_all_its_orders_in_one_statement_each(
+    engine, database
+):
+    seller_a, sku_a, fnsku_a = await seller_with_stock(engine, ("SEA1", 1))
+    seller_b, sku_b, fnsku_b = await seller_with_stock(engine, ("SEA1", 1))
+    a, b = {"seller_id": seller_a, "seller_sku": sku_a}, {"seller_id": seller_b, "seller_sku": sku_b}
+    partly = placed(unique("O"), line("1", **a, quantity=2), policy="fill-all-available")
+    mostly = placed(unique("O"), line("1", **b, quantity=3), policy="fill-all-available")
+    both = placed(unique("O"), line("1", **a, quantity=1), line("2", **b, quantity=2), policy="fill-all")
+    more = placed(unique("O"), line("1", **a, quantity=4), policy="fill-all")
+    statements: list[str] = []
+
+    await together(database, partly, mostly, both, more, statements=statements)
+
+    async with OrderRouterUnitOfWork(engine, source=SOURCE) as uow:
+        records = [await uow.orders.record(e.data.order_id) for e in (partly, mostly, both, more)]
+    assert [r.status.value for r in records] == ["ROUTED", "ROUTED", "BACKORDERED", "BACKORDERED"]
+    assert [[(o.line.line_id, o.backordered, o.cancelled) for o in r.lines] for r in records] == [
+        [("1", 0, 1)],
+        [("1", 0, 2)],
+        [("1", 1, 0), ("2", 2, 0)],
+        [("1", 4, 0)],
+    ]
+    line_updates = [s for s in statements if "UPDATE order_lines" in s]
+    assert sum("quantity_cancelled" in s for s in line_updates) == 1
+    assert sum("quantity_backordered" in s for s in line_updates) == 1
