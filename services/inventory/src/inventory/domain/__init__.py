@@ -1,1 +1,2 @@
-"""The inventory domain: buckets, ledger movements, inbound shipments and the commands on them."""
+"""The inventory domain, no I/O: one module per aggregate (stock and its ledger, inbound shipments,
+receipts, discrepancies, adjustments, fulfillment orders), the commands and the errors."""

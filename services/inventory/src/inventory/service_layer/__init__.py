@@ -1,1 +1,2 @@
-"""Use cases: each runs in one unit of work and commits state and events together."""
+"""Use cases: one handler per command on the typed unit of work (FC staff's commands commit their
+own; those made from consumed events run in the runtime's), and the views routes and pages read."""
