@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from stockpath_cli.localstack import Broker, Platform, ServicePorts, free_port
+from stockpath_cli.localstack import Broker, free_port
 from stockpath_runtime.kafka import ensure_topics
-from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+from stockpath_testing.processes import running_platform
 from stockpath_testing.proxy import OutageProxy
 
 HERE = Path(__file__).parent
@@ -64,30 +63,22 @@ def pg_proxy(database_server):
 
 @pytest.fixture(scope="module")
 def platform(broker, pg_proxy, database_server, tmp_path_factory):
-    from stockpath_runtime.db import drop_database
+    def behind_the_proxy(p) -> None:
+        #: The checker reads every database directly; the outage service's processes go through the proxy.
+        p.direct_urls = {n: p.own_database_url(n) for n in SERVICES}
+        p.database_overrides[OUTAGE_SERVICE] = (
+            make_url(p.own_database_url(OUTAGE_SERVICE)).set(host="127.0.0.1", port=pg_proxy.port)
+            .render_as_string(hide_password=False)
+        )
 
-    run = uuid.uuid4().hex[:8]
-    p = Platform(
-        bootstrap_servers=broker.bootstrap_servers,
+    with running_platform(
+        bootstrap=broker.bootstrap_servers,
         database_server=database_server,
-        database_prefix=f"faults_{run}",
-        ports={n: ServicePorts(free_port(), free_port()) for n in SERVICES},
+        prefix="faults",
         log_dir=tmp_path_factory.mktemp("faults"),
-        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO", "KAFKA_TOPIC_PARTITIONS": str(PARTITIONS)},
         services=list(SERVICES),
-        group_suffix=run,
-    )
-    #: The checker reads every database directly; the outage service's processes go through the proxy.
-    p.direct_urls = {n: p.database_url(n) for n in SERVICES}
-    p.database_overrides[OUTAGE_SERVICE] = (
-        make_url(p.database_url(OUTAGE_SERVICE)).set(host="127.0.0.1", port=pg_proxy.port).render_as_string(hide_password=False)
-    )
-    p.migrate()
-    p.start()
-    try:
-        p.wait_healthy(timeout_s=120)
+        extra_env={"KAFKA_TOPIC_PARTITIONS": str(PARTITIONS)},
+        prepare=behind_the_proxy,
+        timeout_s=120,
+    ) as p:
         yield p
-    finally:
-        p.stop()
-        for name in SERVICES:
-            drop_database(p.direct_urls[name])

@@ -21,7 +21,6 @@ import httpx
 import pytest
 
 import stockpath_network
-from stockpath_cli.localstack import Platform, ServicePorts, free_port
 from stockpath_events import Address, CatalogItemSnapshot, new_event
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_events.types.registration import (
@@ -30,7 +29,7 @@ from stockpath_events.types.registration import (
     ItemRegistered,
 )
 from stockpath_testing import consume, eventually, publish
-from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
@@ -41,28 +40,14 @@ BUYER = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="W
 
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
-    from stockpath_runtime.db import drop_database
-
-    run = uuid.uuid4().hex[:8]
-    p = Platform(
-        bootstrap_servers=kafka_bootstrap,
+    with running_platform(
+        bootstrap=kafka_bootstrap,
         database_server=database_server,
-        database_prefix=f"oversell_{run}",
-        ports={n: ServicePorts(free_port(), free_port()) for n in SERVICES},
+        prefix="oversell",
         log_dir=tmp_path_factory.mktemp("oversell"),
-        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO"},
         services=SERVICES,
-        group_suffix=run,
-    )
-    p.migrate()
-    p.start()
-    try:
-        p.wait_healthy(timeout_s=90)
+    ) as p:
         yield p
-    finally:
-        p.stop()
-        for name in SERVICES:
-            drop_database(p.database_url(name))
 
 
 @pytest.fixture(scope="module")

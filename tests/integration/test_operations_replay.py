@@ -174,10 +174,12 @@ async def replay_through_stack(platform, state_dir, monkeypatch, **kwargs):
     be started from the main thread, since they die with the thread that started them (PDEATHSIG)."""
     import asyncio
 
+    from stockpath_cli import control
     from stockpath_cli import stack as stack_module
-    from stockpath_cli.ops.switch import serve_switch_requests
+    from stockpath_cli.control import serve_switch_requests
 
     monkeypatch.setattr(stack_module, "STATE_DIR", state_dir)
+    monkeypatch.setattr(control, "STATE_DIR", state_dir)
     monkeypatch.setattr(stack_module, "STATE_FILE", state_dir / "stack.json")
     stack = stack_module.Stack(platform, broker=None, postgres=None)
     outcome: dict = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -20,9 +19,8 @@ import zxingcpp
 from playwright.sync_api import Page, expect
 
 from catalog.demo import generate
-from stockpath_cli.localstack import Platform, ServicePorts, free_port
 from stockpath_testing.polling import eventually
-from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
@@ -53,31 +51,17 @@ def poll(check, *, timeout: float = 60, what: str):
 
 @pytest.fixture(scope="module")
 def services(kafka_bootstrap, database_server, tmp_path_factory):
-    from stockpath_runtime.db import drop_database
-
-    run = uuid.uuid4().hex[:8]
-    p = Platform(
-        bootstrap_servers=kafka_bootstrap,
+    with running_platform(
+        bootstrap=kafka_bootstrap,
         database_server=database_server,
-        database_prefix=f"console_{run}",
-        ports={n: ServicePorts(free_port(), free_port()) for n in SERVICES},
+        prefix="console",
         log_dir=tmp_path_factory.mktemp("console-platform"),
-        extra_env=FAST_GROUP_TIMEOUTS,
         services=SERVICES,
-        group_suffix=run,
-    )
-    p.migrate()
-    p.start()
-    try:
-        p.wait_healthy(timeout_s=90)
+    ) as p:
         with httpx.Client(base_url=p.url("catalog"), timeout=60) as catalog:
             r = catalog.post("/v1/catalog/items/bulk", json={"items": generate(996) + NORTHWIND})
             assert r.status_code == 200, r.text
         yield p
-    finally:
-        p.stop()
-        for name in SERVICES:
-            drop_database(p.database_url(name))
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,11 @@ import httpx
 import pytest
 
 from listing.adapters.merchant_feed import validate_feed
-from stockpath_cli.localstack import Platform, ServicePorts, free_port
 from stockpath_cli.seed import create_seller, seed_catalog
 from stockpath_events import new_event
 from stockpath_events.types.registration import ItemRegistrationUpdated
 from stockpath_testing import consume, eventually, publish
-from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
@@ -72,39 +71,22 @@ def partner_shop():
 
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, artifacts_dir, partner_shop):
-    """tests/integration/conftest.py's platform, with the listing service's webhook channel
-    pointed at the partner shop (fast retries, so the test sees them)."""
-    from stockpath_runtime.db import drop_database
-    from stockpath_runtime.service import installed_services
-
-    names = list(installed_services())
-    run = uuid.uuid4().hex[:8]
-    log_dir = artifacts_dir / f"storefront-platform-{run}"  # kept after the run, for a failure's story
+    """Every service, with the listing service's webhook channel pointed at the partner shop (fast
+    retries, so the test sees them); the logs are kept after the run, for a failure's story."""
+    log_dir = artifacts_dir / f"storefront-platform-{uuid.uuid4().hex[:8]}"
     log_dir.mkdir(parents=True)
-    p = Platform(
-        bootstrap_servers=kafka_bootstrap,
+    with running_platform(
+        bootstrap=kafka_bootstrap,
         database_server=database_server,
-        database_prefix=f"shop_{run}",
-        ports={n: ServicePorts(free_port(), free_port()) for n in names},
+        prefix="shop",
         log_dir=log_dir,
         extra_env={
-            **FAST_GROUP_TIMEOUTS,
-            "STOCKPATH_LOG_LEVEL": "INFO",
             "LISTING_WEBHOOK__URL": partner_shop.url,
             "LISTING_WEBHOOK__INITIAL_BACKOFF_S": "0.2",
             "LISTING_WEBHOOK__POLL_INTERVAL_S": "0.1",
         },
-        group_suffix=run,
-    )
-    p.migrate()
-    p.start()
-    try:
-        p.wait_healthy(timeout_s=90)
+    ) as p:
         yield p
-    finally:
-        p.stop()
-        for name in names:
-            drop_database(p.database_url(name))
 
 
 def run_async(coroutine):

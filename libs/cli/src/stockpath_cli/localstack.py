@@ -231,8 +231,13 @@ class Platform:
         self.group_overrides: dict[str, str] = {}
 
     def database_url(self, service: str) -> str:
+        """Where the service's processes find its database (an override: a replay's, or a proxy)."""
         if service in self.database_overrides:
             return self.database_overrides[service]
+        return self.own_database_url(service)
+
+    def own_database_url(self, service: str) -> str:
+        """The service's database on the platform's server, whatever its processes are pointed at."""
         return database_url(self.database_server, f"{self.database_prefix}_{service.replace('-', '_')}")
 
     def consumer_group(self, service: str) -> str:

@@ -76,21 +76,32 @@ class Conflict(ClientError):
 
 @dataclass(frozen=True)
 class Answer:
-    """How a domain error answers over HTTP: its status, its machine-readable code, and which of
-    the exception's attributes go into ``details`` (a name, or ``{"detail name": "attribute"}``)."""
+    """How a domain error answers over HTTP: its status, its machine-readable code, which of the
+    exception's attributes go into ``details`` (a name, or ``{"detail name": "attribute"}``), and
+    optionally what the caller should do next (appended to the error's message)."""
 
     status: int
     code: str
     details: tuple[str, ...] | Mapping[str, str] = field(default=())
+    advice: str = ""
+
+    def message(self, exc: Exception) -> str:
+        return f"{exc}; {self.advice}" if self.advice else str(exc)
 
     def render(self, exc: Exception) -> JSONResponse:
         names = self.details if isinstance(self.details, Mapping) else {name: name for name in self.details}
         details = {shown: jsonable_encoder(getattr(exc, attribute)) for shown, attribute in names.items()}
-        return _error(self.status, self.code, str(exc), details)
+        return _error(self.status, self.code, self.message(exc), details)
 
 
 #: A service's domain errors and how each answers (subclasses answer like their base unless listed).
 ErrorAnswers = Mapping[type[Exception], Answer]
+
+
+def answer_for(error: Exception, answers: ErrorAnswers) -> Answer | None:
+    """The answer of an error: its own, else its nearest base's (as the app's handlers pick it);
+    for pages, which render the answer themselves."""
+    return next((answers[kind] for kind in type(error).__mro__ if kind in answers), None)
 
 #: An id a client names in a path, a query or a body: a letter or digit, then letters, digits and
 #: ``. _ : -``. Anything else cannot be an id of ours, so it is refused (422) before any lookup.

@@ -4,7 +4,7 @@ all), a route answers a `PageOut` (the same plus where the page is) and takes `L
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -29,6 +29,16 @@ class PageOut(BaseModel, Generic[T]):
     offset: int
 
 
-#: How many items a page may ask for, and where it starts.
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
+def limit(most: int = 100) -> Any:
+    """A page's size parameter, at most `most` items."""
+    return Annotated[int, Query(ge=1, le=most, description=f"Items per page (at most {most})")]
+
+
+def offset(most: int = 1_000_000) -> Any:
+    """Where a page starts, at most `most` items in."""
+    return Annotated[int, Query(ge=0, le=most, description="Items to skip")]
+
+
+#: How many items a page may ask for, and where it starts (the usual bounds).
+Limit = limit()
+Offset = offset()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -66,3 +68,47 @@ def wait_ready(process: ServiceProcess, url: str, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{process.name} not ready after {timeout}s")
+
+
+@contextlib.contextmanager
+def running_platform(
+    *,
+    bootstrap: str,
+    database_server: str,
+    prefix: str,
+    log_dir: Path,
+    services: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
+    prepare=None,
+    timeout_s: float = 90,
+):
+    """Every (or the named) service as separate processes, API and worker each, on fresh databases
+    named after `prefix`, as `stockpath up` starts them; stopped and their databases dropped after.
+    `prepare(platform)` may adjust the platform before it starts (e.g. a database behind a proxy)."""
+    from stockpath_cli.localstack import Platform, ServicePorts
+    from stockpath_runtime.db import drop_database
+    from stockpath_runtime.service import installed_services
+
+    names = services or list(installed_services())
+    run = uuid.uuid4().hex[:8]
+    platform = Platform(
+        bootstrap_servers=bootstrap,
+        database_server=database_server,
+        database_prefix=f"{prefix}_{run}",
+        ports={n: ServicePorts(free_port(), free_port()) for n in names},
+        log_dir=log_dir,
+        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO", **(extra_env or {})},
+        services=services,
+        group_suffix=run,
+    )
+    if prepare is not None:
+        prepare(platform)
+    platform.migrate()
+    platform.start()
+    try:
+        platform.wait_healthy(timeout_s=timeout_s)
+        yield platform
+    finally:
+        platform.stop()
+        for name in names:
+            drop_database(platform.own_database_url(name))

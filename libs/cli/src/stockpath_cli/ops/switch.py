@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from stockpath_cli import control
 
-# `up`'s side of the protocol, importable here too: tests/integration/test_operations_replay.py
-# serves the requests it makes through this module.
-serve_switch_requests = control.serve_switch_requests
-
 
 class StackSwitch:
     """The `Switch` of a running `stockpath up`."""

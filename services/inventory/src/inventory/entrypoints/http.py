@@ -51,6 +51,7 @@ from inventory.entrypoints.schemas import (
 from inventory.service_layer import adjustments, receiving, views
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_runtime.http import Answer, ClientError, caller_correlation_id, unit_of_work
+from stockpath_runtime.http import answer_for as runtime_answer_for
 from stockpath_runtime.paging import Offset, PageOut
 
 #: How each refusal answers: 404 unknown, 409 a state conflict, 422 a request that does not fit.
@@ -70,8 +71,8 @@ ERRORS: dict[type[Exception], Answer] = {
 
 
 def answer_for(error: InventoryError) -> Answer:
-    """The answer of a refusal: its own, else its nearest base's (as the app's handlers pick it)."""
-    return next(ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS)
+    """The answer of a refusal (for the FC pages, which render it themselves)."""
+    return runtime_answer_for(error, ERRORS)
 
 
 #: The service's unit of work, for reads and the FC pages.

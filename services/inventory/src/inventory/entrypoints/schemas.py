@@ -19,6 +19,7 @@ from inventory.domain.shipments import LineCount, ShipmentStatus
 from inventory.domain.stock import LedgerEntry, StockLevel
 from inventory.service_layer.views import Reconciled, ShipmentView
 from stockpath_runtime.http import ID_PATTERN, identifier
+from stockpath_runtime.paging import limit, offset
 
 #: Ids other services assign (shipment ids, FNSKUs) and client-chosen receipt and adjustment ids.
 InventoryId = identifier(100)
@@ -30,9 +31,9 @@ FcQuery = Annotated[str | None, Query(pattern=FC_PATTERN, description="Fulfillme
 ShipmentIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
 #: Pages of the inventory hold up to 500 items, the ledger and discrepancies up to 1,000 (an
 #: audit reads many at once), more than the runtime's `Limit`.
-InventoryLimit = Annotated[int, Query(ge=1, le=500, description="Items per page")]
-AuditLimit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
-AuditOffset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
+InventoryLimit = limit(500)
+AuditLimit = limit(1000)
+AuditOffset = offset(10_000_000)
 
 
 def described(record: type, name: str, **descriptions: str) -> type[BaseModel]:

@@ -9,7 +9,6 @@ answers as `ERRORS` says.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -76,23 +75,9 @@ from registration.service_layer import registrations, sellers, shipments, views
 from stockpath_runtime.http import Answer
 from stockpath_runtime.paging import Limit, Offset
 
-
-@dataclass(frozen=True)
-class AdvisedAnswer(Answer):
-    """An answer whose message also says what the caller should do next (the runtime's `Answer`
-    answers with the error's own message only)."""
-
-    advice: str = ""
-
-    def render(self, exc: Exception):
-        advised = Exception(f"{exc}; {self.advice}")
-        advised.__dict__.update(vars(exc))  # the details still name the error's attributes
-        return super().render(advised)
-
-
 #: How each refusal of the service layer answers: status, code, and the details a client can act on.
 ERRORS = {
-    CatalogUnavailable: AdvisedAnswer(503, "catalog_unavailable", advice="nothing was registered, try again shortly"),
+    CatalogUnavailable: Answer(503, "catalog_unavailable", advice="nothing was registered, try again shortly"),
     RequestIdReused: Answer(409, "request_id_reused", ("request_id",)),
     UnknownSellerSkus: Answer(422, "unknown_seller_sku", ("seller_skus",)),
     NoFulfillmentCenterCanTake: Answer(422, "over_inbound_capacity", ("units", "largest")),
