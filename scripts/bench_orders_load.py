@@ -96,7 +96,7 @@ async def drive(bootstrap: str, skus: int, *, lines_per_s: float | None, total_l
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            m = encode(new_event(order, source="/upstream/bench"))
+            m = encode(new_event(order, source=f"/channels/{order.channel}"))
             produced[order.order_id] = (time.perf_counter(), n)
             pending.append(await producer.send(m.topic, m.value, key=m.key, headers=m.headers))
             lines += n
@@ -137,7 +137,7 @@ async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
     """The ceiling: a bare faust agent that consumes JSON events and produces them again, no database."""
     await ensure_topics(bootstrap, partitions=partitions, replication=1, topics=["bench.passthrough.in", "bench.passthrough.out"])
     order, _ = make_order(random.Random(1), 1000)
-    m = encode(new_event(order, source="/upstream/bench"))
+    m = encode(new_event(order, source=f"/channels/{order.channel}"))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5)
     await producer.start()
     futures = [await producer.send("bench.passthrough.in", m.value, key=str(i).encode(), headers=m.headers) for i in range(count)]

@@ -63,7 +63,7 @@ def order_event(order_id: str, lines: list[tuple[Sku, int]]):
                 for n, (s, q) in enumerate(lines)
             ],
         ),
-        source="/upstream/checkout",
+        source="/channels/storefront",
     )
 
 

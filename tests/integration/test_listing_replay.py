@@ -21,7 +21,14 @@ from listing.adapters.tables import availability, listings
 from listing.domain.channels import channel_directory
 from listing.entrypoints import consumers
 from listing.service_layer.unit_of_work import ListingUnitOfWork
-from stockpath_events import CatalogItemSnapshot, Condition, Identifiers, encode, new_event
+from stockpath_events import (
+    REGISTRY,
+    CatalogItemSnapshot,
+    Condition,
+    Identifiers,
+    encode,
+    new_event,
+)
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.registration import (
     ItemDeregistered,
@@ -86,7 +93,7 @@ def history(run: str) -> tuple[list[str], list]:
         ItemDeregistered(registration_id=f"R-{c}", seller_id=seller, seller_sku=f"SKU-{c}", fnsku=c),
         level(c, seller, "SEA1", 3),
     ]
-    return [a, b, c], [new_event(d, source="/test/replay") for d in data]
+    return [a, b, c], [new_event(d, source=f"/services/{REGISTRY.for_model(type(d)).domain}") for d in data]
 
 
 async def store_of(engine, fnskus: list[str]) -> dict:

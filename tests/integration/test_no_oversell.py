@@ -118,7 +118,7 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
                 order_id=order_id, channel="storefront", ship_to=BUYER,
                 lines=[{"line_id": "1", "seller_id": seller_id, "seller_sku": sku, "quantity": 1, "unit_price": "9.99"}],
             ),
-            source="/upstream/checkout",
+            source="/channels/storefront",
         )
         for order_id in order_ids
     ]

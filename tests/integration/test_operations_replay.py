@@ -84,7 +84,7 @@ def business(platform, http):
             oid = f"O-ops-{uuid.uuid4().hex[:10]}"
             order_ids.append(oid)
             await publish(platform.bootstrap_servers, new_event(order(oid, seller["seller_id"], sku, quantity),
-                                                                  source="/upstream/ops-test"))
+                                                                  source="/channels/storefront"))
             await eventually(
                 lambda o=oid: http["order-router"].get(f"/v1/orders/{o}").json().get("status") in ("ROUTED", "REJECTED"),
                 what=f"an outcome for {oid}",
@@ -240,7 +240,7 @@ async def test_replay_rebuilds_order_router_equal_to_live_and_downstream_topics_
         # The switched service works on its new store: a new order gets exactly one instruction.
         oid = f"O-after-{uuid.uuid4().hex[:10]}"
         await publish(kafka_bootstrap, new_event(order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
-                                                 source="/upstream/ops-test"))
+                                                 source="/channels/storefront"))
         instructed = await consume(kafka_bootstrap, "fulfillment.instructions", where=lambda m: m.key == oid.encode(),
                                    until=bool)
         assert len(instructed) == 1

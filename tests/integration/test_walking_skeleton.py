@@ -133,7 +133,7 @@ async def test_an_order_travels_from_catalog_search_to_a_fulfillment_instruction
 
     # 7. An upstream system writes OrderPlaced on `orders`; the platform instructs the FC.
     first = f"O-{uuid.uuid4().hex[:12]}"
-    await publish(bootstrap, new_event(order(first, seller["seller_id"], sku, 5), source="/upstream/test-shop"))
+    await publish(bootstrap, new_event(order(first, seller["seller_id"], sku, 5), source="/channels/storefront"))
     instructed = await consume(
         bootstrap, "fulfillment.instructions",
         where=lambda m: m.key == first.encode(), until=bool,
@@ -148,7 +148,7 @@ async def test_an_order_travels_from_catalog_search_to_a_fulfillment_instruction
 
     # A following order larger than the remaining 3 units is rejected.
     second = f"O-{uuid.uuid4().hex[:12]}"
-    await publish(bootstrap, new_event(order(second, seller["seller_id"], sku, 5), source="/upstream/test-shop"))
+    await publish(bootstrap, new_event(order(second, seller["seller_id"], sku, 5), source="/channels/storefront"))
     rejected = await consume(bootstrap, "order-router.events", where=lambda m: m.key == second.encode(), until=bool)
     assert rejected[0].header("ce_type") == "stockpath.order-router.OrderRejected.v1"
     assert payload(rejected[0])["reason_code"] == "INSUFFICIENT_INVENTORY"
@@ -156,13 +156,13 @@ async def test_an_order_travels_from_catalog_search_to_a_fulfillment_instruction
 
     # The same OrderPlaced (same event id) written three times yields one FulfillmentInstructed.
     third = f"O-{uuid.uuid4().hex[:12]}"
-    await publish(bootstrap, new_event(order(third, seller["seller_id"], sku, 1), source="/upstream/test-shop"), times=3)
+    await publish(bootstrap, new_event(order(third, seller["seller_id"], sku, 1), source="/channels/storefront"), times=3)
     copies = await consume(bootstrap, "orders", where=lambda m: m.key == third.encode(), until=lambda ms: len(ms) >= 3)
     assert len({c.header("ce_id") for c in copies}) == 1
     from stockpath_testing.kafka import partition_count
 
     marker = same_partition_key(third, await partition_count(bootstrap, "orders"))
-    await publish(bootstrap, new_event(order(marker, seller["seller_id"], sku, 1), source="/upstream/test-shop"))
+    await publish(bootstrap, new_event(order(marker, seller["seller_id"], sku, 1), source="/channels/storefront"))
     await consume(bootstrap, "order-router.events", where=lambda m: m.key == marker.encode(), until=bool)
     instructions = await consume(
         bootstrap, "fulfillment.instructions", where=lambda m: m.key == third.encode(), until=bool

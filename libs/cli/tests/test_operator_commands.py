@@ -152,8 +152,8 @@ def effects(url: str, order_id: str) -> int:
 
 def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_discarded(probe_worker, kafka_bootstrap):
     url, _ = probe_worker
-    poison = new_event(placed(f"O-poison-{uuid.uuid4().hex[:8]}", channel="always-fails"), source="/t")
-    fixable = new_event(placed(f"O-fixable-{uuid.uuid4().hex[:8]}"), source="/t")
+    poison = new_event(placed(f"O-poison-{uuid.uuid4().hex[:8]}", channel="always-fails"), source="/channels/always-fails")
+    fixable = new_event(placed(f"O-fixable-{uuid.uuid4().hex[:8]}"), source="/channels/web")
 
     async def arrange():
         await publish(kafka_bootstrap, poison)
@@ -188,7 +188,7 @@ def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_dis
     async def copy_arrives_and_changes_nothing():
         # The same event delivered once more (another route, same id): the inbox absorbs it.
         await publish(kafka_bootstrap, fixable)
-        marker = new_event(placed(fixable.data.order_id + "-marker"), source="/t")
+        marker = new_event(placed(fixable.data.order_id + "-marker"), source="/channels/web")
         await publish(kafka_bootstrap, marker)
         await eventually(lambda: effects(url, marker.data.order_id) == 1, timeout=30, what="the marker order")
 
@@ -208,7 +208,7 @@ def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_dis
 
 def test_lag_is_reported_per_partition_until_the_worker_catches_up(fresh_database, kafka_bootstrap, tmp_path):
     group = f"probe-lag-{uuid.uuid4().hex[:8]}"
-    asyncio.run(publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/t") for i in range(5))))
+    asyncio.run(publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web") for i in range(5))))
     before = asyncio.run(lag.service_lag(kafka_bootstrap, "probe", group, ["orders"]))
     assert [r.partition for r in before] == [0, 1, 2] and all(r.committed is None for r in before)
     assert sum(r.lag for r in before) >= 5

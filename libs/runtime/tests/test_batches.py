@@ -11,9 +11,9 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 from probe.service import ProbeUnitOfWork, effects, on_orders_placed
-from test_unit_of_work import order
+from test_unit_of_work import placed
 
-from stockpath_events import Envelope, encode, new_event
+from stockpath_events import Envelope, encode
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_runtime import kafka
 from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome
@@ -57,7 +57,7 @@ async def applied(engine, prefix: str) -> list[str]:
 
 async def test_a_batch_is_one_transaction_with_one_outcome_per_event(engine, dead_letters):
     run = f"b-{uuid.uuid4().hex[:8]}-"
-    events = [new_event(order(f"{run}{n}"), source="orders") for n in range(5)]
+    events = [placed(f"{run}{n}") for n in range(5)]
     transactions = Transactions(engine)
     processor = MessageProcessor("probe", {OrderPlaced: on_orders_placed}, transactions, dead_letters)
 
@@ -75,9 +75,9 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
     engine, dead_letters, kafka_bootstrap
 ):
     run = f"f-{uuid.uuid4().hex[:8]}-"
-    good = [new_event(order(f"{run}{n}"), source="orders") for n in range(3)]
-    failing = new_event(order(f"{run}bad", channel="always-fails"), source="orders")
-    undecodable = replace(encode(new_event(order(f"{run}bad"), source="orders")), value=b'{"order_id": 5}')
+    good = [placed(f"{run}{n}") for n in range(3)]
+    failing = placed(f"{run}bad", channel="always-fails")
+    undecodable = replace(encode(placed(f"{run}bad")), value=b'{"order_id": 5}')
     batch = deliveries(good[0], failing, good[1])
     batch.insert(2, Delivery(undecodable, partition=0, offset=99))
     batch.append(deliveries(good[2])[0])
@@ -108,7 +108,7 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
 
 async def test_a_handler_gets_each_run_of_its_event_type_in_order(engine, dead_letters):
     run = f"r-{uuid.uuid4().hex[:8]}-"
-    events = [new_event(order(f"{run}{n}"), source="orders") for n in range(4)]
+    events = [placed(f"{run}{n}") for n in range(4)]
     seen: list[list[str]] = []
 
     async def apply_all(batch: list[Envelope], uow: ProbeUnitOfWork) -> None:

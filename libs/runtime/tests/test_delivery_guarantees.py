@@ -22,9 +22,9 @@ from aiokafka.structs import TopicPartition
 from conftest import HERE, PROBE
 from probe.service import effects
 from sqlalchemy.engine import make_url
-from test_unit_of_work import order
+from test_unit_of_work import order, placed
 
-from stockpath_events import decode_message, new_event
+from stockpath_events import decode_message
 from stockpath_events.asyncapi import DLQ_HEADERS
 from stockpath_runtime import kafka
 from stockpath_runtime.db import create_engine, outbox
@@ -129,9 +129,9 @@ async def test_the_relay_publishes_in_outbox_order(engine, kafka_bootstrap):
 
 async def test_one_event_delivered_three_times_changes_state_once(probe_worker, engine, kafka_bootstrap):
     order_id = f"thrice-{uuid.uuid4().hex}"
-    await publish(kafka_bootstrap, new_event(order(order_id), source="orders"), times=3)
+    await publish(kafka_bootstrap, placed(order_id), times=3)
     marker = f"after-{uuid.uuid4().hex}"
-    await publish(kafka_bootstrap, new_event(order(marker), source="orders"))
+    await publish(kafka_bootstrap, placed(marker))
     await eventually(lambda: effects_for(engine, marker), what="the marker order to be applied")
     assert await effects_for(engine, order_id) == 1
 
@@ -140,14 +140,14 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
     key = f"poison-{uuid.uuid4().hex}"
     # Same key, so the same partition: poison first, a good order after it.
     await produce_raw(kafka_bootstrap, "orders", b"{not json", key=key.encode(), headers=[("ce_type", b"x")])
-    bad = new_event(order(key, channel="always-fails"), source="orders")
+    bad = placed(key, channel="always-fails")
     await publish(kafka_bootstrap, bad)
-    invalid = new_event(order(key), source="orders")
+    invalid = placed(key)
     from stockpath_events import encode
 
     m = encode(invalid)
     await produce_raw(kafka_bootstrap, "orders", b'{"order_id": 5}', key=m.key, headers=m.headers)
-    good = new_event(order(key), source="orders")
+    good = placed(key)
     await publish(kafka_bootstrap, good)
 
     await eventually(lambda: effects_for(engine, key), what="the good order after the poison")
@@ -175,7 +175,7 @@ async def test_a_database_outage_delays_processing_and_loses_nothing(probe_worke
     prefix = f"outage-{uuid.uuid4().hex}"
     db_proxy.cut()
     try:
-        await publish(kafka_bootstrap, *[new_event(order(f"{prefix}-{i}"), source="orders") for i in range(10)])
+        await publish(kafka_bootstrap, *[placed(f"{prefix}-{i}") for i in range(10)])
         # While the database is unreachable nothing can be applied, and the worker stays up.
         await eventually(
             lambda: "transient failure" in probe_worker.log_path.read_text(), what="the worker to hit the outage"
@@ -197,7 +197,8 @@ async def test_a_relay_killed_between_publish_and_mark_resends_and_the_inbox_abs
     engine = create_engine(database)
     try:
         order_id = f"crash-{uuid.uuid4().hex}"
-        async with UnitOfWork(engine, source="/services/probe") as uow:
+        # The probe's outbox stands in for a sales channel's: its orders are the channel's to publish.
+        async with UnitOfWork(engine, source="/channels/web") as uow:
             envelope = uow.emit(order(order_id))
             await uow.commit()
         group = f"probe-crash-{uuid.uuid4().hex[:8]}"
@@ -236,7 +237,7 @@ async def test_a_relay_killed_between_publish_and_mark_resends_and_the_inbox_abs
 
             await eventually(marked, what="the outbox row to be marked published")
             # The second copy was consumed too (the worker is past it): still one effect.
-            await publish(kafka_bootstrap, new_event(order(f"{order_id}-after"), source="orders"))
+            await publish(kafka_bootstrap, placed(f"{order_id}-after"))
             await eventually(lambda: effects_for(engine, f"{order_id}-after"), what="a later order")
             assert await effects_for(engine, order_id) == 1
         finally:

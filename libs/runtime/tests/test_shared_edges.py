@@ -39,7 +39,7 @@ def placed(order_id: str) -> Envelope[OrderPlaced]:
             lines=[OrderLine(line_id="1", seller_id="S1", seller_sku="SKU", quantity=1, unit_price="1.00")],
             ship_to=Address(name="A", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"),
         ),
-        source="orders",
+        source="/channels/web",
     )
 
 
@@ -52,7 +52,7 @@ async def test_a_consumer_table_hands_each_handler_commands_and_the_dependencies
     [subscription] = subscribe(
         {"orders": {OrderCancellationRequested: (cancel_order, cancel_orders)}}, reason_prefix="ops", unused="x"
     )
-    events = [new_event(OrderCancellationRequested(order_id=f"O-{n}"), source="orders") for n in range(2)]
+    events = [new_event(OrderCancellationRequested(order_id=f"O-{n}"), source="/channels/web") for n in range(2)]
 
     await subscription.handlers[OrderCancellationRequested](events, FakeUnitOfWork())
 

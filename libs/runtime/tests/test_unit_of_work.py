@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from probe.service import ProbeUnitOfWork, effects
 
-from stockpath_events import Address, decode, new_event
+from stockpath_events import Address, Envelope, decode, new_event
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_runtime.db import inbox, outbox
 from stockpath_runtime.unit_of_work import UnitOfWork, headers_from_row
@@ -23,6 +23,11 @@ def order(order_id: str, channel: str = "web") -> OrderPlaced:
         lines=[{"line_id": "1", "seller_id": "S1", "seller_sku": "SKU-1", "quantity": 1, "unit_price": "10.00"}],
         ship_to=Address(name="Ada", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"),
     )
+
+
+def placed(order_id: str, channel: str = "web") -> Envelope[OrderPlaced]:
+    """An order as its sales channel publishes it (a channel may publish only its own orders)."""
+    return new_event(order(order_id, channel), source=f"/channels/{channel}")
 
 
 async def count(engine, table, *where) -> int:
@@ -65,7 +70,7 @@ async def test_leaving_without_commit_rolls_back_both(engine):
 
 
 async def test_the_inbox_claims_an_event_once_per_consumer(engine):
-    envelope = new_event(order(uuid.uuid4().hex), source="orders")
+    envelope = placed(uuid.uuid4().hex)
     for expected in (True, False):
         async with UnitOfWork(engine, source="/services/probe") as uow:
             assert (await uow.claim("probe", [envelope]) == {envelope.id}) is expected
@@ -77,7 +82,7 @@ async def test_the_inbox_claims_an_event_once_per_consumer(engine):
 
 
 async def test_an_unclaimed_inbox_row_is_rolled_back_with_its_effect(engine):
-    envelope = new_event(order(uuid.uuid4().hex), source="orders")
+    envelope = placed(uuid.uuid4().hex)
     async with UnitOfWork(engine, source="/services/probe") as uow:
         assert await uow.claim("probe", [envelope])
     async with UnitOfWork(engine, source="/services/probe") as uow:

@@ -76,7 +76,7 @@ async def test_worker_metrics_report_consumer_lag_per_partition(fresh_database, 
         group=f"probe-lag-{uuid.uuid4().hex[:8]}", log_path=tmp_path / "worker.log", pythonpath=[str(HERE)],
     )
     try:
-        await publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/t") for i in range(6)))
+        await publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web") for i in range(6)))
 
         def lag_reported():
             text = httpx.get(f"{url}/metrics", timeout=5).text
@@ -113,7 +113,7 @@ async def test_after_a_rebalance_each_worker_reports_the_lag_of_its_own_partitio
     second = None
     try:
         async def orders_arrived():
-            await publish(kafka_bootstrap, *(new_event(placed(f"O-rb-{uuid.uuid4().hex[:8]}"), source="/t") for _ in range(24)))
+            await publish(kafka_bootstrap, *(new_event(placed(f"O-rb-{uuid.uuid4().hex[:8]}"), source="/channels/web") for _ in range(24)))
 
         await orders_arrived()
         before = await eventually(lambda: partitions_reported(first_url), timeout=60, what="the first worker's lag")

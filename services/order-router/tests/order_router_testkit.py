@@ -103,12 +103,12 @@ def placed(
             order_id=order_id, channel="web", lines=list(lines), ship_to=ship_to, shipping_speed=speed,
             fulfillment_policy=policy,
         ),
-        source="orders",
+        source="/channels/web",
     )
 
 
 def cancel(order_id: str, reason: str = "buyer changed their mind") -> Envelope[OrderCancellationRequested]:
-    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source="orders")
+    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source="/channels/web")
 
 
 def shipped(instructed: FulfillmentInstructed) -> Envelope[ShipmentShipped]:

@@ -135,9 +135,9 @@ def seed(
 
 
 def _register_operator_commands() -> None:
-    from stockpath_cli.ops import dlq, lag, offsets, replay, tail, trace
+    from stockpath_cli.ops import credentials, dlq, lag, offsets, outbox, replay, tail, trace
 
-    for module in (replay, offsets, dlq, lag, tail, trace):
+    for module in (replay, offsets, dlq, lag, tail, trace, outbox, credentials):
         module.register(app)
 
 

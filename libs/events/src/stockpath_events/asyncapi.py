@@ -29,7 +29,11 @@ KAFKA_BINDING_VERSION = "0.5.0"
 #: Headers a consumer adds when it moves a message to ``<topic>.dlq``; the original headers,
 #: key and value are kept untouched. Values are UTF-8 strings like every other header.
 DLQ_HEADERS: dict[str, str] = {
-    "dlq_error": "Exception type name: MalformedEvent, UnsupportedEvent or the handler's last error.",
+    "dlq_error": (
+        "Why: MalformedEvent, UnsupportedEvent, WrongTopic (the type does not belong on the topic), "
+        "SourceNotAllowed (ce_source may not publish the type), TimeInFuture (ce_time ahead of the "
+        "consumer's clock beyond the allowed skew), or the type name of the handler's last error."
+    ),
     "dlq_reason": (
         "Human-readable reason (MalformedEvent.reason or the last exception's message), "
         "at most 2000 characters."
@@ -40,6 +44,11 @@ DLQ_HEADERS: dict[str, str] = {
     "dlq_consumer": "Consumer group (service) that gave up on it.",
     "dlq_failed_at": "When it was dead-lettered (RFC 3339).",
     "dlq_attempts": "How many times processing was tried (decimal).",
+}
+#: Added only when the original was too large to dead-letter whole: its value (and each header)
+#: is then cut to a bounded length.
+DLQ_OPTIONAL_HEADERS: dict[str, str] = {
+    "dlq_truncated_from": "The original value's length in bytes; the value here is its first 64 KiB.",
 }
 
 #: Who writes events whose domain is not a Stockpath service (DESIGN.md, event contract).
@@ -278,7 +287,8 @@ def _dlq_headers() -> dict[str, Any]:
         "description": "The original message's headers (CloudEvents ones included, when it had them) plus these.",
         "required": list(DLQ_HEADERS),
         "properties": {
-            name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()
+            name: {"type": "string", "description": text}
+            for name, text in {**DLQ_HEADERS, **DLQ_OPTIONAL_HEADERS}.items()
         },
     }
 

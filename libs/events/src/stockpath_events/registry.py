@@ -1,17 +1,19 @@
-"""The one registry: event type ↔ model ↔ topic ↔ partition key.
+"""The one registry: event type ↔ model ↔ topic ↔ partition key ↔ who may publish it.
 
-Topic creation, encoding, decoding, JSON Schema export and the AsyncAPI document all read
-this table, so a new event type is one model plus one line here.
+Topic creation, encoding, decoding, the consumers' admission checks, JSON Schema export and
+the AsyncAPI document all read this table, so a new event type is one model plus one line here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from stockpath_events.base import EventData
 from stockpath_events.types import (
     catalog,
     fulfillment,
+    identity,
     inventory,
     listing,
     order_router,
@@ -29,6 +31,12 @@ class Topics:
     ORDER_ROUTER = "order-router.events"
     FULFILLMENT_INSTRUCTIONS = "fulfillment.instructions"
     FULFILLMENT_UPDATES = "fulfillment.updates"
+    #: Credentials issued and revoked (every service keeps a copy to authenticate callers).
+    IDENTITY = "identity.events"
+
+    #: Topics outside systems write to: a type the registry does not know there is refused
+    #: (dead-lettered), not taken for a newer contract version published side by side.
+    WRITTEN_FROM_OUTSIDE = (ORDERS, FULFILLMENT_UPDATES)
 
     ALL = (
         CATALOG,
@@ -39,6 +47,7 @@ class Topics:
         ORDER_ROUTER,
         FULFILLMENT_INSTRUCTIONS,
         FULFILLMENT_UPDATES,
+        IDENTITY,
     )
 
 
@@ -61,10 +70,25 @@ class EventSpec:
     version: int = 1
     #: CloudEvents extension attributes taken from payload fields: {"fulfillmentcenter": "fulfillment_center_id"}.
     extensions: dict[str, str] = field(default_factory=dict)
+    #: Who may publish it (``ce_source``); empty means the producing service only,
+    #: ``/services/<domain>``. ``*`` matches one path segment; ``{field}`` must equal that payload
+    #: field (a sales channel publishes only its own orders: ``/channels/{channel}``).
+    sources: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return self.model.__name__
+
+    @property
+    def allowed_sources(self) -> tuple[str, ...]:
+        return self.sources or (f"/services/{self.domain}",)
+
+    def source_refusal(self, source: str, data: EventData) -> str | None:
+        """Why `source` may not publish this event with this payload; None when it may."""
+        for pattern in self.allowed_sources:
+            if _source_matches(pattern, source, data):
+                return None
+        return f"{self.name} may be published by {', '.join(self.allowed_sources)}, not by {source!r}"
 
     @property
     def type(self) -> str:
@@ -73,6 +97,26 @@ class EventSpec:
     def key_of(self, data: EventData) -> str:
         return str(getattr(data, self.key_field))
 
+
+def _source_matches(pattern: str, source: str, data: EventData) -> bool:
+    regex = ""
+    for part in re.split(r"(\*|\{[a-z_]+\})", pattern):
+        if part == "*":
+            regex += "[^/]+"
+        elif part.startswith("{"):
+            regex += re.escape(str(getattr(data, part[1:-1], None)))
+        else:
+            regex += re.escape(part)
+    return re.fullmatch(regex, source) is not None
+
+
+#: Orders come from a sales channel's own system (for its channel only), order-router's HTTP
+#: ingress (which authenticates the channel) and the storefront.
+_ORDER_SOURCES = ("/channels/{channel}", "/services/order-router", "/services/listing")
+#: A cancellation names only the order: the router checks that the channel owns it.
+_CANCELLATION_SOURCES = ("/channels/*", "/services/order-router", "/services/listing")
+#: An FC reports only on its own fulfillment orders.
+_FC_SOURCES = ("/fulfillment-centers/{fulfillment_center_id}",)
 
 _SPECS = [
     EventSpec(catalog.CatalogItemCreated, Topics.CATALOG, "catalog_item_id", "catalog"),
@@ -93,8 +137,8 @@ _SPECS = [
     EventSpec(inventory.InventoryAdjusted, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.InventoryLevelChanged, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.InventoryDiscrepancyRecorded, Topics.INVENTORY, "fnsku", "inventory"),
-    EventSpec(orders.OrderPlaced, Topics.ORDERS, "order_id", "orders"),
-    EventSpec(orders.OrderCancellationRequested, Topics.ORDERS, "order_id", "orders"),
+    EventSpec(orders.OrderPlaced, Topics.ORDERS, "order_id", "orders", sources=_ORDER_SOURCES),
+    EventSpec(orders.OrderCancellationRequested, Topics.ORDERS, "order_id", "orders", sources=_CANCELLATION_SOURCES),
     EventSpec(order_router.OrderRouted, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(order_router.OrderRejected, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(order_router.OrderBackordered, Topics.ORDER_ROUTER, "order_id", "order-router"),
@@ -114,8 +158,12 @@ _SPECS = [
         "order-router",
         extensions={"fulfillmentcenter": "fulfillment_center_id"},
     ),
-    EventSpec(fulfillment.ShipmentShipped, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment"),
-    EventSpec(fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment"),
+    EventSpec(identity.CredentialIssued, Topics.IDENTITY, "credential_id", "registration"),
+    EventSpec(identity.CredentialRevoked, Topics.IDENTITY, "credential_id", "registration"),
+    EventSpec(fulfillment.ShipmentShipped, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
+    EventSpec(
+        fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES
+    ),
 ]
 
 
@@ -134,10 +182,17 @@ class Registry:
                 raise ValueError(f"{spec.name}: key field {spec.key_field!r} is not a payload field")
             if spec.topic not in Topics.ALL:
                 raise ValueError(f"{spec.name}: unknown topic {spec.topic!r}")
+            for pattern in spec.allowed_sources:
+                for name in re.findall(r"\{([a-z_]+)\}", pattern):
+                    if name not in spec.model.model_fields:
+                        raise ValueError(f"{spec.name}: source {pattern!r} names {name!r}, not a payload field")
             spec.model.ce_type = spec.type
 
     def __iter__(self):
         return iter(self._by_type.values())
+
+    def knows(self, ce_type: str) -> bool:
+        return ce_type in self._by_type
 
     def by_type(self, ce_type: str) -> EventSpec:
         try:

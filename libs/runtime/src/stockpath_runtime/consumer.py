@@ -3,8 +3,11 @@
 `MessageProcessor.process` never raises (cancellation aside), so the faust agent that calls it
 cannot die quietly or skip an offset (faust#175, faust#527):
 
-- a message that cannot be decoded or validated goes to ``<topic>.dlq`` at once;
-- an event type this consumer does not handle is acknowledged and ignored;
+- a message that cannot be decoded or validated, or that the registry refuses (a type that does
+  not belong on the topic, a publisher not allowed for its type, a ``ce_time`` ahead of the
+  clock), goes to ``<topic>.dlq`` at once, with the reason;
+- an event type this consumer does not handle is acknowledged and ignored — unless no one may
+  send it: an unknown type on a topic outside systems write to is dead-lettered, not dropped;
 - a transient failure (database or broker unavailable) is retried with backoff, forever —
   the partition waits, nothing is skipped;
 - any other failure is retried up to `max_attempts`, then the message is dead-lettered and
@@ -33,16 +36,19 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 import structlog
 
 from stockpath_events import (
+    REGISTRY,
     Envelope,
     EventData,
     KafkaMessage,
     MalformedEvent,
+    Topics,
     UnsupportedEvent,
     decode_message,
 )
@@ -134,8 +140,10 @@ class MessageProcessor:
         *,
         max_attempts: int = 3,
         backoff: Callable[[], Backoff] = Backoff,
+        max_clock_skew_s: float = 120.0,
     ) -> None:
         self.consumer = consumer
+        self._max_clock_skew_s = max_clock_skew_s
         self._handlers = {model.ce_type: handler for model, handler in handlers.items()}
         self._uow_factory = uow_factory
         self._dead_letters = dead_letters
@@ -181,25 +189,47 @@ class MessageProcessor:
             outcomes[i] = await self._handle_one(envelope, deliveries[i])
 
     def _admit(self, message: KafkaMessage) -> Envelope | Outcome | _Undecodable:
-        """Decode a message: its envelope if a handler applies it, else why not."""
+        """Decode a message: its envelope if a handler applies it, else why not.
+
+        The registry is the judge of what may be on a topic: a known type on a topic that does
+        not carry it, a publisher the registry does not allow for the type, or a `ce_time` ahead
+        of this clock by more than the allowed skew are refused (dead-lettered with the reason),
+        so a forged event can neither act nor freeze state that orders by event time."""
         ce_type = message.header("ce_type")
         if ce_type and ce_type.startswith("stockpath.") and ce_type not in self._handlers:
-            # Another consumer's event on a shared topic: not worth decoding (nor judging) here.
-            self._count(ce_type, Outcome.IGNORED)
-            return Outcome.IGNORED
+            if REGISTRY.knows(ce_type):
+                if REGISTRY.by_type(ce_type).topic != message.topic:
+                    return _Undecodable("WrongTopic", f"{ce_type} does not belong on topic {message.topic}", ce_type)
+                # Another consumer's event on a shared topic: not worth decoding (nor judging) here.
+                self._count(ce_type, Outcome.IGNORED)
+                return Outcome.IGNORED
+            if message.topic not in Topics.WRITTEN_FROM_OUTSIDE:
+                # A newer contract version published side by side: not ours to handle.
+                self._count(ce_type, Outcome.IGNORED)
+                return Outcome.IGNORED
         try:
             envelope = decode_message(message)
         except UnsupportedEvent as e:
-            if e.ce_type and e.ce_type.startswith("stockpath."):
-                # A newer contract version published side by side: not ours to handle.
-                self._count(e.ce_type, Outcome.IGNORED)
-                return Outcome.IGNORED
             return _Undecodable("UnsupportedEvent", e.reason, e.ce_type)
         except MalformedEvent as e:
             return _Undecodable("MalformedEvent", e.reason, e.ce_type)
         if envelope.type not in self._handlers:
             self._count(envelope.type, Outcome.IGNORED)
             return Outcome.IGNORED
+        spec = envelope.spec
+        if spec.topic != message.topic:
+            return _Undecodable("WrongTopic", f"{envelope.type} does not belong on topic {message.topic}", envelope.type)
+        refusal = spec.source_refusal(envelope.source, envelope.data)
+        if refusal is not None:
+            return _Undecodable("SourceNotAllowed", refusal, envelope.type)
+        ahead = (envelope.time - datetime.now(UTC)).total_seconds()
+        if ahead > self._max_clock_skew_s:
+            return _Undecodable(
+                "TimeInFuture",
+                f"ce_time {envelope.time.isoformat()} is {ahead:.0f} s ahead of this consumer's clock "
+                f"(at most {self._max_clock_skew_s:.0f} s allowed)",
+                envelope.type,
+            )
         return envelope
 
     async def _handle_one(self, envelope: Envelope, delivery: Delivery) -> Outcome:
@@ -326,9 +356,14 @@ class MessageProcessor:
                 break
             except asyncio.CancelledError:
                 raise
-            except Exception as e:  # the broker is unavailable: the message must not be skipped
+            except Exception as e:
+                # Only the broker being unavailable (or refusing for a reason an operator must fix)
+                # gets here; an oversized message is written truncated. It must not be skipped.
                 delay = backoff.next()
-                log.warning("dead-letter write failed; will retry", error=repr(e), retry_in_s=round(delay, 2))
+                log.warning(
+                    "dead-letter write failed; will retry",
+                    error=repr(e), transient=is_transient(e), retry_in_s=round(delay, 2),
+                )
                 await asyncio.sleep(delay)
         metrics.DEAD_LETTERS.labels(consumer=self.consumer, topic=message.topic).inc()
         self._count(ce_type or "unknown", Outcome.DEAD_LETTERED)
@@ -344,4 +379,6 @@ class MessageProcessor:
         return Outcome.DEAD_LETTERED
 
     def _count(self, event_type: str, outcome: Outcome) -> None:
-        metrics.EVENTS_CONSUMED.labels(consumer=self.consumer, event_type=event_type, outcome=outcome.value).inc()
+        # Labels only from the registry: whatever a publisher writes in ce_type must not grow the metrics.
+        label = event_type if REGISTRY.knows(event_type) else "unknown"
+        metrics.EVENTS_CONSUMED.labels(consumer=self.consumer, event_type=label, outcome=outcome.value).inc()

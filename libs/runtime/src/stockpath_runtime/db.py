@@ -1,7 +1,9 @@
-"""PostgreSQL plumbing shared by every service: engines, the outbox and inbox tables, databases.
+"""PostgreSQL plumbing shared by every service: engines, the outbox, inbox and credentials
+tables, databases.
 
-Each service owns one database. Its Alembic history creates the outbox and inbox tables with
-`create_messaging_tables`, so the tables are the same everywhere and defined once.
+Each service owns one database. Its Alembic history creates these tables with
+`create_messaging_tables` (and brings older databases up to date with `upgrade_messaging_tables`),
+so the tables are the same everywhere and defined once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ outbox = sa.Table(
     sa.Column("headers", postgresql.JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    #: Set when the broker refused the row for good (e.g. larger than it accepts): the relay
+    #: sets it aside and goes on; `stockpath outbox` shows, retries or discards it.
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("failure", sa.Text, nullable=True),
     sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
 )
 
@@ -45,10 +51,41 @@ inbox = sa.Table(
 )
 
 
+#: Who may call this service: every credential registration issued, as `identity.events` told
+#: (only the secret's SHA-256; the secret exists only in its holder's hands).
+credentials = sa.Table(
+    "credentials",
+    messaging_metadata,
+    sa.Column("credential_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("secret_sha256", sa.Text, nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("credentials_by_subject", "kind", "subject"),
+)
+
+
 def create_messaging_tables(op) -> None:
     """Call from a service's first Alembic migration."""
     bind = op.get_bind()
     messaging_metadata.create_all(bind)
+
+
+def upgrade_messaging_tables(op) -> None:
+    """Bring the messaging tables of an existing database to what `create_messaging_tables`
+    creates now (a service's later Alembic migration calls it; harmless on a new database)."""
+    op.execute("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS failed_at timestamptz")
+    op.execute("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS failure text")
+    credentials.create(op.get_bind(), checkfirst=True)
+
+
+def downgrade_messaging_tables(op) -> None:
+    """Undo `upgrade_messaging_tables`."""
+    credentials.drop(op.get_bind(), checkfirst=True)
+    op.execute("ALTER TABLE outbox DROP COLUMN IF EXISTS failure")
+    op.execute("ALTER TABLE outbox DROP COLUMN IF EXISTS failed_at")
 
 
 def drop_messaging_tables(op) -> None:
@@ -70,6 +107,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Bound values (buyer addresses, tokens' hashes) stay out of error messages and logs.
+        hide_parameters=True,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,13 +28,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.operations import broker_check, database_check, operations_router
+from stockpath_runtime.request_guard import (
+    MAX_BODY_BYTES as MAX_BODY_BYTES,  # the request size limit
+)
+from stockpath_runtime.request_guard import RequestGuard
+from stockpath_runtime.sessions import Sessions, secure_by_default
 from stockpath_runtime.settings import ServiceSettings
-from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_runtime.unit_of_work import EventTooLarge, UnitOfWork
 
 log = structlog.get_logger("stockpath.http")
 
 CORRELATION_HEADER = "X-Correlation-Id"
-MAX_BODY_BYTES = 1_048_576
 
 HTTP_REQUESTS = Counter("stockpath_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_SECONDS = Histogram("stockpath_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -141,9 +146,23 @@ def unit_of_work(request: Request) -> UnitOfWork:
     )
 
 
+def sessions(request: Request) -> Sessions:
+    """FastAPI dependency: the app's web sessions and CSRF tokens."""
+    return request.app.state.sessions
+
+
 def dependencies(request: Request) -> Any:
     """FastAPI dependency: what the service's bootstrap gave its API (clients, the FC network...)."""
     return request.app.state.dependencies
+
+
+def _sessions(settings: ServiceSettings) -> Sessions:
+    secret = settings.session_secret
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        log.warning("STOCKPATH_SESSION_SECRET is not set: sessions of this process end with it")
+    secure = settings.session_cookie_secure
+    return Sessions(secret, secure=secure_by_default(settings.http_host) if secure is None else secure)
 
 
 def create_service_app(
@@ -178,17 +197,10 @@ def create_service_app(
     app.state.settings = settings
     app.state.unit_of_work = unit_of_work
     app.state.dependencies = dependencies
+    app.state.sessions = _sessions(settings)
 
     @app.middleware("http")
     async def context_middleware(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared is not None:
-            try:
-                too_big = int(declared) > MAX_BODY_BYTES
-            except ValueError:
-                return _error(400, "bad_request", "invalid Content-Length header")
-            if too_big:
-                return _error(413, "payload_too_large", f"request body is larger than {MAX_BODY_BYTES} bytes")
         caller = request.headers.get(CORRELATION_HEADER)
         request.state.caller_correlation_id = caller[:200] if caller else None
         request_correlation = request.state.caller_correlation_id or str(uuid.uuid4())
@@ -210,7 +222,7 @@ def create_service_app(
     async def client_error(request: Request, exc: ClientError):
         return _error(exc.status_code, exc.code, exc.message, exc.details)
 
-    for error_type, answer in (errors or {}).items():
+    for error_type, answer in {EventTooLarge: Answer(422, "event_too_large", ("event_type", "size")), **(errors or {})}.items():
         app.add_exception_handler(error_type, lambda request, exc, answer=answer: answer.render(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -243,4 +255,6 @@ def create_service_app(
     )
     for router in routers:
         app.include_router(router)
+    # Outermost: oversized or control-character requests are refused before anything else runs.
+    app.add_middleware(RequestGuard)
     return app

@@ -27,6 +27,10 @@ TRANSIENT_RETRIES = Counter(
     "stockpath_transient_retries_total", "Handler retries after a transient failure", ["consumer"]
 )
 OUTBOX_BACKLOG = Gauge("stockpath_outbox_backlog", "Outbox rows not yet published, counted after each relay batch")
+OUTBOX_SET_ASIDE = Gauge(
+    "stockpath_outbox_set_aside",
+    "Outbox rows the broker refused for good, set aside unpublished (see `stockpath outbox`)",
+)
 CONSUMER_LAG = Gauge(
     "stockpath_consumer_lag",
     "Messages on a partition after the last one this worker processed (high watermark - position)",

@@ -5,6 +5,11 @@ so a crash between publish and mark re-sends the row on the next run, and the co
 inboxes absorb the duplicate. One relay per database is active at a time (a PostgreSQL
 advisory lock), which keeps the publication order equal to the outbox order.
 
+A row the broker refuses for good (larger than it accepts, say) cannot be published by trying
+again, and must not hold back every row after it: the relay sets it aside (``failed_at`` and
+``failure``; the `stockpath_outbox_set_aside` gauge; `stockpath outbox`) and goes on with the rest,
+in order. A transient failure (the broker away) is retried with the whole batch, as before.
+
 An idle relay does not poll: it waits for the NOTIFY a unit of work sends when it commits outbox
 rows, and looks at the table anyway every `idle_interval_s`, in case a notification was missed
 (e.g. while its listening connection was being re-established).
@@ -126,7 +131,7 @@ class OutboxRelay:
             rows = (
                 await conn.execute(
                     sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, outbox.c.event_type, outbox.c.created_at)
-                    .where(outbox.c.published_at.is_(None))
+                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
                     .order_by(outbox.c.id)
                     .limit(self._batch_size)
                 )
@@ -135,12 +140,10 @@ class OutboxRelay:
         if not rows:
             metrics.OUTBOX_BACKLOG.set(0)
             return 0
-        # send() only enqueues; aiokafka keeps per-partition order, and we wait for every ack.
-        futures = [
-            await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))
-            for r in rows
-        ]
-        await asyncio.gather(*futures)
+        refused = await self._send_all(rows)
+        if refused:
+            await self._set_aside(refused)
+            rows = [r for r in rows if r.id not in refused]
         ids = [r.id for r in rows]
         if self._after_publish is not None:
             result = self._after_publish(ids)
@@ -156,6 +159,55 @@ class OutboxRelay:
         # Counted, not guessed from the batch size: rows committed while this batch was in flight count too.
         metrics.OUTBOX_BACKLOG.set(await self.backlog())
         return len(rows)
+
+    async def _send_all(self, rows) -> dict[int, BaseException]:
+        """Send the rows and wait for every acknowledgement; the rows refused for good, with why.
+
+        Raises on a transient failure: nothing is marked then, and the whole batch goes again."""
+        refused: dict[int, BaseException] = {}
+        sent: list[tuple[object, asyncio.Future]] = []
+        for r in rows:  # send() only enqueues; aiokafka keeps per-partition order
+            try:
+                sent.append((r, await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))))
+            except Exception as e:
+                if is_transient(e):
+                    raise
+                refused[r.id] = e  # refused before it left (too large for the producer)
+        results = await asyncio.gather(*(future for _, future in sent), return_exceptions=True)
+        failed = [(r, e) for (r, _), e in zip(sent, results, strict=True) if isinstance(e, BaseException)]
+        if any(is_transient(e) for _, e in failed):
+            raise next(e for _, e in failed if is_transient(e))
+        for r, _ in failed:
+            # A refused produce request fails every record that travelled with it: try each alone.
+            try:
+                await self._producer.send_and_wait(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))
+            except Exception as e:
+                if is_transient(e):
+                    raise
+                refused[r.id] = e
+        return refused
+
+    async def _set_aside(self, refused: dict[int, BaseException]) -> None:
+        async with self._engine.begin() as conn:
+            for row_id, error in sorted(refused.items()):
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id == row_id)
+                    .values(failed_at=sa.func.now(), failure=f"{type(error).__name__}: {error}"[:2000])
+                )
+        for row_id, error in sorted(refused.items()):
+            log.error("outbox row refused by the broker; set aside", relay=self._name, outbox_id=row_id, error=repr(error))
+        metrics.OUTBOX_SET_ASIDE.set(await self.set_aside_count())
+
+    async def set_aside_count(self) -> int:
+        async with self._engine.connect() as conn:
+            return (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_not(None))
+                )
+            ).scalar_one()
 
     async def prune(self) -> int:
         """Delete rows published longer ago than the retention, a chunk at a time so no
@@ -177,7 +229,11 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
             return (
-                await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
+                )
             ).scalar_one()
 
 

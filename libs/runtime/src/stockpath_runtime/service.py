@@ -38,6 +38,13 @@ class ServiceDefinition:
     def load_settings(self, **overrides) -> ServiceSettings:
         return self.settings(**overrides)
 
+    def consumed(self, settings: ServiceSettings) -> list[Subscription]:
+        """Everything the service's worker consumes: its own subscriptions, and `identity.events`
+        (every service keeps its copy of the credentials it authenticates callers with)."""
+        from stockpath_runtime.credentials import identity_subscription
+
+        return [*self.subscriptions(settings), identity_subscription()]
+
 
 def installed_services() -> dict[str, ServiceDefinition]:
     found = {ep.name: ep.load() for ep in entry_points(group="stockpath.services")}

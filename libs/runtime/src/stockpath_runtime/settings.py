@@ -56,6 +56,12 @@ class ServiceSettings(BaseSettings):
     #: The worker's own health/metrics endpoint; 0 turns it off.
     worker_port: int = 0
 
+    #: Signs web sessions and CSRF tokens. Every replica of a service must share it; left empty,
+    #: each process makes its own (fine for one process on a developer's machine).
+    session_secret: str = Field(default="", validation_alias=AliasChoices("STOCKPATH_SESSION_SECRET"))
+    #: Secure cookies; by default on, except when the service listens on a loopback address.
+    session_cookie_secure: bool | None = None
+
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=AliasChoices("STOCKPATH_LOG_FORMAT")
     )
@@ -63,6 +69,8 @@ class ServiceSettings(BaseSettings):
 
     #: How many times a handler may fail with a non-transient error before its message is dead-lettered.
     max_handler_attempts: int = 3
+    #: How far an event's ce_time may be ahead of this clock before it is refused (dead-lettered).
+    event_max_clock_skew_s: float = Field(default=120.0, gt=0)
     outbox_batch_size: int = 500
     #: At most this many consumed events are applied in one transaction...
     consumer_batch_max: int = Field(default=200, ge=1)

@@ -23,9 +23,35 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stockpath_events import Cause, Envelope, EventData, encode, new_event
+from stockpath_runtime.credentials import CredentialRepository
 from stockpath_runtime.db import OUTBOX_CHANNEL
 
 _NOTIFY_RELAY = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, ""))
+
+#: The largest event (key, value and headers) a unit of work commits. Half the producer's 1 MiB
+#: request limit: whatever commits can be published, so no request can stall a relay.
+MAX_EVENT_BYTES = 512 * 1024
+
+
+class EventTooLarge(ValueError):
+    """A change would publish an event larger than `MAX_EVENT_BYTES`; nothing was committed."""
+
+    def __init__(self, event_type: str, size: int) -> None:
+        super().__init__(
+            f"the change would publish a {event_type} of {size:,} bytes, more than the {MAX_EVENT_BYTES:,} "
+            "an event may have; nothing was stored"
+        )
+        self.event_type = event_type
+        self.size = size
+
+
+def encode_within_limit(envelope: Envelope):
+    """The event as a Kafka message; `EventTooLarge` when no broker would take it."""
+    message = encode(envelope)
+    size = len(message.value) + len(message.key or b"") + sum(len(k) + len(v) for k, v in message.headers)
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(envelope.type, size)
+    return message
 
 # Many rows in one statement whose text never changes (columns as arrays, unnest): prepared once
 # by the server and parsed once by the driver, whatever the number of rows.
@@ -127,7 +153,9 @@ class UnitOfWork(AbstractUnitOfWork):
         self._connection: AsyncConnection | None = None
 
     def _bind(self, connection: AsyncConnection) -> None:
-        """Build the service's repositories on this transaction's connection (a subclass's one job)."""
+        """Build the service's repositories on this transaction's connection (a subclass's one job).
+
+        Every unit of work also has `credentials`, the service's copy of who may call it."""
 
     @property
     def connection(self) -> AsyncConnection:
@@ -139,6 +167,7 @@ class UnitOfWork(AbstractUnitOfWork):
     async def _begin(self) -> None:
         self._connection = await self._engine.connect()
         await self._connection.begin()
+        self.credentials = CredentialRepository(self._connection)
         self._bind(self._connection)
 
     async def _end(self) -> None:
@@ -163,7 +192,7 @@ class UnitOfWork(AbstractUnitOfWork):
         if events:
             columns: dict[str, list] = {name: [] for name in _OUTBOX_COLUMNS}
             for envelope in events:
-                message = encode(envelope)
+                message = encode_within_limit(envelope)
                 columns["event_id"].append(envelope.id)
                 columns["event_type"].append(envelope.type)
                 columns["topic"].append(message.topic)

@@ -72,7 +72,7 @@ def _bound_fetch_wait(max_wait_ms: int) -> None:
 
 def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config: dict | None = None) -> faust.App:
     _bound_fetch_wait(settings.consumer_fetch_max_wait_ms)
-    subscriptions = service.subscriptions(settings)
+    subscriptions = service.consumed(settings)
     # faust insists on a data directory even with in-memory tables; keep it out of the work tree.
     datadir = Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
     datadir.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +108,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
                 lambda: service.unit_of_work(runtime.engine, source=settings.source),
                 dead_letters,
                 max_attempts=settings.max_handler_attempts,
+                max_clock_skew_s=settings.event_max_clock_skew_s,
             )
         runtime.relay = _outbox_relay(service, settings, runtime.engine, runtime.producer)
         runtime.ready.set()
@@ -260,46 +261,6 @@ def run(service: ServiceDefinition) -> None:
             timeout_s=60,
         )
     )
-    if not service.subscriptions(settings):
-        asyncio.run(_relay_only(service, settings, config))
-        return
     app = build_app(service, settings, config)
     worker = faust.Worker(app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True)
     worker.execute_from_commandline()
-
-
-async def _relay_only(service: ServiceDefinition, settings: ServiceSettings, log_config: dict) -> None:
-    """A worker for a service that consumes nothing (the catalog): just the outbox relay, with
-    the same operations endpoints as a faust worker. faust refuses a consumer without topics."""
-    import signal
-
-    engine = create_engine(settings.database_url)
-    producer = kafka.producer(settings.kafka_bootstrap_servers)
-    started = asyncio.Event()
-
-    async def relay() -> None:
-        await _start_producer(producer)
-        started.set()
-        log.info("worker started (outbox relay only)")
-        await _outbox_relay(service, settings, engine, producer).run()
-
-    tasks = [asyncio.create_task(relay())]
-    if settings.worker_port > 0:
-        checks = _readiness_checks(settings, lambda: engine, started)
-        tasks.append(
-            asyncio.create_task(
-                serve_operations(
-                    service.name, checks, host=settings.http_host, port=settings.worker_port, log_config=log_config
-                )
-            )
-        )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await producer.stop()
-    await engine.dispose()

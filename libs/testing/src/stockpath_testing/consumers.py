@@ -39,7 +39,7 @@ class ServiceConsumer:
 
     async def __aenter__(self) -> ServiceConsumer:
         self.engine = create_engine(self.settings.database_url)
-        subscriptions = self._subscriptions if self._subscriptions is not None else self.service.subscriptions(self.settings)
+        subscriptions = self._subscriptions if self._subscriptions is not None else self.service.consumed(self.settings)
         self.processors = {
             s.topic: MessageProcessor(
                 self.service.name, s.handlers, self._unit_of_work, self._dead_letters, max_attempts=self._max_attempts

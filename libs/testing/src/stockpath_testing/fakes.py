@@ -17,7 +17,7 @@ A service's fake unit of work subclasses `FakeUnitOfWork` and sets its fake repo
 from __future__ import annotations
 
 from stockpath_events import Envelope
-from stockpath_runtime.unit_of_work import AbstractUnitOfWork
+from stockpath_runtime.unit_of_work import AbstractUnitOfWork, encode_within_limit
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
@@ -47,6 +47,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         pass
 
     async def _commit(self, events: list[Envelope]) -> None:
+        for event in events:
+            encode_within_limit(event)  # what the real one refuses, this one refuses
         self.commits += 1
         self.events.extend(events)
 

@@ -149,7 +149,7 @@ def test_the_order_page_follows_the_platform_reports(client, database):
 
     shipped = new_event(ShipmentShipped(fulfillment_order_id=f"{order_id}-SEA1", order_id=order_id,
                                         fulfillment_center_id="SEA1", carrier="UPS", tracking_number="1Z999"),
-                        source="fulfillment")
+                        source="/fulfillment-centers/SEA1")
     routed = new_event(OrderRouted(order_id=order_id, fulfillment_orders=[
         RoutedFulfillmentOrder(fulfillment_order_id=f"{order_id}-SEA1", fulfillment_center_id="SEA1")]),
         source="order-router")

@@ -51,7 +51,7 @@ def routed(order_id: str, *centers: str):
 def shipped(order_id: str, center: str, tracking_number: str = "1Z999"):
     return new_event(ShipmentShipped(fulfillment_order_id=f"{order_id}-{center}", order_id=order_id,
                                      fulfillment_center_id=center, carrier="UPS", tracking_number=tracking_number),
-                     source="fulfillment")
+                     source=f"/fulfillment-centers/{center}")
 
 
 async def test_checkout_places_one_order_and_writes_order_placed(shop):

@@ -63,4 +63,4 @@ def consumed_topics(service: str) -> list[str]:
     from stockpath_runtime.service import get_service
 
     definition = get_service(service)
-    return [s.topic for s in definition.subscriptions(definition.load_settings())]
+    return [s.topic for s in definition.consumed(definition.load_settings())]

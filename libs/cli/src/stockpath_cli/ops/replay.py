@@ -125,7 +125,7 @@ class Replayer:
                 self.failures,
                 max_attempts=self.settings.max_handler_attempts,
             )
-            for s in self.definition.subscriptions(self.settings)
+            for s in self.definition.consumed(self.settings)
         }
         self.outcomes: Counter = Counter()
         self.seconds = 0.0
