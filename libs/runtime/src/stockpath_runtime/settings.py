@@ -56,6 +56,8 @@ class ServiceSettings(BaseSettings):
     #: The worker's own health/metrics endpoint; 0 turns it off.
     worker_port: int = 0
 
+    #: This service's own credential (kind "service"), sent when it calls another service's API.
+    service_token: str = ""
     #: Signs web sessions and CSRF tokens. Every replica of a service must share it; left empty,
     #: each process makes its own (fine for one process on a developer's machine).
     session_secret: str = Field(default="", validation_alias=AliasChoices("STOCKPATH_SESSION_SECRET"))
