@@ -1,4 +1,5 @@
-"""The catalog API against a real PostgreSQL: search, identifier lookup, admin writes and their events."""
+"""The catalog API against a real PostgreSQL: search, identifier lookup, the operator's writes and
+their events (who may call what: test_authorization; field limits: test_item_limits)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def database(fresh_database):
-    return fresh_database("catalog")
-
-
-@pytest.fixture(scope="module")
-def client(database):
+def client(database, operator):
     with TestClient(create_api(Settings(database_url=database))) as c:
-        assert c.post("/v1/catalog/items/bulk", json={"items": generate(1000)}).json()["created"] == 1000
+        r = c.post("/v1/catalog/items/bulk", json={"items": generate(1000)}, headers=operator)
+        assert r.json()["created"] == 1000
         yield c
 
 
@@ -67,11 +64,11 @@ def test_unknown_item_is_a_404_with_a_message(client):
     assert r.status_code == 404 and "NOPE" in r.json()["error"]["message"]
 
 
-def test_creating_and_updating_an_item_emits_created_then_updated_once(client, database):
+def test_creating_and_updating_an_item_emits_created_then_updated_once(client, database, operator):
     body = {"catalog_item_id": "TEST-1", "title": "Test Kettle", "category": "Kitchen", "identifiers": {"upc": "036000291452"}}
-    assert client.post("/v1/catalog/items", json=body).status_code == 201
-    assert client.post("/v1/catalog/items", json=body).status_code == 201  # unchanged: no event
-    assert client.post("/v1/catalog/items", json={**body, "title": "Test Kettle 2"}).status_code == 201
+    assert client.post("/v1/catalog/items", json=body, headers=operator).status_code == 201
+    assert client.post("/v1/catalog/items", json=body, headers=operator).status_code == 201  # unchanged: no event
+    assert client.post("/v1/catalog/items", json={**body, "title": "Test Kettle 2"}, headers=operator).status_code == 201
     types = outbox_types(database)
     assert types.count("stockpath.catalog.CatalogItemCreated.v1") == 1001
     assert types.count("stockpath.catalog.CatalogItemUpdated.v1") == 1
@@ -86,14 +83,14 @@ def test_creating_and_updating_an_item_emits_created_then_updated_once(client, d
         ({"title": "x", "category": "Kitchen", "unknown": 1}, 422),
     ],
 )
-def test_bad_items_get_a_clear_4xx(client, body, status):
-    r = client.post("/v1/catalog/items", json=body)
+def test_bad_items_get_a_clear_4xx(client, operator, body, status):
+    r = client.post("/v1/catalog/items", json=body, headers=operator)
     assert r.status_code == status
     assert r.json()["error"]["message"]
 
 
-def test_reseeding_changes_nothing(client):
-    assert client.post("/v1/catalog/items/bulk", json={"items": generate(1000)}).json() == {
+def test_reseeding_changes_nothing(client, operator):
+    assert client.post("/v1/catalog/items/bulk", json={"items": generate(1000)}, headers=operator).json() == {
         "created": 0,
         "updated": 0,
         "unchanged": 1000,
