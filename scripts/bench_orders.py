@@ -73,6 +73,7 @@ async def main_async(args) -> None:
             extra_env={"STOCKPATH_LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(args.partitions)},
         )
         platform.migrate()
+        platform.provision()
         platform.start()
         extra: list[ServiceProcess] = []
         try:
@@ -84,8 +85,11 @@ async def main_async(args) -> None:
                 p.start()
                 extra.append(p)
             t0 = time.perf_counter()
-            await seed(bootstrap, args.skus, platform.url("inventory"))
-            async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10) as client:
+            await seed(bootstrap, args.skus, platform)
+            async with httpx.AsyncClient(
+                base_url=platform.url("order-router"), timeout=10,
+                headers={"Authorization": f"Bearer {platform.operator_token}"},
+            ) as client:
                 sample = [fnsku(i) for i in random.Random(2).sample(range(args.skus), 20)] + [fnsku(args.skus - 1)]
                 while True:
                     ok = 0

@@ -29,7 +29,7 @@ def make_order(rng: random.Random, skus: int) -> tuple[OrderPlaced, int]:
     zip_code = rng.choice(ZIPS)
     order = OrderPlaced(
         order_id=f"OB-{uuid.uuid4().hex[:16]}",
-        channel="bench",
+        channel="storefront",
         lines=[
             {"line_id": str(j + 1), "seller_id": SELLER, "seller_sku": f"SKU-{i}", "quantity": 1, "unit_price": "10.00"}
             for j, i in enumerate(picked)

@@ -46,7 +46,7 @@ SHIPMENT_LINES = 200  # also the most lines one receipt may hold
 UNITS_PER_SKU = 100_000
 
 
-async def seed(bootstrap: str, skus: int, inventory_url: str) -> None:
+async def seed(bootstrap: str, skus: int, platform: Platform) -> None:
     """Stock the way a seller and an FC would: items registered, inbound shipments planned to
     every FC (the events registration writes), then each shipment received through inventory's
     API. Inventory then holds real stock, and its levels reach the router and listing."""
@@ -80,12 +80,15 @@ async def seed(bootstrap: str, skus: int, inventory_url: str) -> None:
             for shipment_id, (fc, ids) in shipments.items()
         ),
     )
-    async with httpx.AsyncClient(base_url=inventory_url, timeout=60) as client:
+    # Each FC records what arrived with its own credential, as a warehouse system would.
+    fc_tokens = {fc: platform.issue("fulfillment-center", fc) for fc, _ in shipments.values()}
+    async with httpx.AsyncClient(base_url=platform.url("inventory"), timeout=60) as client:
         for shipment_id, (fc, ids) in shipments.items():
-            while (await client.get(f"/v1/inbound-shipments/{shipment_id}/receipts")).status_code != 200:
+            as_fc = {"Authorization": f"Bearer {fc_tokens[fc]}"}
+            while (await client.get(f"/v1/inbound-shipments/{shipment_id}/receipts", headers=as_fc)).status_code != 200:
                 await asyncio.sleep(0.2)  # inventory has not consumed the plan yet
             r = await client.post(
-                "/v1/receipts",
+                "/v1/receipts", headers=as_fc,
                 json={"shipment_id": shipment_id, "fulfillment_center_id": fc,
                       "lines": [{"fnsku": fnsku(i), "received": UNITS_PER_SKU} for i in ids]},
             )

@@ -98,7 +98,10 @@ class FaultRun(Run):
         self.broker.process.wait(10)
         # While the broker is down: orders through the HTTP ingress and receipts through inventory's
         # API are accepted into the outboxes.
-        router = httpx.AsyncClient(base_url=self.platform.url("order-router"), timeout=10)
+        router = httpx.AsyncClient(
+            base_url=self.platform.url("order-router"), timeout=10,
+            headers={"Authorization": f"Bearer {self.platform.operator_token}"},
+        )
         sku = self.workload.skus[0]
         for _ in range(3):
             order_id = f"O-down-{uuid.uuid4().hex[:8]}"

@@ -21,8 +21,8 @@ def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], dict]:
     """A seller registers catalog items and plans two inbound shipments (stream SKUs, hot SKUs)."""
     from catalog.demo import generate
 
-    seed_catalog(platform.url("catalog"), generate(60))
-    seller = create_seller(platform.url("registration"), f"Fault Seller {uuid.uuid4().hex[:6]}")
+    seed_catalog(platform.url("catalog"), generate(60), operator_token=platform.operator_token)
+    seller = create_seller(platform.url("registration"), f"Fault Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
     reg = httpx.Client(base_url=platform.url("registration"), timeout=30,
                        headers={"Authorization": f"Bearer {seller['token']}"})
     items = [{"catalog_item_id": f"B{n:09d}", "seller_sku": f"FLT-{n}", "condition": "new", "price": "9.99",
@@ -46,8 +46,13 @@ def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], dict]:
     return stream, hot, seller
 
 
+def operator(platform: Platform) -> dict[str, str]:
+    """Headers acting as the operator (who may read every stock level and shipment)."""
+    return {"Authorization": f"Bearer {platform.operator_token}"}
+
+
 async def wait_allocatable(platform: Platform, skus: list[Sku], at_least: int) -> None:
-    async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10) as router:
+    async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10, headers=operator(platform)) as router:
         async def ready():
             for s in skus:
                 r = await router.get("/v1/availability", params={"fnsku": s.fnsku})
@@ -59,7 +64,7 @@ async def wait_allocatable(platform: Platform, skus: list[Sku], at_least: int) -
 
 
 async def wait_shipments_known(platform: Platform, skus: list[Sku]) -> None:
-    async with httpx.AsyncClient(base_url=platform.url("inventory"), timeout=10) as inventory:
+    async with httpx.AsyncClient(base_url=platform.url("inventory"), timeout=10, headers=operator(platform)) as inventory:
         async def known():
             for shipment_id in {s.shipment_id for s in skus}:
                 if (await inventory.get(f"/v1/inbound-shipments/{shipment_id}/receipts")).status_code != 200:

@@ -80,7 +80,8 @@ async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kaf
     started = time.monotonic()
     stream, hot, _seller = await asyncio.to_thread(stock_the_platform, platform)
     await wait_shipments_known(platform, stream + hot)
-    workload = Workload(broker.bootstrap_servers, platform.url("inventory"), stream)
+    fc_tokens = {fc: platform.issue("fulfillment-center", fc) for fc in {s.fulfillment_center_id for s in stream}}
+    workload = Workload(broker.bootstrap_servers, platform.url("inventory"), stream, fc_tokens=fc_tokens)
     await workload.start()
     for s in stream:
         await workload.post_receipt({"receipt_id": f"RC-init-{s.fnsku}", "shipment_id": s.shipment_id,

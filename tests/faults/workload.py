@@ -70,10 +70,12 @@ def order_event(order_id: str, lines: list[tuple[Sku, int]]):
 class Workload:
     """A background stream: `orders_per_s` orders and `receipts_per_s` receipts while running."""
 
-    def __init__(self, bootstrap: str, inventory_url: str, skus: list[Sku], *, orders_per_s: float = 6,
-                 receipts_per_s: float = 1.5) -> None:
+    def __init__(self, bootstrap: str, inventory_url: str, skus: list[Sku], *, fc_tokens: dict[str, str],
+                 orders_per_s: float = 6, receipts_per_s: float = 1.5) -> None:
         self.bootstrap = bootstrap
         self.inventory_url = inventory_url
+        #: Each FC records its own receipts, with its own credential.
+        self.fc_tokens = fc_tokens
         self.skus = skus
         self.orders_per_s = orders_per_s
         self.receipts_per_s = receipts_per_s
@@ -200,7 +202,10 @@ class Workload:
         while self._pending_receipts:
             body = self._pending_receipts[0]
             try:
-                r = await self._http.post("/v1/receipts", json=body)
+                r = await self._http.post(
+                    "/v1/receipts", json=body,
+                    headers={"Authorization": f"Bearer {self.fc_tokens[body['fulfillment_center_id']]}"},
+                )
             except httpx.HTTPError:
                 self.sent.send_failures += 1
                 return

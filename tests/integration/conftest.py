@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from stockpath_testing.processes import running_platform
@@ -18,7 +17,7 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def http(platform):
-    clients = {name: httpx.Client(base_url=platform.url(name), timeout=30) for name in platform.names}
+    clients = {name: platform.client(name) for name in platform.names}
     yield clients
     for c in clients.values():
         c.close()

@@ -15,11 +15,9 @@ import subprocess
 import sys
 import uuid
 
-import httpx
 import pytest
 
 import stockpath_network
-from stockpath_cli.localstack import Platform, ServicePorts, free_port
 from stockpath_events import Address, CatalogItemSnapshot, new_event
 from stockpath_events.types.registration import (
     InboundShipmentLine,
@@ -27,7 +25,7 @@ from stockpath_events.types.registration import (
     ItemRegistered,
 )
 from stockpath_testing import consume, eventually, publish
-from stockpath_testing.processes import FAST_GROUP_TIMEOUTS
+from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
@@ -39,56 +37,42 @@ FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
-    from stockpath_runtime.db import drop_database
-
-    run = uuid.uuid4().hex[:8]
     log_dir = tmp_path_factory.mktemp("lifecycle")
-    p = Platform(
-        bootstrap_servers=kafka_bootstrap,
-        database_server=database_server,
-        database_prefix=f"lifecycle_{run}",
-        ports={n: ServicePorts(free_port(), free_port()) for n in SERVICES},
-        log_dir=log_dir,
-        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO"},
+    run = uuid.uuid4().hex[:8]
+    with running_platform(
+        bootstrap=kafka_bootstrap, database_server=database_server, prefix="lifecycle", log_dir=log_dir,
         services=SERVICES,
-        group_suffix=run,
-    )
-    p.migrate()
-    p.start()
-    simulators = []
-    #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
-    p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in FC_DELAYS}
-    try:
-        p.wait_healthy(timeout_s=90)
-        for fc, delay in FC_DELAYS.items():
-            log = open(log_dir / f"fc-{fc}.log", "wb")
-            simulators.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", fc,
-                     "--delay", str(delay), "--bootstrap-servers", kafka_bootstrap,
-                     "--state-file", str(p.fc_state[fc]), "--group", f"fc-{fc}-{run}"],
-                    stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+    ) as p:
+        #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
+        p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in FC_DELAYS}
+        simulators = []
+        try:
+            for fc, delay in FC_DELAYS.items():
+                log = open(log_dir / f"fc-{fc}.log", "wb")
+                simulators.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", fc,
+                         "--delay", str(delay), "--bootstrap-servers", kafka_bootstrap,
+                         "--state-file", str(p.fc_state[fc]), "--group", f"fc-{fc}-{run}"],
+                        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                    )
                 )
-            )
-        yield p
-    finally:
-        for s in simulators:
-            s.terminate()
-            s.wait(15)
-        p.stop()
-        for name in SERVICES:
-            drop_database(p.database_url(name))
+            yield p
+        finally:
+            for s in simulators:
+                s.terminate()
+                s.wait(15)
 
 
 @pytest.fixture(scope="module")
 def inventory(platform):
-    with httpx.Client(base_url=platform.url("inventory"), timeout=30) as c:
+    with platform.client("inventory", timeout=30) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def router(platform):
-    with httpx.Client(base_url=platform.url("order-router"), timeout=30) as c:
+    with platform.client("order-router", timeout=30) as c:
         yield c
 
 

@@ -17,7 +17,6 @@ import sys
 import uuid
 from collections import Counter
 
-import httpx
 import pytest
 
 import stockpath_network
@@ -90,7 +89,7 @@ async def stock_a_sku(platform, units: int) -> tuple[str, str, str]:
             source="registration",
         ),
     )
-    inventory = httpx.Client(base_url=platform.url("inventory"), timeout=30)
+    inventory = platform.client("inventory", timeout=30)
     await eventually(
         lambda: inventory.get(f"/v1/inbound-shipments/{shipment_id}/receipts").status_code == 200,
         what="inventory to expect the shipment",
@@ -100,7 +99,7 @@ async def stock_a_sku(platform, units: int) -> tuple[str, str, str]:
         json={"shipment_id": shipment_id, "fulfillment_center_id": "SEA1", "lines": [{"fnsku": fnsku, "received": units}]},
     )
     assert r.status_code == 201, r.text
-    router = httpx.Client(base_url=platform.url("order-router"), timeout=30)
+    router = platform.client("order-router", timeout=30)
     await eventually(
         lambda: router.get("/v1/availability", params={"fnsku": fnsku}).json()["allocatable"] == units,
         what="order-router to learn of the stock",
@@ -144,7 +143,7 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
     assert sum(line["quantity"] for m in instructions for line in json.loads(m.value)["lines"]) == STOCK
 
     # The FC ships every instruction; inventory moves reserved → shipped; nothing is left over.
-    inventory = httpx.Client(base_url=platform.url("inventory"), timeout=30)
+    inventory = platform.client("inventory", timeout=30)
 
     def settled():
         [item] = inventory.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
@@ -156,7 +155,7 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
     assert reconciliation["balanced"], reconciliation
     assert inventory.get("/v1/discrepancies", params={"fnsku": fnsku}).json()["total"] == 0, "no shortfall"
 
-    router = httpx.Client(base_url=platform.url("order-router"), timeout=30)
+    router = platform.client("order-router", timeout=30)
     availability = router.get("/v1/availability", params={"fnsku": fnsku}).json()
     assert (availability["basis"], availability["reservations_total"], availability["allocatable"]) == (STOCK, STOCK, 0)
     routed = [m.key.decode() for m in outcomes if m.header("ce_type").endswith("OrderRouted.v1")]

@@ -47,8 +47,8 @@ def business(platform, http):
 
     from catalog.demo import generate
 
-    seed_catalog(platform.url("catalog"), generate(200))
-    seller = create_seller(platform.url("registration"), f"Ops Seller {uuid.uuid4().hex[:6]}")
+    seed_catalog(platform.url("catalog"), generate(200), operator_token=platform.operator_token)
+    seller = create_seller(platform.url("registration"), f"Ops Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
     reg = httpx.Client(base_url=platform.url("registration"), timeout=30,
                        headers={"Authorization": f"Bearer {seller['token']}"})
     items = http["catalog"].get("/v1/catalog/items", params={"q": "bowl", "limit": 50}).json()["items"]

@@ -58,7 +58,7 @@ def services(kafka_bootstrap, database_server, tmp_path_factory):
         log_dir=tmp_path_factory.mktemp("console-platform"),
         services=SERVICES,
     ) as p:
-        with httpx.Client(base_url=p.url("catalog"), timeout=60) as catalog:
+        with p.client("catalog", timeout=60) as catalog:
             r = catalog.post("/v1/catalog/items/bulk", json={"items": generate(996) + NORTHWIND})
             assert r.status_code == 200, r.text
         yield p
@@ -66,7 +66,7 @@ def services(kafka_bootstrap, database_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seller(services) -> dict:
-    with httpx.Client(base_url=services.url("registration"), timeout=30) as c:
+    with services.client("registration", timeout=30) as c:
         return c.post("/v1/sellers", json={"name": "Northwind Outfitters"}).json()
 
 
@@ -191,7 +191,7 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
     receipt = {"shipment_id": shipment_id, "fulfillment_center_id": plan["fulfillment_center_id"],
                # One unit damaged and one not counted yet: the shipment stays RECEIVING (all counted would close it).
                "lines": [{"fnsku": ln["fnsku"], "received": ln["quantity"] - 2, "damaged": 1} for ln in plan["lines"]]}
-    with httpx.Client(base_url=services.url("inventory"), timeout=30) as inventory:
+    with services.client("inventory", timeout=30) as inventory:
         # Inventory learns of the shipment from InboundShipmentPlanned: until then it answers 404.
         poll(lambda: inventory.post("/v1/receipts", json={**receipt, "receipt_id": f"RC-{shipment_id}"}).status_code == 201,
              what="inventory to accept the receipt")
@@ -209,7 +209,7 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
 
 
 def test_another_seller_sees_none_of_it(services, seller, page: Page):
-    with httpx.Client(base_url=services.url("registration"), timeout=30) as c:
+    with services.client("registration", timeout=30) as c:
         other = c.post("/v1/sellers", json={"name": "Someone Else"}).json()
         mine = c.get("/v1/inbound-shipments", headers={"Authorization": f"Bearer {seller['token']}"}).json()["items"]
     console = services.url("registration") + "/console"

@@ -111,12 +111,12 @@ def shop(platform):
     skillet, kettle = ({**item, "attributes": {**item["attributes"], "description": f"The {item['title']}.",
                                                 "image_url": f"https://images.example.com/{item['catalog_item_id']}.jpg"}}
                        for item in eligible[:2])
-    seed_catalog(platform.url("catalog"), [skillet, kettle])
-    seller = create_seller(platform.url("registration"), f"Storefront Seller {uuid.uuid4().hex[:6]}")
+    seed_catalog(platform.url("catalog"), [skillet, kettle], operator_token=platform.operator_token)
+    seller = create_seller(platform.url("registration"), f"Storefront Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
     registration = httpx.Client(base_url=platform.url("registration"), timeout=30,
                                 headers={"Authorization": f"Bearer {seller['token']}"})
-    inventory = httpx.Client(base_url=platform.url("inventory"), timeout=30)
-    listing = httpx.Client(base_url=platform.url("listing"), timeout=30)
+    inventory = platform.client("inventory", timeout=30)
+    listing = platform.client("listing", timeout=30)
     items = {}
     for name, item in (("skillet", skillet), ("kettle", kettle)):
         sku = f"SKU-{name}-{uuid.uuid4().hex[:6]}"

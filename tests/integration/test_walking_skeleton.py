@@ -46,8 +46,8 @@ def same_partition_key(key: str, partitions: int) -> str:
 def seller(platform, http):
     from catalog.demo import generate
 
-    seed_catalog(platform.url("catalog"), generate(300))
-    seller = create_seller(platform.url("registration"), f"Skeleton Seller {uuid.uuid4().hex[:6]}")
+    seed_catalog(platform.url("catalog"), generate(300), operator_token=platform.operator_token)
+    seller = create_seller(platform.url("registration"), f"Skeleton Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
     http["registration"].headers["Authorization"] = f"Bearer {seller['token']}"
     return seller
 

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +197,20 @@ DEFAULT_PORTS = {
 }
 
 
+def run_coroutine(coroutine):
+    """Run a coroutine to its end from sync code, also when the caller's thread runs an event loop
+    (a test's): then in a thread of its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class Platform:
     """Every installed service's API and worker as child processes, configured through the environment."""
 
@@ -229,6 +242,20 @@ class Platform:
         #: Set by a blue/green switch (`stockpath replay`): the service's new database and group.
         self.database_overrides: dict[str, str] = {}
         self.group_overrides: dict[str, str] = {}
+        #: The operator's credential, once `provision` made or found it.
+        self.operator_token: str | None = None
+
+    def provision(self, keep: Path | None = None) -> None:
+        """The operator's credential and each service's own (after `migrate`, before `start`)."""
+        from stockpath_cli import provisioning
+
+        self.operator_token = provisioning.provision(self, keep)["operator"]
+
+    def issue(self, kind: str, subject: str, *, days: int | None = None, known_everywhere: bool = True) -> str:
+        """A credential for a tool or a test (see `stockpath_cli.provisioning`); returns its token."""
+        from stockpath_cli import provisioning
+
+        return run_coroutine(provisioning.issue(self, kind, subject, days=days, known_everywhere=known_everywhere))
 
     def database_url(self, service: str) -> str:
         """Where the service's processes find its database (an override: a replay's, or a proxy)."""
@@ -249,6 +276,12 @@ class Platform:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service].http}"
+
+    def client(self, service: str, token: str | None = None, **options) -> httpx.Client:
+        """An HTTP client of a service's API, acting with `token` (default: the operator's credential)."""
+        token = token or self.operator_token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url(service), timeout=options.pop("timeout", 30), headers=headers, **options)
 
     def worker_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service].worker}"
@@ -357,11 +390,3 @@ class Platform:
                 p.process.kill()
                 p.process.wait()
 
-
-@contextlib.contextmanager
-def running_platform(**kwargs) -> Iterator[Platform]:
-    platform = Platform(**kwargs)
-    try:
-        yield platform
-    finally:
-        platform.stop()

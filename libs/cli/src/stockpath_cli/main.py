@@ -103,14 +103,21 @@ def seed(
     seller_name: Annotated[str, typer.Option(help="Name of the demo seller")] = "Demo Seller",
     catalog_url: Annotated[str | None, typer.Option(help="Catalog API (default: the running stack)")] = None,
     registration_url: Annotated[str | None, typer.Option(help="Registration API (default: the running stack)")] = None,
+    operator_token: Annotated[
+        str | None,
+        typer.Option(envvar="STOCKPATH_OPERATOR_TOKEN", help="The operator's credential (default: the running stack's)"),
+    ] = None,
 ) -> None:
-    """Load the demo catalog and create a demo seller; prints the seller's bearer token."""
+    """Load the demo catalog, create a demo seller and demo credentials (FC SEA1, the storefront
+    channel); prints their bearer tokens."""
     import httpx
 
+    from stockpath_cli.ops import context
     from stockpath_cli.seed import (
         NoDemoCatalog,
         create_seller,
         demo_catalog_generator,
+        issue_credential,
         seed_catalog,
     )
 
@@ -119,19 +126,31 @@ def seed(
     except NoDemoCatalog as e:
         console.print(f"[red]seed failed: {e}[/red]")
         raise typer.Exit(1) from None
+    operator = operator_token or context.operator_token()
+    if not operator:
+        console.print("[red]seed needs the operator's credential: start the stack (`stockpath up`) or pass --operator-token[/red]")
+        raise typer.Exit(1)
     catalog_items = generate(items)
+    registration = _url("registration", registration_url)
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("loading the demo catalog", total=len(catalog_items))
-            totals = seed_catalog(_url("catalog", catalog_url), catalog_items, progress=lambda n: progress.update(task, completed=n))
+            totals = seed_catalog(
+                _url("catalog", catalog_url), catalog_items, operator_token=operator,
+                progress=lambda n: progress.update(task, completed=n),
+            )
         console.print(f"catalog: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged")
-        seller = create_seller(_url("registration", registration_url), seller_name)
+        seller = create_seller(registration, seller_name, operator_token=operator)
+        fc = issue_credential(registration, "fulfillment-center", "SEA1", operator_token=operator)
+        channel = issue_credential(registration, "channel", "storefront", operator_token=operator)
     except httpx.HTTPError as e:
         console.print(f"[red]seed failed: {e} (is the stack running? `stockpath up`)[/red]")
         raise typer.Exit(1) from None
     console.print(f"seller_id {seller['seller_id']}")
     console.print(f"token     {seller['token']}")
-    console.print(f"console   {_url('registration', registration_url).rstrip('/')}/console  (sign in with the token)")
+    console.print(f"console   {registration.rstrip('/')}/console  (sign in with the token)")
+    console.print(f"FC SEA1 token             {fc['token']}  ({_url('inventory', None).rstrip('/')}/fc)")
+    console.print(f"storefront channel token  {channel['token']}  (POST /v1/orders at order-router)")
 
 
 def _register_operator_commands() -> None:

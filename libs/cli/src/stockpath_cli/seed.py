@@ -1,4 +1,5 @@
-"""`stockpath seed`: the demo catalog and a demo seller, loaded through the services' own APIs.
+"""`stockpath seed`: the demo catalog, a demo seller and demo credentials for an FC and a sales
+channel, loaded through the services' own APIs as the operator.
 
 The demo catalog comes from the ``stockpath.demo`` entry point (the catalog package provides it),
 found the way the services are found, so the command line imports no service by name.
@@ -29,9 +30,11 @@ def demo_catalog_generator(name: str = "catalog") -> Callable[[int], list[dict]]
     return next(iter(found)).load()
 
 
-def seed_catalog(catalog_url: str, items: list[dict], *, chunk: int = 1000, progress=None) -> dict[str, int]:
+def seed_catalog(
+    catalog_url: str, items: list[dict], *, operator_token: str, chunk: int = 1000, progress=None
+) -> dict[str, int]:
     totals = {"created": 0, "updated": 0, "unchanged": 0}
-    with httpx.Client(base_url=catalog_url, timeout=120) as client:
+    with httpx.Client(base_url=catalog_url, timeout=120, headers=_bearer(operator_token)) as client:
         for start in range(0, len(items), chunk):
             r = client.post("/v1/catalog/items/bulk", json={"items": items[start : start + chunk]})
             r.raise_for_status()
@@ -42,8 +45,21 @@ def seed_catalog(catalog_url: str, items: list[dict], *, chunk: int = 1000, prog
     return totals
 
 
-def create_seller(registration_url: str, name: str) -> dict:
-    with httpx.Client(base_url=registration_url, timeout=30) as client:
+def create_seller(registration_url: str, name: str, *, operator_token: str) -> dict:
+    """A seller (an operator's action): its id and its bearer token, shown this once."""
+    with httpx.Client(base_url=registration_url, timeout=30, headers=_bearer(operator_token)) as client:
         r = client.post("/v1/sellers", json={"name": name})
         r.raise_for_status()
         return r.json()
+
+
+def issue_credential(registration_url: str, kind: str, subject: str, *, operator_token: str) -> dict:
+    """A credential issued by the operator through registration's API: its id and token."""
+    with httpx.Client(base_url=registration_url, timeout=30, headers=_bearer(operator_token)) as client:
+        r = client.post("/v1/credentials", json={"kind": kind, "subject": subject})
+        r.raise_for_status()
+        return r.json()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -29,6 +29,8 @@ from stockpath_cli.localstack import (
 )
 
 STATE_FILE = STATE_DIR / "stack.json"
+#: The operator's first credential and the services' own, kept between runs (owner-readable only).
+CREDENTIALS_FILE = STATE_DIR / "credentials.json"
 
 
 @dataclass
@@ -107,6 +109,8 @@ def start_stack(
     try:
         platform.ensure_topics(partitions=partitions)
         platform.migrate()
+        platform.provision(keep=CREDENTIALS_FILE)
+        say(f"operator credential in {CREDENTIALS_FILE} (`stockpath credentials --help` to issue more)")
         platform.start()
         platform.wait_healthy(timeout_s=90)
         stack.write_state()

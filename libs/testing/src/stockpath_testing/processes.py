@@ -83,7 +83,9 @@ def running_platform(
     timeout_s: float = 90,
 ):
     """Every (or the named) service as separate processes, API and worker each, on fresh databases
-    named after `prefix`, as `stockpath up` starts them; stopped and their databases dropped after.
+    named after `prefix`, as `stockpath up` starts them (with the operator's and the services' own
+    credentials: `platform.operator_token`, `platform.issue(...)` for more); stopped and their
+    databases dropped after.
     `prepare(platform)` may adjust the platform before it starts (e.g. a database behind a proxy)."""
     from stockpath_cli.localstack import Platform, ServicePorts
     from stockpath_runtime.db import drop_database
@@ -104,6 +106,7 @@ def running_platform(
     if prepare is not None:
         prepare(platform)
     platform.migrate()
+    platform.provision()
     platform.start()
     try:
         platform.wait_healthy(timeout_s=timeout_s)

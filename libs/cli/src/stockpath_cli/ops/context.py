@@ -23,6 +23,21 @@ def bootstrap_servers(option: str | None = None) -> str:
     return "127.0.0.1:9092"
 
 
+def operator_token() -> str | None:
+    """The operator's credential: ``STOCKPATH_OPERATOR_TOKEN``, else the one the running stack made."""
+    import json
+
+    if os.environ.get("STOCKPATH_OPERATOR_TOKEN"):
+        return os.environ["STOCKPATH_OPERATOR_TOKEN"]
+    kept = stack_module.CREDENTIALS_FILE
+    if kept.exists():
+        try:
+            return json.loads(kept.read_text()).get("operator")
+        except ValueError:
+            return None
+    return None
+
+
 def stack_logs() -> str | None:
     """Where the running stack writes its logs, if one runs."""
     return (stack_module.read_state() or {}).get("logs")
