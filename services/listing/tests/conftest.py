@@ -3,6 +3,7 @@ database and consumer, and a webhook receiver. In-memory fakes live in `listing_
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from decimal import Decimal
@@ -184,6 +185,21 @@ def webhook_receiver():
 @pytest.fixture(scope="module")
 def database(fresh_database) -> str:
     return fresh_database("listing")
+
+
+@pytest.fixture(scope="module")
+def tokens(database) -> dict[str, str]:
+    """A bearer token for every actor of the authorization table (`stockpath_testing.authorization`),
+    known to this module's database."""
+    from stockpath_testing.authorization import issue_tokens
+
+    return asyncio.run(issue_tokens(database))
+
+
+@pytest.fixture(scope="module")
+def operator(tokens) -> dict[str, str]:
+    """The operator's credential header: the operator reads every listing, delivery and seller page."""
+    return {"Authorization": f"Bearer {tokens['operator']}"}
 
 
 @pytest.fixture(scope="module")

@@ -136,7 +136,7 @@ class FakeBuyerOrderRepository:
         self.orders: dict[str, BuyerOrder] = {}
         self._checkouts: dict[str, str] = {}
 
-    async def add(self, *, order_id: str, checkout_token: str, lines: list[dict], ship_to: dict,
+    async def add(self, *, order_id: str, checkout_token: str, buyer_sha256: str, lines: list[dict], ship_to: dict,
                   shipping_speed: str, total: Decimal, currency: str) -> str | None:
         if checkout_token in self._checkouts:
             return None
@@ -144,7 +144,7 @@ class FakeBuyerOrderRepository:
         self.orders[order_id] = BuyerOrder(
             order_id=order_id, lines=lines, ship_to=ship_to, shipping_speed=shipping_speed, total=total,
             currency=currency, status=BuyerOrderStatus.PLACED, status_detail=None, fulfillment_orders=0,
-            shipments=(), created_at=NOW, updated_at=NOW,
+            shipments=(), created_at=NOW, updated_at=NOW, buyer_sha256=buyer_sha256,
         )
         return order_id
 

@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from listing.adapters.webhook import WebhookDispatcher
 from listing.domain.channels import ChannelDirectory, channel_directory
@@ -31,7 +32,7 @@ def create_api(settings: Settings) -> FastAPI:
     """The listings API, product feeds, the buyer storefront under /shop, and (when the webhook
     channel has an endpoint) the webhook delivery loop beside them."""
     start_deliveries, stop_deliveries = _webhook_deliveries(settings)
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Stockpath listing",
         description=(
@@ -45,6 +46,11 @@ def create_api(settings: Settings) -> FastAPI:
         on_startup=start_deliveries,
         on_shutdown=stop_deliveries,
     )
+    # The storefront's stylesheet and script: files, as the pages' Content-Security-Policy wants.
+    app.mount("/shop/static", StaticFiles(directory=storefront.STATIC), name="shop-static")
+    for error, answer in storefront.PAGE_ERRORS.items():
+        app.add_exception_handler(error, answer)
+    return app
 
 
 def _webhook_deliveries(settings: Settings):

@@ -1,4 +1,5 @@
-"""The buyer-facing listings API against a real PostgreSQL, with listings made by the handlers."""
+"""The listings API against a real PostgreSQL, with listings made by the handlers, read as the
+operator, who sees every listing (what a seller or a channel sees: test_authorization)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ async def seeded(consumer, item_registered, inventory_level):
 
 
 @pytest.fixture(scope="module")
-def client(database, seeded):
-    with TestClient(create_api(Settings(database_url=database))) as c:
+def client(database, seeded, operator):
+    with TestClient(create_api(Settings(database_url=database)), headers=operator) as c:
         yield c
 
 

@@ -1,5 +1,6 @@
 """The storefront pages, the product feed and the seller view, served by the listing API against a
-real PostgreSQL, with listings made by the event handlers."""
+real PostgreSQL, with listings made by the event handlers. Buyers are browsers: each its own
+client (cookie jar), posting forms with the CSRF token of a page it was shown."""
 
 from __future__ import annotations
 
@@ -58,13 +59,26 @@ def client(database, seeded):
         yield c
 
 
-def buy_one_skillet(client) -> str:
-    """A buyer puts one skillet in the cart and checks out; the order page's URL."""
-    with TestClient(client.app) as buyer:
-        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1"})
-        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', buyer.get("/shop/cart").text).group(1)
-        return buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token},
-                          follow_redirects=False).headers["location"]
+@pytest.fixture
+def buyer(client) -> TestClient:
+    """Another browser on the same running app (its own cookies)."""
+    return TestClient(client.app)
+
+
+def csrf(browser) -> str:
+    """The CSRF token of this browser's forms, from a page with a form on it."""
+    page = browser.get("/shop/products/L-XS00000001-storefront").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def buy_one_skillet(buyer) -> str:
+    """The buyer puts one skillet in the cart and checks out; the order page's URL."""
+    buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1",
+                                         "csrf_token": csrf(buyer)})
+    cart = buyer.get("/shop/cart").text
+    token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1)
+    return buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token, "csrf_token": csrf(buyer)},
+                      follow_redirects=False).headers["location"]
 
 
 async def outbox_orders(database) -> list:
@@ -102,33 +116,37 @@ def test_a_product_feed_link_lands_on_the_storefront_listing_of_the_item(client)
 
 
 def test_an_out_of_stock_listing_cannot_be_put_in_the_cart_nor_bought_with_a_forged_cart(client):
-    r = client.post("/shop/cart/items", data={"listing_id": "L-XS00000002-storefront", "quantity": "1"},
-                    follow_redirects=False)
+    r = client.post("/shop/cart/items", data={"listing_id": "L-XS00000002-storefront", "quantity": "1",
+                                              "csrf_token": csrf(client)}, follow_redirects=False)
     assert r.status_code == 409 and "Fellow Stagg Kettle is out of stock" in r.text
     forged = base64.urlsafe_b64encode(json.dumps([["L-XS00000002-storefront", 1]]).encode()).decode()
     with TestClient(client.app) as buyer:
         buyer.cookies.set("stockpath_cart", forged, path="/shop")
-        r = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": "f" * 32}, follow_redirects=False)
+        r = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": "f" * 32, "csrf_token": csrf(buyer)},
+                       follow_redirects=False)
     assert r.status_code == 409 and "Fellow Stagg Kettle is out of stock" in r.text
-    too_many = client.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "4"})
+    too_many = client.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "4",
+                                                     "csrf_token": csrf(client)})
     assert too_many.status_code == 409 and "only 3 of" in too_many.text
 
 
 def test_checkout_writes_one_order_placed_even_when_submitted_twice(client, database):
     with TestClient(client.app) as buyer:
-        r = buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "2"},
-                       follow_redirects=False)
+        token = csrf(buyer)
+        r = buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "2",
+                                                 "csrf_token": token}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/shop/cart"
         cart = buyer.get("/shop/cart").text
         assert "Lodge 10-inch Cast Iron Skillet" in cart and "$49.98" in cart
-        token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1)
+        form = {**ADDRESS, "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1),
+                "csrf_token": token}
 
-        bad = buyer.post("/shop/checkout", data={**ADDRESS, "postal_code": "!", "checkout_token": token})
+        bad = buyer.post("/shop/checkout", data={**form, "postal_code": "!"})
         assert bad.status_code == 422 and "Please enter a valid ZIP or postal code." in bad.text
-        placed = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token}, follow_redirects=False)
+        placed = buyer.post("/shop/checkout", data=form, follow_redirects=False)
         assert placed.status_code == 303
         order_url = placed.headers["location"]
-        again = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token}, follow_redirects=False)
+        again = buyer.post("/shop/checkout", data=form, follow_redirects=False)
         assert again.headers["location"] == order_url, "the second submit lands on the same order"
         assert "Cart (0)" in buyer.get(order_url).text
 
@@ -142,10 +160,10 @@ def test_checkout_writes_one_order_placed_even_when_submitted_twice(client, data
     assert event.subject == order_id
 
 
-def test_the_order_page_follows_the_platform_reports(client, database):
-    order_url = buy_one_skillet(client)
+def test_the_order_page_follows_the_platform_reports(buyer, database):
+    order_url = buy_one_skillet(buyer)
     order_id = order_url.rsplit("/", 1)[1]
-    assert 'data-status="PLACED"' in client.get(order_url).text
+    assert 'data-status="PLACED"' in buyer.get(order_url).text
 
     shipped = new_event(ShipmentShipped(fulfillment_order_id=f"{order_id}-SEA1", order_id=order_id,
                                         fulfillment_center_id="SEA1", carrier="UPS", tracking_number="1Z999"),
@@ -154,19 +172,19 @@ def test_the_order_page_follows_the_platform_reports(client, database):
         RoutedFulfillmentOrder(fulfillment_order_id=f"{order_id}-SEA1", fulfillment_center_id="SEA1")]),
         source="order-router")
     deliver(database, routed)
-    page = client.get(order_url).text
+    page = buyer.get(order_url).text
     assert 'data-status="ROUTED"' in page and "being prepared at SEA1" in page and 'http-equiv="refresh"' in page
     # The routing report read again after the shipment (a new copy: the inbox would skip the same one).
     deliver(database, shipped, new_event(routed.data, source="order-router"))
-    page = client.get(order_url).text
+    page = buyer.get(order_url).text
     assert 'data-status="SHIPPED"' in page and "tracking number 1Z999" in page and 'http-equiv="refresh"' not in page
 
     rejected_elsewhere = new_event(OrderRejected(order_id="O-not-ours", reason_code="X"), source="order-router")
     deliver(database, rejected_elsewhere)  # ignored, no error
-    assert client.get("/shop/orders/O-not-ours").status_code == 404
+    assert buyer.get("/shop/orders/O-not-ours").status_code == 404
 
 
-def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client):
+def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client, operator):
     from listing.adapters.merchant_feed import validate_feed
 
     r = client.get(f"/v1/feeds/{SELLER}.xml")
@@ -177,15 +195,15 @@ def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client):
     assert "<g:link>https://shop.example.com/shop/products/L-XS00000001-marketplace-feed</g:link>" in r.text
     assert client.get("/v1/feeds/bad seller!.xml").status_code == 422
 
-    held = client.get("/v1/listings/L-XS00000003-marketplace-feed").json()
+    held = client.get("/v1/listings/L-XS00000003-marketplace-feed", headers=operator).json()
     assert held["status"] == "HELD" and held["issues"] == [
         "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)"]
-    seller_page = client.get(f"/shop/sellers/{SELLER}").text
+    seller_page = client.get(f"/shop/sellers/{SELLER}", headers=operator).text
     assert "image_link is required" in seller_page and "HELD" in seller_page
 
 
-def test_reports_that_arrive_together_move_only_the_storefronts_orders(client, database):
-    order_url = buy_one_skillet(client)
+def test_reports_that_arrive_together_move_only_the_storefronts_orders(buyer, database):
+    order_url = buy_one_skillet(buyer)
     order_id = order_url.rsplit("/", 1)[1]
 
     def routed(oid: str):
@@ -195,6 +213,6 @@ def test_reports_that_arrive_together_move_only_the_storefronts_orders(client, d
 
     deliver(database, routed("O-other-channel-1"), routed(order_id), routed("O-other-channel-2"), together=True)
 
-    page = client.get(order_url).text
+    page = buyer.get(order_url).text
     assert 'data-status="ROUTED"' in page and "being prepared at EWR4" in page
-    assert client.get("/shop/orders/O-other-channel-1").status_code == 404
+    assert buyer.get("/shop/orders/O-other-channel-1").status_code == 404

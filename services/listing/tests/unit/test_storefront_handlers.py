@@ -10,7 +10,7 @@ from listing_testkit import FakeListingUnitOfWork, consume
 from listing.domain.channels import channel_directory
 from listing.domain.checkout import CannotBuy, CartLine
 from listing.domain.commands import PlaceOrder
-from listing.domain.orders import BuyerOrderStatus, Shipment
+from listing.domain.orders import BuyerOrderStatus, Shipment, buyer_digest
 from listing.service_layer.checkout import place_order
 from stockpath_events import Address, ShippingSpeed, new_event
 from stockpath_events.types.fulfillment import ShipmentShipped
@@ -27,10 +27,14 @@ from stockpath_events.types.orders import OrderPlaced
 
 CHANNELS = channel_directory()
 SHIP_TO = Address(name="Ada Lovelace", line1="12 Analytical Way", city="Seattle", region="WA", postal_code="98101")
+#: The buyer key of the browser checking out (its cookie).
+BUYER_KEY = "k" * 43
 
 
 def checkout(*lines: tuple[str, int], token: str = "t" * 32) -> PlaceOrder:
-    return PlaceOrder(tuple(CartLine(*line) for line in lines), SHIP_TO, ShippingSpeed.EXPEDITED, token)
+    return PlaceOrder(
+        tuple(CartLine(*line) for line in lines), SHIP_TO, ShippingSpeed.EXPEDITED, token, buyer_digest(BUYER_KEY)
+    )
 
 
 @pytest.fixture
@@ -67,6 +71,16 @@ async def test_checkout_places_one_order_and_writes_order_placed(shop):
     order = uow.buyer_orders.orders[order_id]
     assert order.status is BuyerOrderStatus.PLACED and str(order.total) == "49.98"
     assert order.lines[0]["title"] == "Lodge 10-inch Cast Iron Skillet"
+
+
+async def test_an_order_is_shown_only_to_the_browser_that_placed_it(shop):
+    uow, listing_id = shop
+    order = uow.buyer_orders.orders[await place_order(checkout((listing_id, 1)), uow)]
+
+    assert order.placed_by(BUYER_KEY)
+    assert order.buyer_sha256 != BUYER_KEY  # only the key's digest is kept
+    for someone_else in ("j" * 43, "", None, order.buyer_sha256):
+        assert not order.placed_by(someone_else)
 
 
 async def test_a_second_submit_of_the_same_checkout_form_places_nothing_more(shop):

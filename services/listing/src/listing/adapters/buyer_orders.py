@@ -28,6 +28,7 @@ def _from_row(row) -> BuyerOrder:
         shipments=tuple(Shipment(**s) for s in row.shipments or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        buyer_sha256=row.buyer_sha256,
     )
 
 
@@ -35,13 +36,13 @@ class BuyerOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def add(self, *, order_id: str, checkout_token: str, lines: list[dict], ship_to: dict,
+    async def add(self, *, order_id: str, checkout_token: str, buyer_sha256: str, lines: list[dict], ship_to: dict,
                   shipping_speed: str, total: Decimal, currency: str) -> str | None:
         """Store a new order; None when this checkout form was submitted before (nothing stored)."""
         result = await self._conn.execute(
             pg_insert(buyer_orders)
-            .values(order_id=order_id, checkout_token=checkout_token, lines=lines, ship_to=ship_to,
-                    shipping_speed=shipping_speed, total=total, currency=currency,
+            .values(order_id=order_id, checkout_token=checkout_token, buyer_sha256=buyer_sha256, lines=lines,
+                    ship_to=ship_to, shipping_speed=shipping_speed, total=total, currency=currency,
                     status=BuyerOrderStatus.PLACED.value)
             .on_conflict_do_nothing(index_elements=[buyer_orders.c.checkout_token])
             .returning(buyer_orders.c.order_id)

@@ -79,6 +79,8 @@ buyer_orders = sa.Table(
     sa.Column("order_id", sa.Text, primary_key=True),
     #: One per rendered checkout form: a second submit of the same form finds the first order.
     sa.Column("checkout_token", sa.Text, nullable=False, unique=True),
+    #: The digest of the buyer key of the browser that placed it: the only one that may see it.
+    sa.Column("buyer_sha256", sa.Text, nullable=True),
     sa.Column("lines", postgresql.JSONB, nullable=False),
     sa.Column("ship_to", postgresql.JSONB, nullable=False),
     sa.Column("shipping_speed", sa.Text, nullable=False),

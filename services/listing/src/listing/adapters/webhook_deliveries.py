@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from listing.adapters.tables import listings
 from listing.adapters.tables import webhook_deliveries as table
 from listing.domain.deliveries import WebhookDelivery
 from listing.domain.model import Listing, ListingChange
@@ -101,9 +102,15 @@ class WebhookDeliveryRepository:
             sa.update(table).where(table.c.id == delivery.id).values(attempts=attempts, last_error=error, **when)
         )
 
-    async def recent(self, *, listing_id: str | None = None, limit: int = 100) -> list[WebhookDelivery]:
-        """Recent deliveries, newest first."""
+    async def recent(
+        self, *, listing_id: str | None = None, seller_id: str | None = None, limit: int = 100
+    ) -> list[WebhookDelivery]:
+        """Recent deliveries (of one listing, of one seller's listings), newest first."""
         query = sa.select(table).order_by(table.c.id.desc()).limit(limit)
         if listing_id is not None:
             query = query.where(table.c.listing_id == listing_id)
+        if seller_id is not None:
+            query = query.where(
+                table.c.listing_id.in_(sa.select(listings.c.listing_id).where(listings.c.seller_id == seller_id))
+            )
         return [_from_row(row) for row in await self._conn.execute(query)]

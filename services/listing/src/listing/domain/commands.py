@@ -79,9 +79,12 @@ class RecordShipment:
 @dataclass(frozen=True)
 class PlaceOrder:
     """A buyer's checkout: the cart, where to ship it and how fast. The token is the rendered
-    checkout form's, so a second submit of the same form places nothing."""
+    checkout form's, so a second submit of the same form places nothing; the buyer digest is that
+    of the key of the browser checking out (`listing.domain.orders.buyer_digest`), the only one
+    that may then see the order."""
 
     cart: tuple[CartLine, ...]
     ship_to: Address
     shipping_speed: ShippingSpeed
     checkout_token: str
+    buyer_sha256: str

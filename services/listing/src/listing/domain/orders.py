@@ -1,7 +1,14 @@
-"""A storefront buyer's order and the status the buyer sees as the platform reports on it."""
+"""A storefront buyer's order and the status the buyer sees as the platform reports on it.
+
+An order shows the buyer's address, so only the browser that placed it may see it: at checkout
+the browser holds a random buyer key (a cookie), the order keeps only the key's digest, and the
+order page is shown to a browser whose key has that digest (`BuyerOrder.placed_by`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +37,12 @@ _PROGRESS = {
     BuyerOrderStatus.SHIPPED: 3,
 }
 FINAL = (BuyerOrderStatus.REJECTED, BuyerOrderStatus.CANCELLED, BuyerOrderStatus.SHIPPED)
+
+
+def buyer_digest(buyer_key: str) -> str:
+    """What an order keeps of the key of the browser that placed it (the key is 256 random bits:
+    a plain digest cannot be reversed or guessed)."""
+    return hashlib.sha256(buyer_key.encode()).hexdigest()
 
 
 def next_status(current: BuyerOrderStatus, reported: BuyerOrderStatus) -> BuyerOrderStatus:
@@ -68,6 +81,15 @@ class BuyerOrder:
     shipments: tuple[Shipment, ...]
     created_at: datetime
     updated_at: datetime
+    #: The digest of the buyer key of the browser that placed the order (None: nobody's, e.g. an
+    #: order placed before orders were bound to their browser).
+    buyer_sha256: str | None = None
+
+    def placed_by(self, buyer_key: str | None) -> bool:
+        """Whether the browser holding `buyer_key` placed this order."""
+        if not buyer_key or self.buyer_sha256 is None:
+            return False
+        return hmac.compare_digest(self.buyer_sha256, buyer_digest(buyer_key))
 
     def reported(
         self, status: BuyerOrderStatus, detail: str | None, *, fulfillment_orders: int | None = None

@@ -1,4 +1,6 @@
-"""The marketplace-feed channel's documents, and the webhook channel's delivery log."""
+"""The marketplace-feed channel's documents (public: the marketplace fetches them, and they hold
+only live listings), and the webhook channel's delivery log (the operator's; a seller's for its
+own listings)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from fastapi import Path as PathParam
 from listing.adapters.merchant_feed import render_feed
 from listing.entrypoints.http import Given, UnitOfWork
 from listing.service_layer import views
+from stockpath_runtime.auth import OPERATOR, SELLER, Actor, allow, public
 from stockpath_runtime.http import ID_PATTERN
 
 router = APIRouter(tags=["channels"])
@@ -20,6 +23,7 @@ router = APIRouter(tags=["channels"])
     summary="A seller's product feed (Google Merchant Center, RSS 2.0) of live marketplace-feed listings",
     response_class=Response,
     responses={200: {"content": {"application/rss+xml": {}}}},
+    dependencies=[public()],
 )
 async def product_feed(
     seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], uow: UnitOfWork, given: Given
@@ -29,13 +33,18 @@ async def product_feed(
     return Response(document, media_type="application/rss+xml; charset=utf-8")
 
 
-@router.get("/v1/webhook-deliveries", summary="Recent deliveries of the webhook channel, newest first")
+@router.get(
+    "/v1/webhook-deliveries",
+    summary="Recent deliveries of the webhook channel, newest first (a seller sees those of its own listings)",
+)
 async def webhook_deliveries(
+    actor: Annotated[Actor, allow(SELLER, OPERATOR)],
     uow: UnitOfWork,
     listing_id: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
-    deliveries = await views.webhook_deliveries(uow, listing_id=listing_id, limit=limit)
+    seller_id = actor.subject if actor.kind is SELLER else None
+    deliveries = await views.webhook_deliveries(uow, listing_id=listing_id, seller_id=seller_id, limit=limit)
     return {
         "items": [
             {

@@ -1,9 +1,14 @@
-"""The listing HTTP API: buyer-facing, read-only listing data (public, no authentication); what
-the routes and pages are given (`ApiSettings`), and how domain errors answer (`ERRORS`)."""
+"""The listing HTTP API: read-only listing data; what the routes and pages are given
+(`ApiSettings`), and how domain errors answer (`ERRORS`).
+
+Who sees which listings (`visible_to`): a seller its own, in every channel and status (a HELD
+one with the issues that hold it back); a sales channel the ACTIVE listings of its own channel;
+the operator all of them. Another seller's or channel's listings read as not found.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -16,7 +21,8 @@ from listing.domain.channels import normalise_channel_name
 from listing.domain.model import ListingFilter, ListingStatus, StoredListing, UnknownListing
 from listing.service_layer import views
 from listing.service_layer.unit_of_work import ListingUnitOfWork
-from stockpath_runtime.http import ID_PATTERN, Answer, dependencies, unit_of_work
+from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, Actor, allow
+from stockpath_runtime.http import ID_PATTERN, Answer, NotFound, dependencies, unit_of_work
 from stockpath_runtime.paging import Limit, Offset, PageOut
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"])
@@ -72,8 +78,30 @@ class ListingOut(BaseModel):
         return cls(**shown, updated_at=stored.updated_at)
 
 
-@router.get("", response_model=PageOut[ListingOut], summary="Listings buyers can see, filtered and paged by listing id")
+def visible_to(actor: Actor, wanted: ListingFilter) -> ListingFilter | None:
+    """`wanted` narrowed to what `actor` may see; None when that is nothing (a channel asking for
+    listings that are not ACTIVE). `NotFound` when it names another seller or channel."""
+    if actor.kind is SELLER:
+        if wanted.seller_id not in (None, actor.subject):
+            raise NotFound(f"seller {wanted.seller_id} not found", seller_id=wanted.seller_id)
+        return replace(wanted, seller_id=actor.subject)
+    if actor.kind is CHANNEL:
+        own = normalise_channel_name(actor.subject)
+        if wanted.channel not in (None, own):
+            raise NotFound(f"channel {wanted.channel} not found", channel=wanted.channel)
+        if wanted.status not in (None, ListingStatus.ACTIVE):
+            return None
+        return replace(wanted, channel=own, status=ListingStatus.ACTIVE)
+    return wanted
+
+
+@router.get(
+    "",
+    response_model=PageOut[ListingOut],
+    summary="Listings the caller may see (a seller its own, a channel its ACTIVE ones), filtered and paged by id",
+)
 async def list_listings(
+    actor: Annotated[Actor, allow(SELLER, CHANNEL, OPERATOR)],
     uow: UnitOfWork,
     given: Given,
     seller_id: Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)] = None,
@@ -87,17 +115,27 @@ async def list_listings(
     offset: Offset = 0,
 ) -> PageOut[ListingOut]:
     limit = min(limit, given.max_page_size)
-    wanted = ListingFilter(
-        seller_id=seller_id,
-        channel=normalise_channel_name(channel) if channel is not None else None,
-        fnsku=fnsku,
-        in_stock=in_stock,
-        status=status,
+    wanted = visible_to(
+        actor,
+        ListingFilter(
+            seller_id=seller_id,
+            channel=normalise_channel_name(channel) if channel is not None else None,
+            fnsku=fnsku,
+            in_stock=in_stock,
+            status=status,
+        ),
     )
+    if wanted is None:
+        return PageOut[ListingOut](items=[], total=0, limit=limit, offset=offset)
     page = await views.listings(uow, wanted, limit=limit, offset=offset)
     return PageOut[ListingOut](items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/{listing_id}", response_model=ListingOut, summary="One listing")
-async def get_listing(listing_id: Annotated[str, PathParam(max_length=300)], uow: UnitOfWork) -> ListingOut:
-    return ListingOut.of(await views.stored_listing(uow, listing_id))
+@router.get("/{listing_id}", response_model=ListingOut, summary="One listing (a seller's own; the operator's any)")
+async def get_listing(
+    listing_id: Annotated[str, PathParam(max_length=300)],
+    actor: Annotated[Actor, allow(SELLER, OPERATOR)],
+    uow: UnitOfWork,
+) -> ListingOut:
+    seller_id = actor.subject if actor.kind is SELLER else None
+    return ListingOut.of(await views.stored_listing(uow, listing_id, seller_id=seller_id))

@@ -1,17 +1,21 @@
 """The storefront: buyer-facing pages over the live storefront listings, served under /shop.
 
-Server-rendered (Jinja2), a few lines of JavaScript, no build step. The cart lives in a cookie
-(nothing to store for browsing buyers); every check that matters is made again at checkout.
+Server-rendered (Jinja2), no build step; the styles and the one script (a form submits once) are
+static files (`STATIC`), since the pages' Content-Security-Policy allows no inline ones, and the
+pages work without the script. The cart lives in a cookie (nothing to store for browsing buyers);
+every check that matters is made again at checkout (`shop_requests`).
+
+Who may see what: every page is public but two. An order page shows the buyer's address, so it
+is shown only to the browser that placed the order (its buyer key); anyone else gets the same
+404 as for an order that does not exist. A seller's page of its listings (held ones and why) is
+the seller's, or the operator's. Every form carries this browser's CSRF token.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -23,20 +27,36 @@ from listing.domain.channels import STOREFRONT
 from listing.domain.checkout import MAX_LINES, MAX_QUANTITY, CannotBuy, CartLine, check_buyable
 from listing.domain.commands import PlaceOrder
 from listing.domain.model import ListingFilter, ListingStatus
-from listing.domain.orders import FINAL
+from listing.domain.orders import FINAL, buyer_digest
 from listing.entrypoints.http import UnitOfWork
+from listing.entrypoints.shop_requests import (
+    FormTooLarge,
+    PostedForm,
+    buyer_key,
+    buyer_key_or_new,
+    keep_buyer_key,
+    listing_id_ok,
+    read_cart,
+    write_cart,
+)
 from listing.service_layer import views
 from listing.service_layer.checkout import place_order
 from stockpath_events import Address, ShippingSpeed
-from stockpath_runtime.http import ID_PATTERN
+from stockpath_runtime.auth import OPERATOR, SELLER, Actor, allow, public
+from stockpath_runtime.http import ID_PATTERN, sessions
+from stockpath_runtime.request_guard import PAGE_POLICY
+from stockpath_runtime.sessions import InvalidCsrfToken
 
 router = APIRouter(prefix="/shop", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 templates.env.filters["money"] = lambda amount, currency="USD": (
     f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 )
+#: The pages' stylesheet and script, served under /shop/static (see bootstrap).
+STATIC = Path(__file__).parent.parent / "static"
+#: A product page may show the seller's product image from its catalog ``image_url`` (https only).
+PRODUCT_POLICY = PAGE_POLICY.replace("img-src 'self' data:", "img-src 'self' data: https:")
 
-CART_COOKIE = "stockpath_cart"
 PAGE_SIZE = 24
 SPEEDS = {
     ShippingSpeed.STANDARD: "Standard (5–7 days)",
@@ -45,43 +65,34 @@ SPEEDS = {
 }
 
 
-def read_cart(request: Request) -> list[CartLine]:
-    """The cart in the buyer's cookie; anything unreadable counts as an empty cart."""
-    raw = request.cookies.get(CART_COOKIE)
-    if not raw:
-        return []
-    try:
-        pairs = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        lines = [CartLine(str(listing_id), int(quantity)) for listing_id, quantity in pairs]
-    except (ValueError, TypeError):
-        return []
-    return [line for line in lines if 0 < line.quantity <= MAX_QUANTITY][:MAX_LINES]
-
-
-def write_cart(response: Response, cart: list[CartLine]) -> None:
-    if not cart:
-        response.delete_cookie(CART_COOKIE, path="/shop")
-        return
-    value = base64.urlsafe_b64encode(json.dumps([[c.listing_id, c.quantity] for c in cart]).encode()).decode()
-    response.set_cookie(CART_COOKIE, value, path="/shop", httponly=True, samesite="lax", max_age=30 * 24 * 3600)
-
-
-async def form(request: Request) -> dict[str, str]:
-    """An url-encoded form body, first value of each field (no multipart: the pages post none)."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-
-
 def page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, {"cart_size": len(read_cart(request)), **context},
-                                      status_code=status_code)
+    """A page, its forms carrying this browser's CSRF token (and the browser the nonce it is for)."""
+    csrf_token = sessions(request).csrf_token(request)
+    response = templates.TemplateResponse(
+        request, template, {"cart_size": len(read_cart(request)), "csrf_token": csrf_token, **context},
+        status_code=status_code,
+    )
+    sessions(request).keep_csrf_nonce(request, response)
+    return response
 
 
 def refused(request: Request, message: str, status_code: int = 409) -> HTMLResponse:
     return page(request, "message.html", status_code=status_code, title="Cannot do that", message=message)
 
 
-@router.get("", response_class=HTMLResponse)
+async def form_refused(request: Request, error: Exception) -> HTMLResponse:
+    """A post whose form is not this browser's (403: reload) or larger than any of ours (422)."""
+    if isinstance(error, InvalidCsrfToken):
+        return refused(request, "This form has expired or did not come from this shop: reload the page and try "
+                       "again.", status_code=403)
+    return refused(request, str(error), status_code=422)
+
+
+#: Exception handlers the app adds: storefront forms refused answer as pages.
+PAGE_ERRORS = {InvalidCsrfToken: form_refused, FormTooLarge: form_refused}
+
+
+@router.get("", response_class=HTMLResponse, dependencies=[public()])
 async def browse(
     request: Request,
     uow: UnitOfWork,
@@ -97,7 +108,7 @@ async def browse(
                 page_number=page_number, pages=pages)
 
 
-@router.get("/products/{listing_id}", response_class=HTMLResponse)
+@router.get("/products/{listing_id}", response_class=HTMLResponse, dependencies=[public()])
 async def product(
     listing_id: Annotated[str, PathParam(max_length=300, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
 ) -> Response:
@@ -109,14 +120,17 @@ async def product(
         # listing of the same item, where they can order it.
         return RedirectResponse(f"/shop/products/{listing.listing_id}", status_code=303)
     buyable = listing.in_stock
-    return page(request, "product.html", listing=listing, buyable=buyable,
-                max_quantity=min(MAX_QUANTITY, listing.sellable_quantity))
+    response = page(request, "product.html", listing=listing, buyable=buyable,
+                    max_quantity=min(MAX_QUANTITY, listing.sellable_quantity))
+    response.headers["Content-Security-Policy"] = PRODUCT_POLICY
+    return response
 
 
-@router.post("/cart/items", response_class=HTMLResponse)
-async def add_to_cart(request: Request, uow: UnitOfWork) -> Response:
-    fields = await form(request)
-    listing_id = fields.get("listing_id", "")[:300]
+@router.post("/cart/items", response_class=HTMLResponse, dependencies=[public()])
+async def add_to_cart(request: Request, fields: PostedForm, uow: UnitOfWork) -> Response:
+    listing_id = fields.get("listing_id", "")
+    if not listing_id_ok(listing_id):
+        return refused(request, "There is no such product in this shop.", status_code=422)
     try:
         quantity = int(fields.get("quantity", "1"))
     except ValueError:
@@ -131,18 +145,22 @@ async def add_to_cart(request: Request, uow: UnitOfWork) -> Response:
     if len(cart) > MAX_LINES:
         return refused(request, f"A cart holds at most {MAX_LINES} different items.")
     response = RedirectResponse("/shop/cart", status_code=303)
-    write_cart(response, cart)
+    write_cart(request, response, cart)
+    # The buyer key comes before checkout, so that two submits of the checkout form share one.
+    keep_buyer_key(request, response, buyer_key_or_new(request))
     return response
 
 
-@router.post("/cart/items/{listing_id}/remove")
-async def remove_from_cart(listing_id: Annotated[str, PathParam(max_length=300)], request: Request) -> Response:
+@router.post("/cart/items/{listing_id}/remove", dependencies=[public()])
+async def remove_from_cart(
+    listing_id: Annotated[str, PathParam(max_length=300)], request: Request, fields: PostedForm
+) -> Response:
     response = RedirectResponse("/shop/cart", status_code=303)
-    write_cart(response, [line for line in read_cart(request) if line.listing_id != listing_id])
+    write_cart(request, response, [line for line in read_cart(request) if line.listing_id != listing_id])
     return response
 
 
-@router.get("/cart", response_class=HTMLResponse)
+@router.get("/cart", response_class=HTMLResponse, dependencies=[public()])
 async def show_cart(request: Request, uow: UnitOfWork) -> HTMLResponse:
     return await _cart_page(request, uow, {}, {})
 
@@ -152,9 +170,14 @@ async def _cart_page(
 ) -> HTMLResponse:
     rows = await views.cart(uow, read_cart(request))
     total = sum((r.listing.price * r.line.quantity for r in rows if r.listing), 0)
-    return page(request, "cart.html", status_code=status_code, rows=rows, total=total, speeds=SPEEDS,
-                values=values, errors=errors, checkout_token=values.get("checkout_token") or uuid.uuid4().hex,
-                can_checkout=bool(rows) and not any(r.problem for r in rows))
+    # The form's own checkout token again (a second submit still finds its order), unless it was not one.
+    checkout_token = None if "checkout_token" in errors else values.get("checkout_token")
+    response = page(request, "cart.html", status_code=status_code, rows=rows, total=total, speeds=SPEEDS,
+                    values=values, errors=errors, checkout_token=checkout_token or uuid.uuid4().hex,
+                    can_checkout=bool(rows) and not any(r.problem for r in rows))
+    if rows:  # the browser that may check out holds its buyer key before it does
+        keep_buyer_key(request, response, buyer_key_or_new(request))
+    return response
 
 
 FIELD_HELP = {
@@ -183,9 +206,9 @@ class CheckoutForm(BaseModel):
     checkout_token: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
 
-@router.post("/checkout", response_class=HTMLResponse)
-async def checkout(request: Request, uow: UnitOfWork) -> Response:
-    values = {k: v.strip() for k, v in (await form(request)).items()}
+@router.post("/checkout", response_class=HTMLResponse, dependencies=[public()])
+async def checkout(request: Request, fields: PostedForm, uow: UnitOfWork) -> Response:
+    values = {k: v.strip() for k, v in fields.items()}
     try:
         submitted = CheckoutForm.model_validate(values)
     except ValidationError as e:
@@ -195,24 +218,27 @@ async def checkout(request: Request, uow: UnitOfWork) -> Response:
         name=submitted.name, line1=submitted.line1, line2=submitted.line2 or None, city=submitted.city,
         region=submitted.region.upper(), postal_code=submitted.postal_code, country=submitted.country.upper(),
     )
+    key = buyer_key_or_new(request)
     command = PlaceOrder(
         cart=tuple(read_cart(request)), ship_to=ship_to, shipping_speed=submitted.shipping_speed,
-        checkout_token=submitted.checkout_token,
+        checkout_token=submitted.checkout_token, buyer_sha256=buyer_digest(key),
     )
     try:
         order_id = await place_order(command, uow)
     except CannotBuy as e:
         return await _cart_page(request, uow, values, {"cart": str(e)}, status_code=409)
     response = RedirectResponse(f"/shop/orders/{order_id}", status_code=303)
-    write_cart(response, [])
+    keep_buyer_key(request, response, key)
+    write_cart(request, response, [])
     return response
 
 
-@router.get("/orders/{order_id}", response_class=HTMLResponse)
+@router.get("/orders/{order_id}", response_class=HTMLResponse, dependencies=[public()])
 async def order_status(
     order_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
 ) -> HTMLResponse:
-    order = await views.buyer_order(uow, order_id)
+    """The order as its buyer sees it, for the browser that placed it only (it shows the address)."""
+    order = await views.buyer_order(uow, order_id, buyer_key=buyer_key(request))
     if order is None:
         return refused(request, f"There is no order {order_id}.", status_code=404)
     return page(request, "order.html", order=order, final=order.status in FINAL, speeds=SPEEDS)
@@ -220,9 +246,15 @@ async def order_status(
 
 @router.get("/sellers/{seller_id}", response_class=HTMLResponse)
 async def seller_view(
-    seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+    seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)],
+    request: Request,
+    actor: Annotated[Actor, allow(SELLER, OPERATOR)],
+    uow: UnitOfWork,
 ) -> HTMLResponse:
-    """The seller's view of their listings in every channel: what is live, and why a held one is not."""
+    """The seller's view of their listings in every channel: what is live, and why a held one is
+    not (the seller's own, or any seller's for the operator)."""
+    if actor.kind is SELLER and actor.subject != seller_id:
+        return refused(request, f"There is no seller {seller_id}.", status_code=404)
     found = await views.listings(uow, ListingFilter(seller_id=seller_id), limit=500, offset=0)
     return page(request, "seller.html", seller_id=seller_id, listings=[s.listing for s in found.items],
                 total=found.total)

@@ -53,6 +53,7 @@ async def place_order(command: PlaceOrder, uow: ListingUnitOfWork) -> str:
         added = await uow.buyer_orders.add(
             order_id=order_id,
             checkout_token=command.checkout_token,
+            buyer_sha256=command.buyer_sha256,
             lines=[
                 {**line.model_dump(mode="json"), "title": listing.title}
                 for line, (listing, _) in zip(lines, bought, strict=True)

@@ -30,11 +30,12 @@ async def listings(uow: ListingUnitOfWork, wanted: ListingFilter, *, limit: int,
         return await uow.listings.search(wanted, limit=limit, offset=offset)
 
 
-async def stored_listing(uow: ListingUnitOfWork, listing_id: str) -> StoredListing:
-    """One listing as stored; `UnknownListing` when there is none by that id."""
+async def stored_listing(uow: ListingUnitOfWork, listing_id: str, *, seller_id: str | None = None) -> StoredListing:
+    """One listing as stored (one of this seller's, when a seller is named); `UnknownListing`
+    when there is none by that id, or it is another seller's."""
     async with uow:
         stored = await uow.listings.get(listing_id)
-    if stored is None:
+    if stored is None or (seller_id is not None and stored.listing.seller_id != seller_id):
         raise UnknownListing(listing_id)
     return stored
 
@@ -88,14 +89,22 @@ async def cart(uow: ListingUnitOfWork, lines: list[CartLine]) -> list[CartRow]:
     return rows
 
 
-async def buyer_order(uow: ListingUnitOfWork, order_id: str) -> BuyerOrder | None:
+async def buyer_order(uow: ListingUnitOfWork, order_id: str, *, buyer_key: str | None) -> BuyerOrder | None:
+    """The order, when the browser holding `buyer_key` placed it; None otherwise (no such order,
+    or another browser's: the two look alike)."""
     async with uow:
-        return await uow.buyer_orders.get(order_id)
+        order = await uow.buyer_orders.get(order_id)
+    return order if order is not None and order.placed_by(buyer_key) else None
 
 
 async def webhook_deliveries(
-    uow: ListingUnitOfWork, *, listing_id: str | None = None, limit: int = 100
+    uow: ListingUnitOfWork, *, listing_id: str | None = None, seller_id: str | None = None, limit: int = 100
 ) -> list[WebhookDelivery]:
-    """Recent deliveries of the webhook channel, newest first."""
+    """Recent deliveries of the webhook channel (of one listing; of one seller's listings), newest
+    first. A seller naming a listing that is not theirs gets `UnknownListing`."""
     async with uow:
-        return await uow.webhook_deliveries.recent(listing_id=listing_id, limit=limit)
+        if seller_id is not None and listing_id is not None:
+            stored = await uow.listings.get(listing_id)
+            if stored is None or stored.listing.seller_id != seller_id:
+                raise UnknownListing(listing_id)
+        return await uow.webhook_deliveries.recent(listing_id=listing_id, seller_id=seller_id, limit=limit)
