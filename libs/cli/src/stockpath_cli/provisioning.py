@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,8 @@ async def still_valid(platform, token: str | None) -> bool:
 
 def provision(platform, keep: Path | None = None) -> dict:
     """The operator's credential and every service's own, reusing those kept in `keep` (a JSON file,
-    owner-readable only) while they are valid; sets each service's `<SERVICE>_SERVICE_TOKEN`."""
+    owner-readable only) while they are valid; sets each service's `<SERVICE>_SERVICE_TOKEN` and the
+    platform's `STOCKPATH_SESSION_SECRET`."""
     from stockpath_runtime.settings import env_prefix
 
     kept = json.loads(keep.read_text()) if keep is not None and keep.exists() else {}
@@ -94,6 +96,9 @@ def provision(platform, keep: Path | None = None) -> dict:
         return found
 
     found = asyncio.run(run())
+    # One secret for every service's web sessions, kept so sessions survive a restart.
+    found["session_secret"] = kept.get("session_secret") or os.environ.get("STOCKPATH_SESSION_SECRET") or secrets.token_urlsafe(32)
+    platform.extra_env.setdefault("STOCKPATH_SESSION_SECRET", found["session_secret"])
     for name, token in found["services"].items():
         if name in platform.names:
             platform.extra_env[f"{env_prefix(name)}SERVICE_TOKEN"] = token

@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -25,8 +25,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 Check = Callable[[], Awaitable[bool]]
 
 
+async def anyone() -> None:
+    """The operations endpoints' rule: anyone may ask (probes and Prometheus carry no credential)."""
+
+
+anyone.allowed = None  # the route rule `stockpath_runtime.auth.public()` stands for, read by the authorization test
+
+
 def operations_router(service_name: str, checks: Mapping[str, Check]) -> APIRouter:
-    router = APIRouter(tags=["operations"], include_in_schema=False)
+    router = APIRouter(tags=["operations"], include_in_schema=False, dependencies=[Depends(anyone)])
 
     @router.get("/healthz")
     async def healthz() -> dict:

@@ -69,8 +69,10 @@ def check_route_table(
 ) -> list[tuple[str, str, str, Any, int]]:
     """Call every route of `app` as every actor (`tokens`: actor → bearer token; anonymous has
     none); returns the table (method, path, actor, expected, got) and fails on any mismatch."""
+    from fastapi.routing import iter_route_contexts
+
     table, problems = [], []
-    for route in app.routes:
+    for route in iter_route_contexts(app.routes):  # the routes of included routers too
         methods = sorted(getattr(route, "methods", None) or [])
         if not methods or not hasattr(route, "dependant"):
             continue  # mounts (static files) and websockets
@@ -95,6 +97,7 @@ def check_route_table(
                 if not _meets(expected, got):
                     problems.append(f"{method} {route.path} as {actor}: expected {expected}, got {got}")
     assert not problems, "authorization table broken:\n  " + "\n  ".join(problems)
+    assert table, "no route was checked: the route table is empty"
     return table
 
 
