@@ -30,6 +30,7 @@ from catalog.settings import Settings
 from stockpath_cli.localstack import database_url
 from stockpath_runtime.db import async_url, drop_database
 from stockpath_runtime.migrations import upgrade
+from stockpath_testing.authorization import issue_tokens
 
 KEYWORDS = [
     "cast iron skillet", "wireless earbuds", "lego building set", "yoga mat", "python cookbook",
@@ -94,13 +95,17 @@ async def main() -> None:
     server = os.environ.get("STOCKPATH_TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
     url = args.database or database_url(server, f"bench_catalog_{uuid.uuid4().hex[:8]}")
     upgrade(SERVICE.migrations, url)
+    # The catalog's writes are the operator's: the bench acts as one, with a credential in its database.
+    operator = (await issue_tokens(url, {"operator": "bench"}))["operator"]
     rng = random.Random(7)
     try:
         items = generate(args.items)
         app = create_api(Settings(database_url=url))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://catalog", timeout=120) as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://catalog", timeout=120, headers={"Authorization": f"Bearer {operator}"}
+            ) as client:
                 if not args.database:
                     t0 = time.perf_counter()
                     await seed(client, items)
