@@ -29,7 +29,7 @@ from stockpath_runtime.settings import LOCAL_POSTGRES
 from stockpath_testing import ServiceConsumer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from order_router_testkit import level, line, placed, registered  # noqa: E402
+from order_router_testkit import level, line, listed, placed, registered  # noqa: E402
 
 
 async def deliver_all(consumer: ServiceConsumer, envelopes, *, workers: int) -> float:
@@ -56,7 +56,11 @@ async def main(orders: int) -> None:
         # The worker's own subscriptions and unit of work; its engine has a connection per worker.
         async with ServiceConsumer(SERVICE, url) as consumer:
             seller, sku, fnsku = "S-BENCH", "SKU-BENCH", "X00BENCH"
-            setup = [registered(seller, sku, fnsku), level(fnsku, "SEA1", orders, seller_id=seller)]
+            setup = [
+                registered(seller, sku, fnsku),
+                listed("L-BENCH", seller, sku, fnsku),
+                level(fnsku, "SEA1", orders, seller_id=seller),
+            ]
             await deliver_all(consumer, setup, workers=1)
             events = [placed(f"O-{n}", line("1", seller_id=seller, seller_sku=sku)) for n in range(orders)]
             took = await deliver_all(consumer, events, workers=1)
@@ -64,7 +68,11 @@ async def main(orders: int) -> None:
 
             contested, stock = orders // 2, 50
             sku2, fnsku2 = "SKU-CONTESTED", "X00CONTESTED"
-            setup = [registered(seller, sku2, fnsku2), level(fnsku2, "SEA1", stock, seller_id=seller)]
+            setup = [
+                registered(seller, sku2, fnsku2),
+                listed("L-CONTESTED", seller, sku2, fnsku2),
+                level(fnsku2, "SEA1", stock, seller_id=seller),
+            ]
             await deliver_all(consumer, setup, workers=1)
             events = [placed(f"C-{n}", line("1", seller_id=seller, seller_sku=sku2)) for n in range(contested)]
             took = await deliver_all(consumer, events, workers=8)

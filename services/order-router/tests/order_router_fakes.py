@@ -226,16 +226,31 @@ class FakeStock:
 class FakeSkus:
     def __init__(self) -> None:
         self.registered: dict[tuple[str, str], tuple[Registration, str]] = {}
-        self.listed: dict[str, tuple[Listing, str]] = {}
+        self.listed: dict[str, Listing] = {}
 
     async def save_registration(self, registration: Registration, *, registration_id: str) -> None:
         self.registered[(registration.seller_id, registration.seller_sku)] = (registration, registration_id)
 
-    async def save_listing(self, listing: Listing, *, channel: str) -> None:
-        self.listed[listing.listing_id] = (listing, channel)
+    async def deregister(self, withdrawn: Sequence[tuple[str, str, str]]) -> None:
+        for seller_id, seller_sku, registration_id in withdrawn:
+            known = self.registered.get((seller_id, seller_sku))
+            if known is not None and known[1] == registration_id:
+                self.registered[(seller_id, seller_sku)] = (replace(known[0], live=False), registration_id)
+
+    async def save_listing(self, listing: Listing) -> None:
+        self.listed[listing.listing_id] = listing
+
+    async def close_listings(self, listing_ids: Iterable[str]) -> None:
+        for listing_id in listing_ids:
+            if listing_id in self.listed:
+                self.listed[listing_id] = replace(self.listed[listing_id], active=False)
 
     async def listings(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
-        return {i: self.listed[i][0] for i in set(listing_ids) if i in self.listed}
+        return {i: self.listed[i] for i in set(listing_ids) if i in self.listed}
+
+    async def listed_items(self, keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        active = {(li.channel, li.seller_id, li.seller_sku) for li in self.listed.values() if li.active}
+        return set(keys) & active
 
     async def registrations(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
         return {k: self.registered[k][0] for k in set(keys) if k in self.registered}
@@ -249,10 +264,16 @@ class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
         self.stock = FakeStock()
         self.skus = FakeSkus()
 
-    def register(self, seller_id: str, seller_sku: str, fnsku: str, *, live: bool = True) -> None:
-        """A registration known before the test starts."""
+    def register(
+        self, seller_id: str, seller_sku: str, fnsku: str, *, live: bool = True, listed_in: Sequence[str] = ("web",)
+    ) -> None:
+        """A registration known before the test starts, listed ACTIVE in `listed_in` (as
+        `L-<channel>-<fnsku>`), as the listing service lists a registered item."""
         registration = Registration(seller_id, seller_sku, fnsku, "CI-KETTLE", live=live)
         self.skus.registered[(seller_id, seller_sku)] = (registration, f"REG-{fnsku}")
+        for channel in listed_in:
+            listing_id = f"L-{channel}-{fnsku}"
+            self.skus.listed[listing_id] = Listing(listing_id, seller_id, seller_sku, fnsku, channel)
 
 
 async def carry_out(handler, commands, uow: FakeUnitOfWork, **dependencies) -> None:

@@ -14,10 +14,10 @@ from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
-from stockpath_events.types.listing import ListingPublished
+from stockpath_events.types.listing import ListingClosed, ListingPublished
 from stockpath_events.types.order_router import FulfillmentInstructed
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
-from stockpath_events.types.registration import ItemRegistered
+from stockpath_events.types.registration import ItemDeregistered, ItemRegistered
 from stockpath_runtime.db import outbox
 from stockpath_runtime.unit_of_work import headers_from_row
 
@@ -48,11 +48,25 @@ def registered(seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ItemRegi
     )
 
 
-def listed(listing_id: str, seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ListingPublished]:
+def deregistered(registration: Envelope[ItemRegistered]) -> Envelope[ItemDeregistered]:
+    """The seller withdrew the item `registration` registered."""
+    data = registration.data
+    return new_event(
+        ItemDeregistered(
+            registration_id=data.registration_id, seller_id=data.seller_id, seller_sku=data.seller_sku, fnsku=data.fnsku,
+            reason="seller withdrew it",
+        ),
+        source="registration",
+    )
+
+
+def listed(
+    listing_id: str, seller_id: str, seller_sku: str, fnsku: str, *, channel: str = "web"
+) -> Envelope[ListingPublished]:
     return new_event(
         ListingPublished(
             listing_id=listing_id,
-            channel="web",
+            channel=channel,
             seller_id=seller_id,
             seller_sku=seller_sku,
             fnsku=fnsku,
@@ -61,6 +75,15 @@ def listed(listing_id: str, seller_id: str, seller_sku: str, fnsku: str) -> Enve
             condition="new",
             item=CatalogItemSnapshot(catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"),
         ),
+        source="listing",
+    )
+
+
+def closed(listing: Envelope[ListingPublished]) -> Envelope[ListingClosed]:
+    """The listing `listing` published was taken down."""
+    data = listing.data
+    return new_event(
+        ListingClosed(listing_id=data.listing_id, channel=data.channel, fnsku=data.fnsku, reason="channel removed"),
         source="listing",
     )
 
@@ -96,19 +119,23 @@ def line(line_id: str, *, seller_id: str | None = None, seller_sku: str | None =
 
 
 def placed(
-    order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard", policy: str = "fill-or-kill"
+    order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard", policy: str = "fill-or-kill",
+    channel: str = "web", source: str | None = None,
 ) -> Envelope[OrderPlaced]:
+    """An order of `channel`, as that channel's system publishes it (or `source`)."""
     return new_event(
         OrderPlaced(
-            order_id=order_id, channel="web", lines=list(lines), ship_to=ship_to, shipping_speed=speed,
+            order_id=order_id, channel=channel, lines=list(lines), ship_to=ship_to, shipping_speed=speed,
             fulfillment_policy=policy,
         ),
-        source="/channels/web",
+        source=source or f"/channels/{channel}",
     )
 
 
-def cancel(order_id: str, reason: str = "buyer changed their mind") -> Envelope[OrderCancellationRequested]:
-    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source="/channels/web")
+def cancel(
+    order_id: str, reason: str = "buyer changed their mind", *, source: str = "/channels/web"
+) -> Envelope[OrderCancellationRequested]:
+    return new_event(OrderCancellationRequested(order_id=order_id, reason=reason), source=source)
 
 
 def shipped(instructed: FulfillmentInstructed) -> Envelope[ShipmentShipped]:
@@ -145,10 +172,21 @@ HANDLERS = {
 }
 
 
+async def listed_item(engine, seller_id: str, seller_sku: str, fnsku: str, *, channels=("web",)) -> Envelope[ItemRegistered]:
+    """Register a seller SKU and list it ACTIVE in `channels` (`L-<channel>-<fnsku>`), as
+    registration and the listing service announce it; returns the registration."""
+    registration = registered(seller_id, seller_sku, fnsku)
+    await apply(engine, registration)
+    for channel in channels:
+        await apply(engine, listed(f"L-{channel}-{fnsku}", seller_id, seller_sku, fnsku, channel=channel))
+    return registration
+
+
 async def seller_with_stock(engine, *levels: tuple[str, int]) -> tuple[str, str, str]:
-    """A seller with one registered SKU and `levels` (FC, fulfillable units); returns (seller, sku, fnsku)."""
+    """A seller with one registered SKU listed in channel web and `levels` (FC, fulfillable
+    units); returns (seller, sku, fnsku)."""
     seller_id, seller_sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, seller_sku, fnsku))
+    await listed_item(engine, seller_id, seller_sku, fnsku)
     for fc, units in levels:
         await apply(engine, level(fnsku, fc, units, seller_id=seller_id))
     return seller_id, seller_sku, fnsku

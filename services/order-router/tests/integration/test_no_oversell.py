@@ -11,9 +11,9 @@ from order_router_testkit import (
     apply,
     level,
     line,
+    listed_item,
     outbox_events,
     placed,
-    registered,
     stock,
     unique,
 )
@@ -57,7 +57,7 @@ async def outcomes(engine, order_ids: list[str]) -> dict[str, int]:
 
 async def test_fifty_units_and_a_hundred_concurrent_orders_route_exactly_fifty(wide_engine):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(wide_engine, registered(seller_id, sku, fnsku))
+    await listed_item(wide_engine, seller_id, sku, fnsku)
     await apply(wide_engine, level(fnsku, "SEA1", 50, seller_id=seller_id))
     order_ids = [unique("O") for _ in range(100)]
 
@@ -80,7 +80,7 @@ async def test_orders_naming_the_same_items_in_opposite_order_do_not_deadlock(wi
     seller_id = unique("S")
     items = [(unique("SKU"), unique("X00")) for _ in range(2)]
     for sku, fnsku in items:
-        await apply(wide_engine, registered(seller_id, sku, fnsku))
+        await listed_item(wide_engine, seller_id, sku, fnsku)
         for fc in ("SEA1", "EWR4"):
             await apply(wide_engine, level(fnsku, fc, 10, seller_id=seller_id))
     (sku_a, fnsku_a), (sku_b, fnsku_b) = items

@@ -15,16 +15,17 @@ from order_router_testkit import (
     apply,
     level,
     line,
+    listed_item,
     order_status,
     outbox_events,
     placed,
-    registered,
     seller_with_stock,
     stock,
     unique,
 )
 
 from order_router.domain.commands import PlaceOrder
+from order_router.domain.ownership import Party, PartyKind
 from order_router.entrypoints.consumers import order_of
 from order_router.service_layer.handlers import place_order
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
@@ -49,7 +50,7 @@ async def together(database, *events, statements: list[str] | None = None) -> li
 
 async def test_orders_routed_together_share_scarce_stock_first_come_first_served(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, sku, fnsku))
+    await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
     await apply(engine, level(fnsku, "EWR4", 2, seller_id=seller_id))
     ids = [unique("O") for _ in range(5)]
@@ -70,13 +71,14 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
 
 async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, sku, fnsku))
+    await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 10, seller_id=seller_id))
     routed_before = unique("O")
     await apply(engine, placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku)))
-    over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3))
-    # Recorded PENDING by the API first.
-    await place_order(PlaceOrder(order_of(over_http.data)), OrderRouterUnitOfWork(engine, source=SOURCE))
+    over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), source=SOURCE)
+    # Recorded PENDING by the API first (an operator's order keeps its id).
+    operator = Party(PartyKind.OPERATOR, "ops")
+    await place_order(PlaceOrder(order_of(over_http.data), operator), OrderRouterUnitOfWork(engine, source=SOURCE))
     new = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
     unknown_sku = placed(unique("O"), line("1", seller_id=seller_id, seller_sku="NO-SUCH-SKU"))
     copy_of_new = placed(new.data.order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=5))
@@ -96,7 +98,7 @@ async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over
 
 async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, sku, fnsku))
+    await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
     first = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), ship_to=SEATTLE)
     second = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all")
@@ -115,7 +117,7 @@ async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(e
 
 async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await apply(engine, registered(seller_id, sku, fnsku))
+    await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 1, seller_id=seller_id))
     waiting = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), policy="fill-all")
     await apply(engine, waiting)
@@ -160,3 +162,33 @@ async def test_a_batch_sets_the_backordered_and_cancelled_units_of_all_its_order
     line_updates = [s for s in statements if "UPDATE order_lines" in s]
     assert sum("quantity_cancelled" in s for s in line_updates) == 1
     assert sum("quantity_backordered" in s for s in line_updates) == 1
+
+
+async def test_a_batch_reads_registrations_and_listings_a_fixed_number_of_times_whatever_its_size(engine, database):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await listed_item(engine, seller_id, sku, fnsku, channels=("web", "app"))
+    await apply(engine, level(fnsku, "SEA1", 100, seller_id=seller_id))
+    other_sku, other_fnsku = unique("SKU"), unique("X00")
+    await listed_item(engine, seller_id, other_sku, other_fnsku, channels=("app",))
+
+    async def reads(count: int) -> tuple[list[str], list[str]]:
+        by_sku = line("1", seller_id=seller_id, seller_sku=sku)
+        by_listing = line("2", listing_id=f"L-web-{fnsku}")
+        not_in_web = line("1", seller_id=seller_id, seller_sku=other_sku)
+        events = [placed(unique("O"), by_sku, by_listing) for _ in range(count)]
+        events += [placed(unique("O"), by_sku, channel="app") for _ in range(count)]
+        events += [placed(unique("O"), not_in_web) for _ in range(count)]
+        statements: list[str] = []
+        await together(database, *events, statements=statements)
+        statuses = {await order_status(engine, e.data.order_id) for e in events[: 2 * count]}
+        assert statuses == {"ROUTED"}
+        for event in events[2 * count :]:
+            [rejected] = await outbox_events(engine, event.data.order_id, "OrderRejected")
+            assert rejected.data.reason_code == "NOT_LISTED_IN_CHANNEL"
+        return [s for s in statements if "FROM listings" in s], [s for s in statements if "FROM registrations" in s]
+
+    few, many = await reads(1), await reads(8)
+
+    assert [len(found) for found in few] == [len(found) for found in many] == [2, 1], (
+        "one read of listings by id, one of the items listed per channel, one of registrations"
+    )

@@ -10,16 +10,21 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from order_router_testkit import level, line, placed, registered, unique
+from order_router_testkit import level, line, listed, placed, registered, unique
 
+from order_router.adapters import tables
 from order_router.adapters.tables import availability, registrations
 from order_router.bootstrap import create_api
 from order_router.settings import Settings
 from stockpath_events import decode_message
 from stockpath_testing import consume, eventually, publish
+from stockpath_testing.authorization import SUBJECTS
 from stockpath_testing.processes import start_worker
 
 pytestmark = pytest.mark.integration
+
+#: The channel the HTTP test orders as (its credential's subject).
+STOREFRONT = SUBJECTS["channel"]
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +42,23 @@ def worker(database, kafka_bootstrap, tmp_path_factory):
 
 
 async def stocked_seller(engine, kafka_bootstrap) -> tuple[str, str, str]:
-    """Publish a registration and 5 units at SEA1, and wait until the worker has applied both
-    (they travel on other topics than orders, so nothing orders them before an order)."""
+    """Publish a registration, its listings in channels web and storefront, and 5 units at SEA1,
+    and wait until the worker has applied them all (they travel on other topics than orders, so
+    nothing orders them before an order)."""
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
-    await publish(kafka_bootstrap, registered(seller_id, sku, fnsku), level(fnsku, "SEA1", 5, seller_id=seller_id))
+    listings = [listed(f"L-{c}-{fnsku}", seller_id, sku, fnsku, channel=c) for c in ("web", STOREFRONT)]
+    await publish(
+        kafka_bootstrap, registered(seller_id, sku, fnsku), *listings, level(fnsku, "SEA1", 5, seller_id=seller_id)
+    )
 
     async def applied() -> bool:
         async with engine.connect() as conn:
             known = await conn.execute(sa.select(registrations.c.fnsku).where(registrations.c.fnsku == fnsku))
+            listed_in = await conn.execute(sa.select(sa.func.count()).where(tables.listings.c.fnsku == fnsku))
             stocked = await conn.execute(sa.select(availability.c.basis).where(availability.c.fnsku == fnsku))
-            return known.first() is not None and stocked.scalar() == 5
+            return known.first() is not None and listed_in.scalar() == 2 and stocked.scalar() == 5
 
-    await eventually(applied, timeout=45, what="the registration and stock level to be applied")
+    await eventually(applied, timeout=45, what="the registration, listings and stock level to be applied")
     return seller_id, sku, fnsku
 
 
@@ -83,22 +93,23 @@ async def test_an_order_from_upstream_becomes_a_fulfillment_instruction(worker, 
     assert worker.alive()
 
 
-async def test_an_order_posted_over_http_is_routed_by_the_worker(worker, engine, database, kafka_bootstrap):
+async def test_an_order_posted_over_http_is_routed_by_the_worker(worker, engine, database, kafka_bootstrap, as_):
     seller_id, sku, _ = await stocked_seller(engine, kafka_bootstrap)
     order_id = unique("O")
     with TestClient(create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))) as client:
         r = client.post(
             "/v1/orders",
+            headers=as_("channel"),
             json={
                 "order_id": order_id,
-                "channel": "web",
                 "lines": [{"line_id": "1", "seller_id": seller_id, "seller_sku": sku, "quantity": 1, "unit_price": "5.00"}],
                 "ship_to": {"name": "Ada", "line1": "1 Main St", "city": "Seattle", "region": "WA", "postal_code": "98101"},
             },
         )
-        assert r.status_code == 202
-        message = await instruction_for(kafka_bootstrap, order_id)
+        assert r.status_code == 202 and r.json()["order_id"] == f"{STOREFRONT}:{order_id}"
+        message = await instruction_for(kafka_bootstrap, f"{STOREFRONT}:{order_id}")
         assert message.header("ce_fulfillmentcenter") == "SEA1"
         await eventually(
-            lambda: client.get(f"/v1/orders/{order_id}").json()["status"] == "ROUTED", what="the order to show ROUTED"
+            lambda: client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()["status"] == "ROUTED",
+            what="the order to show ROUTED",
         )

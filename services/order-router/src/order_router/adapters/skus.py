@@ -1,9 +1,10 @@
 """The SKUs the router knows, from what other services told it: the sellers' registrations (seller
-SKU → FNSKU) and the channels' listings (listing → seller SKU). Enough to resolve an order line."""
+SKU → FNSKU, live or withdrawn) and the channels' listings (listing → seller SKU, active or
+closed). Enough to resolve an order line, and to know where its item may be ordered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +14,16 @@ from order_router.adapters.tables import listings, registrations
 from order_router.domain.model import Listing, Registration
 
 LIVE, INACTIVE = "live", "inactive"
+ACTIVE, CLOSED = "active", "closed"
+
+_DEREGISTER = sa.text(
+    """
+    UPDATE registrations AS r SET status = 'inactive', updated_at = now()
+      FROM unnest(CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[]), CAST(:registration_ids AS text[]))
+           AS d(seller_id, seller_sku, registration_id)
+     WHERE r.seller_id = d.seller_id AND r.seller_sku = d.seller_sku AND r.registration_id = d.registration_id
+    """
+)
 
 
 class SkuRepository:
@@ -20,7 +31,8 @@ class SkuRepository:
         self._conn = connection
 
     async def save_registration(self, registration: Registration, *, registration_id: str) -> None:
-        """Record a registration, replacing what was known of the same seller SKU."""
+        """Record a registration, replacing what was known of the same seller SKU (a registration
+        again after a withdrawal makes it live)."""
         row = {
             "seller_id": registration.seller_id,
             "seller_sku": registration.seller_sku,
@@ -38,14 +50,26 @@ class SkuRepository:
             )
         )
 
-    async def save_listing(self, listing: Listing, *, channel: str) -> None:
-        """Record a listing, replacing what was known of the same listing id."""
+    async def deregister(self, withdrawn: Sequence[tuple[str, str, str]]) -> None:
+        """Withdraw registrations, each (seller_id, seller_sku, registration_id), in one statement.
+        Only the registration named: a newer one of the same seller SKU stays live."""
+        if withdrawn:
+            columns = list(zip(*withdrawn, strict=True))
+            await self._conn.execute(
+                _DEREGISTER,
+                {"seller_ids": list(columns[0]), "seller_skus": list(columns[1]), "registration_ids": list(columns[2])},
+            )
+
+    async def save_listing(self, listing: Listing) -> None:
+        """Record a listing, replacing what was known of the same listing id (a closed listing
+        published again is active again)."""
         row = {
             "listing_id": listing.listing_id,
-            "channel": channel,
+            "channel": listing.channel,
             "seller_id": listing.seller_id,
             "seller_sku": listing.seller_sku,
             "fnsku": listing.fnsku,
+            "status": ACTIVE if listing.active else CLOSED,
         }
         await self._conn.execute(
             pg_insert(listings)
@@ -53,13 +77,37 @@ class SkuRepository:
             .on_conflict_do_update(index_elements=[listings.c.listing_id], set_={**row, "updated_at": sa.func.now()})
         )
 
+    async def close_listings(self, listing_ids: Iterable[str]) -> None:
+        """These listings were taken down; one statement (an unknown listing changes nothing)."""
+        ids = sorted(set(listing_ids))
+        if ids:
+            await self._conn.execute(
+                sa.update(listings).where(listings.c.listing_id.in_(ids)).values(status=CLOSED, updated_at=sa.func.now())
+            )
+
     async def listings(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
-        """The known listings among `listing_ids`, by id, in one read."""
+        """The known listings among `listing_ids` (active or closed), by id, in one read."""
         ids = sorted(set(listing_ids))
         if not ids:
             return {}
         rows = await self._conn.execute(sa.select(listings).where(listings.c.listing_id.in_(ids)))
-        return {r.listing_id: Listing(r.listing_id, r.seller_id, r.seller_sku, r.fnsku) for r in rows}
+        return {
+            r.listing_id: Listing(r.listing_id, r.seller_id, r.seller_sku, r.fnsku, r.channel, active=r.status == ACTIVE)
+            for r in rows
+        }
+
+    async def listed_items(self, keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        """Which of these (channel, seller_id, seller_sku) have an ACTIVE listing, in one read."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        item = sa.tuple_(listings.c.channel, listings.c.seller_id, listings.c.seller_sku)
+        rows = await self._conn.execute(
+            sa.select(listings.c.channel, listings.c.seller_id, listings.c.seller_sku)
+            .distinct()
+            .where(listings.c.status == ACTIVE, item.in_(wanted))
+        )
+        return {(r.channel, r.seller_id, r.seller_sku) for r in rows}
 
     async def registrations(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
         """The known registrations of these (seller_id, seller_sku) pairs, by pair, in one read."""

@@ -1,6 +1,7 @@
 """The order router's tables.
 
-- registrations, listings: what other services told us, enough to resolve an order line to an FNSKU;
+- registrations, listings: what other services told us, enough to resolve an order line to an FNSKU
+  (a live registration) and to know the channels its item is listed in (active listings);
 - availability: per FNSKU and FC, `basis` (fulfillable + reserved + shipped, as inventory last
   reported: it moves only when stock arrives or is adjusted, never when an order is reserved or
   shipped) and `reservations_total` (units this service allocated there, less those released by
@@ -38,7 +39,11 @@ listings = sa.Table(
     sa.Column("seller_id", sa.Text, nullable=False),
     sa.Column("seller_sku", sa.Text, nullable=False),
     sa.Column("fnsku", sa.Text, nullable=False),
+    #: active (published) or closed; only an active listing's item may be ordered in its channel.
+    sa.Column("status", sa.Text, nullable=False, server_default="active"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("status IN ('active', 'closed')", name="listings_status_known"),
+    sa.Index("listings_active_items", "channel", "seller_id", "seller_sku", postgresql_where=sa.text("status = 'active'")),
 )
 
 availability = sa.Table(

@@ -8,38 +8,50 @@ from datetime import datetime
 
 from order_router.domain.fulfillment import Shipment
 from order_router.domain.model import Listing, Order, Registration
+from order_router.domain.ownership import Party
 from order_router.domain.stock import StockBasis, basis
 from stockpath_events import Cause
 
 
 @dataclass(frozen=True)
 class PlaceOrder:
-    """Accept an order over HTTP: record it and publish it to `orders`, to be routed like any other."""
+    """Accept an order over HTTP from `placed_by`: record it and publish it to `orders`, to be
+    routed like any other. `order.channel` is the channel the request named, "" if none (see
+    `order_router.domain.ownership.placement`)."""
 
     order: Order
+    placed_by: Party
 
 
 @dataclass(frozen=True)
 class RequestCancellation:
-    """Ask (over HTTP) to cancel an order: the request travels through `orders` like any other."""
+    """`requested_by` asks (over HTTP) to cancel one of its orders, by either form of its id: the
+    request travels through `orders` like any other."""
 
     order_id: str
+    requested_by: Party
     reason: str | None = None
 
 
 @dataclass(frozen=True)
 class RouteOrder:
-    """Decide the one outcome of an order: routed, backordered or rejected."""
+    """Decide the one outcome of an order: routed, backordered or rejected. `source` is who
+    published it (a channel's system, the HTTP ingress, the storefront)."""
 
     order: Order
     cause: Cause
+    source: str
 
 
 @dataclass(frozen=True)
 class CancelOrder:
+    """Cancel an order before it ships; `requester` is who published the request (a channel's
+    system may cancel only its channel's orders)."""
+
     order_id: str
     reason: str | None
     cause: Cause
+    requester: str
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,27 @@ class RecordRegistration:
 
 @dataclass(frozen=True)
 class RecordListing:
-    """A listing was published in a channel: order lines naming it ship its seller SKU."""
+    """A listing went live in its channel: its item may be ordered there, and order lines naming
+    it ship its seller SKU."""
 
     listing: Listing
-    channel: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordDeregistration:
+    """A seller withdrew a registered SKU: its order lines are rejected (UNKNOWN_SKU) until it is
+    registered again."""
+
+    seller_id: str
+    seller_sku: str
+    registration_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class CloseListing:
+    """A listing was taken down: its item may no longer be ordered in its channel through it."""
+
+    listing_id: str
     cause: Cause

@@ -12,12 +12,16 @@ a second spelling of the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
+
+#: The channel of multi-channel fulfillment: orders a seller places for its own SKUs, through the
+#: HTTP ingress only; nothing is listed in it.
+MCF = "mcf"
 
 
 class OrderStatus(StrEnum):
@@ -42,6 +46,11 @@ class ReasonCode(StrEnum):
     #: Two lines of one order share a line_id, so a fulfillment line could not say which it ships.
     DUPLICATE_LINE_ID = "DUPLICATE_LINE_ID"
     INSUFFICIENT_INVENTORY = "INSUFFICIENT_INVENTORY"
+    #: The item has no ACTIVE listing in the order's channel (never listed there, or its listing
+    #: closed); also every line of an `mcf` order that did not come through the HTTP ingress.
+    NOT_LISTED_IN_CHANNEL = "NOT_LISTED_IN_CHANNEL"
+    #: The order id is another channel's (taken by its order, or in its namespace `<channel>:`).
+    ORDER_ID_IN_USE = "ORDER_ID_IN_USE"
 
 
 @dataclass(frozen=True)
@@ -80,10 +89,14 @@ class Registration:
 
 @dataclass(frozen=True)
 class Listing:
+    """A channel's listing of a seller SKU; only an ACTIVE one (`active`) can be ordered."""
+
     listing_id: str
     seller_id: str
     seller_sku: str
     fnsku: str
+    channel: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,39 +131,44 @@ def resolve_lines(
     lines: tuple[OrderLine, ...] | list[OrderLine],
     registrations: Mapping[tuple[str, str], Registration],
     listings: Mapping[str, Listing],
+    *,
+    channel: str,
+    listed: Collection[tuple[str, str, str]],
 ) -> Resolution:
-    """Resolve every line to a live registration, or say why it cannot be (in line order).
+    """Resolve every line of an order of `channel` to a live registration listed ACTIVE in that
+    channel, or say why it cannot be (in line order).
 
     A line naming a listing ships that listing's item; if it also names a seller SKU, the two
-    must agree, because shipping either one when they differ would be a guess.
+    must agree, because shipping either one when they differ would be a guess. A line naming a
+    listing needs that listing ACTIVE in the order's channel; one naming a seller SKU needs an
+    ACTIVE listing of it there (`listed`: the (channel, seller_id, seller_sku) that have one).
+    Orders of channel `mcf` (a seller's own SKUs, checked by the HTTP ingress) need no listing.
     """
     resolved: list[ResolvedLine] = []
     failures: list[LineFailure] = []
     seen: set[str] = set()
+
+    def fail(line: OrderLine, code: ReasonCode, reason: str) -> None:
+        failures.append(LineFailure(line.line_id, code, reason))
+
     for line in lines:
         if line.line_id in seen:
-            failures.append(
-                LineFailure(line.line_id, ReasonCode.DUPLICATE_LINE_ID, f"line_id {line.line_id!r} appears more than once")
-            )
+            fail(line, ReasonCode.DUPLICATE_LINE_ID, f"line_id {line.line_id!r} appears more than once")
             continue
         seen.add(line.line_id)
+        listing = listings.get(line.listing_id) if line.listing_id else None
         if line.listing_id:
-            listing = listings.get(line.listing_id)
             if listing is None:
-                failures.append(
-                    LineFailure(line.line_id, ReasonCode.UNKNOWN_LISTING, f"listing {line.listing_id} is not published")
-                )
+                fail(line, ReasonCode.UNKNOWN_LISTING, f"listing {line.listing_id} is not published")
                 continue
             if (line.seller_id and line.seller_id != listing.seller_id) or (
                 line.seller_sku and line.seller_sku != listing.seller_sku
             ):
-                failures.append(
-                    LineFailure(
-                        line.line_id,
-                        ReasonCode.LISTING_MISMATCH,
-                        f"listing {line.listing_id} sells seller {listing.seller_id}'s SKU {listing.seller_sku}, "
-                        f"not seller {line.seller_id}'s SKU {line.seller_sku}",
-                    )
+                fail(
+                    line,
+                    ReasonCode.LISTING_MISMATCH,
+                    f"listing {line.listing_id} sells seller {listing.seller_id}'s SKU {listing.seller_sku}, "
+                    f"not seller {line.seller_id}'s SKU {line.seller_sku}",
                 )
                 continue
             seller_id, seller_sku = listing.seller_id, listing.seller_sku
@@ -158,14 +176,19 @@ def resolve_lines(
             seller_id, seller_sku = line.seller_id or "", line.seller_sku or ""
         registration = registrations.get((seller_id, seller_sku))
         if registration is None or not registration.live:
-            failures.append(
-                LineFailure(
-                    line.line_id,
-                    ReasonCode.UNKNOWN_SKU,
-                    f"seller {seller_id} has no SKU {seller_sku} registered for fulfillment",
-                )
-            )
+            fail(line, ReasonCode.UNKNOWN_SKU, f"seller {seller_id} has no SKU {seller_sku} registered for fulfillment")
             continue
+        if channel != MCF:
+            if listing is not None and not (listing.active and listing.channel == channel):
+                fail(line, ReasonCode.NOT_LISTED_IN_CHANNEL, f"listing {listing.listing_id} is not active in channel {channel}")
+                continue
+            if listing is None and (channel, seller_id, seller_sku) not in listed:
+                fail(
+                    line,
+                    ReasonCode.NOT_LISTED_IN_CHANNEL,
+                    f"seller {seller_id}'s SKU {seller_sku} has no active listing in channel {channel}",
+                )
+                continue
         resolved.append(ResolvedLine(line.line_id, registration.fnsku, seller_id, seller_sku, line.quantity))
     return Resolution(tuple(resolved), tuple(failures))
 
@@ -181,6 +204,18 @@ def registration_keys(lines: list[OrderLine] | tuple[OrderLine, ...], listings: 
         elif line.seller_id and line.seller_sku:
             keys.add((line.seller_id, line.seller_sku))
     return keys
+
+
+def listing_keys(orders: Iterable[Order]) -> set[tuple[str, str, str]]:
+    """The (channel, seller_id, seller_sku) whose ACTIVE listings `resolve_lines` will need: the
+    lines naming a seller SKU in an order of a channel that lists (every channel but `mcf`)."""
+    return {
+        (order.channel, line.seller_id, line.seller_sku)
+        for order in orders
+        if order.channel != MCF
+        for line in order.lines
+        if not line.listing_id and line.seller_id and line.seller_sku
+    }
 
 
 @dataclass(frozen=True)
@@ -224,10 +259,11 @@ class OrderRecord:
 
 
 class OrderIdInUse(Exception):
-    """An order_id that is already recorded was placed again with different content."""
+    """An order_id that is already recorded was placed again with different content (or is in
+    another channel's namespace)."""
 
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"order {order_id} was already placed with different content; use a new order_id")
+    def __init__(self, order_id: str, why: str = "was already placed with different content") -> None:
+        super().__init__(f"order {order_id} {why}; use a new order_id")
         self.order_id = order_id
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from order_router.domain.commands import (
     CancelOrder,
+    CloseListing,
+    RecordDeregistration,
     RecordInventoryLevel,
     RecordListing,
     RecordRegistration,
@@ -21,9 +23,9 @@ from order_router.service_layer import fulfillment, handlers, routing
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
-from stockpath_events.types.listing import ListingPublished
+from stockpath_events.types.listing import ListingClosed, ListingPublished
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
-from stockpath_events.types.registration import ItemRegistered
+from stockpath_events.types.registration import ItemDeregistered, ItemRegistered
 from stockpath_runtime.consumer import ConsumerTable
 
 
@@ -51,11 +53,11 @@ def order_of(data: OrderPlaced) -> Order:
 
 
 def route_order(event: Envelope[OrderPlaced]) -> RouteOrder:
-    return RouteOrder(order_of(event.data), event.cause)
+    return RouteOrder(order_of(event.data), event.cause, source=event.source)
 
 
 def cancel_order(event: Envelope[OrderCancellationRequested]) -> CancelOrder:
-    return CancelOrder(event.data.order_id, event.data.reason, event.cause)
+    return CancelOrder(event.data.order_id, event.data.reason, event.cause, requester=event.source)
 
 
 def record_shipment(event: Envelope[ShipmentShipped]) -> RecordShipment:
@@ -85,15 +87,30 @@ def record_registration(event: Envelope[ItemRegistered]) -> RecordRegistration:
     return RecordRegistration(registration, data.registration_id, event.cause)
 
 
+def record_deregistration(event: Envelope[ItemDeregistered]) -> RecordDeregistration:
+    data = event.data
+    return RecordDeregistration(data.seller_id, data.seller_sku, data.registration_id, event.cause)
+
+
 def record_listing(event: Envelope[ListingPublished]) -> RecordListing:
     data = event.data
-    listing = Listing(data.listing_id, data.seller_id, data.seller_sku, data.fnsku)
-    return RecordListing(listing, data.channel, event.cause)
+    listing = Listing(data.listing_id, data.seller_id, data.seller_sku, data.fnsku, data.channel, active=True)
+    return RecordListing(listing, event.cause)
+
+
+def close_listing(event: Envelope[ListingClosed]) -> CloseListing:
+    return CloseListing(event.data.listing_id, event.cause)
 
 
 CONSUMES: ConsumerTable = {
-    Topics.REGISTRATION: {ItemRegistered: (record_registration, handlers.record_registrations)},
-    Topics.LISTING: {ListingPublished: (record_listing, handlers.record_listings)},
+    Topics.REGISTRATION: {
+        ItemRegistered: (record_registration, handlers.record_registrations),
+        ItemDeregistered: (record_deregistration, handlers.record_deregistrations),
+    },
+    Topics.LISTING: {
+        ListingPublished: (record_listing, handlers.record_listings),
+        ListingClosed: (close_listing, handlers.close_listings),
+    },
     Topics.INVENTORY: {InventoryLevelChanged: (record_inventory_level, routing.record_inventory_levels)},
     Topics.ORDERS: {
         OrderPlaced: (route_order, routing.route_orders),

@@ -21,6 +21,10 @@ from stockpath_runtime.http import Identifier
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: A channel's name as the listing service spells it (lowercase); never holds the ':' of order ids.
+Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+#: No unit of anything sold here costs more.
+MAX_UNIT_PRICE = Decimal("1000000.00")
 
 
 class AddressIn(BaseModel):
@@ -43,7 +47,7 @@ class OrderLineIn(BaseModel):
     seller_sku: Sku | None = None
     listing_id: Sku | None = None
     quantity: int = Field(ge=1, le=10_000)
-    unit_price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    unit_price: Decimal = Field(ge=0, le=MAX_UNIT_PRICE, max_digits=12, decimal_places=2)
 
     @model_validator(mode="after")
     def _names_the_item(self) -> OrderLineIn:
@@ -53,12 +57,13 @@ class OrderLineIn(BaseModel):
 
 
 class OrderIn(BaseModel):
-    """The OrderPlaced payload; order_id may be left out and is then generated."""
+    """The OrderPlaced payload; order_id may be left out and is then generated. `channel` may be
+    left out by a channel (its own) and a seller (`mcf`); an operator names it."""
 
     model_config = ConfigDict(extra="forbid")
 
     order_id: Identifier | None = None
-    channel: Label
+    channel: Channel | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=100)
     ship_to: AddressIn
     shipping_speed: ShippingSpeed = ShippingSpeed.STANDARD
@@ -75,8 +80,10 @@ class OrderIn(BaseModel):
         return self
 
     def to_domain(self) -> Order:
-        """The order as the worker will route it: read from the OrderPlaced it is published as."""
-        placed = OrderPlaced(order_id=self.order_id or new_order_id(), **self.model_dump(exclude={"order_id"}))
+        """The order as requested, read from the OrderPlaced it would be published as (the channel
+        "" when none is named; `ownership.placement` decides its channel and id)."""
+        fields = self.model_dump(exclude={"order_id", "channel"})
+        placed = OrderPlaced(order_id=self.order_id or new_order_id(), channel=self.channel or "", **fields)
         return order_of(placed)
 
 

@@ -11,6 +11,7 @@ import structlog
 from order_router.domain.commands import CancelOrder, RecordShipment
 from order_router.domain.fulfillment import FulfillmentOrderStatus, units_of
 from order_router.domain.model import OrderStatus
+from order_router.domain.ownership import may_cancel
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
@@ -24,7 +25,8 @@ log = structlog.get_logger("order_router")
 async def cancel_orders(commands: list[CancelOrder], uow: OrderRouterUnitOfWork) -> None:
     """Before shipment: release every reservation, tell each FC (FulfillmentCancelled) and announce
     OrderCancelled. After a shipment left (or for an order that has no outcome to cancel), refuse
-    with a reason (OrderCancellationRefused)."""
+    with a reason (OrderCancellationRefused). A channel's system cancels only its channel's
+    orders: another's is refused as UNKNOWN_ORDER (`ownership.may_cancel`)."""
     cancelled: list[str] = []
     for command in commands:
         if await _cancel(command, uow):
@@ -45,6 +47,10 @@ async def _cancel(command: CancelOrder, uow: OrderRouterUnitOfWork) -> bool:
         return False
 
     found = await uow.orders.get(command.order_id, lock=True)
+    if found is not None and not may_cancel(command.requester, found[0]):
+        # Another channel's order reads as unknown to the requester: its existence is not told.
+        log.warning("cancellation of another channel's order refused", order_id=command.order_id, requester=command.requester)
+        found = None
     if found is None:
         return refuse("UNKNOWN_ORDER", f"order {command.order_id} is not known to the order router")
     order, status = found

@@ -24,9 +24,11 @@ from order_router.domain.model import (
     OrderStatus,
     ReasonCode,
     ResolvedLine,
+    listing_keys,
     registration_keys,
     resolve_lines,
 )
+from order_router.domain.ownership import admission, taken_by_another_channel
 from order_router.domain.routing import RoutingPlan, RoutingPolicy
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import Cause, FulfillmentPolicy
@@ -54,36 +56,52 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
     instructed), backordered (fill-all: what is missing waits for stock) or rejected.
 
     The first version of an order_id recorded is the one routed, and only while it is PENDING:
-    the same order delivered again under another event id changes nothing.
+    the same order delivered again under another event id changes nothing. An order that may not
+    be recorded at all (an id in another channel's namespace, an `mcf` order not from the HTTP
+    ingress) or whose id another channel's order has is refused: rejected without touching the
+    order recorded under that id.
     """
-    new = await uow.orders.add([command.order for command in commands])
-    pending: list[RouteOrder] = []
-    taken: set[str] = set()
+    admitted: list[RouteOrder] = []
     for command in commands:
-        order_id = command.order.order_id
-        if order_id in taken:
-            log.info("order delivered again under another event id; nothing to do", order_id=order_id)
-            continue
-        taken.add(order_id)
-        if order_id in new:
-            pending.append(command)
-            continue
-        order, status = await uow.orders.get(order_id, lock=True)  # known before: e.g. placed over HTTP
-        if status is OrderStatus.PENDING:
-            pending.append(replace(command, order=order))
+        refused = admission(command.order, command.source)
+        if refused:
+            _announce_rejection(command.order.order_id, refused, command.cause, uow)
         else:
-            log.info("order already has an outcome; nothing to do", order_id=order_id, status=status.value)
+            admitted.append(command)
+    new = await uow.orders.add([command.order for command in admitted])
+    pending: list[RouteOrder] = []
+    recorded: dict[str, Order] = {}  # order_id -> the version recorded (the first of the batch, or from before)
+    for command in admitted:
+        order_id = command.order.order_id
+        if order_id not in recorded:
+            if order_id in new:
+                recorded[order_id] = command.order
+                pending.append(command)
+                continue
+            order, status = await uow.orders.get(order_id, lock=True)  # known before: e.g. placed over HTTP
+            recorded[order_id] = order
+            if status is OrderStatus.PENDING and not taken_by_another_channel(command.order, order):
+                pending.append(replace(command, order=order))
+                continue
+        taken = taken_by_another_channel(command.order, recorded[order_id])
+        if taken:
+            _announce_rejection(order_id, taken, command.cause, uow)
+        else:
+            log.info("order already recorded; nothing to do", order_id=order_id)
 
-    all_lines = [line for command in pending for line in command.order.lines]
+    orders = [command.order for command in pending]
+    all_lines = [line for order in orders for line in order.lines]
     listings = await uow.skus.listings(line.listing_id for line in all_lines if line.listing_id)
     registrations = await uow.skus.registrations(registration_keys(all_lines, listings))
+    listed = await uow.skus.listed_items(listing_keys(orders))
     resolved: list[tuple[RouteOrder, tuple[ResolvedLine, ...]]] = []
     for command in pending:
-        resolution = resolve_lines(command.order.lines, registrations, listings)
+        order = command.order
+        resolution = resolve_lines(order.lines, registrations, listings, channel=order.channel, listed=listed)
         if resolution.ok:
             resolved.append((command, resolution.lines))
         else:
-            await _reject(command.order, resolution.failures, command.cause, uow)
+            await _reject(order, resolution.failures, command.cause, uow)
     await uow.orders.set_resolved_lines({command.order.order_id: lines for command, lines in resolved})
 
     routing = _Routing(uow, policy)
@@ -141,9 +159,15 @@ def _nothing_available(short: tuple[ResolvedLine, ...]) -> tuple[LineFailure, ..
 
 async def _reject(order: Order, failures: tuple[LineFailure, ...], cause: Cause, uow: OrderRouterUnitOfWork) -> None:
     await uow.orders.mark_rejected(order.order_id, failures)
+    _announce_rejection(order.order_id, failures, cause, uow)
+
+
+def _announce_rejection(
+    order_id: str, failures: tuple[LineFailure, ...], cause: Cause, uow: OrderRouterUnitOfWork
+) -> None:
     uow.emit(
         OrderRejected(
-            order_id=order.order_id,
+            order_id=order_id,
             reason_code=failures[0].reason_code.value,
             lines=[
                 RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason) for f in failures
@@ -151,7 +175,7 @@ async def _reject(order: Order, failures: tuple[LineFailure, ...], cause: Cause,
         ),
         caused_by=cause,
     )
-    log.info("order rejected", order_id=order.order_id, reason_code=failures[0].reason_code.value)
+    log.info("order rejected", order_id=order_id, reason_code=failures[0].reason_code.value)
 
 
 async def record_inventory_levels(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from order_router.domain.fulfillment import FulfillmentOrder
 from order_router.domain.model import OrderRecord
+from order_router.domain.ownership import Party, ids_to_try, owns
 from order_router.domain.stock import CenterStock
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 
@@ -17,13 +18,24 @@ class OrderDetails:
     fulfillment_orders: list[FulfillmentOrder]
 
 
-async def order_details(order_id: str, uow: OrderRouterUnitOfWork) -> OrderDetails | None:
-    """An order, what became of it and its fulfillment orders; None when it is not known."""
+async def find_order(party: Party, order_id: str, uow: OrderRouterUnitOfWork) -> OrderRecord | None:
+    """The order `party` means by `order_id` (its namespaced form, or as given), if it is theirs;
+    None otherwise (another party's order reads as unknown). Runs in an open unit of work."""
+    for candidate in ids_to_try(party, order_id):
+        record = await uow.orders.record(candidate)
+        if record is not None and owns(party, record.order):
+            return record
+    return None
+
+
+async def order_details(party: Party, order_id: str, uow: OrderRouterUnitOfWork) -> OrderDetails | None:
+    """An order of `party`, what became of it and its fulfillment orders; None when it is not
+    known, or not theirs."""
     async with uow:
-        record = await uow.orders.record(order_id)
+        record = await find_order(party, order_id, uow)
         if record is None:
             return None
-        return OrderDetails(record, await uow.fulfillment_orders.of_order(order_id))
+        return OrderDetails(record, await uow.fulfillment_orders.of_order(record.order.order_id))
 
 
 async def stock_of(fnsku: str, uow: OrderRouterUnitOfWork) -> list[CenterStock]:
