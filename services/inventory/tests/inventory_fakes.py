@@ -145,11 +145,13 @@ class FakeDiscrepancyRepository:
         shipment_id: str | None = None,
         fnsku: str | None = None,
         fulfillment_center_id: str | None = None,
+        seller_id: str | None = None,
         kind: DiscrepancyKind | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Page[Discrepancy]:
-        wanted = {"shipment_id": shipment_id, "fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id, "kind": kind}
+        wanted = {"shipment_id": shipment_id, "fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id,
+                  "seller_id": seller_id, "kind": kind}
         found = [d for d in self.recorded if all(v is None or getattr(d, k) == v for k, v in wanted.items())]
         return Page(found[offset : offset + limit], len(found))
 

@@ -5,28 +5,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inventory.entrypoints import consumers
+from inventory.entrypoints import consumers, fc_sign_in
 from inventory.entrypoints.fc_pages import pages
 from inventory.entrypoints.http import ERRORS, router
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from inventory.settings import Settings
 from stockpath_runtime.consumer import Subscription, subscribe
-from stockpath_runtime.http import create_service_app
+from stockpath_runtime.http import ClientError, create_service_app
 from stockpath_runtime.service import ServiceDefinition
 
 
 def create_api(settings: Settings):
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Stockpath inventory",
         description=(
             "Fulfillment centers record what arrived for an inbound shipment; sellers and other "
             "services read the resulting quantity buckets per FNSKU and FC, and the ledger of every movement."
         ),
-        routers=[router, pages],
+        routers=[router, fc_sign_in.router, pages],
         unit_of_work=InventoryUnitOfWork,
         errors=ERRORS,
     )
+    # The FC pages answer a visitor not signed in, or a form without its CSRF token, with a page.
+    for error, handler in fc_sign_in.page_error_handlers(app.exception_handlers[ClientError]).items():
+        app.add_exception_handler(error, handler)
+    return app
 
 
 def subscriptions(settings: Settings) -> list[Subscription]:

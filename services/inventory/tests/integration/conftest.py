@@ -1,5 +1,6 @@
 """Fixtures for the inventory's integration tests: a migrated database per test module, the API on
-it, a way to deliver consumed events exactly as the worker does, and readers of the outbox
+it, a credential for every actor and the API called as each (`fc_staff` at SEA1, `operator`,
+`seller`), a way to deliver consumed events exactly as the worker does, and readers of the outbox
 and the ledger.
 
 Helpers are fixtures (not imports from this file) so the tests work under
@@ -25,6 +26,11 @@ from stockpath_runtime.consumer import Outcome
 from stockpath_runtime.db import create_engine, outbox
 from stockpath_runtime.unit_of_work import headers_from_row
 from stockpath_testing import ServiceConsumer
+from stockpath_testing.authorization import SUBJECTS, issue_tokens
+
+#: Who each actor of the authorization table is here: the seller is the one the tests' shipments
+#: are planned for (`plan`), the FC the one they are bound for (SEA1).
+ACTORS = {**SUBJECTS, "seller": "S-ACME"}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +42,96 @@ def database(fresh_database) -> str:
 def client(database):
     with TestClient(create_api(Settings(database_url=database))) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def tokens(database) -> dict[str, str]:
+    """A bearer token for every actor (`ACTORS`), in this module's database."""
+    return asyncio.run(issue_tokens(database, ACTORS))
+
+
+class Caller:
+    """The test client calling as one actor: its bearer token on every request."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.token = token
+
+    def request(self, method: str, url: str, *, headers: dict | None = None, **kwargs):
+        return self.client.request(method, url, headers={"Authorization": f"Bearer {self.token}", **(headers or {})}, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def caller(client, tokens):
+    """``caller("other fc")``: the API called as that actor (`ACTORS`)."""
+    return lambda actor: Caller(client, tokens[actor])
+
+
+@pytest.fixture(scope="module")
+def fc_staff(caller) -> Caller:
+    """Staff of SEA1, where the tests' shipments are bound: they receive, close, adjust and read there."""
+    return caller("fc")
+
+
+@pytest.fixture(scope="module")
+def operator(caller) -> Caller:
+    """The operator: acts at any FC and reads every seller's stock."""
+    return caller("operator")
+
+
+@pytest.fixture(scope="module")
+def seller(caller) -> Caller:
+    """S-ACME, the seller of the tests' shipments."""
+    return caller("seller")
+
+
+class Browser:
+    """One browser over the shared test client: its own cookies (kept from each response's
+    Set-Cookie, sent as its Cookie header) while the client's jar stays empty, so two browsers,
+    or a browser and an API caller, never share a session."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, *, headers: dict | None = None, **kwargs):
+        self.client.cookies.clear()
+        sent = {**(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = self.client.request(method, url, headers=sent, follow_redirects=False, **kwargs)
+        self.client.cookies.clear()
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "max-age=0" in header.lower() or value in ("", '""'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+    def csrf_token(self, url: str = "/fc/sign-in") -> str:
+        """The CSRF token of the first form of a page this browser opens."""
+        page = self.get(url).text
+        return page.split("name='csrf_token' value='", 1)[1].split("'", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def new_browser(client):
+    """``new_browser()``: a browser of its own (`Browser`), not signed in."""
+    return lambda: Browser(client)
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ def record_all_at_once(database: str, commands: list[RecordReceipt]) -> list[tup
     return asyncio.run(go())
 
 
-def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, database, plan, buckets_and_ledger):
+def test_concurrent_receipts_for_one_fnsku_lose_no_update(fc_staff, database, plan, buckets_and_ledger):
     fnsku = f"X{uuid.uuid4().hex[:8].upper()}"
     shipments = [plan(100, fnskus=[fnsku]) for _ in range(4)]
     commands = [
@@ -51,21 +51,21 @@ def test_concurrent_receipts_for_one_fnsku_lose_no_update(client, database, plan
     results = record_all_at_once(database, commands)
     assert not any(replayed for _, replayed in results)
 
-    [level] = client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
+    [level] = fc_staff.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
     assert (level["inbound"], level["fulfillable"], level["unfulfillable"]) == (400 - 80, 60, 20)
     for s in shipments:
-        [line] = client.get(f"/v1/inbound-shipments/{s.shipment_id}/receipts").json()["lines"]
+        [line] = fc_staff.get(f"/v1/inbound-shipments/{s.shipment_id}/receipts").json()["lines"]
         assert (line["quantity_received"], line["quantity_damaged"]) == (15, 5)
     stored, recomputed = buckets_and_ledger()
     assert stored[(fnsku, "SEA1")] == recomputed[(fnsku, "SEA1")]
 
 
-def test_the_same_receipt_sent_concurrently_is_applied_once(client, database, plan):
+def test_the_same_receipt_sent_concurrently_is_applied_once(fc_staff, database, plan):
     shipment = plan(50)
     (fnsku,) = shipment.fnskus
     command = RecordReceipt(f"R-{uuid.uuid4().hex}", shipment.shipment_id, "SEA1", (LineCount(fnsku, 2, 0),))
     results = record_all_at_once(database, [command] * 8)
     assert sorted(replayed for _, replayed in results) == [False] + [True] * 7
     assert len({result for result, _ in results}) == 1
-    [level] = client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
+    [level] = fc_staff.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
     assert level["fulfillable"] == 2

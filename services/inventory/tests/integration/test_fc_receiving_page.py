@@ -1,4 +1,5 @@
-"""The FC receiving page in headless Chromium: open a shipment, scan FNSKUs, type counts, close.
+"""The FC receiving page in headless Chromium: sign in with the FC's credential, open a shipment,
+scan FNSKUs, type counts, close, sign out.
 
 The API runs as its own process (as `stockpath up` starts it) on this module's database; the
 shipment plan is delivered through the worker's own path first.
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def inventory_api(database, kafka_bootstrap, tmp_path_factory):
+def inventory_api(database, tokens, kafka_bootstrap, tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
@@ -43,11 +44,25 @@ def in_thread(fn, *args):
         return pool.submit(fn, *args).result()
 
 
-def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api, plan, page, screenshots):
+def sign_in(page, url: str, token: str, screenshot=None) -> None:
+    """Open the FC pages and sign in with `token` (the pages answer 401 with the sign-in form)."""
+    response = page.goto(f"{url}/fc")
+    assert response.status == 401
+    if screenshot:
+        page.screenshot(path=screenshot)
+    page.fill("input[name=token]", token)
+    with page.expect_navigation():
+        page.click("form[action='/fc/sign-in'] button")
+
+
+def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api, tokens, plan, page, screenshots):
     shipment = in_thread(plan, 3, 2)
     a, b = shipment.fnskus
-    page.goto(f"{inventory_api}/fc")
-    page.select_option("select[name=fulfillment_center_id]", "SEA1")
+    sign_in(page, inventory_api, tokens["fc"], screenshots / "fc-receiving-0-sign-in.png")
+    page.wait_for_url(f"{inventory_api}/fc")
+    assert "Signed in as fulfillment center SEA1" in page.text_content("header.who")
+    # The FC is the signed-in one: there is no FC to pick.
+    assert page.locator("select[name=fulfillment_center_id]").count() == 0
     page.fill("input[name=shipment_id]", shipment.shipment_id)
     page.click("text=Open shipment")
     page.wait_for_url(f"**/fc/SEA1/shipments/{shipment.shipment_id}")
@@ -93,13 +108,37 @@ def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api
     assert "shortage" in page.text_content("#discrepancies")
     page.screenshot(path=screenshots / "fc-receiving-3-closed.png")
 
-    items = httpx.get(f"{inventory_api}/v1/inventory", params={"fnsku": a}).json()["items"]
+    items = httpx.get(
+        f"{inventory_api}/v1/inventory", params={"fnsku": a}, headers={"Authorization": f"Bearer {tokens['fc']}"}
+    ).json()["items"]
     assert (items[0]["fulfillable"], items[0]["inbound"]) == (2, 0)
 
+    # Signing out ends the session: the pages ask for the credential again.
+    with page.expect_navigation():
+        page.click("header.who button")
+    assert page.goto(f"{inventory_api}/fc").status == 401
 
-def test_the_page_refuses_an_unknown_fc_and_shipment_clearly(inventory_api, page):
+
+def test_the_page_refuses_an_unknown_fc_and_shipment_clearly(inventory_api, tokens, page):
+    sign_in(page, inventory_api, tokens["fc"])
     response = page.goto(f"{inventory_api}/fc/SEA1/shipments/FBANOSUCH")
     assert response.status == 404
     assert "not known to the inventory" in page.text_content("p.error")
     response = page.goto(f"{inventory_api}/fc/ZZZ9/shipments/FBANOSUCH")
     assert response.status == 404
+
+
+def test_an_operator_picks_any_fc_and_another_fcs_staff_find_nothing(inventory_api, tokens, plan, page):
+    shipment = in_thread(lambda: plan(1, fc="PHX3"))
+    sign_in(page, inventory_api, tokens["operator"])
+    page.select_option("select[name=fulfillment_center_id]", "PHX3")
+    page.fill("input[name=shipment_id]", shipment.shipment_id)
+    with page.expect_navigation():
+        page.click("text=Open shipment")
+    assert page.text_content("#status") == "PLANNED"
+    page.context.clear_cookies()
+
+    sign_in(page, inventory_api, tokens["fc"])  # SEA1's staff
+    assert page.goto(f"{inventory_api}/fc/PHX3/shipments/{shipment.shipment_id}").status == 404
+    assert page.goto(f"{inventory_api}/fc/SEA1/shipments/{shipment.shipment_id}").status == 404
+    assert page.locator("form.receive").count() == 0

@@ -43,7 +43,7 @@ def together(database):
 
 
 @pytest.fixture(scope="module")
-def world(client, plan):
+def world(fc_staff, plan):
     """A fresh set of FNSKUs stocked at SEA1 (``world(5, 3)``: two FNSKUs with 5 and 3 fulfillable),
     with fulfillment order ids of its own, so two worlds can be driven the same way and compared."""
 
@@ -52,7 +52,7 @@ def world(client, plan):
             shipment = plan(*units)
             self.fnskus = shipment.fnskus
             self.tag = uuid.uuid4().hex[:8]
-            r = client.post(
+            r = fc_staff.post(
                 "/v1/receipts",
                 json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
                       "lines": [{"fnsku": f, "received": q} for f, q in zip(self.fnskus, units, strict=True)]},

@@ -19,27 +19,27 @@ def tag() -> str:
     return uuid.uuid4().hex[:8].upper()
 
 
-def inventory_of(client, fnsku: str) -> list[dict]:
-    return client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
+def inventory_of(operator, fnsku: str) -> list[dict]:
+    return operator.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
 
 
-def test_a_plan_expects_the_shipment_and_makes_its_units_inbound(client, deliver, events, outbox_events):
+def test_a_plan_expects_the_shipment_and_makes_its_units_inbound(operator, deliver, events, outbox_events):
     t = tag()
     planned = events.planned(f"FBA{t}", [(f"XA{t}", 12), (f"XB{t}", 3)], fulfillment_center_id="DFW7")
     assert deliver(planned) == [Outcome.PROCESSED]
 
-    view = client.get(f"/v1/inbound-shipments/FBA{t}/receipts").json()
+    view = operator.get(f"/v1/inbound-shipments/FBA{t}/receipts").json()
     assert (view["status"], view["fulfillment_center_id"], view["seller_id"]) == ("PLANNED", "DFW7", "S-ACME")
     assert [(line["fnsku"], line["quantity_expected"], line["quantity_outstanding"]) for line in view["lines"]] == [
         (f"XA{t}", 12, 12),
         (f"XB{t}", 3, 3),
     ]
     assert view["receipts"] == []
-    [level] = inventory_of(client, f"XA{t}")
+    [level] = inventory_of(operator, f"XA{t}")
     assert (level["fulfillment_center_id"], level["inbound"], level["fulfillable"]) == ("DFW7", 12, 0)
     assert level["seller_sku"] == f"SKU-XA{t}"
 
-    ledger = client.get("/v1/ledger", params={"fnsku": f"XA{t}"}).json()["items"]
+    ledger = operator.get("/v1/ledger", params={"fnsku": f"XA{t}"}).json()["items"]
     assert [(e["bucket"], e["delta"], e["cause_event_id"]) for e in ledger] == [("inbound", 12, planned.id)]
 
     changed = [e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku in (f"XA{t}", f"XB{t}")]
@@ -48,35 +48,35 @@ def test_a_plan_expects_the_shipment_and_makes_its_units_inbound(client, deliver
     assert {(e.correlation_id, e.causation_id) for e in changed} == {(planned.correlation_id, planned.id)}
 
 
-def test_a_plan_delivered_again_or_republished_counts_once(client, deliver, events):
+def test_a_plan_delivered_again_or_republished_counts_once(operator, deliver, events):
     t = tag()
     planned = events.planned(f"FBA{t}", [(f"X{t}", 5)])
     assert deliver(planned, planned) == [Outcome.PROCESSED, Outcome.DUPLICATE]
     republished = events.planned(f"FBA{t}", [(f"X{t}", 5)])  # same shipment, new event id
     assert deliver(republished) == [Outcome.PROCESSED]
-    assert inventory_of(client, f"X{t}")[0]["inbound"] == 5
+    assert inventory_of(operator, f"X{t}")[0]["inbound"] == 5
 
 
-def test_two_shipments_of_one_fnsku_to_one_fc_add_up(client, deliver, events):
+def test_two_shipments_of_one_fnsku_to_one_fc_add_up(operator, deliver, events):
     t = tag()
     deliver(events.planned(f"FBA{t}1", [(f"X{t}", 5)]), events.planned(f"FBA{t}2", [(f"X{t}", 7)]))
-    [level] = inventory_of(client, f"X{t}")
+    [level] = inventory_of(operator, f"X{t}")
     assert level["inbound"] == 12
 
 
-def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(client, deliver, events, plan):
+def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(operator, fc_staff, deliver, events, plan):
     shipment = plan(10)
     (a,) = shipment.fnskus
     body = {"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
             "lines": [{"fnsku": a, "received": 4, "damaged": 1}]}
-    assert client.post("/v1/receipts", json=body).status_code == 201
+    assert fc_staff.post("/v1/receipts", json=body).status_code == 201
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
-    [level] = inventory_of(client, a)
+    [level] = inventory_of(operator, a)
     assert (level["inbound"], level["fulfillable"], level["unfulfillable"]) == (0, 4, 1)
-    assert client.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CANCELLED"
+    assert operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CANCELLED"
     # A second cancellation (a new event) finds nothing left to remove.
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
-    ledger = client.get("/v1/ledger", params={"fnsku": a}).json()["items"]
+    ledger = operator.get("/v1/ledger", params={"fnsku": a}).json()["items"]
     assert [(e["delta"], e["reason"]) for e in ledger if e["bucket"] == "inbound"] == [
         (10, "inbound-shipment-planned"),
         (-5, "arrived"),
@@ -84,25 +84,25 @@ def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(client, 
     ]
 
 
-def test_a_cancellation_after_the_shipment_closed_changes_nothing(client, deliver, events, plan):
+def test_a_cancellation_after_the_shipment_closed_changes_nothing(operator, fc_staff, deliver, events, plan):
     shipment = plan(2)
     (a,) = shipment.fnskus
     body = {"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1", "lines": [{"fnsku": a, "received": 2}]}
-    client.post("/v1/receipts", json=body)
+    fc_staff.post("/v1/receipts", json=body)
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
-    assert client.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CLOSED"
-    assert inventory_of(client, a)[0]["fulfillable"] == 2
+    assert operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CLOSED"
+    assert inventory_of(operator, a)[0]["fulfillable"] == 2
 
 
-def test_a_plan_arriving_after_its_cancellation_creates_no_inbound_stock(client, deliver, events):
+def test_a_plan_arriving_after_its_cancellation_creates_no_inbound_stock(operator, deliver, events):
     t = tag()
     assert deliver(events.cancelled(f"FBA{t}")) == [Outcome.PROCESSED]
     assert deliver(events.planned(f"FBA{t}", [(f"X{t}", 9)])) == [Outcome.PROCESSED]
-    assert inventory_of(client, f"X{t}") == []
-    assert client.get(f"/v1/inbound-shipments/FBA{t}/receipts").json()["status"] == "CANCELLED"
+    assert inventory_of(operator, f"X{t}") == []
+    assert operator.get(f"/v1/inbound-shipments/FBA{t}/receipts").json()["status"] == "CANCELLED"
 
 
-def test_other_registration_events_are_ignored(client, deliver):
+def test_other_registration_events_are_ignored(operator, deliver):
     t = tag()
     registered = new_event(
         ItemRegistered(
@@ -120,10 +120,10 @@ def test_other_registration_events_are_ignored(client, deliver):
     )
     # ItemRegistered is not the inventory's business; a shipment it never planned changes nothing.
     assert deliver(registered, shipped) == [Outcome.IGNORED, Outcome.PROCESSED]
-    assert client.get(f"/v1/inbound-shipments/FBA{t}/receipts").status_code == 404
+    assert operator.get(f"/v1/inbound-shipments/FBA{t}/receipts").status_code == 404
 
 
-def test_quantities_beyond_32_bits_are_counted_not_dead_lettered(client, deliver, events):
+def test_quantities_beyond_32_bits_are_counted_not_dead_lettered(operator, deliver, events):
     t = tag()
     assert deliver(events.planned(f"FBA{t}", [(f"X{t}", 3_000_000_000)])) == [Outcome.PROCESSED]
-    assert inventory_of(client, f"X{t}")[0]["inbound"] == 3_000_000_000
+    assert inventory_of(operator, f"X{t}")[0]["inbound"] == 3_000_000_000

@@ -30,7 +30,7 @@ def worker(database, kafka_bootstrap, tmp_path_factory):
 
 
 async def test_the_worker_turns_published_plans_into_inbound_stock_and_announces_it(
-    worker, client, events, kafka_bootstrap
+    worker, operator, events, kafka_bootstrap
 ):
     t = uuid.uuid4().hex[:8].upper()
     kept, dropped = f"X{t}K", f"X{t}D"
@@ -41,7 +41,7 @@ async def test_the_worker_turns_published_plans_into_inbound_stock_and_announces
     await publish(kafka_bootstrap, events.cancelled(f"FBA{t}2", fulfillment_center_id="CMH2"))
 
     def inbound(fnsku):
-        items = client.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
+        items = operator.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
         return items[0]["inbound"] if items else None
 
     await eventually(lambda: inbound(dropped) == 0, timeout=30, what="the cancelled shipment to leave inbound")

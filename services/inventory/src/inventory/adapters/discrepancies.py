@@ -61,6 +61,7 @@ class DiscrepancyRepository:
         shipment_id: str | None = None,
         fnsku: str | None = None,
         fulfillment_center_id: str | None = None,
+        seller_id: str | None = None,
         kind: DiscrepancyKind | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -70,6 +71,7 @@ class DiscrepancyRepository:
             (discrepancies.c.shipment_id, shipment_id),
             (discrepancies.c.fnsku, fnsku),
             (discrepancies.c.fulfillment_center_id, fulfillment_center_id),
+            (discrepancies.c.seller_id, seller_id),
             (discrepancies.c.kind, kind.value if kind else None),
         )
         return await read_page(

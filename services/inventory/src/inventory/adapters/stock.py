@@ -270,21 +270,38 @@ class StockRepository:
             lambda r: LedgerEntry(**{**r._asdict(), "bucket": Bucket(r.bucket)}),
         )
 
-    async def recomputed_from_ledger(self) -> dict[Key, Levels]:
-        """Every (fnsku, FC)'s buckets as the ledger adds them up, to audit `inventory_levels`."""
+    async def recomputed_from_ledger(
+        self, *, fnsku: str | None = None, fulfillment_center_id: str | None = None, seller_id: str | None = None
+    ) -> dict[Key, Levels]:
+        """The buckets of every (fnsku, FC) matching the filters as the ledger adds them up, to
+        audit `inventory_levels`."""
+        filters = equal(
+            (inventory_ledger.c.fnsku, fnsku),
+            (inventory_ledger.c.fulfillment_center_id, fulfillment_center_id),
+            (inventory_ledger.c.seller_id, seller_id),
+        )
         rows = await self._conn.execute(
             sa.select(
                 inventory_ledger.c.fnsku,
                 inventory_ledger.c.fulfillment_center_id,
                 inventory_ledger.c.bucket,
                 sa.func.sum(inventory_ledger.c.delta).label("total"),
-            ).group_by(inventory_ledger.c.fnsku, inventory_ledger.c.fulfillment_center_id, inventory_ledger.c.bucket)
+            )
+            .where(*filters)
+            .group_by(inventory_ledger.c.fnsku, inventory_ledger.c.fulfillment_center_id, inventory_ledger.c.bucket)
         )
         totals: dict[Key, dict[str, int]] = {}
         for r in rows:
             totals.setdefault((r.fnsku, r.fulfillment_center_id), {})[Bucket(r.bucket).value] = int(r.total)
         return {key: Levels(**buckets) for key, buckets in totals.items()}
 
-    async def stored_levels(self) -> dict[Key, Levels]:
-        rows = await self._conn.execute(sa.select(inventory_levels))
+    async def stored_levels(
+        self, *, fnsku: str | None = None, fulfillment_center_id: str | None = None, seller_id: str | None = None
+    ) -> dict[Key, Levels]:
+        filters = equal(
+            (inventory_levels.c.fnsku, fnsku),
+            (inventory_levels.c.fulfillment_center_id, fulfillment_center_id),
+            (inventory_levels.c.seller_id, seller_id),
+        )
+        rows = await self._conn.execute(sa.select(inventory_levels).where(*filters))
         return {(r.fnsku, r.fulfillment_center_id): _stock_level(r).levels for r in rows}

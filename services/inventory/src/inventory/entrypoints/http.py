@@ -1,8 +1,16 @@
-"""The inventory's HTTP API: FC staff record receipts, close shipments and adjust stock; anyone
-reads buckets, shipment receipts, discrepancies and the ledger.
+"""The inventory's HTTP API: FC staff record receipts, close shipments and adjust stock; sellers,
+FCs, services and the operator read buckets, shipment receipts, discrepancies and the ledger.
 
-Receipts come from FC staff, not sellers, so they carry no seller token (DESIGN.md: inventory
-``POST /v1/receipts``, an FC records what arrived). Domain refusals answer through `ERRORS`.
+Who may do what (DESIGN.md, "Actors and what they may do"), each route declaring its rule:
+
+- writes (receipts, closes, adjustments): an FC, for itself only — a body naming another FC is
+  refused (403), a shipment bound for another FC is unknown to it (404); a transfer's destination
+  may be any FC — and the operator, for any FC;
+- reads: a seller its own stock, an FC its own FC's rows and the shipments bound for it, a
+  service the one seller it names (registration's console), the operator everything. Naming
+  another party's seller or FC reads as not found (404).
+
+Domain refusals answer through `ERRORS`.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from inventory.domain.commands import CloseShipment
 from inventory.domain.discrepancies import DiscrepancyKind
 from inventory.domain.errors import InventoryError
 from inventory.domain.receipts import ReceiptIdReused
+from inventory.domain.scope import EVERYTHING, ActsForAnotherCenter, NotVisible, Scope
 from inventory.domain.shipments import (
     DuplicateFnsku,
     ShipmentCancelled,
@@ -50,6 +59,7 @@ from inventory.entrypoints.schemas import (
 )
 from inventory.service_layer import adjustments, receiving, views
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
+from stockpath_runtime.auth import FC, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
 from stockpath_runtime.http import Answer, ClientError, caller_correlation_id, unit_of_work
 from stockpath_runtime.http import answer_for as runtime_answer_for
 from stockpath_runtime.paging import Offset, PageOut
@@ -67,6 +77,8 @@ ERRORS: dict[type[Exception], Answer] = {
     AdjustmentIdReused: Answer(409, "adjustment_id_reused", ("adjustment_id",)),
     UnknownStock: Answer(404, "not_found"),
     BadTransfer: Answer(422, "bad_transfer"),
+    NotVisible: Answer(404, "not_found"),
+    ActsForAnotherCenter: Answer(403, "forbidden", ("fulfillment_center_id",)),
 }
 
 
@@ -91,6 +103,28 @@ CallersUoW = Annotated[InventoryUnitOfWork, Depends(_callers_unit_of_work)]
 
 router = APIRouter(prefix="/v1", tags=["inventory"])
 
+#: FC staff (for their own FC) and the operator (for any).
+Staff = Annotated[Actor, allow(FC, OPERATOR)]
+#: Sellers, FCs, services and the operator, each reading what `reading_scope` lets it.
+Reader = Annotated[Actor, allow(SELLER, FC, SERVICE, OPERATOR)]
+
+
+def acting_scope(actor: Actor) -> Scope:
+    """Where a writer may act: an FC at its own FC only, the operator anywhere."""
+    return Scope(fulfillment_center_id=actor.subject) if actor.kind is FC else EVERYTHING
+
+
+def reading_scope(actor: Actor, seller_id: str | None = None, *, lists: bool = True) -> Scope:
+    """What a reader may see: a seller its own stock, an FC its own FC's, the operator everything,
+    and a service one seller at a time — the one a list names (`seller_id`)."""
+    if actor.kind is SELLER:
+        return Scope(seller_id=actor.subject)
+    if actor.kind is FC:
+        return Scope(fulfillment_center_id=actor.subject)
+    if actor.kind is SERVICE and lists and not seller_id:
+        raise Forbidden("a service reads one seller's stock at a time: name it with seller_id")
+    return EVERYTHING
+
 
 def require_known_fulfillment_center(fulfillment_center_id: str) -> None:
     if stockpath_network.get(fulfillment_center_id) is None:
@@ -107,14 +141,15 @@ def require_known_fulfillment_center(fulfillment_center_id: str) -> None:
     status_code=201,
     summary="Record what arrived at a fulfillment center for an inbound shipment (FC staff)",
     responses={
-        404: {"description": "Unknown inbound shipment"},
+        403: {"description": "An FC naming another FC"},
+        404: {"description": "Unknown inbound shipment (or bound for another FC)"},
         409: {"description": "Shipment closed or cancelled, or receipt_id reused for other content"},
         422: {"description": "Wrong fulfillment center, unknown FNSKU or invalid counts"},
     },
 )
-async def record_receipt(body: ReceiptIn, response: Response, uow: CallersUoW) -> ReceiptOut:
+async def record_receipt(body: ReceiptIn, response: Response, uow: CallersUoW, actor: Staff) -> ReceiptOut:
     require_known_fulfillment_center(body.fulfillment_center_id)
-    result, replayed = await receiving.record_receipt(body.to_command(), uow)
+    result, replayed = await receiving.record_receipt(body.to_command(), uow, scope=acting_scope(actor))
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ReceiptOut.of(result)
@@ -124,13 +159,19 @@ async def record_receipt(body: ReceiptIn, response: Response, uow: CallersUoW) -
     "/inbound-shipments/{shipment_id}/close",
     response_model=ShipmentReceiptsOut,
     summary="Close an inbound shipment that will not be received in full (FC staff): what is missing is a shortage",
-    responses={404: {"description": "Unknown inbound shipment"}, 409: {"description": "Already closed or cancelled"}},
+    responses={
+        403: {"description": "An FC naming another FC"},
+        404: {"description": "Unknown inbound shipment (or bound for another FC)"},
+        409: {"description": "Already closed or cancelled"},
+    },
 )
 async def close_shipment(
-    shipment_id: ShipmentIdPath, uow: CallersUoW, body: CloseIn | None = None
+    shipment_id: ShipmentIdPath, uow: CallersUoW, actor: Staff, body: CloseIn | None = None
 ) -> ShipmentReceiptsOut:
-    await receiving.close_shipment(CloseShipment(shipment_id, body.fulfillment_center_id if body else None), uow)
-    return ShipmentReceiptsOut.of(await views.shipment(uow, shipment_id))
+    scope = acting_scope(actor)
+    command = CloseShipment(shipment_id, body.fulfillment_center_id if body else None)
+    await receiving.close_shipment(command, uow, scope=scope)
+    return ShipmentReceiptsOut.of(await views.shipment(uow, scope, shipment_id))
 
 
 @router.post(
@@ -139,27 +180,34 @@ async def close_shipment(
     status_code=201,
     summary="Adjust stock (FC staff): units found, lost, damaged in the warehouse, or transferred to another FC",
     responses={
+        403: {"description": "An FC adjusting another FC's stock"},
         404: {"description": "No stock of this FNSKU at the FC"},
         409: {"description": "Not enough fulfillable units, or adjustment_id reused for other content"},
         422: {"description": "Invalid adjustment"},
     },
 )
-async def adjust_inventory(body: AdjustmentIn, response: Response, uow: CallersUoW) -> AdjustmentOut:
+async def adjust_inventory(body: AdjustmentIn, response: Response, uow: CallersUoW, actor: Staff) -> AdjustmentOut:
     for fc in (body.fulfillment_center_id, body.to_fulfillment_center_id):
         if fc:
             require_known_fulfillment_center(fc)
-    result = await adjustments.adjust_inventory(body.to_command(), uow)
+    scope = acting_scope(actor)
+    result = await adjustments.adjust_inventory(body.to_command(), uow, scope=scope)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return AdjustmentOut(adjustment_id=result.adjustment_id, inventory=[StockLevelOut.of(s) for s in result.inventory])
+    # A transfer's destination is another FC's stock: its staff see only their own FC's buckets.
+    seen = [StockLevelOut.of(s) for s in result.inventory if scope.sees(s.seller_id, s.fulfillment_center_id)]
+    return AdjustmentOut(adjustment_id=result.adjustment_id, inventory=seen)
 
 
 @router.get(
-    "/inventory", response_model=PageOut[StockLevelOut], summary="Quantity buckets per FNSKU and fulfillment center"
+    "/inventory",
+    response_model=PageOut[StockLevelOut],
+    summary="Quantity buckets per FNSKU and fulfillment center (a seller's own, an FC's own; a service names the seller)",
 )
 async def list_inventory(
     uow: UoW,
+    actor: Reader,
     seller_id: IdQuery = None,
     fnsku: IdQuery = None,
     fulfillment_center_id: FcQuery = None,
@@ -167,7 +215,7 @@ async def list_inventory(
     offset: Offset = 0,
 ) -> PageOut[StockLevelOut]:
     page = await views.inventory(
-        uow, seller_id=seller_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, limit=limit, offset=offset
+        uow, reading_scope(actor, seller_id), seller_id=seller_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, limit=limit, offset=offset
     )
     return PageOut[StockLevelOut](
         items=[StockLevelOut.of(i.stock, i.inbound_by_stage) for i in page.items],
@@ -180,8 +228,9 @@ async def list_inventory(
     response_model=ShipmentReceiptsOut,
     summary="Expected, received and damaged per FNSKU of an inbound shipment, with its receipts",
 )
-async def shipment_receipts(shipment_id: ShipmentIdPath, uow: UoW) -> ShipmentReceiptsOut:
-    return ShipmentReceiptsOut.of(await views.shipment(uow, shipment_id))
+async def shipment_receipts(shipment_id: ShipmentIdPath, uow: UoW, actor: Reader) -> ShipmentReceiptsOut:
+    # One shipment is one seller's: a service may read it without naming the seller.
+    return ShipmentReceiptsOut.of(await views.shipment(uow, reading_scope(actor, lists=False), shipment_id))
 
 
 @router.get(
@@ -189,6 +238,7 @@ async def shipment_receipts(shipment_id: ShipmentIdPath, uow: UoW) -> ShipmentRe
 )
 async def ledger(
     uow: UoW,
+    actor: Reader,
     fnsku: IdQuery = None,
     fulfillment_center_id: FcQuery = None,
     seller_id: IdQuery = None,
@@ -196,7 +246,7 @@ async def ledger(
     offset: AuditOffset = 0,
 ) -> PageOut[LedgerEntryOut]:
     page = await views.ledger(
-        uow, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, limit=limit, offset=offset
+        uow, reading_scope(actor, seller_id), fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, limit=limit, offset=offset
     )
     return PageOut[LedgerEntryOut](
         items=[LedgerEntryOut(**vars(e)) for e in page.items], total=page.total, limit=limit, offset=offset
@@ -210,16 +260,18 @@ async def ledger(
 )
 async def list_discrepancies(
     uow: UoW,
+    actor: Reader,
     shipment_id: IdQuery = None,
     fnsku: IdQuery = None,
     fulfillment_center_id: FcQuery = None,
+    seller_id: IdQuery = None,
     kind: DiscrepancyKind | None = None,
     limit: AuditLimit = 100,
     offset: AuditOffset = 0,
 ) -> PageOut[DiscrepancyOut]:
     page = await views.discrepancies(
-        uow, shipment_id=shipment_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, kind=kind,
-        limit=limit, offset=offset,
+        uow, reading_scope(actor, seller_id), shipment_id=shipment_id, fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, kind=kind, limit=limit, offset=offset,
     )
     return PageOut[DiscrepancyOut](
         items=[DiscrepancyOut.of(d) for d in page.items], total=page.total, limit=limit, offset=offset
@@ -231,6 +283,12 @@ async def list_discrepancies(
     response_model=ReconciliationOut,
     summary="The buckets recomputed from the ledger next to the stored ones (audit)",
 )
-async def reconciliation(uow: UoW, fnsku: IdQuery = None) -> ReconciliationOut:
-    rows = [ReconciliationRow.of(r) for r in await views.reconciliation(uow, fnsku=fnsku)]
+async def reconciliation(
+    uow: UoW, actor: Reader, fnsku: IdQuery = None, fulfillment_center_id: FcQuery = None, seller_id: IdQuery = None
+) -> ReconciliationOut:
+    recomputed = await views.reconciliation(
+        uow, reading_scope(actor, seller_id), fnsku=fnsku, fulfillment_center_id=fulfillment_center_id,
+        seller_id=seller_id,
+    )
+    rows = [ReconciliationRow.of(r) for r in recomputed]
     return ReconciliationOut(balanced=all(r.balanced for r in rows), items=rows)

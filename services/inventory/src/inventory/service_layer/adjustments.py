@@ -2,7 +2,8 @@
 
 Each moves buckets through the ledger (cause: the InventoryAdjusted event it writes, and the
 adjustment id), announces InventoryAdjusted per bucket moved and InventoryLevelChanged per FNSKU
-and FC, and commits. Only fulfillable units are adjusted: reserved ones belong to orders.
+and FC, and commits. Only fulfillable units are adjusted: reserved ones belong to orders. An FC
+adjusts only its own stock (`Scope.acts_at`); a transfer's destination may be any FC.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from inventory.domain.adjustments import (
     transfer_in,
 )
 from inventory.domain.commands import AdjustInventory
+from inventory.domain.scope import EVERYTHING, Scope
 from inventory.domain.stock import Movement, StockMove
 from inventory.service_layer.stock_moves import move_stock
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events.types.inventory import InventoryAdjusted
 
 
-async def adjust_inventory(command: AdjustInventory, uow: InventoryUnitOfWork) -> AdjustmentResult:
+async def adjust_inventory(
+    command: AdjustInventory, uow: InventoryUnitOfWork, *, scope: Scope = EVERYTHING
+) -> AdjustmentResult:
+    scope.acts_at(command.fulfillment_center_id)
     kind = command.kind
     check_destination(kind, command.fulfillment_center_id, command.to_fulfillment_center_id)
     async with uow:

@@ -4,6 +4,9 @@ Each opens its unit of work and commits: the shipment, the ledger rows, the buck
 discrepancies and the events they cause commit together or not at all. Without a correlation id
 of its own (``uow.correlation_id``), what they announce continues the chain the shipment's plan
 started.
+
+Both keep to the caller's `Scope`: a shipment not bound for the FC that asks is unknown to it,
+and an FC may name no other FC as the one where it counts or closes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import structlog
 from inventory.domain.commands import CloseShipment, RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, new_discrepancy_id
 from inventory.domain.receipts import ReceiptIdReused, ReceiptResult, ReceivedLine
+from inventory.domain.scope import EVERYTHING, Scope
 from inventory.domain.shipments import InboundShipment, UnknownShipment, WrongFulfillmentCenter
 from inventory.service_layer.stock_moves import move_shipment_stock, record_discrepancies
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
@@ -23,12 +27,15 @@ from stockpath_events.types.inventory import InboundShipmentClosed, InventoryRec
 log = structlog.get_logger("inventory")
 
 
-async def record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork) -> tuple[ReceiptResult, bool]:
+async def record_receipt(
+    command: RecordReceipt, uow: InventoryUnitOfWork, *, scope: Scope = EVERYTHING
+) -> tuple[ReceiptResult, bool]:
     """Record what FC staff counted; returns the result and whether it is a replay of a receipt
     already recorded under the same receipt id (then nothing moved)."""
     async with uow:
         # The shipment lock serialises receipts of one shipment, so the line counters never lose a count.
-        shipment = await _shipment(uow, command.shipment_id)
+        shipment = await _shipment(uow, command.shipment_id, scope)
+        scope.acts_at(command.fulfillment_center_id)
         stored = await uow.receipts.claim(command)
         if stored is not None:
             if stored.fingerprint != command.fingerprint or stored.result is None:
@@ -100,12 +107,14 @@ async def record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork) -> tu
         return result, False
 
 
-async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork) -> None:
+async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, *, scope: Scope = EVERYTHING) -> None:
     """FC staff close a shipment that will not be received in full: every unit still expected leaves
     ``inbound`` as a shortage (a discrepancy per FNSKU), InboundShipmentClosed is announced, and
     later receipts are refused."""
     async with uow:
-        shipment = await _shipment(uow, command.shipment_id)
+        shipment = await _shipment(uow, command.shipment_id, scope)
+        if command.fulfillment_center_id:
+            scope.acts_at(command.fulfillment_center_id)
         if command.fulfillment_center_id and command.fulfillment_center_id != shipment.fulfillment_center_id:
             raise WrongFulfillmentCenter(
                 command.shipment_id, shipment.fulfillment_center_id, command.fulfillment_center_id
@@ -126,10 +135,10 @@ async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork) -> No
     log.info("inbound shipment closed by the FC", shipment_id=command.shipment_id, shortages=shortages)
 
 
-async def _shipment(uow: InventoryUnitOfWork, shipment_id: str) -> InboundShipment:
-    """The shipment, locked for the rest of the transaction."""
+async def _shipment(uow: InventoryUnitOfWork, shipment_id: str, scope: Scope) -> InboundShipment:
+    """The shipment, locked for the rest of the transaction; unknown unless the scope sees it."""
     shipment = await uow.shipments.get(shipment_id, for_update=True)
-    if shipment is None:
+    if shipment is None or not scope.sees(shipment.seller_id, shipment.fulfillment_center_id):
         raise UnknownShipment(shipment_id)
     return shipment
 

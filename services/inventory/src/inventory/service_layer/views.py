@@ -1,5 +1,8 @@
 """The reads the API and the FC pages need, each in a unit of work of its own (read only: it
-commits nothing). They return domain records; ``entrypoints/schemas.py`` shapes them as JSON."""
+commits nothing). They return domain records; ``entrypoints/schemas.py`` shapes them as JSON.
+
+Each keeps to the caller's `Scope`: a seller reads only its own stock, an FC only its own FC's
+rows and the shipments bound for it; naming another party reads as not found."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.receipts import ShipmentReceipt
+from inventory.domain.scope import Scope
 from inventory.domain.shipments import InboundShipment, UnknownShipment
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
@@ -49,6 +53,7 @@ class Reconciled:
 
 async def inventory(
     uow: InventoryUnitOfWork,
+    scope: Scope,
     *,
     seller_id: str | None,
     fnsku: str | None,
@@ -56,6 +61,7 @@ async def inventory(
     limit: int,
     offset: int,
 ) -> Page[InventoryItem]:
+    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
     async with uow:
         page = await uow.stock.levels(
             seller_id=seller_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, limit=limit, offset=offset
@@ -66,10 +72,10 @@ async def inventory(
     )
 
 
-async def shipment(uow: InventoryUnitOfWork, shipment_id: str) -> ShipmentView:
+async def shipment(uow: InventoryUnitOfWork, scope: Scope, shipment_id: str) -> ShipmentView:
     async with uow:
         found = await uow.shipments.get(shipment_id)
-        if found is None:
+        if found is None or not scope.sees(found.seller_id, found.fulfillment_center_id):
             raise UnknownShipment(shipment_id)
         recorded = await uow.receipts.for_shipment(shipment_id)
         differences = await uow.discrepancies.list(shipment_id=shipment_id, limit=_DISCREPANCIES_PER_SHIPMENT)
@@ -78,6 +84,7 @@ async def shipment(uow: InventoryUnitOfWork, shipment_id: str) -> ShipmentView:
 
 async def ledger(
     uow: InventoryUnitOfWork,
+    scope: Scope,
     *,
     fnsku: str | None,
     fulfillment_center_id: str | None,
@@ -85,6 +92,7 @@ async def ledger(
     limit: int,
     offset: int,
 ) -> Page[LedgerEntry]:
+    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
     async with uow:
         return await uow.stock.ledger(
             fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, limit=limit, offset=offset
@@ -93,24 +101,36 @@ async def ledger(
 
 async def discrepancies(
     uow: InventoryUnitOfWork,
+    scope: Scope,
     *,
     shipment_id: str | None,
     fnsku: str | None,
     fulfillment_center_id: str | None,
+    seller_id: str | None,
     kind: DiscrepancyKind | None,
     limit: int,
     offset: int,
 ) -> Page[Discrepancy]:
+    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
     async with uow:
         return await uow.discrepancies.list(
-            shipment_id=shipment_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id,
+            shipment_id=shipment_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id,
             kind=kind, limit=limit, offset=offset,
         )
 
 
-async def reconciliation(uow: InventoryUnitOfWork, *, fnsku: str | None) -> list[Reconciled]:
-    """Every FNSKU and FC (or those of one FNSKU) whose buckets are stored or in the ledger."""
+async def reconciliation(
+    uow: InventoryUnitOfWork,
+    scope: Scope,
+    *,
+    fnsku: str | None,
+    fulfillment_center_id: str | None = None,
+    seller_id: str | None = None,
+) -> list[Reconciled]:
+    """Every FNSKU and FC matching the filters whose buckets are stored or in the ledger."""
+    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
+    wanted = {"fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id, "seller_id": seller_id}
     async with uow:
-        stored, recomputed = await uow.stock.stored_levels(), await uow.stock.recomputed_from_ledger()
-    keys = sorted(k for k in set(stored) | set(recomputed) if fnsku is None or k[0] == fnsku)
+        stored, recomputed = await uow.stock.stored_levels(**wanted), await uow.stock.recomputed_from_ledger(**wanted)
+    keys = sorted(set(stored) | set(recomputed))
     return [Reconciled(f, fc, stored.get((f, fc)) or Levels(), recomputed.get((f, fc)) or Levels()) for f, fc in keys]

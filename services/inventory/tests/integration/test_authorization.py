@@ -1,0 +1,220 @@
+"""Who may call the inventory: every route of the API and the FC pages × every actor, from the rule
+each route declares; then what each may see and do within its rule — an FC only at its own FC, a
+seller only its own stock, a service the seller it names, the operator everything."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from stockpath_runtime.credentials import ActorKind, new_credential
+from stockpath_runtime.db import create_engine
+from stockpath_runtime.unit_of_work import UnitOfWork
+from stockpath_testing.authorization import ACTORS, Sample, check_route_table
+
+pytestmark = pytest.mark.integration
+
+#: The runtime's operations routes declare no rule yet (health, readiness, metrics): the lead's to add.
+OPERATIONS = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+#: Routes whose other party does not fit one `Sample` owner, each checked by its own table below:
+#: an FC adjusting another FC's stock is refused (403, not 404), and a shipment is both a seller's
+#: and an FC's (the other seller and the other FC both find nothing).
+OWN_TABLES = {("POST", "/v1/adjustments"), ("GET", "/v1/inbound-shipments/{shipment_id}/receipts")}
+SEA1, PHX3 = "SEA1", "PHX3"
+
+
+def every_route(app) -> SimpleNamespace:
+    """The app as `check_route_table` reads it, its routes flattened: FastAPI 0.165 keeps each
+    included router as one entry of ``app.routes``, where the table would find no route at all."""
+    return SimpleNamespace(routes=list(iter_route_contexts(app.routes)))
+
+
+class CookieFree:
+    """The test client as the table calls it: every call as from a browser holding only the
+    cookies its sample sends (a sign-in's session must not sign later 'anonymous' calls in)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def request(self, *args, **kwargs):
+        self._client.cookies.clear()
+        try:
+            return self._client.request(*args, **kwargs)
+        finally:
+            self._client.cookies.clear()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def stock(plan, operator):
+    """Shipments bound for SEA1 (seller S-ACME), one per route that changes one, and an FNSKU with
+    11 fulfillable units there (one more than planned: an overage, so a discrepancy too)."""
+    shipments = {name: plan(10) for name in ("receipt", "close", "page-receipt", "page-close", "view")}
+    stocked = plan(10)
+    received = operator.post("/v1/receipts", json={
+        "shipment_id": stocked.shipment_id, "fulfillment_center_id": SEA1,
+        "lines": [{"fnsku": stocked.fnskus[0], "received": 11}],
+    })
+    assert received.status_code == 201, received.text
+    return SimpleNamespace(shipments=shipments, fnsku=stocked.fnskus[0], stocked=stocked)
+
+
+@pytest.fixture(scope="module")
+def service_token(database) -> str:
+    """Registration's own credential (kind service), as registration issues it."""
+
+    async def issue() -> str:
+        engine = create_engine(database, pool_size=1)
+        try:
+            async with UnitOfWork(engine, source="/services/test") as uow:
+                token, credential = new_credential(ActorKind.SERVICE, "registration", now=datetime.now(UTC), ttl=None)
+                await uow.credentials.save(credential)
+                await uow.commit()
+            return token
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(issue())
+
+
+def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, new_browser):
+    anonymous = new_browser()
+    csrf = anonymous.csrf_token()
+    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in anonymous.cookies.items())}
+    s = stock.shipments
+    sample = {name: shipment.fnskus[0] for name, shipment in s.items()}
+    samples = {
+        ("POST", "/v1/receipts"): Sample(owner="fc", json={
+            "receipt_id": "RC-AUTH-1", "shipment_id": s["receipt"].shipment_id, "fulfillment_center_id": SEA1,
+            "lines": [{"fnsku": sample["receipt"], "received": 1}],
+        }),
+        ("POST", "/v1/inbound-shipments/{shipment_id}/close"): Sample(
+            owner="fc", path={"shipment_id": s["close"].shipment_id}
+        ),
+        ("GET", "/v1/inventory"): Sample(owner="seller", query={"seller_id": "S-ACME"}),
+        ("GET", "/v1/ledger"): Sample(owner="fc", query={"fulfillment_center_id": SEA1}),
+        ("GET", "/v1/discrepancies"): Sample(owner="seller", query={"seller_id": "S-ACME"}),
+        ("GET", "/v1/ledger/reconciliation"): Sample(owner="fc", query={"fulfillment_center_id": SEA1}),
+        ("GET", "/fc/fc.css"): Sample(),
+        ("GET", "/fc/sign-in"): Sample(),
+        ("POST", "/fc/sign-in"): Sample(form={"csrf_token": csrf, "token": tokens["fc"]}, headers=cookie),
+        ("POST", "/fc/sign-out"): Sample(form={"csrf_token": csrf}, headers=cookie),
+        ("GET", "/fc"): Sample(),
+        ("GET", "/fc/{fc}/shipments/{shipment_id}"): Sample(
+            owner="fc", path={"fc": SEA1, "shipment_id": s["view"].shipment_id}
+        ),
+        ("POST", "/fc/{fc}/shipments/{shipment_id}/receipts"): Sample(
+            owner="fc", path={"fc": SEA1, "shipment_id": s["page-receipt"].shipment_id},
+            form={"receipt_id": "RC-AUTH-PAGE", "fnsku": sample["page-receipt"], "received": "1"},
+        ),
+        ("POST", "/fc/{fc}/shipments/{shipment_id}/close"): Sample(
+            owner="fc", path={"fc": SEA1, "shipment_id": s["page-close"].shipment_id}
+        ),
+    }
+    table = check_route_table(CookieFree(client), every_route(client.app), tokens, samples, skip=OPERATIONS | OWN_TABLES)
+    assert {(m, p) for m, p, *_ in table} == set(samples)
+
+
+def statuses(client, tokens, method: str, url: str, **kwargs) -> dict[str, int]:
+    """The status each actor of the table gets for one request."""
+    return {
+        actor: client.request(method, url, headers=bearer(tokens[actor]) if actor in tokens else {}, **kwargs).status_code
+        for actor in ACTORS
+    }
+
+
+def test_only_an_fc_adjusts_its_own_stock_and_the_operator_any(client, tokens, stock):
+    body = {"adjustment_id": "ADJ-AUTH-1", "fulfillment_center_id": SEA1, "fnsku": stock.fnsku, "kind": "found",
+            "quantity": 1, "reason": "cycle count"}
+    assert statuses(client, tokens, "POST", "/v1/adjustments", json=body) == {
+        "anonymous": 401, "seller": 403, "other seller": 403, "fc": 201, "other fc": 403,
+        "channel": 403, "other channel": 403, "operator": 200,  # the operator's is a replay of the same id
+    }
+
+
+def test_a_shipment_reads_for_its_seller_its_fc_and_the_operator_only(client, tokens, stock, service_token):
+    url = f"/v1/inbound-shipments/{stock.shipments['view'].shipment_id}/receipts"
+    assert statuses(client, tokens, "GET", url) == {
+        "anonymous": 401, "seller": 200, "other seller": 404, "fc": 200, "other fc": 404,
+        "channel": 403, "other channel": 403, "operator": 200,
+    }
+    assert client.get(url, headers=bearer(service_token)).status_code == 200
+
+
+def test_an_fc_cannot_receive_close_or_adjust_for_another_fc(caller, fc_staff, operator, stock, plan):
+    phx3 = caller("other fc")
+    shipment = plan(5)
+    (fnsku,) = shipment.fnskus
+    lines = [{"fnsku": fnsku, "received": 2}]
+    for named in (SEA1, PHX3):  # a shipment bound for SEA1 is unknown to PHX3, whatever it names
+        r = phx3.post("/v1/receipts", json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": named,
+                                            "lines": lines})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert phx3.post(f"/v1/inbound-shipments/{shipment.shipment_id}/close").status_code == 404
+    # SEA1 naming another FC for its own shipment: refused, saying why.
+    r = fc_staff.post("/v1/receipts", json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": PHX3,
+                                            "lines": lines})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert "SEA1" in r.json()["error"]["message"] and "PHX3" in r.json()["error"]["message"]
+    r = fc_staff.post(f"/v1/inbound-shipments/{shipment.shipment_id}/close", json={"fulfillment_center_id": PHX3})
+    assert r.status_code == 403
+    adjustment = {"fulfillment_center_id": PHX3, "fnsku": stock.fnsku, "kind": "lost", "quantity": 1, "reason": "gone"}
+    r = fc_staff.post("/v1/adjustments", json=adjustment)
+    assert r.status_code == 403 and "PHX3" in r.json()["error"]["message"]
+    # Nothing moved, and the shipment is still open to its own FC.
+    view = operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()
+    assert (view["status"], view["receipts"]) == ("PLANNED", [])
+    assert fc_staff.post("/v1/receipts", json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": SEA1,
+                                               "lines": lines}).status_code == 201
+    # A transfer's destination may be another FC: the source is SEA1's own.
+    transfer = {**adjustment, "fulfillment_center_id": SEA1, "kind": "transferred", "to_fulfillment_center_id": PHX3}
+    r = fc_staff.post("/v1/adjustments", json=transfer)
+    assert r.status_code == 201 and [i["fulfillment_center_id"] for i in r.json()["inventory"]] == [SEA1]
+
+
+def test_an_fc_reads_only_its_own_fcs_stock_ledger_and_discrepancies(caller, fc_staff, stock):
+    phx3 = caller("other fc")
+    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+        assert phx3.get(path, params={"fulfillment_center_id": SEA1}).status_code == 404, path
+        mine = fc_staff.get(path).json()["items"]
+        assert mine and {i["fulfillment_center_id"] for i in mine} == {SEA1}, path
+        assert all(i["fulfillment_center_id"] == PHX3 for i in phx3.get(path).json()["items"]), path
+
+
+def test_a_seller_reads_only_its_own_stock(caller, seller, operator, stock, plan):
+    other = caller("other seller")
+    theirs = plan(3, seller_id="SLRBBBBBBBB2")
+    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+        assert other.get(path, params={"seller_id": "S-ACME"}).status_code == 404, path
+    mine = seller.get("/v1/inventory", params={"limit": 500}).json()["items"]
+    assert stock.fnsku in {i["fnsku"] for i in mine} and {i["seller_id"] for i in mine} == {"S-ACME"}
+    assert [i["fnsku"] for i in other.get("/v1/inventory").json()["items"]] == theirs.fnskus
+    assert {e["seller_id"] for e in seller.get("/v1/ledger").json()["items"]} == {"S-ACME"}
+    assert {e["seller_id"] for e in other.get("/v1/ledger").json()["items"]} == {"SLRBBBBBBBB2"}
+    reconciled = other.get("/v1/ledger/reconciliation").json()["items"]
+    assert [r["fnsku"] for r in reconciled] == theirs.fnskus
+    assert other.get(f"/v1/inbound-shipments/{stock.stocked.shipment_id}/receipts").status_code == 404
+    # The operator, naming no seller, reads every seller's stock.
+    every = operator.get("/v1/inventory", params={"limit": 500}).json()["items"]
+    assert {"S-ACME", "SLRBBBBBBBB2"} <= {i["seller_id"] for i in every}
+
+
+def test_a_service_reads_the_seller_it_names_and_never_every_sellers(client, service_token, stock):
+    named = client.get("/v1/inventory", params={"seller_id": "S-ACME", "limit": 500}, headers=bearer(service_token))
+    assert named.status_code == 200
+    assert stock.fnsku in {i["fnsku"] for i in named.json()["items"]}
+    assert {i["seller_id"] for i in named.json()["items"]} == {"S-ACME"}
+    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+        r = client.get(path, headers=bearer(service_token))
+        assert r.status_code == 403 and "seller_id" in r.json()["error"]["message"], path
+    # A service writes nothing here.
+    r = client.post("/v1/adjustments", headers=bearer(service_token), json={
+        "fulfillment_center_id": SEA1, "fnsku": stock.fnsku, "kind": "found", "quantity": 1, "reason": "not mine"})
+    assert r.status_code == 403
