@@ -102,6 +102,11 @@ def _credentials(request: Request) -> Credentials:
     return state.credentials
 
 
+async def actor_of_token(request: Request, token: str) -> Actor | None:
+    """Who a token a page's sign-in form posted belongs to, if it is valid now (else None)."""
+    return await _credentials(request).actor(token)
+
+
 async def authenticated(request: Request) -> Actor | None:
     """The caller, if a valid credential came with the request (bearer token or session cookie)."""
     if "actor" in request.scope.get("state", {}):
