@@ -5,7 +5,7 @@ on sys.path). Each fake repository has the methods of the real one in ``adapters
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ from registration.domain.model import (
     ShipmentStatus,
 )
 from stockpath_events import Cause, Condition
+from stockpath_runtime.credentials import ActorKind, Credential
 from stockpath_runtime.paging import Page
 from stockpath_testing import FakeUnitOfWork
 
@@ -36,19 +37,44 @@ def _now() -> datetime:
 
 class FakeSellerRepository:
     def __init__(self) -> None:
-        self.sellers: dict[str, tuple[Seller, str]] = {}
+        self.sellers: dict[str, Seller] = {}
         self.locked: list[str] = []
 
-    async def add(self, name: str, token_sha256: str, new_id: Callable[[], str]) -> Seller:
+    async def add(self, name: str, new_id: Callable[[], str]) -> Seller:
         seller = Seller(new_id(), name)
-        self.sellers[seller.seller_id] = (seller, token_sha256)
+        self.sellers[seller.seller_id] = seller
         return seller
 
-    async def by_token(self, token_sha256: str) -> Seller | None:
-        return next((seller for seller, digest in self.sellers.values() if digest == token_sha256), None)
+    async def get(self, seller_id: str) -> Seller | None:
+        return self.sellers.get(seller_id)
 
     async def lock(self, seller_id: str) -> None:
         self.locked.append(seller_id)
+
+
+class FakeCredentialRepository:
+    """The credentials table (the runtime's repository plus registration's pages), in memory."""
+
+    def __init__(self) -> None:
+        self.credentials: dict[str, Credential] = {}
+
+    async def get(self, credential_id: str) -> Credential | None:
+        return self.credentials.get(credential_id)
+
+    async def save(self, credential: Credential) -> None:
+        self.credentials.setdefault(credential.credential_id, credential)
+
+    async def revoke(self, credential_ids: Sequence[str], at: datetime) -> None:
+        for credential_id in credential_ids:
+            found = self.credentials.get(credential_id)
+            if found is not None and found.revoked_at is None:
+                self.credentials[credential_id] = dataclasses.replace(found, revoked_at=at)
+
+    async def page(
+        self, *, kind: ActorKind | None = None, subject: str | None = None, limit: int, offset: int
+    ) -> Page[Credential]:
+        found = [c for c in self.credentials.values() if kind in (None, c.kind) and subject in (None, c.subject)]
+        return Page(found[offset : offset + limit], len(found))
 
 
 class FakeRegistrationRepository:
@@ -86,8 +112,8 @@ class FakeRegistrationRepository:
         found = [r for r in self.registrations if r.seller_id == seller_id and status in (None, r.status)]
         return Page(found[offset : offset + limit], len(found))
 
-    async def by_fnsku(self, seller_id: str, fnsku: str, *, for_update: bool = False) -> Registration | None:
-        return next((r for r in self.registrations if (r.seller_id, r.fnsku) == (seller_id, fnsku)), None)
+    async def by_fnsku(self, seller_id: str | None, fnsku: str, *, for_update: bool = False) -> Registration | None:
+        return next((r for r in self.registrations if r.fnsku == fnsku and seller_id in (None, r.seller_id)), None)
 
     async def save_change(self, registration: Registration) -> Registration:
         stored = dataclasses.replace(registration, updated_at=_now())
@@ -132,12 +158,12 @@ class FakeShipmentRepository:
         self.shipments[shipment.shipment_id] = dataclasses.replace(shipment, updated_at=_now())
 
     async def page(
-        self, seller_id: str, *, status: ShipmentStatus | None, limit: int, offset: int, plan_id: str | None = None
+        self, seller_id: str | None, *, status: ShipmentStatus | None, limit: int, offset: int, plan_id: str | None = None
     ) -> Page[InboundShipment]:
         found = [
             s
             for s in self.shipments.values()
-            if s.seller_id == seller_id and status in (None, s.status) and plan_id in (None, s.plan_id)
+            if seller_id in (None, s.seller_id) and status in (None, s.status) and plan_id in (None, s.plan_id)
         ]
         return Page(found[offset : offset + limit], len(found))
 
@@ -148,6 +174,7 @@ class FakeRegistrationUnitOfWork(FakeUnitOfWork):
         self.sellers = FakeSellerRepository()
         self.registrations = FakeRegistrationRepository()
         self.shipments = FakeShipmentRepository()
+        self.credentials = FakeCredentialRepository()
 
 
 class FakeCatalog:

@@ -1,8 +1,9 @@
 """The only wiring of the registration service: how the runtime finds it (SERVICE), its HTTP API
 and its consumer, and every dependency they are given.
 
-The catalog client, the inventory client and the FC network are built here, once, so tests can
-hand in another transport or network without patching module paths.
+The catalog client, the inventory client (with registration's own service credential) and the FC
+network are built here, once, so tests can hand in another transport or network without patching
+module paths; so are the console's cookie path and its pages' answers to 401, 403 and a stale form.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from fastapi.staticfiles import StaticFiles
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
 from registration.console import STATIC
-from registration.entrypoints import console, consumers, http
+from registration.entrypoints import console, consumers, credentials, http
 from registration.entrypoints.dependencies import RegistrationDependencies
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
 from stockpath_network import FulfillmentCenter, network
+from stockpath_runtime.auth import Forbidden
 from stockpath_runtime.consumer import Subscription, subscribe
-from stockpath_runtime.http import create_service_app
+from stockpath_runtime.http import ClientError, Unauthorized, create_service_app
 from stockpath_runtime.service import ServiceDefinition
+from stockpath_runtime.sessions import InvalidCsrfToken
 
 
 def create_api(
@@ -35,34 +38,43 @@ def create_api(
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]] = network,
 ) -> FastAPI:
     dependencies = RegistrationDependencies(
-        catalog=lambda: CatalogClient(
+        catalog=lambda correlation_id: CatalogClient(
             settings.catalog_url,
             timeout_s=settings.catalog_timeout_s,
             concurrency=settings.catalog_concurrency,
             transport=catalog_transport,
+            correlation_id=correlation_id,
         ),
-        # The console's stock page waits on inventory as long as on the catalog.
+        # The console's stock page waits on inventory as long as on the catalog, asking as registration.
         inventory=InventoryClient(
-            settings.inventory_url, timeout_s=settings.catalog_timeout_s, transport=inventory_transport
+            settings.inventory_url,
+            timeout_s=settings.catalog_timeout_s,
+            service_token=settings.service_token,
+            transport=inventory_transport,
         ),
         fulfillment_centers=fulfillment_centers,
         restricted_categories=tuple(settings.restricted_categories),
-        secure_cookie=settings.console_secure_cookie,
     )
     app = create_service_app(
         settings,
         title="Stockpath registration",
         description=(
             "Sellers register catalog items for fulfillment and listing, and get inbound shipment "
-            "plans (which fulfillment center, its address, the FNSKUs to label) before any sale."
+            "plans (which fulfillment center, its address, the FNSKUs to label) before any sale. "
+            "Registration is also the platform's authority for sellers and credentials."
         ),
-        routers=[http.router, console.router],
+        routers=[credentials.router, http.router, console.router],
         unit_of_work=RegistrationUnitOfWork,
         dependencies=dependencies,
-        errors=http.ERRORS,
+        errors={**http.ERRORS, **credentials.ERRORS},
     )
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
-    app.add_exception_handler(console.SignInRequired, console.sign_in_redirect)
+    # The console's cookies (session, CSRF) go only to the console's pages, never to the JSON API.
+    app.state.sessions.path = "/console"
+    # Refusals (401, 403, a form's CSRF token) answer with a page on the console, as JSON elsewhere.
+    refusals = console.refusals(app.exception_handlers[ClientError])
+    for refusal in (Unauthorized, Forbidden, InvalidCsrfToken):
+        app.add_exception_handler(refusal, refusals)
     return app
 
 

@@ -22,8 +22,13 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8004",
         validation_alias=AliasChoices("REGISTRATION_INVENTORY_URL", "INVENTORY_URL"),
     )
-    #: Mark the console's session cookie Secure (HTTPS only). On for any deployment behind TLS.
-    console_secure_cookie: bool = False
+    #: Secure console cookies (HTTPS only): by default on unless the service listens on a loopback
+    #: address (the runtime's rule). ``REGISTRATION_CONSOLE_SECURE_COOKIE``, the console's own
+    #: setting before the runtime had sessions, still sets it.
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REGISTRATION_SESSION_COOKIE_SECURE", "REGISTRATION_CONSOLE_SECURE_COOKIE"),
+    )
     #: How long one catalog lookup may take before registration answers 503.
     catalog_timeout_s: float = Field(default=5.0, gt=0)
     #: Catalog lookups in flight at once for one registration request (up to 100 items).

@@ -1,5 +1,6 @@
 """Fixtures for registration's integration tests: a real catalog service, a fresh registration
-database, the registration API under a TestClient, and sellers with their tokens.
+database, the registration API under a TestClient, a credential for every actor, and sellers
+created by the operator with their tokens.
 
 The catalog is the real catalog app with its own fresh database, served by uvicorn on a free
 port in a background thread, so registration talks to it over HTTP exactly as in production.
@@ -7,6 +8,7 @@ port in a background thread, so registration talks to it over HTTP exactly as in
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -15,12 +17,14 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from registration_console import Browser
 
 from registration.bootstrap import create_api
 from registration.settings import Settings
 from stockpath_cli.localstack import free_port
 from stockpath_cli.seed import demo_catalog_generator
 from stockpath_runtime.service import get_service
+from stockpath_testing.authorization import issue_tokens
 
 #: Items crafted to hit each eligibility rule and size tier; added through the catalog's own API.
 CRAFTED_ITEMS = [
@@ -77,9 +81,12 @@ def demo_items() -> list[dict]:
 @pytest.fixture(scope="module")
 def catalog_url(fresh_database, demo_items):
     catalog = get_service("catalog")  # the installed catalog service, as `stockpath up` runs it
-    app = catalog.api(catalog.load_settings(database_url=fresh_database("catalog")))
+    catalog_database = fresh_database("catalog")
+    # The catalog's writes are the operator's: one credential in the catalog's own copy.
+    operator = asyncio.run(issue_tokens(catalog_database, {"operator": "ops"}))["operator"]
+    app = catalog.api(catalog.load_settings(database_url=catalog_database))
     with BackgroundServer(app) as server:
-        with httpx.Client(base_url=server.url, timeout=60) as admin:
+        with httpx.Client(base_url=server.url, timeout=60, headers=bearer(operator)) as admin:
             r = admin.post("/v1/catalog/items/bulk", json={"items": demo_items + CRAFTED_ITEMS})
             assert r.status_code == 200, r.text
         yield server.url
@@ -116,15 +123,39 @@ def client(settings):
         yield c
 
 
-@pytest.fixture
-def new_seller(client):
-    """Factory: a freshly registered seller as {seller_id, name, token, headers}."""
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
-    def make(name: str | None = None) -> dict:
-        r = client.post("/v1/sellers", json={"name": name or f"Seller {uuid.uuid4().hex[:6]}"})
+
+@pytest.fixture(scope="module")
+def tokens(database) -> dict[str, str]:
+    """A valid credential for every actor of the authorization table (actor → token), written
+    into registration's copy of the credentials; the sellers among them are not sellers that exist."""
+    return asyncio.run(issue_tokens(database))
+
+
+@pytest.fixture(scope="module")
+def operator(tokens) -> dict[str, str]:
+    """The operator's credential header: creating sellers and managing credentials are the operator's."""
+    return bearer(tokens["operator"])
+
+
+@pytest.fixture
+def fresh_credentials(monkeypatch):
+    """Every request looks its credential up afresh: the runtime remembers one for a few seconds
+    (`CACHE_SECONDS`), so a revocation takes effect within that time; these tests look at once."""
+    monkeypatch.setattr("stockpath_runtime.auth.CACHE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def new_seller(client, operator):
+    """Factory: a seller created by the operator as {seller_id, name, token, credential_id, headers}."""
+
+    def make(name: str | None = None, **body) -> dict:
+        r = client.post("/v1/sellers", json={"name": name or f"Seller {uuid.uuid4().hex[:6]}", **body}, headers=operator)
         assert r.status_code == 201, r.text
         seller = r.json()
-        return {**seller, "headers": {"Authorization": f"Bearer {seller['token']}"}}
+        return {**seller, "headers": bearer(seller["token"])}
 
     return make
 
@@ -215,3 +246,29 @@ def shipment(stocked_seller, plan) -> dict:
     r = plan(stocked_seller, (stocked_seller["skus"][0], 10))
     assert r.status_code == 201, r.text
     return r.json()
+
+
+@pytest.fixture(scope="module")
+def console_app(settings):
+    # No inventory service listens on this port: the inventory page must say so, not fail.
+    unreachable = settings.model_copy(update={"inventory_url": f"http://127.0.0.1:{free_port()}"})
+    return create_api(unreachable)
+
+
+@pytest.fixture
+def browser_for(console_app):
+    """``browser_for(seller=None)`` → a new browser of the console, signed in as that seller when given."""
+    opened = []
+
+    def make(seller: dict | None = None) -> Browser:
+        c = TestClient(console_app).__enter__()
+        opened.append(c)
+        browser = Browser(c)
+        if seller is not None:
+            r = browser.sign_in(seller["token"])
+            assert r.status_code == 200 and "Signed in." in r.text
+        return browser
+
+    yield make
+    for c in opened:
+        c.__exit__(None, None, None)

@@ -1,5 +1,6 @@
 """The seller console's pages under a TestClient: sign-in, search, eligibility, registration, plans,
 labels, shipping, clear errors and empty states, and that one seller never sees another's data.
+(Sessions, CSRF and security headers: test_console_security.py.)
 (The browser journey against running services is tests/integration/test_seller_console.py.)"""
 
 from __future__ import annotations
@@ -7,57 +8,39 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
+from registration_console import register_one
 
-from registration.bootstrap import create_api
-from stockpath_cli.localstack import free_port
+from stockpath_runtime.credentials import parse_token
+from stockpath_runtime.sessions import SESSION_COOKIE
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def console_app(settings):
-    # No inventory service listens on this port: the inventory page must say so, not fail.
-    unreachable = settings.model_copy(update={"inventory_url": f"http://127.0.0.1:{free_port()}"})
-    return create_api(unreachable)
+def test_pages_need_a_sign_in_and_a_wrong_token_is_told_so(browser_for):
+    anonymous = browser_for()
+    r = anonymous.get("/console/shipments", follow_redirects=False)
+    assert r.status_code == 401 and 'action="/console/sign-in"' in r.text
+    assert 'name="next" value="/console/shipments"' in r.text
+    r = anonymous.post("/console/sign-in", data={"token": "not-a-token"})
+    assert r.status_code == 401 and "does not belong to any seller" in r.text
+    r = anonymous.post("/console/sign-in", data={"token": ""})
+    assert r.status_code == 401 and "Enter your seller token" in r.text
 
 
-@pytest.fixture
-def browser_for(console_app):
-    """``browser_for(seller)`` → a TestClient signed in to the console as that seller."""
-    opened = []
-
-    def make(seller: dict) -> TestClient:
-        c = TestClient(console_app).__enter__()
-        opened.append(c)
-        r = c.post("/console/sign-in", data={"token": seller["token"], "next": "/console/catalog"})
-        assert r.status_code == 200 and "Signed in." in r.text
-        return c
-
-    yield make
-    for c in opened:
-        c.__exit__(None, None, None)
-
-
-def test_pages_need_a_sign_in_and_a_wrong_token_is_told_so(console_app):
-    with TestClient(console_app) as anonymous:
-        r = anonymous.get("/console/shipments", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fshipments"
-        r = anonymous.post("/console/sign-in", data={"token": "not-a-token"})
-        assert r.status_code == 401 and "does not belong to any seller" in r.text
-        r = anonymous.post("/console/sign-in", data={"token": ""})
-        assert r.status_code == 401 and "Enter your seller token" in r.text
-
-
-def test_the_session_cookie_is_http_only_and_same_site_strict_and_next_stays_on_site(console_app, seller):
-    with TestClient(console_app) as c:
-        r = c.post("/console/sign-in", data={"token": seller["token"], "next": "https://evil.example/"},
-                   follow_redirects=False)
-        assert r.headers["location"] == "/console/catalog?notice=signed-in"
-        cookie = r.headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
-        c.post("/console/sign-out")
-        assert c.get("/console/catalog", follow_redirects=False).status_code == 303
+def test_the_session_cookie_holds_no_token_is_http_only_and_same_site_strict_and_next_stays_on_site(
+    browser_for, seller
+):
+    c = browser_for()
+    r = c.sign_in(seller["token"], next_path="https://evil.example/", follow_redirects=False)
+    assert r.headers["location"] == "/console/catalog?notice=signed-in"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower() and "path=/console" in cookie.lower()
+    _, secret = parse_token(seller["token"])
+    assert seller["token"] not in cookie and secret not in cookie
+    assert c.get("/console/catalog").status_code == 200
+    c.post("/console/sign-out")
+    assert c.get("/console/catalog", follow_redirects=False).status_code == 401
 
 
 def test_catalog_search_pages_finds_identifiers_and_explains_empty_and_bad_searches(browser_for, seller, demo_items):
@@ -101,15 +84,6 @@ def test_eligibility_explains_each_refusal_and_registration_gives_fnskus(browser
 
 def shown_status(html: str) -> str:
     return re.search(r'id="shipment-status"[^>]*>\s*([A-Z]+)\s*<', html).group(1)
-
-
-def register_one(c: TestClient, catalog_item_id: str, sku: str) -> str:
-    r = c.get("/console/eligibility", params={"item": catalog_item_id})
-    request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', r.text).group(1)
-    ok = c.post("/console/registrations", data={"request_id": request_id, "item": catalog_item_id,
-                                                 f"register-{catalog_item_id}": "on", f"sku-{catalog_item_id}": sku,
-                                                 f"price-{catalog_item_id}": "12.00"})
-    return re.search(r'class="mono">(X00[A-Z0-9]{7})<', ok.text).group(1)
 
 
 def test_plan_labels_and_ship_from_the_console_with_clear_errors(browser_for, seller):

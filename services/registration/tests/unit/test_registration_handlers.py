@@ -1,4 +1,4 @@
-"""Registration's seller and item handlers against an in-memory unit of work and catalog: who gets
+"""Registration's item handlers against an in-memory unit of work and catalog: who gets
 registered, what is rejected and why, idempotent requests, previews, price and channel changes,
 and deregistration — with the events each commits."""
 
@@ -15,10 +15,9 @@ from registration.domain.commands import (
     DeregisterItem,
     PreviewItems,
     RegisterItems,
-    RegisterSeller,
 )
 from registration.domain.errors import RegistrationNotFound, RequestIdReused
-from registration.domain.identifiers import FNSKU, REGISTRATION_ID, SELLER_ID, token_digest
+from registration.domain.identifiers import FNSKU, REGISTRATION_ID
 from registration.domain.model import Dimensions, RegistrationNotActive, RegistrationStatus
 from registration.service_layer.registrations import (
     change_registration,
@@ -26,7 +25,6 @@ from registration.service_layer.registrations import (
     preview_items,
     register_items,
 )
-from registration.service_layer.sellers import register_seller
 from stockpath_events import Condition
 from stockpath_events.types.registration import (
     ItemDeregistered,
@@ -49,20 +47,6 @@ async def registered_fnsku(uow, seller_sku="SKU-1", catalog_item_id="NOTEBOOK") 
     (registration,) = outcome.registrations
     assert registration.status is RegistrationStatus.REGISTERED
     return registration.fnsku
-
-
-# --- sellers --------------------------------------------------------------------------------------
-
-
-async def test_a_new_seller_gets_an_id_and_a_token_of_which_only_the_digest_is_stored():
-    uow = FakeRegistrationUnitOfWork()
-
-    seller = await register_seller(RegisterSeller("Acme Goods"), uow)
-
-    assert SELLER_ID.match(seller.seller_id) and seller.name == "Acme Goods" and len(seller.token) >= 32
-    assert uow.sellers.sellers[seller.seller_id][1] == token_digest(seller.token)
-    assert await uow.sellers.by_token(token_digest(seller.token)) is not None
-    assert uow.commits == 1 and uow.events == []
 
 
 # --- registering items ----------------------------------------------------------------------------

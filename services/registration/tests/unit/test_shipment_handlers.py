@@ -20,7 +20,7 @@ from registration.domain.commands import (
 )
 from registration.domain.errors import ShipmentNotFound, TooManyLabels, UnknownSellerSkus
 from registration.domain.identifiers import PLAN_ID, SHIPMENT_ID
-from registration.domain.model import InvalidShipmentTransition, ShipmentStatus
+from registration.domain.model import InvalidShipmentTransition, Seller, ShipmentStatus
 from registration.domain.planning import NoFulfillmentCenterCanTake
 from registration.service_layer.labels import print_shipment_labels
 from registration.service_layer.registrations import register_items
@@ -48,6 +48,7 @@ SMALL = tuple(fc.model_copy(update={"inbound_capacity_units": 10}) for fc in DEF
 async def stocked() -> tuple[FakeRegistrationUnitOfWork, dict[str, str]]:
     """A unit of work whose seller registered SKU-1 and SKU-2: their FNSKUs by SKU."""
     uow = FakeRegistrationUnitOfWork()
+    uow.sellers.sellers[SELLER] = Seller(SELLER, "Acme")
     command = RegisterItems(SELLER, (offer("NOTEBOOK", "SKU-1"), offer("POT", "SKU-2")))
     outcome = await register_items(
         command, uow, catalog=FakeCatalog(item("NOTEBOOK"), item("POT")), restricted_categories=()
@@ -179,7 +180,7 @@ async def test_another_sellers_shipment_cannot_be_shipped_cancelled_or_labelled(
     with pytest.raises(ShipmentNotFound):
         await cancel_inbound_shipment(CancelInboundShipment(other, shipment.shipment_id), uow)
     with pytest.raises(ShipmentNotFound):
-        await print_shipment_labels(PrintShipmentLabels(other, "Other", shipment.shipment_id), uow)
+        await print_shipment_labels(PrintShipmentLabels(other, shipment.shipment_id), uow)
     assert uow.shipments.shipments[shipment.shipment_id].status is ShipmentStatus.WORKING
 
 
@@ -190,9 +191,9 @@ async def test_labels_are_one_per_unit_or_one_per_line_and_one_per_box():
     uow, fnskus = await stocked()
     shipment = await planned(uow, ("SKU-1", 3), ("SKU-2", 2))
 
-    per_unit = await print_shipment_labels(PrintShipmentLabels(SELLER, "Acme", shipment.shipment_id, boxes=2), uow)
+    per_unit = await print_shipment_labels(PrintShipmentLabels(SELLER, shipment.shipment_id, boxes=2), uow)
     per_line = await print_shipment_labels(
-        PrintShipmentLabels(SELLER, "Acme", shipment.shipment_id, per_unit=False), uow
+        PrintShipmentLabels(SELLER, shipment.shipment_id, per_unit=False), uow
     )
 
     assert [label.fnsku for label in per_unit.item_labels] == [fnskus["SKU-1"]] * 3 + [fnskus["SKU-2"]] * 2
@@ -210,9 +211,9 @@ async def test_more_unit_labels_than_one_pdf_prints_are_refused_but_per_line_lab
     shipment = await planned(uow, ("SKU-1", MAX_ITEM_LABELS), ("SKU-2", 1))
 
     with pytest.raises(TooManyLabels) as refused:
-        await print_shipment_labels(PrintShipmentLabels(SELLER, "Acme", shipment.shipment_id), uow)
+        await print_shipment_labels(PrintShipmentLabels(SELLER, shipment.shipment_id), uow)
     per_line = await print_shipment_labels(
-        PrintShipmentLabels(SELLER, "Acme", shipment.shipment_id, per_unit=False), uow
+        PrintShipmentLabels(SELLER, shipment.shipment_id, per_unit=False), uow
     )
 
     assert refused.value.units == MAX_ITEM_LABELS + 1 and "per_line" in str(refused.value)
@@ -225,7 +226,7 @@ async def test_a_cancelled_shipment_has_no_labels():
     await cancel_inbound_shipment(CancelInboundShipment(SELLER, shipment.shipment_id), uow)
 
     with pytest.raises(InvalidShipmentTransition, match="labelled"):
-        await print_shipment_labels(PrintShipmentLabels(SELLER, "Acme", shipment.shipment_id), uow)
+        await print_shipment_labels(PrintShipmentLabels(SELLER, shipment.shipment_id), uow)
 
 
 # --- following inventory's events -----------------------------------------------------------------

@@ -16,6 +16,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from registration.domain.model import CatalogItem, Dimensions
+from stockpath_events import Identifiers
+from stockpath_runtime.http import CORRELATION_HEADER
+
+#: The identifier kinds a snapshot holds (the event contract's): any other the catalog sends is not kept.
+IDENTIFIER_KINDS = frozenset(Identifiers.model_fields)
 
 
 class CatalogUnavailable(Exception):
@@ -31,6 +36,24 @@ class _DimensionsOut(BaseModel):
     length_cm: float = Field(gt=0)
     width_cm: float = Field(gt=0)
     height_cm: float = Field(gt=0)
+
+
+#: What registration copies of a catalog item into its snapshot (and so into ItemRegistered) is
+#: bounded whatever the catalog answers, so no catalog item can make an event too large to publish:
+#: at most this many attributes (the first, by name)...
+SNAPSHOT_ATTRIBUTES = 50
+#: ...names of at most this many characters, values cut to this many...
+SNAPSHOT_ATTRIBUTE_NAME = 64
+SNAPSHOT_ATTRIBUTE_VALUE = 1_000
+#: ...and titles, brands, categories and identifiers cut too. The largest snapshot is ~60 KB.
+SNAPSHOT_TITLE = 500
+SNAPSHOT_NAME = 200
+SNAPSHOT_IDENTIFIER = 32
+
+
+def _bounded_attributes(attributes: dict[str, str]) -> dict[str, str]:
+    named = sorted(name for name in attributes if 0 < len(name) <= SNAPSHOT_ATTRIBUTE_NAME)
+    return {name: attributes[name][:SNAPSHOT_ATTRIBUTE_VALUE] for name in named[:SNAPSHOT_ATTRIBUTES]}
 
 
 class _CatalogItemOut(BaseModel):
@@ -51,14 +74,14 @@ class _CatalogItemOut(BaseModel):
         d = self.dimensions
         return CatalogItem(
             catalog_item_id=self.catalog_item_id,
-            title=self.title,
-            brand=self.brand,
-            category=self.category,
-            identifiers=dict(self.identifiers),
+            title=self.title[:SNAPSHOT_TITLE],
+            brand=self.brand[:SNAPSHOT_NAME] if self.brand is not None else None,
+            category=self.category[:SNAPSHOT_NAME],
+            identifiers={kind: value[:SNAPSHOT_IDENTIFIER] for kind, value in self.identifiers.items() if kind in IDENTIFIER_KINDS},
             dimensions=Dimensions(d.length_cm, d.width_cm, d.height_cm) if d else None,
             weight_g=self.weight_g,
             hazmat=self.hazmat,
-            attributes=dict(self.attributes),
+            attributes=_bounded_attributes(self.attributes),
         )
 
 
@@ -72,15 +95,20 @@ class CatalogClient:
         timeout_s: float = 5.0,
         concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        correlation_id: str | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_s
         self._limit = asyncio.Semaphore(concurrency)
         self._transport = transport
+        #: The request's correlation id, forwarded so the catalog's logs tell the same story.
+        self._headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> CatalogClient:
-        self._client = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport)
+        self._client = httpx.AsyncClient(
+            base_url=self._base_url, timeout=self._timeout, transport=self._transport, headers=self._headers
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:

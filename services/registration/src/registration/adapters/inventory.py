@@ -1,12 +1,15 @@
 """Reading a seller's stock levels from the inventory service's HTTP API (for the seller console).
 
-Inventory's read API is an internal one, filtered by `seller_id`: registration always passes the
-signed-in seller's own id, so a seller sees nothing of anyone else's stock.
+Registration asks as itself — its own service credential (``REGISTRATION_SERVICE_TOKEN``), which
+inventory lets read any seller's stock it names — and always names the signed-in seller, so a
+seller sees nothing of anyone else's stock. The request's correlation id goes along.
 """
 
 from __future__ import annotations
 
 import httpx
+
+from stockpath_runtime.http import CORRELATION_HEADER
 
 
 class InventoryUnavailable(Exception):
@@ -14,20 +17,36 @@ class InventoryUnavailable(Exception):
 
 
 class InventoryClient:
-    def __init__(self, base_url: str, *, timeout_s: float = 5.0, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = 5.0,
+        service_token: str = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_s
         self._transport = transport
+        self._authorization = {"Authorization": f"Bearer {service_token}"} if service_token else {}
 
-    async def levels(self, seller_id: str, *, limit: int, offset: int) -> dict:
+    async def levels(self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None) -> dict:
         """A page of ``{items: [...], total}``: quantity buckets per FNSKU and FC, for this seller only."""
+        headers = {**self._authorization, **({CORRELATION_HEADER: correlation_id} if correlation_id else {})}
         try:
             async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as c:
-                response = await c.get("/v1/inventory", params={"seller_id": seller_id, "limit": limit, "offset": offset})
+                response = await c.get(
+                    "/v1/inventory", params={"seller_id": seller_id, "limit": limit, "offset": offset}, headers=headers
+                )
         except httpx.HTTPError as e:
             raise InventoryUnavailable(
                 f"the inventory service at {self._base_url} could not be reached ({type(e).__name__})"
             ) from e
+        if response.status_code in (401, 403):
+            raise InventoryUnavailable(
+                f"the inventory service refused registration's credential ({response.status_code}): "
+                "set REGISTRATION_SERVICE_TOKEN to a valid service credential"
+            )
         if response.status_code != 200:
             raise InventoryUnavailable(f"the inventory service answered {response.status_code}")
         page = response.json()

@@ -139,9 +139,12 @@ class RegistrationRepository:
         )
         return Page([_registration_from_row(r) for r in rows], total)
 
-    async def by_fnsku(self, seller_id: str, fnsku: str, *, for_update: bool = False) -> Registration | None:
-        """The seller's registration with this FNSKU; another seller's reads as absent."""
-        query = sa.select(registrations).where(registrations.c.seller_id == seller_id, registrations.c.fnsku == fnsku)
+    async def by_fnsku(self, seller_id: str | None, fnsku: str, *, for_update: bool = False) -> Registration | None:
+        """The seller's registration with this FNSKU; another seller's reads as absent (with no
+        `seller_id`, the operator's read: anyone's)."""
+        query = sa.select(registrations).where(registrations.c.fnsku == fnsku)
+        if seller_id is not None:
+            query = query.where(registrations.c.seller_id == seller_id)
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()

@@ -1,4 +1,5 @@
-"""Sellers: who they are and the digest of their bearer token (the only module with sellers' SQL)."""
+"""Sellers: who they are (the only module with sellers' SQL). How a seller proves who it is is
+its credential's business (the runtime's `credentials` table)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,13 @@ class SellerRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def add(self, name: str, token_sha256: str, new_id: Callable[[], str]) -> Seller:
-        seller_id = await insert_with_fresh_id(
-            self._conn, sellers, "seller_id", new_id, {"name": name, "token_sha256": token_sha256}
-        )
+    async def add(self, name: str, new_id: Callable[[], str]) -> Seller:
+        seller_id = await insert_with_fresh_id(self._conn, sellers, "seller_id", new_id, {"name": name})
         return Seller(seller_id, name)
 
-    async def by_token(self, token_sha256: str) -> Seller | None:
+    async def get(self, seller_id: str) -> Seller | None:
         row = (
-            await self._conn.execute(
-                sa.select(sellers.c.seller_id, sellers.c.name).where(sellers.c.token_sha256 == token_sha256)
-            )
+            await self._conn.execute(sa.select(sellers.c.seller_id, sellers.c.name).where(sellers.c.seller_id == seller_id))
         ).first()
         return Seller(row.seller_id, row.name) if row else None
 

@@ -73,15 +73,16 @@ class ShipmentRepository:
 
     async def page(
         self,
-        seller_id: str,
+        seller_id: str | None,
         *,
         status: ShipmentStatus | None,
         limit: int,
         offset: int,
         plan_id: str | None = None,
     ) -> Page[InboundShipment]:
-        """The seller's shipments, oldest first; with `plan_id`, only that inbound plan's."""
-        filters = [inbound_shipments.c.seller_id == seller_id]
+        """The seller's shipments, oldest first; with `plan_id`, only that inbound plan's (with no
+        `seller_id`, the operator's read: anyone's)."""
+        filters = [] if seller_id is None else [inbound_shipments.c.seller_id == seller_id]
         if plan_id is not None:
             filters.append(inbound_shipments.c.plan_id == plan_id)
         if status is not None:

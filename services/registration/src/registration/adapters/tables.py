@@ -1,4 +1,5 @@
-"""Registration's tables: sellers, registrations (and the requests that made them), inbound shipments.
+"""Registration's tables: sellers, registrations (and the requests that made them), inbound
+shipments. Sellers' credentials are rows of the runtime's `credentials` table, like everyone's.
 
 A seller's SKU and a seller's (catalog item, condition) are unique among *registered* rows
 only: a rejected registration is kept for the seller's history but holds no SKU.
@@ -16,8 +17,6 @@ sellers = sa.Table(
     metadata,
     sa.Column("seller_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
-    #: SHA-256 of the bearer token; the token itself is shown once and never stored.
-    sa.Column("token_sha256", sa.Text, nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 

@@ -11,10 +11,44 @@ from decimal import Decimal
 from registration.domain.model import Offer
 from stockpath_events import Cause
 
+#: How long a credential registration issues is valid unless its issuer says otherwise.
+CREDENTIAL_DAYS = 90
+
 
 @dataclass(frozen=True)
 class RegisterSeller:
+    """Create a seller and issue its seller credential (an operator's action)."""
+
     name: str
+    expires_in_days: int = CREDENTIAL_DAYS
+
+
+@dataclass(frozen=True)
+class IssueCredential:
+    """Issue a credential to a seller, an FC, a sales channel, an operator or a service."""
+
+    #: seller, fulfillment-center, channel, operator or service.
+    kind: str
+    subject: str
+    expires_in_days: int = CREDENTIAL_DAYS
+
+
+@dataclass(frozen=True)
+class RotateCredential:
+    """A new credential for the same actor; the old one is revoked."""
+
+    credential_id: str
+    expires_in_days: int = CREDENTIAL_DAYS
+    #: Only a credential of this seller may be rotated (a seller acting on its own); None: any (the operator).
+    seller_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeCredential:
+    credential_id: str
+    reason: str | None = None
+    #: Only a credential of this seller may be revoked (a seller acting on its own); None: any (the operator).
+    seller_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +133,8 @@ class DeregisterItem:
 class PrintShipmentLabels:
     """The labels of a shipment: an FNSKU label per unit (or per line, with its count) and one per box."""
 
-    seller_id: str
-    #: Printed on the box labels as the sender.
-    seller_name: str
+    #: Only this seller's shipment (None: anyone's, for the operator); its name is printed as the sender.
+    seller_id: str | None
     shipment_id: str
     boxes: int = 1
     per_unit: bool = True

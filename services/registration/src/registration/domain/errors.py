@@ -60,3 +60,32 @@ class TooManyLabels(Exception):
             "ask for item_labels=per_line and print each line's label as many times as its count"
         )
         self.units = units
+
+
+class SellerNotFound(Exception):
+    def __init__(self, seller_id: str) -> None:
+        super().__init__(f"seller {seller_id} does not exist")
+        self.seller_id = seller_id
+
+
+class CredentialNotFound(Exception):
+    def __init__(self, credential_id: str) -> None:
+        super().__init__(f"credential {credential_id} does not exist")
+        self.credential_id = credential_id
+
+
+class CredentialAlreadyRevoked(Exception):
+    """A revoked credential is not rotated: it would give back access someone took away."""
+
+    def __init__(self, credential_id: str) -> None:
+        super().__init__(f"credential {credential_id} is revoked; issue a new credential instead of rotating it")
+        self.credential_id = credential_id
+
+
+class UnknownSubject(Exception):
+    """A credential for an actor the platform does not know (a seller or an FC that does not exist)."""
+
+    def __init__(self, kind: str, subject: str, known: str) -> None:
+        super().__init__(f"no {kind} {subject} exists; {known}")
+        self.kind = kind
+        self.subject = subject

@@ -1,4 +1,4 @@
-"""The identifiers registration hands out (seller ids, FNSKUs, inbound shipment ids, tokens) and
+"""The identifiers registration hands out (seller ids, FNSKUs, inbound shipment ids, plan ids) and
 the formats of the ones sellers and the catalog choose (seller SKUs, catalog item ids).
 
 The ids it hands out are random (not sequential) so one seller cannot guess another's ids, and
@@ -8,7 +8,6 @@ phone.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import string
@@ -53,13 +52,3 @@ def new_plan_id() -> str:
 
 def new_registration_id() -> str:
     return "RG" + _random(12)
-
-
-def new_token() -> str:
-    """A seller's bearer token: shown once, never stored."""
-    return secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> str:
-    """What is stored instead of the token; a leaked table does not let anyone sign in."""
-    return hashlib.sha256(token.encode()).hexdigest()

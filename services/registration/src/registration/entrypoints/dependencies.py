@@ -7,28 +7,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_network import FulfillmentCenter
-from stockpath_runtime.http import dependencies, unit_of_work
+from stockpath_runtime.http import correlation_id, dependencies, unit_of_work
 
 
 @dataclass(frozen=True)
 class RegistrationDependencies:
-    #: A catalog client for one request, to open with ``async with``.
-    catalog: Callable[[], CatalogClient]
-    #: Stock levels for the console's inventory page.
+    #: A catalog client for one request (carrying its correlation id), to open with ``async with``.
+    catalog: Callable[[str | None], CatalogClient]
+    #: Stock levels for the console's inventory page (asked with registration's own credential).
     inventory: InventoryClient
     #: The FCs inbound stock may go to, as they are now.
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]]
     #: Categories the provider refuses outright.
     restricted_categories: tuple[str, ...]
-    #: Mark the console's session cookie Secure (HTTPS only).
-    secure_cookie: bool
 
 
 UoW = Annotated[RegistrationUnitOfWork, Depends(unit_of_work)]
 Deps = Annotated[RegistrationDependencies, Depends(dependencies)]
+
+
+def catalog_client(request: Request, deps: Deps) -> CatalogClient:
+    """The catalog, asked on behalf of this request (its correlation id goes along)."""
+    return deps.catalog(correlation_id(request))
+
+
+Catalog = Annotated[CatalogClient, Depends(catalog_client)]

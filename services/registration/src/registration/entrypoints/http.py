@@ -1,9 +1,11 @@
-"""Registration's HTTP API: sellers, item registrations and inbound shipment plans.
+"""Registration's HTTP API: item registrations and inbound shipment plans (sellers and
+credentials: ``credentials.py``).
 
-Every route but seller creation acts for the seller whose bearer token came with the request,
-and reads only that seller's data: another seller's ids answer 404, exactly like ids that do
-not exist, so nothing leaks about who else uses the platform. A refusal of the service layer
-answers as `ERRORS` says.
+Every write acts for the seller whose credential came with the request (`CurrentSeller`). Every
+read is the seller's own (another seller's ids answer 404, exactly like ids that do not exist, so
+nothing leaks about who else uses the platform) or the operator's, who reads anyone's by id and
+names the seller whose list it reads (``?seller_id=``). A refusal of the service layer answers as
+`ERRORS` says.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from registration.domain.commands import (
     PreviewItems,
     PrintShipmentLabels,
     RegisterItems,
-    RegisterSeller,
     ShipInboundShipment,
 )
 from registration.domain.errors import (
@@ -43,15 +44,14 @@ from registration.domain.model import (
     ShipmentStatus,
 )
 from registration.domain.planning import NoFulfillmentCenterCanTake
-from registration.entrypoints.auth import CurrentSeller
-from registration.entrypoints.dependencies import Deps, UoW
+from registration.entrypoints.auth import BEARER, CurrentSeller, ListedSeller, ReadScope
+from registration.entrypoints.dependencies import Catalog, Deps, UoW
 from registration.entrypoints.schemas import (
     NO_CONTROL_CHARACTERS,
     CancelIn,
     Fnsku,
     InboundPlanIn,
     InboundPlanOut,
-    NewSellerOut,
     PlanId,
     PreviewIn,
     PreviewOut,
@@ -62,8 +62,6 @@ from registration.entrypoints.schemas import (
     RegistrationPage,
     RegistrationResult,
     RegistrationsOut,
-    SellerIn,
-    SellerOut,
     ShipIn,
     ShipmentId,
     ShipmentIn,
@@ -71,7 +69,7 @@ from registration.entrypoints.schemas import (
     ShipmentPage,
 )
 from registration.service_layer import labels as shipment_labels
-from registration.service_layer import registrations, sellers, shipments, views
+from registration.service_layer import registrations, shipments, views
 from stockpath_runtime.http import Answer
 from stockpath_runtime.paging import Limit, Offset
 
@@ -90,26 +88,10 @@ ERRORS = {
     InvalidShipmentTransition: Answer(409, "invalid_shipment_status", {"current_status": "status"}),
 }
 
-router = APIRouter(prefix="/v1", tags=["registration"])
+router = APIRouter(prefix="/v1", tags=["registration"], dependencies=[BEARER])
 
 #: Sent on a response that repeats the stored outcome of an earlier request with the same request_id.
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-
-@router.post(
-    "/sellers",
-    response_model=NewSellerOut,
-    status_code=201,
-    summary="Register a seller and issue its bearer token (an operator action)",
-)
-async def create_seller(body: SellerIn, uow: UoW) -> NewSellerOut:
-    seller = await sellers.register_seller(RegisterSeller(body.name), uow)
-    return NewSellerOut(seller_id=seller.seller_id, name=seller.name, token=seller.token)
-
-
-@router.get("/sellers/me", response_model=SellerOut, summary="The seller the bearer token belongs to")
-async def who_am_i(seller: CurrentSeller) -> SellerOut:
-    return SellerOut(seller_id=seller.seller_id, name=seller.name)
 
 
 @router.post(
@@ -118,10 +100,10 @@ async def who_am_i(seller: CurrentSeller) -> SellerOut:
     summary="Register catalog items for fulfillment and listing; one result per item",
 )
 async def register_items(
-    body: RegistrationIn, seller: CurrentSeller, uow: UoW, deps: Deps, response: Response
+    body: RegistrationIn, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog, response: Response
 ) -> RegistrationsOut:
     command = RegisterItems(seller.seller_id, tuple(i.to_offer() for i in body.items), body.request_id)
-    async with deps.catalog() as catalog:
+    async with catalog:
         outcome = await registrations.register_items(
             command, uow, catalog=catalog, restricted_categories=deps.restricted_categories
         )
@@ -135,9 +117,11 @@ async def register_items(
     response_model=PreviewOut,
     summary="Check eligibility and size tier before registering; changes nothing",
 )
-async def preview_registrations(body: PreviewIn, seller: CurrentSeller, uow: UoW, deps: Deps) -> PreviewOut:
+async def preview_registrations(
+    body: PreviewIn, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog
+) -> PreviewOut:
     command = PreviewItems(seller.seller_id, tuple(i.to_offer() for i in body.items))
-    async with deps.catalog() as catalog:
+    async with catalog:
         outcomes = await registrations.preview_items(
             command, uow, catalog=catalog, restricted_categories=deps.restricted_categories
         )
@@ -145,8 +129,8 @@ async def preview_registrations(body: PreviewIn, seller: CurrentSeller, uow: UoW
 
 
 @router.get("/registrations/{fnsku}", response_model=RegistrationOut, summary="One registered item, by its FNSKU")
-async def get_registration(fnsku: Fnsku, seller: CurrentSeller, uow: UoW) -> RegistrationOut:
-    registration = await views.registration(uow, seller.seller_id, fnsku)
+async def get_registration(fnsku: Fnsku, scope: ReadScope, uow: UoW) -> RegistrationOut:
+    registration = await views.registration(uow, scope, fnsku)
     if registration is None:
         raise RegistrationNotFound(fnsku)
     return RegistrationOut.of(registration)
@@ -182,13 +166,13 @@ async def deregister(
 
 @router.get("/registrations", response_model=RegistrationPage, summary="The seller's registrations, oldest first")
 async def list_registrations(
-    seller: CurrentSeller,
+    seller_id: ListedSeller,
     uow: UoW,
     status: Annotated[RegistrationStatus | None, Query()] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> RegistrationPage:
-    page = await views.registrations(uow, seller.seller_id, status=status, limit=limit, offset=offset)
+    page = await views.registrations(uow, seller_id, status=status, limit=limit, offset=offset)
     return RegistrationPage(
         items=[RegistrationOut.of(r) for r in page.items], total=page.total, limit=limit, offset=offset
     )
@@ -219,8 +203,8 @@ async def plan_inbound(body: InboundPlanIn, seller: CurrentSeller, uow: UoW, dep
 
 
 @router.get("/inbound-plans/{plan_id}", response_model=InboundPlanOut, summary="An inbound plan and its shipments")
-async def get_plan(plan_id: PlanId, seller: CurrentSeller, uow: UoW) -> InboundPlanOut:
-    found = await views.inbound_plan(uow, seller.seller_id, plan_id)
+async def get_plan(plan_id: PlanId, scope: ReadScope, uow: UoW) -> InboundPlanOut:
+    found = await views.inbound_plan(uow, scope, plan_id)
     if not found:
         raise PlanNotFound(plan_id)
     return InboundPlanOut(plan_id=plan_id, shipments=[ShipmentOut.of(s) for s in found])
@@ -234,14 +218,14 @@ async def get_plan(plan_id: PlanId, seller: CurrentSeller, uow: UoW) -> InboundP
 )
 async def print_labels(
     shipment_id: ShipmentId,
-    seller: CurrentSeller,
+    scope: ReadScope,
     uow: UoW,
     boxes: Annotated[int, Query(ge=1, le=200, description="How many boxes the seller packs")] = 1,
     item_labels: Annotated[
         str, Query(pattern="^(per_unit|per_line)$", description="per_unit (one sticker per unit) or per_line")
     ] = "per_unit",
 ) -> Response:
-    command = PrintShipmentLabels(seller.seller_id, seller.name, shipment_id, boxes, per_unit=item_labels == "per_unit")
+    command = PrintShipmentLabels(scope, shipment_id, boxes, per_unit=item_labels == "per_unit")
     content = await shipment_labels.print_shipment_labels(command, uow)
     # Drawing thousands of barcodes is CPU work: off the event loop, so other requests keep flowing.
     pdf = await asyncio.to_thread(labels.render, content.item_labels, content.boxes)
@@ -254,19 +238,19 @@ async def print_labels(
 
 @router.get("/inbound-shipments", response_model=ShipmentPage, summary="The seller's inbound shipments, oldest first")
 async def list_shipments(
-    seller: CurrentSeller,
+    seller_id: ListedSeller,
     uow: UoW,
     status: Annotated[ShipmentStatus | None, Query()] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> ShipmentPage:
-    page = await views.shipments(uow, seller.seller_id, status=status, limit=limit, offset=offset)
+    page = await views.shipments(uow, seller_id, status=status, limit=limit, offset=offset)
     return ShipmentPage(items=[ShipmentOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/inbound-shipments/{shipment_id}", response_model=ShipmentOut, summary="One inbound shipment and its status")
-async def get_shipment(shipment_id: ShipmentId, seller: CurrentSeller, uow: UoW) -> ShipmentOut:
-    shipment = await views.shipment(uow, seller.seller_id, shipment_id)
+async def get_shipment(shipment_id: ShipmentId, scope: ReadScope, uow: UoW) -> ShipmentOut:
+    shipment = await views.shipment(uow, scope, shipment_id)
     if shipment is None:
         raise ShipmentNotFound(shipment_id)
     return ShipmentOut.of(shipment)

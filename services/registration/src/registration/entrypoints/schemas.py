@@ -65,20 +65,6 @@ def _channels_once(channels: list[str] | None) -> list[str] | None:
     return channels
 
 
-class SellerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
-
-
-class SellerOut(BaseModel):
-    seller_id: str
-    name: str
-
-
-class NewSellerOut(SellerOut):
-    token: str = Field(description="The seller's bearer token. Shown only this once; store it safely.")
-
-
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     catalog_item_id: CatalogItemId

@@ -29,7 +29,8 @@ async def print_shipment_labels(command: PrintShipmentLabels, uow: RegistrationU
             raise ShipmentNotFound(command.shipment_id)
         if shipment.status is ShipmentStatus.CANCELLED:
             raise InvalidShipmentTransition(command.shipment_id, "labelled", shipment.status)
-        texts = await uow.registrations.label_texts(command.seller_id, [ln.fnsku for ln in shipment.lines])
+        texts = await uow.registrations.label_texts(shipment.seller_id, [ln.fnsku for ln in shipment.lines])
+        seller = await uow.sellers.get(shipment.seller_id)
     units = sum(ln.quantity for ln in shipment.lines)
     if command.per_unit and units > labels.MAX_ITEM_LABELS:
         raise TooManyLabels(units, labels.MAX_ITEM_LABELS)
@@ -44,7 +45,7 @@ async def print_shipment_labels(command: PrintShipmentLabels, uow: RegistrationU
         shipment_id=shipment.shipment_id,
         fulfillment_center_id=shipment.fulfillment_center_id,
         ship_to=shipment.ship_to,
-        seller_name=command.seller_name,
+        seller_name=seller.name if seller else shipment.seller_id,
         boxes=command.boxes,
         contents=[(ln.seller_sku, ln.fnsku, ln.quantity) for ln in shipment.lines],
     )

@@ -1,13 +1,15 @@
 """Registration's unit of work: one transaction on registration's database, with its repositories.
 
-Handlers and views reach sellers, registrations and inbound shipments only through it
-(``uow.sellers``, ``uow.registrations``, ``uow.shipments``), never through its connection.
+Handlers and views reach sellers, registrations, inbound shipments and credentials only through
+it (``uow.sellers``, ``uow.registrations``, ``uow.shipments``, ``uow.credentials``), never
+through its connection.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from registration.adapters.credentials import CredentialRegistry
 from registration.adapters.registrations import RegistrationRepository
 from registration.adapters.sellers import SellerRepository
 from registration.adapters.shipments import ShipmentRepository
@@ -19,8 +21,11 @@ class RegistrationUnitOfWork(UnitOfWork):
     registrations: RegistrationRepository
     #: Inbound shipments, and the inbound plans they belong to.
     shipments: ShipmentRepository
+    #: Every credential of the platform: registration is their authority (it issues and revokes them).
+    credentials: CredentialRegistry
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.sellers = SellerRepository(connection)
         self.registrations = RegistrationRepository(connection)
         self.shipments = ShipmentRepository(connection)
+        self.credentials = CredentialRegistry(connection)

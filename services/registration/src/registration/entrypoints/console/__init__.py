@@ -5,8 +5,8 @@ register (``catalog.py``), change or withdraw registered items (``registrations.
 inbound shipment, print its labels, mark it shipped and watch it travel (``shipments.py``), and see
 stock (``inventory.py``). Pages call the same service-layer handlers and views as the JSON API, so
 the rules and events are the API's; the catalog and inventory are read over their HTTP APIs, as
-every service reads another. Every page acts for the signed-in seller only: another seller's ids
-read as "not found".
+every service reads another. Every page acts for the signed-in seller only (the same rule as the
+API's, `allow(SELLER)`): another seller's ids read as "not found". Every form carries a CSRF token.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from registration.entrypoints.console import catalog, inventory, registrations, shipments, sign_in
-from registration.entrypoints.console.pages import SignInRequired, sign_in_redirect
+from registration.entrypoints.console.pages import refusals
 
 router = APIRouter(include_in_schema=False)
 for _pages in (sign_in, catalog, registrations, shipments, inventory):
     router.include_router(_pages.router, prefix="/console")
 
-__all__ = ["SignInRequired", "router", "sign_in_redirect"]
+__all__ = ["refusals", "router"]

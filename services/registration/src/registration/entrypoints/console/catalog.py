@@ -12,21 +12,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from registration.adapters.catalog import CatalogRefused, CatalogUnavailable
+from registration.adapters.catalog import CatalogClient, CatalogRefused, CatalogUnavailable
 from registration.domain.commands import PreviewItems, RegisterItems
 from registration.domain.errors import RequestIdReused
 from registration.domain.identifiers import CATALOG_ITEM_ID_PATTERN
 from registration.domain.model import Offer, Seller
+from registration.entrypoints.auth import CurrentSeller
 from registration.entrypoints.console.pages import (
     PAGE_SIZE,
     PageAsked,
+    checked_form,
     first_of,
     page,
     page_number,
     pages,
-    signed_in,
 )
-from registration.entrypoints.dependencies import Deps, UoW
+from registration.entrypoints.dependencies import Catalog, Deps, UoW
 from registration.entrypoints.schemas import ItemIn, RequestId
 from registration.service_layer import registrations
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
@@ -39,16 +40,15 @@ _REQUEST_ID = TypeAdapter(RequestId)
 
 
 @router.get("/catalog", response_class=HTMLResponse)
-async def catalog(
+async def catalog_page(
     request: Request,
-    uow: UoW,
-    deps: Deps,
+    seller: CurrentSeller,
+    catalog: Catalog,
     q: str = "",
     brand: str = "",
     category: str = "",
     page_: PageAsked = None,
 ) -> Response:
-    seller = await signed_in(request, uow)
     number = page_number(page_)
     # The catalog takes 200 characters per field; a longer paste is cut, not refused with a JSON error.
     q, brand, category = q.strip()[:200], brand.strip()[:200], category.strip()[:200]
@@ -61,8 +61,8 @@ async def catalog(
     context = {"q": q, "brand": brand, "category": category, "results": None, "error": None}
     status = 200
     try:
-        async with deps.catalog() as client:
-            results = await client.search(**params)
+        async with catalog:
+            results = await catalog.search(**params)
         context["results"] = results
         context["pages"] = pages(results["total"], number, results.get("total_capped", False))
         context["by_identifier"] = "identifier" in params
@@ -84,27 +84,32 @@ def _catalog_item_ids(raw: list) -> list[str]:
 
 @router.get("/eligibility", response_class=HTMLResponse)
 async def eligibility(
-    request: Request, uow: UoW, deps: Deps, item: Annotated[list[str], Query(max_length=100)] = []  # noqa: B006
+    request: Request,
+    seller: CurrentSeller,
+    uow: UoW,
+    deps: Deps,
+    catalog: Catalog,
+    item: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
 ) -> Response:
-    seller = await signed_in(request, uow)
     ids = _catalog_item_ids(item)
     if not ids:
         return page(request, "eligibility.html", seller, status_code=400, rows=[], request_id="",
                     error="Select at least one item in the catalog first.")
-    return await _eligibility_page(request, seller, uow, deps, {i: {} for i in ids})
+    return await _eligibility_page(request, seller, uow, deps, catalog, {i: {} for i in ids})
 
 
 async def _eligibility_page(request: Request, seller: Seller, uow: RegistrationUnitOfWork, deps: Deps,
-                            chosen: dict[str, dict], *, errors: dict | None = None, status_code: int = 200) -> Response:
+                            catalog: CatalogClient, chosen: dict[str, dict], *, errors: dict | None = None,
+                            status_code: int = 200) -> Response:
     """Preview every chosen item with what the seller typed so far (SKU, price, condition)."""
     offers = tuple(
         Offer(i, v.get("seller_sku") or _suggested_sku(i), Condition(v.get("condition", "new")), Decimal("0.01"), ("storefront",))
         for i, v in chosen.items()
     )
     try:
-        async with deps.catalog() as client:
+        async with catalog:
             outcomes = await registrations.preview_items(
-                PreviewItems(seller.seller_id, offers), uow, catalog=client,
+                PreviewItems(seller.seller_id, offers), uow, catalog=catalog,
                 restricted_categories=deps.restricted_categories,
             )
     except CatalogUnavailable:
@@ -125,9 +130,8 @@ def _request_id(raw: str) -> str | None:
 
 
 @router.post("/registrations", response_class=HTMLResponse)
-async def register(request: Request, uow: UoW, deps: Deps) -> Response:
-    seller = await signed_in(request, uow)
-    form = await request.form()
+async def register(request: Request, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog) -> Response:
+    form = await checked_form(request)
     chosen = {
         i: {
             "seller_sku": str(form.get(f"sku-{i}", "")).strip(),
@@ -140,7 +144,7 @@ async def register(request: Request, uow: UoW, deps: Deps) -> Response:
     }
     selected = {i: v for i, v in chosen.items() if v["register"]}
     if not selected:
-        return await _eligibility_page(request, seller, uow, deps, chosen, status_code=422,
+        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=422,
                                        errors={"_form": "Tick at least one eligible item to register."})
     errors, items = {}, []
     for i, v in selected.items():
@@ -150,19 +154,19 @@ async def register(request: Request, uow: UoW, deps: Deps) -> Response:
         except ValidationError as e:
             errors[i] = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'item'}: {err['msg']}" for err in e.errors())
     if errors:
-        return await _eligibility_page(request, seller, uow, deps, chosen, errors=errors, status_code=422)
+        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, errors=errors, status_code=422)
     command = RegisterItems(
         seller.seller_id, tuple(i.to_offer() for i in items), _request_id(str(form.get("request_id", "")))
     )
     try:
-        async with deps.catalog() as client:
+        async with catalog:
             outcome = await registrations.register_items(
-                command, uow, catalog=client, restricted_categories=deps.restricted_categories
+                command, uow, catalog=catalog, restricted_categories=deps.restricted_categories
             )
     except CatalogUnavailable:
-        return await _eligibility_page(request, seller, uow, deps, chosen, status_code=503,
+        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=503,
                                        errors={"_form": "The catalog is not answering right now; nothing was registered. Try again."})
     except RequestIdReused:
-        return await _eligibility_page(request, seller, uow, deps, chosen, status_code=409,
+        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=409,
                                        errors={"_form": "This form was already sent with other items. Review and send again."})
     return page(request, "registration_results.html", seller, results=outcome.registrations)

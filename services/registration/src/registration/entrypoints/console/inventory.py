@@ -1,4 +1,5 @@
-"""The console's stock page: the seller's quantity buckets per FNSKU and FC, read from inventory."""
+"""The console's stock page: the seller's quantity buckets per FNSKU and FC, read from inventory
+(asked with registration's own service credential, for the signed-in seller only)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from registration.adapters.inventory import InventoryUnavailable
+from registration.entrypoints.auth import CurrentSeller
 from registration.entrypoints.console.pages import (
     PAGE_SIZE,
     PageAsked,
@@ -13,22 +15,23 @@ from registration.entrypoints.console.pages import (
     page,
     page_number,
     pages,
-    signed_in,
 )
 from registration.entrypoints.dependencies import Deps, UoW
 from registration.service_layer import views
+from stockpath_runtime.http import correlation_id
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/inventory", response_class=HTMLResponse)
 async def inventory(
-    request: Request, uow: UoW, deps: Deps, page_: PageAsked = None
+    request: Request, seller: CurrentSeller, uow: UoW, deps: Deps, page_: PageAsked = None
 ) -> Response:
-    seller = await signed_in(request, uow)
     number = page_number(page_)
     try:
-        levels = await deps.inventory.levels(seller.seller_id, limit=PAGE_SIZE, offset=first_of(number))
+        levels = await deps.inventory.levels(
+            seller.seller_id, limit=PAGE_SIZE, offset=first_of(number), correlation_id=correlation_id(request)
+        )
     except InventoryUnavailable:
         return page(request, "inventory.html", seller, status_code=503, levels=None, pages=None,
                     error="Inventory is not answering right now. Try again in a moment.")

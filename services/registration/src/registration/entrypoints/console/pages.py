@@ -1,28 +1,34 @@
-"""What every console page shares: the templates, the signed-in seller (from the session cookie),
-page numbers, notices and the not-found page."""
+"""What every console page shares: the templates, the CSRF token of every form, page numbers,
+notices, and the pages that refuse (not found, sign in, not for you, reload the form).
+
+A page serves the signed-in seller only (`CurrentSeller`: the runtime's `allow(SELLER)`, which
+reads the session cookie — or a bearer header, like the API). Without a valid session (never
+signed in, signed out, the credential revoked or expired) a page answers 401 with the sign-in
+form in its place; every POST checks the form's CSRF token first (`checked_form`).
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import FormData
 
 from registration.console import TEMPLATES
 from registration.domain.model import Seller
 from registration.entrypoints.schemas import HandedOutId
-from registration.service_layer import views
-from registration.service_layer.unit_of_work import RegistrationUnitOfWork
+from stockpath_runtime.http import ClientError, sessions
+from stockpath_runtime.sessions import CSRF_FIELD, InvalidCsrfToken
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
-#: The session cookie: the seller's token, HttpOnly and SameSite=Strict (see `sign_in`).
-COOKIE = "stockpath_seller_token"
 PAGE_SIZE = 20
 #: The console never pages further than this into anything (the catalog caps offsets too).
 MAX_PAGE = 2_000
@@ -50,36 +56,62 @@ CARRIERS = ("UPS", "FedEx", "USPS", "DHL", "Other")
 CHANNELS = ("storefront", "marketplace-feed", "webhook")
 
 
-class SignInRequired(Exception):
-    """Raised by a page when no valid session cookie came with the request."""
-
-    def __init__(self, next_path: str) -> None:
-        self.next_path = next_path
-
-
-def sign_in_redirect(request: Request, exc: SignInRequired) -> Response:
-    return RedirectResponse(f"/console/sign-in?{urlencode({'next': exc.next_path})}", status_code=303)
-
-
-async def seller_of(uow: RegistrationUnitOfWork, token: str | None) -> Seller | None:
-    if not token or len(token) > 200:
-        return None
-    return await views.seller_with_token(uow, token)
-
-
-async def signed_in(request: Request, uow: RegistrationUnitOfWork) -> Seller:
-    """The seller of the session cookie; without one, the page redirects to the sign-in form."""
-    seller = await seller_of(uow, request.cookies.get(COOKIE))
-    if seller is None:
-        raise SignInRequired(request.url.path)
-    return seller
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token is this browser's (`InvalidCsrfToken` otherwise)."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    sessions(request).check_csrf(request, token if isinstance(token, str) else None)
+    return form
 
 
 def page(request: Request, name: str, seller: Seller | None, status_code: int = 200, **context) -> HTMLResponse:
+    """A page; its forms carry this browser's CSRF token (a visitor not signed in gets its cookie)."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    return templates.TemplateResponse(
-        request, name, {"seller": seller, "notice": notice, **context}, status_code=status_code
+    forms = sessions(request)
+    response = templates.TemplateResponse(
+        request, name, {"seller": seller, "notice": notice, "csrf_token": forms.csrf_token(request), **context},
+        status_code=status_code,
     )
+    forms.keep_csrf_nonce(request, response)
+    return response
+
+
+def sign_in_page(request: Request, *, status_code: int = 200, next_path: str = "", error: str | None = None) -> Response:
+    return page(request, "sign_in.html", None, status_code=status_code, next=safe_next(next_path), error=error)
+
+
+def safe_next(next_path: str) -> str:
+    # Only our own pages: an attacker's link must not bounce a seller to another site after sign-in.
+    return next_path if re.fullmatch(r"/console(/[A-Za-z0-9/_-]*)?", next_path or "") else "/console/catalog"
+
+
+def refusals(json_answer):
+    """The exception handler of 401 and 403 (the runtime's `allow`) and of a CSRF token that does
+    not check out: the console answers with a page, the JSON API with `json_answer` as before."""
+
+    async def answer(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, InvalidCsrfToken):
+            return page(request, "refused.html", None, status_code=403, title="Reload the page",
+                        message="This form has expired or did not come from this site. Reload the page and try again.",
+                        again=request.headers.get("referer", "") if _same_site(request) else "", again_label="Reload")
+        if not request.url.path.startswith("/console"):
+            return await json_answer(request, exc)
+        if isinstance(exc, ClientError) and exc.status_code == 401:
+            ended = sessions(request).credential_of(request) is not None
+            return sign_in_page(
+                request, status_code=401, next_path=request.url.path if request.method == "GET" else "",
+                error="Your session has ended. Sign in again." if ended else None,
+            )
+        return page(request, "refused.html", None, status_code=403, title="This console is for sellers",
+                    message="The credential you signed in with is not a seller's. Sign in with your seller token.",
+                    again="/console/sign-in", again_label="Sign in")
+
+    return answer
+
+
+def _same_site(request: Request) -> bool:
+    referer = request.headers.get("referer", "")
+    return referer.startswith(f"{request.url.scheme}://{request.url.netloc}/console")
 
 
 def not_found(request: Request, seller: Seller, message: str) -> Response:

@@ -9,16 +9,17 @@ from pydantic import ValidationError
 from registration.domain.commands import ChangeRegistration, DeregisterItem
 from registration.domain.errors import RegistrationNotFound
 from registration.domain.model import RegistrationNotActive, RegistrationStatus, Seller
+from registration.entrypoints.auth import CurrentSeller
 from registration.entrypoints.console.pages import (
     PAGE_SIZE,
     PageAsked,
+    checked_form,
     clean_id,
     first_of,
     not_found,
     page,
     page_number,
     pages,
-    signed_in,
     status_filter,
 )
 from registration.entrypoints.dependencies import UoW
@@ -32,9 +33,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/registrations", response_class=HTMLResponse)
 async def registrations(
-    request: Request, uow: UoW, status: str = "registered", page_: PageAsked = None
+    request: Request, seller: CurrentSeller, uow: UoW, status: str = "registered", page_: PageAsked = None
 ) -> Response:
-    seller = await signed_in(request, uow)
     number = page_number(page_)
     wanted = status_filter(RegistrationStatus, status)
     found = await views.registrations(uow, seller.seller_id, status=wanted, limit=PAGE_SIZE,
@@ -44,9 +44,8 @@ async def registrations(
 
 
 @router.post("/registrations/{fnsku}/offer", response_class=HTMLResponse)
-async def change_offer(request: Request, fnsku: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
-    form = await request.form()
+async def change_offer(request: Request, fnsku: str, seller: CurrentSeller, uow: UoW) -> Response:
+    form = await checked_form(request)
     try:
         body = RegistrationChangeIn(price=str(form.get("price", "")).strip() or None,
                                     channels=[str(c) for c in form.getlist("channel")] or None)
@@ -63,8 +62,8 @@ async def change_offer(request: Request, fnsku: str, uow: UoW) -> Response:
 
 
 @router.post("/registrations/{fnsku}/deregister", response_class=HTMLResponse)
-async def deregister(request: Request, fnsku: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
+async def deregister(request: Request, fnsku: str, seller: CurrentSeller, uow: UoW) -> Response:
+    await checked_form(request)
     try:
         await handlers.deregister_item(
             DeregisterItem(seller.seller_id, clean_id(fnsku), "deregistered in the seller console"), uow

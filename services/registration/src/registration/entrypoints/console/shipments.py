@@ -26,9 +26,11 @@ from registration.domain.model import (
     ShipmentStatus,
 )
 from registration.domain.planning import NoFulfillmentCenterCanTake
+from registration.entrypoints.auth import CurrentSeller
 from registration.entrypoints.console.pages import (
     PAGE_SIZE,
     PageAsked,
+    checked_form,
     clean_id,
     first_of,
     not_found,
@@ -36,7 +38,6 @@ from registration.entrypoints.console.pages import (
     page_number,
     pages,
     sentence,
-    signed_in,
     status_filter,
 )
 from registration.entrypoints.dependencies import Deps, UoW
@@ -58,15 +59,13 @@ async def _registered_items(uow: RegistrationUnitOfWork, seller: Seller) -> list
 
 
 @router.get("/shipments/new", response_class=HTMLResponse)
-async def new_shipment(request: Request, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
+async def new_shipment(request: Request, seller: CurrentSeller, uow: UoW) -> Response:
     return page(request, "shipment_new.html", seller, items=await _registered_items(uow, seller), typed={}, error=None)
 
 
 @router.post("/shipments", response_class=HTMLResponse)
-async def plan_shipment(request: Request, uow: UoW, deps: Deps) -> Response:
-    seller = await signed_in(request, uow)
-    form = await request.form()
+async def plan_shipment(request: Request, seller: CurrentSeller, uow: UoW, deps: Deps) -> Response:
+    form = await checked_form(request)
     typed = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("qty-")}
     postal = str(form.get("ship_from_postal_code", "")).strip()
     # Form fields are text: whole numbers become ints, anything else stays text for validation to name.
@@ -98,8 +97,7 @@ def _friendly(error: dict) -> str:
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-async def plan_page(request: Request, plan_id: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
+async def plan_page(request: Request, plan_id: str, seller: CurrentSeller, uow: UoW) -> Response:
     found = await views.inbound_plan(uow, seller.seller_id, clean_id(plan_id))
     if not found:
         return not_found(request, seller, f"Inbound plan {clean_id(plan_id)} does not exist.")
@@ -108,9 +106,8 @@ async def plan_page(request: Request, plan_id: str, uow: UoW) -> Response:
 
 @router.get("/shipments", response_class=HTMLResponse)
 async def shipments(
-    request: Request, uow: UoW, status: str = "", page_: PageAsked = None
+    request: Request, seller: CurrentSeller, uow: UoW, status: str = "", page_: PageAsked = None
 ) -> Response:
-    seller = await signed_in(request, uow)
     number = page_number(page_)
     wanted = status_filter(ShipmentStatus, status)
     found = await views.shipments(uow, seller.seller_id, status=wanted, limit=PAGE_SIZE, offset=first_of(number))
@@ -129,15 +126,13 @@ async def _shipment_page(request: Request, seller: Seller, uow: RegistrationUnit
 
 
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
-async def shipment_page(request: Request, shipment_id: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
+async def shipment_page(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
     return await _shipment_page(request, seller, uow, shipment_id)
 
 
 @router.get("/shipments/{shipment_id}/status.json")
-async def shipment_status(request: Request, shipment_id: str, uow: UoW) -> Response:
+async def shipment_status(shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
     """What the shipment page polls while the shipment travels, so the seller watches it move on."""
-    seller = await signed_in(request, uow)
     shipment = await views.shipment(uow, seller.seller_id, clean_id(shipment_id))
     if shipment is None:
         return JSONResponse({"error": "not found"}, status_code=404)
@@ -146,9 +141,8 @@ async def shipment_status(request: Request, shipment_id: str, uow: UoW) -> Respo
 
 @router.get("/shipments/{shipment_id}/labels.pdf")
 async def shipment_labels(
-    request: Request, shipment_id: str, uow: UoW, boxes: str = "1", item_labels: str = "per_unit"
+    request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW, boxes: str = "1", item_labels: str = "per_unit"
 ) -> Response:
-    seller = await signed_in(request, uow)
     try:
         box_count = int(boxes)
         if not 1 <= box_count <= 200:
@@ -156,8 +150,7 @@ async def shipment_labels(
     except ValueError:
         return await _shipment_page(request, seller, uow, shipment_id, status_code=422,
                                     error="Number of boxes must be a whole number from 1 to 200.")
-    command = PrintShipmentLabels(seller.seller_id, seller.name, clean_id(shipment_id), box_count,
-                                  per_unit=item_labels != "per_line")
+    command = PrintShipmentLabels(seller.seller_id, clean_id(shipment_id), box_count, per_unit=item_labels != "per_line")
     try:
         content = await print_shipment_labels(command, uow)
     except ShipmentNotFound:
@@ -184,9 +177,8 @@ async def _act_on_shipment(
 
 
 @router.post("/shipments/{shipment_id}/ship", response_class=HTMLResponse)
-async def ship(request: Request, shipment_id: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
-    form = await request.form()
+async def ship(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
+    form = await checked_form(request)
     try:
         body = ShipIn(carrier=str(form.get("carrier", "")), tracking_number=str(form.get("tracking_number", "")))
     except ValidationError as e:
@@ -202,8 +194,8 @@ async def ship(request: Request, shipment_id: str, uow: UoW) -> Response:
 
 
 @router.post("/shipments/{shipment_id}/cancel", response_class=HTMLResponse)
-async def cancel(request: Request, shipment_id: str, uow: UoW) -> Response:
-    seller = await signed_in(request, uow)
+async def cancel(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
+    await checked_form(request)
     command = CancelInboundShipment(seller.seller_id, clean_id(shipment_id), "cancelled in the seller console")
     return await _act_on_shipment(
         request, seller, uow, shipment_id, lambda: handlers.cancel_inbound_shipment(command, uow), "cancelled"

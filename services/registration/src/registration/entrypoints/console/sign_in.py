@@ -1,57 +1,67 @@
-"""Signing in and out of the console with the seller's token.
+"""Signing in and out of the console.
 
-The token is kept in an HttpOnly, SameSite=Strict cookie scoped to ``/console``: scripts cannot
-read it and other sites cannot post with it, so the console's forms need no other CSRF token.
+The seller posts its token once, on a form that carries a CSRF token like every other (so no
+other site can sign a browser in under the attacker's account). The token is checked and
+forgotten: the session cookie the runtime's `Sessions` sets holds only the credential's id and a
+nonce, signed — never the token — and the session ends with the credential (revoked, rotated
+away or expired) or at sign-out.
 """
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from registration.entrypoints.console.pages import COOKIE, page, seller_of, signed_in
-from registration.entrypoints.dependencies import Deps, UoW
+from registration.entrypoints.auth import CurrentSeller
+from registration.entrypoints.console.pages import checked_form, safe_next, sign_in_page
+from registration.entrypoints.dependencies import UoW
+from registration.service_layer import views
+from stockpath_runtime.auth import public
+from stockpath_runtime.credentials import ActorKind
+from stockpath_runtime.http import sessions
 
 router = APIRouter(include_in_schema=False)
 
+#: Longer than any token: what is longer is not one, and is not looked up.
+MAX_TOKEN = 200
+
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, uow: UoW) -> Response:
-    await signed_in(request, uow)
+async def home(seller: CurrentSeller) -> Response:
     return RedirectResponse("/console/catalog", status_code=303)
 
 
-@router.get("/sign-in", response_class=HTMLResponse)
+@router.get("/sign-in", response_class=HTMLResponse, dependencies=[public()])
 async def sign_in_form(request: Request, next: str = "/console/catalog") -> Response:
-    return page(request, "sign_in.html", None, next=_safe_next(next))
+    return sign_in_page(request, next_path=next)
 
 
-def _safe_next(next_path: str) -> str:
-    # Only our own pages: an attacker's link must not bounce a seller to another site after sign-in.
-    return next_path if re.fullmatch(r"/console(/[A-Za-z0-9/_-]*)?", next_path or "") else "/console/catalog"
-
-
-@router.post("/sign-in", response_class=HTMLResponse)
-async def sign_in(request: Request, uow: UoW, deps: Deps) -> Response:
-    form = await request.form()
+@router.post("/sign-in", response_class=HTMLResponse, dependencies=[public()])
+async def sign_in(request: Request, uow: UoW) -> Response:
+    form = await checked_form(request)
     token = str(form.get("token", "")).strip()
-    next_path = _safe_next(str(form.get("next", "")))
-    seller = await seller_of(uow, token)
-    if seller is None:
-        error = "Enter your seller token." if not token else "That token does not belong to any seller. Check it and try again."
-        return page(request, "sign_in.html", None, status_code=401, error=error, next=next_path)
-    response = RedirectResponse(f"{next_path}?notice=signed-in", status_code=303)
-    response.set_cookie(
-        COOKIE, token, httponly=True, samesite="strict", path="/console",
-        secure=deps.secure_cookie, max_age=12 * 3600,
-    )
+    next_path = str(form.get("next", ""))
+    if not token:
+        return sign_in_page(request, status_code=401, next_path=next_path, error="Enter your seller token.")
+    credential = await views.credential_of_token(uow, token) if len(token) <= MAX_TOKEN else None
+    if credential is None:
+        return sign_in_page(
+            request, status_code=401, next_path=next_path,
+            error="That token does not belong to any seller, or it has expired or been revoked. Check it and try again.",
+        )
+    if credential.kind is not ActorKind.SELLER or await views.seller(uow, credential.subject) is None:
+        return sign_in_page(
+            request, status_code=403, next_path=next_path,
+            error="That token is not a seller's: the console is for sellers. Sign in with your seller token.",
+        )
+    response = RedirectResponse(f"{safe_next(next_path)}?notice=signed-in", status_code=303)
+    sessions(request).sign_in(response, credential.credential_id)
     return response
 
 
-@router.post("/sign-out")
-async def sign_out() -> Response:
+@router.post("/sign-out", dependencies=[public()])
+async def sign_out(request: Request) -> Response:
+    await checked_form(request)
     response = RedirectResponse("/console/sign-in", status_code=303)
-    response.delete_cookie(COOKIE, path="/console")
+    sessions(request).sign_out(response)
     return response

@@ -1,0 +1,255 @@
+"""Who may call registration: every route of the JSON API and of the seller console × every actor,
+with the status each must get from the rule the route declares (`check_route_table`); and how
+reads are scoped — a seller lists its own, the operator names the seller whose list it reads.
+
+Console routes take the bearer header too (the runtime's `allow` reads it before the session
+cookie), so the table calls them like the API. Every call carries only the CSRF cookie of a
+sign-in form loaded beforehand: anonymous posts carry a valid CSRF token (a public form must not
+refuse them for want of one), and no session cookie of an earlier call (the sign-in sample signs
+in) can make a later anonymous call someone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from registration.bootstrap import create_api
+from stockpath_runtime.sessions import CSRF_COOKIE
+from stockpath_testing.authorization import ACTORS, Sample, check_route_table
+
+pytestmark = pytest.mark.integration
+
+#: The runtime's operations routes declare no rule yet (health, readiness, metrics): the lead's to add.
+OPERATIONS = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+#: It replaces the credential it is called with, so the table calls it last (see the test).
+SELLER_ROTATION = ("POST", "/v1/sellers/me/credentials/rotation")
+SERVICE_TOKEN = "sp_CSERVICE00000_registration-service-token-for-the-tests-only"
+
+
+def every_route(app) -> SimpleNamespace:
+    """The app as `check_route_table` reads it, its routes flattened: FastAPI 0.165 keeps each
+    included router as one entry of ``app.routes``, where the table would find no route at all."""
+    return SimpleNamespace(routes=list(iter_route_contexts(app.routes)))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def inventory_calls() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def table_client(settings, inventory_calls):
+    """Registration with an inventory that answers (the console's stock page must not 5xx)."""
+
+    def inventory(request: httpx.Request) -> httpx.Response:
+        inventory_calls.append(request)
+        return httpx.Response(200, json={"items": [], "total": 0, "limit": 20, "offset": 0})
+
+    app = create_api(
+        settings.model_copy(update={"service_token": SERVICE_TOKEN}), inventory_transport=httpx.MockTransport(inventory)
+    )
+    with TestClient(app) as c:
+        yield c
+
+
+def make_seller(client, operator, name: str) -> dict:
+    r = client.post("/v1/sellers", json={"name": name}, headers=operator)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def register(client, seller: dict, *items: tuple[str, str]) -> dict[str, str]:
+    body = {"items": [{"catalog_item_id": i, "seller_sku": sku, "price": "9.99"} for i, sku in items]}
+    r = client.post("/v1/registrations", json=body, headers=bearer(seller["token"]))
+    assert r.status_code == 200, r.text
+    return {x["seller_sku"]: x["fnsku"] for x in r.json()["results"]}
+
+
+def plan(client, seller: dict, sku: str, path: str = "/v1/inbound-shipments") -> dict:
+    r = client.post(path, json={"lines": [{"seller_sku": sku, "quantity": 2}]}, headers=bearer(seller["token"]))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.fixture(scope="module")
+def world(table_client, operator) -> SimpleNamespace:
+    """Two sellers with the same shared SKU (so a seller-wide sample suits both), and seller A's
+    registrations, shipments and spare credentials for the samples that name A's data."""
+    c = table_client
+    a, b = make_seller(c, operator, "Table Seller A"), make_seller(c, operator, "Table Seller B")
+    a_fnskus = register(c, a, ("REG-SMALL", "SHARED-1"), ("REG-LARGE", "A-LARGE"), ("REG-BULKY", "A-BULKY"))
+    register(c, b, ("REG-SMALL", "SHARED-1"))
+    second = c.post("/v1/registrations", json={"items": [{"catalog_item_id": "REG-SMALL", "seller_sku": "A-USED",
+                                                          "condition": "used-good", "price": "5.00"}]},
+                    headers=bearer(a["token"]))
+    a_fnskus["A-USED"] = second.json()["results"][0]["fnsku"]
+    planned = plan(c, a, "SHARED-1", "/v1/inbound-plans")
+
+    def spare(subject: str, kind: str = "seller") -> str:
+        r = c.post("/v1/credentials", json={"kind": kind, "subject": subject}, headers=operator)
+        assert r.status_code == 201, r.text
+        return r.json()["credential_id"]
+
+    return SimpleNamespace(
+        a=a, b=b, fnskus=a_fnskus, plan_id=planned["plan_id"], read=planned["shipments"][0]["shipment_id"],
+        api_ship=plan(c, a, "SHARED-1")["shipment_id"], console_ship=plan(c, a, "SHARED-1")["shipment_id"],
+        a_spare=spare(a["seller_id"]), operator_spare=spare("marketplace-feed", "channel"),
+        rotated_spare=spare("storefront", "channel"),
+    )
+
+
+def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
+    a = w.a["seller_id"]
+    own = {"owner": "seller"}
+    read, fnsku = {"shipment_id": w.read}, {"fnsku": w.fnskus["SHARED-1"]}
+    item = {"items": [{"catalog_item_id": "REG-LARGE", "seller_sku": "SHARED-2", "price": "12.00"}]}
+    lines = {"lines": [{"seller_sku": "SHARED-1", "quantity": 1}]}
+    shipped = {"carrier": "UPS", "tracking_number": "1Z999"}
+    return {
+        # sellers and credentials
+        ("POST", "/v1/sellers"): Sample(json={"name": "Made in the table"}),
+        ("GET", "/v1/sellers/me"): Sample(),
+        ("GET", "/v1/sellers/me/credentials"): Sample(),
+        SELLER_ROTATION: Sample(json={"expires_in_days": 30}),
+        ("DELETE", "/v1/sellers/me/credentials/{credential_id}"): Sample(path={"credential_id": w.a_spare}, **own),
+        ("POST", "/v1/credentials"): Sample(json={"kind": "channel", "subject": "storefront"}),
+        ("GET", "/v1/credentials"): Sample(query={"kind": "seller", "subject": a}),
+        ("POST", "/v1/credentials/{credential_id}/rotation"): Sample(path={"credential_id": w.rotated_spare}),
+        ("DELETE", "/v1/credentials/{credential_id}"): Sample(path={"credential_id": w.operator_spare}),
+        # registrations
+        ("POST", "/v1/registrations"): Sample(json=item),
+        ("POST", "/v1/registrations/preview"): Sample(json={"items": [{"catalog_item_id": "REG-SMALL"}]}),
+        ("GET", "/v1/registrations"): Sample(query={"seller_id": a}, **own),
+        ("GET", "/v1/registrations/{fnsku}"): Sample(path=fnsku, **own),
+        ("PATCH", "/v1/registrations/{fnsku}"): Sample(path=fnsku, json={"price": "11.00"}, **own),
+        ("DELETE", "/v1/registrations/{fnsku}"): Sample(path={"fnsku": w.fnskus["A-BULKY"]}, **own),
+        # inbound shipments and plans
+        ("POST", "/v1/inbound-shipments"): Sample(json=lines),
+        ("POST", "/v1/inbound-plans"): Sample(json=lines),
+        ("GET", "/v1/inbound-plans/{plan_id}"): Sample(path={"plan_id": w.plan_id}, **own),
+        ("GET", "/v1/inbound-shipments"): Sample(query={"seller_id": a}, **own),
+        ("GET", "/v1/inbound-shipments/{shipment_id}"): Sample(path=read, **own),
+        ("GET", "/v1/inbound-shipments/{shipment_id}/labels.pdf"): Sample(path=read, **own),
+        ("POST", "/v1/inbound-shipments/{shipment_id}/ship"): Sample(path={"shipment_id": w.api_ship}, json=shipped, **own),
+        ("POST", "/v1/inbound-shipments/{shipment_id}/cancel"): Sample(path={"shipment_id": w.api_ship}, **own),
+        # the console
+        ("GET", "/console"): Sample(),
+        ("GET", "/console/sign-in"): Sample(),
+        ("POST", "/console/sign-in"): Sample(form={"token": w.a["token"], "csrf_token": csrf}),
+        ("POST", "/console/sign-out"): Sample(form={"csrf_token": csrf}),
+        ("GET", "/console/catalog"): Sample(query={"q": "notebook"}),
+        ("GET", "/console/eligibility"): Sample(query={"item": "REG-SMALL"}),
+        ("POST", "/console/registrations"): Sample(form={
+            "request_id": "table-form", "item": "REG-LARGE", "register-REG-LARGE": "on",
+            "sku-REG-LARGE": "SHARED-3", "price-REG-LARGE": "8.00"}),
+        ("GET", "/console/registrations"): Sample(),
+        ("POST", "/console/registrations/{fnsku}/offer"): Sample(path={"fnsku": w.fnskus["A-LARGE"]},
+                                                                  form={"price": "7.00"}, **own),
+        ("POST", "/console/registrations/{fnsku}/deregister"): Sample(path={"fnsku": w.fnskus["A-USED"]}, form={}, **own),
+        ("GET", "/console/shipments/new"): Sample(),
+        ("POST", "/console/shipments"): Sample(form={"qty-SHARED-1": "1"}),
+        ("GET", "/console/shipments"): Sample(),
+        ("GET", "/console/plans/{plan_id}"): Sample(path={"plan_id": w.plan_id}, **own),
+        ("GET", "/console/shipments/{shipment_id}"): Sample(path=read, **own),
+        ("GET", "/console/shipments/{shipment_id}/status.json"): Sample(path=read, **own),
+        ("GET", "/console/shipments/{shipment_id}/labels.pdf"): Sample(path=read, **own),
+        ("POST", "/console/shipments/{shipment_id}/ship"): Sample(path={"shipment_id": w.console_ship},
+                                                                 form=shipped, **own),
+        ("POST", "/console/shipments/{shipment_id}/cancel"): Sample(path={"shipment_id": w.console_ship}, form={},
+                                                                   **own),
+        ("GET", "/console/inventory"): Sample(),
+    }
+
+
+def test_every_route_answers_each_actor_as_its_rule_says(table_client, tokens, world):
+    anonymous = TestClient(table_client.app)
+    form = anonymous.get("/console/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    only_csrf_cookie = {"Cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    samples = {
+        key: dataclasses.replace(sample, headers={**sample.headers, **only_csrf_cookie})
+        for key, sample in samples_for(world, csrf).items()
+    }
+    actors = {**tokens, "seller": world.a["token"], "other seller": world.b["token"]}
+    app = every_route(table_client.app)
+
+    table = check_route_table(table_client, app, actors, samples, skip=OPERATIONS | {SELLER_ROTATION})
+    # Last: each seller's rotation revokes the very token the table calls with.
+    table += check_route_table(table_client, app, actors, samples, skip=OPERATIONS | (set(samples) - {SELLER_ROTATION}))
+
+    assert {(m, p) for m, p, *_ in table} == set(samples) and len(table) == len(ACTORS) * len(samples)
+
+
+def test_the_stock_page_asks_inventory_as_registration_for_the_signed_in_seller_only(
+    table_client, world, inventory_calls
+):
+    inventory_calls.clear()
+    r = table_client.get("/console/inventory", headers={**bearer(world.b["token"]), "X-Correlation-Id": "stock-7"})
+    assert r.status_code == 200
+    (asked,) = inventory_calls
+    assert asked.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
+    assert asked.headers["X-Correlation-Id"] == "stock-7"
+    assert dict(asked.url.params)["seller_id"] == world.b["seller_id"]
+
+
+# --- how lists are scoped ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/registrations", "/v1/inbound-shipments"])
+def test_a_seller_lists_its_own_and_naming_another_seller_reads_as_not_found(
+    client, stocked_seller, shipment, new_seller, path
+):
+    mine = client.get(path, headers=stocked_seller["headers"]).json()
+    named = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=stocked_seller["headers"]).json()
+    assert mine == named and mine["total"] >= 1
+    other = new_seller()
+    r = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=other["headers"])
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get(path, headers=other["headers"]).json()["total"] == 0
+
+
+@pytest.mark.parametrize("path", ["/v1/registrations", "/v1/inbound-shipments"])
+def test_the_operator_names_the_seller_whose_list_it_reads(client, operator, stocked_seller, shipment, path):
+    as_seller = client.get(path, headers=stocked_seller["headers"]).json()
+    assert as_seller["total"] >= 1
+    as_operator = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=operator)
+    assert as_operator.status_code == 200 and as_operator.json() == as_seller
+    unnamed = client.get(path, headers=operator)
+    assert unnamed.status_code == 422 and unnamed.json()["error"]["code"] == "seller_id_required"
+    unknown = client.get(path, params={"seller_id": "S0000000000"}, headers=operator)
+    assert unknown.status_code == 404
+
+
+def test_the_operator_reads_any_sellers_items_shipments_plans_and_labels_by_id(client, operator, shipment, stocked_seller):
+    base = f"/v1/inbound-shipments/{shipment['shipment_id']}"
+    assert client.get(base, headers=operator).json() == client.get(base, headers=stocked_seller["headers"]).json()
+    labels = client.get(f"{base}/labels.pdf", headers=operator)
+    assert labels.status_code == 200 and labels.content.startswith(b"%PDF")
+    fnsku = stocked_seller["fnskus"][stocked_seller["skus"][0]]
+    assert client.get(f"/v1/registrations/{fnsku}", headers=operator).json()["seller_sku"] == stocked_seller["skus"][0]
+
+
+def test_the_operator_does_not_write_a_sellers_registrations_or_shipments(client, operator, shipment, stocked_seller):
+    base = f"/v1/inbound-shipments/{shipment['shipment_id']}"
+    assert client.post(f"{base}/cancel", headers=operator).status_code == 403
+    fnsku = stocked_seller["fnskus"][stocked_seller["skus"][0]]
+    assert client.delete(f"/v1/registrations/{fnsku}", headers=operator).status_code == 403
+    assert client.get(base, headers=stocked_seller["headers"]).json()["status"] == "WORKING"
+
+
+def test_a_seller_credential_for_a_seller_that_does_not_exist_acts_for_nobody(client, tokens):
+    # issue_tokens wrote a seller credential for a made-up seller id: it may not register anything.
+    r = client.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": "A", "quantity": 1}]},
+                    headers=bearer(tokens["seller"]))
+    assert r.status_code == 401 and "does not exist" in r.json()["error"]["message"]
