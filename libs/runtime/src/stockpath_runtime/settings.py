@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -41,6 +41,19 @@ class ServiceSettings(BaseSettings):
     )
     consumer_rebalance_timeout_s: float = Field(
         default=10.0, validation_alias=AliasChoices("KAFKA_CONSUMER_REBALANCE_TIMEOUT_S")
+    )
+    #: How every Kafka client of the process authenticates (`stockpath_runtime.kafka.client_options`):
+    #: PLAINTEXT for the local broker; docker-compose's Kafka takes SASL_PLAINTEXT with SCRAM-SHA-512
+    #: and one user per service, a managed cluster SASL_SSL (the system's CA certificates).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str = Field(default="", validation_alias=AliasChoices("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("KAFKA_SASL_PASSWORD")
     )
     #: How long the broker may hold a fetch when nothing new is there. Short, because Tansu holds
     #: it that long even when records arrive (see worker._bound_fetch_wait); Apache Kafka can take more.
