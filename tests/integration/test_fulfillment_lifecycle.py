@@ -25,6 +25,7 @@ from stockpath_events.types.registration import (
     ItemRegistered,
 )
 from stockpath_testing import consume, eventually, publish
+from stockpath_testing.builders import listing_published
 from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
@@ -95,6 +96,7 @@ async def register(platform) -> Sku:
             ),
             source="registration",
         ),
+        listing_published(seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"),
     )
     return item
 

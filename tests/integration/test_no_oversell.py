@@ -28,6 +28,7 @@ from stockpath_events.types.registration import (
     ItemRegistered,
 )
 from stockpath_testing import consume, eventually, publish
+from stockpath_testing.builders import listing_published
 from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
@@ -80,6 +81,7 @@ async def stock_a_sku(platform, units: int) -> tuple[str, str, str]:
             ),
             source="registration",
         ),
+        listing_published(seller_id=seller_id, seller_sku=sku, fnsku=fnsku, title="Enamel mug"),
         new_event(
             InboundShipmentPlanned(
                 shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id="SEA1",
