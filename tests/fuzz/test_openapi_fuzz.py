@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ from stockpath_runtime.credentials import ActorKind, issue_credential
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.service import ServiceDefinition, installed_services
 from stockpath_runtime.unit_of_work import UnitOfWork
-from stockpath_testing.authorization import issue_tokens
+from stockpath_testing.authorization import SUBJECTS, issue_tokens
 
 pytestmark = pytest.mark.integration
 
@@ -87,8 +87,15 @@ class FuzzedApi:
     schema: schemathesis.BaseSchema
     witness: Witness
     tokens: dict[str, str]
+    database: str = ""
+    subjects: dict[str, str] = field(default_factory=lambda: dict(SUBJECTS))
+    #: Actors whose credential was turned away (401): the fuzz rotated or revoked it itself.
+    expired: set[str] = field(default_factory=set)
 
     def headers(self, actor: str) -> dict[str, str]:
+        if actor in self.expired:
+            self.expired.discard(actor)
+            self.tokens[actor] = asyncio.run(issue_tokens(self.database, {actor: self.subjects[actor]}))[actor]
         return {} if actor == "anonymous" else {"Authorization": f"Bearer {self.tokens[actor]}"}
 
 
@@ -112,27 +119,27 @@ def apis(fresh_database):
 def build(service: ServiceDefinition, fresh_database, stack: contextlib.ExitStack) -> FuzzedApi:
     database = fresh_database(service.name)
     overrides: dict[str, str] = {"database_url": database}
-    for field, dependency in called_services(service).items():
+    for setting, dependency in called_services(service).items():
         dependency_database = fresh_database(dependency.name)
-        overrides[field] = stack.enter_context(served(dependency, dependency_database))
+        overrides[setting] = stack.enter_context(served(dependency, dependency_database))
         overrides["service_token"] = asyncio.run(service_token(dependency_database, service.name))
     tokens = asyncio.run(issue_tokens(database))
     witness = Witness(service.api(service.load_settings(**overrides)))
     schema = schemathesis.openapi.from_asgi("/openapi.json", witness)
-    api = FuzzedApi(service.name, schema, witness, tokens)
+    api = FuzzedApi(service.name, schema, witness, tokens, database)
     if service.name in SIGN_UP:
         path, body = SIGN_UP[service.name]
         with asgi.get_client(witness) as client:
             answer = client.post(path, json=body, headers=api.headers("operator"))
         assert answer.status_code == 201, answer.text
-        api.tokens["seller"] = answer.json()["token"]
+        api.tokens["seller"], api.subjects["seller"] = answer.json()["token"], answer.json()["seller_id"]
     return api
 
 
 def called_services(service: ServiceDefinition) -> dict[str, ServiceDefinition]:
     """The services `service` calls over HTTP, by the setting naming their URL (``catalog_url``)."""
     others = {name.replace("-", "_") + "_url": s for name, s in installed_services().items() if name != service.name}
-    return {field: others[field] for field in service.settings.model_fields if field in others}
+    return {name: others[name] for name in service.settings.model_fields if name in others}
 
 
 async def service_token(database_url: str, caller: str) -> str:
@@ -248,6 +255,10 @@ def fuzz_mode(api: FuzzedApi, operation, actor: str, mode: GenerationMode) -> st
                 raise  # not the app's: the fuzz itself is broken
             found.append(describe(operation, actor, mode, case, headers, error=error))
             return
+        if response.status_code == 401 and "Authorization" in headers and (
+            response.request.headers.get("Authorization") == headers["Authorization"]
+        ):
+            api.expired.add(actor)  # our own credential turned away: a new one for the next operation
         try:
             case.validate_response(response, checks=[not_a_server_error], headers=headers)
         except (Failure, FailureGroup):
