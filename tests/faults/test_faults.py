@@ -62,6 +62,7 @@ from fault_cases import FaultRun
 from fault_platform import (
     HOT_STOCK,
     OUTAGE_SERVICE,
+    operator,
     stock_the_platform,
     wait_allocatable,
     wait_shipments_known,
@@ -105,7 +106,7 @@ async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kaf
         await run.fault("5 duplicates ×2–5 + topic replay", run.duplicates_and_replay)
         await run.fault("6 poison on every topic", run.poison)
         await run.fault("7 hot-SKU burst", run.burst)
-        async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10) as router:
+        async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10, headers=operator(platform)) as router:
             allocated = [(await router.get("/v1/availability", params={"fnsku": s.fnsku})).json()["reservations_total"]
                          for s in hot]
         name, results, seconds, note = run.rows[-1]
