@@ -189,3 +189,19 @@ def test_http_order_ingress_writes_order_placed_and_reports_status(platform, htt
     import asyncio
 
     asyncio.run(eventually(rejected, what="the unknown SKU to be rejected"))
+
+
+async def test_a_credential_the_authority_issues_reaches_every_service_and_so_does_its_revocation(platform):
+    """Issued in registration's database only (no copy written elsewhere): inventory learns of it
+    from identity.events, and of its revocation the same way."""
+    token = platform.issue("fulfillment-center", "SEA1", known_everywhere=False)
+    credential_id = token.split("_")[1]
+    with platform.client("inventory", token=token) as as_fc, platform.client("registration") as operator:
+
+        def inventory_knows(status: int):
+            return lambda: as_fc.get("/v1/inventory", params={"fulfillment_center_id": "SEA1"}).status_code == status
+
+        await eventually(inventory_knows(200), timeout=30, what="inventory to learn of the FC's new credential")
+        r = operator.delete(f"/v1/credentials/{credential_id}", params={"reason": "badge lost"})
+        assert r.status_code == 200, r.text
+        await eventually(inventory_knows(401), timeout=30, what="inventory to learn of the revocation")
