@@ -146,11 +146,15 @@ def seed(
     except httpx.HTTPError as e:
         console.print(f"[red]seed failed: {e} (is the stack running? `stockpath up`)[/red]")
         raise typer.Exit(1) from None
-    console.print(f"seller_id {seller['seller_id']}")
-    console.print(f"token     {seller['token']}")
-    console.print(f"console   {registration.rstrip('/')}/console  (sign in with the token)")
-    console.print(f"FC SEA1 token             {fc['token']}  ({_url('inventory', None).rstrip('/')}/fc)")
-    console.print(f"storefront channel token  {channel['token']}  (POST /v1/orders at order-router)")
+    # Plain lines (no wrapping), so a token can be copied whole.
+    for line in (
+        f"seller_id     {seller['seller_id']}",
+        f"token         {seller['token']}",
+        f"console       {registration.rstrip('/')}/console  (sign in with the token)",
+        f"fc_token      {fc['token']}  (FC SEA1; {_url('inventory', None).rstrip('/')}/fc)",
+        f"channel_token {channel['token']}  (channel storefront; POST /v1/orders)",
+    ):
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 def _register_operator_commands() -> None:
