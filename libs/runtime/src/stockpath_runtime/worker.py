@@ -79,6 +79,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
     app = faust.App(
         settings.consumer_group,
         broker=_faust_broker(settings.kafka_bootstrap_servers),
+        broker_credentials=kafka.faust_credentials(settings),
         store="memory://",
         datadir=str(datadir),
         autodiscover=False,

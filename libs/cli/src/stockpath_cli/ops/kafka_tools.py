@@ -29,6 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
 from stockpath_events import KafkaMessage
+from stockpath_runtime import kafka
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Record:
 
 @contextlib.asynccontextmanager
 async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **kafka.client_options())
     await admin.start()
     try:
         yield admin
@@ -65,6 +66,7 @@ async def plain_consumer(bootstrap: str, group_id: str | None = None) -> AsyncIt
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=15_000,
+        **kafka.client_options(),
     )
     await consumer.start()
     try:
