@@ -5,43 +5,26 @@ and a service's credential reading availability."""
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 
 import pytest
-from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
 from order_router_testkit import apply, level, listed_item, outbox_events, unique
 
-from stockpath_runtime.credentials import ActorKind, new_credential
-from stockpath_runtime.db import create_engine
-from stockpath_runtime.unit_of_work import UnitOfWork
-from stockpath_testing.authorization import ACTORS, SUBJECTS, Sample, check_route_table
+from order_router.bootstrap import create_api
+from order_router.settings import Settings
+from stockpath_testing.authorization import ACTORS, SUBJECTS, Sample, check_route_table, issue_token
 
 pytestmark = pytest.mark.integration
 
 CHANNEL, SELLER, OTHER_SELLER = SUBJECTS["channel"], SUBJECTS["seller"], SUBJECTS["other seller"]
-#: The runtime's operations routes declare no rule yet (health, readiness, metrics): the lead's to add.
-OPERATIONS = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
 ADDRESS = {"name": "Ada Buyer", "line1": "400 Pine St", "city": "Seattle", "region": "WA", "postal_code": "98101"}
 
 
-class Routes:
-    """The app as `check_route_table` reads it, its routes flattened (FastAPI keeps each included
-    router as one entry of ``app.routes``, where the table would find no route at all)."""
-
-    def __init__(self, app) -> None:
-        self.routes = list(iter_route_contexts(app.routes))
-
-
-def per_actor(samples: Mapping[str, Sample]) -> Callable[[], Sample]:
-    """A route whose data belongs to a seller *or* a channel: each actor calls it with the sample
-    that names its own data (or the owner's, for the other seller and the other channel).
-
-    `check_route_table` asks a callable sample once per actor, in `ACTORS` order; one out of
-    step would call a route with another actor's sample and fail the table loudly."""
-    turn = itertools.cycle(ACTORS)
-    return lambda: samples[next(turn)]
+@pytest.fixture(scope="module")
+def client(database, tokens, kafka_bootstrap):
+    """The API beside a broker it reaches, so that its readiness (/readyz) answers in the table."""
+    with TestClient(create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -76,31 +59,41 @@ def owned(client, as_, items) -> dict[str, str]:
 
 
 def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, owned):
-    def placing(item: dict, **fields) -> Sample:
-        return Sample(json=order_of(item, **fields))
+    """Every order route twice: about the channel's order, then about the seller's (an mcf order of
+    its own SKUs). A seller and a channel find nothing of each other's orders (404); a body naming
+    another channel, or another seller's SKUs, is refused (403)."""
 
-    def about(owner: str) -> Sample:
-        return Sample(path={"order_id": owned[owner]}, json={"reason": "changed my mind"}, owner=owner)
+    def about(owner: str, *strangers: str) -> Sample:
+        """The owner's order: the other seller or channel finds nothing of it, and nor do `strangers`."""
+        return Sample(path={"order_id": owned[owner]}, json={"reason": "changed my mind"}, owner=owner,
+                      expect=dict.fromkeys(strangers, 404))
 
-    channel_order = about("channel")
-    samples = {
-        ("POST", "/v1/orders"): per_actor(
-            {
-                **dict.fromkeys(ACTORS, placing(items[SELLER])),
-                "other seller": placing(items[OTHER_SELLER]),
-                "operator": placing(items[SELLER], channel=CHANNEL),
-            }
+    channels = {
+        ("POST", "/v1/orders"): Sample(
+            json=order_of(items[SELLER], channel=CHANNEL), owner="channel",
+            expect={"seller": 403, "other seller": 403, "other channel": 403},
         ),
-        ("GET", "/v1/orders/{order_id}"): per_actor(
-            {**dict.fromkeys(ACTORS, channel_order), "seller": about("seller"), "other seller": about("seller")}
-        ),
-        ("POST", "/v1/orders/{order_id}/cancellation"): per_actor(
-            {**dict.fromkeys(ACTORS, channel_order), "seller": about("seller"), "other seller": about("seller")}
-        ),
+        ("GET", "/v1/orders/{order_id}"): about("channel", "seller", "other seller"),
+        ("POST", "/v1/orders/{order_id}/cancellation"): about("channel", "seller", "other seller"),
         ("GET", "/v1/availability"): Sample(query={"fnsku": items[SELLER]["fnsku"]}),
+        # operations: anyone gets an answer (probes and Prometheus carry no credential)
+        ("GET", "/healthz"): Sample(),
+        ("GET", "/readyz"): Sample(),
+        ("GET", "/metrics"): Sample(),
     }
-    table = check_route_table(client, Routes(client.app), tokens, samples, skip=OPERATIONS)
-    assert {(m, p) for m, p, *_ in table} == set(samples)
+    sellers = {
+        # No channel named: the seller's is an mcf order (of its own SKUs only), a channel's goes to its
+        # own channel, and the operator must name one (422).
+        ("POST", "/v1/orders"): Sample(
+            json=order_of(items[SELLER]), owner="seller", expect={"other seller": 403, "operator": 422}
+        ),
+        ("GET", "/v1/orders/{order_id}"): about("seller", "channel", "other channel"),
+        ("POST", "/v1/orders/{order_id}/cancellation"): about("seller", "channel", "other channel"),
+    }
+    table = check_route_table(client, client.app, tokens, channels)
+    table += check_route_table(client, client.app, tokens, sellers, skip=set(channels) - set(sellers))
+    assert {(m, p) for m, p, *_ in table} == set(channels)
+    assert len(table) == len(ACTORS) * (len(channels) + len(sellers))
 
 
 def test_the_seller_and_the_channel_read_their_own_orders_by_their_own_ids(client, as_, owned):
@@ -120,18 +113,7 @@ def test_a_refused_caller_writes_nothing(client, as_, items, with_engine):
 
 
 def test_a_service_reads_availability(client, database, items):
-    async def issue() -> str:
-        engine = create_engine(database, pool_size=1)
-        try:
-            async with UnitOfWork(engine, source="/services/test") as uow:
-                token, credential = new_credential(ActorKind.SERVICE, "registration", now=datetime.now(UTC), ttl=None)
-                await uow.credentials.save(credential)
-                await uow.commit()
-            return token
-        finally:
-            await engine.dispose()
-
-    headers = {"Authorization": f"Bearer {asyncio.run(issue())}"}
+    headers = {"Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"}
     r = client.get("/v1/availability", params={"fnsku": items[SELLER]["fnsku"]}, headers=headers)
     assert r.status_code == 200 and r.json()["basis"] == 1000
     assert client.get("/v1/orders/AUTH-1", headers=headers).status_code == 403
