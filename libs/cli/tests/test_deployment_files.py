@@ -1,7 +1,8 @@
 """The deployment files cannot be started here (no Docker engine, no cluster), so they are checked
 for what would break a real start: every installed service has an API, a worker and a migration
 with health checks on /readyz and /healthz, images and builds exist, every environment variable
-is one a Settings class reads, and the dashboard only charts metrics the runtime exports.
+is one a Settings class reads, and the dashboard only charts metrics the runtime exports. The image:
+test_deployment_image.py.
 
 Kafka: the compose file's broker takes SASL/SCRAM clients only, behind ACLs that are the event
 registry's (each service writes what it publishes and the dead-letter topics of what it consumes,
@@ -177,13 +178,6 @@ def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_setting
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
                     assert ref["key"] in secrets[ref["name"]]["stringData"], (container["name"], ref)
-
-
-def test_dockerfile_runs_the_runtime_entry_point_from_the_locked_workspace():
-    dockerfile = (ROOT / "deploy" / "docker" / "Dockerfile").read_text()
-    assert "uv sync --frozen --no-dev" in dockerfile
-    assert 'ENTRYPOINT ["python", "-m", "stockpath_runtime.run"]' in dockerfile
-    assert "USER stockpath" in dockerfile
 
 
 # --- Kafka: SASL/SCRAM users and ACLs ---------------------------------------------------------
