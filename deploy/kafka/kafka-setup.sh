@@ -3,15 +3,17 @@
 # apache/kafka image (its CLI tools) as the broker's super user, over the admin listener.
 #
 #   kafka-setup.sh setup        SCRAM-SHA-512 users (created, or their password set again), the
-#                               missing topics, then the ACLs (adding one that exists is a no-op)
+#                               missing topics with their configs (an existing topic whose configs
+#                               differ gets the listed ones), then the ACLs (adding one that exists
+#                               is a no-op)
 #   kafka-setup.sh healthcheck  the broker answers the admin user (the broker's health check)
 #
 # Environment (docker-compose.yml sets it; see deploy/README.md):
 #   STOCKPATH_KAFKA_BOOTSTRAP        the admin listener, e.g. kafka:9094 (SASL_PLAINTEXT, PLAIN)
 #   STOCKPATH_KAFKA_ADMIN_PASSWORD   the super user `admin`'s password
 #   STOCKPATH_KAFKA_USERS            lines "<user> <password>"
-#   STOCKPATH_KAFKA_TOPICS           lines "<topic>", created with
-#   STOCKPATH_KAFKA_PARTITIONS / STOCKPATH_KAFKA_REPLICATION
+#   STOCKPATH_KAFKA_TOPICS           lines "<topic> [<config>=<value> ...]" (e.g. retention.ms=-1),
+#                                    created with STOCKPATH_KAFKA_PARTITIONS / STOCKPATH_KAFKA_REPLICATION
 #   STOCKPATH_KAFKA_ACLS             lines "<user> <operation> <topic|group|cluster> <literal|prefixed> <name>"
 # Lines starting with # are comments. Passwords: letters, digits, '.', '_' and '-' only (they
 # travel inside SCRAM and JAAS configuration strings).
@@ -56,16 +58,41 @@ create_users() {
 }
 
 create_topics() {
-    local existing topic
+    local existing described topic configs config flags
     existing=$(tool kafka-topics.sh --list)
-    while read -r topic; do
+    described=""
+    while read -r topic configs; do
         if grep -qxF "$topic" <<< "$existing"; then
+            [[ -n $configs ]] || continue
+            # Once, and only when a listed topic exists: every topic's dynamic configs, as
+            # "<topic> <config>=<value>" lines. A topic missing from them is configured again.
+            [[ -n $described ]] || described=$(tool kafka-configs.sh --describe --entity-type topics | topic_configs)
+            for config in $configs; do
+                if ! grep -qxF "$topic $config" <<< "$described"; then
+                    echo "topic $topic: $configs"
+                    tool kafka-configs.sh --alter --entity-type topics --entity-name "$topic" \
+                        --add-config "${configs// /,}" > /dev/null
+                    break
+                fi
+            done
             continue
         fi
-        echo "topic $topic"
+        echo "topic $topic ${configs:+($configs)}"
+        flags=()
+        for config in $configs; do
+            flags+=(--config "$config")
+        done
         tool kafka-topics.sh --create --if-not-exists --topic "$topic" \
-            --partitions "$STOCKPATH_KAFKA_PARTITIONS" --replication-factor "$STOCKPATH_KAFKA_REPLICATION" > /dev/null
+            --partitions "$STOCKPATH_KAFKA_PARTITIONS" --replication-factor "$STOCKPATH_KAFKA_REPLICATION" \
+            "${flags[@]}" > /dev/null
     done < <(entries STOCKPATH_KAFKA_TOPICS)
+}
+
+# kafka-configs.sh --describe's "Dynamic configs for topic <topic> are:" and "  <config>=<value>
+# sensitive=... synonyms=..." lines, as "<topic> <config>=<value>".
+topic_configs() {
+    awk '/^Dynamic configs for topic / { topic = $5; next }
+         topic != "" && /^[[:space:]]+[^[:space:]]+=/ { print topic, $1 }'
 }
 
 # One kafka-acls.sh run per user, operation, resource type and pattern type, naming every resource.

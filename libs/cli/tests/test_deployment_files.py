@@ -1,19 +1,21 @@
 """The deployment files cannot be started here (no Docker engine, no cluster), so they are checked
 for what would break a real start: every installed service has an API, a worker and a migration
 with health checks on /readyz and /healthz, images and builds exist, every environment variable
-is one a Settings class reads, and the dashboard only charts metrics the runtime exports. The image:
-test_deployment_image.py.
+is one a Settings class reads. The image: test_deployment_image.py; Prometheus, its alert rules and
+the dashboard: test_deployment_monitoring.py.
 
 Kafka: the compose file's broker takes SASL/SCRAM clients only, behind ACLs that are the event
 registry's (each service writes what it publishes and the dead-letter topics of what it consumes,
 reads what it consumes, uses its own consumer group prefix), one user per worker; the setup
-script, run against stand-ins of Kafka's tools, grants exactly the listed ACLs."""
+script, run against stand-ins of Kafka's tools, grants exactly the listed ACLs. The broker keeps its
+log in its volume, and the event topics (the platform's log) are kept for ever."""
 
 from __future__ import annotations
 
-import json
+import base64
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,7 +31,6 @@ from stockpath_runtime.settings import ServiceSettings, env_prefix
 ROOT = Path(__file__).parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "kubernetes"
-MONITORING = ROOT / "deploy" / "monitoring"
 KAFKA_SETUP = ROOT / "deploy" / "kafka" / "kafka-setup.sh"
 ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
 SERVICES = list(installed_services())
@@ -76,6 +77,28 @@ def test_compose_runs_apache_kafka_in_kraft_mode_and_postgres_with_health_checks
         assert compose["services"][name]["healthcheck"]["test"], name
 
 
+def test_compose_kafka_keeps_its_log_in_its_volume(compose):
+    kafka_service = compose["services"]["kafka"]
+    env = kafka_service["environment"]
+    volumes = dict(v.split(":")[:2] for v in kafka_service["volumes"])
+    data = next(target for source, target in volumes.items() if source in compose["volumes"])
+    log_dirs = env["KAFKA_LOG_DIRS"].split(",")
+    assert log_dirs and all(d == data or d.startswith(data + "/") for d in log_dirs), "topics would vanish"
+    # KRaft's metadata log goes to the first log directory unless set elsewhere.
+    assert env.get("KAFKA_METADATA_LOG_DIR", log_dirs[0]).startswith(data)
+    # The image formats the volume once with the cluster id and must find the same id after.
+    assert len(base64.urlsafe_b64decode(env["CLUSTER_ID"] + "==")) == 16
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose (Debian's, v1) is not installed")
+def test_docker_compose_reads_the_file_with_every_profile():
+    """docker-compose validates the file against the Compose schema and interpolates it (no engine)."""
+    run = subprocess.run(["docker-compose", "-f", str(COMPOSE), "--profile", "monitoring", "config", "--services"],
+                         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "COMPOSE_PROJECT_NAME": "check"})
+    assert run.returncode == 0, run.stderr
+    assert set(run.stdout.split()) == set(yaml.safe_load(COMPOSE.read_text())["services"])
+
+
 def test_compose_has_every_service_api_worker_and_migration_built_from_the_repository(compose):
     services = compose["services"]
     for name in SERVICES:
@@ -105,35 +128,11 @@ def test_every_compose_dependency_exists_and_monitoring_is_a_profile(compose):
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
-    for name in ("prometheus", "grafana"):
+    monitoring = ("prometheus", "grafana", "kafka-ui")
+    for name in monitoring:
         assert services[name]["profiles"] == ["monitoring"]
         assert services[name]["healthcheck"]["test"]
-    assert all("profiles" not in spec for name, spec in services.items() if name not in ("prometheus", "grafana"))
-
-
-def test_prometheus_scrapes_every_api_and_worker():
-    config = yaml.safe_load((MONITORING / "prometheus.yml").read_text())
-    targets = {t for job in config["scrape_configs"] for group in job["static_configs"] for t in group["targets"]}
-    assert targets == {f"{s}-api:8000" for s in SERVICES} | {f"{s}-worker:9100" for s in SERVICES}
-
-
-def test_dashboard_charts_only_metrics_the_runtime_exports():
-    from prometheus_client import REGISTRY
-
-    import stockpath_runtime.http  # noqa: F401  (registers the HTTP metrics)
-    import stockpath_runtime.metrics  # noqa: F401
-
-    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
-    exported = {family.name + suffix for family in REGISTRY.collect() for suffix in suffixes.get(family.type, [""])}
-    dashboard = json.loads((MONITORING / "grafana" / "dashboards" / "stockpath.json").read_text())
-    charted = {m for panel in dashboard["panels"] for t in panel["targets"]
-               for m in re.findall(r"\b(stockpath_[a-z_]+)", t["expr"])}
-    wanted = {"stockpath_events_consumed_total", "stockpath_events_produced_total", "stockpath_handler_seconds_bucket",
-              "stockpath_dead_letters_total", "stockpath_outbox_backlog", "stockpath_consumer_lag"}
-    assert wanted <= charted
-    assert charted <= exported, charted - exported
-    provisioning = yaml.safe_load((MONITORING / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
-    assert {p["datasource"]["uid"] for p in dashboard["panels"]} == {provisioning["datasources"][0]["uid"]}
+    assert all("profiles" not in spec for name, spec in services.items() if name not in monitoring)
 
 
 def kubernetes_documents() -> list[dict]:
@@ -260,8 +259,20 @@ def test_compose_acls_are_the_registrys(kafka_setup):
     )
 
 
+#: The event topics are the platform's log (replay rebuilds stores from them): kept for ever.
+#: Dead letters: 30 days. (kafka.ensure_topics should create topics with the same configs.)
+EVENT_TOPIC_CONFIG = ["retention.ms=-1"]
+DEAD_LETTER_TOPIC_CONFIG = ["retention.ms=2592000000"]
+
+
+def topic_config(topic: str) -> list[str]:
+    return DEAD_LETTER_TOPIC_CONFIG if topic in {dead_letter_topic(t) for t in REGISTRY.topics()} else EVENT_TOPIC_CONFIG
+
+
 def test_compose_creates_every_topic_of_the_registry_as_the_services_would(compose, kafka_setup):
-    assert [t for (t,) in listed(kafka_setup["STOCKPATH_KAFKA_TOPICS"])] == kafka.all_topics()
+    topics = listed(kafka_setup["STOCKPATH_KAFKA_TOPICS"])
+    assert [t for t, *_ in topics] == kafka.all_topics()
+    assert {t: configs for t, *configs in topics} == {t: topic_config(t) for t in kafka.all_topics()}
     assert kafka_setup["STOCKPATH_KAFKA_PARTITIONS"] == compose["x-stockpath-env"]["KAFKA_TOPIC_PARTITIONS"]
     assert kafka_setup["STOCKPATH_KAFKA_REPLICATION"] == compose["x-stockpath-env"]["KAFKA_TOPIC_REPLICATION"]
 
@@ -280,6 +291,13 @@ def test_every_worker_has_its_own_kafka_user_and_nothing_else_holds_one(compose,
             assert env["KAFKA_SASL_USERNAME"] == workers[name]
             assert env["KAFKA_SASL_PASSWORD"] == users[workers[name]]
             assert spec["depends_on"]["kafka-setup"]["condition"] == "service_completed_successfully"
+        elif name == "kafka-ui":  # the operator's view
+            jaas = env["KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG"]
+            assert f'username="operator" password="{users["operator"]}"' in jaas and "Scram" in jaas
+            assert env["KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+            assert env["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] == "kafka:9092"
+            assert env["KAFKA_CLUSTERS_0_READONLY"] == "true" and env["AUTH_TYPE"] == "LOGIN_FORM"
+            assert all(port.startswith("127.0.0.1:") for port in spec["ports"]), "the UI stays on the host"
         elif name not in ("kafka", "kafka-setup"):  # APIs and migrations never talk to Kafka
             held = {k for k, v in env.items() if k.startswith("KAFKA_SASL") or "${KAFKA_" in str(v)}
             assert not held, f"{name} holds Kafka credentials it does not use: {held}"
@@ -301,21 +319,34 @@ def test_a_worker_started_as_compose_starts_it_authenticates_with_its_own_user(c
         assert (credentials.username, credentials.mechanism.value) == (service, "SCRAM-SHA-512")
 
 
-def test_the_setup_script_creates_the_listed_users_topics_and_acls(compose, kafka_setup, tmp_path):
-    log = tmp_path / "calls.log"
+def stand_ins(folder: Path, outputs: dict[str, str]) -> Path:
+    """Stand-ins of Kafka's tools in `folder`: each logs its call and prints its given output."""
+    log = folder / "calls.log"
     for tool in ("kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh", "kafka-broker-api-versions.sh"):
-        (tmp_path / tool).write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {log}\n')
-        (tmp_path / tool).chmod(0o755)
-    env = {k: str(with_defaults(v)) for k, v in kafka_setup.items()}
-    subprocess.run(["bash", str(KAFKA_SETUP), "setup"], check=True, capture_output=True,
-                   env={**os.environ, **env, "STOCKPATH_KAFKA_BIN": str(tmp_path)})
-    calls = [line.split() for line in log.read_text().splitlines()]
+        (folder / f"{tool}.out").write_text(outputs.get(tool, ""))
+        (folder / tool).write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {log}\ncat {folder / tool}.out\n')
+        (folder / tool).chmod(0o755)
+    return log
+
+
+def run_setup(kafka_setup, tools: Path, command: str = "setup", env: dict | None = None) -> list[list[str]]:
+    env = env or {k: str(with_defaults(v)) for k, v in kafka_setup.items()}
+    subprocess.run(["bash", str(KAFKA_SETUP), command], check=True, capture_output=True,
+                   env={**os.environ, **env, "STOCKPATH_KAFKA_BIN": str(tools)})
+    return [line.split() for line in (tools / "calls.log").read_text().splitlines()]
+
+
+def test_the_setup_script_creates_the_listed_users_topics_and_acls(compose, kafka_setup, tmp_path):
+    stand_ins(tmp_path, {})
+    calls = run_setup(kafka_setup, tmp_path)
     assert all(c[c.index("--bootstrap-server") + 1] == "kafka:9094" and "--command-config" in c for c in calls)
     users = {c[c.index("--entity-name") + 1]: c[-1] for c in calls if c[0] == "kafka-configs.sh"}
     assert users == {u: f"SCRAM-SHA-512=[iterations=8192,password={with_defaults(p)}]"
                      for u, p in listed(kafka_setup["STOCKPATH_KAFKA_USERS"])}
-    created = [c[c.index("--topic") + 1] for c in calls if c[0] == "kafka-topics.sh" and "--create" in c]
-    assert created == kafka.all_topics()
+    created = {c[c.index("--topic") + 1]: [c[i + 1] for i, w in enumerate(c) if w == "--config"]
+               for c in calls if c[0] == "kafka-topics.sh" and "--create" in c}
+    assert list(created) == kafka.all_topics()
+    assert created == {t: topic_config(t) for t in kafka.all_topics()}
     granted = set()
     for c in (c for c in calls if c[0] == "kafka-acls.sh"):
         user, operation = c[c.index("--allow-principal") + 1].removeprefix("User:"), c[c.index("--operation") + 1]
@@ -326,10 +357,28 @@ def test_the_setup_script_creates_the_listed_users_topics_and_acls(compose, kafk
     assert granted == expected_acls()
     probe = compose["services"]["kafka"]
     env = {k: str(with_defaults(v)) for k, v in probe["environment"].items() if k.startswith("STOCKPATH_")}
-    log.unlink()
-    subprocess.run(["bash", str(KAFKA_SETUP), "healthcheck"], check=True, capture_output=True,
-                   env={**os.environ, **env, "STOCKPATH_KAFKA_BIN": str(tmp_path)})
-    assert log.read_text().split()[:3] == ["kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9094"]
+    (tmp_path / "calls.log").unlink()
+    calls = run_setup(kafka_setup, tmp_path, "healthcheck", env)
+    assert calls[0][:3] == ["kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9094"]
+
+
+def test_the_setup_script_gives_existing_topics_their_listed_configs(kafka_setup, tmp_path):
+    """A volume from before retention was set: the topics exist, with the broker's 7 days."""
+    topics = kafka.all_topics()
+    configured, one_missing, other_value = topics[0], topics[1], dead_letter_topic(topics[2])
+    described = (f"Dynamic configs for topic {configured} are:\n"
+                 f"  retention.ms=-1 sensitive=false synonyms={{DYNAMIC_TOPIC_CONFIG:retention.ms=-1, "
+                 f"STATIC_BROKER_CONFIG:log.retention.ms=604800000}}\n"
+                 f"Dynamic configs for topic {other_value} are:\n"
+                 f"  retention.ms=604800000 sensitive=false synonyms={{DYNAMIC_TOPIC_CONFIG:retention.ms=604800000}}\n"
+                 f"Dynamic configs for topic {one_missing} are:\n")
+    stand_ins(tmp_path, {"kafka-topics.sh": "\n".join(topics) + "\n", "kafka-configs.sh": described})
+    calls = run_setup(kafka_setup, tmp_path)
+    assert not [c for c in calls if c[0] == "kafka-topics.sh" and "--create" in c]
+    assert len([c for c in calls if c[0] == "kafka-configs.sh" and "--describe" in c]) == 1
+    altered = {c[c.index("--entity-name") + 1]: c[c.index("--add-config") + 1]
+               for c in calls if c[0] == "kafka-configs.sh" and "topics" in c and "--alter" in c}
+    assert altered == {t: ",".join(topic_config(t)) for t in topics if t != configured}
 
 
 def test_the_env_example_lists_every_compose_secret_with_its_default():
