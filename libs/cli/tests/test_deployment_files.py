@@ -1,18 +1,13 @@
 """The deployment files cannot be started here (no Docker engine, no cluster), so they are checked
 for what would break a real start: every installed service has an API, a worker and a migration
 with health checks on /readyz and /healthz, images and builds exist, every environment variable
-is one a Settings class reads. The image: test_deployment_image.py; Prometheus, its alert rules and
-the dashboard: test_deployment_monitoring.py.
-
-Kafka: the compose file's broker takes SASL/SCRAM clients only, behind ACLs that are the event
-registry's (each service writes what it publishes and the dead-letter topics of what it consumes,
-reads what it consumes, uses its own consumer group prefix), one user per worker; the setup
-script, run against stand-ins of Kafka's tools, grants exactly the listed ACLs. The broker keeps its
-log in its volume, and the event topics (the platform's log) are kept for ever."""
+is one a Settings class reads; in Kubernetes, migrations run once as a Job the pods wait for,
+disruption budgets and resources bound every pod, and network policies admit only what is served.
+Elsewhere: the image (test_deployment_image.py), the Kafka broker, its users, ACLs and topics
+(test_deployment_kafka.py), Prometheus, its alerts and the dashboard (test_deployment_monitoring.py)."""
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
@@ -23,22 +18,13 @@ import pytest
 import yaml
 from pydantic import AliasChoices
 
-from stockpath_events import REGISTRY, dead_letter_topic
-from stockpath_runtime import kafka
 from stockpath_runtime.service import installed_services
 from stockpath_runtime.settings import ServiceSettings, env_prefix
 
 ROOT = Path(__file__).parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "kubernetes"
-KAFKA_SETUP = ROOT / "deploy" / "kafka" / "kafka-setup.sh"
-ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
 SERVICES = list(installed_services())
-#: Example principals of outside systems, and the ce_source they publish under: an FC's system
-#: (writes its fulfillment updates, reads the instructions addressed to FCs) and a sales channel's.
-OUTSIDE = {"fc-sea1": "/fulfillment-centers/", "channel-marketplace": "/channels/"}
-#: ${VARIABLE:-default}: how the compose file names a secret and its development default.
-VARIABLE = re.compile(r"\$\{(\w+):-([^}]*)\}")
 
 
 def platform_variables() -> set[str]:
@@ -75,19 +61,6 @@ def test_compose_runs_apache_kafka_in_kraft_mode_and_postgres_with_health_checks
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
     for name in ("kafka", "postgres"):
         assert compose["services"][name]["healthcheck"]["test"], name
-
-
-def test_compose_kafka_keeps_its_log_in_its_volume(compose):
-    kafka_service = compose["services"]["kafka"]
-    env = kafka_service["environment"]
-    volumes = dict(v.split(":")[:2] for v in kafka_service["volumes"])
-    data = next(target for source, target in volumes.items() if source in compose["volumes"])
-    log_dirs = env["KAFKA_LOG_DIRS"].split(",")
-    assert log_dirs and all(d == data or d.startswith(data + "/") for d in log_dirs), "topics would vanish"
-    # KRaft's metadata log goes to the first log directory unless set elsewhere.
-    assert env.get("KAFKA_METADATA_LOG_DIR", log_dirs[0]).startswith(data)
-    # The image formats the volume once with the cluster id and must find the same id after.
-    assert len(base64.urlsafe_b64decode(env["CLUSTER_ID"] + "==")) == 16
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose (Debian's, v1) is not installed")
@@ -140,6 +113,12 @@ def kubernetes_documents() -> list[dict]:
             for d in yaml.safe_load_all(f.read_text()) if d]
 
 
+def workloads(docs: list[dict]) -> list[tuple[dict, str, dict]]:
+    """(document, service, pod spec) of every Deployment and Job."""
+    return [(d, d["metadata"]["labels"]["app.kubernetes.io/name"], d["spec"]["template"]["spec"])
+            for d in docs if d["kind"] in ("Deployment", "Job")]
+
+
 def test_kubernetes_manifests_are_complete_and_listed_in_the_kustomization():
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     assert {r for r in kustomization["resources"]} == {f.name for f in K8S.glob("*.yaml")} - {"kustomization.yaml"}
@@ -151,26 +130,41 @@ def test_kubernetes_manifests_are_complete_and_listed_in_the_kustomization():
     for name in SERVICES:
         assert {f"{name}-api", f"{name}-worker"} <= set(deployments)
         assert f"{name}-api" in services
-        init = deployments[f"{name}-api"]["spec"]["template"]["spec"]["initContainers"]
-        assert [c["args"] for c in init] == [["migrate", name]]
+
+
+def test_kubernetes_migrates_once_in_a_job_and_the_pods_wait_for_its_schema():
+    docs = kubernetes_documents()
+    jobs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
+    assert set(jobs) == {f"{name}-migrate" for name in SERVICES}
+    for name in SERVICES:
+        job = jobs[f"{name}-migrate"]["spec"]
+        assert [c["args"] for c in job["template"]["spec"]["containers"]] == [["migrate", name]]
+        assert job["template"]["spec"]["restartPolicy"] == "Never" and job["backoffLimit"] >= 1
+    dockerfile = (ROOT / "deploy" / "docker" / "Dockerfile").read_text()
+    assert re.search(r"^COPY .*deploy/docker/wait_for_migrations\.py.* /app/$", dockerfile, re.M), "in the image"
+    for d, service, pod in workloads(docs):
+        if d["kind"] != "Deployment":
+            continue
+        assert [c.get("command") for c in pod["initContainers"]] == [
+            ["python", "/app/wait_for_migrations.py", service]], d["metadata"]["name"]
+        assert not [c for c in pod["containers"] if "migrate" in c.get("args", [])], "no replica migrates"
 
 
 def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_settings():
     config = next(d for d in kubernetes_documents() if d["kind"] == "ConfigMap")
     assert set(config["data"]) <= platform_variables()
     secrets = {d["metadata"]["name"]: d for d in kubernetes_documents() if d["kind"] == "Secret"}
-    for d in kubernetes_documents():
-        if d["kind"] != "Deployment":
-            continue
-        service = d["metadata"]["labels"]["app.kubernetes.io/name"]
-        pod = d["spec"]["template"]["spec"]
-        assert d["spec"]["selector"]["matchLabels"].items() <= d["spec"]["template"]["metadata"]["labels"].items()
+    for d, service, pod in workloads(kubernetes_documents()):
+        assert d["spec"].get("selector", {}).get("matchLabels", {}).items() <= d["spec"]["template"]["metadata"]["labels"].items()
         for container in pod["containers"]:
+            assert container["args"][1] == service
+            if d["kind"] == "Job":
+                continue
             port = container["ports"][0]["containerPort"]
             assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port}
             assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port}
-            assert container["args"][1] == service
         for container in pod["containers"] + pod.get("initContainers", []):
+            assert {"name": "stockpath-config"} in [e["configMapRef"] for e in container["envFrom"]]
             names = {e["name"] for e in container["env"]}
             assert unknown_variables(service, names) == set(), container["name"]
             for e in container["env"]:
@@ -179,215 +173,53 @@ def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_setting
                     assert ref["key"] in secrets[ref["name"]]["stringData"], (container["name"], ref)
 
 
-# --- Kafka: SASL/SCRAM users and ACLs ---------------------------------------------------------
+def test_kubernetes_pods_reserve_resources_and_run_unprivileged_as_the_images_user():
+    uid = int(re.search(r"useradd .*--uid (\d+)", (ROOT / "deploy" / "docker" / "Dockerfile").read_text()).group(1))
+    for d, _, pod in workloads(kubernetes_documents()):
+        assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == uid
+        for container in pod["containers"] + pod.get("initContainers", []):
+            where = f"{d['metadata']['name']}/{container['name']}"
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), where
+            assert "memory" in container["resources"]["limits"], where
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
+            assert container["securityContext"]["capabilities"]["drop"] == ["ALL"], where
 
 
-def publishing(source) -> set[str]:
-    """The topics carrying a type `source` (a ce_source predicate) may publish, by the registry."""
-    return {spec.topic for spec in REGISTRY if any(source(pattern) for pattern in spec.allowed_sources)}
+def test_kubernetes_disruption_budgets_keep_an_api_serving_and_drain_workers_one_at_a_time():
+    docs = kubernetes_documents()
+    budgets = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "PodDisruptionBudget"}
+    deployments = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "Deployment"}
+    assert set(budgets) == set(deployments)
+    for name, spec in deployments.items():
+        budget = budgets[name]
+        assert budget["selector"] == spec["selector"], name
+        assert budget["maxUnavailable"] == 1 and budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow", name
+        if name.endswith("-api"):
+            assert spec["replicas"] - budget["maxUnavailable"] >= 1, f"{name}: a drain would stop every replica"
 
 
-def expected_acls() -> set[tuple[str, ...]]:
-    """(user, operation, resource type, pattern type, name) of every ACL the registry implies."""
-    acls = set()
-    for name, service in installed_services().items():
-        consumed = {s.topic for s in service.consumed(service.load_settings())}
-        writes = publishing(lambda p, n=name: p == f"/services/{n}") | {dead_letter_topic(t) for t in consumed}
-        acls |= {(name, "Write", "topic", "literal", t) for t in writes}
-        acls |= {(name, "Read", "topic", "literal", t) for t in consumed}
-        acls.add((name, "Read", "group", "prefixed", service.load_settings(consumer_group="").consumer_group))
-    for user, source in OUTSIDE.items():
-        acls |= {(user, "Write", "topic", "literal", t) for t in publishing(lambda p, s=source: p.startswith(s))}
-    # Events addressed to a fulfillment center carry its id as the `fulfillmentcenter` extension.
-    addressed_to_fcs = {spec.topic for spec in REGISTRY if "fulfillmentcenter" in spec.extensions}
-    acls |= {("fc-sea1", "Read", "topic", "literal", t) for t in addressed_to_fcs}
-    acls.add(("fc-sea1", "Read", "group", "prefixed", "fc-sea1"))
-    acls |= {("operator", "All", "topic", "literal", "*"), ("operator", "All", "group", "literal", "*"),
-             ("operator", "Describe", "cluster", "literal", "kafka-cluster")}
-    return acls
+def test_kubernetes_network_policies_admit_each_pod_on_the_ports_it_serves_only():
+    docs = kubernetes_documents()
+    policies = [d["spec"] for d in docs if d["kind"] == "NetworkPolicy"]
+    assert {"podSelector": {}, "policyTypes": ["Ingress"]} in policies, "deny what no policy allows"
+    for d, _, pod in workloads(docs):
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        admitted = {port["port"] for p in policies if p["podSelector"].get("matchLabels", {}).items() <= labels.items()
+                    for rule in p.get("ingress", []) for port in rule["ports"]}
+        served = {port["containerPort"] for c in pod["containers"] for port in c.get("ports", [])}
+        assert admitted == served, d["metadata"]["name"]
 
 
-def render_acls(acls: set[tuple[str, ...]]) -> str:
-    """The compose file's STOCKPATH_KAFKA_ACLS block for `acls` (paste it when the registry changes)."""
-    users = [*SERVICES, "operator", *OUTSIDE]
-    ordered = sorted(acls, key=lambda a: (users.index(a[0]), a[2] != "topic", a[1] != "Write", a[4]))
-    return "".join(f"{u:<20}{o:<10}{r:<9}{p:<10}{n}\n" for u, o, r, p, n in ordered)
-
-
-def listed(block: str) -> list[list[str]]:
-    return [line.split() for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
-def with_defaults(value):
-    """A compose value as `docker compose` reads it with no .env file: every variable at its default."""
-    return VARIABLE.sub(lambda m: m.group(2), value) if isinstance(value, str) else value
-
-
-@pytest.fixture(scope="module")
-def kafka_setup(compose) -> dict:
-    return compose["services"]["kafka-setup"]["environment"]
-
-
-def test_compose_kafka_takes_only_scram_clients_and_authorizes_each_request(compose):
-    kafka_service = compose["services"]["kafka"]
-    env = kafka_service["environment"]
-    protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
-    assert set(protocols.values()) == {"SASL_PLAINTEXT"}, "no listener may take unauthenticated clients"
-    listeners = {url.split("://")[0] for url in env["KAFKA_LISTENERS"].split(",")}
-    assert listeners == set(protocols)
-    for name in ("INTERNAL", "EXTERNAL"):  # the services' and the operator's
-        assert env[f"KAFKA_LISTENER_NAME_{name}_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
-        assert "ScramLoginModule" in env[f"KAFKA_LISTENER_NAME_{name}_SCRAM___SHA___512_SASL_JAAS_CONFIG"]
-    for name in ("ADMIN", "CONTROLLER"):  # the super user's, never published
-        assert env[f"KAFKA_LISTENER_NAME_{name}_SASL_ENABLED_MECHANISMS"] == "PLAIN"
-        assert "${KAFKA_ADMIN_PASSWORD:-" in env[f"KAFKA_LISTENER_NAME_{name}_PLAIN_SASL_JAAS_CONFIG"]
-    assert env["KAFKA_INTER_BROKER_LISTENER_NAME"] == "ADMIN"
-    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
-    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
-    assert env["KAFKA_SUPER_USERS"] == "User:admin"
-    assert kafka_service["ports"] == ["29092:29092"]  # the operator's SCRAM listener; admin's stays inside
-    probe = kafka_service["healthcheck"]["test"]
-    assert probe[-1] == "healthcheck" and kafka_service["environment"]["STOCKPATH_KAFKA_BOOTSTRAP"] == "localhost:9094"
-
-
-def test_compose_acls_are_the_registrys(kafka_setup):
-    granted = {tuple(line) for line in listed(kafka_setup["STOCKPATH_KAFKA_ACLS"])}
-    expected = expected_acls()
-    assert granted == expected, (
-        f"not in the registry: {sorted(granted - expected)}\nmissing: {sorted(expected - granted)}\n"
-        f"STOCKPATH_KAFKA_ACLS should read:\n{render_acls(expected)}"
-    )
-
-
-#: The event topics are the platform's log (replay rebuilds stores from them): kept for ever.
-#: Dead letters: 30 days. (kafka.ensure_topics should create topics with the same configs.)
-EVENT_TOPIC_CONFIG = ["retention.ms=-1"]
-DEAD_LETTER_TOPIC_CONFIG = ["retention.ms=2592000000"]
-
-
-def topic_config(topic: str) -> list[str]:
-    return DEAD_LETTER_TOPIC_CONFIG if topic in {dead_letter_topic(t) for t in REGISTRY.topics()} else EVENT_TOPIC_CONFIG
-
-
-def test_compose_creates_every_topic_of_the_registry_as_the_services_would(compose, kafka_setup):
-    topics = listed(kafka_setup["STOCKPATH_KAFKA_TOPICS"])
-    assert [t for t, *_ in topics] == kafka.all_topics()
-    assert {t: configs for t, *configs in topics} == {t: topic_config(t) for t in kafka.all_topics()}
-    assert kafka_setup["STOCKPATH_KAFKA_PARTITIONS"] == compose["x-stockpath-env"]["KAFKA_TOPIC_PARTITIONS"]
-    assert kafka_setup["STOCKPATH_KAFKA_REPLICATION"] == compose["x-stockpath-env"]["KAFKA_TOPIC_REPLICATION"]
-
-
-def test_every_worker_has_its_own_kafka_user_and_nothing_else_holds_one(compose, kafka_setup):
-    users = {user: password for user, password in listed(kafka_setup["STOCKPATH_KAFKA_USERS"])}
-    assert set(users) == {a[0] for a in expected_acls()}
-    variables = [VARIABLE.fullmatch(password) for password in users.values()]
-    assert all(variables) and len({v.group(1) for v in variables}) == len(users), "one variable per user"
-    assert all(v.group(2).startswith("dev-only-") for v in variables), "defaults say they are for development"
-    workers = {f"{service}-worker": service for service in SERVICES}
-    for name, spec in compose["services"].items():
-        env = spec.get("environment", {})
-        if name in workers:
-            assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
-            assert env["KAFKA_SASL_USERNAME"] == workers[name]
-            assert env["KAFKA_SASL_PASSWORD"] == users[workers[name]]
-            assert spec["depends_on"]["kafka-setup"]["condition"] == "service_completed_successfully"
-        elif name == "kafka-ui":  # the operator's view
-            jaas = env["KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG"]
-            assert f'username="operator" password="{users["operator"]}"' in jaas and "Scram" in jaas
-            assert env["KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
-            assert env["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] == "kafka:9092"
-            assert env["KAFKA_CLUSTERS_0_READONLY"] == "true" and env["AUTH_TYPE"] == "LOGIN_FORM"
-            assert all(port.startswith("127.0.0.1:") for port in spec["ports"]), "the UI stays on the host"
-        elif name not in ("kafka", "kafka-setup"):  # APIs and migrations never talk to Kafka
-            held = {k for k, v in env.items() if k.startswith("KAFKA_SASL") or "${KAFKA_" in str(v)}
-            assert not held, f"{name} holds Kafka credentials it does not use: {held}"
-
-
-def test_a_worker_started_as_compose_starts_it_authenticates_with_its_own_user(compose, monkeypatch):
-    for variable in ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"):
-        monkeypatch.delenv(variable, raising=False)
-    assert kafka.client_options() == {} and kafka.faust_credentials() is None  # local broker: plaintext
-    for service in SERVICES:
-        for key, value in compose["services"][f"{service}-worker"]["environment"].items():
-            monkeypatch.setenv(key, with_defaults(value))
-        settings = installed_services()[service].load_settings()
-        assert kafka.client_options(settings) == {
-            "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": service, "sasl_plain_password": f"dev-only-{service}-secret"}
-        assert kafka.client_options() == kafka.client_options(settings)  # the producers read the environment
-        credentials = kafka.faust_credentials(settings)
-        assert (credentials.username, credentials.mechanism.value) == (service, "SCRAM-SHA-512")
-
-
-def stand_ins(folder: Path, outputs: dict[str, str]) -> Path:
-    """Stand-ins of Kafka's tools in `folder`: each logs its call and prints its given output."""
-    log = folder / "calls.log"
-    for tool in ("kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh", "kafka-broker-api-versions.sh"):
-        (folder / f"{tool}.out").write_text(outputs.get(tool, ""))
-        (folder / tool).write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {log}\ncat {folder / tool}.out\n')
-        (folder / tool).chmod(0o755)
-    return log
-
-
-def run_setup(kafka_setup, tools: Path, command: str = "setup", env: dict | None = None) -> list[list[str]]:
-    env = env or {k: str(with_defaults(v)) for k, v in kafka_setup.items()}
-    subprocess.run(["bash", str(KAFKA_SETUP), command], check=True, capture_output=True,
-                   env={**os.environ, **env, "STOCKPATH_KAFKA_BIN": str(tools)})
-    return [line.split() for line in (tools / "calls.log").read_text().splitlines()]
-
-
-def test_the_setup_script_creates_the_listed_users_topics_and_acls(compose, kafka_setup, tmp_path):
-    stand_ins(tmp_path, {})
-    calls = run_setup(kafka_setup, tmp_path)
-    assert all(c[c.index("--bootstrap-server") + 1] == "kafka:9094" and "--command-config" in c for c in calls)
-    users = {c[c.index("--entity-name") + 1]: c[-1] for c in calls if c[0] == "kafka-configs.sh"}
-    assert users == {u: f"SCRAM-SHA-512=[iterations=8192,password={with_defaults(p)}]"
-                     for u, p in listed(kafka_setup["STOCKPATH_KAFKA_USERS"])}
-    created = {c[c.index("--topic") + 1]: [c[i + 1] for i, w in enumerate(c) if w == "--config"]
-               for c in calls if c[0] == "kafka-topics.sh" and "--create" in c}
-    assert list(created) == kafka.all_topics()
-    assert created == {t: topic_config(t) for t in kafka.all_topics()}
-    granted = set()
-    for c in (c for c in calls if c[0] == "kafka-acls.sh"):
-        user, operation = c[c.index("--allow-principal") + 1].removeprefix("User:"), c[c.index("--operation") + 1]
-        pattern = c[c.index("--resource-pattern-type") + 1].lower()
-        named = [(c[i][2:], c[i + 1]) for i in range(len(c) - 1) if c[i] in ("--topic", "--group")]
-        named += [("cluster", "kafka-cluster")] if "--cluster" in c else []
-        granted |= {(user, operation, resource, pattern, name) for resource, name in named}
-    assert granted == expected_acls()
-    probe = compose["services"]["kafka"]
-    env = {k: str(with_defaults(v)) for k, v in probe["environment"].items() if k.startswith("STOCKPATH_")}
-    (tmp_path / "calls.log").unlink()
-    calls = run_setup(kafka_setup, tmp_path, "healthcheck", env)
-    assert calls[0][:3] == ["kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9094"]
-
-
-def test_the_setup_script_gives_existing_topics_their_listed_configs(kafka_setup, tmp_path):
-    """A volume from before retention was set: the topics exist, with the broker's 7 days."""
-    topics = kafka.all_topics()
-    configured, one_missing, other_value = topics[0], topics[1], dead_letter_topic(topics[2])
-    described = (f"Dynamic configs for topic {configured} are:\n"
-                 f"  retention.ms=-1 sensitive=false synonyms={{DYNAMIC_TOPIC_CONFIG:retention.ms=-1, "
-                 f"STATIC_BROKER_CONFIG:log.retention.ms=604800000}}\n"
-                 f"Dynamic configs for topic {other_value} are:\n"
-                 f"  retention.ms=604800000 sensitive=false synonyms={{DYNAMIC_TOPIC_CONFIG:retention.ms=604800000}}\n"
-                 f"Dynamic configs for topic {one_missing} are:\n")
-    stand_ins(tmp_path, {"kafka-topics.sh": "\n".join(topics) + "\n", "kafka-configs.sh": described})
-    calls = run_setup(kafka_setup, tmp_path)
-    assert not [c for c in calls if c[0] == "kafka-topics.sh" and "--create" in c]
-    assert len([c for c in calls if c[0] == "kafka-configs.sh" and "--describe" in c]) == 1
-    altered = {c[c.index("--entity-name") + 1]: c[c.index("--add-config") + 1]
-               for c in calls if c[0] == "kafka-configs.sh" and "topics" in c and "--alter" in c}
-    assert altered == {t: ",".join(topic_config(t)) for t in topics if t != configured}
-
-
-def test_the_env_example_lists_every_compose_secret_with_its_default():
-    found = set(VARIABLE.findall(COMPOSE.read_text()))
-    used = dict(found)
-    assert len(used) == len(found), "a variable has two different defaults"
-    example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
-                   if line.strip() and not line.startswith("#"))
-    assert example == used
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
+def test_kustomize_renders_every_manifest_with_the_released_image():
+    rendered = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, check=True).stdout
+    docs = [d for d in yaml.safe_load_all(rendered) if d]
+    assert len(docs) == len(kubernetes_documents())
+    image = yaml.safe_load((K8S / "kustomization.yaml").read_text())["images"][0]
+    for _, _, pod in workloads(docs):
+        for container in pod["containers"] + pod.get("initContainers", []):
+            assert container["image"] == f"{image['newName']}:{image['newTag']}"
+    assert {d["metadata"].get("namespace", "stockpath") for d in docs} == {"stockpath"}
 
 
 def test_kubernetes_workers_take_their_own_kafka_secret():
