@@ -49,6 +49,8 @@ def test_compose_kafka_keeps_its_log_in_its_volume(compose):
     assert env.get("KAFKA_METADATA_LOG_DIR", log_dirs[0]).startswith(data)
     # The image formats the volume once with the cluster id and must find the same id after.
     assert len(base64.urlsafe_b64decode(env["CLUSTER_ID"] + "==")) == 16
+    # Topics created without kafka-setup's configs (a worker's, the dlq command's) expire nothing.
+    assert env["KAFKA_LOG_RETENTION_MS"] == "-1"
 
 
 def publishing(source) -> set[str]:
