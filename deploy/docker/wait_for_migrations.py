@@ -29,7 +29,9 @@ def schema_state(service_name: str) -> tuple[bool, str]:
     service = get_service(service_name)
     script = ScriptDirectory(str(service.migrations))
     heads = set(script.get_heads())
-    engine = sa.create_engine(async_url(service.load_settings().database_url), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(
+        async_url(service.load_settings().database_url), poolclass=sa.pool.NullPool
+    )
     try:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())

@@ -63,11 +63,18 @@ def test_compose_runs_apache_kafka_in_kraft_mode_and_postgres_with_health_checks
         assert compose["services"][name]["healthcheck"]["test"], name
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose (Debian's, v1) is not installed")
+@pytest.mark.skipif(
+    not shutil.which("docker-compose"), reason="docker-compose (Debian's, v1) is not installed"
+)
 def test_docker_compose_reads_the_file_with_every_profile():
     """docker-compose validates the file against the Compose schema and interpolates it (no engine)."""
-    run = subprocess.run(["docker-compose", "-f", str(COMPOSE), "--profile", "monitoring", "config", "--services"],
-                         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "COMPOSE_PROJECT_NAME": "check"})
+    run = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "--profile", "monitoring", "config", "--services"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COMPOSE_PROJECT_NAME": "check"},
+    )
     assert run.returncode == 0, run.stderr
     assert set(run.stdout.split()) == set(yaml.safe_load(COMPOSE.read_text())["services"])
 
@@ -81,14 +88,19 @@ def test_compose_has_every_service_api_worker_and_migration_built_from_the_repos
             assert (ROOT / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
             env = spec["environment"]
             assert unknown_variables(name, set(env)) == set(), f"{name}-{role}"
-            assert env[f"{env_prefix(name)}DATABASE_URL"].endswith(f"/stockpath_{name.replace('-', '_')}")
+            assert env[f"{env_prefix(name)}DATABASE_URL"].endswith(
+                f"/stockpath_{name.replace('-', '_')}"
+            )
             assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         for role, port in (("api", 8000), ("worker", 9100)):
             spec = services[f"{name}-{role}"]
             probe = " ".join(spec["healthcheck"]["test"])
             assert f"127.0.0.1:{port}/readyz" in probe, f"{name}-{role}"
             assert spec["environment"][f"{env_prefix(name)}HTTP_HOST"] == "0.0.0.0"
-            assert spec["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"
+            assert (
+                spec["depends_on"][f"{name}-migrate"]["condition"]
+                == "service_completed_successfully"
+            )
             assert spec["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
@@ -109,19 +121,29 @@ def test_every_compose_dependency_exists_and_monitoring_is_a_profile(compose):
 
 
 def kubernetes_documents() -> list[dict]:
-    return [d for f in sorted(K8S.glob("*.yaml")) if f.name != "kustomization.yaml"
-            for d in yaml.safe_load_all(f.read_text()) if d]
+    return [
+        d
+        for f in sorted(K8S.glob("*.yaml"))
+        if f.name != "kustomization.yaml"
+        for d in yaml.safe_load_all(f.read_text())
+        if d
+    ]
 
 
 def workloads(docs: list[dict]) -> list[tuple[dict, str, dict]]:
     """(document, service, pod spec) of every Deployment and Job."""
-    return [(d, d["metadata"]["labels"]["app.kubernetes.io/name"], d["spec"]["template"]["spec"])
-            for d in docs if d["kind"] in ("Deployment", "Job")]
+    return [
+        (d, d["metadata"]["labels"]["app.kubernetes.io/name"], d["spec"]["template"]["spec"])
+        for d in docs
+        if d["kind"] in ("Deployment", "Job")
+    ]
 
 
 def test_kubernetes_manifests_are_complete_and_listed_in_the_kustomization():
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    assert {r for r in kustomization["resources"]} == {f.name for f in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert {r for r in kustomization["resources"]} == {f.name for f in K8S.glob("*.yaml")} - {
+        "kustomization.yaml"
+    }
     docs = kubernetes_documents()
     for d in docs:
         assert d["apiVersion"] and d["kind"] and d["metadata"]["name"], d
@@ -141,13 +163,18 @@ def test_kubernetes_migrates_once_in_a_job_and_the_pods_wait_for_its_schema():
         assert [c["args"] for c in job["template"]["spec"]["containers"]] == [["migrate", name]]
         assert job["template"]["spec"]["restartPolicy"] == "Never" and job["backoffLimit"] >= 1
     dockerfile = (ROOT / "deploy" / "docker" / "Dockerfile").read_text()
-    assert re.search(r"^COPY .*deploy/docker/wait_for_migrations\.py.* /app/$", dockerfile, re.M), "in the image"
+    assert re.search(r"^COPY .*deploy/docker/wait_for_migrations\.py.* /app/$", dockerfile, re.M), (
+        "in the image"
+    )
     for d, service, pod in workloads(docs):
         if d["kind"] != "Deployment":
             continue
         assert [c.get("command") for c in pod["initContainers"]] == [
-            ["python", "/app/wait_for_migrations.py", service]], d["metadata"]["name"]
-        assert not [c for c in pod["containers"] if "migrate" in c.get("args", [])], "no replica migrates"
+            ["python", "/app/wait_for_migrations.py", service]
+        ], d["metadata"]["name"]
+        assert not [c for c in pod["containers"] if "migrate" in c.get("args", [])], (
+            "no replica migrates"
+        )
 
 
 def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_settings():
@@ -155,7 +182,10 @@ def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_setting
     assert set(config["data"]) <= platform_variables()
     secrets = {d["metadata"]["name"]: d for d in kubernetes_documents() if d["kind"] == "Secret"}
     for d, service, pod in workloads(kubernetes_documents()):
-        assert d["spec"].get("selector", {}).get("matchLabels", {}).items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        assert (
+            d["spec"].get("selector", {}).get("matchLabels", {}).items()
+            <= d["spec"]["template"]["metadata"]["labels"].items()
+        )
         for container in pod["containers"]:
             assert container["args"][1] == service
             if d["kind"] == "Job":
@@ -170,11 +200,18 @@ def test_kubernetes_probes_point_at_readyz_and_healthz_and_env_names_are_setting
             for e in container["env"]:
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
-                    assert ref["key"] in secrets[ref["name"]]["stringData"], (container["name"], ref)
+                    assert ref["key"] in secrets[ref["name"]]["stringData"], (
+                        container["name"],
+                        ref,
+                    )
 
 
 def test_kubernetes_pods_reserve_resources_and_run_unprivileged_as_the_images_user():
-    uid = int(re.search(r"useradd .*--uid (\d+)", (ROOT / "deploy" / "docker" / "Dockerfile").read_text()).group(1))
+    uid = int(
+        re.search(
+            r"useradd .*--uid (\d+)", (ROOT / "deploy" / "docker" / "Dockerfile").read_text()
+        ).group(1)
+    )
     for d, _, pod in workloads(kubernetes_documents()):
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == uid
         for container in pod["containers"] + pod.get("initContainers", []):
@@ -193,9 +230,13 @@ def test_kubernetes_disruption_budgets_keep_an_api_serving_and_drain_workers_one
     for name, spec in deployments.items():
         budget = budgets[name]
         assert budget["selector"] == spec["selector"], name
-        assert budget["maxUnavailable"] == 1 and budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow", name
+        assert (
+            budget["maxUnavailable"] == 1 and budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+        ), name
         if name.endswith("-api"):
-            assert spec["replicas"] - budget["maxUnavailable"] >= 1, f"{name}: a drain would stop every replica"
+            assert spec["replicas"] - budget["maxUnavailable"] >= 1, (
+                f"{name}: a drain would stop every replica"
+            )
 
 
 def test_kubernetes_network_policies_admit_each_pod_on_the_ports_it_serves_only():
@@ -204,15 +245,22 @@ def test_kubernetes_network_policies_admit_each_pod_on_the_ports_it_serves_only(
     assert {"podSelector": {}, "policyTypes": ["Ingress"]} in policies, "deny what no policy allows"
     for d, _, pod in workloads(docs):
         labels = d["spec"]["template"]["metadata"]["labels"]
-        admitted = {port["port"] for p in policies if p["podSelector"].get("matchLabels", {}).items() <= labels.items()
-                    for rule in p.get("ingress", []) for port in rule["ports"]}
+        admitted = {
+            port["port"]
+            for p in policies
+            if p["podSelector"].get("matchLabels", {}).items() <= labels.items()
+            for rule in p.get("ingress", [])
+            for port in rule["ports"]
+        }
         served = {port["containerPort"] for c in pod["containers"] for port in c.get("ports", [])}
         assert admitted == served, d["metadata"]["name"]
 
 
 @pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
 def test_kustomize_renders_every_manifest_with_the_released_image():
-    rendered = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, check=True).stdout
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, check=True
+    ).stdout
     docs = [d for d in yaml.safe_load_all(rendered) if d]
     assert len(docs) == len(kubernetes_documents())
     image = yaml.safe_load((K8S / "kustomization.yaml").read_text())["images"][0]
@@ -225,17 +273,26 @@ def test_kustomize_renders_every_manifest_with_the_released_image():
 def test_kubernetes_workers_take_their_own_kafka_secret():
     docs = kubernetes_documents()
     config = next(d for d in docs if d["kind"] == "ConfigMap")
-    assert config["data"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and config["data"]["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert (
+        config["data"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        and config["data"]["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    )
     secrets = {d["metadata"]["name"]: d["stringData"] for d in docs if d["kind"] == "Secret"}
     for d in (d for d in docs if d["kind"] == "Deployment"):
         service = d["metadata"]["labels"]["app.kubernetes.io/name"]
         pod = d["spec"]["template"]["spec"]
         for container in pod["containers"] + pod.get("initContainers", []):
-            refs = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef", {}) for e in container["env"]}
+            refs = {
+                e["name"]: e.get("valueFrom", {}).get("secretKeyRef", {}) for e in container["env"]
+            }
             kafka_refs = {k: v for k, v in refs.items() if k.startswith("KAFKA_SASL")}
             if container["name"] != "worker":
-                assert not kafka_refs, f"{d['metadata']['name']}/{container['name']} does not talk to Kafka"
+                assert not kafka_refs, (
+                    f"{d['metadata']['name']}/{container['name']} does not talk to Kafka"
+                )
                 continue
-            assert kafka_refs == {k: {"name": f"stockpath-kafka-{service}", "key": k}
-                                  for k in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD")}
+            assert kafka_refs == {
+                k: {"name": f"stockpath-kafka-{service}", "key": k}
+                for k in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD")
+            }
             assert secrets[f"stockpath-kafka-{service}"]["KAFKA_SASL_USERNAME"] == service

