@@ -10,7 +10,6 @@ A platform without the authority (a test running two services) only writes the c
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -95,7 +94,9 @@ def provision(platform, keep: Path | None = None) -> dict:
                 found["services"][name] = await issue(platform, "service", name, days=SERVICE_CREDENTIAL_DAYS)
         return found
 
-    found = asyncio.run(run())
+    from stockpath_cli.localstack import run_coroutine
+
+    found = run_coroutine(run())
     # One secret for every service's web sessions, kept so sessions survive a restart.
     found["session_secret"] = kept.get("session_secret") or os.environ.get("STOCKPATH_SESSION_SECRET") or secrets.token_urlsafe(32)
     platform.extra_env.setdefault("STOCKPATH_SESSION_SECRET", found["session_secret"])
