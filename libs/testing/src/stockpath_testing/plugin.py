@@ -2,7 +2,8 @@
 
 - `kafka_bootstrap`: ``KAFKA_BOOTSTRAP_SERVERS`` when set, else one Tansu for the session;
   every contract topic is created on it.
-- `database_server`: the local PostgreSQL (``STOCKPATH_TEST_DATABASE_SERVER`` to change).
+- `database_server`: the session's PostgreSQL server (see `stockpath_testing.database`: a
+  configured one, else the local one, else an embedded one), named once in the run's header.
 - `fresh_database(service)`: a new database for this test module, migrated to head, dropped after.
 """
 
@@ -16,7 +17,38 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_TEST_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+from stockpath_testing.database import SessionDatabase
+
+SESSION_DATABASE = pytest.StashKey[SessionDatabase]()
+
+
+def session_database(config: pytest.Config) -> SessionDatabase:
+    """The session's choice of server, made on first use (the header's, normally)."""
+    if SESSION_DATABASE not in config.stash:
+        config.stash[SESSION_DATABASE] = SessionDatabase()
+    return config.stash[SESSION_DATABASE]
+
+
+def session_lines(config: pytest.Config) -> list[str]:
+    return [session_database(config).header]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return session_lines(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under -q (or --no-header) pytest shows no header: say the database anyway."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and (reporter.verbosity < 0 or reporter.no_header):
+        for line in session_lines(session.config):
+            reporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SESSION_DATABASE in config.stash:
+        config.stash[SESSION_DATABASE].close()
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +72,9 @@ def kafka_bootstrap(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_server() -> str:
-    return os.environ.get("STOCKPATH_TEST_DATABASE_SERVER", DEFAULT_TEST_SERVER)
+def database_server(pytestconfig) -> str:
+    """The session's PostgreSQL server URL (no database name): `fresh_database` makes databases on it."""
+    return session_database(pytestconfig).url()
 
 
 @pytest.fixture(scope="module")
