@@ -30,7 +30,9 @@ def session_database(config: pytest.Config) -> SessionDatabase:
 
 
 def session_lines(config: pytest.Config) -> list[str]:
-    return [session_database(config).header]
+    from stockpath_testing.browser import find_chromium
+
+    return [session_database(config).header, f"browser: {find_chromium().description}"]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -39,11 +41,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Under -q (or --no-header) pytest shows no header: say the database anyway."""
+    """Under -q (or --no-header) pytest shows no header: say the database and browser anyway."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and (reporter.verbosity < 0 or reporter.no_header):
         for line in session_lines(session.config):
             reporter.write_line(line)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A page test without a Chromium is skipped before its fixtures start anything."""
+    if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+        from stockpath_testing.browser import NO_CHROMIUM, find_chromium
+
+        if not find_chromium().found:
+            pytest.skip(NO_CHROMIUM)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
