@@ -173,18 +173,9 @@ def test_compose_acls_are_the_registrys(kafka_setup):
     )
 
 
-#: The event topics are the platform's log (replay rebuilds stores from them): kept for ever.
-#: Dead letters: 30 days. (kafka.ensure_topics should create topics with the same configs.)
-EVENT_TOPIC_CONFIG = ["retention.ms=-1"]
-DEAD_LETTER_TOPIC_CONFIG = ["retention.ms=2592000000"]
-
-
 def topic_config(topic: str) -> list[str]:
-    return (
-        DEAD_LETTER_TOPIC_CONFIG
-        if topic in {dead_letter_topic(t) for t in REGISTRY.topics()}
-        else EVENT_TOPIC_CONFIG
-    )
+    """What the runtime creates the topic with (kafka.topic_config), as kafka-setup's arguments."""
+    return [f"{key}={value}" for key, value in kafka.topic_config(topic).items()]
 
 
 def test_compose_creates_every_topic_of_the_registry_as_the_services_would(compose, kafka_setup):

@@ -92,6 +92,18 @@ def producer(bootstrap_servers: str, **overrides) -> AIOKafkaProducer:
     return AIOKafkaProducer(**options)
 
 
+#: Event topics are the platform's log (replay rebuilds stores from them): kept for ever. Dead
+#: letters are kept 30 days (an operator re-drives or discards them well before).
+EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
+DEAD_LETTER_TOPIC_CONFIG = {"retention.ms": str(30 * 24 * 3600 * 1000)}
+
+
+def topic_config(topic: str) -> dict[str, str]:
+    """How long a topic keeps its records (the same as docker-compose's kafka-setup applies)."""
+    dead_letters = {dead_letter_topic(t) for t in REGISTRY.topics()}
+    return DEAD_LETTER_TOPIC_CONFIG if topic in dead_letters else EVENT_TOPIC_CONFIG
+
+
 def all_topics() -> list[str]:
     """Every topic of the contract and its dead-letter topic."""
     topics = REGISTRY.topics()
@@ -113,7 +125,7 @@ async def ensure_topics(
             created = []
             for topic in missing:
                 try:
-                    await admin.create_topics([NewTopic(topic, partitions, replication)])
+                    await admin.create_topics([NewTopic(topic, partitions, replication, topic_configs=topic_config(topic))])
                     created.append(topic)
                 except TopicAlreadyExistsError:
                     pass
