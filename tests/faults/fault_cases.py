@@ -1,4 +1,4 @@
-"""The faults injected into the run, 0 to 7, in the order test_faults.py runs them (its docstring
+"""The faults injected into the run, 0 to 8, in the order test_faults.py runs them (its docstring
 says what each can and cannot show). Each returns a note for the matrix; `FaultRun.fault` measures
 it and checks the invariants after it."""
 
@@ -12,13 +12,24 @@ from datetime import UTC, datetime
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from fault_platform import HOT_SKUS, HOT_STOCK, OUTAGE_SERVICE, PARTITIONS, wait_allocatable
+from fault_platform import (
+    HOT_SKUS,
+    HOT_STOCK,
+    LOAD_STOCK,
+    OUTAGE_SERVICE,
+    PARTITIONS,
+    wait_allocatable,
+)
 from fault_run import Run
 from invariants import HANDLED, POISON_HEADER, SERVICES
 from workload import order_event
 
+from stockpath_events import encode
 from stockpath_runtime.kafka import all_topics, ensure_topics
 from stockpath_testing import eventually
+
+#: The load case: order lines per second driven (what the load benchmark's target is built on), and for how long.
+LOAD_RATE, LOAD_SECONDS = 1500, 8
 
 
 class FaultRun(Run):
@@ -216,3 +227,50 @@ class FaultRun(Run):
         await asyncio.gather(*(publish(self.broker.bootstrap_servers, *orders[k::4]) for k in range(4)))
         await asyncio.sleep(2)
         return f"90 orders from 4 producers for {HOT_SKUS} SKUs with {HOT_STOCK} units each"
+
+    # 8
+    async def kill_under_load(self):
+        """What `scripts/bench_orders.py` drives — OrderPlaced at LOAD_RATE order lines/s from a
+        channel's producer — while the order router's and inventory's workers are killed -9 (and
+        restarted 2 s later), mid-batch wherever they are."""
+        for s in self.load:
+            await self.workload.post_receipt({
+                "receipt_id": f"RC-load-{uuid.uuid4().hex[:8]}", "shipment_id": s.shipment_id,
+                "fulfillment_center_id": s.fulfillment_center_id, "lines": [{"fnsku": s.fnsku, "received": LOAD_STOCK}]})
+        await wait_allocatable(self.platform, self.load, LOAD_STOCK)
+        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all",
+                                    enable_idempotence=False, linger_ms=5)
+        await producer.start()
+
+        async def drive() -> tuple[int, int, float]:
+            rng, lines_sent, orders, futures = random.Random(11), 0, 0, []
+            started = time.perf_counter()
+            while lines_sent < LOAD_RATE * LOAD_SECONDS:
+                delay = started + lines_sent / LOAD_RATE - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                lines = [(s, 1) for s in rng.sample(self.load, rng.randint(1, 3))]
+                order_id = f"O-load-{uuid.uuid4().hex[:10]}"
+                self.workload.sent.order_ids.add(order_id)
+                message = encode(order_event(order_id, lines))
+                futures.append(await producer.send(message.topic, message.value, key=message.key, headers=message.headers))
+                lines_sent, orders = lines_sent + len(lines), orders + 1
+            await asyncio.gather(*futures)
+            return orders, lines_sent, lines_sent / (time.perf_counter() - started)
+
+        async def kill(service: str, after: float) -> None:
+            await asyncio.sleep(after)
+            worker = self.platform.process(service, "worker")
+            await asyncio.to_thread(worker.kill)
+            await asyncio.sleep(2)
+            worker.start()
+
+        try:
+            (orders, lines, rate), _, _ = await asyncio.gather(
+                drive(), kill("order-router", LOAD_SECONDS * 0.3), kill("inventory", LOAD_SECONDS * 0.5)
+            )
+        finally:
+            await producer.stop()
+        await self.wait_workers(["order-router", "inventory"])
+        return (f"{orders} orders ({lines} lines) produced at {rate:,.0f} lines/s; the order router's and "
+                f"inventory's workers killed -9 mid-load, restarted after 2 s")

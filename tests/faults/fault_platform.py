@@ -15,10 +15,12 @@ from stockpath_testing import eventually
 PARTITIONS = 3
 OUTAGE_SERVICE = "inventory"
 STREAM_SKUS, HOT_SKUS, HOT_STOCK = 10, 3, 6
+#: The load case's SKUs and the units each receives: enough that most of its orders route.
+LOAD_SKUS, LOAD_STOCK = 10, 1000
 
 
-def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], dict]:
-    """A seller registers catalog items and plans two inbound shipments (stream SKUs, hot SKUs)."""
+def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], list[Sku], dict]:
+    """A seller registers catalog items and plans three inbound shipments (stream, hot, load SKUs)."""
     from catalog.demo import generate
 
     seed_catalog(platform.url("catalog"), generate(60), operator_token=platform.operator_token)
@@ -30,7 +32,7 @@ def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], dict]:
     r = reg.post("/v1/registrations", json={"items": items})
     assert r.status_code in (200, 201), r.text
     registered = [x for x in r.json()["results"] if x["status"] == "registered"]
-    assert len(registered) >= STREAM_SKUS + HOT_SKUS, r.json()
+    assert len(registered) >= STREAM_SKUS + HOT_SKUS + LOAD_SKUS, r.json()
 
     def plan(rows, quantity):
         r = reg.post("/v1/inbound-shipments",
@@ -42,8 +44,9 @@ def stock_the_platform(platform: Platform) -> tuple[list[Sku], list[Sku], dict]:
 
     stream = plan(registered[:STREAM_SKUS], 1000)
     hot = plan(registered[STREAM_SKUS:STREAM_SKUS + HOT_SKUS], HOT_STOCK + 4)
+    load = plan(registered[STREAM_SKUS + HOT_SKUS:STREAM_SKUS + HOT_SKUS + LOAD_SKUS], LOAD_STOCK)
     reg.close()
-    return stream, hot, seller
+    return stream, hot, load, seller
 
 
 def operator(platform: Platform) -> dict[str, str]:

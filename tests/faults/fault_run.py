@@ -26,15 +26,16 @@ class Run:
     """A run of the fault suite: the platform, its stream, the checker, and a matrix row per fault."""
 
     def __init__(self, platform: Platform, broker: Broker, proxy: OutageProxy, kafka_proxy: OutageProxy,
-                 workload: Workload, checker: Checker, log: TopicLog, hot: list[Sku], tmp: Path) -> None:
+                 workload: Workload, checker: Checker, log: TopicLog, hot: list[Sku], load: list[Sku],
+                 tmp: Path) -> None:
         self.platform, self.broker, self.proxy, self.kafka_proxy = platform, broker, proxy, kafka_proxy
         self.workload, self.checker, self.log = workload, checker, log
-        self.hot, self.tmp = hot, tmp
+        self.hot, self.load, self.tmp = hot, load, tmp
         self.rows: list[tuple[str, dict[str, Result], float, str]] = []
 
-    async def settle(self) -> dict[str, Result]:
+    async def settle(self, timeout: float = SETTLE_TIMEOUT) -> dict[str, Result]:
         """Poll the checker until every invariant holds or the deadline passes (then the last answer)."""
-        deadline = time.monotonic() + SETTLE_TIMEOUT
+        deadline = time.monotonic() + timeout
         while True:
             results = await self.checker.check()
             if all(r.ok for r in results.values()) or time.monotonic() > deadline:
@@ -64,14 +65,14 @@ class Run:
                 )
         return counts
 
-    async def fault(self, name: str, inject) -> None:
+    async def fault(self, name: str, inject, settle_timeout: float = SETTLE_TIMEOUT) -> None:
         started = time.monotonic()
         before, dup_before = self.log_counts(), await self.duplicates_absorbed()
         self.workload.resume()
         note = await inject() or ""
         injected = time.monotonic()
         await self.workload.pause()
-        results = await self.settle()
+        results = await self.settle(settle_timeout)
         note += f" [fault {injected - started:.0f} s, settle {time.monotonic() - injected:.0f} s]"
         after, dup_after = self.log_counts(), await self.duplicates_absorbed()
         # A restarted worker counts from zero again.

@@ -14,7 +14,7 @@ HERE = Path(__file__).parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-PROBE = "probe.service:SERVICE"
+from probe import PROBE  # noqa: E402  (after the folder is on sys.path)
 
 
 @pytest.fixture(scope="module")

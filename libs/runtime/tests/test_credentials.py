@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import pytest
-from conftest import PROBE
 from fastapi import APIRouter, Form, Request
 from fastapi.testclient import TestClient
+from probe import PROBE
 from probe.service import ProbeUnitOfWork, Settings
 
 from stockpath_runtime.auth import OPERATOR, SELLER, Actor, allow, public

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-from conftest import HERE, PROBE
+from probe import HERE, PROBE
 from probe.service import effects
 from sqlalchemy.engine import make_url
 from test_unit_of_work import order, placed

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import HERE, PROBE
+from probe import HERE, PROBE
 
 from stockpath_cli.localstack import Broker
 from stockpath_events import Address, new_event
