@@ -6,6 +6,7 @@ the AsyncAPI document all read this table, so a new event type is one model plus
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -99,15 +100,25 @@ class EventSpec:
 
 
 def _source_matches(pattern: str, source: str, data: EventData) -> bool:
-    regex = ""
+    regex, fields = _source_pattern(pattern)
+    found = regex.fullmatch(source)
+    # A {field} segment must be exactly that payload field's value.
+    return found is not None and all(found.group(n + 1) == str(getattr(data, f, None)) for n, f in enumerate(fields))
+
+
+@functools.cache
+def _source_pattern(pattern: str) -> tuple[re.Pattern, tuple[str, ...]]:
+    """A source pattern as a regex (compiled once): `*` and `{field}` each match one path segment."""
+    regex, fields = "", []
     for part in re.split(r"(\*|\{[a-z_]+\})", pattern):
         if part == "*":
             regex += "[^/]+"
         elif part.startswith("{"):
-            regex += re.escape(str(getattr(data, part[1:-1], None)))
+            regex += "([^/]+)"
+            fields.append(part[1:-1])
         else:
             regex += re.escape(part)
-    return re.fullmatch(regex, source) is not None
+    return re.compile(regex), tuple(fields)
 
 
 #: Orders come from a sales channel's own system (for its channel only), order-router's HTTP

@@ -1,10 +1,9 @@
-"""A service's worker process: faust agents (one per consumed topic, concurrency 1) and the outbox relay.
+"""A service's worker process: a faust app whose consumer hands each fetch to the `MessageProcessor`
+of its topic as one batch (`batch_consumer.BatchConsumer`), and the outbox relay.
 
-The agents take what arrived within a short window (at most `consumer_batch_max` messages,
-`consumer_batch_window_s`) and hand it to a `MessageProcessor`, which never raises. Each message
-is acknowledged only after its batch was processed, by the agent itself (`noack_take`: faust's
-`take` would acknowledge a batch even when the agent is cancelled half-way through it), so a
-crash or a rebalance redelivers and the inbox deduplicates.
+A batch is at most `consumer_batch_max` messages per transaction (a larger fetch is cut); offsets are
+committed only after their batch was processed, so a crash or a rebalance redelivers and the inbox
+deduplicates. The processors never raise, so nothing can skip an offset or kill the loop quietly.
 """
 
 from __future__ import annotations
@@ -18,8 +17,8 @@ from pathlib import Path
 import faust
 import structlog
 
-from stockpath_events import KafkaMessage
 from stockpath_runtime import kafka, metrics
+from stockpath_runtime.batch_consumer import BatchConsumer
 from stockpath_runtime.consumer import Delivery, MessageProcessor
 from stockpath_runtime.db import create_engine
 from stockpath_runtime.dead_letters import DeadLetters
@@ -49,29 +48,22 @@ class _Runtime:
         #: Last offset processed per (topic, partition): the position the lag gauge is measured from.
         self.positions: dict[tuple[str, int], int] = {}
 
-
-def _bound_fetch_wait(max_wait_ms: int) -> None:
-    """faust creates its consumer with a fixed fetch_max_wait_ms of 1500. Tansu answers a fetch
-    only when that wait is over, even when records arrived meanwhile (measured: a record waited
-    371 ms at the median with 1500, 3 ms with 20), so every hop would add up to 1.5 s. Apache
-    Kafka answers as soon as records arrive, so there a longer wait only saves idle requests."""
-    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
-
-    create = AIOKafkaConsumerThread._create_worker_consumer
-    if getattr(create, "_stockpath_bounded", False):
-        return
-
-    def create_worker_consumer(self, transport):
-        consumer = create(self, transport)
-        consumer._fetch_max_wait_ms = max_wait_ms  # read by AIOKafkaConsumer.start()
-        return consumer
-
-    create_worker_consumer._stockpath_bounded = True
-    AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer
+    async def process(self, app, consumer: str, topic: str, deliveries: list[Delivery], settings) -> None:
+        """One fetch's messages of one topic, in transactions of at most `consumer_batch_max`."""
+        await self.ready.wait()
+        processor = self.processors[topic]
+        size = settings.consumer_batch_max
+        for start in range(0, len(deliveries), size):
+            await processor.process_batch(deliveries[start : start + size])
+        last: dict[int, int] = {}
+        for delivery in deliveries:
+            last[delivery.partition] = delivery.offset
+        for partition, offset in last.items():
+            self.positions[(topic, partition)] = offset
+            _set_lag(app, consumer, topic, partition, offset)
 
 
 def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config: dict | None = None) -> faust.App:
-    _bound_fetch_wait(settings.consumer_fetch_max_wait_ms)
     subscriptions = service.consumed(settings)
     # faust insists on a data directory even with in-memory tables; keep it out of the work tree.
     datadir = Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
@@ -96,6 +88,12 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
         web_enabled=False,
     )
     runtime = _Runtime()
+    # faust's consumer, minus its per-event path: each fetch goes to the processors as batches.
+    consumer_class = type("BatchConsumer", (BatchConsumer,), {
+        "sink": lambda self, topic, deliveries: runtime.process(app, service.name, topic, deliveries, settings),
+        "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
+    })
+    app.transport.Consumer = consumer_class
 
     async def start_runtime() -> None:
         runtime.engine = create_engine(settings.database_url)
@@ -125,7 +123,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
             await runtime.engine.dispose()
 
     for subscription in subscriptions:
-        _add_agent(app, service, runtime, subscription.topic, settings)
+        app.topics.add(app.topic(subscription.topic, key_serializer="raw", value_serializer="raw"))
 
     @app.timer(interval=5.0)
     async def measure_lag() -> None:
@@ -155,32 +153,6 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
             )
 
     return app
-
-
-def _add_agent(
-    app: faust.App, service: ServiceDefinition, runtime: _Runtime, topic_name: str, settings: ServiceSettings
-) -> None:
-    topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
-
-    async def consume(stream):
-        await runtime.ready.wait()
-        processor = runtime.processors[topic_name]
-        async for events in stream.noack_take(settings.consumer_batch_max, settings.consumer_batch_window_s):
-            await processor.process_batch([_delivery(event.message) for event in events])
-            last: dict[int, int] = {}  # the last offset processed per partition
-            for event in events:
-                await stream.ack(event)
-                last[event.message.partition] = event.message.offset
-            for partition, offset in last.items():
-                runtime.positions[(topic_name, partition)] = offset
-                _set_lag(app, service.name, topic_name, partition, offset)
-
-    app.agent(topic, name=f"{service.name}.{topic_name}", concurrency=1)(consume)
-
-
-def _delivery(m) -> Delivery:
-    headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
-    return Delivery(KafkaMessage(topic=m.topic, key=m.key, value=m.value, headers=headers), m.partition, m.offset)
 
 
 def _set_lag(app: faust.App, consumer: str, topic: str, partition: int, offset: int) -> None:
