@@ -60,9 +60,10 @@ def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api
     a, b = shipment.fnskus
     sign_in(page, inventory_api, tokens["fc"], screenshots / "fc-receiving-0-sign-in.png")
     page.wait_for_url(f"{inventory_api}/fc")
-    assert "Signed in as fulfillment center SEA1" in page.text_content("header.who")
+    assert "Signed in as fulfillment center SEA1" in page.text_content("header .who")
     # The FC is the signed-in one: there is no FC to pick.
     assert page.locator("select[name=fulfillment_center_id]").count() == 0
+    page.screenshot(path=screenshots / "fc-receiving-0-shipment-picker.png")
     page.fill("input[name=shipment_id]", shipment.shipment_id)
     page.click("text=Open shipment")
     page.wait_for_url(f"**/fc/SEA1/shipments/{shipment.shipment_id}")
@@ -115,7 +116,7 @@ def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api
 
     # Signing out ends the session: the pages ask for the credential again.
     with page.expect_navigation():
-        page.click("header.who button")
+        page.click("header .who button")
     assert page.goto(f"{inventory_api}/fc").status == 401
 
 

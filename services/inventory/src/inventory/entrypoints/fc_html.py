@@ -1,6 +1,7 @@
-"""What every FC page shares: the layout (one stylesheet from this origin, since the pages' CSP
-allows no inline style or script), who is signed in with a sign-out button, the sign-in form,
-the CSRF field every POST form carries, and reading a posted form.
+"""What every FC page shares: the layout (the seller console's look — top bar, cards, tables,
+buttons, banners — from one stylesheet of this origin, since the pages' CSP allows no inline
+style or script), who is signed in with a sign-out button, the sign-in form, the CSRF field every
+POST form carries, and reading a posted form.
 
 The pages work without JavaScript: plain forms, server-rendered answers.
 """
@@ -39,24 +40,38 @@ def csrf_field(request: Request) -> str:
     return f"<input type='hidden' name='{CSRF_FIELD}' value='{escape(token)}'>"
 
 
-def page(request: Request, title: str, body: str, *, actor: Actor | None = None, status_code: int = 200) -> HTMLResponse:
-    """A whole page: who is signed in (with a sign-out button) above `body`."""
+def page(request: Request, title: str, body: str, *, actor: Actor | None = None, status_code: int = 200,
+         heading: str | None = None, narrow: bool = False) -> HTMLResponse:
+    """A whole page in the console's look: the top bar (who is signed in, with a sign-out button),
+    then `heading` (the title unless given; "" when `body` brings its own) and `body`, in a narrow
+    card when `narrow` (sign-in and message pages)."""
     who = ""
     if actor is not None:
         who = (
-            f"<header class='who'><span>Signed in as {escape(_named(actor))}</span>"
+            f"<div class='who'><span>Signed in as {escape(_named(actor))}</span>"
             f"<form method='post' action='/fc/sign-out'>{csrf_field(request)}"
-            "<button type='submit'>Sign out</button></form></header>"
+            "<button type='submit' class='link'>Sign out</button></form></div>"
         )
+    heading = f"<h1>{escape(title if heading is None else heading)}</h1>" if heading != "" else ""
+    content = f"<section class='card narrow'>{heading}{body}</section>" if narrow else f"{heading}{body}"
     html = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-        f"<link rel='stylesheet' href='{STYLESHEET_PATH}'></head>"
-        f"<body>{who}<h1>{escape(title)}</h1>{body}</body></html>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)} · Stockpath</title><link rel='stylesheet' href='{STYLESHEET_PATH}'></head>"
+        "<body><header class='topbar'><a class='brand' href='/fc'>Stockpath <span>FC receiving</span></a>"
+        f"{who}</header><main>{content}</main>"
+        "<footer>Stockpath fulfillment services · receiving desk</footer></body></html>"
     )
     response = HTMLResponse(html, status_code=status_code)
     # A visitor not signed in gets the CSRF nonce its forms were made for (the sign-in form's).
     sessions(request).keep_csrf_nonce(request, response)
     return response
+
+
+def banner(kind: str, text: str) -> str:
+    """A message above a page's content: `notice` (done), `error` (refused) or `info`."""
+    role = {"notice": " role='status'", "error": " role='alert'"}.get(kind, "")
+    return f"<p class='banner {kind}'{role}>{escape(text)}</p>"
 
 
 def _named(actor: Actor) -> str:
@@ -65,14 +80,16 @@ def _named(actor: Actor) -> str:
 
 def sign_in_form(request: Request, *, next_path: str = "/fc", error: str | None = None) -> str:
     """The sign-in form: the FC's (or an operator's) credential, posted with a CSRF token."""
-    problem = f"<p class='error' role='alert'>{escape(error)}</p>" if error else ""
     return (
-        f"{problem}<form method='post' action='/fc/sign-in'>{csrf_field(request)}"
+        f"{banner('error', error) if error else ''}"
+        "<p class='muted'>Use your fulfillment center's credential (<span class='mono'>sp_…</span>).</p>"
+        f"<form method='post' action='/fc/sign-in' class='stack'>{csrf_field(request)}"
         f"<input type='hidden' name='next' value='{escape(safe_next(next_path))}'>"
-        "<p><label>Fulfillment center credential <input name='token' type='password' required autofocus "
-        "autocomplete='off' placeholder='sp_…'></label></p>"
-        "<p><button type='submit'>Sign in</button></p></form>"
-        "<p>Ask the operator for your FC's credential (<code>stockpath credentials issue fulfillment-center &lt;FC id&gt;</code>).</p>"
+        "<label>Fulfillment center credential <input name='token' type='password' required autofocus "
+        "autocomplete='off' maxlength='200' placeholder='sp_…'></label>"
+        "<button type='submit' class='primary'>Sign in</button></form>"
+        "<p class='small muted'>Ask the operator for your FC's credential "
+        "(<code>stockpath credentials issue fulfillment-center &lt;FC id&gt;</code>).</p>"
     )
 
 

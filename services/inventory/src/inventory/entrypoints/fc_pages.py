@@ -27,7 +27,7 @@ from inventory.domain.commands import CloseShipment, RecordReceipt
 from inventory.domain.errors import InventoryError
 from inventory.domain.scope import Scope
 from inventory.domain.shipments import LineCount, ShipmentStatus
-from inventory.entrypoints.fc_html import SessionsDep, csrf_field, page, read_form
+from inventory.entrypoints.fc_html import SessionsDep, banner, csrf_field, page, read_form
 from inventory.entrypoints.http import Staff, UoW, acting_scope, answer_for
 from inventory.entrypoints.schemas import FC_PATTERN, MAX_UNITS_PER_LINE, ShipmentIdPath
 from inventory.service_layer import receiving, views
@@ -36,6 +36,7 @@ from stockpath_runtime.http import ID_PATTERN
 from stockpath_runtime.sessions import CSRF_FIELD
 
 pages = APIRouter(prefix="/fc", include_in_schema=False)
+_BACK = "<p><a href='/fc'>← Another shipment</a></p>"
 
 FcPath = Annotated[str, Path(pattern=FC_PATTERN)]
 
@@ -52,20 +53,20 @@ class Desk:
     def scope(self) -> Scope:
         return acting_scope(self.actor)
 
-    def page(self, title: str, body: str, status_code: int = 200) -> HTMLResponse:
-        return page(self.request, title, body, actor=self.actor, status_code=status_code)
+    def page(self, title: str, body: str, status_code: int = 200, heading: str | None = None) -> HTMLResponse:
+        return page(self.request, title, body, actor=self.actor, status_code=status_code, heading=heading)
 
 
 def _desk(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
     """The desk of `fc`, or a 404 page: an FC not in the network, or (to an FC) another FC's."""
     if stockpath_network.get(fc) is None:
-        problem = f"{escape(fc)} is not in the network."
+        problem = f"{fc} is not in the network."
     elif actor.kind is FC and fc != actor.subject:
-        problem = f"Not found: you are signed in as {escape(actor.subject)}, and work at its desk only."
+        problem = f"Not found: you are signed in as {actor.subject}, and work at its desk only."
     else:
         return Desk(request, actor, fc)
-    body = f"<p class='error'>{problem}</p><p><a href='/fc'>Back</a></p>"
-    return page(request, "Unknown fulfillment center", body, actor=actor, status_code=404)
+    body = banner("error", problem) + _BACK
+    return page(request, "Unknown fulfillment center", body, actor=actor, status_code=404, narrow=True)
 
 
 @pages.get("", response_class=HTMLResponse)
@@ -79,22 +80,27 @@ async def choose(request: Request, actor: Staff, fulfillment_center_id: str | No
     fc = own or fulfillment_center_id
     if fc and shipment_id:
         if not re.fullmatch(FC_PATTERN, fc) or not re.fullmatch(ID_PATTERN, shipment_id) or len(shipment_id) > 100:
-            return page(request, "FC receiving", "<p class='error'>Enter a valid FC and shipment id.</p>",
+            return page(request, "FC receiving", banner("error", "Enter a valid FC and shipment id."),
                         actor=actor, status_code=422)
         return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}", status_code=303)
     if own:
         center = stockpath_network.get(own)
-        where = f"<p>Receiving at <b>{escape(own)}</b>{f' — {escape(center.name)}' if center else ''}</p>"
+        where, picker = (f"<p class='muted'>Receiving at <b>{escape(own)}</b>"
+                         f"{f' — {escape(center.name)}' if center else ''}</p>"), ""
     else:
         options = "".join(
             f"<option value='{fc.fulfillment_center_id}'>{fc.fulfillment_center_id} — {escape(fc.name)}</option>"
             for fc in stockpath_network.network()
         )
-        where = f"<label>Fulfillment center <select name='fulfillment_center_id'>{options}</select></label> "
+        where = "<p class='muted'>As the operator you may receive at any fulfillment center.</p>"
+        picker = f"<label>Fulfillment center <select name='fulfillment_center_id'>{options}</select></label>"
     body = (
-        f"<form method='get' action='/fc'>{where}"
-        "<label>Shipment id <input name='shipment_id' required autofocus maxlength='100'></label> "
-        "<button type='submit'>Open shipment</button></form>"
+        f"{where}<section class='card'><h2>Open an inbound shipment</h2>"
+        f"<form method='get' action='/fc' class='inline-form'>{picker}"
+        "<label>Shipment id <input name='shipment_id' class='mono' required autofocus maxlength='100' "
+        "placeholder='FBA…'></label><button type='submit' class='primary'>Open shipment</button></form>"
+        "<p class='small muted'>The shipment id is printed on every box label (FBA…): scan it or type it.</p>"
+        "</section>"
     )
     return page(request, "FC receiving", body, actor=actor)
 
@@ -109,48 +115,79 @@ async def _render(desk: Desk, uow: UoW, shipment_id: str, *, notice: str | None 
     try:
         view = await views.shipment(uow, desk.scope, shipment_id)
     except InventoryError as e:
-        back = f"<p class='error'>{escape(str(e))}</p><p><a href='/fc'>Back</a></p>"
-        return desk.page(f"Shipment {shipment_id}", back, answer_for(e).status)
+        return desk.page(f"Shipment {shipment_id}", banner("error", str(e)) + _BACK, answer_for(e).status)
     shipment = view.shipment
-    rows = "".join(
-        f"<tr data-fnsku='{escape(line.fnsku)}'><td>{escape(line.fnsku)}</td><td>{escape(line.seller_sku)}</td>"
-        f"<td>{line.quantity_expected}</td><td class='received'>{line.quantity_received}</td>"
-        f"<td class='damaged'>{line.quantity_damaged}</td><td class='outstanding'>{line.quantity_outstanding}</td></tr>"
-        for line in shipment.lines.values()
-    )
-    found = "".join(
-        f"<tr><td>{escape(d.kind.value)}</td><td>{escape(d.fnsku)}</td><td>{d.quantity}</td></tr>" for d in view.discrepancies
-    )
+    status = shipment.status.value
     parts = [
-        f"<p>Seller {escape(shipment.seller_id)} · expected at <b>{escape(shipment.fulfillment_center_id)}</b> · "
-        f"status <b id='status'>{shipment.status.value}</b></p>",
+        f"<div class='heading-row'><h1>Shipment <span class='mono'>{escape(shipment_id)}</span> at "
+        f"{escape(desk.fc)}</h1><span class='status status-{status.lower()}' id='status'>{status}</span></div>"
+        f"<p class='muted'>Seller <span class='mono'>{escape(shipment.seller_id)}</span> · expected at "
+        f"<b>{escape(shipment.fulfillment_center_id)}</b></p>",
+        banner("notice", notice) if notice else "",
+        banner("error", error) if error else "",
     ]
-    if notice:
-        parts.append(f"<p class='notice' role='status'>{escape(notice)}</p>")
-    if error:
-        parts.append(f"<p class='error' role='alert'>{escape(error)}</p>")
-    parts.append(
-        "<table id='lines'><tr><th>FNSKU</th><th>Seller SKU</th><th>Expected</th><th>Received</th>"
-        f"<th>Damaged</th><th>Outstanding</th></tr>{rows}</table>"
+    open_for_receipts = shipment.status in (ShipmentStatus.PLANNED, ShipmentStatus.RECEIVING)
+    if open_for_receipts:
+        parts.append(_receipt_forms(desk, shipment_id))
+    elif not notice:
+        parts.append(banner("info", f"This shipment is {status.lower()}: it takes no more receipts."))
+    parts.append(_lines_table(shipment.lines.values()))
+    parts.append(_discrepancies(view.discrepancies))
+    parts.append(_BACK)
+    return desk.page(f"Shipment {shipment_id} at {desk.fc}", "".join(parts), status_code, heading="")
+
+
+def _receipt_forms(desk: Desk, shipment_id: str) -> str:
+    """The receipt form (a scanner's Enter records one sellable unit) and the close form."""
+    action = f"/fc/{desk.fc}/shipments/{quote(shipment_id)}"
+    csrf = csrf_field(desk.request)
+    return (
+        "<section class='card'><h2>Count what arrived</h2>"
+        f"<form class='receive inline-form' method='post' action='{action}/receipts'>{csrf}"
+        f"<input type='hidden' name='receipt_id' value='RC{uuid.uuid4().hex.upper()}'>"
+        "<label>FNSKU <input name='fnsku' class='mono scan' required autofocus autocomplete='off' maxlength='100' "
+        "placeholder='scan or type'></label>"
+        f"<label>Received <input type='number' name='received' class='qty' value='1' min='0' max='{MAX_UNITS_PER_LINE}'></label>"
+        f"<label>Damaged <input type='number' name='damaged' class='qty' value='0' min='0' max='{MAX_UNITS_PER_LINE}'></label>"
+        "<button type='submit' class='primary'>Record</button></form>"
+        "<p class='small muted'>A scanner types the FNSKU and presses Enter: one sellable unit. "
+        "Type the counts for more units, or for damaged ones.</p></section>"
+        "<section class='card'><h2>Finished counting?</h2>"
+        f"<form method='post' action='{action}/close' class='inline-form'>{csrf}"
+        "<button type='submit' id='close' class='danger'>Close shipment</button>"
+        "<span class='small muted'>Whatever is still outstanding is recorded as missing (a shortage).</span>"
+        "</form></section>"
     )
-    if shipment.status in (ShipmentStatus.PLANNED, ShipmentStatus.RECEIVING):
-        action = f"/fc/{desk.fc}/shipments/{quote(shipment_id)}"
-        csrf = csrf_field(desk.request)
-        parts.append(
-            f"<form class='receive' method='post' action='{action}/receipts'>{csrf}"
-            f"<input type='hidden' name='receipt_id' value='RC{uuid.uuid4().hex.upper()}'>"
-            "<label>FNSKU <input name='fnsku' required autofocus autocomplete='off' maxlength='100' "
-            "placeholder='scan or type'></label>"
-            f"<label>Received <input type='number' name='received' value='1' min='0' max='{MAX_UNITS_PER_LINE}'></label>"
-            f"<label>Damaged <input type='number' name='damaged' value='0' min='0' max='{MAX_UNITS_PER_LINE}'></label>"
-            "<button type='submit'>Record</button></form>"
-            f"<form method='post' action='{action}/close'>{csrf}<button type='submit' id='close'>"
-            "Close shipment (whatever is outstanding is missing)</button></form>"
-        )
-    if found:
-        parts.append(f"<h2>Discrepancies</h2><table id='discrepancies'><tr><th>Kind</th><th>FNSKU</th><th>Units</th></tr>{found}</table>")
-    parts.append("<p><a href='/fc'>Another shipment</a></p>")
-    return desk.page(f"Shipment {shipment_id} at {desk.fc}", "".join(parts), status_code)
+
+
+def _lines_table(lines) -> str:
+    """Expected, received, damaged and outstanding per FNSKU; a line counted in full is greyed."""
+    rows = "".join(
+        f"<tr data-fnsku='{escape(line.fnsku)}' class='{'open' if line.quantity_outstanding else 'done'}'>"
+        f"<td class='mono'>{escape(line.fnsku)}</td><td>{escape(line.seller_sku)}</td>"
+        f"<td class='num'>{line.quantity_expected}</td><td class='num received'>{line.quantity_received}</td>"
+        f"<td class='num damaged'>{line.quantity_damaged}</td><td class='num outstanding'>{line.quantity_outstanding}</td></tr>"
+        for line in lines
+    )
+    return (
+        "<table class='items' id='lines'><thead><tr><th>FNSKU</th><th>Seller SKU</th><th class='num'>Expected</th>"
+        "<th class='num'>Received</th><th class='num'>Damaged</th><th class='num'>Outstanding</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _discrepancies(found) -> str:
+    if not found:
+        return "<h2>Discrepancies</h2><p class='empty'>None: every unit counted so far was expected.</p>"
+    rows = "".join(
+        f"<tr><td><span class='tag bad'>{escape(d.kind.value)}</span></td><td class='mono'>{escape(d.fnsku)}</td>"
+        f"<td class='num'>{d.quantity}</td></tr>"
+        for d in found
+    )
+    return (
+        "<h2>Discrepancies</h2><table class='items' id='discrepancies'><thead><tr><th>Kind</th><th>FNSKU</th>"
+        f"<th class='num'>Units</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 @pages.get("/{fc}/shipments/{shipment_id}", response_class=HTMLResponse)

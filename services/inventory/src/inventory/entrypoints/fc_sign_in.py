@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from html import escape
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -21,6 +20,7 @@ from inventory.entrypoints.fc_html import (
     STYLESHEET,
     DamagedForm,
     SessionsDep,
+    banner,
     page,
     read_form,
     safe_next,
@@ -46,7 +46,7 @@ async def stylesheet() -> Response:
 
 @router.get("/sign-in", response_class=HTMLResponse, dependencies=[public()])
 async def sign_in_page(request: Request, next: str | None = None) -> Response:
-    return page(request, _TITLE, sign_in_form(request, next_path=next))
+    return _sign_in_page(request, sign_in_form(request, next_path=next))
 
 
 @router.post("/sign-in", response_class=HTMLResponse, dependencies=[public()])
@@ -57,10 +57,10 @@ async def sign_in(request: Request, uow: UoW, session: SessionsDep) -> Response:
     credential = await _valid_credential(uow, form.get("token", ""))
     if credential is None:
         error = "That credential is not valid: check it was copied whole, and that it has not expired or been revoked."
-        return page(request, _TITLE, sign_in_form(request, next_path=next_path, error=error), status_code=401)
+        return _sign_in_page(request, sign_in_form(request, next_path=next_path, error=error), 401)
     if credential.kind not in _PAGE_USERS:
         error = f"That is a {credential.kind.value}'s credential: these pages are for fulfillment centers and operators."
-        return page(request, _TITLE, sign_in_form(request, next_path=next_path, error=error), status_code=403)
+        return _sign_in_page(request, sign_in_form(request, next_path=next_path, error=error), 403)
     response = RedirectResponse(next_path, status_code=303)
     session.sign_in(response, credential.credential_id)
     return response
@@ -73,6 +73,10 @@ async def sign_out(request: Request, session: SessionsDep) -> Response:
     response = RedirectResponse("/fc/sign-in", status_code=303)
     session.sign_out(response)
     return response
+
+
+def _sign_in_page(request: Request, body: str, status_code: int = 200) -> Response:
+    return page(request, _TITLE, body, heading="Sign in", narrow=True, status_code=status_code)
 
 
 async def _valid_credential(uow: UoW, token: str) -> Credential | None:
@@ -103,20 +107,19 @@ def page_error_handlers(api_handler: Handler) -> dict[type[Exception], Handler]:
         if not _is_page(request):
             return await api_handler(request, exc)
         body = sign_in_form(request, next_path=request.url.path)
-        return page(request, _TITLE, "<p>Sign in to record what arrived at your fulfillment center.</p>" + body,
-                    status_code=401)
+        return _sign_in_page(request, "<p>Sign in to record what arrived at your fulfillment center.</p>" + body, 401)
 
     async def forbidden(request: Request, exc: Exception) -> Response:
         if not _is_page(request):
             return await api_handler(request, exc)
-        body = ("<p class='error' role='alert'>These pages are for fulfillment centers and operators.</p>"
-                "<p><a href='/fc/sign-in'>Sign in with a fulfillment center's credential</a></p>")
-        return page(request, "Not for you", body, status_code=403)
+        body = (banner("error", "These pages are for fulfillment centers and operators.")
+                + "<p><a href='/fc/sign-in'>Sign in with a fulfillment center's credential</a></p>")
+        return page(request, "Not for you", body, narrow=True, status_code=403)
 
     def reload(status_code: int) -> Handler:
         async def answer(request: Request, exc: Exception) -> Response:
-            body = f"<p class='error' role='alert'>{escape(str(exc))}.</p><p><a href='/fc'>Back to FC receiving</a></p>"
-            return page(request, "Reload the page", body, status_code=status_code)
+            body = banner("error", f"{exc}.") + "<p><a href='/fc'>Back to FC receiving</a></p>"
+            return page(request, "Reload the page", body, narrow=True, status_code=status_code)
 
         return answer
 
