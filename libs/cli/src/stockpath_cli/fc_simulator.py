@@ -29,7 +29,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 import typer
@@ -93,7 +93,7 @@ class FcSimulator:
         self.state = state
         self.group_id = group_id or f"stockpath-fc-simulator-{fulfillment_center_id}"
         self.source = f"/fulfillment-centers/{fulfillment_center_id}"
-        self._producer = None
+        self._producer: Any = None  # an AIOKafkaProducer once running (aiokafka has no types)
         self._tasks: set[asyncio.Task] = set()
 
     async def run(self, stop: asyncio.Event) -> None:

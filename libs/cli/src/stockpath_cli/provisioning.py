@@ -86,13 +86,14 @@ def provision(platform, keep: Path | None = None) -> dict:
     kept = json.loads(keep.read_text()) if keep is not None and keep.exists() else {}
 
     async def run() -> dict:
-        found = {"operator": kept.get("operator"), "services": dict(kept.get("services", {}))}
-        if not await still_valid(platform, found["operator"]):
-            found["operator"] = await issue(platform, "operator", "admin", days=365)
+        operator = kept.get("operator")
+        services = dict(kept.get("services", {}))
+        if not await still_valid(platform, operator):
+            operator = await issue(platform, "operator", "admin", days=365)
         for name in platform.names:
-            if not await still_valid(platform, found["services"].get(name)):
-                found["services"][name] = await issue(platform, "service", name, days=SERVICE_CREDENTIAL_DAYS)
-        return found
+            if not await still_valid(platform, services.get(name)):
+                services[name] = await issue(platform, "service", name, days=SERVICE_CREDENTIAL_DAYS)
+        return {"operator": operator, "services": services}
 
     from stockpath_cli.localstack import run_coroutine
 

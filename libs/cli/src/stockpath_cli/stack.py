@@ -131,7 +131,7 @@ def wait_for_signal(stack: Stack, say) -> None:
         for p in stack.platform.processes:
             if not p.alive() and p.name not in reported:
                 reported.add(p.name)
-                say(f"[red]{p.name} exited with code {p.process.returncode}; see {p.log_path}[/red]")
+                say(f"[red]{p.name} exited with code {p.returncode}; see {p.log_path}[/red]")
 
 
 def read_state() -> dict | None:

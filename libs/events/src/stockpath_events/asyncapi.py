@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from stockpath_events.codec import CONTENT_TYPE, REQUIRED_HEADERS
@@ -134,7 +135,7 @@ def _channel_id(topic: str) -> str:
 
 
 def _operation_id(
-    action: str, topic: str, domain: str | None = None, specs: list[EventSpec] = ()
+    action: str, topic: str, domain: str | None = None, specs: Sequence[EventSpec] = ()
 ) -> str:
     name = action + "".join(part.capitalize() for part in topic.replace("-", ".").split("."))
     if domain and len({s.domain for s in specs}) > 1:

@@ -8,7 +8,7 @@ change that would break a consumer fails a test instead of a production consumer
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 from stockpath_events.compat import breaking_changes
 from stockpath_events.registry import REGISTRY, EventSpec
@@ -25,7 +25,7 @@ ID_PREFIX = "urn:stockpath:event:"
 #: always written as a string ("19.99") so that no consumer rounds it through a float; a
 #: validation-mode schema would advertise floats to outside producers and consumers alike.
 #: Our decoder stays lenient (it also accepts numbers), which is the safe direction.
-SCHEMA_MODE = "serialization"
+SCHEMA_MODE: Final[Literal["serialization"]] = "serialization"
 
 
 def event_schema(spec: EventSpec) -> dict[str, Any]:

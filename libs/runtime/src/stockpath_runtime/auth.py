@@ -141,7 +141,7 @@ def allow(*kinds: ActorKind) -> Any:
             raise Forbidden(f"a {actor.kind.value} may not do this; it is for: {names}")
         return actor
 
-    actor_allowed.allowed = allowed  # read by the authorization test
+    actor_allowed.allowed = allowed  # type: ignore[attr-defined]  # a function attribute: typed functions have none; read by the authorization test
     return Depends(actor_allowed)
 
 
@@ -151,13 +151,15 @@ def public() -> Any:
     async def anyone(request: Request) -> Actor | None:
         return await authenticated(request)
 
-    anyone.allowed = None  # read by the authorization test: no rule restricts it
+    # Read by the authorization test: no rule restricts it.
+    anyone.allowed = None  # type: ignore[attr-defined]  # a function attribute: typed functions have none
     return Depends(anyone)
 
 
 def rule_of(route) -> frozenset[ActorKind] | None | bool:
     """The actors a route serves (None: anyone), or False when it declares no rule."""
-    pending = list(getattr(route, "dependant", None).dependencies if hasattr(route, "dependant") else [])
+    dependant = getattr(route, "dependant", None)
+    pending = list(dependant.dependencies) if dependant is not None else []
     while pending:
         dependant = pending.pop()
         call = getattr(dependant, "call", None)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -174,8 +174,8 @@ def create_service_app(
     unit_of_work: type[UnitOfWork] = UnitOfWork,
     dependencies: Any = None,
     errors: ErrorAnswers | None = None,
-    on_startup: Callable[[FastAPI], None] | None = None,
-    on_shutdown: Callable[[FastAPI], None] | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None] | None] | None = None,
+    on_shutdown: Callable[[FastAPI], Awaitable[None] | None] | None = None,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -222,7 +222,8 @@ def create_service_app(
     async def client_error(request: Request, exc: ClientError):
         return _error(exc.status_code, exc.code, exc.message, exc.details)
 
-    for error_type, answer in {EventTooLarge: Answer(422, "event_too_large", ("event_type", "size")), **(errors or {})}.items():
+    answers: ErrorAnswers = {EventTooLarge: Answer(422, "event_too_large", ("event_type", "size")), **(errors or {})}
+    for error_type, answer in answers.items():
         app.add_exception_handler(error_type, lambda request, exc, answer=answer: answer.render(exc))
 
     @app.exception_handler(RequestValidationError)

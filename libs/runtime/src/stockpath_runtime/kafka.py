@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from pydantic import TypeAdapter
+from pydantic import AliasChoices, TypeAdapter
 
 from stockpath_events import REGISTRY, dead_letter_topic
 from stockpath_runtime.settings import ServiceSettings
@@ -33,8 +33,11 @@ def security_settings() -> ServiceSettings:
     values = {}
     for name in SECURITY_FIELDS:
         field = ServiceSettings.model_fields[name]
-        for variable in field.validation_alias.choices:
-            if variable in os.environ:
+        alias = field.validation_alias
+        if not isinstance(alias, AliasChoices) or field.annotation is None:
+            raise TypeError(f"ServiceSettings.{name} must name its variables with AliasChoices")
+        for variable in alias.choices:
+            if isinstance(variable, str) and variable in os.environ:
                 values[name] = TypeAdapter(field.annotation).validate_python(os.environ[variable])
     return ServiceSettings.model_construct(**values)
 

@@ -12,8 +12,9 @@ import logging.config
 import sys
 
 import structlog
+from structlog.typing import Processor
 
-_shared = [
+_shared: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

@@ -31,6 +31,8 @@ def upgrade(script_location: Path, database_url: str, revision: str = "head") ->
 def run_migrations(target_metadata: sa.MetaData | None = None) -> None:
     """The body of every service's migrations/env.py (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("the Alembic configuration names no sqlalchemy.url")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: A readiness check: True when what it checks is usable now.
 Check = Callable[[], Awaitable[bool]]
@@ -29,7 +30,8 @@ async def anyone() -> None:
     """The operations endpoints' rule: anyone may ask (probes and Prometheus carry no credential)."""
 
 
-anyone.allowed = None  # the route rule `stockpath_runtime.auth.public()` stands for, read by the authorization test
+# The route rule `stockpath_runtime.auth.public()` stands for, read by the authorization test.
+anyone.allowed = None  # type: ignore[attr-defined]  # a function attribute: typed functions have none
 
 
 def operations_router(service_name: str, checks: Mapping[str, Check]) -> APIRouter:
@@ -55,7 +57,7 @@ def operations_router(service_name: str, checks: Mapping[str, Check]) -> APIRout
     return router
 
 
-def database_check(engine: Callable[[], object | None]) -> Check:
+def database_check(engine: Callable[[], AsyncEngine | None]) -> Check:
     """Ready when ``SELECT 1`` answers within 2 s on the engine `engine()` returns (None: not yet)."""
 
     async def check() -> bool:
@@ -103,5 +105,6 @@ async def serve_operations(
     web = FastAPI(title=f"{service_name} worker")
     web.include_router(operations_router(service_name, checks))
     server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_config=log_config, access_log=False))
-    server.install_signal_handlers = lambda: None  # the worker owns the signals
+    # uvicorn (0.29 and later) takes SIGINT and SIGTERM while it serves, stops, and raises them
+    # again once it has stopped, so the worker's own handlers still receive them.
     await server.serve()

@@ -6,7 +6,7 @@ service's prefix (``CATALOG_DATABASE_URL``, ``ORDER_ROUTER_HTTP_PORT``...).
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Unpack
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -107,6 +107,8 @@ class ServiceSettings(BaseSettings):
         return f"/services/{self.service_name}"
 
 
-def settings_config(service: str, **extra) -> SettingsConfigDict:
+def settings_config(service: str, **extra: Unpack[SettingsConfigDict]) -> SettingsConfigDict:
     """The model_config of a service's Settings class."""
-    return SettingsConfigDict(env_prefix=env_prefix(service), env_nested_delimiter="__", extra="ignore", **extra)
+    config = SettingsConfigDict(env_prefix=env_prefix(service), env_nested_delimiter="__", extra="ignore")
+    config.update(extra)
+    return config

@@ -14,7 +14,7 @@ A route without a rule, or without a sample, fails the test: a new route lands w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +70,7 @@ def check_route_table(
     tokens: Mapping[str, str],
     samples: Mapping[tuple[str, str], Sample | Callable[[], Sample]],
     *,
-    skip: set[tuple[str, str]] = frozenset(),
+    skip: Set[tuple[str, str]] = frozenset(),
 ) -> list[tuple[str, str, str, Any, int]]:
     """Call every route of `app` as every actor (`tokens`: actor → bearer token; anonymous has
     none); returns the table (method, path, actor, expected, got) and fails on any mismatch."""
@@ -79,28 +79,30 @@ def check_route_table(
     table, problems = [], []
     for route in iter_route_contexts(app.routes):  # the routes of included routers too
         methods = sorted(getattr(route, "methods", None) or [])
-        if not methods or not hasattr(route, "dependant"):
+        path = route.path
+        if not methods or path is None or not hasattr(route, "dependant"):
             continue  # mounts (static files) and websockets
         for method in methods:
             if method in ("HEAD", "OPTIONS"):
                 continue
-            key = (method, route.path)
+            key = (method, path)
             if key in skip:
                 continue
             rule = rule_of(route)
             if rule is False:
-                problems.append(f"{method} {route.path}: no rule (allow(...) or public())")
+                problems.append(f"{method} {path}: no rule (allow(...) or public())")
                 continue
             if key not in samples:
-                problems.append(f"{method} {route.path}: no sample request in the authorization test")
+                problems.append(f"{method} {path}: no sample request in the authorization test")
                 continue
+            given = samples[key]
             for actor in ACTORS:
-                sample = samples[key]() if callable(samples[key]) else samples[key]
+                sample = given() if callable(given) else given
                 expected = expectation(rule, sample, actor)
-                got = _call(client, method, route.path, sample, tokens.get(actor)).status_code
-                table.append((method, route.path, actor, expected, got))
+                got = _call(client, method, path, sample, tokens.get(actor)).status_code
+                table.append((method, path, actor, expected, got))
                 if not _meets(expected, got):
-                    problems.append(f"{method} {route.path} as {actor}: expected {expected}, got {got}")
+                    problems.append(f"{method} {path} as {actor}: expected {expected}, got {got}")
     assert not problems, "authorization table broken:\n  " + "\n  ".join(problems)
     assert table, "no route was checked: the route table is empty"
     return table

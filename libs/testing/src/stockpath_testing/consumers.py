@@ -9,6 +9,8 @@ subscriptions and unit of work on a test database, one `MessageProcessor` per to
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from stockpath_events import Envelope, encode
 from stockpath_runtime.consumer import Delivery, MessageProcessor, Outcome, Subscription
 from stockpath_runtime.db import create_engine
@@ -32,7 +34,7 @@ class ServiceConsumer:
         self._subscriptions = subscriptions
         self._dead_letters = dead_letters or NoDeadLetters()
         self._max_attempts = max_attempts
-        self.engine = None
+        self.engine: AsyncEngine | None = None
         self.processors: dict[str, MessageProcessor] = {}
         #: Units of work opened so far (a batch applied together opens one).
         self.transactions = 0
@@ -42,16 +44,23 @@ class ServiceConsumer:
         subscriptions = self._subscriptions if self._subscriptions is not None else self.service.consumed(self.settings)
         self.processors = {
             s.topic: MessageProcessor(
-                self.service.name, s.handlers, self._unit_of_work, self._dead_letters, max_attempts=self._max_attempts
+                self.service.name,
+                s.handlers,
+                self._unit_of_work,
+                self._dead_letters,  # type: ignore[arg-type]  # a stand-in with DeadLetters.send; MessageProcessor names the class
+                max_attempts=self._max_attempts,
             )
             for s in subscriptions
         }
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.engine.dispose()
+        if self.engine is not None:
+            await self.engine.dispose()
 
     def _unit_of_work(self):
+        if self.engine is None:
+            raise RuntimeError("deliver events inside `async with ServiceConsumer(...)`")
         self.transactions += 1
         return self.service.unit_of_work(self.engine, source=self.settings.source)
 

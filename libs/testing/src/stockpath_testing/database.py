@@ -14,6 +14,10 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stockpath_cli.localstack import EmbeddedPostgres
 
 URL_VARIABLE = "STOCKPATH_TEST_DATABASE_URL"
 #: The name the variable had before; still read.
@@ -73,7 +77,7 @@ class SessionDatabase:
     def __init__(self, environ: Mapping[str, str] | None = None, probe: Callable[[str], str | None] = probe) -> None:
         environ = os.environ if environ is None else environ
         self._url: str | None = None
-        self._embedded = None
+        self._embedded: EmbeddedPostgres | None = None
         self.folder: Path | None = None
         configured = environ.get(URL_VARIABLE) or environ.get(URL_ALIAS)
         local = environ.get(LOCAL_VARIABLE) or LOCAL_DEFAULT
@@ -110,8 +114,10 @@ class SessionDatabase:
         if self._url is None:
             from stockpath_cli.localstack import EmbeddedPostgres, free_port
 
-            self._embedded = EmbeddedPostgres(self.folder / "pgdata", port=free_port())
-            self._url = self._embedded.start()
+            if self.folder is None:
+                raise RuntimeError(f"no embedded PostgreSQL to start: the session uses the {self.kind} one or closed")
+            self._embedded = embedded = EmbeddedPostgres(self.folder / "pgdata", port=free_port())
+            self._url = embedded.start()
         return self._url
 
     def close(self) -> None:

@@ -60,7 +60,7 @@ def wait_ready(process: ServiceProcess, url: str, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         if not process.alive():
             tail = process.log_path.read_text(errors="replace")[-3000:] if process.log_path else ""
-            raise RuntimeError(f"{process.name} exited with {process.process.returncode}\n{tail}")
+            raise RuntimeError(f"{process.name} exited with {process.returncode}\n{tail}")
         try:
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return

@@ -22,7 +22,7 @@ import getpass
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -162,7 +162,7 @@ def register(app: typer.Typer) -> None:
     dlq = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, re-drive, discard.")
     app.add_typer(dlq, name="dlq")
 
-    def fail(e: Exception):
+    def fail(e: Exception) -> NoReturn:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
 

@@ -115,8 +115,10 @@ async def plan_reset(
                 new = end[tp]
             elif isinstance(target, int):
                 new = min(max(target, begin[tp]), end[tp])
-            else:
+            elif isinstance(target, datetime):
                 new = await offset_for_time(consumer, tp, int(target.timestamp() * 1000))
+            else:
+                raise ValueError(f"not an offset target: {target!r} (earliest, latest, an offset or a time)")
             plan.append(PartitionPosition(tp.topic, tp.partition, committed[tp], end[tp], new))
         return plan
 
@@ -189,6 +191,7 @@ def _table(rows: list[PartitionPosition], *, planned: bool) -> Table:
     for r in rows:
         committed = "-" if r.committed is None else str(r.committed)
         if planned:
+            assert r.new is not None  # plan_reset gives every row its new offset
             delta = r.new - (r.committed or 0)
             table.add_row(r.topic, str(r.partition), committed, str(r.end), str(r.new), f"{delta:+d}")
         else:

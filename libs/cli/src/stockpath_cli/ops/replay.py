@@ -42,7 +42,14 @@ import sqlalchemy as sa
 import typer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy.engine import make_url
 
 from stockpath_cli import stack as stack_module
@@ -99,6 +106,8 @@ class ReplayReport:
 
 def replay_database_url(live_url: str, stamp: str) -> str:
     u = make_url(live_url)
+    if u.database is None:
+        raise ValueError(f"the live database URL names no database: {u!r}")
     base = re.sub(r"_r\d{14}$", "", u.database)  # the live database may itself be a replay's
     return u.set(database=f"{base}_r{stamp}").render_as_string(hide_password=False)
 
@@ -122,14 +131,14 @@ class Replayer:
                 self.definition.name,
                 s.handlers,
                 lambda: self.definition.unit_of_work(self.engine, source=self.settings.source),
-                self.failures,
+                self.failures,  # type: ignore[arg-type]  # a stand-in with DeadLetters.send; MessageProcessor names the class
                 max_attempts=self.settings.max_handler_attempts,
             )
             for s in self.definition.consumed(self.settings)
         }
         self.outcomes: Counter = Counter()
         self.seconds = 0.0
-        self._tasks: dict[TopicPartition, int] = {}
+        self._tasks: dict[TopicPartition, TaskID] = {}
         self._totals: dict[TopicPartition, int] = {}
 
     async def apply(self, ranges: dict[TopicPartition, tuple[int, int]], progress: Progress | None = None) -> None:
@@ -342,9 +351,10 @@ def register(app: typer.Typer) -> None:
 
         moment = None
         if since is not None:
-            moment = parse_target(since)
-            if not isinstance(moment, datetime):
+            target = parse_target(since)
+            if not isinstance(target, datetime):
                 raise typer.BadParameter("--since takes an ISO-8601 time such as 2026-11-26T14:00:00Z")
+            moment = target
         if switch and not stopped and not context.service_state(service):
             console.print("[red]no `stockpath up` stack runs this service: stop it yourself and pass --stopped, "
                           "or use --no-switch to only rebuild[/red]")

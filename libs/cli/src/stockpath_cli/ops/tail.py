@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
 
@@ -28,7 +28,7 @@ def render(record: Record) -> Panel:
             lines.append(f"  [dim]{k}[/dim] {v.decode(errors='replace') if v is not None else ''}")
     try:
         body = json.dumps(json.loads(m.value), sort_keys=True)
-        payload = Syntax(body, "json", theme="ansi_dark", word_wrap=True)
+        payload: RenderableType = Syntax(body, "json", theme="ansi_dark", word_wrap=True)
     except (ValueError, TypeError):
         payload = repr(m.value[:500]) if m.value is not None else "(no value)"
     from rich.console import Group

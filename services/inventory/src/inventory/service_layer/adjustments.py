@@ -34,7 +34,7 @@ async def adjust_inventory(
     check_destination(kind, command.fulfillment_center_id, command.to_fulfillment_center_id)
     async with uow:
         # The FCs in id order, so a transfer A→B and one B→A lock their rows in the same order.
-        centers = sorted({command.fulfillment_center_id, command.to_fulfillment_center_id} - {None})
+        centers = sorted({fc for fc in (command.fulfillment_center_id, command.to_fulfillment_center_id) if fc is not None})
         levels = {fc: await uow.stock.level(command.fnsku, fc, for_update=True) for fc in centers}
         source = levels[command.fulfillment_center_id]
         if source is None:
@@ -63,7 +63,9 @@ async def adjust_inventory(
             )
         }
         if kind is AdjustmentKind.TRANSFERRED:
-            moves[command.to_fulfillment_center_id] = transfer_in(command.quantity)
+            destination = command.to_fulfillment_center_id
+            assert destination is not None  # check_destination: a transfer names its destination
+            moves[destination] = transfer_in(command.quantity)
         after = []
         for fc in centers:
             for m in moves[fc]:

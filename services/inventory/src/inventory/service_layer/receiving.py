@@ -163,10 +163,13 @@ def _discrepancy(
 ) -> Discrepancy:
     """A difference found on one FNSKU of a shipment; expected and counted default to its line's."""
     line = shipment.lines.get(fnsku)
+    if line is not None:
+        expected = line.quantity_expected if expected is None else expected
+        counted = line.quantity_counted if counted is None else counted
     return Discrepancy(
         new_discrepancy_id(), kind, shipment.fulfillment_center_id, fnsku, shipment.seller_id, quantity,
-        quantity_expected=expected if expected is not None else line.quantity_expected,
-        quantity_counted=counted if counted is not None else line.quantity_counted,
+        quantity_expected=expected,
+        quantity_counted=counted,
         shipment_id=shipment.shipment_id,
         receipt_id=receipt_id,
     )

@@ -4,6 +4,8 @@ buckets through `uow.stock`, an InventoryLevelChanged per (FNSKU, FC) moved, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from inventory.domain.discrepancies import Discrepancy
 from inventory.domain.shipments import InboundShipment
 from inventory.domain.stock import Levels, Movement, StockLevel, StockMove
@@ -83,7 +85,7 @@ async def move_shipment_stock(
 
 
 async def record_discrepancies(
-    uow: InventoryUnitOfWork, recorded: list[tuple[Discrepancy, Cause | None]], *, correlation_id: str | None = None
+    uow: InventoryUnitOfWork, recorded: Sequence[tuple[Discrepancy, Cause | None]], *, correlation_id: str | None = None
 ) -> None:
     """Keep differences (rows + an InventoryDiscrepancyRecorded per difference, each with the event
     that caused it), in one statement: they are what the seller is reimbursed or asked about, so

@@ -64,7 +64,9 @@ async def place_order(command: PlaceOrder, uow: ListingUnitOfWork) -> str:
             currency=currency,
         )
         if added is None:  # the same form, submitted concurrently, won the race
-            return await uow.buyer_orders.order_id_for_checkout(command.checkout_token)
+            winner = await uow.buyer_orders.order_id_for_checkout(command.checkout_token)
+            assert winner is not None, command.checkout_token  # add() found its order recorded
+            return winner
         uow.emit(
             OrderPlaced(
                 order_id=order_id,

@@ -84,7 +84,7 @@ def placement(party: Party, order: Order) -> Order:
 
 
 def _mcf_seller(order: Order) -> str:
-    sellers = {line.seller_id for line in order.lines}
+    sellers = {line.seller_id for line in order.lines if line.seller_id}
     if len(sellers) != 1 or any(not line.seller_id or not line.seller_sku or line.listing_id for line in order.lines):
         raise InvalidPlacement(
             f"an order of channel {MCF} names one seller's SKUs: seller_id and seller_sku on every line, no listing_id"

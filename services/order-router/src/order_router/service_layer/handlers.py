@@ -37,7 +37,9 @@ async def place_order(command: PlaceOrder, uow: OrderRouterUnitOfWork) -> tuple[
             uow.emit(_placed(order))
             await uow.commit()
             return order, OrderStatus.PENDING, True
-        stored, status = await uow.orders.get(order.order_id)
+        recorded = await uow.orders.get(order.order_id)
+    assert recorded is not None, order.order_id  # add() found it recorded
+    stored, status = recorded
     if stored != order:
         raise OrderIdInUse(order.order_id)
     return order, status, False

@@ -78,7 +78,9 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
                 recorded[order_id] = command.order
                 pending.append(command)
                 continue
-            order, status = await uow.orders.get(order_id, lock=True)  # known before: e.g. placed over HTTP
+            known = await uow.orders.get(order_id, lock=True)  # known before: e.g. placed over HTTP
+            assert known is not None, order_id  # add() found it recorded
+            order, status = known
             recorded[order_id] = order
             if status is OrderStatus.PENDING and not taken_by_another_channel(command.order, order):
                 pending.append(replace(command, order=order))
@@ -211,7 +213,9 @@ async def _release_backorders(fnsku: str, cause: Cause, uow: OrderRouterUnitOfWo
     """Stock of `fnsku` arrived: route what orders waiting for it can now get, oldest first."""
     routing = _Routing(uow, policy)
     for order_id in await uow.orders.waiting_for(fnsku, limit=BACKORDERS_PER_LEVEL):
-        order, status = await uow.orders.get(order_id, lock=True)
+        found = await uow.orders.get(order_id, lock=True)
+        assert found is not None, order_id  # waiting_for() names recorded orders
+        order, status = found
         if status is not OrderStatus.BACKORDERED:
             continue
         waiting = await uow.orders.backordered_lines(order_id)

@@ -15,8 +15,12 @@ from typing import Protocol, TypeVar
 
 
 class InboundCapacity(Protocol):
-    fulfillment_center_id: str
-    inbound_capacity_units: int
+    # Read-only: the network's FulfillmentCenter is a frozen model.
+    @property
+    def fulfillment_center_id(self) -> str: ...
+
+    @property
+    def inbound_capacity_units(self) -> int: ...
 
 
 class NoFulfillmentCenterCanTake(Exception):

@@ -89,7 +89,8 @@ async def plan_inbound(
     """An inbound plan: one shipment per FC the units go to (usually one, several when the nearest
     FC cannot take them all). Every shipment and its InboundShipmentPlanned commit together."""
     centers = list(centers)
-    distance = (lambda fc: distance_to(fc, command.ship_from_postal_code)) if command.ship_from_postal_code else None
+    origin = command.ship_from_postal_code
+    distance = (lambda fc: distance_to(fc, origin)) if origin else None
     allocations = split_across_centers(centers, command.lines, distance=distance)
     by_id = {fc.fulfillment_center_id: fc for fc in centers}
     plan_id = identifiers.new_plan_id()
