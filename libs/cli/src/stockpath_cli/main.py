@@ -100,26 +100,29 @@ def down() -> None:
 @app.command()
 def seed(
     items: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many demo catalog items")] = 1000,
+    listed: Annotated[
+        int, typer.Option(min=0, max=1000, help="How many demo items to register, stock at FCs and list in the shop")
+    ] = 30,
     seller_name: Annotated[str, typer.Option(help="Name of the demo seller")] = "Demo Seller",
     catalog_url: Annotated[str | None, typer.Option(help="Catalog API (default: the running stack)")] = None,
     registration_url: Annotated[str | None, typer.Option(help="Registration API (default: the running stack)")] = None,
+    inventory_url: Annotated[str | None, typer.Option(help="Inventory API (default: the running stack)")] = None,
+    listing_url: Annotated[str | None, typer.Option(help="Listing API and shop (default: the running stack)")] = None,
+    wait: Annotated[float, typer.Option(min=1, help="Seconds to wait for the shop to show the demo stock")] = 180,
     operator_token: Annotated[
         str | None,
         typer.Option(envvar="STOCKPATH_OPERATOR_TOKEN", help="The operator's credential (default: the running stack's)"),
     ] = None,
 ) -> None:
-    """Load the demo catalog, create a demo seller and demo credentials (FC SEA1, the storefront
-    channel); prints their bearer tokens."""
+    """Make the shop sell at once: load the demo catalog; as the demo seller, register, plan, ship
+    and (as each FC) receive demo items until the storefront lists them in stock; print the seller's,
+    the FCs' and the storefront channel's bearer tokens. Seeding again reuses what is there."""
     import httpx
 
+    from stockpath_cli import control
+    from stockpath_cli.demo import DemoFailed, Endpoints, Kept, stock_the_shop
     from stockpath_cli.ops import context
-    from stockpath_cli.seed import (
-        NoDemoCatalog,
-        create_seller,
-        demo_catalog_generator,
-        issue_credential,
-        seed_catalog,
-    )
+    from stockpath_cli.seed import NoDemoCatalog, demo_catalog_generator, seed_catalog
 
     try:
         generate = demo_catalog_generator()
@@ -131,28 +134,41 @@ def seed(
         console.print("[red]seed needs the operator's credential: start the stack (`stockpath up`) or pass --operator-token[/red]")
         raise typer.Exit(1)
     catalog_items = generate(items)
-    registration = _url("registration", registration_url)
+    urls = Endpoints(*(_url(s, o).rstrip("/") for s, o in (
+        ("catalog", catalog_url), ("registration", registration_url), ("inventory", inventory_url),
+        ("listing", listing_url))))
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("loading the demo catalog", total=len(catalog_items))
             totals = seed_catalog(
-                _url("catalog", catalog_url), catalog_items, operator_token=operator,
+                urls.catalog, catalog_items, operator_token=operator,
                 progress=lambda n: progress.update(task, completed=n),
             )
         console.print(f"catalog: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged")
-        seller = create_seller(registration, seller_name, operator_token=operator)
-        fc = issue_credential(registration, "fulfillment-center", "SEA1", operator_token=operator)
-        channel = issue_credential(registration, "channel", "storefront", operator_token=operator)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("stocking the shop", total=None)
+            shop = stock_the_shop(
+                urls, catalog_items, operator_token=operator, seller_name=seller_name, listed=listed,
+                kept=Kept(control.STATE_DIR / "demo.json"), say=progress.console.print, timeout_s=wait,
+                waiting=lambda done, of: progress.update(
+                    task, description="waiting for the shop to list them in stock", completed=done, total=of),
+            )
     except httpx.HTTPError as e:
         console.print(f"[red]seed failed: {e} (is the stack running? `stockpath up`)[/red]")
         raise typer.Exit(1) from None
+    except DemoFailed as e:
+        console.print(f"[red]seed failed: {e}[/red] (seeding again carries on where this one stopped)", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]{len(shop.items)} demo items in stock in the shop[/green]")
     # Plain lines (no wrapping), so a token can be copied whole.
     for line in (
-        f"seller_id     {seller['seller_id']}",
-        f"token         {seller['token']}",
-        f"console       {registration.rstrip('/')}/console  (sign in with the token)",
-        f"fc_token      {fc['token']}  (FC SEA1; {_url('inventory', None).rstrip('/')}/fc)",
-        f"channel_token {channel['token']}  (channel storefront; POST /v1/orders)",
+        f"seller_id     {shop.seller_id}",
+        f"token         {shop.seller_token}",
+        f"console       {urls.registration}/console  (sign in with the token)",
+        f"shop          {urls.listing}/shop",
+        f"fc_page       {urls.inventory}/fc  (sign in with an FC's token)",
+        *(f"fc_token      {token}  (FC {name})" for name, token in shop.fc_tokens.items()),
+        f"channel_token {shop.channel_token}  (channel storefront; POST /v1/orders)",
     ):
         console.print(line, soft_wrap=True, highlight=False)
 

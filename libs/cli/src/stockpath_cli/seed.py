@@ -1,5 +1,5 @@
-"""`stockpath seed`: the demo catalog, a demo seller and demo credentials for an FC and a sales
-channel, loaded through the services' own APIs as the operator.
+"""`stockpath seed`'s operator calls: the demo catalog, a seller, credentials, through the services'
+own APIs. What makes the shop sell (demo items registered, stocked and listed) is in ``demo.py``.
 
 The demo catalog comes from the ``stockpath.demo`` entry point (the catalog package provides it),
 found the way the services are found, so the command line imports no service by name.
