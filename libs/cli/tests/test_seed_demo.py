@@ -27,7 +27,9 @@ LISTED = 30
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
     with running_platform(
-        bootstrap=kafka_bootstrap, database_server=database_server, prefix="demo",
+        bootstrap=kafka_bootstrap,
+        database_server=database_server,
+        prefix="demo",
         log_dir=tmp_path_factory.mktemp("demo-platform"),
     ) as p:
         yield p
@@ -37,8 +39,11 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
 def seed(platform, tmp_path_factory):
     """`stockpath seed` against the platform (its demo state in a directory of this module's)."""
     home = tmp_path_factory.mktemp("stockpath-home")
-    env = {"COLUMNS": "250", "STOCKPATH_OPERATOR_TOKEN": platform.operator_token,
-           **{f"{name.upper().replace('-', '_')}_URL": platform.url(name) for name in platform.names}}
+    env = {
+        "COLUMNS": "250",
+        "STOCKPATH_OPERATOR_TOKEN": platform.operator_token,
+        **{f"{name.upper().replace('-', '_')}_URL": platform.url(name) for name in platform.names},
+    }
 
     def run() -> dict[str, str]:
         with pytest.MonkeyPatch.context() as patch:
@@ -58,35 +63,55 @@ def seeded(seed):
 
 
 def listings(platform, token: str) -> list[dict]:
-    with httpx.Client(base_url=platform.url("listing"), headers={"Authorization": f"Bearer {token}"}) as client:
-        return client.get("/v1/listings", params={"channel": "storefront", "limit": 100}).json()["items"]
+    with httpx.Client(
+        base_url=platform.url("listing"), headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        return client.get("/v1/listings", params={"channel": "storefront", "limit": 100}).json()[
+            "items"
+        ]
 
 
 def test_the_seed_registers_stocks_and_lists_the_demo_items(platform, seeded):
     shop_url = platform.url("listing") + "/shop"
-    for line in (f"shop          {shop_url}", f"console       {platform.url('registration')}/console",
-                 f"fc_page       {platform.url('inventory')}/fc"):
+    for line in (
+        f"shop          {shop_url}",
+        f"console       {platform.url('registration')}/console",
+        f"fc_page       {platform.url('inventory')}/fc",
+    ):
         assert line in seeded["output"]
     assert seeded["token"].startswith("sp_") and seeded["channel_token"].startswith("sp_")
     assert len(seeded["fcs"]) >= 2, "the demo stock is received at several FCs"
 
     listed = listings(platform, seeded["token"])
     assert len(listed) == LISTED
-    assert all(x["status"] == "ACTIVE" and x["in_stock"] and x["sellable_quantity"] >= 20 for x in listed), listed
+    assert all(
+        x["status"] == "ACTIVE" and x["in_stock"] and x["sellable_quantity"] >= 20 for x in listed
+    ), listed
 
     # The shop lists every one of them, in stock.
     pages = [httpx.get(shop_url, params={"page": n}).text for n in (1, 2)]
     assert f"{LISTED} products" in pages[0]
-    cards = {re.search(r"href=\"/shop/products/([^\"]+)\"", card).group(1): card
-             for page in pages for card in page.split('<div class="card product">')[1:]}
+    cards = {
+        re.search(r"href=\"/shop/products/([^\"]+)\"", card).group(1): card
+        for page in pages
+        for card in page.split('<div class="card product">')[1:]
+    }
     for x in listed:
         assert x["listing_id"] in cards, f"{x['listing_id']} is not in the shop"
-        assert "In stock" in cards[x["listing_id"]] and unescape(cards[x["listing_id"]]).count(x["title"]) == 1
+        assert (
+            "In stock" in cards[x["listing_id"]]
+            and unescape(cards[x["listing_id"]]).count(x["title"]) == 1
+        )
 
     # Each FC's printed token works at its own FC: its receipts are there.
     for fc, token in seeded["fcs"].items():
-        r = httpx.get(f"{platform.url('inventory')}/v1/inventory", headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200 and {i["fulfillment_center_id"] for i in r.json()["items"]} == {fc}
+        r = httpx.get(
+            f"{platform.url('inventory')}/v1/inventory",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200 and {i["fulfillment_center_id"] for i in r.json()["items"]} == {
+            fc
+        }
         assert all(i["fulfillable"] > 0 and i["inbound"] == 0 for i in r.json()["items"])
 
 
@@ -95,28 +120,51 @@ def test_a_buyer_adds_a_demo_item_to_the_cart_and_orders_it(platform, seeded):
     with httpx.Client(base_url=platform.url("listing"), timeout=30) as buyer:
         product = buyer.get(f"/shop/products/{item['listing_id']}").text
         assert f"In stock ({item['sellable_quantity']} available)" in product
-        r = buyer.post("/shop/cart/items", data={"csrf_token": csrf_token(product), "listing_id": item["listing_id"],
-                                                 "quantity": "1"})
+        r = buyer.post(
+            "/shop/cart/items",
+            data={
+                "csrf_token": csrf_token(product),
+                "listing_id": item["listing_id"],
+                "quantity": "1",
+            },
+        )
         assert r.status_code == 303 and r.headers["location"] == "/shop/cart"
         cart = buyer.get("/shop/cart").text
         assert "Cart (1)" in cart and item["listing_id"] in cart
         checkout_token = re.search(r'name="checkout_token" value="([^"]+)"', cart).group(1)
-        r = buyer.post("/shop/checkout", data={
-            "csrf_token": csrf_token(cart, "/shop/checkout"), "checkout_token": checkout_token,
-            "name": "Ada Lovelace", "line1": "1 Analytical Way", "city": "Princeton", "region": "NJ",
-            "postal_code": "08540", "country": "US", "shipping_speed": "priority"})
+        r = buyer.post(
+            "/shop/checkout",
+            data={
+                "csrf_token": csrf_token(cart, "/shop/checkout"),
+                "checkout_token": checkout_token,
+                "name": "Ada Lovelace",
+                "line1": "1 Analytical Way",
+                "city": "Princeton",
+                "region": "NJ",
+                "postal_code": "08540",
+                "country": "US",
+                "shipping_speed": "priority",
+            },
+        )
         assert r.status_code == 303, r.text
         order_page = r.headers["location"]
         deadline = time.monotonic() + 30
-        while 'data-status="PLACED"' in (status := buyer.get(order_page).text) and time.monotonic() < deadline:
+        while (
+            'data-status="PLACED"' in (status := buyer.get(order_page).text)
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.3)
         assert 'data-status="ROUTED"' in status, status
 
 
 def test_seeding_again_reuses_the_seller_and_duplicates_nothing(platform, seeded, seed):
-    with httpx.Client(base_url=platform.url("registration"),
-                      headers={"Authorization": f"Bearer {seeded['token']}"}) as seller:
-        shipments_before = seller.get("/v1/inbound-shipments", params={"limit": 100}).json()["total"]
+    with httpx.Client(
+        base_url=platform.url("registration"),
+        headers={"Authorization": f"Bearer {seeded['token']}"},
+    ) as seller:
+        shipments_before = seller.get("/v1/inbound-shipments", params={"limit": 100}).json()[
+            "total"
+        ]
 
     again = seed()
 
@@ -125,9 +173,13 @@ def test_seeding_again_reuses_the_seller_and_duplicates_nothing(platform, seeded
     assert "0 demo item(s)" in again["output"] and "planned shipment" not in again["output"]
     listed = listings(platform, again["token"])
     assert len(listed) == LISTED and all(x["in_stock"] for x in listed)
-    with httpx.Client(base_url=platform.url("registration"),
-                      headers={"Authorization": f"Bearer {again['token']}"}) as seller:
-        assert seller.get("/v1/inbound-shipments", params={"limit": 100}).json()["total"] == shipments_before
+    with httpx.Client(
+        base_url=platform.url("registration"), headers={"Authorization": f"Bearer {again['token']}"}
+    ) as seller:
+        assert (
+            seller.get("/v1/inbound-shipments", params={"limit": 100}).json()["total"]
+            == shipments_before
+        )
         registrations = seller.get("/v1/registrations", params={"limit": 100}).json()
         assert registrations["total"] == LISTED, "no registration refused or repeated"
 
@@ -142,8 +194,11 @@ def test_demo_items_prices_and_quantities_are_the_same_on_every_seed():
     assert len(chosen) >= LISTED and chosen == eligible_by_catalog_data(generate(300))
     assert all(i["dimensions"] and i["weight_g"] and not i["hazmat"] for i in chosen)
     assert {i["catalog_item_id"] for i in items if i["hazmat"] or not i["dimensions"]}.isdisjoint(
-        i["catalog_item_id"] for i in chosen)
-    assert demo_price("B000000001") == demo_price("B000000001") and demo_price("B000000001").endswith(".99")
+        i["catalog_item_id"] for i in chosen
+    )
+    assert demo_price("B000000001") == demo_price("B000000001") and demo_price(
+        "B000000001"
+    ).endswith(".99")
     assert all(10 <= demo_units(f"DEMO-B{n:09d}") <= 20 for n in range(50))
 
 
@@ -156,7 +211,7 @@ def csrf_token(html: str, action: str | None = None) -> str:
 
 def test_an_unknown_seller_name_makes_a_new_seller(platform, seeded, tmp_path):
     """A kept seller that this platform does not know (another stack's) is not reused."""
-    from stockpath_cli.demo import Kept, Operator
+    from stockpath_cli.demo_access import Kept, Operator
 
     kept = Kept(tmp_path / "demo.json")
     kept.put("seller:Elsewhere", {"seller_id": "SNOSUCHSELL", "token": "sp_CNOSUCH00000_nosecret"})
@@ -165,6 +220,8 @@ def test_an_unknown_seller_name_makes_a_new_seller(platform, seeded, tmp_path):
     seller, reused = operator.demo_seller("Elsewhere")
 
     assert not reused and seller["seller_id"] != "SNOSUCHSELL"
-    assert kept.get("seller:Elsewhere") == seller and (tmp_path / "demo.json").stat().st_mode & 0o077 == 0
+    assert (
+        kept.get("seller:Elsewhere") == seller
+        and (tmp_path / "demo.json").stat().st_mode & 0o077 == 0
+    )
     assert operator.demo_seller("Elsewhere") == (seller, True)
-

@@ -23,19 +23,14 @@ the operator's credential is) and reused while registration says they are valid.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
-from typing import TypeVar
 
 import httpx
 
-from stockpath_cli.seed import create_seller, issue_credential
-from stockpath_runtime.credentials import parse_token
+from stockpath_cli.demo_access import DemoFailed, Kept, Operator, all_pages, check, client, until
 
 #: The demo channel: the storefront at ``/shop``.
 CHANNEL = "storefront"
@@ -50,11 +45,6 @@ CARRIER = "UPS"
 _LONGEST_SIDE_CM = 45.7
 _WEIGHT_G = 9_072
 _BATCH = 100
-T = TypeVar("T")
-
-
-class DemoFailed(RuntimeError):
-    """The demo could not be finished (a refusal, or a step that did not happen in time)."""
 
 
 @dataclass(frozen=True)
@@ -83,27 +73,6 @@ class Shop:
     fc_tokens: dict[str, str] = field(default_factory=dict)
 
 
-class Kept:
-    """The demo's credentials between seeds, in a JSON file only its owner may read."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.values: dict = json.loads(path.read_text()) if path.exists() else {}
-        except ValueError:
-            self.values = {}
-
-    def get(self, key: str):
-        return self.values.get(key)
-
-    def put(self, key: str, value) -> None:
-        self.values[key] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as f:
-            json.dump(self.values, f, indent=2)
-
-
 def stock_the_shop(
     endpoints: Endpoints,
     catalog_items: list[dict],
@@ -123,7 +92,7 @@ def stock_the_shop(
     seller, reused = operator.demo_seller(seller_name)
     say(f"seller: {seller['seller_id']} ({'the one an earlier seed made' if reused else 'new'})")
     shop = Shop(seller["seller_id"], seller["token"], operator.credential("channel", CHANNEL))
-    with _client(endpoints.registration, shop.seller_token) as registration:
+    with client(endpoints.registration, shop.seller_token) as registration:
         shop.items = _register(registration, catalog_items, listed, say)
         shipments = _plan_and_ship(registration, shop.items, say)
     for fc in sorted({s["fulfillment_center_id"] for s in shipments}) or ["SEA1"]:
@@ -133,61 +102,19 @@ def stock_the_shop(
     return shop
 
 
-# --- the seller and credentials -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Operator:
-    """The operator's part: the demo seller and the credentials, kept between seeds."""
-
-    registration_url: str
-    token: str
-    kept: Kept
-
-    def demo_seller(self, name: str) -> tuple[dict, bool]:
-        """The seller an earlier seed made (with a new credential if its own is no longer valid),
-        else a new one: (its id and token, whether it was reused)."""
-        key = f"seller:{name}"
-        known = self.kept.get(key)
-        if known:
-            with _client(self.registration_url, known["token"]) as seller:
-                if seller.get("/v1/sellers/me").status_code == 200:
-                    return known, True
-            with _client(self.registration_url, self.token) as operator:
-                r = operator.post("/v1/credentials", json={"kind": "seller", "subject": known["seller_id"]})
-            if r.status_code == 201:  # otherwise (422) the seller is not in this platform's database
-                known = {"seller_id": known["seller_id"], "token": r.json()["token"]}
-                self.kept.put(key, known)
-                return known, True
-        made = create_seller(self.registration_url, name, operator_token=self.token)
-        seller = {"seller_id": made["seller_id"], "token": made["token"]}
-        self.kept.put(key, seller)
-        return seller, False
-
-    def credential(self, kind: str, subject: str) -> str:
-        """The token of a credential of `kind` for `subject`: the kept one while valid, else a new one."""
-        key = f"{kind}:{subject}"
-        token = self.kept.get(key)
-        parsed = parse_token(token) if token else None
-        if parsed:
-            with _client(self.registration_url, self.token) as operator:
-                listed = _all(operator, "/v1/credentials", kind=kind, subject=subject)
-            if any(c["credential_id"] == parsed[0] and c["state"] == "valid" for c in listed):
-                return token
-        token = issue_credential(self.registration_url, kind, subject, operator_token=self.token)["token"]
-        self.kept.put(key, token)
-        return token
-
-
 # --- registering ----------------------------------------------------------------------------------
 
 
 def eligible_by_catalog_data(catalog_items: Iterable[dict]) -> list[dict]:
     """Catalog items that look registrable and easy to ship: measured, standard size, not hazmat."""
     return [
-        item for item in catalog_items
-        if item.get("dimensions") and item.get("weight_g") and not item.get("hazmat")
-        and max(item["dimensions"].values()) <= _LONGEST_SIDE_CM and item["weight_g"] <= _WEIGHT_G
+        item
+        for item in catalog_items
+        if item.get("dimensions")
+        and item.get("weight_g")
+        and not item.get("hazmat")
+        and max(item["dimensions"].values()) <= _LONGEST_SIDE_CM
+        and item["weight_g"] <= _WEIGHT_G
     ]
 
 
@@ -200,31 +127,52 @@ def _register(seller: httpx.Client, catalog_items: list[dict], wanted: int, say)
     """`wanted` registered demo items: those registered before first, then new ones the preview
     says are eligible."""
     registered = sorted(
-        (r for r in _all(seller, "/v1/registrations", status="registered") if r["seller_sku"].startswith(SKU_PREFIX)),
+        (
+            r
+            for r in all_pages(seller, "/v1/registrations", status="registered")
+            if r["seller_sku"].startswith(SKU_PREFIX)
+        ),
         key=lambda r: r["seller_sku"],
     )
     items = [DemoItem(r["seller_sku"], r["fnsku"]) for r in registered][:wanted]
     taken = {r["catalog_item_id"] for r in registered}
-    candidates = [i["catalog_item_id"] for i in eligible_by_catalog_data(catalog_items) if i["catalog_item_id"] not in taken]
+    candidates = [
+        i["catalog_item_id"]
+        for i in eligible_by_catalog_data(catalog_items)
+        if i["catalog_item_id"] not in taken
+    ]
     new = 0
     while len(items) < wanted and candidates:
         batch, candidates = candidates[:_BATCH], candidates[_BATCH:]
-        r = seller.post("/v1/registrations/preview", json={"items": [{"catalog_item_id": c} for c in batch]})
-        _check(r, "previewing the demo items")
-        eligible = [p["catalog_item_id"] for p in r.json()["results"] if p["eligible"]][: wanted - len(items)]
+        r = seller.post(
+            "/v1/registrations/preview", json={"items": [{"catalog_item_id": c} for c in batch]}
+        )
+        check(r, "previewing the demo items")
+        eligible = [p["catalog_item_id"] for p in r.json()["results"] if p["eligible"]][
+            : wanted - len(items)
+        ]
         if not eligible:
             continue
-        offers = [{"catalog_item_id": c, "seller_sku": SKU_PREFIX + c, "price": demo_price(c), "channels": [CHANNEL]}
-                  for c in eligible]
+        offers = [
+            {
+                "catalog_item_id": c,
+                "seller_sku": SKU_PREFIX + c,
+                "price": demo_price(c),
+                "channels": [CHANNEL],
+            }
+            for c in eligible
+        ]
         r = seller.post("/v1/registrations", json={"items": offers})
-        _check(r, "registering the demo items")
+        check(r, "registering the demo items")
         for result in r.json()["results"]:
             if result["status"] == "registered":
                 items.append(DemoItem(result["seller_sku"], result["fnsku"]))
                 new += 1
     say(f"registered {new} demo item(s) for the {CHANNEL}, {len(items) - new} from an earlier seed")
     if len(items) < wanted:
-        say(f"[yellow]only {len(items)} eligible demo items in the catalog: seed a larger one (--items)[/yellow]")
+        say(
+            f"[yellow]only {len(items)} eligible demo items in the catalog: seed a larger one (--items)[/yellow]"
+        )
     return items
 
 
@@ -245,25 +193,37 @@ def _plan_and_ship(seller: httpx.Client, items: list[DemoItem], say) -> list[dic
     missing = [i.seller_sku for i in items if i.seller_sku not in covered]
     for origin in ORIGINS if missing else ():
         for start in range(0, len(missing), 200):
-            lines = [{"seller_sku": sku, "quantity": demo_units(sku)} for sku in missing[start:start + 200]]
-            r = seller.post("/v1/inbound-plans", json={"lines": lines, "ship_from_postal_code": origin})
-            _check(r, "planning the demo stock")
+            lines = [
+                {"seller_sku": sku, "quantity": demo_units(sku)}
+                for sku in missing[start : start + 200]
+            ]
+            r = seller.post(
+                "/v1/inbound-plans", json={"lines": lines, "ship_from_postal_code": origin}
+            )
+            check(r, "planning the demo stock")
             for s in r.json()["shipments"]:
-                say(f"planned shipment {s['shipment_id']}: {sum(ln['quantity'] for ln in s['lines'])} units "
-                    f"from {origin} to {s['fulfillment_center_id']}")
+                say(
+                    f"planned shipment {s['shipment_id']}: {sum(ln['quantity'] for ln in s['lines'])} units "
+                    f"from {origin} to {s['fulfillment_center_id']}"
+                )
     ours = _demo_shipments(seller, skus) if missing else ours
     for s in ours:
         if s["status"] == "WORKING":
-            r = seller.post(f"/v1/inbound-shipments/{s['shipment_id']}/ship",
-                            json={"carrier": CARRIER, "tracking_number": f"1Z{s['shipment_id']}"})
-            _check(r, f"marking {s['shipment_id']} shipped")
+            r = seller.post(
+                f"/v1/inbound-shipments/{s['shipment_id']}/ship",
+                json={"carrier": CARRIER, "tracking_number": f"1Z{s['shipment_id']}"},
+            )
+            check(r, f"marking {s['shipment_id']} shipped")
             s.update(r.json())
     return ours
 
 
 def _demo_shipments(seller: httpx.Client, skus: set[str]) -> list[dict]:
-    return [s for s in _all(seller, "/v1/inbound-shipments")
-            if s["status"] != "CANCELLED" and any(line["seller_sku"] in skus for line in s["lines"])]
+    return [
+        s
+        for s in all_pages(seller, "/v1/inbound-shipments")
+        if s["status"] != "CANCELLED" and any(line["seller_sku"] in skus for line in s["lines"])
+    ]
 
 
 def _receive(
@@ -276,18 +236,33 @@ def _receive(
         if s["status"] == "CLOSED":
             continue
         fc, shipment_id = s["fulfillment_center_id"], s["shipment_id"]
-        with _client(inventory_url, fc_tokens[fc]) as staff:
-            view = _until(partial(_shipment_at_fc, staff, shipment_id), deadline,
-                          f"inventory to learn of shipment {shipment_id} and of {fc}'s credential")
-            lines = [{"fnsku": ln["fnsku"], "received": ln["quantity_outstanding"]}
-                     for ln in view["lines"] if ln["quantity_outstanding"] > 0]
+        with client(inventory_url, fc_tokens[fc]) as staff:
+            view = until(
+                partial(_shipment_at_fc, staff, shipment_id),
+                deadline,
+                f"inventory to learn of shipment {shipment_id} and of {fc}'s credential",
+            )
+            lines = [
+                {"fnsku": ln["fnsku"], "received": ln["quantity_outstanding"]}
+                for ln in view["lines"]
+                if ln["quantity_outstanding"] > 0
+            ]
             if view["status"] in ("CLOSED", "CANCELLED") or not lines:
                 continue
             counted = sum(ln["quantity_received"] + ln["quantity_damaged"] for ln in view["lines"])
-            r = staff.post("/v1/receipts", json={"receipt_id": f"RCDEMO-{shipment_id}-{counted}", "shipment_id": shipment_id,
-                                                 "fulfillment_center_id": fc, "lines": lines})
-            _check(r, f"{fc} receiving {shipment_id}")
-            say(f"{fc} received shipment {shipment_id}: {sum(ln['received'] for ln in lines)} units")
+            r = staff.post(
+                "/v1/receipts",
+                json={
+                    "receipt_id": f"RCDEMO-{shipment_id}-{counted}",
+                    "shipment_id": shipment_id,
+                    "fulfillment_center_id": fc,
+                    "lines": lines,
+                },
+            )
+            check(r, f"{fc} receiving {shipment_id}")
+            say(
+                f"{fc} received shipment {shipment_id}: {sum(ln['received'] for ln in lines)} units"
+            )
             for ln in lines:
                 received[ln["fnsku"]] = received.get(ln["fnsku"], 0) + ln["received"]
     return received
@@ -298,7 +273,7 @@ def _shipment_at_fc(staff: httpx.Client, shipment_id: str) -> dict | None:
     r = staff.get(f"/v1/inbound-shipments/{shipment_id}/receipts")
     if r.status_code in (401, 404):
         return None
-    _check(r, f"reading shipment {shipment_id}")
+    check(r, f"reading shipment {shipment_id}")
     return r.json()
 
 
@@ -306,7 +281,11 @@ def _shipment_at_fc(staff: httpx.Client, shipment_id: str) -> dict | None:
 
 
 def _wait_in_stock(
-    listing_url: str, shop: Shop, received: dict[str, int], deadline: float, waiting: Callable[[int, int], None]
+    listing_url: str,
+    shop: Shop,
+    received: dict[str, int],
+    deadline: float,
+    waiting: Callable[[int, int], None],
 ) -> None:
     """Until the seller's storefront listings show every demo item in stock, with at least the units
     received just now (so every FC's receipt has reached the shop)."""
@@ -316,55 +295,30 @@ def _wait_in_stock(
 
     def all_in_stock() -> bool:
         r = listings.get("/v1/listings", params={"channel": CHANNEL, "limit": 1})
-        if r.status_code == 401:  # the listing service has not yet learnt of the seller's credential
+        if (
+            r.status_code == 401
+        ):  # the listing service has not yet learnt of the seller's credential
             return False
-        found = _all(listings, "/v1/listings", channel=CHANNEL)
+        found = all_pages(listings, "/v1/listings", channel=CHANNEL)
         stocked.clear()
-        stocked.update(x["fnsku"] for x in found if x["in_stock"] and x["status"] == "ACTIVE"
-                       and x["sellable_quantity"] >= max(1, received.get(x["fnsku"], 0)))
+        stocked.update(
+            x["fnsku"]
+            for x in found
+            if x["in_stock"]
+            and x["status"] == "ACTIVE"
+            and x["sellable_quantity"] >= max(1, received.get(x["fnsku"], 0))
+        )
         held.update({x["fnsku"]: x["issues"] for x in found if x["status"] == "HELD"})
         waiting(len(stocked & wanted), len(wanted))
         return wanted <= stocked
 
-    with _client(listing_url, shop.seller_token) as listings:
+    with client(listing_url, shop.seller_token) as listings:
         waiting(0, len(wanted))
         try:
-            _until(all_in_stock, deadline, "the storefront to list every demo item in stock")
+            until(all_in_stock, deadline, "the storefront to list every demo item in stock")
         except DemoFailed as e:
             missing = sorted(wanted - stocked)
             why = "; ".join(f"{f}: {', '.join(held[f])}" for f in missing if held.get(f))
-            raise DemoFailed(f"{e}: {len(missing)} not in stock yet ({', '.join(missing[:5])}…){' — ' + why if why else ''}") from None
-
-
-# --- HTTP -----------------------------------------------------------------------------------------
-
-
-def _client(base_url: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"})
-
-
-def _all(client: httpx.Client, path: str, **params) -> list[dict]:
-    """Every item of a paged list."""
-    items: list[dict] = []
-    while True:
-        r = client.get(path, params={**params, "limit": 100, "offset": len(items)})
-        _check(r, f"reading {path}")
-        page = r.json()
-        items += page["items"]
-        if not page["items"] or len(items) >= page["total"]:
-            return items
-
-
-def _check(response: httpx.Response, doing: str) -> None:
-    if response.is_error:
-        raise DemoFailed(f"{doing}: {response.status_code} {response.text[:500]}")
-
-
-def _until(check: Callable[[], T | None | bool], deadline: float, what: str, interval: float = 0.5) -> T:
-    while True:
-        found = check()
-        if found:
-            return found  # type: ignore[return-value]
-        if time.monotonic() > deadline:
-            raise DemoFailed(f"timed out waiting for {what}")
-        time.sleep(interval)
+            raise DemoFailed(
+                f"{e}: {len(missing)} not in stock yet ({', '.join(missing[:5])}…){' — ' + why if why else ''}"
+            ) from None

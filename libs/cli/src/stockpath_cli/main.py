@@ -120,7 +120,8 @@ def seed(
     import httpx
 
     from stockpath_cli import control
-    from stockpath_cli.demo import DemoFailed, Endpoints, Kept, stock_the_shop
+    from stockpath_cli.demo import Endpoints, stock_the_shop
+    from stockpath_cli.demo_access import DemoFailed, Kept
     from stockpath_cli.ops import context
     from stockpath_cli.seed import NoDemoCatalog, demo_catalog_generator, seed_catalog
 

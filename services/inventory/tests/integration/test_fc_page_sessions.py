@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 def signed_in(new_browser, token: str):
     """A browser signed in to the FC pages with `token`."""
     browser = new_browser()
-    r = browser.post("/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": token, "next": "/fc"})
+    r = browser.post(
+        "/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": token, "next": "/fc"}
+    )
     assert r.status_code == 303 and r.headers["location"] == "/fc"
     return browser
 
@@ -50,7 +52,9 @@ def test_signing_in_sets_a_session_cookie_that_holds_no_token(new_browser, token
     assert page.status_code == 200 and "Signed in as fulfillment center SEA1" in page.text
 
 
-@pytest.mark.parametrize("who, status, says", [("seller", 403, "seller"), ("channel", 403, "channel")])
+@pytest.mark.parametrize(
+    "who, status, says", [("seller", 403, "seller"), ("channel", 403, "channel")]
+)
 def test_only_fcs_and_operators_sign_in(new_browser, tokens, who, status, says):
     browser = new_browser()
     r = browser.post("/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": tokens[who]})
@@ -70,8 +74,11 @@ def test_sign_in_needs_this_browsers_csrf_token(new_browser, tokens):
     browser, other = new_browser(), new_browser()
     others_token = other.csrf_token()
     browser.csrf_token()  # the browser has a nonce of its own, made for its own forms
-    for form in ({"token": tokens["fc"]}, {"token": tokens["fc"], "csrf_token": others_token},
-                 {"token": tokens["fc"], "csrf_token": "forged"}):
+    for form in (
+        {"token": tokens["fc"]},
+        {"token": tokens["fc"], "csrf_token": others_token},
+        {"token": tokens["fc"], "csrf_token": "forged"},
+    ):
         r = browser.post("/fc/sign-in", data=form)
         assert r.status_code == 403 and "reload the page" in r.text
     assert "stockpath_session" not in browser.cookies
@@ -79,10 +86,16 @@ def test_sign_in_needs_this_browsers_csrf_token(new_browser, tokens):
 
 def test_after_sign_in_the_browser_goes_back_to_an_fc_page_only(new_browser, tokens):
     browser = new_browser()
-    for next_path, goes in (("/fc/SEA1/shipments/FBA1", "/fc/SEA1/shipments/FBA1"), ("https://evil.example", "/fc"),
-                            ("//evil.example/fc", "/fc"), ("/v1/inventory", "/fc")):
-        r = browser.post("/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": tokens["fc"],
-                                              "next": next_path})
+    for next_path, goes in (
+        ("/fc/SEA1/shipments/FBA1", "/fc/SEA1/shipments/FBA1"),
+        ("https://evil.example", "/fc"),
+        ("//evil.example/fc", "/fc"),
+        ("/v1/inventory", "/fc"),
+    ):
+        r = browser.post(
+            "/fc/sign-in",
+            data={"csrf_token": browser.csrf_token(), "token": tokens["fc"], "next": next_path},
+        )
         assert r.headers["location"] == goes
 
 
@@ -105,8 +118,10 @@ def test_every_form_post_needs_its_csrf_token(new_browser, tokens, plan, operato
     assert browser.get("/fc").status_code == 200
 
     token = form_token(page, f"{base}/receipts")
-    r = browser.post(f"{base}/receipts", data={"csrf_token": token, "fnsku": fnsku, "received": "2",
-                                                "receipt_id": "RC-PAGE-1"})
+    r = browser.post(
+        f"{base}/receipts",
+        data={"csrf_token": token, "fnsku": fnsku, "received": "2", "receipt_id": "RC-PAGE-1"},
+    )
     assert r.status_code == 303
     r = browser.post(f"{base}/close", data={"csrf_token": form_token(page, f"{base}/close")})
     assert r.status_code == 303
@@ -128,13 +143,22 @@ def test_an_fc_works_only_at_its_own_fc_on_the_pages(new_browser, tokens, plan):
     browser = signed_in(new_browser, tokens["fc"])  # SEA1's staff
     assert browser.get(f"/fc/PHX3/shipments/{theirs.shipment_id}").status_code == 404
     assert browser.get(f"/fc/SEA1/shipments/{theirs.shipment_id}").status_code == 404
-    assert browser.get("/fc", params={"fulfillment_center_id": "PHX3", "shipment_id": "X1"}).status_code == 404
+    assert (
+        browser.get(
+            "/fc", params={"fulfillment_center_id": "PHX3", "shipment_id": "X1"}
+        ).status_code
+        == 404
+    )
     # The picker goes to the signed-in FC whatever is asked.
     r = browser.get("/fc", params={"shipment_id": theirs.shipment_id})
-    assert r.status_code == 303 and r.headers["location"] == f"/fc/SEA1/shipments/{theirs.shipment_id}"
+    assert (
+        r.status_code == 303 and r.headers["location"] == f"/fc/SEA1/shipments/{theirs.shipment_id}"
+    )
     token = browser.csrf_token("/fc")
-    r = browser.post(f"/fc/PHX3/shipments/{theirs.shipment_id}/receipts",
-                     data={"csrf_token": token, "fnsku": theirs.fnskus[0], "received": "1"})
+    r = browser.post(
+        f"/fc/PHX3/shipments/{theirs.shipment_id}/receipts",
+        data={"csrf_token": token, "fnsku": theirs.fnskus[0], "received": "1"},
+    )
     assert r.status_code == 404
     # The operator may open any FC's.
     operator = signed_in(new_browser, tokens["operator"])
@@ -142,29 +166,49 @@ def test_an_fc_works_only_at_its_own_fc_on_the_pages(new_browser, tokens, plan):
     assert operator.get(f"/fc/PHX3/shipments/{theirs.shipment_id}").status_code == 200
 
 
-def test_every_page_sends_the_security_headers_and_no_inline_style_or_script(new_browser, tokens, plan):
+def test_every_page_sends_the_security_headers_and_no_inline_style_or_script(
+    new_browser, tokens, plan
+):
     shipment = plan(2)
     anonymous, browser = new_browser(), signed_in(new_browser, tokens["fc"])
-    pages = [anonymous.get("/fc/sign-in"), anonymous.get("/fc"), browser.get("/fc"),
-             browser.get(f"/fc/SEA1/shipments/{shipment.shipment_id}"), browser.get("/fc/SEA1/shipments/FBANOSUCH"),
-             browser.post("/fc/sign-out", data={})]
+    pages = [
+        anonymous.get("/fc/sign-in"),
+        anonymous.get("/fc"),
+        browser.get("/fc"),
+        browser.get(f"/fc/SEA1/shipments/{shipment.shipment_id}"),
+        browser.get("/fc/SEA1/shipments/FBANOSUCH"),
+        browser.post("/fc/sign-out", data={}),
+    ]
     assert [p.status_code for p in pages] == [200, 401, 200, 200, 404, 403]
     for page in pages:
         policy = page.headers["content-security-policy"]
-        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert (
+            "script-src 'self'" in policy
+            and "style-src 'self'" in policy
+            and "frame-ancestors 'none'" in policy
+        )
         assert page.headers["x-content-type-options"] == "nosniff"
         assert page.headers["x-frame-options"] == "DENY"
         assert "no-store" in page.headers["cache-control"]
-        assert "<style" not in page.text and "<script" not in page.text and "style=" not in page.text
+        assert (
+            "<style" not in page.text and "<script" not in page.text and "style=" not in page.text
+        )
         assert "<link rel='stylesheet' href='/fc/fc.css'>" in page.text
     css = anonymous.get("/fc/fc.css")
-    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css") and "body{" in css.text
+    assert (
+        css.status_code == 200
+        and css.headers["content-type"].startswith("text/css")
+        and "body{" in css.text
+    )
 
 
 def test_pages_take_a_bearer_header_too_without_a_csrf_token(client, tokens, plan):
     shipment = plan(3)
     (fnsku,) = shipment.fnskus
-    r = client.post(f"/fc/SEA1/shipments/{shipment.shipment_id}/receipts",
-                    headers={"Authorization": f"Bearer {tokens['fc']}"},
-                    data={"fnsku": fnsku, "received": "3"}, follow_redirects=False)
+    r = client.post(
+        f"/fc/SEA1/shipments/{shipment.shipment_id}/receipts",
+        headers={"Authorization": f"Bearer {tokens['fc']}"},
+        data={"fnsku": fnsku, "received": "3"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "closed" in r.headers["location"]

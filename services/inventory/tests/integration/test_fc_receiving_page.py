@@ -28,7 +28,9 @@ def inventory_api(database, tokens, kafka_bootstrap, tmp_path_factory):
         "INVENTORY_DATABASE_URL": database,
         "INVENTORY_HTTP_PORT": str(port),
     }
-    process = ServiceProcess("inventory", "api", env, tmp_path_factory.mktemp("fc-page") / "inventory-api.log")
+    process = ServiceProcess(
+        "inventory", "api", env, tmp_path_factory.mktemp("fc-page") / "inventory-api.log"
+    )
     process.start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -55,7 +57,9 @@ def sign_in(page, url: str, token: str, screenshot=None) -> None:
         page.click("form[action='/fc/sign-in'] button")
 
 
-def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api, tokens, plan, page, screenshots):
+def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(
+    inventory_api, tokens, plan, page, screenshots
+):
     shipment = in_thread(plan, 3, 2)
     a, b = shipment.fnskus
     sign_in(page, inventory_api, tokens["fc"], screenshots / "fc-receiving-0-sign-in.png")
@@ -110,7 +114,9 @@ def test_fc_staff_receive_a_shipment_by_scanning_and_typing_counts(inventory_api
     page.screenshot(path=screenshots / "fc-receiving-3-closed.png")
 
     items = httpx.get(
-        f"{inventory_api}/v1/inventory", params={"fnsku": a}, headers={"Authorization": f"Bearer {tokens['fc']}"}
+        f"{inventory_api}/v1/inventory",
+        params={"fnsku": a},
+        headers={"Authorization": f"Bearer {tokens['fc']}"},
     ).json()["items"]
     assert (items[0]["fulfillable"], items[0]["inbound"]) == (2, 0)
 
@@ -129,7 +135,9 @@ def test_the_page_refuses_an_unknown_fc_and_shipment_clearly(inventory_api, toke
     assert response.status == 404
 
 
-def test_an_operator_picks_any_fc_and_another_fcs_staff_find_nothing(inventory_api, tokens, plan, page):
+def test_an_operator_picks_any_fc_and_another_fcs_staff_find_nothing(
+    inventory_api, tokens, plan, page
+):
     shipment = in_thread(lambda: plan(1, fc="PHX3"))
     sign_in(page, inventory_api, tokens["operator"])
     page.select_option("select[name=fulfillment_center_id]", "PHX3")

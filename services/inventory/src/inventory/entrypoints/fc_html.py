@@ -40,8 +40,16 @@ def csrf_field(request: Request) -> str:
     return f"<input type='hidden' name='{CSRF_FIELD}' value='{escape(token)}'>"
 
 
-def page(request: Request, title: str, body: str, *, actor: Actor | None = None, status_code: int = 200,
-         heading: str | None = None, narrow: bool = False) -> HTMLResponse:
+def page(
+    request: Request,
+    title: str,
+    body: str,
+    *,
+    actor: Actor | None = None,
+    status_code: int = 200,
+    heading: str | None = None,
+    narrow: bool = False,
+) -> HTMLResponse:
     """A whole page in the console's look: the top bar (who is signed in, with a sign-out button),
     then `heading` (the title unless given; "" when `body` brings its own) and `body`, in a narrow
     card when `narrow` (sign-in and message pages)."""
@@ -53,7 +61,9 @@ def page(request: Request, title: str, body: str, *, actor: Actor | None = None,
             "<button type='submit' class='link'>Sign out</button></form></div>"
         )
     heading = f"<h1>{escape(title if heading is None else heading)}</h1>" if heading != "" else ""
-    content = f"<section class='card narrow'>{heading}{body}</section>" if narrow else f"{heading}{body}"
+    content = (
+        f"<section class='card narrow'>{heading}{body}</section>" if narrow else f"{heading}{body}"
+    )
     html = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -75,7 +85,11 @@ def banner(kind: str, text: str) -> str:
 
 
 def _named(actor: Actor) -> str:
-    return f"fulfillment center {actor.subject}" if not actor.is_operator else f"operator {actor.subject}"
+    return (
+        f"fulfillment center {actor.subject}"
+        if not actor.is_operator
+        else f"operator {actor.subject}"
+    )
 
 
 def sign_in_form(request: Request, *, next_path: str = "/fc", error: str | None = None) -> str:
@@ -95,14 +109,18 @@ def sign_in_form(request: Request, *, next_path: str = "/fc", error: str | None 
 
 def safe_next(next_path: str | None) -> str:
     """Where to go after sign-in: one of the FC pages, never another site."""
-    return next_path if next_path and len(next_path) <= 300 and _NEXT.fullmatch(next_path) else "/fc"
+    return (
+        next_path if next_path and len(next_path) <= 300 and _NEXT.fullmatch(next_path) else "/fc"
+    )
 
 
 async def read_form(request: Request) -> dict[str, str]:
     """The first value of each field of a posted urlencoded form (parsed here rather than with
     python-multipart: one dependency fewer); `DamagedForm` if it cannot be one of ours."""
     try:
-        fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=_MAX_FORM_FIELDS)
+        fields = parse_qs(
+            (await request.body()).decode("utf-8", "replace"), max_num_fields=_MAX_FORM_FIELDS
+        )
     except ValueError as e:
         raise DamagedForm("the form is damaged; reload the page") from e
     return {name: values[0] for name, values in fields.items()}

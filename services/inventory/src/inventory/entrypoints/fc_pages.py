@@ -53,8 +53,12 @@ class Desk:
     def scope(self) -> Scope:
         return acting_scope(self.actor)
 
-    def page(self, title: str, body: str, status_code: int = 200, heading: str | None = None) -> HTMLResponse:
-        return page(self.request, title, body, actor=self.actor, status_code=status_code, heading=heading)
+    def page(
+        self, title: str, body: str, status_code: int = 200, heading: str | None = None
+    ) -> HTMLResponse:
+        return page(
+            self.request, title, body, actor=self.actor, status_code=status_code, heading=heading
+        )
 
 
 def _desk(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
@@ -66,12 +70,18 @@ def _desk(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
     else:
         return Desk(request, actor, fc)
     body = banner("error", problem) + _BACK
-    return page(request, "Unknown fulfillment center", body, actor=actor, status_code=404, narrow=True)
+    return page(
+        request, "Unknown fulfillment center", body, actor=actor, status_code=404, narrow=True
+    )
 
 
 @pages.get("", response_class=HTMLResponse)
-async def choose(request: Request, actor: Staff, fulfillment_center_id: str | None = None,
-                 shipment_id: str | None = None):
+async def choose(
+    request: Request,
+    actor: Staff,
+    fulfillment_center_id: str | None = None,
+    shipment_id: str | None = None,
+):
     """Pick the shipment at hand (a GET form, so the answer is a bookmarkable URL); an FC works at
     its own FC, an operator picks one."""
     own = actor.subject if actor.kind is FC else None
@@ -79,14 +89,28 @@ async def choose(request: Request, actor: Staff, fulfillment_center_id: str | No
         return _desk(request, actor, fulfillment_center_id)
     fc = own or fulfillment_center_id
     if fc and shipment_id:
-        if not re.fullmatch(FC_PATTERN, fc) or not re.fullmatch(ID_PATTERN, shipment_id) or len(shipment_id) > 100:
-            return page(request, "FC receiving", banner("error", "Enter a valid FC and shipment id."),
-                        actor=actor, status_code=422)
+        if (
+            not re.fullmatch(FC_PATTERN, fc)
+            or not re.fullmatch(ID_PATTERN, shipment_id)
+            or len(shipment_id) > 100
+        ):
+            return page(
+                request,
+                "FC receiving",
+                banner("error", "Enter a valid FC and shipment id."),
+                actor=actor,
+                status_code=422,
+            )
         return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}", status_code=303)
     if own:
         center = stockpath_network.get(own)
-        where, picker = (f"<p class='muted'>Receiving at <b>{escape(own)}</b>"
-                         f"{f' — {escape(center.name)}' if center else ''}</p>"), ""
+        where, picker = (
+            (
+                f"<p class='muted'>Receiving at <b>{escape(own)}</b>"
+                f"{f' — {escape(center.name)}' if center else ''}</p>"
+            ),
+            "",
+        )
     else:
         options = "".join(
             f"<option value='{fc.fulfillment_center_id}'>{fc.fulfillment_center_id} — {escape(fc.name)}</option>"
@@ -107,15 +131,26 @@ async def choose(request: Request, actor: Staff, fulfillment_center_id: str | No
 
 async def _refused(desk: Desk, shipment_id: str, uow: UoW, error: InventoryError) -> HTMLResponse:
     """The shipment's page again, saying why the inventory refused what was asked."""
-    return await _render(desk, uow, shipment_id, error=str(error), status_code=answer_for(error).status)
+    return await _render(
+        desk, uow, shipment_id, error=str(error), status_code=answer_for(error).status
+    )
 
 
-async def _render(desk: Desk, uow: UoW, shipment_id: str, *, notice: str | None = None,
-                  error: str | None = None, status_code: int = 200) -> HTMLResponse:
+async def _render(
+    desk: Desk,
+    uow: UoW,
+    shipment_id: str,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     try:
         view = await views.shipment(uow, desk.scope, shipment_id)
     except InventoryError as e:
-        return desk.page(f"Shipment {shipment_id}", banner("error", str(e)) + _BACK, answer_for(e).status)
+        return desk.page(
+            f"Shipment {shipment_id}", banner("error", str(e)) + _BACK, answer_for(e).status
+        )
     shipment = view.shipment
     status = shipment.status.value
     parts = [
@@ -130,11 +165,15 @@ async def _render(desk: Desk, uow: UoW, shipment_id: str, *, notice: str | None 
     if open_for_receipts:
         parts.append(_receipt_forms(desk, shipment_id))
     elif not notice:
-        parts.append(banner("info", f"This shipment is {status.lower()}: it takes no more receipts."))
+        parts.append(
+            banner("info", f"This shipment is {status.lower()}: it takes no more receipts.")
+        )
     parts.append(_lines_table(shipment.lines.values()))
     parts.append(_discrepancies(view.discrepancies))
     parts.append(_BACK)
-    return desk.page(f"Shipment {shipment_id} at {desk.fc}", "".join(parts), status_code, heading="")
+    return desk.page(
+        f"Shipment {shipment_id} at {desk.fc}", "".join(parts), status_code, heading=""
+    )
 
 
 def _receipt_forms(desk: Desk, shipment_id: str) -> str:
@@ -191,10 +230,20 @@ def _discrepancies(found) -> str:
 
 
 @pages.get("/{fc}/shipments/{shipment_id}", response_class=HTMLResponse)
-async def shipment_page(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW, actor: Staff,
-                        notice: Annotated[str | None, Query(max_length=300)] = None):
+async def shipment_page(
+    request: Request,
+    fc: FcPath,
+    shipment_id: ShipmentIdPath,
+    uow: UoW,
+    actor: Staff,
+    notice: Annotated[str | None, Query(max_length=300)] = None,
+):
     desk = _desk(request, actor, fc)
-    return desk if isinstance(desk, HTMLResponse) else await _render(desk, uow, shipment_id, notice=notice)
+    return (
+        desk
+        if isinstance(desk, HTMLResponse)
+        else await _render(desk, uow, shipment_id, notice=notice)
+    )
 
 
 def _count(form: dict[str, str], name: str) -> int:
@@ -204,7 +253,9 @@ def _count(form: dict[str, str], name: str) -> int:
     return int(raw)
 
 
-async def _posted(request: Request, session: SessionsDep, actor: Actor, fc: str) -> tuple[Desk | HTMLResponse, dict]:
+async def _posted(
+    request: Request, session: SessionsDep, actor: Actor, fc: str
+) -> tuple[Desk | HTMLResponse, dict]:
     """A posted form of a desk, once its CSRF token is checked (`InvalidCsrfToken`: a 403 page)."""
     form = await read_form(request)
     session.check_csrf(request, form.get(CSRF_FIELD))
@@ -212,8 +263,14 @@ async def _posted(request: Request, session: SessionsDep, actor: Actor, fc: str)
 
 
 @pages.post("/{fc}/shipments/{shipment_id}/receipts", response_class=HTMLResponse)
-async def receive(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW, actor: Staff,
-                  session: SessionsDep):
+async def receive(
+    request: Request,
+    fc: FcPath,
+    shipment_id: ShipmentIdPath,
+    uow: UoW,
+    actor: Staff,
+    session: SessionsDep,
+):
     desk, form = await _posted(request, session, actor, fc)
     if isinstance(desk, HTMLResponse):
         return desk
@@ -240,12 +297,20 @@ async def receive(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow
         notice = f"Recorded {received} received, {damaged} damaged of {fnsku}"
         if result.shipment_status is ShipmentStatus.CLOSED:
             notice += " — shipment received in full and closed"
-    return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}?notice={quote(notice)}", status_code=303)
+    return RedirectResponse(
+        f"/fc/{fc}/shipments/{quote(shipment_id)}?notice={quote(notice)}", status_code=303
+    )
 
 
 @pages.post("/{fc}/shipments/{shipment_id}/close", response_class=HTMLResponse)
-async def close(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow: UoW, actor: Staff,
-                session: SessionsDep):
+async def close(
+    request: Request,
+    fc: FcPath,
+    shipment_id: ShipmentIdPath,
+    uow: UoW,
+    actor: Staff,
+    session: SessionsDep,
+):
     desk, _ = await _posted(request, session, actor, fc)
     if isinstance(desk, HTMLResponse):
         return desk
@@ -253,4 +318,7 @@ async def close(request: Request, fc: FcPath, shipment_id: ShipmentIdPath, uow: 
         await receiving.close_shipment(CloseShipment(shipment_id, fc), uow, scope=desk.scope)
     except InventoryError as e:
         return await _refused(desk, shipment_id, uow, e)
-    return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}?notice={quote('Shipment closed')}", status_code=303)
+    return RedirectResponse(
+        f"/fc/{fc}/shipments/{quote(shipment_id)}?notice={quote('Shipment closed')}",
+        status_code=303,
+    )

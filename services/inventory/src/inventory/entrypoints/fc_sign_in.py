@@ -41,7 +41,9 @@ _TITLE = "FC receiving: sign in"
 
 @router.get("/fc.css", dependencies=[public()])
 async def stylesheet() -> Response:
-    return Response(STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @router.get("/sign-in", response_class=HTMLResponse, dependencies=[public()])
@@ -87,7 +89,11 @@ async def _valid_credential(uow: UoW, token: str) -> Credential | None:
     credential_id, secret = parsed
     async with uow:
         credential = await uow.credentials.get(credential_id)
-    if credential is None or not credential.proves(secret) or not credential.valid_at(datetime.now(UTC)):
+    if (
+        credential is None
+        or not credential.proves(secret)
+        or not credential.valid_at(datetime.now(UTC))
+    ):
         return None
     return credential
 
@@ -107,13 +113,17 @@ def page_error_handlers(api_handler: Handler) -> dict[type[Exception], Handler]:
         if not _is_page(request):
             return await api_handler(request, exc)
         body = sign_in_form(request, next_path=request.url.path)
-        return _sign_in_page(request, "<p>Sign in to record what arrived at your fulfillment center.</p>" + body, 401)
+        return _sign_in_page(
+            request, "<p>Sign in to record what arrived at your fulfillment center.</p>" + body, 401
+        )
 
     async def forbidden(request: Request, exc: Exception) -> Response:
         if not _is_page(request):
             return await api_handler(request, exc)
-        body = (banner("error", "These pages are for fulfillment centers and operators.")
-                + "<p><a href='/fc/sign-in'>Sign in with a fulfillment center's credential</a></p>")
+        body = (
+            banner("error", "These pages are for fulfillment centers and operators.")
+            + "<p><a href='/fc/sign-in'>Sign in with a fulfillment center's credential</a></p>"
+        )
         return page(request, "Not for you", body, narrow=True, status_code=403)
 
     def reload(status_code: int) -> Handler:
@@ -125,7 +135,12 @@ def page_error_handlers(api_handler: Handler) -> dict[type[Exception], Handler]:
 
     invalid_csrf, damaged = reload(403), reload(422)
 
-    return {Unauthorized: unauthorized, Forbidden: forbidden, InvalidCsrfToken: invalid_csrf, DamagedForm: damaged}
+    return {
+        Unauthorized: unauthorized,
+        Forbidden: forbidden,
+        InvalidCsrfToken: invalid_csrf,
+        DamagedForm: damaged,
+    }
 
 
 def _is_page(request: Request) -> bool:
