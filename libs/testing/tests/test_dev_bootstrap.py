@@ -83,7 +83,8 @@ def test_an_existing_uv_is_used_and_python_is_not_asked(tmp_path):
     result = run_dev(repo, env, "status")
     assert result.returncode == 0, result.stderr
     assert calls(env) == [
-        f"{tmp_path}/stubs/uv sync --frozen --quiet",
+        f"{tmp_path}/stubs/uv sync --frozen --quiet --compile-bytecode",
+        f"{tmp_path}/stubs/uv run --frozen --quiet python -m compileall -q -j 0 libs services tests scripts",
         f"{tmp_path}/stubs/uv run --frozen stockpath status",
     ]
 
@@ -108,7 +109,8 @@ def test_a_pep_668_machine_gets_uv_in_a_private_virtual_environment(tmp_path):
         "python3 -m pip install --quiet --user uv",
         f"python3 -m venv {venv}",
         "venv-pip install --quiet uv",
-        f"{venv}/bin/uv sync --frozen --quiet",
+        f"{venv}/bin/uv sync --frozen --quiet --compile-bytecode",
+        f"{venv}/bin/uv run --frozen --quiet python -m compileall -q -j 0 libs services tests scripts",
         f"{venv}/bin/uv run --frozen stockpath seed",
     ]
     assert "externally-managed-environment" in (repo / ".stockpath" / "uv-bootstrap.log").read_text()
@@ -120,9 +122,10 @@ def test_without_pip_or_venv_uv_comes_from_the_package_index(tmp_path):
     env.update(PIP="missing", INDEX="ok")
     result = run_dev(repo, env, "up")
     assert result.returncode == 0, result.stderr
-    assert calls(env)[-3:] == [
+    assert calls(env)[-4:] == [
         f"python3 - {repo}/.stockpath/bin",
-        f"{repo}/.stockpath/bin/uv sync --frozen --quiet",
+        f"{repo}/.stockpath/bin/uv sync --frozen --quiet --compile-bytecode",
+        f"{repo}/.stockpath/bin/uv run --frozen --quiet python -m compileall -q -j 0 libs services tests scripts",
         f"{repo}/.stockpath/bin/uv run --frozen stockpath up",
     ]
     assert not (repo / ".stockpath" / "uv-venv").exists()
@@ -189,7 +192,8 @@ def test_the_index_download_unpacks_the_newest_wheel_for_this_machine(tmp_path, 
     result = run_dev(repo, env, "status")
     assert result.returncode == 0, result.stderr
     assert calls(env) == [
-        f"{repo}/.stockpath/bin/uv sync --frozen --quiet",
+        f"{repo}/.stockpath/bin/uv sync --frozen --quiet --compile-bytecode",
+        f"{repo}/.stockpath/bin/uv run --frozen --quiet python -m compileall -q -j 0 libs services tests scripts",
         f"{repo}/.stockpath/bin/uv run --frozen stockpath status",
     ]
     assert "uv-0.99.1-py3-none-manylinux" in (repo / ".stockpath" / "uv-bootstrap.log").read_text()
