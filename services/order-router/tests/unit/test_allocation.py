@@ -44,7 +44,7 @@ class Scripted:
 def allocator(policy=None, **levels: int) -> Allocator:
     """An allocator holding stock of X00A at the FCs given (SEA1=3, ...), with counted ids."""
     ids = (f"FO-{n}" for n in itertools.count(1))
-    held = Allocator(policy or FewestShipmentsPolicy(DEFAULT_NETWORK), new_fulfillment_order_id=lambda: next(ids))
+    held = Allocator(policy or FewestShipmentsPolicy(DEFAULT_NETWORK), fulfillment_order_id=lambda *_: next(ids))
     held.hold(["X00A"], [StockLevel("X00A", fc, units) for fc, units in levels.items()])
     return held
 
@@ -52,7 +52,7 @@ def allocator(policy=None, **levels: int) -> Allocator:
 def test_a_plan_within_the_locked_stock_is_allocated_one_fulfillment_order_per_fc():
     held = allocator(SEA1=3, EWR4=2)
 
-    instructed = held.allocate("O-1", plan(("SEA1", [wanted("X00A", 3)]), ("EWR4", [wanted("X00A", 1)])))
+    instructed = held.allocate("O-1", plan(("SEA1", [wanted("X00A", 3)]), ("EWR4", [wanted("X00A", 1)])), cause_id="E-1")
 
     assert instructed == (
         FulfillmentOrder("FO-1", "O-1", "SEA1", (wanted("X00A", 3),)),
@@ -65,7 +65,7 @@ def test_a_plan_asking_a_row_for_more_than_it_holds_is_refused_and_changes_nothi
     held = allocator(SEA1=3, EWR4=2)
 
     with pytest.raises(AllocationFailed, match="3 unit"):
-        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 1)]), ("EWR4", [wanted("X00A", 3)])))
+        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 1)]), ("EWR4", [wanted("X00A", 3)])), cause_id="E-1")
 
     assert (held.allocatable("X00A", "SEA1"), held.allocatable("X00A", "EWR4")) == (3, 2)
     assert held.take().reservations == {} and held.take().fulfillment_orders == ()
@@ -75,7 +75,7 @@ def test_two_lines_of_one_fnsku_draw_on_the_same_row():
     held = allocator(SEA1=3)
 
     with pytest.raises(AllocationFailed):
-        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 2, "1"), wanted("X00A", 2, "2")])))
+        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 2, "1"), wanted("X00A", 2, "2")])), cause_id="E-1")
 
     assert held.allocatable("X00A", "SEA1") == 3
 
@@ -84,14 +84,14 @@ def test_a_row_the_lock_did_not_find_holds_nothing():
     held = allocator(SEA1=3)
 
     with pytest.raises(AllocationFailed, match="at PHX3"):
-        held.allocate("O-1", plan(("PHX3", [wanted("X00A", 1)])))
+        held.allocate("O-1", plan(("PHX3", [wanted("X00A", 1)])), cause_id="E-1")
 
 
 def test_an_allocation_of_no_units_or_fewer_is_refused():
     held = allocator(SEA1=3)
 
     with pytest.raises(AllocationFailed, match="-1 unit"):
-        held.allocate("O-1", plan(("SEA1", [wanted("X00A", -1)])))
+        held.allocate("O-1", plan(("SEA1", [wanted("X00A", -1)])), cause_id="E-1")
 
     assert held.allocatable("X00A", "SEA1") == 3
 
@@ -99,7 +99,7 @@ def test_an_allocation_of_no_units_or_fewer_is_refused():
 def test_each_order_is_planned_against_what_earlier_orders_left():
     held = allocator(SEA1=3, EWR4=4)
 
-    first = held.allocate("O-1", held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL))
+    first = held.allocate("O-1", held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL), cause_id="E-1")
     second = held.plan(order("O-2"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL)
 
     assert [fo.fulfillment_center_id for fo in first] == ["SEA1"]
@@ -108,8 +108,8 @@ def test_each_order_is_planned_against_what_earlier_orders_left():
 
 def test_what_was_taken_is_handed_over_once_for_writing():
     held = allocator(SEA1=5)
-    held.allocate("O-1", plan(("SEA1", [wanted("X00A", 2)])))
-    held.allocate("O-2", plan(("SEA1", [wanted("X00A", 1)])))
+    held.allocate("O-1", plan(("SEA1", [wanted("X00A", 2)])), cause_id="E-1")
+    held.allocate("O-2", plan(("SEA1", [wanted("X00A", 1)])), cause_id="E-1")
 
     taken = held.take()
 
@@ -134,7 +134,7 @@ def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():
     rng = random.Random(12)
     rows = {("X00A", "SEA1"): 90, ("X00A", "EWR4"): 30, ("X00B", "SEA1"): 60, ("X00B", "DFW7"): 0}
     ids = (f"FO-{n}" for n in itertools.count(1))
-    held = Allocator(Scripted(), new_fulfillment_order_id=lambda: next(ids))
+    held = Allocator(Scripted(), fulfillment_order_id=lambda *_: next(ids))
     held.hold(["X00A", "X00B"], [StockLevel(fnsku, fc, units) for (fnsku, fc), units in rows.items()])
 
     for n in range(300):
@@ -145,7 +145,7 @@ def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():
             )
         )
         try:
-            held.allocate(f"O-{n}", greedy)
+            held.allocate(f"O-{n}", greedy, cause_id="E-1")
         except AllocationFailed:
             pass
         taken = units_of(held.take().fulfillment_orders)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from order_router.domain.fulfillment import FulfillmentOrder
-from order_router.domain.identifiers import new_fulfillment_order_id
+from order_router.domain.identifiers import fulfillment_order_id
 from order_router.domain.model import Order, ResolvedLine
 from order_router.domain.routing import RoutingPlan, RoutingPolicy, RoutingRequest, StockLevel
 from stockpath_events import FulfillmentPolicy
@@ -40,10 +40,10 @@ class Allocator:
     """The stock of the FNSKUs one unit of work locked, and the orders allocated from it."""
 
     def __init__(
-        self, policy: RoutingPolicy, *, new_fulfillment_order_id: Callable[[], str] = new_fulfillment_order_id
+        self, policy: RoutingPolicy, *, fulfillment_order_id: Callable[[str, str, str], str] = fulfillment_order_id
     ) -> None:
         self._policy = policy
-        self._new_fulfillment_order_id = new_fulfillment_order_id
+        self._fulfillment_order_id = fulfillment_order_id
         self._allocatable: dict[str, dict[str, int]] = {}  # fnsku -> fc -> units left
         self._reservations: Counter[tuple[str, str]] = Counter()
         self._fulfillment_orders: list[FulfillmentOrder] = []
@@ -90,9 +90,10 @@ class Allocator:
             stock,
         )
 
-    def allocate(self, order_id: str, plan: RoutingPlan) -> tuple[FulfillmentOrder, ...]:
-        """Take the plan's units off the stock rows: one fulfillment order per FC it ships from.
-        All or nothing: a plan asking any row for more than it holds changes nothing."""
+    def allocate(self, order_id: str, plan: RoutingPlan, *, cause_id: str) -> tuple[FulfillmentOrder, ...]:
+        """Take the plan's units off the stock rows: one fulfillment order per FC it ships from,
+        named after `cause_id` (the event that decided it). All or nothing: a plan asking any row
+        for more than it holds changes nothing."""
         wanted: Counter[tuple[str, str]] = Counter()
         for allocation in plan.allocations:
             for line in allocation.lines:
@@ -106,7 +107,12 @@ class Allocator:
             self._allocatable[fnsku][fc] -= quantity
         self._reservations.update(wanted)
         instructed = tuple(
-            FulfillmentOrder(self._new_fulfillment_order_id(), order_id, allocation.fulfillment_center_id, allocation.lines)
+            FulfillmentOrder(
+                self._fulfillment_order_id(cause_id, order_id, allocation.fulfillment_center_id),
+                order_id,
+                allocation.fulfillment_center_id,
+                allocation.lines,
+            )
             for allocation in plan.allocations
         )
         self._fulfillment_orders.extend(instructed)

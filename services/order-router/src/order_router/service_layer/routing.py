@@ -254,7 +254,7 @@ class _Routing:
     def instruct(self, order: Order, plan: RoutingPlan, cause: Cause) -> list[RoutedFulfillmentOrder]:
         """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC."""
         routed = []
-        for fulfillment_order in self.allocator.allocate(order.order_id, plan):
+        for fulfillment_order in self.allocator.allocate(order.order_id, plan, cause_id=cause.id):
             self._uow.emit(_instructed(fulfillment_order, order), caused_by=cause)
             routed.append(
                 RoutedFulfillmentOrder(
