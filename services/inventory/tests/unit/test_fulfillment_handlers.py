@@ -141,3 +141,20 @@ async def test_no_bucket_goes_negative_whatever_the_orders_ask(uow):
 
     assert uow.stock.levels_of("XB") == Levels(shipped=2)
     assert [(d.fulfillment_order_id, d.quantity) for d in uow.discrepancies.recorded] == [("FO-1", 3), ("FO-2", 4)]
+
+
+async def test_a_replayed_instruction_records_its_shortfall_under_the_same_id():
+    # A rebuilt store must name the discrepancy as the live one did (the FC's reports cite it).
+    instructed = instructed_event("FO-1", [("XB", 3)])
+    ids = []
+    for _ in range(2):
+        store = FakeInventoryUnitOfWork()
+        store.stock.seed("XB", "SEA1", fulfillable=2)
+        await consume(store, instructed)
+        [short] = store.discrepancies.recorded
+        ids.append(short.discrepancy_id)
+    assert ids[0] == ids[1]
+    other = FakeInventoryUnitOfWork()
+    other.stock.seed("XB", "SEA1", fulfillable=2)
+    await consume(other, instructed_event("FO-2", [("XB", 3)]))
+    assert other.discrepancies.recorded[0].discrepancy_id != ids[0]

@@ -4,7 +4,7 @@ seller is reimbursed or asked about, so they are recorded, never dropped."""
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -33,5 +33,9 @@ class Discrepancy:
     recorded_at: datetime | None = None
 
 
-def new_discrepancy_id() -> str:
-    return "DSC" + uuid.uuid4().hex[:16].upper()
+def discrepancy_id(cause: str, kind: DiscrepancyKind, fnsku: str) -> str:
+    """A discrepancy's id, derived from what found it (`cause`: the consumed event's id, or the
+    receipt or close that found it) and what it is about, never drawn at random: a replay of the
+    same events records the same discrepancies under the same ids."""
+    digest = hashlib.sha256(f"{cause}\x1f{kind.value}\x1f{fnsku}".encode()).hexdigest()
+    return "DSC" + digest[:16].upper()

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import structlog
 
 from inventory.domain.commands import ReleaseStock, ReserveStock, ShipStock
-from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, new_discrepancy_id
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, discrepancy_id
 from inventory.domain.fulfillment_orders import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
@@ -99,7 +99,11 @@ class StockMoves:
             )
             self._shortfalls.append((
                 Discrepancy(
-                    new_discrepancy_id(), DiscrepancyKind.RESERVATION_SHORTFALL, order.fulfillment_center_id,
+                    # One fulfillment order per event, so the event, the order and the FNSKU name it.
+                    discrepancy_id(
+                        f"{cause.id}/{order.fulfillment_order_id}", DiscrepancyKind.RESERVATION_SHORTFALL, item.fnsku
+                    ),
+                    DiscrepancyKind.RESERVATION_SHORTFALL, order.fulfillment_center_id,
                     item.fnsku, item.seller_id, missing, quantity_expected=item.quantity_ordered,
                     quantity_counted=item.quantity_ordered - missing,
                     fulfillment_order_id=order.fulfillment_order_id,

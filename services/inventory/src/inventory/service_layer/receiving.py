@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import structlog
 
 from inventory.domain.commands import CloseShipment, RecordReceipt
-from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, new_discrepancy_id
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, discrepancy_id
 from inventory.domain.receipts import ReceiptIdReused, ReceiptResult, ReceivedLine
 from inventory.domain.scope import EVERYTHING, Scope
 from inventory.domain.shipments import InboundShipment, UnknownShipment, WrongFulfillmentCenter
@@ -167,7 +167,9 @@ def _discrepancy(
         expected = line.quantity_expected if expected is None else expected
         counted = line.quantity_counted if counted is None else counted
     return Discrepancy(
-        new_discrepancy_id(), kind, shipment.fulfillment_center_id, fnsku, shipment.seller_id, quantity,
+        # Found by a receipt (its id), or by the shipment's close (once per shipment).
+        discrepancy_id(f"receipt:{receipt_id}" if receipt_id else f"close:{shipment.shipment_id}", kind, fnsku),
+        kind, shipment.fulfillment_center_id, fnsku, shipment.seller_id, quantity,
         quantity_expected=expected,
         quantity_counted=counted,
         shipment_id=shipment.shipment_id,
