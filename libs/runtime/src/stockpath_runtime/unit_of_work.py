@@ -18,13 +18,17 @@ tests drive handlers with an in-memory one (`stockpath_testing.FakeUnitOfWork`).
 from __future__ import annotations
 
 import json
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from stockpath_events import Cause, Envelope, EventData, encode, new_event
+from stockpath_events import REGISTRY, Cause, Envelope, EventData, encode, new_event
 from stockpath_runtime.credentials import CredentialRepository
 from stockpath_runtime.db import OUTBOX_CHANNEL
+
+#: The namespace of event ids derived from their cause (uuid5), see `AbstractUnitOfWork.emit`.
+DERIVED_EVENT_IDS = uuid.UUID("6f1c1b1e-1d7e-5e55-9a3f-17e5e1d0a117")
 
 _NOTIFY_RELAY = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, ""))
 
@@ -84,11 +88,14 @@ class AbstractUnitOfWork:
         #: Default correlation id for events that start a chain here (e.g. an HTTP request's).
         self.correlation_id = correlation_id
         self._pending: list[Envelope] = []
+        #: How many events of one (cause, type, subject) this unit of work emitted (`emit`).
+        self._derived: dict[tuple[str, str, str], int] = {}
         #: The events of the last commit, in the order they were emitted.
         self.committed: list[Envelope] = []
 
     async def __aenter__(self):
         self._pending = []
+        self._derived = {}
         await self._begin()
         return self
 
@@ -106,7 +113,18 @@ class AbstractUnitOfWork:
         correlation_id: str | None = None,
         event_id: str | None = None,
     ) -> Envelope:
-        """Record an event to publish when (and only if) this unit of work commits."""
+        """Record an event to publish when (and only if) this unit of work commits.
+
+        An event caused by a consumed event gets an id derived from that event's id, this
+        service, its type, its subject and how many such events came before it here: applying
+        the same event again (a replay into a rebuilt store) emits the same ids, so what a replay
+        repeats is recognisable, and a consumer's inbox skips it even if it were ever sent."""
+        if event_id is None and caused_by is not None:
+            spec = REGISTRY.for_model(type(data))
+            seen = (caused_by.id, spec.type, spec.key_of(data))
+            n = self._derived.get(seen, 0)
+            self._derived[seen] = n + 1
+            event_id = str(uuid.uuid5(DERIVED_EVENT_IDS, "\x1f".join((self.source, *seen, str(n)))))
         envelope = new_event(
             data,
             source=self.source,
@@ -124,6 +142,7 @@ class AbstractUnitOfWork:
     async def rollback(self) -> None:
         await self._rollback()
         self._pending = []
+        self._derived = {}
 
     async def claim(self, consumer: str, envelopes: list[Envelope]) -> set[str]:
         """Record that `consumer` applies these events; the ids of those it did not apply before
