@@ -1,21 +1,49 @@
 """The fulfillment-center (FC) network: which FCs exist, where they are, what they can do.
 
-Registration plans inbound shipments to these FCs, inventory counts stock in them and
-order-router ships from them, so all three read the same network: the built-in default, or
-the JSON file named by ``STOCKPATH_FC_NETWORK`` (a list of objects shaped like `FulfillmentCenter`).
+Registration plans inbound shipments to these FCs, inventory counts stock in them, order-router
+ships from them and the storefront promises delivery dates from them, so all of them read the same
+network: the built-in one (`network.json` beside this module: 18 FCs across the continental US),
+or the JSON file named by ``STOCKPATH_FC_NETWORK`` (a list of objects shaped like
+`FulfillmentCenter`).
+
+Places are located by `stockpath_network.geo` (US ZIP codes from a dataset a package ships) and
+delivery dates promised by `stockpath_network.promise` (cut-offs, working days, transit days).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
+from datetime import time
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stockpath_events import Address, ShippingSpeed
+from stockpath_network.geo import Destination, Unservable, destination, distance_km, locate
+from stockpath_network.promise import Promise, promise, ship_date, transit_days
+
+__all__ = [
+    "DEFAULT_NETWORK",
+    "Destination",
+    "FulfillmentCenter",
+    "Promise",
+    "Unservable",
+    "destination",
+    "distance_km",
+    "distance_to",
+    "get",
+    "locate",
+    "network",
+    "promise",
+    "ship_date",
+    "transit_days",
+]
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class FulfillmentCenter(BaseModel):
@@ -26,31 +54,62 @@ class FulfillmentCenter(BaseModel):
     address: Address
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
-    speeds: tuple[ShippingSpeed, ...] = (ShippingSpeed.STANDARD, ShippingSpeed.EXPEDITED, ShippingSpeed.PRIORITY)
+    #: The speeds the FC ships at (its carriers' services); distance may rule some out for a buyer.
+    speeds: tuple[ShippingSpeed, ...] = (
+        ShippingSpeed.STANDARD,
+        ShippingSpeed.EXPEDITED,
+        ShippingSpeed.PRIORITY,
+    )
     #: Units of inbound stock the FC accepts per shipment plan before a plan is split.
     inbound_capacity_units: int = Field(default=50_000, gt=0)
+    #: The IANA time zone its cut-off is in.
+    time_zone: str = "America/New_York"
+    #: Orders that reach it before this local time ship the same working day.
+    cut_off: time = time(14, 0)
+    #: The days it picks and ships.
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(day.strip().lower()[:3] for day in value)
+        unknown = [day for day in days if day not in _WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(f"working days are some of {', '.join(_WEEKDAYS)}; got {list(value)}")
+        return days
+
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        """Its working days as `date.weekday()` numbers (Monday = 0)."""
+        return frozenset(_WEEKDAYS.index(day) for day in self.working_days)
+
+    @property
+    def coordinates(self) -> tuple[float, float]:
+        return (self.latitude, self.longitude)
 
 
-def _fc(fc_id, name, line1, city, region, postal_code, lat, lon, speeds=None, capacity=50_000) -> FulfillmentCenter:
-    return FulfillmentCenter(
-        fulfillment_center_id=fc_id,
-        name=name,
-        address=Address(name=f"Stockpath {fc_id}", line1=line1, city=city, region=region, postal_code=postal_code),
-        latitude=lat,
-        longitude=lon,
-        speeds=speeds or (ShippingSpeed.STANDARD, ShippingSpeed.EXPEDITED, ShippingSpeed.PRIORITY),
-        inbound_capacity_units=capacity,
-    )
+def _read(text: str) -> tuple[FulfillmentCenter, ...]:
+    centers = tuple(FulfillmentCenter.model_validate(fc) for fc in json.loads(text))
+    ids = [fc.fulfillment_center_id for fc in centers]
+    if len(set(ids)) != len(ids):
+        raise ValueError(
+            f"an FC network names an FC twice: {sorted({i for i in ids if ids.count(i) > 1})}"
+        )
+    return centers
 
 
-DEFAULT_NETWORK: tuple[FulfillmentCenter, ...] = (
-    _fc("SEA1", "Kent, Washington", "20529 59th Pl S", "Kent", "WA", "98032", 47.41, -122.26),
-    _fc("PHX3", "Phoenix, Arizona", "6835 W Buckeye Rd", "Phoenix", "AZ", "85043", 33.44, -112.20,
-        (ShippingSpeed.STANDARD, ShippingSpeed.EXPEDITED)),
-    _fc("DFW7", "Fort Worth, Texas", "944 W Sandy Lake Rd", "Coppell", "TX", "75019", 32.97, -97.01),
-    _fc("CMH2", "Etna, Ohio", "6050 Gateway Ct", "Groveport", "OH", "43125", 39.86, -82.91,
-        (ShippingSpeed.STANDARD,), 80_000),
-    _fc("EWR4", "Robbinsville, New Jersey", "50 New Canton Way", "Robbinsville", "NJ", "08691", 40.21, -74.60),
+#: The built-in network (read from the package's network.json).
+DEFAULT_NETWORK: tuple[FulfillmentCenter, ...] = _read(
+    files(__package__).joinpath("network.json").read_text()
 )
 
 
@@ -58,8 +117,7 @@ DEFAULT_NETWORK: tuple[FulfillmentCenter, ...] = (
 def _load(path: str | None) -> tuple[FulfillmentCenter, ...]:
     if not path:
         return DEFAULT_NETWORK
-    raw = json.loads(Path(path).read_text())
-    return tuple(FulfillmentCenter.model_validate(fc) for fc in raw)
+    return _read(Path(path).read_text())
 
 
 def network() -> tuple[FulfillmentCenter, ...]:
@@ -71,27 +129,7 @@ def get(fulfillment_center_id: str) -> FulfillmentCenter | None:
     return next((fc for fc in network() if fc.fulfillment_center_id == fulfillment_center_id), None)
 
 
-#: Rough centre of each US ZIP region (first digit), enough to rank FCs by distance.
-_ZIP_REGION_CENTRES = {
-    "0": (42.4, -72.0), "1": (41.5, -75.5), "2": (37.5, -78.5), "3": (32.5, -84.5), "4": (40.0, -85.0),
-    "5": (44.5, -93.0), "6": (39.0, -94.5), "7": (32.0, -96.5), "8": (39.5, -108.0), "9": (38.5, -121.0),
-}
-
-
-def locate(postal_code: str) -> tuple[float, float] | None:
-    """Approximate coordinates of a US postal code, or None when it is not one."""
-    digits = postal_code.strip()[:1]
-    return _ZIP_REGION_CENTRES.get(digits)
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(h))
-
-
-def distance_to(fc: FulfillmentCenter, postal_code: str) -> float:
-    """Kilometres from an FC to a ship-to postal code; unknown codes rank last."""
-    where = locate(postal_code)
-    return distance_km((fc.latitude, fc.longitude), where) if where else float("inf")
+def distance_to(fc: FulfillmentCenter, postal_code: str, country: str = "US") -> float:
+    """Kilometres from an FC to a postal code; codes that cannot be located rank last."""
+    where = locate(postal_code, country)
+    return distance_km(fc.coordinates, where) if where else float("inf")
