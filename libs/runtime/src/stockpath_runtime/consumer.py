@@ -52,7 +52,7 @@ from stockpath_events import (
     UnsupportedEvent,
     decode_message,
 )
-from stockpath_runtime import metrics
+from stockpath_runtime import metrics, tracing
 from stockpath_runtime.dead_letters import DeadLetters
 from stockpath_runtime.logs import bind_event, unbind_event
 from stockpath_runtime.retry import Backoff, is_transient
@@ -157,7 +157,14 @@ class MessageProcessor:
         """Process messages of one stream in their order; one outcome per message.
 
         Events are applied together up to the next message that cannot be decoded, which is
-        dead-lettered in its place, so a dead-letter topic keeps the partition's order."""
+        dead-lettered in its place, so a dead-letter topic keeps the partition's order.
+        Traced (`tracing.consuming`): a span for the batch and one per message, in its trace."""
+        with tracing.consuming(self.consumer, deliveries) as spans:
+            outcomes = await self._process_batch(deliveries)
+            spans.record(outcomes)
+            return outcomes
+
+    async def _process_batch(self, deliveries: list[Delivery]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(deliveries)
         pending: list[tuple[int, Envelope]] = []
         for i, delivery in enumerate(deliveries):

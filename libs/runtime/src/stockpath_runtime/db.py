@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from stockpath_runtime import tracing
+
 messaging_metadata = sa.MetaData()
 
 #: Events waiting to be published, written in the same transaction as the change that caused
@@ -101,7 +103,7 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -110,6 +112,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # Bound values (buyer addresses, tokens' hashes) stay out of error messages and logs.
         hide_parameters=True,
     )
+    tracing.instrument_engine(engine)
+    return engine
 
 
 def ensure_database(url: str) -> bool:

@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stockpath_runtime import metrics
+from stockpath_runtime import metrics, tracing
 from stockpath_runtime.db import OUTBOX_CHANNEL, outbox
 from stockpath_runtime.retry import Backoff, is_transient
 from stockpath_runtime.unit_of_work import headers_from_row
@@ -167,8 +167,9 @@ class OutboxRelay:
         refused: dict[int, BaseException] = {}
         sent: list[tuple[object, asyncio.Future]] = []
         for r in rows:  # send() only enqueues; aiokafka keeps per-partition order
+            headers = tracing.relayed(r.topic, r.event_type, r.created_at, headers_from_row(r.headers))  # a producer span
             try:
-                sent.append((r, await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))))
+                sent.append((r, await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers)))
             except Exception as e:
                 if is_transient(e):
                     raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from stockpath_runtime import tracing
 from stockpath_runtime.service import get_service
 
 
@@ -13,6 +14,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("usage: python -m stockpath_runtime.run {api|worker|migrate} <service>")
     role, name = args
     service = get_service(name)
+    if role != "migrate":
+        # Before anything makes an engine or an HTTP client: they are instrumented as they are made.
+        tracing.configure(service.name, role, service.load_settings())
     if role == "migrate":
         from stockpath_runtime.migrations import upgrade
 
@@ -28,8 +32,10 @@ def main(argv: list[str] | None = None) -> None:
 
         settings = service.load_settings()
         config = configure_logging(service.name, "api", fmt=settings.log_format, level=settings.log_level)
+        app = service.api(settings)
+        tracing.instrument_app(app)
         uvicorn.run(
-            service.api(settings),
+            app,
             host=settings.http_host,
             port=settings.http_port,
             log_config=config,

@@ -61,6 +61,22 @@ class ServiceSettings(BaseSettings):
         default=25, ge=1, validation_alias=AliasChoices("KAFKA_CONSUMER_FETCH_MAX_WAIT_MS")
     )
 
+    #: OpenTelemetry traces (`stockpath_runtime.tracing`), platform-wide like the broker. Off while no
+    #: endpoint is set: then no SDK is set up and nothing is measured per request or message. The
+    #: standard ``OTEL_EXPORTER_OTLP_*`` variables are read too, so a collector's usual set-up works.
+    tracing_endpoint: str = Field(
+        default="", validation_alias=AliasChoices("STOCKPATH_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    #: OTLP over HTTP (port 4318) by default; "grpc" (port 4317) needs the ``otlp-grpc`` extra of stockpath-runtime.
+    tracing_protocol: Literal["http/protobuf", "grpc"] = Field(
+        default="http/protobuf", validation_alias=AliasChoices("STOCKPATH_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+    )
+    #: The share of traces started here (HTTP requests, consumer batches) that are kept; a trace
+    #: continued from a caller or an event follows that decision.
+    tracing_sample_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, validation_alias=AliasChoices("STOCKPATH_TRACE_SAMPLE_RATIO")
+    )
+
     database_url: str = ""
     #: Defaults to ``stockpath-<service>``; tests and blue/green replays use their own.
     consumer_group: str = ""

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stockpath_events import REGISTRY, Cause, Envelope, EventData, encode, new_event
+from stockpath_runtime import tracing
 from stockpath_runtime.credentials import CredentialRepository
 from stockpath_runtime.db import OUTBOX_CHANNEL
 
@@ -217,7 +218,9 @@ class UnitOfWork(AbstractUnitOfWork):
                 columns["topic"].append(message.topic)
                 columns["key"].append(message.key)
                 columns["value"].append(message.value)
-                columns["headers"].append(json.dumps([[k, v.decode()] for k, v in message.headers]))
+                # The trace it belongs to goes with it (nothing while tracing is off).
+                headers = message.headers + tracing.event_headers(envelope.causation_id)
+                columns["headers"].append(json.dumps([[k, v.decode()] for k, v in headers]))
             await self.connection.execute(_INSERT_OUTBOX, columns)
             await self.connection.execute(_NOTIFY_RELAY)
         await self.connection.commit()
