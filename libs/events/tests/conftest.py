@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -59,6 +59,8 @@ def _value(annotation: Any, name: str, full: bool) -> Any:
             return Decimal("19.99")
         if issubclass(annotation, datetime):
             return datetime(2024, 5, 17, 12, 30, 15, 123456, tzinfo=UTC)
+        if issubclass(annotation, date):
+            return date(2024, 5, 20)
         if issubclass(annotation, str):
             return f"{name}-1"
     raise TypeError(f"factory cannot build a value for {name}: {annotation!r}")

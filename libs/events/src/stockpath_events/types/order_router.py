@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from stockpath_events.base import Address, EventData, ShippingSpeed, Value
@@ -10,6 +12,10 @@ from stockpath_events.base import Address, EventData, ShippingSpeed, Value
 class RoutedFulfillmentOrder(Value):
     fulfillment_order_id: str
     fulfillment_center_id: str
+    ship_by: date | None = Field(
+        default=None, description="The day the FC promises to ship it (FC's local date)"
+    )
+    deliver_by: date | None = Field(default=None, description="The day the buyer is promised it")
 
 
 class CancelledLine(Value):
@@ -31,6 +37,13 @@ class OrderRouted(EventData):
     order_id: str
     fulfillment_orders: list[RoutedFulfillmentOrder] = Field(min_length=1)
     cancelled_lines: list[CancelledLine] = Field(default_factory=list)
+    ship_by: date | None = Field(
+        default=None, description="The latest ship-by of its fulfillment orders"
+    )
+    deliver_by: date | None = Field(
+        default=None,
+        description="The delivery date promised: the latest deliver-by of its fulfillment orders",
+    )
 
 
 class RejectedLine(Value):
@@ -83,6 +96,13 @@ class FulfillmentInstructed(EventData):
     lines: list[FulfillmentLine] = Field(min_length=1)
     ship_to: Address
     shipping_speed: ShippingSpeed
+    ship_by: date | None = Field(
+        default=None,
+        description="Ship by this day (FC's local date): the order came before its cut-off, or the next working day",
+    )
+    deliver_by: date | None = Field(
+        default=None, description="The day the buyer was promised the parcel"
+    )
 
 
 class FulfillmentCancelled(EventData):
