@@ -103,11 +103,17 @@ def configure(
         provider.add_span_processor(
             BatchSpanProcessor(_exporter(settings.tracing_endpoint, settings.tracing_protocol))
         )
-    trace.set_tracer_provider(provider)
+    # Not made the global provider: every instrumentation is handed this one. FastAPI (0.165 and
+    # later) traces any app by itself once a global provider exists, the workers' probe endpoints too.
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
     _provider = provider
     _tracer = provider.get_tracer("stockpath_runtime")
     return True
+
+
+def tracer_provider() -> Any:
+    """The process's TracerProvider while tracing is on (None when off), for spans of one's own."""
+    return _provider
 
 
 def shutdown() -> None:
@@ -194,9 +200,16 @@ def instrument_engine(engine: AsyncEngine) -> None:
     """A span per SQL statement the engine runs, inside whatever span runs it."""
     if _tracer is None:
         return
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
 
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=_provider)
+    # What SQLAlchemyInstrumentor().instrument(engine=...) does, once per engine: the instrumentor is
+    # a singleton that instruments only the first engine it is given, and a process has several.
+    EngineTracer(
+        _provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"),
+        engine.sync_engine,
+        get_meter("stockpath_runtime").create_up_down_counter("db.client.connections.usage"),
+    )
 
 
 # --- outbox and relay --------------------------------------------------------------------------
