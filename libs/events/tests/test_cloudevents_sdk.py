@@ -111,3 +111,20 @@ def test_a_binary_message_the_sdk_made_decodes_as_our_event(spec, write, make):
 
     assert key in (expected.key, expected.key.encode())
     assert decode(value, headers) == expected
+
+
+@pytest.mark.parametrize("read", [_read_current, _read_1x], ids=["sdk", "sdk-1.x-api"])
+def test_the_trace_context_travels_as_the_distributed_tracing_extension(read, make):
+    """What `stockpath_runtime.tracing` adds to an event's headers is the CloudEvents
+    distributed-tracing extension: the SDK reads it as `traceparent`/`tracestate`, and our decode
+    takes the event as it is (the context is the runtime's business, not the envelope's)."""
+    envelope = _sample(REGISTRY.for_model(CatalogItemCreated), make)
+    message = encode(envelope)
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    traced = [*message.headers, ("ce_traceparent", traceparent.encode()), ("ce_tracestate", b"vendor=1")]
+
+    attributes, _ = read(type(message)(message.topic, message.key, message.value, traced))
+
+    assert attributes["traceparent"] == traceparent
+    assert attributes["tracestate"] == "vendor=1"
+    assert decode(message.value, traced) == envelope

@@ -278,6 +278,14 @@ def _cloudevents_headers() -> dict[str, Any]:
             "ce_causationid": text(
                 "Extension: id of the event that directly caused this one; absent at a chain's start."
             ),
+            "ce_traceparent": text(
+                "Distributed-tracing extension: the W3C Trace Context `traceparent` of the span that "
+                "published the event (absent when the publisher does not trace).",
+                pattern="^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            ),
+            "ce_tracestate": text(
+                "Distributed-tracing extension: the W3C Trace Context `tracestate`, when there is one."
+            ),
         },
     }
 
