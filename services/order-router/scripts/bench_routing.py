@@ -16,6 +16,7 @@ import asyncio
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from order_router.bootstrap import SERVICE, routing_policy
@@ -88,6 +89,7 @@ async def main(orders: int) -> None:
         "10118",
         ShippingSpeed.STANDARD,
         FulfillmentPolicy.FILL_OR_KILL,
+        datetime(2026, 10, 12, 17, 0, tzinfo=UTC),
     )
     stock_levels = [StockLevel(f"F{n}", fc, 2 + n) for n in range(3) for fc in ("SEA1", "PHX3", "DFW7", "CMH2", "EWR4")]
     rounds = 2000

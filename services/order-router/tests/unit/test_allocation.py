@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from stockpath_events import Address, FulfillmentPolicy
 from stockpath_network import DEFAULT_NETWORK
 
 SEATTLE = Address(name="Ada", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
+NOW = datetime(2026, 10, 12, 17, 0, tzinfo=UTC)
 
 
 def order(order_id: str = "O-1") -> Order:
@@ -99,8 +101,8 @@ def test_an_allocation_of_no_units_or_fewer_is_refused():
 def test_each_order_is_planned_against_what_earlier_orders_left():
     held = allocator(SEA1=3, EWR4=4)
 
-    first = held.allocate("O-1", held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL), cause_id="E-1")
-    second = held.plan(order("O-2"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL)
+    first = held.allocate("O-1", held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL, now=NOW), cause_id="E-1")
+    second = held.plan(order("O-2"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL, now=NOW)
 
     assert [fo.fulfillment_center_id for fo in first] == ["SEA1"]
     assert [a.fulfillment_center_id for a in second.allocations] == ["EWR4"], "only 1 unit is left at SEA1"
@@ -125,9 +127,9 @@ def test_stock_is_held_once_and_must_be_held_before_it_is_planned_on():
     with pytest.raises(ValueError, match="held already"):
         held.hold(["X00A"], [StockLevel("X00A", "SEA1", 50)])
     with pytest.raises(ValueError, match="not held"):
-        held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL)
+        held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL, now=NOW)
     held.hold(["X00B"], [])  # locked, but no FC has a row of it: no stock anywhere
-    assert not held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL).allocations
+    assert not held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL, now=NOW).allocations
 
 
 def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():

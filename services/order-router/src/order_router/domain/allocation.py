@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from order_router.domain.fulfillment import FulfillmentOrder
 from order_router.domain.identifiers import fulfillment_order_id
@@ -71,8 +72,11 @@ class Allocator:
         """The units of `fnsku` left at an FC for the next order."""
         return self._held(fnsku).get(fulfillment_center_id, 0)
 
-    def plan(self, order: Order, lines: Iterable[ResolvedLine], fulfillment_policy: FulfillmentPolicy) -> RoutingPlan:
-        """The policy's plan for these lines of `order`, against the stock left."""
+    def plan(
+        self, order: Order, lines: Iterable[ResolvedLine], fulfillment_policy: FulfillmentPolicy, *, now: datetime
+    ) -> RoutingPlan:
+        """The policy's plan for these lines of `order`, against the stock left, promising dates as
+        of `now` (the time of the event that asks for it)."""
         lines = tuple(lines)
         stock = [
             StockLevel(fnsku, fc, units)
@@ -86,6 +90,8 @@ class Allocator:
                 ship_to_postal_code=order.ship_to.postal_code,
                 shipping_speed=order.shipping_speed,
                 fulfillment_policy=fulfillment_policy,
+                now=now,
+                ship_to_country=order.ship_to.country,
             ),
             stock,
         )

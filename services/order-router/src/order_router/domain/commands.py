@@ -41,6 +41,9 @@ class RouteOrder:
     order: Order
     cause: Cause
     source: str
+    #: When it was placed (its event's time): delivery promises are made as of then, so routing
+    #: the same events again promises the same dates.
+    placed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ class ReasonCode(StrEnum):
     NOT_LISTED_IN_CHANNEL = "NOT_LISTED_IN_CHANNEL"
     #: The order id is another channel's (taken by its order, or in its namespace `<channel>:`).
     ORDER_ID_IN_USE = "ORDER_ID_IN_USE"
+    #: The ship-to address is in a country the FC network does not deliver to.
+    SHIP_TO_OUTSIDE_NETWORK = "SHIP_TO_OUTSIDE_NETWORK"
+    #: The ship-to postal code does not exist in the network's country (US: not a real ZIP code).
+    SHIP_TO_UNKNOWN_POSTAL_CODE = "SHIP_TO_UNKNOWN_POSTAL_CODE"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ policy is unit-tested on its own and swapped without touching how stock is locke
 The service layer locks the stock rows, asks the policy for a `RoutingPlan`, and applies
 the plan (reserve, instruct) in the same transaction, so a plan is always made on figures
 no concurrent order can change.
+
+Only FCs that can meet the order's speed to the buyer's address count (`stockpath_network.promise`:
+the FC offers the speed and the distance band allows it); each allocation carries the FC's promise
+(ship-by, deliver-by), judged at the request's `now` — the time of the event that asked, never the
+clock. An address the network cannot deliver to (another country, no such ZIP) is refused whole.
 """
 
 from __future__ import annotations
@@ -12,12 +17,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from itertools import combinations
 from typing import Protocol
 
 from order_router.domain.model import LineFailure, ReasonCode, ResolvedLine
 from stockpath_events import FulfillmentPolicy, ShippingSpeed
-from stockpath_network import FulfillmentCenter, distance_to
+from stockpath_network import (
+    FulfillmentCenter,
+    Promise,
+    Unservable,
+    destination,
+    distance_km,
+    promise,
+)
 
 
 @dataclass(frozen=True)
@@ -37,14 +50,18 @@ class RoutingRequest:
     ship_to_postal_code: str
     shipping_speed: ShippingSpeed
     fulfillment_policy: FulfillmentPolicy
+    #: When routing is asked for: the time of the event that asks (cut-offs are judged against it).
+    now: datetime
+    ship_to_country: str = "US"
 
 
 @dataclass(frozen=True)
 class Allocation:
-    """One fulfillment order: the lines (and quantities) one FC ships."""
+    """One fulfillment order: the lines (and quantities) one FC ships, and what it promises."""
 
     fulfillment_center_id: str
     lines: tuple[ResolvedLine, ...]
+    promise: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -71,9 +88,12 @@ class RoutingPolicy(Protocol):
 
 
 class FewestShipmentsPolicy:
-    """Ship from the FCs that offer the order's shipping speed, with the fewest shipments, then the
-    shortest distance to the buyer (sum over the shipments), splitting across FCs only when no
-    single FC can fill the order (one fulfillment order per FC).
+    """Ship from the FCs that can meet the order's shipping speed to the buyer, with the fewest
+    shipments, then the shortest distance to the buyer (sum over the shipments), splitting across
+    FCs only when no single FC can fill the order (one fulfillment order per FC).
+
+    An address outside the network's country, or with a postal code that does not exist there,
+    is refused whole (fill-or-kill or not): nothing could ever ship to it.
 
     When the stock cannot fill the order: fill-or-kill rejects it whole (each short line says how
     much exists); fill-all and fill-all-available ship what exists — first-come lines first — and
@@ -87,21 +107,32 @@ class FewestShipmentsPolicy:
 
     def __init__(self, centers: Sequence[FulfillmentCenter]) -> None:
         self._centers = {fc.fulfillment_center_id: fc for fc in centers}
+        self._countries = frozenset(fc.address.country.upper() for fc in centers) or frozenset({"US"})
 
     def plan(self, request: RoutingRequest, stock: Sequence[StockLevel]) -> RoutingPlan:
+        where = destination(request.ship_to_postal_code, request.ship_to_country, countries=self._countries)
+        if where.coordinates is None:
+            return RoutingPlan((), _unservable(request, where.unservable, where.reason))
         available: dict[str, dict[str, int]] = defaultdict(dict)  # fc id -> fnsku -> units
+        distance: dict[str, float] = {}
+        promises: dict[str, Promise] = {}
         for level in stock:
             fc = self._centers.get(level.fulfillment_center_id)
-            if fc is None or request.shipping_speed not in fc.speeds:
-                continue  # stock in an FC that cannot ship this order counts for nothing
-            available[fc.fulfillment_center_id][level.fnsku] = max(0, level.allocatable)
-        distance = {
-            fc_id: distance_to(self._centers[fc_id], request.ship_to_postal_code) for fc_id in available
-        }
+            if fc is None:
+                continue
+            fc_id = fc.fulfillment_center_id
+            if fc_id not in distance:
+                distance[fc_id] = distance_km(fc.coordinates, where.coordinates)
+                offer = promise(fc, distance[fc_id], request.shipping_speed, request.now)
+                if offer is not None:
+                    promises[fc_id] = offer
+            if fc_id not in promises:
+                continue  # stock in an FC that cannot meet this order's speed counts for nothing
+            available[fc_id][level.fnsku] = max(0, level.allocatable)
         demand = _demand(request.lines)
         centers = self._cover(demand, available, distance)
         if centers is not None:
-            return RoutingPlan(_assign(request.lines, centers, available))
+            return RoutingPlan(_assign(request.lines, centers, available, promises))
         if request.fulfillment_policy is FulfillmentPolicy.FILL_OR_KILL:
             return RoutingPlan((), _shortfalls(request, demand, available))
         # Ship what exists: ration each FNSKU's total over the lines in order.
@@ -117,7 +148,7 @@ class FewestShipmentsPolicy:
         allocations: tuple[Allocation, ...] = ()
         if fillable:
             centers = self._cover(_demand(fillable), available, distance)
-            allocations = _assign(fillable, centers or [], available)
+            allocations = _assign(fillable, centers or [], available, promises)
         return RoutingPlan(allocations, (), tuple(short))
 
     def _cover(
@@ -166,7 +197,12 @@ def _greedy_cover(demand, available, candidates: list[str]) -> list[str]:
     return sorted(chosen, key=candidates.index)
 
 
-def _assign(lines: Sequence[ResolvedLine], centers: list[str], available: dict[str, dict[str, int]]) -> tuple[Allocation, ...]:
+def _assign(
+    lines: Sequence[ResolvedLine],
+    centers: list[str],
+    available: dict[str, dict[str, int]],
+    promises: dict[str, Promise],
+) -> tuple[Allocation, ...]:
     """Give each line its units from the chosen FCs, nearest first; a line is split only when one
     FC does not hold all of it."""
     left = {fc: dict(available[fc]) for fc in centers}
@@ -181,7 +217,12 @@ def _assign(lines: Sequence[ResolvedLine], centers: list[str], available: dict[s
                 wanted -= take
             if not wanted:
                 break
-    return tuple(Allocation(fc, tuple(per_fc[fc])) for fc in centers if per_fc[fc])
+    return tuple(Allocation(fc, tuple(per_fc[fc]), promises.get(fc)) for fc in centers if per_fc[fc])
+
+
+def _unservable(request: RoutingRequest, why: Unservable | None, reason: str) -> tuple[LineFailure, ...]:
+    code = ReasonCode.SHIP_TO_OUTSIDE_NETWORK if why is Unservable.OUTSIDE_NETWORK else ReasonCode.SHIP_TO_UNKNOWN_POSTAL_CODE
+    return tuple(LineFailure(line.line_id, code, reason) for line in request.lines)
 
 
 def _shortfalls(
@@ -194,7 +235,7 @@ def _shortfalls(
             line.line_id,
             ReasonCode.INSUFFICIENT_INVENTORY,
             f"{demand[line.fnsku]} unit(s) of {line.fnsku} ordered; {total[line.fnsku]} available at the "
-            f"fulfillment centers that ship {speed}",
+            f"fulfillment centers that ship {speed} to {request.ship_to_postal_code}",
         )
         for line in request.lines
         if demand[line.fnsku] > total[line.fnsku]

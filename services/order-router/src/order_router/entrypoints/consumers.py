@@ -53,7 +53,7 @@ def order_of(data: OrderPlaced) -> Order:
 
 
 def route_order(event: Envelope[OrderPlaced]) -> RouteOrder:
-    return RouteOrder(order_of(event.data), event.cause, source=event.source)
+    return RouteOrder(order_of(event.data), event.cause, source=event.source, placed_at=event.time)
 
 
 def cancel_order(event: Envelope[OrderCancellationRequested]) -> CancelOrder:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date, datetime
 
 import structlog
 
@@ -109,14 +110,19 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
     routing = _Routing(uow, policy)
     await routing.lock(line.fnsku for _, lines in resolved for line in lines)
     for command, lines in resolved:
-        await _route(command.order, lines, command.cause, uow, routing)
+        await _route(command.order, lines, command.cause, command.placed_at, uow, routing)
     await routing.write()
 
 
 async def _route(
-    order: Order, lines: tuple[ResolvedLine, ...], cause: Cause, uow: OrderRouterUnitOfWork, routing: _Routing
+    order: Order,
+    lines: tuple[ResolvedLine, ...],
+    cause: Cause,
+    now: datetime,
+    uow: OrderRouterUnitOfWork,
+    routing: _Routing,
 ) -> None:
-    plan = routing.allocator.plan(order, lines, order.fulfillment_policy)
+    plan = routing.allocator.plan(order, lines, order.fulfillment_policy, now=now)
     if plan.unfilled:
         await _reject(order, plan.unfilled, cause, uow)
         return
@@ -135,7 +141,16 @@ async def _route(
             for line_id, q in short.items()
         ]
     if routed:
-        uow.emit(OrderRouted(order_id=order.order_id, fulfillment_orders=routed, cancelled_lines=cancelled), caused_by=cause)
+        uow.emit(
+            OrderRouted(
+                order_id=order.order_id,
+                fulfillment_orders=routed,
+                cancelled_lines=cancelled,
+                ship_by=_latest(r.ship_by for r in routed),
+                deliver_by=_latest(r.deliver_by for r in routed),
+            ),
+            caused_by=cause,
+        )
         log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
     if backorder:
         routing.backordered[order.order_id] = short
@@ -202,15 +217,18 @@ async def record_inventory_levels(
     applied = await uow.stock.record_levels([command.basis for command in latest.values()])
     for key in sorted(latest.keys() - applied):
         log.info("older inventory level ignored", fnsku=key[0], fulfillment_center_id=key[1])
-    cause: dict[str, Cause] = {}  # the level that lets an FNSKU's backorders move
+    cause: dict[str, RecordInventoryLevel] = {}  # the level that lets an FNSKU's backorders move
     for key in sorted(applied):
-        cause[key[0]] = latest[key].cause
+        cause[key[0]] = latest[key]
     for fnsku in await uow.orders.fnskus_with_backorders(cause):
-        await _release_backorders(fnsku, cause[fnsku], uow, policy)
+        await _release_backorders(fnsku, cause[fnsku].cause, cause[fnsku].as_of, uow, policy)
 
 
-async def _release_backorders(fnsku: str, cause: Cause, uow: OrderRouterUnitOfWork, policy: RoutingPolicy) -> None:
-    """Stock of `fnsku` arrived: route what orders waiting for it can now get, oldest first."""
+async def _release_backorders(
+    fnsku: str, cause: Cause, now: datetime, uow: OrderRouterUnitOfWork, policy: RoutingPolicy
+) -> None:
+    """Stock of `fnsku` arrived (at `now`, the level's time): route what orders waiting for it can
+    now get, oldest first, promising dates as of then."""
     routing = _Routing(uow, policy)
     for order_id in await uow.orders.waiting_for(fnsku, limit=BACKORDERS_PER_LEVEL):
         found = await uow.orders.get(order_id, lock=True)
@@ -220,7 +238,7 @@ async def _release_backorders(fnsku: str, cause: Cause, uow: OrderRouterUnitOfWo
             continue
         waiting = await uow.orders.backordered_lines(order_id)
         await routing.lock(line.fnsku for line in waiting)
-        plan = routing.allocator.plan(order, waiting, FulfillmentPolicy.FILL_ALL)
+        plan = routing.allocator.plan(order, waiting, FulfillmentPolicy.FILL_ALL, now=now)
         if not plan.allocations:
             continue
         routed = routing.instruct(order, plan, cause)
@@ -228,7 +246,15 @@ async def _release_backorders(fnsku: str, cause: Cause, uow: OrderRouterUnitOfWo
         routing.backordered[order_id] = {line.line_id: still.get(line.line_id, 0) for line in waiting}
         if not still:
             routing.statuses[order_id] = OrderStatus.ROUTED
-        uow.emit(OrderRouted(order_id=order_id, fulfillment_orders=routed), caused_by=cause)
+        uow.emit(
+            OrderRouted(
+                order_id=order_id,
+                fulfillment_orders=routed,
+                ship_by=_latest(r.ship_by for r in routed),
+                deliver_by=_latest(r.deliver_by for r in routed),
+            ),
+            caused_by=cause,
+        )
         log.info("backorder routed", order_id=order_id, still_backordered=still)
     await routing.write()
 
@@ -254,12 +280,18 @@ class _Routing:
     def instruct(self, order: Order, plan: RoutingPlan, cause: Cause) -> list[RoutedFulfillmentOrder]:
         """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC."""
         routed = []
-        for fulfillment_order in self.allocator.allocate(order.order_id, plan, cause_id=cause.id):
-            self._uow.emit(_instructed(fulfillment_order, order), caused_by=cause)
+        instructed = self.allocator.allocate(order.order_id, plan, cause_id=cause.id)
+        # One fulfillment order per allocation, in the plan's order: each carries its FC's promise.
+        for allocation, fulfillment_order in zip(plan.allocations, instructed, strict=True):
+            promise = allocation.promise
+            ship_by, deliver_by = (promise.ship_by, promise.deliver_by) if promise else (None, None)
+            self._uow.emit(_instructed(fulfillment_order, order, ship_by, deliver_by), caused_by=cause)
             routed.append(
                 RoutedFulfillmentOrder(
                     fulfillment_order_id=fulfillment_order.fulfillment_order_id,
                     fulfillment_center_id=fulfillment_order.fulfillment_center_id,
+                    ship_by=ship_by,
+                    deliver_by=deliver_by,
                 )
             )
         return routed
@@ -276,7 +308,15 @@ class _Routing:
         self.statuses, self.backordered, self.cancelled = {}, {}, {}
 
 
-def _instructed(fulfillment_order: FulfillmentOrder, order: Order) -> FulfillmentInstructed:
+def _latest(days: Iterable[date | None]) -> date | None:
+    """An order's promise is its last shipment's; unknown when any shipment's is."""
+    known = list(days)
+    return None if not known or None in known else max(d for d in known if d is not None)
+
+
+def _instructed(
+    fulfillment_order: FulfillmentOrder, order: Order, ship_by: date | None, deliver_by: date | None
+) -> FulfillmentInstructed:
     return FulfillmentInstructed(
         fulfillment_order_id=fulfillment_order.fulfillment_order_id,
         order_id=order.order_id,
@@ -284,4 +324,6 @@ def _instructed(fulfillment_order: FulfillmentOrder, order: Order) -> Fulfillmen
         lines=[FulfillmentLine.model_validate(line, from_attributes=True) for line in fulfillment_order.lines],
         ship_to=order.ship_to,
         shipping_speed=order.shipping_speed,
+        ship_by=ship_by,
+        deliver_by=deliver_by,
     )
