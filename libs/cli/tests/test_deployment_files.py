@@ -113,11 +113,28 @@ def test_every_compose_dependency_exists_and_monitoring_is_a_profile(compose):
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
-    monitoring = ("prometheus", "grafana", "kafka-ui")
+    monitoring = ("prometheus", "grafana", "kafka-ui", "jaeger")
     for name in monitoring:
         assert services[name]["profiles"] == ["monitoring"]
         assert services[name]["healthcheck"]["test"]
     assert all("profiles" not in spec for name, spec in services.items() if name not in monitoring)
+
+
+def test_services_trace_to_jaeger_in_the_monitoring_profile_when_asked(compose):
+    """Tracing stays off unless STOCKPATH_OTLP_ENDPOINT is set; the value the example .env gives
+    names Jaeger's OTLP/HTTP port on the compose network."""
+    services = compose["services"]
+    jaeger = services["jaeger"]
+    assert jaeger["image"].startswith("jaegertracing/all-in-one:")
+    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    assert "4318" in jaeger["expose"]
+    for name in SERVICES:
+        for role in ("api", "worker"):
+            env = services[f"{name}-{role}"]["environment"]
+            assert env["STOCKPATH_OTLP_ENDPOINT"] == "${STOCKPATH_OTLP_ENDPOINT:-}", f"{name}-{role}"
+            assert "jaeger" not in services[f"{name}-{role}"].get("depends_on", {})  # off the default profile
+    example = (ROOT / "deploy" / "compose.env.example").read_text()
+    assert "# STOCKPATH_OTLP_ENDPOINT=http://jaeger:4318" in example.splitlines()
 
 
 def kubernetes_documents() -> list[dict]:
