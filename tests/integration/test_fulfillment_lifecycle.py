@@ -1,6 +1,6 @@
 """An order's life across inventory, order-router and two FC systems (`stockpath fc-simulator`),
 each a separate process on the real broker and PostgreSQL: routing among FCs (nearest, speed,
-split), fill-all backorders released when stock is received, cancellation before and after the
+split, the promised ship-by and deliver-by dates, addresses abroad refused), fill-all backorders released when stock is received, cancellation before and after the
 shipment, and shipments moving reserved stock to shipped.
 
 Registration's events are written to its topic as registration would, so the FCs holding the
@@ -14,11 +14,14 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 import stockpath_network
-from stockpath_events import Address, CatalogItemSnapshot, new_event
+from stockpath_events import Address, CatalogItemSnapshot, ShippingSpeed, new_event
+from stockpath_events.types.orders import OrderLine, OrderPlaced
 from stockpath_events.types.registration import (
     InboundShipmentLine,
     InboundShipmentPlanned,
@@ -32,6 +35,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 SERVICES = ["inventory", "order-router"]
 NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
+SEATTLE = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
 #: SEA1 ships at once; EWR4 takes a while, so a cancellation can still stop it.
 FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 
@@ -136,10 +140,12 @@ def availability(router, item: Sku, fc: str) -> list[dict]:
     return [r for r in rows if r["fulfillment_center_id"] == fc]
 
 
-def order(router, item: Sku, quantity: int, *, speed: str = "standard", policy: str = "fill-or-kill") -> str:
+def order(
+    router, item: Sku, quantity: int, *, speed: str = "standard", policy: str = "fill-or-kill", ship_to: Address = NEW_YORK
+) -> str:
     r = router.post(
         "/v1/orders",
-        json={"channel": "storefront", "ship_to": NEW_YORK.model_dump(), "shipping_speed": speed,
+        json={"channel": "storefront", "ship_to": ship_to.model_dump(), "shipping_speed": speed,
               "fulfillment_policy": policy,
               "lines": [{"line_id": "1", "seller_id": item.seller_id, "seller_sku": item.sku,
                          "quantity": quantity, "unit_price": "9.99"}]},
@@ -173,9 +179,10 @@ async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_
     # Nearest to a New York buyer: EWR4.
     near = await status(router, order(router, item, 2), "ROUTED", "SHIPPED")
     assert shipments(near) == [("EWR4", 2)]
-    # Priority: CMH2 (nearer than SEA1) ships standard only, and one shipment beats a split.
-    fast = await status(router, order(router, item, 4, speed="priority"), "ROUTED", "SHIPPED")
-    assert shipments(fast) == [("SEA1", 4)]
+    # Priority (next day): CMH2 ships standard only and SEA1 is 3,800 km away, so only EWR4's one
+    # unit left can meet it; two are not there.
+    fast = await status(router, order(router, item, 2, speed="priority"), "REJECTED")
+    assert fast["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
     # 11 units: no FC holds them all, so two shipments, one instruction per FC.
     split_id = order(router, item, 11)
     split = await status(router, split_id, "ROUTED", "SHIPPED")
@@ -185,9 +192,62 @@ async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_
         until=lambda ms: len(ms) >= 2,
     )
     assert sorted(m.header("ce_fulfillmentcenter") for m in instructions) == ["CMH2", "EWR4"]
-    # Nothing left for a fill-or-kill order.
-    rejected = await status(router, order(router, item, 1), "REJECTED")
+    # SEA1's four are all that is left: not enough for a fill-or-kill order of five.
+    rejected = await status(router, order(router, item, 5), "REJECTED")
     assert rejected["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
+
+
+async def test_a_seattle_buyer_is_served_from_sea1_with_the_promised_dates(platform, inventory, router):
+    item = await register(platform)
+    for fc, units in (("PHX3", 5), ("EWR4", 5), ("SEA1", 5)):
+        await receive(platform, inventory, router, item, fc, units)
+
+    order_id = order(router, item, 2, speed="priority", ship_to=SEATTLE)
+    body = await status(router, order_id, "ROUTED", "SHIPPED")
+    assert shipments(body) == [("SEA1", 2)]
+    [instruction] = await consume(
+        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == order_id.encode(), until=bool
+    )
+    [placed] = await consume(platform.bootstrap_servers, "orders", where=lambda m: m.key == order_id.encode(), until=bool)
+    # The promise is made as of the order's event time (its ce_time), in SEA1's time zone.
+    placed_at = datetime.fromisoformat(placed.header("ce_time").replace("Z", "+00:00"))
+    sea1 = stockpath_network.get("SEA1")
+    km = stockpath_network.distance_to(sea1, SEATTLE.postal_code)
+    expected = stockpath_network.promise(sea1, km, ShippingSpeed.PRIORITY, placed_at)
+    data = json.loads(instruction.value)
+    assert (data["ship_by"], data["deliver_by"]) == (expected.ship_by.isoformat(), expected.deliver_by.isoformat())
+
+
+async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_monday(platform, inventory, router):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "SEA1", 3)
+    order_id = f"O-{uuid.uuid4().hex[:12]}"
+    # A storefront order whose event says it was placed on Friday 16 October 2026 at 15:00 in
+    # Seattle: past SEA1's 14:00 cut-off, so SEA1 ships on Monday and the parcel arrives Tuesday.
+    event = new_event(
+        OrderPlaced(
+            order_id=order_id, channel="storefront", ship_to=SEATTLE, shipping_speed="standard",
+            lines=[OrderLine(line_id="1", seller_id=item.seller_id, seller_sku=item.sku, quantity=1, unit_price="9.99")],
+        ),
+        source="/channels/storefront",
+    )
+    await publish(platform.bootstrap_servers, replace(event, time=datetime(2026, 10, 16, 22, 0, tzinfo=UTC)))
+
+    [instruction] = await consume(
+        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == order_id.encode(), until=bool
+    )
+    data = json.loads(instruction.value)
+    assert data["fulfillment_center_id"] == "SEA1"
+    assert (data["ship_by"], data["deliver_by"]) == ("2026-10-19", "2026-10-20")
+
+
+async def test_an_order_to_an_address_abroad_is_rejected_with_its_reason_code(platform, inventory, router):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "EWR4", 2)
+    berlin = Address(name="Lise", line1="Unter den Linden 1", city="Berlin", region="BE", postal_code="10117", country="DE")
+    body = await status(router, order(router, item, 1, ship_to=berlin), "REJECTED")
+    assert body["rejection"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
+    assert buckets(inventory, item, "EWR4")["reserved"] == 0
 
 
 async def test_a_fill_all_backorder_is_routed_when_stock_is_received(platform, inventory, router):
