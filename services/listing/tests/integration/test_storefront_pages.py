@@ -216,3 +216,37 @@ def test_reports_that_arrive_together_move_only_the_storefronts_orders(buyer, da
     page = buyer.get(order_url).text
     assert 'data-status="ROUTED"' in page and "being prepared at EWR4" in page
     assert buyer.get("/shop/orders/O-other-channel-1").status_code == 404
+
+
+def test_the_product_page_offers_only_the_speeds_an_fc_holding_the_stock_can_meet_with_their_dates(client):
+    # The skillet is stocked at SEA1 (Kent, WA) only.
+    seattle = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "98101"}).text
+    offered = re.findall(r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', seattle)
+    assert [speed for speed, _ in offered] == ["standard", "expedited", "priority"]
+    new_york = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "10118"}).text
+    offered = dict(re.findall(r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', new_york))
+    assert set(offered) == {"standard", "expedited"}  # next day cannot cross the country
+    assert offered["expedited"] < offered["standard"]
+    nowhere = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "00000"}).text
+    assert 'id="delivery-refused"' in nowhere and "is not a US ZIP code" in nowhere
+
+
+def test_checkout_refuses_a_speed_no_fc_holding_the_stock_can_meet_and_an_address_abroad(client):
+    with TestClient(client.app) as buyer:
+        token = csrf(buyer)
+        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1",
+                                             "csrf_token": token})
+        cart = buyer.get("/shop/cart", params={"zip": "10118"}).text
+        assert 'value="priority"' not in cart and 'value="expedited"' in cart and "arrives by" in cart
+        form = {**ADDRESS, "postal_code": "10118", "city": "New York", "region": "NY", "shipping_speed": "priority",
+                "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1),
+                "csrf_token": token}
+
+        too_fast = buyer.post("/shop/checkout", data=form)
+        assert too_fast.status_code == 422
+        assert "Priority shipping cannot reach 10118" in too_fast.text and "choose standard, expedited" in too_fast.text
+        abroad = buyer.post("/shop/checkout", data={**form, "shipping_speed": "standard", "country": "DE",
+                                                   "postal_code": "10117"})
+        assert abroad.status_code == 422 and "delivers only in the US" in abroad.text
+        assert buyer.post("/shop/checkout", data={**form, "shipping_speed": "expedited"},
+                          follow_redirects=False).status_code == 303

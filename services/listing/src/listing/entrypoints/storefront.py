@@ -14,6 +14,7 @@ the seller's, or the operator's. Every form carries this browser's CSRF token.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +24,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
+import stockpath_network
 from listing.domain.channels import STOREFRONT
 from listing.domain.checkout import MAX_LINES, MAX_QUANTITY, CannotBuy, CartLine, check_buyable
 from listing.domain.commands import PlaceOrder
-from listing.domain.model import ListingFilter, ListingStatus
+from listing.domain.delivery import DeliveryOptions
+from listing.domain.model import Listing, ListingFilter, ListingStatus
 from listing.domain.orders import FINAL, buyer_digest
 from listing.entrypoints.http import UnitOfWork
 from listing.entrypoints.shop_requests import (
@@ -108,9 +111,24 @@ async def browse(
                 page_number=page_number, pages=pages)
 
 
+async def delivery_for(
+    uow: UnitOfWork, bought: list[tuple[Listing, int]], postal_code: str, country: str = "US"
+) -> DeliveryOptions | None:
+    """The speeds and dates to show for a ZIP code the buyer gave (None when none was given yet).
+    A page shows them as of now; the order's real promise is made as of its event's time."""
+    if not postal_code or not bought:
+        return None
+    return await views.delivery(
+        uow, bought, postal_code, country, now=datetime.now(UTC), centers=stockpath_network.network()
+    )
+
+
 @router.get("/products/{listing_id}", response_class=HTMLResponse, dependencies=[public()])
 async def product(
-    listing_id: Annotated[str, PathParam(max_length=300, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+    listing_id: Annotated[str, PathParam(max_length=300, pattern=ID_PATTERN)],
+    request: Request,
+    uow: UnitOfWork,
+    postal_code: Annotated[str, Query(alias="zip", max_length=10)] = "",
 ) -> Response:
     listing = await views.storefront_product(uow, listing_id)
     if listing is None or not listing.live:
@@ -120,8 +138,10 @@ async def product(
         # listing of the same item, where they can order it.
         return RedirectResponse(f"/shop/products/{listing.listing_id}", status_code=303)
     buyable = listing.in_stock
+    delivery = await delivery_for(uow, [(listing, 1)], postal_code.strip()) if buyable else None
     response = page(request, "product.html", listing=listing, buyable=buyable,
-                    max_quantity=min(MAX_QUANTITY, listing.sellable_quantity))
+                    max_quantity=min(MAX_QUANTITY, listing.sellable_quantity), zip=postal_code.strip(),
+                    delivery=delivery, speeds=SPEEDS)
     response.headers["Content-Security-Policy"] = PRODUCT_POLICY
     return response
 
@@ -161,8 +181,14 @@ async def remove_from_cart(
 
 
 @router.get("/cart", response_class=HTMLResponse, dependencies=[public()])
-async def show_cart(request: Request, uow: UnitOfWork) -> HTMLResponse:
-    return await _cart_page(request, uow, {}, {})
+async def show_cart(
+    request: Request, uow: UnitOfWork, postal_code: Annotated[str, Query(alias="zip", max_length=10)] = ""
+) -> HTMLResponse:
+    return await _cart_page(request, uow, {"postal_code": postal_code.strip()} if postal_code.strip() else {}, {})
+
+
+def _bought(rows: list[views.CartRow]) -> list[tuple[Listing, int]]:
+    return [(r.listing, r.line.quantity) for r in rows if r.listing and not r.problem]
 
 
 async def _cart_page(
@@ -170,9 +196,11 @@ async def _cart_page(
 ) -> HTMLResponse:
     rows = await views.cart(uow, read_cart(request))
     total = sum((r.listing.price * r.line.quantity for r in rows if r.listing), 0)
+    delivery = await delivery_for(uow, _bought(rows), values.get("postal_code", ""), values.get("country", "US") or "US")
     # The form's own checkout token again (a second submit still finds its order), unless it was not one.
     checkout_token = None if "checkout_token" in errors else values.get("checkout_token")
     response = page(request, "cart.html", status_code=status_code, rows=rows, total=total, speeds=SPEEDS,
+                    delivery=delivery,
                     values=values, errors=errors, checkout_token=checkout_token or uuid.uuid4().hex,
                     can_checkout=bool(rows) and not any(r.problem for r in rows))
     if rows:  # the browser that may check out holds its buyer key before it does
@@ -214,6 +242,18 @@ async def checkout(request: Request, fields: PostedForm, uow: UnitOfWork) -> Res
     except ValidationError as e:
         errors = {str(err["loc"][0]): FIELD_HELP.get(str(err["loc"][0]), err["msg"]) for err in e.errors() if err["loc"]}
         return await _cart_page(request, uow, values, errors, status_code=422)
+    # Offered only what an FC holding the stock can meet to this address (the page said so too).
+    delivery = await delivery_for(
+        uow, _bought(await views.cart(uow, read_cart(request))), submitted.postal_code, submitted.country.upper()
+    )
+    if delivery is not None and delivery.refused:
+        field = "country" if submitted.country.upper() != "US" else "postal_code"
+        return await _cart_page(request, uow, values, {field: f"We cannot deliver there: {delivery.refused}."}, 422)
+    if delivery is not None and submitted.shipping_speed not in delivery.offered:
+        choose = ", ".join(speed.value for speed in delivery.offered) or "no speed at all now"
+        return await _cart_page(request, uow, values, {"shipping_speed": (
+            f"{submitted.shipping_speed.value.capitalize()} shipping cannot reach {submitted.postal_code} from where "
+            f"these items are stocked; choose {choose}.")}, 422)
     ship_to = Address(
         name=submitted.name, line1=submitted.line1, line2=submitted.line2 or None, city=submitted.city,
         region=submitted.region.upper(), postal_code=submitted.postal_code, country=submitted.country.upper(),

@@ -3,11 +3,14 @@ unit of work (read-only: nothing is committed)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from listing.domain.channels import MARKETPLACE_FEED, STOREFRONT
 from listing.domain.checkout import CannotBuy, CartLine, check_buyable
 from listing.domain.deliveries import WebhookDelivery
+from listing.domain.delivery import DeliveryOptions, Wanted, delivery_options
 from listing.domain.model import (
     Listing,
     ListingFilter,
@@ -18,6 +21,7 @@ from listing.domain.model import (
 )
 from listing.domain.orders import BuyerOrder
 from listing.service_layer.unit_of_work import ListingUnitOfWork
+from stockpath_network import FulfillmentCenter
 from stockpath_runtime.paging import Page
 
 #: A feed holds at most this many products; Merchant Center takes up to 4 GB, our sellers far less.
@@ -108,3 +112,20 @@ async def webhook_deliveries(
             if stored is None or stored.listing.seller_id != seller_id:
                 raise UnknownListing(listing_id)
         return await uow.webhook_deliveries.recent(listing_id=listing_id, seller_id=seller_id, limit=limit)
+
+
+async def delivery(
+    uow: ListingUnitOfWork,
+    bought: list[tuple[Listing, int]],
+    postal_code: str,
+    country: str,
+    *,
+    now: datetime,
+    centers: Sequence[FulfillmentCenter],
+) -> DeliveryOptions:
+    """The speeds (and arrival dates) the storefront may offer for these listings and quantities
+    to a ZIP code, from the fulfillable stock inventory reported per FC."""
+    async with uow:
+        stock = await uow.availability.fulfillable_by_center(listing.fnsku for listing, _ in bought)
+    wanted = [Wanted(listing.fnsku, quantity, stock.get(listing.fnsku, {})) for listing, quantity in bought]
+    return delivery_options(wanted, postal_code, country, now, centers)
