@@ -71,11 +71,17 @@ def enabled() -> bool:
 
 
 def configure(
-    service: str, role: str, settings: ServiceSettings, *, exporter: SpanExporter | None = None
+    service: str,
+    role: str,
+    settings: ServiceSettings,
+    *,
+    exporter: SpanExporter | None = None,
+    export_at_once: bool = True,
 ) -> bool:
     """Set tracing up for this process from its settings; False (and nothing done) when it is off.
 
-    `exporter` (tests, the benchmark) replaces the OTLP one and exports each span as it ends."""
+    `exporter` (tests, the benchmark) replaces the OTLP one; it gets each span as it ends, unless
+    not `export_at_once` (then in batches in the background, as the OTLP exporter does)."""
     global _tracer, _provider
     if not settings.tracing_endpoint and exporter is None:
         return False
@@ -98,7 +104,10 @@ def configure(
         sampler=ParentBased(root=_entry_point_sampler(settings.tracing_sample_ratio)),
     )
     if exporter is not None:
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        processor = (
+            SimpleSpanProcessor(exporter) if export_at_once else BatchSpanProcessor(exporter)
+        )
+        provider.add_span_processor(processor)
     else:
         provider.add_span_processor(
             BatchSpanProcessor(_exporter(settings.tracing_endpoint, settings.tracing_protocol))
