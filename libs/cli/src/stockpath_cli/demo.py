@@ -38,7 +38,7 @@ CHANNEL = "storefront"
 SKU_PREFIX = "DEMO-"
 #: Where the demo seller ships from (Robbinsville NJ, Coppell TX): one inbound plan from each, and
 #: registration sends each plan to the FC nearest its origin — with the built-in network EWR4 and
-#: DFW7, which both ship every speed, so a buyer anywhere may choose any.
+#: DFW7, which both offer every speed; how far each reaches in time is docs/routing.md's table.
 ORIGINS = ("08691", "75019")
 CARRIER = "UPS"
 #: Standard-size items only: they fit any FC's conveyor and any parcel.
