@@ -145,8 +145,8 @@ async def offset_for_time(consumer: AIOKafkaConsumer, tp: TopicPartition, timest
     if answer is None:
         return end
     # Check the answer against the records themselves: Tansu answers offset 0 whatever the time.
-    at = await _timestamp_at(consumer, tp, answer.offset, end)
-    before = await _timestamp_at(consumer, tp, answer.offset - 1, end) if answer.offset > begin else None
+    at = await timestamp_at(consumer, tp, answer.offset, end)
+    before = await timestamp_at(consumer, tp, answer.offset - 1, end) if answer.offset > begin else None
     if at is not None and at >= timestamp_ms and (before is None or before < timestamp_ms):
         return answer.offset
     async for record in read_range(consumer, {tp: (begin, end)}):
@@ -155,7 +155,7 @@ async def offset_for_time(consumer: AIOKafkaConsumer, tp: TopicPartition, timest
     return end
 
 
-async def _timestamp_at(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, end: int) -> int | None:
+async def timestamp_at(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, end: int) -> int | None:
     if offset < 0 or offset >= end:
         return None
     async for record in read_range(consumer, {tp: (offset, offset + 1)}):

@@ -1,65 +1,73 @@
-"""`stockpath replay <service>`: rebuild a service's store from the topics it consumes, then
-switch the service over to it (blue/green).
+"""`stockpath replay <service>`: rebuild a service's store from the topics it consumes, check
+that it is the live store, then switch the service over to it (blue/green).
 
 How it works, and why it causes no duplicate downstream effect:
 
+0. **The log must reach back**: a partition whose log begins above offset 0 (records deleted by
+   retention or DeleteRecords) no longer holds events the live store applied (its consumer group
+   started at the earliest offset), and a rebuild from it would be partial: refused, naming the
+   partition. With ``--since`` the log must reach back to that time instead.
 1. **Rebuild** (the live service keeps running): a fresh database (``<live database>_r<time>``)
    is migrated, then every message on the service's topics — from the beginning, or from
-   ``--since`` — up to the end offsets of that moment is applied in this process by the
-   service's own handlers through the runtime's `MessageProcessor`, under the service's own
-   consumer name, so the inbox and every table come out as the live worker wrote them. No relay
-   runs on the new database, so the events the handlers emit stay in its outbox, unsent. A
-   message that fails is reported, not dead-lettered again (the live consumer already did).
+   ``--since`` — up to the offsets the live consumer group has committed is applied in this
+   process by the service's own handlers through the runtime's `MessageProcessor`, under the
+   service's own consumer name, so the inbox and every table come out as the live worker wrote
+   them (ids included: handlers derive every id from the event that caused it). No relay runs
+   on the new database, so the events the handlers emit stay in its outbox, unsent. A message
+   that fails is reported, not dead-lettered again (the live consumer already did).
 2. **Stop** the live API and worker (the running `stockpath up` does it on request, see
    `switch.py`), then publish whatever the live outbox still holds (what the live service
    committed but had not sent must not be lost).
-3. **Catch up**: apply what arrived on the topics since step 1, up to the new end offsets.
-4. **Suppress**: an outbox row of the new database whose causing event (``ce_causationid``)
+3. **Check**: apply what the live service applied meanwhile (up to its committed offsets now),
+   so both stores have applied the same events, and compare them table by table, every column
+   (`equivalence.py`). When they differ the switch is refused and the live service is started
+   again on its own database, unless the operator passed ``--accept-differences`` (the
+   differences are then written to a report file).
+4. **Catch up**: apply what arrived on the topics since, up to the new end offsets.
+5. **Suppress**: an outbox row of the new database whose causing event (``ce_causationid``)
    is in the live inbox repeats an effect the live service already published — it is marked
    published without being sent. Rows caused by events the live service never applied stay
    unpublished: the new worker's relay publishes them, exactly once.
-5. **Commit** the new consumer group's offsets at the catch-up end (a fresh group, so it can be
+6. **Commit** the new consumer group's offsets at the catch-up end (a fresh group, so it can be
    committed without joining) and **start** the service on the new database and group.
 
 The old database is kept until the operator drops it (it is no longer written to).
-With ``--no-switch`` the rebuild stops after step 1 and marks every outbox row published: the
-rebuilt database is for inspection and never goes live without a replay that switches.
+With ``--no-switch`` the rebuild stops after step 1, compares (the live service kept running, so
+rows it changed since may show as differences) and marks every outbox row published: the rebuilt
+database is for inspection and never goes live without a replay that switches.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
-import typer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
-    TextColumn,
-    TimeRemainingColumn,
 )
 from sqlalchemy.engine import make_url
 
 from stockpath_cli import stack as stack_module
 from stockpath_cli.ops import context
+from stockpath_cli.ops.equivalence import Equivalence
 from stockpath_cli.ops.kafka_tools import (
+    committed_offsets,
     end_offsets,
     offset_for_time,
     partitions,
     plain_consumer,
     read_range_in_time_order,
+    timestamp_at,
 )
 from stockpath_events import KafkaMessage
 
@@ -98,6 +106,11 @@ class ReplayReport:
     apply_seconds: float = 0.0
     seconds: float = 0.0
     switched: bool = False
+    #: The equivalence check's result, the file its differences were written to, and whether
+    #: the switch was refused because of them.
+    equivalence: Equivalence | None = None
+    differences_file: Path | None = None
+    refused: bool = False
 
     @property
     def events(self) -> int:
@@ -167,16 +180,46 @@ class Replayer:
         await self.engine.dispose()
 
 
+class LogTooShort(ValueError):
+    """A partition's log no longer reaches back to what the live store applied."""
+
+    def __init__(self, short: dict[TopicPartition, str]) -> None:
+        self.short = short
+        named = "; ".join(f"{tp.topic}[{tp.partition}] {why}" for tp, why in sorted(short.items()))
+        super().__init__(f"the log is shorter than what the live store applied, a rebuild would be partial: {named}")
+
+
 async def positions(bootstrap: str, topics: list[str], since: datetime | None = None) -> dict[TopicPartition, tuple[int, int]]:
-    """Per partition: where a replay starts (the beginning, or the first offset at `since`) and the end now."""
+    """Per partition: where a replay starts (the beginning, or the first offset at `since`) and
+    the end now. Refuses (`LogTooShort`) when a partition's log begins after what the replay
+    needs: above offset 0 (the live consumer group started at the earliest offset, so its store
+    applied the records deleted since), or, with `since`, after that time."""
     async with plain_consumer(bootstrap) as consumer:
         tps = [tp for t in topics for tp in await partitions(consumer, t)]
         end = await end_offsets(consumer, tps)
+        begin = await consumer.beginning_offsets(tps)
+        short: dict[TopicPartition, str] = {}
         if since is None:
-            begin = await consumer.beginning_offsets(tps)
+            start = begin
+            for tp in tps:
+                if begin[tp] > 0:
+                    short[tp] = f"begins at offset {begin[tp]}: records 0-{begin[tp] - 1} were deleted"
         else:
-            begin = {tp: await offset_for_time(consumer, tp, int(since.timestamp() * 1000)) for tp in tps}
-        return {tp: (begin[tp], end[tp]) for tp in tps}
+            at = int(since.timestamp() * 1000)
+            start = {tp: await offset_for_time(consumer, tp, at) for tp in tps}
+            for tp in tps:
+                first = await timestamp_at(consumer, tp, begin[tp], end[tp]) if begin[tp] > 0 else None
+                if first is not None and first > at:
+                    short[tp] = f"begins at offset {begin[tp]}, written after {since.isoformat()}: earlier records were deleted"
+        if short:
+            raise LogTooShort(short)
+        return {tp: (start[tp], end[tp]) for tp in tps}
+
+
+async def live_positions(bootstrap: str, group: str, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+    """How far the live consumer group got per partition (None: it never committed there)."""
+    async with plain_consumer(bootstrap, group_id=group) as consumer:
+        return await committed_offsets(consumer, tps)
 
 
 async def _end_offsets(bootstrap: str, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -240,6 +283,51 @@ async def commit_group(bootstrap: str, group: str, offsets: dict[TopicPartition,
         await consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
 
 
+class SwitchRefused(Exception):
+    """The rebuilt store differs from the live one: the live service runs on its own store again."""
+
+    def __init__(self, report: ReplayReport) -> None:
+        self.report = report
+        check = report.equivalence
+        super().__init__(f"the rebuilt store differs from the live one: {check.named() if check else '?'}")
+
+
+def _upto(ranges: dict[TopicPartition, tuple[int, int]], stops: dict[TopicPartition, int | None]) -> dict:
+    """`ranges` cut at `stops` (where the live group had got; its end where the group never committed)."""
+    cut = {}
+    for tp, (begin, end) in ranges.items():
+        stop = stops.get(tp)
+        cut[tp] = (begin, end if stop is None else min(end, max(begin, stop)))
+    return cut
+
+
+async def check_equivalence(report: ReplayReport, live_url: str, consumer: str, progress: Progress | None) -> None:
+    """Compare the stores (in a thread: the comparison is synchronous), one progress step a table."""
+    from stockpath_cli.ops import equivalence, rebuildable
+
+    task = progress.add_task("comparing tables", total=equivalence.table_count(report.database_url)) if progress else None
+
+    def advance(_: str) -> None:
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    report.equivalence = await asyncio.to_thread(
+        equivalence.compare, live_url, report.database_url,
+        not_rebuilt=rebuildable.not_rebuilt(report.service), consumer=consumer, advance=advance,
+    )
+
+
+def _write_differences(report: ReplayReport, report_dir: Path, live_url: str) -> None:
+    from stockpath_cli.ops import equivalence
+
+    assert report.equivalence is not None
+    name = f"{report.service}-replay-{report.consumer_group.rsplit('-r', 1)[-1]}-differences.json"
+    report.differences_file = equivalence.write_report(
+        report.equivalence, report_dir / name, service=report.service,
+        live_database=make_url(live_url).database, rebuilt_database=make_url(report.database_url).database,
+    )
+
+
 async def replay(
     service: str,
     *,
@@ -249,9 +337,13 @@ async def replay(
     new_url: str | None = None,
     since: datetime | None = None,
     switch: Switch | None = None,
+    accept_differences: bool = False,
+    report_dir: Path | None = None,
     progress: Progress | None = None,
     say=lambda message: None,
 ) -> ReplayReport:
+    """Rebuild, check, switch (see the module's docstring). Raises `LogTooShort` before anything
+    is written, and `SwitchRefused` (after starting the live service again) when the stores differ."""
     from stockpath_runtime.migrations import upgrade
 
     started = time.monotonic()
@@ -259,40 +351,58 @@ async def replay(
     new_url = new_url or replay_database_url(live_url, stamp)
     base_group = re.sub(r"-r\d{14}$", "", live_group)  # a group made by an earlier replay
     report = ReplayReport(service, new_url, f"{base_group}-r{stamp}")
+    report_dir = report_dir or stack_module.STATE_DIR / "replays"
     topics = context.consumed_topics(service)
     if not topics:
         raise ValueError(f"{service} consumes no topics: its store is not built from events, there is nothing to replay")
+    ranges = await positions(bootstrap, topics, since)  # refuses a log too short, before anything is created
     upgrade(context_migrations(service), new_url)
     replayer = Replayer(service, new_url, bootstrap)
+    consumer = replayer.definition.name
     try:
-        ranges = await positions(bootstrap, topics, since)
+        first = _upto(ranges, await live_positions(bootstrap, live_group, list(ranges)))
         say(f"rebuilding {service} into {make_url(new_url).database} from {len(ranges)} partitions")
-        await replayer.apply(ranges, progress)
-        ends = {tp: end for tp, (_, end) in ranges.items()}
+        await replayer.apply(first, progress)
+        done = {tp: end for tp, (_, end) in first.items()}
         if switch is None:
-            report.suppressed, _ = await suppress_repeated_effects(new_url, None, replayer.definition.name)
-        else:
-            say(f"stopping the live {service}")
-            switch.stop(service)
-            drained = await drain_outbox(live_url, bootstrap, service)
-            say(f"published {drained} event(s) left in the live outbox")
-            now = await _end_offsets(bootstrap, list(ends))
-            catch_up = {tp: (ends[tp], now[tp]) for tp in ends}
-            say(f"catching up {sum(e - s for s, e in catch_up.values())} event(s) that arrived meanwhile")
-            await replayer.apply(catch_up, progress)
-            report.suppressed, report.left_to_publish = await suppress_repeated_effects(
-                new_url, live_url, replayer.definition.name
-            )
-            await commit_group(bootstrap, report.consumer_group, now)
-            say(f"starting {service} on {make_url(new_url).database} (group {report.consumer_group})")
-            switch.start(service, database_url=new_url, consumer_group=report.consumer_group)
-            report.switched = True
+            await check_equivalence(report, live_url, consumer, progress)
+            if report.equivalence and not report.equivalence.equal:
+                _write_differences(report, report_dir, live_url)
+            report.suppressed, _ = await suppress_repeated_effects(new_url, None, consumer)
+            return report
+        say(f"stopping the live {service}")
+        switch.stop(service)
+        drained = await drain_outbox(live_url, bootstrap, service)
+        say(f"published {drained} event(s) left in the live outbox")
+        # What the live worker applied while the rebuild ran: its committed offsets now it stopped.
+        stopped_at = await live_positions(bootstrap, live_group, list(done))
+        applied_live = {tp: (done[tp], max(done[tp], stopped_at[tp] or 0)) for tp in done}
+        await replayer.apply(applied_live, progress)
+        done = {tp: end for tp, (_, end) in applied_live.items()}
+        await check_equivalence(report, live_url, consumer, progress)
+        assert report.equivalence is not None
+        if not report.equivalence.equal:
+            _write_differences(report, report_dir, live_url)
+            if not accept_differences:
+                say(f"the stores differ: starting {service} again on its own database")
+                switch.start(service, database_url=live_url, consumer_group=live_group)
+                report.refused = True
+                raise SwitchRefused(report)
+        now = await _end_offsets(bootstrap, list(done))
+        catch_up = {tp: (done[tp], max(done[tp], now[tp])) for tp in done}
+        say(f"catching up {sum(e - s for s, e in catch_up.values())} event(s) that arrived meanwhile")
+        await replayer.apply(catch_up, progress)
+        report.suppressed, report.left_to_publish = await suppress_repeated_effects(new_url, live_url, consumer)
+        await commit_group(bootstrap, report.consumer_group, {tp: e for tp, (_, e) in catch_up.items()})
+        say(f"starting {service} on {make_url(new_url).database} (group {report.consumer_group})")
+        switch.start(service, database_url=new_url, consumer_group=report.consumer_group)
+        report.switched = True
     finally:
         report.outcomes = replayer.outcomes
         report.failed = replayer.failures.failed
         report.apply_seconds = replayer.seconds
+        report.seconds = time.monotonic() - started
         await replayer.close()
-    report.seconds = time.monotonic() - started
     return report
 
 
@@ -302,99 +412,8 @@ def context_migrations(service: str):
     return get_service(service).migrations
 
 
-def _log_to_file(service: str) -> Path:
-    """The handlers log as they do in the worker (JSON lines, role ``replay``), into a file next to
-    the stack's logs, so the terminal keeps the progress bars."""
-    import logging
+def register(app) -> None:
+    """The `replay` command (in `replay_command.py`, which builds on this module)."""
+    from stockpath_cli.ops import replay_command
 
-    from stockpath_runtime.logs import configure_logging
-
-    directory = Path(context.stack_logs() or stack_module.STATE_DIR / "logs")
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{service}-replay.log"
-    configure_logging(service, "replay", fmt="json", level="INFO")
-    root = logging.getLogger()
-    formatter = root.handlers[0].formatter
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    file_handler = logging.FileHandler(path)
-    file_handler.setFormatter(formatter)
-    root.addHandler(file_handler)
-    return path
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
-    )
-
-
-def register(app: typer.Typer) -> None:
-    @app.command("replay")
-    def replay_command(
-        service: Annotated[str, typer.Argument(help="The service whose store to rebuild, e.g. listing")],
-        since: Annotated[
-            str | None,
-            typer.Option(help="Start at this ISO-8601 time instead of the beginning (e.g. with --database-url of a restored backup)"),
-        ] = None,
-        database_url: Annotated[str | None, typer.Option(help="Rebuild into this database (default: a new one next to the live one)")] = None,
-        switch: Annotated[bool, typer.Option("--switch/--no-switch", help="Switch the running service over when done")] = True,
-        stopped: Annotated[
-            bool,
-            typer.Option("--stopped", help="The service is already stopped (e.g. scaled to 0): finish the switch, then start it yourself"),
-        ] = False,
-        bootstrap: Annotated[str | None, typer.Option(help="Broker list (default: the running stack)")] = None,
-    ) -> None:
-        """Rebuild one service's store from the topics it consumes, then switch it over (blue/green)."""
-        from stockpath_cli.ops.offsets import parse_target
-        from stockpath_cli.ops.switch import StackSwitch
-
-        moment = None
-        if since is not None:
-            target = parse_target(since)
-            if not isinstance(target, datetime):
-                raise typer.BadParameter("--since takes an ISO-8601 time such as 2026-11-26T14:00:00Z")
-            moment = target
-        if switch and not stopped and not context.service_state(service):
-            console.print("[red]no `stockpath up` stack runs this service: stop it yourself and pass --stopped, "
-                          "or use --no-switch to only rebuild[/red]")
-            raise typer.Exit(1)
-        from stockpath_cli.ops.switch import AlreadyStopped
-
-        chosen = (AlreadyStopped() if stopped else StackSwitch()) if switch else None
-        log_file = _log_to_file(service)
-        console.print(f"handler logs go to {log_file}")
-        try:
-            with progress_bar() as progress:
-                report = asyncio.run(
-                    replay(
-                        service,
-                        bootstrap=context.bootstrap_servers(bootstrap),
-                        live_url=context.database_url(service),
-                        live_group=context.consumer_group(service),
-                        new_url=database_url,
-                        since=moment,
-                        switch=chosen,
-                        progress=progress,
-                        say=progress.console.print,
-                    )
-                )
-        except (ValueError, LookupError, TimeoutError) as e:
-            console.print(f"[red]replay failed: {e}[/red]")
-            raise typer.Exit(1) from None
-        rate = report.events / report.apply_seconds if report.apply_seconds else 0
-        console.print(
-            f"replayed {report.events} event(s) in {report.apply_seconds:.2f}s ({rate:.0f}/s; "
-            f"{report.seconds:.1f}s with migrations and the switch): "
-            + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
-        )
-        console.print(f"outbox: {report.suppressed} repeated effect(s) suppressed, {report.left_to_publish} left to publish")
-        for failure in report.failed:
-            console.print(f"[yellow]failed (already dead-lettered by the live consumer): {failure}[/yellow]")
-        console.print(json.dumps({"database_url": report.database_url, "consumer_group": report.consumer_group}))
-        if report.switched and stopped:
-            prefix = service.upper().replace("-", "_")
-            console.print(f"start {service} with {prefix}_DATABASE_URL={report.database_url} "
-                          f"{prefix}_CONSUMER_GROUP={report.consumer_group}")
-        elif report.switched:
-            console.print(f"{service} now runs on the rebuilt database; the old one is kept until you drop it")
+    replay_command.register(app)
