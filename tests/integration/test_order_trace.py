@@ -195,10 +195,15 @@ async def test_one_order_is_one_trace_from_the_http_request_to_the_fc_instructio
     }
 
     def whole_trace() -> list[ReceivedSpan]:
-        """The trace once every hop's span arrived (each process exports on its own schedule)."""
+        """The trace once every hop's span arrived and every span that arrived has its parent (each
+        process exports on its own schedule, and a span only when it ends: a downstream consumer's
+        SQL can arrive while the batch span around it is still open)."""
         spans = receiver.trace(trace_id)
         seen = {(s.service, s.name, s.attributes.get("cloudevents.event_id")) for s in spans}
         assert hops <= seen, f"missing {sorted(map(str, hops - seen))}"
+        ids = {s.span_id for s in spans}
+        orphans = [s.name for s in spans if s.parent_span_id is not None and s.parent_span_id not in ids]
+        assert not orphans, f"parents not arrived yet: {orphans}"
         return spans
 
     spans = await eventually(

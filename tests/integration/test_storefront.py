@@ -21,6 +21,7 @@ from stockpath_cli.seed import create_seller, seed_catalog
 from stockpath_events import new_event
 from stockpath_events.types.registration import ItemRegistrationUpdated
 from stockpath_testing import consume, eventually, publish
+from stockpath_testing.browser import screenshot
 from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
@@ -154,11 +155,11 @@ def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, sh
     page.goto(shop_url)
     page.fill("input[name=q]", skillet["title"].split()[1])
     page.click("header button[type=submit]")
-    page.screenshot(path=screenshots / "storefront-1-search.png")
+    screenshot(page, screenshots / "storefront-1-search.png")
     page.click(f"a[href='/shop/products/L-{skillet['fnsku']}-storefront']")
     assert page.inner_text("#availability") == "In stock (6 available)"
     page.fill("input[name=quantity]", "2")
-    page.screenshot(path=screenshots / "storefront-2-product.png")
+    screenshot(page, screenshots / "storefront-2-product.png")
     page.click("#add-to-cart")
     page.wait_for_url(f"{shop_url}/cart")
     assert page.inner_text("#cart-link") == "Cart (1)"
@@ -168,7 +169,7 @@ def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, sh
     # Standard: every FC ships it (not every FC offers expedited, and the order would be rejected).
     page.check("input[name=shipping_speed][value=priority]")
     page.check("input[name=shipping_speed][value=standard]")
-    page.screenshot(path=screenshots / "storefront-3-checkout.png")
+    screenshot(page, screenshots / "storefront-3-checkout.png")
     page.click("#place-order")
     page.wait_for_url(re.compile(r".*/shop/orders/O-[0-9a-f]+$"))
     order_id = page.url.rsplit("/", 1)[1]
@@ -177,7 +178,7 @@ def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, sh
     page.wait_for_selector("#order-status:not([data-status=PLACED])", timeout=60_000)
     assert page.get_attribute("#order-status", "data-status") == "ROUTED", page.inner_text("main")
     assert "being prepared at" in page.inner_text("#status-detail")
-    page.screenshot(path=screenshots / "storefront-4-order-routed.png")
+    screenshot(page, screenshots / "storefront-4-order-routed.png")
 
     [instruction] = run_async(consume(kafka_bootstrap, "fulfillment.instructions", timeout=30,
                                         where=lambda m: m.key == order_id.encode(), until=bool))
@@ -195,7 +196,7 @@ def test_an_out_of_stock_listing_cannot_be_bought(platform, shop, page, screensh
     page.goto(f"{platform.url('listing')}/shop/products/{listing_id}")
     assert page.inner_text("#availability") == "Out of stock"
     assert page.is_disabled("#add-to-cart")
-    page.screenshot(path=screenshots / "storefront-5-out-of-stock.png")
+    screenshot(page, screenshots / "storefront-5-out-of-stock.png")
     # A buyer who posts the form anyway is refused by the server, not just by the page.
     r = shop["listing"].post("/shop/cart/items", data={"listing_id": listing_id, "quantity": "1"})
     assert r.status_code == 409 and "is out of stock" in r.text

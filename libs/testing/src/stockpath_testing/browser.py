@@ -132,3 +132,19 @@ def screenshots(artifacts_dir) -> Path:
     path = artifacts_dir / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def screenshot(page, path: Path, attempts: int = 3) -> None:
+    """`page.screenshot`, for pages that reload themselves (an order's status page refreshes every
+    2 s until it is final): caught between two documents, Chromium answers "Unable to capture
+    screenshot"; the next document is waited for and the capture tried again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            page.screenshot(path=path)
+            return
+        except Error as error:
+            if "Unable to capture screenshot" not in str(error) or attempt == attempts - 1:
+                raise
+            page.wait_for_load_state("load")

@@ -21,6 +21,7 @@ from order_router_testkit import (
     unique,
 )
 
+from order_router.domain.identifiers import fulfillment_order_id
 from stockpath_runtime.consumer import Outcome
 from stockpath_testing import ServiceConsumer
 
@@ -36,7 +37,8 @@ async def test_an_order_is_instructed_to_the_nearest_fc_with_stock_reserved(engi
     [instructed] = await outbox_events(engine, order_id, "FulfillmentInstructed")
     data = instructed.data
     assert data.fulfillment_center_id == "EWR4"
-    assert data.fulfillment_order_id.startswith("FO-") and len(data.fulfillment_order_id) == 15
+    # Derived from the OrderPlaced that caused it (a replay names it alike), one per FC.
+    assert data.fulfillment_order_id == fulfillment_order_id(event.id, order_id, "EWR4")
     assert [(ln.line_id, ln.fnsku, ln.seller_id, ln.seller_sku, ln.quantity) for ln in data.lines] == [
         ("1", fnsku, seller_id, sku, 2)
     ]
