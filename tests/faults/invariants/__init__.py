@@ -1,5 +1,5 @@
 """The invariant checker of the fault suite: reads every topic from the beginning and every
-service's database, and says per guarantee of DESIGN.md whether it holds (N, D, S, A, P, O).
+service's database, and says per guarantee of docs/architecture.md whether it holds (N, D, S, A, P, O).
 
 `topic_log` reads the topics; `guarantees` names the guarantees and the platform under test; the
 checks live by guarantee in `orders` (N, O), `effects` (D, S) and `messages` (A, P); `checker`

@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN.md the checker proves (N, D, S, A, P, O), what the platform under test
+"""The guarantees of docs/architecture.md ("Guarantees") the checker proves (N, D, S, A, P, O), what the platform under test
 is (its services, who consumes which event type) and how a check states its verdict (`Result`)."""
 
 from __future__ import annotations

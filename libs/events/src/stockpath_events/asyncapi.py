@@ -52,7 +52,7 @@ DLQ_OPTIONAL_HEADERS: dict[str, str] = {
     "dlq_truncated_from": "The original value's length in bytes; the value here is its first 64 KiB.",
 }
 
-#: Who writes events whose domain is not a Stockpath service (DESIGN.md, event contract).
+#: Who writes events whose domain is not a Stockpath service (docs/event-contract.md).
 _OUTSIDE_WRITERS = {
     "orders": "upstream order sources (sales channels, the storefront, order-router's HTTP ingress)",
     "fulfillment": "fulfillment center (warehouse) systems",

@@ -1,7 +1,7 @@
 """The base class of every event payload, and the value types payloads share.
 
 Payloads are frozen pydantic models. They ignore fields they do not know, so a consumer
-built against v1 keeps working when a producer adds an optional field (DESIGN.md: a
+built against v1 keeps working when a producer adds an optional field (docs/event-contract.md: a
 contract changes only additively within a version).
 """
 

@@ -1,8 +1,9 @@
 """Is a new schema of an event type still compatible with the committed one?
 
-DESIGN.md: within a version a contract only grows by optional fields; anything else is a
-new ``.v2`` type published side by side. Events stay in topics and are replayed, and
-producers and consumers deploy independently, so a change must be safe in both directions:
+docs/event-contract.md ("Changing a contract"): within a version a contract only grows by
+optional fields; anything else is a new ``.v2`` type published side by side. Events stay in
+topics and are replayed, and producers and consumers deploy independently, so a change must be
+safe in both directions:
 old messages read by new code, and new messages read by old code. That is why this module
 also reports changes some tools call "widening" (a field becoming nullable or no longer
 required): an old consumer that relied on the value would break.

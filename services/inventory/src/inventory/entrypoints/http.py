@@ -1,7 +1,7 @@
 """The inventory's HTTP API: FC staff record receipts, close shipments and adjust stock; sellers,
 FCs, services and the operator read buckets, shipment receipts, discrepancies and the ledger.
 
-Who may do what (DESIGN.md, "Actors and what they may do"), each route declaring its rule:
+Who may do what (docs/security.md, "Actors and what each may do"), each route declaring its rule:
 
 - writes (receipts, closes, adjustments): an FC, for itself only — a body naming another FC is
   refused (403), a shipment bound for another FC is unknown to it (404); a transfer's destination
