@@ -13,6 +13,15 @@ in order. A transient failure (the broker away) is retried with the whole batch,
 An idle relay does not poll: it waits for the NOTIFY a unit of work sends when it commits outbox
 rows, and looks at the table anyway every `idle_interval_s`, in case a notification was missed
 (e.g. while its listening connection was being re-established).
+
+Reading cheaply: the rows it publishes stay in the partial index of unpublished rows until VACUUM
+removes them, so a query "unpublished, in id order" walks every row published since the last
+vacuum before it finds a new one. The relay therefore reads from a *scan floor*: ids above the
+highest it published minus `scan_lookback` (a transaction that took its id earlier but committed
+later still lands above the floor unless `scan_lookback` rows were published meanwhile). A full
+scan every `full_scan_interval_s` is the safety net for a row that committed later still: it is
+published then, never lost. The backlog gauge is counted at most once a second, and only after a
+full batch (after a partial one the relay has just taken every row it could see).
 """
 
 from __future__ import annotations
@@ -52,6 +61,18 @@ _PRUNE = sa.text(
 )
 
 
+#: The relay's hot statements, with fixed texts (prepared once by the server).
+_UNPUBLISHED = (
+    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, outbox.c.event_type, outbox.c.created_at)
+    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None), outbox.c.id > sa.bindparam("floor"))
+    .order_by(outbox.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_MARK_PUBLISHED = sa.text("UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
+#: How often the backlog gauge may be counted (a count walks every unpublished row).
+BACKLOG_INTERVAL_S = 1.0
+
+
 def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"stockpath-outbox-relay:{name}".encode()).digest()[:8], "big", signed=True)
 
@@ -67,6 +88,8 @@ class OutboxRelay:
         idle_interval_s: float = 1.0,
         retention_s: float = 24 * 3600,
         after_publish: Callable[[list[int]], Awaitable[None] | None] | None = None,
+        scan_lookback: int = 5000,
+        full_scan_interval_s: float = 5.0,
     ) -> None:
         self._engine = engine
         self._producer = producer
@@ -80,6 +103,12 @@ class OutboxRelay:
         #: Test and fault-injection hook, called between publish and mark.
         self._after_publish = after_publish
         self.published = 0
+        self._scan_lookback = scan_lookback
+        self._full_scan_interval_s = full_scan_interval_s
+        #: Highest id published so far (None: not known yet, so the next read is a full scan).
+        self._last_published: int | None = None
+        self._full_scan_at = 0.0
+        self._counted_at = 0.0
 
     async def run(self) -> None:
         """Publish forever; survives database and broker outages (retries with backoff)."""
@@ -127,19 +156,20 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of unpublished rows; returns how many were published."""
+        now = time.monotonic()
+        if self._last_published is None or now - self._full_scan_at >= self._full_scan_interval_s:
+            floor = 0  # the safety net: rows that committed below the floor are published too
+            self._full_scan_at = now
+        else:
+            floor = max(0, self._last_published - self._scan_lookback)
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, outbox.c.event_type, outbox.c.created_at)
-                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = (await conn.execute(_UNPUBLISHED, {"floor": floor, "limit": self._batch_size})).all()
             await conn.commit()
         if not rows:
             metrics.OUTBOX_BACKLOG.set(0)
             return 0
+        full = len(rows) == self._batch_size
+        highest = rows[-1].id
         refused = await self._send_all(rows)
         if refused:
             await self._set_aside(refused)
@@ -149,15 +179,25 @@ class OutboxRelay:
             result = self._after_publish(ids)
             if asyncio.iscoroutine(result):
                 await result
-        async with self._engine.begin() as conn:
-            await conn.execute(sa.update(outbox).where(outbox.c.id.in_(ids)).values(published_at=sa.func.now()))
-        now = time.time()
+        if ids:
+            async with self._engine.begin() as conn:
+                await conn.execute(_MARK_PUBLISHED, {"ids": ids})
+        self._last_published = max(highest, self._last_published or 0)
+        now_s = time.time()
+        produced: dict[str, int] = {}
         for r in rows:
-            metrics.EVENTS_PRODUCED.labels(event_type=r.event_type).inc()
-            metrics.OUTBOX_DELAY.observe(max(0.0, now - r.created_at.timestamp()))
+            produced[r.event_type] = produced.get(r.event_type, 0) + 1
+            metrics.OUTBOX_DELAY.observe(max(0.0, now_s - r.created_at.timestamp()))
+        for event_type, n in produced.items():
+            metrics.EVENTS_PRODUCED.labels(event_type=event_type).inc(n)
         self.published += len(rows)
-        # Counted, not guessed from the batch size: rows committed while this batch was in flight count too.
-        metrics.OUTBOX_BACKLOG.set(await self.backlog())
+        if not full:
+            # It took every row it could see: what committed meanwhile is the next batch.
+            metrics.OUTBOX_BACKLOG.set(0)
+        elif time.monotonic() - self._counted_at >= BACKLOG_INTERVAL_S:
+            # Counted, not guessed from the batch size, but at most once a second.
+            self._counted_at = time.monotonic()
+            metrics.OUTBOX_BACKLOG.set(await self.backlog())
         return len(rows)
 
     async def _send_all(self, rows) -> dict[int, BaseException]:
