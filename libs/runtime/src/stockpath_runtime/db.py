@@ -8,10 +8,14 @@ so the tables are the same everywhere and defined once.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from stockpath_runtime import tracing
 
@@ -92,6 +96,58 @@ def downgrade_messaging_tables(op) -> None:
 
 def drop_messaging_tables(op) -> None:
     messaging_metadata.drop_all(op.get_bind())
+
+
+_INSERTS: dict[tuple, tuple[sa.TextClause, tuple[bool, ...]]] = {}
+
+
+def _insert_statement(
+    table: sa.Table, columns: tuple[str, ...], on_conflict_do_nothing: bool, returning: tuple[str, ...]
+) -> tuple[sa.TextClause, tuple[bool, ...]]:
+    key = (table.name, columns, on_conflict_do_nothing, returning)
+    found = _INSERTS.get(key)
+    if found is None:
+        dialect = postgresql.dialect()
+        is_json = tuple(isinstance(table.c[c].type, sa.JSON) for c in columns)
+        arrays = ", ".join(
+            f"CAST(:p{n} AS {'text' if json_ else table.c[c].type.compile(dialect=dialect)}[])"
+            for n, (c, json_) in enumerate(zip(columns, is_json, strict=True))
+        )
+        names = ", ".join(f'"{c}"' for c in columns)
+        picked = ", ".join(
+            f'CAST(r."{c}" AS jsonb)' if json_ else f'r."{c}"' for c, json_ in zip(columns, is_json, strict=True)
+        )
+        text = f'INSERT INTO "{table.name}" ({names}) SELECT {picked} FROM unnest({arrays}) AS r({names})'
+        if on_conflict_do_nothing:
+            text += " ON CONFLICT DO NOTHING"
+        if returning:
+            text += " RETURNING " + ", ".join(f'"{c}"' for c in returning)
+        found = _INSERTS[key] = (sa.text(text), is_json)
+    return found
+
+
+async def insert_rows(
+    connection: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    on_conflict_do_nothing: bool = False,
+    returning: Sequence[str] = (),
+) -> CursorResult | None:
+    """Insert many rows in one statement whose text depends only on the table and the columns
+    (``INSERT ... SELECT FROM unnest(arrays)``): prepared once by the server and parsed once by
+    the driver whatever the number of rows, where an executemany sends one statement per row (or a
+    multi-row VALUES whose text changes with the count). Every row has the keys of the first;
+    JSON columns take Python values (serialised here). None when there are no rows."""
+    if not rows:
+        return None
+    columns = tuple(rows[0])
+    statement, is_json = _insert_statement(table, columns, on_conflict_do_nothing, tuple(returning))
+    params = {}
+    for n, (column, json_) in enumerate(zip(columns, is_json, strict=True)):
+        values = [row[column] for row in rows]
+        params[f"p{n}"] = [None if v is None else json.dumps(v) for v in values] if json_ else values
+    return await connection.execute(statement, params)
 
 
 def async_url(url: str) -> str:
