@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.tables import fulfillment_order_stock, fulfillment_orders
@@ -16,6 +15,7 @@ from inventory.domain.fulfillment_orders import (
     FulfillmentOrderStatus,
     FulfillmentOrderStock,
 )
+from stockpath_runtime.db import insert_rows
 
 _GET_FULFILLMENT_ORDERS = sa.text(
     "SELECT * FROM fulfillment_orders WHERE fulfillment_order_id = ANY(CAST(:ids AS text[])) ORDER BY fulfillment_order_id"
@@ -82,25 +82,25 @@ class FulfillmentOrderRepository:
             return set()
         shipped_by = shipped_by or {}
         none = (None, None)
-        # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs from one cached statement.
-        inserted = {
-            r.fulfillment_order_id
-            for r in await self._conn.execute(
-                pg_insert(fulfillment_orders).on_conflict_do_nothing().returning(fulfillment_orders.c.fulfillment_order_id),
-                [
-                    {
-                        "fulfillment_order_id": order.fulfillment_order_id,
-                        "order_id": order.order_id,
-                        "fulfillment_center_id": order.fulfillment_center_id,
-                        "status": order.status.value,
-                        "instructed": order.instructed,
-                        "carrier": shipped_by.get(order.fulfillment_order_id, none)[0],
-                        "tracking_number": shipped_by.get(order.fulfillment_order_id, none)[1],
-                    }
-                    for order in orders
-                ],
-            )
-        }
+        created = await insert_rows(
+            self._conn,
+            fulfillment_orders,
+            [
+                {
+                    "fulfillment_order_id": order.fulfillment_order_id,
+                    "order_id": order.order_id,
+                    "fulfillment_center_id": order.fulfillment_center_id,
+                    "status": order.status.value,
+                    "instructed": order.instructed,
+                    "carrier": shipped_by.get(order.fulfillment_order_id, none)[0],
+                    "tracking_number": shipped_by.get(order.fulfillment_order_id, none)[1],
+                }
+                for order in orders
+            ],
+            on_conflict_do_nothing=True,
+            returning=["fulfillment_order_id"],
+        )
+        inserted = {r.fulfillment_order_id for r in created or ()}
         await self.add_stock_all([o for o in orders if o.fulfillment_order_id in inserted])
         return inserted
 
@@ -113,7 +113,7 @@ class FulfillmentOrderRepository:
             for s in o.stock
         ]
         if rows:
-            await self._conn.execute(sa.insert(fulfillment_order_stock), rows)
+            await insert_rows(self._conn, fulfillment_order_stock, rows)
 
     async def update_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by: ShippedBy | None = None) -> None:
         """Write the status of several fulfillment orders in one statement (`shipped_by` as in `add_all`)."""

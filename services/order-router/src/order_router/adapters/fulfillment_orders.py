@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from order_router.adapters.tables import fulfillment_order_lines, fulfillment_orders
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus, Shipment
 from order_router.domain.model import ResolvedLine
+from stockpath_runtime.db import insert_rows
 
 _WITH_LINES = (
     sa.select(fulfillment_orders, fulfillment_order_lines)
@@ -31,8 +32,9 @@ class FulfillmentOrderRepository:
         """Record fulfillment orders and their lines, in two statements."""
         if not instructed:
             return
-        await self._conn.execute(
-            sa.insert(fulfillment_orders),
+        await insert_rows(
+            self._conn,
+            fulfillment_orders,
             [
                 {
                     "fulfillment_order_id": fo.fulfillment_order_id,
@@ -43,8 +45,9 @@ class FulfillmentOrderRepository:
                 for fo in instructed
             ],
         )
-        await self._conn.execute(
-            sa.insert(fulfillment_order_lines),
+        await insert_rows(
+            self._conn,
+            fulfillment_order_lines,
             [
                 {
                     "fulfillment_order_id": fo.fulfillment_order_id,

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from order_router.adapters.tables import order_lines, orders
@@ -24,6 +23,7 @@ from order_router.domain.model import (
     ResolvedLine,
 )
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
+from stockpath_runtime.db import insert_rows
 
 # Set-based writes take whole columns as arrays (unnest), so each is one statement whose text
 # never changes, whatever the number of orders and lines.
@@ -31,7 +31,7 @@ _SET_STATUSES = sa.text(
     """
     UPDATE orders AS o SET status = s.status, updated_at = now()
       FROM unnest(CAST(:order_ids AS text[]), CAST(:statuses AS text[])) AS s(order_id, status)
-     WHERE o.order_id = s.order_id
+     WHERE o.order_id = ANY(CAST(:order_ids AS text[])) AND o.order_id = s.order_id
     """
 )
 _RESOLVED_COLUMNS = ("order_ids", "line_ids", "fnskus", "seller_ids", "seller_skus")
@@ -42,7 +42,7 @@ _SET_RESOLVED = sa.text(
       FROM unnest(CAST(:order_ids AS text[]), CAST(:line_ids AS text[]), CAST(:fnskus AS text[]),
                   CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[]))
            AS r(order_id, line_id, fnsku, seller_id, seller_sku)
-     WHERE l.order_id = r.order_id AND l.line_id = r.line_id
+     WHERE l.order_id = ANY(CAST(:order_ids AS text[])) AND l.order_id = r.order_id AND l.line_id = r.line_id
     """
 )
 
@@ -53,7 +53,7 @@ def _set_line_quantity(column: str) -> sa.TextClause:
         UPDATE order_lines AS l SET {column} = q.quantity
           FROM unnest(CAST(:order_ids AS text[]), CAST(:line_ids AS text[]), CAST(:quantities AS int[]))
                AS q(order_id, line_id, quantity)
-         WHERE l.order_id = q.order_id AND l.line_id = q.line_id
+         WHERE l.order_id = ANY(CAST(:order_ids AS text[])) AND l.order_id = q.order_id AND l.line_id = q.line_id
         """
     )
 
@@ -72,9 +72,9 @@ class OrderRepository:
         first = list({o.order_id: o for o in reversed(placed)}.values())
         if not first:
             return set()
-        # executemany: SQLAlchemy sends it as multi-row INSERTs from one cached statement.
-        created = await self._conn.execute(
-            pg_insert(orders).on_conflict_do_nothing(index_elements=[orders.c.order_id]).returning(orders.c.order_id),
+        created = await insert_rows(
+            self._conn,
+            orders,
             [
                 {
                     "order_id": order.order_id,
@@ -87,11 +87,14 @@ class OrderRepository:
                 }
                 for order in first
             ],
+            on_conflict_do_nothing=True,
+            returning=["order_id"],
         )
-        new = {r.order_id for r in created}
+        new = {r.order_id for r in created or ()}
         if new:
-            await self._conn.execute(
-                sa.insert(order_lines),
+            await insert_rows(
+                self._conn,
+                order_lines,
                 [
                     {
                         "order_id": order.order_id,
