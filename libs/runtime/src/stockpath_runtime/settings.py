@@ -103,10 +103,9 @@ class ServiceSettings(BaseSettings):
     #: How far an event's ce_time may be ahead of this clock before it is refused (dead-lettered).
     event_max_clock_skew_s: float = Field(default=120.0, gt=0)
     outbox_batch_size: int = 500
-    #: At most this many consumed events are applied in one transaction...
+    #: At most this many consumed events are applied in one transaction (a batch is what one fetch
+    #: brought, cut to this size).
     consumer_batch_max: int = Field(default=200, ge=1)
-    #: ...gathered for at most this long: the latency a batch may add to an event.
-    consumer_batch_window_s: float = Field(default=0.02, gt=0)
     #: The relay is woken by each commit of outbox rows; this is only how long it waits at most.
     outbox_idle_interval_s: float = 1.0
     #: Published outbox rows are kept this long (for inspection), then deleted; 0 keeps them forever.
