@@ -169,12 +169,20 @@ _SPECS = [
         "order-router",
         extensions={"fulfillmentcenter": "fulfillment_center_id"},
     ),
+    EventSpec(
+        order_router.ReturnAuthorized,
+        Topics.FULFILLMENT_INSTRUCTIONS,
+        "order_id",
+        "order-router",
+        extensions={"fulfillmentcenter": "fulfillment_center_id"},
+    ),
     EventSpec(identity.CredentialIssued, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(identity.CredentialRevoked, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(fulfillment.ShipmentShipped, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
     EventSpec(
         fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES
     ),
+    EventSpec(fulfillment.ReturnReceived, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
 ]
 
 

@@ -120,3 +120,25 @@ class OrderCancellationRefused(EventData):
     order_id: str
     reason_code: str
     reason: str
+
+
+class ReturnLine(Value):
+    """Shipped units of one order line the buyer may send back."""
+
+    line_id: str
+    fnsku: str
+    seller_id: str
+    seller_sku: str
+    quantity: int = Field(gt=0)
+
+
+class ReturnAuthorized(EventData):
+    """A sales channel or the seller authorized a customer return of shipped units of an order:
+    the buyer sends them to ``fulfillment_center_id``, which reports them with ReturnReceived."""
+
+    return_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: list[ReturnLine] = Field(min_length=1)
+    reason: str | None = Field(default=None, description="Why the buyer returns them, as they said")
+    authorized_by: str | None = Field(default=None, description="The channel or seller that authorized it")
