@@ -18,6 +18,7 @@ from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
 from inventory.domain.receipts import ReceiptResult, ShipmentReceipt, StoredReceipt
+from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import InboundShipment, LineCount
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
 from inventory.entrypoints.consumers import CONSUMES
@@ -202,6 +203,16 @@ class FakeFulfillmentOrderRepository:
         self.shipped_by.update({i: told for i, told in (shipped_by or {}).items() if i in ids})
 
 
+class FakeReturnRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, CustomerReturn] = {}
+
+    async def add_new(self, returns: Sequence[CustomerReturn]) -> set[str]:
+        new = {r.return_id for r in returns if r.return_id not in self.stored}
+        self.stored.update({r.return_id: r for r in returns if r.return_id in new})
+        return new
+
+
 class FakeInventoryUnitOfWork(FakeUnitOfWork):
     """`InventoryUnitOfWork` in memory: the same repositories, kept across transactions."""
 
@@ -213,6 +224,7 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.discrepancies = FakeDiscrepancyRepository()
         self.adjustments = FakeAdjustmentRepository()
         self.fulfillment_orders = FakeFulfillmentOrderRepository()
+        self.returns = FakeReturnRepository()
 
 
 _HANDLERS = {event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()}

@@ -7,7 +7,12 @@ from datetime import datetime
 
 import stockpath_network
 from stockpath_events import Address, Envelope, new_event
-from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.fulfillment import (
+    ReturnCondition,
+    ReturnedLine,
+    ReturnReceived,
+    ShipmentShipped,
+)
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
     FulfillmentInstructed,
@@ -105,6 +110,19 @@ def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SE
     )
 
 
+def return_received_event(
+    return_id: str, lines: list[tuple[str, int, str]], *, fulfillment_center_id: str = "SEA1"
+) -> Envelope:
+    """An FC's ReturnReceived: lines of (fnsku, quantity, condition)."""
+    return new_event(
+        ReturnReceived(
+            return_id=return_id, order_id=f"O-{return_id}", fulfillment_center_id=fulfillment_center_id,
+            lines=[ReturnedLine(fnsku=f, quantity=q, condition=ReturnCondition(c)) for f, q, c in lines],
+        ),
+        source=f"/fulfillment-centers/{fulfillment_center_id}",
+    )
+
+
 class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
@@ -114,3 +132,4 @@ class Events:
     instructed = staticmethod(instructed_event)
     fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
     shipped = staticmethod(shipped_event)
+    return_received = staticmethod(return_received_event)

@@ -190,3 +190,18 @@ discrepancies = sa.Table(
     sa.Index("discrepancies_shipment", "shipment_id"),
     sa.Index("discrepancies_fnsku", "fnsku", "fulfillment_center_id"),
 )
+
+#: Customer returns an FC received (ReturnReceived), one row per return id: a return reported
+#: again under another event id finds its row and moves nothing.
+customer_returns = sa.Table(
+    "customer_returns",
+    metadata,
+    sa.Column("return_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    #: [{"fnsku", "quantity", "condition"}] as the FC reported them.
+    sa.Column("lines", postgresql.JSONB, nullable=False),
+    sa.Column("received_event_id", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("customer_returns_order", "order_id"),
+)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import LineCount
 from stockpath_events import Cause
 
@@ -144,4 +145,15 @@ class ShipStock:
     fulfillment_center_id: str
     carrier: str
     tracking_number: str | None
+    cause: Cause
+
+
+# --- customer returns (FCs) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiveReturn:
+    """Put the units of a customer return an FC received back in stock, by condition."""
+
+    customer_return: CustomerReturn
     cause: Cause

@@ -50,6 +50,11 @@ class Reason(StrEnum):
     DAMAGED_IN_WAREHOUSE = "adjustment-damaged"
     TRANSFERRED_OUT = "adjustment-transferred-out"
     TRANSFERRED_IN = "adjustment-transferred-in"
+    #: A customer return came back, per the condition the FC found it in (domain/returns.py).
+    RETURNED_SELLABLE = "customer-return-sellable"
+    RETURNED_CUSTOMER_DAMAGED = "customer-return-customer-damaged"
+    RETURNED_CARRIER_DAMAGED = "customer-return-carrier-damaged"
+    RETURNED_DEFECTIVE = "customer-return-defective"
 
 
 @dataclass(frozen=True)

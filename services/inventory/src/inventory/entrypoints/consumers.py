@@ -2,7 +2,8 @@
 
 - `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
-- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped).
+- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped) and ReturnReceived (a
+  customer return back in stock: fulfillable or unfulfillable by condition).
 
 Each handler takes every command of a run of events of its type; reservations and shipments are
 applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
@@ -16,14 +17,16 @@ from inventory.domain.commands import (
     MarkInboundShipmentShipped,
     PlanInboundShipment,
     PlannedLine,
+    ReceiveReturn,
     ReleaseStock,
     ReserveStock,
     ShipStock,
 )
 from inventory.domain.fulfillment_orders import InstructedLine
-from inventory.service_layer import fulfillment, inbound
+from inventory.domain.returns import CustomerReturn, ReturnedUnits
+from inventory.service_layer import fulfillment, inbound, returns
 from stockpath_events import Envelope, Topics
-from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.fulfillment import ReturnReceived, ShipmentShipped
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
@@ -81,6 +84,18 @@ def ship_stock(event: Envelope[ShipmentShipped]) -> ShipStock:
     )
 
 
+def receive_return(event: Envelope[ReturnReceived]) -> ReceiveReturn:
+    data = event.data
+    customer_return = CustomerReturn(
+        return_id=data.return_id,
+        order_id=data.order_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        lines=tuple(ReturnedUnits(line.fnsku, line.quantity, line.condition) for line in data.lines),
+        received_event_id=event.id,
+    )
+    return ReceiveReturn(customer_return, event.cause)
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
@@ -93,5 +108,6 @@ CONSUMES: ConsumerTable = {
     },
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (ship_stock, fulfillment.ship_stock),
+        ReturnReceived: (receive_return, returns.receive_returns),
     },
 }

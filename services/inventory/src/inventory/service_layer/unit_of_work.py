@@ -9,6 +9,7 @@ from inventory.adapters.adjustments import AdjustmentRepository
 from inventory.adapters.discrepancies import DiscrepancyRepository
 from inventory.adapters.fulfillment_orders import FulfillmentOrderRepository
 from inventory.adapters.receipts import ReceiptRepository
+from inventory.adapters.returns import ReturnRepository
 from inventory.adapters.shipments import ShipmentRepository
 from inventory.adapters.stock import StockRepository
 from stockpath_runtime.unit_of_work import UnitOfWork
@@ -25,6 +26,8 @@ class InventoryUnitOfWork(UnitOfWork):
     adjustments: AdjustmentRepository
     #: The fulfillment orders instructed (or confirmed shipped) and the stock each holds.
     fulfillment_orders: FulfillmentOrderRepository
+    #: Customer returns the FCs received (one per return id).
+    returns: ReturnRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.shipments = ShipmentRepository(connection)
@@ -33,3 +36,4 @@ class InventoryUnitOfWork(UnitOfWork):
         self.discrepancies = DiscrepancyRepository(connection)
         self.adjustments = AdjustmentRepository(connection)
         self.fulfillment_orders = FulfillmentOrderRepository(connection)
+        self.returns = ReturnRepository(connection)
