@@ -68,6 +68,12 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
         return Sample(path={"order_id": owned[owner]}, json={"reason": "changed my mind"}, owner=owner,
                       expect=dict.fromkeys(strangers, 404))
 
+    def returning(owner: str, *strangers: str) -> Sample:
+        """A return of the owner's order: it has shipped nothing, so the owner and the operator reach
+        the rule on shipped units (422); everyone else finds nothing (404)."""
+        return Sample(path={"order_id": owned[owner]}, json={"lines": [{"line_id": "1", "quantity": 1}]}, owner=owner,
+                      expect={owner: 422, "operator": 422, **dict.fromkeys(strangers, 404)})
+
     channels = {
         ("POST", "/v1/orders"): Sample(
             json=order_of(items[SELLER], channel=CHANNEL), owner="channel",
@@ -75,6 +81,7 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
         ),
         ("GET", "/v1/orders/{order_id}"): about("channel", "seller", "other seller"),
         ("POST", "/v1/orders/{order_id}/cancellation"): about("channel", "seller", "other seller"),
+        ("POST", "/v1/orders/{order_id}/returns"): returning("channel", "seller", "other seller"),
         ("GET", "/v1/availability"): Sample(query={"fnsku": items[SELLER]["fnsku"]}),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
@@ -89,6 +96,7 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
         ),
         ("GET", "/v1/orders/{order_id}"): about("seller", "channel", "other channel"),
         ("POST", "/v1/orders/{order_id}/cancellation"): about("seller", "channel", "other channel"),
+        ("POST", "/v1/orders/{order_id}/returns"): returning("seller", "channel", "other channel"),
     }
     table = check_route_table(client, client.app, tokens, channels)
     table += check_route_table(client, client.app, tokens, sellers, skip=set(channels) - set(sellers))

@@ -135,3 +135,18 @@ fulfillment_order_lines = sa.Table(
     sa.Column("seller_sku", sa.Text, nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
 )
+
+#: Customer returns authorized (ReturnAuthorized), each of shipped units of one order to one FC.
+order_returns = sa.Table(
+    "order_returns",
+    metadata,
+    sa.Column("return_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    #: [{"line_id", "fnsku", "seller_id", "seller_sku", "quantity"}]
+    sa.Column("lines", postgresql.JSONB, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("authorized_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("order_returns_order", "order_id"),
+)

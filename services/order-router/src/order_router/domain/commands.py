@@ -9,6 +9,7 @@ from datetime import datetime
 from order_router.domain.fulfillment import Shipment
 from order_router.domain.model import Listing, Order, Registration
 from order_router.domain.ownership import Party
+from order_router.domain.returns import ReturnRequestLine
 from order_router.domain.stock import StockBasis, basis
 from stockpath_events import Cause
 
@@ -30,6 +31,18 @@ class RequestCancellation:
 
     order_id: str
     requested_by: Party
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorizeReturn:
+    """`requested_by` (the order's channel, a seller of its lines, an operator) authorizes a customer
+    return of shipped units of an order; the FC hears of it as ReturnAuthorized."""
+
+    order_id: str
+    requested_by: Party
+    lines: tuple[ReturnRequestLine, ...]
+    fulfillment_center_id: str | None = None
     reason: str | None = None
 
 

@@ -11,17 +11,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from order_router.domain.commands import PlaceOrder, RequestCancellation
+from order_router.domain.commands import AuthorizeReturn, PlaceOrder, RequestCancellation
 from order_router.domain.model import OrderIdInUse, UnknownOrder
 from order_router.domain.ownership import InvalidPlacement, Party, PartyKind, PlacementRefused
+from order_router.domain.returns import ReturnRefused, ReturnRequestLine
 from order_router.entrypoints.schemas import (
     AvailabilityOut,
     CancellationIn,
     OrderAccepted,
     OrderIn,
     OrderOut,
+    ReturnIn,
+    ReturnLineOut,
+    ReturnOut,
 )
-from order_router.service_layer import handlers, views
+from order_router.service_layer import handlers, returns, views
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, allow
 from stockpath_runtime.http import Answer, ErrorAnswers, Identifier, identifier, unit_of_work
@@ -40,6 +44,7 @@ ERRORS: ErrorAnswers = {
     UnknownOrder: Answer(404, "not_found", ("order_id",)),
     PlacementRefused: Answer(403, "forbidden"),
     InvalidPlacement: Answer(422, "validation_error"),
+    ReturnRefused: Answer(422, "return_refused"),
 }
 
 
@@ -108,3 +113,32 @@ async def request_cancellation(
     command = RequestCancellation(order_id, party_of(actor), body.reason if body else None)
     cancelled_id, status = await handlers.request_cancellation(command, uow)
     return OrderAccepted(order_id=cancelled_id, status=status)
+
+
+@router.post(
+    "/orders/{order_id}/returns",
+    response_model=ReturnOut,
+    status_code=201,
+    summary="Authorize a customer return of shipped units (writes ReturnAuthorized to the FC's topic)",
+    responses={
+        404: {"description": "Unknown order (or another party's; a seller's: none of its lines)"},
+        422: {"description": "More units than shipped and not yet returned, or a line not shipped"},
+    },
+)
+async def authorize_return(order_id: OrderId, body: ReturnIn, uow: UnitOfWork, actor: OrderParty) -> ReturnOut:
+    """The order's channel may return any shipped units of it, a seller those of its own lines. The
+    answer names the return id and the FC the buyer sends the units to; the FC reports what came
+    back and its condition (ReturnReceived), which moves the stock."""
+    command = AuthorizeReturn(
+        order_id, party_of(actor), tuple(ReturnRequestLine(x.line_id, x.quantity) for x in body.lines),
+        body.fulfillment_center_id, body.reason,
+    )
+    authorized = await returns.authorize_return(command, uow)
+    return ReturnOut(
+        return_id=authorized.return_id, order_id=authorized.order_id,
+        fulfillment_center_id=authorized.fulfillment_center_id, reason=authorized.reason,
+        lines=[
+            ReturnLineOut(line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity)
+            for x in authorized.lines
+        ],
+    )

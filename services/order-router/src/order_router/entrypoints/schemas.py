@@ -93,6 +93,38 @@ class CancellationIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
 
 
+class ReturnLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    quantity: Annotated[int, Field(gt=0, le=10_000)]
+
+
+class ReturnIn(BaseModel):
+    """Shipped units of an order the buyer sends back, and optionally the FC to send them to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=100)]
+    fulfillment_center_id: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+class ReturnLineOut(BaseModel):
+    line_id: str
+    fnsku: str
+    seller_sku: str
+    quantity: int
+
+
+class ReturnOut(BaseModel):
+    return_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: list[ReturnLineOut]
+    reason: str | None
+
+
 class OrderAccepted(BaseModel):
     order_id: str
     status: OrderStatus

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from order_router.adapters.fulfillment_orders import FulfillmentOrderRepository
 from order_router.adapters.orders import OrderRepository
+from order_router.adapters.returns import ReturnRepository
 from order_router.adapters.skus import SkuRepository
 from order_router.adapters.stock import StockRepository
 from stockpath_runtime.unit_of_work import UnitOfWork
@@ -21,9 +22,12 @@ class OrderRouterUnitOfWork(UnitOfWork):
     stock: StockRepository
     #: The seller SKUs and listings order lines may name.
     skus: SkuRepository
+    #: Customer returns authorized, per order.
+    returns: ReturnRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.orders = OrderRepository(connection)
         self.fulfillment_orders = FulfillmentOrderRepository(connection)
         self.stock = StockRepository(connection)
         self.skus = SkuRepository(connection)
+        self.returns = ReturnRepository(connection)

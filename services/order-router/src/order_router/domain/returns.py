@@ -1,0 +1,112 @@
+"""Customer returns as order-router authorizes them: who may authorize a return of which shipped
+units of an order, and how many. Pure rules; the caller says who asks and what shipped.
+
+- The order's channel (and the operator) may authorize a return of any shipped units of it; a
+  seller, of the shipped units of its own lines only: an order with none of its lines reads as
+  unknown to it, as another party's order does.
+- A line may be returned up to the units shipped of it, less those already authorized for return.
+- The return goes to the FC that shipped the line (the first one, when it shipped from several),
+  or the FC the request names, if that FC shipped it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus
+from order_router.domain.model import ResolvedLine
+from order_router.domain.ownership import Party, PartyKind
+
+
+class ReturnRefused(Exception):
+    """A return that cannot be authorized as asked (more than shipped, a line not shipped)."""
+
+
+@dataclass(frozen=True)
+class ReturnRequestLine:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CustomerReturn:
+    """A return authorized for shipped units of an order, to be sent to one FC."""
+
+    return_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: tuple[ResolvedLine, ...]
+    reason: str | None
+    authorized_by: str
+
+
+def return_id(order_id: str, sequence: int) -> str:
+    """The id of an order's `sequence`-th return (1-based): the same order and number, the same id."""
+    digest = hashlib.sha256(f"{order_id}\x1f{sequence}".encode()).hexdigest().upper()
+    return f"RT{digest[:14]}"
+
+
+def returnable_by(party: Party, lines: Iterable[ResolvedLine]) -> bool:
+    """Whether `party` (who may see the order, or a seller) may return any of these lines."""
+    return party.kind is not PartyKind.SELLER or any(line.seller_id == party.name for line in lines)
+
+
+def authorize(
+    party: Party,
+    order_id: str,
+    requested: Sequence[ReturnRequestLine],
+    fulfillment_orders: Sequence[FulfillmentOrder],
+    earlier: Sequence[CustomerReturn],
+    *,
+    fulfillment_center_id: str | None = None,
+    reason: str | None = None,
+) -> CustomerReturn:
+    """The return `party` asks for, or ReturnRefused saying why."""
+    shipped = [fo for fo in fulfillment_orders if fo.status is FulfillmentOrderStatus.SHIPPED]
+    shipped_units: Counter[str] = Counter()
+    shipped_from: dict[str, list[str]] = {}
+    resolved: dict[str, ResolvedLine] = {}
+    for fo in shipped:
+        for line in fo.lines:
+            shipped_units[line.line_id] += line.quantity
+            shipped_from.setdefault(line.line_id, []).append(fo.fulfillment_center_id)
+            resolved.setdefault(line.line_id, line)
+    returned: Counter[str] = Counter()
+    for earlier_return in earlier:
+        for line in earlier_return.lines:
+            returned[line.line_id] += line.quantity
+    asked: Counter[str] = Counter()
+    for request in requested:
+        asked[request.line_id] += request.quantity
+
+    problems = []
+    for line_id, quantity in asked.items():
+        shipped_line = resolved.get(line_id)
+        if shipped_line is None or (party.kind is PartyKind.SELLER and shipped_line.seller_id != party.name):
+            problems.append(f"line {line_id} has no shipped units to return")
+            continue
+        left = shipped_units[line_id] - returned[line_id]
+        if quantity > left:
+            problems.append(
+                f"line {line_id}: {quantity} unit(s) asked, {left} returnable "
+                f"({shipped_units[line_id]} shipped, {returned[line_id]} already authorized for return)"
+            )
+    if problems:
+        raise ReturnRefused("; ".join(problems))
+    centers = [center for line_id in asked for center in shipped_from[line_id]]
+    if fulfillment_center_id is not None and fulfillment_center_id not in centers:
+        raise ReturnRefused(f"{fulfillment_center_id} shipped none of these lines")
+    return CustomerReturn(
+        return_id=return_id(order_id, len(earlier) + 1),
+        order_id=order_id,
+        fulfillment_center_id=fulfillment_center_id or centers[0],
+        lines=tuple(
+            ResolvedLine(line_id, resolved[line_id].fnsku, resolved[line_id].seller_id, resolved[line_id].seller_sku, q)
+            for line_id, q in asked.items()
+        ),
+        reason=reason,
+        authorized_by=f"{party.kind.value}:{party.name}",
+    )

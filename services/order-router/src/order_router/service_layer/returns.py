@@ -1,0 +1,59 @@
+"""Customer returns: `authorize_return` (HTTP) checks a return against what shipped and what was
+already authorized (domain/returns.py), records it and tells the FC (ReturnAuthorized on
+`fulfillment.instructions`, the FC's topic)."""
+
+from __future__ import annotations
+
+from order_router.domain.commands import AuthorizeReturn
+from order_router.domain.model import OrderRecord, UnknownOrder
+from order_router.domain.ownership import PartyKind, ids_to_try, owns
+from order_router.domain.returns import CustomerReturn, authorize, returnable_by
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
+from stockpath_events.types.order_router import ReturnAuthorized, ReturnLine
+
+
+async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork) -> CustomerReturn:
+    """Authorize the return and publish it; UnknownOrder when the order is not the requester's
+    (a seller: has none of its lines), ReturnRefused when it asks for more than is returnable."""
+    party = command.requested_by
+    async with uow:
+        record: OrderRecord | None = None
+        fulfillment_orders = []
+        for candidate in ids_to_try(party, command.order_id):
+            found = await uow.orders.record(candidate)
+            if found is None:
+                continue
+            fulfillment_orders = await uow.fulfillment_orders.of_order(found.order.order_id)
+            seller_lines = party.kind is PartyKind.SELLER and returnable_by(
+                party, [line for fo in fulfillment_orders for line in fo.lines]
+            )
+            if owns(party, found.order) or seller_lines:
+                record = found
+                break
+        if record is None:
+            raise UnknownOrder(command.order_id)
+        order_id = record.order.order_id
+        await uow.orders.get(order_id, lock=True)  # one return of an order at a time
+        customer_return = authorize(
+            party, order_id, command.lines, fulfillment_orders, await uow.returns.of_order(order_id),
+            fulfillment_center_id=command.fulfillment_center_id, reason=command.reason,
+        )
+        await uow.returns.add(customer_return)
+        uow.emit(
+            ReturnAuthorized(
+                return_id=customer_return.return_id,
+                order_id=order_id,
+                fulfillment_center_id=customer_return.fulfillment_center_id,
+                lines=[
+                    ReturnLine(
+                        line_id=line.line_id, fnsku=line.fnsku, seller_id=line.seller_id,
+                        seller_sku=line.seller_sku, quantity=line.quantity,
+                    )
+                    for line in customer_return.lines
+                ],
+                reason=customer_return.reason,
+                authorized_by=customer_return.authorized_by,
+            )
+        )
+        await uow.commit()
+    return customer_return

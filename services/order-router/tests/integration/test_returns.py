@@ -1,0 +1,100 @@
+"""Customer returns over HTTP, against the real PostgreSQL: the order's channel or the seller of
+its lines authorizes a return of shipped units (ReturnAuthorized to the FC that shipped them);
+more than shipped and not yet returned, units not shipped, and another seller's order are refused."""
+
+from __future__ import annotations
+
+import pytest
+from order_router_testkit import (
+    apply,
+    level,
+    line,
+    listed_item,
+    outbox_events,
+    placed,
+    shipped,
+    unique,
+)
+
+from stockpath_testing.authorization import SUBJECTS
+
+pytestmark = pytest.mark.integration
+
+SELLER, CHANNEL = SUBJECTS["seller"], SUBJECTS["channel"]
+
+
+@pytest.fixture
+def shipped_order(with_engine) -> tuple[str, str]:
+    """An order of the channel for 3 units of the seller's SKU, shipped from SEA1; (order id, fnsku)."""
+    sku, fnsku, order_id = unique("SKU"), unique("X00"), unique("RO")
+
+    async def setup(engine):
+        await listed_item(engine, SELLER, sku, fnsku, channels=(CHANNEL,))
+        await apply(engine, level(fnsku, "SEA1", 10, seller_id=SELLER))
+        await apply(engine, placed(order_id, line("1", seller_id=SELLER, seller_sku=sku, quantity=3), channel=CHANNEL))
+        [instructed] = await outbox_events(engine, order_id, "FulfillmentInstructed")
+        await apply(engine, shipped(instructed.data))
+
+    with_engine(setup)
+    return order_id, fnsku
+
+
+def returns_published(with_engine, order_id: str):
+    async def read(engine):
+        return await outbox_events(engine, order_id, "ReturnAuthorized")
+
+    return with_engine(read)
+
+
+def test_the_channel_and_the_seller_return_shipped_units_up_to_what_shipped(client, as_, with_engine, shipped_order):
+    order_id, fnsku = shipped_order
+    url = f"/v1/orders/{order_id}/returns"
+
+    by_channel = client.post(url, json={"lines": [{"line_id": "1", "quantity": 2}], "reason": "too small"},
+                             headers=as_("channel"))
+    assert by_channel.status_code == 201, by_channel.text
+    first = by_channel.json()
+    assert (first["fulfillment_center_id"], first["lines"][0]["fnsku"], first["lines"][0]["quantity"]) == ("SEA1", fnsku, 2)
+
+    by_seller = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("seller"))
+    assert by_seller.status_code == 201, by_seller.text
+    assert by_seller.json()["return_id"] != first["return_id"]
+
+    too_many = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel"))
+    assert too_many.status_code == 422
+    assert "1 unit(s) asked, 0 returnable (3 shipped, 3 already authorized for return)" in too_many.text
+
+    published = returns_published(with_engine, order_id)
+    assert [(e.data.return_id, e.data.fulfillment_center_id, e.data.lines[0].quantity) for e in published] == [
+        (first["return_id"], "SEA1", 2), (by_seller.json()["return_id"], "SEA1", 1)
+    ]
+    assert published[0].data.reason == "too small"
+
+
+def test_a_return_of_more_than_shipped_or_of_a_line_not_shipped_is_refused(client, as_, with_engine, shipped_order):
+    order_id, _ = shipped_order
+    url = f"/v1/orders/{order_id}/returns"
+
+    more = client.post(url, json={"lines": [{"line_id": "1", "quantity": 4}]}, headers=as_("channel"))
+    unknown_line = client.post(url, json={"lines": [{"line_id": "9", "quantity": 1}]}, headers=as_("channel"))
+    other_fc = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}], "fulfillment_center_id": "PHX3"},
+                           headers=as_("channel"))
+    not_a_number = client.post(url, json={"lines": [{"line_id": "1", "quantity": 0}]}, headers=as_("channel"))
+
+    assert (more.status_code, unknown_line.status_code, other_fc.status_code, not_a_number.status_code) == (
+        422, 422, 422, 422
+    )
+    assert "4 unit(s) asked, 3 returnable" in more.text
+    assert "line 9 has no shipped units to return" in unknown_line.text
+    assert "PHX3 shipped none of these lines" in other_fc.text
+    assert returns_published(with_engine, order_id) == []
+
+
+def test_another_seller_or_channel_cannot_return_units_of_an_order_that_is_not_theirs(client, as_, with_engine, shipped_order):
+    order_id, _ = shipped_order
+    url = f"/v1/orders/{order_id}/returns"
+    body = {"lines": [{"line_id": "1", "quantity": 1}]}
+
+    assert client.post(url, json=body, headers=as_("other seller")).status_code == 404
+    assert client.post(url, json=body, headers=as_("other channel")).status_code == 404
+    assert returns_published(with_engine, order_id) == []
