@@ -1,6 +1,7 @@
 """`stockpath fc-simulator` as a warehouse system would run it, against the real broker: it ships
 its own FC's instructions once, even when they are delivered again or it restarts, and a
-cancellation that arrives while it packs stops the parcel."""
+cancellation that arrives while it packs stops the parcel; a return authorized to it comes back
+once, in the condition the buyer's reason implies."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from stockpath_events.types.order_router import (
     FulfillmentCancelled,
     FulfillmentInstructed,
     FulfillmentLine,
+    ReturnAuthorized,
+    ReturnLine,
 )
 from stockpath_runtime.kafka import ensure_topics
 from stockpath_testing import consume, publish
@@ -129,6 +132,40 @@ async def test_a_cancellation_that_arrives_while_packing_stops_the_parcel(simula
     [shipped] = await shipments(kafka_bootstrap, order_id, 1)
     assert json.loads(shipped.value)["fulfillment_order_id"] == marker
     assert simulator.memory()[stopped]["status"] == "cancelled"
+
+
+def authorized_return(order_id: str, return_id: str, reason: str | None, fc: str = "SEA1"):
+    return new_event(
+        ReturnAuthorized(
+            return_id=return_id, order_id=order_id, fulfillment_center_id=fc, reason=reason,
+            lines=[ReturnLine(line_id="1", fnsku="X00SIM", seller_id="S1", seller_sku="SKU-SIM", quantity=1)],
+        ),
+        source="order-router",
+    )
+
+
+async def test_a_return_authorized_to_the_fc_is_received_once_in_the_condition_its_reason_implies(
+    simulator, kafka_bootstrap
+):
+    order_id = f"O-{uuid.uuid4().hex[:10]}"
+    sellable, damaged = f"RT{uuid.uuid4().hex[:8]}", f"RT{uuid.uuid4().hex[:8]}"
+    first = authorized_return(order_id, sellable, "too small")
+    await publish(kafka_bootstrap, first, times=2)
+    await publish(
+        kafka_bootstrap,
+        authorized_return(order_id, sellable, "too small"),  # re-published under a new event id
+        authorized_return(order_id, f"RT{uuid.uuid4().hex[:8]}", None, fc="EWR4"),  # another FC's
+        authorized_return(order_id, damaged, "arrived damaged"),
+    )
+    simulator.start(group=f"sim-{uuid.uuid4().hex[:6]}")
+    received = await shipments(kafka_bootstrap, order_id, 2)
+    by_id = {json.loads(m.value)["return_id"]: m for m in received}
+    assert set(by_id) == {sellable, damaged}
+    assert json.loads(by_id[sellable].value)["lines"] == [{"fnsku": "X00SIM", "quantity": 1, "condition": "sellable"}]
+    assert json.loads(by_id[damaged].value)["lines"][0]["condition"] == "customer-damaged"
+    assert by_id[sellable].header("ce_type") == "stockpath.fulfillment.ReturnReceived.v1"
+    assert by_id[sellable].header("ce_causationid") == first.id
+    assert simulator.memory()[f"return:{sellable}"]["status"] == "received"
 
 
 def test_an_fc_outside_the_network_is_refused_with_a_clear_message():

@@ -3,7 +3,10 @@
 It reads `fulfillment.instructions` as any outside system would — a plain aiokafka consumer in its
 own consumer group, CloudEvents decoded with the shared contract — keeps the instructions for its
 own FC (header ``ce_fulfillmentcenter``), "picks and packs" each after a delay, and writes
-ShipmentShipped (carrier, tracking number) to `fulfillment.updates`. A FulfillmentCancelled that
+ShipmentShipped (carrier, tracking number) to `fulfillment.updates`. A customer return authorized
+to it (ReturnAuthorized) "comes back" after the same delay and is reported as ReturnReceived; the
+simulator inspects it by the buyer's reason: one naming "defective", "carrier" or "damaged" comes
+back defective, carrier-damaged or customer-damaged, anything else sellable. A FulfillmentCancelled that
 arrives before the parcel left stops it; one that arrives later is too late (the platform then
 refuses the buyer's cancellation).
 
@@ -43,15 +46,43 @@ from stockpath_events import (
     encode,
     new_event,
 )
-from stockpath_events.types.fulfillment import ShipmentShipped
-from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
+from stockpath_events.types.fulfillment import (
+    ReturnCondition,
+    ReturnedLine,
+    ReturnReceived,
+    ShipmentShipped,
+)
+from stockpath_events.types.order_router import (
+    FulfillmentCancelled,
+    FulfillmentInstructed,
+    ReturnAuthorized,
+)
 
 log = structlog.get_logger("fc-simulator")
 
 #: Namespace of the deterministic ShipmentShipped event ids.
 SHIPMENT_NAMESPACE = uuid.UUID("6f1c2b1e-5d0a-4c8e-9a53-2f7d7c1b9e40")
 CARRIERS = {"standard": "USPS", "expedited": "UPS", "priority": "FedEx"}
-PENDING, SHIPPED, CANCELLED = "pending", "shipped", "cancelled"
+PENDING, SHIPPED, CANCELLED, RECEIVED = "pending", "shipped", "cancelled", "received"
+#: State-file keys of customer returns (beside the fulfillment order ids).
+RETURN_KEY = "return:"
+
+
+def return_event_id(return_id: str) -> str:
+    return str(uuid.uuid5(SHIPMENT_NAMESPACE, RETURN_KEY + return_id))
+
+
+def inspected(reason: str | None) -> ReturnCondition:
+    """The condition the simulator finds a return in, from what the buyer said."""
+    said = (reason or "").lower()
+    for word, condition in (
+        ("defective", ReturnCondition.DEFECTIVE),
+        ("carrier", ReturnCondition.CARRIER_DAMAGED),
+        ("damaged", ReturnCondition.CUSTOMER_DAMAGED),
+    ):
+        if word in said:
+            return condition
+    return ReturnCondition.SELLABLE
 
 
 def shipment_event_id(fulfillment_order_id: str) -> str:
@@ -118,7 +149,7 @@ class FcSimulator:
             # Orders accepted before a restart and not shipped yet are packed again.
             for fo_id, entry in self.state.orders.items():
                 if entry["status"] == PENDING:
-                    self._schedule(fo_id)
+                    self._schedule(fo_id)  # a return too (RETURN_KEY)
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
@@ -157,6 +188,21 @@ class FcSimulator:
             }
             self.state.save()
             self._schedule(data.fulfillment_order_id)
+        elif isinstance(data, ReturnAuthorized):
+            key = RETURN_KEY + data.return_id
+            if key in self.state.orders:
+                log.info("return authorized again; ignored", return_id=data.return_id)
+                return
+            self.state.orders[key] = {
+                "status": PENDING,
+                "order_id": data.order_id,
+                "correlation_id": envelope.correlation_id,
+                "instruction_id": envelope.id,
+                "lines": [{"fnsku": line.fnsku, "quantity": line.quantity} for line in data.lines],
+                "condition": inspected(data.reason).value,
+            }
+            self.state.save()
+            self._schedule(key)
         elif isinstance(data, FulfillmentCancelled):
             entry = self.state.orders.get(data.fulfillment_order_id)
             if entry and entry["status"] == PENDING:
@@ -179,6 +225,9 @@ class FcSimulator:
         entry = self.state.orders[fulfillment_order_id]
         if entry["status"] != PENDING:
             return
+        if fulfillment_order_id.startswith(RETURN_KEY):
+            await self._receive_return(fulfillment_order_id.removeprefix(RETURN_KEY), entry)
+            return
         carrier = CARRIERS.get(entry["shipping_speed"], "USPS")
         envelope = new_event(
             ShipmentShipped(
@@ -194,6 +243,34 @@ class FcSimulator:
             event_id=shipment_event_id(fulfillment_order_id),
         )
         envelope = replace(envelope, causation_id=entry["instruction_id"])
+        await self._publish(envelope)
+        entry["status"] = SHIPPED
+        self.state.save()
+        log.info("shipped", fulfillment_order_id=fulfillment_order_id, carrier=carrier, units=entry["units"])
+
+
+    async def _receive_return(self, return_id: str, entry: dict) -> None:
+        envelope = new_event(
+            ReturnReceived(
+                return_id=return_id,
+                order_id=entry["order_id"],
+                fulfillment_center_id=self.fc,
+                lines=[
+                    ReturnedLine(fnsku=line["fnsku"], quantity=line["quantity"], condition=entry["condition"])
+                    for line in entry["lines"]
+                ],
+                received_at=datetime.now(UTC),
+            ),
+            source=self.source,
+            correlation_id=entry["correlation_id"],
+            event_id=return_event_id(return_id),
+        )
+        await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
+        entry["status"] = RECEIVED
+        self.state.save()
+        log.info("return received", return_id=return_id, condition=entry["condition"])
+
+    async def _publish(self, envelope) -> None:
         message = encode(envelope)
         while True:
             try:
@@ -201,12 +278,9 @@ class FcSimulator:
                     message.topic, value=message.value, key=message.key, headers=message.headers
                 )
                 break
-            except Exception as e:  # the broker is away: the parcel left, the confirmation must follow
-                log.warning("could not publish ShipmentShipped; retrying", error=repr(e))
+            except Exception as e:  # the broker is away: the parcel left (or came), the report must follow
+                log.warning("could not publish; retrying", event_type=envelope.type, error=repr(e))
                 await asyncio.sleep(1)
-        entry["status"] = SHIPPED
-        self.state.save()
-        log.info("shipped", fulfillment_order_id=fulfillment_order_id, carrier=carrier, units=entry["units"])
 
 
 def fc_simulator(
