@@ -21,13 +21,41 @@ class ShipmentShipped(EventData):
     shipped_at: datetime | None = None
 
 
+class ExceptionReason(StrEnum):
+    """Why an FC cannot ship units of a fulfillment order."""
+
+    #: The units were not where the FC's records said (short pick): written off in the ledger.
+    SHORT_PICK = "SHORT_PICK"
+    #: The units were found damaged at pick: they move to unfulfillable.
+    DAMAGED = "DAMAGED"
+
+
+class ExceptionLine(Value):
+    """Units of one line of the fulfillment order the FC cannot ship, and why."""
+
+    line_id: str
+    fnsku: str
+    quantity: int = Field(gt=0)
+    reason_code: ExceptionReason
+
+
 class FulfillmentRejectedByCenter(EventData):
-    """An FC could not fulfil an instruction (e.g. stock found damaged at pick)."""
+    """An FC cannot fill a fulfillment order, or part of it (an FC exception).
+
+    With ``lines``, only those units are missing (each with its reason: short pick or damaged);
+    the FC ships the rest of the fulfillment order as instructed, and the order router re-routes
+    the missing units elsewhere. Without ``lines`` (the first form of this event), the FC ships
+    none of it: its units go back to fulfillable there and all of them are re-routed.
+    One exception per fulfillment order counts; a later one for the same order changes nothing.
+    """
 
     fulfillment_order_id: str
     order_id: str
     fulfillment_center_id: str
     reason: str
+    lines: list[ExceptionLine] | None = Field(
+        default=None, description="The units the FC cannot ship, per line; absent: none of the fulfillment order"
+    )
 
 
 class ReturnCondition(StrEnum):
