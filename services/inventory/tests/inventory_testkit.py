@@ -8,6 +8,9 @@ from datetime import datetime
 import stockpath_network
 from stockpath_events import Address, Envelope, new_event
 from stockpath_events.types.fulfillment import (
+    ExceptionLine,
+    ExceptionReason,
+    FulfillmentRejectedByCenter,
     ReturnCondition,
     ReturnedLine,
     ReturnReceived,
@@ -123,6 +126,23 @@ def return_received_event(
     )
 
 
+def center_exception_event(
+    fulfillment_order_id: str, lines: list[tuple[str, int, str]] | None, *, fulfillment_center_id: str = "SEA1"
+) -> Envelope:
+    """An FC's exception: (fnsku, units, SHORT_PICK | DAMAGED) per line (line ids 1, 2, …), or None: none of it."""
+    return new_event(
+        FulfillmentRejectedByCenter(
+            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id, reason="pick exception",
+            lines=None if lines is None else [
+                ExceptionLine(line_id=str(n), fnsku=f, quantity=q, reason_code=ExceptionReason(r))
+                for n, (f, q, r) in enumerate(lines, start=1)
+            ],
+        ),
+        source=f"/fulfillment-centers/{fulfillment_center_id}",
+    )
+
+
 class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
@@ -133,3 +153,4 @@ class Events:
     fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
     shipped = staticmethod(shipped_event)
     return_received = staticmethod(return_received_event)
+    center_exception = staticmethod(center_exception_event)

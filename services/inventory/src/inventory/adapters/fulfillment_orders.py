@@ -41,6 +41,19 @@ _UPDATE_FULFILLMENT_ORDERS = sa.text(
     """
 )
 
+_CLAIM_EXCEPTION = sa.text(
+    "INSERT INTO fulfillment_exceptions (fulfillment_order_id, cause_event_id) VALUES (:id, :cause) "
+    "ON CONFLICT DO NOTHING RETURNING fulfillment_order_id"
+)
+_UPDATE_RESERVED = sa.text(
+    """
+    UPDATE fulfillment_order_stock AS s SET quantity_reserved = c.quantity_reserved
+      FROM unnest(CAST(:ids AS text[]), CAST(:fnskus AS text[]), CAST(:reserved AS bigint[]))
+           AS c(fulfillment_order_id, fnsku, quantity_reserved)
+     WHERE s.fulfillment_order_id = c.fulfillment_order_id AND s.fnsku = c.fnsku
+    """
+)
+
 _STOCK_FIELDS = tuple(f.name for f in fields(FulfillmentOrderStock))
 
 #: The carrier and tracking number of shipped orders, by fulfillment order id.
@@ -132,3 +145,15 @@ class FulfillmentOrderRepository:
                 "tracking_numbers": [tracking for _, tracking in told],
             },
         )
+
+    async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
+        """Record that an FC exception of this fulfillment order is applied; False when one was before."""
+        found = await self._conn.execute(_CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id})
+        return found.first() is not None
+
+    async def update_reserved_all(self, orders: Sequence[FulfillmentOrder]) -> None:
+        """Write the units still reserved of every FNSKU of these orders (one statement)."""
+        rows = [(o.fulfillment_order_id, s.fnsku, s.quantity_reserved) for o in orders for s in o.stock]
+        if rows:
+            ids, fnskus, reserved = (list(column) for column in zip(*sorted(rows), strict=True))
+            await self._conn.execute(_UPDATE_RESERVED, {"ids": ids, "fnskus": fnskus, "reserved": reserved})

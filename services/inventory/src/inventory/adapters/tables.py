@@ -151,6 +151,20 @@ fulfillment_order_stock = sa.Table(
     sa.CheckConstraint("quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered", name="fo_stock_reserved"),
 )
 
+#: The fulfillment orders whose FC exception (FulfillmentRejectedByCenter) was applied, and the
+#: event that did it: one per order, so a report delivered again changes nothing.
+fulfillment_exceptions = sa.Table(
+    "fulfillment_exceptions",
+    metadata,
+    sa.Column(
+        "fulfillment_order_id",
+        sa.Text,
+        sa.ForeignKey("fulfillment_orders.fulfillment_order_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("cause_event_id", sa.Text, nullable=False),
+)
+
 adjustments = sa.Table(
     "adjustments",
     metadata,

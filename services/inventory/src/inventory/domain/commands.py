@@ -157,3 +157,23 @@ class ReceiveReturn:
 
     customer_return: CustomerReturn
     cause: Cause
+
+
+@dataclass(frozen=True)
+class MissingUnits:
+    """Units of an FNSKU an FC cannot ship for a fulfillment order, and why (an FC exception)."""
+
+    fnsku: str
+    quantity: int
+    reason_code: str  # stockpath_events.types.fulfillment.ExceptionReason
+
+
+@dataclass(frozen=True)
+class RecordCenterException:
+    """An FC cannot ship a fulfillment order, or `missing` units of it (None: none of it)."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    missing: tuple[MissingUnits, ...] | None
+    cause: Cause

@@ -100,3 +100,18 @@ def _from_reserved(quantity: int, to: Bucket, reason: Reason) -> list[Movement]:
     if not quantity:
         return []
     return [Movement(Bucket.RESERVED, -quantity, reason), Movement(to, quantity, reason)]
+
+
+def short_picked(quantity: int) -> list[Movement]:
+    """Reserved units the FC did not find at pick: written off (reserved −, no bucket +)."""
+    return [Movement(Bucket.RESERVED, -quantity, Reason.PICK_SHORT)] if quantity else []
+
+
+def damaged_at_pick(quantity: int) -> list[Movement]:
+    """Reserved units the FC found damaged at pick: reserved → unfulfillable."""
+    return _from_reserved(quantity, Bucket.UNFULFILLABLE, Reason.PICK_DAMAGED)
+
+
+def not_filled(quantity: int) -> list[Movement]:
+    """Reserved units of an order the FC will not ship at all: back to fulfillable."""
+    return _from_reserved(quantity, Bucket.FULFILLABLE, Reason.PICK_REFUSED)

@@ -55,6 +55,11 @@ class Reason(StrEnum):
     RETURNED_CUSTOMER_DAMAGED = "customer-return-customer-damaged"
     RETURNED_CARRIER_DAMAGED = "customer-return-carrier-damaged"
     RETURNED_DEFECTIVE = "customer-return-defective"
+    #: An FC exception: reserved units not found at pick (written off) or found damaged.
+    PICK_SHORT = "fc-exception-short-pick"
+    PICK_DAMAGED = "fc-exception-damaged"
+    #: An FC exception without lines: the FC ships none of the order; its units are fulfillable again.
+    PICK_REFUSED = "fc-exception-not-filled"
 
 
 @dataclass(frozen=True)

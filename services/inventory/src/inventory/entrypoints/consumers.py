@@ -2,8 +2,10 @@
 
 - `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
-- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped) and ReturnReceived (a
-  customer return back in stock: fulfillable or unfulfillable by condition).
+- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), ReturnReceived (a
+  customer return back in stock: fulfillable or unfulfillable by condition) and
+  FulfillmentRejectedByCenter (FC exceptions: units written off or unfulfillable,
+  `service_layer/center_exceptions.py`).
 
 Each handler takes every command of a run of events of its type; reservations and shipments are
 applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
@@ -15,18 +17,24 @@ from __future__ import annotations
 from inventory.domain.commands import (
     CancelInboundShipment,
     MarkInboundShipmentShipped,
+    MissingUnits,
     PlanInboundShipment,
     PlannedLine,
     ReceiveReturn,
+    RecordCenterException,
     ReleaseStock,
     ReserveStock,
     ShipStock,
 )
 from inventory.domain.fulfillment_orders import InstructedLine
 from inventory.domain.returns import CustomerReturn, ReturnedUnits
-from inventory.service_layer import fulfillment, inbound, returns
+from inventory.service_layer import center_exceptions, fulfillment, inbound, returns
 from stockpath_events import Envelope, Topics
-from stockpath_events.types.fulfillment import ReturnReceived, ShipmentShipped
+from stockpath_events.types.fulfillment import (
+    FulfillmentRejectedByCenter,
+    ReturnReceived,
+    ShipmentShipped,
+)
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
@@ -96,6 +104,16 @@ def receive_return(event: Envelope[ReturnReceived]) -> ReceiveReturn:
     return ReceiveReturn(customer_return, event.cause)
 
 
+def record_center_exception(event: Envelope[FulfillmentRejectedByCenter]) -> RecordCenterException:
+    data = event.data
+    missing = None
+    if data.lines is not None:
+        missing = tuple(MissingUnits(line.fnsku, line.quantity, line.reason_code.value) for line in data.lines)
+    return RecordCenterException(
+        data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, missing, event.cause
+    )
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
@@ -109,5 +127,6 @@ CONSUMES: ConsumerTable = {
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (ship_stock, fulfillment.ship_stock),
         ReturnReceived: (receive_return, returns.receive_returns),
+        FulfillmentRejectedByCenter: (record_center_exception, center_exceptions.record_center_exceptions),
     },
 }

@@ -1,0 +1,75 @@
+"""FC exceptions in the inventory: an FC reports it cannot ship a fulfillment order, or units of
+it (FulfillmentRejectedByCenter on `fulfillment.updates`, issue 15).
+
+- units not found at pick (SHORT_PICK) are written off: reserved −, in the ledger with the reason;
+- units found damaged at pick (DAMAGED) move reserved → unfulfillable;
+- an exception without lines (the FC ships none of it) gives every reserved unit of the order back
+  to fulfillable there.
+
+The rest of the fulfillment order stays reserved: the FC ships it, and its ShipmentShipped ships
+what is still reserved. Exactly once: the first exception of a fulfillment order is the one applied
+(claimed in `fulfillment_exceptions`); the same report again, under the same event id (the inbox)
+or another, changes nothing. An exception for an order not reserved here (unknown, shipped or
+cancelled) changes nothing either. Runs in the runtime's unit of work and never commits.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from inventory.domain.commands import RecordCenterException
+from inventory.domain.fulfillment_orders import (
+    FulfillmentOrder,
+    FulfillmentOrderStatus,
+    damaged_at_pick,
+    not_filled,
+    short_picked,
+)
+from inventory.domain.stock import Movement
+from inventory.service_layer.fulfillment import StockMoves
+from inventory.service_layer.unit_of_work import InventoryUnitOfWork
+
+log = structlog.get_logger("inventory")
+
+DAMAGED = "DAMAGED"
+
+
+async def record_center_exceptions(commands: list[RecordCenterException], uow: InventoryUnitOfWork) -> None:
+    """Apply each fulfillment order's first FC exception, in the order they came."""
+    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    applied: list[tuple[RecordCenterException, FulfillmentOrder]] = []
+    for command in commands:
+        order = known.get(command.fulfillment_order_id)
+        if order is None or order.status is not FulfillmentOrderStatus.RESERVED or not order.instructed:
+            log.warning(
+                "FC exception for a fulfillment order not reserved here ignored",
+                fulfillment_order_id=command.fulfillment_order_id, status=order.status if order else None,
+            )
+            continue
+        if not await uow.fulfillment_orders.claim_exception(order.fulfillment_order_id, command.cause.id):
+            log.info("FC exception already applied", fulfillment_order_id=order.fulfillment_order_id)
+            continue
+        applied.append((command, order))
+
+    stock = StockMoves(uow)
+    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order in applied for item in order.stock)
+    for command, order in applied:
+        for item in order.stock:
+            movements: list[Movement] = []
+            if command.missing is None:
+                movements += not_filled(item.quantity_reserved)
+                item.quantity_reserved = 0
+            for missing in command.missing or ():
+                if missing.fnsku != item.fnsku:
+                    continue
+                # Never more than is still reserved for the order: the rest was never set aside here.
+                quantity = min(missing.quantity, item.quantity_reserved)
+                item.quantity_reserved -= quantity
+                movements += damaged_at_pick(quantity) if missing.reason_code == DAMAGED else short_picked(quantity)
+            stock.move(command.cause, order, item, movements)
+        log.info(
+            "FC exception applied", fulfillment_order_id=order.fulfillment_order_id,
+            fulfillment_center_id=order.fulfillment_center_id,
+        )
+    await stock.write()
+    await uow.fulfillment_orders.update_reserved_all([order for _, order in applied])

@@ -1,0 +1,88 @@
+"""FC exceptions in the inventory (issue 15): units short at pick are written off, damaged ones
+become unfulfillable, the rest of the fulfillment order stays reserved and ships — once, however
+often the exception is delivered, and the buckets always add up to the ledger."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from stockpath_runtime.consumer import Outcome
+
+pytestmark = pytest.mark.integration
+
+BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
+
+
+def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
+    [item] = fc_staff.get("/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}).json()["items"]
+    return {k: item[k] for k in BUCKETS}
+
+
+def fo_id() -> str:
+    return f"FO-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def stocked(fc_staff, plan):
+    def make(units: int) -> str:
+        shipment = plan(units)
+        (fnsku,) = shipment.fnskus
+        r = fc_staff.post(
+            "/v1/receipts",
+            json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
+                  "lines": [{"fnsku": fnsku, "received": units}]},
+        )
+        assert r.status_code == 201, r.text
+        return fnsku
+
+    return make
+
+
+def test_a_short_pick_writes_units_off_once_and_the_rest_ships(fc_staff, stocked, deliver, events, buckets_and_ledger):
+    fnsku = stocked(10)
+    fo = fo_id()
+    deliver(events.instructed(fo, [(fnsku, 5)]))
+    short = events.center_exception(fo, [(fnsku, 2, "SHORT_PICK")])
+    again = events.center_exception(fo, [(fnsku, 2, "SHORT_PICK")])  # the FC reports it again: a new event id
+    assert deliver(short, short, again) == [Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.PROCESSED]
+    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 5, "reserved": 3, "unfulfillable": 0, "shipped": 0}
+
+    deliver(events.shipped(fo))
+    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 5, "reserved": 0, "unfulfillable": 0, "shipped": 3}
+    ledger = fc_staff.get("/v1/ledger", params={"fnsku": fnsku}).json()["items"]
+    rows = [(e["bucket"], e["delta"], e["reason"], e["cause_event_id"]) for e in ledger if e["reason"].startswith("fc-")]
+    assert rows == [("reserved", -2, "fc-exception-short-pick", short.id)]
+    stored, recomputed = buckets_and_ledger()
+    assert stored == recomputed
+
+
+def test_damaged_at_pick_becomes_unfulfillable(fc_staff, stocked, deliver, events, buckets_and_ledger):
+    fnsku = stocked(4)
+    fo = fo_id()
+    deliver(events.instructed(fo, [(fnsku, 4)]), events.center_exception(fo, [(fnsku, 4, "DAMAGED")]))
+    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 0, "reserved": 0, "unfulfillable": 4, "shipped": 0}
+    stored, recomputed = buckets_and_ledger()
+    assert stored == recomputed
+
+
+def test_an_exception_without_lines_gives_the_units_back_and_more_than_reserved_is_capped(
+    fc_staff, stocked, deliver, events
+):
+    fnsku = stocked(6)
+    whole, capped = fo_id(), fo_id()
+    deliver(events.instructed(whole, [(fnsku, 2)]), events.center_exception(whole, None))
+    assert buckets(fc_staff, fnsku)["fulfillable"] == 6
+    deliver(events.instructed(capped, [(fnsku, 1)]), events.center_exception(capped, [(fnsku, 9, "SHORT_PICK")]))
+    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 5, "reserved": 0, "unfulfillable": 0, "shipped": 0}
+
+
+def test_an_exception_for_an_order_not_reserved_here_changes_nothing(fc_staff, stocked, deliver, events):
+    fnsku = stocked(3)
+    shipped, unknown = fo_id(), fo_id()
+    deliver(events.instructed(shipped, [(fnsku, 1)]), events.shipped(shipped))
+    assert deliver(
+        events.center_exception(shipped, [(fnsku, 1, "SHORT_PICK")]), events.center_exception(unknown, None)
+    ) == [Outcome.PROCESSED, Outcome.PROCESSED]
+    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 2, "reserved": 0, "unfulfillable": 0, "shipped": 1}
