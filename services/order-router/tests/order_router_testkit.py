@@ -12,7 +12,12 @@ from order_router.adapters.tables import availability, orders
 from order_router.bootstrap import SERVICE
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, decode, new_event
-from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.fulfillment import (
+    ExceptionLine,
+    ExceptionReason,
+    FulfillmentRejectedByCenter,
+    ShipmentShipped,
+)
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingClosed, ListingPublished
 from stockpath_events.types.order_router import FulfillmentInstructed
@@ -144,6 +149,25 @@ def shipped(instructed: FulfillmentInstructed) -> Envelope[ShipmentShipped]:
         ShipmentShipped(
             fulfillment_order_id=instructed.fulfillment_order_id, order_id=instructed.order_id,
             fulfillment_center_id=instructed.fulfillment_center_id, carrier="UPS", tracking_number="1Z999",
+        ),
+        source="/fulfillment-centers/" + instructed.fulfillment_center_id,
+    )
+
+
+def center_exception(
+    instructed: FulfillmentInstructed, missing: list[tuple[str, int, str]] | None
+) -> Envelope[FulfillmentRejectedByCenter]:
+    """The FC's report that it cannot ship (line_id, units, SHORT_PICK | DAMAGED) of what it was
+    instructed (None: none of it)."""
+    fnskus = {line.line_id: line.fnsku for line in instructed.lines}
+    return new_event(
+        FulfillmentRejectedByCenter(
+            fulfillment_order_id=instructed.fulfillment_order_id, order_id=instructed.order_id,
+            fulfillment_center_id=instructed.fulfillment_center_id, reason="pick exception",
+            lines=None if missing is None else [
+                ExceptionLine(line_id=line_id, fnsku=fnskus[line_id], quantity=q, reason_code=ExceptionReason(r))
+                for line_id, q, r in missing
+            ],
         ),
         source="/fulfillment-centers/" + instructed.fulfillment_center_id,
     )

@@ -24,6 +24,19 @@ _WITH_LINES = (
 )
 
 
+_CLAIM_EXCEPTION = sa.text(
+    "INSERT INTO fulfillment_exceptions (fulfillment_order_id, cause_event_id) VALUES (:id, :cause) "
+    "ON CONFLICT DO NOTHING RETURNING fulfillment_order_id"
+)
+_SET_LINE_QUANTITIES = sa.text(
+    """
+    UPDATE fulfillment_order_lines AS l SET quantity = q.quantity
+      FROM unnest(CAST(:line_ids AS text[]), CAST(:quantities AS integer[])) AS q(line_id, quantity)
+     WHERE l.fulfillment_order_id = :id AND l.line_id = q.line_id
+    """
+)
+
+
 class FulfillmentOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
@@ -93,6 +106,27 @@ class FulfillmentOrderRepository:
                 shipped_at=shipment.shipped_at,
             )
         )
+
+
+    async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
+        """Record that an FC exception of this fulfillment order is handled; False when one was before."""
+        found = await self._conn.execute(_CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id})
+        return found.first() is not None
+
+    async def keep_only(self, fulfillment_order_id: str, quantities: dict[str, int]) -> None:
+        """What is left of a fulfillment order after an FC exception: its lines' units (line_id →
+        units), FAILED when none is left."""
+        pairs = sorted(quantities.items())
+        await self._conn.execute(
+            _SET_LINE_QUANTITIES,
+            {"id": fulfillment_order_id, "line_ids": [p[0] for p in pairs], "quantities": [p[1] for p in pairs]},
+        )
+        if not any(quantities.values()):
+            await self._conn.execute(
+                sa.update(fulfillment_orders)
+                .where(fulfillment_orders.c.fulfillment_order_id == fulfillment_order_id)
+                .values(status=FulfillmentOrderStatus.FAILED.value)
+            )
 
 
 def _fulfillment_orders(rows) -> list[FulfillmentOrder]:

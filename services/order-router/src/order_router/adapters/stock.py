@@ -6,6 +6,7 @@ order, so two transactions sharing rows queue behind each other instead of deadl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -46,6 +47,18 @@ _ADJUST_RESERVATIONS = sa.text(
       FROM locked AS l
       JOIN change AS c ON c.fnsku = l.fnsku AND c.fulfillment_center_id = l.fulfillment_center_id
      WHERE a.fnsku = l.fnsku AND a.fulfillment_center_id = l.fulfillment_center_id
+    """
+)
+
+
+_WRITE_OFF = sa.text(
+    """
+    UPDATE availability AS a
+       SET basis = GREATEST(a.reservations_total, a.basis - c.quantity), updated_at = now()
+      FROM unnest(CAST(:fnskus AS text[]), CAST(:fcs AS text[]), CAST(:quantities AS integer[]))
+           AS c(fnsku, fulfillment_center_id, quantity)
+     WHERE a.fnsku = c.fnsku AND a.fulfillment_center_id = c.fulfillment_center_id
+       AND (a.level_as_of IS NULL OR a.level_as_of < :as_of)
     """
 )
 
@@ -95,6 +108,13 @@ class StockRepository:
         """Count again units given back by a cancellation that the FC shipped anyway: they did
         leave, so no other order may have them."""
         await self._adjust(units)
+
+    async def write_off(self, units: Mapping[tuple[str, str], int], *, as_of: datetime) -> None:
+        """Units an FC reported lost or damaged at pick at `as_of` leave the basis of their row —
+        unless the level recorded is that recent already (inventory's level after the exception
+        overtook it), so they are not taken off twice. The next level inventory reports replaces it."""
+        if units:
+            await self._conn.execute(_WRITE_OFF, {**_columns(sorted(units.items())), "as_of": as_of})
 
     async def record_levels(self, levels: Sequence[StockBasis]) -> set[tuple[str, str]]:
         """Set the basis inventory reported, one level per FNSKU and FC, in one statement; returns

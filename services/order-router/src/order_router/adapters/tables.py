@@ -111,7 +111,7 @@ fulfillment_orders = sa.Table(
     sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
     sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
     sa.Column("fulfillment_center_id", sa.Text, nullable=False),
-    #: INSTRUCTED, CANCELLED or SHIPPED.
+    #: INSTRUCTED, CANCELLED, SHIPPED or FAILED (an FC exception: it ships nothing).
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("carrier", sa.Text, nullable=True),
     sa.Column("tracking_number", sa.Text, nullable=True),
@@ -149,4 +149,18 @@ order_returns = sa.Table(
     sa.Column("authorized_by", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("order_returns_order", "order_id"),
+)
+
+#: The fulfillment orders whose FC exception (FulfillmentRejectedByCenter) was handled, and the
+#: event that did it: one per fulfillment order, so a report delivered again re-routes nothing.
+fulfillment_exceptions = sa.Table(
+    "fulfillment_exceptions",
+    metadata,
+    sa.Column(
+        "fulfillment_order_id",
+        sa.Text,
+        sa.ForeignKey("fulfillment_orders.fulfillment_order_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("cause_event_id", sa.Text, nullable=False),
 )

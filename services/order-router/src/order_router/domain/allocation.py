@@ -13,7 +13,7 @@ the fulfillment orders holding them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,15 +73,18 @@ class Allocator:
         return self._held(fnsku).get(fulfillment_center_id, 0)
 
     def plan(
-        self, order: Order, lines: Iterable[ResolvedLine], fulfillment_policy: FulfillmentPolicy, *, now: datetime
+        self, order: Order, lines: Iterable[ResolvedLine], fulfillment_policy: FulfillmentPolicy, *, now: datetime,
+        excluding: Collection[str] = (),
     ) -> RoutingPlan:
         """The policy's plan for these lines of `order`, against the stock left, promising dates as
-        of `now` (the time of the event that asks for it)."""
+        of `now` (the time of the event that asks for it); the FCs `excluding` names are not used
+        (the one that just reported it could not ship these units)."""
         lines = tuple(lines)
         stock = [
             StockLevel(fnsku, fc, units)
             for fnsku in sorted({line.fnsku for line in lines})
             for fc, units in self._held(fnsku).items()
+            if fc not in excluding
         ]
         return self._policy.plan(
             RoutingRequest(

@@ -81,6 +81,28 @@ class RecordShipment:
 
 
 @dataclass(frozen=True)
+class MissingLine:
+    """Units of a fulfillment order's line the FC cannot ship; `reason_code` SHORT_PICK or DAMAGED."""
+
+    line_id: str
+    quantity: int
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class RerouteMissingUnits:
+    """An FC cannot ship `missing` units of a fulfillment order (None: none of it), reported at
+    `reported_at` (the event's time: the promise of a re-route is made as of then)."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    missing: tuple[MissingLine, ...] | None
+    reported_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
 class RecordInventoryLevel:
     """Inventory reported how many units of an FNSKU an FC has, in each of its buckets, at `as_of`."""
 

@@ -23,6 +23,8 @@ class FulfillmentOrderStatus(StrEnum):
     CANCELLED = "CANCELLED"
     #: The FC reported it shipped.
     SHIPPED = "SHIPPED"
+    #: The FC reported it could ship none of it (an FC exception); its units were re-routed.
+    FAILED = "FAILED"
 
 
 @dataclass(frozen=True)

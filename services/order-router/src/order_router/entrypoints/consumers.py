@@ -10,18 +10,20 @@ from __future__ import annotations
 from order_router.domain.commands import (
     CancelOrder,
     CloseListing,
+    MissingLine,
     RecordDeregistration,
     RecordInventoryLevel,
     RecordListing,
     RecordRegistration,
     RecordShipment,
+    RerouteMissingUnits,
     RouteOrder,
 )
 from order_router.domain.fulfillment import Shipment
 from order_router.domain.model import Listing, Order, OrderLine, Registration
-from order_router.service_layer import fulfillment, handlers, routing
+from order_router.service_layer import center_exceptions, fulfillment, handlers, routing
 from stockpath_events import Envelope, Topics
-from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.fulfillment import FulfillmentRejectedByCenter, ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingClosed, ListingPublished
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
@@ -65,6 +67,16 @@ def record_shipment(event: Envelope[ShipmentShipped]) -> RecordShipment:
     # An FC that does not say when it shipped, shipped when it said so.
     shipment = Shipment(data.carrier, data.tracking_number, data.shipped_at or event.time)
     return RecordShipment(data.fulfillment_order_id, data.order_id, shipment, event.cause)
+
+
+def reroute_missing_units(event: Envelope[FulfillmentRejectedByCenter]) -> RerouteMissingUnits:
+    data = event.data
+    missing = None
+    if data.lines is not None:
+        missing = tuple(MissingLine(line.line_id, line.quantity, line.reason_code.value) for line in data.lines)
+    return RerouteMissingUnits(
+        data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, missing, event.time, event.cause
+    )
 
 
 def record_inventory_level(event: Envelope[InventoryLevelChanged]) -> RecordInventoryLevel:
@@ -116,5 +128,8 @@ CONSUMES: ConsumerTable = {
         OrderPlaced: (route_order, routing.route_orders),
         OrderCancellationRequested: (cancel_order, fulfillment.cancel_orders),
     },
-    Topics.FULFILLMENT_UPDATES: {ShipmentShipped: (record_shipment, fulfillment.record_shipments)},
+    Topics.FULFILLMENT_UPDATES: {
+        ShipmentShipped: (record_shipment, fulfillment.record_shipments),
+        FulfillmentRejectedByCenter: (reroute_missing_units, center_exceptions.reroute_missing_units),
+    },
 }

@@ -107,7 +107,7 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
             await _reject(order, resolution.failures, command.cause, uow)
     await uow.orders.set_resolved_lines({command.order.order_id: lines for command, lines in resolved})
 
-    routing = _Routing(uow, policy)
+    routing = Routing(uow, policy)
     await routing.lock(line.fnsku for _, lines in resolved for line in lines)
     for command, lines in resolved:
         await _route(command.order, lines, command.cause, command.placed_at, uow, routing)
@@ -120,7 +120,7 @@ async def _route(
     cause: Cause,
     now: datetime,
     uow: OrderRouterUnitOfWork,
-    routing: _Routing,
+    routing: Routing,
 ) -> None:
     plan = routing.allocator.plan(order, lines, order.fulfillment_policy, now=now)
     if plan.unfilled:
@@ -146,8 +146,8 @@ async def _route(
                 order_id=order.order_id,
                 fulfillment_orders=routed,
                 cancelled_lines=cancelled,
-                ship_by=_latest(r.ship_by for r in routed),
-                deliver_by=_latest(r.deliver_by for r in routed),
+                ship_by=latest_day(r.ship_by for r in routed),
+                deliver_by=latest_day(r.deliver_by for r in routed),
             ),
             caused_by=cause,
         )
@@ -229,7 +229,7 @@ async def _release_backorders(
 ) -> None:
     """Stock of `fnsku` arrived (at `now`, the level's time): route what orders waiting for it can
     now get, oldest first, promising dates as of then."""
-    routing = _Routing(uow, policy)
+    routing = Routing(uow, policy)
     for order_id in await uow.orders.waiting_for(fnsku, limit=BACKORDERS_PER_LEVEL):
         found = await uow.orders.get(order_id, lock=True)
         assert found is not None, order_id  # waiting_for() names recorded orders
@@ -250,8 +250,8 @@ async def _release_backorders(
             OrderRouted(
                 order_id=order_id,
                 fulfillment_orders=routed,
-                ship_by=_latest(r.ship_by for r in routed),
-                deliver_by=_latest(r.deliver_by for r in routed),
+                ship_by=latest_day(r.ship_by for r in routed),
+                deliver_by=latest_day(r.deliver_by for r in routed),
             ),
             caused_by=cause,
         )
@@ -259,7 +259,7 @@ async def _release_backorders(
     await routing.write()
 
 
-class _Routing:
+class Routing:
     """The routing one handler does in its unit of work: an allocator over the stock rows it
     locked, and what it decided for each order (statuses, units backordered or cancelled per
     line), written in bulk by `write` — which must run before the unit of work commits."""
@@ -308,7 +308,7 @@ class _Routing:
         self.statuses, self.backordered, self.cancelled = {}, {}, {}
 
 
-def _latest(days: Iterable[date | None]) -> date | None:
+def latest_day(days: Iterable[date | None]) -> date | None:
     """An order's promise is its last shipment's; unknown when any shipment's is."""
     known = list(days)
     return None if not known or None in known else max(d for d in known if d is not None)
