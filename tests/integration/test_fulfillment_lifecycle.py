@@ -1,7 +1,8 @@
 """An order's life across inventory, order-router and two FC systems (`stockpath fc-simulator`),
 each a separate process on the real broker and PostgreSQL: routing among FCs (nearest, speed,
 split, the promised ship-by and deliver-by dates, addresses abroad refused), fill-all backorders released when stock is received, cancellation before and after the
-shipment, and shipments moving reserved stock to shipped.
+shipment, shipments moving reserved stock to shipped, and customer returns: a unit returned
+sellable is sold again, a damaged one is unfulfillable, the ledger reconciling at every step.
 
 Registration's events are written to its topic as registration would, so the FCs holding the
 stock can be chosen; everything else goes through HTTP and Kafka only.
@@ -311,3 +312,62 @@ async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_r
     assert json.loads(refused[0].value)["reason_code"] == "ALREADY_SHIPPED"
     assert router.get(f"/v1/orders/{shipped}").json()["status"] == "SHIPPED"
     assert inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
+
+
+def balanced(inventory, item: Sku) -> bool:
+    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
+
+
+async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_one_is_unfulfillable(
+    platform, inventory, router
+):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "SEA1", 2)
+    sold = order(router, item, 2, ship_to=SEATTLE)
+    await status(router, sold, "SHIPPED")
+    await eventually(
+        lambda: buckets(inventory, item, "SEA1") == {"fulfillable": 0, "reserved": 0, "shipped": 2},
+        what="inventory to ship both units",
+    )
+    assert balanced(inventory, item)
+    sold_out = await status(router, order(router, item, 1, ship_to=SEATTLE), "REJECTED")
+    assert sold_out["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
+
+    # The buyer sends one back unharmed: the FC that shipped it takes it back and it is sold again.
+    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "too small"})
+    assert r.status_code == 201, r.text
+    assert r.json()["fulfillment_center_id"] == "SEA1"
+    await eventually(
+        lambda: buckets(inventory, item, "SEA1") == {"fulfillable": 1, "reserved": 0, "shipped": 2},
+        what="the sellable return to be fulfillable again",
+    )
+    assert balanced(inventory, item)
+    await eventually(
+        lambda: sum(c["allocatable"] for c in availability(router, item, "SEA1")) == 1,
+        what="order-router to learn the returned unit can be sold",
+    )
+    again = await status(router, order(router, item, 1, ship_to=SEATTLE), "SHIPPED")
+    assert shipments(again) == [("SEA1", 1)]
+    await eventually(
+        lambda: buckets(inventory, item, "SEA1") == {"fulfillable": 0, "reserved": 0, "shipped": 3},
+        what="the returned unit to ship again",
+    )
+    assert balanced(inventory, item)
+
+    # The other one comes back damaged: unfulfillable, nothing to sell; no more than shipped comes back.
+    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "arrived damaged"})
+    assert r.status_code == 201, r.text
+
+    def unfulfillable() -> int:
+        [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}).json()["items"]
+        return row["unfulfillable"]
+
+    await eventually(lambda: unfulfillable() == 1, what="the damaged return to be unfulfillable")
+    assert buckets(inventory, item, "SEA1") == {"fulfillable": 0, "reserved": 0, "shipped": 3}
+    assert balanced(inventory, item)
+    too_many = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}]})
+    assert too_many.status_code == 422
+    ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
+    assert sorted(e["reason"] for e in ledger if e["reason"].startswith("customer-return")) == [
+        "customer-return-customer-damaged", "customer-return-sellable"
+    ]
