@@ -48,12 +48,12 @@ class Simulator:
         self.bootstrap, self.state, self.delay = bootstrap, state, delay
         self.process: subprocess.Popen | None = None
 
-    def start(self, group: str) -> None:
+    def start(self, group: str, *options: str) -> None:
         log = open(self.state.with_suffix(".log"), "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", "SEA1",
              "--delay", str(self.delay), "--bootstrap-servers", self.bootstrap, "--state-file", str(self.state),
-             "--group", group],
+             "--group", group, *options],
             stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
         )
 
@@ -166,6 +166,22 @@ async def test_a_return_authorized_to_the_fc_is_received_once_in_the_condition_i
     assert by_id[sellable].header("ce_type") == "stockpath.fulfillment.ReturnReceived.v1"
     assert by_id[sellable].header("ce_causationid") == first.id
     assert simulator.memory()[f"return:{sellable}"]["status"] == "received"
+
+
+async def test_an_operator_makes_it_report_a_short_pick_and_it_ships_the_rest(simulator, kafka_bootstrap):
+    order_id = f"O-{uuid.uuid4().hex[:10]}"
+    fo = f"FO-{uuid.uuid4().hex[:8]}"
+    first = instruction(order_id, fo)  # 2 units of line 1
+    await publish(kafka_bootstrap, first)
+    simulator.start(f"sim-{uuid.uuid4().hex[:6]}", "--short-pick", "1")
+    exception, shipment = await shipments(kafka_bootstrap, order_id, 2)
+    assert exception.header("ce_type") == "stockpath.fulfillment.FulfillmentRejectedByCenter.v1"
+    assert exception.header("ce_causationid") == first.id
+    data = json.loads(exception.value)
+    assert data["fulfillment_order_id"] == fo
+    assert data["lines"] == [{"line_id": "1", "fnsku": "X00SIM", "quantity": 1, "reason_code": "SHORT_PICK"}]
+    assert shipment.header("ce_type") == "stockpath.fulfillment.ShipmentShipped.v1"
+    assert simulator.memory()[fo]["missing"] == 1
 
 
 def test_an_fc_outside_the_network_is_refused_with_a_clear_message():

@@ -17,7 +17,14 @@ Shipping twice is impossible by construction:
 - the ShipmentShipped event id is derived from the fulfillment order id (UUID v5), so even with
   the state file lost, a second publication is the same event and every consumer's inbox drops it.
 
+An operator can make it report an FC exception (issue 15): with ``--short-pick N`` it finds N units
+of each order's first line missing at pick (``--exception-reason DAMAGED``: found damaged), reports
+them in a FulfillmentRejectedByCenter (its id derived from the fulfillment order id, like the
+shipment's) and ships the rest; the platform writes them off (or makes them unfulfillable) and
+re-routes them to another FC.
+
     stockpath fc-simulator --fulfillment-center SEA1 --delay 0.5
+    stockpath fc-simulator --fulfillment-center EWR4 --short-pick 1
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ from stockpath_events import (
     new_event,
 )
 from stockpath_events.types.fulfillment import (
+    ExceptionLine,
+    ExceptionReason,
+    FulfillmentRejectedByCenter,
     ReturnCondition,
     ReturnedLine,
     ReturnReceived,
@@ -62,6 +72,8 @@ log = structlog.get_logger("fc-simulator")
 
 #: Namespace of the deterministic ShipmentShipped event ids.
 SHIPMENT_NAMESPACE = uuid.UUID("6f1c2b1e-5d0a-4c8e-9a53-2f7d7c1b9e40")
+#: Namespace of the deterministic FulfillmentRejectedByCenter event ids.
+EXCEPTION_NAMESPACE = uuid.UUID("0b7e3f52-8a41-4d9c-b6f0-3c2e5a9d1e77")
 CARRIERS = {"standard": "USPS", "expedited": "UPS", "priority": "FedEx"}
 PENDING, SHIPPED, CANCELLED, RECEIVED = "pending", "shipped", "cancelled", "received"
 #: State-file keys of customer returns (beside the fulfillment order ids).
@@ -87,6 +99,10 @@ def inspected(reason: str | None) -> ReturnCondition:
 
 def shipment_event_id(fulfillment_order_id: str) -> str:
     return str(uuid.uuid5(SHIPMENT_NAMESPACE, fulfillment_order_id))
+
+
+def exception_event_id(fulfillment_order_id: str) -> str:
+    return str(uuid.uuid5(EXCEPTION_NAMESPACE, fulfillment_order_id))
 
 
 def tracking_number(carrier: str, fulfillment_order_id: str) -> str:
@@ -117,6 +133,8 @@ class FcSimulator:
         delay_s: float,
         state: StateFile,
         group_id: str | None = None,
+        short_pick: int = 0,
+        exception_reason: ExceptionReason = ExceptionReason.SHORT_PICK,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.fc = fulfillment_center_id
@@ -124,6 +142,8 @@ class FcSimulator:
         self.state = state
         self.group_id = group_id or f"stockpath-fc-simulator-{fulfillment_center_id}"
         self.source = f"/fulfillment-centers/{fulfillment_center_id}"
+        self.short_pick = short_pick
+        self.exception_reason = exception_reason
         self._producer: Any = None  # an AIOKafkaProducer once running (aiokafka has no types)
         self._tasks: set[asyncio.Task] = set()
 
@@ -185,6 +205,7 @@ class FcSimulator:
                 "correlation_id": envelope.correlation_id,
                 "instruction_id": envelope.id,
                 "units": sum(line.quantity for line in data.lines),
+                "first_line": [data.lines[0].line_id, data.lines[0].fnsku, data.lines[0].quantity],
             }
             self.state.save()
             self._schedule(data.fulfillment_order_id)
@@ -228,6 +249,12 @@ class FcSimulator:
         if fulfillment_order_id.startswith(RETURN_KEY):
             await self._receive_return(fulfillment_order_id.removeprefix(RETURN_KEY), entry)
             return
+        if self.short_pick and "missing" not in entry and "first_line" in entry:
+            await self._report_exception(fulfillment_order_id, entry)
+        if entry.get("missing", 0) >= entry["units"]:
+            entry["status"] = CANCELLED  # nothing left to ship: the platform re-routes all of it
+            self.state.save()
+            return
         carrier = CARRIERS.get(entry["shipping_speed"], "USPS")
         envelope = new_event(
             ShipmentShipped(
@@ -242,8 +269,7 @@ class FcSimulator:
             correlation_id=entry["correlation_id"],
             event_id=shipment_event_id(fulfillment_order_id),
         )
-        envelope = replace(envelope, causation_id=entry["instruction_id"])
-        await self._publish(envelope)
+        await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
         entry["status"] = SHIPPED
         self.state.save()
         log.info("shipped", fulfillment_order_id=fulfillment_order_id, carrier=carrier, units=entry["units"])
@@ -270,6 +296,27 @@ class FcSimulator:
         self.state.save()
         log.info("return received", return_id=return_id, condition=entry["condition"])
 
+    async def _report_exception(self, fulfillment_order_id: str, entry: dict) -> None:
+        """Report `short_pick` units of the order's first line missing (or damaged) at pick."""
+        line_id, fnsku, quantity = entry["first_line"]
+        missing = min(self.short_pick, quantity)
+        envelope = new_event(
+            FulfillmentRejectedByCenter(
+                fulfillment_order_id=fulfillment_order_id,
+                order_id=entry["order_id"],
+                fulfillment_center_id=self.fc,
+                reason=f"{missing} unit(s) of {fnsku} {self.exception_reason.value.lower().replace('_', ' ')} at pick",
+                lines=[ExceptionLine(line_id=line_id, fnsku=fnsku, quantity=missing, reason_code=self.exception_reason)],
+            ),
+            source=self.source,
+            correlation_id=entry["correlation_id"],
+            event_id=exception_event_id(fulfillment_order_id),
+        )
+        await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
+        entry["missing"] = missing
+        self.state.save()
+        log.info("FC exception reported", fulfillment_order_id=fulfillment_order_id, missing=missing)
+
     async def _publish(self, envelope) -> None:
         message = encode(envelope)
         while True:
@@ -293,6 +340,12 @@ def fc_simulator(
         Path | None, typer.Option(help="Where to remember fulfillment orders (default: .stockpath/fc-simulator-<FC>.json)")
     ] = None,
     group: Annotated[str | None, typer.Option(help="Consumer group (default: stockpath-fc-simulator-<FC>)")] = None,
+    short_pick: Annotated[
+        int, typer.Option(min=0, help="Report this many units of each order's first line missing at pick (an FC exception)")
+    ] = 0,
+    exception_reason: Annotated[
+        ExceptionReason, typer.Option(help="What --short-pick reports: SHORT_PICK (not found) or DAMAGED")
+    ] = ExceptionReason.SHORT_PICK,
 ) -> None:
     """Act as a fulfillment center: ship each order instructed to it after a delay (ShipmentShipped)."""
     import stockpath_network
@@ -312,6 +365,8 @@ def fc_simulator(
         delay_s=delay,
         state=StateFile(state_file or Path(".stockpath") / f"fc-simulator-{fulfillment_center}.json"),
         group_id=group,
+        short_pick=short_pick,
+        exception_reason=exception_reason,
     )
     typer.echo(f"fc-simulator {fulfillment_center}: reading {Topics.FULFILLMENT_INSTRUCTIONS} on {bootstrap}")
 
