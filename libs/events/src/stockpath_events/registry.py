@@ -32,6 +32,8 @@ class Topics:
     ORDER_ROUTER = "order-router.events"
     FULFILLMENT_INSTRUCTIONS = "fulfillment.instructions"
     FULFILLMENT_UPDATES = "fulfillment.updates"
+    #: Removal orders for the FCs to carry out (or not, once cancelled).
+    FULFILLMENT_REMOVALS = "fulfillment.removals"
     #: Credentials issued and revoked (every service keeps a copy to authenticate callers).
     IDENTITY = "identity.events"
 
@@ -48,6 +50,7 @@ class Topics:
         ORDER_ROUTER,
         FULFILLMENT_INSTRUCTIONS,
         FULFILLMENT_UPDATES,
+        FULFILLMENT_REMOVALS,
         IDENTITY,
     )
 
@@ -148,6 +151,21 @@ _SPECS = [
     EventSpec(inventory.InventoryAdjusted, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.InventoryLevelChanged, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.InventoryDiscrepancyRecorded, Topics.INVENTORY, "fnsku", "inventory"),
+    EventSpec(inventory.RemovalOrderCreated, Topics.INVENTORY, "removal_order_id", "inventory"),
+    EventSpec(
+        inventory.RemovalInstructed,
+        Topics.FULFILLMENT_REMOVALS,
+        "removal_order_id",
+        "inventory",
+        extensions={"fulfillmentcenter": "fulfillment_center_id"},
+    ),
+    EventSpec(
+        inventory.RemovalOrderCancelled,
+        Topics.FULFILLMENT_REMOVALS,
+        "removal_order_id",
+        "inventory",
+        extensions={"fulfillmentcenter": "fulfillment_center_id"},
+    ),
     EventSpec(orders.OrderPlaced, Topics.ORDERS, "order_id", "orders", sources=_ORDER_SOURCES),
     EventSpec(orders.OrderCancellationRequested, Topics.ORDERS, "order_id", "orders", sources=_CANCELLATION_SOURCES),
     EventSpec(order_router.OrderRouted, Topics.ORDER_ROUTER, "order_id", "order-router"),
@@ -182,6 +200,8 @@ _SPECS = [
     EventSpec(
         fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES
     ),
+    EventSpec(fulfillment.RemovalShipped, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),
+    EventSpec(fulfillment.UnitsDisposed, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),
     EventSpec(fulfillment.ReturnReceived, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
 ]
 

@@ -84,3 +84,21 @@ class ReturnReceived(EventData):
     fulfillment_center_id: str
     lines: list[ReturnedLine] = Field(min_length=1)
     received_at: datetime | None = None
+
+
+class RemovalShipped(EventData):
+    """An FC shipped the units of a removal order (disposition return) to the seller."""
+
+    removal_order_id: str
+    fulfillment_center_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime | None = None
+
+
+class UnitsDisposed(EventData):
+    """An FC disposed of the units of a removal order (disposition dispose)."""
+
+    removal_order_id: str
+    fulfillment_center_id: str
+    disposed_at: datetime | None = None

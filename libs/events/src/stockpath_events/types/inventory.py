@@ -1,10 +1,13 @@
-"""Events the inventory service writes to `inventory.events` (key: fnsku; shipment close by shipment id)."""
+"""Events the inventory service writes to `inventory.events` (key: fnsku; shipment close by shipment
+id; removal orders by removal order id) and to `fulfillment.removals` (removal orders for the FCs)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import Field
 
-from stockpath_events.base import EventData
+from stockpath_events.base import Address, EventData, Value
 
 
 class InventoryReceived(EventData):
@@ -90,3 +93,59 @@ class InventoryDiscrepancyRecorded(EventData):
     quantity_counted: int | None = Field(default=None, ge=0)
     shipment_id: str | None = None
     fulfillment_order_id: str | None = None
+
+
+class RemovalDisposition(StrEnum):
+    """What a seller asks the FC to do with units it removes from its stock."""
+
+    #: Ship them to the seller's address.
+    RETURN = "return"
+    #: Destroy or recycle them at the FC.
+    DISPOSE = "dispose"
+
+
+class RemovalSource(StrEnum):
+    """The bucket removed units are taken from."""
+
+    FULFILLABLE = "fulfillable"
+    UNFULFILLABLE = "unfulfillable"
+
+
+class RemovalLine(Value):
+    fnsku: str
+    seller_sku: str | None = None
+    source: RemovalSource
+    quantity: int = Field(gt=0)
+
+
+class RemovalOrderCreated(EventData):
+    """A seller asked for units of one FC to be sent back (``ship_to``) or disposed of. They are set
+    aside at once (held by the removal order, no longer in their bucket) until the FC reports
+    RemovalShipped or UnitsDisposed, or the seller cancels first (RemovalOrderCancelled)."""
+
+    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    disposition: RemovalDisposition
+    lines: list[RemovalLine] = Field(min_length=1)
+    ship_to: Address | None = Field(default=None, description="Where returned units go (disposition return)")
+
+
+class RemovalInstructed(EventData):
+    """The FC is told to carry out a removal order (on `fulfillment.removals`, its own topic)."""
+
+    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    disposition: RemovalDisposition
+    lines: list[RemovalLine] = Field(min_length=1)
+    ship_to: Address | None = None
+
+
+class RemovalOrderCancelled(EventData):
+    """The seller cancelled a removal order before the FC carried it out: its units are back in their
+    buckets and the FC must not remove them (on `fulfillment.removals`)."""
+
+    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id: str
