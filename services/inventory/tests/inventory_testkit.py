@@ -11,10 +11,12 @@ from stockpath_events.types.fulfillment import (
     ExceptionLine,
     ExceptionReason,
     FulfillmentRejectedByCenter,
+    RemovalShipped,
     ReturnCondition,
     ReturnedLine,
     ReturnReceived,
     ShipmentShipped,
+    UnitsDisposed,
 )
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
@@ -143,6 +145,23 @@ def center_exception_event(
     )
 
 
+def removal_shipped_event(removal_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        RemovalShipped(
+            removal_order_id=removal_order_id, fulfillment_center_id=fulfillment_center_id, carrier="UPS",
+            tracking_number=f"1Z{removal_order_id}",
+        ),
+        source=f"/fulfillment-centers/{fulfillment_center_id}",
+    )
+
+
+def units_disposed_event(removal_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+    return new_event(
+        UnitsDisposed(removal_order_id=removal_order_id, fulfillment_center_id=fulfillment_center_id),
+        source=f"/fulfillment-centers/{fulfillment_center_id}",
+    )
+
+
 class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
@@ -153,4 +172,6 @@ class Events:
     fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
     shipped = staticmethod(shipped_event)
     return_received = staticmethod(return_received_event)
+    removal_shipped = staticmethod(removal_shipped_event)
+    units_disposed = staticmethod(units_disposed_event)
     center_exception = staticmethod(center_exception_event)

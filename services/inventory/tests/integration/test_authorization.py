@@ -73,6 +73,10 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
     cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in anonymous.cookies.items())}
     s = stock.shipments
     sample = {name: shipment.fnskus[0] for name, shipment in s.items()}
+    removal = {"fulfillment_center_id": SEA1, "disposition": "dispose",
+               "lines": [{"fnsku": stock.fnsku, "source": "fulfillable", "quantity": 1}]}
+    pending = client.post("/v1/removal-orders", json=removal, headers=bearer(tokens["seller"]))
+    assert pending.status_code == 201, pending.text
     samples = {
         ("POST", "/v1/receipts"): Sample(owner="fc", json={
             "receipt_id": "RC-AUTH-1", "shipment_id": s["receipt"].shipment_id, "fulfillment_center_id": SEA1,
@@ -107,6 +111,13 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
         }),
         # A shipment is its seller's and its FC's: the other seller and the other FC both find nothing.
         SHIPMENT_VIEW: Sample(owner="seller", expect={"other fc": 404}, path={"shipment_id": s["view"].shipment_id}),
+        # Removal orders are the seller's own: the other seller finds no stock of its own to remove
+        # (404) and no such removal order; the operator reads them all.
+        ("POST", "/v1/removal-orders"): Sample(owner="seller", json={**removal, "removal_order_id": "RMV-AUTH-1"}),
+        ("GET", "/v1/removal-orders"): Sample(),
+        ("POST", "/v1/removal-orders/{removal_order_id}/cancellation"): Sample(
+            owner="seller", path={"removal_order_id": pending.json()["removal_order_id"]}
+        ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),

@@ -219,3 +219,27 @@ customer_returns = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("customer_returns_order", "order_id"),
 )
+
+#: Sellers' removal orders: their units are held here (out of every bucket) while PENDING.
+removal_orders = sa.Table(
+    "removal_orders",
+    metadata,
+    sa.Column("removal_order_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("disposition", sa.Text, nullable=False),
+    #: [{"fnsku", "seller_sku", "source", "quantity"}]
+    sa.Column("lines", postgresql.JSONB, nullable=False),
+    sa.Column("ship_to", postgresql.JSONB, nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("carrier", sa.Text, nullable=True),
+    sa.Column("tracking_number", sa.Text, nullable=True),
+    #: The FC's report that completed it (RemovalShipped / UnitsDisposed).
+    sa.Column("completed_event_id", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("status IN ('PENDING', 'SHIPPED', 'DISPOSED', 'CANCELLED')", name="removal_orders_status"),
+    sa.CheckConstraint("disposition IN ('return', 'dispose')", name="removal_orders_disposition"),
+    sa.Index("removal_orders_seller", "seller_id", "created_at"),
+)

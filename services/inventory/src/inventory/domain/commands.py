@@ -14,6 +14,7 @@ from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.removals import RemovalOrder, RemovalStatus
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import LineCount
 from stockpath_events import Cause
@@ -177,3 +178,31 @@ class RecordCenterException:
     fulfillment_center_id: str
     missing: tuple[MissingUnits, ...] | None
     cause: Cause
+
+
+# --- removal orders (sellers, FCs) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateRemovalOrder:
+    """A seller asks for units of one FC to be sent back or disposed of."""
+
+    removal_order: RemovalOrder
+
+
+@dataclass(frozen=True)
+class CancelRemovalOrder:
+    removal_order_id: str
+    seller_id: str | None  # None: the operator
+
+
+@dataclass(frozen=True)
+class CompleteRemoval:
+    """An FC reports a removal order carried out: shipped (carrier, tracking) or disposed of."""
+
+    removal_order_id: str
+    fulfillment_center_id: str
+    status: RemovalStatus
+    cause: Cause
+    carrier: str | None = None
+    tracking_number: str | None = None

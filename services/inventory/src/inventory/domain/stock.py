@@ -55,6 +55,10 @@ class Reason(StrEnum):
     RETURNED_CUSTOMER_DAMAGED = "customer-return-customer-damaged"
     RETURNED_CARRIER_DAMAGED = "customer-return-carrier-damaged"
     RETURNED_DEFECTIVE = "customer-return-defective"
+    #: Units set aside for a seller's removal order leave their bucket (domain/removals.py) ...
+    REMOVAL_SET_ASIDE = "removal-set-aside"
+    #: ... and come back to it when the seller cancels before the FC removed them.
+    REMOVAL_CANCELLED = "removal-cancelled"
     #: An FC exception: reserved units not found at pick (written off) or found damaged.
     PICK_SHORT = "fc-exception-short-pick"
     PICK_DAMAGED = "fc-exception-damaged"

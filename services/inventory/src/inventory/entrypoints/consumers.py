@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from inventory.domain.commands import (
     CancelInboundShipment,
+    CompleteRemoval,
     MarkInboundShipmentShipped,
     MissingUnits,
     PlanInboundShipment,
@@ -27,13 +28,16 @@ from inventory.domain.commands import (
     ShipStock,
 )
 from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.removals import RemovalStatus
 from inventory.domain.returns import CustomerReturn, ReturnedUnits
-from inventory.service_layer import center_exceptions, fulfillment, inbound, returns
+from inventory.service_layer import center_exceptions, fulfillment, inbound, removals, returns
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import (
     FulfillmentRejectedByCenter,
+    RemovalShipped,
     ReturnReceived,
     ShipmentShipped,
+    UnitsDisposed,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
@@ -114,6 +118,19 @@ def record_center_exception(event: Envelope[FulfillmentRejectedByCenter]) -> Rec
     )
 
 
+def complete_removal_shipped(event: Envelope[RemovalShipped]) -> CompleteRemoval:
+    data = event.data
+    return CompleteRemoval(
+        data.removal_order_id, data.fulfillment_center_id, RemovalStatus.SHIPPED, event.cause,
+        carrier=data.carrier, tracking_number=data.tracking_number,
+    )
+
+
+def complete_units_disposed(event: Envelope[UnitsDisposed]) -> CompleteRemoval:
+    data = event.data
+    return CompleteRemoval(data.removal_order_id, data.fulfillment_center_id, RemovalStatus.DISPOSED, event.cause)
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
@@ -127,6 +144,8 @@ CONSUMES: ConsumerTable = {
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (ship_stock, fulfillment.ship_stock),
         ReturnReceived: (receive_return, returns.receive_returns),
+        RemovalShipped: (complete_removal_shipped, removals.complete_removals),
+        UnitsDisposed: (complete_units_disposed, removals.complete_removals),
         FulfillmentRejectedByCenter: (record_center_exception, center_exceptions.record_center_exceptions),
     },
 }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 import stockpath_network
 from inventory.domain.adjustments import (
@@ -26,10 +26,16 @@ from inventory.domain.adjustments import (
     NotEnoughFulfillable,
     UnknownStock,
 )
-from inventory.domain.commands import CloseShipment
+from inventory.domain.commands import CancelRemovalOrder, CloseShipment, CreateRemovalOrder
 from inventory.domain.discrepancies import DiscrepancyKind
 from inventory.domain.errors import InventoryError
 from inventory.domain.receipts import ReceiptIdReused
+from inventory.domain.removals import (
+    RemovalIdReused,
+    RemovalNotCancellable,
+    RemovalRefused,
+    UnknownRemovalOrder,
+)
 from inventory.domain.scope import EVERYTHING, ActsForAnotherCenter, NotVisible, Scope
 from inventory.domain.shipments import (
     DuplicateFnsku,
@@ -53,14 +59,22 @@ from inventory.entrypoints.schemas import (
     ReceiptOut,
     ReconciliationOut,
     ReconciliationRow,
+    RemovalOrderIn,
+    RemovalOrderOut,
     ShipmentIdPath,
     ShipmentReceiptsOut,
     StockLevelOut,
 )
-from inventory.service_layer import adjustments, receiving, views
+from inventory.service_layer import adjustments, receiving, removals, views
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_runtime.auth import FC, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
-from stockpath_runtime.http import Answer, ClientError, caller_correlation_id, unit_of_work
+from stockpath_runtime.http import (
+    ID_PATTERN,
+    Answer,
+    ClientError,
+    caller_correlation_id,
+    unit_of_work,
+)
 from stockpath_runtime.http import answer_for as runtime_answer_for
 from stockpath_runtime.paging import Offset, PageOut
 
@@ -79,6 +93,10 @@ ERRORS: dict[type[Exception], Answer] = {
     BadTransfer: Answer(422, "bad_transfer"),
     NotVisible: Answer(404, "not_found"),
     ActsForAnotherCenter: Answer(403, "forbidden", ("fulfillment_center_id",)),
+    RemovalRefused: Answer(422, "removal_refused"),
+    RemovalIdReused: Answer(409, "removal_order_id_reused", ("removal_order_id",)),
+    UnknownRemovalOrder: Answer(404, "not_found", ("removal_order_id",)),
+    RemovalNotCancellable: Answer(409, "removal_not_cancellable", ("status",)),
 }
 
 
@@ -292,3 +310,56 @@ async def reconciliation(
     )
     rows = [ReconciliationRow.of(r) for r in recomputed]
     return ReconciliationOut(balanced=all(r.balanced for r in rows), items=rows)
+
+
+#: Sellers, for their own stock (removal orders).
+StockOwner = Annotated[Actor, allow(SELLER)]
+RemovalOrderId = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
+
+
+@router.post(
+    "/removal-orders",
+    response_model=RemovalOrderOut,
+    status_code=201,
+    summary="Remove units of one FC (a seller, its own stock): ship them back to an address or dispose of them",
+    responses={
+        200: {"description": "The same request sent again: the removal order it made"},
+        404: {"description": "No stock of the seller's of this FNSKU at the FC"},
+        409: {"description": "removal_order_id taken by another removal order"},
+        422: {"description": "More units than the bucket holds, or a return without an address"},
+    },
+)
+async def create_removal_order(
+    body: RemovalOrderIn, response: Response, uow: CallersUoW, actor: StockOwner
+) -> RemovalOrderOut:
+    """The units are set aside at once (they leave their bucket, so nothing is sold from them) and
+    the FC is told on `fulfillment.removals`; cancel it until the FC reports it done."""
+    require_known_fulfillment_center(body.fulfillment_center_id)
+    order, created = await removals.create_removal_order(CreateRemovalOrder(body.to_order(actor.subject)), uow)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return RemovalOrderOut.of(order)
+
+
+@router.get(
+    "/removal-orders",
+    response_model=list[RemovalOrderOut],
+    summary="Removal orders, newest first (a seller's own; the operator's: everyone's)",
+)
+async def list_removal_orders(uow: UoW, actor: Annotated[Actor, allow(SELLER, OPERATOR)]) -> list[RemovalOrderOut]:
+    async with uow:
+        found = await uow.removal_orders.list(actor.subject if actor.kind is SELLER else None)
+    return [RemovalOrderOut.of(o) for o in found]
+
+
+@router.post(
+    "/removal-orders/{removal_order_id}/cancellation",
+    response_model=RemovalOrderOut,
+    summary="Cancel a pending removal order (a seller, its own): its units go back to their bucket",
+    responses={404: {"description": "Unknown removal order (or another seller's)"},
+               409: {"description": "The FC already shipped or disposed of the units"}},
+)
+async def cancel_removal_order(removal_order_id: RemovalOrderId, uow: CallersUoW, actor: StockOwner) -> RemovalOrderOut:
+    order = await removals.cancel_removal_order(CancelRemovalOrder(removal_order_id, actor.subject), uow)
+    return RemovalOrderOut.of(order)

@@ -15,9 +15,12 @@ from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.commands import AdjustInventory, RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.receipts import ReceiptResult, ReceivedLine
+from inventory.domain.removals import RemovalOrder, RemovalStatus, RemovalUnits
 from inventory.domain.shipments import LineCount, ShipmentStatus
 from inventory.domain.stock import LedgerEntry, StockLevel
 from inventory.service_layer.views import Reconciled, ShipmentView
+from stockpath_events import Address
+from stockpath_events.types.inventory import RemovalDisposition, RemovalSource
 from stockpath_runtime.http import ID_PATTERN, identifier
 from stockpath_runtime.paging import limit, offset
 
@@ -283,3 +286,64 @@ class ReconciliationRow(BaseModel):
 class ReconciliationOut(BaseModel):
     balanced: bool = Field(description="Every stored bucket equals its ledger movements added up")
     items: list[ReconciliationRow]
+
+
+class RemovalLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fnsku: InventoryId
+    source: RemovalSource = Field(description="The bucket the units are taken from")
+    quantity: int = Field(ge=1, le=MAX_UNITS_PER_LINE)
+
+
+class RemovalOrderIn(BaseModel):
+    """Units of one FC a seller wants back (``return``, to ``ship_to``) or disposed of (``dispose``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    removal_order_id: InventoryId | None = Field(
+        default=None, description="Client-chosen id; sending the same request again with it creates nothing twice"
+    )
+    fulfillment_center_id: str = Field(pattern=FC_PATTERN)
+    disposition: RemovalDisposition
+    lines: list[RemovalLineIn] = Field(min_length=1, max_length=100)
+    ship_to: Address | None = None
+
+    def to_order(self, seller_id: str) -> RemovalOrder:
+        return RemovalOrder(
+            removal_order_id=self.removal_order_id or f"RMV{uuid.uuid4().hex[:16].upper()}",
+            seller_id=seller_id,
+            fulfillment_center_id=self.fulfillment_center_id,
+            disposition=self.disposition,
+            lines=tuple(RemovalUnits(x.fnsku, x.source, x.quantity) for x in self.lines),
+            ship_to=self.ship_to,
+        )
+
+
+class RemovalLineOut(BaseModel):
+    fnsku: str
+    seller_sku: str | None
+    source: RemovalSource
+    quantity: int
+
+
+class RemovalOrderOut(BaseModel):
+    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    disposition: RemovalDisposition
+    status: RemovalStatus
+    lines: list[RemovalLineOut]
+    ship_to: Address | None
+    carrier: str | None
+    tracking_number: str | None
+
+    @classmethod
+    def of(cls, order: RemovalOrder) -> RemovalOrderOut:
+        return cls(
+            removal_order_id=order.removal_order_id, seller_id=order.seller_id,
+            fulfillment_center_id=order.fulfillment_center_id, disposition=order.disposition, status=order.status,
+            lines=[RemovalLineOut(fnsku=u.fnsku, seller_sku=u.seller_sku, source=u.source, quantity=u.quantity)
+                   for u in order.lines],
+            ship_to=order.ship_to, carrier=order.carrier, tracking_number=order.tracking_number,
+        )

@@ -9,6 +9,7 @@ from inventory.adapters.adjustments import AdjustmentRepository
 from inventory.adapters.discrepancies import DiscrepancyRepository
 from inventory.adapters.fulfillment_orders import FulfillmentOrderRepository
 from inventory.adapters.receipts import ReceiptRepository
+from inventory.adapters.removals import RemovalOrderRepository
 from inventory.adapters.returns import ReturnRepository
 from inventory.adapters.shipments import ShipmentRepository
 from inventory.adapters.stock import StockRepository
@@ -28,6 +29,8 @@ class InventoryUnitOfWork(UnitOfWork):
     fulfillment_orders: FulfillmentOrderRepository
     #: Customer returns the FCs received (one per return id).
     returns: ReturnRepository
+    #: Sellers' removal orders.
+    removal_orders: RemovalOrderRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.shipments = ShipmentRepository(connection)
@@ -37,3 +40,4 @@ class InventoryUnitOfWork(UnitOfWork):
         self.adjustments = AdjustmentRepository(connection)
         self.fulfillment_orders = FulfillmentOrderRepository(connection)
         self.returns = ReturnRepository(connection)
+        self.removal_orders = RemovalOrderRepository(connection)
