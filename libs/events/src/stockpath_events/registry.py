@@ -131,6 +131,8 @@ _ORDER_SOURCES = ("/channels/{channel}", "/services/order-router", "/services/li
 _CANCELLATION_SOURCES = ("/channels/*", "/services/order-router", "/services/listing")
 #: An FC reports only on its own fulfillment orders.
 _FC_SOURCES = ("/fulfillment-centers/{fulfillment_center_id}",)
+#: An FC exception comes from the FC's system, or from inventory's FC API (which authenticates the FC).
+_FC_EXCEPTION_SOURCES = (*_FC_SOURCES, "/services/inventory")
 
 _SPECS = [
     EventSpec(catalog.CatalogItemCreated, Topics.CATALOG, "catalog_item_id", "catalog"),
@@ -198,7 +200,8 @@ _SPECS = [
     EventSpec(identity.CredentialRevoked, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(fulfillment.ShipmentShipped, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
     EventSpec(
-        fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES
+        fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment",
+        sources=_FC_EXCEPTION_SOURCES,
     ),
     EventSpec(fulfillment.RemovalShipped, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),
     EventSpec(fulfillment.UnitsDisposed, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),

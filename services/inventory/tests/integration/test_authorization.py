@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 SEA1, PHX3 = "SEA1", "PHX3"
 ADJUSTMENTS = ("POST", "/v1/adjustments")
 SHIPMENT_VIEW = ("GET", "/v1/inbound-shipments/{shipment_id}/receipts")
+EXCEPTION = ("POST", "/v1/fulfillment-orders/{fulfillment_order_id}/exception")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stock(plan, operator):
+def stock(plan, operator, deliver, events):
     """Shipments bound for SEA1 (seller S-ACME), one per route that changes one, and an FNSKU with
     11 fulfillable units there (one more than planned: an overage, so a discrepancy too)."""
     shipments = {name: plan(10) for name in ("receipt", "close", "page-receipt", "page-close", "view")}
@@ -58,7 +59,12 @@ def stock(plan, operator):
         "lines": [{"fnsku": stocked.fnskus[0], "received": 11}],
     })
     assert received.status_code == 201, received.text
-    return SimpleNamespace(shipments=shipments, fnsku=stocked.fnskus[0], stocked=stocked)
+    # A fulfillment order of one of them reserved at SEA1, for the FC's exception report.
+    fulfillment_order_id = f"FO-AUTH-{stocked.shipment_id}"
+    deliver(events.instructed(fulfillment_order_id, [(stocked.fnskus[0], 1)]))
+    return SimpleNamespace(
+        shipments=shipments, fnsku=stocked.fnskus[0], stocked=stocked, fulfillment_order_id=fulfillment_order_id
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,11 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
             "adjustment_id": "ADJ-AUTH-1", "fulfillment_center_id": SEA1, "fnsku": stock.fnsku, "kind": "found",
             "quantity": 1, "reason": "cycle count",
         }),
+        # An FC exception: another FC finds no such fulfillment order; the operator, after the FC,
+        # finds it told already (409).
+        EXCEPTION: Sample(owner="fc", expect={"other fc": 404}, path={"fulfillment_order_id": stock.fulfillment_order_id},
+                          json={"reason": "bin empty", "lines": [{"line_id": "1", "fnsku": stock.fnsku, "quantity": 1,
+                                                                  "reason_code": "SHORT_PICK"}]}),
         # A shipment is its seller's and its FC's: the other seller and the other FC both find nothing.
         SHIPMENT_VIEW: Sample(owner="seller", expect={"other fc": 404}, path={"shipment_id": s["view"].shipment_id}),
         # Removal orders are the seller's own: the other seller finds no stock of its own to remove

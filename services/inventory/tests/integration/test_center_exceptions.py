@@ -86,3 +86,34 @@ def test_an_exception_for_an_order_not_reserved_here_changes_nothing(fc_staff, s
         events.center_exception(shipped, [(fnsku, 1, "SHORT_PICK")]), events.center_exception(unknown, None)
     ) == [Outcome.PROCESSED, Outcome.PROCESSED]
     assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 2, "reserved": 0, "unfulfillable": 0, "shipped": 1}
+
+
+def test_fc_staff_report_an_exception_over_http_and_it_is_published_for_the_platform(
+    fc_staff, caller, stocked, deliver, events, outbox_events
+):
+    fnsku = stocked(5)
+    fo = fo_id()
+    deliver(events.instructed(fo, [(fnsku, 3)]))
+    url = f"/v1/fulfillment-orders/{fo}/exception"
+    short = {"reason": "bin empty", "lines": [{"line_id": "1", "fnsku": fnsku, "quantity": 2, "reason_code": "SHORT_PICK"}]}
+
+    too_many = {"reason": "x", "lines": [{"line_id": "1", "fnsku": fnsku, "quantity": 4, "reason_code": "SHORT_PICK"}]}
+    assert fc_staff.post(url, json=too_many).status_code == 422
+    assert fc_staff.post(url, json={"reason": "x", "lines": [{"line_id": "1", "fnsku": "X00NOPE", "quantity": 1,
+                                                             "reason_code": "DAMAGED"}]}).status_code == 422
+    assert fc_staff.post(url, json={**short, "lines": [{**short["lines"][0], "reason_code": "LOST"}]}).status_code == 422
+    assert fc_staff.post(f"/v1/fulfillment-orders/{fo_id()}/exception", json=short).status_code == 404
+
+    r = fc_staff.post(url, json=short)
+    assert r.status_code == 202, r.text
+    [published] = [
+        e for e in outbox_events() if e.type == "stockpath.fulfillment.FulfillmentRejectedByCenter.v1"
+        and e.data.fulfillment_order_id == fo
+    ]
+    assert published.id == r.json()["event_id"]
+    assert published.source == "/services/inventory"
+    assert [(ln.fnsku, ln.quantity, ln.reason_code.value) for ln in published.data.lines] == [(fnsku, 2, "SHORT_PICK")]
+    # The worker applies it as it applies an FC system's report; after that it is told.
+    assert deliver(published) == [Outcome.PROCESSED]
+    assert buckets(fc_staff, fnsku)["reserved"] == 1
+    assert fc_staff.post(url, json=short).status_code == 409

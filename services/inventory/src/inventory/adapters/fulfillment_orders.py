@@ -9,7 +9,11 @@ from dataclasses import fields
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inventory.adapters.tables import fulfillment_order_stock, fulfillment_orders
+from inventory.adapters.tables import (
+    fulfillment_exceptions,
+    fulfillment_order_stock,
+    fulfillment_orders,
+)
 from inventory.domain.fulfillment_orders import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
@@ -145,6 +149,15 @@ class FulfillmentOrderRepository:
                 "tracking_numbers": [tracking for _, tracking in told],
             },
         )
+
+    async def exception_told(self, fulfillment_order_id: str) -> bool:
+        """Whether an FC exception of this fulfillment order was applied."""
+        found = await self._conn.execute(
+            sa.select(fulfillment_exceptions.c.fulfillment_order_id).where(
+                fulfillment_exceptions.c.fulfillment_order_id == fulfillment_order_id
+            )
+        )
+        return found.first() is not None
 
     async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
         """Record that an FC exception of this fulfillment order is applied; False when one was before."""

@@ -206,3 +206,22 @@ class CompleteRemoval:
     cause: Cause
     carrier: str | None = None
     tracking_number: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportedLine:
+    """Units of one line of a fulfillment order an FC reports it cannot ship, and why."""
+
+    line_id: str
+    fnsku: str
+    quantity: int
+    reason_code: str  # stockpath_events.types.fulfillment.ExceptionReason
+
+
+@dataclass(frozen=True)
+class ReportCenterException:
+    """FC staff (over HTTP) report that they cannot ship `lines` of a fulfillment order (None: any of it)."""
+
+    fulfillment_order_id: str
+    reason: str
+    lines: tuple[ReportedLine, ...] | None

@@ -13,7 +13,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inventory.domain.errors import InventoryError
 from inventory.domain.stock import Bucket, Levels, Movement, Reason
+
+
+class UnknownFulfillmentOrder(InventoryError):
+    """No fulfillment order of that id at the caller's FC."""
+
+    def __init__(self, fulfillment_order_id: str) -> None:
+        super().__init__(f"fulfillment order {fulfillment_order_id} is not known here")
+        self.fulfillment_order_id = fulfillment_order_id
+
+
+class NotReserved(InventoryError):
+    """The fulfillment order holds no reservation any more (shipped, cancelled, or its exception told)."""
+
+    def __init__(self, fulfillment_order_id: str, why: str) -> None:
+        super().__init__(f"fulfillment order {fulfillment_order_id} {why}; there is nothing to report")
+        self.fulfillment_order_id = fulfillment_order_id
 
 
 class FulfillmentOrderStatus(StrEnum):

@@ -29,6 +29,7 @@ from inventory.domain.adjustments import (
 from inventory.domain.commands import CancelRemovalOrder, CloseShipment, CreateRemovalOrder
 from inventory.domain.discrepancies import DiscrepancyKind
 from inventory.domain.errors import InventoryError
+from inventory.domain.fulfillment_orders import NotReserved, UnknownFulfillmentOrder
 from inventory.domain.receipts import ReceiptIdReused
 from inventory.domain.removals import (
     RemovalIdReused,
@@ -51,7 +52,10 @@ from inventory.entrypoints.schemas import (
     AuditOffset,
     CloseIn,
     DiscrepancyOut,
+    ExceptionIn,
+    ExceptionOut,
     FcQuery,
+    FulfillmentOrderIdPath,
     IdQuery,
     InventoryLimit,
     LedgerEntryOut,
@@ -65,7 +69,7 @@ from inventory.entrypoints.schemas import (
     ShipmentReceiptsOut,
     StockLevelOut,
 )
-from inventory.service_layer import adjustments, receiving, removals, views
+from inventory.service_layer import adjustments, center_exceptions, receiving, removals, views
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_runtime.auth import FC, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
 from stockpath_runtime.http import (
@@ -97,6 +101,8 @@ ERRORS: dict[type[Exception], Answer] = {
     RemovalIdReused: Answer(409, "removal_order_id_reused", ("removal_order_id",)),
     UnknownRemovalOrder: Answer(404, "not_found", ("removal_order_id",)),
     RemovalNotCancellable: Answer(409, "removal_not_cancellable", ("status",)),
+    UnknownFulfillmentOrder: Answer(404, "not_found", ("fulfillment_order_id",)),
+    NotReserved: Answer(409, "not_reserved", ("fulfillment_order_id",)),
 }
 
 
@@ -190,6 +196,26 @@ async def close_shipment(
     command = CloseShipment(shipment_id, body.fulfillment_center_id if body else None)
     await receiving.close_shipment(command, uow, scope=scope)
     return ShipmentReceiptsOut.of(await views.shipment(uow, scope, shipment_id))
+
+
+@router.post(
+    "/fulfillment-orders/{fulfillment_order_id}/exception",
+    response_model=ExceptionOut,
+    status_code=202,
+    summary="Report that the FC cannot ship units of a fulfillment order (FC staff): short pick or damaged at pick",
+    responses={
+        404: {"description": "Unknown fulfillment order (or another FC's)"},
+        409: {"description": "Shipped, cancelled, or its exception reported already"},
+        422: {"description": "An FNSKU it does not hold, or more units than it has reserved"},
+    },
+)
+async def report_exception(
+    fulfillment_order_id: FulfillmentOrderIdPath, body: ExceptionIn, uow: CallersUoW, actor: Staff
+) -> ExceptionOut:
+    event_id = await center_exceptions.report_center_exception(
+        body.to_command(fulfillment_order_id), uow, scope=acting_scope(actor)
+    )
+    return ExceptionOut(fulfillment_order_id=fulfillment_order_id, event_id=event_id)
 
 
 @router.post(

@@ -6,13 +6,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import fields
 from datetime import datetime
-from typing import Annotated, get_type_hints
+from typing import Annotated, Literal, get_type_hints
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from inventory.domain.adjustments import AdjustmentKind
-from inventory.domain.commands import AdjustInventory, RecordReceipt
+from inventory.domain.commands import (
+    AdjustInventory,
+    RecordReceipt,
+    ReportCenterException,
+    ReportedLine,
+)
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.receipts import ReceiptResult, ReceivedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus, RemovalUnits
@@ -32,6 +37,7 @@ MAX_UNITS_PER_LINE = 100_000
 IdQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)]
 FcQuery = Annotated[str | None, Query(pattern=FC_PATTERN, description="Fulfillment center id, e.g. SEA1")]
 ShipmentIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
+FulfillmentOrderIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
 #: Pages of the inventory hold up to 500 items, the ledger and discrepancies up to 1,000 (an
 #: audit reads many at once), more than the runtime's `Limit`.
 InventoryLimit = limit(500)
@@ -73,6 +79,38 @@ class ReceiptIn(BaseModel):
             fulfillment_center_id=self.fulfillment_center_id,
             lines=tuple(LineCount(line.fnsku, line.received, line.damaged) for line in self.lines),
         )
+
+
+class ExceptionLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: InventoryId
+    fnsku: InventoryId
+    quantity: int = Field(gt=0, le=MAX_UNITS_PER_LINE)
+    reason_code: Literal["SHORT_PICK", "DAMAGED"] = Field(
+        description="SHORT_PICK: not found at pick (written off); DAMAGED: found damaged (unfulfillable)"
+    )
+
+
+class ExceptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+    lines: list[ExceptionLineIn] | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="The units that cannot ship; absent: none of the fulfillment order (its units stay fulfillable)",
+    )
+
+    def to_command(self, fulfillment_order_id: str) -> ReportCenterException:
+        lines = None if self.lines is None else tuple(
+            ReportedLine(line.line_id, line.fnsku, line.quantity, line.reason_code) for line in self.lines
+        )
+        return ReportCenterException(fulfillment_order_id, self.reason, lines)
+
+
+class ExceptionOut(BaseModel):
+    fulfillment_order_id: str
+    event_id: str = Field(description="The FulfillmentRejectedByCenter published; the platform applies it once")
 
 
 class CloseIn(BaseModel):

@@ -17,17 +17,26 @@ from __future__ import annotations
 
 import structlog
 
-from inventory.domain.commands import RecordCenterException
+from inventory.domain.commands import RecordCenterException, ReportCenterException
+from inventory.domain.errors import InventoryError
 from inventory.domain.fulfillment_orders import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
+    NotReserved,
+    UnknownFulfillmentOrder,
     damaged_at_pick,
     not_filled,
     short_picked,
 )
+from inventory.domain.scope import Scope
 from inventory.domain.stock import Movement
 from inventory.service_layer.fulfillment import StockMoves
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
+from stockpath_events.types.fulfillment import (
+    ExceptionLine,
+    ExceptionReason,
+    FulfillmentRejectedByCenter,
+)
 
 log = structlog.get_logger("inventory")
 
@@ -73,3 +82,47 @@ async def record_center_exceptions(commands: list[RecordCenterException], uow: I
         )
     await stock.write()
     await uow.fulfillment_orders.update_reserved_all([order for _, order in applied])
+
+
+async def report_center_exception(command: ReportCenterException, uow: InventoryUnitOfWork, *, scope: Scope) -> str:
+    """FC staff report over HTTP that they cannot ship units of one of their fulfillment orders:
+    checked here (their FC's, still reserved, no exception told yet, no more than reserved of each
+    FNSKU) and published as FulfillmentRejectedByCenter, which this service's worker and the order
+    router then apply like an FC system's report. Returns the event's id."""
+    async with uow:
+        order = await uow.fulfillment_orders.get(command.fulfillment_order_id)
+        # Another FC's fulfillment order reads as unknown to an FC.
+        if order is None or not order.instructed or scope.fulfillment_center_id not in (None, order.fulfillment_center_id):
+            raise UnknownFulfillmentOrder(command.fulfillment_order_id)
+        if order.status is not FulfillmentOrderStatus.RESERVED:
+            raise NotReserved(order.fulfillment_order_id, f"is {order.status.value.lower()}")
+        if await uow.fulfillment_orders.exception_told(order.fulfillment_order_id):
+            raise NotReserved(order.fulfillment_order_id, "had its exception reported already")
+        reserved = {item.fnsku: item.quantity_reserved for item in order.stock}
+        asked: dict[str, int] = {}
+        for line in command.lines or ():
+            if line.fnsku not in reserved:
+                raise InventoryError(f"fulfillment order {order.fulfillment_order_id} holds no {line.fnsku}")
+            asked[line.fnsku] = asked.get(line.fnsku, 0) + line.quantity
+            if asked[line.fnsku] > reserved[line.fnsku]:
+                raise InventoryError(
+                    f"only {reserved[line.fnsku]} unit(s) of {line.fnsku} are reserved for {order.fulfillment_order_id}"
+                )
+        envelope = uow.emit(
+            FulfillmentRejectedByCenter(
+                fulfillment_order_id=order.fulfillment_order_id,
+                order_id=order.order_id,
+                fulfillment_center_id=order.fulfillment_center_id,
+                reason=command.reason,
+                lines=None if command.lines is None else [
+                    ExceptionLine(
+                        line_id=line.line_id, fnsku=line.fnsku, quantity=line.quantity,
+                        reason_code=ExceptionReason(line.reason_code),
+                    )
+                    for line in command.lines
+                ],
+            )
+        )
+        await uow.commit()
+    log.info("FC exception reported over HTTP", fulfillment_order_id=command.fulfillment_order_id, event_id=envelope.id)
+    return envelope.id
