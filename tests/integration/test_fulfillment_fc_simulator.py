@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from stockpath_events import Address, new_event
+from stockpath_events.types.inventory import RemovalInstructed, RemovalLine, RemovalOrderCancelled
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
     FulfillmentInstructed,
@@ -182,6 +183,36 @@ async def test_an_operator_makes_it_report_a_short_pick_and_it_ships_the_rest(si
     assert data["lines"] == [{"line_id": "1", "fnsku": "X00SIM", "quantity": 1, "reason_code": "SHORT_PICK"}]
     assert shipment.header("ce_type") == "stockpath.fulfillment.ShipmentShipped.v1"
     assert simulator.memory()[fo]["missing"] == 1
+
+
+def removal(removal_order_id: str, disposition: str, fc: str = "SEA1"):
+    return new_event(
+        RemovalInstructed(
+            removal_order_id=removal_order_id, seller_id="S1", fulfillment_center_id=fc, disposition=disposition,
+            lines=[RemovalLine(fnsku="X00SIM", source="unfulfillable", quantity=1)],
+            ship_to=BUYER if disposition == "return" else None,
+        ),
+        source="inventory",
+    )
+
+
+async def test_a_removal_is_carried_out_once_unless_cancelled_first(simulator, kafka_bootstrap):
+    disposed, shipped, cancelled = (f"RMV{uuid.uuid4().hex[:8]}" for _ in range(3))
+    await publish(
+        kafka_bootstrap,
+        removal(disposed, "dispose"), removal(disposed, "dispose"), removal(shipped, "return"),
+        removal(cancelled, "dispose"),
+        new_event(RemovalOrderCancelled(removal_order_id=cancelled, seller_id="S1", fulfillment_center_id="SEA1"),
+                  source="inventory"),
+    )
+    simulator.start(group=f"sim-{uuid.uuid4().hex[:6]}")
+    reports = await consume(
+        kafka_bootstrap, "fulfillment.updates",
+        where=lambda m: m.key in (disposed.encode(), shipped.encode(), cancelled.encode()), until=lambda ms: len(ms) >= 2,
+    )
+    kinds = {json.loads(m.value)["removal_order_id"]: m.header("ce_type").split(".")[2] for m in reports}
+    assert kinds == {disposed: "UnitsDisposed", shipped: "RemovalShipped"}
+    assert simulator.memory()[f"removal:{cancelled}"]["status"] == "cancelled"
 
 
 def test_an_fc_outside_the_network_is_refused_with_a_clear_message():

@@ -371,3 +371,58 @@ async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_
     assert sorted(e["reason"] for e in ledger if e["reason"].startswith("customer-return")) == [
         "customer-return-customer-damaged", "customer-return-sellable"
     ]
+
+
+async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_fc(platform, inventory, router):
+    item = await register(platform)
+    await receive(platform, inventory, router, item, "SEA1", 3)
+    sold = order(router, item, 1, ship_to=SEATTLE)
+    await status(router, sold, "SHIPPED")
+    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "defective"})
+    assert r.status_code == 201, r.text
+
+    def levels() -> dict:
+        [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}).json()["items"]
+        return {k: row[k] for k in ("fulfillable", "reserved", "unfulfillable", "shipped")}
+
+    await eventually(
+        lambda: levels() == {"fulfillable": 2, "reserved": 0, "unfulfillable": 1, "shipped": 1},
+        what="the defective return to be unfulfillable",
+    )
+    assert balanced(inventory, item)
+
+    # The seller has the defective unit disposed of, and one good unit shipped back to it.
+    with platform.client("inventory", platform.issue("seller", item.seller_id)) as seller:
+        dispose = seller.post("/v1/removal-orders", json={
+            "fulfillment_center_id": "SEA1", "disposition": "dispose",
+            "lines": [{"fnsku": item.fnsku, "source": "unfulfillable", "quantity": 1}]})
+        assert dispose.status_code == 201, dispose.text
+        back = seller.post("/v1/removal-orders", json={
+            "fulfillment_center_id": "SEA1", "disposition": "return", "ship_to": SEATTLE.model_dump(),
+            "lines": [{"fnsku": item.fnsku, "source": "fulfillable", "quantity": 1}]})
+        assert back.status_code == 201, back.text
+        # Set aside at once: neither can be sold nor removed twice.
+        assert levels() == {"fulfillable": 1, "reserved": 0, "unfulfillable": 0, "shipped": 1}
+        assert balanced(inventory, item)
+
+        def removal_statuses() -> dict:
+            return {o["removal_order_id"]: o["status"] for o in seller.get("/v1/removal-orders").json()}
+
+        done = await eventually(
+            lambda: (s := removal_statuses()) and s[dispose.json()["removal_order_id"]] == "DISPOSED"
+            and s[back.json()["removal_order_id"]] == "SHIPPED" and s,
+            what="the FC to dispose of one unit and ship the other back",
+        )
+        assert len(done) == 2
+        [shipped_back] = [o for o in seller.get("/v1/removal-orders").json() if o["disposition"] == "return"]
+        assert shipped_back["carrier"] and shipped_back["tracking_number"]
+    await eventually(
+        lambda: sum(c["allocatable"] for c in availability(router, item, "SEA1")) == 1,
+        what="order-router to count only the one unit left",
+    )
+    assert levels() == {"fulfillable": 1, "reserved": 0, "unfulfillable": 0, "shipped": 1}
+    assert balanced(inventory, item)
+    ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
+    assert sorted((e["bucket"], e["delta"]) for e in ledger if e["reason"] == "removal-set-aside") == [
+        ("fulfillable", -1), ("unfulfillable", -1)
+    ]

@@ -6,7 +6,9 @@ own FC (header ``ce_fulfillmentcenter``), "picks and packs" each after a delay, 
 ShipmentShipped (carrier, tracking number) to `fulfillment.updates`. A customer return authorized
 to it (ReturnAuthorized) "comes back" after the same delay and is reported as ReturnReceived; the
 simulator inspects it by the buyer's reason: one naming "defective", "carrier" or "damaged" comes
-back defective, carrier-damaged or customer-damaged, anything else sellable. A FulfillmentCancelled that
+back defective, carrier-damaged or customer-damaged, anything else sellable. A removal order
+(RemovalInstructed, on `fulfillment.removals`) is carried out after the same delay — RemovalShipped
+or UnitsDisposed — unless its RemovalOrderCancelled came first. A FulfillmentCancelled that
 arrives before the parcel left stops it; one that arrives later is too late (the platform then
 refuses the buyer's cancellation).
 
@@ -57,10 +59,17 @@ from stockpath_events.types.fulfillment import (
     ExceptionLine,
     ExceptionReason,
     FulfillmentRejectedByCenter,
+    RemovalShipped,
     ReturnCondition,
     ReturnedLine,
     ReturnReceived,
     ShipmentShipped,
+    UnitsDisposed,
+)
+from stockpath_events.types.inventory import (
+    RemovalDisposition,
+    RemovalInstructed,
+    RemovalOrderCancelled,
 )
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
@@ -78,6 +87,7 @@ CARRIERS = {"standard": "USPS", "expedited": "UPS", "priority": "FedEx"}
 PENDING, SHIPPED, CANCELLED, RECEIVED = "pending", "shipped", "cancelled", "received"
 #: State-file keys of customer returns (beside the fulfillment order ids).
 RETURN_KEY = "return:"
+REMOVAL_KEY = "removal:"
 
 
 def return_event_id(return_id: str) -> str:
@@ -152,6 +162,7 @@ class FcSimulator:
 
         consumer = AIOKafkaConsumer(
             Topics.FULFILLMENT_INSTRUCTIONS,
+            Topics.FULFILLMENT_REMOVALS,
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             enable_auto_commit=False,
@@ -169,7 +180,7 @@ class FcSimulator:
             # Orders accepted before a restart and not shipped yet are packed again.
             for fo_id, entry in self.state.orders.items():
                 if entry["status"] == PENDING:
-                    self._schedule(fo_id)  # a return too (RETURN_KEY)
+                    self._schedule(fo_id)  # a return or a removal too (RETURN_KEY, REMOVAL_KEY)
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
@@ -224,6 +235,23 @@ class FcSimulator:
             }
             self.state.save()
             self._schedule(key)
+        elif isinstance(data, RemovalInstructed):
+            key = REMOVAL_KEY + data.removal_order_id
+            if key in self.state.orders:
+                log.info("removal instructed again; ignored", removal_order_id=data.removal_order_id)
+                return
+            self.state.orders[key] = {
+                "status": PENDING, "disposition": data.disposition.value, "correlation_id": envelope.correlation_id,
+                "instruction_id": envelope.id,
+            }
+            self.state.save()
+            self._schedule(key)
+        elif isinstance(data, RemovalOrderCancelled):
+            entry = self.state.orders.get(REMOVAL_KEY + data.removal_order_id)
+            if entry and entry["status"] == PENDING:
+                entry["status"] = CANCELLED
+                self.state.save()
+                log.info("removal cancelled before it was carried out", removal_order_id=data.removal_order_id)
         elif isinstance(data, FulfillmentCancelled):
             entry = self.state.orders.get(data.fulfillment_order_id)
             if entry and entry["status"] == PENDING:
@@ -248,6 +276,9 @@ class FcSimulator:
             return
         if fulfillment_order_id.startswith(RETURN_KEY):
             await self._receive_return(fulfillment_order_id.removeprefix(RETURN_KEY), entry)
+            return
+        if fulfillment_order_id.startswith(REMOVAL_KEY):
+            await self._remove(fulfillment_order_id.removeprefix(REMOVAL_KEY), entry)
             return
         if self.short_pick and "missing" not in entry and "first_line" in entry:
             await self._report_exception(fulfillment_order_id, entry)
@@ -295,6 +326,25 @@ class FcSimulator:
         entry["status"] = RECEIVED
         self.state.save()
         log.info("return received", return_id=return_id, condition=entry["condition"])
+
+    async def _remove(self, removal_order_id: str, entry: dict) -> None:
+        data: RemovalShipped | UnitsDisposed
+        if entry["disposition"] == RemovalDisposition.RETURN.value:
+            carrier = CARRIERS["standard"]
+            data = RemovalShipped(
+                removal_order_id=removal_order_id, fulfillment_center_id=self.fc, carrier=carrier,
+                tracking_number=tracking_number(carrier, REMOVAL_KEY + removal_order_id), shipped_at=datetime.now(UTC),
+            )
+        else:
+            data = UnitsDisposed(removal_order_id=removal_order_id, fulfillment_center_id=self.fc, disposed_at=datetime.now(UTC))
+        envelope = new_event(
+            data, source=self.source, correlation_id=entry["correlation_id"],
+            event_id=return_event_id(REMOVAL_KEY + removal_order_id),
+        )
+        await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
+        entry["status"] = SHIPPED
+        self.state.save()
+        log.info("removal carried out", removal_order_id=removal_order_id, disposition=entry["disposition"])
 
     async def _report_exception(self, fulfillment_order_id: str, entry: dict) -> None:
         """Report `short_pick` units of the order's first line missing (or damaged) at pick."""
@@ -368,7 +418,10 @@ def fc_simulator(
         short_pick=short_pick,
         exception_reason=exception_reason,
     )
-    typer.echo(f"fc-simulator {fulfillment_center}: reading {Topics.FULFILLMENT_INSTRUCTIONS} on {bootstrap}")
+    typer.echo(
+        f"fc-simulator {fulfillment_center}: reading {Topics.FULFILLMENT_INSTRUCTIONS} and {Topics.FULFILLMENT_REMOVALS}"
+        f" on {bootstrap}"
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
