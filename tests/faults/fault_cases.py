@@ -21,10 +21,15 @@ from fault_platform import (
     wait_allocatable,
 )
 from fault_run import Run
-from invariants import HANDLED, POISON_HEADER, SERVICES
+from invariants import HANDLED, POISON_HEADER, SERVICES, TopicLog
 from workload import order_event
 
-from stockpath_events import encode
+from stockpath_events import encode, new_event
+from stockpath_events.types.fulfillment import (
+    ExceptionLine,
+    ExceptionReason,
+    FulfillmentRejectedByCenter,
+)
 from stockpath_runtime.kafka import all_topics, ensure_topics
 from stockpath_testing import eventually
 
@@ -275,3 +280,33 @@ class FaultRun(Run):
         await self.wait_workers(["order-router", "inventory"])
         return (f"{orders} orders ({lines} lines) produced at {rate:,.0f} lines/s; the order router's and "
                 f"inventory's workers killed -9 mid-load, restarted after 2 s")
+
+    # 9
+    async def fc_exceptions(self):
+        """FC exceptions in the stream: FCs report, on 12 fulfillment orders instructed in this run,
+        one unit short-picked, one damaged, or none of the order shipped (in turn), each report on
+        the topic three times — the same event twice and the FC's re-sent report under a new id —
+        while orders keep coming."""
+        from stockpath_testing import publish
+
+        await asyncio.sleep(1)
+        await self.log.read()
+        instructed = TopicLog.first(self.log.events("fulfillment.instructions", "FulfillmentInstructed"))
+        recent = [r for r in instructed if r.epoch == self.log.epoch][-60:]
+        chosen = random.Random(15).sample(recent, min(12, len(recent)))
+        kinds = (ExceptionReason.SHORT_PICK, ExceptionReason.DAMAGED, None)
+        for n, record in enumerate(chosen):
+            d = record.envelope.data
+            reason = kinds[n % 3]
+            lines = None if reason is None else [
+                ExceptionLine(line_id=d.lines[0].line_id, fnsku=d.lines[0].fnsku, quantity=1, reason_code=reason)
+            ]
+            report = FulfillmentRejectedByCenter(
+                fulfillment_order_id=d.fulfillment_order_id, order_id=d.order_id,
+                fulfillment_center_id=d.fulfillment_center_id, reason="fault suite: pick exception", lines=lines,
+            )
+            source = f"/fulfillment-centers/{d.fulfillment_center_id}"
+            first = new_event(report, source=source)
+            await publish(self.broker.bootstrap_servers, first, first, new_event(report, source=source))
+        await asyncio.sleep(2)
+        return f"{len(chosen)} FC exceptions (short pick, damaged, none shipped), each on the topic 3×"

@@ -49,6 +49,14 @@ The faults, and what each can and cannot show:
    order still ends in one outcome, no unit is allocated twice. The platform falls behind at that
    rate; the checker waits for it to catch up (its deadline is longer for this case).
 
+9. FC exceptions in the stream: FulfillmentRejectedByCenter on 12 instructed fulfillment orders
+   (one unit short-picked, one damaged, none of it shipped, in turn), each on the topic three times
+   (the same event twice, a re-sent report under a new id): the router re-routes (or backorders,
+   or refuses) for one report per fulfillment order and never more units than it names, inventory
+   moves stock for one report, buckets still equal the ledger. The stream's SKUs are each stocked
+   at one FC, so the missing units mostly find no other FC; re-routing to another FC is shown by
+   tests/integration/test_fc_exceptions.py.
+
 Bounded in time: one platform for every fault, faults in sequence, no fixed sleep as a wait (short
 sleeps only let the stream run during a fault).
 """
@@ -117,6 +125,7 @@ async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kaf
         async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10, headers=operator(platform)) as router:
             allocated = [(await router.get("/v1/availability", params={"fnsku": s.fnsku})).json()["reservations_total"]
                          for s in hot]
+        await run.fault("9 FC exceptions ×3 in the stream", run.fc_exceptions)
         name, results, seconds, note = run.rows[burst_row]
         run.rows[burst_row] = (name, results, seconds, note + f"; allocated {'/'.join(map(str, allocated))} of {HOT_STOCK} each")
         COMPLETED["run"] = run

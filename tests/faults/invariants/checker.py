@@ -81,8 +81,19 @@ class Checker:
             r.fulfillment_order_id: (r.q, r.n)
             for r in self._rows(
                 "inventory",
-                "SELECT fulfillment_order_id, SUM(delta) AS q, COUNT(DISTINCT cause_event_id) AS n FROM inventory_ledger "
-                "WHERE reason = 'reserved-for-order' AND bucket = 'reserved' GROUP BY fulfillment_order_id",
+                # What an instruction reserved, less what one FC exception took out of reserved again.
+                "SELECT fulfillment_order_id, SUM(delta) AS q, "
+                "COUNT(DISTINCT cause_event_id) FILTER (WHERE reason = 'reserved-for-order') AS n FROM inventory_ledger "
+                "WHERE reason IN ('reserved-for-order', 'fc-exception-short-pick', 'fc-exception-damaged', "
+                "'fc-exception-not-filled') AND bucket = 'reserved' GROUP BY fulfillment_order_id",
+            )
+        }
+        db["exception_causes"] = {
+            r.fulfillment_order_id: r.n
+            for r in self._rows(
+                "inventory",
+                "SELECT fulfillment_order_id, COUNT(DISTINCT cause_event_id) AS n FROM inventory_ledger "
+                "WHERE reason LIKE 'fc-exception-%' GROUP BY fulfillment_order_id",
             )
         }
         db["levels"] = self._rows(

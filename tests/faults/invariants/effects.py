@@ -53,9 +53,11 @@ def no_duplicate_effect(log: TopicLog, sent, db: dict) -> Result:
     for r in log.events("listing.events", "ListingPublished"):
         published[r.envelope.data.listing_id].add(r.envelope.id)
     problems += [f"listing {k}: {len(v)} ListingPublished events" for k, v in published.items() if len(v) > 1]
+    rerouted, exception_problems = exceptions_handled_once(log, db)
+    problems += exception_problems
     redelivered = len([r for r in log.records if r.envelope]) - len(TopicLog.first(log.records))
-    detail = (f"{len(ids_per_fo)} FOs, {len(lines)} receipt lines, {len(published)} listings; "
-              f"{redelivered} repeated deliveries on the topics")
+    detail = (f"{len(ids_per_fo)} FOs, {len(lines)} receipt lines, {len(published)} listings, "
+              f"{rerouted} FC exception(s) handled; {redelivered} repeated deliveries on the topics")
     return result(problems, detail)
 
 
@@ -94,3 +96,36 @@ def no_oversell(log: TopicLog, db: dict) -> Result:
     tight = sum(1 for k, q in allocated.items() if q == received[k])
     detail = f"{len(allocated)} SKU×FC, {sum(allocated.values())} units allocated, {tight} sold out exactly"
     return result(problems, detail)
+
+
+def exceptions_handled_once(log: TopicLog, db: dict) -> tuple[int, list[str]]:
+    """FC exceptions (FulfillmentRejectedByCenter), however often and under however many ids one
+    fulfillment order's is reported: the router re-routes for one report only, never more units
+    than that report names missing, and inventory moves stock for one report only."""
+    problems = []
+    reports: dict[str, dict[str, int]] = defaultdict(dict)  # fo -> exception event id -> units missing
+    for r in log.events("fulfillment.updates", "FulfillmentRejectedByCenter"):
+        d = r.envelope.data
+        units = sum(line.quantity for line in d.lines) if d.lines is not None else None
+        reports[d.fulfillment_order_id][r.envelope.id] = units if units is not None else 10**9
+    fo_of = {event_id: fo for fo, ids in reports.items() for event_id in ids}
+    causes: dict[str, set[str]] = defaultdict(set)
+    units_rerouted: Counter = Counter()
+    for topic in ("order-router.events", "fulfillment.instructions"):
+        for r in TopicLog.first(log.events(topic)):
+            fo = fo_of.get(r.envelope.causation_id or "")
+            if fo is None:
+                continue
+            causes[fo].add(r.envelope.causation_id)
+            if r.name == "FulfillmentInstructed":
+                units_rerouted[(fo, r.envelope.causation_id)] += sum(line.quantity for line in r.envelope.data.lines)
+    for fo, ids in causes.items():
+        if len(ids) > 1:
+            problems.append(f"{fo}: re-routed for {len(ids)} exception reports")
+    for (fo, event_id), units in units_rerouted.items():
+        if units > reports[fo][event_id]:
+            problems.append(f"{fo}: {units} unit(s) re-routed, {reports[fo][event_id]} reported missing")
+    for fo, n in db["exception_causes"].items():
+        if n > 1:
+            problems.append(f"{fo}: inventory moved stock for {n} exception reports")
+    return len(causes), problems
