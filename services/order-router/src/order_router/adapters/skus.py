@@ -24,6 +24,26 @@ _DEREGISTER = sa.text(
      WHERE r.seller_id = d.seller_id AND r.seller_sku = d.seller_sku AND r.registration_id = d.registration_id
     """
 )
+#: Reads of many keys joined with their columns as arrays: one statement text whatever the number
+#: of keys (a tuple IN list has a new text, parsed and planned again, for every count).
+_LISTED_ITEMS = sa.text(
+    """
+    SELECT DISTINCT l.channel, l.seller_id, l.seller_sku
+      FROM listings AS l
+      JOIN unnest(CAST(:channels AS text[]), CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[]))
+           AS k(channel, seller_id, seller_sku)
+        ON l.channel = k.channel AND l.seller_id = k.seller_id AND l.seller_sku = k.seller_sku
+     WHERE l.status = 'active'
+    """
+)
+_REGISTRATIONS = sa.text(
+    """
+    SELECT r.seller_id, r.seller_sku, r.fnsku, r.catalog_item_id, r.status
+      FROM registrations AS r
+      JOIN unnest(CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[])) AS k(seller_id, seller_sku)
+        ON r.seller_id = k.seller_id AND r.seller_sku = k.seller_sku
+    """
+)
 
 
 class SkuRepository:
@@ -101,11 +121,13 @@ class SkuRepository:
         wanted = sorted(set(keys))
         if not wanted:
             return set()
-        item = sa.tuple_(listings.c.channel, listings.c.seller_id, listings.c.seller_sku)
         rows = await self._conn.execute(
-            sa.select(listings.c.channel, listings.c.seller_id, listings.c.seller_sku)
-            .distinct()
-            .where(listings.c.status == ACTIVE, item.in_(wanted))
+            _LISTED_ITEMS,
+            {
+                "channels": [c for c, _, _ in wanted],
+                "seller_ids": [s for _, s, _ in wanted],
+                "seller_skus": [k for _, _, k in wanted],
+            },
         )
         return {(r.channel, r.seller_id, r.seller_sku) for r in rows}
 
@@ -115,7 +137,7 @@ class SkuRepository:
         if not pairs:
             return {}
         rows = await self._conn.execute(
-            sa.select(registrations).where(sa.tuple_(registrations.c.seller_id, registrations.c.seller_sku).in_(pairs))
+            _REGISTRATIONS, {"seller_ids": [s for s, _ in pairs], "seller_skus": [k for _, k in pairs]}
         )
         return {
             (r.seller_id, r.seller_sku): Registration(
