@@ -367,6 +367,9 @@ async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_
     assert balanced(inventory, item)
     too_many = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}]})
     assert too_many.status_code == 422
+    # Both shipped units came back: the order is RETURNED, each return RECEIVED with its condition.
+    returned = await status(router, sold, "RETURNED")
+    assert [r["received"][0]["condition"] for r in returned["returns"]] == ["sellable", "customer-damaged"]
     ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
     assert sorted(e["reason"] for e in ledger if e["reason"].startswith("customer-return")) == [
         "customer-return-customer-damaged", "customer-return-sellable"

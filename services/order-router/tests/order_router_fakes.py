@@ -24,6 +24,7 @@ from order_router.domain.model import (
     Rejection,
     ResolvedLine,
 )
+from order_router.domain.returns import CustomerReturn
 from order_router.domain.routing import StockLevel
 from order_router.domain.stock import CenterStock, StockBasis
 from stockpath_testing import FakeUnitOfWork
@@ -256,6 +257,26 @@ class FakeSkus:
         return {k: self.registered[k][0] for k in set(keys) if k in self.registered}
 
 
+class FakeReturns:
+    """Customer returns, as `ReturnRepository` keeps them."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, CustomerReturn] = {}
+
+    async def of_order(self, order_id: str) -> list[CustomerReturn]:
+        return [r for r in self.stored.values() if r.order_id == order_id]
+
+    async def add(self, customer_return: CustomerReturn) -> None:
+        self.stored[customer_return.return_id] = customer_return
+
+    async def mark_received(self, return_id: str, received, event_id: str) -> str | None:
+        found = self.stored.get(return_id)
+        if found is None or found.received is not None:
+            return None
+        self.stored[return_id] = replace(found, received=tuple(received))
+        return found.order_id
+
+
 class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
     def __init__(self, *, correlation_id: str | None = None) -> None:
         super().__init__(source="/services/order-router", correlation_id=correlation_id)
@@ -263,6 +284,7 @@ class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
         self.fulfillment_orders = FakeFulfillmentOrders()
         self.stock = FakeStock()
         self.skus = FakeSkus()
+        self.returns = FakeReturns()
 
     def register(
         self, seller_id: str, seller_sku: str, fnsku: str, *, live: bool = True, listed_in: Sequence[str] = ("web",)

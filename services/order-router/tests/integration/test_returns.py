@@ -16,6 +16,8 @@ from order_router_testkit import (
     unique,
 )
 
+from stockpath_events import new_event
+from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived
 from stockpath_testing.authorization import SUBJECTS
 
 pytestmark = pytest.mark.integration
@@ -98,3 +100,40 @@ def test_another_seller_or_channel_cannot_return_units_of_an_order_that_is_not_t
     assert client.post(url, json=body, headers=as_("other seller")).status_code == 404
     assert client.post(url, json=body, headers=as_("other channel")).status_code == 404
     assert returns_published(with_engine, order_id) == []
+
+
+def received(order_id: str, return_id: str, fnsku: str, quantity: int, condition: str = "sellable"):
+    return new_event(
+        ReturnReceived(
+            return_id=return_id, order_id=order_id, fulfillment_center_id="SEA1",
+            lines=[ReturnedLine(fnsku=fnsku, quantity=quantity, condition=condition)],
+        ),
+        source="/fulfillment-centers/SEA1",
+    )
+
+
+def test_the_order_shows_its_returns_and_is_returned_once_every_shipped_unit_came_back(
+    client, as_, with_engine, shipped_order
+):
+    order_id, fnsku = shipped_order
+    url = f"/v1/orders/{order_id}/returns"
+    two = client.post(url, json={"lines": [{"line_id": "1", "quantity": 2}]}, headers=as_("channel")).json()
+    one = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel")).json()
+
+    async def report(engine, *events):
+        for event in events:
+            await apply(engine, event)
+
+    first = received(order_id, two["return_id"], fnsku, 2)
+    with_engine(lambda engine: report(engine, first, first, received(order_id, two["return_id"], fnsku, 2)))
+    body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
+    assert body["status"] == "SHIPPED"  # one unit is still out
+    assert [(r["return_id"], r["status"], r["received"]) for r in body["returns"]] == [
+        (two["return_id"], "RECEIVED", [{"fnsku": fnsku, "quantity": 2, "condition": "sellable"}]),
+        (one["return_id"], "AUTHORIZED", []),
+    ]
+
+    with_engine(lambda engine: report(engine, received(order_id, one["return_id"], fnsku, 1, "defective")))
+    body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
+    assert body["status"] == "RETURNED"
+    assert body["returns"][1]["received"] == [{"fnsku": fnsku, "quantity": 1, "condition": "defective"}]

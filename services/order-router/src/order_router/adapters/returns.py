@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,15 @@ _ADD = sa.text(
 )
 
 
+_MARK_RECEIVED = sa.text(
+    """
+    UPDATE order_returns SET status = 'RECEIVED', received = CAST(:received AS jsonb), received_event_id = :event_id
+     WHERE return_id = :return_id AND status = 'AUTHORIZED'
+    RETURNING order_id
+    """
+)
+
+
 class ReturnRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
@@ -29,6 +39,7 @@ class ReturnRepository:
             CustomerReturn(
                 r.return_id, r.order_id, r.fulfillment_center_id,
                 tuple(ResolvedLine(**line) for line in r.lines), r.reason, r.authorized_by,
+                tuple((x["fnsku"], x["quantity"], x["condition"]) for x in r.received) if r.received else None,
             )
             for r in rows
         ]
@@ -49,3 +60,15 @@ class ReturnRepository:
                 "authorized_by": customer_return.authorized_by,
             },
         )
+
+    async def mark_received(self, return_id: str, received: Sequence[tuple[str, int, str]], event_id: str) -> str | None:
+        """Record the FC's report on an authorized return; its order id, or None when the return is
+        unknown or was reported already."""
+        row = (
+            await self._conn.execute(
+                _MARK_RECEIVED,
+                {"return_id": return_id, "event_id": event_id,
+                 "received": json.dumps([{"fnsku": f, "quantity": q, "condition": c} for f, q, c in received])},
+            )
+        ).first()
+        return row.order_id if row else None

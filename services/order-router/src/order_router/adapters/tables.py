@@ -78,7 +78,8 @@ orders = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.CheckConstraint(
-        "status IN ('PENDING', 'ROUTED', 'REJECTED', 'BACKORDERED', 'CANCELLED', 'SHIPPED')", name="orders_status_known"
+        "status IN ('PENDING', 'ROUTED', 'REJECTED', 'BACKORDERED', 'CANCELLED', 'SHIPPED', 'RETURNED')",
+        name="orders_status_known",
     ),
 )
 
@@ -148,6 +149,12 @@ order_returns = sa.Table(
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("authorized_by", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    #: AUTHORIZED until the FC reports it (ReturnReceived), then RECEIVED.
+    sa.Column("status", sa.Text, nullable=False, server_default="AUTHORIZED"),
+    #: [{"fnsku", "quantity", "condition"}] as the FC reported them.
+    sa.Column("received", postgresql.JSONB, nullable=True),
+    sa.Column("received_event_id", sa.Text, nullable=True),
+    sa.CheckConstraint("status IN ('AUTHORIZED', 'RECEIVED')", name="order_returns_status"),
     sa.Index("order_returns_order", "order_id"),
 )
 

@@ -47,6 +47,16 @@ class AuthorizeReturn:
 
 
 @dataclass(frozen=True)
+class RecordReturn:
+    """An FC received an authorized return: lines of (fnsku, quantity, condition)."""
+
+    return_id: str
+    order_id: str
+    received: tuple[tuple[str, int, str], ...]
+    cause: Cause
+
+
+@dataclass(frozen=True)
 class RouteOrder:
     """Decide the one outcome of an order: routed, backordered or rejected. `source` is who
     published it (a channel's system, the HTTP ingress, the storefront)."""

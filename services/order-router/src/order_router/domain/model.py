@@ -34,6 +34,8 @@ class OrderStatus(StrEnum):
     CANCELLED = "CANCELLED"
     #: Every fulfillment order of the order left its FC.
     SHIPPED = "SHIPPED"
+    #: Every unit it shipped came back to an FC (customer returns received).
+    RETURNED = "RETURNED"
 
 
 class ReasonCode(StrEnum):

@@ -41,6 +41,8 @@ class CustomerReturn:
     lines: tuple[ResolvedLine, ...]
     reason: str | None
     authorized_by: str
+    #: What the FC reported receiving, (fnsku, quantity, condition); None until it did.
+    received: tuple[tuple[str, int, str], ...] | None = None
 
 
 def return_id(order_id: str, sequence: int) -> str:
@@ -110,3 +112,12 @@ def authorize(
         reason=reason,
         authorized_by=f"{party.kind.value}:{party.name}",
     )
+
+
+def every_shipped_unit_back(fulfillment_orders: Sequence[FulfillmentOrder], returns: Sequence[CustomerReturn]) -> bool:
+    """Whether the FCs received back every unit the order shipped (its status is then RETURNED)."""
+    shipped = sum(
+        line.quantity for fo in fulfillment_orders if fo.status is FulfillmentOrderStatus.SHIPPED for line in fo.lines
+    )
+    back = sum(quantity for r in returns if r.received for _, quantity, _ in r.received)
+    return shipped > 0 and back >= shipped

@@ -15,15 +15,20 @@ from order_router.domain.commands import (
     RecordInventoryLevel,
     RecordListing,
     RecordRegistration,
+    RecordReturn,
     RecordShipment,
     RerouteMissingUnits,
     RouteOrder,
 )
 from order_router.domain.fulfillment import Shipment
 from order_router.domain.model import Listing, Order, OrderLine, Registration
-from order_router.service_layer import center_exceptions, fulfillment, handlers, routing
+from order_router.service_layer import center_exceptions, fulfillment, handlers, returns, routing
 from stockpath_events import Envelope, Topics
-from stockpath_events.types.fulfillment import FulfillmentRejectedByCenter, ShipmentShipped
+from stockpath_events.types.fulfillment import (
+    FulfillmentRejectedByCenter,
+    ReturnReceived,
+    ShipmentShipped,
+)
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingClosed, ListingPublished
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
@@ -114,6 +119,12 @@ def close_listing(event: Envelope[ListingClosed]) -> CloseListing:
     return CloseListing(event.data.listing_id, event.cause)
 
 
+def record_return(event: Envelope[ReturnReceived]) -> RecordReturn:
+    data = event.data
+    received = tuple((line.fnsku, line.quantity, line.condition.value) for line in data.lines)
+    return RecordReturn(data.return_id, data.order_id, received, event.cause)
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         ItemRegistered: (record_registration, handlers.record_registrations),
@@ -131,5 +142,6 @@ CONSUMES: ConsumerTable = {
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (record_shipment, fulfillment.record_shipments),
         FulfillmentRejectedByCenter: (reroute_missing_units, center_exceptions.reroute_missing_units),
+        ReturnReceived: (record_return, returns.record_returns),
     },
 }

@@ -193,6 +193,22 @@ class CancellationOut(BaseModel):
     reason: str | None = None
 
 
+class ReceivedOut(BaseModel):
+    fnsku: str
+    quantity: int
+    condition: str
+
+
+class OrderReturnOut(BaseModel):
+    """A customer return of the order: AUTHORIZED, then RECEIVED with what the FC found."""
+
+    return_id: str
+    fulfillment_center_id: str
+    status: str
+    lines: list[ReturnLineOut]
+    received: list[ReceivedOut] = []
+
+
 class OrderOut(BaseModel):
     order_id: str
     status: OrderStatus
@@ -205,6 +221,7 @@ class OrderOut(BaseModel):
     fulfillment_policy: FulfillmentPolicy
     currency: str
     ship_to: Address
+    returns: list[OrderReturnOut] = []
 
     @classmethod
     def of(cls, details: OrderDetails) -> OrderOut:
@@ -243,6 +260,16 @@ class OrderOut(BaseModel):
             fulfillment_policy=order.fulfillment_policy,
             currency=order.currency,
             ship_to=order.ship_to,
+            returns=[
+                OrderReturnOut(
+                    return_id=r.return_id, fulfillment_center_id=r.fulfillment_center_id,
+                    status="RECEIVED" if r.received else "AUTHORIZED",
+                    lines=[ReturnLineOut(line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity)
+                           for x in r.lines],
+                    received=[ReceivedOut(fnsku=f, quantity=q, condition=c) for f, q, c in r.received or ()],
+                )
+                for r in details.returns
+            ],
         )
 
 

@@ -1,15 +1,25 @@
 """Customer returns: `authorize_return` (HTTP) checks a return against what shipped and what was
 already authorized (domain/returns.py), records it and tells the FC (ReturnAuthorized on
-`fulfillment.instructions`, the FC's topic)."""
+`fulfillment.instructions`, the FC's topic); `record_returns` (ReturnReceived) records what came back,
+and an order whose every shipped unit came back is RETURNED."""
 
 from __future__ import annotations
 
-from order_router.domain.commands import AuthorizeReturn
-from order_router.domain.model import OrderRecord, UnknownOrder
+import structlog
+
+from order_router.domain.commands import AuthorizeReturn, RecordReturn
+from order_router.domain.model import OrderRecord, OrderStatus, UnknownOrder
 from order_router.domain.ownership import PartyKind, ids_to_try, owns
-from order_router.domain.returns import CustomerReturn, authorize, returnable_by
+from order_router.domain.returns import (
+    CustomerReturn,
+    authorize,
+    every_shipped_unit_back,
+    returnable_by,
+)
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events.types.order_router import ReturnAuthorized, ReturnLine
+
+log = structlog.get_logger("order-router")
 
 
 async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork) -> CustomerReturn:
@@ -57,3 +67,21 @@ async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork)
         )
         await uow.commit()
     return customer_return
+
+
+async def record_returns(commands: list[RecordReturn], uow: OrderRouterUnitOfWork) -> None:
+    """An FC received authorized returns (ReturnReceived): each is recorded once; an order whose
+    every shipped unit came back is RETURNED. A return not authorized here is ignored (inventory
+    decides what the units are; the order has nothing to record)."""
+    for command in commands:
+        found = await uow.orders.get(command.order_id, lock=True)
+        order_id = await uow.returns.mark_received(command.return_id, command.received, command.cause.id)
+        if found is None or order_id is None:
+            log.info("return unknown or reported already; ignored", return_id=command.return_id)
+            continue
+        _, status = found
+        if status is OrderStatus.SHIPPED and every_shipped_unit_back(
+            await uow.fulfillment_orders.of_order(order_id), await uow.returns.of_order(order_id)
+        ):
+            await uow.orders.set_statuses({order_id: OrderStatus.RETURNED})
+            log.info("every shipped unit returned", order_id=order_id)

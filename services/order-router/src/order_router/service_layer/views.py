@@ -3,11 +3,12 @@ of an FNSKU per FC. Reads only; each opens the unit of work and leaves it withou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from order_router.domain.fulfillment import FulfillmentOrder
 from order_router.domain.model import OrderRecord
 from order_router.domain.ownership import Party, ids_to_try, owns
+from order_router.domain.returns import CustomerReturn
 from order_router.domain.stock import CenterStock
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 
@@ -16,6 +17,7 @@ from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 class OrderDetails:
     record: OrderRecord
     fulfillment_orders: list[FulfillmentOrder]
+    returns: list[CustomerReturn] = field(default_factory=list)
 
 
 async def find_order(party: Party, order_id: str, uow: OrderRouterUnitOfWork) -> OrderRecord | None:
@@ -35,7 +37,10 @@ async def order_details(party: Party, order_id: str, uow: OrderRouterUnitOfWork)
         record = await find_order(party, order_id, uow)
         if record is None:
             return None
-        return OrderDetails(record, await uow.fulfillment_orders.of_order(record.order.order_id))
+        order_id = record.order.order_id
+        return OrderDetails(
+            record, await uow.fulfillment_orders.of_order(order_id), await uow.returns.of_order(order_id)
+        )
 
 
 async def stock_of(fnsku: str, uow: OrderRouterUnitOfWork) -> list[CenterStock]:
