@@ -5,9 +5,12 @@ seller's stock and a return without an address are refused."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from stockpath_runtime.consumer import Outcome
+from stockpath_testing.authorization import issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +20,12 @@ SEATTLE = {"name": "Acme Returns", "line1": "1 Dock St", "city": "Seattle", "reg
 def levels(fc_staff, fnsku: str) -> tuple[int, int]:
     [item] = fc_staff.get("/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": "SEA1"}).json()["items"]
     return item["fulfillable"], item["unfulfillable"]
+
+
+@pytest.fixture(scope="module")
+def service_token(database) -> str:
+    """Registration's own credential (kind service): its console acts for the signed-in seller."""
+    return asyncio.run(issue_token(database, "service", "registration"))
 
 
 @pytest.fixture
@@ -112,3 +121,19 @@ def test_removals_the_stock_cannot_cover_are_refused_moving_nothing(seller, call
 def test_a_report_on_an_unknown_removal_is_dead_lettered(deliver, events):
     with pytest.raises(AssertionError, match="removal order RMV-NOPE not found"):
         deliver(events.removal_shipped("RMV-NOPE"))
+
+
+def test_a_service_acts_for_the_seller_it_names_and_only_with_one(client, service_token, fc_staff, stock):
+    headers = {"Authorization": f"Bearer {service_token}"}
+    body = removal(stock)
+    assert client.post("/v1/removal-orders", json=body, headers=headers).status_code == 403
+    made = client.post("/v1/removal-orders", json=body, params={"seller_id": "S-ACME"}, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["seller_id"] == "S-ACME"
+    assert client.post("/v1/removal-orders", json=body, params={"seller_id": "S-OTHER"}, headers=headers).status_code == 404
+    listed = client.get("/v1/removal-orders", params={"seller_id": "S-ACME"}, headers=headers).json()
+    assert made.json()["removal_order_id"] in [o["removal_order_id"] for o in listed]
+    rid = made.json()["removal_order_id"]
+    cancelled = client.post(f"/v1/removal-orders/{rid}/cancellation", params={"seller_id": "S-ACME"}, headers=headers)
+    assert cancelled.status_code == 200
+    assert levels(fc_staff, stock) == (8, 2)

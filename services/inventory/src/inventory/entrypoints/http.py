@@ -338,9 +338,20 @@ async def reconciliation(
     return ReconciliationOut(balanced=all(r.balanced for r in rows), items=rows)
 
 
-#: Sellers, for their own stock (removal orders).
-StockOwner = Annotated[Actor, allow(SELLER)]
+#: Sellers, for their own stock (removal orders); a service (registration's console) for the seller it names.
+StockOwner = Annotated[Actor, allow(SELLER, SERVICE)]
 RemovalOrderId = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
+
+
+def owner_of(actor: Actor, seller_id: str | None) -> str:
+    """The seller a removal-order call acts for: a seller itself, a service the one it names."""
+    if actor.kind is SELLER:
+        if seller_id not in (None, actor.subject):
+            raise NotVisible("seller", seller_id)
+        return actor.subject
+    if not seller_id:
+        raise Forbidden("a service acts for one seller at a time: name it with seller_id")
+    return seller_id
 
 
 @router.post(
@@ -356,12 +367,13 @@ RemovalOrderId = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PA
     },
 )
 async def create_removal_order(
-    body: RemovalOrderIn, response: Response, uow: CallersUoW, actor: StockOwner
+    body: RemovalOrderIn, response: Response, uow: CallersUoW, actor: StockOwner, seller_id: IdQuery = None
 ) -> RemovalOrderOut:
     """The units are set aside at once (they leave their bucket, so nothing is sold from them) and
     the FC is told on `fulfillment.removals`; cancel it until the FC reports it done."""
     require_known_fulfillment_center(body.fulfillment_center_id)
-    order, created = await removals.create_removal_order(CreateRemovalOrder(body.to_order(actor.subject)), uow)
+    command = CreateRemovalOrder(body.to_order(owner_of(actor, seller_id)))
+    order, created = await removals.create_removal_order(command, uow)
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -371,11 +383,14 @@ async def create_removal_order(
 @router.get(
     "/removal-orders",
     response_model=list[RemovalOrderOut],
-    summary="Removal orders, newest first (a seller's own; the operator's: everyone's)",
+    summary="Removal orders, newest first (a seller's own; a service's: the seller it names; the operator's: all)",
 )
-async def list_removal_orders(uow: UoW, actor: Annotated[Actor, allow(SELLER, OPERATOR)]) -> list[RemovalOrderOut]:
+async def list_removal_orders(
+    uow: UoW, actor: Annotated[Actor, allow(SELLER, SERVICE, OPERATOR)], seller_id: IdQuery = None
+) -> list[RemovalOrderOut]:
+    wanted = None if actor.kind is OPERATOR else owner_of(actor, seller_id)
     async with uow:
-        found = await uow.removal_orders.list(actor.subject if actor.kind is SELLER else None)
+        found = await uow.removal_orders.list(wanted)
     return [RemovalOrderOut.of(o) for o in found]
 
 
@@ -386,6 +401,8 @@ async def list_removal_orders(uow: UoW, actor: Annotated[Actor, allow(SELLER, OP
     responses={404: {"description": "Unknown removal order (or another seller's)"},
                409: {"description": "The FC already shipped or disposed of the units"}},
 )
-async def cancel_removal_order(removal_order_id: RemovalOrderId, uow: CallersUoW, actor: StockOwner) -> RemovalOrderOut:
-    order = await removals.cancel_removal_order(CancelRemovalOrder(removal_order_id, actor.subject), uow)
-    return RemovalOrderOut.of(order)
+async def cancel_removal_order(
+    removal_order_id: RemovalOrderId, uow: CallersUoW, actor: StockOwner, seller_id: IdQuery = None
+) -> RemovalOrderOut:
+    command = CancelRemovalOrder(removal_order_id, owner_of(actor, seller_id))
+    return RemovalOrderOut.of(await removals.cancel_removal_order(command, uow))
