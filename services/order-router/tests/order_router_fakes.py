@@ -154,6 +154,19 @@ class FakeFulfillmentOrders:
         fo = self.by_id[fulfillment_order_id]
         self.by_id[fulfillment_order_id] = replace(fo, status=FulfillmentOrderStatus.SHIPPED, shipment=shipment)
 
+    async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
+        claimed = self.__dict__.setdefault("exceptions", {})
+        if fulfillment_order_id in claimed:
+            return False
+        claimed[fulfillment_order_id] = cause_event_id
+        return True
+
+    async def keep_only(self, fulfillment_order_id: str, quantities: dict[str, int]) -> None:
+        fo = self.by_id[fulfillment_order_id]
+        lines = tuple(replace(line, quantity=quantities.get(line.line_id, line.quantity)) for line in fo.lines)
+        status = fo.status if any(line.quantity for line in lines) else FulfillmentOrderStatus.FAILED
+        self.by_id[fulfillment_order_id] = replace(fo, lines=lines, status=status)
+
 
 @dataclass
 class StockRow:
@@ -201,6 +214,12 @@ class FakeStock:
         for pair, quantity in units.items():
             self.rows[pair].reservations_total -= quantity
             assert self.rows[pair].reservations_total >= 0, "availability_reservations_not_negative"
+
+    async def write_off(self, units: Mapping[tuple[str, str], int], *, as_of) -> None:
+        for pair, quantity in units.items():
+            row = self.rows[pair]
+            if row.as_of is None or row.as_of < as_of:
+                row.basis = max(row.reservations_total, row.basis - quantity)
 
     async def take_back(self, units: Mapping[tuple[str, str], int]) -> None:
         for pair, quantity in units.items():
