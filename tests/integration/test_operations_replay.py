@@ -117,7 +117,8 @@ def business(platform, http):
 
     order_ids = asyncio.run(build())
     reg.close()
-    return {"seller": seller, "skus": skus, "fnskus": fnskus, "orders": order_ids}
+    return {"seller": seller, "skus": skus, "fnskus": fnskus, "orders": order_ids,
+            "fulfillment_center_id": plan["fulfillment_center_id"]}
 
 
 async def ship(bootstrap: str, http, order_id: str) -> None:
@@ -247,6 +248,66 @@ async def replay_through_stack(platform, state_dir, monkeypatch, **kwargs):
 
 async def cancel_nothing(commands, uow) -> None:
     """A regression planted in the replay only: cancellations are acknowledged and ignored."""
+
+
+async def test_replay_rebuilds_inventory_with_what_fc_staff_recorded_equal_to_live(
+    platform, http, business, kafka_bootstrap, tmp_path, monkeypatch
+):
+    """Receipts, a close short and adjustments are written over HTTP; inventory consumes their
+    announcements back, so a replay rebuilds them, and everything that follows from them (buckets,
+    ledger, discrepancies, reservations decided after them), every column equal (issue 17)."""
+    from stockpath_runtime.db import drop_database
+
+    fc, seller = business["fulfillment_center_id"], business["seller"]
+    fnskus, skus = business["fnskus"], business["skus"]
+    inventory = http["inventory"]
+    # Stock found on the shelf and stock damaged in the warehouse.
+    for kind, fnsku in [("found", fnskus[1]), ("damaged", fnskus[0])]:
+        r = inventory.post("/v1/adjustments", json={"fulfillment_center_id": fc, "fnsku": fnsku, "kind": kind,
+                                                     "quantity": 1, "reason": f"cycle count: {kind}"})
+        assert r.status_code in (200, 201), r.text
+    # An order decided after the adjustments: routed to the stock they left, reserved at the FC.
+    oid = f"O-inv-{uuid.uuid4().hex[:10]}"
+    await publish(kafka_bootstrap, new_event(order(oid, seller["seller_id"], skus[1], 2), source="/channels/storefront"))
+    await eventually(lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
+                     what=f"{oid} routed")
+    # A second shipment, received in part (one FNSKU the plan never had) and closed short by the FC.
+    with httpx.Client(base_url=platform.url("registration"), timeout=30,
+                      headers={"Authorization": f"Bearer {seller['token']}"}) as reg:
+        plan = reg.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": s, "quantity": 5} for s in skus]}).json()
+    await eventually(
+        lambda: inventory.get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code == 200,
+        what="inventory to learn of the second shipment",
+    )
+    r = inventory.post("/v1/receipts", json={
+        "shipment_id": plan["shipment_id"], "fulfillment_center_id": plan["fulfillment_center_id"],
+        "lines": [{"fnsku": fnskus[0], "received": 4, "damaged": 1}, {"fnsku": "X00NOTPLAN1", "received": 1, "damaged": 0}]})
+    assert r.status_code == 201, r.text
+    r = inventory.post(f"/v1/inbound-shipments/{plan['shipment_id']}/close",
+                       json={"fulfillment_center_id": plan["fulfillment_center_id"]})
+    assert r.status_code in (200, 204), r.text
+
+    live_url = platform.database_url("inventory")
+    await quiescent(platform, kafka_bootstrap)
+    report = await replay_through_stack(
+        platform, tmp_path, monkeypatch, service="inventory", bootstrap=kafka_bootstrap, live_url=live_url,
+        live_group=platform.consumer_group("inventory"), report_dir=tmp_path / "reports",
+    )
+    try:
+        assert report.switched and report.equivalence.equal, report.equivalence.named()
+        assert not report.equivalence.skipped, report.equivalence.skipped
+        assert {"receipts", "receipt_lines", "adjustments", "inventory_ledger", "inventory_levels",
+                "discrepancies", "inbound_shipment_lines"} <= report.equivalence.compared.keys()
+        rebuilt, live = table_contents(report.database_url), table_contents(live_url)
+        assert not differing(rebuilt, live), f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
+        assert len(live["receipts"]) == 2 and len(live["adjustments"]) == 2 and live["discrepancies"]
+        assert report.left_to_publish == 0
+        # The switched service goes on: a new receipt-free adjustment is recorded and announced once.
+        r = inventory.post("/v1/adjustments", json={"fulfillment_center_id": fc, "fnsku": fnskus[1], "kind": "found",
+                                                     "quantity": 1, "reason": "after the switch"})
+        assert r.status_code in (200, 201), r.text
+    finally:
+        drop_database(live_url)
 
 
 async def test_a_handler_changed_since_the_live_run_gets_the_switch_refused_with_the_difference_named(

@@ -17,7 +17,7 @@ from inventory.domain.adjustments import Adjustment
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
-from inventory.domain.receipts import ReceiptResult, ShipmentReceipt, StoredReceipt
+from inventory.domain.receipts import AnnouncedLine, ReceiptResult, ShipmentReceipt, StoredReceipt
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import InboundShipment, LineCount
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
@@ -63,6 +63,18 @@ class FakeReceiptRepository:
     def __init__(self) -> None:
         self.stored: dict[str, StoredReceipt] = {}
         self.counts: dict[str, list[LineCount]] = {}
+        self.gathered: dict[str, dict[int, AnnouncedLine]] = {}
+
+    async def recorded(self, receipt_id: str) -> bool:
+        return receipt_id in self.stored
+
+    async def gather(self, line: AnnouncedLine) -> list[AnnouncedLine]:
+        kept = self.gathered.setdefault(line.receipt_id, {})
+        kept.setdefault(line.line_number, line)
+        return [kept[n] for n in sorted(kept)]
+
+    async def forget_gathered(self, receipt_id: str) -> None:
+        self.gathered.pop(receipt_id, None)
 
     async def claim(self, command: RecordReceipt) -> StoredReceipt | None:
         if command.receipt_id in self.stored:

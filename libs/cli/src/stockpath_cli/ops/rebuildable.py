@@ -1,8 +1,9 @@
 """What `stockpath replay` can rebuild of each service, and what it cannot and why.
 
-A table is rebuilt when every row of it comes from events the service consumes. The tables below
-are written by requests (HTTP) and are not consumed back from any topic, so a rebuilt store holds
-none of their rows; the equivalence check leaves them out and says so, and what is derived from
+A table is rebuilt when every row of it comes from events the service consumes. Inventory consumes
+its own announcements of what FC staff recorded over HTTP (receipts, closes, adjustments), so all
+of its store is rebuilt. The tables below are written by requests (HTTP) and are not consumed back
+from any topic, so a rebuilt store holds none of their rows; the equivalence check leaves them out and says so, and what is derived from
 them (stock counted at receipt, statuses of shipments the rebuild never saw) shows up as a
 difference, which refuses the switch. Every service's `credentials` table is rebuilt: every
 service, registration included, consumes `identity.events`, where registration announces each
@@ -11,17 +12,14 @@ credential it issues or revokes.
 
 from __future__ import annotations
 
-_RECEIPTS = "written by FC receipts over HTTP (announced as InventoryReceived on inventory.events, which inventory does not consume)"
-_ADJUSTMENTS = "written by FC adjustments over HTTP (announced as InventoryAdjusted on inventory.events, not consumed by inventory)"
 _REGISTRATION = "written by seller requests over HTTP (announced on registration.events, which registration does not consume)"
 
 NOT_REBUILT: dict[str, dict[str, str]] = {
     "order-router": {},
-    "inventory": {
-        "receipts": _RECEIPTS,
-        "receipt_lines": _RECEIPTS,
-        "adjustments": _ADJUSTMENTS,
-    },
+    # Receipts, closes and adjustments are rebuilt: inventory consumes its own announcements of
+    # them (InventoryReceived and unknown-FNSKU discrepancies a line each, InboundShipmentClosed,
+    # InventoryAdjusted), and applies those not recorded yet (issue 17).
+    "inventory": {},
     "listing": {
         "buyer_orders": "written by the storefront's checkout over HTTP (its OrderPlaced goes to orders, which listing does not consume)",
         "webhook_deliveries": "attempts the live delivery loop made to sellers' webhooks; a rebuild delivers nothing",
@@ -38,8 +36,6 @@ NOT_REBUILT: dict[str, dict[str, str]] = {
 #: What follows from the tables above: tables that are rebuilt, but from events that need a row
 #: the rebuild does not have, so they differ unless the service never received such requests.
 DERIVED: dict[str, str] = {
-    "inventory": "inventory_levels, inventory_ledger, inbound_shipment_lines (counts), discrepancies found at "
-    "receipt or close: they follow from receipts and adjustments, so a rebuild differs once an FC received stock",
     "listing": "nothing: order statuses apply only to buyer_orders rows, which the rebuild does not have",
     "registration": "everything: inventory's reports only move shipments the rebuild does not have",
 }

@@ -3,6 +3,7 @@ id; removal orders by removal order id) and to `fulfillment.removals` (removal o
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -11,7 +12,14 @@ from stockpath_events.base import Address, EventData, Value
 
 
 class InventoryReceived(EventData):
-    """An FC counted what arrived for one FNSKU of an inbound shipment."""
+    """An FC counted what arrived for one FNSKU of an inbound shipment.
+
+    ``line_number`` (this FNSKU's place in the receipt as sent, from 1), ``line_count`` (how many
+    FNSKUs the receipt counted) and ``recorded_at`` let inventory rebuild the receipt from its
+    announcements (`stockpath replay`): one per FNSKU the shipment planned, and for an FNSKU it
+    never planned the InventoryDiscrepancyRecorded (``unknown-fnsku``) carrying the same fields.
+    Absent on events announced before they existed.
+    """
 
     receipt_id: str
     shipment_id: str
@@ -22,19 +30,33 @@ class InventoryReceived(EventData):
     quantity_expected: int = Field(ge=0)
     quantity_received: int = Field(ge=0)
     quantity_damaged: int = Field(ge=0)
+    line_number: int | None = Field(default=None, ge=1)
+    line_count: int | None = Field(default=None, ge=1)
+    recorded_at: datetime | None = None
 
 
 class InboundShipmentClosed(EventData):
-    """An inbound shipment is fully received or was closed by the FC."""
+    """An inbound shipment is fully received or was closed by the FC.
+
+    ``receipt_id`` names the receipt that received it in full; absent when the FC closed it short
+    (and on events announced before the field existed).
+    """
 
     shipment_id: str
     fulfillment_center_id: str
     seller_id: str
     fnsku: str | None = None
+    receipt_id: str | None = None
 
 
 class InventoryAdjusted(EventData):
-    """FC staff corrected a quantity bucket (found, lost, damaged, transferred)."""
+    """FC staff corrected a quantity bucket (found, lost, damaged, transferred).
+
+    ``kind``, ``quantity``, ``adjustment_reason`` (the reason staff gave) and
+    ``from_fulfillment_center_id`` / ``to_fulfillment_center_id`` carry the whole adjustment, so
+    inventory rebuilds it from any one of its events (`stockpath replay`); absent on events
+    announced before they existed.
+    """
 
     adjustment_id: str
     fulfillment_center_id: str
@@ -43,6 +65,11 @@ class InventoryAdjusted(EventData):
     quantity_delta: int
     bucket: str
     reason: str
+    kind: str | None = None
+    quantity: int | None = Field(default=None, gt=0)
+    adjustment_reason: str | None = None
+    from_fulfillment_center_id: str | None = None
+    to_fulfillment_center_id: str | None = None
 
 
 class InventoryLevelChanged(EventData):
@@ -93,6 +120,15 @@ class InventoryDiscrepancyRecorded(EventData):
     quantity_counted: int | None = Field(default=None, ge=0)
     shipment_id: str | None = None
     fulfillment_order_id: str | None = None
+    #: The receipt that found it (``overage``, ``unknown-fnsku``).
+    receipt_id: str | None = None
+    #: ``unknown-fnsku`` only: the line of the receipt as counted, with its place in the receipt and
+    #: the receipt's size and time (see InventoryReceived), so inventory rebuilds the receipt.
+    quantity_received: int | None = Field(default=None, ge=0)
+    quantity_damaged: int | None = Field(default=None, ge=0)
+    line_number: int | None = Field(default=None, ge=1)
+    line_count: int | None = Field(default=None, ge=1)
+    recorded_at: datetime | None = None
 
 
 class RemovalDisposition(StrEnum):

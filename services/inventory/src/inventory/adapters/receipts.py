@@ -13,9 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inventory.adapters.tables import receipt_lines, receipts
+from inventory.adapters.tables import announced_receipt_lines, receipt_lines, receipts
 from inventory.domain.commands import RecordReceipt
-from inventory.domain.receipts import ReceiptResult, ReceivedLine, ShipmentReceipt, StoredReceipt
+from inventory.domain.receipts import (
+    AnnouncedLine,
+    ReceiptResult,
+    ReceivedLine,
+    ShipmentReceipt,
+    StoredReceipt,
+)
 from inventory.domain.shipments import LineCount, ShipmentStatus
 from inventory.domain.stock import Levels, StockLevel
 
@@ -130,6 +136,40 @@ class ReceiptRepository:
                     "damaged": [c.damaged for c in counts],
                 },
             )
+
+    async def recorded(self, receipt_id: str) -> bool:
+        found = await self._conn.execute(sa.select(receipts.c.receipt_id).where(receipts.c.receipt_id == receipt_id))
+        return found.first() is not None
+
+    async def gather(self, line: AnnouncedLine) -> list[AnnouncedLine]:
+        """Keep an announced line of a receipt not recorded yet; returns every line of that
+        receipt kept so far, in the receipt's order."""
+        await self._conn.execute(
+            pg_insert(announced_receipt_lines)
+            .values(
+                receipt_id=line.receipt_id, line_number=line.line_number, line_count=line.line_count,
+                shipment_id=line.shipment_id, fulfillment_center_id=line.fulfillment_center_id,
+                fnsku=line.count.fnsku, quantity_received=line.count.received,
+                quantity_damaged=line.count.damaged, receipt_recorded_at=line.recorded_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        t = announced_receipt_lines
+        rows = (
+            await self._conn.execute(
+                sa.select(t).where(t.c.receipt_id == line.receipt_id).order_by(t.c.line_number)
+            )
+        ).all()
+        return [
+            AnnouncedLine(r.receipt_id, r.shipment_id, r.fulfillment_center_id, r.line_number, r.line_count,
+                          LineCount(r.fnsku, r.quantity_received, r.quantity_damaged), r.receipt_recorded_at)
+            for r in rows
+        ]
+
+    async def forget_gathered(self, receipt_id: str) -> None:
+        await self._conn.execute(
+            sa.delete(announced_receipt_lines).where(announced_receipt_lines.c.receipt_id == receipt_id)
+        )
 
     async def for_shipment(self, shipment_id: str) -> list[ShipmentReceipt]:
         """The receipts recorded for a shipment, oldest first, each with its lines."""

@@ -115,6 +115,23 @@ receipt_lines = sa.Table(
     sa.CheckConstraint("quantity_damaged >= 0", name="receipt_lines_damaged"),
 )
 
+#: Lines of a receipt gathered from its announcements until all of them arrived (a replay into a
+#: rebuilt store; see `service_layer.receiving`); emptied when the receipt is recorded, so empty
+#: whenever no receipt is half-read.
+announced_receipt_lines = sa.Table(
+    "announced_receipt_lines",
+    metadata,
+    sa.Column("receipt_id", sa.Text, primary_key=True),
+    sa.Column("line_number", sa.Integer, primary_key=True),
+    sa.Column("line_count", sa.Integer, nullable=False),
+    sa.Column("shipment_id", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("quantity_received", sa.BigInteger, nullable=False),
+    sa.Column("quantity_damaged", sa.BigInteger, nullable=False),
+    sa.Column("receipt_recorded_at", sa.DateTime(timezone=True), nullable=True),
+)
+
 #: What inventory knows of each fulfillment order from FulfillmentInstructed / FulfillmentCancelled /
 #: ShipmentShipped. ``instructed`` is false for an order known only from a shipment confirmation
 #: that overtook its instruction (they travel on different topics).

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import LineCount
@@ -74,6 +75,10 @@ class RecordReceipt:
     shipment_id: str
     fulfillment_center_id: str
     lines: tuple[LineCount, ...]
+    #: When the receipt was recorded; given when it is rebuilt from its announcement (else now).
+    recorded_at: datetime | None = None
+    #: The InventoryReceived the receipt is rebuilt from (inventory consumes its own announcements).
+    cause: Cause | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -88,12 +93,27 @@ class RecordReceipt:
 
 
 @dataclass(frozen=True)
+class RecordAnnouncedReceiptLine:
+    """A line of a receipt inventory announced: recorded with the rest of its receipt unless the
+    receipt is recorded already. `line` is None for an announcement that does not carry it
+    (announced before it did, or a discrepancy that is not a receipt's line)."""
+
+    line: AnnouncedLine | None
+    cause: Cause
+
+
+@dataclass(frozen=True)
 class CloseShipment:
     """FC staff declare a shipment done although units are missing. `fulfillment_center_id`,
     when given, must be the shipment's."""
 
     shipment_id: str
     fulfillment_center_id: str | None = None
+    #: The InboundShipmentClosed the close is rebuilt from: its ledger rows name that event.
+    cause: Cause | None = None
+    #: Announced closes only: the receipt that received the shipment in full (it closes the
+    #: shipment when it is rebuilt, so such a close has nothing to apply).
+    receipt_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,8 @@ class AdjustInventory:
     quantity: int
     reason: str
     to_fulfillment_center_id: str | None = None
+    #: The InventoryAdjusted the adjustment is rebuilt from (inventory consumes its own announcements).
+    cause: Cause | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -24,6 +24,21 @@ class ReceiptIdReused(InventoryError):
 
 
 @dataclass(frozen=True)
+class AnnouncedLine:
+    """One line of a receipt as inventory announced it (InventoryReceived, or for an FNSKU the
+    shipment never planned InventoryDiscrepancyRecorded): what a rebuild gathers until it holds
+    all `line_count` lines of the receipt, then records the receipt as the request did."""
+
+    receipt_id: str
+    shipment_id: str
+    fulfillment_center_id: str
+    line_number: int
+    line_count: int
+    count: LineCount
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ReceivedLine:
     """One line of a recorded receipt: this receipt's counts and the line's totals after it."""
 

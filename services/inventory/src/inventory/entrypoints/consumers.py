@@ -6,6 +6,9 @@
   customer return back in stock: fulfillable or unfulfillable by condition) and
   FulfillmentRejectedByCenter (FC exceptions: units written off or unfulfillable,
   `service_layer/center_exceptions.py`).
+- `inventory.events`: its own announcements of receipts (a line per event), closes and
+  adjustments: applied only when not recorded yet, so live they change nothing and a replay
+  rebuilds what the requests wrote (see `service_layer.receiving` and `.adjustments`).
 
 Each handler takes every command of a run of events of its type; reservations and shipments are
 applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
@@ -14,23 +17,37 @@ and ignores them. The translators below only reshape: no I/O, no decisions.
 
 from __future__ import annotations
 
+from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.commands import (
+    AdjustInventory,
     CancelInboundShipment,
+    CloseShipment,
     CompleteRemoval,
     MarkInboundShipmentShipped,
     MissingUnits,
     PlanInboundShipment,
     PlannedLine,
     ReceiveReturn,
+    RecordAnnouncedReceiptLine,
     RecordCenterException,
     ReleaseStock,
     ReserveStock,
     ShipStock,
 )
 from inventory.domain.fulfillment_orders import InstructedLine
+from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalStatus
 from inventory.domain.returns import CustomerReturn, ReturnedUnits
-from inventory.service_layer import center_exceptions, fulfillment, inbound, removals, returns
+from inventory.domain.shipments import LineCount
+from inventory.service_layer import (
+    adjustments,
+    center_exceptions,
+    fulfillment,
+    inbound,
+    receiving,
+    removals,
+    returns,
+)
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import (
     FulfillmentRejectedByCenter,
@@ -38,6 +55,12 @@ from stockpath_events.types.fulfillment import (
     ReturnReceived,
     ShipmentShipped,
     UnitsDisposed,
+)
+from stockpath_events.types.inventory import (
+    InboundShipmentClosed,
+    InventoryAdjusted,
+    InventoryDiscrepancyRecorded,
+    InventoryReceived,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
@@ -131,6 +154,60 @@ def complete_units_disposed(event: Envelope[UnitsDisposed]) -> CompleteRemoval:
     return CompleteRemoval(data.removal_order_id, data.fulfillment_center_id, RemovalStatus.DISPOSED, event.cause)
 
 
+def record_announced_receipt_line(event: Envelope[InventoryReceived]) -> RecordAnnouncedReceiptLine:
+    data = event.data
+    return RecordAnnouncedReceiptLine(
+        _announced_line(data, data.quantity_received, data.quantity_damaged), event.cause
+    )
+
+
+def record_announced_unknown_line(event: Envelope[InventoryDiscrepancyRecorded]) -> RecordAnnouncedReceiptLine:
+    # Only an unknown-FNSKU discrepancy carries a receipt's line; any other has nothing to apply.
+    data = event.data
+    if data.quantity_received is None or data.quantity_damaged is None:
+        return RecordAnnouncedReceiptLine(None, event.cause)
+    return RecordAnnouncedReceiptLine(
+        _announced_line(data, data.quantity_received, data.quantity_damaged), event.cause
+    )
+
+
+def _announced_line(
+    data: InventoryReceived | InventoryDiscrepancyRecorded, received: int, damaged: int
+) -> AnnouncedLine | None:
+    # Announced before events carried the line's place in its receipt: nothing to rebuild from.
+    if data.receipt_id is None or data.shipment_id is None or data.line_number is None or data.line_count is None:
+        return None
+    return AnnouncedLine(
+        receipt_id=data.receipt_id,
+        shipment_id=data.shipment_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        line_number=data.line_number,
+        line_count=data.line_count,
+        count=LineCount(data.fnsku, received, damaged),
+        recorded_at=data.recorded_at,
+    )
+
+
+def close_announced_shipment(event: Envelope[InboundShipmentClosed]) -> CloseShipment:
+    data = event.data
+    return CloseShipment(data.shipment_id, data.fulfillment_center_id, event.cause, receipt_id=data.receipt_id)
+
+
+def adjust_announced_inventory(event: Envelope[InventoryAdjusted]) -> AdjustInventory:
+    data = event.data
+    return AdjustInventory(
+        adjustment_id=data.adjustment_id,
+        fulfillment_center_id=data.from_fulfillment_center_id or data.fulfillment_center_id,
+        fnsku=data.fnsku,
+        kind=AdjustmentKind(data.kind) if data.kind else AdjustmentKind.FOUND,
+        # Announced before events carried the whole adjustment: nothing to apply (quantity 0).
+        quantity=(data.quantity or 0) if data.kind else 0,
+        reason=data.adjustment_reason or data.reason,
+        to_fulfillment_center_id=data.to_fulfillment_center_id,
+        cause=event.cause,
+    )
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
@@ -147,5 +224,11 @@ CONSUMES: ConsumerTable = {
         RemovalShipped: (complete_removal_shipped, removals.complete_removals),
         UnitsDisposed: (complete_units_disposed, removals.complete_removals),
         FulfillmentRejectedByCenter: (record_center_exception, center_exceptions.record_center_exceptions),
+    },
+    Topics.INVENTORY: {
+        InventoryReceived: (record_announced_receipt_line, receiving.record_announced_receipts),
+        InventoryDiscrepancyRecorded: (record_announced_unknown_line, receiving.record_announced_receipts),
+        InboundShipmentClosed: (close_announced_shipment, receiving.close_announced_shipments),
+        InventoryAdjusted: (adjust_announced_inventory, adjustments.adjust_announced_inventory),
     },
 }

@@ -4,9 +4,11 @@ buckets through `uow.stock`, an InventoryLevelChanged per (FNSKU, FC) moved, and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from inventory.domain.discrepancies import Discrepancy
+from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.shipments import InboundShipment
 from inventory.domain.stock import Levels, Movement, StockLevel, StockMove
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
@@ -52,7 +54,7 @@ async def move_shipment_stock(
     """Apply each FNSKU's movements at the shipment's FC and announce the buckets that changed
     (one InventoryLevelChanged per FNSKU moved, in FNSKU order); returns every FNSKU's buckets after.
 
-    The ledger rows name `cause_event_id`, else the consumed event `caused_by`. A fixed number of
+    The ledger rows name `cause_event_id`, else the receipt, else the consumed event `caused_by`. A fixed number of
     statements however many lines the shipment has: the bucket rows are locked once, in (FNSKU,
     FC) order, so two transactions touching the same rows cannot deadlock; then every ledger row
     and every bucket change is written in bulk (`StockRepository.move_all`).
@@ -60,7 +62,9 @@ async def move_shipment_stock(
     fc = shipment.fulfillment_center_id
     fnskus = sorted(movements)
     locked = await uow.stock.lock_levels((fnsku, fc) for fnsku in fnskus)
-    cause = cause_event_id or (caused_by.id if caused_by else None)
+    # A receipt's rows name the receipt, whether the request recorded it or it is rebuilt from
+    # its announcement (`caused_by`), so both write the same rows.
+    cause = cause_event_id or (caused_by.id if caused_by and receipt_id is None else None)
     moved = await uow.stock.move_all(
         [
             StockMove(
@@ -84,14 +88,30 @@ async def move_shipment_stock(
     return after
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    """A receipt's line as an ``unknown-fnsku`` discrepancy announces it (see InventoryReceived)."""
+
+    received: int
+    damaged: int
+    line_number: int
+    line_count: int
+    recorded_at: datetime
+
+
 async def record_discrepancies(
-    uow: InventoryUnitOfWork, recorded: Sequence[tuple[Discrepancy, Cause | None]], *, correlation_id: str | None = None
+    uow: InventoryUnitOfWork,
+    recorded: Sequence[tuple[Discrepancy, Cause | None]],
+    *,
+    correlation_id: str | None = None,
+    receipt_lines: Mapping[str, ReceiptLine] | None = None,
 ) -> None:
     """Keep differences (rows + an InventoryDiscrepancyRecorded per difference, each with the event
     that caused it), in one statement: they are what the seller is reimbursed or asked about, so
     they are never dropped."""
     await uow.discrepancies.add_all([d for d, _ in recorded])
     for discrepancy, caused_by in recorded:
+        line = (receipt_lines or {}).get(discrepancy.fnsku) if discrepancy.kind is DiscrepancyKind.UNKNOWN_FNSKU else None
         uow.emit(
             InventoryDiscrepancyRecorded(
                 discrepancy_id=discrepancy.discrepancy_id,
@@ -104,6 +124,12 @@ async def record_discrepancies(
                 quantity_counted=discrepancy.quantity_counted,
                 shipment_id=discrepancy.shipment_id,
                 fulfillment_order_id=discrepancy.fulfillment_order_id,
+                receipt_id=discrepancy.receipt_id,
+                quantity_received=line.received if line else None,
+                quantity_damaged=line.damaged if line else None,
+                line_number=line.line_number if line else None,
+                line_count=line.line_count if line else None,
+                recorded_at=line.recorded_at if line else None,
             ),
             caused_by=caused_by,
             correlation_id=correlation_id,
