@@ -19,7 +19,10 @@ NOT_REBUILT: dict[str, dict[str, str]] = {
     # Receipts, closes and adjustments are rebuilt: inventory consumes its own announcements of
     # them (InventoryReceived and unknown-FNSKU discrepancies a line each, InboundShipmentClosed,
     # InventoryAdjusted), and applies those not recorded yet (issue 17).
-    "inventory": {},
+    "inventory": {
+        "removal_orders": "created and cancelled by sellers over HTTP (announced as RemovalOrderCreated on "
+        "inventory.events and RemovalOrderCancelled on fulfillment.removals, which inventory does not consume back yet)",
+    },
     "listing": {
         "buyer_orders": "written by the storefront's checkout over HTTP (its OrderPlaced goes to orders, which listing does not consume)",
         "webhook_deliveries": "attempts the live delivery loop made to sellers' webhooks; a rebuild delivers nothing",
@@ -36,6 +39,8 @@ NOT_REBUILT: dict[str, dict[str, str]] = {
 #: What follows from the tables above: tables that are rebuilt, but from events that need a row
 #: the rebuild does not have, so they differ unless the service never received such requests.
 DERIVED: dict[str, str] = {
+    "inventory": "the buckets and ledger rows a removal order moved (set aside, back on cancellation, shipped or "
+    "disposed): they differ once a seller asked for a removal",
     "listing": "nothing: order statuses apply only to buyer_orders rows, which the rebuild does not have",
     "registration": "everything: inventory's reports only move shipments the rebuild does not have",
 }
