@@ -12,6 +12,7 @@ in) can make a later anonymous call someone.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from types import SimpleNamespace
 
@@ -162,6 +163,12 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("POST", "/console/shipments/{shipment_id}/cancel"): Sample(path={"shipment_id": w.console_ship}, form={},
                                                                    **own),
         ("GET", "/console/inventory"): Sample(),
+        # Removal orders are inventory's, asked for the signed-in seller only (the stub answers 200).
+        ("GET", "/console/removals"): Sample(),
+        ("POST", "/console/removals"): Sample(form={
+            "fnsku": "X00TABLE", "fulfillment_center_id": "SEA1", "source": "unfulfillable", "quantity": "1",
+            "disposition": "dispose"}),
+        ("POST", "/console/removals/{removal_order_id}/cancel"): Sample(path={"removal_order_id": "RMV-TABLE"}, form={}),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),
@@ -250,3 +257,33 @@ def test_a_seller_credential_for_a_seller_that_does_not_exist_acts_for_nobody(cl
     r = client.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": "A", "quantity": 1}]},
                     headers=bearer(tokens["seller"]))
     assert r.status_code == 401 and "does not exist" in r.json()["error"]["message"]
+
+
+def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_seller_only(
+    table_client, world, inventory_calls, operator
+):
+    # A fresh credential: the table rotated the ones it called with.
+    issued = table_client.post("/v1/credentials", json={"kind": "seller", "subject": world.b["seller_id"]},
+                               headers=operator)
+    token = issued.json()["token"]
+    form = TestClient(table_client.app).get("/console/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    headers = {**bearer(token), "Cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    inventory_calls.clear()
+    page = table_client.get("/console/removals", headers=headers)
+    assert page.status_code == 200 and "Create removal order" in page.text
+    assert 'name="csrf_token"' in page.text  # the form carries its CSRF token (checked_form checks it)
+    made = table_client.post("/console/removals", headers=headers, follow_redirects=False, data={
+        "csrf_token": csrf, "fnsku": "X00B", "fulfillment_center_id": "sea1", "source": "unfulfillable",
+        "quantity": "2", "disposition": "return", "name": "B", "line1": "1 Main St", "city": "Kent", "region": "WA",
+        "postal_code": "98032"})
+    assert made.status_code == 303
+    listed, created = inventory_calls
+    assert listed.method == "GET" and dict(listed.url.params)["seller_id"] == world.b["seller_id"]
+    assert created.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
+    assert (created.url.path, dict(created.url.params)["seller_id"]) == ("/v1/removal-orders", world.b["seller_id"])
+    assert json.loads(created.content) == {
+        "fulfillment_center_id": "SEA1", "disposition": "return",
+        "lines": [{"fnsku": "X00B", "source": "unfulfillable", "quantity": 2}],
+        "ship_to": {"name": "B", "line1": "1 Main St", "city": "Kent", "region": "WA", "postal_code": "98032"},
+    }

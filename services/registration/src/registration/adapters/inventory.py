@@ -53,3 +53,40 @@ class InventoryClient:
         # Defence in depth: whatever inventory answers, only this seller's rows are shown.
         page["items"] = [row for row in page.get("items", []) if row.get("seller_id") == seller_id]
         return page
+
+    async def _call(
+        self, method: str, path: str, seller_id: str, *, json: dict | None = None, correlation_id: str | None = None
+    ) -> httpx.Response:
+        """A removal-order call for this seller; InventoryUnavailable unless inventory answered it (2xx or 4xx)."""
+        headers = {**self._authorization, **({CORRELATION_HEADER: correlation_id} if correlation_id else {})}
+        try:
+            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as c:
+                response = await c.request(method, path, params={"seller_id": seller_id}, json=json, headers=headers)
+        except httpx.HTTPError as e:
+            raise InventoryUnavailable(
+                f"the inventory service at {self._base_url} could not be reached ({type(e).__name__})"
+            ) from e
+        if response.status_code in (401, 403) or response.status_code >= 500:
+            raise InventoryUnavailable(f"the inventory service answered {response.status_code}")
+        return response
+
+    async def removal_orders(self, seller_id: str, *, correlation_id: str | None = None) -> list[dict]:
+        """The seller's removal orders, newest first (only this seller's, whatever inventory answers)."""
+        response = await self._call("GET", "/v1/removal-orders", seller_id, correlation_id=correlation_id)
+        found = response.json() if response.status_code == 200 else []
+        return [o for o in found if isinstance(o, dict) and o.get("seller_id") == seller_id]
+
+    async def create_removal_order(
+        self, seller_id: str, body: dict, *, correlation_id: str | None = None
+    ) -> tuple[int, dict]:
+        """Ask for a removal order for this seller: (status, answer); a refusal (4xx) is answered, not raised."""
+        response = await self._call("POST", "/v1/removal-orders", seller_id, json=body, correlation_id=correlation_id)
+        return response.status_code, response.json()
+
+    async def cancel_removal_order(
+        self, seller_id: str, removal_order_id: str, *, correlation_id: str | None = None
+    ) -> tuple[int, dict]:
+        response = await self._call(
+            "POST", f"/v1/removal-orders/{removal_order_id}/cancellation", seller_id, correlation_id=correlation_id
+        )
+        return response.status_code, response.json()
