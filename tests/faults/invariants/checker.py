@@ -6,6 +6,7 @@ import asyncio
 
 import sqlalchemy as sa
 
+from . import after_sale
 from .effects import no_duplicate_effect, no_oversell
 from .guarantees import SERVICES, Result
 from .messages import no_dual_write, poison_only_in_dlq
@@ -107,4 +108,5 @@ class Checker:
             "GROUP BY fnsku, fulfillment_center_id, bucket",
         )
         db["listings"] = {r.listing_id for r in self._rows("listing", "SELECT listing_id FROM listings")}
+        db.update(after_sale.load(self._rows))
         return db

@@ -1,4 +1,4 @@
-"""D — no duplicate effect — and S — no oversell: redelivery and replay add no second
+"""D — no duplicate effect (returns and removals: `after_sale`) — and S — no oversell: redelivery and replay add no second
 instruction, reservation, receipt or listing; allocated stock never exceeds received stock
 (in the stores and on the topics)."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from .after_sale import no_unit_returned_or_removed_twice
 from .guarantees import Result, result
 from .topic_log import TopicLog
 
@@ -53,6 +54,9 @@ def no_duplicate_effect(log: TopicLog, sent, db: dict) -> Result:
     for r in log.events("listing.events", "ListingPublished"):
         published[r.envelope.data.listing_id].add(r.envelope.id)
     problems += [f"listing {k}: {len(v)} ListingPublished events" for k, v in published.items() if len(v) > 1]
+    # After the sale: no unit returned or removed twice.
+    removals = [r.envelope for r in log.events("inventory.events", "RemovalOrderCreated")]
+    problems += no_unit_returned_or_removed_twice(removals, db)
     rerouted, exception_problems = exceptions_handled_once(log, db)
     problems += exception_problems
     redelivered = len([r for r in log.records if r.envelope]) - len(TopicLog.first(log.records))
