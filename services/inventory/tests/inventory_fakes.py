@@ -18,6 +18,7 @@ from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
 from inventory.domain.receipts import AnnouncedLine, ReceiptResult, ShipmentReceipt, StoredReceipt
+from inventory.domain.removals import RemovalOrder
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import InboundShipment, LineCount
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
@@ -225,6 +226,34 @@ class FakeReturnRepository:
         return new
 
 
+class FakeRemovalOrderRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, RemovalOrder] = {}
+
+    async def get(self, removal_order_id: str, *, for_update: bool = False) -> RemovalOrder | None:
+        return self.stored.get(removal_order_id)
+
+    async def fingerprint(self, removal_order_id: str) -> str | None:
+        found = self.stored.get(removal_order_id)
+        return found.fingerprint() if found else None
+
+    async def list(self, seller_id: str | None, *, limit: int = 100) -> list[RemovalOrder]:
+        return [o for o in self.stored.values() if seller_id in (None, o.seller_id)][:limit]
+
+    async def add(self, order: RemovalOrder) -> bool:
+        if order.removal_order_id in self.stored:
+            return False
+        self.stored[order.removal_order_id] = order
+        return True
+
+    async def set_status(self, removal_order_id: str, status, *, carrier=None, tracking_number=None,
+                         completed_event_id=None) -> None:
+        found = self.stored[removal_order_id]
+        self.stored[removal_order_id] = replace(
+            found, status=status, carrier=carrier or found.carrier, tracking_number=tracking_number or found.tracking_number
+        )
+
+
 class FakeInventoryUnitOfWork(FakeUnitOfWork):
     """`InventoryUnitOfWork` in memory: the same repositories, kept across transactions."""
 
@@ -237,6 +266,7 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.adjustments = FakeAdjustmentRepository()
         self.fulfillment_orders = FakeFulfillmentOrderRepository()
         self.returns = FakeReturnRepository()
+        self.removal_orders = FakeRemovalOrderRepository()
 
 
 _HANDLERS = {event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()}
