@@ -15,7 +15,10 @@ from __future__ import annotations
 _REGISTRATION = "written by seller requests over HTTP (announced on registration.events, which registration does not consume)"
 
 NOT_REBUILT: dict[str, dict[str, str]] = {
-    "order-router": {},
+    "order-router": {
+        "order_returns": "customer returns authorized by channels and sellers over HTTP (announced as ReturnAuthorized "
+        "on fulfillment.instructions, which order-router does not consume)",
+    },
     # Receipts, closes and adjustments are rebuilt: inventory consumes its own announcements of
     # them (InventoryReceived and unknown-FNSKU discrepancies a line each, InboundShipmentClosed,
     # InventoryAdjusted), and applies those not recorded yet (issue 17).
@@ -39,6 +42,8 @@ NOT_REBUILT: dict[str, dict[str, str]] = {
 #: What follows from the tables above: tables that are rebuilt, but from events that need a row
 #: the rebuild does not have, so they differ unless the service never received such requests.
 DERIVED: dict[str, str] = {
+    "order-router": "the returns an FC reported received and the status RETURNED: ReturnReceived applies only to "
+    "order_returns rows, which the rebuild does not have; they differ once a return was authorized",
     "inventory": "the buckets and ledger rows a removal order moved (set aside, back on cancellation, shipped or "
     "disposed): they differ once a seller asked for a removal",
     "listing": "nothing: order statuses apply only to buyer_orders rows, which the rebuild does not have",
