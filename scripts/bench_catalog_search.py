@@ -33,11 +33,31 @@ from stockpath_runtime.migrations import upgrade
 from stockpath_testing.authorization import issue_tokens
 
 KEYWORDS = [
-    "cast iron skillet", "wireless earbuds", "lego building set", "yoga mat", "python cookbook",
-    "bluetooth speaker waterproof", "stainless steel", "coffee", "dog chew toy", "cordless drill 20V",
-    "queen mattress", "jigsaw puzzle 1000-piece", "sunscreen", "black", "usb-c charger 65W",
+    "cast iron skillet",
+    "wireless earbuds",
+    "lego building set",
+    "yoga mat",
+    "python cookbook",
+    "bluetooth speaker waterproof",
+    "stainless steel",
+    "coffee",
+    "dog chew toy",
+    "cordless drill 20V",
+    "queen mattress",
+    "jigsaw puzzle 1000-piece",
+    "sunscreen",
+    "black",
+    "usb-c charger 65W",
 ]
-TYPOS = ["skilet", "wireles earbuds", "bluetoth speaker", "matress", "jigsaw puzle", "hydroflask", "kitchenaid mixr"]
+TYPOS = [
+    "skilet",
+    "wireles earbuds",
+    "bluetoth speaker",
+    "matress",
+    "jigsaw puzle",
+    "hydroflask",
+    "kitchenaid mixr",
+]
 BRANDS = ["Lodge", "Anker", "LEGO", "Penguin", "DeWalt", "KONG", "Yeti"]
 CATEGORIES = ["Kitchen", "Books", "Electronics", "Toys", "Pet Supplies", "Furniture"]
 
@@ -48,15 +68,23 @@ def query_mix(items: list[dict], rng: random.Random) -> dict[str, list[dict]]:
     identifiers = []
     for item in rng.sample(with_ids, 50):
         value = next(iter(item["identifiers"].values()))
-        identifiers.append({"identifier": rng.choice([value, "0" + value if len(value) == 12 else value])})
+        identifiers.append(
+            {"identifier": rng.choice([value, "0" + value if len(value) == 12 else value])}
+        )
     return {
         "keywords": [{"q": q} for q in KEYWORDS],
         "typo": [{"q": q} for q in TYPOS],
         "identifier": identifiers,
         "brand filter": [{"brand": b} for b in BRANDS],
-        "category + keywords": [{"category": c, "q": q} for c, q in
-                                zip(CATEGORIES, ["knife", "history", "charger", "puzzle", "bed", "desk"], strict=True)],
-        "deep page (keywords)": [{"q": q, "offset": o} for q in ("black", "set", "steel") for o in (500, 1000, 2000)],
+        "category + keywords": [
+            {"category": c, "q": q}
+            for c, q in zip(
+                CATEGORIES, ["knife", "history", "charger", "puzzle", "bed", "desk"], strict=True
+            )
+        ],
+        "deep page (keywords)": [
+            {"q": q, "offset": o} for q in ("black", "set", "steel") for o in (500, 1000, 2000)
+        ],
         "deep page (browse)": [{"offset": o} for o in (10_000, 25_000, 40_000, 49_900)],
     }
 
@@ -67,7 +95,9 @@ async def seed(client: httpx.AsyncClient, items: list[dict]) -> None:
         r.raise_for_status()
 
 
-async def measure(client: httpx.AsyncClient, params: list[dict], rounds: int, rng: random.Random) -> list[float]:
+async def measure(
+    client: httpx.AsyncClient, params: list[dict], rounds: int, rng: random.Random
+) -> list[float]:
     for p in params:  # warm-up: caches and plans, as on a service that has been running
         (await client.get("/v1/catalog/items", params=p)).raise_for_status()
     timings = []
@@ -85,14 +115,20 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=200, help="requests per query kind")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--database", help="reuse a database a previous --keep run seeded (skips seeding)")
+    parser.add_argument(
+        "--database", help="reuse a database a previous --keep run seeded (skips seeding)"
+    )
     args = parser.parse_args()
 
-    server = os.environ.get("STOCKPATH_TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
+    server = os.environ.get(
+        "STOCKPATH_TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432"
+    )
     url = args.database or database_url(server, f"bench_catalog_{uuid.uuid4().hex[:8]}")
     upgrade(SERVICE.migrations, url)
     # The catalog's writes are the operator's: the bench acts as one, with a credential in its database.
@@ -104,7 +140,10 @@ async def main() -> None:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://catalog", timeout=120, headers={"Authorization": f"Bearer {operator}"}
+                transport=transport,
+                base_url="http://catalog",
+                timeout=120,
+                headers={"Authorization": f"Bearer {operator}"},
             ) as client:
                 if not args.database:
                     t0 = time.perf_counter()
@@ -117,7 +156,9 @@ async def main() -> None:
                 print(f"{'query kind':<24}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
                 for kind, params in query_mix(items, rng).items():
                     t = await measure(client, params, args.rounds, rng)
-                    print(f"{kind:<24}{len(t):>6}{percentile(t, 50):>9.1f}{percentile(t, 95):>9.1f}{percentile(t, 99):>9.1f}")
+                    print(
+                        f"{kind:<24}{len(t):>6}{percentile(t, 50):>9.1f}{percentile(t, 95):>9.1f}{percentile(t, 99):>9.1f}"
+                    )
     finally:
         if not (args.keep or args.database):
             drop_database(url)

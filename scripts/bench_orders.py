@@ -54,7 +54,9 @@ async def main_async(args) -> None:
     if not bootstrap:
         broker = Broker(log_path=Path(tempfile.gettempdir()) / "bench-tansu.log").start()
         bootstrap = broker.bootstrap_servers
-    print(f"machine: {os.cpu_count()} cores; broker {bootstrap}; partitions {args.partitions}; router workers {args.router_workers}")
+    print(
+        f"machine: {os.cpu_count()} cores; broker {bootstrap}; partitions {args.partitions}; router workers {args.router_workers}"
+    )
     try:
         ceiling = None
         if not args.skip_passthrough:
@@ -63,14 +65,25 @@ async def main_async(args) -> None:
         if args.passthrough_only:
             return
         await ensure_topics(bootstrap, partitions=args.partitions, replication=1)
-        server = os.environ.get("STOCKPATH_DATABASE_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+        server = os.environ.get(
+            "STOCKPATH_DATABASE_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432"
+        )
         run = uuid.uuid4().hex[:6]
         log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
         platform = Platform(
-            bootstrap_servers=bootstrap, database_server=server, database_prefix=f"bench_{run}",
-            ports={n: ServicePorts(free_port(), free_port()) for n in ("catalog", "registration", "listing", "inventory", "order-router")},
-            log_dir=log_dir, group_suffix=run,
-            extra_env={"STOCKPATH_LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(args.partitions)},
+            bootstrap_servers=bootstrap,
+            database_server=server,
+            database_prefix=f"bench_{run}",
+            ports={
+                n: ServicePorts(free_port(), free_port())
+                for n in ("catalog", "registration", "listing", "inventory", "order-router")
+            },
+            log_dir=log_dir,
+            group_suffix=run,
+            extra_env={
+                "STOCKPATH_LOG_LEVEL": "WARNING",
+                "KAFKA_TOPIC_PARTITIONS": str(args.partitions),
+            },
         )
         platform.migrate()
         platform.provision()
@@ -81,16 +94,21 @@ async def main_async(args) -> None:
             env = platform.environment()
             for k in range(1, args.router_workers):
                 worker_env = {**env, f"{env_prefix('order-router')}WORKER_PORT": "0"}
-                p = ServiceProcess("order-router", "worker", worker_env, log_dir / f"order-router-worker-{k}.log")
+                p = ServiceProcess(
+                    "order-router", "worker", worker_env, log_dir / f"order-router-worker-{k}.log"
+                )
                 p.start()
                 extra.append(p)
             t0 = time.perf_counter()
             await seed(bootstrap, args.skus, platform)
             async with httpx.AsyncClient(
-                base_url=platform.url("order-router"), timeout=10,
+                base_url=platform.url("order-router"),
+                timeout=10,
                 headers={"Authorization": f"Bearer {platform.operator_token}"},
             ) as client:
-                sample = [fnsku(i) for i in random.Random(2).sample(range(args.skus), 20)] + [fnsku(args.skus - 1)]
+                sample = [fnsku(i) for i in random.Random(2).sample(range(args.skus), 20)] + [
+                    fnsku(args.skus - 1)
+                ]
                 while True:
                     ok = 0
                     for f in sample:
@@ -100,29 +118,56 @@ async def main_async(args) -> None:
                         break
                     await asyncio.sleep(0.5)
             await wait_quiet(platform)
-            print(f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up)")
+            print(
+                f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up)"
+            )
             watcher = Watcher(bootstrap)
             await watcher.start()
             rows = []
             # Warm-up, so the first measured orders do not pay for cold caches and connections.
-            produced, _ = await drive(bootstrap, args.skus, lines_per_s=200, total_lines=400, watcher=watcher, seed_=3)
+            produced, _ = await drive(
+                bootstrap, args.skus, lines_per_s=200, total_lines=400, watcher=watcher, seed_=3
+            )
             await wait_outcomes(watcher, produced, 60)
             await wait_quiet(platform)
             produced, _ = await drive(
-                bootstrap, args.skus, lines_per_s=args.rate, total_lines=int(args.rate * args.duration), watcher=watcher, seed_=4
+                bootstrap,
+                args.skus,
+                lines_per_s=args.rate,
+                total_lines=int(args.rate * args.duration),
+                watcher=watcher,
+                seed_=4,
             )
             await wait_outcomes(watcher, produced, 120)
             rows.append(report_latency(f"fixed {args.rate:.0f} lines/s", produced, watcher))
             await wait_quiet(platform)
-            profiler = start_profiler(platform, args.profile, args.profile_service) if args.profile else None
+            profiler = (
+                start_profiler(platform, args.profile, args.profile_service)
+                if args.profile
+                else None
+            )
             roles = platform_roles(platform, extra, broker)
             cpu_before = cpu_seconds(roles, platform.database_prefix)
-            produced, started = await drive(bootstrap, args.skus, lines_per_s=None, total_lines=args.max_lines, watcher=watcher, seed_=5)
+            produced, started = await drive(
+                bootstrap,
+                args.skus,
+                lines_per_s=None,
+                total_lines=args.max_lines,
+                watcher=watcher,
+                seed_=5,
+            )
             produced_done = time.perf_counter()
             await wait_outcomes(watcher, produced, 600)
-            ends = [watcher.instructed.get(o) or watcher.outcomes.get(o, (None, None))[1] for o in produced]
+            ends = [
+                watcher.instructed.get(o) or watcher.outcomes.get(o, (None, None))[1]
+                for o in produced
+            ]
             finished = max(e for e in ends if e)
-            cpu = cpu_table(cpu_before, cpu_seconds(roles, platform.database_prefix), time.perf_counter() - started)
+            cpu = cpu_table(
+                cpu_before,
+                cpu_seconds(roles, platform.database_prefix),
+                time.perf_counter() - started,
+            )
             row = report_latency("max rate", produced, watcher)
             lines = sum(n for _, n in produced.values())
             row["lines/s"] = round(lines / (finished - started))
@@ -135,9 +180,13 @@ async def main_async(args) -> None:
             print_table(rows)
             print(await batch_figures(platform))
             print(cpu)
-            print(f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines")
+            print(
+                f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines"
+            )
             if ceiling:
-                print(f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)")
+                print(
+                    f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)"
+                )
             print(json.dumps({"rows": rows, "ceiling_events_per_s": ceiling}, default=str))
         finally:
             for p in extra:
@@ -151,18 +200,28 @@ async def main_async(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=1000, help="lines/s of the fixed-rate phase")
-    parser.add_argument("--duration", type=float, default=20, help="seconds of the fixed-rate phase")
+    parser.add_argument(
+        "--duration", type=float, default=20, help="seconds of the fixed-rate phase"
+    )
     parser.add_argument("--max-lines", type=int, default=30_000, help="lines of the max-rate phase")
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--router-workers", type=int, default=1)
     parser.add_argument("--passthrough-events", type=int, default=50_000)
     parser.add_argument("--skip-passthrough", action="store_true")
     parser.add_argument("--passthrough-only", action="store_true")
-    parser.add_argument("--profile", metavar="SVG", help="record a py-spy flame graph of a worker during the max-rate phase")
-    parser.add_argument("--profile-service", default="order-router", help="whose worker --profile records")
+    parser.add_argument(
+        "--profile",
+        metavar="SVG",
+        help="record a py-spy flame graph of a worker during the max-rate phase",
+    )
+    parser.add_argument(
+        "--profile-service", default="order-router", help="whose worker --profile records"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -31,10 +31,18 @@ def make_order(rng: random.Random, skus: int) -> tuple[OrderPlaced, int]:
         order_id=f"OB-{uuid.uuid4().hex[:16]}",
         channel="storefront",
         lines=[
-            {"line_id": str(j + 1), "seller_id": SELLER, "seller_sku": f"SKU-{i}", "quantity": 1, "unit_price": "10.00"}
+            {
+                "line_id": str(j + 1),
+                "seller_id": SELLER,
+                "seller_sku": f"SKU-{i}",
+                "quantity": 1,
+                "unit_price": "10.00",
+            }
             for j, i in enumerate(picked)
         ],
-        ship_to=Address(name="Bench Buyer", line1="1 Main St", city="Anytown", region="WA", postal_code=zip_code),
+        ship_to=Address(
+            name="Bench Buyer", line1="1 Main St", city="Anytown", region="WA", postal_code=zip_code
+        ),
     )
     return order, n
 
@@ -50,9 +58,13 @@ class Watcher:
 
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(
-            "fulfillment.instructions", "order-router.events",
-            bootstrap_servers=self.bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
-            auto_offset_reset="latest", enable_auto_commit=False, fetch_max_wait_ms=20,
+            "fulfillment.instructions",
+            "order-router.events",
+            bootstrap_servers=self.bootstrap,
+            group_id=f"bench-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,
         )
         await self.consumer.start()
         while not self.consumer.assignment():
@@ -79,10 +91,20 @@ class Watcher:
         await self.consumer.stop()
 
 
-async def drive(bootstrap: str, skus: int, *, lines_per_s: float | None, total_lines: int, watcher: Watcher, seed_: int):
+async def drive(
+    bootstrap: str,
+    skus: int,
+    *,
+    lines_per_s: float | None,
+    total_lines: int,
+    watcher: Watcher,
+    seed_: int,
+):
     """Produce orders at `lines_per_s` (None: as fast as possible) until `total_lines`; return produce times."""
     rng = random.Random(seed_)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2
+    )
     await producer.start()
     produced: dict[str, tuple[float, int]] = {}
     lines = 0
@@ -117,7 +139,7 @@ async def wait_outcomes(watcher: Watcher, produced: dict, timeout: float) -> Non
         await asyncio.sleep(0.1)
 
 
-PASSTHROUGH_APP = '''
+PASSTHROUGH_APP = """
 import faust
 app = faust.App("bench-passthrough", broker="kafka://{bootstrap}", store="memory://", topic_disable_leader=True,
     topic_allow_declare=False, web_enabled=False, consumer_auto_offset_reset="earliest", stream_wait_empty=False,
@@ -130,26 +152,42 @@ async def forward(stream):
     async for event in stream.events():
         m = event.message
         await sink.send(key=m.key, value=m.value, headers=m.headers)
-'''
+"""
 
 
 async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
     """The ceiling: a bare faust agent that consumes JSON events and produces them again, no database."""
-    await ensure_topics(bootstrap, partitions=partitions, replication=1, topics=["bench.passthrough.in", "bench.passthrough.out"])
+    await ensure_topics(
+        bootstrap,
+        partitions=partitions,
+        replication=1,
+        topics=["bench.passthrough.in", "bench.passthrough.out"],
+    )
     order, _ = make_order(random.Random(1), 1000)
     m = encode(new_event(order, source=f"/channels/{order.channel}"))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5
+    )
     await producer.start()
-    futures = [await producer.send("bench.passthrough.in", m.value, key=str(i).encode(), headers=m.headers) for i in range(count)]
+    futures = [
+        await producer.send("bench.passthrough.in", m.value, key=str(i).encode(), headers=m.headers)
+        for i in range(count)
+    ]
     await asyncio.gather(*futures)
     await producer.stop()
     work = Path(tempfile.mkdtemp())
-    (work / "passthrough_app.py").write_text(PASSTHROUGH_APP.format(bootstrap=bootstrap, datadir=work / "data"))
-    consumer = AIOKafkaConsumer("bench.passthrough.out", bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    (work / "passthrough_app.py").write_text(
+        PASSTHROUGH_APP.format(bootstrap=bootstrap, datadir=work / "data")
+    )
+    consumer = AIOKafkaConsumer(
+        "bench.passthrough.out", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+    )
     await consumer.start()
     proc = subprocess.Popen(
         [sys.executable, "-m", "faust", "-A", "passthrough_app", "worker", "-l", "warn"],
-        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         seen, first, last = 0, None, None

@@ -22,7 +22,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report_latency(name: str, produced: dict, watcher: Watcher) -> dict:
-    latencies = [(watcher.instructed[o] - t) * 1000 for o, (t, _) in produced.items() if o in watcher.instructed]
+    latencies = [
+        (watcher.instructed[o] - t) * 1000
+        for o, (t, _) in produced.items()
+        if o in watcher.instructed
+    ]
     outcomes = [watcher.outcomes.get(o, ("missing", 0))[0] for o in produced]
     routed = sum(1 for x in outcomes if x == "OrderRouted")
     return {
@@ -55,9 +59,23 @@ def start_profiler(platform: Platform, output: str, service: str) -> subprocess.
     pid = platform.process(service, "worker").process.pid
     fmt = "flamegraph" if output.endswith(".svg") else "raw"
     return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--output", output, "--duration", "20", "--rate", "200",
-         "--nonblocking", "--format", fmt],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--output",
+            output,
+            "--duration",
+            "20",
+            "--rate",
+            "200",
+            "--nonblocking",
+            "--format",
+            fmt,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -69,14 +87,26 @@ async def batch_figures(platform: Platform) -> str:
             text = (await client.get(f"{platform.worker_url(name)}/metrics")).text
             sums: dict[str, float] = {}
             for line in text.splitlines():
-                for metric in ("stockpath_batch_events_sum", "stockpath_batch_events_count",
-                               "stockpath_handler_seconds_sum", "stockpath_handler_seconds_count"):
+                for metric in (
+                    "stockpath_batch_events_sum",
+                    "stockpath_batch_events_count",
+                    "stockpath_handler_seconds_sum",
+                    "stockpath_handler_seconds_count",
+                ):
                     if line.startswith(metric + "{"):
                         sums[metric] = sums.get(metric, 0.0) + float(line.rsplit(" ", 1)[1])
             if sums.get("stockpath_handler_seconds_count"):
-                per_txn = sums.get("stockpath_batch_events_sum", 0) / max(1, sums.get("stockpath_batch_events_count", 0))
-                per_event = sums["stockpath_handler_seconds_sum"] / sums["stockpath_handler_seconds_count"] * 1000
-                lines.append(f"  {name}: {per_txn:.1f} events per batch transaction, {per_event:.2f} ms per event")
+                per_txn = sums.get("stockpath_batch_events_sum", 0) / max(
+                    1, sums.get("stockpath_batch_events_count", 0)
+                )
+                per_event = (
+                    sums["stockpath_handler_seconds_sum"]
+                    / sums["stockpath_handler_seconds_count"]
+                    * 1000
+                )
+                lines.append(
+                    f"  {name}: {per_txn:.1f} events per batch transaction, {per_event:.2f} ms per event"
+                )
     return "worker figures (whole run):\n" + "\n".join(lines)
 
 
@@ -99,15 +129,21 @@ def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]
         if role is None and title.startswith("postgres: "):
             if database_prefix in title:
                 role = "PostgreSQL (its backends)"
-            elif not any(c in title for c in ("idle", "(", "[local]")):  # checkpointer, WAL writer...
+            elif not any(
+                c in title for c in ("idle", "(", "[local]")
+            ):  # checkpointer, WAL writer...
                 role = "PostgreSQL (background)"
         if role is not None:
             found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return found
 
 
-def platform_roles(platform: Platform, extra: list[ServiceProcess], broker: Broker | None) -> dict[int, str]:
-    roles = {p.process.pid: f"{p.service} {p.role}" for p in [*platform.processes, *extra] if p.process}
+def platform_roles(
+    platform: Platform, extra: list[ServiceProcess], broker: Broker | None
+) -> dict[int, str]:
+    roles = {
+        p.process.pid: f"{p.service} {p.role}" for p in [*platform.processes, *extra] if p.process
+    }
     if broker and broker.process:
         roles[broker.process.pid] = "broker (Tansu)"
     return roles
@@ -117,6 +153,8 @@ def cpu_table(before: dict[str, float], after: dict[str, float], seconds: float)
     used = {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
     rows = sorted(((v, k) for k, v in used.items() if v > 0.05), reverse=True)
     total = sum(v for v, _ in rows)
-    lines = [f"CPU during the max-rate phase ({seconds:.1f}s, {os.cpu_count()} cores = {seconds * (os.cpu_count() or 1):.0f} core-s):"]
+    lines = [
+        f"CPU during the max-rate phase ({seconds:.1f}s, {os.cpu_count()} cores = {seconds * (os.cpu_count() or 1):.0f} core-s):"
+    ]
     lines += [f"  {role:<24} {v:6.1f} core-s  {100 * v / total:5.1f}%" for v, role in rows]
     return "\n".join(lines)

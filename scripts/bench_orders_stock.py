@@ -25,7 +25,9 @@ SELLER = "SBENCH00001"
 
 
 async def produce_all(bootstrap: str, envelopes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5
+    )
     await producer.start()
     try:
         futures = []
@@ -54,8 +56,15 @@ async def seed(bootstrap: str, skus: int, platform: Platform) -> None:
     registered = (
         new_event(
             ItemRegistered(
-                registration_id=f"RB{i}", seller_id=SELLER, seller_sku=f"SKU-{i}", catalog_item_id="B0BENCH",
-                fnsku=fnsku(i), condition="new", price=Decimal("10.00"), channels=["storefront"], item=item,
+                registration_id=f"RB{i}",
+                seller_id=SELLER,
+                seller_sku=f"SKU-{i}",
+                catalog_item_id="B0BENCH",
+                fnsku=fnsku(i),
+                condition="new",
+                price=Decimal("10.00"),
+                channels=["storefront"],
+                item=item,
             ),
             source="/services/registration",
         )
@@ -65,15 +74,25 @@ async def seed(bootstrap: str, skus: int, platform: Platform) -> None:
     shipments: dict[str, tuple[str, range]] = {}
     for fc in FCS:
         for start in range(0, skus, SHIPMENT_LINES):
-            shipments[f"FBABENCH{fc}{start:06d}"] = (fc, range(start, min(skus, start + SHIPMENT_LINES)))
+            shipments[f"FBABENCH{fc}{start:06d}"] = (
+                fc,
+                range(start, min(skus, start + SHIPMENT_LINES)),
+            )
     await produce_all(
         bootstrap,
         (
             new_event(
                 InboundShipmentPlanned(
-                    shipment_id=shipment_id, seller_id=SELLER, fulfillment_center_id=fc,
+                    shipment_id=shipment_id,
+                    seller_id=SELLER,
+                    fulfillment_center_id=fc,
                     ship_to=stockpath_network.get(fc).address,
-                    lines=[InboundShipmentLine(fnsku=fnsku(i), seller_sku=f"SKU-{i}", quantity=UNITS_PER_SKU) for i in ids],
+                    lines=[
+                        InboundShipmentLine(
+                            fnsku=fnsku(i), seller_sku=f"SKU-{i}", quantity=UNITS_PER_SKU
+                        )
+                        for i in ids
+                    ],
                 ),
                 source="/services/registration",
             )
@@ -85,12 +104,18 @@ async def seed(bootstrap: str, skus: int, platform: Platform) -> None:
     async with httpx.AsyncClient(base_url=platform.url("inventory"), timeout=60) as client:
         for shipment_id, (fc, ids) in shipments.items():
             as_fc = {"Authorization": f"Bearer {fc_tokens[fc]}"}
-            while (await client.get(f"/v1/inbound-shipments/{shipment_id}/receipts", headers=as_fc)).status_code != 200:
+            while (
+                await client.get(f"/v1/inbound-shipments/{shipment_id}/receipts", headers=as_fc)
+            ).status_code != 200:
                 await asyncio.sleep(0.2)  # inventory has not consumed the plan yet
             r = await client.post(
-                "/v1/receipts", headers=as_fc,
-                json={"shipment_id": shipment_id, "fulfillment_center_id": fc,
-                      "lines": [{"fnsku": fnsku(i), "received": UNITS_PER_SKU} for i in ids]},
+                "/v1/receipts",
+                headers=as_fc,
+                json={
+                    "shipment_id": shipment_id,
+                    "fulfillment_center_id": fc,
+                    "lines": [{"fnsku": fnsku(i), "received": UNITS_PER_SKU} for i in ids],
+                },
             )
             if r.status_code != 201:
                 raise RuntimeError(f"receipt of {shipment_id} refused: {r.status_code} {r.text}")

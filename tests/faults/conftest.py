@@ -45,8 +45,11 @@ def kafka_proxy():
 @pytest.fixture(scope="module")
 def broker(kafka_proxy, tmp_path_factory):
     """Our own Tansu on a fixed port: fault 3 restarts it, which the session broker must not suffer."""
-    b = Broker(port=kafka_proxy.target[1], advertised_port=kafka_proxy.port,
-               log_path=tmp_path_factory.mktemp("faults-tansu") / "tansu.log").start()
+    b = Broker(
+        port=kafka_proxy.target[1],
+        advertised_port=kafka_proxy.port,
+        log_path=tmp_path_factory.mktemp("faults-tansu") / "tansu.log",
+    ).start()
     kafka_proxy.start()
     asyncio.run(ensure_topics(b.bootstrap_servers, partitions=PARTITIONS, replication=1))
     yield b
@@ -67,7 +70,8 @@ def platform(broker, pg_proxy, database_server, tmp_path_factory):
         #: The checker reads every database directly; the outage service's processes go through the proxy.
         p.direct_urls = {n: p.own_database_url(n) for n in SERVICES}
         p.database_overrides[OUTAGE_SERVICE] = (
-            make_url(p.own_database_url(OUTAGE_SERVICE)).set(host="127.0.0.1", port=pg_proxy.port)
+            make_url(p.own_database_url(OUTAGE_SERVICE))
+            .set(host="127.0.0.1", port=pg_proxy.port)
             .render_as_string(hide_password=False)
         )
 

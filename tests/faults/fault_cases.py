@@ -67,12 +67,19 @@ class FaultRun(Run):
         async def crash(service: str) -> None:
             worker = self.platform.process(service, "worker")
             markers[service] = marker = self.tmp / f"relay-crash-{service}"
-            worker.env = {**worker.env, "STOCKPATH_FAULT": "relay-crash-after-publish",
-                          "STOCKPATH_FAULT_MARKER": str(marker)}
+            worker.env = {
+                **worker.env,
+                "STOCKPATH_FAULT": "relay-crash-after-publish",
+                "STOCKPATH_FAULT_MARKER": str(marker),
+            }
             await asyncio.to_thread(worker.kill)
             worker.start()
-            await eventually(lambda: not worker.alive(), timeout=60, interval=0.1,
-                             what=f"{service}'s relay to crash between publish and mark")
+            await eventually(
+                lambda: not worker.alive(),
+                timeout=60,
+                interval=0.1,
+                what=f"{service}'s relay to crash between publish and mark",
+            )
             assert marker.exists(), f"{service} worker died without the injected fault"
             worker.start()  # the marker exists: this one does not crash again
 
@@ -81,7 +88,8 @@ class FaultRun(Run):
         await asyncio.sleep(2)
         self._relay_markers = markers
         return "relay killed after publish, before mark: " + ", ".join(
-            f"{s} batch of {len(m.read_text().split(','))}" for s, m in markers.items())
+            f"{s} batch of {len(m.read_text().split(','))}" for s, m in markers.items()
+        )
 
     async def relay_crash_resent(self) -> str | None:
         """The crashed batches' events are on their topics at least twice (they really were re-sent)."""
@@ -90,9 +98,16 @@ class FaultRun(Run):
         problems = []
         for service, marker in self._relay_markers.items():
             ids = [int(i) for i in marker.read_text().split(",") if i]
-            engine = sa.create_engine(self.platform.direct_urls[service], poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(
+                self.platform.direct_urls[service], poolclass=sa.pool.NullPool
+            )
             with engine.connect() as conn:
-                event_ids = [r[0] for r in conn.execute(sa.text("SELECT event_id FROM outbox WHERE id = ANY(:ids)"), {"ids": ids})]
+                event_ids = [
+                    r[0]
+                    for r in conn.execute(
+                        sa.text("SELECT event_id FROM outbox WHERE id = ANY(:ids)"), {"ids": ids}
+                    )
+                ]
             engine.dispose()
             seen = {}
             for r in self.log.records:
@@ -115,25 +130,48 @@ class FaultRun(Run):
         # While the broker is down: orders through the HTTP ingress and receipts through inventory's
         # API are accepted into the outboxes.
         router = httpx.AsyncClient(
-            base_url=self.platform.url("order-router"), timeout=10,
+            base_url=self.platform.url("order-router"),
+            timeout=10,
             headers={"Authorization": f"Bearer {self.platform.operator_token}"},
         )
         sku = self.workload.skus[0]
         for _ in range(3):
             order_id = f"O-down-{uuid.uuid4().hex[:8]}"
-            r = await router.post("/v1/orders", json={
-                "order_id": order_id, "channel": "storefront",
-                "lines": [{"line_id": "1", "seller_id": sku.seller_id, "seller_sku": sku.seller_sku, "quantity": 1,
-                           "unit_price": "9.99"}],
-                "ship_to": {"name": "Grace Hopper", "line1": "1 Navy Way", "city": "Arlington", "region": "VA",
-                            "postal_code": "22202"}})
+            r = await router.post(
+                "/v1/orders",
+                json={
+                    "order_id": order_id,
+                    "channel": "storefront",
+                    "lines": [
+                        {
+                            "line_id": "1",
+                            "seller_id": sku.seller_id,
+                            "seller_sku": sku.seller_sku,
+                            "quantity": 1,
+                            "unit_price": "9.99",
+                        }
+                    ],
+                    "ship_to": {
+                        "name": "Grace Hopper",
+                        "line1": "1 Navy Way",
+                        "city": "Arlington",
+                        "region": "VA",
+                        "postal_code": "22202",
+                    },
+                },
+            )
             assert r.status_code == 202, r.text
             self.workload.sent.order_ids.add(order_id)
         await router.aclose()
         for _ in range(2):
-            await self.workload.post_receipt({
-                "receipt_id": f"RC-down-{uuid.uuid4().hex[:8]}", "shipment_id": sku.shipment_id,
-                "fulfillment_center_id": sku.fulfillment_center_id, "lines": [{"fnsku": sku.fnsku, "received": 3}]})
+            await self.workload.post_receipt(
+                {
+                    "receipt_id": f"RC-down-{uuid.uuid4().hex[:8]}",
+                    "shipment_id": sku.shipment_id,
+                    "fulfillment_center_id": sku.fulfillment_center_id,
+                    "lines": [{"fnsku": sku.fnsku, "received": 3}],
+                }
+            )
         await asyncio.sleep(2)  # the relays try, and fail, to publish
         # In this thread: Tansu dies with the thread that started it (PR_SET_PDEATHSIG), and a
         # to_thread worker ends with the test's event loop.
@@ -143,13 +181,18 @@ class FaultRun(Run):
         # (its log: AlreadyExists on partition batch 0), which is the test broker's fault.
         self.broker.create_topics(all_topics(), PARTITIONS)
         self.kafka_proxy.restore()
-        assert await ensure_topics(self.broker.bootstrap_servers, partitions=PARTITIONS, replication=1) == []
+        assert (
+            await ensure_topics(self.broker.bootstrap_servers, partitions=PARTITIONS, replication=1)
+            == []
+        )
         self.log.new_epoch()
         self.workload.resume()
         await asyncio.sleep(6)
         await self.wait_workers()
-        return (f"drained in {drained_in:.0f} s, Tansu killed -9 and restarted empty; "
-                "3 orders + 2 receipts accepted while down")
+        return (
+            f"drained in {drained_in:.0f} s, Tansu killed -9 and restarted empty; "
+            "3 orders + 2 receipts accepted while down"
+        )
 
     # 4
     async def database_outage(self):
@@ -169,12 +212,23 @@ class FaultRun(Run):
         await self.log.read()
         topics = ("orders", "inventory.events", "registration.events")
         replay = [r for r in self.log.records if r.epoch == self.log.epoch and r.topic in topics]
-        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all",
-                                    enable_idempotence=False, linger_ms=5)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.broker.bootstrap_servers,
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+        )
         await producer.start()
         try:
-            futures = [await producer.send(r.topic, value=r.value, key=r.key,
-                                           headers=[(k, v.encode()) for k, v in r.headers.items()]) for r in replay]
+            futures = [
+                await producer.send(
+                    r.topic,
+                    value=r.value,
+                    key=r.key,
+                    headers=[(k, v.encode()) for k, v in r.headers.items()],
+                )
+                for r in replay
+            ]
             await asyncio.gather(*futures)
         finally:
             await producer.stop()
@@ -183,7 +237,9 @@ class FaultRun(Run):
     # 6
     async def poison(self):
         await asyncio.sleep(1)
-        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all", enable_idempotence=False)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.broker.bootstrap_servers, acks="all", enable_idempotence=False
+        )
         await producer.start()
         try:
             for topic, per_consumer in HANDLED.items():
@@ -193,19 +249,31 @@ class FaultRun(Run):
                 for handled in per_consumer.values():
                     if not handled & set(types):
                         types.append(sorted(handled)[0])
-                for kind, ce_type in [("bytes", None)] + [(k, t) for t in types for k in ("cloudevent", "data")]:
+                for kind, ce_type in [("bytes", None)] + [
+                    (k, t) for t in types for k in ("cloudevent", "data")
+                ]:
                     marker = f"poison-{kind}-{uuid.uuid4().hex[:8]}"
                     base = [(POISON_HEADER, marker.encode())]
                     now = datetime.now(UTC).isoformat()
-                    ce = [("ce_specversion", b"1.0"), ("ce_type", (ce_type or "").encode()),
-                          ("ce_source", b"/faults/poison"), ("ce_time", now.encode()), ("content-type", b"application/json")]
+                    ce = [
+                        ("ce_specversion", b"1.0"),
+                        ("ce_type", (ce_type or "").encode()),
+                        ("ce_source", b"/faults/poison"),
+                        ("ce_time", now.encode()),
+                        ("content-type", b"application/json"),
+                    ]
                     if kind == "bytes":
                         value, headers = b"\xff\xfe\x00{not json", base
                     elif kind == "cloudevent":  # no ce_id
                         value, headers = b"{}", base + ce
                     else:  # a valid envelope whose data does not validate
-                        value, headers = b'{"poison": true}', base + ce + [("ce_id", str(uuid.uuid4()).encode())]
-                    await producer.send_and_wait(topic, value=value, key=marker.encode(), headers=headers)
+                        value, headers = (
+                            b'{"poison": true}',
+                            base + ce + [("ce_id", str(uuid.uuid4()).encode())],
+                        )
+                    await producer.send_and_wait(
+                        topic, value=value, key=marker.encode(), headers=headers
+                    )
                     self.workload.sent.poison[marker] = (topic, ce_type)
                 await asyncio.sleep(0.1)
         finally:
@@ -216,20 +284,29 @@ class FaultRun(Run):
     # 7
     async def burst(self):
         for s in self.hot:
-            await self.workload.post_receipt({
-                "receipt_id": f"RC-hot-{uuid.uuid4().hex[:8]}", "shipment_id": s.shipment_id,
-                "fulfillment_center_id": s.fulfillment_center_id, "lines": [{"fnsku": s.fnsku, "received": HOT_STOCK}]})
+            await self.workload.post_receipt(
+                {
+                    "receipt_id": f"RC-hot-{uuid.uuid4().hex[:8]}",
+                    "shipment_id": s.shipment_id,
+                    "fulfillment_center_id": s.fulfillment_center_id,
+                    "lines": [{"fnsku": s.fnsku, "received": HOT_STOCK}],
+                }
+            )
         await wait_allocatable(self.platform, self.hot, HOT_STOCK)
         rng = random.Random(7)
         orders = []
         for n in range(90):
-            lines = [(rng.choice(self.hot), 1)] if n % 6 else [(s, 1) for s in rng.sample(self.hot, 2)]
+            lines = (
+                [(rng.choice(self.hot), 1)] if n % 6 else [(s, 1) for s in rng.sample(self.hot, 2)]
+            )
             order_id = f"O-hot-{uuid.uuid4().hex[:10]}"
             self.workload.sent.order_ids.add(order_id)
             orders.append(order_event(order_id, lines))
         from stockpath_testing import publish
 
-        await asyncio.gather(*(publish(self.broker.bootstrap_servers, *orders[k::4]) for k in range(4)))
+        await asyncio.gather(
+            *(publish(self.broker.bootstrap_servers, *orders[k::4]) for k in range(4))
+        )
         await asyncio.sleep(2)
         return f"90 orders from 4 producers for {HOT_SKUS} SKUs with {HOT_STOCK} units each"
 
@@ -239,12 +316,21 @@ class FaultRun(Run):
         channel's producer — while the order router's and inventory's workers are killed -9 (and
         restarted 2 s later), mid-batch wherever they are."""
         for s in self.load:
-            await self.workload.post_receipt({
-                "receipt_id": f"RC-load-{uuid.uuid4().hex[:8]}", "shipment_id": s.shipment_id,
-                "fulfillment_center_id": s.fulfillment_center_id, "lines": [{"fnsku": s.fnsku, "received": LOAD_STOCK}]})
+            await self.workload.post_receipt(
+                {
+                    "receipt_id": f"RC-load-{uuid.uuid4().hex[:8]}",
+                    "shipment_id": s.shipment_id,
+                    "fulfillment_center_id": s.fulfillment_center_id,
+                    "lines": [{"fnsku": s.fnsku, "received": LOAD_STOCK}],
+                }
+            )
         await wait_allocatable(self.platform, self.load, LOAD_STOCK)
-        producer = AIOKafkaProducer(bootstrap_servers=self.broker.bootstrap_servers, acks="all",
-                                    enable_idempotence=False, linger_ms=5)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.broker.bootstrap_servers,
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+        )
         await producer.start()
 
         async def drive() -> tuple[int, int, float]:
@@ -258,7 +344,11 @@ class FaultRun(Run):
                 order_id = f"O-load-{uuid.uuid4().hex[:10]}"
                 self.workload.sent.order_ids.add(order_id)
                 message = encode(order_event(order_id, lines))
-                futures.append(await producer.send(message.topic, message.value, key=message.key, headers=message.headers))
+                futures.append(
+                    await producer.send(
+                        message.topic, message.value, key=message.key, headers=message.headers
+                    )
+                )
                 lines_sent, orders = lines_sent + len(lines), orders + 1
             rate = lines_sent / (time.perf_counter() - started)  # as produced, before the last acks
             await asyncio.gather(*futures)
@@ -273,13 +363,17 @@ class FaultRun(Run):
 
         try:
             (orders, lines, rate), _, _ = await asyncio.gather(
-                drive(), kill("order-router", LOAD_SECONDS * 0.3), kill("inventory", LOAD_SECONDS * 0.5)
+                drive(),
+                kill("order-router", LOAD_SECONDS * 0.3),
+                kill("inventory", LOAD_SECONDS * 0.5),
             )
         finally:
             await producer.stop()
         await self.wait_workers(["order-router", "inventory"])
-        return (f"{orders} orders ({lines} lines) produced at {rate:,.0f} lines/s; the order router's and "
-                f"inventory's workers killed -9 mid-load, restarted after 2 s")
+        return (
+            f"{orders} orders ({lines} lines) produced at {rate:,.0f} lines/s; the order router's and "
+            f"inventory's workers killed -9 mid-load, restarted after 2 s"
+        )
 
     # 9
     async def fc_exceptions(self):
@@ -291,22 +385,40 @@ class FaultRun(Run):
 
         await asyncio.sleep(1)
         await self.log.read()
-        instructed = TopicLog.first(self.log.events("fulfillment.instructions", "FulfillmentInstructed"))
+        instructed = TopicLog.first(
+            self.log.events("fulfillment.instructions", "FulfillmentInstructed")
+        )
         recent = [r for r in instructed if r.epoch == self.log.epoch][-60:]
         chosen = random.Random(15).sample(recent, min(12, len(recent)))
         kinds = (ExceptionReason.SHORT_PICK, ExceptionReason.DAMAGED, None)
         for n, record in enumerate(chosen):
             d = record.envelope.data
             reason = kinds[n % 3]
-            lines = None if reason is None else [
-                ExceptionLine(line_id=d.lines[0].line_id, fnsku=d.lines[0].fnsku, quantity=1, reason_code=reason)
-            ]
+            lines = (
+                None
+                if reason is None
+                else [
+                    ExceptionLine(
+                        line_id=d.lines[0].line_id,
+                        fnsku=d.lines[0].fnsku,
+                        quantity=1,
+                        reason_code=reason,
+                    )
+                ]
+            )
             report = FulfillmentRejectedByCenter(
-                fulfillment_order_id=d.fulfillment_order_id, order_id=d.order_id,
-                fulfillment_center_id=d.fulfillment_center_id, reason="fault suite: pick exception", lines=lines,
+                fulfillment_order_id=d.fulfillment_order_id,
+                order_id=d.order_id,
+                fulfillment_center_id=d.fulfillment_center_id,
+                reason="fault suite: pick exception",
+                lines=lines,
             )
             source = f"/fulfillment-centers/{d.fulfillment_center_id}"
             first = new_event(report, source=source)
-            await publish(self.broker.bootstrap_servers, first, first, new_event(report, source=source))
+            await publish(
+                self.broker.bootstrap_servers, first, first, new_event(report, source=source)
+            )
         await asyncio.sleep(2)
-        return f"{len(chosen)} FC exceptions (short pick, damaged, none shipped), each on the topic 3×"
+        return (
+            f"{len(chosen)} FC exceptions (short pick, damaged, none shipped), each on the topic 3×"
+        )

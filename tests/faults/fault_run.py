@@ -18,17 +18,35 @@ from stockpath_testing.proxy import OutageProxy
 
 SETTLE_TIMEOUT = 30
 #: What the workers' logs say happened during a fault (evidence that the fault took effect).
-EVIDENCE = {"transient retries": "transient failure", "dead-lettered": "message dead-lettered",
-             "relay crashes": "fault injected"}
+EVIDENCE = {
+    "transient retries": "transient failure",
+    "dead-lettered": "message dead-lettered",
+    "relay crashes": "fault injected",
+}
 
 
 class Run:
     """A run of the fault suite: the platform, its stream, the checker, and a matrix row per fault."""
 
-    def __init__(self, platform: Platform, broker: Broker, proxy: OutageProxy, kafka_proxy: OutageProxy,
-                 workload: Workload, checker: Checker, log: TopicLog, hot: list[Sku], load: list[Sku],
-                 tmp: Path) -> None:
-        self.platform, self.broker, self.proxy, self.kafka_proxy = platform, broker, proxy, kafka_proxy
+    def __init__(
+        self,
+        platform: Platform,
+        broker: Broker,
+        proxy: OutageProxy,
+        kafka_proxy: OutageProxy,
+        workload: Workload,
+        checker: Checker,
+        log: TopicLog,
+        hot: list[Sku],
+        load: list[Sku],
+        tmp: Path,
+    ) -> None:
+        self.platform, self.broker, self.proxy, self.kafka_proxy = (
+            platform,
+            broker,
+            proxy,
+            kafka_proxy,
+        )
         self.workload, self.checker, self.log = workload, checker, log
         self.hot, self.load, self.tmp = hot, load, tmp
         self.rows: list[tuple[str, dict[str, Result], float, str]] = []
@@ -60,8 +78,10 @@ class Run:
                 except httpx.HTTPError:
                     continue
                 counts[service] = sum(
-                    float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                    if line.startswith("stockpath_events_consumed_total{") and 'outcome="duplicate"' in line
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("stockpath_events_consumed_total{")
+                    and 'outcome="duplicate"' in line
                 )
         return counts
 
@@ -76,10 +96,22 @@ class Run:
         note += f" [fault {injected - started:.0f} s, settle {time.monotonic() - injected:.0f} s]"
         after, dup_after = self.log_counts(), await self.duplicates_absorbed()
         # A restarted worker counts from zero again.
-        dups = sum(v - dup_before.get(k, 0) if v >= dup_before.get(k, 0) else v for k, v in dup_after.items())
-        after["redeliveries absorbed by inboxes"], before["redeliveries absorbed by inboxes"] = int(dups), 0
-        seen = ", ".join(f"{label} {after[label] - before[label]}" for label in after if after[label] > before[label])
-        self.rows.append((name, results, time.monotonic() - started, note + (f" — logs: {seen}" if seen else "")))
+        dups = sum(
+            v - dup_before.get(k, 0) if v >= dup_before.get(k, 0) else v
+            for k, v in dup_after.items()
+        )
+        after["redeliveries absorbed by inboxes"], before["redeliveries absorbed by inboxes"] = (
+            int(dups),
+            0,
+        )
+        seen = ", ".join(
+            f"{label} {after[label] - before[label]}"
+            for label in after
+            if after[label] > before[label]
+        )
+        self.rows.append(
+            (name, results, time.monotonic() - started, note + (f" — logs: {seen}" if seen else ""))
+        )
 
     async def wait_workers(self, services=SERVICES) -> None:
         workers = [self.platform.process(s, "worker") for s in services]
@@ -96,12 +128,18 @@ class Run:
             topics = {t for t, per in HANDLED.items() if service in per}
             if not topics:
                 continue
-            consumer = AIOKafkaConsumer(bootstrap_servers=self.broker.bootstrap_servers, enable_auto_commit=False,
-                                        group_id=self.platform.consumer_group(service))
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.broker.bootstrap_servers,
+                enable_auto_commit=False,
+                group_id=self.platform.consumer_group(service),
+            )
             await consumer.start()
             try:
                 for (topic, partition), end in ends.items():
-                    if topic in topics and (await consumer.committed(TopicPartition(topic, partition)) or 0) < end:
+                    if (
+                        topic in topics
+                        and (await consumer.committed(TopicPartition(topic, partition)) or 0) < end
+                    ):
                         return False
             finally:
                 await consumer.stop()
@@ -113,9 +151,15 @@ class Run:
         await self.workload.pause()
         for _ in range(5):
             results = await self.settle()
-            assert all(r.ok for r in results.values()), {k: r.problems for k, r in results.items() if not r.ok}
-            await eventually(self.committed_everything, timeout=30, interval=0.5,
-                             what="every consumer group to commit the end of its topics")
+            assert all(r.ok for r in results.values()), {
+                k: r.problems for k, r in results.items() if not r.ok
+            }
+            await eventually(
+                self.committed_everything,
+                timeout=30,
+                interval=0.5,
+                what="every consumer group to commit the end of its topics",
+            )
             read = len(self.log.records)
             await self.settle()
             if len(self.log.records) == read:
@@ -129,7 +173,9 @@ def matrix_lines(rows, wall: float) -> list[str]:
     for name, results, seconds, note in rows:
         cells = [results[i].cell() if i in results else "—" for i in INVARIANTS]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds:.0f} s | {note} |")
-    lines.append(f"\nTest run (stocking the platform to the last check, platform start-up not included): {wall:.0f} s")
+    lines.append(
+        f"\nTest run (stocking the platform to the last check, platform start-up not included): {wall:.0f} s"
+    )
     for name, results, _, _ in rows:
         for i, r in results.items():
             if not r.ok:

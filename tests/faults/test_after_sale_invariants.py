@@ -21,17 +21,25 @@ pytestmark = pytest.mark.integration
 
 def returned(return_id: str):
     return new_event(
-        ReturnReceived(return_id=return_id, order_id="O-1", fulfillment_center_id="SEA1",
-                       lines=[ReturnedLine(fnsku="X00AFTER", quantity=2, condition="sellable")]),
+        ReturnReceived(
+            return_id=return_id,
+            order_id="O-1",
+            fulfillment_center_id="SEA1",
+            lines=[ReturnedLine(fnsku="X00AFTER", quantity=2, condition="sellable")],
+        ),
         source="/fulfillment-centers/SEA1",
     )
 
 
 def created(removal_order_id: str, quantity: int):
     return new_event(
-        RemovalOrderCreated(removal_order_id=removal_order_id, seller_id="S-1", fulfillment_center_id="SEA1",
-                            disposition="dispose", lines=[RemovalLine(fnsku="X00AFTER", source="fulfillable",
-                                                                      quantity=quantity)]),
+        RemovalOrderCreated(
+            removal_order_id=removal_order_id,
+            seller_id="S-1",
+            fulfillment_center_id="SEA1",
+            disposition="dispose",
+            lines=[RemovalLine(fnsku="X00AFTER", source="fulfillable", quantity=quantity)],
+        ),
         source="/services/inventory",
     )
 
@@ -48,22 +56,33 @@ def test_returns_and_removals_moved_once_pass_and_each_second_movement_is_report
         with engine.begin() as conn:
             conn.execute(sa.text(sql), params)
 
-    run("INSERT INTO inventory_levels (fulfillment_center_id, fnsku, seller_id, fulfillable) "
-        "VALUES ('SEA1', 'X00AFTER', 'S-1', 5)")
+    run(
+        "INSERT INTO inventory_levels (fulfillment_center_id, fnsku, seller_id, fulfillable) "
+        "VALUES ('SEA1', 'X00AFTER', 'S-1', 5)"
+    )
 
     async def deliver(*events):
         async with ServiceConsumer("inventory", url, max_attempts=1) as consumer:
             await consumer.deliver(*events)
 
-    asyncio.run(deliver(returned("RT-1"), returned("RT-1")))  # the FC reported it twice, two event ids
+    asyncio.run(
+        deliver(returned("RT-1"), returned("RT-1"))
+    )  # the FC reported it twice, two event ids
     removal = created("RMV-1", 1)
-    run("INSERT INTO inventory_ledger (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, cause_event_id) "
-        "VALUES ('X00AFTER', 'SEA1', 'S-1', 'fulfillable', -1, 'removal-set-aside', :cause)", cause=removal.id)
+    run(
+        "INSERT INTO inventory_ledger (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, cause_event_id) "
+        "VALUES ('X00AFTER', 'SEA1', 'S-1', 'fulfillable', -1, 'removal-set-aside', :cause)",
+        cause=removal.id,
+    )
     try:
-        assert no_unit_returned_or_removed_twice([removal, removal], load(rows)) == []  # a redelivery is one event
+        assert (
+            no_unit_returned_or_removed_twice([removal, removal], load(rows)) == []
+        )  # a redelivery is one event
 
-        run("INSERT INTO inventory_ledger (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, "
-            "cause_event_id) VALUES ('X00AFTER', 'SEA1', 'S-1', 'fulfillable', 2, 'customer-return-sellable', 'E-2')")
+        run(
+            "INSERT INTO inventory_ledger (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, "
+            "cause_event_id) VALUES ('X00AFTER', 'SEA1', 'S-1', 'fulfillable', 2, 'customer-return-sellable', 'E-2')"
+        )
         again = created("RMV-1", 1)  # the same removal created a second time
         problems = no_unit_returned_or_removed_twice([removal, again], load(rows))
         assert problems == [

@@ -90,22 +90,36 @@ pytestmark = [pytest.mark.integration, pytest.mark.system, pytest.mark.timeout(6
 COMPLETED: dict = {}
 
 
-async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kafka_proxy, artifacts_dir, tmp_path):
+async def test_invariants_hold_under_every_fault(
+    platform, broker, pg_proxy, kafka_proxy, artifacts_dir, tmp_path
+):
     started = time.monotonic()
     stream, hot, load, _seller = await asyncio.to_thread(stock_the_platform, platform)
     await wait_shipments_known(platform, stream + hot + load)
-    fc_tokens = {fc: platform.issue("fulfillment-center", fc) for fc in {s.fulfillment_center_id for s in stream + load}}
-    workload = Workload(broker.bootstrap_servers, platform.url("inventory"), stream, fc_tokens=fc_tokens)
+    fc_tokens = {
+        fc: platform.issue("fulfillment-center", fc)
+        for fc in {s.fulfillment_center_id for s in stream + load}
+    }
+    workload = Workload(
+        broker.bootstrap_servers, platform.url("inventory"), stream, fc_tokens=fc_tokens
+    )
     await workload.start()
     for s in stream:
-        await workload.post_receipt({"receipt_id": f"RC-init-{s.fnsku}", "shipment_id": s.shipment_id,
-                                     "fulfillment_center_id": s.fulfillment_center_id,
-                                     "lines": [{"fnsku": s.fnsku, "received": 150}]})
+        await workload.post_receipt(
+            {
+                "receipt_id": f"RC-init-{s.fnsku}",
+                "shipment_id": s.shipment_id,
+                "fulfillment_center_id": s.fulfillment_center_id,
+                "lines": [{"fnsku": s.fnsku, "received": 150}],
+            }
+        )
     await wait_allocatable(platform, stream, 150)
 
     log = TopicLog(broker.bootstrap_servers)
     checker = Checker(log, platform.direct_urls, workload.sent)
-    run = FaultRun(platform, broker, pg_proxy, kafka_proxy, workload, checker, log, hot, load, tmp_path)
+    run = FaultRun(
+        platform, broker, pg_proxy, kafka_proxy, workload, checker, log, hot, load, tmp_path
+    )
     try:
         await run.fault("0 baseline (no fault)", run.baseline)
         await run.fault("1 kill -9 each worker", run.kill_workers)
@@ -121,13 +135,26 @@ async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kaf
         await run.fault("7 hot-SKU burst", run.burst)
         burst_row = len(run.rows) - 1
         # The backlog of 12,000 lines takes the platform a while to work off on two cores.
-        await run.fault("8 kill -9 of router and inventory under load", run.kill_under_load, settle_timeout=180)
-        async with httpx.AsyncClient(base_url=platform.url("order-router"), timeout=10, headers=operator(platform)) as router:
-            allocated = [(await router.get("/v1/availability", params={"fnsku": s.fnsku})).json()["reservations_total"]
-                         for s in hot]
+        await run.fault(
+            "8 kill -9 of router and inventory under load", run.kill_under_load, settle_timeout=180
+        )
+        async with httpx.AsyncClient(
+            base_url=platform.url("order-router"), timeout=10, headers=operator(platform)
+        ) as router:
+            allocated = [
+                (await router.get("/v1/availability", params={"fnsku": s.fnsku})).json()[
+                    "reservations_total"
+                ]
+                for s in hot
+            ]
         await run.fault("9 FC exceptions ×3 in the stream", run.fc_exceptions)
         name, results, seconds, note = run.rows[burst_row]
-        run.rows[burst_row] = (name, results, seconds, note + f"; allocated {'/'.join(map(str, allocated))} of {HOT_STOCK} each")
+        run.rows[burst_row] = (
+            name,
+            results,
+            seconds,
+            note + f"; allocated {'/'.join(map(str, allocated))} of {HOT_STOCK} each",
+        )
         COMPLETED["run"] = run
     finally:
         await workload.close()
@@ -135,15 +162,22 @@ async def test_invariants_hold_under_every_fault(platform, broker, pg_proxy, kaf
         lines = matrix_lines(run.rows, time.monotonic() - started)
         MATRIX[:] = lines
         sent = workload.sent
-        MATRIX.append(f"Stream: {sent.orders_sent} orders ({sent.order_deliveries} deliveries), "
-                      f"{len(sent.receipts)} receipts ({sent.receipt_posts} posts), {sent.send_failures} failed sends retried")
-        (artifacts_dir / "fault-matrix.md").write_text("# Fault matrix\n\n" + "\n".join(MATRIX) + "\n")
+        MATRIX.append(
+            f"Stream: {sent.orders_sent} orders ({sent.order_deliveries} deliveries), "
+            f"{len(sent.receipts)} receipts ({sent.receipt_posts} posts), {sent.send_failures} failed sends retried"
+        )
+        (artifacts_dir / "fault-matrix.md").write_text(
+            "# Fault matrix\n\n" + "\n".join(MATRIX) + "\n"
+        )
         print("\n".join(MATRIX))
         if os.environ.get("STOCKPATH_FAULTS_KEEP_LOGS"):
             print("service logs:", platform.log_dir)
 
-    failures = {name: {i: r.problems for i, r in results.items() if not r.ok}
-                for name, results, _, _ in run.rows if not all(r.ok for r in results.values())}
+    failures = {
+        name: {i: r.problems for i, r in results.items() if not r.ok}
+        for name, results, _, _ in run.rows
+        if not all(r.ok for r in results.values())
+    }
     assert not failures, failures
 
 
@@ -162,17 +196,30 @@ async def test_the_checker_sees_each_kind_of_violation(platform, broker):
 
         def copy(record, **changes) -> tuple:
             headers = {**record.headers, "ce_id": str(uuid.uuid4()), **changes}
-            return record.topic, record.value, record.key, [(k, v.encode()) for k, v in headers.items()]
+            return (
+                record.topic,
+                record.value,
+                record.key,
+                [(k, v.encode()) for k, v in headers.items()],
+            )
 
-        first = {name: next(r for r in log.records if r.name == name)
-                 for name in ("FulfillmentInstructed", "OrderRejected", "InventoryLevelChanged")}
+        first = {
+            name: next(r for r in log.records if r.name == name)
+            for name in ("FulfillmentInstructed", "OrderRejected", "InventoryLevelChanged")
+        }
         planted = [
-            copy(first["FulfillmentInstructed"]),  # D: a second instruction for one fulfillment order
+            copy(
+                first["FulfillmentInstructed"]
+            ),  # D: a second instruction for one fulfillment order
             copy(first["OrderRejected"]),  # N: a second outcome for one order
-            copy(first["InventoryLevelChanged"], ce_time="2000-01-01T00:00:00+00:00"),  # O: a level from the past
+            copy(
+                first["InventoryLevelChanged"], ce_time="2000-01-01T00:00:00+00:00"
+            ),  # O: a level from the past
             ("orders.dlq", b"{}", b"not-poison", []),  # P: a dead letter that is not poison
         ]
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all", enable_idempotence=False)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=broker.bootstrap_servers, acks="all", enable_idempotence=False
+        )
         await producer.start()
         try:
             for topic, value, key, headers in planted:
@@ -182,10 +229,16 @@ async def test_the_checker_sees_each_kind_of_violation(platform, broker):
 
         def tamper():
             for service, sql in (
-                ("order-router", "UPDATE fulfillment_order_lines SET quantity = quantity + 100000 "
-                                 "WHERE fulfillment_order_id = (SELECT min(fulfillment_order_id) FROM fulfillment_order_lines)"),  # S
-                ("inventory", "UPDATE inventory_levels SET fulfillable = fulfillable + 1 "
-                              "WHERE fnsku = (SELECT min(fnsku) FROM inventory_levels)"),  # A
+                (
+                    "order-router",
+                    "UPDATE fulfillment_order_lines SET quantity = quantity + 100000 "
+                    "WHERE fulfillment_order_id = (SELECT min(fulfillment_order_id) FROM fulfillment_order_lines)",
+                ),  # S
+                (
+                    "inventory",
+                    "UPDATE inventory_levels SET fulfillable = fulfillable + 1 "
+                    "WHERE fnsku = (SELECT min(fnsku) FROM inventory_levels)",
+                ),  # A
             ):
                 engine = sa.create_engine(platform.direct_urls[service], poolclass=sa.pool.NullPool)
                 with engine.begin() as conn:
@@ -194,6 +247,8 @@ async def test_the_checker_sees_each_kind_of_violation(platform, broker):
 
         await asyncio.to_thread(tamper)
         results = await checker.check()
-        assert [i for i in INVARIANTS if results[i].ok] == [], {i: r.detail for i, r in results.items()}
+        assert [i for i in INVARIANTS if results[i].ok] == [], {
+            i: r.detail for i, r in results.items()
+        }
     finally:
         checker.close()

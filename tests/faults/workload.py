@@ -21,9 +21,15 @@ from stockpath_events import Address, encode, new_event
 from stockpath_events.types.orders import OrderPlaced
 
 BUYERS = [
-    Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"),
-    Address(name="Grace Hopper", line1="1 Navy Way", city="Arlington", region="VA", postal_code="22202"),
-    Address(name="Alan Turing", line1="1 Main St", city="Columbus", region="OH", postal_code="43215"),
+    Address(
+        name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"
+    ),
+    Address(
+        name="Grace Hopper", line1="1 Navy Way", city="Arlington", region="VA", postal_code="22202"
+    ),
+    Address(
+        name="Alan Turing", line1="1 Main St", city="Columbus", region="OH", postal_code="43215"
+    ),
 ]
 
 
@@ -58,8 +64,13 @@ def order_event(order_id: str, lines: list[tuple[Sku, int]]):
             channel="storefront",
             ship_to=random.choice(BUYERS),
             lines=[
-                {"line_id": str(n + 1), "seller_id": s.seller_id, "seller_sku": s.seller_sku, "quantity": q,
-                 "unit_price": "9.99"}
+                {
+                    "line_id": str(n + 1),
+                    "seller_id": s.seller_id,
+                    "seller_sku": s.seller_sku,
+                    "quantity": q,
+                    "unit_price": "9.99",
+                }
                 for n, (s, q) in enumerate(lines)
             ],
         ),
@@ -70,8 +81,16 @@ def order_event(order_id: str, lines: list[tuple[Sku, int]]):
 class Workload:
     """A background stream: `orders_per_s` orders and `receipts_per_s` receipts while running."""
 
-    def __init__(self, bootstrap: str, inventory_url: str, skus: list[Sku], *, fc_tokens: dict[str, str],
-                 orders_per_s: float = 6, receipts_per_s: float = 1.5) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        inventory_url: str,
+        skus: list[Sku],
+        *,
+        fc_tokens: dict[str, str],
+        orders_per_s: float = 6,
+        receipts_per_s: float = 1.5,
+    ) -> None:
         self.bootstrap = bootstrap
         self.inventory_url = inventory_url
         #: Each FC records its own receipts, with its own credential.
@@ -142,8 +161,12 @@ class Workload:
 
     async def _producer_ready(self) -> AIOKafkaProducer:
         if self._producer is None:
-            p = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=False,
-                                 request_timeout_ms=5000)
+            p = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                enable_idempotence=False,
+                request_timeout_ms=5000,
+            )
             await asyncio.wait_for(p.start(), 5)
             self._producer = p
         return self._producer
@@ -166,8 +189,12 @@ class Workload:
                 producer = await self._producer_ready()
                 for _ in range(times):
                     await asyncio.wait_for(
-                        producer.send_and_wait(message.topic, value=message.value, key=message.key,
-                                               headers=message.headers),
+                        producer.send_and_wait(
+                            message.topic,
+                            value=message.value,
+                            key=message.key,
+                            headers=message.headers,
+                        ),
                         6,
                     )
                     self.sent.order_deliveries += 1
@@ -182,9 +209,12 @@ class Workload:
         while not self._stopped:
             await self._running.wait()
             s = self._rng.choice(self.skus)
-            body = {"receipt_id": f"RC-{uuid.uuid4().hex[:12]}", "shipment_id": s.shipment_id,
-                    "fulfillment_center_id": s.fulfillment_center_id,
-                    "lines": [{"fnsku": s.fnsku, "received": self._rng.randint(2, 5)}]}
+            body = {
+                "receipt_id": f"RC-{uuid.uuid4().hex[:12]}",
+                "shipment_id": s.shipment_id,
+                "fulfillment_center_id": s.fulfillment_center_id,
+                "lines": [{"fnsku": s.fnsku, "received": self._rng.randint(2, 5)}],
+            }
             for _ in range(self._rng.randint(*self.duplicates)):
                 self._pending_receipts.append(body)
             await self._flush_receipts()
@@ -203,8 +233,11 @@ class Workload:
             body = self._pending_receipts[0]
             try:
                 r = await self._http.post(
-                    "/v1/receipts", json=body,
-                    headers={"Authorization": f"Bearer {self.fc_tokens[body['fulfillment_center_id']]}"},
+                    "/v1/receipts",
+                    json=body,
+                    headers={
+                        "Authorization": f"Bearer {self.fc_tokens[body['fulfillment_center_id']]}"
+                    },
                 )
             except httpx.HTTPError:
                 self.sent.send_failures += 1
@@ -216,7 +249,10 @@ class Workload:
             assert r.status_code in (200, 201), r.text
             line = body["lines"][0]
             self.sent.receipts[body["receipt_id"]] = (
-                body["shipment_id"], body["fulfillment_center_id"], line["fnsku"], line["received"]
+                body["shipment_id"],
+                body["fulfillment_center_id"],
+                line["fnsku"],
+                line["received"],
             )
             self._pending_receipts.pop(0)
 

@@ -95,7 +95,9 @@ class FuzzedApi:
     def headers(self, actor: str) -> dict[str, str]:
         if actor in self.expired:
             self.expired.discard(actor)
-            self.tokens[actor] = asyncio.run(issue_tokens(self.database, {actor: self.subjects[actor]}))[actor]
+            self.tokens[actor] = asyncio.run(
+                issue_tokens(self.database, {actor: self.subjects[actor]})
+            )[actor]
         return {} if actor == "anonymous" else {"Authorization": f"Bearer {self.tokens[actor]}"}
 
 
@@ -132,13 +134,20 @@ def build(service: ServiceDefinition, fresh_database, stack: contextlib.ExitStac
         with asgi.get_client(witness) as client:
             answer = client.post(path, json=body, headers=api.headers("operator"))
         assert answer.status_code == 201, answer.text
-        api.tokens["seller"], api.subjects["seller"] = answer.json()["token"], answer.json()["seller_id"]
+        api.tokens["seller"], api.subjects["seller"] = (
+            answer.json()["token"],
+            answer.json()["seller_id"],
+        )
     return api
 
 
 def called_services(service: ServiceDefinition) -> dict[str, ServiceDefinition]:
     """The services `service` calls over HTTP, by the setting naming their URL (``catalog_url``)."""
-    others = {name.replace("-", "_") + "_url": s for name, s in installed_services().items() if name != service.name}
+    others = {
+        name.replace("-", "_") + "_url": s
+        for name, s in installed_services().items()
+        if name != service.name
+    }
     return {name: others[name] for name in service.settings.model_fields if name in others}
 
 
@@ -159,7 +168,9 @@ def served(service: ServiceDefinition, database_url: str) -> Iterator[str]:
     """The service's API on a free local port (uvicorn in a thread); yields its base URL."""
     port = free_port()
     app = service.api(service.load_settings(database_url=database_url))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True, name=f"fuzz-{service.name}")
     thread.start()
     deadline = time.monotonic() + 30
@@ -188,7 +199,10 @@ def test_no_request_gets_a_server_error(apis, service, actor):
         for result in api.schema.get_all_operations()
         if (failure := fuzz_operation(api, result.ok(), actor)) is not None
     ]
-    assert not failures, f"{service} as {actor}: {len(failures)} operation(s) answered 5xx\n\n" + "\n\n".join(failures)
+    assert not failures, (
+        f"{service} as {actor}: {len(failures)} operation(s) answered 5xx\n\n"
+        + "\n\n".join(failures)
+    )
 
 
 def test_the_fuzz_reports_an_unhandled_error_and_an_answered_5xx_and_passes_the_rest():
@@ -214,12 +228,25 @@ def test_the_fuzz_reports_an_unhandled_error_and_an_answered_5xx_and_passes_the_
         return {"q": q}
 
     witness = Witness(app)
-    api = FuzzedApi("probe", schemathesis.openapi.from_asgi("/openapi.json", witness), witness, {"operator": "t"})
-    found = {op.label: fuzz_operation(api, op, "operator") for op in (r.ok() for r in api.schema.get_all_operations())}
+    api = FuzzedApi(
+        "probe",
+        schemathesis.openapi.from_asgi("/openapi.json", witness),
+        witness,
+        {"operator": "t"},
+    )
+    found = {
+        op.label: fuzz_operation(api, op, "operator")
+        for op in (r.ok() for r in api.schema.get_all_operations())
+    }
     assert found["GET /fine"] is None
-    assert "GET /raises as operator" in found["GET /raises"] and "raised RuntimeError: boom" in found["GET /raises"]
+    assert (
+        "GET /raises as operator" in found["GET /raises"]
+        and "raised RuntimeError: boom" in found["GET /raises"]
+    )
     assert "in raises: raise RuntimeError" in found["GET /raises"]
-    assert "curl -X GET -H 'Authorization: [Filtered]'" in found["GET /raises"]  # the token is never shown
+    assert (
+        "curl -X GET -H 'Authorization: [Filtered]'" in found["GET /raises"]
+    )  # the token is never shown
     assert "answered 503" in found["GET /unavailable"] and "try later" in found["GET /unavailable"]
 
 
@@ -255,10 +282,14 @@ def fuzz_mode(api: FuzzedApi, operation, actor: str, mode: GenerationMode) -> st
                 raise  # not the app's: the fuzz itself is broken
             found.append(describe(operation, actor, mode, case, headers, error=error))
             return
-        if response.status_code == 401 and "Authorization" in headers and (
-            response.request.headers.get("Authorization") == headers["Authorization"]
+        if (
+            response.status_code == 401
+            and "Authorization" in headers
+            and (response.request.headers.get("Authorization") == headers["Authorization"])
         ):
-            api.expired.add(actor)  # our own credential turned away: a new one for the next operation
+            api.expired.add(
+                actor
+            )  # our own credential turned away: a new one for the next operation
         try:
             case.validate_response(response, checks=[not_a_server_error], headers=headers)
         except (Failure, FailureGroup):
@@ -278,10 +309,16 @@ def describe(operation, actor, mode, case, headers, *, response=None, error=None
     if error is not None:
         frames = traceback.extract_tb(error.__traceback__)
         # The project's own frames tell where it went wrong; the innermost one, where it was raised.
-        own = [f for f in frames if f.filename.startswith(ROOT) and ".venv" not in f.filename and f.filename != __file__]
+        own = [
+            f
+            for f in frames
+            if f.filename.startswith(ROOT) and ".venv" not in f.filename and f.filename != __file__
+        ]
         shown = own[-FRAMES_SHOWN:]
         shown += [frames[-1]] if frames and frames[-1] not in shown else []
-        where = "".join(f"\n    {f.filename.removeprefix(ROOT)}:{f.lineno} in {f.name}: {f.line}" for f in shown)
+        where = "".join(
+            f"\n    {f.filename.removeprefix(ROOT)}:{f.lineno} in {f.name}: {f.line}" for f in shown
+        )
         outcome = f"raised {type(error).__name__}: {shorten(str(error))}{where}"
     else:
         outcome = f"answered {response.status_code}: {shorten(response.text)}"

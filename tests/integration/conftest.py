@@ -10,7 +10,10 @@ from stockpath_testing.processes import running_platform
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
     with running_platform(
-        bootstrap=kafka_bootstrap, database_server=database_server, prefix="sys", log_dir=tmp_path_factory.mktemp("platform")
+        bootstrap=kafka_bootstrap,
+        database_server=database_server,
+        prefix="sys",
+        log_dir=tmp_path_factory.mktemp("platform"),
     ) as p:
         yield p
 

@@ -37,7 +37,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 SERVICES = ["inventory", "order-router"]
 SIMULATED = ("SEA1", "CMH2")
-NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
+NEW_YORK = Address(
+    name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,11 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("fc-exceptions")
     run = uuid.uuid4().hex[:8]
     with running_platform(
-        bootstrap=kafka_bootstrap, database_server=database_server, prefix="fcexc", log_dir=log_dir, services=SERVICES,
+        bootstrap=kafka_bootstrap,
+        database_server=database_server,
+        prefix="fcexc",
+        log_dir=log_dir,
+        services=SERVICES,
     ) as p:
         simulators = []
         try:
@@ -53,10 +59,25 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
                 log = open(log_dir / f"fc-{fc}.log", "wb")
                 simulators.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", fc,
-                         "--delay", "0.2", "--bootstrap-servers", kafka_bootstrap,
-                         "--state-file", str(log_dir / f"fc-{fc}.json"), "--group", f"fc-{fc}-{run}"],
-                        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                        [
+                            sys.executable,
+                            "-m",
+                            "stockpath_cli.main",
+                            "fc-simulator",
+                            "--fulfillment-center",
+                            fc,
+                            "--delay",
+                            "0.2",
+                            "--bootstrap-servers",
+                            kafka_bootstrap,
+                            "--state-file",
+                            str(log_dir / f"fc-{fc}.json"),
+                            "--group",
+                            f"fc-{fc}-{run}",
+                        ],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=os.environ.copy(),
                     )
                 )
             yield p
@@ -93,14 +114,23 @@ async def register(platform) -> Sku:
         platform.bootstrap_servers,
         new_event(
             ItemRegistered(
-                registration_id=f"REG-{item.fnsku}", seller_id=item.seller_id, seller_sku=item.sku,
-                catalog_item_id=f"CI-{item.fnsku}", fnsku=item.fnsku, condition="new", price="9.99",
+                registration_id=f"REG-{item.fnsku}",
+                seller_id=item.seller_id,
+                seller_sku=item.sku,
+                catalog_item_id=f"CI-{item.fnsku}",
+                fnsku=item.fnsku,
+                condition="new",
+                price="9.99",
                 channels=["storefront"],
-                item=CatalogItemSnapshot(catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"),
+                item=CatalogItemSnapshot(
+                    catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"
+                ),
             ),
             source="registration",
         ),
-        listing_published(seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"),
+        listing_published(
+            seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"
+        ),
     )
     return item
 
@@ -113,7 +143,9 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
         platform.bootstrap_servers,
         new_event(
             InboundShipmentPlanned(
-                shipment_id=shipment_id, seller_id=item.seller_id, fulfillment_center_id=fc,
+                shipment_id=shipment_id,
+                seller_id=item.seller_id,
+                fulfillment_center_id=fc,
                 ship_to=stockpath_network.get(fc).address,
                 lines=[InboundShipmentLine(fnsku=item.fnsku, seller_sku=item.sku, quantity=units)],
             ),
@@ -126,7 +158,11 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
     )
     r = inventory.post(
         "/v1/receipts",
-        json={"shipment_id": shipment_id, "fulfillment_center_id": fc, "lines": [{"fnsku": item.fnsku, "received": units}]},
+        json={
+            "shipment_id": shipment_id,
+            "fulfillment_center_id": fc,
+            "lines": [{"fnsku": item.fnsku, "received": units}],
+        },
     )
     assert r.status_code == 201, r.text
     await eventually(
@@ -136,19 +172,38 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
 
 
 def availability(router, item: Sku, fc: str) -> list[dict]:
-    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()["fulfillment_centers"]
+    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()[
+        "fulfillment_centers"
+    ]
     return [r for r in rows if r["fulfillment_center_id"] == fc]
 
 
 def order(
-    router, item: Sku, quantity: int, *, speed: str = "standard", policy: str = "fill-or-kill", ship_to: Address = NEW_YORK
+    router,
+    item: Sku,
+    quantity: int,
+    *,
+    speed: str = "standard",
+    policy: str = "fill-or-kill",
+    ship_to: Address = NEW_YORK,
 ) -> str:
     r = router.post(
         "/v1/orders",
-        json={"channel": "storefront", "ship_to": ship_to.model_dump(), "shipping_speed": speed,
-              "fulfillment_policy": policy,
-              "lines": [{"line_id": "1", "seller_id": item.seller_id, "seller_sku": item.sku,
-                         "quantity": quantity, "unit_price": "9.99"}]},
+        json={
+            "channel": "storefront",
+            "ship_to": ship_to.model_dump(),
+            "shipping_speed": speed,
+            "fulfillment_policy": policy,
+            "lines": [
+                {
+                    "line_id": "1",
+                    "seller_id": item.seller_id,
+                    "seller_sku": item.sku,
+                    "quantity": quantity,
+                    "unit_price": "9.99",
+                }
+            ],
+        },
     )
     assert r.status_code == 202, r.text
     return r.json()["order_id"]
@@ -159,27 +214,38 @@ async def status(router, order_id: str, *wanted: str) -> dict:
         body = router.get(f"/v1/orders/{order_id}").json()
         return body if body["status"] in wanted else None
 
-    return await eventually(reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}")
+    return await eventually(
+        reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}"
+    )
 
 
 def shipments(body: dict) -> list[tuple[str, int]]:
-    return sorted((fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"])) for fo in body["fulfillment_orders"])
+    return sorted(
+        (fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"]))
+        for fo in body["fulfillment_orders"]
+    )
 
 
 def buckets(inventory, item: Sku, fc: str) -> dict:
-    [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}).json()["items"]
+    [row] = inventory.get(
+        "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}
+    ).json()["items"]
     return {k: row[k] for k in ("fulfillable", "reserved", "shipped")}
 
 
 def balanced(inventory, item: Sku) -> bool:
-    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
+    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
+        "balanced"
+    ]
 
 
 def everywhere(inventory, item: Sku) -> dict[str, dict]:
     return {fc: buckets(inventory, item, fc) for fc in ("EWR4", "CMH2", "SEA1")}
 
 
-async def test_a_short_pick_on_a_two_fc_order_re_routes_the_missing_units_once(platform, inventory, router):
+async def test_a_short_pick_on_a_two_fc_order_re_routes_the_missing_units_once(
+    platform, inventory, router
+):
     item = await register(platform)
     for fc, units in (("EWR4", 3), ("CMH2", 2), ("SEA1", 4)):
         await receive(platform, inventory, router, item, fc, units)
@@ -189,14 +255,26 @@ async def test_a_short_pick_on_a_two_fc_order_re_routes_the_missing_units_once(p
     body = await status(router, order_id, "ROUTED", "SHIPPED")
     assert shipments(body) == [("CMH2", 2), ("EWR4", 3)]
     [ewr4] = [fo for fo in body["fulfillment_orders"] if fo["fulfillment_center_id"] == "EWR4"]
-    await eventually(lambda: buckets(inventory, item, "EWR4")["reserved"] == 3, what="EWR4's units to be reserved")
+    await eventually(
+        lambda: buckets(inventory, item, "EWR4")["reserved"] == 3,
+        what="EWR4's units to be reserved",
+    )
 
     # EWR4 finds two of its three units missing at pick and says so three times.
     def report() -> FulfillmentRejectedByCenter:
         return FulfillmentRejectedByCenter(
-            fulfillment_order_id=ewr4["fulfillment_order_id"], order_id=order_id, fulfillment_center_id="EWR4",
+            fulfillment_order_id=ewr4["fulfillment_order_id"],
+            order_id=order_id,
+            fulfillment_center_id="EWR4",
             reason="2 units not in their bin",
-            lines=[ExceptionLine(line_id="1", fnsku=item.fnsku, quantity=2, reason_code=ExceptionReason.SHORT_PICK)],
+            lines=[
+                ExceptionLine(
+                    line_id="1",
+                    fnsku=item.fnsku,
+                    quantity=2,
+                    reason_code=ExceptionReason.SHORT_PICK,
+                )
+            ],
         )
 
     source = "/fulfillment-centers/EWR4"
@@ -205,42 +283,59 @@ async def test_a_short_pick_on_a_two_fc_order_re_routes_the_missing_units_once(p
 
     # Re-routed once: one more instruction, for the two units, to SEA1 (CMH2 has none left).
     instructions = await consume(
-        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == order_id.encode(),
+        platform.bootstrap_servers,
+        "fulfillment.instructions",
+        where=lambda m: m.key == order_id.encode(),
         until=lambda ms: len(ms) >= 3,
     )
     again = [json.loads(m.value) for m in instructions if m.header("ce_causationid") == first.id]
-    assert [(i["fulfillment_center_id"], [ln["quantity"] for ln in i["lines"]]) for i in again] == [("SEA1", [2])]
+    assert [(i["fulfillment_center_id"], [ln["quantity"] for ln in i["lines"]]) for i in again] == [
+        ("SEA1", [2])
+    ]
     # EWR4 ships the unit it found; SEA1 ships the two re-routed.
     await publish(
         platform.bootstrap_servers,
         new_event(
             ShipmentShipped(
-                fulfillment_order_id=ewr4["fulfillment_order_id"], order_id=order_id, fulfillment_center_id="EWR4",
-                carrier="UPS", tracking_number="1ZEWR4",
+                fulfillment_order_id=ewr4["fulfillment_order_id"],
+                order_id=order_id,
+                fulfillment_center_id="EWR4",
+                carrier="UPS",
+                tracking_number="1ZEWR4",
             ),
             source=source,
         ),
     )
     shipped = await status(router, order_id, "SHIPPED")
-    assert sorted((fo["fulfillment_center_id"], fo["status"]) for fo in shipped["fulfillment_orders"]) == [
-        ("CMH2", "SHIPPED"), ("EWR4", "SHIPPED"), ("SEA1", "SHIPPED")
-    ]
+    assert sorted(
+        (fo["fulfillment_center_id"], fo["status"]) for fo in shipped["fulfillment_orders"]
+    ) == [("CMH2", "SHIPPED"), ("EWR4", "SHIPPED"), ("SEA1", "SHIPPED")]
     await eventually(
-        lambda: everywhere(inventory, item) == {
-            "EWR4": {"fulfillable": 0, "reserved": 0, "shipped": 1},
-            "CMH2": {"fulfillable": 0, "reserved": 0, "shipped": 2},
-            "SEA1": {"fulfillable": 2, "reserved": 0, "shipped": 2},
-        },
+        lambda: (
+            everywhere(inventory, item)
+            == {
+                "EWR4": {"fulfillable": 0, "reserved": 0, "shipped": 1},
+                "CMH2": {"fulfillable": 0, "reserved": 0, "shipped": 2},
+                "SEA1": {"fulfillable": 2, "reserved": 0, "shipped": 2},
+            }
+        ),
         what="inventory to write two units off at EWR4 and ship five",
     )
     assert balanced(inventory, item)
     ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
-    assert [(e["fulfillment_center_id"], e["delta"]) for e in ledger if e["reason"] == "fc-exception-short-pick"] == [
-        ("EWR4", -2)
-    ]
+    assert [
+        (e["fulfillment_center_id"], e["delta"])
+        for e in ledger
+        if e["reason"] == "fc-exception-short-pick"
+    ] == [("EWR4", -2)]
     # The router agrees: nothing left at EWR4 or CMH2, SEA1's two remaining units allocatable.
     await eventually(
-        lambda: [sum(c["allocatable"] for c in availability(router, item, fc)) for fc in ("EWR4", "CMH2", "SEA1")]
-        == [0, 0, 2],
+        lambda: (
+            [
+                sum(c["allocatable"] for c in availability(router, item, fc))
+                for fc in ("EWR4", "CMH2", "SEA1")
+            ]
+            == [0, 0, 2]
+        ),
         what="order-router to learn what is left",
     )

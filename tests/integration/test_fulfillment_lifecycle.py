@@ -35,8 +35,12 @@ from stockpath_testing.processes import running_platform
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 SERVICES = ["inventory", "order-router"]
-NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
-SEATTLE = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
+NEW_YORK = Address(
+    name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
+)
+SEATTLE = Address(
+    name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"
+)
 #: SEA1 ships at once; EWR4 takes a while, so a cancellation can still stop it.
 FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 
@@ -46,7 +50,10 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("lifecycle")
     run = uuid.uuid4().hex[:8]
     with running_platform(
-        bootstrap=kafka_bootstrap, database_server=database_server, prefix="lifecycle", log_dir=log_dir,
+        bootstrap=kafka_bootstrap,
+        database_server=database_server,
+        prefix="lifecycle",
+        log_dir=log_dir,
         services=SERVICES,
     ) as p:
         #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
@@ -57,10 +64,25 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
                 log = open(log_dir / f"fc-{fc}.log", "wb")
                 simulators.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", fc,
-                         "--delay", str(delay), "--bootstrap-servers", kafka_bootstrap,
-                         "--state-file", str(p.fc_state[fc]), "--group", f"fc-{fc}-{run}"],
-                        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                        [
+                            sys.executable,
+                            "-m",
+                            "stockpath_cli.main",
+                            "fc-simulator",
+                            "--fulfillment-center",
+                            fc,
+                            "--delay",
+                            str(delay),
+                            "--bootstrap-servers",
+                            kafka_bootstrap,
+                            "--state-file",
+                            str(p.fc_state[fc]),
+                            "--group",
+                            f"fc-{fc}-{run}",
+                        ],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=os.environ.copy(),
                     )
                 )
             yield p
@@ -94,14 +116,23 @@ async def register(platform) -> Sku:
         platform.bootstrap_servers,
         new_event(
             ItemRegistered(
-                registration_id=f"REG-{item.fnsku}", seller_id=item.seller_id, seller_sku=item.sku,
-                catalog_item_id=f"CI-{item.fnsku}", fnsku=item.fnsku, condition="new", price="9.99",
+                registration_id=f"REG-{item.fnsku}",
+                seller_id=item.seller_id,
+                seller_sku=item.sku,
+                catalog_item_id=f"CI-{item.fnsku}",
+                fnsku=item.fnsku,
+                condition="new",
+                price="9.99",
                 channels=["storefront"],
-                item=CatalogItemSnapshot(catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"),
+                item=CatalogItemSnapshot(
+                    catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"
+                ),
             ),
             source="registration",
         ),
-        listing_published(seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"),
+        listing_published(
+            seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"
+        ),
     )
     return item
 
@@ -114,7 +145,9 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
         platform.bootstrap_servers,
         new_event(
             InboundShipmentPlanned(
-                shipment_id=shipment_id, seller_id=item.seller_id, fulfillment_center_id=fc,
+                shipment_id=shipment_id,
+                seller_id=item.seller_id,
+                fulfillment_center_id=fc,
                 ship_to=stockpath_network.get(fc).address,
                 lines=[InboundShipmentLine(fnsku=item.fnsku, seller_sku=item.sku, quantity=units)],
             ),
@@ -127,7 +160,11 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
     )
     r = inventory.post(
         "/v1/receipts",
-        json={"shipment_id": shipment_id, "fulfillment_center_id": fc, "lines": [{"fnsku": item.fnsku, "received": units}]},
+        json={
+            "shipment_id": shipment_id,
+            "fulfillment_center_id": fc,
+            "lines": [{"fnsku": item.fnsku, "received": units}],
+        },
     )
     assert r.status_code == 201, r.text
     await eventually(
@@ -137,19 +174,38 @@ async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -
 
 
 def availability(router, item: Sku, fc: str) -> list[dict]:
-    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()["fulfillment_centers"]
+    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()[
+        "fulfillment_centers"
+    ]
     return [r for r in rows if r["fulfillment_center_id"] == fc]
 
 
 def order(
-    router, item: Sku, quantity: int, *, speed: str = "standard", policy: str = "fill-or-kill", ship_to: Address = NEW_YORK
+    router,
+    item: Sku,
+    quantity: int,
+    *,
+    speed: str = "standard",
+    policy: str = "fill-or-kill",
+    ship_to: Address = NEW_YORK,
 ) -> str:
     r = router.post(
         "/v1/orders",
-        json={"channel": "storefront", "ship_to": ship_to.model_dump(), "shipping_speed": speed,
-              "fulfillment_policy": policy,
-              "lines": [{"line_id": "1", "seller_id": item.seller_id, "seller_sku": item.sku,
-                         "quantity": quantity, "unit_price": "9.99"}]},
+        json={
+            "channel": "storefront",
+            "ship_to": ship_to.model_dump(),
+            "shipping_speed": speed,
+            "fulfillment_policy": policy,
+            "lines": [
+                {
+                    "line_id": "1",
+                    "seller_id": item.seller_id,
+                    "seller_sku": item.sku,
+                    "quantity": quantity,
+                    "unit_price": "9.99",
+                }
+            ],
+        },
     )
     assert r.status_code == 202, r.text
     return r.json()["order_id"]
@@ -160,19 +216,28 @@ async def status(router, order_id: str, *wanted: str) -> dict:
         body = router.get(f"/v1/orders/{order_id}").json()
         return body if body["status"] in wanted else None
 
-    return await eventually(reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}")
+    return await eventually(
+        reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}"
+    )
 
 
 def shipments(body: dict) -> list[tuple[str, int]]:
-    return sorted((fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"])) for fo in body["fulfillment_orders"])
+    return sorted(
+        (fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"]))
+        for fo in body["fulfillment_orders"]
+    )
 
 
 def buckets(inventory, item: Sku, fc: str) -> dict:
-    [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}).json()["items"]
+    [row] = inventory.get(
+        "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}
+    ).json()["items"]
     return {k: row[k] for k in ("fulfillable", "reserved", "shipped")}
 
 
-async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_when_it_must(platform, inventory, router):
+async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_when_it_must(
+    platform, inventory, router
+):
     item = await register(platform)
     for fc, units in (("SEA1", 4), ("EWR4", 3), ("CMH2", 10)):
         await receive(platform, inventory, router, item, fc, units)
@@ -189,7 +254,9 @@ async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_
     split = await status(router, split_id, "ROUTED", "SHIPPED")
     assert shipments(split) == [("CMH2", 10), ("EWR4", 1)]
     instructions = await consume(
-        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == split_id.encode(),
+        platform.bootstrap_servers,
+        "fulfillment.instructions",
+        where=lambda m: m.key == split_id.encode(),
         until=lambda ms: len(ms) >= 2,
     )
     assert sorted(m.header("ce_fulfillmentcenter") for m in instructions) == ["CMH2", "EWR4"]
@@ -198,7 +265,9 @@ async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_
     assert rejected["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
 
 
-async def test_a_seattle_buyer_is_served_from_sea1_with_the_promised_dates(platform, inventory, router):
+async def test_a_seattle_buyer_is_served_from_sea1_with_the_promised_dates(
+    platform, inventory, router
+):
     item = await register(platform)
     for fc, units in (("PHX3", 5), ("EWR4", 5), ("SEA1", 5)):
         await receive(platform, inventory, router, item, fc, units)
@@ -207,19 +276,29 @@ async def test_a_seattle_buyer_is_served_from_sea1_with_the_promised_dates(platf
     body = await status(router, order_id, "ROUTED", "SHIPPED")
     assert shipments(body) == [("SEA1", 2)]
     [instruction] = await consume(
-        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == order_id.encode(), until=bool
+        platform.bootstrap_servers,
+        "fulfillment.instructions",
+        where=lambda m: m.key == order_id.encode(),
+        until=bool,
     )
-    [placed] = await consume(platform.bootstrap_servers, "orders", where=lambda m: m.key == order_id.encode(), until=bool)
+    [placed] = await consume(
+        platform.bootstrap_servers, "orders", where=lambda m: m.key == order_id.encode(), until=bool
+    )
     # The promise is made as of the order's event time (its ce_time), in SEA1's time zone.
     placed_at = datetime.fromisoformat(placed.header("ce_time").replace("Z", "+00:00"))
     sea1 = stockpath_network.get("SEA1")
     km = stockpath_network.distance_to(sea1, SEATTLE.postal_code)
     expected = stockpath_network.promise(sea1, km, ShippingSpeed.PRIORITY, placed_at)
     data = json.loads(instruction.value)
-    assert (data["ship_by"], data["deliver_by"]) == (expected.ship_by.isoformat(), expected.deliver_by.isoformat())
+    assert (data["ship_by"], data["deliver_by"]) == (
+        expected.ship_by.isoformat(),
+        expected.deliver_by.isoformat(),
+    )
 
 
-async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_monday(platform, inventory, router):
+async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_monday(
+    platform, inventory, router
+):
     item = await register(platform)
     await receive(platform, inventory, router, item, "SEA1", 3)
     order_id = f"O-{uuid.uuid4().hex[:12]}"
@@ -227,25 +306,50 @@ async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_mo
     # Seattle: past SEA1's 14:00 cut-off, so SEA1 ships on Monday and the parcel arrives Tuesday.
     event = new_event(
         OrderPlaced(
-            order_id=order_id, channel="storefront", ship_to=SEATTLE, shipping_speed="standard",
-            lines=[OrderLine(line_id="1", seller_id=item.seller_id, seller_sku=item.sku, quantity=1, unit_price="9.99")],
+            order_id=order_id,
+            channel="storefront",
+            ship_to=SEATTLE,
+            shipping_speed="standard",
+            lines=[
+                OrderLine(
+                    line_id="1",
+                    seller_id=item.seller_id,
+                    seller_sku=item.sku,
+                    quantity=1,
+                    unit_price="9.99",
+                )
+            ],
         ),
         source="/channels/storefront",
     )
-    await publish(platform.bootstrap_servers, replace(event, time=datetime(2026, 10, 16, 22, 0, tzinfo=UTC)))
+    await publish(
+        platform.bootstrap_servers, replace(event, time=datetime(2026, 10, 16, 22, 0, tzinfo=UTC))
+    )
 
     [instruction] = await consume(
-        platform.bootstrap_servers, "fulfillment.instructions", where=lambda m: m.key == order_id.encode(), until=bool
+        platform.bootstrap_servers,
+        "fulfillment.instructions",
+        where=lambda m: m.key == order_id.encode(),
+        until=bool,
     )
     data = json.loads(instruction.value)
     assert data["fulfillment_center_id"] == "SEA1"
     assert (data["ship_by"], data["deliver_by"]) == ("2026-10-19", "2026-10-20")
 
 
-async def test_an_order_to_an_address_abroad_is_rejected_with_its_reason_code(platform, inventory, router):
+async def test_an_order_to_an_address_abroad_is_rejected_with_its_reason_code(
+    platform, inventory, router
+):
     item = await register(platform)
     await receive(platform, inventory, router, item, "EWR4", 2)
-    berlin = Address(name="Lise", line1="Unter den Linden 1", city="Berlin", region="BE", postal_code="10117", country="DE")
+    berlin = Address(
+        name="Lise",
+        line1="Unter den Linden 1",
+        city="Berlin",
+        region="BE",
+        postal_code="10117",
+        country="DE",
+    )
     body = await status(router, order(router, item, 1, ship_to=berlin), "REJECTED")
     assert body["rejection"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
     assert buckets(inventory, item, "EWR4")["reserved"] == 0
@@ -258,8 +362,12 @@ async def test_a_fill_all_backorder_is_routed_when_stock_is_received(platform, i
     body = await status(router, order_id, "BACKORDERED")
     assert [(ln["quantity"], ln["quantity_backordered"]) for ln in body["lines"]] == [(5, 3)]
     backordered = await consume(
-        platform.bootstrap_servers, "order-router.events",
-        where=lambda m: m.key == order_id.encode() and m.header("ce_type").endswith("OrderBackordered.v1"), until=bool,
+        platform.bootstrap_servers,
+        "order-router.events",
+        where=lambda m: (
+            m.key == order_id.encode() and m.header("ce_type").endswith("OrderBackordered.v1")
+        ),
+        until=bool,
     )
     assert json.loads(backordered[0].value)["lines"] == [{"line_id": "1", "quantity": 3}]
 
@@ -270,22 +378,33 @@ async def test_a_fill_all_backorder_is_routed_when_stock_is_received(platform, i
 
     # fill-all-available with 0 left would be rejected; with 1 more unit it ships 1 and cancels 1.
     await receive(platform, inventory, router, item, "SEA1", 1)
-    partial = await status(router, order(router, item, 2, policy="fill-all-available"), "ROUTED", "SHIPPED")
+    partial = await status(
+        router, order(router, item, 2, policy="fill-all-available"), "ROUTED", "SHIPPED"
+    )
     assert [(ln["quantity"], ln["quantity_cancelled"]) for ln in partial["lines"]] == [(2, 1)]
     assert shipments(partial) == [("SEA1", 1)]
 
 
-async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_refused(platform, inventory, router):
+async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_refused(
+    platform, inventory, router
+):
     item = await register(platform)
     await receive(platform, inventory, router, item, "EWR4", 5)
 
     # EWR4 needs 2 s to pack: the cancellation reaches it first.
     stopped = order(router, item, 2)
     await status(router, stopped, "ROUTED")
-    assert router.post(f"/v1/orders/{stopped}/cancellation", json={"reason": "ordered twice"}).status_code == 202
+    assert (
+        router.post(
+            f"/v1/orders/{stopped}/cancellation", json={"reason": "ordered twice"}
+        ).status_code
+        == 202
+    )
     body = await status(router, stopped, "CANCELLED")
     assert [fo["status"] for fo in body["fulfillment_orders"]] == ["CANCELLED"]
-    await eventually(lambda: buckets(inventory, item, "EWR4")["reserved"] == 0, what="inventory to release")
+    await eventually(
+        lambda: buckets(inventory, item, "EWR4")["reserved"] == 0, what="inventory to release"
+    )
 
     # A later order to the same FC ships. Its parcel is packed after the cancelled one's would have
     # been, so by then the FC has decided about both: the cancelled one stayed on the shelf.
@@ -305,17 +424,25 @@ async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_r
     # After the shipment the buyer cannot cancel any more.
     assert router.post(f"/v1/orders/{shipped}/cancellation").status_code == 202
     refused = await consume(
-        platform.bootstrap_servers, "order-router.events",
-        where=lambda m: m.key == shipped.encode() and m.header("ce_type").endswith("OrderCancellationRefused.v1"),
+        platform.bootstrap_servers,
+        "order-router.events",
+        where=lambda m: (
+            m.key == shipped.encode()
+            and m.header("ce_type").endswith("OrderCancellationRefused.v1")
+        ),
         until=bool,
     )
     assert json.loads(refused[0].value)["reason_code"] == "ALREADY_SHIPPED"
     assert router.get(f"/v1/orders/{shipped}").json()["status"] == "SHIPPED"
-    assert inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
+    assert inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
+        "balanced"
+    ]
 
 
 def balanced(inventory, item: Sku) -> bool:
-    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()["balanced"]
+    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
+        "balanced"
+    ]
 
 
 async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_one_is_unfulfillable(
@@ -334,7 +461,10 @@ async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_
     assert sold_out["rejection"]["reason_code"] == "INSUFFICIENT_INVENTORY"
 
     # The buyer sends one back unharmed: the FC that shipped it takes it back and it is sold again.
-    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "too small"})
+    r = router.post(
+        f"/v1/orders/{sold}/returns",
+        json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "too small"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["fulfillment_center_id"] == "SEA1"
     await eventually(
@@ -355,37 +485,55 @@ async def test_a_unit_shipped_and_returned_sellable_is_sold_again_and_a_damaged_
     assert balanced(inventory, item)
 
     # The other one comes back damaged: unfulfillable, nothing to sell; no more than shipped comes back.
-    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "arrived damaged"})
+    r = router.post(
+        f"/v1/orders/{sold}/returns",
+        json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "arrived damaged"},
+    )
     assert r.status_code == 201, r.text
 
     def unfulfillable() -> int:
-        [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}).json()["items"]
+        [row] = inventory.get(
+            "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}
+        ).json()["items"]
         return row["unfulfillable"]
 
     await eventually(lambda: unfulfillable() == 1, what="the damaged return to be unfulfillable")
     assert buckets(inventory, item, "SEA1") == {"fulfillable": 0, "reserved": 0, "shipped": 3}
     assert balanced(inventory, item)
-    too_many = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}]})
+    too_many = router.post(
+        f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}]}
+    )
     assert too_many.status_code == 422
     # Both shipped units came back: the order is RETURNED, each return RECEIVED with its condition.
     returned = await status(router, sold, "RETURNED")
-    assert [r["received"][0]["condition"] for r in returned["returns"]] == ["sellable", "customer-damaged"]
+    assert [r["received"][0]["condition"] for r in returned["returns"]] == [
+        "sellable",
+        "customer-damaged",
+    ]
     ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
     assert sorted(e["reason"] for e in ledger if e["reason"].startswith("customer-return")) == [
-        "customer-return-customer-damaged", "customer-return-sellable"
+        "customer-return-customer-damaged",
+        "customer-return-sellable",
     ]
 
 
-async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_fc(platform, inventory, router):
+async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_fc(
+    platform, inventory, router
+):
     item = await register(platform)
     await receive(platform, inventory, router, item, "SEA1", 3)
     sold = order(router, item, 1, ship_to=SEATTLE)
     await status(router, sold, "SHIPPED")
-    r = router.post(f"/v1/orders/{sold}/returns", json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "defective"})
+    r = router.post(
+        f"/v1/orders/{sold}/returns",
+        json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "defective"},
+    )
     assert r.status_code == 201, r.text
 
     def levels() -> dict:
-        [row] = inventory.get("/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}).json()["items"]
+        [row] = inventory.get(
+            "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": "SEA1"}
+        ).json()["items"]
         return {k: row[k] for k in ("fulfillable", "reserved", "unfulfillable", "shipped")}
 
     await eventually(
@@ -396,28 +544,47 @@ async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_
 
     # The seller has the defective unit disposed of, and one good unit shipped back to it.
     with platform.client("inventory", platform.issue("seller", item.seller_id)) as seller:
-        dispose = seller.post("/v1/removal-orders", json={
-            "fulfillment_center_id": "SEA1", "disposition": "dispose",
-            "lines": [{"fnsku": item.fnsku, "source": "unfulfillable", "quantity": 1}]})
+        dispose = seller.post(
+            "/v1/removal-orders",
+            json={
+                "fulfillment_center_id": "SEA1",
+                "disposition": "dispose",
+                "lines": [{"fnsku": item.fnsku, "source": "unfulfillable", "quantity": 1}],
+            },
+        )
         assert dispose.status_code == 201, dispose.text
-        back = seller.post("/v1/removal-orders", json={
-            "fulfillment_center_id": "SEA1", "disposition": "return", "ship_to": SEATTLE.model_dump(),
-            "lines": [{"fnsku": item.fnsku, "source": "fulfillable", "quantity": 1}]})
+        back = seller.post(
+            "/v1/removal-orders",
+            json={
+                "fulfillment_center_id": "SEA1",
+                "disposition": "return",
+                "ship_to": SEATTLE.model_dump(),
+                "lines": [{"fnsku": item.fnsku, "source": "fulfillable", "quantity": 1}],
+            },
+        )
         assert back.status_code == 201, back.text
         # Set aside at once: neither can be sold nor removed twice.
         assert levels() == {"fulfillable": 1, "reserved": 0, "unfulfillable": 0, "shipped": 1}
         assert balanced(inventory, item)
 
         def removal_statuses() -> dict:
-            return {o["removal_order_id"]: o["status"] for o in seller.get("/v1/removal-orders").json()}
+            return {
+                o["removal_order_id"]: o["status"] for o in seller.get("/v1/removal-orders").json()
+            }
 
         done = await eventually(
-            lambda: (s := removal_statuses()) and s[dispose.json()["removal_order_id"]] == "DISPOSED"
-            and s[back.json()["removal_order_id"]] == "SHIPPED" and s,
+            lambda: (
+                (s := removal_statuses())
+                and s[dispose.json()["removal_order_id"]] == "DISPOSED"
+                and s[back.json()["removal_order_id"]] == "SHIPPED"
+                and s
+            ),
             what="the FC to dispose of one unit and ship the other back",
         )
         assert len(done) == 2
-        [shipped_back] = [o for o in seller.get("/v1/removal-orders").json() if o["disposition"] == "return"]
+        [shipped_back] = [
+            o for o in seller.get("/v1/removal-orders").json() if o["disposition"] == "return"
+        ]
         assert shipped_back["carrier"] and shipped_back["tracking_number"]
     await eventually(
         lambda: sum(c["allocatable"] for c in availability(router, item, "SEA1")) == 1,
@@ -426,6 +593,6 @@ async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_
     assert levels() == {"fulfillable": 1, "reserved": 0, "unfulfillable": 0, "shipped": 1}
     assert balanced(inventory, item)
     ledger = inventory.get("/v1/ledger", params={"fnsku": item.fnsku}).json()["items"]
-    assert sorted((e["bucket"], e["delta"]) for e in ledger if e["reason"] == "removal-set-aside") == [
-        ("fulfillable", -1), ("unfulfillable", -1)
-    ]
+    assert sorted(
+        (e["bucket"], e["delta"]) for e in ledger if e["reason"] == "removal-set-aside"
+    ) == [("fulfillable", -1), ("unfulfillable", -1)]

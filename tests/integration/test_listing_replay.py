@@ -58,19 +58,40 @@ class DeadLetterLog:
 
 
 def registered(fnsku: str, seller: str, *, price: str, image: bool = True) -> ItemRegistered:
-    attributes = {"color": "Red", **({"image_url": f"https://images.example.com/{fnsku}.jpg"} if image else {})}
+    attributes = {
+        "color": "Red",
+        **({"image_url": f"https://images.example.com/{fnsku}.jpg"} if image else {}),
+    }
     return ItemRegistered(
-        registration_id=f"R-{fnsku}", seller_id=seller, seller_sku=f"SKU-{fnsku}", catalog_item_id=f"B-{fnsku}",
-        fnsku=fnsku, condition=Condition.NEW, price=Decimal(price), channels=CHANNELS,
-        item=CatalogItemSnapshot(catalog_item_id=f"B-{fnsku}", title=f"Enamel Dutch Oven {fnsku}", brand="Staub",
-                                 category="Kitchen", identifiers=Identifiers(ean="4009839250567"),
-                                 attributes=attributes),
+        registration_id=f"R-{fnsku}",
+        seller_id=seller,
+        seller_sku=f"SKU-{fnsku}",
+        catalog_item_id=f"B-{fnsku}",
+        fnsku=fnsku,
+        condition=Condition.NEW,
+        price=Decimal(price),
+        channels=CHANNELS,
+        item=CatalogItemSnapshot(
+            catalog_item_id=f"B-{fnsku}",
+            title=f"Enamel Dutch Oven {fnsku}",
+            brand="Staub",
+            category="Kitchen",
+            identifiers=Identifiers(ean="4009839250567"),
+            attributes=attributes,
+        ),
     )
 
 
 def level(fnsku: str, seller: str, fc: str, fulfillable: int) -> InventoryLevelChanged:
-    return InventoryLevelChanged(fulfillment_center_id=fc, fnsku=fnsku, seller_id=seller, inbound=0,
-                                 fulfillable=fulfillable, reserved=0, unfulfillable=0)
+    return InventoryLevelChanged(
+        fulfillment_center_id=fc,
+        fnsku=fnsku,
+        seller_id=seller,
+        inbound=0,
+        fulfillable=fulfillable,
+        reserved=0,
+        unfulfillable=0,
+    )
 
 
 def history(run: str) -> tuple[list[str], list]:
@@ -84,28 +105,53 @@ def history(run: str) -> tuple[list[str], list]:
         registered(b, seller, price="45.00", image=False),
         level(a, seller, "PHX1", 2),
         level(b, seller, "SEA1", 7),
-        ItemRegistrationUpdated(registration_id=f"R-{a}", seller_id=seller, seller_sku=f"SKU-{a}", fnsku=a,
-                                price=Decimal("74.50"), channels=CHANNELS),
+        ItemRegistrationUpdated(
+            registration_id=f"R-{a}",
+            seller_id=seller,
+            seller_sku=f"SKU-{a}",
+            fnsku=a,
+            price=Decimal("74.50"),
+            channels=CHANNELS,
+        ),
         registered(c, seller, price="12.00"),
-        ItemRegistrationUpdated(registration_id=f"R-{b}", seller_id=seller, seller_sku=f"SKU-{b}", fnsku=b,
-                                price=Decimal("45.00"), channels=["storefront", "marketplace-feed"]),
+        ItemRegistrationUpdated(
+            registration_id=f"R-{b}",
+            seller_id=seller,
+            seller_sku=f"SKU-{b}",
+            fnsku=b,
+            price=Decimal("45.00"),
+            channels=["storefront", "marketplace-feed"],
+        ),
         level(a, seller, "SEA1", 1),
-        ItemDeregistered(registration_id=f"R-{c}", seller_id=seller, seller_sku=f"SKU-{c}", fnsku=c),
+        ItemDeregistered(
+            registration_id=f"R-{c}", seller_id=seller, seller_sku=f"SKU-{c}", fnsku=c
+        ),
         level(c, seller, "SEA1", 3),
     ]
-    return [a, b, c], [new_event(d, source=f"/services/{REGISTRY.for_model(type(d)).domain}") for d in data]
+    return [a, b, c], [
+        new_event(d, source=f"/services/{REGISTRY.for_model(type(d)).domain}") for d in data
+    ]
 
 
 async def store_of(engine, fnskus: list[str]) -> dict:
     """The listing service's state for these FNSKUs, without the wall-clock columns."""
     async with engine.connect() as conn:
-        rows = await conn.execute(sa.select(listings).where(listings.c.fnsku.in_(fnskus)).order_by(listings.c.listing_id))
+        rows = await conn.execute(
+            sa.select(listings).where(listings.c.fnsku.in_(fnskus)).order_by(listings.c.listing_id)
+        )
         stock = await conn.execute(
-            sa.select(availability.c.fnsku, availability.c.fulfillment_center_id, availability.c.fulfillable)
-            .where(availability.c.fnsku.in_(fnskus)).order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
+            sa.select(
+                availability.c.fnsku,
+                availability.c.fulfillment_center_id,
+                availability.c.fulfillable,
+            )
+            .where(availability.c.fnsku.in_(fnskus))
+            .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
         )
         return {
-            "listings": [{k: v for k, v in row._mapping.items() if k not in IGNORED} for row in rows],
+            "listings": [
+                {k: v for k, v in row._mapping.items() if k not in IGNORED} for row in rows
+            ],
             "availability": [tuple(row) for row in stock],
         }
 
@@ -117,8 +163,12 @@ async def test_replaying_the_topics_into_an_empty_database_rebuilds_the_same_lis
     fnskus, events = history(run)
     live_database = fresh_database("listing")
     worker, _ = start_worker(
-        "listing", prefix="listing", database_url=live_database, bootstrap=kafka_bootstrap,
-        group=f"listing-replay-{unique_group}", log_path=artifacts_dir / f"listing-replay-{run}.log",
+        "listing",
+        prefix="listing",
+        database_url=live_database,
+        bootstrap=kafka_bootstrap,
+        group=f"listing-replay-{unique_group}",
+        log_path=artifacts_dir / f"listing-replay-{run}.log",
         extra_env={"LISTING_WEBHOOK__URL": WEBHOOK_URL},
     )
     live = create_engine(live_database)
@@ -128,7 +178,9 @@ async def test_replaying_the_topics_into_an_empty_database_rebuilds_the_same_lis
 
         async def all_applied():
             async with live.connect() as conn:
-                seen = await conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))
+                seen = await conn.execute(
+                    sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(ids))
+                )
                 return len(seen.all()) == len(ids)
 
         await eventually(all_applied, timeout=60, what="the live worker to apply every event")
@@ -139,13 +191,19 @@ async def test_replaying_the_topics_into_an_empty_database_rebuilds_the_same_lis
 
     # What the live service made of the history, so the comparison below compares something.
     a, b, c = fnskus
-    summary = {(r["listing_id"], r["status"], str(r["price"]), r["sellable_quantity"]) for r in before["listings"]}
+    summary = {
+        (r["listing_id"], r["status"], str(r["price"]), r["sellable_quantity"])
+        for r in before["listings"]
+    }
     assert summary == {
-        (f"L-{a}-storefront", "ACTIVE", "74.50", 3), (f"L-{a}-marketplace-feed", "ACTIVE", "74.50", 3),
+        (f"L-{a}-storefront", "ACTIVE", "74.50", 3),
+        (f"L-{a}-marketplace-feed", "ACTIVE", "74.50", 3),
         (f"L-{a}-webhook", "ACTIVE", "74.50", 3),
-        (f"L-{b}-storefront", "ACTIVE", "45.00", 7), (f"L-{b}-marketplace-feed", "HELD", "45.00", 7),
+        (f"L-{b}-storefront", "ACTIVE", "45.00", 7),
+        (f"L-{b}-marketplace-feed", "HELD", "45.00", 7),
         (f"L-{b}-webhook", "CLOSED", "45.00", 7),
-        (f"L-{c}-storefront", "CLOSED", "12.00", 3), (f"L-{c}-marketplace-feed", "CLOSED", "12.00", 3),
+        (f"L-{c}-storefront", "CLOSED", "12.00", 3),
+        (f"L-{c}-marketplace-feed", "CLOSED", "12.00", 3),
         (f"L-{c}-webhook", "CLOSED", "12.00", 3),
     }
 
@@ -155,15 +213,22 @@ async def test_replaying_the_topics_into_an_empty_database_rebuilds_the_same_lis
     try:
         processors = {
             s.topic: MessageProcessor(
-                "listing", s.handlers, lambda: ListingUnitOfWork(replayed, source="/services/listing"), dead_letters
+                "listing",
+                s.handlers,
+                lambda: ListingUnitOfWork(replayed, source="/services/listing"),
+                dead_letters,
             )
             # Only what builds the listings: registrations and stock reports.
-            for s in subscribe(consumers.LISTINGS, channels=channel_directory(webhook_url=WEBHOOK_URL))
+            for s in subscribe(
+                consumers.LISTINGS, channels=channel_directory(webhook_url=WEBHOOK_URL)
+            )
         }
         for topic in ("inventory.events", "registration.events"):
             mine = {encode(e).value for e in events if encode(e).topic == topic}
             messages = await consume(
-                kafka_bootstrap, topic, timeout=30,
+                kafka_bootstrap,
+                topic,
+                timeout=30,
                 until=lambda ms, mine=mine: mine <= {m.value for m in ms},
             )
             for offset, message in enumerate(messages):  # every message on the topic, ours or not

@@ -35,7 +35,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 SERVICES = ["inventory", "order-router"]
 STOCK, ORDERS, PRODUCERS = 50, 220, 4
-BUYER = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
+BUYER = Address(
+    name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +58,25 @@ def fc_simulator(platform, tmp_path_factory):
     state = tmp_path_factory.mktemp("fc") / "sea1.json"
     log = open(state.with_suffix(".log"), "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "stockpath_cli.main", "fc-simulator", "--fulfillment-center", "SEA1", "--delay", "0",
-         "--bootstrap-servers", platform.bootstrap_servers, "--state-file", str(state),
-         "--group", f"fc-sim-{uuid.uuid4().hex[:6]}"],
-        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-m",
+            "stockpath_cli.main",
+            "fc-simulator",
+            "--fulfillment-center",
+            "SEA1",
+            "--delay",
+            "0",
+            "--bootstrap-servers",
+            platform.bootstrap_servers,
+            "--state-file",
+            str(state),
+            "--group",
+            f"fc-sim-{uuid.uuid4().hex[:6]}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
     )
     yield process
     process.terminate()
@@ -75,16 +92,26 @@ async def stock_a_sku(platform, units: int) -> tuple[str, str, str]:
         platform.bootstrap_servers,
         new_event(
             ItemRegistered(
-                registration_id=f"REG-{tag}", seller_id=seller_id, seller_sku=sku, catalog_item_id=f"CI-{tag}",
-                fnsku=fnsku, condition="new", price="9.99", channels=["storefront"],
-                item=CatalogItemSnapshot(catalog_item_id=f"CI-{tag}", title="Enamel mug", category="Kitchen"),
+                registration_id=f"REG-{tag}",
+                seller_id=seller_id,
+                seller_sku=sku,
+                catalog_item_id=f"CI-{tag}",
+                fnsku=fnsku,
+                condition="new",
+                price="9.99",
+                channels=["storefront"],
+                item=CatalogItemSnapshot(
+                    catalog_item_id=f"CI-{tag}", title="Enamel mug", category="Kitchen"
+                ),
             ),
             source="registration",
         ),
         listing_published(seller_id=seller_id, seller_sku=sku, fnsku=fnsku, title="Enamel mug"),
         new_event(
             InboundShipmentPlanned(
-                shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id="SEA1",
+                shipment_id=shipment_id,
+                seller_id=seller_id,
+                fulfillment_center_id="SEA1",
                 ship_to=stockpath_network.get("SEA1").address,
                 lines=[InboundShipmentLine(fnsku=fnsku, seller_sku=sku, quantity=units)],
             ),
@@ -98,12 +125,18 @@ async def stock_a_sku(platform, units: int) -> tuple[str, str, str]:
     )
     r = inventory.post(
         "/v1/receipts",
-        json={"shipment_id": shipment_id, "fulfillment_center_id": "SEA1", "lines": [{"fnsku": fnsku, "received": units}]},
+        json={
+            "shipment_id": shipment_id,
+            "fulfillment_center_id": "SEA1",
+            "lines": [{"fnsku": fnsku, "received": units}],
+        },
     )
     assert r.status_code == 201, r.text
     router = platform.client("order-router", timeout=30)
     await eventually(
-        lambda: router.get("/v1/availability", params={"fnsku": fnsku}).json()["allocatable"] == units,
+        lambda: (
+            router.get("/v1/availability", params={"fnsku": fnsku}).json()["allocatable"] == units
+        ),
         what="order-router to learn of the stock",
     )
     return seller_id, sku, fnsku
@@ -116,8 +149,18 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
     orders = [
         new_event(
             OrderPlaced(
-                order_id=order_id, channel="storefront", ship_to=BUYER,
-                lines=[{"line_id": "1", "seller_id": seller_id, "seller_sku": sku, "quantity": 1, "unit_price": "9.99"}],
+                order_id=order_id,
+                channel="storefront",
+                ship_to=BUYER,
+                lines=[
+                    {
+                        "line_id": "1",
+                        "seller_id": seller_id,
+                        "seller_sku": sku,
+                        "quantity": 1,
+                        "unit_price": "9.99",
+                    }
+                ],
             ),
             source="/channels/storefront",
         )
@@ -128,8 +171,11 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
 
     wanted = {o.encode() for o in order_ids}
     outcomes = await consume(
-        bootstrap, "order-router.events", where=lambda m: m.key in wanted,
-        until=lambda ms: len({m.key for m in ms}) >= ORDERS, timeout=180,
+        bootstrap,
+        "order-router.events",
+        where=lambda m: m.key in wanted,
+        until=lambda ms: len({m.key for m in ms}) >= ORDERS,
+        timeout=180,
     )
     per_order = Counter(m.key for m in outcomes)
     assert set(per_order.values()) == {1}, "every order has exactly one outcome"
@@ -137,12 +183,18 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
     assert kinds == {"OrderRouted": STOCK, "OrderRejected": ORDERS - STOCK}
 
     instructions = await consume(
-        bootstrap, "fulfillment.instructions",
-        where=lambda m: m.key in wanted and m.header("ce_type").endswith("FulfillmentInstructed.v1"),
+        bootstrap,
+        "fulfillment.instructions",
+        where=lambda m: (
+            m.key in wanted and m.header("ce_type").endswith("FulfillmentInstructed.v1")
+        ),
         until=lambda ms: len(ms) >= STOCK,
     )
     assert len({m.key for m in instructions}) == STOCK
-    assert sum(line["quantity"] for m in instructions for line in json.loads(m.value)["lines"]) == STOCK
+    assert (
+        sum(line["quantity"] for m in instructions for line in json.loads(m.value)["lines"])
+        == STOCK
+    )
 
     # The FC ships every instruction; inventory moves reserved → shipped; nothing is left over.
     inventory = platform.client("inventory", timeout=30)
@@ -155,11 +207,17 @@ async def test_concurrent_orders_from_several_producers_never_oversell(platform,
     assert item["unfulfillable"] == 0 and item["inbound"] == 0
     reconciliation = inventory.get("/v1/ledger/reconciliation", params={"fnsku": fnsku}).json()
     assert reconciliation["balanced"], reconciliation
-    assert inventory.get("/v1/discrepancies", params={"fnsku": fnsku}).json()["total"] == 0, "no shortfall"
+    assert inventory.get("/v1/discrepancies", params={"fnsku": fnsku}).json()["total"] == 0, (
+        "no shortfall"
+    )
 
     router = platform.client("order-router", timeout=30)
     availability = router.get("/v1/availability", params={"fnsku": fnsku}).json()
-    assert (availability["basis"], availability["reservations_total"], availability["allocatable"]) == (STOCK, STOCK, 0)
+    assert (
+        availability["basis"],
+        availability["reservations_total"],
+        availability["allocatable"],
+    ) == (STOCK, STOCK, 0)
     routed = [m.key.decode() for m in outcomes if m.header("ce_type").endswith("OrderRouted.v1")]
 
     def all_shipped():

@@ -35,10 +35,14 @@ def apache_kafka():
     reason = _docker_engine()
     if reason:
         pytest.skip(f"needs a Docker engine for testcontainers ({reason})")
-    kafka_module = pytest.importorskip("testcontainers.kafka", reason="the testcontainers package is not installed")
+    kafka_module = pytest.importorskip(
+        "testcontainers.kafka", reason="the testcontainers package is not installed"
+    )
     postgres_module = pytest.importorskip("testcontainers.postgres")
     kafka = kafka_module.KafkaContainer("apache/kafka:3.9.0").with_kraft()
-    postgres = postgres_module.PostgresContainer("postgres:16", username="postgres", password="postgres")
+    postgres = postgres_module.PostgresContainer(
+        "postgres:16", username="postgres", password="postgres"
+    )
     with kafka, postgres:
         yield kafka.get_bootstrap_server(), postgres.get_connection_url()
 

@@ -33,16 +33,28 @@ from stockpath_testing import consume, eventually, publish
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
-BUYER = Address(name="Grace Hopper", line1="1 Navy Way", city="Seattle", region="WA", postal_code="98101")
+BUYER = Address(
+    name="Grace Hopper", line1="1 Navy Way", city="Seattle", region="WA", postal_code="98101"
+)
 DOWNSTREAM = ["fulfillment.instructions", "order-router.events", "orders"]
 
 
-def order(order_id: str, seller_id: str, sku: str, quantity: int, policy: str = "fill-or-kill") -> OrderPlaced:
+def order(
+    order_id: str, seller_id: str, sku: str, quantity: int, policy: str = "fill-or-kill"
+) -> OrderPlaced:
     return OrderPlaced(
         order_id=order_id,
         channel="storefront",
         fulfillment_policy=policy,
-        lines=[{"line_id": "1", "seller_id": seller_id, "seller_sku": sku, "quantity": quantity, "unit_price": "9.99"}],
+        lines=[
+            {
+                "line_id": "1",
+                "seller_id": seller_id,
+                "seller_sku": sku,
+                "quantity": quantity,
+                "unit_price": "9.99",
+            }
+        ],
         ship_to=BUYER,
     )
 
@@ -55,33 +67,80 @@ def business(platform, http):
     from catalog.demo import generate
 
     seed_catalog(platform.url("catalog"), generate(200), operator_token=platform.operator_token)
-    seller = create_seller(platform.url("registration"), f"Ops Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
-    reg = httpx.Client(base_url=platform.url("registration"), timeout=30,
-                       headers={"Authorization": f"Bearer {seller['token']}"})
-    items = http["catalog"].get("/v1/catalog/items", params={"q": "bowl", "limit": 50}).json()["items"]
-    eligible = [i for i in items if i["dimensions"] and i["weight_g"] and not i["hazmat"]
-                and max(i["dimensions"].values()) < 100 and i["weight_g"] < 20_000][:2]
+    seller = create_seller(
+        platform.url("registration"),
+        f"Ops Seller {uuid.uuid4().hex[:6]}",
+        operator_token=platform.operator_token,
+    )
+    reg = httpx.Client(
+        base_url=platform.url("registration"),
+        timeout=30,
+        headers={"Authorization": f"Bearer {seller['token']}"},
+    )
+    items = (
+        http["catalog"].get("/v1/catalog/items", params={"q": "bowl", "limit": 50}).json()["items"]
+    )
+    eligible = [
+        i
+        for i in items
+        if i["dimensions"]
+        and i["weight_g"]
+        and not i["hazmat"]
+        and max(i["dimensions"].values()) < 100
+        and i["weight_g"] < 20_000
+    ][:2]
     skus = [f"SKU-{uuid.uuid4().hex[:8]}" for _ in eligible]
-    r = reg.post("/v1/registrations", json={"items": [
-        {"catalog_item_id": i["catalog_item_id"], "seller_sku": s, "condition": "new", "price": "9.99",
-         "channels": ["storefront"]} for i, s in zip(eligible, skus, strict=True)]})
-    assert r.status_code == 200 and all(x["status"] == "registered" for x in r.json()["results"]), r.text
+    r = reg.post(
+        "/v1/registrations",
+        json={
+            "items": [
+                {
+                    "catalog_item_id": i["catalog_item_id"],
+                    "seller_sku": s,
+                    "condition": "new",
+                    "price": "9.99",
+                    "channels": ["storefront"],
+                }
+                for i, s in zip(eligible, skus, strict=True)
+            ]
+        },
+    )
+    assert r.status_code == 200 and all(x["status"] == "registered" for x in r.json()["results"]), (
+        r.text
+    )
     fnskus = [x["fnsku"] for x in r.json()["results"]]
-    plan = reg.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": s, "quantity": 6} for s in skus]}).json()
+    plan = reg.post(
+        "/v1/inbound-shipments", json={"lines": [{"seller_sku": s, "quantity": 6} for s in skus]}
+    ).json()
 
     async def build() -> list[str]:
         await eventually(
-            lambda: http["inventory"].get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code == 200,
+            lambda: (
+                http["inventory"]
+                .get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts")
+                .status_code
+                == 200
+            ),
             what="inventory to learn of the shipment",
         )
-        r = http["inventory"].post("/v1/receipts", json={
-            "shipment_id": plan["shipment_id"], "fulfillment_center_id": plan["fulfillment_center_id"],
-            "lines": [{"fnsku": f, "received": 6, "damaged": 0} for f in fnskus]})
+        r = http["inventory"].post(
+            "/v1/receipts",
+            json={
+                "shipment_id": plan["shipment_id"],
+                "fulfillment_center_id": plan["fulfillment_center_id"],
+                "lines": [{"fnsku": f, "received": 6, "damaged": 0} for f in fnskus],
+            },
+        )
         assert r.status_code == 201, r.text
         for fnsku in fnskus:
             await eventually(
-                lambda f=fnsku: any(row["allocatable"] == 6 for row in http["order-router"].get(
-                    "/v1/availability", params={"fnsku": f}).json().get("fulfillment_centers", [])),
+                lambda f=fnsku: any(
+                    row["allocatable"] == 6
+                    for row in http["order-router"]
+                    .get("/v1/availability", params={"fnsku": f})
+                    .json()
+                    .get("fulfillment_centers", [])
+                ),
                 what="order-router to learn of the stock",
             )
         order_ids = []
@@ -90,48 +149,87 @@ def business(platform, http):
         for sku, quantity in [(skus[0], 2), (skus[1], 3), (skus[0], 10), (skus[1], 1)]:
             oid = f"O-ops-{uuid.uuid4().hex[:10]}"
             order_ids.append(oid)
-            await publish(platform.bootstrap_servers, new_event(order(oid, seller["seller_id"], sku, quantity),
-                                                                  source="/channels/storefront"))
+            await publish(
+                platform.bootstrap_servers,
+                new_event(
+                    order(oid, seller["seller_id"], sku, quantity), source="/channels/storefront"
+                ),
+            )
             await eventually(
-                lambda o=oid: http["order-router"].get(f"/v1/orders/{o}").json().get("status") in ("ROUTED", "REJECTED"),
+                lambda o=oid: (
+                    http["order-router"].get(f"/v1/orders/{o}").json().get("status")
+                    in ("ROUTED", "REJECTED")
+                ),
                 what=f"an outcome for {oid}",
             )
         # A backorder: 6 asked under fill-all, 4 left of the first SKU.
         backordered = f"O-ops-{uuid.uuid4().hex[:10]}"
-        await publish(platform.bootstrap_servers, new_event(
-            order(backordered, seller["seller_id"], skus[0], 6, policy="fill-all"), source="/channels/storefront"))
+        await publish(
+            platform.bootstrap_servers,
+            new_event(
+                order(backordered, seller["seller_id"], skus[0], 6, policy="fill-all"),
+                source="/channels/storefront",
+            ),
+        )
         await eventually(
-            lambda: http["order-router"].get(f"/v1/orders/{backordered}").json().get("status") == "BACKORDERED",
+            lambda: (
+                http["order-router"].get(f"/v1/orders/{backordered}").json().get("status")
+                == "BACKORDERED"
+            ),
             what=f"{backordered} to be backordered",
         )
         # The first order ships; the fourth is cancelled.
         await ship(platform.bootstrap_servers, http, order_ids[0])
-        await publish(platform.bootstrap_servers, new_event(
-            OrderCancellationRequested(order_id=order_ids[3], reason="buyer changed their mind"),
-            source="/channels/storefront"))
+        await publish(
+            platform.bootstrap_servers,
+            new_event(
+                OrderCancellationRequested(
+                    order_id=order_ids[3], reason="buyer changed their mind"
+                ),
+                source="/channels/storefront",
+            ),
+        )
         await eventually(
-            lambda: http["order-router"].get(f"/v1/orders/{order_ids[3]}").json().get("status") == "CANCELLED",
+            lambda: (
+                http["order-router"].get(f"/v1/orders/{order_ids[3]}").json().get("status")
+                == "CANCELLED"
+            ),
             what=f"{order_ids[3]} to be cancelled",
         )
         return order_ids + [backordered]
 
     order_ids = asyncio.run(build())
     reg.close()
-    return {"seller": seller, "skus": skus, "fnskus": fnskus, "orders": order_ids,
-            "fulfillment_center_id": plan["fulfillment_center_id"]}
+    return {
+        "seller": seller,
+        "skus": skus,
+        "fnskus": fnskus,
+        "orders": order_ids,
+        "fulfillment_center_id": plan["fulfillment_center_id"],
+    }
 
 
 async def ship(bootstrap: str, http, order_id: str) -> None:
     """The FC of each of the order's fulfillment orders reports it shipped; wait until the router knows."""
     view = http["order-router"].get(f"/v1/orders/{order_id}").json()
     for fo in view["fulfillment_orders"]:
-        await publish(bootstrap, new_event(
-            ShipmentShipped(fulfillment_order_id=fo["fulfillment_order_id"], order_id=order_id,
-                            fulfillment_center_id=fo["fulfillment_center_id"], carrier="UPS",
-                            tracking_number=f"1Z{uuid.uuid4().hex[:10]}"),
-            source=f"/fulfillment-centers/{fo['fulfillment_center_id']}"))
+        await publish(
+            bootstrap,
+            new_event(
+                ShipmentShipped(
+                    fulfillment_order_id=fo["fulfillment_order_id"],
+                    order_id=order_id,
+                    fulfillment_center_id=fo["fulfillment_center_id"],
+                    carrier="UPS",
+                    tracking_number=f"1Z{uuid.uuid4().hex[:10]}",
+                ),
+                source=f"/fulfillment-centers/{fo['fulfillment_center_id']}",
+            ),
+        )
     await eventually(
-        lambda: http["order-router"].get(f"/v1/orders/{order_id}").json().get("status") == "SHIPPED",
+        lambda: (
+            http["order-router"].get(f"/v1/orders/{order_id}").json().get("status") == "SHIPPED"
+        ),
         what=f"{order_id} to be shipped",
     )
 
@@ -139,7 +237,10 @@ async def ship(bootstrap: str, http, order_id: str) -> None:
 async def end_offsets(bootstrap: str, topics: list[str]) -> dict:
     async with plain_consumer(bootstrap) as consumer:
         tps = [tp for t in topics for tp in await partitions(consumer, t)]
-        return {f"{tp.topic}:{tp.partition}": o for tp, o in (await log_end_offsets(consumer, tps)).items()}
+        return {
+            f"{tp.topic}:{tp.partition}": o
+            for tp, o in (await log_end_offsets(consumer, tps)).items()
+        }
 
 
 #: Stamps the database writes when a row is applied (``now()``): when, not what, so left out.
@@ -181,9 +282,20 @@ def table_contents(url: str) -> dict[str, list[tuple]]:
                     continue
                 cols = [c for c in table.columns if c.name not in APPLY_TIME]
                 rows = conn.execute(sa.select(*cols)).all()
-                out[name] = sorted((tuple(json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict | list)
-                                          else str(v) if isinstance(v, Decimal) else v for v in row) for row in rows),
-                                   key=repr)
+                out[name] = sorted(
+                    (
+                        tuple(
+                            json.dumps(v, sort_keys=True, default=str)
+                            if isinstance(v, dict | list)
+                            else str(v)
+                            if isinstance(v, Decimal)
+                            else v
+                            for v in row
+                        )
+                        for row in rows
+                    ),
+                    key=repr,
+                )
         return out
     finally:
         engine.dispose()
@@ -191,9 +303,14 @@ def table_contents(url: str) -> dict[str, list[tuple]]:
 
 def differing(rebuilt: dict, live: dict) -> dict:
     assert rebuilt.keys() == live.keys()
-    return {name: {"only rebuilt": sorted(set(rebuilt[name]) - set(live[name]), key=repr),
-                   "only live": sorted(set(live[name]) - set(rebuilt[name]), key=repr)}
-            for name in live if rebuilt[name] != live[name]}
+    return {
+        name: {
+            "only rebuilt": sorted(set(rebuilt[name]) - set(live[name]), key=repr),
+            "only live": sorted(set(live[name]) - set(rebuilt[name]), key=repr),
+        }
+        for name in live
+        if rebuilt[name] != live[name]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -266,71 +383,155 @@ async def test_replay_rebuilds_inventory_with_what_fc_staff_recorded_equal_to_li
     inventory = http["inventory"]
     # Stock found on the shelf and stock damaged in the warehouse.
     for kind in ("found", "damaged"):
-        r = inventory.post("/v1/adjustments", json={"fulfillment_center_id": fc, "fnsku": fnskus[1], "kind": kind,
-                                                     "quantity": 1, "reason": f"cycle count: {kind}"})
+        r = inventory.post(
+            "/v1/adjustments",
+            json={
+                "fulfillment_center_id": fc,
+                "fnsku": fnskus[1],
+                "kind": kind,
+                "quantity": 1,
+                "reason": f"cycle count: {kind}",
+            },
+        )
         assert r.status_code in (200, 201), r.text
     # An order decided after the adjustments: routed to the stock they left and reserved at the FC,
     # then cancelled (released).
     oid = f"O-inv-{uuid.uuid4().hex[:10]}"
-    await publish(kafka_bootstrap, new_event(order(oid, seller["seller_id"], skus[1], 2), source="/channels/storefront"))
-    await eventually(lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
-                     what=f"{oid} routed")
+    await publish(
+        kafka_bootstrap,
+        new_event(order(oid, seller["seller_id"], skus[1], 2), source="/channels/storefront"),
+    )
+    await eventually(
+        lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
+        what=f"{oid} routed",
+    )
     [fo] = http["order-router"].get(f"/v1/orders/{oid}").json()["fulfillment_orders"]
 
     def moved_for_fo() -> int:
-        items = inventory.get("/v1/ledger", params={"fnsku": fnskus[1], "limit": 500}).json()["items"]
+        items = inventory.get("/v1/ledger", params={"fnsku": fnskus[1], "limit": 500}).json()[
+            "items"
+        ]
         return sum(1 for e in items if e.get("fulfillment_order_id") == fo["fulfillment_order_id"])
 
     # Each step applied by inventory before the FC's next request: a request's announcement is
     # read back in record-time order, so only what the live worker applied before the request
     # lands before it in a replay (an instruction still in flight could land on the other side;
     # the check would refuse that switch, see docs/operations.md "Ordering").
-    await eventually(lambda: moved_for_fo() >= 2, what=f"inventory to reserve {fo['fulfillment_order_id']}")
-    await publish(kafka_bootstrap, new_event(OrderCancellationRequested(order_id=oid, reason="changed plans"),
-                                             source="/channels/storefront"))
-    await eventually(lambda: moved_for_fo() >= 4, what=f"inventory to release {fo['fulfillment_order_id']}")
-    # A second shipment, received damaged only (with an FNSKU the plan never had) and closed short.
-    with httpx.Client(base_url=platform.url("registration"), timeout=30,
-                      headers={"Authorization": f"Bearer {seller['token']}"}) as reg:
-        plan = reg.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": s, "quantity": 5} for s in skus]}).json()
     await eventually(
-        lambda: inventory.get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code == 200,
+        lambda: moved_for_fo() >= 2, what=f"inventory to reserve {fo['fulfillment_order_id']}"
+    )
+    await publish(
+        kafka_bootstrap,
+        new_event(
+            OrderCancellationRequested(order_id=oid, reason="changed plans"),
+            source="/channels/storefront",
+        ),
+    )
+    await eventually(
+        lambda: moved_for_fo() >= 4, what=f"inventory to release {fo['fulfillment_order_id']}"
+    )
+    # A second shipment, received damaged only (with an FNSKU the plan never had) and closed short.
+    with httpx.Client(
+        base_url=platform.url("registration"),
+        timeout=30,
+        headers={"Authorization": f"Bearer {seller['token']}"},
+    ) as reg:
+        plan = reg.post(
+            "/v1/inbound-shipments",
+            json={"lines": [{"seller_sku": s, "quantity": 5} for s in skus]},
+        ).json()
+    await eventually(
+        lambda: (
+            inventory.get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code
+            == 200
+        ),
         what="inventory to learn of the second shipment",
     )
-    r = inventory.post("/v1/receipts", json={
-        "shipment_id": plan["shipment_id"], "fulfillment_center_id": plan["fulfillment_center_id"],
-        "lines": [{"fnsku": fnskus[1], "received": 0, "damaged": 2}, {"fnsku": "X00NOTPLAN1", "received": 1, "damaged": 0}]})
+    r = inventory.post(
+        "/v1/receipts",
+        json={
+            "shipment_id": plan["shipment_id"],
+            "fulfillment_center_id": plan["fulfillment_center_id"],
+            "lines": [
+                {"fnsku": fnskus[1], "received": 0, "damaged": 2},
+                {"fnsku": "X00NOTPLAN1", "received": 1, "damaged": 0},
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
-    r = inventory.post(f"/v1/inbound-shipments/{plan['shipment_id']}/close",
-                       json={"fulfillment_center_id": plan["fulfillment_center_id"]})
+    r = inventory.post(
+        f"/v1/inbound-shipments/{plan['shipment_id']}/close",
+        json={"fulfillment_center_id": plan["fulfillment_center_id"]},
+    )
     assert r.status_code in (200, 204), r.text
 
     live_url = platform.database_url("inventory")
     await quiescent(platform, kafka_bootstrap)
     report = await replay_through_stack(
-        platform, tmp_path, monkeypatch, service="inventory", bootstrap=kafka_bootstrap, live_url=live_url,
-        live_group=platform.consumer_group("inventory"), report_dir=tmp_path / "reports",
+        platform,
+        tmp_path,
+        monkeypatch,
+        service="inventory",
+        bootstrap=kafka_bootstrap,
+        live_url=live_url,
+        live_group=platform.consumer_group("inventory"),
+        report_dir=tmp_path / "reports",
     )
     try:
         assert report.switched and report.equivalence.equal, report.equivalence.named()
         # Left out: only what no request of this history wrote (removal orders, see rebuildable.py).
         assert set(report.equivalence.skipped) <= {"removal_orders"}, report.equivalence.skipped
-        assert {"receipts", "receipt_lines", "adjustments", "inventory_ledger", "inventory_levels",
-                "discrepancies", "inbound_shipment_lines"} <= report.equivalence.compared.keys()
+        assert {
+            "receipts",
+            "receipt_lines",
+            "adjustments",
+            "inventory_ledger",
+            "inventory_levels",
+            "discrepancies",
+            "inbound_shipment_lines",
+        } <= report.equivalence.compared.keys()
         rebuilt, live = table_contents(report.database_url), table_contents(live_url)
-        assert not differing(rebuilt, live), f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
-        assert len(live["receipts"]) == 2 and len(live["adjustments"]) == 2 and live["discrepancies"]
+        assert not differing(rebuilt, live), (
+            f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
+        )
+        assert (
+            len(live["receipts"]) == 2 and len(live["adjustments"]) == 2 and live["discrepancies"]
+        )
         assert report.left_to_publish == 0
         # The switched service takes requests: the same adjustment sent again moves nothing.
-        r = inventory.post("/v1/adjustments", json={"adjustment_id": "ADJ-after-switch", "fulfillment_center_id": fc,
-                                                     "fnsku": fnskus[1], "kind": "found", "quantity": 1,
-                                                     "reason": "after the switch"})
-        again = inventory.post("/v1/adjustments", json={"adjustment_id": "ADJ-after-switch", "fulfillment_center_id": fc,
-                                                         "fnsku": fnskus[1], "kind": "found", "quantity": 1,
-                                                         "reason": "after the switch"})
+        r = inventory.post(
+            "/v1/adjustments",
+            json={
+                "adjustment_id": "ADJ-after-switch",
+                "fulfillment_center_id": fc,
+                "fnsku": fnskus[1],
+                "kind": "found",
+                "quantity": 1,
+                "reason": "after the switch",
+            },
+        )
+        again = inventory.post(
+            "/v1/adjustments",
+            json={
+                "adjustment_id": "ADJ-after-switch",
+                "fulfillment_center_id": fc,
+                "fnsku": fnskus[1],
+                "kind": "found",
+                "quantity": 1,
+                "reason": "after the switch",
+            },
+        )
         assert r.status_code == 201 and again.status_code == 200, (r.text, again.text)
-        r = inventory.post("/v1/adjustments", json={"fulfillment_center_id": fc, "fnsku": fnskus[1], "kind": "lost",
-                                                     "quantity": 1, "reason": "after the switch: back to as it was"})
+        r = inventory.post(
+            "/v1/adjustments",
+            json={
+                "fulfillment_center_id": fc,
+                "fnsku": fnskus[1],
+                "kind": "lost",
+                "quantity": 1,
+                "reason": "after the switch: back to as it was",
+            },
+        )
         assert r.status_code in (200, 201), r.text
     finally:
         drop_database(live_url)
@@ -344,15 +545,26 @@ async def test_a_handler_changed_since_the_live_run_gets_the_switch_refused_with
     from stockpath_events import Topics
     from stockpath_runtime.db import drop_database
 
-    live_url, live_group = platform.database_url("order-router"), platform.consumer_group("order-router")
+    live_url, live_group = (
+        platform.database_url("order-router"),
+        platform.consumer_group("order-router"),
+    )
     await quiescent(platform, kafka_bootstrap)
     cancel = consumers.CONSUMES[Topics.ORDERS][OrderCancellationRequested]
-    monkeypatch.setitem(consumers.CONSUMES[Topics.ORDERS], OrderCancellationRequested, (cancel[0], cancel_nothing))
+    monkeypatch.setitem(
+        consumers.CONSUMES[Topics.ORDERS], OrderCancellationRequested, (cancel[0], cancel_nothing)
+    )
 
     with pytest.raises(SwitchRefused) as refused:
         await replay_through_stack(
-            platform, tmp_path, monkeypatch, service="order-router", bootstrap=kafka_bootstrap, live_url=live_url,
-            live_group=live_group, report_dir=tmp_path / "reports",
+            platform,
+            tmp_path,
+            monkeypatch,
+            service="order-router",
+            bootstrap=kafka_bootstrap,
+            live_url=live_url,
+            live_group=live_group,
+            report_dir=tmp_path / "reports",
         )
     report = refused.value.report
     try:
@@ -370,7 +582,9 @@ async def test_a_handler_changed_since_the_live_run_gets_the_switch_refused_with
             replay_command.print_check(report)
         print(printed.get())
         assert "orders" in printed.get() and cancelled in printed.get()
-        assert f"differences written to {report.differences_file}" in printed.get().replace("\n", "")
+        assert f"differences written to {report.differences_file}" in printed.get().replace(
+            "\n", ""
+        )
         written = json.loads(report.differences_file.read_text())
         assert report.differences_file.parent == tmp_path / "reports"
         assert any(d["table"] == "orders" for d in written["differences"])
@@ -378,10 +592,17 @@ async def test_a_handler_changed_since_the_live_run_gets_the_switch_refused_with
         state = json.loads((tmp_path / "stack.json").read_text())["services"]["order-router"]
         assert (state["database_url"], state["consumer_group"]) == (live_url, live_group)
         oid = f"O-refused-{uuid.uuid4().hex[:8]}"
-        await publish(kafka_bootstrap, new_event(order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
-                                                 source="/channels/storefront"))
-        await eventually(lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
-                         what=f"{oid} routed by the live service after the refusal")
+        await publish(
+            kafka_bootstrap,
+            new_event(
+                order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
+                source="/channels/storefront",
+            ),
+        )
+        await eventually(
+            lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
+            what=f"{oid} routed by the live service after the refusal",
+        )
     finally:
         drop_database(report.database_url)
 
@@ -401,10 +622,13 @@ async def test_a_log_that_no_longer_holds_what_the_live_store_applied_is_caught(
     broker = Broker(log_path=tmp_path_factory.mktemp("empty-tansu") / "tansu.log").start()
     try:
         await ensure_topics(broker.bootstrap_servers, partitions=3, replication=1)
-        report = await replay("order-router", bootstrap=broker.bootstrap_servers,
-                              live_url=platform.database_url("order-router"),
-                              live_group=platform.consumer_group("order-router"),
-                              report_dir=tmp_path_factory.mktemp("reports"))
+        report = await replay(
+            "order-router",
+            bootstrap=broker.bootstrap_servers,
+            live_url=platform.database_url("order-router"),
+            live_group=platform.consumer_group("order-router"),
+            report_dir=tmp_path_factory.mktemp("reports"),
+        )
     finally:
         broker.stop()
     try:
@@ -426,31 +650,44 @@ async def test_replay_rebuilds_order_router_equal_to_live_and_downstream_topics_
     before = await end_offsets(kafka_bootstrap, DOWNSTREAM)
 
     report = await replay_through_stack(
-        platform, tmp_path, monkeypatch,
-        service="order-router", bootstrap=kafka_bootstrap, live_url=live_url,
+        platform,
+        tmp_path,
+        monkeypatch,
+        service="order-router",
+        bootstrap=kafka_bootstrap,
+        live_url=live_url,
         live_group=platform.consumer_group("order-router"),
     )
     try:
         # The stack now points at the rebuilt store and its consumer group.
         state = json.loads((tmp_path / "stack.json").read_text())["services"]["order-router"]
-        assert (state["database_url"], state["consumer_group"]) == (report.database_url, report.consumer_group)
+        assert (state["database_url"], state["consumer_group"]) == (
+            report.database_url,
+            report.consumer_group,
+        )
         assert report.switched and platform.database_url("order-router") == report.database_url
         assert report.outcomes["processed"] > len(business["orders"])
         assert report.suppressed > 0 and report.left_to_publish == 0
         assert report.equivalence.equal and report.differences_file is None
         assert {"orders", "fulfillment_orders", "inbox"} <= report.equivalence.compared.keys()
         rebuilt, live = table_contents(report.database_url), table_contents(live_url)
-        assert not differing(rebuilt, live), f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
+        assert not differing(rebuilt, live), (
+            f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
+        )
         statuses = {row[0]: row for row in rebuilt["orders"]}
         assert {"SHIPPED", "CANCELLED", "BACKORDERED", "REJECTED", "ROUTED"} <= {
-            v for row in statuses.values() for v in row}, "the history lacks an outcome it should replay"
+            v for row in statuses.values() for v in row
+        }, "the history lacks an outcome it should replay"
 
         # The new worker's relay found nothing to send: every repeated effect was suppressed.
         async def relay_idle():
             metrics = httpx.get(f"{platform.worker_url('order-router')}/metrics", timeout=5).text
-            backlog = [line for line in metrics.splitlines() if line.startswith("stockpath_outbox_backlog")]
+            backlog = [
+                line for line in metrics.splitlines() if line.startswith("stockpath_outbox_backlog")
+            ]
             assert backlog == ["stockpath_outbox_backlog 0.0"], backlog
             return True
+
         await eventually(relay_idle, what="the new relay to report an empty backlog")
         assert await end_offsets(kafka_bootstrap, DOWNSTREAM) == before
 
@@ -458,10 +695,19 @@ async def test_replay_rebuilds_order_router_equal_to_live_and_downstream_topics_
         # instruction, and a shipment of a fulfillment order the live run created is applied
         # (its id is the live one), no cancellation goes out for it.
         oid = f"O-after-{uuid.uuid4().hex[:10]}"
-        await publish(kafka_bootstrap, new_event(order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
-                                                 source="/channels/storefront"))
-        instructed = await consume(kafka_bootstrap, "fulfillment.instructions", where=lambda m: m.key == oid.encode(),
-                                   until=bool)
+        await publish(
+            kafka_bootstrap,
+            new_event(
+                order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
+                source="/channels/storefront",
+            ),
+        )
+        instructed = await consume(
+            kafka_bootstrap,
+            "fulfillment.instructions",
+            where=lambda m: m.key == oid.encode(),
+            until=bool,
+        )
         assert len(instructed) == 1
         await ship(kafka_bootstrap, http, business["orders"][1])
         after = await end_offsets(kafka_bootstrap, ["fulfillment.instructions"])
@@ -481,18 +727,34 @@ async def test_replay_stopped_finishes_the_switch_and_the_operator_starts_the_se
     live_url = platform.database_url("order-router")
     await quiescent(platform, kafka_bootstrap)
     platform.stop_service("order-router")  # e.g. scaled to 0 by the operator
-    report = await replay("order-router", bootstrap=kafka_bootstrap, live_url=live_url,
-                          live_group=platform.consumer_group("order-router"), switch=AlreadyStopped())
+    report = await replay(
+        "order-router",
+        bootstrap=kafka_bootstrap,
+        live_url=live_url,
+        live_group=platform.consumer_group("order-router"),
+        switch=AlreadyStopped(),
+    )
     assert report.switched and report.equivalence.equal
     assert not differing(table_contents(report.database_url), table_contents(live_url))
-    platform.start_service("order-router", database_url=report.database_url, consumer_group=report.consumer_group)
+    platform.start_service(
+        "order-router", database_url=report.database_url, consumer_group=report.consumer_group
+    )
     try:
         oid = f"O-stopped-{uuid.uuid4().hex[:8]}"
-        await publish(kafka_bootstrap, new_event(order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
-                                                 source="/channels/storefront"))
-        await eventually(lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
-                         what=f"{oid} routed by the service started on the rebuilt store")
-        business["unshipped"] = oid  # the last unit of that SKU: shipped after the next test's backup
+        await publish(
+            kafka_bootstrap,
+            new_event(
+                order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
+                source="/channels/storefront",
+            ),
+        )
+        await eventually(
+            lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") == "ROUTED",
+            what=f"{oid} routed by the service started on the rebuilt store",
+        )
+        business["unshipped"] = (
+            oid  # the last unit of that SKU: shipped after the next test's backup
+        )
     finally:
         drop_database(live_url)
 
@@ -512,35 +774,61 @@ async def test_replay_since_a_restored_backup_applies_only_the_events_after_it(
     await quiescent(platform, kafka_bootstrap)
     moment = datetime.now(UTC)
     # The backup: a dump of the live store taken after `moment`, restored into a new database.
-    live, backup_url = make_url(live_url), make_url(live_url).set(database=f"{make_url(live_url).database}_bk")
+    live, backup_url = (
+        make_url(live_url),
+        make_url(live_url).set(database=f"{make_url(live_url).database}_bk"),
+    )
     backup = backup_url.render_as_string(hide_password=False)
     ensure_database(backup)
     dump = tmp_path / "order-router.dump"
-    pg = ["-h", live.host or "127.0.0.1", "-p", str(live.port or 5432), "-U", live.username or "postgres"]
+    pg = [
+        "-h",
+        live.host or "127.0.0.1",
+        "-p",
+        str(live.port or 5432),
+        "-U",
+        live.username or "postgres",
+    ]
     subprocess.run(["pg_dump", *pg, "-Fc", "-f", str(dump), live.database], check=True)
     subprocess.run(["pg_restore", *pg, "-d", backup_url.database, str(dump)], check=True)
     # Events after the backup: an order (rejected when the earlier tests took the last units) and
     # a shipment of an order routed before it.
     oid, shipped = f"O-since-{uuid.uuid4().hex[:8]}", business["unshipped"]
-    await publish(kafka_bootstrap, new_event(order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
-                                             source="/channels/storefront"))
+    await publish(
+        kafka_bootstrap,
+        new_event(
+            order(oid, business["seller"]["seller_id"], business["skus"][1], 1),
+            source="/channels/storefront",
+        ),
+    )
     outcome = await eventually(
-        lambda: http["order-router"].get(f"/v1/orders/{oid}").json().get("status") in ("ROUTED", "REJECTED")
-        and http["order-router"].get(f"/v1/orders/{oid}").json()["status"],
+        lambda: (
+            http["order-router"].get(f"/v1/orders/{oid}").json().get("status")
+            in ("ROUTED", "REJECTED")
+            and http["order-router"].get(f"/v1/orders/{oid}").json()["status"]
+        ),
         what=f"an outcome for {oid}",
     )
     await ship(kafka_bootstrap, http, shipped)
     await quiescent(platform, kafka_bootstrap)
 
-    report = await replay("order-router", bootstrap=kafka_bootstrap, live_url=live_url, new_url=backup,
-                          live_group=platform.consumer_group("order-router"), since=moment,
-                          switch=PlatformSwitch(platform))
+    report = await replay(
+        "order-router",
+        bootstrap=kafka_bootstrap,
+        live_url=live_url,
+        new_url=backup,
+        live_group=platform.consumer_group("order-router"),
+        since=moment,
+        switch=PlatformSwitch(platform),
+    )
     try:
         assert report.switched and report.equivalence.equal
         # Only the events after the moment were read, not the whole history.
         from stockpath_cli.ops import context
 
-        history = sum((await end_offsets(kafka_bootstrap, context.consumed_topics("order-router"))).values())
+        history = sum(
+            (await end_offsets(kafka_bootstrap, context.consumed_topics("order-router"))).values()
+        )
         assert 0 < report.events < history
         rebuilt = table_contents(backup)
         assert not differing(rebuilt, table_contents(live_url))
@@ -555,11 +843,18 @@ def test_tail_prints_each_event_decoded_with_its_headers(platform, business, kaf
 
     from stockpath_cli.main import app
 
-    result = CliRunner().invoke(app, ["tail", "orders", "--from-beginning", "-n", "3", "--bootstrap", kafka_bootstrap],
-                                env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app,
+        ["tail", "orders", "--from-beginning", "-n", "3", "--bootstrap", kafka_bootstrap],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
-    assert result.output.count("╭─ orders:") == 3  # three panels, each titled topic:partition:offset
-    assert result.output.count("stockpath.orders.") == 3  # each event's type (placed or cancellation)
+    assert (
+        result.output.count("╭─ orders:") == 3
+    )  # three panels, each titled topic:partition:offset
+    assert (
+        result.output.count("stockpath.orders.") == 3
+    )  # each event's type (placed or cancellation)
     assert "stockpath.orders.OrderPlaced.v1" in result.output
     assert "ce_id" in result.output and "ce_correlationid" in result.output
     # Each event's key and payload (which orders come first depends on the partitions' order).
@@ -576,27 +871,49 @@ async def test_trace_follows_one_order_across_topics(platform, business, kafka_b
     assert "stockpath.orders.OrderPlaced.v1" in types
     assert "stockpath.order-router.FulfillmentInstructed.v1" in types
     placed = next(e for e in events if e.type == "stockpath.orders.OrderPlaced.v1")
-    instructed = next(e for e in events if e.type == "stockpath.order-router.FulfillmentInstructed.v1")
+    instructed = next(
+        e for e in events if e.type == "stockpath.order-router.FulfillmentInstructed.v1"
+    )
     assert instructed.causation_id == placed.event_id
     assert {e.correlation_id for e in events} == {placed.correlation_id}
-    assert all(e.record.message.key == routed.encode() or e.correlation_id == placed.correlation_id for e in events)
+    assert all(
+        e.record.message.key == routed.encode() or e.correlation_id == placed.correlation_id
+        for e in events
+    )
 
 
-async def test_log_lines_and_events_carry_the_correlation_id_of_the_request(platform, http, business, kafka_bootstrap):
+async def test_log_lines_and_events_carry_the_correlation_id_of_the_request(
+    platform, http, business, kafka_bootstrap
+):
     correlation = f"corr-{uuid.uuid4().hex[:12]}"
     r = http["order-router"].post(
-        "/v1/orders", headers={"X-Correlation-Id": correlation},
-        json={"channel": "storefront", "lines": [{"line_id": "1", "seller_id": business["seller"]["seller_id"],
-              "seller_sku": business["skus"][1], "quantity": 1, "unit_price": "9.99"}],
-              "ship_to": BUYER.model_dump()},
+        "/v1/orders",
+        headers={"X-Correlation-Id": correlation},
+        json={
+            "channel": "storefront",
+            "lines": [
+                {
+                    "line_id": "1",
+                    "seller_id": business["seller"]["seller_id"],
+                    "seller_sku": business["skus"][1],
+                    "quantity": 1,
+                    "unit_price": "9.99",
+                }
+            ],
+            "ship_to": BUYER.model_dump(),
+        },
     )
     assert r.status_code == 202, r.text
     assert r.headers["X-Correlation-Id"] == correlation
     oid = r.json()["order_id"]
     # The earlier tests took the last units: the order's outcome is a rejection, caused by the request.
-    produced = await consume(kafka_bootstrap, "order-router.events", where=lambda m: m.key == oid.encode(), until=bool)
+    produced = await consume(
+        kafka_bootstrap, "order-router.events", where=lambda m: m.key == oid.encode(), until=bool
+    )
     assert produced[0].header("ce_correlationid") == correlation
-    placed = await consume(kafka_bootstrap, "orders", where=lambda m: m.key == oid.encode(), until=bool)
+    placed = await consume(
+        kafka_bootstrap, "orders", where=lambda m: m.key == oid.encode(), until=bool
+    )
     # Delivered again, the event is skipped — and the worker says so in a line that names the chain.
     from stockpath_testing.kafka import produce_raw
 

@@ -202,7 +202,9 @@ async def test_one_order_is_one_trace_from_the_http_request_to_the_fc_instructio
         seen = {(s.service, s.name, s.attributes.get("cloudevents.event_id")) for s in spans}
         assert hops <= seen, f"missing {sorted(map(str, hops - seen))}"
         ids = {s.span_id for s in spans}
-        orphans = [s.name for s in spans if s.parent_span_id is not None and s.parent_span_id not in ids]
+        orphans = [
+            s.name for s in spans if s.parent_span_id is not None and s.parent_span_id not in ids
+        ]
         assert not orphans, f"parents not arrived yet: {orphans}"
         return spans
 

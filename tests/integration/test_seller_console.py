@@ -28,17 +28,40 @@ SERVICES = ["catalog", "registration", "inventory"]
 
 #: A brand of its own, so one search shows two items fulfillment takes and two it refuses.
 NORTHWIND = [
-    {"catalog_item_id": "NW-KETTLE", "title": "Northwind Enamel Travel Kettle", "brand": "Northwind",
-     "category": "Kitchen", "identifiers": {"upc": "036000291452"},
-     "dimensions": {"length_cm": 22, "width_cm": 18, "height_cm": 16}, "weight_g": 900},
-    {"catalog_item_id": "NW-MUG", "title": "Northwind Insulated Camp Mug", "brand": "Northwind",
-     "category": "Kitchen", "dimensions": {"length_cm": 12, "width_cm": 9, "height_cm": 1.5}, "weight_g": 300},
-    {"catalog_item_id": "NW-FUEL", "title": "Northwind Camp Stove Fuel Canister", "brand": "Northwind",
-     "category": "Sports & Outdoors", "hazmat": True,
-     "dimensions": {"length_cm": 11, "width_cm": 11, "height_cm": 9}, "weight_g": 450},
-    {"catalog_item_id": "NW-KAYAK", "title": "Northwind Folding Kayak", "brand": "Northwind",
-     "category": "Sports & Outdoors", "dimensions": {"length_cm": 320, "width_cm": 70, "height_cm": 40},
-     "weight_g": 18000},
+    {
+        "catalog_item_id": "NW-KETTLE",
+        "title": "Northwind Enamel Travel Kettle",
+        "brand": "Northwind",
+        "category": "Kitchen",
+        "identifiers": {"upc": "036000291452"},
+        "dimensions": {"length_cm": 22, "width_cm": 18, "height_cm": 16},
+        "weight_g": 900,
+    },
+    {
+        "catalog_item_id": "NW-MUG",
+        "title": "Northwind Insulated Camp Mug",
+        "brand": "Northwind",
+        "category": "Kitchen",
+        "dimensions": {"length_cm": 12, "width_cm": 9, "height_cm": 1.5},
+        "weight_g": 300,
+    },
+    {
+        "catalog_item_id": "NW-FUEL",
+        "title": "Northwind Camp Stove Fuel Canister",
+        "brand": "Northwind",
+        "category": "Sports & Outdoors",
+        "hazmat": True,
+        "dimensions": {"length_cm": 11, "width_cm": 11, "height_cm": 9},
+        "weight_g": 450,
+    },
+    {
+        "catalog_item_id": "NW-KAYAK",
+        "title": "Northwind Folding Kayak",
+        "brand": "Northwind",
+        "category": "Sports & Outdoors",
+        "dimensions": {"length_cm": 320, "width_cm": 70, "height_cm": 40},
+        "weight_g": 18000,
+    },
 ]
 
 
@@ -76,7 +99,9 @@ def shot(page: Page, screenshots, name: str) -> None:
 
 # `services` before `page` in every signature: the broker fixture runs asyncio, which must happen
 # before Playwright starts its loop in this thread.
-def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, tmp_path, page: Page):
+def test_the_whole_seller_journey_in_the_console(
+    services, seller, screenshots, tmp_path, page: Page
+):
     console = services.url("registration") + "/console"
 
     # Sign in: the console sends an anonymous visitor to the sign-in page first.
@@ -120,7 +145,9 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
     fuel = page.locator('tr[data-item="NW-FUEL"]')
     expect(fuel).to_contain_text("Hazmat review required")
     expect(fuel).to_contain_text("needs a safety review")
-    expect(page.locator('tr[data-item="NW-KAYAK"]')).to_contain_text("Over the size or weight limit")
+    expect(page.locator('tr[data-item="NW-KAYAK"]')).to_contain_text(
+        "Over the size or weight limit"
+    )
     expect(page.locator('tr[data-item="NW-MUG"]')).to_contain_text("Small standard")
     expect(page.locator('tr[data-item="NW-KETTLE"]')).to_contain_text("Large standard")
     page.get_by_label("Seller SKU for NW-KETTLE").fill("NW-KETTLE-BLUE")
@@ -129,8 +156,12 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
     shot(page, screenshots, "03-eligibility")
     page.get_by_label("Price for NW-MUG").fill("abc")
     page.locator("#register").click()
-    expect(page.locator('tr[data-item="NW-MUG"] .field-error')).to_contain_text("price")  # a clear error, not a 500
-    expect(page.get_by_label("Seller SKU for NW-KETTLE")).to_have_value("NW-KETTLE-BLUE")  # what was typed is kept
+    expect(page.locator('tr[data-item="NW-MUG"] .field-error')).to_contain_text(
+        "price"
+    )  # a clear error, not a 500
+    expect(page.get_by_label("Seller SKU for NW-KETTLE")).to_have_value(
+        "NW-KETTLE-BLUE"
+    )  # what was typed is kept
     shot(page, screenshots, "03b-eligibility-error")
     page.get_by_label("Price for NW-KETTLE").fill("34.90")
     page.get_by_label("Price for NW-MUG").fill("12.50")
@@ -168,14 +199,18 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
     document = pdfium.PdfDocument(str(pdf_path))
     decoded = set()
     for pdf_page in document:
-        decoded |= {b.text for b in zxingcpp.read_barcodes(pdf_page.render(scale=300 / 72).to_pil())}
+        decoded |= {
+            b.text for b in zxingcpp.read_barcodes(pdf_page.render(scale=300 / 72).to_pil())
+        }
     assert set(fnskus) <= decoded
     assert {f"{shipment_id}U000001", f"{shipment_id}U000002"} <= decoded
     item_text = document[0].get_textpage().get_text_range()
     assert sum(item_text.count(f) for f in fnskus) == 10
 
     # Ship: carrier and tracking number → SHIPPED.
-    page.get_by_role("button", name="Mark as shipped").click()  # nothing chosen: the browser's own check stops it
+    page.get_by_role(
+        "button", name="Mark as shipped"
+    ).click()  # nothing chosen: the browser's own check stops it
     page.get_by_label("Carrier").select_option("UPS")
     page.get_by_label("Tracking number").fill("1Z999AA10123456784")
     page.get_by_role("button", name="Mark as shipped").click()
@@ -186,22 +221,39 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
 
     # The FC counts the units (inventory's API, as FC staff would): the page, left open, moves to
     # RECEIVING by itself, and the stock shows as fulfillable.
-    plan = httpx.get(f"{services.url('registration')}/v1/inbound-shipments/{shipment_id}",
-                     headers={"Authorization": f"Bearer {seller['token']}"}).json()
-    receipt = {"shipment_id": shipment_id, "fulfillment_center_id": plan["fulfillment_center_id"],
-               # One unit damaged and one not counted yet: the shipment stays RECEIVING (all counted would close it).
-               "lines": [{"fnsku": ln["fnsku"], "received": ln["quantity"] - 2, "damaged": 1} for ln in plan["lines"]]}
+    plan = httpx.get(
+        f"{services.url('registration')}/v1/inbound-shipments/{shipment_id}",
+        headers={"Authorization": f"Bearer {seller['token']}"},
+    ).json()
+    receipt = {
+        "shipment_id": shipment_id,
+        "fulfillment_center_id": plan["fulfillment_center_id"],
+        # One unit damaged and one not counted yet: the shipment stays RECEIVING (all counted would close it).
+        "lines": [
+            {"fnsku": ln["fnsku"], "received": ln["quantity"] - 2, "damaged": 1}
+            for ln in plan["lines"]
+        ],
+    }
     with services.client("inventory", timeout=30) as inventory:
         # Inventory learns of the shipment from InboundShipmentPlanned: until then it answers 404.
-        poll(lambda: inventory.post("/v1/receipts", json={**receipt, "receipt_id": f"RC-{shipment_id}"}).status_code == 201,
-             what="inventory to accept the receipt")
+        poll(
+            lambda: (
+                inventory.post(
+                    "/v1/receipts", json={**receipt, "receipt_id": f"RC-{shipment_id}"}
+                ).status_code
+                == 201
+            ),
+            what="inventory to accept the receipt",
+        )
     expect(page.locator("#shipment-status")).to_have_text("RECEIVING", timeout=60_000)
     shot(page, screenshots, "07-receiving")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Inventory").click()
     rows = page.locator("table.items tbody tr")
     expect(rows).to_have_count(2)
     kettle = page.locator("table.items tbody tr", has_text="NW-KETTLE-BLUE").locator("td.num")
-    expect(kettle).to_have_text(["1", "2", "0", "1"])  # inbound (not counted yet), fulfillable, reserved, damaged
+    expect(kettle).to_have_text(
+        ["1", "2", "0", "1"]
+    )  # inbound (not counted yet), fulfillable, reserved, damaged
     shot(page, screenshots, "08-inventory")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Shipments").click()
     expect(page.locator("table.items")).to_contain_text(shipment_id)
@@ -211,7 +263,9 @@ def test_the_whole_seller_journey_in_the_console(services, seller, screenshots, 
 def test_another_seller_sees_none_of_it(services, seller, page: Page):
     with services.client("registration", timeout=30) as c:
         other = c.post("/v1/sellers", json={"name": "Someone Else"}).json()
-        mine = c.get("/v1/inbound-shipments", headers={"Authorization": f"Bearer {seller['token']}"}).json()["items"]
+        mine = c.get(
+            "/v1/inbound-shipments", headers={"Authorization": f"Bearer {seller['token']}"}
+        ).json()["items"]
     console = services.url("registration") + "/console"
     page.goto(console + "/sign-in")
     page.get_by_label("Seller token").fill(other["token"])

@@ -107,49 +107,101 @@ def shop(platform):
     the skillet with 6 units received at its FC, the kettle with none (out of stock)."""
     from catalog.demo import generate
 
-    eligible = [i for i in generate(60) if i["dimensions"] and not i["hazmat"] and i["weight_g"] < 10_000
-                and max(i["dimensions"].values()) < 60]
-    skillet, kettle = ({**item, "attributes": {**item["attributes"], "description": f"The {item['title']}.",
-                                                "image_url": f"https://images.example.com/{item['catalog_item_id']}.jpg"}}
-                       for item in eligible[:2])
+    eligible = [
+        i
+        for i in generate(60)
+        if i["dimensions"]
+        and not i["hazmat"]
+        and i["weight_g"] < 10_000
+        and max(i["dimensions"].values()) < 60
+    ]
+    skillet, kettle = (
+        {
+            **item,
+            "attributes": {
+                **item["attributes"],
+                "description": f"The {item['title']}.",
+                "image_url": f"https://images.example.com/{item['catalog_item_id']}.jpg",
+            },
+        }
+        for item in eligible[:2]
+    )
     seed_catalog(platform.url("catalog"), [skillet, kettle], operator_token=platform.operator_token)
-    seller = create_seller(platform.url("registration"), f"Storefront Seller {uuid.uuid4().hex[:6]}", operator_token=platform.operator_token)
-    registration = httpx.Client(base_url=platform.url("registration"), timeout=30,
-                                headers={"Authorization": f"Bearer {seller['token']}"})
+    seller = create_seller(
+        platform.url("registration"),
+        f"Storefront Seller {uuid.uuid4().hex[:6]}",
+        operator_token=platform.operator_token,
+    )
+    registration = httpx.Client(
+        base_url=platform.url("registration"),
+        timeout=30,
+        headers={"Authorization": f"Bearer {seller['token']}"},
+    )
     inventory = platform.client("inventory", timeout=30)
     listing = platform.client("listing", timeout=30)
     items = {}
     for name, item in (("skillet", skillet), ("kettle", kettle)):
         sku = f"SKU-{name}-{uuid.uuid4().hex[:6]}"
-        r = registration.post("/v1/registrations", json={"items": [{
-            "catalog_item_id": item["catalog_item_id"], "seller_sku": sku, "condition": "new", "price": "24.99",
-            "channels": CHANNELS}]})
+        r = registration.post(
+            "/v1/registrations",
+            json={
+                "items": [
+                    {
+                        "catalog_item_id": item["catalog_item_id"],
+                        "seller_sku": sku,
+                        "condition": "new",
+                        "price": "24.99",
+                        "channels": CHANNELS,
+                    }
+                ]
+            },
+        )
         assert r.status_code == 200, r.text
         (result,) = r.json()["results"]
         assert result["status"] == "registered", result
         items[name] = {**result, "seller_sku": sku, "title": item["title"]}
 
-    r = registration.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": items["skillet"]["seller_sku"],
-                                                                     "quantity": 6}]})
+    r = registration.post(
+        "/v1/inbound-shipments",
+        json={"lines": [{"seller_sku": items["skillet"]["seller_sku"], "quantity": 6}]},
+    )
     assert r.status_code == 201, r.text
     plan = r.json()
-    wait(lambda: inventory.get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code == 200,
-         what="inventory to learn of the planned shipment")
-    r = inventory.post("/v1/receipts", json={
-        "shipment_id": plan["shipment_id"], "fulfillment_center_id": plan["fulfillment_center_id"],
-        "lines": [{"fnsku": items["skillet"]["fnsku"], "received": 6, "damaged": 0}]})
+    wait(
+        lambda: (
+            inventory.get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts").status_code
+            == 200
+        ),
+        what="inventory to learn of the planned shipment",
+    )
+    r = inventory.post(
+        "/v1/receipts",
+        json={
+            "shipment_id": plan["shipment_id"],
+            "fulfillment_center_id": plan["fulfillment_center_id"],
+            "lines": [{"fnsku": items["skillet"]["fnsku"], "received": 6, "damaged": 0}],
+        },
+    )
     assert r.status_code == 201, r.text
 
     skillet_listing = f"L-{items['skillet']['fnsku']}-storefront"
-    wait(lambda: listing.get(f"/v1/listings/{skillet_listing}").json().get("sellable_quantity") == 6,
-         what="the skillet listing to show the received stock")
-    yield {"seller": seller, "items": items, "fc": plan["fulfillment_center_id"], "listing": listing}
+    wait(
+        lambda: listing.get(f"/v1/listings/{skillet_listing}").json().get("sellable_quantity") == 6,
+        what="the skillet listing to show the received stock",
+    )
+    yield {
+        "seller": seller,
+        "items": items,
+        "fc": plan["fulfillment_center_id"],
+        "listing": listing,
+    }
     for client in (registration, inventory, listing):
         client.close()
 
 
-def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, shop, page, screenshots,
-                                                                      kafka_bootstrap):
+def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(
+    platform, shop, page, screenshots, kafka_bootstrap
+):
     skillet = shop["items"]["skillet"]
     shop_url = platform.url("listing") + "/shop"
     page.goto(shop_url)
@@ -163,8 +215,13 @@ def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, sh
     page.click("#add-to-cart")
     page.wait_for_url(f"{shop_url}/cart")
     assert page.inner_text("#cart-link") == "Cart (1)"
-    for field, value in (("name", "Grace Hopper"), ("line1", "1 Navy Way"), ("city", "Seattle"), ("region", "WA"),
-                         ("postal_code", "98101")):
+    for field, value in (
+        ("name", "Grace Hopper"),
+        ("line1", "1 Navy Way"),
+        ("city", "Seattle"),
+        ("region", "WA"),
+        ("postal_code", "98101"),
+    ):
         page.fill(f"input[name={field}]", value)
     # Standard: every FC ships it (not every FC offers expedited, and the order would be rejected).
     page.check("input[name=shipping_speed][value=priority]")
@@ -180,14 +237,25 @@ def test_a_buyer_buys_a_product_and_the_fc_is_instructed_to_ship_it(platform, sh
     assert "being prepared at" in page.inner_text("#status-detail")
     screenshot(page, screenshots / "storefront-4-order-routed.png")
 
-    [instruction] = run_async(consume(kafka_bootstrap, "fulfillment.instructions", timeout=30,
-                                        where=lambda m: m.key == order_id.encode(), until=bool))
+    [instruction] = run_async(
+        consume(
+            kafka_bootstrap,
+            "fulfillment.instructions",
+            timeout=30,
+            where=lambda m: m.key == order_id.encode(),
+            until=bool,
+        )
+    )
     instructed = json.loads(instruction.value)
     assert instruction.header("ce_type") == "stockpath.order-router.FulfillmentInstructed.v1"
-    assert instructed["fulfillment_center_id"] == shop["fc"] and instructed["shipping_speed"] == "standard"
+    assert (
+        instructed["fulfillment_center_id"] == shop["fc"]
+        and instructed["shipping_speed"] == "standard"
+    )
     assert instructed["ship_to"]["name"] == "Grace Hopper"
-    assert [(line["fnsku"], line["seller_sku"], line["quantity"]) for line in instructed["lines"]] == [
-        (skillet["fnsku"], skillet["seller_sku"], 2)]
+    assert [
+        (line["fnsku"], line["seller_sku"], line["quantity"]) for line in instructed["lines"]
+    ] == [(skillet["fnsku"], skillet["seller_sku"], 2)]
 
 
 def test_an_out_of_stock_listing_cannot_be_bought(platform, shop, page, screenshots):
@@ -207,25 +275,43 @@ def test_a_price_change_reaches_all_three_channels(platform, shop, partner_shop,
     fnsku = skillet["fnsku"]
     # Registration writes ItemRegistrationUpdated when a seller edits a registration; written
     # here directly, as registration would.
-    update = ItemRegistrationUpdated(registration_id=skillet["registration_id"], seller_id=seller["seller_id"],
-                                     seller_sku=skillet["seller_sku"], fnsku=fnsku, price=Decimal("19.49"),
-                                     channels=CHANNELS)
+    update = ItemRegistrationUpdated(
+        registration_id=skillet["registration_id"],
+        seller_id=seller["seller_id"],
+        seller_sku=skillet["seller_sku"],
+        fnsku=fnsku,
+        price=Decimal("19.49"),
+        channels=CHANNELS,
+    )
     run_async(publish(kafka_bootstrap, new_event(update, source="/services/registration")))
 
-    updated = run_async(consume(
-        kafka_bootstrap, "listing.events", timeout=60,
-        where=lambda m: m.header("ce_type") == "stockpath.listing.ListingUpdated.v1" and json.loads(m.value)["fnsku"] == fnsku,
-        until=lambda ms: len(ms) >= 3))
+    updated = run_async(
+        consume(
+            kafka_bootstrap,
+            "listing.events",
+            timeout=60,
+            where=lambda m: (
+                m.header("ce_type") == "stockpath.listing.ListingUpdated.v1"
+                and json.loads(m.value)["fnsku"] == fnsku
+            ),
+            until=lambda ms: len(ms) >= 3,
+        )
+    )
     assert sorted(json.loads(m.value)["channel"] for m in updated) == sorted(CHANNELS)
 
     page = listing.get(f"/shop/products/L-{fnsku}-storefront").text
     assert '<p class="price" id="price">$19.49</p>' in page
     feed = listing.get(f"/v1/feeds/{seller['seller_id']}.xml")
     assert validate_feed(feed.content) == []
-    assert f"<g:id>L-{fnsku}-marketplace-feed</g:id>" in feed.text and "<g:price>19.49 USD</g:price>" in feed.text
+    assert (
+        f"<g:id>L-{fnsku}-marketplace-feed</g:id>" in feed.text
+        and "<g:price>19.49 USD</g:price>" in feed.text
+    )
     webhook_listing = f"L-{fnsku}-webhook"
-    wait(lambda: partner_shop.listings.get(webhook_listing, {}).get("price") == "19.49",
-         what="the partner shop to receive the new price")
+    wait(
+        lambda: partner_shop.listings.get(webhook_listing, {}).get("price") == "19.49",
+        what="the partner shop to receive the new price",
+    )
 
     # The partner shop refused the first two requests: they were retried with the same key,
     # and each listing exists there once, however many attempts it took.
@@ -234,11 +320,21 @@ def test_a_price_change_reaches_all_three_channels(platform, shop, partner_shop,
     assert all((key, 200) in partner_shop.requests for key in failed_keys)
     assert len([k for k, s in partner_shop.requests if s == 200]) == len(partner_shop.applied)
     # The broker is shared with other test modules, whose webhook listings this platform lists too.
-    ours = {i: body for i, body in partner_shop.listings.items() if body["seller_id"] == seller["seller_id"]}
+    ours = {
+        i: body
+        for i, body in partner_shop.listings.items()
+        if body["seller_id"] == seller["seller_id"]
+    }
     assert sorted(ours) == sorted(f"L-{i['fnsku']}-webhook" for i in shop["items"].values())
     for listing_id in ours:
-        changes = [b["change"] for b in partner_shop.applied.values() if b["listing"]["listing_id"] == listing_id]
+        changes = [
+            b["change"]
+            for b in partner_shop.applied.values()
+            if b["listing"]["listing_id"] == listing_id
+        ]
         assert changes.count("published") == 1, changes
-    deliveries = listing.get("/v1/webhook-deliveries", params={"listing_id": webhook_listing}).json()["items"]
+    deliveries = listing.get(
+        "/v1/webhook-deliveries", params={"listing_id": webhook_listing}
+    ).json()["items"]
     assert {d["state"] for d in deliveries} == {"delivered"}
     assert [d["change"] for d in reversed(deliveries)][-1] == "updated"

@@ -62,8 +62,13 @@ def test_a_switch_stops_and_starts_the_service_of_the_running_stack(served_stack
         ("stop", "listing"),
         ("start", "listing", "postgresql://db/listing_2", "listing-2"),
     ]
-    assert stack.states_written == 1, "after a start the state file names the new database and group"
-    assert said == ["switch: stopping listing", "switch: starting listing on a new database (group listing-2)"]
+    assert stack.states_written == 1, (
+        "after a start the state file names the new database and group"
+    )
+    assert said == [
+        "switch: stopping listing",
+        "switch: starting listing on a new database (group listing-2)",
+    ]
 
 
 def test_a_request_for_a_service_the_stack_does_not_run_fails_with_the_stacks_answer(served_stack):

@@ -131,8 +131,12 @@ def test_services_trace_to_jaeger_in_the_monitoring_profile_when_asked(compose):
     for name in SERVICES:
         for role in ("api", "worker"):
             env = services[f"{name}-{role}"]["environment"]
-            assert env["STOCKPATH_OTLP_ENDPOINT"] == "${STOCKPATH_OTLP_ENDPOINT:-}", f"{name}-{role}"
-            assert "jaeger" not in services[f"{name}-{role}"].get("depends_on", {})  # off the default profile
+            assert env["STOCKPATH_OTLP_ENDPOINT"] == "${STOCKPATH_OTLP_ENDPOINT:-}", (
+                f"{name}-{role}"
+            )
+            assert "jaeger" not in services[f"{name}-{role}"].get(
+                "depends_on", {}
+            )  # off the default profile
     example = (ROOT / "deploy" / "compose.env.example").read_text()
     assert "# STOCKPATH_OTLP_ENDPOINT=http://jaeger:4318" in example.splitlines()
 

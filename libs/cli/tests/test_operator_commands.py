@@ -39,8 +39,17 @@ SHIP_TO = Address(name="A", line1="1 Main St", city="Seattle", region="WA", post
 
 def placed(order_id: str, channel: str = "web") -> OrderPlaced:
     return OrderPlaced(
-        order_id=order_id, channel=channel,
-        lines=[{"line_id": "1", "seller_id": "S1", "seller_sku": "SKU", "quantity": 1, "unit_price": "1.00"}],
+        order_id=order_id,
+        channel=channel,
+        lines=[
+            {
+                "line_id": "1",
+                "seller_id": "S1",
+                "seller_sku": "SKU",
+                "quantity": 1,
+                "unit_price": "1.00",
+            }
+        ],
         ship_to=SHIP_TO,
     )
 
@@ -61,13 +70,22 @@ class GroupMember:
     def __init__(self, bootstrap: str, group: str, topic: str, expect: int) -> None:
         self.joined = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run(bootstrap, group, topic, expect)), daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._run(bootstrap, group, topic, expect)), daemon=True
+        )
         self._thread.start()
         assert self.joined.wait(60), "the member did not join and consume in time"
 
     async def _run(self, bootstrap, group, topic, expect) -> None:
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
-                                    enable_auto_commit=False, session_timeout_ms=6000, heartbeat_interval_ms=500)
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=500,
+        )
         await consumer.start()
         seen = 0
         while seen < expect:
@@ -83,7 +101,9 @@ class GroupMember:
         self._thread.join(30)
 
 
-def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_positions(kafka_bootstrap):
+def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_positions(
+    kafka_bootstrap,
+):
     topic, group = f"ops-offsets-{uuid.uuid4().hex[:8]}", f"ops-group-{uuid.uuid4().hex[:8]}"
     asyncio.run(ensure_topics(kafka_bootstrap, partitions=2, replication=1, topics=[topic]))
     t0 = int(time.time() * 1000) - 100_000
@@ -93,7 +113,9 @@ def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_posi
         await producer.start()
         try:  # message i on partition i % 2, written at t0 + i seconds
             for i in range(10):
-                await producer.send_and_wait(topic, value=b"m%d" % i, partition=i % 2, timestamp_ms=t0 + i * 1000)
+                await producer.send_and_wait(
+                    topic, value=b"m%d" % i, partition=i % 2, timestamp_ms=t0 + i * 1000
+                )
         finally:
             await producer.stop()
 
@@ -104,10 +126,29 @@ def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_posi
         assert shown.exit_code == 0, shown.output
         assert shown.output.count(topic) == 2 and " 5 " in shown.output
 
-        refused = cli("offsets", "reset", group, "--to", "earliest", "--topic", topic, bootstrap=kafka_bootstrap)
+        refused = cli(
+            "offsets",
+            "reset",
+            group,
+            "--to",
+            "earliest",
+            "--topic",
+            topic,
+            bootstrap=kafka_bootstrap,
+        )
         assert refused.exit_code == 1 and "active member" in refused.output
 
-        plan = cli("offsets", "reset", group, "--to", "earliest", "--topic", topic, "--dry-run", bootstrap=kafka_bootstrap)
+        plan = cli(
+            "offsets",
+            "reset",
+            group,
+            "--to",
+            "earliest",
+            "--topic",
+            topic,
+            "--dry-run",
+            bootstrap=kafka_bootstrap,
+        )
         assert plan.exit_code == 0, plan.output
         assert "dry run: nothing changed" in plan.output and "-5" in plan.output
         assert asyncio.run(committed(kafka_bootstrap, group, topic)) == [5, 5]
@@ -115,7 +156,17 @@ def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_posi
         member.stop()
 
     def reset(to: str):
-        r = cli("offsets", "reset", group, "--to", to, "--topic", topic, "--evict-stale-members", bootstrap=kafka_bootstrap)
+        r = cli(
+            "offsets",
+            "reset",
+            group,
+            "--to",
+            to,
+            "--topic",
+            topic,
+            "--evict-stale-members",
+            bootstrap=kafka_bootstrap,
+        )
         assert r.exit_code == 0, r.output
         return asyncio.run(committed(kafka_bootstrap, group, topic))
 
@@ -125,7 +176,9 @@ def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_posi
     assert reset(moment) == [4, 3]
     assert reset("2") == [2, 2]
     assert reset("latest") == [5, 5]
-    bad = cli("offsets", "reset", group, "--to", "yesterday", "--topic", topic, bootstrap=kafka_bootstrap)
+    bad = cli(
+        "offsets", "reset", group, "--to", "yesterday", "--topic", topic, bootstrap=kafka_bootstrap
+    )
     assert bad.exit_code == 2 and "ISO-8601" in bad.output
 
 
@@ -133,8 +186,15 @@ def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_posi
 def probe_worker(fresh_database, kafka_bootstrap, tmp_path):
     url = fresh_database(PROBE)
     group = f"probe-ops-{uuid.uuid4().hex[:8]}"
-    process, _ = start_worker(PROBE, prefix="probe", database_url=url, bootstrap=kafka_bootstrap, group=group,
-                              log_path=tmp_path / "probe.log", pythonpath=[str(PROBE_DIR)])
+    process, _ = start_worker(
+        PROBE,
+        prefix="probe",
+        database_url=url,
+        bootstrap=kafka_bootstrap,
+        group=group,
+        log_path=tmp_path / "probe.log",
+        pythonpath=[str(PROBE_DIR)],
+    )
     yield url, group
     process.stop()
 
@@ -145,14 +205,21 @@ def effects(url: str, order_id: str) -> int:
     engine = sa.create_engine(async_url(url))
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM effects WHERE order_id = :o"), {"o": order_id}).scalar()
+            return conn.execute(
+                sa.text("SELECT count(*) FROM effects WHERE order_id = :o"), {"o": order_id}
+            ).scalar()
     finally:
         engine.dispose()
 
 
-def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_discarded(probe_worker, kafka_bootstrap):
+def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_discarded(
+    probe_worker, kafka_bootstrap
+):
     url, _ = probe_worker
-    poison = new_event(placed(f"O-poison-{uuid.uuid4().hex[:8]}", channel="always-fails"), source="/channels/always-fails")
+    poison = new_event(
+        placed(f"O-poison-{uuid.uuid4().hex[:8]}", channel="always-fails"),
+        source="/channels/always-fails",
+    )
     fixable = new_event(placed(f"O-fixable-{uuid.uuid4().hex[:8]}"), source="/channels/web")
 
     async def arrange():
@@ -160,11 +227,21 @@ def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_dis
         # A message a consumer gave up on (say its database was read-only), dead-lettered by the
         # runtime's own DeadLetters exactly as the worker does; the cause is fixed since.
         async with plain_producer(kafka_bootstrap) as producer:
-            await DeadLetters(producer).send(encode(fixable), partition=0, offset=0, consumer="probe",
-                                             error="ReadOnlySqlTransaction", reason="database was read-only", attempts=3)
+            await DeadLetters(producer).send(
+                encode(fixable),
+                partition=0,
+                offset=0,
+                consumer="probe",
+                error="ReadOnlySqlTransaction",
+                reason="database was read-only",
+                attempts=3,
+            )
 
         async def both_dead_lettered():
-            ids = {x.header("ce_id"): x for x in await dlq.dead_letters(kafka_bootstrap, ["orders.dlq"])}
+            ids = {
+                x.header("ce_id"): x
+                for x in await dlq.dead_letters(kafka_bootstrap, ["orders.dlq"])
+            }
             assert poison.id in ids and fixable.id in ids
             return ids
 
@@ -172,15 +249,27 @@ def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_dis
 
     letters = asyncio.run(arrange())
     bad, good = letters[poison.id], letters[fixable.id]
-    assert (bad.header("dlq_error"), bad.header("dlq_consumer"), bad.header("dlq_attempts")) == ("ValueError", "probe", "3")
+    assert (bad.header("dlq_error"), bad.header("dlq_consumer"), bad.header("dlq_attempts")) == (
+        "ValueError",
+        "probe",
+        "3",
+    )
     listed = cli("dlq", "list", "--topic", "orders.dlq", bootstrap=kafka_bootstrap)
     assert listed.exit_code == 0 and bad.ref in listed.output and good.ref in listed.output
     shown = cli("dlq", "show", good.ref, bootstrap=kafka_bootstrap)
-    assert shown.exit_code == 0 and "database was read-only" in shown.output and fixable.id in shown.output
+    assert (
+        shown.exit_code == 0
+        and "database was read-only" in shown.output
+        and fixable.id in shown.output
+    )
 
     redriven = cli("dlq", "redrive", good.ref, bootstrap=kafka_bootstrap)
     assert redriven.exit_code == 0 and "1 re-driven" in redriven.output, redriven.output
-    asyncio.run(eventually(lambda: effects(url, fixable.data.order_id) == 1, timeout=30, what="the re-driven order"))
+    asyncio.run(
+        eventually(
+            lambda: effects(url, fixable.data.order_id) == 1, timeout=30, what="the re-driven order"
+        )
+    )
 
     again = cli("dlq", "redrive", good.ref, bootstrap=kafka_bootstrap)
     assert again.exit_code == 1 and "already handled" in again.output
@@ -190,32 +279,64 @@ def test_dead_letters_are_listed_redriven_once_without_duplicate_effects_and_dis
         await publish(kafka_bootstrap, fixable)
         marker = new_event(placed(fixable.data.order_id + "-marker"), source="/channels/web")
         await publish(kafka_bootstrap, marker)
-        await eventually(lambda: effects(url, marker.data.order_id) == 1, timeout=30, what="the marker order")
+        await eventually(
+            lambda: effects(url, marker.data.order_id) == 1, timeout=30, what="the marker order"
+        )
 
     asyncio.run(copy_arrives_and_changes_nothing())
     assert effects(url, fixable.data.order_id) == 1
 
     no_reason = cli("dlq", "discard", bad.ref, "--reason", " ", bootstrap=kafka_bootstrap)
     assert no_reason.exit_code == 1 and "needs a reason" in no_reason.output
-    dropped = cli("dlq", "discard", bad.ref, "--reason", "test order from a retired channel", bootstrap=kafka_bootstrap)
+    dropped = cli(
+        "dlq",
+        "discard",
+        bad.ref,
+        "--reason",
+        "test order from a retired channel",
+        bootstrap=kafka_bootstrap,
+    )
     assert dropped.exit_code == 0, dropped.output
-    open_letters = {x.ref for x in asyncio.run(dlq.dead_letters(kafka_bootstrap, ["orders.dlq"], include_handled=False))}
+    open_letters = {
+        x.ref
+        for x in asyncio.run(
+            dlq.dead_letters(kafka_bootstrap, ["orders.dlq"], include_handled=False)
+        )
+    }
     assert bad.ref not in open_letters and good.ref not in open_letters
     everything = cli("dlq", "list", "--topic", "orders.dlq", "--all", bootstrap=kafka_bootstrap)
     assert "discarded" in everything.output and "redriven" in everything.output
     assert effects(url, poison.data.order_id) == 0
 
 
-def test_lag_is_reported_per_partition_until_the_worker_catches_up(fresh_database, kafka_bootstrap, tmp_path):
+def test_lag_is_reported_per_partition_until_the_worker_catches_up(
+    fresh_database, kafka_bootstrap, tmp_path
+):
     group = f"probe-lag-{uuid.uuid4().hex[:8]}"
-    asyncio.run(publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web") for i in range(5))))
+    asyncio.run(
+        publish(
+            kafka_bootstrap,
+            *(
+                new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web")
+                for i in range(5)
+            ),
+        )
+    )
     before = asyncio.run(lag.service_lag(kafka_bootstrap, "probe", group, ["orders"]))
     assert [r.partition for r in before] == [0, 1, 2] and all(r.committed is None for r in before)
     assert sum(r.lag for r in before) >= 5
 
-    process, _ = start_worker(PROBE, prefix="probe", database_url=fresh_database(PROBE), bootstrap=kafka_bootstrap,
-                              group=group, log_path=tmp_path / "probe.log", pythonpath=[str(PROBE_DIR)])
+    process, _ = start_worker(
+        PROBE,
+        prefix="probe",
+        database_url=fresh_database(PROBE),
+        bootstrap=kafka_bootstrap,
+        group=group,
+        log_path=tmp_path / "probe.log",
+        pythonpath=[str(PROBE_DIR)],
+    )
     try:
+
         async def caught_up():
             rows = await lag.service_lag(kafka_bootstrap, "probe", group, ["orders"])
             assert sum(r.lag for r in rows) == 0, rows
@@ -226,7 +347,9 @@ def test_lag_is_reported_per_partition_until_the_worker_catches_up(fresh_databas
         assert shown.exit_code == 0, shown.output
         written_to = sum(1 for r in rows if r.end > 0)  # partitions never written to are not listed
         assert "total lag: 0" in shown.output and shown.output.count("orders") == written_to
-        every = cli("lag", "--service", PROBE, "--group", group, "--empty", bootstrap=kafka_bootstrap)
+        every = cli(
+            "lag", "--service", PROBE, "--group", group, "--empty", bootstrap=kafka_bootstrap
+        )
         assert every.output.count("orders") == 3, every.output
     finally:
         process.stop()

@@ -15,7 +15,9 @@ def test_the_demo_catalog_is_the_one_the_catalog_package_provides():
     items = generate(3)
 
     assert len(items) == 3
-    assert items == generate(3), "the demo catalog is deterministic, so seeding twice changes nothing"
+    assert items == generate(3), (
+        "the demo catalog is deterministic, so seeding twice changes nothing"
+    )
 
 
 def test_seed_without_a_demo_catalog_installed_fails_with_a_clear_message(monkeypatch):

@@ -37,9 +37,22 @@ def test_up_runs_the_whole_platform_and_ctrl_c_stops_everything(tmp_path):
     base = free_port_base()
     started = time.monotonic()
     up = subprocess.Popen(
-        [sys.executable, "-m", "stockpath_cli.main", "up", "--broker-port", str(free_port()),
-         "--port-base", str(base), "--log-dir", str(tmp_path / "logs")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "stockpath_cli.main",
+            "up",
+            "--broker-port",
+            str(free_port()),
+            "--port-base",
+            str(base),
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: dict[str, str] = {}
     output = []
@@ -69,7 +82,9 @@ def test_up_runs_the_whole_platform_and_ctrl_c_stops_everything(tmp_path):
     assert not alive, f"left behind: {[p.pid for p in alive]}"
     # The embedded PostgreSQL daemonises (not our child): it must be stopped too.
     leftovers = [
-        p.pid for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if str(tmp_path) in " ".join(p.info["cmdline"] or [])
     ]
     assert not leftovers, f"processes still using {tmp_path}: {leftovers}"
     assert up.returncode == 0, "".join(output) + up.stdout.read()

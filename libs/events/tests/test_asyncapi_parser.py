@@ -32,12 +32,17 @@ Validate = Callable[..., subprocess.CompletedProcess]
 def validate() -> Validate:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("the official AsyncAPI parser runs on Node.js: `node` and `npm` are not both on PATH")
+        pytest.skip(
+            "the official AsyncAPI parser runs on Node.js: `node` and `npm` are not both on PATH"
+        )
     if not (HERE / "node_modules" / "@asyncapi" / "parser").is_dir():
         # --ignore-scripts: nothing of the dependency tree runs at install (one has a telemetry hook).
         installed = subprocess.run(
             [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-            cwd=HERE, capture_output=True, text=True, timeout=600,
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if installed.returncode != 0:
             pytest.fail(f"npm ci in {HERE} failed:\n{installed.stdout}\n{installed.stderr}")
@@ -45,7 +50,10 @@ def validate() -> Validate:
     def run(*documents: Path) -> subprocess.CompletedProcess:
         return subprocess.run(
             [node, "validate.mjs", *map(str, documents)],
-            cwd=HERE, capture_output=True, text=True, timeout=120,
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     return run

@@ -25,25 +25,38 @@ from stockpath_events.types.catalog import CatalogItemCreated
 
 SPECS = list(REGISTRY)
 #: Headers of the attributes every CloudEvent has (and ``content-type``: datacontenttype).
-CORE_HEADERS = {"ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"}
+CORE_HEADERS = {
+    "ce_specversion",
+    "ce_id",
+    "ce_type",
+    "ce_source",
+    "ce_time",
+    "ce_subject",
+    "content-type",
+}
 
 
 def _sample(spec: EventSpec, make) -> Envelope:
     """One event of the type, every payload field set, caused by another (so causationid is set)."""
     cause = new_event(make(CatalogItemCreated), source="/services/catalog")
-    return new_event(make(spec.model, full=True), source=f"/services/{spec.domain}", caused_by=cause)
+    return new_event(
+        make(spec.model, full=True), source=f"/services/{spec.domain}", caused_by=cause
+    )
 
 
 def _read_current(message) -> tuple[dict[str, Any], Any]:
     event = sdk_kafka.from_binary(
-        sdk_kafka.KafkaMessage(headers=dict(message.headers), key=message.key, value=message.value), JSONFormat()
+        sdk_kafka.KafkaMessage(headers=dict(message.headers), key=message.key, value=message.value),
+        JSONFormat(),
     )
     return event.get_attributes(), event.get_data()
 
 
 def _read_1x(message) -> tuple[dict[str, Any], Any]:
     event = sdk_v1_kafka.from_binary(
-        sdk_v1_kafka.KafkaMessage(headers=dict(message.headers), key=message.key, value=message.value)
+        sdk_v1_kafka.KafkaMessage(
+            headers=dict(message.headers), key=message.key, value=message.value
+        )
     )
     attributes = event.get_attributes()
     return {**attributes, "time": datetime.fromisoformat(attributes["time"])}, event.get_data()
@@ -72,14 +85,18 @@ def test_the_sdk_reads_every_event_type_we_encode(spec, read, make):
     for attribute, field_name in spec.extensions.items():
         assert attributes[attribute] == str(getattr(envelope.data, field_name))
     # Every other attribute we write (e.g. trace context) arrives as an extension with its value.
-    written = {name[3:]: value.decode() for name, value in message.headers if name not in CORE_HEADERS}
+    written = {
+        name[3:]: value.decode() for name, value in message.headers if name not in CORE_HEADERS
+    }
     assert {name: attributes.get(name) for name in written} == written
     # The SDK reads the Kafka key as the partitionkey extension: ours is the registry's key.
     assert attributes["partitionkey"] in (envelope.key, envelope.key.encode())
 
 
 def _write_current(attributes: dict[str, Any], data: Any, key: str):
-    message = sdk_kafka.to_binary(CloudEvent(attributes, data), JSONFormat(), key_mapper=lambda _: key)
+    message = sdk_kafka.to_binary(
+        CloudEvent(attributes, data), JSONFormat(), key_mapper=lambda _: key
+    )
     return message.key, message.value, message.headers
 
 
@@ -121,7 +138,11 @@ def test_the_trace_context_travels_as_the_distributed_tracing_extension(read, ma
     envelope = _sample(REGISTRY.for_model(CatalogItemCreated), make)
     message = encode(envelope)
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    traced = [*message.headers, ("ce_traceparent", traceparent.encode()), ("ce_tracestate", b"vendor=1")]
+    traced = [
+        *message.headers,
+        ("ce_traceparent", traceparent.encode()),
+        ("ce_tracestate", b"vendor=1"),
+    ]
 
     attributes, _ = read(type(message)(message.topic, message.key, message.value, traced))
 

@@ -45,7 +45,9 @@ def test_round_trip_of_every_registered_type(spec, full, make):
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
-def test_headers_carry_every_attribute_and_the_key_is_the_registry_key(spec, make, cloudevents_headers):
+def test_headers_carry_every_attribute_and_the_key_is_the_registry_key(
+    spec, make, cloudevents_headers
+):
     data = make(spec.model)
     envelope = new_event(
         data, source=spec.domain, caused_by=new_event(make(CatalogItemCreated), source="catalog")

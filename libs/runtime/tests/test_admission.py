@@ -34,7 +34,9 @@ def consumer():
         applied.extend(e.data.order_id for e in events)
 
     dead = RecordingDeadLetters()
-    processor = MessageProcessor("probe", {type(order("x")): on_orders_placed}, FakeUnitOfWork, dead)
+    processor = MessageProcessor(
+        "probe", {type(order("x")): on_orders_placed}, FakeUnitOfWork, dead
+    )
     return processor, applied, dead
 
 
@@ -60,8 +62,15 @@ async def test_a_channel_publishing_another_channels_order_is_refused(consumer):
 async def test_an_event_type_on_a_topic_that_does_not_carry_it_is_refused(consumer):
     processor, applied, dead = consumer
     level = new_event(
-        InventoryLevelChanged(fulfillment_center_id="SEA1", fnsku="X1", seller_id="S1", inbound=0, fulfillable=5,
-                              reserved=0, unfulfillable=0),
+        InventoryLevelChanged(
+            fulfillment_center_id="SEA1",
+            fnsku="X1",
+            seller_id="S1",
+            inbound=0,
+            fulfillable=5,
+            reserved=0,
+            unfulfillable=0,
+        ),
         source="/services/inventory",
     )
     misplaced = replace(encode(level), topic="orders")
@@ -76,20 +85,31 @@ async def test_an_event_from_the_future_is_refused(consumer):
     assert await admit(processor, encode(ahead)) is Outcome.DEAD_LETTERED
     assert applied == [] and dead.sent[0]["error"] == "TimeInFuture"
     slightly = replace(event, time=datetime.now(UTC) + timedelta(seconds=30))
-    assert await admit(processor, encode(slightly)) is Outcome.PROCESSED, "a small clock skew is tolerated"
+    assert await admit(processor, encode(slightly)) is Outcome.PROCESSED, (
+        "a small clock skew is tolerated"
+    )
 
 
 async def test_an_unknown_type_on_the_orders_topic_is_dead_lettered_and_labelled_unknown(consumer):
     processor, applied, dead = consumer
     message = encode(placed("O-4"))
-    typo = replace(message, headers=[(k, b"stockpath.orders.OrderPlacd.v1" if k == "ce_type" else v)
-                                     for k, v in message.headers])
-    before = metrics.EVENTS_CONSUMED.labels(consumer="probe", event_type="unknown", outcome="dead_lettered")._value.get()
+    typo = replace(
+        message,
+        headers=[
+            (k, b"stockpath.orders.OrderPlacd.v1" if k == "ce_type" else v)
+            for k, v in message.headers
+        ],
+    )
+    before = metrics.EVENTS_CONSUMED.labels(
+        consumer="probe", event_type="unknown", outcome="dead_lettered"
+    )._value.get()
 
     assert await admit(processor, typo) is Outcome.DEAD_LETTERED
 
     assert dead.sent[0]["error"] == "UnsupportedEvent"
-    after = metrics.EVENTS_CONSUMED.labels(consumer="probe", event_type="unknown", outcome="dead_lettered")._value.get()
+    after = metrics.EVENTS_CONSUMED.labels(
+        consumer="probe", event_type="unknown", outcome="dead_lettered"
+    )._value.get()
     assert after == before + 1, "the label is 'unknown', not whatever the publisher wrote"
 
 
@@ -99,12 +119,26 @@ async def test_an_unknown_newer_type_on_an_internal_topic_is_left_to_newer_consu
 
     dead = RecordingDeadLetters()
     processor = MessageProcessor("probe", {InventoryLevelChanged: on_levels}, FakeUnitOfWork, dead)
-    level = encode(new_event(
-        InventoryLevelChanged(fulfillment_center_id="SEA1", fnsku="X1", seller_id="S1", inbound=0, fulfillable=5,
-                              reserved=0, unfulfillable=0),
-        source="/services/inventory",
-    ))
-    v2 = replace(level, headers=[(k, b"stockpath.inventory.InventoryLevelChanged.v2" if k == "ce_type" else v)
-                                 for k, v in level.headers])
+    level = encode(
+        new_event(
+            InventoryLevelChanged(
+                fulfillment_center_id="SEA1",
+                fnsku="X1",
+                seller_id="S1",
+                inbound=0,
+                fulfillable=5,
+                reserved=0,
+                unfulfillable=0,
+            ),
+            source="/services/inventory",
+        )
+    )
+    v2 = replace(
+        level,
+        headers=[
+            (k, b"stockpath.inventory.InventoryLevelChanged.v2" if k == "ce_type" else v)
+            for k, v in level.headers
+        ],
+    )
     assert await admit(processor, v2) is Outcome.IGNORED
     assert dead.sent == []

@@ -51,7 +51,9 @@ def deliveries(*envelopes: Envelope) -> list[Delivery]:
 
 async def applied(engine, prefix: str) -> list[str]:
     async with engine.connect() as conn:
-        rows = await conn.execute(sa.select(effects.c.order_id).where(effects.c.order_id.startswith(prefix)))
+        rows = await conn.execute(
+            sa.select(effects.c.order_id).where(effects.c.order_id.startswith(prefix))
+        )
         return sorted(r.order_id for r in rows)
 
 
@@ -59,7 +61,9 @@ async def test_a_batch_is_one_transaction_with_one_outcome_per_event(engine, dea
     run = f"b-{uuid.uuid4().hex[:8]}-"
     events = [placed(f"{run}{n}") for n in range(5)]
     transactions = Transactions(engine)
-    processor = MessageProcessor("probe", {OrderPlaced: on_orders_placed}, transactions, dead_letters)
+    processor = MessageProcessor(
+        "probe", {OrderPlaced: on_orders_placed}, transactions, dead_letters
+    )
 
     outcomes = await processor.process_batch(deliveries(*events, events[1], events[3]))
 
@@ -81,7 +85,9 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
     batch = deliveries(good[0], failing, good[1])
     batch.insert(2, Delivery(undecodable, partition=0, offset=99))
     batch.append(deliveries(good[2])[0])
-    processor = MessageProcessor("probe", {OrderPlaced: on_orders_placed}, Transactions(engine), dead_letters)
+    processor = MessageProcessor(
+        "probe", {OrderPlaced: on_orders_placed}, Transactions(engine), dead_letters
+    )
 
     outcomes = await processor.process_batch(batch)
 
@@ -100,9 +106,13 @@ async def test_a_failing_event_costs_only_itself_and_the_dead_letter_keeps_parti
         until=lambda ms: len(ms) >= 2,
     )
     errors = [dict(d.headers)["dlq_error"].decode() for d in dead]
-    assert errors == ["ValueError", "MalformedEvent"], "dead letters in the order their messages came"
+    assert errors == ["ValueError", "MalformedEvent"], (
+        "dead letters in the order their messages came"
+    )
     async with engine.connect() as conn:
-        claimed = await conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == failing.id))
+        claimed = await conn.execute(
+            sa.select(inbox.c.event_id).where(inbox.c.event_id == failing.id)
+        )
         assert claimed.first() is None, "a dead-lettered event is not recorded as applied"
 
 
@@ -115,7 +125,9 @@ async def test_a_handler_gets_each_run_of_its_event_type_in_order(engine, dead_l
         seen.append([e.data.order_id for e in batch])
         await on_orders_placed(batch, uow)
 
-    processor = MessageProcessor("probe", {OrderPlaced: apply_all}, Transactions(engine), dead_letters)
+    processor = MessageProcessor(
+        "probe", {OrderPlaced: apply_all}, Transactions(engine), dead_letters
+    )
 
     await processor.process_batch(deliveries(*events, events[0]))
 

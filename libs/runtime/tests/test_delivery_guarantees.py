@@ -40,7 +40,11 @@ pytestmark = pytest.mark.integration
 async def effects_for(engine, order_id: str) -> int:
     async with engine.connect() as conn:
         return (
-            await conn.execute(sa.select(sa.func.count()).select_from(effects).where(effects.c.order_id == order_id))
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(effects)
+                .where(effects.c.order_id == order_id)
+            )
         ).scalar_one()
 
 
@@ -55,7 +59,11 @@ def db_proxy(probe_database):
 @pytest.fixture(scope="module")
 def probe_worker(probe_database, db_proxy, kafka_bootstrap, tmp_path_factory):
     """The probe service's worker, reaching its database through a proxy the tests can cut."""
-    via_proxy = make_url(probe_database).set(host="127.0.0.1", port=db_proxy.port).render_as_string(hide_password=False)
+    via_proxy = (
+        make_url(probe_database)
+        .set(host="127.0.0.1", port=db_proxy.port)
+        .render_as_string(hide_password=False)
+    )
     log = tmp_path_factory.mktemp("probe") / "worker.log"
     process, url = start_worker(
         PROBE,
@@ -83,10 +91,14 @@ async def test_a_plain_kafka_consumer_reads_key_and_cloudevents_headers(engine, 
         await producer.stop()
 
     # No Stockpath code below: what any Kafka client in any language would do.
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     try:
-        partitions = [TopicPartition("orders", p) for p in consumer.partitions_for_topic("orders") or []]
+        partitions = [
+            TopicPartition("orders", p) for p in consumer.partitions_for_topic("orders") or []
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         record = None
@@ -122,12 +134,17 @@ async def test_the_relay_publishes_in_outbox_order(engine, kafka_bootstrap):
     finally:
         await producer.stop()
     messages = await consume(
-        kafka_bootstrap, "orders", where=lambda m: m.key == order_id.encode(), until=lambda ms: len(ms) >= 20
+        kafka_bootstrap,
+        "orders",
+        where=lambda m: m.key == order_id.encode(),
+        until=lambda ms: len(ms) >= 20,
     )
     assert [m.header("ce_id") for m in messages] == ids
 
 
-async def test_one_event_delivered_three_times_changes_state_once(probe_worker, engine, kafka_bootstrap):
+async def test_one_event_delivered_three_times_changes_state_once(
+    probe_worker, engine, kafka_bootstrap
+):
     order_id = f"thrice-{uuid.uuid4().hex}"
     await publish(kafka_bootstrap, placed(order_id), times=3)
     marker = f"after-{uuid.uuid4().hex}"
@@ -136,10 +153,14 @@ async def test_one_event_delivered_three_times_changes_state_once(probe_worker, 
     assert await effects_for(engine, order_id) == 1
 
 
-async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, engine, kafka_bootstrap):
+async def test_poison_is_dead_lettered_and_the_partition_moves_on(
+    probe_worker, engine, kafka_bootstrap
+):
     key = f"poison-{uuid.uuid4().hex}"
     # Same key, so the same partition: poison first, a good order after it.
-    await produce_raw(kafka_bootstrap, "orders", b"{not json", key=key.encode(), headers=[("ce_type", b"x")])
+    await produce_raw(
+        kafka_bootstrap, "orders", b"{not json", key=key.encode(), headers=[("ce_type", b"x")]
+    )
     bad = placed(key, channel="always-fails")
     await publish(kafka_bootstrap, bad)
     invalid = placed(key)
@@ -152,7 +173,10 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
 
     await eventually(lambda: effects_for(engine, key), what="the good order after the poison")
     dead = await consume(
-        kafka_bootstrap, "orders.dlq", where=lambda m: m.key == key.encode(), until=lambda ms: len(ms) >= 3
+        kafka_bootstrap,
+        "orders.dlq",
+        where=lambda m: m.key == key.encode(),
+        until=lambda ms: len(ms) >= 3,
     )
     assert len(dead) == 3
     headers = [dict((k, v.decode()) for k, v in d.headers) for d in dead]
@@ -162,7 +186,10 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
         assert h["dlq_consumer"] == "probe"
         assert h["dlq_original_partition"].isdigit() and h["dlq_original_offset"].isdigit()
         assert h["dlq_reason"]
-    assert headers[0]["dlq_error"] == "MalformedEvent" and "missing CloudEvents header" in headers[0]["dlq_reason"]
+    assert (
+        headers[0]["dlq_error"] == "MalformedEvent"
+        and "missing CloudEvents header" in headers[0]["dlq_reason"]
+    )
     assert headers[0]["dlq_attempts"] == "1", "what cannot be decoded is not retried"
     assert dead[0].value == b"{not json", "a dead letter keeps the original value unchanged"
     assert headers[1]["dlq_error"] == "ValueError" and headers[1]["dlq_attempts"] == "3"
@@ -171,14 +198,17 @@ async def test_poison_is_dead_lettered_and_the_partition_moves_on(probe_worker, 
     assert await effects_for(engine, key) == 1
 
 
-async def test_a_database_outage_delays_processing_and_loses_nothing(probe_worker, db_proxy, engine, kafka_bootstrap):
+async def test_a_database_outage_delays_processing_and_loses_nothing(
+    probe_worker, db_proxy, engine, kafka_bootstrap
+):
     prefix = f"outage-{uuid.uuid4().hex}"
     db_proxy.cut()
     try:
         await publish(kafka_bootstrap, *[placed(f"{prefix}-{i}") for i in range(10)])
         # While the database is unreachable nothing can be applied, and the worker stays up.
         await eventually(
-            lambda: "transient failure" in probe_worker.log_path.read_text(), what="the worker to hit the outage"
+            lambda: "transient failure" in probe_worker.log_path.read_text(),
+            what="the worker to hit the outage",
         )
         assert probe_worker.alive()
     finally:
@@ -203,18 +233,33 @@ async def test_a_relay_killed_between_publish_and_mark_resends_and_the_inbox_abs
             await uow.commit()
         group = f"probe-crash-{uuid.uuid4().hex[:8]}"
         marker = tmp_path / "crashed"
-        common = dict(prefix="probe", database_url=database, bootstrap=kafka_bootstrap, group=group, pythonpath=[str(HERE)])
+        common = dict(
+            prefix="probe",
+            database_url=database,
+            bootstrap=kafka_bootstrap,
+            group=group,
+            pythonpath=[str(HERE)],
+        )
         worker, _ = start_worker(
             PROBE,
             log_path=tmp_path / "crashing.log",
-            extra_env={"STOCKPATH_FAULT": "relay-crash-after-publish", "STOCKPATH_FAULT_MARKER": str(marker)},
+            extra_env={
+                "STOCKPATH_FAULT": "relay-crash-after-publish",
+                "STOCKPATH_FAULT_MARKER": str(marker),
+            },
             wait=False,
             **common,
         )
-        await eventually(lambda: worker.process.poll() is not None, timeout=60, what="the relay to be killed")
+        await eventually(
+            lambda: worker.process.poll() is not None, timeout=60, what="the relay to be killed"
+        )
         assert worker.process.returncode == -signal.SIGKILL
         async with engine.connect() as conn:
-            row = (await conn.execute(sa.select(outbox.c.published_at).where(outbox.c.event_id == envelope.id))).one()
+            row = (
+                await conn.execute(
+                    sa.select(outbox.c.published_at).where(outbox.c.event_id == envelope.id)
+                )
+            ).one()
         assert row.published_at is None, "the crash came before the mark"
 
         worker, _ = start_worker(PROBE, log_path=tmp_path / "restarted.log", **common)
@@ -232,7 +277,9 @@ async def test_a_relay_killed_between_publish_and_mark_resends_and_the_inbox_abs
             async def marked():
                 async with engine.connect() as conn:
                     return (
-                        await conn.execute(sa.select(outbox.c.published_at).where(outbox.c.event_id == envelope.id))
+                        await conn.execute(
+                            sa.select(outbox.c.published_at).where(outbox.c.event_id == envelope.id)
+                        )
                     ).scalar_one() is not None
 
             await eventually(marked, what="the outbox row to be marked published")

@@ -26,9 +26,23 @@ things = sa.Table(
 )
 
 ROWS = [
-    {"id": "a", "n": 1, "big": 2**40, "price": Decimal("10.25"), "doc": {"k": ["v", 1, None], "é": "ü"}, "flag": True},
+    {
+        "id": "a",
+        "n": 1,
+        "big": 2**40,
+        "price": Decimal("10.25"),
+        "doc": {"k": ["v", 1, None], "é": "ü"},
+        "flag": True,
+    },
     {"id": "b", "n": None, "big": None, "price": None, "doc": None, "flag": None},
-    {"id": "c'; DROP TABLE x; --", "n": -7, "big": 0, "price": Decimal("0.00"), "doc": [1, 2], "flag": False},
+    {
+        "id": "c'; DROP TABLE x; --",
+        "n": -7,
+        "big": 0,
+        "price": Decimal("0.00"),
+        "doc": [1, 2],
+        "flag": False,
+    },
 ]
 
 
@@ -37,7 +51,10 @@ async def test_rows_of_every_column_type_read_back_as_given(engine):
         await conn.run_sync(lambda sync: things.create(sync))
         result = await db.insert_rows(conn, things, ROWS)
         assert result is not None and result.rowcount == 3
-        back = [dict(r._mapping) for r in await conn.execute(sa.select(things).order_by(things.c.n.nulls_first()))]
+        back = [
+            dict(r._mapping)
+            for r in await conn.execute(sa.select(things).order_by(things.c.n.nulls_first()))
+        ]
         assert sorted(back, key=lambda r: r["id"]) == sorted(ROWS, key=lambda r: r["id"])
         assert await db.insert_rows(conn, things, []) is None
         await conn.rollback()
@@ -48,10 +65,16 @@ async def test_conflicts_are_skipped_and_returning_names_the_rows_inserted(engin
         await conn.run_sync(lambda sync: things.create(sync))
         await db.insert_rows(conn, things, [{"id": "a", "n": 1}])
         result = await db.insert_rows(
-            conn, things, [{"id": "a", "n": 2}, {"id": "b", "n": 3}], on_conflict_do_nothing=True, returning=["id"]
+            conn,
+            things,
+            [{"id": "a", "n": 2}, {"id": "b", "n": 3}],
+            on_conflict_do_nothing=True,
+            returning=["id"],
         )
         assert result is not None and [r.id for r in result] == ["b"]
-        assert (await conn.execute(sa.select(things.c.n).where(things.c.id == "a"))).scalar_one() == 1
+        assert (
+            await conn.execute(sa.select(things.c.n).where(things.c.id == "a"))
+        ).scalar_one() == 1
         await conn.rollback()
 
 
@@ -59,4 +82,7 @@ async def test_the_statement_text_does_not_depend_on_the_number_of_rows():
     one = db._insert_statement(things, ("id", "doc"), False, ())[0]
     again = db._insert_statement(things, ("id", "doc"), False, ())[0]
     assert one is again
-    assert "unnest(CAST(:p0 AS TEXT[]), CAST(:p1 AS text[]))" in one.text and 'CAST(r."doc" AS jsonb)' in one.text
+    assert (
+        "unnest(CAST(:p0 AS TEXT[]), CAST(:p1 AS text[]))" in one.text
+        and 'CAST(r."doc" AS jsonb)' in one.text
+    )

@@ -24,23 +24,29 @@ async def emit(engine, n: int) -> list[str]:
     return ids
 
 
-async def test_the_relay_prunes_rows_published_longer_ago_than_its_retention(probe_database, kafka_bootstrap):
+async def test_the_relay_prunes_rows_published_longer_ago_than_its_retention(
+    probe_database, kafka_bootstrap
+):
     engine = create_engine(probe_database)
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()
     try:
-        relay = OutboxRelay(engine, producer, name=f"retention-{uuid.uuid4().hex}", retention_s=3600)
+        relay = OutboxRelay(
+            engine, producer, name=f"retention-{uuid.uuid4().hex}", retention_s=3600
+        )
         old, recent = await emit(engine, 3), await emit(engine, 2)
         assert await relay.publish_batch() == 5
         waiting = await emit(engine, 2)
         async with engine.begin() as conn:  # the first three were published two hours ago
             await conn.execute(
-                sa.update(outbox).where(outbox.c.event_id.in_(old))
+                sa.update(outbox)
+                .where(outbox.c.event_id.in_(old))
                 .values(published_at=sa.func.now() - sa.text("interval '2 hours'"))
             )
             # an unpublished row, however old, is never pruned
             await conn.execute(
-                sa.update(outbox).where(outbox.c.event_id.in_(waiting))
+                sa.update(outbox)
+                .where(outbox.c.event_id.in_(waiting))
                 .values(created_at=sa.func.now() - sa.text("interval '3 days'"))
             )
 

@@ -29,17 +29,28 @@ async def emit(engine, n: int) -> list[str]:
 
 async def published(engine, event_id: str) -> bool:
     async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(outbox.c.published_at).where(outbox.c.event_id == event_id))).one()
+        row = (
+            await conn.execute(
+                sa.select(outbox.c.published_at).where(outbox.c.event_id == event_id)
+            )
+        ).one()
     return row.published_at is not None
 
 
-async def test_a_row_committed_late_below_the_scan_floor_is_still_published(probe_database, kafka_bootstrap):
+async def test_a_row_committed_late_below_the_scan_floor_is_still_published(
+    probe_database, kafka_bootstrap
+):
     engine = create_engine(probe_database)
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()
     try:
         relay = OutboxRelay(
-            engine, producer, name=f"floor-{uuid.uuid4().hex}", batch_size=50, scan_lookback=5, full_scan_interval_s=0.5
+            engine,
+            producer,
+            name=f"floor-{uuid.uuid4().hex}",
+            batch_size=50,
+            scan_lookback=5,
+            full_scan_interval_s=0.5,
         )
         while await relay.publish_batch():  # whatever earlier tests left, and the first full scan
             pass
@@ -50,8 +61,12 @@ async def test_a_row_committed_late_below_the_scan_floor_is_still_published(prob
             await slow.begin()
             await slow.execute(
                 sa.insert(outbox).values(
-                    event_id=late.id, event_type=late.type, topic=message.topic, key=message.key,
-                    value=message.value, headers=[[k, v.decode()] for k, v in message.headers],
+                    event_id=late.id,
+                    event_type=late.type,
+                    topic=message.topic,
+                    key=message.key,
+                    value=message.value,
+                    headers=[[k, v.decode()] for k, v in message.headers],
                 )
             )
             later = await emit(engine, 20)
@@ -63,20 +78,29 @@ async def test_a_row_committed_late_below_the_scan_floor_is_still_published(prob
             await relay.publish_batch()
             return await published(engine, late.id)
 
-        await eventually(late_row_published, what="the row committed below the scan floor to be published")
+        await eventually(
+            late_row_published, what="the row committed below the scan floor to be published"
+        )
     finally:
         await producer.stop()
         await engine.dispose()
 
 
-async def test_the_scan_floor_skips_rows_below_it_until_the_full_scan(probe_database, kafka_bootstrap):
+async def test_the_scan_floor_skips_rows_below_it_until_the_full_scan(
+    probe_database, kafka_bootstrap
+):
     """Without a floor the relay would find the late row at once; with one it waits for the full scan."""
     engine = create_engine(probe_database)
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()
     try:
         relay = OutboxRelay(
-            engine, producer, name=f"floor-{uuid.uuid4().hex}", batch_size=50, scan_lookback=5, full_scan_interval_s=3600
+            engine,
+            producer,
+            name=f"floor-{uuid.uuid4().hex}",
+            batch_size=50,
+            scan_lookback=5,
+            full_scan_interval_s=3600,
         )
         while await relay.publish_batch():
             pass
@@ -85,7 +109,9 @@ async def test_the_scan_floor_skips_rows_below_it_until_the_full_scan(probe_data
         await emit(engine, 20)
         assert await relay.publish_batch() == 20
         async with engine.begin() as conn:  # as if it had committed only now, far below the floor
-            await conn.execute(sa.update(outbox).where(outbox.c.event_id == early).values(published_at=None))
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.event_id == early).values(published_at=None)
+            )
         await emit(engine, 20)
         assert await relay.publish_batch() == 20  # only the rows above the floor
         assert not await published(engine, early)

@@ -31,8 +31,11 @@ async def test_a_commit_wakes_the_idle_relay(probe_database, kafka_bootstrap):
                 uow.emit(order(order_id))
                 await uow.commit()
             published = await consume(
-                kafka_bootstrap, "orders", where=lambda m, k=order_id.encode(): m.key == k,
-                until=lambda ms: len(ms) >= 1, timeout=10,
+                kafka_bootstrap,
+                "orders",
+                where=lambda m, k=order_id.encode(): m.key == k,
+                until=lambda ms: len(ms) >= 1,
+                timeout=10,
             )
             assert len(published) == 1
     finally:

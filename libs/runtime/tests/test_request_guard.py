@@ -42,14 +42,19 @@ def client():
         raise EventTooLarge("stockpath.orders.OrderPlaced.v1", 600_000)
 
     app = create_service_app(
-        Settings(kafka_bootstrap_servers="127.0.0.1:9"), title="probe", description="", routers=[router]
+        Settings(kafka_bootstrap_servers="127.0.0.1:9"),
+        title="probe",
+        description="",
+        routers=[router],
     )
     with TestClient(app) as c:
         yield c
 
 
 def test_a_body_over_the_limit_is_refused_whether_declared_or_streamed(client):
-    declared = client.post("/echo", content=b"{}", headers={"content-length": str(MAX_BODY_BYTES + 1)})
+    declared = client.post(
+        "/echo", content=b"{}", headers={"content-length": str(MAX_BODY_BYTES + 1)}
+    )
     assert declared.status_code == 413
 
     def chunks():

@@ -36,8 +36,14 @@ def placed(order_id: str) -> Envelope[OrderPlaced]:
         OrderPlaced(
             order_id=order_id,
             channel="web",
-            lines=[OrderLine(line_id="1", seller_id="S1", seller_sku="SKU", quantity=1, unit_price="1.00")],
-            ship_to=Address(name="A", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"),
+            lines=[
+                OrderLine(
+                    line_id="1", seller_id="S1", seller_sku="SKU", quantity=1, unit_price="1.00"
+                )
+            ],
+            ship_to=Address(
+                name="A", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"
+            ),
         ),
         source="/channels/web",
     )
@@ -50,9 +56,14 @@ async def test_a_consumer_table_hands_each_handler_commands_and_the_dependencies
         received.extend((c.order_id, c.cause, reason_prefix) for c in commands)
 
     [subscription] = subscribe(
-        {"orders": {OrderCancellationRequested: (cancel_order, cancel_orders)}}, reason_prefix="ops", unused="x"
+        {"orders": {OrderCancellationRequested: (cancel_order, cancel_orders)}},
+        reason_prefix="ops",
+        unused="x",
     )
-    events = [new_event(OrderCancellationRequested(order_id=f"O-{n}"), source="/channels/web") for n in range(2)]
+    events = [
+        new_event(OrderCancellationRequested(order_id=f"O-{n}"), source="/channels/web")
+        for n in range(2)
+    ]
 
     await subscription.handlers[OrderCancellationRequested](events, FakeUnitOfWork())
 
@@ -153,7 +164,12 @@ def test_pages_and_identifiers_are_one_shape_everywhere():
         item_id: Identifier
 
     page = PageOut[Item](items=[Item(item_id="FBA-1.a:b")], total=7, limit=1, offset=0)
-    assert page.model_dump() == {"items": [{"item_id": "FBA-1.a:b"}], "total": 7, "limit": 1, "offset": 0}
+    assert page.model_dump() == {
+        "items": [{"item_id": "FBA-1.a:b"}],
+        "total": 7,
+        "limit": 1,
+        "offset": 0,
+    }
     for bad in ("", "-leading-dash", "has space", "x" * 65, "semi;colon"):
         with pytest.raises(ValidationError):
             Item(item_id=bad)

@@ -20,8 +20,18 @@ def order(order_id: str, channel: str = "web") -> OrderPlaced:
     return OrderPlaced(
         order_id=order_id,
         channel=channel,
-        lines=[{"line_id": "1", "seller_id": "S1", "seller_sku": "SKU-1", "quantity": 1, "unit_price": "10.00"}],
-        ship_to=Address(name="Ada", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"),
+        lines=[
+            {
+                "line_id": "1",
+                "seller_id": "S1",
+                "seller_sku": "SKU-1",
+                "quantity": 1,
+                "unit_price": "10.00",
+            }
+        ],
+        ship_to=Address(
+            name="Ada", line1="1 Main St", city="Seattle", region="WA", postal_code="98101"
+        ),
     )
 
 
@@ -32,7 +42,9 @@ def placed(order_id: str, channel: str = "web") -> Envelope[OrderPlaced]:
 
 async def count(engine, table, *where) -> int:
     async with engine.connect() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))).scalar_one()
+        return (
+            await conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))
+        ).scalar_one()
 
 
 async def test_a_committed_change_stores_its_event_in_the_outbox(engine):
@@ -86,4 +98,6 @@ async def test_an_unclaimed_inbox_row_is_rolled_back_with_its_effect(engine):
     async with UnitOfWork(engine, source="/services/probe") as uow:
         assert await uow.claim("probe", [envelope])
     async with UnitOfWork(engine, source="/services/probe") as uow:
-        assert await uow.claim("probe", [envelope]), "a claim that never committed must not block the retry"
+        assert await uow.claim("probe", [envelope]), (
+            "a claim that never committed must not block the retry"
+        )

@@ -28,8 +28,17 @@ SHIP_TO = Address(name="A", line1="1 Main St", city="Seattle", region="WA", post
 
 def placed(order_id: str) -> OrderPlaced:
     return OrderPlaced(
-        order_id=order_id, channel="web",
-        lines=[{"line_id": "1", "seller_id": "S1", "seller_sku": "SKU", "quantity": 1, "unit_price": "1.00"}],
+        order_id=order_id,
+        channel="web",
+        lines=[
+            {
+                "line_id": "1",
+                "seller_id": "S1",
+                "seller_sku": "SKU",
+                "quantity": 1,
+                "unit_price": "1.00",
+            }
+        ],
         ship_to=SHIP_TO,
     )
 
@@ -43,7 +52,9 @@ def metric(text: str, name: str, **labels) -> float | None:
     return None
 
 
-async def test_outbox_backlog_gauge_counts_the_rows_still_unpublished(fresh_database, kafka_bootstrap):
+async def test_outbox_backlog_gauge_counts_the_rows_still_unpublished(
+    fresh_database, kafka_bootstrap
+):
     from stockpath_runtime import metrics
 
     engine = create_engine(fresh_database(PROBE))
@@ -64,31 +75,64 @@ async def test_outbox_backlog_gauge_counts_the_rows_still_unpublished(fresh_data
         finally:
             await p.stop()
         async with engine.connect() as conn:
-            left = (await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))).scalar()
+            left = (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.published_at.is_(None))
+                )
+            ).scalar()
         assert left == 0
     finally:
         await engine.dispose()
 
 
-async def test_worker_metrics_report_consumer_lag_per_partition(fresh_database, kafka_bootstrap, tmp_path):
+async def test_worker_metrics_report_consumer_lag_per_partition(
+    fresh_database, kafka_bootstrap, tmp_path
+):
     process, url = start_worker(
-        PROBE, prefix="probe", database_url=fresh_database(PROBE), bootstrap=kafka_bootstrap,
-        group=f"probe-lag-{uuid.uuid4().hex[:8]}", log_path=tmp_path / "worker.log", pythonpath=[str(HERE)],
+        PROBE,
+        prefix="probe",
+        database_url=fresh_database(PROBE),
+        bootstrap=kafka_bootstrap,
+        group=f"probe-lag-{uuid.uuid4().hex[:8]}",
+        log_path=tmp_path / "worker.log",
+        pythonpath=[str(HERE)],
     )
     try:
-        await publish(kafka_bootstrap, *(new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web") for i in range(6)))
+        await publish(
+            kafka_bootstrap,
+            *(
+                new_event(placed(f"O-lag-{i}-{uuid.uuid4().hex[:6]}"), source="/channels/web")
+                for i in range(6)
+            ),
+        )
 
         def lag_reported():
             text = httpx.get(f"{url}/metrics", timeout=5).text
-            figures = [line for line in text.splitlines() if line.startswith("stockpath_consumer_lag{")
-                       and 'consumer="probe"' in line and 'topic="orders"' in line]
+            figures = [
+                line
+                for line in text.splitlines()
+                if line.startswith("stockpath_consumer_lag{")
+                and 'consumer="probe"' in line
+                and 'topic="orders"' in line
+            ]
             assert figures, "no consumer lag reported yet"
             assert all(line.endswith(" 0.0") for line in figures), figures
             assert metric(text, "stockpath_outbox_backlog") is not None
             return figures
 
-        figures = await eventually(lag_reported, timeout=60, what="the worker to report its lag per partition")
-        assert {line.split('partition="')[1].split('"')[0] for line in figures} <= {"0", "1", "2", "3", "4", "5"}
+        figures = await eventually(
+            lag_reported, timeout=60, what="the worker to report its lag per partition"
+        )
+        assert {line.split('partition="')[1].split('"')[0] for line in figures} <= {
+            "0",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+        }
     finally:
         process.stop()
 
@@ -107,19 +151,38 @@ async def test_after_a_rebalance_each_worker_reports_the_lag_of_its_own_partitio
 ):
     database, group = fresh_database(PROBE), f"probe-rebalance-{uuid.uuid4().hex[:8]}"
     first, first_url = start_worker(
-        PROBE, prefix="probe", database_url=database, bootstrap=kafka_bootstrap, group=group,
-        log_path=tmp_path / "first.log", pythonpath=[str(HERE)],
+        PROBE,
+        prefix="probe",
+        database_url=database,
+        bootstrap=kafka_bootstrap,
+        group=group,
+        log_path=tmp_path / "first.log",
+        pythonpath=[str(HERE)],
     )
     second = None
     try:
+
         async def orders_arrived():
-            await publish(kafka_bootstrap, *(new_event(placed(f"O-rb-{uuid.uuid4().hex[:8]}"), source="/channels/web") for _ in range(24)))
+            await publish(
+                kafka_bootstrap,
+                *(
+                    new_event(placed(f"O-rb-{uuid.uuid4().hex[:8]}"), source="/channels/web")
+                    for _ in range(24)
+                ),
+            )
 
         await orders_arrived()
-        before = await eventually(lambda: partitions_reported(first_url), timeout=60, what="the first worker's lag")
+        before = await eventually(
+            lambda: partitions_reported(first_url), timeout=60, what="the first worker's lag"
+        )
         second, second_url = start_worker(
-            PROBE, prefix="probe", database_url=database, bootstrap=kafka_bootstrap, group=group,
-            log_path=tmp_path / "second.log", pythonpath=[str(HERE)],
+            PROBE,
+            prefix="probe",
+            database_url=database,
+            bootstrap=kafka_bootstrap,
+            group=group,
+            log_path=tmp_path / "second.log",
+            pythonpath=[str(HERE)],
         )
 
         async def split_between_them():
@@ -128,7 +191,9 @@ async def test_after_a_rebalance_each_worker_reports_the_lag_of_its_own_partitio
             assert mine and theirs and not (mine & theirs), (mine, theirs)
             return mine, theirs
 
-        mine, theirs = await eventually(split_between_them, timeout=90, interval=1.0, what="the partitions to be split")
+        mine, theirs = await eventually(
+            split_between_them, timeout=90, interval=1.0, what="the partitions to be split"
+        )
         assert len(mine | theirs) <= 6 and before
     finally:
         if second is not None:
@@ -141,8 +206,13 @@ async def test_worker_is_not_ready_while_the_broker_is_unreachable(fresh_databas
     try:
         await ensure_topics(broker.bootstrap_servers, partitions=1, replication=1)
         process, url = start_worker(
-            PROBE, prefix="probe", database_url=fresh_database(PROBE), bootstrap=broker.bootstrap_servers,
-            group=f"probe-ready-{uuid.uuid4().hex[:8]}", log_path=tmp_path / "worker.log", pythonpath=[str(HERE)],
+            PROBE,
+            prefix="probe",
+            database_url=fresh_database(PROBE),
+            bootstrap=broker.bootstrap_servers,
+            group=f"probe-ready-{uuid.uuid4().hex[:8]}",
+            log_path=tmp_path / "worker.log",
+            pythonpath=[str(HERE)],
         )
         try:
             body = httpx.get(f"{url}/readyz", timeout=5).json()

@@ -27,9 +27,17 @@ def test_stockpath_chromium_comes_first(tmp_path):
 def test_then_the_machines_chromium_by_path_or_on_path(tmp_path):
     on_path = executable(tmp_path / "bin" / "chromium-browser")
     which = {"chromium-browser": on_path}.get
-    assert find_chromium({}, candidates=(str(tmp_path / "missing"), "chromium", "chromium-browser"), which=which).executable == on_path
+    assert (
+        find_chromium(
+            {}, candidates=(str(tmp_path / "missing"), "chromium", "chromium-browser"), which=which
+        ).executable
+        == on_path
+    )
     absolute = executable(tmp_path / "usr" / "bin" / "chromium")
-    assert find_chromium({}, candidates=(absolute, "chromium-browser"), which=which).executable == absolute
+    assert (
+        find_chromium({}, candidates=(absolute, "chromium-browser"), which=which).executable
+        == absolute
+    )
 
 
 def test_then_playwrights_own_chromium_when_it_was_installed(tmp_path):
@@ -60,14 +68,18 @@ def test_nothing_was_started_for_it():
 """
 
 
-def test_without_any_chromium_page_tests_are_skipped_with_the_reason(pytester, monkeypatch, tmp_path):
+def test_without_any_chromium_page_tests_are_skipped_with_the_reason(
+    pytester, monkeypatch, tmp_path
+):
     monkeypatch.setattr(browser_module, "SYSTEM_CHROMIUMS", ())
     monkeypatch.delenv("STOCKPATH_CHROMIUM", raising=False)
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
     pytester.makepyfile(PAGE_TESTS)
     result = pytester.runpytest_inprocess(*INNER)
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["browser: none, page tests are skipped*", f"SKIPPED*{NO_CHROMIUM}*"])
+    result.stdout.fnmatch_lines(
+        ["browser: none, page tests are skipped*", f"SKIPPED*{NO_CHROMIUM}*"]
+    )
 
 
 def test_playwrights_browsers_of_another_version_skip_too(pytester, monkeypatch, tmp_path):
@@ -78,4 +90,6 @@ def test_playwrights_browsers_of_another_version_skip_too(pytester, monkeypatch,
     pytester.makepyfile("def test_a_page(page):\n    pass\n")
     result = pytester.runpytest_inprocess(*INNER)
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines([f"*{NO_CHROMIUM}; Playwright's Chromium in *is not this Playwright's version*"])
+    result.stdout.fnmatch_lines(
+        [f"*{NO_CHROMIUM}; Playwright's Chromium in *is not this Playwright's version*"]
+    )

@@ -63,14 +63,22 @@ def checkout(tmp_path: Path, *, uv_on_path: bool = False) -> tuple[Path, dict[st
         (stubs / "uv").write_text(UV_STUB)
         (stubs / "uv").chmod(0o755)
     env = {
-        "PATH": str(stubs), "HOME": str(home), "CALLS": str(tmp_path / "calls"),
-        "UV_STUB": UV_STUB, "PEP_668": PEP_668, "PIP": "pep668", "VENV": "fail", "INDEX": "fail",
+        "PATH": str(stubs),
+        "HOME": str(home),
+        "CALLS": str(tmp_path / "calls"),
+        "UV_STUB": UV_STUB,
+        "PEP_668": PEP_668,
+        "PIP": "pep668",
+        "VENV": "fail",
+        "INDEX": "fail",
     }
     return repo, env
 
 
 def run_dev(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(repo / "dev"), *args], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", str(repo / "dev"), *args], env=env, capture_output=True, text=True, timeout=30
+    )
 
 
 def calls(env: dict[str, str]) -> list[str]:
@@ -113,7 +121,9 @@ def test_a_pep_668_machine_gets_uv_in_a_private_virtual_environment(tmp_path):
         f"{venv}/bin/uv run --frozen --quiet python -m compileall -q -j 0 libs services tests scripts",
         f"{venv}/bin/uv run --frozen stockpath seed",
     ]
-    assert "externally-managed-environment" in (repo / ".stockpath" / "uv-bootstrap.log").read_text()
+    assert (
+        "externally-managed-environment" in (repo / ".stockpath" / "uv-bootstrap.log").read_text()
+    )
     assert not any("--break-system-packages" in call for call in calls(env))
 
 
@@ -151,14 +161,23 @@ def package_index():
         wheel.writestr("uv-0.99.1.dist-info/METADATA", "Name: uv\nVersion: 0.99.1\n")
     wheel_bytes = buffer.getvalue()
     tag = "manylinux_2_17_x86_64.manylinux2014_x86_64" if os.uname().machine == "x86_64" else "x"
-    names = {f"uv-0.99.1-py3-none-{tag}.whl": wheel_bytes, "uv-0.98.0-py3-none-win_amd64.whl": b"",
-             "uv-1.0.0a1-py3-none-any.whl": b""}
+    names = {
+        f"uv-0.99.1-py3-none-{tag}.whl": wheel_bytes,
+        "uv-0.98.0-py3-none-win_amd64.whl": b"",
+        "uv-1.0.0a1-py3-none-any.whl": b"",
+    }
 
     class Index(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             if self.path == "/simple/uv/":
-                files = [{"filename": n, "url": f"http://127.0.0.1:{server.server_port}/files/{n}",
-                          "hashes": {"sha256": hashlib.sha256(b).hexdigest()}} for n, b in names.items()]
+                files = [
+                    {
+                        "filename": n,
+                        "url": f"http://127.0.0.1:{server.server_port}/files/{n}",
+                        "hashes": {"sha256": hashlib.sha256(b).hexdigest()},
+                    }
+                    for n, b in names.items()
+                ]
                 body = json.dumps({"name": "uv", "files": files}).encode()
             elif self.path.startswith("/files/") and self.path[7:] in names:
                 body = names[self.path[7:]]
@@ -178,7 +197,10 @@ def package_index():
     server.shutdown()
 
 
-@pytest.mark.skipif(sys.platform != "linux" or os.uname().machine != "x86_64", reason="the index serves an x86_64 wheel")
+@pytest.mark.skipif(
+    sys.platform != "linux" or os.uname().machine != "x86_64",
+    reason="the index serves an x86_64 wheel",
+)
 def test_the_index_download_unpacks_the_newest_wheel_for_this_machine(tmp_path, package_index):
     """The real download code, with this interpreter, against a local index (PIP_INDEX_URL)."""
     repo, env = checkout(tmp_path)

@@ -19,16 +19,28 @@ def never(url: str) -> str | None:
 
 
 def test_the_configured_url_wins_and_its_password_is_not_shown():
-    db = SessionDatabase({"STOCKPATH_TEST_DATABASE_URL": "postgresql://ci:s3cret@db.example:6543/ignored"}, probe=never)
+    db = SessionDatabase(
+        {"STOCKPATH_TEST_DATABASE_URL": "postgresql://ci:s3cret@db.example:6543/ignored"},
+        probe=never,
+    )
     assert db.kind == "configured"
     assert db.url() == "postgresql+psycopg://ci:s3cret@db.example:6543"
-    assert db.header == "database: STOCKPATH_TEST_DATABASE_URL (postgresql+psycopg://ci:***@db.example:6543)"
+    assert (
+        db.header
+        == "database: STOCKPATH_TEST_DATABASE_URL (postgresql+psycopg://ci:***@db.example:6543)"
+    )
 
 
 def test_the_older_variable_name_still_works():
-    db = SessionDatabase({"STOCKPATH_TEST_DATABASE_SERVER": "postgresql+psycopg://postgres@10.0.0.5:5433"}, probe=never)
+    db = SessionDatabase(
+        {"STOCKPATH_TEST_DATABASE_SERVER": "postgresql+psycopg://postgres@10.0.0.5:5433"},
+        probe=never,
+    )
     assert db.url() == "postgresql+psycopg://postgres@10.0.0.5:5433"
-    assert db.header == "database: STOCKPATH_TEST_DATABASE_SERVER (postgresql+psycopg://postgres@10.0.0.5:5433)"
+    assert (
+        db.header
+        == "database: STOCKPATH_TEST_DATABASE_SERVER (postgresql+psycopg://postgres@10.0.0.5:5433)"
+    )
 
 
 def test_the_local_server_when_it_answers():
@@ -37,7 +49,9 @@ def test_the_local_server_when_it_answers():
     assert asked == ["postgresql+psycopg://postgres@127.0.0.1:5432"]
     assert (db.kind, db.url()) == ("local", "postgresql+psycopg://postgres@127.0.0.1:5432")
     assert db.header == "database: local PostgreSQL at 127.0.0.1:5432"
-    moved = SessionDatabase({"STOCKPATH_TEST_LOCAL_POSTGRES": "127.0.0.1:5433"}, probe=lambda url: None)
+    moved = SessionDatabase(
+        {"STOCKPATH_TEST_LOCAL_POSTGRES": "127.0.0.1:5433"}, probe=lambda url: None
+    )
     assert moved.url() == "postgresql+psycopg://postgres@127.0.0.1:5433"
 
 
@@ -73,7 +87,11 @@ def test_the_embedded_server_listens_on_loopback_takes_migrations_and_is_gone_af
         upgrade(get_service("catalog").migrations, url)
         with psycopg.connect(url.replace("+psycopg", "")) as conn:
             assert conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            assert conn.execute("SHOW server_version").fetchone()[0].startswith(db.description.split()[2])
+            assert (
+                conn.execute("SHOW server_version")
+                .fetchone()[0]
+                .startswith(db.description.split()[2])
+            )
         folder = db.folder
     finally:
         db.close()
@@ -81,7 +99,9 @@ def test_the_embedded_server_listens_on_loopback_takes_migrations_and_is_gone_af
     assert not folder.exists()
 
 
-def test_dev_ups_unix_socket_url_works_for_a_services_settings_alembic_and_relay(tmp_path, monkeypatch):
+def test_dev_ups_unix_socket_url_works_for_a_services_settings_alembic_and_relay(
+    tmp_path, monkeypatch
+):
     """`./dev up` gives its services the socket form (postgresql+psycopg://postgres:@/db?host=DIR)."""
     from sqlalchemy.engine import make_url
 
@@ -97,7 +117,11 @@ def test_dev_ups_unix_socket_url_works_for_a_services_settings_alembic_and_relay
         settings = catalog.load_settings()
         upgrade(catalog.migrations, settings.database_url)
         # The relay's LISTEN connection: the same URL as a libpq conninfo.
-        conninfo = make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conninfo = (
+            make_url(settings.database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
         with psycopg.connect(conninfo) as conn:
             assert conn.execute("SELECT count(*) FROM catalog_items").fetchone() == (0,)
     finally:
@@ -107,17 +131,21 @@ def test_dev_ups_unix_socket_url_works_for_a_services_settings_alembic_and_relay
 def test_one_line_at_the_top_says_which_server_and_every_fixture_uses_it(pytester, monkeypatch):
     monkeypatch.setenv("STOCKPATH_TEST_DATABASE_URL", "postgresql://nobody@db.invalid:1")
     pytester.makepyfile(
-        'def test_server(database_server):\n'
+        "def test_server(database_server):\n"
         '    assert database_server == "postgresql+psycopg://nobody@db.invalid:1"\n'
     )
     for verbosity in ((), ("-q",)):
         result = pytester.runpytest_inprocess(*INNER, *verbosity)
         result.assert_outcomes(passed=1)
         said = [line for line in result.outlines if line.startswith("database: ")]
-        assert said == ["database: STOCKPATH_TEST_DATABASE_URL (postgresql+psycopg://nobody@db.invalid:1)"]
+        assert said == [
+            "database: STOCKPATH_TEST_DATABASE_URL (postgresql+psycopg://nobody@db.invalid:1)"
+        ]
 
 
-def test_without_a_local_server_a_session_runs_on_the_embedded_one_and_stops_it(pytester, monkeypatch):
+def test_without_a_local_server_a_session_runs_on_the_embedded_one_and_stops_it(
+    pytester, monkeypatch
+):
     monkeypatch.delenv("STOCKPATH_TEST_DATABASE_URL", raising=False)
     monkeypatch.delenv("STOCKPATH_TEST_DATABASE_SERVER", raising=False)
     monkeypatch.setenv("STOCKPATH_TEST_LOCAL_POSTGRES", "127.0.0.1:1")
@@ -138,4 +166,3 @@ def test_without_a_local_server_a_session_runs_on_the_embedded_one_and_stops_it(
     assert header.startswith("database: embedded PostgreSQL ")
     assert not folder.exists()
     assert not port_open("127.0.0.1", port)
-

@@ -80,7 +80,9 @@ class FakeReceiptRepository:
     async def claim(self, command: RecordReceipt) -> StoredReceipt | None:
         if command.receipt_id in self.stored:
             return self.stored[command.receipt_id]
-        self.stored[command.receipt_id] = StoredReceipt(command.receipt_id, command.shipment_id, command.fingerprint, None)
+        self.stored[command.receipt_id] = StoredReceipt(
+            command.receipt_id, command.shipment_id, command.fingerprint, None
+        )
         return None
 
     async def complete(self, result: ReceiptResult, counts: Iterable[LineCount]) -> None:
@@ -101,7 +103,9 @@ class FakeStockRepository:
         self.entries: list[LedgerEntry] = []
         self._entry_ids = itertools.count(1)
 
-    def seed(self, fnsku: str, fulfillment_center_id: str, *, seller_id: str = "S-ACME", **levels: int) -> None:
+    def seed(
+        self, fnsku: str, fulfillment_center_id: str, *, seller_id: str = "S-ACME", **levels: int
+    ) -> None:
         """A bucket row as earlier movements left it (the ledger of those is not kept)."""
         self.rows[(fnsku, fulfillment_center_id)] = StockLevel(
             fnsku, fulfillment_center_id, seller_id, f"SKU-{fnsku}", Levels(**levels)
@@ -113,7 +117,9 @@ class FakeStockRepository:
     async def move(self, move: StockMove) -> StockLevel:
         if not any(m.delta for m in move.movements):
             level = await self.level(move.fnsku, move.fulfillment_center_id)
-            return level or StockLevel(move.fnsku, move.fulfillment_center_id, move.seller_id, move.seller_sku, Levels())
+            return level or StockLevel(
+                move.fnsku, move.fulfillment_center_id, move.seller_id, move.seller_sku, Levels()
+            )
         return (await self.move_all([move]))[(move.fnsku, move.fulfillment_center_id)]
 
     async def lock_levels(self, keys: Iterable[Key]) -> dict[Key, StockLevel]:
@@ -126,23 +132,39 @@ class FakeStockRepository:
             if not moved:
                 continue
             key = (m.fnsku, m.fulfillment_center_id)
-            row = after.get(key) or self.rows.get(key) or StockLevel(*key, m.seller_id, m.seller_sku, Levels())
+            row = (
+                after.get(key)
+                or self.rows.get(key)
+                or StockLevel(*key, m.seller_id, m.seller_sku, Levels())
+            )
             levels = row.levels.apply(moved)
             if min(vars(levels).values()) < 0:
                 raise ValueError(f"a bucket of {key} would go negative: {levels}")
             after[key] = replace(row, seller_sku=m.seller_sku or row.seller_sku, levels=levels)
             self.entries += [
                 LedgerEntry(
-                    next(self._entry_ids), m.fnsku, m.fulfillment_center_id, m.seller_id, x.bucket, x.delta,
-                    x.reason.value, m.shipment_id, m.cause_event_id, m.receipt_id, m.fulfillment_order_id,
-                    m.adjustment_id, datetime.now(UTC),
+                    next(self._entry_ids),
+                    m.fnsku,
+                    m.fulfillment_center_id,
+                    m.seller_id,
+                    x.bucket,
+                    x.delta,
+                    x.reason.value,
+                    m.shipment_id,
+                    m.cause_event_id,
+                    m.receipt_id,
+                    m.fulfillment_order_id,
+                    m.adjustment_id,
+                    datetime.now(UTC),
                 )
                 for x in moved
             ]
         self.rows.update(after)
         return after
 
-    async def level(self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False) -> StockLevel | None:
+    async def level(
+        self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False
+    ) -> StockLevel | None:
         return self.rows.get((fnsku, fulfillment_center_id))
 
 
@@ -164,9 +186,18 @@ class FakeDiscrepancyRepository:
         limit: int = 100,
         offset: int = 0,
     ) -> Page[Discrepancy]:
-        wanted = {"shipment_id": shipment_id, "fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id,
-                  "seller_id": seller_id, "kind": kind}
-        found = [d for d in self.recorded if all(v is None or getattr(d, k) == v for k, v in wanted.items())]
+        wanted = {
+            "shipment_id": shipment_id,
+            "fnsku": fnsku,
+            "fulfillment_center_id": fulfillment_center_id,
+            "seller_id": seller_id,
+            "kind": kind,
+        }
+        found = [
+            d
+            for d in self.recorded
+            if all(v is None or getattr(d, k) == v for k, v in wanted.items())
+        ]
         return Page(found[offset : offset + limit], len(found))
 
 
@@ -187,10 +218,14 @@ class FakeFulfillmentOrderRepository:
         #: (carrier, tracking number) of the orders told shipped.
         self.shipped_by: dict[str, tuple[str, str | None]] = {}
 
-    async def get(self, fulfillment_order_id: str, *, for_update: bool = False) -> FulfillmentOrder | None:
+    async def get(
+        self, fulfillment_order_id: str, *, for_update: bool = False
+    ) -> FulfillmentOrder | None:
         return (await self.get_all([fulfillment_order_id])).get(fulfillment_order_id)
 
-    async def get_all(self, ids: Iterable[str], *, for_update: bool = False) -> dict[str, FulfillmentOrder]:
+    async def get_all(
+        self, ids: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, FulfillmentOrder]:
         return {i: copy.deepcopy(self.stored[i]) for i in sorted(set(ids)) if i in self.stored}
 
     async def add_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by=None) -> set[str]:
@@ -246,11 +281,21 @@ class FakeRemovalOrderRepository:
         self.stored[order.removal_order_id] = order
         return True
 
-    async def set_status(self, removal_order_id: str, status, *, carrier=None, tracking_number=None,
-                         completed_event_id=None) -> None:
+    async def set_status(
+        self,
+        removal_order_id: str,
+        status,
+        *,
+        carrier=None,
+        tracking_number=None,
+        completed_event_id=None,
+    ) -> None:
         found = self.stored[removal_order_id]
         self.stored[removal_order_id] = replace(
-            found, status=status, carrier=carrier or found.carrier, tracking_number=tracking_number or found.tracking_number
+            found,
+            status=status,
+            carrier=carrier or found.carrier,
+            tracking_number=tracking_number or found.tracking_number,
         )
 
 
@@ -269,7 +314,9 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.removal_orders = FakeRemovalOrderRepository()
 
 
-_HANDLERS = {event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()}
+_HANDLERS = {
+    event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()
+}
 
 
 async def consume(uow: FakeInventoryUnitOfWork, *events: Envelope) -> None:

@@ -46,37 +46,56 @@ def planned_event(
             seller_id=seller_id,
             fulfillment_center_id=fulfillment_center_id,
             ship_to=fc.address,
-            lines=[InboundShipmentLine(fnsku=f, seller_sku=f"SKU-{f}", quantity=q) for f, q in lines],
+            lines=[
+                InboundShipmentLine(fnsku=f, seller_sku=f"SKU-{f}", quantity=q) for f, q in lines
+            ],
         ),
         source="registration",
     )
 
 
 def inbound_shipped_event(
-    shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_center_id: str = "SEA1", shipped_at: datetime | None = None
+    shipment_id: str,
+    *,
+    seller_id: str = "S-ACME",
+    fulfillment_center_id: str = "SEA1",
+    shipped_at: datetime | None = None,
 ) -> Envelope:
     """The seller handed the shipment to a carrier (registration's InboundShipmentShipped)."""
     return new_event(
         InboundShipmentShipped(
-            shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id=fulfillment_center_id,
-            carrier="UPS", tracking_number="1Z1", shipped_at=shipped_at,
+            shipment_id=shipment_id,
+            seller_id=seller_id,
+            fulfillment_center_id=fulfillment_center_id,
+            carrier="UPS",
+            tracking_number="1Z1",
+            shipped_at=shipped_at,
         ),
         source="registration",
     )
 
 
-def cancelled_event(shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_center_id: str = "SEA1") -> Envelope:
+def cancelled_event(
+    shipment_id: str, *, seller_id: str = "S-ACME", fulfillment_center_id: str = "SEA1"
+) -> Envelope:
     return new_event(
         InboundShipmentCancelled(
-            shipment_id=shipment_id, seller_id=seller_id, fulfillment_center_id=fulfillment_center_id, reason="seller"
+            shipment_id=shipment_id,
+            seller_id=seller_id,
+            fulfillment_center_id=fulfillment_center_id,
+            reason="seller",
         ),
         source="registration",
     )
 
 
 def instructed_event(
-    fulfillment_order_id: str, lines: list[tuple[str, int]], *, fulfillment_center_id: str = "SEA1",
-    seller_id: str = "S-ACME", order_id: str | None = None,
+    fulfillment_order_id: str,
+    lines: list[tuple[str, int]],
+    *,
+    fulfillment_center_id: str = "SEA1",
+    seller_id: str = "S-ACME",
+    order_id: str | None = None,
 ) -> Envelope[FulfillmentInstructed]:
     """What order-router writes to fulfillment.instructions (line ids 1, 2, …; seller SKU 'SKU-' + FNSKU)."""
     return new_event(
@@ -85,21 +104,33 @@ def instructed_event(
             order_id=order_id or f"O-{fulfillment_order_id}",
             fulfillment_center_id=fulfillment_center_id,
             lines=[
-                FulfillmentLine(line_id=str(n), fnsku=f, seller_sku=f"SKU-{f}", seller_id=seller_id, quantity=q)
+                FulfillmentLine(
+                    line_id=str(n), fnsku=f, seller_sku=f"SKU-{f}", seller_id=seller_id, quantity=q
+                )
                 for n, (f, q) in enumerate(lines, start=1)
             ],
-            ship_to=Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"),
+            ship_to=Address(
+                name="Ada Buyer",
+                line1="400 Pine St",
+                city="Seattle",
+                region="WA",
+                postal_code="98101",
+            ),
             shipping_speed="standard",
         ),
         source="order-router",
     )
 
 
-def fulfillment_cancelled_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+def fulfillment_cancelled_event(
+    fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1"
+) -> Envelope:
     return new_event(
         FulfillmentCancelled(
-            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
-            fulfillment_center_id=fulfillment_center_id, reason="buyer",
+            fulfillment_order_id=fulfillment_order_id,
+            order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            reason="buyer",
         ),
         source="order-router",
     )
@@ -108,8 +139,11 @@ def fulfillment_cancelled_event(fulfillment_order_id: str, *, fulfillment_center
 def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
     return new_event(
         ShipmentShipped(
-            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
-            fulfillment_center_id=fulfillment_center_id, carrier="UPS", tracking_number=f"1Z{fulfillment_order_id}",
+            fulfillment_order_id=fulfillment_order_id,
+            order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            carrier="UPS",
+            tracking_number=f"1Z{fulfillment_order_id}",
         ),
         source="/fulfillment-centers/SEA1",
     )
@@ -121,22 +155,33 @@ def return_received_event(
     """An FC's ReturnReceived: lines of (fnsku, quantity, condition)."""
     return new_event(
         ReturnReceived(
-            return_id=return_id, order_id=f"O-{return_id}", fulfillment_center_id=fulfillment_center_id,
-            lines=[ReturnedLine(fnsku=f, quantity=q, condition=ReturnCondition(c)) for f, q, c in lines],
+            return_id=return_id,
+            order_id=f"O-{return_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            lines=[
+                ReturnedLine(fnsku=f, quantity=q, condition=ReturnCondition(c)) for f, q, c in lines
+            ],
         ),
         source=f"/fulfillment-centers/{fulfillment_center_id}",
     )
 
 
 def center_exception_event(
-    fulfillment_order_id: str, lines: list[tuple[str, int, str]] | None, *, fulfillment_center_id: str = "SEA1"
+    fulfillment_order_id: str,
+    lines: list[tuple[str, int, str]] | None,
+    *,
+    fulfillment_center_id: str = "SEA1",
 ) -> Envelope:
     """An FC's exception: (fnsku, units, SHORT_PICK | DAMAGED) per line (line ids 1, 2, …), or None: none of it."""
     return new_event(
         FulfillmentRejectedByCenter(
-            fulfillment_order_id=fulfillment_order_id, order_id=f"O-{fulfillment_order_id}",
-            fulfillment_center_id=fulfillment_center_id, reason="pick exception",
-            lines=None if lines is None else [
+            fulfillment_order_id=fulfillment_order_id,
+            order_id=f"O-{fulfillment_order_id}",
+            fulfillment_center_id=fulfillment_center_id,
+            reason="pick exception",
+            lines=None
+            if lines is None
+            else [
                 ExceptionLine(line_id=str(n), fnsku=f, quantity=q, reason_code=ExceptionReason(r))
                 for n, (f, q, r) in enumerate(lines, start=1)
             ],
@@ -145,10 +190,14 @@ def center_exception_event(
     )
 
 
-def removal_shipped_event(removal_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+def removal_shipped_event(
+    removal_order_id: str, *, fulfillment_center_id: str = "SEA1"
+) -> Envelope:
     return new_event(
         RemovalShipped(
-            removal_order_id=removal_order_id, fulfillment_center_id=fulfillment_center_id, carrier="UPS",
+            removal_order_id=removal_order_id,
+            fulfillment_center_id=fulfillment_center_id,
+            carrier="UPS",
             tracking_number=f"1Z{removal_order_id}",
         ),
         source=f"/fulfillment-centers/{fulfillment_center_id}",
@@ -157,7 +206,9 @@ def removal_shipped_event(removal_order_id: str, *, fulfillment_center_id: str =
 
 def units_disposed_event(removal_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
     return new_event(
-        UnitsDisposed(removal_order_id=removal_order_id, fulfillment_center_id=fulfillment_center_id),
+        UnitsDisposed(
+            removal_order_id=removal_order_id, fulfillment_center_id=fulfillment_center_id
+        ),
         source=f"/fulfillment-centers/{fulfillment_center_id}",
     )
 

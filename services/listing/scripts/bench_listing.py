@@ -37,7 +37,14 @@ from stockpath_runtime.settings import LOCAL_POSTGRES
 from stockpath_testing import ServiceConsumer
 
 SELLER = "S-BENCH"
-WORDS = ["Cast Iron Skillet", "Dutch Oven", "Chef Knife", "Mixing Bowl", "Salad Spinner", "Tea Kettle"]
+WORDS = [
+    "Cast Iron Skillet",
+    "Dutch Oven",
+    "Chef Knife",
+    "Mixing Bowl",
+    "Salad Spinner",
+    "Tea Kettle",
+]
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -54,11 +61,22 @@ class Receiver(BaseHTTPRequestHandler):
 def registration(n: int) -> ItemRegistered:
     fnsku = f"XB{n:08d}"
     return ItemRegistered(
-        registration_id=f"R-{n}", seller_id=SELLER, seller_sku=f"SKU-{n}", catalog_item_id=f"B{n:09d}", fnsku=fnsku,
-        condition=Condition.NEW, price=Decimal("19.99") + n % 50, channels=["storefront", "marketplace-feed", "webhook"],
-        item=CatalogItemSnapshot(catalog_item_id=f"B{n:09d}", title=f"Acme {WORDS[n % len(WORDS)]} {n}", brand="Acme",
-                                 category="Kitchen", identifiers=Identifiers(upc=f"{n:012d}"),
-                                 attributes={"image_url": f"https://images.example.com/{fnsku}.jpg"}),
+        registration_id=f"R-{n}",
+        seller_id=SELLER,
+        seller_sku=f"SKU-{n}",
+        catalog_item_id=f"B{n:09d}",
+        fnsku=fnsku,
+        condition=Condition.NEW,
+        price=Decimal("19.99") + n % 50,
+        channels=["storefront", "marketplace-feed", "webhook"],
+        item=CatalogItemSnapshot(
+            catalog_item_id=f"B{n:09d}",
+            title=f"Acme {WORDS[n % len(WORDS)]} {n}",
+            brand="Acme",
+            category="Kitchen",
+            identifiers=Identifiers(upc=f"{n:012d}"),
+            attributes={"image_url": f"https://images.example.com/{fnsku}.jpg"},
+        ),
     )
 
 
@@ -69,7 +87,9 @@ def report(name: str, count: int, seconds: float) -> None:
 def latency(name: str, samples: list[float]) -> None:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[int(len(ms) * 0.95) - 1]
-    print(f"{name:<52} p50 {statistics.median(ms):6.1f} ms  p95 {p95:6.1f} ms  ({len(ms)} requests)")
+    print(
+        f"{name:<52} p50 {statistics.median(ms):6.1f} ms  p95 {p95:6.1f} ms  ({len(ms)} requests)"
+    )
 
 
 async def apply_events(url: str, webhook_url: str, items: int) -> None:
@@ -77,14 +97,28 @@ async def apply_events(url: str, webhook_url: str, items: int) -> None:
     async with ServiceConsumer(SERVICE, url, webhook={"url": webhook_url}) as consumer:
         for name, events in (
             ("ItemRegistered applied (3 listings each)", [registration(n) for n in range(items)]),
-            ("InventoryLevelChanged applied (3 listings each)", [
-                InventoryLevelChanged(fulfillment_center_id="SEA1", fnsku=f"XB{n:08d}", seller_id=SELLER, inbound=0,
-                                      fulfillable=1 + n % 7, reserved=0, unfulfillable=0) for n in range(items)]),
+            (
+                "InventoryLevelChanged applied (3 listings each)",
+                [
+                    InventoryLevelChanged(
+                        fulfillment_center_id="SEA1",
+                        fnsku=f"XB{n:08d}",
+                        seller_id=SELLER,
+                        inbound=0,
+                        fulfillable=1 + n % 7,
+                        reserved=0,
+                        unfulfillable=0,
+                    )
+                    for n in range(items)
+                ],
+            ),
         ):
             messages = [encode(new_event(e, source="/bench")) for e in events]
             started = time.perf_counter()
             for offset, message in enumerate(messages):
-                await consumer.processors[message.topic].process(message, partition=0, offset=offset)
+                await consumer.processors[message.topic].process(
+                    message, partition=0, offset=offset
+                )
             report(name, len(messages), time.perf_counter() - started)
 
         dispatcher = WebhookDispatcher(consumer.engine, webhook_url, poll_interval_s=0.01)
@@ -96,9 +130,18 @@ async def apply_events(url: str, webhook_url: str, items: int) -> None:
                     break
                 attempts += attempted
         async with consumer.engine.connect() as conn:
-            delivered = (await conn.execute(sa.text(
-                "SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NOT NULL"))).scalar_one()
-        report(f"webhook deliveries drained ({attempts} attempts)", delivered, time.perf_counter() - started)
+            delivered = (
+                await conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NOT NULL"
+                    )
+                )
+            ).scalar_one()
+        report(
+            f"webhook deliveries drained ({attempts} attempts)",
+            delivered,
+            time.perf_counter() - started,
+        )
 
 
 def serve_pages(url: str, items: int) -> None:
@@ -108,12 +151,16 @@ def serve_pages(url: str, items: int) -> None:
         rendered = time.perf_counter() - started
         started = time.perf_counter()
         problems = validate_feed(feed.content)
-        print(f"{'product feed rendered over HTTP (items, bytes)':<52} {items:>6} items, {len(feed.content):>8} bytes "
-              f"in {rendered * 1000:6.0f} ms; validated in {(time.perf_counter() - started) * 1000:4.0f} ms, "
-              f"{len(problems)} problems")
-        for name, path in (("storefront browse page", "/shop"), ("storefront search page (?q=dutch oven)",
-                                                                  "/shop?q=dutch+oven"),
-                           ("storefront product page", "/shop/products/L-XB00000007-storefront")):
+        print(
+            f"{'product feed rendered over HTTP (items, bytes)':<52} {items:>6} items, {len(feed.content):>8} bytes "
+            f"in {rendered * 1000:6.0f} ms; validated in {(time.perf_counter() - started) * 1000:4.0f} ms, "
+            f"{len(problems)} problems"
+        )
+        for name, path in (
+            ("storefront browse page", "/shop"),
+            ("storefront search page (?q=dutch oven)", "/shop?q=dutch+oven"),
+            ("storefront product page", "/shop/products/L-XB00000007-storefront"),
+        ):
             samples = []
             for _ in range(100):
                 started = time.perf_counter()
@@ -123,7 +170,9 @@ def serve_pages(url: str, items: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--database-server", default=LOCAL_POSTGRES)
     args = parser.parse_args()

@@ -60,7 +60,15 @@ def _registration(
     return new_event(data, source="registration", event_id=event_id)
 
 
-def _level(fnsku: str, fulfillment_center_id: str, fulfillable: int, *, inbound=0, reserved=0, unfulfillable=0):
+def _level(
+    fnsku: str,
+    fulfillment_center_id: str,
+    fulfillable: int,
+    *,
+    inbound=0,
+    reserved=0,
+    unfulfillable=0,
+):
     data = InventoryLevelChanged(
         fulfillment_center_id=fulfillment_center_id,
         fnsku=fnsku,
@@ -102,7 +110,11 @@ def _updated(registration, *, price: str, channels: tuple[str, ...]):
 def _deregistered(registration, *, reason: str | None = "discontinued"):
     r = registration.data
     data = ItemDeregistered(
-        registration_id=r.registration_id, seller_id=r.seller_id, seller_sku=r.seller_sku, fnsku=r.fnsku, reason=reason
+        registration_id=r.registration_id,
+        seller_id=r.seller_id,
+        seller_sku=r.seller_sku,
+        fnsku=r.fnsku,
+        reason=reason,
     )
     return new_event(data, source="registration")
 
@@ -142,7 +154,9 @@ class WebhookReceiver:
                 key = self.headers["Idempotency-Key"]
                 with receiver.lock:
                     failing = len(receiver.requests) < receiver.fail_first
-                    if (not failing or receiver.apply_before_failing) and key not in receiver.applied:
+                    if (
+                        not failing or receiver.apply_before_failing
+                    ) and key not in receiver.applied:
                         receiver.applied[key] = body
                         listing = body["listing"]
                         if body["change"] == "closed":

@@ -78,7 +78,9 @@ class FakeListingRepository:
             self._rows[listing.listing_id] = _Row(listing, registration_id, item)
         return created
 
-    async def for_fnskus(self, fnskus: Iterable[str], *, for_update: bool = False) -> dict[str, list[Listing]]:
+    async def for_fnskus(
+        self, fnskus: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, list[Listing]]:
         found: dict[str, list[Listing]] = {fnsku: [] for fnsku in sorted(set(fnskus))}
         for listing_id in sorted(self._rows):
             listing = self._rows[listing_id].listing
@@ -92,7 +94,10 @@ class FakeListingRepository:
 
     async def save(self, listing: Listing) -> None:
         self._change(
-            listing.listing_id, price=listing.price, currency=listing.currency, status=listing.status,
+            listing.listing_id,
+            price=listing.price,
+            currency=listing.currency,
+            status=listing.status,
             issues=listing.issues,
         )
 
@@ -136,15 +141,35 @@ class FakeBuyerOrderRepository:
         self.orders: dict[str, BuyerOrder] = {}
         self._checkouts: dict[str, str] = {}
 
-    async def add(self, *, order_id: str, checkout_token: str, buyer_sha256: str, lines: list[dict], ship_to: dict,
-                  shipping_speed: str, total: Decimal, currency: str) -> str | None:
+    async def add(
+        self,
+        *,
+        order_id: str,
+        checkout_token: str,
+        buyer_sha256: str,
+        lines: list[dict],
+        ship_to: dict,
+        shipping_speed: str,
+        total: Decimal,
+        currency: str,
+    ) -> str | None:
         if checkout_token in self._checkouts:
             return None
         self._checkouts[checkout_token] = order_id
         self.orders[order_id] = BuyerOrder(
-            order_id=order_id, lines=lines, ship_to=ship_to, shipping_speed=shipping_speed, total=total,
-            currency=currency, status=BuyerOrderStatus.PLACED, status_detail=None, fulfillment_orders=0,
-            shipments=(), created_at=NOW, updated_at=NOW, buyer_sha256=buyer_sha256,
+            order_id=order_id,
+            lines=lines,
+            ship_to=ship_to,
+            shipping_speed=shipping_speed,
+            total=total,
+            currency=currency,
+            status=BuyerOrderStatus.PLACED,
+            status_detail=None,
+            fulfillment_orders=0,
+            shipments=(),
+            created_at=NOW,
+            updated_at=NOW,
+            buyer_sha256=buyer_sha256,
         )
         return order_id
 
@@ -155,7 +180,11 @@ class FakeBuyerOrderRepository:
         return self.orders.get(order_id)
 
     async def placed_here(self, order_ids: set[str]) -> dict[str, BuyerOrder]:
-        return {order_id: self.orders[order_id] for order_id in sorted(order_ids) if order_id in self.orders}
+        return {
+            order_id: self.orders[order_id]
+            for order_id in sorted(order_ids)
+            if order_id in self.orders
+        }
 
     async def save(self, order: BuyerOrder) -> None:
         self.orders[order.order_id] = order
@@ -180,7 +209,9 @@ class FakeListingUnitOfWork(FakeUnitOfWork):
         self.webhook_deliveries = FakeWebhookDeliveryRepository()
 
 
-async def consume(uow: FakeListingUnitOfWork, *events: Envelope, channels: ChannelDirectory) -> None:
+async def consume(
+    uow: FakeListingUnitOfWork, *events: Envelope, channels: ChannelDirectory
+) -> None:
     """The events through the service's consumer table (translator, handler, channels), in one
     unit of work, consecutive events of one type as one run, committed as the runtime commits."""
     handlers = {

@@ -63,9 +63,13 @@ async def main(orders: int) -> None:
                 level(fnsku, "SEA1", orders, seller_id=seller),
             ]
             await deliver_all(consumer, setup, workers=1)
-            events = [placed(f"O-{n}", line("1", seller_id=seller, seller_sku=sku)) for n in range(orders)]
+            events = [
+                placed(f"O-{n}", line("1", seller_id=seller, seller_sku=sku)) for n in range(orders)
+            ]
             took = await deliver_all(consumer, events, workers=1)
-            print(f"routed sequentially       {orders:>6} orders in {took:6.2f} s  {orders / took:8.0f} orders/s")
+            print(
+                f"routed sequentially       {orders:>6} orders in {took:6.2f} s  {orders / took:8.0f} orders/s"
+            )
 
             contested, stock = orders // 2, 50
             sku2, fnsku2 = "SKU-CONTESTED", "X00CONTESTED"
@@ -75,10 +79,15 @@ async def main(orders: int) -> None:
                 level(fnsku2, "SEA1", stock, seller_id=seller),
             ]
             await deliver_all(consumer, setup, workers=1)
-            events = [placed(f"C-{n}", line("1", seller_id=seller, seller_sku=sku2)) for n in range(contested)]
+            events = [
+                placed(f"C-{n}", line("1", seller_id=seller, seller_sku=sku2))
+                for n in range(contested)
+            ]
             took = await deliver_all(consumer, events, workers=8)
-            print(f"8 workers, one FNSKU      {contested:>6} orders in {took:6.2f} s  {contested / took:8.0f} orders/s"
-                  f"  ({stock} units: the rest rejected)")
+            print(
+                f"8 workers, one FNSKU      {contested:>6} orders in {took:6.2f} s  {contested / took:8.0f} orders/s"
+                f"  ({stock} units: the rest rejected)"
+            )
     finally:
         drop_database(url)
 
@@ -91,14 +100,20 @@ async def main(orders: int) -> None:
         FulfillmentPolicy.FILL_OR_KILL,
         datetime(2026, 10, 12, 17, 0, tzinfo=UTC),
     )
-    stock_levels = [StockLevel(f"F{n}", fc, 2 + n) for n in range(3) for fc in ("SEA1", "PHX3", "DFW7", "CMH2", "EWR4")]
+    stock_levels = [
+        StockLevel(f"F{n}", fc, 2 + n)
+        for n in range(3)
+        for fc in ("SEA1", "PHX3", "DFW7", "CMH2", "EWR4")
+    ]
     rounds = 2000
     started = time.perf_counter()
     for _ in range(rounds):
         plan = policy.plan(request, stock_levels)
     took = time.perf_counter() - started
-    print(f"policy: split plan        {rounds:>6} plans  in {took:6.2f} s  {took / rounds * 1e6:8.0f} µs/plan"
-          f"  ({len(plan.allocations)} shipments)")
+    print(
+        f"policy: split plan        {rounds:>6} plans  in {took:6.2f} s  {took / rounds * 1e6:8.0f} µs/plan"
+        f"  ({len(plan.allocations)} shipments)"
+    )
 
 
 if __name__ == "__main__":

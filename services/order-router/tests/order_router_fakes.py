@@ -49,7 +49,10 @@ class FakeOrders:
         new = set()
         for order in {o.order_id: o for o in reversed(placed)}.values():
             if order.order_id not in self.placed:
-                self.placed[order.order_id], self.status[order.order_id] = order, OrderStatus.PENDING
+                self.placed[order.order_id], self.status[order.order_id] = (
+                    order,
+                    OrderStatus.PENDING,
+                )
                 self.created[order.order_id] = when
                 new.add(order.order_id)
         return new
@@ -77,7 +80,9 @@ class FakeOrders:
                 for line in order.lines
             ),
             rejection=Rejection(self.rejections[order_id]) if order_id in self.rejections else None,
-            cancellation=Cancellation(self.cancellations[order_id]) if order_id in self.cancellations else None,
+            cancellation=Cancellation(self.cancellations[order_id])
+            if order_id in self.cancellations
+            else None,
         )
 
     async def set_statuses(self, statuses: Mapping[str, OrderStatus]) -> None:
@@ -115,18 +120,31 @@ class FakeOrders:
 
     async def fnskus_with_backorders(self, fnskus: Iterable[str]) -> list[str]:
         wanted = set(fnskus)
-        return sorted({line.fnsku for order_id in self._backordered() for line in self._waiting(order_id)} & wanted)
+        return sorted(
+            {line.fnsku for order_id in self._backordered() for line in self._waiting(order_id)}
+            & wanted
+        )
 
     async def waiting_for(self, fnsku: str, *, limit: int) -> list[str]:
-        waiting = [o for o in self._backordered() if any(line.fnsku == fnsku for line in self._waiting(o))]
+        waiting = [
+            o for o in self._backordered() if any(line.fnsku == fnsku for line in self._waiting(o))
+        ]
         return sorted(waiting, key=lambda order_id: (self.created[order_id], order_id))[:limit]
 
     def _backordered(self) -> list[str]:
-        return [order_id for order_id, status in self.status.items() if status is OrderStatus.BACKORDERED]
+        return [
+            order_id
+            for order_id, status in self.status.items()
+            if status is OrderStatus.BACKORDERED
+        ]
 
     def _waiting(self, order_id: str) -> list[ResolvedLine]:
         waiting = self.backordered.get(order_id, {})
-        return [line for line_id, line in self.resolved.get(order_id, {}).items() if waiting.get(line_id, 0) > 0]
+        return [
+            line
+            for line_id, line in self.resolved.get(order_id, {}).items()
+            if waiting.get(line_id, 0) > 0
+        ]
 
 
 class FakeFulfillmentOrders:
@@ -141,7 +159,9 @@ class FakeFulfillmentOrders:
 
     async def of_order(self, order_id: str) -> list[FulfillmentOrder]:
         found = [fo for fo in self.by_id.values() if fo.order_id == order_id]
-        return sorted(found, key=lambda fo: (self._created[fo.fulfillment_order_id], fo.fulfillment_order_id))
+        return sorted(
+            found, key=lambda fo: (self._created[fo.fulfillment_order_id], fo.fulfillment_order_id)
+        )
 
     async def get(self, fulfillment_order_id: str) -> FulfillmentOrder | None:
         return self.by_id.get(fulfillment_order_id)
@@ -152,7 +172,9 @@ class FakeFulfillmentOrders:
 
     async def mark_shipped(self, fulfillment_order_id: str, shipment: Shipment) -> None:
         fo = self.by_id[fulfillment_order_id]
-        self.by_id[fulfillment_order_id] = replace(fo, status=FulfillmentOrderStatus.SHIPPED, shipment=shipment)
+        self.by_id[fulfillment_order_id] = replace(
+            fo, status=FulfillmentOrderStatus.SHIPPED, shipment=shipment
+        )
 
     async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
         claimed = self.__dict__.setdefault("exceptions", {})
@@ -163,8 +185,12 @@ class FakeFulfillmentOrders:
 
     async def keep_only(self, fulfillment_order_id: str, quantities: dict[str, int]) -> None:
         fo = self.by_id[fulfillment_order_id]
-        lines = tuple(replace(line, quantity=quantities.get(line.line_id, line.quantity)) for line in fo.lines)
-        status = fo.status if any(line.quantity for line in lines) else FulfillmentOrderStatus.FAILED
+        lines = tuple(
+            replace(line, quantity=quantities.get(line.line_id, line.quantity)) for line in fo.lines
+        )
+        status = (
+            fo.status if any(line.quantity for line in lines) else FulfillmentOrderStatus.FAILED
+        )
         self.by_id[fulfillment_order_id] = replace(fo, lines=lines, status=status)
 
 
@@ -182,7 +208,9 @@ class FakeStock:
         #: Every call to `lock`, with the FNSKUs it locked (in the order it took them).
         self.locks: list[list[str]] = []
 
-    def put(self, fnsku: str, fc: str, basis: int, *, reserved: int = 0, seller_id: str = "S1") -> None:
+    def put(
+        self, fnsku: str, fc: str, basis: int, *, reserved: int = 0, seller_id: str = "S1"
+    ) -> None:
         self.rows[(fnsku, fc)] = StockRow(seller_id, basis, reserved)
 
     def at(self, fnsku: str, fc: str) -> tuple[int, int]:
@@ -249,13 +277,19 @@ class FakeSkus:
         self.listed: dict[str, Listing] = {}
 
     async def save_registration(self, registration: Registration, *, registration_id: str) -> None:
-        self.registered[(registration.seller_id, registration.seller_sku)] = (registration, registration_id)
+        self.registered[(registration.seller_id, registration.seller_sku)] = (
+            registration,
+            registration_id,
+        )
 
     async def deregister(self, withdrawn: Sequence[tuple[str, str, str]]) -> None:
         for seller_id, seller_sku, registration_id in withdrawn:
             known = self.registered.get((seller_id, seller_sku))
             if known is not None and known[1] == registration_id:
-                self.registered[(seller_id, seller_sku)] = (replace(known[0], live=False), registration_id)
+                self.registered[(seller_id, seller_sku)] = (
+                    replace(known[0], live=False),
+                    registration_id,
+                )
 
     async def save_listing(self, listing: Listing) -> None:
         self.listed[listing.listing_id] = listing
@@ -269,10 +303,14 @@ class FakeSkus:
         return {i: self.listed[i] for i in set(listing_ids) if i in self.listed}
 
     async def listed_items(self, keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
-        active = {(li.channel, li.seller_id, li.seller_sku) for li in self.listed.values() if li.active}
+        active = {
+            (li.channel, li.seller_id, li.seller_sku) for li in self.listed.values() if li.active
+        }
         return set(keys) & active
 
-    async def registrations(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
+    async def registrations(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Registration]:
         return {k: self.registered[k][0] for k in set(keys) if k in self.registered}
 
 
@@ -306,7 +344,13 @@ class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
         self.returns = FakeReturns()
 
     def register(
-        self, seller_id: str, seller_sku: str, fnsku: str, *, live: bool = True, listed_in: Sequence[str] = ("web",)
+        self,
+        seller_id: str,
+        seller_sku: str,
+        fnsku: str,
+        *,
+        live: bool = True,
+        listed_in: Sequence[str] = ("web",),
     ) -> None:
         """A registration known before the test starts, listed ACTIVE in `listed_in` (as
         `L-<channel>-<fnsku>`), as the listing service lists a registered item."""
@@ -314,7 +358,9 @@ class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
         self.skus.registered[(seller_id, seller_sku)] = (registration, f"REG-{fnsku}")
         for channel in listed_in:
             listing_id = f"L-{channel}-{fnsku}"
-            self.skus.listed[listing_id] = Listing(listing_id, seller_id, seller_sku, fnsku, channel)
+            self.skus.listed[listing_id] = Listing(
+                listing_id, seller_id, seller_sku, fnsku, channel
+            )
 
 
 async def carry_out(handler, commands, uow: FakeUnitOfWork, **dependencies) -> None:

@@ -28,8 +28,12 @@ from stockpath_runtime.unit_of_work import headers_from_row
 
 CONSUMER = "order-router"
 SOURCE = "/services/order-router"
-SEATTLE = Address(name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101")
-NEW_YORK = Address(name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118")
+SEATTLE = Address(
+    name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"
+)
+NEW_YORK = Address(
+    name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
+)
 
 
 def unique(prefix: str) -> str:
@@ -47,7 +51,9 @@ def registered(seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ItemRegi
             condition="new",
             price="24.99",
             channels=["web"],
-            item=CatalogItemSnapshot(catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"),
+            item=CatalogItemSnapshot(
+                catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"
+            ),
         ),
         source="registration",
     )
@@ -58,7 +64,10 @@ def deregistered(registration: Envelope[ItemRegistered]) -> Envelope[ItemDeregis
     data = registration.data
     return new_event(
         ItemDeregistered(
-            registration_id=data.registration_id, seller_id=data.seller_id, seller_sku=data.seller_sku, fnsku=data.fnsku,
+            registration_id=data.registration_id,
+            seller_id=data.seller_id,
+            seller_sku=data.seller_sku,
+            fnsku=data.fnsku,
             reason="seller withdrew it",
         ),
         source="registration",
@@ -78,7 +87,9 @@ def listed(
             title="Kettle",
             price="24.99",
             condition="new",
-            item=CatalogItemSnapshot(catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"),
+            item=CatalogItemSnapshot(
+                catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"
+            ),
         ),
         source="listing",
     )
@@ -88,13 +99,24 @@ def closed(listing: Envelope[ListingPublished]) -> Envelope[ListingClosed]:
     """The listing `listing` published was taken down."""
     data = listing.data
     return new_event(
-        ListingClosed(listing_id=data.listing_id, channel=data.channel, fnsku=data.fnsku, reason="channel removed"),
+        ListingClosed(
+            listing_id=data.listing_id,
+            channel=data.channel,
+            fnsku=data.fnsku,
+            reason="channel removed",
+        ),
         source="listing",
     )
 
 
 def level(
-    fnsku: str, fc: str, fulfillable: int, *, seller_id: str = "S1", reserved: int = 0, shipped: int = 0
+    fnsku: str,
+    fc: str,
+    fulfillable: int,
+    *,
+    seller_id: str = "S1",
+    reserved: int = 0,
+    shipped: int = 0,
 ) -> Envelope[InventoryLevelChanged]:
     return new_event(
         InventoryLevelChanged(
@@ -111,8 +133,14 @@ def level(
     )
 
 
-def line(line_id: str, *, seller_id: str | None = None, seller_sku: str | None = None,
-         listing_id: str | None = None, quantity: int = 1) -> dict:
+def line(
+    line_id: str,
+    *,
+    seller_id: str | None = None,
+    seller_sku: str | None = None,
+    listing_id: str | None = None,
+    quantity: int = 1,
+) -> dict:
     return {
         "line_id": line_id,
         "seller_id": seller_id,
@@ -124,13 +152,22 @@ def line(line_id: str, *, seller_id: str | None = None, seller_sku: str | None =
 
 
 def placed(
-    order_id: str, *lines: dict, ship_to: Address = SEATTLE, speed: str = "standard", policy: str = "fill-or-kill",
-    channel: str = "web", source: str | None = None,
+    order_id: str,
+    *lines: dict,
+    ship_to: Address = SEATTLE,
+    speed: str = "standard",
+    policy: str = "fill-or-kill",
+    channel: str = "web",
+    source: str | None = None,
 ) -> Envelope[OrderPlaced]:
     """An order of `channel`, as that channel's system publishes it (or `source`)."""
     return new_event(
         OrderPlaced(
-            order_id=order_id, channel=channel, lines=list(lines), ship_to=ship_to, shipping_speed=speed,
+            order_id=order_id,
+            channel=channel,
+            lines=list(lines),
+            ship_to=ship_to,
+            shipping_speed=speed,
             fulfillment_policy=policy,
         ),
         source=source or f"/channels/{channel}",
@@ -147,8 +184,11 @@ def shipped(instructed: FulfillmentInstructed) -> Envelope[ShipmentShipped]:
     """The FC's confirmation that it shipped what it was instructed to."""
     return new_event(
         ShipmentShipped(
-            fulfillment_order_id=instructed.fulfillment_order_id, order_id=instructed.order_id,
-            fulfillment_center_id=instructed.fulfillment_center_id, carrier="UPS", tracking_number="1Z999",
+            fulfillment_order_id=instructed.fulfillment_order_id,
+            order_id=instructed.order_id,
+            fulfillment_center_id=instructed.fulfillment_center_id,
+            carrier="UPS",
+            tracking_number="1Z999",
         ),
         source="/fulfillment-centers/" + instructed.fulfillment_center_id,
     )
@@ -162,10 +202,19 @@ def center_exception(
     fnskus = {line.line_id: line.fnsku for line in instructed.lines}
     return new_event(
         FulfillmentRejectedByCenter(
-            fulfillment_order_id=instructed.fulfillment_order_id, order_id=instructed.order_id,
-            fulfillment_center_id=instructed.fulfillment_center_id, reason="pick exception",
-            lines=None if missing is None else [
-                ExceptionLine(line_id=line_id, fnsku=fnskus[line_id], quantity=q, reason_code=ExceptionReason(r))
+            fulfillment_order_id=instructed.fulfillment_order_id,
+            order_id=instructed.order_id,
+            fulfillment_center_id=instructed.fulfillment_center_id,
+            reason="pick exception",
+            lines=None
+            if missing is None
+            else [
+                ExceptionLine(
+                    line_id=line_id,
+                    fnsku=fnskus[line_id],
+                    quantity=q,
+                    reason_code=ExceptionReason(r),
+                )
                 for line_id, q, r in missing
             ],
         ),
@@ -196,13 +245,17 @@ HANDLERS = {
 }
 
 
-async def listed_item(engine, seller_id: str, seller_sku: str, fnsku: str, *, channels=("web",)) -> Envelope[ItemRegistered]:
+async def listed_item(
+    engine, seller_id: str, seller_sku: str, fnsku: str, *, channels=("web",)
+) -> Envelope[ItemRegistered]:
     """Register a seller SKU and list it ACTIVE in `channels` (`L-<channel>-<fnsku>`), as
     registration and the listing service announce it; returns the registration."""
     registration = registered(seller_id, seller_sku, fnsku)
     await apply(engine, registration)
     for channel in channels:
-        await apply(engine, listed(f"L-{channel}-{fnsku}", seller_id, seller_sku, fnsku, channel=channel))
+        await apply(
+            engine, listed(f"L-{channel}-{fnsku}", seller_id, seller_sku, fnsku, channel=channel)
+        )
     return registration
 
 
@@ -240,7 +293,9 @@ async def stock(engine, fnsku: str, fc: str) -> tuple[int, int]:
 
 async def order_status(engine, order_id: str) -> str | None:
     async with engine.connect() as conn:
-        return (await conn.execute(sa.select(orders.c.status).where(orders.c.order_id == order_id))).scalar()
+        return (
+            await conn.execute(sa.select(orders.c.status).where(orders.c.order_id == order_id))
+        ).scalar()
 
 
 def now() -> datetime:

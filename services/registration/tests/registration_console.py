@@ -40,7 +40,14 @@ class Browser:
 def register_one(c: Browser, catalog_item_id: str, sku: str) -> str:
     r = c.get("/console/eligibility", params={"item": catalog_item_id})
     request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', r.text).group(1)
-    ok = c.post("/console/registrations", data={"request_id": request_id, "item": catalog_item_id,
-                                                 f"register-{catalog_item_id}": "on", f"sku-{catalog_item_id}": sku,
-                                                 f"price-{catalog_item_id}": "12.00"})
+    ok = c.post(
+        "/console/registrations",
+        data={
+            "request_id": request_id,
+            "item": catalog_item_id,
+            f"register-{catalog_item_id}": "on",
+            f"sku-{catalog_item_id}": sku,
+            f"price-{catalog_item_id}": "12.00",
+        },
+    )
     return re.search(r'class="mono">(X00[A-Z0-9]{7})<', ok.text).group(1)

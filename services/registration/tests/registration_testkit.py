@@ -73,7 +73,11 @@ class FakeCredentialRepository:
     async def page(
         self, *, kind: ActorKind | None = None, subject: str | None = None, limit: int, offset: int
     ) -> Page[Credential]:
-        found = [c for c in self.credentials.values() if kind in (None, c.kind) and subject in (None, c.subject)]
+        found = [
+            c
+            for c in self.credentials.values()
+            if kind in (None, c.kind) and subject in (None, c.subject)
+        ]
         return Page(found[offset : offset + limit], len(found))
 
 
@@ -86,11 +90,15 @@ class FakeRegistrationRepository:
         return self.requests.get((seller_id, request_id))
 
     async def add_request(self, seller_id: str, request_id: str, fingerprint: str) -> None:
-        assert (seller_id, request_id) not in self.requests, "the table's primary key would refuse it"
+        assert (seller_id, request_id) not in self.requests, (
+            "the table's primary key would refuse it"
+        )
         self.requests[seller_id, request_id] = fingerprint
 
     async def of_request(self, seller_id: str, request_id: str) -> list[Registration]:
-        found = [r for r in self.registrations if (r.seller_id, r.request_id) == (seller_id, request_id)]
+        found = [
+            r for r in self.registrations if (r.seller_id, r.request_id) == (seller_id, request_id)
+        ]
         return sorted(found, key=lambda r: r.position)
 
     async def catalogue(self, seller_id: str) -> SellerCatalogue:
@@ -103,22 +111,38 @@ class FakeRegistrationRepository:
     async def add_rejected(self, registration: Registration) -> None:
         self.registrations.append(dataclasses.replace(registration, fnsku=None, created_at=_now()))
 
-    async def add_registered(self, registration: Registration, new_fnsku: Callable[[], str]) -> Registration:
+    async def add_registered(
+        self, registration: Registration, new_fnsku: Callable[[], str]
+    ) -> Registration:
         stored = dataclasses.replace(registration, fnsku=new_fnsku(), created_at=_now())
         self.registrations.append(stored)
         return stored
 
-    async def page(self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int) -> Page[Registration]:
-        found = [r for r in self.registrations if r.seller_id == seller_id and status in (None, r.status)]
+    async def page(
+        self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int
+    ) -> Page[Registration]:
+        found = [
+            r for r in self.registrations if r.seller_id == seller_id and status in (None, r.status)
+        ]
         return Page(found[offset : offset + limit], len(found))
 
-    async def by_fnsku(self, seller_id: str | None, fnsku: str, *, for_update: bool = False) -> Registration | None:
-        return next((r for r in self.registrations if r.fnsku == fnsku and seller_id in (None, r.seller_id)), None)
+    async def by_fnsku(
+        self, seller_id: str | None, fnsku: str, *, for_update: bool = False
+    ) -> Registration | None:
+        return next(
+            (
+                r
+                for r in self.registrations
+                if r.fnsku == fnsku and seller_id in (None, r.seller_id)
+            ),
+            None,
+        )
 
     async def save_change(self, registration: Registration) -> Registration:
         stored = dataclasses.replace(registration, updated_at=_now())
         self.registrations = [
-            stored if r.registration_id == registration.registration_id else r for r in self.registrations
+            stored if r.registration_id == registration.registration_id else r
+            for r in self.registrations
         ]
         return stored
 
@@ -133,7 +157,9 @@ class FakeRegistrationRepository:
         return {
             r.offer.seller_sku: r.fnsku
             for r in self.registrations
-            if r.seller_id == seller_id and r.status is RegistrationStatus.REGISTERED and r.offer.seller_sku in seller_skus
+            if r.seller_id == seller_id
+            and r.status is RegistrationStatus.REGISTERED
+            and r.offer.seller_sku in seller_skus
         }
 
 
@@ -142,7 +168,9 @@ class FakeShipmentRepository:
         self.shipments: dict[str, InboundShipment] = {}
 
     async def add(self, shipment: InboundShipment, new_id: Callable[[], str]) -> InboundShipment:
-        stored = dataclasses.replace(shipment, shipment_id=new_id(), created_at=_now(), updated_at=_now())
+        stored = dataclasses.replace(
+            shipment, shipment_id=new_id(), created_at=_now(), updated_at=_now()
+        )
         self.shipments[stored.shipment_id] = stored
         return stored
 
@@ -158,12 +186,20 @@ class FakeShipmentRepository:
         self.shipments[shipment.shipment_id] = dataclasses.replace(shipment, updated_at=_now())
 
     async def page(
-        self, seller_id: str | None, *, status: ShipmentStatus | None, limit: int, offset: int, plan_id: str | None = None
+        self,
+        seller_id: str | None,
+        *,
+        status: ShipmentStatus | None,
+        limit: int,
+        offset: int,
+        plan_id: str | None = None,
     ) -> Page[InboundShipment]:
         found = [
             s
             for s in self.shipments.values()
-            if seller_id in (None, s.seller_id) and status in (None, s.status) and plan_id in (None, s.plan_id)
+            if seller_id in (None, s.seller_id)
+            and status in (None, s.status)
+            and plan_id in (None, s.plan_id)
         ]
         return Page(found[offset : offset + limit], len(found))
 
@@ -189,7 +225,9 @@ class FakeCatalog:
         ids = list(dict.fromkeys(catalog_item_ids))
         self.asked.append(ids)
         if self.unavailable:
-            raise CatalogUnavailable("the catalog service at http://catalog could not be reached (ConnectError)")
+            raise CatalogUnavailable(
+                "the catalog service at http://catalog could not be reached (ConnectError)"
+            )
         return {i: self.items.get(i) for i in ids}
 
 

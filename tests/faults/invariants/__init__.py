@@ -12,8 +12,19 @@ from .checker import Checker
 from .guarantees import CONSUMERS, HANDLED, INVARIANTS, OUTCOMES, SERVICES, Result
 from .topic_log import POISON_HEADER, Record, TopicLog
 
-__all__ = ["CONSUMERS", "HANDLED", "INVARIANTS", "MATRIX", "OUTCOMES", "POISON_HEADER", "SERVICES", "Checker",
-           "Record", "Result", "TopicLog"]
+__all__ = [
+    "CONSUMERS",
+    "HANDLED",
+    "INVARIANTS",
+    "MATRIX",
+    "OUTCOMES",
+    "POISON_HEADER",
+    "SERVICES",
+    "Checker",
+    "Record",
+    "Result",
+    "TopicLog",
+]
 
 #: The table of the last run (markdown lines), printed by conftest's terminal summary.
 MATRIX: list[str] = []

@@ -42,19 +42,31 @@ def no_unit_returned_or_removed_twice(created_removals, db: dict) -> list[str]:
     for cause, moved in db["return_moves"].items():
         found = recorded.get(cause)
         if found is None:
-            problems.append(f"return ledger rows caused by {cause}, which is no recorded return's report")
+            problems.append(
+                f"return ledger rows caused by {cause}, which is no recorded return's report"
+            )
         elif moved != found.q:
-            problems.append(f"return {found.return_id}: {found.q} unit(s) reported, ledger moved {moved}")
-    problems += [f"return {r.return_id}: reported, nothing moved" for r in db["customer_returns"]
-                 if r.received_event_id not in db["return_moves"]]
+            problems.append(
+                f"return {found.return_id}: {found.q} unit(s) reported, ledger moved {moved}"
+            )
+    problems += [
+        f"return {r.return_id}: reported, nothing moved"
+        for r in db["customer_returns"]
+        if r.received_event_id not in db["return_moves"]
+    ]
     ids_per_removal: dict[str, set[str]] = defaultdict(set)
     units = {}
     for envelope in created_removals:
         ids_per_removal[envelope.data.removal_order_id].add(envelope.id)
         units[envelope.id] = sum(line.quantity for line in envelope.data.lines)
-    problems += [f"removal {rid}: {len(ids)} RemovalOrderCreated events" for rid, ids in ids_per_removal.items()
-                 if len(ids) > 1]
+    problems += [
+        f"removal {rid}: {len(ids)} RemovalOrderCreated events"
+        for rid, ids in ids_per_removal.items()
+        if len(ids) > 1
+    ]
     for event_id, q in units.items():
         if db["set_aside"].get(event_id, 0) != -q:
-            problems.append(f"removal created by {event_id}: {q} unit(s), ledger set aside {-db['set_aside'].get(event_id, 0)}")
+            problems.append(
+                f"removal created by {event_id}: {q} unit(s), ledger set aside {-db['set_aside'].get(event_id, 0)}"
+            )
     return problems

@@ -20,7 +20,10 @@ class Checker:
     def __init__(self, log: TopicLog, database_urls: dict[str, str], sent) -> None:
         self.log = log
         self.sent = sent
-        self.engines = {name: sa.create_engine(url, poolclass=sa.pool.NullPool) for name, url in database_urls.items()}
+        self.engines = {
+            name: sa.create_engine(url, poolclass=sa.pool.NullPool)
+            for name, url in database_urls.items()
+        }
 
     def close(self) -> None:
         for e in self.engines.values():
@@ -46,12 +49,20 @@ class Checker:
     def _load_databases(self) -> dict:
         db = {}
         db["outbox"] = {
-            s: self._rows(s, "SELECT id, event_id, event_type, topic, published_at IS NOT NULL AS published FROM outbox")
+            s: self._rows(
+                s,
+                "SELECT id, event_id, event_type, topic, published_at IS NOT NULL AS published FROM outbox",
+            )
             for s in SERVICES
         }
-        db["orders"] = {r.order_id: r.status for r in self._rows("order-router", "SELECT order_id, status FROM orders")}
+        db["orders"] = {
+            r.order_id: r.status
+            for r in self._rows("order-router", "SELECT order_id, status FROM orders")
+        }
         db["router_fos"] = self._rows(
-            "order-router", "SELECT fulfillment_order_id, order_id, fulfillment_center_id, status FROM fulfillment_orders")
+            "order-router",
+            "SELECT fulfillment_order_id, order_id, fulfillment_center_id, status FROM fulfillment_orders",
+        )
         db["router_allocated"] = self._rows(
             "order-router",
             "SELECT l.fnsku, f.fulfillment_center_id AS fc, SUM(l.quantity) AS q FROM fulfillment_order_lines l "
@@ -59,7 +70,9 @@ class Checker:
             "GROUP BY l.fnsku, f.fulfillment_center_id",
         )
         db["availability"] = self._rows(
-            "order-router", "SELECT fnsku, fulfillment_center_id AS fc, basis, reservations_total FROM availability")
+            "order-router",
+            "SELECT fnsku, fulfillment_center_id AS fc, basis, reservations_total FROM availability",
+        )
         db["receipt_lines"] = self._rows(
             "inventory",
             "SELECT r.receipt_id, r.fulfillment_center_id AS fc, l.fnsku, l.quantity_received AS received "
@@ -107,6 +120,8 @@ class Checker:
             "SELECT fnsku, fulfillment_center_id AS fc, bucket, SUM(delta) AS q FROM inventory_ledger "
             "GROUP BY fnsku, fulfillment_center_id, bucket",
         )
-        db["listings"] = {r.listing_id for r in self._rows("listing", "SELECT listing_id FROM listings")}
+        db["listings"] = {
+            r.listing_id for r in self._rows("listing", "SELECT listing_id FROM listings")
+        }
         db.update(after_sale.load(self._rows))
         return db

@@ -23,14 +23,18 @@ def handled_types() -> dict[str, dict[str, set[str]]]:
             continue
         key = f"{env_prefix(name)}DATABASE_URL"
         saved = os.environ.get(key)
-        os.environ[key] = saved or "postgresql+psycopg://unused@127.0.0.1/unused"  # settings insist; no I/O
+        os.environ[key] = (
+            saved or "postgresql+psycopg://unused@127.0.0.1/unused"
+        )  # settings insist; no I/O
         try:
             settings = service.load_settings()
         finally:
             if saved is None:
                 del os.environ[key]
         for subscription in service.subscriptions(settings):
-            out.setdefault(subscription.topic, {})[name] = {REGISTRY.for_model(m).type for m in subscription.handlers}
+            out.setdefault(subscription.topic, {})[name] = {
+                REGISTRY.for_model(m).type for m in subscription.handlers
+            }
     return out
 
 
@@ -53,4 +57,6 @@ class Result:
 
 
 def result(problems: list[str], detail: str) -> Result:
-    return Result(not problems, detail + (f"; {len(problems)} problem(s)" if problems else ""), problems[:20])
+    return Result(
+        not problems, detail + (f"; {len(problems)} problem(s)" if problems else ""), problems[:20]
+    )

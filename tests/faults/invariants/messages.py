@@ -18,9 +18,14 @@ def no_dual_write(log: TopicLog, db: dict) -> Result:
     for r in db["ledger_sums"]:
         ledger[(r.fnsku, r.fc)][r.bucket] += r.q
     for r in db["levels"]:
-        stored = {b: getattr(r, b) for b in ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")}
+        stored = {
+            b: getattr(r, b)
+            for b in ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
+        }
         if any(stored[b] != ledger[(r.fnsku, r.fc)][b] for b in stored):
-            problems.append(f"{(r.fnsku, r.fc)}: buckets {stored} vs ledger {dict(ledger[(r.fnsku, r.fc)])}")
+            problems.append(
+                f"{(r.fnsku, r.fc)}: buckets {stored} vs ledger {dict(ledger[(r.fnsku, r.fc)])}"
+            )
     # Every outbox row is published and on its topic; every service event on a topic has its outbox row.
     on_topics: dict[str, set[str]] = defaultdict(set)
     for r in log.records:
@@ -42,12 +47,21 @@ def no_dual_write(log: TopicLog, db: dict) -> Result:
             problems.append(f"{r.topic}: {r.name} {r.envelope.id} from {service} has no outbox row")
     # State rows and their events: orders decided, fulfillment orders instructed.
     outcome_orders = set(outcomes_per_order(log))
-    problems += [f"order {o} is {s} but has no outcome event" for o, s in db["orders"].items()
-                 if s != "PENDING" and o not in outcome_orders]
+    problems += [
+        f"order {o} is {s} but has no outcome event"
+        for o, s in db["orders"].items()
+        if s != "PENDING" and o not in outcome_orders
+    ]
     problems += [f"order {o} is still PENDING" for o, s in db["orders"].items() if s == "PENDING"]
-    instructed = {r.envelope.data.fulfillment_order_id for r in log.events("fulfillment.instructions", "FulfillmentInstructed")}
-    problems += [f"router FO {r.fulfillment_order_id} has no FulfillmentInstructed" for r in db["router_fos"]
-                 if r.fulfillment_order_id not in instructed]
+    instructed = {
+        r.envelope.data.fulfillment_order_id
+        for r in log.events("fulfillment.instructions", "FulfillmentInstructed")
+    }
+    problems += [
+        f"router FO {r.fulfillment_order_id} has no FulfillmentInstructed"
+        for r in db["router_fos"]
+        if r.fulfillment_order_id not in instructed
+    ]
     listed = {r.envelope.data.listing_id for r in log.events("listing.events", "ListingPublished")}
     problems += [f"listing {lid} has no ListingPublished" for lid in db["listings"] - listed]
     detail = f"{len(db['levels'])} SKU×FC reconciled, {rows} outbox rows on their topics"
@@ -61,8 +75,10 @@ def poison_only_in_dlq(log: TopicLog, sent) -> Result:
     for r in dlq:
         marker = r.poison
         if marker is None:
-            problems.append(f"{r.topic}: non-poison message dead-lettered by {r.headers.get('dlq_consumer')}: "
-                            f"{r.headers.get('ce_type')} {r.headers.get('dlq_error')} {r.headers.get('dlq_reason', '')[:200]}")
+            problems.append(
+                f"{r.topic}: non-poison message dead-lettered by {r.headers.get('dlq_consumer')}: "
+                f"{r.headers.get('ce_type')} {r.headers.get('dlq_error')} {r.headers.get('dlq_reason', '')[:200]}"
+            )
             continue
         consumer = r.headers.get("dlq_consumer", "?")
         reached[marker].add(consumer)
@@ -73,6 +89,8 @@ def poison_only_in_dlq(log: TopicLog, sent) -> Result:
         required = {c for c, types in HANDLED[topic].items() if ce_type is None or ce_type in types}
         missing = required - reached.get(marker, set())
         if missing:
-            problems.append(f"poison {marker} ({ce_type}) on {topic} not dead-lettered by {sorted(missing)}")
+            problems.append(
+                f"poison {marker} ({ce_type}) on {topic} not dead-lettered by {sorted(missing)}"
+            )
     detail = f"{len(sent.poison)} poison sent, {len(dlq)} DLQ messages"
     return result(problems, detail)

@@ -28,7 +28,10 @@ def outcomes_per_order(log: TopicLog) -> dict[str, list[Record]]:
 
 
 def orders_with_exceptions(log: TopicLog) -> set[str]:
-    return {r.envelope.data.order_id for r in log.events("fulfillment.updates", "FulfillmentRejectedByCenter")}
+    return {
+        r.envelope.data.order_id
+        for r in log.events("fulfillment.updates", "FulfillmentRejectedByCenter")
+    }
 
 
 def placed_per_order(log: TopicLog) -> dict[str, list[Record]]:
@@ -54,19 +57,26 @@ def no_lost_order(log: TopicLog, sent, db: dict) -> Result:
             problems.append(f"{order_id}: no outcome event")
             continue
         # A backorder may be followed by one OrderRouted once stock arrives; nothing else may repeat.
-        if len(final) > 1 or names.count("OrderBackordered") > 1 or (
-            "OrderBackordered" in names and names[0] != "OrderBackordered"
+        if (
+            len(final) > 1
+            or names.count("OrderBackordered") > 1
+            or ("OrderBackordered" in names and names[0] != "OrderBackordered")
         ):
             problems.append(f"{order_id}: outcomes {names}")
         kinds[names[0]] += 1
         status = db["orders"].get(order_id)
-        expected = {"OrderRouted": {"ROUTED", "SHIPPED", "CANCELLED"}, "OrderRejected": {"REJECTED"},
-                    "OrderBackordered": {"BACKORDERED", "ROUTED", "SHIPPED", "CANCELLED"}}[names[0]]
+        expected = {
+            "OrderRouted": {"ROUTED", "SHIPPED", "CANCELLED"},
+            "OrderRejected": {"REJECTED"},
+            "OrderBackordered": {"BACKORDERED", "ROUTED", "SHIPPED", "CANCELLED"},
+        }[names[0]]
         if order_id in excepted:  # an FC exception may have backordered or refused the rest since
             expected = expected | {"BACKORDERED", "REJECTED", "ROUTED", "SHIPPED"}
         if status not in expected:
             problems.append(f"{order_id}: router row {status} after {names[0]}")
-    detail = f"{len(orders)} orders: " + ", ".join(f"{k.removeprefix('Order').lower()} {v}" for k, v in sorted(kinds.items()))
+    detail = f"{len(orders)} orders: " + ", ".join(
+        f"{k.removeprefix('Order').lower()} {v}" for k, v in sorted(kinds.items())
+    )
     return result(problems, detail)
 
 
@@ -100,7 +110,9 @@ def order_per_key(log: TopicLog, db: dict) -> Result:
         key = (r.envelope.data.fnsku, r.envelope.data.fulfillment_center_id)
         t = (r.epoch, r.envelope.time)
         if key in last and t < last[key]:
-            problems.append(f"{key}: InventoryLevelChanged of {r.envelope.time} after one of {last[key][1]}")
+            problems.append(
+                f"{key}: InventoryLevelChanged of {r.envelope.time} after one of {last[key][1]}"
+            )
         last[key] = t
     detail = f"{len(sequences)} keys in outbox order, {len(last)} SKU×FC level streams"
     return result(problems, detail)

@@ -47,7 +47,10 @@ class Record:
 
 
 def _headers(raw) -> dict[str, str]:
-    return {k: (v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else str(v)) for k, v in raw or []}
+    return {
+        k: (v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else str(v))
+        for k, v in raw or []
+    }
 
 
 class TopicLog:
@@ -72,14 +75,22 @@ class TopicLog:
 
     async def read(self, timeout: float = 20) -> int:
         """Read what was added since the last read; returns the number of new records."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", request_timeout_ms=10_000)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=10_000,
+        )
         added = 0
         try:
             await consumer.start()
             known = await consumer.topics()
-            tps = [TopicPartition(t, p) for t in self.topics if t in known
-                   for p in sorted(consumer.partitions_for_topic(t) or [])]
+            tps = [
+                TopicPartition(t, p)
+                for t in self.topics
+                if t in known
+                for p in sorted(consumer.partitions_for_topic(t) or [])
+            ]
             if not tps:
                 return 0
             consumer.assign(tps)
@@ -104,13 +115,17 @@ class TopicLog:
                 if caught_up and not batches:
                     return added
                 if loop.time() > deadline:
-                    raise AssertionError("reading the topics did not catch up with their end offsets")
+                    raise AssertionError(
+                        "reading the topics did not catch up with their end offsets"
+                    )
         finally:
             await consumer.stop()
 
     def _record(self, r) -> Record:
         headers = _headers(r.headers)
-        rec = Record(self.epoch, r.topic, r.partition, r.offset, r.key, r.value, headers, r.timestamp)
+        rec = Record(
+            self.epoch, r.topic, r.partition, r.offset, r.key, r.value, headers, r.timestamp
+        )
         if not r.topic.endswith(".dlq"):
             try:
                 rec.envelope = decode(r.value, list(r.headers or []))

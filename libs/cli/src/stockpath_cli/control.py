@@ -48,7 +48,9 @@ def request(service: str, action: str, *, timeout_s: float, **details) -> None:
                     raise RuntimeError(f"the stack could not {action} {service}: {answer['error']}")
                 return
         time.sleep(0.1)
-    raise TimeoutError(f"the running stack did not {action} {service} within {timeout_s:.0f}s (is `stockpath up` running?)")
+    raise TimeoutError(
+        f"the running stack did not {action} {service} within {timeout_s:.0f}s (is `stockpath up` running?)"
+    )
 
 
 def serve_switch_requests(stack, say) -> None:
@@ -71,9 +73,13 @@ def serve_switch_requests(stack, say) -> None:
                 say(f"switch: stopping {service}")
                 stack.platform.stop_service(service)
             elif pending.get("action") == "start":
-                say(f"switch: starting {service} on a new database (group {pending['consumer_group']})")
+                say(
+                    f"switch: starting {service} on a new database (group {pending['consumer_group']})"
+                )
                 stack.platform.start_service(
-                    service, database_url=pending["database_url"], consumer_group=pending["consumer_group"]
+                    service,
+                    database_url=pending["database_url"],
+                    consumer_group=pending["consumer_group"],
                 )
                 stack.write_state()
             else:

@@ -185,7 +185,14 @@ class FcSimulator:
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
                     for r in records:
-                        self._receive(KafkaMessage(topic=r.topic, key=r.key, value=r.value, headers=list(r.headers or [])))
+                        self._receive(
+                            KafkaMessage(
+                                topic=r.topic,
+                                key=r.key,
+                                value=r.value,
+                                headers=list(r.headers or []),
+                            )
+                        )
                 if batches:
                     # The state file holds every instruction read so far, so the offsets may move on.
                     await consumer.commit()
@@ -207,7 +214,10 @@ class FcSimulator:
         data = envelope.data
         if isinstance(data, FulfillmentInstructed):
             if data.fulfillment_order_id in self.state.orders:
-                log.info("instruction delivered again; ignored", fulfillment_order_id=data.fulfillment_order_id)
+                log.info(
+                    "instruction delivered again; ignored",
+                    fulfillment_order_id=data.fulfillment_order_id,
+                )
                 return
             self.state.orders[data.fulfillment_order_id] = {
                 "status": PENDING,
@@ -238,10 +248,14 @@ class FcSimulator:
         elif isinstance(data, RemovalInstructed):
             key = REMOVAL_KEY + data.removal_order_id
             if key in self.state.orders:
-                log.info("removal instructed again; ignored", removal_order_id=data.removal_order_id)
+                log.info(
+                    "removal instructed again; ignored", removal_order_id=data.removal_order_id
+                )
                 return
             self.state.orders[key] = {
-                "status": PENDING, "disposition": data.disposition.value, "correlation_id": envelope.correlation_id,
+                "status": PENDING,
+                "disposition": data.disposition.value,
+                "correlation_id": envelope.correlation_id,
                 "instruction_id": envelope.id,
             }
             self.state.save()
@@ -251,17 +265,24 @@ class FcSimulator:
             if entry and entry["status"] == PENDING:
                 entry["status"] = CANCELLED
                 self.state.save()
-                log.info("removal cancelled before it was carried out", removal_order_id=data.removal_order_id)
+                log.info(
+                    "removal cancelled before it was carried out",
+                    removal_order_id=data.removal_order_id,
+                )
         elif isinstance(data, FulfillmentCancelled):
             entry = self.state.orders.get(data.fulfillment_order_id)
             if entry and entry["status"] == PENDING:
                 entry["status"] = CANCELLED
                 self.state.save()
-                log.info("fulfillment order cancelled before it shipped", fulfillment_order_id=data.fulfillment_order_id)
+                log.info(
+                    "fulfillment order cancelled before it shipped",
+                    fulfillment_order_id=data.fulfillment_order_id,
+                )
             else:
                 log.info(
                     "cancellation too late or unknown",
-                    fulfillment_order_id=data.fulfillment_order_id, status=entry and entry["status"],
+                    fulfillment_order_id=data.fulfillment_order_id,
+                    status=entry and entry["status"],
                 )
 
     def _schedule(self, fulfillment_order_id: str) -> None:
@@ -303,8 +324,12 @@ class FcSimulator:
         await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
         entry["status"] = SHIPPED
         self.state.save()
-        log.info("shipped", fulfillment_order_id=fulfillment_order_id, carrier=carrier, units=entry["units"])
-
+        log.info(
+            "shipped",
+            fulfillment_order_id=fulfillment_order_id,
+            carrier=carrier,
+            units=entry["units"],
+        )
 
     async def _receive_return(self, return_id: str, entry: dict) -> None:
         envelope = new_event(
@@ -313,7 +338,9 @@ class FcSimulator:
                 order_id=entry["order_id"],
                 fulfillment_center_id=self.fc,
                 lines=[
-                    ReturnedLine(fnsku=line["fnsku"], quantity=line["quantity"], condition=entry["condition"])
+                    ReturnedLine(
+                        fnsku=line["fnsku"], quantity=line["quantity"], condition=entry["condition"]
+                    )
                     for line in entry["lines"]
                 ],
                 received_at=datetime.now(UTC),
@@ -332,19 +359,32 @@ class FcSimulator:
         if entry["disposition"] == RemovalDisposition.RETURN.value:
             carrier = CARRIERS["standard"]
             data = RemovalShipped(
-                removal_order_id=removal_order_id, fulfillment_center_id=self.fc, carrier=carrier,
-                tracking_number=tracking_number(carrier, REMOVAL_KEY + removal_order_id), shipped_at=datetime.now(UTC),
+                removal_order_id=removal_order_id,
+                fulfillment_center_id=self.fc,
+                carrier=carrier,
+                tracking_number=tracking_number(carrier, REMOVAL_KEY + removal_order_id),
+                shipped_at=datetime.now(UTC),
             )
         else:
-            data = UnitsDisposed(removal_order_id=removal_order_id, fulfillment_center_id=self.fc, disposed_at=datetime.now(UTC))
+            data = UnitsDisposed(
+                removal_order_id=removal_order_id,
+                fulfillment_center_id=self.fc,
+                disposed_at=datetime.now(UTC),
+            )
         envelope = new_event(
-            data, source=self.source, correlation_id=entry["correlation_id"],
+            data,
+            source=self.source,
+            correlation_id=entry["correlation_id"],
             event_id=return_event_id(REMOVAL_KEY + removal_order_id),
         )
         await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
         entry["status"] = SHIPPED
         self.state.save()
-        log.info("removal carried out", removal_order_id=removal_order_id, disposition=entry["disposition"])
+        log.info(
+            "removal carried out",
+            removal_order_id=removal_order_id,
+            disposition=entry["disposition"],
+        )
 
     async def _report_exception(self, fulfillment_order_id: str, entry: dict) -> None:
         """Report `short_pick` units of the order's first line missing (or damaged) at pick."""
@@ -356,7 +396,14 @@ class FcSimulator:
                 order_id=entry["order_id"],
                 fulfillment_center_id=self.fc,
                 reason=f"{missing} unit(s) of {fnsku} {self.exception_reason.value.lower().replace('_', ' ')} at pick",
-                lines=[ExceptionLine(line_id=line_id, fnsku=fnsku, quantity=missing, reason_code=self.exception_reason)],
+                lines=[
+                    ExceptionLine(
+                        line_id=line_id,
+                        fnsku=fnsku,
+                        quantity=missing,
+                        reason_code=self.exception_reason,
+                    )
+                ],
             ),
             source=self.source,
             correlation_id=entry["correlation_id"],
@@ -365,7 +412,9 @@ class FcSimulator:
         await self._publish(replace(envelope, causation_id=entry["instruction_id"]))
         entry["missing"] = missing
         self.state.save()
-        log.info("FC exception reported", fulfillment_order_id=fulfillment_order_id, missing=missing)
+        log.info(
+            "FC exception reported", fulfillment_order_id=fulfillment_order_id, missing=missing
+        )
 
     async def _publish(self, envelope) -> None:
         message = encode(envelope)
@@ -375,26 +424,46 @@ class FcSimulator:
                     message.topic, value=message.value, key=message.key, headers=message.headers
                 )
                 break
-            except Exception as e:  # the broker is away: the parcel left (or came), the report must follow
+            except (
+                Exception
+            ) as e:  # the broker is away: the parcel left (or came), the report must follow
                 log.warning("could not publish; retrying", event_type=envelope.type, error=repr(e))
                 await asyncio.sleep(1)
 
 
 def fc_simulator(
-    fulfillment_center: Annotated[str, typer.Option("--fulfillment-center", help="The FC whose instructions to fulfil, e.g. SEA1")],
-    delay: Annotated[float, typer.Option(min=0, max=3600, help="Seconds to pick and pack each order")] = 0.5,
+    fulfillment_center: Annotated[
+        str,
+        typer.Option("--fulfillment-center", help="The FC whose instructions to fulfil, e.g. SEA1"),
+    ],
+    delay: Annotated[
+        float, typer.Option(min=0, max=3600, help="Seconds to pick and pack each order")
+    ] = 0.5,
     bootstrap_servers: Annotated[
-        str | None, typer.Option(help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP_SERVERS or the running stack)")
+        str | None,
+        typer.Option(
+            help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP_SERVERS or the running stack)"
+        ),
     ] = None,
     state_file: Annotated[
-        Path | None, typer.Option(help="Where to remember fulfillment orders (default: .stockpath/fc-simulator-<FC>.json)")
+        Path | None,
+        typer.Option(
+            help="Where to remember fulfillment orders (default: .stockpath/fc-simulator-<FC>.json)"
+        ),
     ] = None,
-    group: Annotated[str | None, typer.Option(help="Consumer group (default: stockpath-fc-simulator-<FC>)")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group (default: stockpath-fc-simulator-<FC>)")
+    ] = None,
     short_pick: Annotated[
-        int, typer.Option(min=0, help="Report this many units of each order's first line missing at pick (an FC exception)")
+        int,
+        typer.Option(
+            min=0,
+            help="Report this many units of each order's first line missing at pick (an FC exception)",
+        ),
     ] = 0,
     exception_reason: Annotated[
-        ExceptionReason, typer.Option(help="What --short-pick reports: SHORT_PICK (not found) or DAMAGED")
+        ExceptionReason,
+        typer.Option(help="What --short-pick reports: SHORT_PICK (not found) or DAMAGED"),
     ] = ExceptionReason.SHORT_PICK,
 ) -> None:
     """Act as a fulfillment center: ship each order instructed to it after a delay (ShipmentShipped)."""
@@ -403,7 +472,9 @@ def fc_simulator(
 
     if stockpath_network.get(fulfillment_center) is None:
         known = ", ".join(fc.fulfillment_center_id for fc in stockpath_network.network())
-        typer.echo(f"fulfillment center {fulfillment_center} is not in the network ({known})", err=True)
+        typer.echo(
+            f"fulfillment center {fulfillment_center} is not in the network ({known})", err=True
+        )
         raise typer.Exit(2)
     bootstrap = bootstrap_servers or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
@@ -413,7 +484,9 @@ def fc_simulator(
         bootstrap_servers=bootstrap,
         fulfillment_center_id=fulfillment_center,
         delay_s=delay,
-        state=StateFile(state_file or Path(".stockpath") / f"fc-simulator-{fulfillment_center}.json"),
+        state=StateFile(
+            state_file or Path(".stockpath") / f"fc-simulator-{fulfillment_center}.json"
+        ),
         group_id=group,
         short_pick=short_pick,
         exception_reason=exception_reason,

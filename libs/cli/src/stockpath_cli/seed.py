@@ -47,15 +47,21 @@ def seed_catalog(
 
 def create_seller(registration_url: str, name: str, *, operator_token: str) -> dict:
     """A seller (an operator's action): its id and its bearer token, shown this once."""
-    with httpx.Client(base_url=registration_url, timeout=30, headers=_bearer(operator_token)) as client:
+    with httpx.Client(
+        base_url=registration_url, timeout=30, headers=_bearer(operator_token)
+    ) as client:
         r = client.post("/v1/sellers", json={"name": name})
         r.raise_for_status()
         return r.json()
 
 
-def issue_credential(registration_url: str, kind: str, subject: str, *, operator_token: str) -> dict:
+def issue_credential(
+    registration_url: str, kind: str, subject: str, *, operator_token: str
+) -> dict:
     """A credential issued by the operator through registration's API: its id and token."""
-    with httpx.Client(base_url=registration_url, timeout=30, headers=_bearer(operator_token)) as client:
+    with httpx.Client(
+        base_url=registration_url, timeout=30, headers=_bearer(operator_token)
+    ) as client:
         r = client.post("/v1/credentials", json={"kind": kind, "subject": subject})
         r.raise_for_status()
         return r.json()

@@ -81,11 +81,20 @@ def ports_from(base: int | None) -> dict[str, ServicePorts] | None:
     """API ports base+1.., worker ports base+1101..; the default base 8000 gives 8001–8005 and 9101–9105."""
     if base is None:
         return None
-    return {name: ServicePorts(base + i + 1, base + 1100 + i + 1) for i, name in enumerate(DEFAULT_PORTS)}
+    return {
+        name: ServicePorts(base + i + 1, base + 1100 + i + 1)
+        for i, name in enumerate(DEFAULT_PORTS)
+    }
 
 
 def start_stack(
-    *, database_server: str | None, broker_port: int, partitions: int, log_dir: Path, say, port_base: int | None = None
+    *,
+    database_server: str | None,
+    broker_port: int,
+    partitions: int,
+    log_dir: Path,
+    say,
+    port_base: int | None = None,
 ) -> Stack:
     log_dir.mkdir(parents=True, exist_ok=True)
     broker = None
@@ -104,13 +113,20 @@ def start_stack(
         postgres = EmbeddedPostgres((STATE_DIR / "pgdata").resolve())
         server = postgres.start()
         say(f"started embedded PostgreSQL in {STATE_DIR / 'pgdata'}")
-    platform = Platform(bootstrap_servers=bootstrap, database_server=server, log_dir=log_dir, ports=ports_from(port_base))
+    platform = Platform(
+        bootstrap_servers=bootstrap,
+        database_server=server,
+        log_dir=log_dir,
+        ports=ports_from(port_base),
+    )
     stack = Stack(platform, broker, postgres)
     try:
         platform.ensure_topics(partitions=partitions)
         platform.migrate()
         platform.provision(keep=CREDENTIALS_FILE)
-        say(f"operator credential in {CREDENTIALS_FILE} (`stockpath credentials --help` to issue more)")
+        say(
+            f"operator credential in {CREDENTIALS_FILE} (`stockpath credentials --help` to issue more)"
+        )
         platform.start()
         platform.wait_healthy(timeout_s=90)
         stack.write_state()

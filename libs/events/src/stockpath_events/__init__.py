@@ -1,7 +1,7 @@
 """Stockpath's shared event contract.
 
-    from stockpath_events import new_event, encode, decode, REGISTRY, Topics
-    from stockpath_events.types.orders import OrderPlaced
+from stockpath_events import new_event, encode, decode, REGISTRY, Topics
+from stockpath_events.types.orders import OrderPlaced
 """
 
 from stockpath_events.base import (

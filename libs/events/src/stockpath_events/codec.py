@@ -37,7 +37,9 @@ class KafkaMessage:
 class MalformedEvent(ValueError):
     """A message that is not a valid Stockpath event; `reason` says what is wrong with it."""
 
-    def __init__(self, reason: str, *, ce_type: str | None = None, ce_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, ce_type: str | None = None, ce_id: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.ce_type = ce_type
@@ -74,7 +76,9 @@ def encode(envelope: Envelope) -> KafkaMessage:
     )
 
 
-def _headers_dict(headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes] | None) -> dict[str, str]:
+def _headers_dict(
+    headers: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes] | None,
+) -> dict[str, str]:
     items = headers.items() if isinstance(headers, Mapping) else (headers or [])
     out: dict[str, str] = {}
     for k, v in items:
@@ -99,33 +103,46 @@ def decode(
     h = _headers_dict(headers)
     missing = [name for name in REQUIRED_HEADERS if not h.get(name)]
     if missing:
-        raise MalformedEvent(f"missing CloudEvents header(s): {', '.join(missing)}", ce_id=h.get("ce_id"))
+        raise MalformedEvent(
+            f"missing CloudEvents header(s): {', '.join(missing)}", ce_id=h.get("ce_id")
+        )
     ce_type, ce_id = h["ce_type"], h["ce_id"]
     if h["ce_specversion"] != SPECVERSION:
-        raise MalformedEvent(f"unsupported ce_specversion {h['ce_specversion']!r}", ce_type=ce_type, ce_id=ce_id)
+        raise MalformedEvent(
+            f"unsupported ce_specversion {h['ce_specversion']!r}", ce_type=ce_type, ce_id=ce_id
+        )
     content_type = h.get("content-type", CONTENT_TYPE)
     if not content_type.startswith(CONTENT_TYPE):
-        raise MalformedEvent(f"unsupported content-type {content_type!r}", ce_type=ce_type, ce_id=ce_id)
+        raise MalformedEvent(
+            f"unsupported content-type {content_type!r}", ce_type=ce_type, ce_id=ce_id
+        )
     try:
         spec = REGISTRY.by_type(ce_type)
     except UnknownEventType:
-        raise UnsupportedEvent(f"unknown event type {ce_type!r}", ce_type=ce_type, ce_id=ce_id) from None
+        raise UnsupportedEvent(
+            f"unknown event type {ce_type!r}", ce_type=ce_type, ce_id=ce_id
+        ) from None
     try:
         time = datetime.fromisoformat(h["ce_time"])
     except ValueError:
         time = None
     if time is None or time.tzinfo is None:
         # RFC 3339 requires an offset; a naive time would make comparisons with aware ones raise later.
-        raise MalformedEvent(f"ce_time {h['ce_time']!r} is not an RFC 3339 timestamp", ce_type=ce_type, ce_id=ce_id)
+        raise MalformedEvent(
+            f"ce_time {h['ce_time']!r} is not an RFC 3339 timestamp", ce_type=ce_type, ce_id=ce_id
+        )
     if value is None:
         raise MalformedEvent("message has no value", ce_type=ce_type, ce_id=ce_id)
     try:
         data = spec.model.model_validate_json(value)
     except ValidationError as e:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<value>'}: {err['msg']}" for err in e.errors()[:5]
+            f"{'.'.join(str(p) for p in err['loc']) or '<value>'}: {err['msg']}"
+            for err in e.errors()[:5]
         )
-        raise MalformedEvent(f"{spec.name} payload is invalid: {problems}", ce_type=ce_type, ce_id=ce_id) from None
+        raise MalformedEvent(
+            f"{spec.name} payload is invalid: {problems}", ce_type=ce_type, ce_id=ce_id
+        ) from None
     return Envelope(
         id=ce_id,
         type=ce_type,

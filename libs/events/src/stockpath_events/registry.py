@@ -92,7 +92,9 @@ class EventSpec:
         for pattern in self.allowed_sources:
             if _source_matches(pattern, source, data):
                 return None
-        return f"{self.name} may be published by {', '.join(self.allowed_sources)}, not by {source!r}"
+        return (
+            f"{self.name} may be published by {', '.join(self.allowed_sources)}, not by {source!r}"
+        )
 
     @property
     def type(self) -> str:
@@ -106,7 +108,9 @@ def _source_matches(pattern: str, source: str, data: EventData) -> bool:
     regex, fields = _source_pattern(pattern)
     found = regex.fullmatch(source)
     # A {field} segment must be exactly that payload field's value.
-    return found is not None and all(found.group(n + 1) == str(getattr(data, f, None)) for n, f in enumerate(fields))
+    return found is not None and all(
+        found.group(n + 1) == str(getattr(data, f, None)) for n, f in enumerate(fields)
+    )
 
 
 @functools.cache
@@ -138,12 +142,23 @@ _SPECS = [
     EventSpec(catalog.CatalogItemCreated, Topics.CATALOG, "catalog_item_id", "catalog"),
     EventSpec(catalog.CatalogItemUpdated, Topics.CATALOG, "catalog_item_id", "catalog"),
     EventSpec(registration.ItemRegistered, Topics.REGISTRATION, "fnsku", "registration"),
-    EventSpec(registration.ItemRegistrationRejected, Topics.REGISTRATION, "registration_id", "registration"),
+    EventSpec(
+        registration.ItemRegistrationRejected,
+        Topics.REGISTRATION,
+        "registration_id",
+        "registration",
+    ),
     EventSpec(registration.ItemRegistrationUpdated, Topics.REGISTRATION, "fnsku", "registration"),
     EventSpec(registration.ItemDeregistered, Topics.REGISTRATION, "fnsku", "registration"),
-    EventSpec(registration.InboundShipmentPlanned, Topics.REGISTRATION, "shipment_id", "registration"),
-    EventSpec(registration.InboundShipmentShipped, Topics.REGISTRATION, "shipment_id", "registration"),
-    EventSpec(registration.InboundShipmentCancelled, Topics.REGISTRATION, "shipment_id", "registration"),
+    EventSpec(
+        registration.InboundShipmentPlanned, Topics.REGISTRATION, "shipment_id", "registration"
+    ),
+    EventSpec(
+        registration.InboundShipmentShipped, Topics.REGISTRATION, "shipment_id", "registration"
+    ),
+    EventSpec(
+        registration.InboundShipmentCancelled, Topics.REGISTRATION, "shipment_id", "registration"
+    ),
     EventSpec(listing.ListingPublished, Topics.LISTING, "listing_id", "listing"),
     EventSpec(listing.ListingUpdated, Topics.LISTING, "listing_id", "listing"),
     EventSpec(listing.ListingAvailabilityChanged, Topics.LISTING, "listing_id", "listing"),
@@ -169,12 +184,20 @@ _SPECS = [
         extensions={"fulfillmentcenter": "fulfillment_center_id"},
     ),
     EventSpec(orders.OrderPlaced, Topics.ORDERS, "order_id", "orders", sources=_ORDER_SOURCES),
-    EventSpec(orders.OrderCancellationRequested, Topics.ORDERS, "order_id", "orders", sources=_CANCELLATION_SOURCES),
+    EventSpec(
+        orders.OrderCancellationRequested,
+        Topics.ORDERS,
+        "order_id",
+        "orders",
+        sources=_CANCELLATION_SOURCES,
+    ),
     EventSpec(order_router.OrderRouted, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(order_router.OrderRejected, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(order_router.OrderBackordered, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(order_router.OrderCancelled, Topics.ORDER_ROUTER, "order_id", "order-router"),
-    EventSpec(order_router.OrderCancellationRefused, Topics.ORDER_ROUTER, "order_id", "order-router"),
+    EventSpec(
+        order_router.OrderCancellationRefused, Topics.ORDER_ROUTER, "order_id", "order-router"
+    ),
     EventSpec(
         order_router.FulfillmentInstructed,
         Topics.FULFILLMENT_INSTRUCTIONS,
@@ -198,14 +221,41 @@ _SPECS = [
     ),
     EventSpec(identity.CredentialIssued, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(identity.CredentialRevoked, Topics.IDENTITY, "credential_id", "registration"),
-    EventSpec(fulfillment.ShipmentShipped, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
     EventSpec(
-        fulfillment.FulfillmentRejectedByCenter, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment",
+        fulfillment.ShipmentShipped,
+        Topics.FULFILLMENT_UPDATES,
+        "order_id",
+        "fulfillment",
+        sources=_FC_SOURCES,
+    ),
+    EventSpec(
+        fulfillment.FulfillmentRejectedByCenter,
+        Topics.FULFILLMENT_UPDATES,
+        "order_id",
+        "fulfillment",
         sources=_FC_EXCEPTION_SOURCES,
     ),
-    EventSpec(fulfillment.RemovalShipped, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),
-    EventSpec(fulfillment.UnitsDisposed, Topics.FULFILLMENT_UPDATES, "removal_order_id", "fulfillment", sources=_FC_SOURCES),
-    EventSpec(fulfillment.ReturnReceived, Topics.FULFILLMENT_UPDATES, "order_id", "fulfillment", sources=_FC_SOURCES),
+    EventSpec(
+        fulfillment.RemovalShipped,
+        Topics.FULFILLMENT_UPDATES,
+        "removal_order_id",
+        "fulfillment",
+        sources=_FC_SOURCES,
+    ),
+    EventSpec(
+        fulfillment.UnitsDisposed,
+        Topics.FULFILLMENT_UPDATES,
+        "removal_order_id",
+        "fulfillment",
+        sources=_FC_SOURCES,
+    ),
+    EventSpec(
+        fulfillment.ReturnReceived,
+        Topics.FULFILLMENT_UPDATES,
+        "order_id",
+        "fulfillment",
+        sources=_FC_SOURCES,
+    ),
 ]
 
 
@@ -221,13 +271,17 @@ class Registry:
             raise ValueError("duplicate event type in the registry")
         for spec in specs:
             if spec.key_field not in spec.model.model_fields:
-                raise ValueError(f"{spec.name}: key field {spec.key_field!r} is not a payload field")
+                raise ValueError(
+                    f"{spec.name}: key field {spec.key_field!r} is not a payload field"
+                )
             if spec.topic not in Topics.ALL:
                 raise ValueError(f"{spec.name}: unknown topic {spec.topic!r}")
             for pattern in spec.allowed_sources:
                 for name in re.findall(r"\{([a-z_]+)\}", pattern):
                     if name not in spec.model.model_fields:
-                        raise ValueError(f"{spec.name}: source {pattern!r} names {name!r}, not a payload field")
+                        raise ValueError(
+                            f"{spec.name}: source {pattern!r} names {name!r}, not a payload field"
+                        )
             spec.model.ce_type = spec.type
 
     def __iter__(self):

@@ -78,7 +78,11 @@ class Credentials:
             return None
         credential_id, secret = parsed
         credential = await self._lookup(credential_id)
-        if credential is None or not credential.proves(secret) or not credential.valid_at(datetime.now(UTC)):
+        if (
+            credential is None
+            or not credential.proves(secret)
+            or not credential.valid_at(datetime.now(UTC))
+        ):
             return None
         return Actor(credential.kind, credential.subject, credential.credential_id)
 

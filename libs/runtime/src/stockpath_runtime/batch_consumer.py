@@ -74,7 +74,9 @@ class BatchConsumer(FaustConsumer):
                 for record in batch:
                     deliveries.append(
                         Delivery(
-                            KafkaMessage(tp.topic, record.key, record.value, list(record.headers or ())),
+                            KafkaMessage(
+                                tp.topic, record.key, record.value, list(record.headers or ())
+                            ),
                             tp.partition,
                             record.offset,
                         )

@@ -65,7 +65,9 @@ Handler = Callable[[list[Envelope], AbstractUnitOfWork], Awaitable[None]]
 #: Turns a consumed event into the domain command its handler carries out.
 Translator = Callable[[Envelope], Any]
 #: What a service consumes: topic → event type → (translator, handler of a list of commands).
-ConsumerTable = Mapping[str, Mapping[type[EventData], tuple[Translator, Callable[..., Awaitable[None]]]]]
+ConsumerTable = Mapping[
+    str, Mapping[type[EventData], tuple[Translator, Callable[..., Awaitable[None]]]]
+]
 
 
 class Outcome(StrEnum):
@@ -100,12 +102,16 @@ def subscribe(table: ConsumerTable, **dependencies: Any) -> list[Subscription]:
     ]
 
 
-def _carrying_out(translate: Translator, handler: Callable[..., Awaitable[None]], dependencies: dict) -> Handler:
+def _carrying_out(
+    translate: Translator, handler: Callable[..., Awaitable[None]], dependencies: dict
+) -> Handler:
     parameters = inspect.signature(handler).parameters.values()
     wanted = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
     missing = [p.name for p in wanted if p.name not in dependencies and p.default is p.empty]
     if missing:
-        raise TypeError(f"{handler.__qualname__} needs {', '.join(missing)}; give it to subscribe()")
+        raise TypeError(
+            f"{handler.__qualname__} needs {', '.join(missing)}; give it to subscribe()"
+        )
     given = {p.name: dependencies[p.name] for p in wanted if p.name in dependencies}
 
     async def handle(events: list[Envelope], uow: AbstractUnitOfWork) -> None:
@@ -175,8 +181,13 @@ class MessageProcessor:
                 await self._apply_pending(pending, deliveries, outcomes)
                 pending = []
                 outcomes[i] = await self._dead_letter(
-                    delivery.message, delivery.partition, delivery.offset,
-                    admitted.error, admitted.reason, 1, admitted.ce_type,
+                    delivery.message,
+                    delivery.partition,
+                    delivery.offset,
+                    admitted.error,
+                    admitted.reason,
+                    1,
+                    admitted.ce_type,
                 )
             else:
                 pending.append((i, admitted))
@@ -206,7 +217,9 @@ class MessageProcessor:
         if ce_type and ce_type.startswith("stockpath.") and ce_type not in self._handlers:
             if REGISTRY.knows(ce_type):
                 if REGISTRY.by_type(ce_type).topic != message.topic:
-                    return _Undecodable("WrongTopic", f"{ce_type} does not belong on topic {message.topic}", ce_type)
+                    return _Undecodable(
+                        "WrongTopic", f"{ce_type} does not belong on topic {message.topic}", ce_type
+                    )
                 # Another consumer's event on a shared topic: not worth decoding (nor judging) here.
                 self._count(ce_type, Outcome.IGNORED)
                 return Outcome.IGNORED
@@ -225,7 +238,11 @@ class MessageProcessor:
             return Outcome.IGNORED
         spec = envelope.spec
         if spec.topic != message.topic:
-            return _Undecodable("WrongTopic", f"{envelope.type} does not belong on topic {message.topic}", envelope.type)
+            return _Undecodable(
+                "WrongTopic",
+                f"{envelope.type} does not belong on topic {message.topic}",
+                envelope.type,
+            )
         refusal = spec.source_refusal(envelope.source, envelope.data)
         if refusal is not None:
             return _Undecodable("SourceNotAllowed", refusal, envelope.type)
@@ -242,7 +259,9 @@ class MessageProcessor:
     async def _handle_one(self, envelope: Envelope, delivery: Delivery) -> Outcome:
         bind_event(envelope)
         try:
-            return await self._handle(envelope, delivery.message, delivery.partition, delivery.offset)
+            return await self._handle(
+                envelope, delivery.message, delivery.partition, delivery.offset
+            )
         finally:
             unbind_event()
 
@@ -259,14 +278,18 @@ class MessageProcessor:
             except Exception as e:
                 if await self._waited_out(e, backoff, "the batch"):
                     continue
-                log.warning("batch failed; applying its events one by one", error=repr(e), events=len(envelopes))
+                log.warning(
+                    "batch failed; applying its events one by one",
+                    error=repr(e),
+                    events=len(envelopes),
+                )
                 return None
             elapsed = time.perf_counter() - started
             metrics.BATCH_SIZE.labels(consumer=self.consumer).observe(len(envelopes))
             for envelope, outcome in zip(envelopes, outcomes, strict=True):
-                metrics.HANDLER_SECONDS.labels(consumer=self.consumer, event_type=envelope.type).observe(
-                    elapsed / len(envelopes)
-                )
+                metrics.HANDLER_SECONDS.labels(
+                    consumer=self.consumer, event_type=envelope.type
+                ).observe(elapsed / len(envelopes))
                 self._count(envelope.type, outcome)
             return outcomes
 
@@ -314,16 +337,27 @@ class MessageProcessor:
                 if await self._waited_out(e, backoff, "the event"):
                     continue
                 failures += 1
-                log.warning("handler failed", error=repr(e), attempt=failures, max_attempts=self._max_attempts)
+                log.warning(
+                    "handler failed",
+                    error=repr(e),
+                    attempt=failures,
+                    max_attempts=self._max_attempts,
+                )
                 if failures >= self._max_attempts:
                     return await self._dead_letter(
-                        message, partition, offset, type(e).__name__, str(e) or repr(e), failures, envelope.type
+                        message,
+                        partition,
+                        offset,
+                        type(e).__name__,
+                        str(e) or repr(e),
+                        failures,
+                        envelope.type,
                     )
                 await asyncio.sleep(min(0.05 * failures, 0.5))
                 continue
-            metrics.HANDLER_SECONDS.labels(consumer=self.consumer, event_type=envelope.type).observe(
-                time.perf_counter() - started
-            )
+            metrics.HANDLER_SECONDS.labels(
+                consumer=self.consumer, event_type=envelope.type
+            ).observe(time.perf_counter() - started)
             self._count(envelope.type, outcome)
             if outcome is Outcome.DUPLICATE:
                 log.info("duplicate event skipped")
@@ -335,7 +369,9 @@ class MessageProcessor:
             return False
         delay = backoff.next()
         metrics.TRANSIENT_RETRIES.labels(consumer=self.consumer).inc()
-        log.warning(f"transient failure; will retry {what}", error=repr(error), retry_in_s=round(delay, 2))
+        log.warning(
+            f"transient failure; will retry {what}", error=repr(error), retry_in_s=round(delay, 2)
+        )
         await asyncio.sleep(delay)
         return True
 
@@ -347,7 +383,9 @@ class MessageProcessor:
             await uow.commit()
             return Outcome.PROCESSED
 
-    async def _dead_letter(self, message, partition, offset, error, reason, attempts, ce_type) -> Outcome:
+    async def _dead_letter(
+        self, message, partition, offset, error, reason, attempts, ce_type
+    ) -> Outcome:
         backoff = self._backoff()
         while True:
             try:
@@ -369,7 +407,9 @@ class MessageProcessor:
                 delay = backoff.next()
                 log.warning(
                     "dead-letter write failed; will retry",
-                    error=repr(e), transient=is_transient(e), retry_in_s=round(delay, 2),
+                    error=repr(e),
+                    transient=is_transient(e),
+                    retry_in_s=round(delay, 2),
                 )
                 await asyncio.sleep(delay)
         metrics.DEAD_LETTERS.labels(consumer=self.consumer, topic=message.topic).inc()
@@ -388,4 +428,6 @@ class MessageProcessor:
     def _count(self, event_type: str, outcome: Outcome) -> None:
         # Labels only from the registry: whatever a publisher writes in ce_type must not grow the metrics.
         label = event_type if REGISTRY.knows(event_type) else "unknown"
-        metrics.EVENTS_CONSUMED.labels(consumer=self.consumer, event_type=label, outcome=outcome.value).inc()
+        metrics.EVENTS_CONSUMED.labels(
+            consumer=self.consumer, event_type=label, outcome=outcome.value
+        ).inc()

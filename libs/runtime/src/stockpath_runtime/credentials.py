@@ -63,7 +63,9 @@ def secret_sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def new_credential(kind: ActorKind, subject: str, *, now: datetime, ttl: timedelta | None) -> tuple[str, Credential]:
+def new_credential(
+    kind: ActorKind, subject: str, *, now: datetime, ttl: timedelta | None
+) -> tuple[str, Credential]:
     """A fresh credential and its token (the only time the token exists outside its holder)."""
     credential_id = "C" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
     secret = secrets.token_urlsafe(32)
@@ -102,7 +104,11 @@ class CredentialRepository:
         self._conn = connection
 
     async def get(self, credential_id: str) -> Credential | None:
-        row = (await self._conn.execute(sa.select(credentials).where(credentials.c.credential_id == credential_id))).first()
+        row = (
+            await self._conn.execute(
+                sa.select(credentials).where(credentials.c.credential_id == credential_id)
+            )
+        ).first()
         return _credential(row) if row else None
 
     async def of_subject(self, kind: ActorKind, subject: str) -> list[Credential]:
@@ -113,8 +119,12 @@ class CredentialRepository:
         )
         return [_credential(r) for r in rows]
 
-    async def listed(self, *, kind: ActorKind | None = None, limit: int = 100, offset: int = 0) -> list[Credential]:
-        query = sa.select(credentials).order_by(credentials.c.issued_at, credentials.c.credential_id)
+    async def listed(
+        self, *, kind: ActorKind | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Credential]:
+        query = sa.select(credentials).order_by(
+            credentials.c.issued_at, credentials.c.credential_id
+        )
         if kind is not None:
             query = query.where(credentials.c.kind == kind.value)
         return [_credential(r) for r in await self._conn.execute(query.limit(limit).offset(offset))]
@@ -138,7 +148,10 @@ class CredentialRepository:
     async def revoke(self, credential_ids: Sequence[str], at: datetime) -> None:
         await self._conn.execute(
             sa.update(credentials)
-            .where(credentials.c.credential_id.in_(list(credential_ids)), credentials.c.revoked_at.is_(None))
+            .where(
+                credentials.c.credential_id.in_(list(credential_ids)),
+                credentials.c.revoked_at.is_(None),
+            )
             .values(revoked_at=at)
         )
 
@@ -164,7 +177,9 @@ class UnknownCredential(LookupError):
         self.credential_id = credential_id
 
 
-async def issue_credential(uow, kind: ActorKind, subject: str, *, ttl: timedelta | None) -> tuple[str, Credential]:
+async def issue_credential(
+    uow, kind: ActorKind, subject: str, *, ttl: timedelta | None
+) -> tuple[str, Credential]:
     """Issue a credential in `uow` (not committed): stored, and announced to every service."""
     token, credential = new_credential(kind, subject, now=datetime.now(UTC), ttl=ttl)
     await uow.credentials.save(credential)
@@ -184,7 +199,9 @@ async def revoke_credential(uow, credential_id: str, *, reason: str | None = Non
     return await uow.credentials.get(credential_id)
 
 
-async def rotate_credential(uow, credential_id: str, *, ttl: timedelta | None) -> tuple[str, Credential]:
+async def rotate_credential(
+    uow, credential_id: str, *, ttl: timedelta | None
+) -> tuple[str, Credential]:
     """A new credential for the same actor, and the old one revoked, in `uow` (not committed)."""
     old = await uow.credentials.get(credential_id)
     if old is None:
@@ -219,4 +236,7 @@ async def record_credentials(events: list[Envelope], uow) -> None:
 def identity_subscription():
     from stockpath_runtime.consumer import Subscription
 
-    return Subscription(Topics.IDENTITY, {CredentialIssued: record_credentials, CredentialRevoked: record_credentials})
+    return Subscription(
+        Topics.IDENTITY,
+        {CredentialIssued: record_credentials, CredentialRevoked: record_credentials},
+    )

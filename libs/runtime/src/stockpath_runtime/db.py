@@ -33,7 +33,9 @@ outbox = sa.Table(
     sa.Column("key", sa.LargeBinary, nullable=True),
     sa.Column("value", sa.LargeBinary, nullable=False),
     sa.Column("headers", postgresql.JSONB, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     #: Set when the broker refused the row for good (e.g. larger than it accepts): the relay
     #: sets it aside and goes on; `stockpath outbox` shows, retries or discards it.
@@ -53,7 +55,9 @@ inbox = sa.Table(
     sa.Column("consumer", sa.Text, primary_key=True),
     sa.Column("event_id", sa.Text, primary_key=True),
     sa.Column("event_type", sa.Text, nullable=False),
-    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 
@@ -102,7 +106,10 @@ _INSERTS: dict[tuple, tuple[sa.TextClause, tuple[bool, ...]]] = {}
 
 
 def _insert_statement(
-    table: sa.Table, columns: tuple[str, ...], on_conflict_do_nothing: bool, returning: tuple[str, ...]
+    table: sa.Table,
+    columns: tuple[str, ...],
+    on_conflict_do_nothing: bool,
+    returning: tuple[str, ...],
 ) -> tuple[sa.TextClause, tuple[bool, ...]]:
     key = (table.name, columns, on_conflict_do_nothing, returning)
     found = _INSERTS.get(key)
@@ -115,7 +122,8 @@ def _insert_statement(
         )
         names = ", ".join(f'"{c}"' for c in columns)
         picked = ", ".join(
-            f'CAST(r."{c}" AS jsonb)' if json_ else f'r."{c}"' for c, json_ in zip(columns, is_json, strict=True)
+            f'CAST(r."{c}" AS jsonb)' if json_ else f'r."{c}"'
+            for c, json_ in zip(columns, is_json, strict=True)
         )
         text = f'INSERT INTO "{table.name}" ({names}) SELECT {picked} FROM unnest({arrays}) AS r({names})'
         if on_conflict_do_nothing:
@@ -146,7 +154,9 @@ async def insert_rows(
     params = {}
     for n, (column, json_) in enumerate(zip(columns, is_json, strict=True)):
         values = [row[column] for row in rows]
-        params[f"p{n}"] = [None if v is None else json.dumps(v) for v in values] if json_ else values
+        params[f"p{n}"] = (
+            [None if v is None else json.dumps(v) for v in values] if json_ else values
+        )
     return await connection.execute(statement, params)
 
 
@@ -179,7 +189,9 @@ def ensure_database(url: str) -> bool:
     admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
                 return True

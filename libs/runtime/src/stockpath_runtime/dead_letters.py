@@ -50,7 +50,9 @@ class DeadLetters:
         ]
         topic = dead_letter_topic(message.topic)
         try:
-            await self._producer.send_and_wait(topic, value=message.value, key=message.key, headers=headers)
+            await self._producer.send_and_wait(
+                topic, value=message.value, key=message.key, headers=headers
+            )
         except MessageSizeTooLargeError:
             # The original plus the dlq_* headers is more than the broker takes: retrying cannot
             # help, and the partition must move on. Keep a truncated copy that still says what it was.

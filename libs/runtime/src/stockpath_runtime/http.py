@@ -40,8 +40,12 @@ log = structlog.get_logger("stockpath.http")
 
 CORRELATION_HEADER = "X-Correlation-Id"
 
-HTTP_REQUESTS = Counter("stockpath_http_requests_total", "HTTP requests", ["method", "route", "status"])
-HTTP_SECONDS = Histogram("stockpath_http_request_seconds", "HTTP request latency", ["method", "route"])
+HTTP_REQUESTS = Counter(
+    "stockpath_http_requests_total", "HTTP requests", ["method", "route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "stockpath_http_request_seconds", "HTTP request latency", ["method", "route"]
+)
 
 
 class ClientError(Exception):
@@ -49,7 +53,9 @@ class ClientError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, code: str = "bad_request", status_code: int | None = None, **details) -> None:
+    def __init__(
+        self, message: str, *, code: str = "bad_request", status_code: int | None = None, **details
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -94,8 +100,14 @@ class Answer:
         return f"{exc}; {self.advice}" if self.advice else str(exc)
 
     def render(self, exc: Exception) -> JSONResponse:
-        names = self.details if isinstance(self.details, Mapping) else {name: name for name in self.details}
-        details = {shown: jsonable_encoder(getattr(exc, attribute)) for shown, attribute in names.items()}
+        names = (
+            self.details
+            if isinstance(self.details, Mapping)
+            else {name: name for name in self.details}
+        )
+        details = {
+            shown: jsonable_encoder(getattr(exc, attribute)) for shown, attribute in names.items()
+        }
         return _error(self.status, self.code, self.message(exc), details)
 
 
@@ -108,6 +120,7 @@ def answer_for(error: Exception, answers: ErrorAnswers) -> Answer | None:
     for pages, which render the answer themselves."""
     return next((answers[kind] for kind in type(error).__mro__ if kind in answers), None)
 
+
 #: An id a client names in a path, a query or a body: a letter or digit, then letters, digits and
 #: ``. _ : -``. Anything else cannot be an id of ours, so it is refused (422) before any lookup.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
@@ -115,14 +128,21 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 def identifier(max_length: int = 64) -> Any:
     """The annotated type of an identifier of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=ID_PATTERN)]
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=max_length, pattern=ID_PATTERN
+        ),
+    ]
 
 
 Identifier = identifier()
 
 
 def _error(status: int, code: str, message: str, details: dict | None = None) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
+    body = {
+        "error": {"code": code, "message": message, **({"details": details} if details else {})}
+    }
     return JSONResponse(body, status_code=status)
 
 
@@ -162,7 +182,9 @@ def _sessions(settings: ServiceSettings) -> Sessions:
         secret = secrets.token_urlsafe(32)
         log.warning("STOCKPATH_SESSION_SECRET is not set: sessions of this process end with it")
     secure = settings.session_cookie_secure
-    return Sessions(secret, secure=secure_by_default(settings.http_host) if secure is None else secure)
+    return Sessions(
+        secret, secure=secure_by_default(settings.http_host) if secure is None else secure
+    )
 
 
 def create_service_app(
@@ -205,7 +227,9 @@ def create_service_app(
         request.state.caller_correlation_id = caller[:200] if caller else None
         request_correlation = request.state.caller_correlation_id or str(uuid.uuid4())
         request.state.correlation_id = request_correlation
-        structlog.contextvars.bind_contextvars(correlation_id=request_correlation, path=request.url.path)
+        structlog.contextvars.bind_contextvars(
+            correlation_id=request_correlation, path=request.url.path
+        )
         route = request.url.path
         with HTTP_SECONDS.labels(request.method, "all").time():
             try:
@@ -222,28 +246,42 @@ def create_service_app(
     async def client_error(request: Request, exc: ClientError):
         return _error(exc.status_code, exc.code, exc.message, exc.details)
 
-    answers: ErrorAnswers = {EventTooLarge: Answer(422, "event_too_large", ("event_type", "size")), **(errors or {})}
+    answers: ErrorAnswers = {
+        EventTooLarge: Answer(422, "event_too_large", ("event_type", "size")),
+        **(errors or {}),
+    }
     for error_type, answer in answers.items():
-        app.add_exception_handler(error_type, lambda request, exc, answer=answer: answer.render(exc))
+        app.add_exception_handler(
+            error_type, lambda request, exc, answer=answer: answer.render(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         problems = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", ""),
+            }
             for err in exc.errors()[:20]
         ]
         summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems[:5])
-        return _error(422, "validation_error", f"invalid request: {summary}", {"problems": problems})
+        return _error(
+            422, "validation_error", f"invalid request: {summary}", {"problems": problems}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
         return _error(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error", error=repr(exc))
-        return _error(500, "internal_error", "internal error; see the service log for this correlation id")
+        return _error(
+            500, "internal_error", "internal error; see the service log for this correlation id"
+        )
 
     app.include_router(
         operations_router(

@@ -24,7 +24,12 @@ from stockpath_events import REGISTRY, dead_letter_topic
 from stockpath_runtime.settings import ServiceSettings
 
 #: The settings `client_options` reads (their environment variables).
-SECURITY_FIELDS = ("kafka_security_protocol", "kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
+SECURITY_FIELDS = (
+    "kafka_security_protocol",
+    "kafka_sasl_mechanism",
+    "kafka_sasl_username",
+    "kafka_sasl_password",
+)
 
 
 def security_settings() -> ServiceSettings:
@@ -49,9 +54,14 @@ def client_options(settings: ServiceSettings | None = None) -> dict[str, Any]:
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return {}
-    username, password = settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value()
+    username, password = (
+        settings.kafka_sasl_username,
+        settings.kafka_sasl_password.get_secret_value(),
+    )
     if not username or not password:
-        raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        raise ValueError(
+            f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+        )
     options: dict[str, Any] = dict(
         security_protocol=protocol,
         sasl_mechanism=settings.kafka_sasl_mechanism,
@@ -114,13 +124,20 @@ def all_topics() -> list[str]:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, *, partitions: int, replication: int, topics: list[str] | None = None, timeout_s: float = 30
+    bootstrap_servers: str,
+    *,
+    partitions: int,
+    replication: int,
+    topics: list[str] | None = None,
+    timeout_s: float = 30,
 ) -> list[str]:
     """Create missing topics from the registry; returns the ones created. Safe to run from many processes."""
     wanted = topics or all_topics()
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000, **client_options())
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000, **client_options()
+        )
         try:
             await admin.start()
             existing = set(await admin.list_topics())
@@ -128,7 +145,13 @@ async def ensure_topics(
             created = []
             for topic in missing:
                 try:
-                    await admin.create_topics([NewTopic(topic, partitions, replication, topic_configs=topic_config(topic))])
+                    await admin.create_topics(
+                        [
+                            NewTopic(
+                                topic, partitions, replication, topic_configs=topic_config(topic)
+                            )
+                        ]
+                    )
                     created.append(topic)
                 except TopicAlreadyExistsError:
                     pass

@@ -9,7 +9,9 @@ EVENTS_CONSUMED = Counter(
     "Events taken off a topic, by consumer, type and outcome",
     ["consumer", "event_type", "outcome"],
 )
-EVENTS_PRODUCED = Counter("stockpath_events_produced_total", "Events published from the outbox", ["event_type"])
+EVENTS_PRODUCED = Counter(
+    "stockpath_events_produced_total", "Events published from the outbox", ["event_type"]
+)
 HANDLER_SECONDS = Histogram(
     "stockpath_handler_seconds",
     "Time to handle one event, commit included",
@@ -22,11 +24,15 @@ BATCH_SIZE = Histogram(
     ["consumer"],
     buckets=(2, 5, 10, 25, 50, 100, 250, 500),
 )
-DEAD_LETTERS = Counter("stockpath_dead_letters_total", "Messages written to a dead-letter topic", ["consumer", "topic"])
+DEAD_LETTERS = Counter(
+    "stockpath_dead_letters_total", "Messages written to a dead-letter topic", ["consumer", "topic"]
+)
 TRANSIENT_RETRIES = Counter(
     "stockpath_transient_retries_total", "Handler retries after a transient failure", ["consumer"]
 )
-OUTBOX_BACKLOG = Gauge("stockpath_outbox_backlog", "Outbox rows not yet published, counted after each relay batch")
+OUTBOX_BACKLOG = Gauge(
+    "stockpath_outbox_backlog", "Outbox rows not yet published, counted after each relay batch"
+)
 OUTBOX_SET_ASIDE = Gauge(
     "stockpath_outbox_set_aside",
     "Outbox rows the broker refused for good, set aside unpublished (see `stockpath outbox`)",

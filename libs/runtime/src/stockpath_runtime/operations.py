@@ -47,7 +47,8 @@ def operations_router(service_name: str, checks: Mapping[str, Check]) -> APIRout
         report = dict(zip(checks, results, strict=True))
         ok = all(report.values())
         return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": report}, status_code=200 if ok else 503
+            {"status": "ok" if ok else "unavailable", "checks": report},
+            status_code=200 if ok else 503,
         )
 
     @router.get("/metrics")
@@ -86,7 +87,9 @@ async def broker_reachable(bootstrap_servers: str, timeout: float = 1.0) -> bool
     for server in bootstrap_servers.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host or "127.0.0.1", int(port)), timeout
+            )
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -104,7 +107,9 @@ async def serve_operations(
 
     web = FastAPI(title=f"{service_name} worker")
     web.include_router(operations_router(service_name, checks))
-    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_config=log_config, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(web, host=host, port=port, log_config=log_config, access_log=False)
+    )
     # uvicorn (0.29 and later) takes SIGINT and SIGTERM while it serves, stops, and raises them
     # again once it has stopped, so the worker's own handlers still receive them.
     await server.serve()

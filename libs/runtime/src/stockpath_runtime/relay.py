@@ -63,18 +63,34 @@ _PRUNE = sa.text(
 
 #: The relay's hot statements, with fixed texts (prepared once by the server).
 _UNPUBLISHED = (
-    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, outbox.c.event_type, outbox.c.created_at)
-    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None), outbox.c.id > sa.bindparam("floor"))
+    sa.select(
+        outbox.c.id,
+        outbox.c.topic,
+        outbox.c.key,
+        outbox.c.value,
+        outbox.c.headers,
+        outbox.c.event_type,
+        outbox.c.created_at,
+    )
+    .where(
+        outbox.c.published_at.is_(None),
+        outbox.c.failed_at.is_(None),
+        outbox.c.id > sa.bindparam("floor"),
+    )
     .order_by(outbox.c.id)
     .limit(sa.bindparam("limit"))
 )
-_MARK_PUBLISHED = sa.text("UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
+_MARK_PUBLISHED = sa.text(
+    "UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
 #: How often the backlog gauge may be counted (a count walks every unpublished row).
 BACKLOG_INTERVAL_S = 1.0
 
 
 def _lock_id(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"stockpath-outbox-relay:{name}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"stockpath-outbox-relay:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 class OutboxRelay:
@@ -144,14 +160,18 @@ class OutboxRelay:
     @contextlib.asynccontextmanager
     async def _leadership(self):
         async with self._engine.connect() as conn:
-            got = (await conn.execute(sa.select(sa.func.pg_try_advisory_lock(_lock_id(self._name))))).scalar()
+            got = (
+                await conn.execute(sa.select(sa.func.pg_try_advisory_lock(_lock_id(self._name))))
+            ).scalar()
             await conn.commit()
             try:
                 yield bool(got)
             finally:
                 if got:
                     with contextlib.suppress(Exception):
-                        await conn.execute(sa.select(sa.func.pg_advisory_unlock(_lock_id(self._name))))
+                        await conn.execute(
+                            sa.select(sa.func.pg_advisory_unlock(_lock_id(self._name)))
+                        )
                         await conn.commit()
 
     async def publish_batch(self) -> int:
@@ -163,7 +183,9 @@ class OutboxRelay:
         else:
             floor = max(0, self._last_published - self._scan_lookback)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(_UNPUBLISHED, {"floor": floor, "limit": self._batch_size})).all()
+            rows = (
+                await conn.execute(_UNPUBLISHED, {"floor": floor, "limit": self._batch_size})
+            ).all()
             await conn.commit()
         if not rows:
             metrics.OUTBOX_BACKLOG.set(0)
@@ -207,21 +229,34 @@ class OutboxRelay:
         refused: dict[int, BaseException] = {}
         sent: list[tuple[object, asyncio.Future]] = []
         for r in rows:  # send() only enqueues; aiokafka keeps per-partition order
-            headers = tracing.relayed(r.topic, r.event_type, r.created_at, headers_from_row(r.headers))  # a producer span
+            headers = tracing.relayed(
+                r.topic, r.event_type, r.created_at, headers_from_row(r.headers)
+            )  # a producer span
             try:
-                sent.append((r, await self._producer.send(r.topic, value=r.value, key=r.key, headers=headers)))
+                sent.append(
+                    (
+                        r,
+                        await self._producer.send(
+                            r.topic, value=r.value, key=r.key, headers=headers
+                        ),
+                    )
+                )
             except Exception as e:
                 if is_transient(e):
                     raise
                 refused[r.id] = e  # refused before it left (too large for the producer)
         results = await asyncio.gather(*(future for _, future in sent), return_exceptions=True)
-        failed = [(r, e) for (r, _), e in zip(sent, results, strict=True) if isinstance(e, BaseException)]
+        failed = [
+            (r, e) for (r, _), e in zip(sent, results, strict=True) if isinstance(e, BaseException)
+        ]
         if any(is_transient(e) for _, e in failed):
             raise next(e for _, e in failed if is_transient(e))
         for r, _ in failed:
             # A refused produce request fails every record that travelled with it: try each alone.
             try:
-                await self._producer.send_and_wait(r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers))
+                await self._producer.send_and_wait(
+                    r.topic, value=r.value, key=r.key, headers=headers_from_row(r.headers)
+                )
             except Exception as e:
                 if is_transient(e):
                     raise
@@ -234,10 +269,17 @@ class OutboxRelay:
                 await conn.execute(
                     sa.update(outbox)
                     .where(outbox.c.id == row_id)
-                    .values(failed_at=sa.func.now(), failure=f"{type(error).__name__}: {error}"[:2000])
+                    .values(
+                        failed_at=sa.func.now(), failure=f"{type(error).__name__}: {error}"[:2000]
+                    )
                 )
         for row_id, error in sorted(refused.items()):
-            log.error("outbox row refused by the broker; set aside", relay=self._name, outbox_id=row_id, error=repr(error))
+            log.error(
+                "outbox row refused by the broker; set aside",
+                relay=self._name,
+                outbox_id=row_id,
+                error=repr(error),
+            )
         metrics.OUTBOX_SET_ASIDE.set(await self.set_aside_count())
 
     async def set_aside_count(self) -> int:
@@ -259,7 +301,9 @@ class OutboxRelay:
         deleted = 0
         while True:
             async with self._engine.begin() as conn:
-                n = (await conn.execute(_PRUNE, {"seconds": self._retention_s, "chunk": PRUNE_CHUNK})).rowcount
+                n = (
+                    await conn.execute(_PRUNE, {"seconds": self._retention_s, "chunk": PRUNE_CHUNK})
+                ).rowcount
             deleted += n
             if n < PRUNE_CHUNK:
                 break

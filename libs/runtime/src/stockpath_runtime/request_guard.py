@@ -62,7 +62,12 @@ class RequestGuard:
                 await _refuse(send, 400, "bad_request", "invalid Content-Length header")
                 return
             if too_big:
-                await _refuse(send, 413, "payload_too_large", f"request body is larger than {self.max_body_bytes} bytes")
+                await _refuse(
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"request body is larger than {self.max_body_bytes} bytes",
+                )
                 return
         body = bytearray()
         more = True
@@ -73,11 +78,21 @@ class RequestGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await _refuse(send, 413, "payload_too_large", f"request body is larger than {self.max_body_bytes} bytes")
+                await _refuse(
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"request body is larger than {self.max_body_bytes} bytes",
+                )
                 return
         where = _control_character(scope, headers.get(b"content-type", b""), bytes(body))
         if where is not None:
-            await _refuse(send, 422, "control_character", f"{where} holds a control character; remove it and try again")
+            await _refuse(
+                send,
+                422,
+                "control_character",
+                f"{where} holds a control character; remove it and try again",
+            )
             return
 
         replayed = False
@@ -159,7 +174,12 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": _secured([(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]),
+            "headers": _secured(
+                [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+            ),
         }
     )
     await send({"type": "http.response.body", "body": body})

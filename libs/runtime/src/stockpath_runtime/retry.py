@@ -29,7 +29,10 @@ def is_transient(error: BaseException) -> bool:
         return state.startswith(_RETRYABLE_SQLSTATE_PREFIXES)
     if isinstance(error, kafka_errors.KafkaError):
         return bool(getattr(error, "retriable", False)) or isinstance(
-            error, kafka_errors.KafkaConnectionError | kafka_errors.KafkaTimeoutError | kafka_errors.NodeNotReadyError
+            error,
+            kafka_errors.KafkaConnectionError
+            | kafka_errors.KafkaTimeoutError
+            | kafka_errors.NodeNotReadyError,
         )
     return isinstance(error, ConnectionError | TimeoutError | asyncio.TimeoutError | OSError)
 

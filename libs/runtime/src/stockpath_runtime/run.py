@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> None:
         from stockpath_runtime.logs import configure_logging
 
         settings = service.load_settings()
-        config = configure_logging(service.name, "api", fmt=settings.log_format, level=settings.log_level)
+        config = configure_logging(
+            service.name, "api", fmt=settings.log_format, level=settings.log_level
+        )
         app = service.api(settings)
         tracing.instrument_app(app)
         uvicorn.run(

@@ -31,7 +31,9 @@ class ServiceDefinition:
     #: The service's unit of work (its typed repositories); the worker opens one per batch.
     unit_of_work: type[UnitOfWork] = UnitOfWork
     #: What the worker consumes (`stockpath_runtime.consumer.subscribe` of the consumer table).
-    subscriptions: Callable[[ServiceSettings], list[Subscription]] = field(default=lambda settings: [])
+    subscriptions: Callable[[ServiceSettings], list[Subscription]] = field(
+        default=lambda settings: []
+    )
     #: Where the service sorts in listings and start-up order (`stockpath up`, status tables).
     order: int = 0
 

@@ -29,11 +29,15 @@ CSRF_FIELD = "csrf_token"
 
 class InvalidCsrfToken(Exception):
     def __init__(self) -> None:
-        super().__init__("the form has expired or did not come from this site; reload the page and try again")
+        super().__init__(
+            "the form has expired or did not come from this site; reload the page and try again"
+        )
 
 
 class Sessions:
-    def __init__(self, secret: str, *, path: str = "/", max_age_s: int = 12 * 3600, secure: bool = True) -> None:
+    def __init__(
+        self, secret: str, *, path: str = "/", max_age_s: int = 12 * 3600, secure: bool = True
+    ) -> None:
         self._sessions = URLSafeTimedSerializer(secret, salt="stockpath-session")
         self._csrf = URLSafeTimedSerializer(secret, salt="stockpath-csrf")
         self._nonces = URLSafeTimedSerializer(secret, salt="stockpath-csrf-nonce")
@@ -44,7 +48,9 @@ class Sessions:
     # --- sessions -----------------------------------------------------------------------------
 
     def sign_in(self, response: Response, credential_id: str) -> None:
-        value = self._sessions.dumps({"credential": credential_id, "nonce": secrets.token_urlsafe(16)})
+        value = self._sessions.dumps(
+            {"credential": credential_id, "nonce": secrets.token_urlsafe(16)}
+        )
         self._set(response, SESSION_COOKIE, value, self.max_age_s)
 
     def sign_out(self, response: Response) -> None:
@@ -62,7 +68,11 @@ class Sessions:
             session = self._sessions.loads(raw, max_age=self.max_age_s)
         except BadSignature:
             return None
-        return session if isinstance(session, dict) and "credential" in session and "nonce" in session else None
+        return (
+            session
+            if isinstance(session, dict) and "credential" in session and "nonce" in session
+            else None
+        )
 
     # --- CSRF ---------------------------------------------------------------------------------
 
@@ -94,7 +104,11 @@ class Sessions:
             made_for = self._csrf.loads(token or "", max_age=self.max_age_s)
         except BadSignature:
             made_for = None
-        if nonce is None or not isinstance(made_for, str) or not secrets.compare_digest(made_for, nonce):
+        if (
+            nonce is None
+            or not isinstance(made_for, str)
+            or not secrets.compare_digest(made_for, nonce)
+        ):
             raise InvalidCsrfToken()
 
     def _nonce(self, request: Request) -> str | None:
@@ -115,7 +129,13 @@ class Sessions:
 
     def _set(self, response: Response, name: str, value: str, max_age: int) -> None:
         response.set_cookie(
-            name, value, max_age=max_age, path=self.path, httponly=True, samesite="strict", secure=self.secure
+            name,
+            value,
+            max_age=max_age,
+            path=self.path,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure,
         )
 
 

@@ -30,8 +30,12 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
     )
-    topic_partitions: int = Field(default=6, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS"))
-    topic_replication: int = Field(default=1, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_REPLICATION"))
+    topic_partitions: int = Field(
+        default=6, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS")
+    )
+    topic_replication: int = Field(
+        default=1, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_REPLICATION")
+    )
     #: Short group timeouts let a worker join in seconds; production may raise them.
     consumer_session_timeout_s: float = Field(
         default=10.0, validation_alias=AliasChoices("KAFKA_CONSUMER_SESSION_TIMEOUT_S")
@@ -51,7 +55,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
         default="SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
     )
-    kafka_sasl_username: str = Field(default="", validation_alias=AliasChoices("KAFKA_SASL_USERNAME"))
+    kafka_sasl_username: str = Field(
+        default="", validation_alias=AliasChoices("KAFKA_SASL_USERNAME")
+    )
     kafka_sasl_password: SecretStr = Field(
         default=SecretStr(""), validation_alias=AliasChoices("KAFKA_SASL_PASSWORD")
     )
@@ -65,11 +71,13 @@ class ServiceSettings(BaseSettings):
     #: endpoint is set: then no SDK is set up and nothing is measured per request or message. The
     #: standard ``OTEL_EXPORTER_OTLP_*`` variables are read too, so a collector's usual set-up works.
     tracing_endpoint: str = Field(
-        default="", validation_alias=AliasChoices("STOCKPATH_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+        default="",
+        validation_alias=AliasChoices("STOCKPATH_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
     )
     #: OTLP over HTTP (port 4318) by default; "grpc" (port 4317) needs the ``otlp-grpc`` extra of stockpath-runtime.
     tracing_protocol: Literal["http/protobuf", "grpc"] = Field(
-        default="http/protobuf", validation_alias=AliasChoices("STOCKPATH_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+        default="http/protobuf",
+        validation_alias=AliasChoices("STOCKPATH_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
     )
     #: The share of traces started here (HTTP requests, consumer batches) that are kept; a trace
     #: continued from a caller or an event follows that decision.
@@ -89,7 +97,9 @@ class ServiceSettings(BaseSettings):
     service_token: str = ""
     #: Signs web sessions and CSRF tokens. Every replica of a service must share it; left empty,
     #: each process makes its own (fine for one process on a developer's machine).
-    session_secret: str = Field(default="", validation_alias=AliasChoices("STOCKPATH_SESSION_SECRET"))
+    session_secret: str = Field(
+        default="", validation_alias=AliasChoices("STOCKPATH_SESSION_SECRET")
+    )
     #: Secure cookies; by default on, except when the service listens on a loopback address.
     session_cookie_secure: bool | None = None
 
@@ -124,6 +134,8 @@ class ServiceSettings(BaseSettings):
 
 def settings_config(service: str, **extra: Unpack[SettingsConfigDict]) -> SettingsConfigDict:
     """The model_config of a service's Settings class."""
-    config = SettingsConfigDict(env_prefix=env_prefix(service), env_nested_delimiter="__", extra="ignore")
+    config = SettingsConfigDict(
+        env_prefix=env_prefix(service), env_nested_delimiter="__", extra="ignore"
+    )
     config.update(extra)
     return config

@@ -53,10 +53,15 @@ class EventTooLarge(ValueError):
 def encode_within_limit(envelope: Envelope):
     """The event as a Kafka message; `EventTooLarge` when no broker would take it."""
     message = encode(envelope)
-    size = len(message.value) + len(message.key or b"") + sum(len(k) + len(v) for k, v in message.headers)
+    size = (
+        len(message.value)
+        + len(message.key or b"")
+        + sum(len(k) + len(v) for k, v in message.headers)
+    )
     if size > MAX_EVENT_BYTES:
         raise EventTooLarge(envelope.type, size)
     return message
+
 
 # Many rows in one statement whose text never changes (columns as arrays, unnest): prepared once
 # by the server and parsed once by the driver, whatever the number of rows.
@@ -167,7 +172,9 @@ class AbstractUnitOfWork:
 class UnitOfWork(AbstractUnitOfWork):
     """A PostgreSQL transaction on the service's database, with its outbox and inbox."""
 
-    def __init__(self, engine: AsyncEngine, *, source: str, correlation_id: str | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, source: str, correlation_id: str | None = None
+    ) -> None:
         super().__init__(source=source, correlation_id=correlation_id)
         self._engine = engine
         self._connection: AsyncConnection | None = None
@@ -204,7 +211,11 @@ class UnitOfWork(AbstractUnitOfWork):
             return set()
         result = await self.connection.execute(
             _CLAIM,
-            {"consumer": consumer, "event_ids": [e.id for e in envelopes], "event_types": [e.type for e in envelopes]},
+            {
+                "consumer": consumer,
+                "event_ids": [e.id for e in envelopes],
+                "event_types": [e.type for e in envelopes],
+            },
         )
         return {row.event_id for row in result}
 

@@ -48,7 +48,9 @@ class _Runtime:
         #: Last offset processed per (topic, partition): the position the lag gauge is measured from.
         self.positions: dict[tuple[str, int], int] = {}
 
-    async def process(self, app, consumer: str, topic: str, deliveries: list[Delivery], settings) -> None:
+    async def process(
+        self, app, consumer: str, topic: str, deliveries: list[Delivery], settings
+    ) -> None:
         """One fetch's messages of one topic, in transactions of at most `consumer_batch_max`."""
         await self.ready.wait()
         processor = self.processors[topic]
@@ -63,10 +65,14 @@ class _Runtime:
             _set_lag(app, consumer, topic, partition, offset)
 
 
-def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config: dict | None = None) -> faust.App:
+def build_app(
+    service: ServiceDefinition, settings: ServiceSettings, log_config: dict | None = None
+) -> faust.App:
     subscriptions = service.consumed(settings)
     # faust insists on a data directory even with in-memory tables; keep it out of the work tree.
-    datadir = Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
+    datadir = (
+        Path(tempfile.gettempdir()) / "stockpath-faust" / f"{settings.consumer_group}-{os.getpid()}"
+    )
     datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.consumer_group,
@@ -89,10 +95,16 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings, log_config:
     )
     runtime = _Runtime()
     # faust's consumer, minus its per-event path: each fetch goes to the processors as batches.
-    consumer_class = type("BatchConsumer", (BatchConsumer,), {
-        "sink": lambda self, topic, deliveries: runtime.process(app, service.name, topic, deliveries, settings),
-        "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
-    })
+    consumer_class = type(
+        "BatchConsumer",
+        (BatchConsumer,),
+        {
+            "sink": lambda self, topic, deliveries: runtime.process(
+                app, service.name, topic, deliveries, settings
+            ),
+            "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
+        },
+    )
     app.transport.Consumer = consumer_class
 
     async def start_runtime() -> None:
@@ -180,7 +192,9 @@ async def _start_producer(producer) -> None:
             await asyncio.sleep(backoff.next())
 
 
-def _outbox_relay(service: ServiceDefinition, settings: ServiceSettings, engine, producer) -> OutboxRelay:
+def _outbox_relay(
+    service: ServiceDefinition, settings: ServiceSettings, engine, producer
+) -> OutboxRelay:
     return OutboxRelay(
         engine,
         producer,
@@ -225,7 +239,9 @@ def _fault_after_publish():
 
 def run(service: ServiceDefinition) -> None:
     settings = service.load_settings()
-    config = configure_logging(service.name, "worker", fmt=settings.log_format, level=settings.log_level)
+    config = configure_logging(
+        service.name, "worker", fmt=settings.log_format, level=settings.log_level
+    )
     asyncio.run(
         kafka.ensure_topics(
             settings.kafka_bootstrap_servers,
@@ -235,5 +251,7 @@ def run(service: ServiceDefinition) -> None:
         )
     )
     app = build_app(service, settings, config)
-    worker = faust.Worker(app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True)
+    worker = faust.Worker(
+        app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True
+    )
     worker.execute_from_commandline()

@@ -62,7 +62,11 @@ def subscriptions(settings) -> list[Subscription]:
 
 def api(settings):
     return create_service_app(
-        settings, title="probe", description="runtime test service", routers=[APIRouter()], unit_of_work=ProbeUnitOfWork
+        settings,
+        title="probe",
+        description="runtime test service",
+        routers=[APIRouter()],
+        unit_of_work=ProbeUnitOfWork,
     )
 
 

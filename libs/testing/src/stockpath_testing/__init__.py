@@ -6,4 +6,12 @@ from stockpath_testing.fakes import FakeUnitOfWork, NoDeadLetters
 from stockpath_testing.kafka import consume, produce_raw, publish
 from stockpath_testing.polling import eventually
 
-__all__ = ["FakeUnitOfWork", "NoDeadLetters", "ServiceConsumer", "consume", "eventually", "produce_raw", "publish"]
+__all__ = [
+    "FakeUnitOfWork",
+    "NoDeadLetters",
+    "ServiceConsumer",
+    "consume",
+    "eventually",
+    "produce_raw",
+    "publish",
+]

@@ -21,7 +21,16 @@ from typing import Any
 from stockpath_runtime.auth import rule_of
 from stockpath_runtime.credentials import ActorKind
 
-ACTORS = ("anonymous", "seller", "other seller", "fc", "other fc", "channel", "other channel", "operator")
+ACTORS = (
+    "anonymous",
+    "seller",
+    "other seller",
+    "fc",
+    "other fc",
+    "channel",
+    "other channel",
+    "operator",
+)
 KIND_OF = {
     "seller": ActorKind.SELLER,
     "other seller": ActorKind.SELLER,
@@ -54,7 +63,11 @@ def expectation(rule, sample: Sample, actor: str) -> str | int:
     if actor in sample.expect:
         return sample.expect[actor]
     if rule is None:
-        return ANSWERED if sample.owner is None or actor in (sample.owner, "operator") else "not 401/403"
+        return (
+            ANSWERED
+            if sample.owner is None or actor in (sample.owner, "operator")
+            else "not 401/403"
+        )
     if actor == "anonymous":
         return 401
     if KIND_OF[actor] not in rule:
@@ -124,7 +137,12 @@ def _call(client, method: str, path: str, sample: Sample, token: str | None):
         headers["Authorization"] = f"Bearer {token}"
     url = path.format(**sample.path)
     return client.request(
-        method, url, params=dict(sample.query), json=sample.json, data=sample.form, headers=headers,
+        method,
+        url,
+        params=dict(sample.query),
+        json=sample.json,
+        data=sample.form,
+        headers=headers,
         follow_redirects=False,
     )
 
@@ -174,7 +192,9 @@ async def issue_tokens(database_url: str, subjects: Mapping[str, str] = SUBJECTS
     try:
         async with UnitOfWork(engine, source="/services/test") as uow:
             for actor, subject in subjects.items():
-                token, credential = new_credential(KIND_OF[actor], subject, now=datetime.now(UTC), ttl=None)
+                token, credential = new_credential(
+                    KIND_OF[actor], subject, now=datetime.now(UTC), ttl=None
+                )
                 await uow.credentials.save(credential)
                 tokens[actor] = token
             await uow.commit()

@@ -91,7 +91,9 @@ def launch(playwright, chromium: Chromium):
     if chromium.executable is not None:
         if not Path(chromium.executable).exists():
             pytest.fail(f"Chromium not found at {chromium.executable} (STOCKPATH_CHROMIUM)")
-        return playwright.chromium.launch(executable_path=chromium.executable, headless=True, args=CHROMIUM_ARGS)
+        return playwright.chromium.launch(
+            executable_path=chromium.executable, headless=True, args=CHROMIUM_ARGS
+        )
     from playwright.sync_api import Error
 
     try:

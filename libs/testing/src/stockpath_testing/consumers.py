@@ -41,7 +41,11 @@ class ServiceConsumer:
 
     async def __aenter__(self) -> ServiceConsumer:
         self.engine = create_engine(self.settings.database_url)
-        subscriptions = self._subscriptions if self._subscriptions is not None else self.service.consumed(self.settings)
+        subscriptions = (
+            self._subscriptions
+            if self._subscriptions is not None
+            else self.service.consumed(self.settings)
+        )
         self.processors = {
             s.topic: MessageProcessor(
                 self.service.name,
@@ -69,7 +73,9 @@ class ServiceConsumer:
         outcomes = []
         for envelope in envelopes:
             message = encode(envelope)
-            outcomes.append(await self.processors[message.topic].process(message, partition=0, offset=0))
+            outcomes.append(
+                await self.processors[message.topic].process(message, partition=0, offset=0)
+            )
         return outcomes
 
     async def deliver_batch(self, *envelopes: Envelope) -> list[Outcome]:

@@ -52,7 +52,9 @@ def probe(url: str, timeout_s: int = 2) -> str | None:
 
     u = make_url(url).set(drivername="postgresql", database="postgres")
     try:
-        with psycopg.connect(u.render_as_string(hide_password=False), connect_timeout=timeout_s) as conn:
+        with psycopg.connect(
+            u.render_as_string(hide_password=False), connect_timeout=timeout_s
+        ) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as error:
         # "connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused\n..."
@@ -74,7 +76,9 @@ def embedded_version() -> str:
 class SessionDatabase:
     """Decides, once, which server the session's tests use; starts and stops the embedded one."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None, probe: Callable[[str], str | None] = probe) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, probe: Callable[[str], str | None] = probe
+    ) -> None:
         environ = os.environ if environ is None else environ
         self._url: str | None = None
         self._embedded: EmbeddedPostgres | None = None
@@ -115,7 +119,9 @@ class SessionDatabase:
             from stockpath_cli.localstack import EmbeddedPostgres, free_port
 
             if self.folder is None:
-                raise RuntimeError(f"no embedded PostgreSQL to start: the session uses the {self.kind} one or closed")
+                raise RuntimeError(
+                    f"no embedded PostgreSQL to start: the session uses the {self.kind} one or closed"
+                )
             self._embedded = embedded = EmbeddedPostgres(self.folder / "pgdata", port=free_port())
             self._url = embedded.start()
         return self._url

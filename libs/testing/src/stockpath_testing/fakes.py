@@ -27,7 +27,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     a claimed event id is claimed once per consumer. Repositories' in-memory state is not rolled
     back (a test that needs to see a rollback asserts on `events` and `commits`)."""
 
-    def __init__(self, *, source: str = "/services/test", correlation_id: str | None = None) -> None:
+    def __init__(
+        self, *, source: str = "/services/test", correlation_id: str | None = None
+    ) -> None:
         super().__init__(source=source, correlation_id=correlation_id)
         #: Every event committed so far, across commits.
         self.events: list[Envelope] = []

@@ -12,7 +12,9 @@ from aiokafka.structs import TopicPartition
 from stockpath_events import Envelope, KafkaMessage, encode
 
 
-async def produce_raw(bootstrap: str, topic: str, value: bytes | None, *, key: bytes | None = None, headers=None) -> None:
+async def produce_raw(
+    bootstrap: str, topic: str, value: bytes | None, *, key: bytes | None = None, headers=None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
     await producer.start()
     try:
@@ -29,7 +31,9 @@ async def publish(bootstrap: str, *envelopes: Envelope, times: int = 1) -> None:
         for envelope in envelopes:
             message = encode(envelope)
             for _ in range(times):
-                await producer.send_and_wait(message.topic, value=message.value, key=message.key, headers=message.headers)
+                await producer.send_and_wait(
+                    message.topic, value=message.value, key=message.key, headers=message.headers
+                )
     finally:
         await producer.stop()
 
@@ -43,7 +47,9 @@ async def consume(
     where: Callable[[KafkaMessage], bool] = lambda m: True,
 ) -> list[KafkaMessage]:
     """Read `topic` from the beginning (no group) until `until(matching messages)` holds; fail on timeout."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout
@@ -51,7 +57,9 @@ async def consume(
         while not partitions:
             partitions = consumer.partitions_for_topic(topic)
             if not partitions:
-                await consumer.force_metadata_update() if hasattr(consumer, "force_metadata_update") else None
+                await consumer.force_metadata_update() if hasattr(
+                    consumer, "force_metadata_update"
+                ) else None
                 await asyncio.sleep(0.05)
                 if time.monotonic() > deadline:
                     raise AssertionError(f"topic {topic} not found")
@@ -63,7 +71,9 @@ async def consume(
             batches = await consumer.getmany(timeout_ms=100)
             for _, records in batches.items():
                 for r in records:
-                    m = KafkaMessage(topic=r.topic, key=r.key, value=r.value, headers=list(r.headers or []))
+                    m = KafkaMessage(
+                        topic=r.topic, key=r.key, value=r.value, headers=list(r.headers or [])
+                    )
                     object.__setattr__(m, "partition", r.partition)
                     object.__setattr__(m, "offset", r.offset)
                     if where(m):
@@ -71,7 +81,9 @@ async def consume(
             if until(found):
                 return found
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s reading {topic}; {len(found)} matching message(s)")
+                raise AssertionError(
+                    f"timed out after {timeout}s reading {topic}; {len(found)} matching message(s)"
+                )
     finally:
         await consumer.stop()
 

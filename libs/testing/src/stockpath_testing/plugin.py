@@ -75,7 +75,11 @@ def kafka_bootstrap(tmp_path_factory) -> Iterator[str]:
     else:
         broker = Broker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log").start()
         bootstrap = broker.bootstrap_servers
-    asyncio.run(ensure_topics(bootstrap, partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")), replication=1))
+    asyncio.run(
+        ensure_topics(
+            bootstrap, partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")), replication=1
+        )
+    )
     try:
         yield bootstrap
     finally:

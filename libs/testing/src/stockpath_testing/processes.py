@@ -46,7 +46,9 @@ def start_worker(
         **(extra_env or {}),
     }
     if pythonpath:
-        env["PYTHONPATH"] = os.pathsep.join([*pythonpath, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join([*pythonpath, env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     process = ServiceProcess(service, "worker", env, log_path)
     process.start()
     url = f"http://127.0.0.1:{port}"

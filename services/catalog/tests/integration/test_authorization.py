@@ -12,13 +12,20 @@ from stockpath_testing.authorization import Sample, check_route_table
 
 pytestmark = pytest.mark.integration
 
-ITEM = {"catalog_item_id": "AUTH-1", "title": "Enamel Kettle", "category": "Kitchen", "attributes": {"colour": "red"}}
+ITEM = {
+    "catalog_item_id": "AUTH-1",
+    "title": "Enamel Kettle",
+    "category": "Kitchen",
+    "attributes": {"colour": "red"},
+}
 
 
 @pytest.fixture(scope="module")
 def client(database, tokens, kafka_bootstrap):
     """The API beside a broker it reaches, so that its readiness (/readyz) answers in the table."""
-    with TestClient(create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))) as c:
+    with TestClient(
+        create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))
+    ) as c:
         created = c.post("/v1/catalog/items", json=ITEM, headers=bearer(tokens["operator"]))
         assert created.status_code == 201
         yield c
@@ -33,7 +40,9 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens):
         ("GET", "/v1/catalog/items"): Sample(query={"q": "kettle"}),
         ("GET", "/v1/catalog/items/{catalog_item_id}"): Sample(path={"catalog_item_id": "AUTH-1"}),
         ("POST", "/v1/catalog/items"): Sample(json={**ITEM, "catalog_item_id": "AUTH-2"}),
-        ("POST", "/v1/catalog/items/bulk"): Sample(json={"items": [{**ITEM, "catalog_item_id": "AUTH-3"}]}),
+        ("POST", "/v1/catalog/items/bulk"): Sample(
+            json={"items": [{**ITEM, "catalog_item_id": "AUTH-3"}]}
+        ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),
@@ -66,5 +75,10 @@ def test_a_made_up_or_malformed_token_is_refused(client):
 
 
 def test_anyone_may_search_and_read(client):
-    assert client.get("/v1/catalog/items", params={"q": "kettle"}).json()["items"][0]["catalog_item_id"] == "AUTH-1"
+    assert (
+        client.get("/v1/catalog/items", params={"q": "kettle"}).json()["items"][0][
+            "catalog_item_id"
+        ]
+        == "AUTH-1"
+    )
     assert client.get("/v1/catalog/items/AUTH-1").status_code == 200

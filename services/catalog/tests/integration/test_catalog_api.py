@@ -26,7 +26,9 @@ def client(database, operator):
 def outbox_types(database) -> list[str]:
     engine = sa.create_engine(database.replace("+psycopg", "+psycopg"))
     with engine.connect() as conn:
-        types = [r.event_type for r in conn.execute(sa.select(outbox.c.event_type).order_by(outbox.c.id))]
+        types = [
+            r.event_type for r in conn.execute(sa.select(outbox.c.event_type).order_by(outbox.c.id))
+        ]
     engine.dispose()
     return types
 
@@ -38,7 +40,9 @@ def test_keyword_search_ranks_title_matches_and_pages_stably(client):
     every = client.get("/v1/catalog/items", params={"q": "skillet", "limit": 100}).json()["items"]
     paged = []
     for offset in range(0, len(every), 7):
-        paged += client.get("/v1/catalog/items", params={"q": "skillet", "limit": 7, "offset": offset}).json()["items"]
+        paged += client.get(
+            "/v1/catalog/items", params={"q": "skillet", "limit": 7, "offset": offset}
+        ).json()["items"]
     assert [i["catalog_item_id"] for i in paged] == [i["catalog_item_id"] for i in every]
 
 
@@ -65,10 +69,22 @@ def test_unknown_item_is_a_404_with_a_message(client):
 
 
 def test_creating_and_updating_an_item_emits_created_then_updated_once(client, database, operator):
-    body = {"catalog_item_id": "TEST-1", "title": "Test Kettle", "category": "Kitchen", "identifiers": {"upc": "036000291452"}}
+    body = {
+        "catalog_item_id": "TEST-1",
+        "title": "Test Kettle",
+        "category": "Kitchen",
+        "identifiers": {"upc": "036000291452"},
+    }
     assert client.post("/v1/catalog/items", json=body, headers=operator).status_code == 201
-    assert client.post("/v1/catalog/items", json=body, headers=operator).status_code == 201  # unchanged: no event
-    assert client.post("/v1/catalog/items", json={**body, "title": "Test Kettle 2"}, headers=operator).status_code == 201
+    assert (
+        client.post("/v1/catalog/items", json=body, headers=operator).status_code == 201
+    )  # unchanged: no event
+    assert (
+        client.post(
+            "/v1/catalog/items", json={**body, "title": "Test Kettle 2"}, headers=operator
+        ).status_code
+        == 201
+    )
     types = outbox_types(database)
     assert types.count("stockpath.catalog.CatalogItemCreated.v1") == 1001
     assert types.count("stockpath.catalog.CatalogItemUpdated.v1") == 1
@@ -90,7 +106,9 @@ def test_bad_items_get_a_clear_4xx(client, operator, body, status):
 
 
 def test_reseeding_changes_nothing(client, operator):
-    assert client.post("/v1/catalog/items/bulk", json={"items": generate(1000)}, headers=operator).json() == {
+    assert client.post(
+        "/v1/catalog/items/bulk", json={"items": generate(1000)}, headers=operator
+    ).json() == {
         "created": 0,
         "updated": 0,
         "unchanged": 1000,
@@ -134,8 +152,16 @@ def test_a_page_past_the_last_match_is_empty_but_keeps_the_total(client):
 
 @pytest.mark.parametrize(
     "params",
-    [{"q": "kettle\x00"}, {"brand": "a\x01"}, {"q": "x" * 201}, {"limit": 0}, {"limit": 101}, {"offset": -1},
-     {"identifier": "12345"}, {"identifier": "ABCDEFGHIJKL"}],
+    [
+        {"q": "kettle\x00"},
+        {"brand": "a\x01"},
+        {"q": "x" * 201},
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"identifier": "12345"},
+        {"identifier": "ABCDEFGHIJKL"},
+    ],
 )
 def test_bad_search_parameters_get_a_clear_4xx(client, params):
     r = client.get("/v1/catalog/items", params=params)

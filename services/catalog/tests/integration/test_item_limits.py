@@ -49,7 +49,9 @@ def item(catalog_item_id: str, **fields) -> dict:
 def post_raw(client, headers: dict[str, str], body: dict):
     """Post `body` as compact UTF-8 JSON (as large as it really is, whatever the client's encoder)."""
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return client.post("/v1/catalog/items", content=raw, headers={**headers, "Content-Type": "application/json"}), raw
+    return client.post(
+        "/v1/catalog/items", content=raw, headers={**headers, "Content-Type": "application/json"}
+    ), raw
 
 
 def largest_item(catalog_item_id: str) -> dict:
@@ -63,19 +65,29 @@ def largest_item(catalog_item_id: str) -> dict:
         dimensions={"length_cm": 10, "width_cm": 10, "height_cm": 10},
         weight_g=1000,
         hazmat=True,
-        attributes={f"{n:02d}" + WIDE * (ATTRIBUTE_KEY_MAX - 2): WIDE * ATTRIBUTE_VALUE_MAX for n in range(ATTRIBUTES_MAX)},
+        attributes={
+            f"{n:02d}" + WIDE * (ATTRIBUTE_KEY_MAX - 2): WIDE * ATTRIBUTE_VALUE_MAX
+            for n in range(ATTRIBUTES_MAX)
+        },
     )
 
 
-def test_the_largest_accepted_item_publishes_an_event_far_below_the_limit(client, database, operator):
+def test_the_largest_accepted_item_publishes_an_event_far_below_the_limit(
+    client, database, operator
+):
     r, raw = post_raw(client, operator, largest_item("BIG-1"))
     assert r.status_code == 201, r.text
     assert len(raw) < MAX_BODY_BYTES
     (row,) = [row for row in outbox_rows(database) if row.key == b"BIG-1"]
     assert row.event_type == "stockpath.catalog.CatalogItemCreated.v1"
     size = len(row.value) + len(row.key) + sum(len(k) + len(v.encode()) for k, v in row.headers)
-    assert size < MAX_EVENT_BYTES // 2  # room for registration to copy it into ItemRegistered, and more
-    assert client.get("/v1/catalog/items/BIG-1").json()["attributes"] == largest_item("BIG-1")["attributes"]
+    assert (
+        size < MAX_EVENT_BYTES // 2
+    )  # room for registration to copy it into ItemRegistered, and more
+    assert (
+        client.get("/v1/catalog/items/BIG-1").json()["attributes"]
+        == largest_item("BIG-1")["attributes"]
+    )
 
 
 def near_the_request_limit(fields: dict) -> dict:
@@ -99,7 +111,9 @@ def near_the_request_limit(fields: dict) -> dict:
         ({"identifiers": {"asin": "B" * (IDENTIFIER_MAX + 1)}}, "identifiers"),
     ],
 )
-def test_an_item_over_any_bound_is_a_clean_422_that_stores_nothing(client, database, operator, fields, problem):
+def test_an_item_over_any_bound_is_a_clean_422_that_stores_nothing(
+    client, database, operator, fields, problem
+):
     before = len(outbox_rows(database))
     r, raw = post_raw(client, operator, near_the_request_limit(fields))
     assert len(raw) <= MAX_BODY_BYTES
@@ -112,7 +126,9 @@ def test_an_item_over_any_bound_is_a_clean_422_that_stores_nothing(client, datab
 
 
 def test_a_bulk_request_is_bounded_item_by_item(client, database, operator):
-    items = [item(f"BULK-{n}") for n in range(3)] + [item("BULK-3", attributes={"k": "v" * (ATTRIBUTE_VALUE_MAX + 1)})]
+    items = [item(f"BULK-{n}") for n in range(3)] + [
+        item("BULK-3", attributes={"k": "v" * (ATTRIBUTE_VALUE_MAX + 1)})
+    ]
     r = client.post("/v1/catalog/items/bulk", json={"items": items}, headers=operator)
     assert r.status_code == 422
     assert client.get("/v1/catalog/items/BULK-0").status_code == 404

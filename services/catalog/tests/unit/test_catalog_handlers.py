@@ -36,9 +36,17 @@ async def test_new_items_are_stored_and_each_announced_as_created_in_one_commit(
     created, _ = uow.emitted()
     assert isinstance(created, CatalogItemCreated)
     assert (created.catalog_item_id, created.title, created.brand, created.category) == (
-        "B-KETTLE", "Fellow Stagg Kettle", "Fellow", "Kitchen")
+        "B-KETTLE",
+        "Fellow Stagg Kettle",
+        "Fellow",
+        "Kitchen",
+    )
     assert created.identifiers == Identifiers(upc="036000291452")
-    assert (created.dimensions.length_cm, created.dimensions.height_cm, created.weight_g) == (30.0, 18.5, 1200.0)
+    assert (created.dimensions.length_cm, created.dimensions.height_cm, created.weight_g) == (
+        30.0,
+        18.5,
+        1200.0,
+    )
     assert created.attributes == {"color": "Matte Black"} and created.hazmat is False
     assert uow.commits == 1 and uow.items.saved == [2]
 
@@ -60,7 +68,9 @@ async def test_a_changed_item_is_replaced_and_announced_with_its_whole_state():
     assert outcomes == {"B-KETTLE": "updated", "B-SKILLET": "unchanged"}
     [updated] = uow.emitted()
     assert isinstance(updated, CatalogItemUpdated)
-    assert updated.title == "Fellow Stagg EKG Kettle" and updated.identifiers == Identifiers(upc="036000291452")
+    assert updated.title == "Fellow Stagg EKG Kettle" and updated.identifiers == Identifiers(
+        upc="036000291452"
+    )
     assert uow.items.items["B-KETTLE"] == renamed and uow.items.saved == [1]
 
 

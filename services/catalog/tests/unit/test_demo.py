@@ -15,5 +15,9 @@ def test_demo_items_are_valid_catalog_items_and_generation_is_deterministic():
     items = generate(300)
     assert items == generate(300)
     for i in items:
-        CatalogItem(catalog_item_id=i["catalog_item_id"], title=i["title"], category=i["category"],
-                    identifiers=i["identifiers"])
+        CatalogItem(
+            catalog_item_id=i["catalog_item_id"],
+            title=i["title"],
+            category=i["category"],
+            identifiers=i["identifiers"],
+        )

@@ -28,7 +28,9 @@ def create_api(settings: Settings):
         errors=ERRORS,
     )
     # The FC pages answer a visitor not signed in, or a form without its CSRF token, with a page.
-    for error, handler in fc_sign_in.page_error_handlers(app.exception_handlers[ClientError]).items():
+    for error, handler in fc_sign_in.page_error_handlers(
+        app.exception_handlers[ClientError]
+    ).items():
         app.add_exception_handler(error, handler)
     return app
 

@@ -58,7 +58,12 @@ class Caller:
         self.token = token
 
     def request(self, method: str, url: str, *, headers: dict | None = None, **kwargs):
-        return self.client.request(method, url, headers={"Authorization": f"Bearer {self.token}", **(headers or {})}, **kwargs)
+        return self.client.request(
+            method,
+            url,
+            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
+            **kwargs,
+        )
 
     def get(self, url: str, **kwargs):
         return self.request("GET", url, **kwargs)
@@ -160,10 +165,14 @@ def deliver(database):
     def run(*envelopes: Envelope) -> list[Outcome]:
         async def go() -> list[Outcome]:
             dead = _RecordingDeadLetters()
-            async with ServiceConsumer("inventory", database, dead_letters=dead, max_attempts=1) as consumer:
+            async with ServiceConsumer(
+                "inventory", database, dead_letters=dead, max_attempts=1
+            ) as consumer:
                 outcomes = await consumer.deliver(*envelopes)
             if dead.sent:
-                raise AssertionError(f"dead-lettered: {[(d['error'], d['reason']) for d in dead.sent]}")
+                raise AssertionError(
+                    f"dead-lettered: {[(d['error'], d['reason']) for d in dead.sent]}"
+                )
             return outcomes
 
         return asyncio.run(go())
@@ -184,12 +193,20 @@ class Shipment:
 def plan(deliver):
     """Plan a shipment with unique ids: ``plan(10, 5)`` → two FNSKUs expecting 10 and 5 units."""
 
-    def make(*quantities: int, fnskus: list[str] | None = None, seller_id: str = "S-ACME", fc: str = "SEA1") -> Shipment:
+    def make(
+        *quantities: int,
+        fnskus: list[str] | None = None,
+        seller_id: str = "S-ACME",
+        fc: str = "SEA1",
+    ) -> Shipment:
         tag = uuid.uuid4().hex[:8].upper()
         fnskus = fnskus or [f"X{tag}{i}" for i in range(len(quantities))]
         shipment_id = f"FBA{tag}"
         envelope = planned_event(
-            shipment_id, list(zip(fnskus, quantities, strict=True)), seller_id=seller_id, fulfillment_center_id=fc
+            shipment_id,
+            list(zip(fnskus, quantities, strict=True)),
+            seller_id=seller_id,
+            fulfillment_center_id=fc,
         )
         assert deliver(envelope) == [Outcome.PROCESSED]
         return Shipment(shipment_id, seller_id, fc, fnskus, envelope)
@@ -207,7 +224,9 @@ def outbox_events(database):
             with engine.connect() as conn:
                 query = sa.select(outbox).order_by(outbox.c.id)
                 if event_type:
-                    query = query.where(outbox.c.event_type == f"stockpath.inventory.{event_type}.v1")
+                    query = query.where(
+                        outbox.c.event_type == f"stockpath.inventory.{event_type}.v1"
+                    )
                 rows = conn.execute(query).all()
         finally:
             engine.dispose()
@@ -224,7 +243,9 @@ def buckets_and_ledger(database):
         async def go():
             engine = create_engine(database)
             try:
-                async with InventoryUnitOfWork(engine, source=Settings(database_url=database).source) as uow:
+                async with InventoryUnitOfWork(
+                    engine, source=Settings(database_url=database).source
+                ) as uow:
                     return await uow.stock.stored_levels(), await uow.stock.recomputed_from_ledger()
             finally:
                 await engine.dispose()

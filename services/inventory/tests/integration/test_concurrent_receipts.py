@@ -27,7 +27,9 @@ def record_all_at_once(database: str, commands: list[RecordReceipt]) -> list[tup
 
         async def one(command: RecordReceipt):
             await start.wait()
-            return await receiving.record_receipt(command, InventoryUnitOfWork(engine, source=source))
+            return await receiving.record_receipt(
+                command, InventoryUnitOfWork(engine, source=source)
+            )
 
         try:
             tasks = [asyncio.create_task(one(c)) for c in commands]
@@ -40,7 +42,9 @@ def record_all_at_once(database: str, commands: list[RecordReceipt]) -> list[tup
     return asyncio.run(go())
 
 
-def test_concurrent_receipts_for_one_fnsku_lose_no_update(fc_staff, database, plan, buckets_and_ledger):
+def test_concurrent_receipts_for_one_fnsku_lose_no_update(
+    fc_staff, database, plan, buckets_and_ledger
+):
     fnsku = f"X{uuid.uuid4().hex[:8].upper()}"
     shipments = [plan(100, fnskus=[fnsku]) for _ in range(4)]
     commands = [
@@ -63,7 +67,9 @@ def test_concurrent_receipts_for_one_fnsku_lose_no_update(fc_staff, database, pl
 def test_the_same_receipt_sent_concurrently_is_applied_once(fc_staff, database, plan):
     shipment = plan(50)
     (fnsku,) = shipment.fnskus
-    command = RecordReceipt(f"R-{uuid.uuid4().hex}", shipment.shipment_id, "SEA1", (LineCount(fnsku, 2, 0),))
+    command = RecordReceipt(
+        f"R-{uuid.uuid4().hex}", shipment.shipment_id, "SEA1", (LineCount(fnsku, 2, 0),)
+    )
     results = record_all_at_once(database, [command] * 8)
     assert sorted(replayed for _, replayed in results) == [False] + [True] * 7
     assert len({result for result, _ in results}) == 1

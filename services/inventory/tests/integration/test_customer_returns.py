@@ -16,7 +16,9 @@ BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
 
 
 def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
-    [item] = fc_staff.get("/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}).json()["items"]
+    [item] = fc_staff.get(
+        "/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}
+    ).json()["items"]
     return {k: item[k] for k in BUCKETS}
 
 
@@ -27,12 +29,17 @@ def shipped_units(fc_staff, plan, deliver, events):
     (fnsku,) = shipment.fnskus
     r = fc_staff.post(
         "/v1/receipts",
-        json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
-              "lines": [{"fnsku": fnsku, "received": 10}]},
+        json={
+            "shipment_id": shipment.shipment_id,
+            "fulfillment_center_id": "SEA1",
+            "lines": [{"fnsku": fnsku, "received": 10}],
+        },
     )
     assert r.status_code == 201, r.text
     fo = f"FO-{uuid.uuid4().hex[:12]}"
-    assert deliver(events.instructed(fo, [(fnsku, 3)]), events.shipped(fo)) == [Outcome.PROCESSED] * 2
+    assert (
+        deliver(events.instructed(fo, [(fnsku, 3)]), events.shipped(fo)) == [Outcome.PROCESSED] * 2
+    )
     return fnsku
 
 
@@ -41,27 +48,48 @@ def test_returns_move_units_by_condition_once_per_return_id(
 ):
     fnsku = shipped_units
     return_id = f"RET-{uuid.uuid4().hex[:12]}"
-    returned = events.return_received(return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")])
-    again = events.return_received(return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")])
+    returned = events.return_received(
+        return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")]
+    )
+    again = events.return_received(
+        return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")]
+    )
 
-    assert deliver(returned, returned, again) == [Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.PROCESSED]
+    assert deliver(returned, returned, again) == [
+        Outcome.PROCESSED,
+        Outcome.DUPLICATE,
+        Outcome.PROCESSED,
+    ]
 
-    assert buckets(fc_staff, fnsku) == {"inbound": 0, "fulfillable": 8, "reserved": 0, "unfulfillable": 1, "shipped": 3}
+    assert buckets(fc_staff, fnsku) == {
+        "inbound": 0,
+        "fulfillable": 8,
+        "reserved": 0,
+        "unfulfillable": 1,
+        "shipped": 3,
+    }
     ledger = fc_staff.get("/v1/ledger", params={"fnsku": fnsku}).json()["items"]
-    assert [(e["bucket"], e["delta"], e["reason"]) for e in ledger if e["cause_event_id"] == returned.id] == [
+    assert [
+        (e["bucket"], e["delta"], e["reason"]) for e in ledger if e["cause_event_id"] == returned.id
+    ] == [
         ("fulfillable", 1, "customer-return-sellable"),
         ("unfulfillable", 1, "customer-return-carrier-damaged"),
     ]
     assert not [e for e in ledger if e["cause_event_id"] == again.id]
     level = [e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku == fnsku][-1]
     # What order-router allocates against grows by the one unit that can be sold again.
-    assert (level.data.fulfillable + level.data.reserved + level.data.shipped, level.causation_id) == (11, returned.id)
+    assert (
+        level.data.fulfillable + level.data.reserved + level.data.shipped,
+        level.causation_id,
+    ) == (11, returned.id)
     stored, recomputed = buckets_and_ledger()
     assert stored == recomputed
 
 
 def test_a_return_of_an_fnsku_never_held_at_the_fc_is_dead_lettered(deliver, events):
-    returned = events.return_received(f"RET-{uuid.uuid4().hex[:12]}", [("X00NEVERHELD", 1, "sellable")])
+    returned = events.return_received(
+        f"RET-{uuid.uuid4().hex[:12]}", [("X00NEVERHELD", 1, "sellable")]
+    )
 
     with pytest.raises(AssertionError, match="X00NEVERHELD was never held at SEA1"):
         deliver(returned)

@@ -32,9 +32,15 @@ def together(database):
         async def go():
             async with ServiceConsumer("inventory", database, max_attempts=1) as consumer:
                 statements: list[str] = []
-                sa_event.listen(consumer.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+                sa_event.listen(
+                    consumer.engine.sync_engine,
+                    "before_cursor_execute",
+                    lambda *a: statements.append(a[2]),
+                )
                 outcomes = await consumer.deliver_batch(*envelopes)
-            assert consumer.transactions == 1, "the batch was applied in one transaction, not one by one"
+            assert consumer.transactions == 1, (
+                "the batch was applied in one transaction, not one by one"
+            )
             return outcomes, len(statements)
 
         return asyncio.run(go())
@@ -54,8 +60,13 @@ def world(fc_staff, plan):
             self.tag = uuid.uuid4().hex[:8]
             r = fc_staff.post(
                 "/v1/receipts",
-                json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
-                      "lines": [{"fnsku": f, "received": q} for f, q in zip(self.fnskus, units, strict=True)]},
+                json={
+                    "shipment_id": shipment.shipment_id,
+                    "fulfillment_center_id": "SEA1",
+                    "lines": [
+                        {"fnsku": f, "received": q} for f, q in zip(self.fnskus, units, strict=True)
+                    ],
+                },
             )
             assert r.status_code == 201, r.text
 
@@ -87,30 +98,59 @@ def state(database):
         try:
             with engine.connect() as conn:
                 q = {"fnskus": list(w.fnskus), "prefix": f"FO-{w.tag}-%"}
-                levels = conn.execute(sa.text(
-                    "SELECT fnsku, inbound, fulfillable, reserved, unfulfillable, shipped FROM inventory_levels "
-                    "WHERE fnsku = ANY(:fnskus) ORDER BY fnsku"), q).all()
-                ledger = conn.execute(sa.text(
-                    "SELECT fnsku, fulfillment_order_id, bucket, delta, reason, cause_event_id FROM inventory_ledger "
-                    "WHERE fnsku = ANY(:fnskus) AND fulfillment_order_id IS NOT NULL ORDER BY entry_id"), q).all()
-                shortfalls = conn.execute(sa.text(
-                    "SELECT fnsku, fulfillment_order_id, kind, quantity, quantity_expected, quantity_counted "
-                    "FROM discrepancies WHERE fnsku = ANY(:fnskus) ORDER BY fulfillment_order_id, fnsku"), q).all()
-                orders = conn.execute(sa.text(
-                    "SELECT fulfillment_order_id, status, instructed, carrier FROM fulfillment_orders "
-                    "WHERE fulfillment_order_id LIKE :prefix ORDER BY fulfillment_order_id"), q).all()
-                stock = conn.execute(sa.text(
-                    "SELECT fulfillment_order_id, fnsku, quantity_ordered, quantity_reserved FROM fulfillment_order_stock "
-                    "WHERE fulfillment_order_id LIKE :prefix ORDER BY fulfillment_order_id, fnsku"), q).all()
+                levels = conn.execute(
+                    sa.text(
+                        "SELECT fnsku, inbound, fulfillable, reserved, unfulfillable, shipped FROM inventory_levels "
+                        "WHERE fnsku = ANY(:fnskus) ORDER BY fnsku"
+                    ),
+                    q,
+                ).all()
+                ledger = conn.execute(
+                    sa.text(
+                        "SELECT fnsku, fulfillment_order_id, bucket, delta, reason, cause_event_id FROM inventory_ledger "
+                        "WHERE fnsku = ANY(:fnskus) AND fulfillment_order_id IS NOT NULL ORDER BY entry_id"
+                    ),
+                    q,
+                ).all()
+                shortfalls = conn.execute(
+                    sa.text(
+                        "SELECT fnsku, fulfillment_order_id, kind, quantity, quantity_expected, quantity_counted "
+                        "FROM discrepancies WHERE fnsku = ANY(:fnskus) ORDER BY fulfillment_order_id, fnsku"
+                    ),
+                    q,
+                ).all()
+                orders = conn.execute(
+                    sa.text(
+                        "SELECT fulfillment_order_id, status, instructed, carrier FROM fulfillment_orders "
+                        "WHERE fulfillment_order_id LIKE :prefix ORDER BY fulfillment_order_id"
+                    ),
+                    q,
+                ).all()
+                stock = conn.execute(
+                    sa.text(
+                        "SELECT fulfillment_order_id, fnsku, quantity_ordered, quantity_reserved FROM fulfillment_order_stock "
+                        "WHERE fulfillment_order_id LIKE :prefix ORDER BY fulfillment_order_id, fnsku"
+                    ),
+                    q,
+                ).all()
         finally:
             engine.dispose()
         return {
             "levels": [(names[r.fnsku], *r[1:]) for r in levels],
             "ledger": [
-                (names[r.fnsku], fo(r.fulfillment_order_id), r.bucket, r.delta, r.reason, position.get(r.cause_event_id))
+                (
+                    names[r.fnsku],
+                    fo(r.fulfillment_order_id),
+                    r.bucket,
+                    r.delta,
+                    r.reason,
+                    position.get(r.cause_event_id),
+                )
                 for r in ledger
             ],
-            "shortfalls": [(names[r.fnsku], fo(r.fulfillment_order_id), *r[2:]) for r in shortfalls],
+            "shortfalls": [
+                (names[r.fnsku], fo(r.fulfillment_order_id), *r[2:]) for r in shortfalls
+            ],
             "orders": [(fo(r.fulfillment_order_id), *r[1:]) for r in orders],
             "stock": [(fo(r.fulfillment_order_id), names[r.fnsku], *r[2:]) for r in stock],
         }
@@ -142,7 +182,9 @@ def instructions(w, events) -> list[Envelope]:
         # Two lines of one FNSKU draw on the same units: 3 + 1 asked for F0, 1 left.
         events.instructed(w.fo(3), w.lines((0, 3), (1, 1), (0, 1))),
         first,  # redelivered inside the batch
-        events.instructed(w.fo(2), w.lines((0, 1))),  # the same order again, another event id: ignored
+        events.instructed(
+            w.fo(2), w.lines((0, 1))
+        ),  # the same order again, another event id: ignored
         events.instructed(w.fo(4), w.lines((1, 5))),  # 1 left: reserves 1, 4 short
         events.instructed(w.fo(5), w.lines((2, 3))),  # shipped before: fulfillable → shipped
         events.fulfillment_cancelled(w.fo(1)),  # releases 2 × F0 and 1 × F1 …
@@ -170,20 +212,35 @@ def test_instructions_applied_together_leave_what_they_leave_one_by_one(
     expected = state(one_by_one, sent_one)
     assert state(batched, sent_batch) == expected
     # Spelled out, so the comparison above compares something meaningful.
-    assert expected["levels"] == [("F0", 0, 0, 5, 0, 0), ("F1", 0, 0, 3, 0, 0), ("F2", 0, 0, 1, 0, 3)]
+    assert expected["levels"] == [
+        ("F0", 0, 0, 5, 0, 0),
+        ("F1", 0, 0, 3, 0, 0),
+        ("F2", 0, 0, 1, 0, 3),
+    ]
     assert expected["shortfalls"] == [
         ("F0", "FO-*-3", "reservation-shortfall", 3, 4, 1),
         ("F1", "FO-*-4", "reservation-shortfall", 4, 5, 1),
         ("F1", "FO-*-6", "reservation-shortfall", 1, 2, 1),
     ]
     assert expected["stock"] == [
-        ("FO-*-1", "F0", 2, 2), ("FO-*-1", "F1", 1, 1), ("FO-*-2", "F0", 2, 2), ("FO-*-3", "F0", 4, 1),
-        ("FO-*-3", "F1", 1, 1), ("FO-*-4", "F1", 5, 1), ("FO-*-5", "F2", 3, 0), ("FO-*-6", "F0", 2, 2),
-        ("FO-*-6", "F1", 2, 1), ("FO-*-7", "F2", 1, 1),
+        ("FO-*-1", "F0", 2, 2),
+        ("FO-*-1", "F1", 1, 1),
+        ("FO-*-2", "F0", 2, 2),
+        ("FO-*-3", "F0", 4, 1),
+        ("FO-*-3", "F1", 1, 1),
+        ("FO-*-4", "F1", 5, 1),
+        ("FO-*-5", "F2", 3, 0),
+        ("FO-*-6", "F0", 2, 2),
+        ("FO-*-6", "F1", 2, 1),
+        ("FO-*-7", "F2", 1, 1),
     ]
     assert [o[:3] for o in expected["orders"]] == [
-        ("FO-*-1", "CANCELLED", True), ("FO-*-2", "RESERVED", True), ("FO-*-3", "RESERVED", True),
-        ("FO-*-4", "RESERVED", True), ("FO-*-5", "SHIPPED", True), ("FO-*-6", "RESERVED", True),
+        ("FO-*-1", "CANCELLED", True),
+        ("FO-*-2", "RESERVED", True),
+        ("FO-*-3", "RESERVED", True),
+        ("FO-*-4", "RESERVED", True),
+        ("FO-*-5", "SHIPPED", True),
+        ("FO-*-6", "RESERVED", True),
         ("FO-*-7", "RESERVED", True),
     ]
     # Every ledger row names the instruction (or cancellation) that caused it; the ignored copy none.
@@ -237,18 +294,34 @@ def test_shipment_confirmations_applied_together_leave_what_they_leave_one_by_on
     assert state(batched, sent_batch) == expected
     assert expected["levels"] == [("F0", 0, 0, 0, 0, 6), ("F1", 0, 0, 0, 0, 2)]
     assert [o[:4] for o in expected["orders"]] == [
-        ("FO-*-1", "SHIPPED", True, "UPS"), ("FO-*-2", "SHIPPED", True, "UPS"),
-        ("FO-*-3", "SHIPPED", True, "UPS"), ("FO-*-4", "SHIPPED", True, "UPS"),
+        ("FO-*-1", "SHIPPED", True, "UPS"),
+        ("FO-*-2", "SHIPPED", True, "UPS"),
+        ("FO-*-3", "SHIPPED", True, "UPS"),
+        ("FO-*-4", "SHIPPED", True, "UPS"),
     ]
     stored, recomputed = buckets_and_ledger()
     assert stored == recomputed
 
 
-def test_a_batch_of_instructions_costs_the_same_statements_however_many_it_holds(world, events, together):
+def test_a_batch_of_instructions_costs_the_same_statements_however_many_it_holds(
+    world, events, together
+):
     small, large = world(50, 50, 50), world(50, 50, 50)
-    _, few = together(*[events.instructed(small.fo(n), small.lines((n % 3, 1), ((n + 1) % 3, 2))) for n in range(2)])
-    _, many = together(*[events.instructed(large.fo(n), large.lines((n % 3, 1), ((n + 1) % 3, 2))) for n in range(30)])
+    _, few = together(
+        *[
+            events.instructed(small.fo(n), small.lines((n % 3, 1), ((n + 1) % 3, 2)))
+            for n in range(2)
+        ]
+    )
+    _, many = together(
+        *[
+            events.instructed(large.fo(n), large.lines((n % 3, 1), ((n + 1) % 3, 2)))
+            for n in range(30)
+        ]
+    )
     assert many == few, f"{few} statements for 2 instructions, {many} for 30"
     shipped_few = together(*[events.shipped(small.fo(n)) for n in range(2)])[1]
     shipped_many = together(*[events.shipped(large.fo(n)) for n in range(30)])[1]
-    assert shipped_many == shipped_few, f"{shipped_few} statements for 2 confirmations, {shipped_many} for 30"
+    assert shipped_many == shipped_few, (
+        f"{shipped_few} statements for 2 confirmations, {shipped_many} for 30"
+    )

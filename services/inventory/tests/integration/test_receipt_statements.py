@@ -31,7 +31,9 @@ def counted(database: str, work) -> int:
     async def go() -> int:
         engine = create_engine(database)
         statements: list[str] = []
-        sa_event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        sa_event.listen(
+            engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
         try:
             await work(InventoryUnitOfWork(engine, source=Settings(database_url=database).source))
         finally:
@@ -68,11 +70,17 @@ def plan_and_receive(database: str, events, lines: int) -> tuple[list[str], str,
     return fnskus, f"FBA{tag}", receipt_id, counted(database, plan), counted(database, receive)
 
 
-def test_a_receipt_costs_the_same_statements_for_2_lines_as_for_200(database, events, buckets_and_ledger, outbox_events):
+def test_a_receipt_costs_the_same_statements_for_2_lines_as_for_200(
+    database, events, buckets_and_ledger, outbox_events
+):
     few_fnskus, _, _, plan_few, receipt_few = plan_and_receive(database, events, 2)
-    many_fnskus, shipment_id, many_receipt, plan_many, receipt_many = plan_and_receive(database, events, 200)
+    many_fnskus, shipment_id, many_receipt, plan_many, receipt_many = plan_and_receive(
+        database, events, 200
+    )
 
-    assert receipt_many == receipt_few, f"{receipt_few} statements for a 2-line receipt, {receipt_many} for 200"
+    assert receipt_many == receipt_few, (
+        f"{receipt_few} statements for a 2-line receipt, {receipt_many} for 200"
+    )
     assert plan_many == plan_few, f"{plan_few} statements to plan 2 lines, {plan_many} for 200"
 
     stored, recomputed = buckets_and_ledger()
@@ -81,24 +89,38 @@ def test_a_receipt_costs_the_same_statements_for_2_lines_as_for_200(database, ev
             assert stored[(f, "SEA1")] == recomputed[(f, "SEA1")], f
         *normal, over, missing = fnskus
         for f in normal:
-            assert (stored[(f, "SEA1")].inbound, stored[(f, "SEA1")].fulfillable,
-                    stored[(f, "SEA1")].unfulfillable) == (0, EXPECTED - 1, 1)
-        assert (stored[(over, "SEA1")].inbound, stored[(over, "SEA1")].fulfillable) == (0, EXPECTED + 2)
-        assert (stored[(missing, "SEA1")].inbound, stored[(missing, "SEA1")].fulfillable) == (EXPECTED, 0)
+            assert (
+                stored[(f, "SEA1")].inbound,
+                stored[(f, "SEA1")].fulfillable,
+                stored[(f, "SEA1")].unfulfillable,
+            ) == (0, EXPECTED - 1, 1)
+        assert (stored[(over, "SEA1")].inbound, stored[(over, "SEA1")].fulfillable) == (
+            0,
+            EXPECTED + 2,
+        )
+        assert (stored[(missing, "SEA1")].inbound, stored[(missing, "SEA1")].fulfillable) == (
+            EXPECTED,
+            0,
+        )
 
     engine = sa.create_engine(database)
     try:
         with engine.connect() as conn:
             ledger = conn.execute(
-                sa.text("SELECT fnsku, bucket, delta, reason, shipment_id, cause_event_id FROM inventory_ledger "
-                        "WHERE receipt_id = :r ORDER BY entry_id"),
+                sa.text(
+                    "SELECT fnsku, bucket, delta, reason, shipment_id, cause_event_id FROM inventory_ledger "
+                    "WHERE receipt_id = :r ORDER BY entry_id"
+                ),
                 {"r": many_receipt},
             ).all()
             lines = conn.execute(
-                sa.text("SELECT count(*) FROM receipt_lines WHERE receipt_id = :r"), {"r": many_receipt}
+                sa.text("SELECT count(*) FROM receipt_lines WHERE receipt_id = :r"),
+                {"r": many_receipt},
             ).scalar_one()
             found = conn.execute(
-                sa.text("SELECT kind, fnsku, quantity FROM discrepancies WHERE receipt_id = :r ORDER BY kind"),
+                sa.text(
+                    "SELECT kind, fnsku, quantity FROM discrepancies WHERE receipt_id = :r ORDER BY kind"
+                ),
                 {"r": many_receipt},
             ).all()
     finally:
@@ -106,19 +128,30 @@ def test_a_receipt_costs_the_same_statements_for_2_lines_as_for_200(database, ev
     # Per FNSKU in FNSKU order: inbound out, fulfillable in, damaged in (the overage: inbound, fulfillable).
     expected_ledger = []
     for f in many_fnskus[:-2]:
-        expected_ledger += [(f, "inbound", -EXPECTED, "arrived"), (f, "fulfillable", EXPECTED - 1, "received"),
-                            (f, "unfulfillable", 1, "received-damaged")]
-    expected_ledger += [(many_fnskus[-2], "inbound", -EXPECTED, "arrived"),
-                        (many_fnskus[-2], "fulfillable", EXPECTED + 2, "received")]
+        expected_ledger += [
+            (f, "inbound", -EXPECTED, "arrived"),
+            (f, "fulfillable", EXPECTED - 1, "received"),
+            (f, "unfulfillable", 1, "received-damaged"),
+        ]
+    expected_ledger += [
+        (many_fnskus[-2], "inbound", -EXPECTED, "arrived"),
+        (many_fnskus[-2], "fulfillable", EXPECTED + 2, "received"),
+    ]
     assert [(r.fnsku, r.bucket, r.delta, r.reason) for r in ledger] == expected_ledger
     assert all(r.shipment_id == shipment_id and r.cause_event_id is None for r in ledger)
     assert lines == 200
     assert [(d.kind, d.quantity) for d in found] == [("overage", 2), ("unknown-fnsku", 1)]
 
-    changed = [e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku in set(many_fnskus)]
+    changed = [
+        e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku in set(many_fnskus)
+    ]
     # One per FNSKU planned, one per FNSKU received (the missing one was not counted).
     assert len(changed) == 200 + 199
     received = [e for e in outbox_events("InventoryReceived") if e.data.receipt_id == many_receipt]
     assert len(received) == 199
-    recorded = [e for e in outbox_events("InventoryDiscrepancyRecorded") if e.data.shipment_id == shipment_id]
+    recorded = [
+        e
+        for e in outbox_events("InventoryDiscrepancyRecorded")
+        if e.data.shipment_id == shipment_id
+    ]
     assert sorted(e.data.kind for e in recorded) == ["overage", "unknown-fnsku"]

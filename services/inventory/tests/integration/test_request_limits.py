@@ -28,7 +28,13 @@ def largest_event_since(database: str, outbox_id: int) -> tuple[int, int]:
     engine = sa.create_engine(database)
     try:
         with engine.connect() as conn:
-            sizes = conn.execute(sa.select(sa.func.length(outbox.c.value)).where(outbox.c.id > outbox_id)).scalars().all()
+            sizes = (
+                conn.execute(
+                    sa.select(sa.func.length(outbox.c.value)).where(outbox.c.id > outbox_id)
+                )
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
     return len(sizes), max(sizes, default=0)
@@ -38,7 +44,9 @@ def last_outbox_id(database: str) -> int:
     engine = sa.create_engine(database)
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.coalesce(sa.func.max(outbox.c.id), 0))).scalar_one()
+            return conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(outbox.c.id), 0))
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -48,10 +56,15 @@ def test_the_largest_receipt_accepted_publishes_small_events(fc_staff, plan, dat
     before = last_outbox_id(database)
     # One planned line, and every other line an FNSKU of the longest id never planned (a discrepancy each).
     lines = [{"fnsku": shipment.fnskus[0], "received": 100_000, "damaged": 100_000}] + [
-        {"fnsku": longest_id(f"X{n:03}"), "received": 100_000, "damaged": 100_000} for n in range(MAX_LINES - 1)
+        {"fnsku": longest_id(f"X{n:03}"), "received": 100_000, "damaged": 100_000}
+        for n in range(MAX_LINES - 1)
     ]
-    body = {"receipt_id": longest_id("RC"), "shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
-            "lines": lines}
+    body = {
+        "receipt_id": longest_id("RC"),
+        "shipment_id": shipment.shipment_id,
+        "fulfillment_center_id": "SEA1",
+        "lines": lines,
+    }
     r = fc_staff.post("/v1/receipts", json=body, headers={"X-Correlation-Id": "c" * 10_000})
     assert r.status_code == 201, r.text[:500]
     count, largest = largest_event_since(database, before)
@@ -61,13 +74,31 @@ def test_the_largest_receipt_accepted_publishes_small_events(fc_staff, plan, dat
 def test_the_largest_adjustment_accepted_publishes_small_events(fc_staff, operator, plan, database):
     shipment = plan(5)
     (fnsku,) = shipment.fnskus
-    assert fc_staff.post("/v1/receipts", json={"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
-                                               "lines": [{"fnsku": fnsku, "received": 5}]}).status_code == 201
+    assert (
+        fc_staff.post(
+            "/v1/receipts",
+            json={
+                "shipment_id": shipment.shipment_id,
+                "fulfillment_center_id": "SEA1",
+                "lines": [{"fnsku": fnsku, "received": 5}],
+            },
+        ).status_code
+        == 201
+    )
     before = last_outbox_id(database)
     reason = "€" * MAX_REASON  # three bytes a character in UTF-8
-    r = fc_staff.post("/v1/adjustments", json={"adjustment_id": longest_id("ADJ"), "fulfillment_center_id": "SEA1",
-                                               "fnsku": fnsku, "kind": "transferred", "quantity": 5,
-                                               "reason": reason, "to_fulfillment_center_id": "PHX3"})
+    r = fc_staff.post(
+        "/v1/adjustments",
+        json={
+            "adjustment_id": longest_id("ADJ"),
+            "fulfillment_center_id": "SEA1",
+            "fnsku": fnsku,
+            "kind": "transferred",
+            "quantity": 5,
+            "reason": reason,
+            "to_fulfillment_center_id": "PHX3",
+        },
+    )
     assert r.status_code == 201, r.text[:500]
     count, largest = largest_event_since(database, before)
     assert count >= 2 and largest <= LARGEST_EVENT
@@ -85,7 +116,12 @@ def test_the_largest_adjustment_accepted_publishes_small_events(fc_staff, operat
 )
 def test_a_receipt_over_any_limit_is_refused_before_any_work(fc_staff, database, change, field):
     before = last_outbox_id(database)
-    body = {"shipment_id": "FBA1", "fulfillment_center_id": "SEA1", "lines": [{"fnsku": "X1", "received": 1}], **change}
+    body = {
+        "shipment_id": "FBA1",
+        "fulfillment_center_id": "SEA1",
+        "lines": [{"fnsku": "X1", "received": 1}],
+        **change,
+    }
     r = fc_staff.post("/v1/receipts", json=body)
     assert r.status_code == 422 and field in r.json()["error"]["message"]
     assert largest_event_since(database, before) == (0, 0)
@@ -101,7 +137,14 @@ def test_a_receipt_over_any_limit_is_refused_before_any_work(fc_staff, database,
     ],
 )
 def test_an_adjustment_over_any_limit_is_refused(fc_staff, change, field):
-    body = {"fulfillment_center_id": "SEA1", "fnsku": "X1", "kind": "found", "quantity": 1, "reason": "count", **change}
+    body = {
+        "fulfillment_center_id": "SEA1",
+        "fnsku": "X1",
+        "kind": "found",
+        "quantity": 1,
+        "reason": "count",
+        **change,
+    }
     r = fc_staff.post("/v1/adjustments", json=body)
     assert r.status_code == 422 and field in r.json()["error"]["message"]
 
@@ -112,9 +155,14 @@ def test_a_page_form_over_the_limits_is_refused(new_browser, tokens, plan):
     browser.post("/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": tokens["fc"]})
     base = f"/fc/SEA1/shipments/{shipment.shipment_id}"
     token = browser.csrf_token(base)
-    r = browser.post(f"{base}/receipts", data={"csrf_token": token, "fnsku": "X" * (MAX_ID + 1), "received": "1"})
+    r = browser.post(
+        f"{base}/receipts", data={"csrf_token": token, "fnsku": "X" * (MAX_ID + 1), "received": "1"}
+    )
     assert r.status_code == 422 and "FNSKU" in r.text
-    r = browser.post(f"{base}/receipts", data={"csrf_token": token, "fnsku": shipment.fnskus[0], "received": "100001"})
+    r = browser.post(
+        f"{base}/receipts",
+        data={"csrf_token": token, "fnsku": shipment.fnskus[0], "received": "100001"},
+    )
     assert r.status_code == 422 and "100000" in r.text
     crowded = {"csrf_token": token, **{f"f{n}": "1" for n in range(50)}}
     r = browser.post(f"{base}/receipts", data=crowded)

@@ -23,29 +23,50 @@ def inventory_of(operator, fnsku: str) -> list[dict]:
     return operator.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
 
 
-def test_a_plan_expects_the_shipment_and_makes_its_units_inbound(operator, deliver, events, outbox_events):
+def test_a_plan_expects_the_shipment_and_makes_its_units_inbound(
+    operator, deliver, events, outbox_events
+):
     t = tag()
-    planned = events.planned(f"FBA{t}", [(f"XA{t}", 12), (f"XB{t}", 3)], fulfillment_center_id="DFW7")
+    planned = events.planned(
+        f"FBA{t}", [(f"XA{t}", 12), (f"XB{t}", 3)], fulfillment_center_id="DFW7"
+    )
     assert deliver(planned) == [Outcome.PROCESSED]
 
     view = operator.get(f"/v1/inbound-shipments/FBA{t}/receipts").json()
-    assert (view["status"], view["fulfillment_center_id"], view["seller_id"]) == ("PLANNED", "DFW7", "S-ACME")
-    assert [(line["fnsku"], line["quantity_expected"], line["quantity_outstanding"]) for line in view["lines"]] == [
+    assert (view["status"], view["fulfillment_center_id"], view["seller_id"]) == (
+        "PLANNED",
+        "DFW7",
+        "S-ACME",
+    )
+    assert [
+        (line["fnsku"], line["quantity_expected"], line["quantity_outstanding"])
+        for line in view["lines"]
+    ] == [
         (f"XA{t}", 12, 12),
         (f"XB{t}", 3, 3),
     ]
     assert view["receipts"] == []
     [level] = inventory_of(operator, f"XA{t}")
-    assert (level["fulfillment_center_id"], level["inbound"], level["fulfillable"]) == ("DFW7", 12, 0)
+    assert (level["fulfillment_center_id"], level["inbound"], level["fulfillable"]) == (
+        "DFW7",
+        12,
+        0,
+    )
     assert level["seller_sku"] == f"SKU-XA{t}"
 
     ledger = operator.get("/v1/ledger", params={"fnsku": f"XA{t}"}).json()["items"]
-    assert [(e["bucket"], e["delta"], e["cause_event_id"]) for e in ledger] == [("inbound", 12, planned.id)]
+    assert [(e["bucket"], e["delta"], e["cause_event_id"]) for e in ledger] == [
+        ("inbound", 12, planned.id)
+    ]
 
-    changed = [e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku in (f"XA{t}", f"XB{t}")]
+    changed = [
+        e for e in outbox_events("InventoryLevelChanged") if e.data.fnsku in (f"XA{t}", f"XB{t}")
+    ]
     assert [(e.data.fnsku, e.data.inbound) for e in changed] == [(f"XA{t}", 12), (f"XB{t}", 3)]
     # Caused by the plan: its correlation id continues, and the plan is the causation.
-    assert {(e.correlation_id, e.causation_id) for e in changed} == {(planned.correlation_id, planned.id)}
+    assert {(e.correlation_id, e.causation_id) for e in changed} == {
+        (planned.correlation_id, planned.id)
+    }
 
 
 def test_a_plan_delivered_again_or_republished_counts_once(operator, deliver, events):
@@ -64,16 +85,24 @@ def test_two_shipments_of_one_fnsku_to_one_fc_add_up(operator, deliver, events):
     assert level["inbound"] == 12
 
 
-def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(operator, fc_staff, deliver, events, plan):
+def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(
+    operator, fc_staff, deliver, events, plan
+):
     shipment = plan(10)
     (a,) = shipment.fnskus
-    body = {"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1",
-            "lines": [{"fnsku": a, "received": 4, "damaged": 1}]}
+    body = {
+        "shipment_id": shipment.shipment_id,
+        "fulfillment_center_id": "SEA1",
+        "lines": [{"fnsku": a, "received": 4, "damaged": 1}],
+    }
     assert fc_staff.post("/v1/receipts", json=body).status_code == 201
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
     [level] = inventory_of(operator, a)
     assert (level["inbound"], level["fulfillable"], level["unfulfillable"]) == (0, 4, 1)
-    assert operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CANCELLED"
+    assert (
+        operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"]
+        == "CANCELLED"
+    )
     # A second cancellation (a new event) finds nothing left to remove.
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
     ledger = operator.get("/v1/ledger", params={"fnsku": a}).json()["items"]
@@ -84,13 +113,22 @@ def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has(operator
     ]
 
 
-def test_a_cancellation_after_the_shipment_closed_changes_nothing(operator, fc_staff, deliver, events, plan):
+def test_a_cancellation_after_the_shipment_closed_changes_nothing(
+    operator, fc_staff, deliver, events, plan
+):
     shipment = plan(2)
     (a,) = shipment.fnskus
-    body = {"shipment_id": shipment.shipment_id, "fulfillment_center_id": "SEA1", "lines": [{"fnsku": a, "received": 2}]}
+    body = {
+        "shipment_id": shipment.shipment_id,
+        "fulfillment_center_id": "SEA1",
+        "lines": [{"fnsku": a, "received": 2}],
+    }
     fc_staff.post("/v1/receipts", json=body)
     assert deliver(events.cancelled(shipment.shipment_id)) == [Outcome.PROCESSED]
-    assert operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"] == "CLOSED"
+    assert (
+        operator.get(f"/v1/inbound-shipments/{shipment.shipment_id}/receipts").json()["status"]
+        == "CLOSED"
+    )
     assert inventory_of(operator, a)[0]["fulfillable"] == 2
 
 
@@ -106,15 +144,25 @@ def test_other_registration_events_are_ignored(operator, deliver):
     t = tag()
     registered = new_event(
         ItemRegistered(
-            registration_id=f"R{t}", seller_id="S-ACME", seller_sku="SKU-1", catalog_item_id="B1", fnsku=f"X{t}",
-            condition="new", price=Decimal("9.99"), channels=["web"],
+            registration_id=f"R{t}",
+            seller_id="S-ACME",
+            seller_sku="SKU-1",
+            catalog_item_id="B1",
+            fnsku=f"X{t}",
+            condition="new",
+            price=Decimal("9.99"),
+            channels=["web"],
             item=CatalogItemSnapshot(catalog_item_id="B1", title="Kettle", category="Kitchen"),
         ),
         source="registration",
     )
     shipped = new_event(
         InboundShipmentShipped(
-            shipment_id=f"FBA{t}", seller_id="S-ACME", fulfillment_center_id="SEA1", carrier="UPS", tracking_number="1Z"
+            shipment_id=f"FBA{t}",
+            seller_id="S-ACME",
+            fulfillment_center_id="SEA1",
+            carrier="UPS",
+            tracking_number="1Z",
         ),
         source="registration",
     )

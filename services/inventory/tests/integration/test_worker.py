@@ -44,7 +44,9 @@ async def test_the_worker_turns_published_plans_into_inbound_stock_and_announces
         items = operator.get("/v1/inventory", params={"fnsku": fnsku}).json()["items"]
         return items[0]["inbound"] if items else None
 
-    await eventually(lambda: inbound(dropped) == 0, timeout=30, what="the cancelled shipment to leave inbound")
+    await eventually(
+        lambda: inbound(dropped) == 0, timeout=30, what="the cancelled shipment to leave inbound"
+    )
     assert inbound(kept) == 6
 
     announced = await consume(
@@ -56,5 +58,7 @@ async def test_the_worker_turns_published_plans_into_inbound_stock_and_announces
     changed = decode_message(announced[0])
     assert changed.type == "stockpath.inventory.InventoryLevelChanged.v1"
     assert (changed.data.fulfillment_center_id, changed.data.inbound) == ("CMH2", 6)
-    assert changed.correlation_id == plan_kept.correlation_id and changed.causation_id == plan_kept.id
+    assert (
+        changed.correlation_id == plan_kept.correlation_id and changed.causation_id == plan_kept.id
+    )
     assert worker.alive()

@@ -27,15 +27,27 @@ def uow() -> FakeInventoryUnitOfWork:
     return uow
 
 
-def adjustment(kind: AdjustmentKind, quantity: int, *, adjustment_id: str = "ADJ1", **more) -> AdjustInventory:
-    return AdjustInventory(adjustment_id, "SEA1", "XA", kind, quantity, f"cycle count: {kind.value}", **more)
+def adjustment(
+    kind: AdjustmentKind, quantity: int, *, adjustment_id: str = "ADJ1", **more
+) -> AdjustInventory:
+    return AdjustInventory(
+        adjustment_id, "SEA1", "XA", kind, quantity, f"cycle count: {kind.value}", **more
+    )
 
 
 @pytest.mark.parametrize(
     ("kind", "after", "moved"),
     [
-        (AdjustmentKind.FOUND, Levels(fulfillable=12, reserved=2), [("fulfillable", 2, "adjustment-found")]),
-        (AdjustmentKind.LOST, Levels(fulfillable=8, reserved=2), [("fulfillable", -2, "adjustment-lost")]),
+        (
+            AdjustmentKind.FOUND,
+            Levels(fulfillable=12, reserved=2),
+            [("fulfillable", 2, "adjustment-found")],
+        ),
+        (
+            AdjustmentKind.LOST,
+            Levels(fulfillable=8, reserved=2),
+            [("fulfillable", -2, "adjustment-lost")],
+        ),
         (
             AdjustmentKind.DAMAGED,
             Levels(fulfillable=8, reserved=2, unfulfillable=2),
@@ -43,7 +55,9 @@ def adjustment(kind: AdjustmentKind, quantity: int, *, adjustment_id: str = "ADJ
         ),
     ],
 )
-async def test_an_adjustment_moves_the_buckets_fba_reports_through_the_ledger(uow, kind, after, moved):
+async def test_an_adjustment_moves_the_buckets_fba_reports_through_the_ledger(
+    uow, kind, after, moved
+):
     result = await adjust_inventory(adjustment(kind, 2), uow)
 
     assert not result.replayed and uow.commits == 1
@@ -51,7 +65,9 @@ async def test_an_adjustment_moves_the_buckets_fba_reports_through_the_ledger(uo
     assert [s.levels for s in result.inventory] == [after]
     [announced_last] = [e for e in uow.events if isinstance(e.data, InventoryAdjusted)][-1:]
     assert [(e.bucket, e.delta, e.reason) for e in uow.stock.entries] == moved
-    assert {(e.adjustment_id, e.cause_event_id) for e in uow.stock.entries} == {("ADJ1", announced_last.id)}
+    assert {(e.adjustment_id, e.cause_event_id) for e in uow.stock.entries} == {
+        ("ADJ1", announced_last.id)
+    }
     adjusted = uow.emitted(InventoryAdjusted)
     assert [(a.bucket, a.quantity_delta) for a in adjusted] == [(b, d) for b, d, _ in moved]
     assert adjusted[0].reason == f"{moved[0][2]}: cycle count: {kind.value}"
@@ -60,13 +76,21 @@ async def test_an_adjustment_moves_the_buckets_fba_reports_through_the_ledger(uo
 
 
 async def test_a_transfer_moves_fulfillable_units_to_another_fc(uow):
-    result = await adjust_inventory(adjustment(AdjustmentKind.TRANSFERRED, 4, to_fulfillment_center_id="DFW7"), uow)
+    result = await adjust_inventory(
+        adjustment(AdjustmentKind.TRANSFERRED, 4, to_fulfillment_center_id="DFW7"), uow
+    )
 
     assert uow.stock.levels_of("XA", "SEA1") == Levels(fulfillable=6, reserved=2)
     assert uow.stock.levels_of("XA", "DFW7") == Levels(fulfillable=4)
-    assert [(s.fulfillment_center_id, s.levels.fulfillable) for s in result.inventory] == [("DFW7", 4), ("SEA1", 6)]
-    assert [(a.fulfillment_center_id, a.quantity_delta) for a in uow.emitted(InventoryAdjusted)] == [
-        ("DFW7", 4), ("SEA1", -4),
+    assert [(s.fulfillment_center_id, s.levels.fulfillable) for s in result.inventory] == [
+        ("DFW7", 4),
+        ("SEA1", 6),
+    ]
+    assert [
+        (a.fulfillment_center_id, a.quantity_delta) for a in uow.emitted(InventoryAdjusted)
+    ] == [
+        ("DFW7", 4),
+        ("SEA1", -4),
     ]
     assert uow.stock.rows[("XA", "DFW7")].seller_id == "S-ACME"
 
@@ -92,7 +116,11 @@ async def test_an_adjustment_sent_again_moves_nothing_twice_and_a_reused_id_is_r
 
 @pytest.mark.parametrize(
     ("kind", "to"),
-    [(AdjustmentKind.TRANSFERRED, None), (AdjustmentKind.TRANSFERRED, "SEA1"), (AdjustmentKind.FOUND, "DFW7")],
+    [
+        (AdjustmentKind.TRANSFERRED, None),
+        (AdjustmentKind.TRANSFERRED, "SEA1"),
+        (AdjustmentKind.FOUND, "DFW7"),
+    ],
 )
 async def test_only_a_transfer_names_another_fc(uow, kind, to):
     with pytest.raises(BadTransfer):
@@ -102,5 +130,7 @@ async def test_only_a_transfer_names_another_fc(uow, kind, to):
 
 async def test_stock_the_fc_never_had_cannot_be_adjusted(uow):
     with pytest.raises(UnknownStock):
-        await adjust_inventory(AdjustInventory("ADJ1", "SEA1", "XNONE", AdjustmentKind.FOUND, 1, "found"), uow)
+        await adjust_inventory(
+            AdjustInventory("ADJ1", "SEA1", "XNONE", AdjustmentKind.FOUND, 1, "found"), uow
+        )
     assert uow.adjustments.stored == {}

@@ -25,7 +25,12 @@ from stockpath_events.types.inventory import (
     InventoryReceived,
 )
 
-ANNOUNCEMENTS = (InventoryReceived, InventoryDiscrepancyRecorded, InboundShipmentClosed, InventoryAdjusted)
+ANNOUNCEMENTS = (
+    InventoryReceived,
+    InventoryDiscrepancyRecorded,
+    InboundShipmentClosed,
+    InventoryAdjusted,
+)
 
 
 async def planned() -> FakeInventoryUnitOfWork:
@@ -43,11 +48,28 @@ async def live_history() -> tuple[FakeInventoryUnitOfWork, list[Envelope]]:
     uow.events.clear()
     # XA in full, XB partly (one damaged), and an FNSKU never planned.
     await receiving.record_receipt(
-        RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 10, 0), LineCount("XB", 2, 1), LineCount("XZ", 1, 0))), uow
+        RecordReceipt(
+            "R1",
+            "FBA1",
+            "SEA1",
+            (LineCount("XA", 10, 0), LineCount("XB", 2, 1), LineCount("XZ", 1, 0)),
+        ),
+        uow,
     )
-    await adjustments.adjust_inventory(AdjustInventory("ADJ1", "SEA1", "XA", AdjustmentKind.DAMAGED, 2, "forklift"), uow)
     await adjustments.adjust_inventory(
-        AdjustInventory("ADJ2", "SEA1", "XA", AdjustmentKind.TRANSFERRED, 3, "rebalance", to_fulfillment_center_id="PDX1"), uow
+        AdjustInventory("ADJ1", "SEA1", "XA", AdjustmentKind.DAMAGED, 2, "forklift"), uow
+    )
+    await adjustments.adjust_inventory(
+        AdjustInventory(
+            "ADJ2",
+            "SEA1",
+            "XA",
+            AdjustmentKind.TRANSFERRED,
+            3,
+            "rebalance",
+            to_fulfillment_center_id="PDX1",
+        ),
+        uow,
     )
     await receiving.close_shipment(CloseShipment("FBA1", "SEA1"), uow)
     return uow, [e for e in uow.events if isinstance(e.data, ANNOUNCEMENTS)]
@@ -60,8 +82,12 @@ def store(uow: FakeInventoryUnitOfWork) -> dict:
         "receipts": uow.receipts.stored,
         "receipt_lines": uow.receipts.counts,
         "ledger": [dataclasses.replace(e, created_at=None) for e in uow.stock.entries],
-        "levels": {k: v for k, v in uow.stock.__dict__.items() if k not in ("entries", "_entry_ids")},
-        "discrepancies": [dataclasses.replace(d, recorded_at=None) for d in uow.discrepancies.recorded],
+        "levels": {
+            k: v for k, v in uow.stock.__dict__.items() if k not in ("entries", "_entry_ids")
+        },
+        "discrepancies": [
+            dataclasses.replace(d, recorded_at=None) for d in uow.discrepancies.recorded
+        ],
         "adjustments": uow.adjustments.__dict__,
     }
 
@@ -100,7 +126,9 @@ async def test_a_store_that_never_saw_the_requests_rebuilds_them_from_the_announ
 
 async def test_a_receipt_that_closed_its_shipment_is_not_closed_again_by_its_announcement_applied_first():
     live = await planned()
-    await receiving.record_receipt(RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 10, 0), LineCount("XB", 4, 0))), live)
+    await receiving.record_receipt(
+        RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 10, 0), LineCount("XB", 4, 0))), live
+    )
     announced = [e for e in live.events if isinstance(e.data, ANNOUNCEMENTS)]
     [closed] = [e for e in announced if isinstance(e.data, InboundShipmentClosed)]
     assert closed.data.receipt_id == "R1"
@@ -113,13 +141,18 @@ async def test_a_receipt_that_closed_its_shipment_is_not_closed_again_by_its_ann
     assert not rebuilt.discrepancies.recorded
 
 
-@pytest.mark.parametrize(("field", "kind"), [("line_count", InventoryReceived), ("kind", InventoryAdjusted)])
+@pytest.mark.parametrize(
+    ("field", "kind"), [("line_count", InventoryReceived), ("kind", InventoryAdjusted)]
+)
 async def test_an_announcement_from_before_it_carried_the_request_is_skipped(field, kind):
     _, announced = await live_history()
     rebuilt = await planned()
     before = store(rebuilt)
-    old = [dataclasses.replace(e, data=e.data.model_copy(update={field: None})) for e in announced
-           if isinstance(e.data, kind)]
+    old = [
+        dataclasses.replace(e, data=e.data.model_copy(update={field: None}))
+        for e in announced
+        if isinstance(e.data, kind)
+    ]
 
     await consume(rebuilt, *old)
 
@@ -129,8 +162,15 @@ async def test_an_announcement_from_before_it_carried_the_request_is_skipped(fie
 async def test_a_receipt_is_recorded_once_every_line_arrived_whatever_their_order():
     """Its lines are keyed by FNSKU (several partitions): a rebuild may read them in any order."""
     live, announced = await live_history()
-    lines = [e for e in announced if isinstance(e.data, InventoryReceived)
-             or (isinstance(e.data, InventoryDiscrepancyRecorded) and e.data.kind == DiscrepancyKind.UNKNOWN_FNSKU)]
+    lines = [
+        e
+        for e in announced
+        if isinstance(e.data, InventoryReceived)
+        or (
+            isinstance(e.data, InventoryDiscrepancyRecorded)
+            and e.data.kind == DiscrepancyKind.UNKNOWN_FNSKU
+        )
+    ]
     assert len(lines) == 3
     rebuilt = await planned()
 

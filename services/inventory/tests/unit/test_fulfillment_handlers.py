@@ -28,19 +28,34 @@ async def test_an_instruction_reserves_its_units_and_announces_the_levels(uow):
     await consume(uow, instructed)
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=7, reserved=3)
-    assert [(e.bucket, e.delta, e.reason, e.cause_event_id, e.fulfillment_order_id) for e in uow.stock.entries] == [
+    assert [
+        (e.bucket, e.delta, e.reason, e.cause_event_id, e.fulfillment_order_id)
+        for e in uow.stock.entries
+    ] == [
         ("fulfillable", -3, "reserved-for-order", instructed.id, "FO-1"),
         ("reserved", 3, "reserved-for-order", instructed.id, "FO-1"),
     ]
     order = uow.fulfillment_orders.stored["FO-1"]
-    assert (order.status, order.instructed, order.order_id) == (FulfillmentOrderStatus.RESERVED, True, "O-FO-1")
-    assert [(s.fnsku, s.quantity_ordered, s.quantity_reserved) for s in order.stock] == [("XA", 3, 3)]
+    assert (order.status, order.instructed, order.order_id) == (
+        FulfillmentOrderStatus.RESERVED,
+        True,
+        "O-FO-1",
+    )
+    assert [(s.fnsku, s.quantity_ordered, s.quantity_reserved) for s in order.stock] == [
+        ("XA", 3, 3)
+    ]
     [level] = uow.events
-    assert (level.data.fulfillable, level.data.reserved, level.causation_id) == (7, 3, instructed.id)
+    assert (level.data.fulfillable, level.data.reserved, level.causation_id) == (
+        7,
+        3,
+        instructed.id,
+    )
     assert level.correlation_id == instructed.correlation_id
 
 
-async def test_an_instruction_beyond_the_fulfillable_reserves_what_exists_and_records_the_shortfall(uow):
+async def test_an_instruction_beyond_the_fulfillable_reserves_what_exists_and_records_the_shortfall(
+    uow,
+):
     # Two lines of one FNSKU draw on the same units: 4 asked, 2 exist.
     instructed = instructed_event("FO-1", [("XB", 3), ("XB", 1)])
 
@@ -48,12 +63,25 @@ async def test_an_instruction_beyond_the_fulfillable_reserves_what_exists_and_re
 
     assert uow.stock.levels_of("XB") == Levels(fulfillable=0, reserved=2)
     [short] = uow.discrepancies.recorded
-    assert (short.kind, short.quantity, short.quantity_expected, short.quantity_counted, short.fulfillment_order_id) == (
-        DiscrepancyKind.RESERVATION_SHORTFALL, 2, 4, 2, "FO-1",
+    assert (
+        short.kind,
+        short.quantity,
+        short.quantity_expected,
+        short.quantity_counted,
+        short.fulfillment_order_id,
+    ) == (
+        DiscrepancyKind.RESERVATION_SHORTFALL,
+        2,
+        4,
+        2,
+        "FO-1",
     )
     [recorded] = [e for e in uow.events if isinstance(e.data, InventoryDiscrepancyRecorded)]
     assert recorded.causation_id == instructed.id
-    assert [(s.quantity_ordered, s.quantity_reserved) for s in uow.fulfillment_orders.stored["FO-1"].stock] == [(4, 2)]
+    assert [
+        (s.quantity_ordered, s.quantity_reserved)
+        for s in uow.fulfillment_orders.stored["FO-1"].stock
+    ] == [(4, 2)]
 
 
 async def test_instructions_of_one_run_share_scarce_stock_in_the_order_they_came(uow):
@@ -61,7 +89,9 @@ async def test_instructions_of_one_run_share_scarce_stock_in_the_order_they_came
     await consume(uow, first, instructed_event("FO-2", [("XB", 1)]), first)
 
     assert uow.stock.levels_of("XB") == Levels(reserved=2)
-    assert [(d.fulfillment_order_id, d.quantity) for d in uow.discrepancies.recorded] == [("FO-2", 1)]
+    assert [(d.fulfillment_order_id, d.quantity) for d in uow.discrepancies.recorded] == [
+        ("FO-2", 1)
+    ]
     # One level announced per FNSKU and run, caused by the last instruction that moved it.
     [level] = uow.emitted(InventoryLevelChanged)
     assert (level.fulfillable, level.reserved) == (0, 2)
@@ -80,14 +110,19 @@ async def test_a_cancellation_releases_the_reservation_and_only_once(uow):
     await consume(uow, instructed_event("FO-1", [("XA", 3), ("XB", 1)]))
     cancelled = fulfillment_cancelled_event("FO-1")
 
-    await consume(uow, cancelled, fulfillment_cancelled_event("FO-1"), fulfillment_cancelled_event("FO-NEVER"))
+    await consume(
+        uow, cancelled, fulfillment_cancelled_event("FO-1"), fulfillment_cancelled_event("FO-NEVER")
+    )
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=10)
     assert uow.stock.levels_of("XB") == Levels(fulfillable=2)
     assert uow.fulfillment_orders.stored["FO-1"].status is FulfillmentOrderStatus.CANCELLED
     released = [e for e in uow.stock.entries if e.reason == "fulfillment-cancelled"]
     assert {e.cause_event_id for e in released} == {cancelled.id} and len(released) == 4
-    assert [(e.data.fnsku, e.causation_id) for e in uow.events[-2:]] == [("XA", cancelled.id), ("XB", cancelled.id)]
+    assert [(e.data.fnsku, e.causation_id) for e in uow.events[-2:]] == [
+        ("XA", cancelled.id),
+        ("XB", cancelled.id),
+    ]
 
 
 async def test_a_shipment_moves_reserved_units_to_shipped_once(uow):
@@ -113,11 +148,17 @@ async def test_an_order_shipped_after_its_cancellation_ships_from_fulfillable(uo
     assert uow.stock.levels_of("XA") == Levels(fulfillable=8, shipped=2)
 
 
-async def test_a_confirmation_that_overtakes_its_instruction_is_applied_when_the_instruction_comes(uow):
+async def test_a_confirmation_that_overtakes_its_instruction_is_applied_when_the_instruction_comes(
+    uow,
+):
     await consume(uow, shipped_event("FO-1"))
     assert uow.stock.levels_of("XA") == Levels(fulfillable=10) and uow.events == []
     order = uow.fulfillment_orders.stored["FO-1"]
-    assert (order.status, order.instructed, order.stock) == (FulfillmentOrderStatus.SHIPPED, False, [])
+    assert (order.status, order.instructed, order.stock) == (
+        FulfillmentOrderStatus.SHIPPED,
+        False,
+        [],
+    )
 
     await consume(uow, instructed_event("FO-1", [("XA", 3)]))
 
@@ -140,7 +181,10 @@ async def test_no_bucket_goes_negative_whatever_the_orders_ask(uow):
     )
 
     assert uow.stock.levels_of("XB") == Levels(shipped=2)
-    assert [(d.fulfillment_order_id, d.quantity) for d in uow.discrepancies.recorded] == [("FO-1", 3), ("FO-2", 4)]
+    assert [(d.fulfillment_order_id, d.quantity) for d in uow.discrepancies.recorded] == [
+        ("FO-1", 3),
+        ("FO-2", 4),
+    ]
 
 
 async def test_a_replayed_instruction_records_its_shortfall_under_the_same_id():

@@ -17,13 +17,17 @@ from stockpath_events.types.inventory import InventoryLevelChanged
 
 async def test_a_plan_makes_its_units_inbound_and_announces_the_levels_as_caused_by_it():
     uow = FakeInventoryUnitOfWork()
-    planned = planned_event("FBA1", [("XB", 3), ("XA", 12), ("XA", 1)], fulfillment_center_id="DFW7")
+    planned = planned_event(
+        "FBA1", [("XB", 3), ("XA", 12), ("XA", 1)], fulfillment_center_id="DFW7"
+    )
 
     await consume(uow, planned)
 
     shipment = uow.shipments.stored["FBA1"]
     assert (shipment.status, shipment.fulfillment_center_id, shipment.correlation_id) == (
-        ShipmentStatus.PLANNED, "DFW7", planned.correlation_id,
+        ShipmentStatus.PLANNED,
+        "DFW7",
+        planned.correlation_id,
     )
     assert uow.shipments.planned_event_ids["FBA1"] == planned.id
     assert uow.stock.levels_of("XA", "DFW7") == Levels(inbound=13)
@@ -32,9 +36,12 @@ async def test_a_plan_makes_its_units_inbound_and_announces_the_levels_as_caused
         ("XB", 3, "inbound-shipment-planned", planned.id),
     ]
     assert [(e.data.fnsku, e.data.inbound, e.data.seller_sku) for e in uow.events] == [
-        ("XA", 13, "SKU-XA"), ("XB", 3, "SKU-XB"),
+        ("XA", 13, "SKU-XA"),
+        ("XB", 3, "SKU-XB"),
     ]
-    assert {(e.causation_id, e.correlation_id) for e in uow.events} == {(planned.id, planned.correlation_id)}
+    assert {(e.causation_id, e.correlation_id) for e in uow.events} == {
+        (planned.id, planned.correlation_id)
+    }
 
 
 async def test_a_plan_for_a_shipment_already_known_changes_nothing():
@@ -61,7 +68,9 @@ async def test_the_sellers_hand_over_is_remembered_once_and_moves_no_stock():
     await consume(uow, planned_event("FBA1", [("XA", 5)]))
     shipped = inbound_shipped_event("FBA1")
 
-    await consume(uow, shipped, inbound_shipped_event("FBA1"), inbound_shipped_event("FBA-NEVER-PLANNED"))
+    await consume(
+        uow, shipped, inbound_shipped_event("FBA1"), inbound_shipped_event("FBA-NEVER-PLANNED")
+    )
 
     assert uow.shipments.seller_shipped_at == {"FBA1": shipped.time}
     assert uow.stock.levels_of("XA") == Levels(inbound=5)
@@ -81,7 +90,9 @@ async def test_the_hand_over_time_is_the_announced_one_when_given():
 async def test_a_cancellation_removes_what_has_not_arrived_and_keeps_what_has():
     uow = FakeInventoryUnitOfWork()
     await consume(uow, planned_event("FBA1", [("XA", 10), ("XB", 2)]))
-    await receiving.record_receipt(RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 4, 1), LineCount("XB", 2, 0))), uow)
+    await receiving.record_receipt(
+        RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 4, 1), LineCount("XB", 2, 0))), uow
+    )
     cancelled = cancelled_event("FBA1")
 
     await consume(uow, cancelled)
@@ -109,7 +120,9 @@ async def test_a_second_cancellation_finds_nothing_left_to_remove():
 async def test_a_cancellation_after_the_shipment_closed_changes_nothing():
     uow = FakeInventoryUnitOfWork()
     await consume(uow, planned_event("FBA1", [("XA", 2)]))
-    await receiving.record_receipt(RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 2, 0),)), uow)
+    await receiving.record_receipt(
+        RecordReceipt("R1", "FBA1", "SEA1", (LineCount("XA", 2, 0),)), uow
+    )
 
     await consume(uow, cancelled_event("FBA1"))
 
@@ -124,7 +137,11 @@ async def test_a_plan_arriving_after_its_cancellation_creates_no_inbound_stock()
     await consume(uow, cancelled, planned_event("FBA1", [("XA", 9)]))
 
     tombstone = uow.shipments.stored["FBA1"]
-    assert (tombstone.status, tombstone.fulfillment_center_id, tombstone.lines) == (ShipmentStatus.CANCELLED, "PHX3", {})
+    assert (tombstone.status, tombstone.fulfillment_center_id, tombstone.lines) == (
+        ShipmentStatus.CANCELLED,
+        "PHX3",
+        {},
+    )
     assert tombstone.correlation_id == cancelled.correlation_id
     assert uow.shipments.planned_event_ids["FBA1"] is None
     assert uow.stock.rows == {} and uow.events == []

@@ -32,9 +32,13 @@ def test_shipping_units_that_were_not_reserved_takes_them_from_fulfillable():
 
 @given(
     fulfillable=st.integers(0, 50),
-    orders=st.lists(st.tuples(st.integers(1, 10), st.sampled_from(["ship", "cancel", "hold"])), max_size=20),
+    orders=st.lists(
+        st.tuples(st.integers(1, 10), st.sampled_from(["ship", "cancel", "hold"])), max_size=20
+    ),
 )
-def test_orders_never_change_fulfillable_plus_reserved_plus_shipped_nor_go_negative(fulfillable, orders):
+def test_orders_never_change_fulfillable_plus_reserved_plus_shipped_nor_go_negative(
+    fulfillable, orders
+):
     levels = Levels(fulfillable=fulfillable)
     for quantity, fate in orders:
         movements, short = reserve(levels, quantity)
@@ -68,6 +72,12 @@ def test_a_transfer_arrives_as_fulfillable_at_the_other_fc():
 
 def test_only_fulfillable_units_can_be_lost_damaged_or_transferred():
     with pytest.raises(NotEnoughFulfillable, match="only 1 unit"):
-        adjust(AdjustmentKind.LOST, Levels(fulfillable=1, reserved=9), 2, fnsku="X1", fulfillment_center_id="SEA1")
+        adjust(
+            AdjustmentKind.LOST,
+            Levels(fulfillable=1, reserved=9),
+            2,
+            fnsku="X1",
+            fulfillment_center_id="SEA1",
+        )
     with pytest.raises(ValueError):
         adjust(AdjustmentKind.FOUND, Levels(), 0, fnsku="X1", fulfillment_center_id="SEA1")

@@ -52,7 +52,9 @@ def test_a_partial_receipt_moves_counted_units_out_of_inbound():
             Movement(Bucket.UNFULFILLABLE, 1, Reason.RECEIVED_DAMAGED),
         ]
     }
-    assert Levels.of(movements["A"] + receiving.movements["A"]) == Levels(inbound=3, fulfillable=6, unfulfillable=1)
+    assert Levels.of(movements["A"] + receiving.movements["A"]) == Levels(
+        inbound=3, fulfillable=6, unfulfillable=1
+    )
     assert not receiving.closed and planned.status is ShipmentStatus.RECEIVING
     assert planned.lines["A"].quantity_outstanding == 3
 
@@ -117,9 +119,15 @@ def test_a_closed_shipment_cannot_be_cancelled():
 
 def test_a_receipts_fingerprint_changes_with_its_content_only():
     base = RecordReceipt("R1", "FBA1", "SEA1", (LineCount("A", 1, 0),))
-    assert base.fingerprint == RecordReceipt("R1", "FBA1", "SEA1", (LineCount("A", 1, 0),)).fingerprint
-    assert base.fingerprint != RecordReceipt("R1", "FBA1", "SEA1", (LineCount("A", 2, 0),)).fingerprint
-    assert base.fingerprint != RecordReceipt("R1", "FBA2", "SEA1", (LineCount("A", 1, 0),)).fingerprint
+    assert (
+        base.fingerprint == RecordReceipt("R1", "FBA1", "SEA1", (LineCount("A", 1, 0),)).fingerprint
+    )
+    assert (
+        base.fingerprint != RecordReceipt("R1", "FBA1", "SEA1", (LineCount("A", 2, 0),)).fingerprint
+    )
+    assert (
+        base.fingerprint != RecordReceipt("R1", "FBA2", "SEA1", (LineCount("A", 1, 0),)).fingerprint
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -142,7 +150,9 @@ def test_any_sequence_of_receipts_keeps_the_buckets_equal_to_the_counts(expected
     assert min(levels.inbound, levels.fulfillable, levels.unfulfillable) >= 0
     assert levels.fulfillable == line.quantity_received
     assert levels.unfulfillable == line.quantity_damaged
-    assert levels.inbound == (0 if planned.status is ShipmentStatus.CANCELLED else line.quantity_outstanding)
+    assert levels.inbound == (
+        0 if planned.status is ShipmentStatus.CANCELLED else line.quantity_outstanding
+    )
     assert (planned.status is ShipmentStatus.CLOSED) == (line.quantity_counted >= expected)
 
 

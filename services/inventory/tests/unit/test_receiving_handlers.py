@@ -37,7 +37,9 @@ async def uow():
     return uow
 
 
-def receipt(*counts: tuple[str, int, int], receipt_id: str = "R1", fc: str = "SEA1") -> RecordReceipt:
+def receipt(
+    *counts: tuple[str, int, int], receipt_id: str = "R1", fc: str = "SEA1"
+) -> RecordReceipt:
     return RecordReceipt(receipt_id, "FBA1", fc, tuple(LineCount(*c) for c in counts))
 
 
@@ -46,17 +48,31 @@ async def test_a_receipt_moves_counted_units_out_of_inbound_into_fulfillable_and
 
     assert not replayed and uow.commits == 2
     assert uow.stock.levels_of("XA") == Levels(inbound=3, fulfillable=6, unfulfillable=1)
-    assert [(e.bucket, e.delta, e.reason, e.receipt_id, e.shipment_id) for e in uow.stock.entries[-3:]] == [
+    assert [
+        (e.bucket, e.delta, e.reason, e.receipt_id, e.shipment_id) for e in uow.stock.entries[-3:]
+    ] == [
         ("inbound", -7, "arrived", "R1", "FBA1"),
         ("fulfillable", 6, "received", "R1", "FBA1"),
         ("unfulfillable", 1, "received-damaged", "R1", "FBA1"),
     ]
     assert result.shipment_status is ShipmentStatus.RECEIVING
     [line] = result.lines
-    assert (line.quantity_received, line.quantity_damaged, line.quantity_expected, line.total_received) == (6, 1, 10, 6)
-    assert [(s.fnsku, s.levels) for s in result.inventory] == [("XA", Levels(inbound=3, fulfillable=6, unfulfillable=1))]
+    assert (
+        line.quantity_received,
+        line.quantity_damaged,
+        line.quantity_expected,
+        line.total_received,
+    ) == (6, 1, 10, 6)
+    assert [(s.fnsku, s.levels) for s in result.inventory] == [
+        ("XA", Levels(inbound=3, fulfillable=6, unfulfillable=1))
+    ]
     [received] = uow.emitted(InventoryReceived)
-    assert (received.receipt_id, received.fnsku, received.seller_sku, received.quantity_damaged) == ("R1", "XA", "SKU-XA", 1)
+    assert (
+        received.receipt_id,
+        received.fnsku,
+        received.seller_sku,
+        received.quantity_damaged,
+    ) == ("R1", "XA", "SKU-XA", 1)
     assert not uow.emitted(InboundShipmentClosed)
     stored = uow.shipments.stored["FBA1"].lines["XA"]
     assert (stored.quantity_received, stored.quantity_damaged) == (6, 1)
@@ -80,7 +96,11 @@ async def test_receiving_every_line_in_full_closes_the_shipment_and_announces_it
     assert result.shipment_status is ShipmentStatus.CLOSED
     assert uow.shipments.stored["FBA1"].status is ShipmentStatus.CLOSED
     [closed] = uow.emitted(InboundShipmentClosed)
-    assert (closed.shipment_id, closed.fulfillment_center_id, closed.seller_id) == ("FBA1", "SEA1", "S-ACME")
+    assert (closed.shipment_id, closed.fulfillment_center_id, closed.seller_id) == (
+        "FBA1",
+        "SEA1",
+        "S-ACME",
+    )
     assert uow.stock.levels_of("XB") == Levels(fulfillable=3, unfulfillable=1)
 
 
@@ -90,8 +110,20 @@ async def test_an_overage_is_fulfillable_never_drives_inbound_negative_and_is_a_
 
     assert uow.stock.levels_of("XA") == Levels(inbound=0, fulfillable=12, unfulfillable=1)
     [over] = uow.discrepancies.recorded
-    assert (over.kind, over.fnsku, over.quantity, over.quantity_expected, over.quantity_counted, over.receipt_id) == (
-        DiscrepancyKind.OVERAGE, "XA", 3, 10, 13, "R2",
+    assert (
+        over.kind,
+        over.fnsku,
+        over.quantity,
+        over.quantity_expected,
+        over.quantity_counted,
+        over.receipt_id,
+    ) == (
+        DiscrepancyKind.OVERAGE,
+        "XA",
+        3,
+        10,
+        13,
+        "R2",
     )
     assert [d.kind for d in uow.emitted(InventoryDiscrepancyRecorded)] == ["overage"]
 
@@ -103,7 +135,11 @@ async def test_an_fnsku_the_plan_never_named_is_a_discrepancy_in_no_bucket(uow):
     assert result.unknown == (LineCount("XSTRANGER", 2, 1),)
     [found] = uow.discrepancies.recorded
     assert (found.kind, found.fnsku, found.quantity, found.quantity_expected, found.seller_id) == (
-        DiscrepancyKind.UNKNOWN_FNSKU, "XSTRANGER", 3, 0, "S-ACME",
+        DiscrepancyKind.UNKNOWN_FNSKU,
+        "XSTRANGER",
+        3,
+        0,
+        "S-ACME",
     )
     assert uow.receipts.counts["R1"] == [LineCount("XA", 1, 0), LineCount("XSTRANGER", 2, 1)]
 
@@ -141,12 +177,16 @@ async def test_a_closed_or_cancelled_shipment_refuses_receipts(uow):
 
     await consume(uow, planned_event("FBA2", [("XC", 1)]), cancelled_event("FBA2"))
     with pytest.raises(ShipmentCancelled):
-        await receiving.record_receipt(RecordReceipt("R3", "FBA2", "SEA1", (LineCount("XC", 1, 0),)), uow)
+        await receiving.record_receipt(
+            RecordReceipt("R3", "FBA2", "SEA1", (LineCount("XC", 1, 0),)), uow
+        )
 
 
 async def test_a_receipt_for_an_unknown_shipment_is_refused(uow):
     with pytest.raises(UnknownShipment):
-        await receiving.record_receipt(RecordReceipt("R1", "FBA-NOPE", "SEA1", (LineCount("XA", 1, 0),)), uow)
+        await receiving.record_receipt(
+            RecordReceipt("R1", "FBA-NOPE", "SEA1", (LineCount("XA", 1, 0),)), uow
+        )
     assert uow.receipts.stored == {}
 
 
@@ -164,8 +204,12 @@ async def test_closing_short_makes_what_is_missing_a_shortage_caused_by_the_clos
         ("XA", -3, "inbound-shipment-closed-short", closed.id),
         ("XB", -4, "inbound-shipment-closed-short", closed.id),
     ]
-    assert [(d.kind, d.fnsku, d.quantity, d.quantity_expected, d.quantity_counted) for d in uow.discrepancies.recorded] == [
-        (DiscrepancyKind.SHORTAGE, "XA", 3, 10, 7), (DiscrepancyKind.SHORTAGE, "XB", 4, 4, 0),
+    assert [
+        (d.kind, d.fnsku, d.quantity, d.quantity_expected, d.quantity_counted)
+        for d in uow.discrepancies.recorded
+    ] == [
+        (DiscrepancyKind.SHORTAGE, "XA", 3, 10, 7),
+        (DiscrepancyKind.SHORTAGE, "XB", 4, 4, 0),
     ]
     assert len(uow.emitted(InventoryDiscrepancyRecorded)) == 2
     assert [e.inbound for e in uow.emitted(InventoryLevelChanged)] == [0, 0]

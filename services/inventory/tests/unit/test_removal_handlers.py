@@ -34,8 +34,17 @@ def uow() -> FakeInventoryUnitOfWork:
     return uow
 
 
-def order(rid: str = "RMV-1", *, disposition=RemovalDisposition.DISPOSE, seller: str = "S-ACME", **lines: int):
-    units = tuple(RemovalUnits("XA", RemovalSource(source), q) for source, q in (lines or {"unfulfillable": 2}).items())
+def order(
+    rid: str = "RMV-1",
+    *,
+    disposition=RemovalDisposition.DISPOSE,
+    seller: str = "S-ACME",
+    **lines: int,
+):
+    units = tuple(
+        RemovalUnits("XA", RemovalSource(source), q)
+        for source, q in (lines or {"unfulfillable": 2}).items()
+    )
     ship_to = HOME if disposition is RemovalDisposition.RETURN else None
     return CreateRemovalOrder(RemovalOrder(rid, seller, "SEA1", disposition, units, ship_to))
 
@@ -52,11 +61,14 @@ async def test_a_removal_sets_its_units_aside_and_tells_the_fc(uow):
     assert kinds(uow) == ["RemovalOrderCreated", "InventoryLevelChanged", "RemovalInstructed"]
     creation = uow.events[0]
     assert {(e.bucket, e.delta, e.reason, e.cause_event_id) for e in uow.stock.entries} == {
-        ("unfulfillable", -2, "removal-set-aside", creation.id), ("fulfillable", -1, "removal-set-aside", creation.id)
+        ("unfulfillable", -2, "removal-set-aside", creation.id),
+        ("fulfillable", -1, "removal-set-aside", creation.id),
     }
 
 
-async def test_the_same_request_again_creates_nothing_and_other_content_under_its_id_is_refused(uow):
+async def test_the_same_request_again_creates_nothing_and_other_content_under_its_id_is_refused(
+    uow,
+):
     await create_removal_order(order(), uow)
     again, created = await create_removal_order(order(), uow)
     assert not created and again.removal_order_id == "RMV-1"
@@ -65,15 +77,28 @@ async def test_the_same_request_again_creates_nothing_and_other_content_under_it
         await create_removal_order(order(fulfillable=1), uow)
 
 
-async def test_more_than_the_bucket_holds_another_sellers_stock_or_a_return_without_address_is_refused(uow):
+async def test_more_than_the_bucket_holds_another_sellers_stock_or_a_return_without_address_is_refused(
+    uow,
+):
     with pytest.raises(RemovalRefused, match="3 unfulfillable unit"):
         await create_removal_order(order(unfulfillable=3), uow)
     with pytest.raises(UnknownStock):
         await create_removal_order(order(seller="S-OTHER"), uow)
     no_address = order(disposition=RemovalDisposition.RETURN)
     with pytest.raises(RemovalRefused, match="ship_to"):
-        await create_removal_order(CreateRemovalOrder(RemovalOrder(
-            "RMV-2", "S-ACME", "SEA1", RemovalDisposition.RETURN, no_address.removal_order.lines, None)), uow)
+        await create_removal_order(
+            CreateRemovalOrder(
+                RemovalOrder(
+                    "RMV-2",
+                    "S-ACME",
+                    "SEA1",
+                    RemovalDisposition.RETURN,
+                    no_address.removal_order.lines,
+                    None,
+                )
+            ),
+            uow,
+        )
     assert uow.stock.levels_of("XA") == Levels(fulfillable=5, unfulfillable=2)
     assert uow.events == []
 

@@ -43,7 +43,9 @@ async def test_a_damaged_or_defective_return_is_unfulfillable(uow, condition):
 
 
 async def test_one_return_with_units_in_two_conditions_moves_both(uow):
-    await consume(uow, return_received_event("R-1", [("XA", 1, "sellable"), ("XA", 1, "defective")]))
+    await consume(
+        uow, return_received_event("R-1", [("XA", 1, "sellable"), ("XA", 1, "defective")])
+    )
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=8, unfulfillable=1, shipped=3)
     assert len(uow.events) == 1  # one level announced per (FNSKU, FC)
@@ -53,7 +55,9 @@ async def test_a_return_reported_again_under_another_event_id_moves_nothing(uow)
     await consume(uow, return_received_event("R-1", [("XA", 2, "sellable")]))
     await consume(uow, return_received_event("R-1", [("XA", 2, "sellable")]))
     await consume(
-        uow, return_received_event("R-2", [("XA", 1, "sellable")]), return_received_event("R-2", [("XA", 1, "sellable")])
+        uow,
+        return_received_event("R-2", [("XA", 1, "sellable")]),
+        return_received_event("R-2", [("XA", 1, "sellable")]),
     )
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=10, shipped=3)
@@ -67,4 +71,3 @@ async def test_a_return_of_an_fnsku_never_held_at_the_fc_is_refused_moving_nothi
         await consume(uow, return_received_event("R-1", [("XZ", 1, "sellable")]))
 
     assert uow.stock.entries == before
-

@@ -39,7 +39,9 @@ def test_a_read_is_narrowed_to_the_callers_party_and_naming_another_is_not_found
 def test_an_fc_acts_only_at_its_own_fc():
     SEA1.acts_at("SEA1")
     EVERYTHING.acts_at("PHX3")
-    with pytest.raises(ActsForAnotherCenter, match="signed in as fulfillment center SEA1.*not at PHX3"):
+    with pytest.raises(
+        ActsForAnotherCenter, match="signed in as fulfillment center SEA1.*not at PHX3"
+    ):
         SEA1.acts_at("PHX3")
 
 
@@ -72,7 +74,9 @@ async def test_an_fc_naming_another_fc_for_its_own_shipment_is_refused(uow):
         await receiving.record_receipt(receipt("PHX3"), uow, scope=SEA1)
     with pytest.raises(ActsForAnotherCenter):
         await receiving.close_shipment(CloseShipment("FBA1", "PHX3"), uow, scope=SEA1)
-    assert uow.receipts.stored == {} and uow.shipments.stored["FBA1"].status is ShipmentStatus.PLANNED
+    assert (
+        uow.receipts.stored == {} and uow.shipments.stored["FBA1"].status is ShipmentStatus.PLANNED
+    )
 
 
 async def test_an_fc_receives_and_closes_its_own_shipments(uow):
@@ -89,4 +93,7 @@ async def test_an_fc_adjusts_only_its_own_stock_and_transfers_anywhere(uow):
     assert uow.adjustments.stored == {}
     sent = AdjustInventory("ADJ2", "SEA1", "XS", AdjustmentKind.TRANSFERRED, 4, "rebalance", "PHX3")
     await adjust_inventory(sent, uow, scope=SEA1)
-    assert (uow.stock.levels_of("XS", "SEA1").fulfillable, uow.stock.levels_of("XS", "PHX3").fulfillable) == (2, 4)
+    assert (
+        uow.stock.levels_of("XS", "SEA1").fulfillable,
+        uow.stock.levels_of("XS", "PHX3").fulfillable,
+    ) == (2, 4)

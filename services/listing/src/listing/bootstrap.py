@@ -41,7 +41,9 @@ def create_api(settings: Settings) -> FastAPI:
         ),
         routers=[http.router, feeds.router, storefront.router],
         unit_of_work=ListingUnitOfWork,
-        dependencies=http.ApiSettings(max_page_size=settings.max_page_size, shop_url=settings.shop_url),
+        dependencies=http.ApiSettings(
+            max_page_size=settings.max_page_size, shop_url=settings.shop_url
+        ),
         errors=http.ERRORS,
         on_startup=start_deliveries,
         on_shutdown=stop_deliveries,

@@ -43,20 +43,28 @@ async def stored(engine, listing_id: str):
     return found.listing if found else None
 
 
-async def test_a_registration_creates_a_listing_per_channel_and_publishes_the_live_ones(engine, deliver, item_registered):
+async def test_a_registration_creates_a_listing_per_channel_and_publishes_the_live_ones(
+    engine, deliver, item_registered
+):
     event = item_registered(channels=("storefront", "ebay"))
     fnsku = event.data.fnsku
     assert await deliver(event) is Outcome.PROCESSED
 
     storefront = await stored(engine, f"L-{fnsku}-storefront")
     assert storefront.status is ListingStatus.ACTIVE
-    assert (storefront.seller_id, storefront.seller_sku, storefront.fnsku) == ("S-ACME", f"SKU-{fnsku}", fnsku)
+    assert (storefront.seller_id, storefront.seller_sku, storefront.fnsku) == (
+        "S-ACME",
+        f"SKU-{fnsku}",
+        fnsku,
+    )
     assert (storefront.title, storefront.brand, storefront.price) == (
         "Lodge 10-inch Cast Iron Skillet",
         "Lodge",
         Decimal("24.99"),
     )
-    assert storefront.identifiers == {"upc": "036000291452"} and storefront.attributes == {"color": "Black"}
+    assert storefront.identifiers == {"upc": "036000291452"} and storefront.attributes == {
+        "color": "Black"
+    }
     assert storefront.sellable_quantity == 0 and not storefront.in_stock
     ebay = await stored(engine, f"L-{fnsku}-ebay")
     assert ebay.status is ListingStatus.HELD and ebay.issues == ("unknown channel: ebay",)
@@ -67,10 +75,14 @@ async def test_a_registration_creates_a_listing_per_channel_and_publishes_the_li
     assert published.data.channel == "storefront" and published.data.fnsku == fnsku
     assert published.data.price == Decimal("24.99") and published.data.condition == "new"
     assert published.data.item == event.data.item and published.data.sellable_quantity == 0
-    assert await emitted(engine, ListingPublished, key=f"L-{fnsku}-ebay") == [], "a held listing is not published"
+    assert await emitted(engine, ListingPublished, key=f"L-{fnsku}-ebay") == [], (
+        "a held listing is not published"
+    )
 
 
-async def test_the_same_registration_delivered_twice_lists_and_publishes_once(engine, deliver, item_registered):
+async def test_the_same_registration_delivered_twice_lists_and_publishes_once(
+    engine, deliver, item_registered
+):
     event = item_registered()
     assert await deliver(event) is Outcome.PROCESSED
     assert await deliver(event) is Outcome.DUPLICATE
@@ -81,7 +93,9 @@ async def test_the_same_registration_delivered_twice_lists_and_publishes_once(en
     assert [s.listing.listing_id for s in page.items] == [listing_id]
 
 
-async def test_a_repeated_registration_leaves_existing_listings_as_they_are(engine, deliver, item_registered):
+async def test_a_repeated_registration_leaves_existing_listings_as_they_are(
+    engine, deliver, item_registered
+):
     first = item_registered()
     fnsku = first.data.fnsku
     assert await deliver(first) is Outcome.PROCESSED
@@ -91,9 +105,14 @@ async def test_a_repeated_registration_leaves_existing_listings_as_they_are(engi
     assert await deliver(again) is Outcome.PROCESSED
 
     storefront = await stored(engine, f"L-{fnsku}-storefront")
-    assert storefront.price == Decimal("24.99") and storefront.title == "Lodge 10-inch Cast Iron Skillet"
+    assert (
+        storefront.price == Decimal("24.99")
+        and storefront.title == "Lodge 10-inch Cast Iron Skillet"
+    )
     assert len(await emitted(engine, ListingPublished, key=f"L-{fnsku}-storefront")) == 1
-    assert (await stored(engine, f"L-{fnsku}-ebay")).status is ListingStatus.HELD, "a newly asked channel is added"
+    assert (await stored(engine, f"L-{fnsku}-ebay")).status is ListingStatus.HELD, (
+        "a newly asked channel is added"
+    )
 
 
 async def test_stock_reported_before_the_listing_exists_is_picked_up_when_it_is_created(
@@ -113,7 +132,9 @@ async def test_stock_reported_before_the_listing_exists_is_picked_up_when_it_is_
     assert await emitted(engine, ListingAvailabilityChanged, key=listing_id) == []
 
 
-async def test_each_real_availability_change_is_announced_exactly_once(engine, deliver, item_registered, inventory_level):
+async def test_each_real_availability_change_is_announced_exactly_once(
+    engine, deliver, item_registered, inventory_level
+):
     registration = item_registered()
     fnsku = registration.data.fnsku
     listing_id = f"L-{fnsku}-storefront"
@@ -121,7 +142,10 @@ async def test_each_real_availability_change_is_announced_exactly_once(engine, d
 
     steps = [
         (inventory_level(fnsku, "SEA1", 5), (True, 5)),
-        (inventory_level(fnsku, "SEA1", 5, reserved=2, inbound=10), None),  # nothing buyers see changed
+        (
+            inventory_level(fnsku, "SEA1", 5, reserved=2, inbound=10),
+            None,
+        ),  # nothing buyers see changed
         (inventory_level(fnsku, "PHX1", 3), (True, 8)),
         (inventory_level(fnsku, "SEA1", 0, unfulfillable=1), (True, 3)),
         (inventory_level(fnsku, "PHX1", 0), (False, 0)),
@@ -132,16 +156,21 @@ async def test_each_real_availability_change_is_announced_exactly_once(engine, d
     assert await deliver(steps[0][0]) is Outcome.DUPLICATE
 
     announced = await emitted(engine, ListingAvailabilityChanged, key=listing_id)
-    expected = [(level.id, level.correlation_id, change) for level, change in steps if change is not None]
+    expected = [
+        (level.id, level.correlation_id, change) for level, change in steps if change is not None
+    ]
     assert [
-        (e.causation_id, e.correlation_id, (e.data.in_stock, e.data.sellable_quantity)) for e in announced
+        (e.causation_id, e.correlation_id, (e.data.in_stock, e.data.sellable_quantity))
+        for e in announced
     ] == expected
     assert all(e.data.channel == "storefront" and e.data.fnsku == fnsku for e in announced)
     listing = await stored(engine, listing_id)
     assert listing.sellable_quantity == 0 and not listing.in_stock
 
 
-async def test_a_held_listing_follows_stock_without_being_announced(engine, deliver, item_registered, inventory_level):
+async def test_a_held_listing_follows_stock_without_being_announced(
+    engine, deliver, item_registered, inventory_level
+):
     registration = item_registered(channels=("ebay",))
     fnsku = registration.data.fnsku
     assert await deliver(registration) is Outcome.PROCESSED
@@ -183,10 +212,14 @@ async def test_a_stock_report_waits_for_a_registration_of_the_same_fnsku_in_flig
             await uow.commit()
 
     async with ListingUnitOfWork(engine, source=SOURCE) as registering:
-        await handlers.list_items([consumers.list_item(registration)], registering, channels=default_channels())
+        await handlers.list_items(
+            [consumers.list_item(registration)], registering, channels=default_channels()
+        )
         reporting = asyncio.create_task(report_stock())
         try:
-            await eventually(lambda: _waiting_on_a_lock(engine), timeout=5, what="the stock report to wait")
+            await eventually(
+                lambda: _waiting_on_a_lock(engine), timeout=5, what="the stock report to wait"
+            )
         finally:
             await registering.commit()
     await reporting

@@ -42,7 +42,9 @@ def ids(page: dict) -> list[str]:
 
 def test_a_listing_shows_what_buyers_need(client):
     listing = client.get("/v1/listings/L-XA00000001-storefront").json()
-    assert {k: listing[k] for k in ("listing_id", "channel", "seller_id", "seller_sku", "fnsku")} == {
+    assert {
+        k: listing[k] for k in ("listing_id", "channel", "seller_id", "seller_sku", "fnsku")
+    } == {
         "listing_id": "L-XA00000001-storefront",
         "channel": "storefront",
         "seller_id": "S-A",
@@ -50,10 +52,16 @@ def test_a_listing_shows_what_buyers_need(client):
         "fnsku": "XA00000001",
     }
     assert listing["title"] == "Lodge 10-inch Cast Iron Skillet" and listing["brand"] == "Lodge"
-    assert listing["price"] == "24.99" and listing["currency"] == "USD" and listing["condition"] == "new"
+    assert (
+        listing["price"] == "24.99"
+        and listing["currency"] == "USD"
+        and listing["condition"] == "new"
+    )
     assert listing["status"] == "ACTIVE" and listing["issues"] == []
     assert listing["in_stock"] is True and listing["sellable_quantity"] == 7
-    assert listing["identifiers"] == {"upc": "036000291452"} and listing["attributes"] == {"color": "Black"}
+    assert listing["identifiers"] == {"upc": "036000291452"} and listing["attributes"] == {
+        "color": "Black"
+    }
     assert datetime.fromisoformat(listing["updated_at"]).tzinfo is not None
 
 
@@ -74,18 +82,30 @@ def test_an_unknown_listing_is_a_404_with_a_message(client):
 
 def test_filters_by_seller_channel_fnsku_stock_and_status(client):
     by_seller = client.get("/v1/listings", params={"seller_id": "S-A"}).json()
-    assert ids(by_seller) == ["L-XA00000001-ebay", "L-XA00000001-storefront", "L-XA00000002-storefront"]
-    assert by_seller["total"] == 3
-    assert ids(client.get("/v1/listings", params={"seller_id": "S-A", "channel": "Storefront"}).json()) == [
+    assert ids(by_seller) == [
+        "L-XA00000001-ebay",
         "L-XA00000001-storefront",
         "L-XA00000002-storefront",
     ]
-    assert ids(client.get("/v1/listings", params={"fnsku": "XB00000001"}).json()) == ["L-XB00000001-storefront"]
+    assert by_seller["total"] == 3
+    assert ids(
+        client.get("/v1/listings", params={"seller_id": "S-A", "channel": "Storefront"}).json()
+    ) == [
+        "L-XA00000001-storefront",
+        "L-XA00000002-storefront",
+    ]
+    assert ids(client.get("/v1/listings", params={"fnsku": "XB00000001"}).json()) == [
+        "L-XB00000001-storefront"
+    ]
     in_stock = client.get("/v1/listings", params={"in_stock": "true"}).json()
     assert ids(in_stock) == ["L-XA00000001-ebay", "L-XA00000001-storefront"]
-    out_of_stock = client.get("/v1/listings", params={"seller_id": "S-A", "in_stock": "false"}).json()
+    out_of_stock = client.get(
+        "/v1/listings", params={"seller_id": "S-A", "in_stock": "false"}
+    ).json()
     assert ids(out_of_stock) == ["L-XA00000002-storefront"]
-    assert ids(client.get("/v1/listings", params={"status": "HELD"}).json()) == ["L-XA00000001-ebay"]
+    assert ids(client.get("/v1/listings", params={"status": "HELD"}).json()) == [
+        "L-XA00000001-ebay"
+    ]
     assert client.get("/v1/listings", params={"seller_id": "S-NOBODY"}).json() == {
         "items": [],
         "total": 0,
@@ -99,7 +119,9 @@ def test_pages_are_stable_and_ordered_by_listing_id(client):
     assert whole["total"] == 23 and ids(whole) == sorted(ids(whole))
     paged = []
     for offset in range(0, 23, 7):
-        page = client.get("/v1/listings", params={"seller_id": PAGING_SELLER, "limit": 7, "offset": offset}).json()
+        page = client.get(
+            "/v1/listings", params={"seller_id": PAGING_SELLER, "limit": 7, "offset": offset}
+        ).json()
         assert (page["total"], page["limit"], page["offset"]) == (23, 7, offset)
         paged += ids(page)
     assert paged == ids(whole)

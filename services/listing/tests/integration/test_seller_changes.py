@@ -37,7 +37,9 @@ async def events_of(engine, fnsku: str) -> list[tuple[str, str]]:
     """(event name, listing id) of every listing event written for an FNSKU, in order."""
     async with engine.connect() as conn:
         rows = await conn.execute(
-            sa.select(outbox.c.value, outbox.c.headers).where(outbox.c.topic == "listing.events").order_by(outbox.c.id)
+            sa.select(outbox.c.value, outbox.c.headers)
+            .where(outbox.c.topic == "listing.events")
+            .order_by(outbox.c.id)
         )
         events = [decode(r.value, headers_from_row(r.headers)) for r in rows]
     return [(type(e.data).__name__, e.data.listing_id) for e in events if e.data.fnsku == fnsku]
@@ -46,7 +48,10 @@ async def events_of(engine, fnsku: str) -> list[tuple[str, str]]:
 async def listings_of(engine, fnsku: str) -> dict[str, tuple]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            sa.text("SELECT channel, status, price, issues FROM listings WHERE fnsku = :f ORDER BY channel"), {"f": fnsku}
+            sa.text(
+                "SELECT channel, status, price, issues FROM listings WHERE fnsku = :f ORDER BY channel"
+            ),
+            {"f": fnsku},
         )
         return {r.channel: (r.status, r.price, list(r.issues)) for r in rows}
 
@@ -58,7 +63,9 @@ async def deliveries_of(engine, fnsku: str) -> list[tuple[str, str, str]]:
             .where(webhook_deliveries.c.listing_id == f"L-{fnsku}-webhook")
             .order_by(webhook_deliveries.c.id)
         )
-        return [(r.change, r.payload["listing"]["price"], r.payload["listing"]["status"]) for r in rows]
+        return [
+            (r.change, r.payload["listing"]["price"], r.payload["listing"]["status"]) for r in rows
+        ]
 
 
 async def test_a_price_change_updates_the_listing_in_every_channel(
@@ -86,7 +93,10 @@ async def test_a_price_change_updates_the_listing_in_every_channel(
         ("updated", "19.50", "ACTIVE"),
     ]
     # The same state again under a new event id (a replay, a re-sent update) announces nothing.
-    assert await deliver(registration_updated(registration, price="19.50", channels=ALL)) is Outcome.PROCESSED
+    assert (
+        await deliver(registration_updated(registration, price="19.50", channels=ALL))
+        is Outcome.PROCESSED
+    )
     assert len(await events_of(engine, fnsku)) == 9
 
 
@@ -96,7 +106,11 @@ async def test_a_removed_channel_closes_and_an_added_one_publishes_the_full_item
     registration = item_registered(channels=("storefront", "webhook"), attributes=IMAGE)
     fnsku = registration.data.fnsku
     assert await deliver(registration) is Outcome.PROCESSED
-    assert await deliver(registration_updated(registration, price="24.99", channels=("storefront", "marketplace-feed")))
+    assert await deliver(
+        registration_updated(
+            registration, price="24.99", channels=("storefront", "marketplace-feed")
+        )
+    )
     assert await events_of(engine, fnsku) == [
         ("ListingPublished", f"L-{fnsku}-storefront"),
         ("ListingPublished", f"L-{fnsku}-webhook"),
@@ -104,11 +118,22 @@ async def test_a_removed_channel_closes_and_an_added_one_publishes_the_full_item
         ("ListingPublished", f"L-{fnsku}-marketplace-feed"),
     ]
     async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(outbox.c.value, outbox.c.headers).where(
-            outbox.c.key == f"L-{fnsku}-marketplace-feed".encode()))).one()
+        row = (
+            await conn.execute(
+                sa.select(outbox.c.value, outbox.c.headers).where(
+                    outbox.c.key == f"L-{fnsku}-marketplace-feed".encode()
+                )
+            )
+        ).one()
     published = decode(row.value, headers_from_row(row.headers))
-    assert isinstance(published.data, ListingPublished) and published.data.item == registration.data.item
-    assert await deliveries_of(engine, fnsku) == [("published", "24.99", "ACTIVE"), ("closed", "24.99", "CLOSED")]
+    assert (
+        isinstance(published.data, ListingPublished)
+        and published.data.item == registration.data.item
+    )
+    assert await deliveries_of(engine, fnsku) == [
+        ("published", "24.99", "ACTIVE"),
+        ("closed", "24.99", "CLOSED"),
+    ]
 
     # Asked for again, the closed webhook listing reopens.
     assert await deliver(registration_updated(registration, price="24.99", channels=("webhook",)))
@@ -127,7 +152,9 @@ async def test_a_removed_channel_closes_and_an_added_one_publishes_the_full_item
 async def test_a_missing_feed_attribute_holds_only_that_channel_and_a_zero_price_holds_all(
     engine, deliver, item_registered, registration_updated
 ):
-    registration = item_registered(channels=ALL, brand=None, identifiers=Identifiers(), attributes={})
+    registration = item_registered(
+        channels=ALL, brand=None, identifiers=Identifiers(), attributes={}
+    )
     fnsku = registration.data.fnsku
     assert await deliver(registration) is Outcome.PROCESSED
     listings = await listings_of(engine, fnsku)
@@ -136,12 +163,15 @@ async def test_a_missing_feed_attribute_holds_only_that_channel_and_a_zero_price
 
     assert await deliver(registration_updated(registration, price="0", channels=ALL))
     assert {c: (s, issues) for c, (s, _, issues) in (await listings_of(engine, fnsku)).items()} == {
-        "marketplace-feed": ("HELD", [
-            "marketplace-feed: price must be greater than zero",
-            "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)",
-            "marketplace-feed: brand is required",
-            "marketplace-feed: a GTIN (UPC, EAN, ISBN) or an mpn attribute is required",
-        ]),
+        "marketplace-feed": (
+            "HELD",
+            [
+                "marketplace-feed: price must be greater than zero",
+                "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)",
+                "marketplace-feed: brand is required",
+                "marketplace-feed: a GTIN (UPC, EAN, ISBN) or an mpn attribute is required",
+            ],
+        ),
         "storefront": ("HELD", ["storefront: price must be greater than zero"]),
         "webhook": ("HELD", ["webhook: price must be greater than zero"]),
     }
@@ -151,21 +181,30 @@ async def test_a_missing_feed_attribute_holds_only_that_channel_and_a_zero_price
     ]
 
 
-async def test_deregistration_closes_every_listing_once(engine, deliver, item_registered, item_deregistered):
+async def test_deregistration_closes_every_listing_once(
+    engine, deliver, item_registered, item_deregistered
+):
     registration = item_registered(channels=ALL, attributes=IMAGE)
     fnsku = registration.data.fnsku
     assert await deliver(registration) is Outcome.PROCESSED
     assert await deliver(item_deregistered(registration)) is Outcome.PROCESSED
-    assert await deliver(item_deregistered(registration)) is Outcome.PROCESSED, "a second one (new id) is harmless"
+    assert await deliver(item_deregistered(registration)) is Outcome.PROCESSED, (
+        "a second one (new id) is harmless"
+    )
     closed = [(n, i) for n, i in await events_of(engine, fnsku) if n == ListingClosed.__name__]
     assert closed == [("ListingClosed", f"L-{fnsku}-{c}") for c in sorted(ALL)]
     assert {s for s, _, _ in (await listings_of(engine, fnsku)).values()} == {"CLOSED"}
     assert (await deliveries_of(engine, fnsku))[-1] == ("closed", "24.99", "CLOSED")
 
 
-async def test_an_update_for_an_item_never_listed_changes_nothing(engine, deliver, item_registered, registration_updated):
+async def test_an_update_for_an_item_never_listed_changes_nothing(
+    engine, deliver, item_registered, registration_updated
+):
     never_delivered = item_registered()
-    assert await deliver(registration_updated(never_delivered, price="1.00", channels=ALL)) is Outcome.PROCESSED
+    assert (
+        await deliver(registration_updated(never_delivered, price="1.00", channels=ALL))
+        is Outcome.PROCESSED
+    )
     assert await listings_of(engine, never_delivered.data.fnsku) == {}
 
 
@@ -178,4 +217,6 @@ async def test_stock_changes_of_a_closed_listing_are_not_announced(
     assert await deliver(item_deregistered(registration)) is Outcome.PROCESSED
     assert await deliver(inventory_level(fnsku, "SEA1", 9)) is Outcome.PROCESSED
     assert [n for n, _ in await events_of(engine, fnsku)] == ["ListingPublished", "ListingClosed"]
-    assert ListingAvailabilityChanged and ListingUpdated  # the announcements a live listing would get
+    assert (
+        ListingAvailabilityChanged and ListingUpdated
+    )  # the announcements a live listing would get

@@ -49,25 +49,45 @@ async def state(engine, fnskus: list[str], sent: list) -> dict:
     for n, e in enumerate(sent):
         position.setdefault(e.id, n)
     async with engine.connect() as conn:
-        availability = (await conn.execute(
-            sa.text("SELECT fnsku, fulfillment_center_id, fulfillable FROM availability WHERE fnsku = ANY(:f)"),
-            {"f": fnskus},
-        )).all()
-        listings = (await conn.execute(
-            sa.text("SELECT fnsku, channel, sellable_quantity, in_stock FROM listings WHERE fnsku = ANY(:f)"),
-            {"f": fnskus},
-        )).all()
-        rows = (await conn.execute(
-            sa.select(outbox.c.value, outbox.c.headers)
-            .where(outbox.c.event_type == ListingAvailabilityChanged.ce_type)
-            .order_by(outbox.c.id)
-        )).all()
+        availability = (
+            await conn.execute(
+                sa.text(
+                    "SELECT fnsku, fulfillment_center_id, fulfillable FROM availability WHERE fnsku = ANY(:f)"
+                ),
+                {"f": fnskus},
+            )
+        ).all()
+        listings = (
+            await conn.execute(
+                sa.text(
+                    "SELECT fnsku, channel, sellable_quantity, in_stock FROM listings WHERE fnsku = ANY(:f)"
+                ),
+                {"f": fnskus},
+            )
+        ).all()
+        rows = (
+            await conn.execute(
+                sa.select(outbox.c.value, outbox.c.headers)
+                .where(outbox.c.event_type == ListingAvailabilityChanged.ce_type)
+                .order_by(outbox.c.id)
+            )
+        ).all()
     announced = [decode(r.value, headers_from_row(r.headers)) for r in rows]
     return {
-        "availability": sorted((name[r.fnsku], r.fulfillment_center_id, r.fulfillable) for r in availability),
-        "listings": sorted((name[r.fnsku], r.channel, r.sellable_quantity, r.in_stock) for r in listings),
+        "availability": sorted(
+            (name[r.fnsku], r.fulfillment_center_id, r.fulfillable) for r in availability
+        ),
+        "listings": sorted(
+            (name[r.fnsku], r.channel, r.sellable_quantity, r.in_stock) for r in listings
+        ),
         "announced": [
-            (name[e.data.fnsku], e.data.channel, position[e.causation_id], e.data.in_stock, e.data.sellable_quantity)
+            (
+                name[e.data.fnsku],
+                e.data.channel,
+                position[e.causation_id],
+                e.data.in_stock,
+                e.data.sellable_quantity,
+            )
             for e in announced
             if e.data.fnsku in name
         ],
@@ -111,9 +131,17 @@ async def test_reports_applied_together_leave_and_announce_what_they_do_one_by_o
     assert await state(engine, fnskus_batch, sent_batch) == expected
     # Spelled out, so the comparison above compares something meaningful.
     assert expected["availability"] == [
-        ("F0", "PHX1", 0), ("F0", "SEA1", 0), ("F1", "PHX1", 4), ("F1", "SEA1", 0), ("F2", "SEA1", 9),
+        ("F0", "PHX1", 0),
+        ("F0", "SEA1", 0),
+        ("F1", "PHX1", 4),
+        ("F1", "SEA1", 0),
+        ("F2", "SEA1", 9),
     ]
-    assert expected["listings"] == [("F0", "ebay", 0, False), ("F0", "storefront", 0, False), ("F1", "storefront", 4, True)]
+    assert expected["listings"] == [
+        ("F0", "ebay", 0, False),
+        ("F0", "storefront", 0, False),
+        ("F1", "storefront", 4, True),
+    ]
     assert expected["announced"] == [
         ("F0", "storefront", 0, True, 5),
         ("F1", "storefront", 1, True, 2),
@@ -131,8 +159,12 @@ async def test_a_batch_of_reports_costs_the_same_statements_however_many_it_hold
     registrations = [item_registered() for _ in range(10)]
     assert await consumer.deliver(*registrations) == [P] * 10
     fnskus = [r.data.fnsku for r in registrations]
-    _, few = await together(consumer, statements, *[inventory_level(f, "SEA1", 3) for f in fnskus[:2]])
+    _, few = await together(
+        consumer, statements, *[inventory_level(f, "SEA1", 3) for f in fnskus[:2]]
+    )
     _, many = await together(
-        consumer, statements, *[inventory_level(f, fc, q) for q in (1, 2) for fc in ("SEA1", "PHX1") for f in fnskus]
+        consumer,
+        statements,
+        *[inventory_level(f, fc, q) for q in (1, 2) for fc in ("SEA1", "PHX1") for f in fnskus],
     )
     assert many == few, f"{few} statements for 2 reports, {many} for 40"

@@ -28,8 +28,16 @@ from stockpath_testing import ServiceConsumer
 pytestmark = pytest.mark.integration
 
 SELLER = "S-SHOP"
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 Analytical Way", "line2": "", "city": "Seattle", "region": "WA",
-           "postal_code": "98101", "country": "US", "shipping_speed": "expedited"}
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "12 Analytical Way",
+    "line2": "",
+    "city": "Seattle",
+    "region": "WA",
+    "postal_code": "98101",
+    "country": "US",
+    "shipping_speed": "expedited",
+}
 
 
 def deliver(database, *events, together: bool = False) -> None:
@@ -44,18 +52,33 @@ def deliver(database, *events, together: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def seeded(database, item_registered, inventory_level):
-    skillet = item_registered("XS00000001", seller_id=SELLER, channels=("storefront", "marketplace-feed"),
-                              attributes=IMAGE)
-    kettle = item_registered("XS00000002", seller_id=SELLER, title="Fellow Stagg Kettle", attributes=IMAGE,
-                             channels=("storefront", "marketplace-feed"))
-    no_image = item_registered("XS00000003", seller_id=SELLER, title="Plain Trivet",
-                               channels=("storefront", "marketplace-feed"))
+    skillet = item_registered(
+        "XS00000001",
+        seller_id=SELLER,
+        channels=("storefront", "marketplace-feed"),
+        attributes=IMAGE,
+    )
+    kettle = item_registered(
+        "XS00000002",
+        seller_id=SELLER,
+        title="Fellow Stagg Kettle",
+        attributes=IMAGE,
+        channels=("storefront", "marketplace-feed"),
+    )
+    no_image = item_registered(
+        "XS00000003",
+        seller_id=SELLER,
+        title="Plain Trivet",
+        channels=("storefront", "marketplace-feed"),
+    )
     deliver(database, skillet, kettle, no_image, inventory_level("XS00000001", "SEA1", 3))
 
 
 @pytest.fixture(scope="module")
 def client(database, seeded):
-    with TestClient(create_api(Settings(database_url=database, public_url="https://shop.example.com"))) as c:
+    with TestClient(
+        create_api(Settings(database_url=database, public_url="https://shop.example.com"))
+    ) as c:
         yield c
 
 
@@ -73,20 +96,28 @@ def csrf(browser) -> str:
 
 def buy_one_skillet(buyer) -> str:
     """The buyer puts one skillet in the cart and checks out; the order page's URL."""
-    buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1",
-                                         "csrf_token": csrf(buyer)})
+    buyer.post(
+        "/shop/cart/items",
+        data={"listing_id": "L-XS00000001-storefront", "quantity": "1", "csrf_token": csrf(buyer)},
+    )
     cart = buyer.get("/shop/cart").text
     token = re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1)
-    return buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": token, "csrf_token": csrf(buyer)},
-                      follow_redirects=False).headers["location"]
+    return buyer.post(
+        "/shop/checkout",
+        data={**ADDRESS, "checkout_token": token, "csrf_token": csrf(buyer)},
+        follow_redirects=False,
+    ).headers["location"]
 
 
 async def outbox_orders(database) -> list:
     engine = create_engine(database)
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(sa.select(outbox.c.value, outbox.c.headers)
-                                      .where(outbox.c.event_type == OrderPlaced.ce_type).order_by(outbox.c.id))
+            rows = await conn.execute(
+                sa.select(outbox.c.value, outbox.c.headers)
+                .where(outbox.c.event_type == OrderPlaced.ce_type)
+                .order_by(outbox.c.id)
+            )
             return [decode(r.value, headers_from_row(r.headers)) for r in rows]
     finally:
         await engine.dispose()
@@ -112,34 +143,54 @@ def test_the_product_page_offers_only_what_is_in_stock(client):
 
 def test_a_product_feed_link_lands_on_the_storefront_listing_of_the_item(client):
     r = client.get("/shop/products/L-XS00000001-marketplace-feed", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/shop/products/L-XS00000001-storefront"
+    assert (
+        r.status_code == 303 and r.headers["location"] == "/shop/products/L-XS00000001-storefront"
+    )
 
 
 def test_an_out_of_stock_listing_cannot_be_put_in_the_cart_nor_bought_with_a_forged_cart(client):
-    r = client.post("/shop/cart/items", data={"listing_id": "L-XS00000002-storefront", "quantity": "1",
-                                              "csrf_token": csrf(client)}, follow_redirects=False)
+    r = client.post(
+        "/shop/cart/items",
+        data={"listing_id": "L-XS00000002-storefront", "quantity": "1", "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
     assert r.status_code == 409 and "Fellow Stagg Kettle is out of stock" in r.text
-    forged = base64.urlsafe_b64encode(json.dumps([["L-XS00000002-storefront", 1]]).encode()).decode()
+    forged = base64.urlsafe_b64encode(
+        json.dumps([["L-XS00000002-storefront", 1]]).encode()
+    ).decode()
     with TestClient(client.app) as buyer:
         buyer.cookies.set("stockpath_cart", forged, path="/shop")
-        r = buyer.post("/shop/checkout", data={**ADDRESS, "checkout_token": "f" * 32, "csrf_token": csrf(buyer)},
-                       follow_redirects=False)
+        r = buyer.post(
+            "/shop/checkout",
+            data={**ADDRESS, "checkout_token": "f" * 32, "csrf_token": csrf(buyer)},
+            follow_redirects=False,
+        )
     assert r.status_code == 409 and "Fellow Stagg Kettle is out of stock" in r.text
-    too_many = client.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "4",
-                                                     "csrf_token": csrf(client)})
+    too_many = client.post(
+        "/shop/cart/items",
+        data={"listing_id": "L-XS00000001-storefront", "quantity": "4", "csrf_token": csrf(client)},
+    )
     assert too_many.status_code == 409 and "only 3 of" in too_many.text
 
 
 def test_checkout_writes_one_order_placed_even_when_submitted_twice(client, database):
     with TestClient(client.app) as buyer:
         token = csrf(buyer)
-        r = buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "2",
-                                                 "csrf_token": token}, follow_redirects=False)
+        r = buyer.post(
+            "/shop/cart/items",
+            data={"listing_id": "L-XS00000001-storefront", "quantity": "2", "csrf_token": token},
+            follow_redirects=False,
+        )
         assert r.status_code == 303 and r.headers["location"] == "/shop/cart"
         cart = buyer.get("/shop/cart").text
         assert "Lodge 10-inch Cast Iron Skillet" in cart and "$49.98" in cart
-        form = {**ADDRESS, "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1),
-                "csrf_token": token}
+        form = {
+            **ADDRESS,
+            "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(
+                1
+            ),
+            "csrf_token": token,
+        }
 
         bad = buyer.post("/shop/checkout", data={**form, "postal_code": "!"})
         assert bad.status_code == 422 and "Please enter a valid ZIP or postal code." in bad.text
@@ -153,10 +204,19 @@ def test_checkout_writes_one_order_placed_even_when_submitted_twice(client, data
     order_id = order_url.rsplit("/", 1)[1]
     [event] = [e for e in asyncio.run(outbox_orders(database)) if e.data.order_id == order_id]
     order = event.data
-    assert (order.channel, order.shipping_speed.value, order.ship_to.name) == ("storefront", "expedited", "Ada Lovelace")
+    assert (order.channel, order.shipping_speed.value, order.ship_to.name) == (
+        "storefront",
+        "expedited",
+        "Ada Lovelace",
+    )
     [line] = order.lines
-    assert (line.listing_id, line.seller_id, line.seller_sku, line.quantity, str(line.unit_price)) == (
-        "L-XS00000001-storefront", SELLER, "SKU-XS00000001", 2, "24.99")
+    assert (
+        line.listing_id,
+        line.seller_id,
+        line.seller_sku,
+        line.quantity,
+        str(line.unit_price),
+    ) == ("L-XS00000001-storefront", SELLER, "SKU-XS00000001", 2, "24.99")
     assert event.subject == order_id
 
 
@@ -165,21 +225,46 @@ def test_the_order_page_follows_the_platform_reports(buyer, database):
     order_id = order_url.rsplit("/", 1)[1]
     assert 'data-status="PLACED"' in buyer.get(order_url).text
 
-    shipped = new_event(ShipmentShipped(fulfillment_order_id=f"{order_id}-SEA1", order_id=order_id,
-                                        fulfillment_center_id="SEA1", carrier="UPS", tracking_number="1Z999"),
-                        source="/fulfillment-centers/SEA1")
-    routed = new_event(OrderRouted(order_id=order_id, fulfillment_orders=[
-        RoutedFulfillmentOrder(fulfillment_order_id=f"{order_id}-SEA1", fulfillment_center_id="SEA1")]),
-        source="order-router")
+    shipped = new_event(
+        ShipmentShipped(
+            fulfillment_order_id=f"{order_id}-SEA1",
+            order_id=order_id,
+            fulfillment_center_id="SEA1",
+            carrier="UPS",
+            tracking_number="1Z999",
+        ),
+        source="/fulfillment-centers/SEA1",
+    )
+    routed = new_event(
+        OrderRouted(
+            order_id=order_id,
+            fulfillment_orders=[
+                RoutedFulfillmentOrder(
+                    fulfillment_order_id=f"{order_id}-SEA1", fulfillment_center_id="SEA1"
+                )
+            ],
+        ),
+        source="order-router",
+    )
     deliver(database, routed)
     page = buyer.get(order_url).text
-    assert 'data-status="ROUTED"' in page and "being prepared at SEA1" in page and 'http-equiv="refresh"' in page
+    assert (
+        'data-status="ROUTED"' in page
+        and "being prepared at SEA1" in page
+        and 'http-equiv="refresh"' in page
+    )
     # The routing report read again after the shipment (a new copy: the inbox would skip the same one).
     deliver(database, shipped, new_event(routed.data, source="order-router"))
     page = buyer.get(order_url).text
-    assert 'data-status="SHIPPED"' in page and "tracking number 1Z999" in page and 'http-equiv="refresh"' not in page
+    assert (
+        'data-status="SHIPPED"' in page
+        and "tracking number 1Z999" in page
+        and 'http-equiv="refresh"' not in page
+    )
 
-    rejected_elsewhere = new_event(OrderRejected(order_id="O-not-ours", reason_code="X"), source="order-router")
+    rejected_elsewhere = new_event(
+        OrderRejected(order_id="O-not-ours", reason_code="X"), source="order-router"
+    )
     deliver(database, rejected_elsewhere)  # ignored, no error
     assert buyer.get("/shop/orders/O-not-ours").status_code == 404
 
@@ -192,12 +277,16 @@ def test_the_seller_feed_validates_and_holds_back_what_it_cannot_carry(client, o
     assert validate_feed(r.content) == []
     ids = re.findall(r"<g:id>([^<]+)</g:id>", r.text)
     assert ids == ["L-XS00000001-marketplace-feed", "L-XS00000002-marketplace-feed"]
-    assert "<g:link>https://shop.example.com/shop/products/L-XS00000001-marketplace-feed</g:link>" in r.text
+    assert (
+        "<g:link>https://shop.example.com/shop/products/L-XS00000001-marketplace-feed</g:link>"
+        in r.text
+    )
     assert client.get("/v1/feeds/bad seller!.xml").status_code == 422
 
     held = client.get("/v1/listings/L-XS00000003-marketplace-feed", headers=operator).json()
     assert held["status"] == "HELD" and held["issues"] == [
-        "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)"]
+        "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)"
+    ]
     seller_page = client.get(f"/shop/sellers/{SELLER}", headers=operator).text
     assert "image_link is required" in seller_page and "HELD" in seller_page
 
@@ -207,24 +296,44 @@ def test_reports_that_arrive_together_move_only_the_storefronts_orders(buyer, da
     order_id = order_url.rsplit("/", 1)[1]
 
     def routed(oid: str):
-        return new_event(OrderRouted(order_id=oid, fulfillment_orders=[
-            RoutedFulfillmentOrder(fulfillment_order_id=f"{oid}-EWR4", fulfillment_center_id="EWR4")]),
-            source="order-router")
+        return new_event(
+            OrderRouted(
+                order_id=oid,
+                fulfillment_orders=[
+                    RoutedFulfillmentOrder(
+                        fulfillment_order_id=f"{oid}-EWR4", fulfillment_center_id="EWR4"
+                    )
+                ],
+            ),
+            source="order-router",
+        )
 
-    deliver(database, routed("O-other-channel-1"), routed(order_id), routed("O-other-channel-2"), together=True)
+    deliver(
+        database,
+        routed("O-other-channel-1"),
+        routed(order_id),
+        routed("O-other-channel-2"),
+        together=True,
+    )
 
     page = buyer.get(order_url).text
     assert 'data-status="ROUTED"' in page and "being prepared at EWR4" in page
     assert buyer.get("/shop/orders/O-other-channel-1").status_code == 404
 
 
-def test_the_product_page_offers_only_the_speeds_an_fc_holding_the_stock_can_meet_with_their_dates(client):
+def test_the_product_page_offers_only_the_speeds_an_fc_holding_the_stock_can_meet_with_their_dates(
+    client,
+):
     # The skillet is stocked at SEA1 (Kent, WA) only.
     seattle = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "98101"}).text
-    offered = re.findall(r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', seattle)
+    offered = re.findall(
+        r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', seattle
+    )
     assert [speed for speed, _ in offered] == ["standard", "expedited", "priority"]
     new_york = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "10118"}).text
-    offered = dict(re.findall(r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', new_york))
+    offered = dict(
+        re.findall(r'<li data-speed="(\w+)">[^<]*arrives by <time datetime="([\d-]+)"', new_york)
+    )
     assert set(offered) == {"standard", "expedited"}  # next day cannot cross the country
     assert offered["expedited"] < offered["standard"]
     nowhere = client.get("/shop/products/L-XS00000001-storefront", params={"zip": "00000"}).text
@@ -234,19 +343,42 @@ def test_the_product_page_offers_only_the_speeds_an_fc_holding_the_stock_can_mee
 def test_checkout_refuses_a_speed_no_fc_holding_the_stock_can_meet_and_an_address_abroad(client):
     with TestClient(client.app) as buyer:
         token = csrf(buyer)
-        buyer.post("/shop/cart/items", data={"listing_id": "L-XS00000001-storefront", "quantity": "1",
-                                             "csrf_token": token})
+        buyer.post(
+            "/shop/cart/items",
+            data={"listing_id": "L-XS00000001-storefront", "quantity": "1", "csrf_token": token},
+        )
         cart = buyer.get("/shop/cart", params={"zip": "10118"}).text
-        assert 'value="priority"' not in cart and 'value="expedited"' in cart and "arrives by" in cart
-        form = {**ADDRESS, "postal_code": "10118", "city": "New York", "region": "NY", "shipping_speed": "priority",
-                "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(1),
-                "csrf_token": token}
+        assert (
+            'value="priority"' not in cart and 'value="expedited"' in cart and "arrives by" in cart
+        )
+        form = {
+            **ADDRESS,
+            "postal_code": "10118",
+            "city": "New York",
+            "region": "NY",
+            "shipping_speed": "priority",
+            "checkout_token": re.search(r'name="checkout_token" value="([0-9a-f]+)"', cart).group(
+                1
+            ),
+            "csrf_token": token,
+        }
 
         too_fast = buyer.post("/shop/checkout", data=form)
         assert too_fast.status_code == 422
-        assert "Priority shipping cannot reach 10118" in too_fast.text and "choose standard, expedited" in too_fast.text
-        abroad = buyer.post("/shop/checkout", data={**form, "shipping_speed": "standard", "country": "DE",
-                                                   "postal_code": "10117"})
+        assert (
+            "Priority shipping cannot reach 10118" in too_fast.text
+            and "choose standard, expedited" in too_fast.text
+        )
+        abroad = buyer.post(
+            "/shop/checkout",
+            data={**form, "shipping_speed": "standard", "country": "DE", "postal_code": "10117"},
+        )
         assert abroad.status_code == 422 and "delivers only in the US" in abroad.text
-        assert buyer.post("/shop/checkout", data={**form, "shipping_speed": "expedited"},
-                          follow_redirects=False).status_code == 303
+        assert (
+            buyer.post(
+                "/shop/checkout",
+                data={**form, "shipping_speed": "expedited"},
+                follow_redirects=False,
+            ).status_code
+            == 303
+        )

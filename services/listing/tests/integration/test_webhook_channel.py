@@ -41,7 +41,8 @@ async def delivery_rows(engine, listing_id: str):
     async with engine.connect() as conn:
         return (
             await conn.execute(
-                sa.select(webhook_deliveries).where(webhook_deliveries.c.listing_id == listing_id)
+                sa.select(webhook_deliveries)
+                .where(webhook_deliveries.c.listing_id == listing_id)
                 .order_by(webhook_deliveries.c.id)
             )
         ).all()
@@ -54,15 +55,26 @@ async def test_a_failing_receiver_is_retried_until_it_takes_the_listing_once(
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
     # Both changes are queued before the receiver answers once: they must arrive in order.
-    await handle(database, receiver.url, registration,
-                 registration_updated(registration, price="30.00", channels=("webhook",)))
+    await handle(
+        database,
+        receiver.url,
+        registration,
+        registration_updated(registration, price="30.00", channels=("webhook",)),
+    )
 
     async with dispatching(engine, receiver.url):
         rows = await eventually(
-            lambda: _all_delivered(engine, listing_id), timeout=15, what="both changes to be delivered"
+            lambda: _all_delivered(engine, listing_id),
+            timeout=15,
+            what="both changes to be delivered",
         )
     published, updated = rows
-    assert (published.change, published.attempts, updated.change, updated.attempts) == ("published", 4, "updated", 1)
+    assert (published.change, published.attempts, updated.change, updated.attempts) == (
+        "published",
+        4,
+        "updated",
+        1,
+    )
     assert published.last_error == "HTTP 503"
     assert [(key, status) for key, _, status in receiver.requests] == [
         (published.idempotency_key, 503),
@@ -71,7 +83,9 @@ async def test_a_failing_receiver_is_retried_until_it_takes_the_listing_once(
         (published.idempotency_key, 200),
         (updated.idempotency_key, 200),
     ]
-    assert list(receiver.listings) == [listing_id], "one listing at the receiver, not one per attempt"
+    assert list(receiver.listings) == [listing_id], (
+        "one listing at the receiver, not one per attempt"
+    )
     assert receiver.listings[listing_id]["price"] == "30.00"
     assert [body["change"] for body in receiver.applied.values()] == ["published", "updated"]
 
@@ -81,7 +95,9 @@ async def _all_delivered(engine, listing_id):
     return rows if rows and all(r.delivered_at is not None for r in rows) else None
 
 
-async def test_a_retry_after_a_lost_answer_is_not_applied_twice(database, engine, item_registered, webhook_receiver):
+async def test_a_retry_after_a_lost_answer_is_not_applied_twice(
+    database, engine, item_registered, webhook_receiver
+):
     # The receiver applies the first attempt but its answer never counts as success (a timeout,
     # a proxy error): the retry carries the same key, and the receiver ignores it.
     receiver = webhook_receiver(fail_first=1, apply_before_failing=True)
@@ -89,7 +105,9 @@ async def test_a_retry_after_a_lost_answer_is_not_applied_twice(database, engine
     listing_id = f"L-{registration.data.fnsku}-webhook"
     await handle(database, receiver.url, registration)
     async with dispatching(engine, receiver.url):
-        await eventually(lambda: _all_delivered(engine, listing_id), timeout=15, what="the delivery")
+        await eventually(
+            lambda: _all_delivered(engine, listing_id), timeout=15, what="the delivery"
+        )
     assert [status for _, _, status in receiver.requests] == [503, 200]
     assert len({key for key, _, _ in receiver.requests}) == 1
     assert len(receiver.applied) == 1 and list(receiver.listings) == [listing_id]
@@ -101,20 +119,30 @@ async def test_a_delivery_that_keeps_failing_is_abandoned_and_the_next_goes_out(
     receiver = webhook_receiver(fail_first=2)
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
-    await handle(database, receiver.url, registration,
-                 registration_updated(registration, price="31.00", channels=("webhook",)))
+    await handle(
+        database,
+        receiver.url,
+        registration,
+        registration_updated(registration, price="31.00", channels=("webhook",)),
+    )
 
     async def settled():
         rows = await delivery_rows(engine, listing_id)
-        return rows if rows[0].abandoned_at is not None and rows[1].delivered_at is not None else None
+        return (
+            rows if rows[0].abandoned_at is not None and rows[1].delivered_at is not None else None
+        )
 
     async with dispatching(engine, receiver.url, max_attempts=2):
-        first, second = await eventually(settled, timeout=15, what="the first to be abandoned, the second delivered")
+        first, second = await eventually(
+            settled, timeout=15, what="the first to be abandoned, the second delivered"
+        )
     assert (first.attempts, first.delivered_at, second.attempts) == (2, None, 1)
     assert receiver.listings[listing_id]["price"] == "31.00"
 
 
-async def test_an_unreachable_endpoint_is_retried_with_the_error_recorded(database, engine, item_registered):
+async def test_an_unreachable_endpoint_is_retried_with_the_error_recorded(
+    database, engine, item_registered
+):
     registration = item_registered(channels=("webhook",))
     listing_id = f"L-{registration.data.fnsku}-webhook"
     url = "http://127.0.0.1:9/listings"  # the discard port: nothing listens
@@ -126,4 +154,8 @@ async def test_an_unreachable_endpoint_is_retried_with_the_error_recorded(databa
 
     async with dispatching(engine, url):
         row = await eventually(retried, timeout=15, what="two failed attempts")
-    assert row.delivered_at is None and row.abandoned_at is None and row.last_error.startswith("ConnectError")
+    assert (
+        row.delivered_at is None
+        and row.abandoned_at is None
+        and row.last_error.startswith("ConnectError")
+    )

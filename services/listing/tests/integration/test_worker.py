@@ -44,7 +44,9 @@ async def test_a_registration_on_the_topic_becomes_one_published_listing(
         async with ListingUnitOfWork(engine, source="/services/listing") as uow:
             return await uow.listings.get(listing_id)
 
-    held = await eventually(lambda: stored(f"L-{fnsku}-ebay"), timeout=45, what="the re-registration to be applied")
+    held = await eventually(
+        lambda: stored(f"L-{fnsku}-ebay"), timeout=45, what="the re-registration to be applied"
+    )
     assert not held.listing.live
     listing_id = f"L-{fnsku}-storefront"
     assert (await stored(listing_id)).listing.live
@@ -58,8 +60,16 @@ async def test_a_registration_on_the_topic_becomes_one_published_listing(
         until=lambda ms: any(m.header("ce_type") == ListingAvailabilityChanged.ce_type for m in ms),
     )
     events = [decode_message(m) for m in messages]
-    assert [e.type for e in events] == [ListingPublished.ce_type, ListingAvailabilityChanged.ce_type]
+    assert [e.type for e in events] == [
+        ListingPublished.ce_type,
+        ListingAvailabilityChanged.ce_type,
+    ]
     published, changed = events
-    assert published.causation_id == registration.id and published.correlation_id == registration.correlation_id
-    assert published.data.fnsku == registration.data.fnsku and published.data.channel == "storefront"
+    assert (
+        published.causation_id == registration.id
+        and published.correlation_id == registration.correlation_id
+    )
+    assert (
+        published.data.fnsku == registration.data.fnsku and published.data.channel == "storefront"
+    )
     assert (changed.data.in_stock, changed.data.sellable_quantity) == (True, 6)

@@ -70,12 +70,17 @@ def test_a_price_change_is_reviewed_again_and_can_hold_or_free_a_listing():
 
 
 def test_a_rendered_feed_passes_the_validator_with_every_required_attribute():
-    listings = build_listings(replace(ITEM, channels=("marketplace-feed",)), CHANNELS, sellable_quantity=3)
+    listings = build_listings(
+        replace(ITEM, channels=("marketplace-feed",)), CHANNELS, sellable_quantity=3
+    )
     used = build_listings(
-        replace(ITEM, fnsku="X00FNSKU02", condition="used-good", channels=("marketplace-feed",)), CHANNELS,
+        replace(ITEM, fnsku="X00FNSKU02", condition="used-good", channels=("marketplace-feed",)),
+        CHANNELS,
         sellable_quantity=0,
     )
-    document = render_feed(listings + used, seller_id="S-1", shop_url="https://shop.example.com/shop")
+    document = render_feed(
+        listings + used, seller_id="S-1", shop_url="https://shop.example.com/shop"
+    )
     assert validate_feed(document) == []
     text = document.decode()
     assert 'xmlns:g="http://base.google.com/ns/1.0"' in text
@@ -106,7 +111,7 @@ def test_the_validator_names_each_broken_attribute():
         "item 1 (1): g:link must be an http(s) URL",
         "item 1 (1): g:gtin or g:mpn is required (or g:identifier_exists 'no')",
     ]
-    assert validate_feed(b"<rss") [0].startswith("not well-formed XML")
+    assert validate_feed(b"<rss")[0].startswith("not well-formed XML")
     assert validate_feed(b"<feed/>") == ['the root element must be <rss version="2.0">']
 
 
@@ -116,7 +121,9 @@ def test_webhook_retries_back_off_exponentially_up_to_a_cap():
 
 def test_a_buyer_order_status_only_moves_forward():
     assert next_status(S.PLACED, S.ROUTED) is S.ROUTED
-    assert next_status(S.SHIPPED, S.ROUTED) is S.SHIPPED, "a late routing report does not undo a shipment"
+    assert next_status(S.SHIPPED, S.ROUTED) is S.SHIPPED, (
+        "a late routing report does not undo a shipment"
+    )
     assert next_status(S.BACKORDERED, S.ROUTED) is S.ROUTED
     assert next_status(S.ROUTED, S.BACKORDERED) is S.ROUTED
     assert next_status(S.PLACED, S.REJECTED) is S.REJECTED

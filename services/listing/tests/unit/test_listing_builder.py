@@ -27,15 +27,23 @@ def test_one_active_listing_per_requested_channel_built_from_the_snapshot():
     assert listing.listing_id == "L-X00FNSKU01-storefront"
     assert listing.status is ListingStatus.ACTIVE and listing.live and listing.issues == ()
     assert (listing.seller_id, listing.seller_sku, listing.fnsku) == ("S-1", "SKU-1", "X00FNSKU01")
-    assert (listing.title, listing.brand, listing.category) == ("OXO Salad Spinner", "OXO", "Kitchen")
-    assert listing.identifiers == {"upc": "036000291452"} and listing.attributes == {"color": "White"}
+    assert (listing.title, listing.brand, listing.category) == (
+        "OXO Salad Spinner",
+        "OXO",
+        "Kitchen",
+    )
+    assert listing.identifiers == {"upc": "036000291452"} and listing.attributes == {
+        "color": "White"
+    }
     assert (listing.price, listing.currency, listing.condition) == (Decimal("19.99"), "USD", "new")
     assert not listing.in_stock and listing.sellable_quantity == 0
 
 
 def test_listing_ids_are_the_same_every_time_so_a_replay_rebuilds_them():
     first = build_listings(ITEM, default_channels(), sellable_quantity=0)
-    again = build_listings(replace(ITEM, registration_id="R-2"), default_channels(), sellable_quantity=3)
+    again = build_listings(
+        replace(ITEM, registration_id="R-2"), default_channels(), sellable_quantity=3
+    )
     assert [x.listing_id for x in first] == [x.listing_id for x in again]
 
 
@@ -66,7 +74,9 @@ def test_a_channel_that_refuses_a_listing_holds_it_with_its_reasons():
 
 
 def test_the_storefront_holds_a_listing_without_a_price():
-    [listing] = build_listings(replace(ITEM, price=Decimal("0")), default_channels(), sellable_quantity=0)
+    [listing] = build_listings(
+        replace(ITEM, price=Decimal("0")), default_channels(), sellable_quantity=0
+    )
     assert listing.status is ListingStatus.HELD
     assert listing.issues == ("storefront: price must be greater than zero",)
 

@@ -17,13 +17,21 @@ from stockpath_testing.authorization import ACTORS, SUBJECTS, Sample, check_rout
 pytestmark = pytest.mark.integration
 
 CHANNEL, SELLER, OTHER_SELLER = SUBJECTS["channel"], SUBJECTS["seller"], SUBJECTS["other seller"]
-ADDRESS = {"name": "Ada Buyer", "line1": "400 Pine St", "city": "Seattle", "region": "WA", "postal_code": "98101"}
+ADDRESS = {
+    "name": "Ada Buyer",
+    "line1": "400 Pine St",
+    "city": "Seattle",
+    "region": "WA",
+    "postal_code": "98101",
+}
 
 
 @pytest.fixture(scope="module")
 def client(database, tokens, kafka_bootstrap):
     """The API beside a broker it reaches, so that its readiness (/readyz) answers in the table."""
-    with TestClient(create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))) as c:
+    with TestClient(
+        create_api(Settings(database_url=database, kafka_bootstrap_servers=kafka_bootstrap))
+    ) as c:
         yield c
 
 
@@ -44,16 +52,25 @@ def items(with_engine) -> dict[str, dict]:
 
 
 def order_of(item: dict, **fields) -> dict:
-    line = {"line_id": "1", "seller_id": item["seller_id"], "seller_sku": item["seller_sku"], "quantity": 1,
-            "unit_price": "9.99"}
+    line = {
+        "line_id": "1",
+        "seller_id": item["seller_id"],
+        "seller_sku": item["seller_sku"],
+        "quantity": 1,
+        "unit_price": "9.99",
+    }
     return {"lines": [line], "ship_to": ADDRESS, **fields}
 
 
 @pytest.fixture(scope="module")
 def owned(client, as_, items) -> dict[str, str]:
     """An order of the channel and an mcf order of the seller: owner → the order id answered."""
-    by_channel = client.post("/v1/orders", json=order_of(items[SELLER], order_id="AUTH-1"), headers=as_("channel"))
-    by_seller = client.post("/v1/orders", json=order_of(items[SELLER], order_id="AUTH-2"), headers=as_("seller"))
+    by_channel = client.post(
+        "/v1/orders", json=order_of(items[SELLER], order_id="AUTH-1"), headers=as_("channel")
+    )
+    by_seller = client.post(
+        "/v1/orders", json=order_of(items[SELLER], order_id="AUTH-2"), headers=as_("seller")
+    )
     assert by_channel.status_code == by_seller.status_code == 202
     return {"channel": by_channel.json()["order_id"], "seller": by_seller.json()["order_id"]}
 
@@ -65,18 +82,27 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
 
     def about(owner: str, *strangers: str) -> Sample:
         """The owner's order: the other seller or channel finds nothing of it, and nor do `strangers`."""
-        return Sample(path={"order_id": owned[owner]}, json={"reason": "changed my mind"}, owner=owner,
-                      expect=dict.fromkeys(strangers, 404))
+        return Sample(
+            path={"order_id": owned[owner]},
+            json={"reason": "changed my mind"},
+            owner=owner,
+            expect=dict.fromkeys(strangers, 404),
+        )
 
     def returning(owner: str, *strangers: str) -> Sample:
         """A return of the owner's order: it has shipped nothing, so the owner and the operator reach
         the rule on shipped units (422); everyone else finds nothing (404)."""
-        return Sample(path={"order_id": owned[owner]}, json={"lines": [{"line_id": "1", "quantity": 1}]}, owner=owner,
-                      expect={owner: 422, "operator": 422, **dict.fromkeys(strangers, 404)})
+        return Sample(
+            path={"order_id": owned[owner]},
+            json={"lines": [{"line_id": "1", "quantity": 1}]},
+            owner=owner,
+            expect={owner: 422, "operator": 422, **dict.fromkeys(strangers, 404)},
+        )
 
     channels = {
         ("POST", "/v1/orders"): Sample(
-            json=order_of(items[SELLER], channel=CHANNEL), owner="channel",
+            json=order_of(items[SELLER], channel=CHANNEL),
+            owner="channel",
             expect={"seller": 403, "other seller": 403, "other channel": 403},
         ),
         ("GET", "/v1/orders/{order_id}"): about("channel", "seller", "other seller"),
@@ -92,21 +118,30 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
         # No channel named: the seller's is an mcf order (of its own SKUs only), a channel's goes to its
         # own channel, and the operator must name one (422).
         ("POST", "/v1/orders"): Sample(
-            json=order_of(items[SELLER]), owner="seller", expect={"other seller": 403, "operator": 422}
+            json=order_of(items[SELLER]),
+            owner="seller",
+            expect={"other seller": 403, "operator": 422},
         ),
         ("GET", "/v1/orders/{order_id}"): about("seller", "channel", "other channel"),
         ("POST", "/v1/orders/{order_id}/cancellation"): about("seller", "channel", "other channel"),
         ("POST", "/v1/orders/{order_id}/returns"): returning("seller", "channel", "other channel"),
     }
     table = check_route_table(client, client.app, tokens, channels)
-    table += check_route_table(client, client.app, tokens, sellers, skip=set(channels) - set(sellers))
+    table += check_route_table(
+        client, client.app, tokens, sellers, skip=set(channels) - set(sellers)
+    )
     assert {(m, p) for m, p, *_ in table} == set(channels)
     assert len(table) == len(ACTORS) * (len(channels) + len(sellers))
 
 
 def test_the_seller_and_the_channel_read_their_own_orders_by_their_own_ids(client, as_, owned):
-    assert client.get("/v1/orders/AUTH-1", headers=as_("channel")).json()["order_id"] == owned["channel"]
-    assert client.get("/v1/orders/AUTH-2", headers=as_("seller")).json()["order_id"] == owned["seller"]
+    assert (
+        client.get("/v1/orders/AUTH-1", headers=as_("channel")).json()["order_id"]
+        == owned["channel"]
+    )
+    assert (
+        client.get("/v1/orders/AUTH-2", headers=as_("seller")).json()["order_id"] == owned["seller"]
+    )
     assert client.get("/v1/orders/AUTH-1", headers=as_("seller")).status_code == 404
     assert client.get("/v1/orders/AUTH-2", headers=as_("channel")).status_code == 404
 
@@ -117,11 +152,16 @@ def test_a_refused_caller_writes_nothing(client, as_, items, with_engine):
         order = order_of(items[SELLER], order_id=f"REFUSED-{actor}", channel=CHANNEL)
         assert client.post("/v1/orders", json=order, headers=headers).status_code == status
         assert with_engine(lambda engine, a=actor: outbox_events(engine, f"REFUSED-{a}")) == []
-        assert with_engine(lambda engine, a=actor: outbox_events(engine, f"{CHANNEL}:REFUSED-{a}")) == []
+        assert (
+            with_engine(lambda engine, a=actor: outbox_events(engine, f"{CHANNEL}:REFUSED-{a}"))
+            == []
+        )
 
 
 def test_a_service_reads_availability(client, database, items):
-    headers = {"Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"}
+    headers = {
+        "Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"
+    }
     r = client.get("/v1/availability", params={"fnsku": items[SELLER]["fnsku"]}, headers=headers)
     assert r.status_code == 200 and r.json()["basis"] == 1000
     assert client.get("/v1/orders/AUTH-1", headers=headers).status_code == 403

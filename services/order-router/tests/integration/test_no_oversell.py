@@ -50,7 +50,9 @@ async def handle_concurrently(engine, events) -> None:
 async def outcomes(engine, order_ids: list[str]) -> dict[str, int]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            sa.select(orders.c.status, sa.func.count()).where(orders.c.order_id.in_(order_ids)).group_by(orders.c.status)
+            sa.select(orders.c.status, sa.func.count())
+            .where(orders.c.order_id.in_(order_ids))
+            .group_by(orders.c.status)
         )
         return dict(rows.all())
 
@@ -70,7 +72,9 @@ async def test_fifty_units_and_a_hundred_concurrent_orders_route_exactly_fifty(w
     instructed = rejected = 0
     for order_id in order_ids:
         kinds = [e.type.split(".")[2] for e in await outbox_events(wide_engine, order_id)]
-        assert kinds in (["FulfillmentInstructed", "OrderRouted"], ["OrderRejected"]), "exactly one outcome"
+        assert kinds in (["FulfillmentInstructed", "OrderRouted"], ["OrderRejected"]), (
+            "exactly one outcome"
+        )
         instructed += kinds[0] == "FulfillmentInstructed"
         rejected += kinds == ["OrderRejected"]
     assert (instructed, rejected) == (50, 50)
@@ -96,4 +100,7 @@ async def test_orders_naming_the_same_items_in_opposite_order_do_not_deadlock(wi
 
     assert await outcomes(wide_engine, order_ids) == {"ROUTED": 20, "REJECTED": 20}
     for fnsku in (fnsku_a, fnsku_b):
-        assert [await stock(wide_engine, fnsku, fc) for fc in ("SEA1", "EWR4")] == [(10, 10), (10, 10)]
+        assert [await stock(wide_engine, fnsku, fc) for fc in ("SEA1", "EWR4")] == [
+            (10, 10),
+            (10, 10),
+        ]

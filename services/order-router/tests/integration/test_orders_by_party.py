@@ -28,7 +28,13 @@ pytestmark = pytest.mark.integration
 
 CHANNEL, OTHER_CHANNEL = SUBJECTS["channel"], SUBJECTS["other channel"]
 SELLER, OTHER_SELLER = SUBJECTS["seller"], SUBJECTS["other seller"]
-ADDRESS = {"name": "Ada Buyer", "line1": "400 Pine St", "city": "Seattle", "region": "WA", "postal_code": "98101"}
+ADDRESS = {
+    "name": "Ada Buyer",
+    "line1": "400 Pine St",
+    "city": "Seattle",
+    "region": "WA",
+    "postal_code": "98101",
+}
 
 
 def item(with_engine, seller_id: str = SELLER, *, channels=(CHANNEL,), units: int = 5) -> dict:
@@ -45,7 +51,13 @@ def item(with_engine, seller_id: str = SELLER, *, channels=(CHANNEL,), units: in
 
 
 def order(of: dict, **fields) -> dict:
-    line_ = {"line_id": "1", "seller_id": of["seller_id"], "seller_sku": of["seller_sku"], "quantity": 1, "unit_price": "9.99"}
+    line_ = {
+        "line_id": "1",
+        "seller_id": of["seller_id"],
+        "seller_sku": of["seller_sku"],
+        "quantity": 1,
+        "unit_price": "9.99",
+    }
     return {"lines": [line_], "ship_to": ADDRESS, **fields}
 
 
@@ -64,7 +76,11 @@ def rejection(with_engine, order_id: str) -> list[tuple[str, str]]:
 def test_a_channel_may_not_place_an_order_for_another_channel(client, as_, with_engine):
     kettle = item(with_engine)
     order_id = unique("O")
-    r = client.post("/v1/orders", json=order(kettle, order_id=order_id, channel=OTHER_CHANNEL), headers=as_("channel"))
+    r = client.post(
+        "/v1/orders",
+        json=order(kettle, order_id=order_id, channel=OTHER_CHANNEL),
+        headers=as_("channel"),
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     assert OTHER_CHANNEL in r.json()["error"]["message"]
     for stored in (order_id, f"{CHANNEL}:{order_id}", f"{OTHER_CHANNEL}:{order_id}"):
@@ -73,36 +89,59 @@ def test_a_channel_may_not_place_an_order_for_another_channel(client, as_, with_
     assert named.status_code == 202, "naming its own channel is fine"
 
 
-def test_a_seller_places_an_mcf_order_of_its_own_skus_that_routes_without_a_listing(client, as_, with_engine):
+def test_a_seller_places_an_mcf_order_of_its_own_skus_that_routes_without_a_listing(
+    client, as_, with_engine
+):
     own = item(with_engine, channels=())
     order_id = unique("O")
     r = client.post("/v1/orders", json=order(own, order_id=order_id), headers=as_("seller"))
     assert r.status_code == 202 and r.json()["order_id"] == f"mcf:{SELLER}:{order_id}"
     assert route(with_engine, f"mcf:{SELLER}:{order_id}") == "ROUTED"
     shown = client.get(f"/v1/orders/{order_id}", headers=as_("seller")).json()
-    assert shown["channel"] == "mcf" and shown["status"] == "ROUTED" and shown["ship_to"]["name"] == "Ada Buyer"
+    assert (
+        shown["channel"] == "mcf"
+        and shown["status"] == "ROUTED"
+        and shown["ship_to"]["name"] == "Ada Buyer"
+    )
     for stranger in ("other seller", "channel", "other channel"):
         for known_as in (order_id, f"mcf:{SELLER}:{order_id}"):
             hidden = client.get(f"/v1/orders/{known_as}", headers=as_(stranger))
             assert hidden.status_code == 404 and "Ada Buyer" not in hidden.text
-    assert client.get(f"/v1/orders/mcf:{SELLER}:{order_id}", headers=as_("operator")).status_code == 200
+    assert (
+        client.get(f"/v1/orders/mcf:{SELLER}:{order_id}", headers=as_("operator")).status_code
+        == 200
+    )
 
 
 def test_a_seller_may_not_order_another_sellers_sku(client, as_, with_engine):
     theirs = item(with_engine, OTHER_SELLER, channels=())
     r = client.post("/v1/orders", json=order(theirs), headers=as_("seller"))
     assert r.status_code == 403 and "its own SKUs" in r.json()["error"]["message"]
-    in_a_channel = client.post("/v1/orders", json=order(item(with_engine), channel=CHANNEL), headers=as_("seller"))
+    in_a_channel = client.post(
+        "/v1/orders", json=order(item(with_engine), channel=CHANNEL), headers=as_("seller")
+    )
     assert in_a_channel.status_code == 403 and "mcf" in in_a_channel.json()["error"]["message"]
 
 
-def test_the_operator_names_the_channel_and_an_id_another_channel_has_is_a_conflict(client, as_, with_engine):
+def test_the_operator_names_the_channel_and_an_id_another_channel_has_is_a_conflict(
+    client, as_, with_engine
+):
     kettle = item(with_engine)
     order_id = unique("O")
-    r = client.post("/v1/orders", json=order(kettle, order_id=order_id, channel=CHANNEL), headers=as_("operator"))
+    r = client.post(
+        "/v1/orders",
+        json=order(kettle, order_id=order_id, channel=CHANNEL),
+        headers=as_("operator"),
+    )
     assert r.status_code == 202 and r.json()["order_id"] == order_id
-    assert client.get(f"/v1/orders/{order_id}", headers=as_("channel")).status_code == 200, "the channel's order"
-    taken = client.post("/v1/orders", json=order(kettle, order_id=order_id, channel=OTHER_CHANNEL), headers=as_("operator"))
+    assert client.get(f"/v1/orders/{order_id}", headers=as_("channel")).status_code == 200, (
+        "the channel's order"
+    )
+    taken = client.post(
+        "/v1/orders",
+        json=order(kettle, order_id=order_id, channel=OTHER_CHANNEL),
+        headers=as_("operator"),
+    )
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "order_id_in_use"
     unnamed = client.post("/v1/orders", json=order(kettle), headers=as_("operator"))
     assert unnamed.status_code == 422 and "channel" in unnamed.json()["error"]["message"]
@@ -110,17 +149,26 @@ def test_the_operator_names_the_channel_and_an_id_another_channel_has_is_a_confl
 
 
 def test_another_channel_can_neither_read_nor_cancel_an_order(client, as_, with_engine):
-    order_id = client.post("/v1/orders", json=order(item(with_engine)), headers=as_("channel")).json()["order_id"]
+    order_id = client.post(
+        "/v1/orders", json=order(item(with_engine)), headers=as_("channel")
+    ).json()["order_id"]
     for path in (f"/v1/orders/{order_id}", f"/v1/orders/{order_id.split(':', 1)[1]}"):
         hidden = client.get(path, headers=as_("other channel"))
         assert hidden.status_code == 404 and "Ada Buyer" not in hidden.text
         assert client.post(f"{path}/cancellation", headers=as_("other channel")).status_code == 404
-    assert with_engine(lambda engine: outbox_events(engine, order_id, "OrderCancellationRequested")) == []
+    assert (
+        with_engine(lambda engine: outbox_events(engine, order_id, "OrderCancellationRequested"))
+        == []
+    )
 
 
-def test_an_item_not_listed_in_the_orders_channel_is_rejected_not_listed_in_channel(client, as_, with_engine):
+def test_an_item_not_listed_in_the_orders_channel_is_rejected_not_listed_in_channel(
+    client, as_, with_engine
+):
     elsewhere = item(with_engine, channels=(OTHER_CHANNEL,))
-    order_id = client.post("/v1/orders", json=order(elsewhere), headers=as_("channel")).json()["order_id"]
+    order_id = client.post("/v1/orders", json=order(elsewhere), headers=as_("channel")).json()[
+        "order_id"
+    ]
 
     assert route(with_engine, order_id) == "REJECTED"
 
@@ -128,11 +176,15 @@ def test_an_item_not_listed_in_the_orders_channel_is_rejected_not_listed_in_chan
     assert code == "NOT_LISTED_IN_CHANNEL" and f"no active listing in channel {CHANNEL}" in reason
     shown = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
     assert shown["rejection"]["reason_code"] == "NOT_LISTED_IN_CHANNEL"
-    other = client.post("/v1/orders", json=order(elsewhere), headers=as_("other channel")).json()["order_id"]
+    other = client.post("/v1/orders", json=order(elsewhere), headers=as_("other channel")).json()[
+        "order_id"
+    ]
     assert route(with_engine, other) == "ROUTED"
 
 
-async def test_a_deregistered_items_order_is_rejected_unknown_sku_until_it_is_registered_again(engine):
+async def test_a_deregistered_items_order_is_rejected_unknown_sku_until_it_is_registered_again(
+    engine,
+):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     registration = await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 5, seller_id=seller_id))
@@ -143,7 +195,10 @@ async def test_a_deregistered_items_order_is_rejected_unknown_sku_until_it_is_re
     for event in (withdrawn, by_listing):
         await apply(engine, event)
         [rejected] = await outbox_events(engine, event.data.order_id, "OrderRejected")
-        assert rejected.data.reason_code == "UNKNOWN_SKU" and await order_status(engine, event.data.order_id) == "REJECTED"
+        assert (
+            rejected.data.reason_code == "UNKNOWN_SKU"
+            and await order_status(engine, event.data.order_id) == "REJECTED"
+        )
 
     await listed_item(engine, seller_id, sku, fnsku)  # registered (and listed) again
     again = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku))
@@ -169,14 +224,21 @@ async def test_a_closed_listings_item_is_rejected_not_listed_in_channel(engine):
         assert rejected.data.reason_code == "NOT_LISTED_IN_CHANNEL"
 
 
-async def test_on_kafka_a_channel_neither_takes_another_channels_order_id_nor_cancels_its_order(engine):
+async def test_on_kafka_a_channel_neither_takes_another_channels_order_id_nor_cancels_its_order(
+    engine,
+):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku, channels=("web", "app"))
     await apply(engine, level(fnsku, "SEA1", 5, seller_id=seller_id))
     order_id = unique("O")
-    await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2)))
+    await apply(
+        engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
+    )
 
-    await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=3), channel="app"))
+    await apply(
+        engine,
+        placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=3), channel="app"),
+    )
     await apply(engine, cancel(order_id, source="/channels/app"))
 
     [rejected] = await outbox_events(engine, order_id, "OrderRejected")
@@ -194,8 +256,15 @@ async def test_on_kafka_an_mcf_order_is_refused_unless_it_came_through_the_ingre
     await apply(engine, level(fnsku, "SEA1", 5, seller_id=seller_id))
     order_id = f"mcf:{seller_id}:{unique('O')}"
 
-    await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku), channel="mcf"))
+    await apply(
+        engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=sku), channel="mcf")
+    )
 
     [rejected] = await outbox_events(engine, order_id, "OrderRejected")
-    assert rejected.data.reason_code == "NOT_LISTED_IN_CHANNEL" and "HTTP ingress" in rejected.data.lines[0].reason
-    assert await order_status(engine, order_id) is None, "not recorded: the seller may still place it"
+    assert (
+        rejected.data.reason_code == "NOT_LISTED_IN_CHANNEL"
+        and "HTTP ingress" in rejected.data.lines[0].reason
+    )
+    assert await order_status(engine, order_id) is None, (
+        "not recorded: the seller may still place it"
+    )

@@ -33,7 +33,12 @@ def shipped_order(with_engine) -> tuple[str, str]:
     async def setup(engine):
         await listed_item(engine, SELLER, sku, fnsku, channels=(CHANNEL,))
         await apply(engine, level(fnsku, "SEA1", 10, seller_id=SELLER))
-        await apply(engine, placed(order_id, line("1", seller_id=SELLER, seller_sku=sku, quantity=3), channel=CHANNEL))
+        await apply(
+            engine,
+            placed(
+                order_id, line("1", seller_id=SELLER, seller_sku=sku, quantity=3), channel=CHANNEL
+            ),
+        )
         [instructed] = await outbox_events(engine, order_id, "FulfillmentInstructed")
         await apply(engine, shipped(instructed.data))
 
@@ -48,51 +53,84 @@ def returns_published(with_engine, order_id: str):
     return with_engine(read)
 
 
-def test_the_channel_and_the_seller_return_shipped_units_up_to_what_shipped(client, as_, with_engine, shipped_order):
+def test_the_channel_and_the_seller_return_shipped_units_up_to_what_shipped(
+    client, as_, with_engine, shipped_order
+):
     order_id, fnsku = shipped_order
     url = f"/v1/orders/{order_id}/returns"
 
-    by_channel = client.post(url, json={"lines": [{"line_id": "1", "quantity": 2}], "reason": "too small"},
-                             headers=as_("channel"))
+    by_channel = client.post(
+        url,
+        json={"lines": [{"line_id": "1", "quantity": 2}], "reason": "too small"},
+        headers=as_("channel"),
+    )
     assert by_channel.status_code == 201, by_channel.text
     first = by_channel.json()
-    assert (first["fulfillment_center_id"], first["lines"][0]["fnsku"], first["lines"][0]["quantity"]) == ("SEA1", fnsku, 2)
+    assert (
+        first["fulfillment_center_id"],
+        first["lines"][0]["fnsku"],
+        first["lines"][0]["quantity"],
+    ) == ("SEA1", fnsku, 2)
 
-    by_seller = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("seller"))
+    by_seller = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("seller")
+    )
     assert by_seller.status_code == 201, by_seller.text
     assert by_seller.json()["return_id"] != first["return_id"]
 
-    too_many = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel"))
+    too_many = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel")
+    )
     assert too_many.status_code == 422
-    assert "1 unit(s) asked, 0 returnable (3 shipped, 3 already authorized for return)" in too_many.text
+    assert (
+        "1 unit(s) asked, 0 returnable (3 shipped, 3 already authorized for return)"
+        in too_many.text
+    )
 
     published = returns_published(with_engine, order_id)
-    assert [(e.data.return_id, e.data.fulfillment_center_id, e.data.lines[0].quantity) for e in published] == [
-        (first["return_id"], "SEA1", 2), (by_seller.json()["return_id"], "SEA1", 1)
-    ]
+    assert [
+        (e.data.return_id, e.data.fulfillment_center_id, e.data.lines[0].quantity)
+        for e in published
+    ] == [(first["return_id"], "SEA1", 2), (by_seller.json()["return_id"], "SEA1", 1)]
     assert published[0].data.reason == "too small"
 
 
-def test_a_return_of_more_than_shipped_or_of_a_line_not_shipped_is_refused(client, as_, with_engine, shipped_order):
+def test_a_return_of_more_than_shipped_or_of_a_line_not_shipped_is_refused(
+    client, as_, with_engine, shipped_order
+):
     order_id, _ = shipped_order
     url = f"/v1/orders/{order_id}/returns"
 
-    more = client.post(url, json={"lines": [{"line_id": "1", "quantity": 4}]}, headers=as_("channel"))
-    unknown_line = client.post(url, json={"lines": [{"line_id": "9", "quantity": 1}]}, headers=as_("channel"))
-    other_fc = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}], "fulfillment_center_id": "PHX3"},
-                           headers=as_("channel"))
-    not_a_number = client.post(url, json={"lines": [{"line_id": "1", "quantity": 0}]}, headers=as_("channel"))
-
-    assert (more.status_code, unknown_line.status_code, other_fc.status_code, not_a_number.status_code) == (
-        422, 422, 422, 422
+    more = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 4}]}, headers=as_("channel")
     )
+    unknown_line = client.post(
+        url, json={"lines": [{"line_id": "9", "quantity": 1}]}, headers=as_("channel")
+    )
+    other_fc = client.post(
+        url,
+        json={"lines": [{"line_id": "1", "quantity": 1}], "fulfillment_center_id": "PHX3"},
+        headers=as_("channel"),
+    )
+    not_a_number = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 0}]}, headers=as_("channel")
+    )
+
+    assert (
+        more.status_code,
+        unknown_line.status_code,
+        other_fc.status_code,
+        not_a_number.status_code,
+    ) == (422, 422, 422, 422)
     assert "4 unit(s) asked, 3 returnable" in more.text
     assert "line 9 has no shipped units to return" in unknown_line.text
     assert "PHX3 shipped none of these lines" in other_fc.text
     assert returns_published(with_engine, order_id) == []
 
 
-def test_another_seller_or_channel_cannot_return_units_of_an_order_that_is_not_theirs(client, as_, with_engine, shipped_order):
+def test_another_seller_or_channel_cannot_return_units_of_an_order_that_is_not_theirs(
+    client, as_, with_engine, shipped_order
+):
     order_id, _ = shipped_order
     url = f"/v1/orders/{order_id}/returns"
     body = {"lines": [{"line_id": "1", "quantity": 1}]}
@@ -105,7 +143,9 @@ def test_another_seller_or_channel_cannot_return_units_of_an_order_that_is_not_t
 def received(order_id: str, return_id: str, fnsku: str, quantity: int, condition: str = "sellable"):
     return new_event(
         ReturnReceived(
-            return_id=return_id, order_id=order_id, fulfillment_center_id="SEA1",
+            return_id=return_id,
+            order_id=order_id,
+            fulfillment_center_id="SEA1",
             lines=[ReturnedLine(fnsku=fnsku, quantity=quantity, condition=condition)],
         ),
         source="/fulfillment-centers/SEA1",
@@ -117,15 +157,21 @@ def test_the_order_shows_its_returns_and_is_returned_once_every_shipped_unit_cam
 ):
     order_id, fnsku = shipped_order
     url = f"/v1/orders/{order_id}/returns"
-    two = client.post(url, json={"lines": [{"line_id": "1", "quantity": 2}]}, headers=as_("channel")).json()
-    one = client.post(url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel")).json()
+    two = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 2}]}, headers=as_("channel")
+    ).json()
+    one = client.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 1}]}, headers=as_("channel")
+    ).json()
 
     async def report(engine, *events):
         for event in events:
             await apply(engine, event)
 
     first = received(order_id, two["return_id"], fnsku, 2)
-    with_engine(lambda engine: report(engine, first, first, received(order_id, two["return_id"], fnsku, 2)))
+    with_engine(
+        lambda engine: report(engine, first, first, received(order_id, two["return_id"], fnsku, 2))
+    )
     body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
     assert body["status"] == "SHIPPED"  # one unit is still out
     assert [(r["return_id"], r["status"], r["received"]) for r in body["returns"]] == [
@@ -133,7 +179,11 @@ def test_the_order_shows_its_returns_and_is_returned_once_every_shipped_unit_cam
         (one["return_id"], "AUTHORIZED", []),
     ]
 
-    with_engine(lambda engine: report(engine, received(order_id, one["return_id"], fnsku, 1, "defective")))
+    with_engine(
+        lambda engine: report(engine, received(order_id, one["return_id"], fnsku, 1, "defective"))
+    )
     body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
     assert body["status"] == "RETURNED"
-    assert body["returns"][1]["received"] == [{"fnsku": fnsku, "quantity": 1, "condition": "defective"}]
+    assert body["returns"][1]["received"] == [
+        {"fnsku": fnsku, "quantity": 1, "condition": "defective"}
+    ]

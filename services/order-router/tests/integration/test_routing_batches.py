@@ -41,7 +41,9 @@ async def together(database, *events, statements: list[str] | None = None) -> li
     async with ServiceConsumer("order-router", database) as consumer:
         if statements is not None:
             sa.event.listen(
-                consumer.engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+                consumer.engine.sync_engine,
+                "before_cursor_execute",
+                lambda *args: statements.append(args[2]),
             )
         outcomes = await consumer.deliver_batch(*events)
     assert consumer.transactions == 1, "the batch was applied in one transaction, not one by one"
@@ -54,7 +56,10 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
     await apply(engine, level(fnsku, "EWR4", 2, seller_id=seller_id))
     ids = [unique("O") for _ in range(5)]
-    events = [placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2)) for order_id in ids]
+    events = [
+        placed(order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
+        for order_id in ids
+    ]
 
     assert await together(database, *events) == [Outcome.PROCESSED] * 5
 
@@ -63,25 +68,36 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
     first = await outbox_events(engine, ids[0], "FulfillmentInstructed")
     second = await outbox_events(engine, ids[1], "FulfillmentInstructed")
     assert [e.data.fulfillment_center_id for e in first + second] == ["SEA1", "EWR4"]
-    assert await stock(engine, fnsku, "SEA1") == (3, 2) and await stock(engine, fnsku, "EWR4") == (2, 2)
+    assert await stock(engine, fnsku, "SEA1") == (3, 2) and await stock(engine, fnsku, "EWR4") == (
+        2,
+        2,
+    )
     for order_id in ids[2:]:
         [rejected] = await outbox_events(engine, order_id, "OrderRejected")
         assert rejected.data.reason_code == "INSUFFICIENT_INVENTORY"
 
 
-async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(engine, database):
+async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over_http(
+    engine, database
+):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 10, seller_id=seller_id))
     routed_before = unique("O")
     await apply(engine, placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku)))
-    over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), source=SOURCE)
+    over_http = placed(
+        unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), source=SOURCE
+    )
     # Recorded PENDING by the API first (an operator's order keeps its id).
     operator = Party(PartyKind.OPERATOR, "ops")
-    await place_order(PlaceOrder(order_of(over_http.data), operator), OrderRouterUnitOfWork(engine, source=SOURCE))
+    await place_order(
+        PlaceOrder(order_of(over_http.data), operator), OrderRouterUnitOfWork(engine, source=SOURCE)
+    )
     new = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
     unknown_sku = placed(unique("O"), line("1", seller_id=seller_id, seller_sku="NO-SUCH-SKU"))
-    copy_of_new = placed(new.data.order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=5))
+    copy_of_new = placed(
+        new.data.order_id, line("1", seller_id=seller_id, seller_sku=sku, quantity=5)
+    )
     again = placed(routed_before, line("1", seller_id=seller_id, seller_sku=sku))
 
     outcomes = await together(database, new, unknown_sku, over_http, copy_of_new, again, new)
@@ -91,7 +107,9 @@ async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over
     assert await order_status(engine, over_http.data.order_id) == "ROUTED"
     assert await order_status(engine, unknown_sku.data.order_id) == "REJECTED"
     [instructed] = await outbox_events(engine, new.data.order_id, "FulfillmentInstructed")
-    assert [ln.quantity for ln in instructed.data.lines] == [2], "the first version of an order is the one routed"
+    assert [ln.quantity for ln in instructed.data.lines] == [2], (
+        "the first version of an order is the one routed"
+    )
     assert len(await outbox_events(engine, routed_before, "FulfillmentInstructed")) == 1
     assert await stock(engine, fnsku, "SEA1") == (10, 1 + 3 + 2)
 
@@ -100,8 +118,12 @@ async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(e
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 3, seller_id=seller_id))
-    first = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), ship_to=SEATTLE)
-    second = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all")
+    first = placed(
+        unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), ship_to=SEATTLE
+    )
+    second = placed(
+        unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2), policy="fill-all"
+    )
 
     await together(database, first, second)
 
@@ -115,21 +137,29 @@ async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(e
     assert await stock(engine, fnsku, "SEA1") == (4, 4)
 
 
-async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(engine, database):
+async def test_levels_recorded_together_keep_the_newest_per_fc_and_release_backorders(
+    engine, database
+):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku)
     await apply(engine, level(fnsku, "SEA1", 1, seller_id=seller_id))
-    waiting = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), policy="fill-all")
+    waiting = placed(
+        unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=3), policy="fill-all"
+    )
     await apply(engine, waiting)
     assert await order_status(engine, waiting.data.order_id) == "BACKORDERED"
     newest = level(fnsku, "SEA1", 3, seller_id=seller_id)
-    older = dataclasses.replace(level(fnsku, "SEA1", 9, seller_id=seller_id), time=newest.time - timedelta(seconds=1))
+    older = dataclasses.replace(
+        level(fnsku, "SEA1", 9, seller_id=seller_id), time=newest.time - timedelta(seconds=1)
+    )
     elsewhere = level(fnsku, "EWR4", 1, seller_id=seller_id)
 
     outcomes = await together(database, newest, older, elsewhere)
 
     assert outcomes == [Outcome.PROCESSED] * 3
-    assert await stock(engine, fnsku, "SEA1") == (3, 3), "the newer level wins whatever order the batch holds"
+    assert await stock(engine, fnsku, "SEA1") == (3, 3), (
+        "the newer level wins whatever order the batch holds"
+    )
     assert await stock(engine, fnsku, "EWR4") == (1, 0)
     assert await order_status(engine, waiting.data.order_id) == "ROUTED"
     placed_part, released = await outbox_events(engine, waiting.data.order_id, "OrderRouted")
@@ -141,10 +171,15 @@ async def test_a_batch_sets_the_backordered_and_cancelled_units_of_all_its_order
 ):
     seller_a, sku_a, fnsku_a = await seller_with_stock(engine, ("SEA1", 1))
     seller_b, sku_b, fnsku_b = await seller_with_stock(engine, ("SEA1", 1))
-    a, b = {"seller_id": seller_a, "seller_sku": sku_a}, {"seller_id": seller_b, "seller_sku": sku_b}
+    a, b = (
+        {"seller_id": seller_a, "seller_sku": sku_a},
+        {"seller_id": seller_b, "seller_sku": sku_b},
+    )
     partly = placed(unique("O"), line("1", **a, quantity=2), policy="fill-all-available")
     mostly = placed(unique("O"), line("1", **b, quantity=3), policy="fill-all-available")
-    both = placed(unique("O"), line("1", **a, quantity=1), line("2", **b, quantity=2), policy="fill-all")
+    both = placed(
+        unique("O"), line("1", **a, quantity=1), line("2", **b, quantity=2), policy="fill-all"
+    )
     more = placed(unique("O"), line("1", **a, quantity=4), policy="fill-all")
     statements: list[str] = []
 
@@ -164,7 +199,9 @@ async def test_a_batch_sets_the_backordered_and_cancelled_units_of_all_its_order
     assert sum("quantity_backordered" in s for s in line_updates) == 1
 
 
-async def test_a_batch_reads_registrations_and_listings_a_fixed_number_of_times_whatever_its_size(engine, database):
+async def test_a_batch_reads_registrations_and_listings_a_fixed_number_of_times_whatever_its_size(
+    engine, database
+):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku, channels=("web", "app"))
     await apply(engine, level(fnsku, "SEA1", 100, seller_id=seller_id))
@@ -185,7 +222,9 @@ async def test_a_batch_reads_registrations_and_listings_a_fixed_number_of_times_
         for event in events[2 * count :]:
             [rejected] = await outbox_events(engine, event.data.order_id, "OrderRejected")
             assert rejected.data.reason_code == "NOT_LISTED_IN_CHANNEL"
-        return [s for s in statements if "FROM listings" in s], [s for s in statements if "FROM registrations" in s]
+        return [s for s in statements if "FROM listings" in s], [
+            s for s in statements if "FROM registrations" in s
+        ]
 
     few, many = await reads(1), await reads(8)
 

@@ -46,7 +46,9 @@ class Scripted:
 def allocator(policy=None, **levels: int) -> Allocator:
     """An allocator holding stock of X00A at the FCs given (SEA1=3, ...), with counted ids."""
     ids = (f"FO-{n}" for n in itertools.count(1))
-    held = Allocator(policy or FewestShipmentsPolicy(DEFAULT_NETWORK), fulfillment_order_id=lambda *_: next(ids))
+    held = Allocator(
+        policy or FewestShipmentsPolicy(DEFAULT_NETWORK), fulfillment_order_id=lambda *_: next(ids)
+    )
     held.hold(["X00A"], [StockLevel("X00A", fc, units) for fc, units in levels.items()])
     return held
 
@@ -54,7 +56,9 @@ def allocator(policy=None, **levels: int) -> Allocator:
 def test_a_plan_within_the_locked_stock_is_allocated_one_fulfillment_order_per_fc():
     held = allocator(SEA1=3, EWR4=2)
 
-    instructed = held.allocate("O-1", plan(("SEA1", [wanted("X00A", 3)]), ("EWR4", [wanted("X00A", 1)])), cause_id="E-1")
+    instructed = held.allocate(
+        "O-1", plan(("SEA1", [wanted("X00A", 3)]), ("EWR4", [wanted("X00A", 1)])), cause_id="E-1"
+    )
 
     assert instructed == (
         FulfillmentOrder("FO-1", "O-1", "SEA1", (wanted("X00A", 3),)),
@@ -67,7 +71,11 @@ def test_a_plan_asking_a_row_for_more_than_it_holds_is_refused_and_changes_nothi
     held = allocator(SEA1=3, EWR4=2)
 
     with pytest.raises(AllocationFailed, match="3 unit"):
-        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 1)]), ("EWR4", [wanted("X00A", 3)])), cause_id="E-1")
+        held.allocate(
+            "O-1",
+            plan(("SEA1", [wanted("X00A", 1)]), ("EWR4", [wanted("X00A", 3)])),
+            cause_id="E-1",
+        )
 
     assert (held.allocatable("X00A", "SEA1"), held.allocatable("X00A", "EWR4")) == (3, 2)
     assert held.take().reservations == {} and held.take().fulfillment_orders == ()
@@ -77,7 +85,9 @@ def test_two_lines_of_one_fnsku_draw_on_the_same_row():
     held = allocator(SEA1=3)
 
     with pytest.raises(AllocationFailed):
-        held.allocate("O-1", plan(("SEA1", [wanted("X00A", 2, "1"), wanted("X00A", 2, "2")])), cause_id="E-1")
+        held.allocate(
+            "O-1", plan(("SEA1", [wanted("X00A", 2, "1"), wanted("X00A", 2, "2")])), cause_id="E-1"
+        )
 
     assert held.allocatable("X00A", "SEA1") == 3
 
@@ -101,11 +111,17 @@ def test_an_allocation_of_no_units_or_fewer_is_refused():
 def test_each_order_is_planned_against_what_earlier_orders_left():
     held = allocator(SEA1=3, EWR4=4)
 
-    first = held.allocate("O-1", held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL, now=NOW), cause_id="E-1")
+    first = held.allocate(
+        "O-1",
+        held.plan(order("O-1"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL, now=NOW),
+        cause_id="E-1",
+    )
     second = held.plan(order("O-2"), [wanted("X00A", 2)], FulfillmentPolicy.FILL_OR_KILL, now=NOW)
 
     assert [fo.fulfillment_center_id for fo in first] == ["SEA1"]
-    assert [a.fulfillment_center_id for a in second.allocations] == ["EWR4"], "only 1 unit is left at SEA1"
+    assert [a.fulfillment_center_id for a in second.allocations] == ["EWR4"], (
+        "only 1 unit is left at SEA1"
+    )
 
 
 def test_what_was_taken_is_handed_over_once_for_writing():
@@ -129,7 +145,9 @@ def test_stock_is_held_once_and_must_be_held_before_it_is_planned_on():
     with pytest.raises(ValueError, match="not held"):
         held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL, now=NOW)
     held.hold(["X00B"], [])  # locked, but no FC has a row of it: no stock anywhere
-    assert not held.plan(order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL, now=NOW).allocations
+    assert not held.plan(
+        order(), [wanted("X00B", 1)], FulfillmentPolicy.FILL_OR_KILL, now=NOW
+    ).allocations
 
 
 def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():
@@ -137,7 +155,9 @@ def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():
     rows = {("X00A", "SEA1"): 90, ("X00A", "EWR4"): 30, ("X00B", "SEA1"): 60, ("X00B", "DFW7"): 0}
     ids = (f"FO-{n}" for n in itertools.count(1))
     held = Allocator(Scripted(), fulfillment_order_id=lambda *_: next(ids))
-    held.hold(["X00A", "X00B"], [StockLevel(fnsku, fc, units) for (fnsku, fc), units in rows.items()])
+    held.hold(
+        ["X00A", "X00B"], [StockLevel(fnsku, fc, units) for (fnsku, fc), units in rows.items()]
+    )
 
     for n in range(300):
         greedy = plan(
@@ -158,9 +178,14 @@ def test_whatever_a_policy_plans_no_row_ever_gives_more_than_it_held():
 
 def test_a_fulfillment_order_holds_its_units_per_stock_row():
     fo = FulfillmentOrder(
-        "FO-1", "O-1", "SEA1", (wanted("X00A", 2, "1"), wanted("X00B", 1, "2"), wanted("X00A", 3, "3"))
+        "FO-1",
+        "O-1",
+        "SEA1",
+        (wanted("X00A", 2, "1"), wanted("X00B", 1, "2"), wanted("X00A", 3, "3")),
     )
-    other = FulfillmentOrder("FO-2", "O-1", "SEA1", (wanted("X00A", 1),), FulfillmentOrderStatus.CANCELLED)
+    other = FulfillmentOrder(
+        "FO-2", "O-1", "SEA1", (wanted("X00A", 1),), FulfillmentOrderStatus.CANCELLED
+    )
 
     assert fo.units() == {("X00A", "SEA1"): 5, ("X00B", "SEA1"): 1}
     assert units_of([fo, other]) == {("X00A", "SEA1"): 6, ("X00B", "SEA1"): 1}

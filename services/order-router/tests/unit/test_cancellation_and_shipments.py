@@ -29,9 +29,13 @@ from stockpath_network import DEFAULT_NETWORK
 POLICY = FewestShipmentsPolicy(DEFAULT_NETWORK)
 
 
-async def routed(uow: FakeOrderRouterUnitOfWork, order_id: str, quantity: int, **options) -> list[FulfillmentInstructed]:
+async def routed(
+    uow: FakeOrderRouterUnitOfWork, order_id: str, quantity: int, **options
+) -> list[FulfillmentInstructed]:
     """An order for KETTLE units routed as the worker would; its instructions."""
-    event = placed(order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity), **options)
+    event = placed(
+        order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity), **options
+    )
     await carry_out(route_orders, [route_order(event)], uow, policy=POLICY)
     return [i for i in uow.emitted(FulfillmentInstructed) if i.order_id == order_id]
 
@@ -64,15 +68,20 @@ async def test_a_cancellation_before_shipment_releases_the_stock_and_tells_each_
     await cancelling(uow, request)
 
     cancelled = [e for e in uow.events if isinstance(e.data, FulfillmentCancelled)]
-    assert sorted((c.data.fulfillment_order_id, c.data.fulfillment_center_id) for c in cancelled) == sorted(
-        (i.fulfillment_order_id, i.fulfillment_center_id) for i in instructions
+    assert sorted(
+        (c.data.fulfillment_order_id, c.data.fulfillment_center_id) for c in cancelled
+    ) == sorted((i.fulfillment_order_id, i.fulfillment_center_id) for i in instructions)
+    assert all(
+        c.causation_id == request.id and c.data.reason == "buyer changed their mind"
+        for c in cancelled
     )
-    assert all(c.causation_id == request.id and c.data.reason == "buyer changed their mind" for c in cancelled)
     [done] = uow.emitted(OrderCancelled)
     assert done.reason == "buyer changed their mind" and uow.events[-1].causation_id == request.id
     assert uow.orders.status["O-1"] is OrderStatus.CANCELLED
     assert uow.orders.cancellations == {"O-1": "buyer changed their mind"}
-    assert [fo.status for fo in await uow.fulfillment_orders.of_order("O-1")] == [FulfillmentOrderStatus.CANCELLED] * 2
+    assert [fo.status for fo in await uow.fulfillment_orders.of_order("O-1")] == [
+        FulfillmentOrderStatus.CANCELLED
+    ] * 2
     assert [uow.stock.at("X00KETTLE", fc) for fc in ("SEA1", "EWR4")] == [(2, 0), (2, 0)]
 
 
@@ -93,9 +102,16 @@ async def test_a_cancelled_backorder_stops_waiting_and_arriving_stock_passes_it_
     assert uow.orders.backordered == {"O-1": {"1": 2}}
 
     await cancelling(uow, cancel("O-1"))
-    await carry_out(record_inventory_levels, [record_inventory_level(level("X00KETTLE", "SEA1", 5))], uow, policy=POLICY)
+    await carry_out(
+        record_inventory_levels,
+        [record_inventory_level(level("X00KETTLE", "SEA1", 5))],
+        uow,
+        policy=POLICY,
+    )
 
-    assert uow.orders.status["O-1"] is OrderStatus.CANCELLED and uow.orders.backordered == {"O-1": {"1": 0}}
+    assert uow.orders.status["O-1"] is OrderStatus.CANCELLED and uow.orders.backordered == {
+        "O-1": {"1": 0}
+    }
     assert uow.emitted(FulfillmentInstructed) == []
 
 
@@ -109,8 +125,12 @@ async def test_a_cancellation_after_a_shipment_left_is_refused_and_changes_nothi
     assert refusals(uow) == ["ALREADY_SHIPPED"]
     [refused] = uow.emitted(OrderCancellationRefused)
     assert f"{first.fulfillment_order_id} from {first.fulfillment_center_id}" in refused.reason
-    assert uow.emitted(FulfillmentCancelled) == [] and uow.orders.status["O-1"] is OrderStatus.ROUTED
-    assert (await uow.fulfillment_orders.get(second.fulfillment_order_id)).status is FulfillmentOrderStatus.INSTRUCTED
+    assert (
+        uow.emitted(FulfillmentCancelled) == [] and uow.orders.status["O-1"] is OrderStatus.ROUTED
+    )
+    assert (
+        await uow.fulfillment_orders.get(second.fulfillment_order_id)
+    ).status is FulfillmentOrderStatus.INSTRUCTED
     assert [uow.stock.at("X00KETTLE", fc) for fc in ("EWR4", "SEA1")] == [(3, 3), (3, 2)]
 
 
@@ -122,8 +142,14 @@ async def test_cancelling_an_unknown_or_a_rejected_order_is_refused_with_a_reaso
     await cancelling(uow, cancel("O-UNKNOWN"), cancel("O-REJECTED"))
 
     assert refusals(uow) == ["UNKNOWN_ORDER", "ORDER_REJECTED"]
-    assert [r.order_id for r in uow.emitted(OrderCancellationRefused)] == ["O-UNKNOWN", "O-REJECTED"]
-    assert uow.orders.status["O-REJECTED"] is OrderStatus.REJECTED and uow.emitted(OrderCancelled) == []
+    assert [r.order_id for r in uow.emitted(OrderCancellationRefused)] == [
+        "O-UNKNOWN",
+        "O-REJECTED",
+    ]
+    assert (
+        uow.orders.status["O-REJECTED"] is OrderStatus.REJECTED
+        and uow.emitted(OrderCancelled) == []
+    )
 
 
 async def test_a_shipment_is_recorded_and_the_order_is_shipped_once_every_fc_shipped():
@@ -136,8 +162,12 @@ async def test_a_shipment_is_recorded_and_the_order_is_shipped_once_every_fc_shi
     fo = await uow.fulfillment_orders.get(first.fulfillment_order_id)
     assert fo.status is FulfillmentOrderStatus.SHIPPED
     assert (fo.shipment.carrier, fo.shipment.tracking_number) == ("UPS", "1Z999")
-    assert fo.shipment.shipped_at == confirmation.time, "an FC that does not say when, shipped when it said so"
-    assert uow.orders.status["O-1"] is OrderStatus.ROUTED, "one fulfillment order is still on its way"
+    assert fo.shipment.shipped_at == confirmation.time, (
+        "an FC that does not say when, shipped when it said so"
+    )
+    assert uow.orders.status["O-1"] is OrderStatus.ROUTED, (
+        "one fulfillment order is still on its way"
+    )
 
     await shipping(uow, shipped(second), shipped(second))
 
@@ -152,7 +182,9 @@ async def test_a_backordered_order_is_not_shipped_while_units_still_wait():
 
     await shipping(uow, shipped(instruction))
 
-    assert (await uow.fulfillment_orders.get(instruction.fulfillment_order_id)).status is FulfillmentOrderStatus.SHIPPED
+    assert (
+        await uow.fulfillment_orders.get(instruction.fulfillment_order_id)
+    ).status is FulfillmentOrderStatus.SHIPPED
     assert uow.orders.status["O-1"] is OrderStatus.BACKORDERED
 
 
@@ -165,17 +197,23 @@ async def test_a_cancelled_fulfillment_order_shipped_anyway_takes_its_units_back
     await shipping(uow, shipped(instruction))
 
     assert uow.stock.at("X00KETTLE", "SEA1") == (3, 2)
-    assert (await uow.fulfillment_orders.get(instruction.fulfillment_order_id)).status is FulfillmentOrderStatus.SHIPPED
+    assert (
+        await uow.fulfillment_orders.get(instruction.fulfillment_order_id)
+    ).status is FulfillmentOrderStatus.SHIPPED
     assert uow.orders.status["O-1"] is OrderStatus.CANCELLED
 
 
 async def test_a_shipment_of_an_unknown_fulfillment_order_is_ignored():
     uow = kettles(SEA1=3)
     [instruction] = await routed(uow, "O-1", 1)
-    stranger = FulfillmentInstructed.model_validate({**instruction.model_dump(), "fulfillment_order_id": "FO-NOBODY"})
+    stranger = FulfillmentInstructed.model_validate(
+        {**instruction.model_dump(), "fulfillment_order_id": "FO-NOBODY"}
+    )
     before = len(uow.events)
 
     await shipping(uow, shipped(stranger))
 
     assert uow.events[before:] == [] and uow.orders.status["O-1"] is OrderStatus.ROUTED
-    assert (await uow.fulfillment_orders.get(instruction.fulfillment_order_id)).status is FulfillmentOrderStatus.INSTRUCTED
+    assert (
+        await uow.fulfillment_orders.get(instruction.fulfillment_order_id)
+    ).status is FulfillmentOrderStatus.INSTRUCTED

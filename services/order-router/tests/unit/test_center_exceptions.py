@@ -29,17 +29,23 @@ def kettles(**units_at: int) -> FakeOrderRouterUnitOfWork:
 
 async def test_a_short_pick_is_re_routed_elsewhere_once_and_the_fc_keeps_the_rest():
     uow = kettles(EWR4=3, SEA1=5)
-    event = placed("O-1", line("1", seller_id="S1", seller_sku="KETTLE", quantity=3), ship_to=NEW_YORK)
+    event = placed(
+        "O-1", line("1", seller_id="S1", seller_sku="KETTLE", quantity=3), ship_to=NEW_YORK
+    )
     await carry_out(route_orders, [route_order(event)], uow, policy=POLICY)
     [ewr4] = uow.emitted(FulfillmentInstructed)
     assert ewr4.fulfillment_center_id == "EWR4"
 
     report = center_exception(ewr4, [("1", 2, "SHORT_PICK")])
     again = center_exception(ewr4, [("1", 2, "SHORT_PICK")])  # the FC re-sends it under a new id
-    await carry_out(reroute, [reroute_missing_units(report), reroute_missing_units(again)], uow, policy=POLICY)
+    await carry_out(
+        reroute, [reroute_missing_units(report), reroute_missing_units(again)], uow, policy=POLICY
+    )
 
     new = [i for i in uow.emitted(FulfillmentInstructed) if i is not ewr4]
-    assert [(i.fulfillment_center_id, [ln.quantity for ln in i.lines]) for i in new] == [("SEA1", [2])]
+    assert [(i.fulfillment_center_id, [ln.quantity for ln in i.lines]) for i in new] == [
+        ("SEA1", [2])
+    ]
     assert new[0].fulfillment_order_id == fulfillment_order_id(report.id, "O-1", "SEA1")
     assert len(uow.emitted(OrderRouted)) == 2
     kept = await uow.fulfillment_orders.get(ewr4.fulfillment_order_id)
@@ -54,7 +60,12 @@ async def test_nothing_elsewhere_under_fill_or_kill_refuses_the_units_and_the_or
     event = placed("O-2", line("1", seller_id="S1", seller_sku="KETTLE", quantity=2))
     await carry_out(route_orders, [route_order(event)], uow, policy=POLICY)
     [sea1] = uow.emitted(FulfillmentInstructed)
-    await carry_out(reroute, [reroute_missing_units(center_exception(sea1, [("1", 2, "DAMAGED")]))], uow, policy=POLICY)
+    await carry_out(
+        reroute,
+        [reroute_missing_units(center_exception(sea1, [("1", 2, "DAMAGED")]))],
+        uow,
+        policy=POLICY,
+    )
     [rejected] = uow.emitted(OrderRejected)
     assert rejected.reason_code == "INSUFFICIENT_INVENTORY"
     failed = await uow.fulfillment_orders.get(sea1.fulfillment_order_id)

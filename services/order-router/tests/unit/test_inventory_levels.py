@@ -20,7 +20,9 @@ POLICY = FewestShipmentsPolicy(DEFAULT_NETWORK)
 
 
 async def record(uow: FakeOrderRouterUnitOfWork, *levels) -> None:
-    await carry_out(record_inventory_levels, [record_inventory_level(e) for e in levels], uow, policy=POLICY)
+    await carry_out(
+        record_inventory_levels, [record_inventory_level(e) for e in levels], uow, policy=POLICY
+    )
 
 
 async def route(uow: FakeOrderRouterUnitOfWork, *orders) -> None:
@@ -32,7 +34,11 @@ def older(event, by: timedelta):
 
 
 def waiting_kettles(order_id: str, quantity: int):
-    return placed(order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity), policy="fill-all")
+    return placed(
+        order_id,
+        line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity),
+        policy="fill-all",
+    )
 
 
 async def test_a_level_sets_the_basis_keeps_the_reservations_and_an_older_one_is_ignored():
@@ -60,9 +66,17 @@ async def test_levels_recorded_together_keep_the_newest_per_fc_whatever_their_or
     uow = FakeOrderRouterUnitOfWork()
     newest = level("X00KETTLE", "SEA1", 3)
 
-    await record(uow, newest, older(level("X00KETTLE", "SEA1", 9), by=timedelta(seconds=1)), level("X00KETTLE", "EWR4", 1))
+    await record(
+        uow,
+        newest,
+        older(level("X00KETTLE", "SEA1", 9), by=timedelta(seconds=1)),
+        level("X00KETTLE", "EWR4", 1),
+    )
 
-    assert uow.stock.at("X00KETTLE", "SEA1") == (3, 0) and uow.stock.at("X00KETTLE", "EWR4") == (1, 0)
+    assert uow.stock.at("X00KETTLE", "SEA1") == (3, 0) and uow.stock.at("X00KETTLE", "EWR4") == (
+        1,
+        0,
+    )
 
 
 async def test_stock_that_arrives_routes_backorders_oldest_first_as_far_as_it_goes():
@@ -79,18 +93,29 @@ async def test_stock_that_arrives_routes_backorders_oldest_first_as_far_as_it_go
 
     released = uow.events[before:]
     assert [(type(e.data).__name__, e.data.order_id) for e in released] == [
-        ("FulfillmentInstructed", "O-1"), ("OrderRouted", "O-1"), ("FulfillmentInstructed", "O-2"), ("OrderRouted", "O-2")
+        ("FulfillmentInstructed", "O-1"),
+        ("OrderRouted", "O-1"),
+        ("FulfillmentInstructed", "O-2"),
+        ("OrderRouted", "O-2"),
     ]
     assert all(e.causation_id == arrival.id for e in released)
-    assert [(e.data.fulfillment_center_id, e.data.lines[0].quantity) for e in released[::2]] == [("EWR4", 3), ("EWR4", 1)]
+    assert [(e.data.fulfillment_center_id, e.data.lines[0].quantity) for e in released[::2]] == [
+        ("EWR4", 3),
+        ("EWR4", 1),
+    ]
     assert uow.orders.status == {"O-1": OrderStatus.ROUTED, "O-2": OrderStatus.BACKORDERED}
     assert uow.orders.backordered == {"O-1": {"1": 0}, "O-2": {"1": 1}}
     assert uow.stock.at("X00KETTLE", "EWR4") == (4, 4)
 
     # The last unit: the second order is complete.
     await record(uow, level("X00KETTLE", "EWR4", 5))
-    assert uow.orders.status["O-2"] is OrderStatus.ROUTED and uow.orders.backordered["O-2"] == {"1": 0}
-    assert sum(i.lines[0].quantity for i in uow.emitted(FulfillmentInstructed) if i.order_id == "O-2") == 2
+    assert uow.orders.status["O-2"] is OrderStatus.ROUTED and uow.orders.backordered["O-2"] == {
+        "1": 0
+    }
+    assert (
+        sum(i.lines[0].quantity for i in uow.emitted(FulfillmentInstructed) if i.order_id == "O-2")
+        == 2
+    )
 
 
 async def test_a_level_with_nothing_for_a_backorder_routes_nothing():
@@ -110,7 +135,10 @@ async def test_a_release_routes_a_backorder_only_once_whatever_fnskus_arrive_tog
     uow = FakeOrderRouterUnitOfWork()
     uow.register("S1", "KETTLE", "X00KETTLE")
     uow.register("S1", "MUG", "X00MUG")
-    lines = (line("1", seller_id="S1", seller_sku="KETTLE"), line("2", seller_id="S1", seller_sku="MUG"))
+    lines = (
+        line("1", seller_id="S1", seller_sku="KETTLE"),
+        line("2", seller_id="S1", seller_sku="MUG"),
+    )
     await route(uow, placed("O-1", *lines, policy="fill-all"))
     assert uow.orders.status["O-1"] is OrderStatus.BACKORDERED
 
@@ -118,5 +146,7 @@ async def test_a_release_routes_a_backorder_only_once_whatever_fnskus_arrive_tog
 
     [routed] = uow.emitted(OrderRouted)
     [instructed] = uow.emitted(FulfillmentInstructed)
-    assert [ln.fnsku for ln in instructed.lines] == ["X00KETTLE", "X00MUG"] and len(routed.fulfillment_orders) == 1
+    assert [ln.fnsku for ln in instructed.lines] == ["X00KETTLE", "X00MUG"] and len(
+        routed.fulfillment_orders
+    ) == 1
     assert uow.orders.status["O-1"] is OrderStatus.ROUTED

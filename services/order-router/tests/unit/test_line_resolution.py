@@ -35,7 +35,9 @@ LISTINGS = {
 LISTED = {("web", "S1", "KETTLE"), ("app", "S1", "KETTLE"), ("web", "S1", "RETIRED")}
 
 
-def order_line(line_id, *, seller_id=None, seller_sku=None, listing_id=None, quantity=1) -> OrderLine:
+def order_line(
+    line_id, *, seller_id=None, seller_sku=None, listing_id=None, quantity=1
+) -> OrderLine:
     return OrderLine(line_id, quantity, Decimal("9.99"), seller_id, seller_sku, listing_id)
 
 
@@ -44,7 +46,12 @@ def resolve(lines, *, channel="web"):
 
 
 def test_lines_naming_a_seller_sku_or_a_listing_resolve_to_the_registered_fnsku():
-    resolution = resolve([order_line("1", seller_id="S1", seller_sku="KETTLE", quantity=2), order_line("2", listing_id="L-1")])
+    resolution = resolve(
+        [
+            order_line("1", seller_id="S1", seller_sku="KETTLE", quantity=2),
+            order_line("2", listing_id="L-1"),
+        ]
+    )
     assert resolution.ok
     assert resolution.lines == (
         ResolvedLine("1", "X00KETTLE1", "S1", "KETTLE", 2),
@@ -75,7 +82,9 @@ def test_unknown_and_inactive_skus_and_unknown_listings_fail_with_their_codes_in
 def test_an_item_without_an_active_listing_in_the_orders_channel_is_not_listed_in_channel():
     resolution = resolve(
         [
-            order_line("1", seller_id="S1", seller_sku="MUG"),  # registered, its only listing closed
+            order_line(
+                "1", seller_id="S1", seller_sku="MUG"
+            ),  # registered, its only listing closed
             order_line("2", listing_id="L-GONE"),  # names the closed listing
             order_line("3", listing_id="L-APP"),  # a listing of another channel
             order_line("4", seller_id="S1", seller_sku="KETTLE"),
@@ -93,17 +102,26 @@ def test_an_item_without_an_active_listing_in_the_orders_channel_is_not_listed_i
 
 
 def test_an_item_listed_in_one_channel_only_is_not_listed_in_another():
-    resolution = resolve([order_line("1", seller_id="S1", seller_sku="KETTLE")], channel="marketplace")
-    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [("1", ReasonCode.NOT_LISTED_IN_CHANNEL)]
+    resolution = resolve(
+        [order_line("1", seller_id="S1", seller_sku="KETTLE")], channel="marketplace"
+    )
+    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [
+        ("1", ReasonCode.NOT_LISTED_IN_CHANNEL)
+    ]
 
 
 def test_an_mcf_order_needs_a_live_registration_but_no_listing():
     resolution = resolve(
-        [order_line("1", seller_id="S1", seller_sku="MUG"), order_line("2", seller_id="S1", seller_sku="RETIRED")],
+        [
+            order_line("1", seller_id="S1", seller_sku="MUG"),
+            order_line("2", seller_id="S1", seller_sku="RETIRED"),
+        ],
         channel=MCF,
     )
     assert resolution.lines == (ResolvedLine("1", "X00MUG0002", "S1", "MUG", 1),)
-    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [("2", ReasonCode.UNKNOWN_SKU)]
+    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [
+        ("2", ReasonCode.UNKNOWN_SKU)
+    ]
 
 
 def test_a_listing_and_a_seller_sku_that_disagree_are_not_guessed_between():
@@ -113,14 +131,23 @@ def test_a_listing_and_a_seller_sku_that_disagree_are_not_guessed_between():
 
 def test_a_repeated_line_id_fails_the_repeat():
     resolution = resolve(
-        [order_line("1", seller_id="S1", seller_sku="KETTLE"), order_line("1", seller_id="S1", seller_sku="KETTLE")]
+        [
+            order_line("1", seller_id="S1", seller_sku="KETTLE"),
+            order_line("1", seller_id="S1", seller_sku="KETTLE"),
+        ]
     )
-    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [("1", ReasonCode.DUPLICATE_LINE_ID)]
+    assert [(f.line_id, f.reason_code) for f in resolution.failures] == [
+        ("1", ReasonCode.DUPLICATE_LINE_ID)
+    ]
 
 
 def test_registration_keys_come_from_lines_and_their_listings():
     keys = registration_keys(
-        [order_line("1", seller_id="S9", seller_sku="A"), order_line("2", listing_id="L-2"), order_line("3", listing_id="L-404")],
+        [
+            order_line("1", seller_id="S9", seller_sku="A"),
+            order_line("2", listing_id="L-2"),
+            order_line("3", listing_id="L-404"),
+        ],
         LISTINGS,
     )
     assert keys == {("S9", "A"), ("S2", "MUG")}
@@ -132,7 +159,11 @@ def test_listing_keys_are_the_seller_skus_of_orders_of_listing_channels():
 
     keys = listing_keys(
         [
-            order("web", order_line("1", seller_id="S1", seller_sku="A"), order_line("2", listing_id="L-1")),
+            order(
+                "web",
+                order_line("1", seller_id="S1", seller_sku="A"),
+                order_line("2", listing_id="L-1"),
+            ),
             order("app", order_line("1", seller_id="S1", seller_sku="A")),
             order(MCF, order_line("1", seller_id="S1", seller_sku="B")),
         ]

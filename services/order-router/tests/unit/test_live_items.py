@@ -42,10 +42,17 @@ async def announce(uow: FakeOrderRouterUnitOfWork, *events) -> None:
         await carry_out(handler, [translate(event)], uow)
 
 
-async def order(uow: FakeOrderRouterUnitOfWork, order_id: str, *, channel: str = "web", **names) -> OrderStatus:
+async def order(
+    uow: FakeOrderRouterUnitOfWork, order_id: str, *, channel: str = "web", **names
+) -> OrderStatus:
     """Route an order of one KETTLE unit (named by `names`) in `channel`; its status after."""
     names = names or {"seller_id": "S1", "seller_sku": "KETTLE"}
-    await carry_out(route_orders, [route_order(placed(order_id, line("1", **names), channel=channel))], uow, policy=POLICY)
+    await carry_out(
+        route_orders,
+        [route_order(placed(order_id, line("1", **names), channel=channel))],
+        uow,
+        policy=POLICY,
+    )
     return uow.orders.status[order_id]
 
 
@@ -62,7 +69,9 @@ def stocked() -> FakeOrderRouterUnitOfWork:
 
 async def test_a_registered_item_listed_in_the_channel_routes():
     uow = stocked()
-    await announce(uow, registered("S1", "KETTLE", "X00KETTLE"), listed("L-1", "S1", "KETTLE", "X00KETTLE"))
+    await announce(
+        uow, registered("S1", "KETTLE", "X00KETTLE"), listed("L-1", "S1", "KETTLE", "X00KETTLE")
+    )
 
     assert await order(uow, "O-1") is OrderStatus.ROUTED
     assert await order(uow, "O-2", listing_id="L-1") is OrderStatus.ROUTED
@@ -70,15 +79,23 @@ async def test_a_registered_item_listed_in_the_channel_routes():
 
 async def test_a_registered_item_never_listed_in_the_orders_channel_is_rejected_not_listed_in_channel():
     uow = stocked()
-    await announce(uow, registered("S1", "KETTLE", "X00KETTLE"), listed("L-1", "S1", "KETTLE", "X00KETTLE", channel="app"))
+    await announce(
+        uow,
+        registered("S1", "KETTLE", "X00KETTLE"),
+        listed("L-1", "S1", "KETTLE", "X00KETTLE", channel="app"),
+    )
 
     assert await order(uow, "O-1", channel="web") is OrderStatus.REJECTED
     code, [reason] = rejection(uow, "O-1")
     assert code == "NOT_LISTED_IN_CHANNEL" and "no active listing in channel web" in reason
     assert await order(uow, "O-2", channel="web", listing_id="L-1") is OrderStatus.REJECTED
-    assert rejection(uow, "O-2")[0] == "NOT_LISTED_IN_CHANNEL", "a listing of another channel does not do"
+    assert rejection(uow, "O-2")[0] == "NOT_LISTED_IN_CHANNEL", (
+        "a listing of another channel does not do"
+    )
     assert await order(uow, "O-3", channel="app") is OrderStatus.ROUTED
-    assert uow.emitted(FulfillmentInstructed)[0].order_id == "O-3" and uow.stock.at("X00KETTLE", "SEA1") == (10, 1)
+    assert uow.emitted(FulfillmentInstructed)[0].order_id == "O-3" and uow.stock.at(
+        "X00KETTLE", "SEA1"
+    ) == (10, 1)
 
 
 async def test_a_closed_listing_stops_its_item_routing_in_that_channel_until_it_is_published_again():
@@ -97,7 +114,9 @@ async def test_a_closed_listing_stops_its_item_routing_in_that_channel_until_it_
 async def test_a_deregistered_item_is_rejected_unknown_sku_and_routes_again_once_registered_again():
     uow = stocked()
     registration = registered("S1", "KETTLE", "X00KETTLE")
-    await announce(uow, registration, listed("L-1", "S1", "KETTLE", "X00KETTLE"), deregistered(registration))
+    await announce(
+        uow, registration, listed("L-1", "S1", "KETTLE", "X00KETTLE"), deregistered(registration)
+    )
 
     assert await order(uow, "O-1") is OrderStatus.REJECTED
     assert await order(uow, "O-2", listing_id="L-1") is OrderStatus.REJECTED
@@ -111,6 +130,8 @@ async def test_a_deregistered_item_is_rejected_unknown_sku_and_routes_again_once
 async def test_withdrawing_an_older_registration_leaves_the_newer_one_live():
     uow = stocked()
     older, newer = registered("S1", "KETTLE", "X00KETTLE"), registered("S1", "KETTLE", "X00KETTLE")
-    await announce(uow, older, newer, listed("L-1", "S1", "KETTLE", "X00KETTLE"), deregistered(older))
+    await announce(
+        uow, older, newer, listed("L-1", "S1", "KETTLE", "X00KETTLE"), deregistered(older)
+    )
 
     assert await order(uow, "O-1") is OrderStatus.ROUTED

@@ -69,7 +69,9 @@ async def test_a_channel_places_in_its_own_channel_under_its_namespace():
     again = await place(WEB, uow, "web:O-2", channel="web")
 
     assert (order.order_id, order.channel) == ("web:O-1", "web")
-    assert (again.order_id, again.channel) == ("web:O-2", "web"), "an id already in its namespace stays as it is"
+    assert (again.order_id, again.channel) == ("web:O-2", "web"), (
+        "an id already in its namespace stays as it is"
+    )
     with pytest.raises(PlacementRefused, match="channel web may not place orders for channel app"):
         await place(WEB, uow, channel="app")
     with pytest.raises(PlacementRefused):
@@ -82,7 +84,9 @@ async def test_two_channels_placing_one_order_id_get_two_orders():
 
     assert (await place(WEB, uow, "1003")).order_id == "web:1003"
     assert (await place(APP, uow, "1003")).order_id == "app:1003"
-    assert (await place(APP, uow, "web:1003")).order_id == "app:web:1003", "never the other channel's"
+    assert (await place(APP, uow, "web:1003")).order_id == "app:web:1003", (
+        "never the other channel's"
+    )
 
 
 async def test_a_seller_places_mcf_orders_of_its_own_skus_only():
@@ -106,7 +110,9 @@ async def test_the_operator_names_the_channel_and_keeps_its_order_id():
     uow = FakeOrderRouterUnitOfWork()
 
     assert (await place(OPS, uow, channel="web")).order_id == "O-1"
-    assert (await place(OPS, uow, "O-2", channel=MCF)).order_id == "mcf:S1:O-2", "an mcf order is its seller's"
+    assert (await place(OPS, uow, "O-2", channel=MCF)).order_id == "mcf:S1:O-2", (
+        "an mcf order is its seller's"
+    )
     with pytest.raises(InvalidPlacement, match="names the order's channel"):
         await place(OPS, uow, "O-3")
     with pytest.raises(OrderIdInUse, match="channel app's namespace"):
@@ -137,7 +143,11 @@ async def test_an_order_reads_for_its_channel_by_either_id_its_seller_and_the_op
 
     assert [await sees(WEB, i) for i in ("O-1", "web:O-1")] == ["web:O-1", "web:O-1"]
     assert [await sees(S1, i) for i in ("O-1", "mcf:S1:O-1")] == ["mcf:S1:O-1", "mcf:S1:O-1"]
-    assert [await sees(OPS, i) for i in ("web:O-1", "mcf:S1:O-1", "O-1")] == ["web:O-1", "mcf:S1:O-1", None]
+    assert [await sees(OPS, i) for i in ("web:O-1", "mcf:S1:O-1", "O-1")] == [
+        "web:O-1",
+        "mcf:S1:O-1",
+        None,
+    ]
     assert [await sees(APP, i) for i in ("O-1", "web:O-1", "mcf:S1:O-1")] == [None, None, None]
     assert [await sees(S2, i) for i in ("O-1", "mcf:S1:O-1", "web:O-1")] == [None, None, None]
     assert [await sees(S1, "web:O-1"), await sees(WEB, "mcf:S1:O-1")] == [None, None]
@@ -158,8 +168,14 @@ async def test_only_an_orders_owners_may_ask_to_cancel_it():
     for stranger in (APP, S1):
         with pytest.raises(UnknownOrder):
             await request_cancellation(RequestCancellation("web:O-1", stranger), uow)
-    assert await request_cancellation(RequestCancellation("O-1", WEB), uow) == ("web:O-1", OrderStatus.PENDING)
-    assert await request_cancellation(RequestCancellation("web:O-1", OPS), uow) == ("web:O-1", OrderStatus.PENDING)
+    assert await request_cancellation(RequestCancellation("O-1", WEB), uow) == (
+        "web:O-1",
+        OrderStatus.PENDING,
+    )
+    assert await request_cancellation(RequestCancellation("web:O-1", OPS), uow) == (
+        "web:O-1",
+        OrderStatus.PENDING,
+    )
     assert len(uow.events) == 3, "one OrderPlaced, two requests"
 
 
@@ -174,20 +190,30 @@ async def test_a_channel_cancels_only_its_own_orders_on_kafka():
 
     [refused] = uow.emitted(OrderCancellationRefused)
     assert refused.reason_code == "UNKNOWN_ORDER" and "O-1 is not known" in refused.reason
-    assert uow.orders.status["O-1"] is OrderStatus.ROUTED and uow.stock.at("X00KETTLE", "SEA1") == (10, 1)
+    assert uow.orders.status["O-1"] is OrderStatus.ROUTED and uow.stock.at("X00KETTLE", "SEA1") == (
+        10,
+        1,
+    )
 
     await carry_out(cancel_orders, [cancel_order(cancel("O-1", source="/channels/web"))], uow)
 
-    assert uow.orders.status["O-1"] is OrderStatus.CANCELLED and len(uow.emitted(OrderCancelled)) == 1
+    assert (
+        uow.orders.status["O-1"] is OrderStatus.CANCELLED and len(uow.emitted(OrderCancelled)) == 1
+    )
 
 
 async def test_the_ingress_and_the_storefront_cancel_any_order_on_kafka():
     uow = stocked()
-    await route(uow, *(placed(f"O-{n}", line("1", seller_id="S1", seller_sku="KETTLE")) for n in (1, 2)))
+    await route(
+        uow, *(placed(f"O-{n}", line("1", seller_id="S1", seller_sku="KETTLE")) for n in (1, 2))
+    )
 
     await carry_out(
         cancel_orders,
-        [cancel_order(cancel("O-1", source=INGRESS)), cancel_order(cancel("O-2", source="/services/listing"))],
+        [
+            cancel_order(cancel("O-1", source=INGRESS)),
+            cancel_order(cancel("O-2", source="/services/listing")),
+        ],
         uow,
     )
 
@@ -197,14 +223,19 @@ async def test_the_ingress_and_the_storefront_cancel_any_order_on_kafka():
 async def test_an_order_id_another_channel_has_is_refused_not_taken_for_a_redelivery():
     uow = stocked()
     mine = placed("1003", line("1", seller_id="S1", seller_sku="KETTLE", quantity=2))
-    theirs = placed("1003", line("1", seller_id="S1", seller_sku="KETTLE", quantity=5), channel="app")
+    theirs = placed(
+        "1003", line("1", seller_id="S1", seller_sku="KETTLE", quantity=5), channel="app"
+    )
     later = placed("1003", line("1", seller_id="S1", seller_sku="KETTLE"), channel="app")
 
     await route(uow, mine, theirs)
     await route(uow, later)
 
     assert rejections(uow) == [("1003", "ORDER_ID_IN_USE"), ("1003", "ORDER_ID_IN_USE")]
-    assert uow.orders.placed["1003"].channel == "web" and uow.orders.status["1003"] is OrderStatus.ROUTED
+    assert (
+        uow.orders.placed["1003"].channel == "web"
+        and uow.orders.status["1003"] is OrderStatus.ROUTED
+    )
     assert uow.stock.at("X00KETTLE", "SEA1") == (10, 2), "only the first channel's order was routed"
 
 
@@ -213,12 +244,19 @@ async def test_an_order_placed_over_http_is_not_taken_by_another_channel_arrivin
     order = await place(WEB, uow, "1003")
     squatter = placed("web:1003", line("1", seller_id="S1", seller_sku="KETTLE"), channel="app")
 
-    await route(uow, squatter, placed(order.order_id, line("1", seller_id="S1", seller_sku="KETTLE"), source=INGRESS))
+    await route(
+        uow,
+        squatter,
+        placed(order.order_id, line("1", seller_id="S1", seller_sku="KETTLE"), source=INGRESS),
+    )
 
     [refused] = uow.emitted(OrderRejected)
     assert (refused.order_id, refused.reason_code) == ("web:1003", "ORDER_ID_IN_USE")
     assert "channel web's namespace" in refused.lines[0].reason
-    assert uow.orders.placed["web:1003"].channel == "web" and uow.orders.status["web:1003"] is OrderStatus.ROUTED
+    assert (
+        uow.orders.placed["web:1003"].channel == "web"
+        and uow.orders.status["web:1003"] is OrderStatus.ROUTED
+    )
 
 
 async def test_an_mcf_order_routes_from_the_ingress_only():
@@ -227,13 +265,22 @@ async def test_an_mcf_order_routes_from_the_ingress_only():
     uow.stock.put("X00MUG", "SEA1", 3)
     order = await place(S1, uow, seller_sku="MUG")
     elsewhere = [
-        placed("mcf:S1:O-9", line("1", seller_id="S1", seller_sku="MUG"), channel=MCF, source=source)
+        placed(
+            "mcf:S1:O-9", line("1", seller_id="S1", seller_sku="MUG"), channel=MCF, source=source
+        )
         for source in ("/channels/mcf", "/services/listing")
     ]
 
-    await route(uow, placed(order.order_id, line("1", seller_id="S1", seller_sku="MUG"), channel=MCF, source=INGRESS))
+    await route(
+        uow,
+        placed(
+            order.order_id, line("1", seller_id="S1", seller_sku="MUG"), channel=MCF, source=INGRESS
+        ),
+    )
     await route(uow, *elsewhere)
 
     assert uow.orders.status[order.order_id] is OrderStatus.ROUTED
     assert rejections(uow) == [("mcf:S1:O-9", "NOT_LISTED_IN_CHANNEL")] * 2
-    assert "mcf:S1:O-9" not in uow.orders.placed, "refused before it was recorded: its id stays free"
+    assert "mcf:S1:O-9" not in uow.orders.placed, (
+        "refused before it was recorded: its id stays free"
+    )

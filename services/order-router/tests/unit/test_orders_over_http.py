@@ -35,7 +35,9 @@ WEB = Party(PartyKind.CHANNEL, "web")
 
 def kettles(order_id: str = "O-1", quantity: int = 1):
     """An order for KETTLE units, as channel web would send it."""
-    return order_of(placed(order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity)).data)
+    return order_of(
+        placed(order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity)).data
+    )
 
 
 def by_web(order_id: str = "O-1", quantity: int = 1) -> PlaceOrder:
@@ -51,7 +53,9 @@ async def test_a_new_order_is_recorded_pending_and_published_in_one_commit():
     assert uow.commits == 1 and uow.orders.status == {"web:O-1": OrderStatus.PENDING}
     [event] = uow.events
     assert event.correlation_id == "checkout-77" and isinstance(event.data, OrderPlaced)
-    assert order_of(event.data) == order == uow.orders.placed["web:O-1"], "the worker routes the order placed"
+    assert order_of(event.data) == order == uow.orders.placed["web:O-1"], (
+        "the worker routes the order placed"
+    )
 
 
 async def test_placing_the_same_order_again_answers_its_status_and_publishes_nothing():
@@ -60,7 +64,9 @@ async def test_placing_the_same_order_again_answers_its_status_and_publishes_not
     uow.orders.status["web:O-1"] = OrderStatus.ROUTED
 
     assert (await place_order(by_web(), uow))[1:] == (OrderStatus.ROUTED, False)
-    assert (await place_order(by_web("web:O-1"), uow))[1:] == (OrderStatus.ROUTED, False), "by either form of its id"
+    assert (await place_order(by_web("web:O-1"), uow))[1:] == (OrderStatus.ROUTED, False), (
+        "by either form of its id"
+    )
 
     assert len(uow.events) == 1 and uow.commits == 1
 
@@ -72,7 +78,9 @@ async def test_the_same_order_id_with_other_content_is_refused():
     with pytest.raises(OrderIdInUse) as refused:
         await place_order(by_web(quantity=2), uow)
 
-    assert refused.value.order_id == "web:O-1" and "already placed with different content" in str(refused.value)
+    assert refused.value.order_id == "web:O-1" and "already placed with different content" in str(
+        refused.value
+    )
     assert len(uow.events) == 1 and uow.orders.placed["web:O-1"].lines[0].quantity == 1
 
 
@@ -101,13 +109,22 @@ async def test_registrations_and_listings_are_recorded_and_replace_what_was_know
     uow = FakeOrderRouterUnitOfWork()
     first, again = registered("S1", "KETTLE", "X00KETTLE"), registered("S1", "KETTLE", "X00KETTLE2")
 
-    await carry_out(record_registrations, [record_registration(first), record_registration(again)], uow)
-    await carry_out(record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE2"))], uow)
+    await carry_out(
+        record_registrations, [record_registration(first), record_registration(again)], uow
+    )
+    await carry_out(
+        record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE2"))], uow
+    )
 
     assert uow.skus.registered == {
-        ("S1", "KETTLE"): (Registration("S1", "KETTLE", "X00KETTLE2", "CI-KETTLE"), again.data.registration_id)
+        ("S1", "KETTLE"): (
+            Registration("S1", "KETTLE", "X00KETTLE2", "CI-KETTLE"),
+            again.data.registration_id,
+        )
     }
-    assert uow.skus.listed == {"L-1": Listing("L-1", "S1", "KETTLE", "X00KETTLE2", "web", active=True)}
+    assert uow.skus.listed == {
+        "L-1": Listing("L-1", "S1", "KETTLE", "X00KETTLE2", "web", active=True)
+    }
     assert uow.events == [], "what others tell the router announces nothing"
 
 
@@ -115,12 +132,20 @@ async def test_the_order_view_shows_what_became_of_the_order_and_its_fulfillment
     uow = FakeOrderRouterUnitOfWork()
     uow.register("S1", "KETTLE", "X00KETTLE")
     uow.stock.put("X00KETTLE", "SEA1", 1)
-    event = placed("O-1", line("1", seller_id="S1", seller_sku="KETTLE", quantity=3), policy="fill-all-available")
-    await carry_out(route_orders, [route_order(event)], uow, policy=FewestShipmentsPolicy(DEFAULT_NETWORK))
+    event = placed(
+        "O-1",
+        line("1", seller_id="S1", seller_sku="KETTLE", quantity=3),
+        policy="fill-all-available",
+    )
+    await carry_out(
+        route_orders, [route_order(event)], uow, policy=FewestShipmentsPolicy(DEFAULT_NETWORK)
+    )
 
     details = await views.order_details(WEB, "O-1", uow)
 
-    assert details.record.status is OrderStatus.ROUTED and details.record.order == order_of(event.data)
+    assert details.record.status is OrderStatus.ROUTED and details.record.order == order_of(
+        event.data
+    )
     [outcome] = details.record.lines
     assert (outcome.fnsku, outcome.backordered, outcome.cancelled) == ("X00KETTLE", 0, 2)
     [fo] = details.fulfillment_orders
@@ -135,7 +160,9 @@ async def test_the_stock_view_shows_every_fc_with_what_it_can_still_allocate():
 
     stock = await views.stock_of("X00KETTLE", uow)
 
-    assert [(c.fulfillment_center_id, c.basis, c.reservations_total, c.allocatable) for c in stock] == [
+    assert [
+        (c.fulfillment_center_id, c.basis, c.reservations_total, c.allocatable) for c in stock
+    ] == [
         ("EWR4", 6, 1, 5),
         ("SEA1", 4, 5, 0),
     ]

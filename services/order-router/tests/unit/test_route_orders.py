@@ -33,7 +33,9 @@ def kettle(uow: FakeOrderRouterUnitOfWork, **units_at: int) -> None:
 
 
 def ordering(order_id: str, quantity: int, **options):
-    return placed(order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity), **options)
+    return placed(
+        order_id, line("1", seller_id="S1", seller_sku="KETTLE", quantity=quantity), **options
+    )
 
 
 async def route(uow: FakeOrderRouterUnitOfWork, *events, policy=POLICY) -> None:
@@ -57,9 +59,16 @@ async def test_an_order_one_fc_can_fill_is_instructed_there_and_its_units_reserv
         ("1", "X00KETTLE", "KETTLE", 2)
     ]
     [routed] = uow.emitted(OrderRouted)
-    assert [f.fulfillment_order_id for f in routed.fulfillment_orders] == [instructed.fulfillment_order_id]
-    assert all(e.causation_id == event.id and e.correlation_id == event.correlation_id for e in uow.events)
-    assert uow.stock.at("X00KETTLE", "EWR4") == (5, 2) and uow.stock.at("X00KETTLE", "SEA1") == (5, 0)
+    assert [f.fulfillment_order_id for f in routed.fulfillment_orders] == [
+        instructed.fulfillment_order_id
+    ]
+    assert all(
+        e.causation_id == event.id and e.correlation_id == event.correlation_id for e in uow.events
+    )
+    assert uow.stock.at("X00KETTLE", "EWR4") == (5, 2) and uow.stock.at("X00KETTLE", "SEA1") == (
+        5,
+        0,
+    )
     assert uow.orders.status["O-1"] is OrderStatus.ROUTED
     [fo] = await uow.fulfillment_orders.of_order("O-1")
     assert fo.status is FulfillmentOrderStatus.INSTRUCTED and fo.fulfillment_center_id == "EWR4"
@@ -73,10 +82,17 @@ async def test_an_order_no_single_fc_can_fill_is_split_one_instruction_per_fc():
     await route(uow, ordering("O-1", 5, ship_to=NEW_YORK))
 
     instructions = uow.emitted(FulfillmentInstructed)
-    assert [(i.fulfillment_center_id, i.lines[0].quantity) for i in instructions] == [("EWR4", 3), ("SEA1", 2)]
+    assert [(i.fulfillment_center_id, i.lines[0].quantity) for i in instructions] == [
+        ("EWR4", 3),
+        ("SEA1", 2),
+    ]
     [routed] = uow.emitted(OrderRouted)
     assert len(routed.fulfillment_orders) == 2
-    assert [uow.stock.at("X00KETTLE", fc) for fc in ("SEA1", "EWR4", "DFW7")] == [(2, 2), (3, 3), (1, 0)]
+    assert [uow.stock.at("X00KETTLE", fc) for fc in ("SEA1", "EWR4", "DFW7")] == [
+        (2, 2),
+        (3, 3),
+        (1, 0),
+    ]
 
 
 async def test_unknown_skus_and_listings_reject_the_order_and_reserve_nothing():
@@ -93,14 +109,21 @@ async def test_unknown_skus_and_listings_reject_the_order_and_reserve_nothing():
     assert kinds(uow) == ["OrderRejected"]
     [rejected] = uow.emitted(OrderRejected)
     assert rejected.reason_code == "UNKNOWN_SKU"
-    assert [(ln.line_id, ln.reason_code) for ln in rejected.lines] == [("2", "UNKNOWN_SKU"), ("3", "UNKNOWN_LISTING")]
-    assert uow.orders.status["O-1"] is OrderStatus.REJECTED and uow.stock.at("X00KETTLE", "SEA1") == (5, 0)
+    assert [(ln.line_id, ln.reason_code) for ln in rejected.lines] == [
+        ("2", "UNKNOWN_SKU"),
+        ("3", "UNKNOWN_LISTING"),
+    ]
+    assert uow.orders.status["O-1"] is OrderStatus.REJECTED and uow.stock.at(
+        "X00KETTLE", "SEA1"
+    ) == (5, 0)
 
 
 async def test_a_line_whose_listing_sells_another_sku_is_rejected_as_a_mismatch():
     uow = FakeOrderRouterUnitOfWork()
     kettle(uow, SEA1=5)
-    await carry_out(record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE"))], uow)
+    await carry_out(
+        record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE"))], uow
+    )
 
     await route(uow, placed("O-1", line("1", listing_id="L-1", seller_id="S1", seller_sku="MUG")))
 
@@ -111,7 +134,9 @@ async def test_a_line_whose_listing_sells_another_sku_is_rejected_as_a_mismatch(
 async def test_a_line_naming_a_listing_ships_the_listed_fnsku():
     uow = FakeOrderRouterUnitOfWork()
     kettle(uow, SEA1=5)
-    await carry_out(record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE"))], uow)
+    await carry_out(
+        record_listings, [record_listing(listed("L-1", "S1", "KETTLE", "X00KETTLE"))], uow
+    )
 
     await route(uow, placed("O-1", line("1", listing_id="L-1")))
 
@@ -137,7 +162,12 @@ async def test_fill_all_ships_what_exists_and_backorders_the_rest():
 
     await route(uow, ordering("O-1", 5, policy="fill-all"), ordering("O-2", 2, policy="fill-all"))
 
-    assert kinds(uow) == ["FulfillmentInstructed", "OrderRouted", "OrderBackordered", "OrderBackordered"]
+    assert kinds(uow) == [
+        "FulfillmentInstructed",
+        "OrderRouted",
+        "OrderBackordered",
+        "OrderBackordered",
+    ]
     first, second = uow.emitted(OrderBackordered)
     assert [(b.line_id, b.quantity) for b in first.lines] == [("1", 3)]
     assert [(b.line_id, b.quantity) for b in second.lines] == [("1", 2)]
@@ -157,7 +187,9 @@ async def test_fill_all_available_ships_what_exists_and_cancels_the_rest():
     assert [(c.line_id, c.quantity, c.reason) for c in routed.cancelled_lines] == [
         ("1", 3, "not in stock (fill-all-available)")
     ]
-    assert uow.orders.status["O-1"] is OrderStatus.ROUTED and uow.orders.cancelled == {"O-1": {"1": 3}}
+    assert uow.orders.status["O-1"] is OrderStatus.ROUTED and uow.orders.cancelled == {
+        "O-1": {"1": 3}
+    }
 
 
 async def test_fill_all_available_with_nothing_in_stock_is_rejected():
@@ -167,7 +199,10 @@ async def test_fill_all_available_with_nothing_in_stock_is_rejected():
     await route(uow, ordering("O-1", 1, policy="fill-all-available"))
 
     [rejected] = uow.emitted(OrderRejected)
-    assert rejected.reason_code == "INSUFFICIENT_INVENTORY" and "no unit of X00KETTLE" in rejected.lines[0].reason
+    assert (
+        rejected.reason_code == "INSUFFICIENT_INVENTORY"
+        and "no unit of X00KETTLE" in rejected.lines[0].reason
+    )
 
 
 async def test_orders_routed_together_share_scarce_stock_first_come_first_served():
@@ -176,7 +211,9 @@ async def test_orders_routed_together_share_scarce_stock_first_come_first_served
 
     await route(uow, *(ordering(f"O-{n}", 2) for n in range(5)))
 
-    assert [uow.orders.status[f"O-{n}"] for n in range(5)] == [OrderStatus.ROUTED] * 2 + [OrderStatus.REJECTED] * 3
+    assert [uow.orders.status[f"O-{n}"] for n in range(5)] == [OrderStatus.ROUTED] * 2 + [
+        OrderStatus.REJECTED
+    ] * 3
     assert [i.fulfillment_center_id for i in uow.emitted(FulfillmentInstructed)] == ["SEA1", "EWR4"]
     assert uow.stock.locks == [["X00KETTLE"]], "the stock rows were locked once for the whole batch"
 

@@ -27,7 +27,9 @@ class Settings(ServiceSettings):
     #: setting before the runtime had sessions, still sets it.
     session_cookie_secure: bool | None = Field(
         default=None,
-        validation_alias=AliasChoices("REGISTRATION_SESSION_COOKIE_SECURE", "REGISTRATION_CONSOLE_SECURE_COOKIE"),
+        validation_alias=AliasChoices(
+            "REGISTRATION_SESSION_COOKIE_SECURE", "REGISTRATION_CONSOLE_SECURE_COOKIE"
+        ),
     )
     #: How long one catalog lookup may take before registration answers 503.
     catalog_timeout_s: float = Field(default=5.0, gt=0)

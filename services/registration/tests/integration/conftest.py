@@ -28,23 +28,63 @@ from stockpath_testing.authorization import issue_tokens
 
 #: Items crafted to hit each eligibility rule and size tier; added through the catalog's own API.
 CRAFTED_ITEMS = [
-    {"catalog_item_id": "REG-SMALL", "title": "Pocket Notebook", "category": "Office",
-     "dimensions": {"length_cm": 20, "width_cm": 15, "height_cm": 1.5}, "weight_g": 300},
-    {"catalog_item_id": "REG-LARGE", "title": "Stock Pot", "category": "Kitchen",
-     "dimensions": {"length_cm": 40, "width_cm": 30, "height_cm": 15}, "weight_g": 2000},
-    {"catalog_item_id": "REG-BULKY", "title": "Camping Cot", "category": "Sports & Outdoors",
-     "dimensions": {"length_cm": 100, "width_cm": 50, "height_cm": 40}, "weight_g": 20000},
-    {"catalog_item_id": "REG-HUGE", "title": "Kayak", "category": "Sports & Outdoors",
-     "dimensions": {"length_cm": 300, "width_cm": 60, "height_cm": 40}, "weight_g": 20000},
-    {"catalog_item_id": "REG-HEAVY", "title": "Anvil", "category": "Home Improvement",
-     "dimensions": {"length_cm": 60, "width_cm": 30, "height_cm": 30}, "weight_g": 70000},
+    {
+        "catalog_item_id": "REG-SMALL",
+        "title": "Pocket Notebook",
+        "category": "Office",
+        "dimensions": {"length_cm": 20, "width_cm": 15, "height_cm": 1.5},
+        "weight_g": 300,
+    },
+    {
+        "catalog_item_id": "REG-LARGE",
+        "title": "Stock Pot",
+        "category": "Kitchen",
+        "dimensions": {"length_cm": 40, "width_cm": 30, "height_cm": 15},
+        "weight_g": 2000,
+    },
+    {
+        "catalog_item_id": "REG-BULKY",
+        "title": "Camping Cot",
+        "category": "Sports & Outdoors",
+        "dimensions": {"length_cm": 100, "width_cm": 50, "height_cm": 40},
+        "weight_g": 20000,
+    },
+    {
+        "catalog_item_id": "REG-HUGE",
+        "title": "Kayak",
+        "category": "Sports & Outdoors",
+        "dimensions": {"length_cm": 300, "width_cm": 60, "height_cm": 40},
+        "weight_g": 20000,
+    },
+    {
+        "catalog_item_id": "REG-HEAVY",
+        "title": "Anvil",
+        "category": "Home Improvement",
+        "dimensions": {"length_cm": 60, "width_cm": 30, "height_cm": 30},
+        "weight_g": 70000,
+    },
     {"catalog_item_id": "REG-NODIMS", "title": "Mystery Box", "category": "Toys", "weight_g": 500},
-    {"catalog_item_id": "REG-NOWEIGHT", "title": "Feather", "category": "Toys",
-     "dimensions": {"length_cm": 10, "width_cm": 5, "height_cm": 1}},
-    {"catalog_item_id": "REG-HAZMAT", "title": "Lighter Fluid", "category": "Home Improvement", "hazmat": True,
-     "dimensions": {"length_cm": 20, "width_cm": 8, "height_cm": 8}, "weight_g": 400},
-    {"catalog_item_id": "REG-KNIFE", "title": "Hunting Knife", "category": "Weapons",
-     "dimensions": {"length_cm": 30, "width_cm": 5, "height_cm": 3}, "weight_g": 250},
+    {
+        "catalog_item_id": "REG-NOWEIGHT",
+        "title": "Feather",
+        "category": "Toys",
+        "dimensions": {"length_cm": 10, "width_cm": 5, "height_cm": 1},
+    },
+    {
+        "catalog_item_id": "REG-HAZMAT",
+        "title": "Lighter Fluid",
+        "category": "Home Improvement",
+        "hazmat": True,
+        "dimensions": {"length_cm": 20, "width_cm": 8, "height_cm": 8},
+        "weight_g": 400,
+    },
+    {
+        "catalog_item_id": "REG-KNIFE",
+        "title": "Hunting Knife",
+        "category": "Weapons",
+        "dimensions": {"length_cm": 30, "width_cm": 5, "height_cm": 3},
+        "weight_g": 250,
+    },
 ]
 
 
@@ -55,7 +95,9 @@ class BackgroundServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            )
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="catalog-server")
 
@@ -152,7 +194,11 @@ def new_seller(client, operator):
     """Factory: a seller created by the operator as {seller_id, name, token, credential_id, headers}."""
 
     def make(name: str | None = None, **body) -> dict:
-        r = client.post("/v1/sellers", json={"name": name or f"Seller {uuid.uuid4().hex[:6]}", **body}, headers=operator)
+        r = client.post(
+            "/v1/sellers",
+            json={"name": name or f"Seller {uuid.uuid4().hex[:6]}", **body},
+            headers=operator,
+        )
         assert r.status_code == 201, r.text
         seller = r.json()
         return {**seller, "headers": bearer(seller["token"])}

@@ -50,8 +50,10 @@ def table_client(settings, inventory_calls, kafka_bootstrap):
         return httpx.Response(200, json={"items": [], "total": 0, "limit": 20, "offset": 0})
 
     app = create_api(
-        settings.model_copy(update={"service_token": SERVICE_TOKEN, "kafka_bootstrap_servers": kafka_bootstrap}),
-        inventory_transport=httpx.MockTransport(inventory)
+        settings.model_copy(
+            update={"service_token": SERVICE_TOKEN, "kafka_bootstrap_servers": kafka_bootstrap}
+        ),
+        inventory_transport=httpx.MockTransport(inventory),
     )
     with TestClient(app) as c:
         yield c
@@ -64,14 +66,18 @@ def make_seller(client, operator, name: str) -> dict:
 
 
 def register(client, seller: dict, *items: tuple[str, str]) -> dict[str, str]:
-    body = {"items": [{"catalog_item_id": i, "seller_sku": sku, "price": "9.99"} for i, sku in items]}
+    body = {
+        "items": [{"catalog_item_id": i, "seller_sku": sku, "price": "9.99"} for i, sku in items]
+    }
     r = client.post("/v1/registrations", json=body, headers=bearer(seller["token"]))
     assert r.status_code == 200, r.text
     return {x["seller_sku"]: x["fnsku"] for x in r.json()["results"]}
 
 
 def plan(client, seller: dict, sku: str, path: str = "/v1/inbound-shipments") -> dict:
-    r = client.post(path, json={"lines": [{"seller_sku": sku, "quantity": 2}]}, headers=bearer(seller["token"]))
+    r = client.post(
+        path, json={"lines": [{"seller_sku": sku, "quantity": 2}]}, headers=bearer(seller["token"])
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -82,11 +88,24 @@ def world(table_client, operator) -> SimpleNamespace:
     registrations, shipments and spare credentials for the samples that name A's data."""
     c = table_client
     a, b = make_seller(c, operator, "Table Seller A"), make_seller(c, operator, "Table Seller B")
-    a_fnskus = register(c, a, ("REG-SMALL", "SHARED-1"), ("REG-LARGE", "A-LARGE"), ("REG-BULKY", "A-BULKY"))
+    a_fnskus = register(
+        c, a, ("REG-SMALL", "SHARED-1"), ("REG-LARGE", "A-LARGE"), ("REG-BULKY", "A-BULKY")
+    )
     register(c, b, ("REG-SMALL", "SHARED-1"))
-    second = c.post("/v1/registrations", json={"items": [{"catalog_item_id": "REG-SMALL", "seller_sku": "A-USED",
-                                                          "condition": "used-good", "price": "5.00"}]},
-                    headers=bearer(a["token"]))
+    second = c.post(
+        "/v1/registrations",
+        json={
+            "items": [
+                {
+                    "catalog_item_id": "REG-SMALL",
+                    "seller_sku": "A-USED",
+                    "condition": "used-good",
+                    "price": "5.00",
+                }
+            ]
+        },
+        headers=bearer(a["token"]),
+    )
     a_fnskus["A-USED"] = second.json()["results"][0]["fnsku"]
     planned = plan(c, a, "SHARED-1", "/v1/inbound-plans")
 
@@ -96,9 +115,15 @@ def world(table_client, operator) -> SimpleNamespace:
         return r.json()["credential_id"]
 
     return SimpleNamespace(
-        a=a, b=b, fnskus=a_fnskus, plan_id=planned["plan_id"], read=planned["shipments"][0]["shipment_id"],
-        api_ship=plan(c, a, "SHARED-1")["shipment_id"], console_ship=plan(c, a, "SHARED-1")["shipment_id"],
-        a_spare=spare(a["seller_id"]), operator_spare=spare("marketplace-feed", "channel"),
+        a=a,
+        b=b,
+        fnskus=a_fnskus,
+        plan_id=planned["plan_id"],
+        read=planned["shipments"][0]["shipment_id"],
+        api_ship=plan(c, a, "SHARED-1")["shipment_id"],
+        console_ship=plan(c, a, "SHARED-1")["shipment_id"],
+        a_spare=spare(a["seller_id"]),
+        operator_spare=spare("marketplace-feed", "channel"),
         rotated_spare=spare("storefront", "channel"),
     )
 
@@ -116,14 +141,22 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("GET", "/v1/sellers/me"): Sample(),
         ("GET", "/v1/sellers/me/credentials"): Sample(),
         SELLER_ROTATION: Sample(json={"expires_in_days": 30}),
-        ("DELETE", "/v1/sellers/me/credentials/{credential_id}"): Sample(path={"credential_id": w.a_spare}, **own),
+        ("DELETE", "/v1/sellers/me/credentials/{credential_id}"): Sample(
+            path={"credential_id": w.a_spare}, **own
+        ),
         ("POST", "/v1/credentials"): Sample(json={"kind": "channel", "subject": "storefront"}),
         ("GET", "/v1/credentials"): Sample(query={"kind": "seller", "subject": a}),
-        ("POST", "/v1/credentials/{credential_id}/rotation"): Sample(path={"credential_id": w.rotated_spare}),
-        ("DELETE", "/v1/credentials/{credential_id}"): Sample(path={"credential_id": w.operator_spare}),
+        ("POST", "/v1/credentials/{credential_id}/rotation"): Sample(
+            path={"credential_id": w.rotated_spare}
+        ),
+        ("DELETE", "/v1/credentials/{credential_id}"): Sample(
+            path={"credential_id": w.operator_spare}
+        ),
         # registrations
         ("POST", "/v1/registrations"): Sample(json=item),
-        ("POST", "/v1/registrations/preview"): Sample(json={"items": [{"catalog_item_id": "REG-SMALL"}]}),
+        ("POST", "/v1/registrations/preview"): Sample(
+            json={"items": [{"catalog_item_id": "REG-SMALL"}]}
+        ),
         ("GET", "/v1/registrations"): Sample(query={"seller_id": a}, **own),
         ("GET", "/v1/registrations/{fnsku}"): Sample(path=fnsku, **own),
         ("PATCH", "/v1/registrations/{fnsku}"): Sample(path=fnsku, json={"price": "11.00"}, **own),
@@ -135,8 +168,12 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("GET", "/v1/inbound-shipments"): Sample(query={"seller_id": a}, **own),
         ("GET", "/v1/inbound-shipments/{shipment_id}"): Sample(path=read, **own),
         ("GET", "/v1/inbound-shipments/{shipment_id}/labels.pdf"): Sample(path=read, **own),
-        ("POST", "/v1/inbound-shipments/{shipment_id}/ship"): Sample(path={"shipment_id": w.api_ship}, json=shipped, **own),
-        ("POST", "/v1/inbound-shipments/{shipment_id}/cancel"): Sample(path={"shipment_id": w.api_ship}, **own),
+        ("POST", "/v1/inbound-shipments/{shipment_id}/ship"): Sample(
+            path={"shipment_id": w.api_ship}, json=shipped, **own
+        ),
+        ("POST", "/v1/inbound-shipments/{shipment_id}/cancel"): Sample(
+            path={"shipment_id": w.api_ship}, **own
+        ),
         # the console
         ("GET", "/console"): Sample(),
         ("GET", "/console/sign-in"): Sample(),
@@ -144,13 +181,22 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("POST", "/console/sign-out"): Sample(form={"csrf_token": csrf}),
         ("GET", "/console/catalog"): Sample(query={"q": "notebook"}),
         ("GET", "/console/eligibility"): Sample(query={"item": "REG-SMALL"}),
-        ("POST", "/console/registrations"): Sample(form={
-            "request_id": "table-form", "item": "REG-LARGE", "register-REG-LARGE": "on",
-            "sku-REG-LARGE": "SHARED-3", "price-REG-LARGE": "8.00"}),
+        ("POST", "/console/registrations"): Sample(
+            form={
+                "request_id": "table-form",
+                "item": "REG-LARGE",
+                "register-REG-LARGE": "on",
+                "sku-REG-LARGE": "SHARED-3",
+                "price-REG-LARGE": "8.00",
+            }
+        ),
         ("GET", "/console/registrations"): Sample(),
-        ("POST", "/console/registrations/{fnsku}/offer"): Sample(path={"fnsku": w.fnskus["A-LARGE"]},
-                                                                  form={"price": "7.00"}, **own),
-        ("POST", "/console/registrations/{fnsku}/deregister"): Sample(path={"fnsku": w.fnskus["A-USED"]}, form={}, **own),
+        ("POST", "/console/registrations/{fnsku}/offer"): Sample(
+            path={"fnsku": w.fnskus["A-LARGE"]}, form={"price": "7.00"}, **own
+        ),
+        ("POST", "/console/registrations/{fnsku}/deregister"): Sample(
+            path={"fnsku": w.fnskus["A-USED"]}, form={}, **own
+        ),
         ("GET", "/console/shipments/new"): Sample(),
         ("POST", "/console/shipments"): Sample(form={"qty-SHARED-1": "1"}),
         ("GET", "/console/shipments"): Sample(),
@@ -158,17 +204,27 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("GET", "/console/shipments/{shipment_id}"): Sample(path=read, **own),
         ("GET", "/console/shipments/{shipment_id}/status.json"): Sample(path=read, **own),
         ("GET", "/console/shipments/{shipment_id}/labels.pdf"): Sample(path=read, **own),
-        ("POST", "/console/shipments/{shipment_id}/ship"): Sample(path={"shipment_id": w.console_ship},
-                                                                 form=shipped, **own),
-        ("POST", "/console/shipments/{shipment_id}/cancel"): Sample(path={"shipment_id": w.console_ship}, form={},
-                                                                   **own),
+        ("POST", "/console/shipments/{shipment_id}/ship"): Sample(
+            path={"shipment_id": w.console_ship}, form=shipped, **own
+        ),
+        ("POST", "/console/shipments/{shipment_id}/cancel"): Sample(
+            path={"shipment_id": w.console_ship}, form={}, **own
+        ),
         ("GET", "/console/inventory"): Sample(),
         # Removal orders are inventory's, asked for the signed-in seller only (the stub answers 200).
         ("GET", "/console/removals"): Sample(),
-        ("POST", "/console/removals"): Sample(form={
-            "fnsku": "X00TABLE", "fulfillment_center_id": "SEA1", "source": "unfulfillable", "quantity": "1",
-            "disposition": "dispose"}),
-        ("POST", "/console/removals/{removal_order_id}/cancel"): Sample(path={"removal_order_id": "RMV-TABLE"}, form={}),
+        ("POST", "/console/removals"): Sample(
+            form={
+                "fnsku": "X00TABLE",
+                "fulfillment_center_id": "SEA1",
+                "source": "unfulfillable",
+                "quantity": "1",
+                "disposition": "dispose",
+            }
+        ),
+        ("POST", "/console/removals/{removal_order_id}/cancel"): Sample(
+            path={"removal_order_id": "RMV-TABLE"}, form={}
+        ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),
@@ -190,16 +246,22 @@ def test_every_route_answers_each_actor_as_its_rule_says(table_client, tokens, w
 
     table = check_route_table(table_client, app, actors, samples, skip={SELLER_ROTATION})
     # Last: each seller's rotation revokes the very token the table calls with.
-    table += check_route_table(table_client, app, actors, samples, skip=set(samples) - {SELLER_ROTATION})
+    table += check_route_table(
+        table_client, app, actors, samples, skip=set(samples) - {SELLER_ROTATION}
+    )
 
-    assert {(m, p) for m, p, *_ in table} == set(samples) and len(table) == len(ACTORS) * len(samples)
+    assert {(m, p) for m, p, *_ in table} == set(samples) and len(table) == len(ACTORS) * len(
+        samples
+    )
 
 
 def test_the_stock_page_asks_inventory_as_registration_for_the_signed_in_seller_only(
     table_client, world, inventory_calls
 ):
     inventory_calls.clear()
-    r = table_client.get("/console/inventory", headers={**bearer(world.b["token"]), "X-Correlation-Id": "stock-7"})
+    r = table_client.get(
+        "/console/inventory", headers={**bearer(world.b["token"]), "X-Correlation-Id": "stock-7"}
+    )
     assert r.status_code == 200
     (asked,) = inventory_calls
     assert asked.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
@@ -215,19 +277,27 @@ def test_a_seller_lists_its_own_and_naming_another_seller_reads_as_not_found(
     client, stocked_seller, shipment, new_seller, path
 ):
     mine = client.get(path, headers=stocked_seller["headers"]).json()
-    named = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=stocked_seller["headers"]).json()
+    named = client.get(
+        path, params={"seller_id": stocked_seller["seller_id"]}, headers=stocked_seller["headers"]
+    ).json()
     assert mine == named and mine["total"] >= 1
     other = new_seller()
-    r = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=other["headers"])
+    r = client.get(
+        path, params={"seller_id": stocked_seller["seller_id"]}, headers=other["headers"]
+    )
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert client.get(path, headers=other["headers"]).json()["total"] == 0
 
 
 @pytest.mark.parametrize("path", ["/v1/registrations", "/v1/inbound-shipments"])
-def test_the_operator_names_the_seller_whose_list_it_reads(client, operator, stocked_seller, shipment, path):
+def test_the_operator_names_the_seller_whose_list_it_reads(
+    client, operator, stocked_seller, shipment, path
+):
     as_seller = client.get(path, headers=stocked_seller["headers"]).json()
     assert as_seller["total"] >= 1
-    as_operator = client.get(path, params={"seller_id": stocked_seller["seller_id"]}, headers=operator)
+    as_operator = client.get(
+        path, params={"seller_id": stocked_seller["seller_id"]}, headers=operator
+    )
     assert as_operator.status_code == 200 and as_operator.json() == as_seller
     unnamed = client.get(path, headers=operator)
     assert unnamed.status_code == 422 and unnamed.json()["error"]["code"] == "seller_id_required"
@@ -235,16 +305,26 @@ def test_the_operator_names_the_seller_whose_list_it_reads(client, operator, sto
     assert unknown.status_code == 404
 
 
-def test_the_operator_reads_any_sellers_items_shipments_plans_and_labels_by_id(client, operator, shipment, stocked_seller):
+def test_the_operator_reads_any_sellers_items_shipments_plans_and_labels_by_id(
+    client, operator, shipment, stocked_seller
+):
     base = f"/v1/inbound-shipments/{shipment['shipment_id']}"
-    assert client.get(base, headers=operator).json() == client.get(base, headers=stocked_seller["headers"]).json()
+    assert (
+        client.get(base, headers=operator).json()
+        == client.get(base, headers=stocked_seller["headers"]).json()
+    )
     labels = client.get(f"{base}/labels.pdf", headers=operator)
     assert labels.status_code == 200 and labels.content.startswith(b"%PDF")
     fnsku = stocked_seller["fnskus"][stocked_seller["skus"][0]]
-    assert client.get(f"/v1/registrations/{fnsku}", headers=operator).json()["seller_sku"] == stocked_seller["skus"][0]
+    assert (
+        client.get(f"/v1/registrations/{fnsku}", headers=operator).json()["seller_sku"]
+        == stocked_seller["skus"][0]
+    )
 
 
-def test_the_operator_does_not_write_a_sellers_registrations_or_shipments(client, operator, shipment, stocked_seller):
+def test_the_operator_does_not_write_a_sellers_registrations_or_shipments(
+    client, operator, shipment, stocked_seller
+):
     base = f"/v1/inbound-shipments/{shipment['shipment_id']}"
     assert client.post(f"{base}/cancel", headers=operator).status_code == 403
     fnsku = stocked_seller["fnskus"][stocked_seller["skus"][0]]
@@ -254,8 +334,11 @@ def test_the_operator_does_not_write_a_sellers_registrations_or_shipments(client
 
 def test_a_seller_credential_for_a_seller_that_does_not_exist_acts_for_nobody(client, tokens):
     # issue_tokens wrote a seller credential for a made-up seller id: it may not register anything.
-    r = client.post("/v1/inbound-shipments", json={"lines": [{"seller_sku": "A", "quantity": 1}]},
-                    headers=bearer(tokens["seller"]))
+    r = client.post(
+        "/v1/inbound-shipments",
+        json={"lines": [{"seller_sku": "A", "quantity": 1}]},
+        headers=bearer(tokens["seller"]),
+    )
     assert r.status_code == 401 and "does not exist" in r.json()["error"]["message"]
 
 
@@ -263,8 +346,11 @@ def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_sell
     table_client, world, inventory_calls, operator
 ):
     # A fresh credential: the table rotated the ones it called with.
-    issued = table_client.post("/v1/credentials", json={"kind": "seller", "subject": world.b["seller_id"]},
-                               headers=operator)
+    issued = table_client.post(
+        "/v1/credentials",
+        json={"kind": "seller", "subject": world.b["seller_id"]},
+        headers=operator,
+    )
     token = issued.json()["token"]
     form = TestClient(table_client.app).get("/console/sign-in")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
@@ -272,18 +358,44 @@ def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_sell
     inventory_calls.clear()
     page = table_client.get("/console/removals", headers=headers)
     assert page.status_code == 200 and "Create removal order" in page.text
-    assert 'name="csrf_token"' in page.text  # the form carries its CSRF token (checked_form checks it)
-    made = table_client.post("/console/removals", headers=headers, follow_redirects=False, data={
-        "csrf_token": csrf, "fnsku": "X00B", "fulfillment_center_id": "sea1", "source": "unfulfillable",
-        "quantity": "2", "disposition": "return", "name": "B", "line1": "1 Main St", "city": "Kent", "region": "WA",
-        "postal_code": "98032"})
+    assert (
+        'name="csrf_token"' in page.text
+    )  # the form carries its CSRF token (checked_form checks it)
+    made = table_client.post(
+        "/console/removals",
+        headers=headers,
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "fnsku": "X00B",
+            "fulfillment_center_id": "sea1",
+            "source": "unfulfillable",
+            "quantity": "2",
+            "disposition": "return",
+            "name": "B",
+            "line1": "1 Main St",
+            "city": "Kent",
+            "region": "WA",
+            "postal_code": "98032",
+        },
+    )
     assert made.status_code == 303
     listed, created = inventory_calls
     assert listed.method == "GET" and dict(listed.url.params)["seller_id"] == world.b["seller_id"]
     assert created.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
-    assert (created.url.path, dict(created.url.params)["seller_id"]) == ("/v1/removal-orders", world.b["seller_id"])
+    assert (created.url.path, dict(created.url.params)["seller_id"]) == (
+        "/v1/removal-orders",
+        world.b["seller_id"],
+    )
     assert json.loads(created.content) == {
-        "fulfillment_center_id": "SEA1", "disposition": "return",
+        "fulfillment_center_id": "SEA1",
+        "disposition": "return",
         "lines": [{"fnsku": "X00B", "source": "unfulfillable", "quantity": 2}],
-        "ship_to": {"name": "B", "line1": "1 Main St", "city": "Kent", "region": "WA", "postal_code": "98032"},
+        "ship_to": {
+            "name": "B",
+            "line1": "1 Main St",
+            "city": "Kent",
+            "region": "WA",
+            "postal_code": "98032",
+        },
     }

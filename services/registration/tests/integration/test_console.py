@@ -35,7 +35,11 @@ def test_the_session_cookie_holds_no_token_is_http_only_and_same_site_strict_and
     assert r.headers["location"] == "/console/catalog?notice=signed-in"
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
-    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower() and "path=/console" in cookie.lower()
+    assert (
+        "httponly" in cookie.lower()
+        and "samesite=strict" in cookie.lower()
+        and "path=/console" in cookie.lower()
+    )
     _, secret = parse_token(seller["token"])
     assert seller["token"] not in cookie and secret not in cookie
     assert c.get("/console/catalog").status_code == 200
@@ -43,7 +47,9 @@ def test_the_session_cookie_holds_no_token_is_http_only_and_same_site_strict_and
     assert c.get("/console/catalog", follow_redirects=False).status_code == 401
 
 
-def test_catalog_search_pages_finds_identifiers_and_explains_empty_and_bad_searches(browser_for, seller, demo_items):
+def test_catalog_search_pages_finds_identifiers_and_explains_empty_and_bad_searches(
+    browser_for, seller, demo_items
+):
     c = browser_for(seller)
     r = c.get("/console/catalog", params={"q": "green"})
     assert r.status_code == 200 and 'name="item"' in r.text and "Page 1 of" in r.text
@@ -53,22 +59,36 @@ def test_catalog_search_pages_finds_identifiers_and_explains_empty_and_bad_searc
     assert "Exact match for identifier" in r.text and upc_item["title"] in r.text
     r = c.get("/console/catalog", params={"q": "zzzqqqxxx"})
     assert "No items match" in r.text
-    bad = upc_item["identifiers"]["upc"][:-1] + str((int(upc_item["identifiers"]["upc"][-1]) + 1) % 10)
+    bad = upc_item["identifiers"]["upc"][:-1] + str(
+        (int(upc_item["identifiers"]["upc"][-1]) + 1) % 10
+    )
     r = c.get("/console/catalog", params={"q": bad})
     assert r.status_code == 400 and "check digit" in r.text
-    assert c.get("/console/catalog", params={"page": "-3"}).status_code == 200  # odd page numbers read as page 1
-    assert c.get("/console/catalog", params={"q": "kettle " * 100}).status_code == 200  # a long paste is cut
+    assert (
+        c.get("/console/catalog", params={"page": "-3"}).status_code == 200
+    )  # odd page numbers read as page 1
+    assert (
+        c.get("/console/catalog", params={"q": "kettle " * 100}).status_code == 200
+    )  # a long paste is cut
 
 
 def test_eligibility_explains_each_refusal_and_registration_gives_fnskus(browser_for, seller):
     c = browser_for(seller)
-    r = c.get("/console/eligibility", params=[("item", "REG-SMALL"), ("item", "REG-HAZMAT"), ("item", "REG-NODIMS")])
+    r = c.get(
+        "/console/eligibility",
+        params=[("item", "REG-SMALL"), ("item", "REG-HAZMAT"), ("item", "REG-NODIMS")],
+    )
     assert r.status_code == 200
     assert "Hazmat review required" in r.text and "Missing package dimensions" in r.text
     assert "Small standard" in r.text and "1 of 3 selected items can be registered" in r.text
     request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', r.text).group(1)
-    form = {"request_id": request_id, "item": ["REG-SMALL", "REG-HAZMAT", "REG-NODIMS"],
-            "register-REG-SMALL": "on", "sku-REG-SMALL": "NOTEBOOK-1", "price-REG-SMALL": "abc"}
+    form = {
+        "request_id": request_id,
+        "item": ["REG-SMALL", "REG-HAZMAT", "REG-NODIMS"],
+        "register-REG-SMALL": "on",
+        "sku-REG-SMALL": "NOTEBOOK-1",
+        "price-REG-SMALL": "abc",
+    }
     bad = c.post("/console/registrations", data=form)
     assert bad.status_code == 422 and "price" in bad.text.lower()
     form["price-REG-SMALL"] = "4.99"
@@ -99,32 +119,50 @@ def test_plan_labels_and_ship_from_the_console_with_clear_errors(browser_for, se
     shipment_id = re.search(r'data-shipment="(FBA[A-Z0-9]{9})"', r.text).group(1)
     pdf = c.get(f"/console/shipments/{shipment_id}/labels.pdf", params={"boxes": "2"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert c.get(f"/console/shipments/{shipment_id}/labels.pdf", params={"boxes": "0"}).status_code == 422
-    missing = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": ""})
+    assert (
+        c.get(f"/console/shipments/{shipment_id}/labels.pdf", params={"boxes": "0"}).status_code
+        == 422
+    )
+    missing = c.post(
+        f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": ""}
+    )
     assert missing.status_code == 422 and "tracking number" in missing.text
-    shipped = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z999"})
+    shipped = c.post(
+        f"/console/shipments/{shipment_id}/ship",
+        data={"carrier": "UPS", "tracking_number": "1Z999"},
+    )
     assert "Marked as shipped" in shipped.text and shown_status(shipped.text) == "SHIPPED"
-    twice = c.post(f"/console/shipments/{shipment_id}/ship", data={"carrier": "UPS", "tracking_number": "1Z999"})
+    twice = c.post(
+        f"/console/shipments/{shipment_id}/ship",
+        data={"carrier": "UPS", "tracking_number": "1Z999"},
+    )
     assert twice.status_code == 409 and "only be shipped while WORKING" in twice.text
     assert shipment_id in c.get("/console/shipments").text
     assert shipment_id in c.get("/console/shipments", params={"status": "SHIPPED"}).text
     assert "No shipments" in c.get("/console/shipments", params={"status": "CLOSED"}).text
 
 
-def test_one_seller_never_sees_or_changes_anothers_data_in_the_console(browser_for, seller, new_seller):
+def test_one_seller_never_sees_or_changes_anothers_data_in_the_console(
+    browser_for, seller, new_seller
+):
     owner = browser_for(seller)
     fnsku = register_one(owner, "REG-BULKY", "COT-1")
     r = owner.post("/console/shipments", data={"qty-COT-1": "3"})
     shipment_id = re.search(r'data-shipment="(FBA[A-Z0-9]{9})"', r.text).group(1)
     plan_id = re.search(r"Shipping plan <span class=\"mono\">(PLN[A-Z0-9]{9})", r.text).group(1)
     intruder = browser_for(new_seller())
-    for path in (f"/console/shipments/{shipment_id}", f"/console/shipments/{shipment_id}/labels.pdf",
-                 f"/console/plans/{plan_id}"):
+    for path in (
+        f"/console/shipments/{shipment_id}",
+        f"/console/shipments/{shipment_id}/labels.pdf",
+        f"/console/plans/{plan_id}",
+    ):
         assert intruder.get(path).status_code == 404, path
-    for path, data in ((f"/console/shipments/{shipment_id}/ship", {"carrier": "UPS", "tracking_number": "1Z"}),
-                       (f"/console/shipments/{shipment_id}/cancel", {}),
-                       (f"/console/registrations/{fnsku}/deregister", {}),
-                       (f"/console/registrations/{fnsku}/offer", {"price": "1.00"})):
+    for path, data in (
+        (f"/console/shipments/{shipment_id}/ship", {"carrier": "UPS", "tracking_number": "1Z"}),
+        (f"/console/shipments/{shipment_id}/cancel", {}),
+        (f"/console/registrations/{fnsku}/deregister", {}),
+        (f"/console/registrations/{fnsku}/offer", {"price": "1.00"}),
+    ):
         assert intruder.post(path, data=data).status_code == 404, path
     assert shipment_id not in intruder.get("/console/shipments").text
     assert "Nothing here yet" in intruder.get("/console/registrations").text
@@ -134,7 +172,10 @@ def test_one_seller_never_sees_or_changes_anothers_data_in_the_console(browser_f
 def test_price_change_and_deregistration_from_the_console(browser_for, seller):
     c = browser_for(seller)
     fnsku = register_one(c, "REG-SMALL", "BOOK-9")
-    r = c.post(f"/console/registrations/{fnsku}/offer", data={"price": "7.50", "channel": ["storefront", "marketplace-feed"]})
+    r = c.post(
+        f"/console/registrations/{fnsku}/offer",
+        data={"price": "7.50", "channel": ["storefront", "marketplace-feed"]},
+    )
     assert "Price and channels updated" in r.text and 'value="7.50"' in r.text
     bad = c.post(f"/console/registrations/{fnsku}/offer", data={"price": "-2"})
     assert bad.status_code == 422

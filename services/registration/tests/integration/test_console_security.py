@@ -33,19 +33,31 @@ def seller_with_a_shipment(seller, browser_for):
 
 
 def refused_for_csrf(r) -> bool:
-    return r.status_code == 403 and "Reload the page" in r.text and "This form has expired" in r.text
+    return (
+        r.status_code == 403 and "Reload the page" in r.text and "This form has expired" in r.text
+    )
 
 
 def console_posts(app) -> set[str]:
-    return {r.path for r in iter_route_contexts(app.routes) if "POST" in (getattr(r, "methods", None) or ()) and
-            r.path.startswith("/console")}
+    return {
+        r.path
+        for r in iter_route_contexts(app.routes)
+        if "POST" in (getattr(r, "methods", None) or ()) and r.path.startswith("/console")
+    }
 
 
-def test_every_form_of_the_console_needs_this_browsers_csrf_token(console_app, seller_with_a_shipment, browser_for, seller):
+def test_every_form_of_the_console_needs_this_browsers_csrf_token(
+    console_app, seller_with_a_shipment, browser_for, seller
+):
     owner, fnsku, shipment_id = seller_with_a_shipment
     forms = {
-        "/console/registrations": {"item": "REG-LARGE", "register-REG-LARGE": "on", "sku-REG-LARGE": "CSRF-2",
-                                   "price-REG-LARGE": "5.00", "request_id": "csrf-form"},
+        "/console/registrations": {
+            "item": "REG-LARGE",
+            "register-REG-LARGE": "on",
+            "sku-REG-LARGE": "CSRF-2",
+            "price-REG-LARGE": "5.00",
+            "request_id": "csrf-form",
+        },
         "/console/registrations/{fnsku}/offer": {"price": "1.00"},
         "/console/registrations/{fnsku}/deregister": {},
         "/console/shipments": {"qty-CSRF-1": "1"},
@@ -55,11 +67,15 @@ def test_every_form_of_the_console_needs_this_browsers_csrf_token(console_app, s
         "/console/sign-in": {"token": seller["token"]},
     }
     assert set(forms) == console_posts(console_app)
-    elsewhere = browser_for(seller)  # another browser, signed in as the same seller: its token is its own
+    elsewhere = browser_for(
+        seller
+    )  # another browser, signed in as the same seller: its token is its own
     for template, data in forms.items():
         path = template.format(fnsku=fnsku, shipment_id=shipment_id)
         assert refused_for_csrf(owner.raw.post(path, data=data)), path
-        assert refused_for_csrf(owner.raw.post(path, data={**data, "csrf_token": elsewhere.csrf})), path
+        assert refused_for_csrf(
+            owner.raw.post(path, data={**data, "csrf_token": elsewhere.csrf})
+        ), path
         assert refused_for_csrf(owner.raw.post(path, data={**data, "csrf_token": "made-up"})), path
     shipment = owner.get(f"/console/shipments/{shipment_id}/status.json").json()
     assert shipment["status"] == "WORKING"  # nothing posted without a good token changed anything
@@ -77,7 +93,11 @@ def test_sign_in_needs_a_csrf_token_so_no_site_can_sign_a_browser_in(browser_for
         assert refused_for_csrf(r) and SESSION_COOKIE not in r.headers.get("set-cookie", "")
     other = browser_for()
     other.get("/console/sign-in")
-    r = b.raw.post("/console/sign-in", data={"token": seller["token"], "csrf_token": other.csrf}, follow_redirects=False)
+    r = b.raw.post(
+        "/console/sign-in",
+        data={"token": seller["token"], "csrf_token": other.csrf},
+        follow_redirects=False,
+    )
     assert refused_for_csrf(r)
     assert b.get("/console/catalog", follow_redirects=False).status_code == 401
     assert b.sign_in(seller["token"], follow_redirects=False).status_code == 303
@@ -90,27 +110,45 @@ def test_the_sign_in_form_sets_a_csrf_cookie_scoped_to_the_console(browser_for):
     assert "samesite=strict" in cookie
 
 
-@pytest.mark.parametrize("how", ["revoked by the operator", "revoked by the seller", "rotated away", "expired"])
-def test_a_session_ends_with_its_credential(client, database, operator, new_seller, browser_for, fresh_credentials, how):
+@pytest.mark.parametrize(
+    "how", ["revoked by the operator", "revoked by the seller", "rotated away", "expired"]
+)
+def test_a_session_ends_with_its_credential(
+    client, database, operator, new_seller, browser_for, fresh_credentials, how
+):
     seller = new_seller()
     b = browser_for(seller)
     assert b.get("/console/registrations").status_code == 200
     credential_id = seller["credential_id"]
     if how == "revoked by the operator":
-        assert client.delete(f"/v1/credentials/{credential_id}", headers=operator).status_code == 200
+        assert (
+            client.delete(f"/v1/credentials/{credential_id}", headers=operator).status_code == 200
+        )
     elif how == "revoked by the seller":
-        assert client.delete(f"/v1/sellers/me/credentials/{credential_id}", headers=seller["headers"]).status_code == 200
+        assert (
+            client.delete(
+                f"/v1/sellers/me/credentials/{credential_id}", headers=seller["headers"]
+            ).status_code
+            == 200
+        )
     elif how == "rotated away":
         rotated = client.post("/v1/sellers/me/credentials/rotation", headers=seller["headers"])
         assert rotated.status_code == 201
     else:
         engine = sa.create_engine(async_url(database))
         with engine.begin() as conn:
-            conn.execute(sa.update(credentials).where(credentials.c.credential_id == credential_id)
-                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+            conn.execute(
+                sa.update(credentials)
+                .where(credentials.c.credential_id == credential_id)
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
         engine.dispose()
     r = b.get("/console/registrations", follow_redirects=False)
-    assert r.status_code == 401 and "Your session has ended" in r.text and 'action="/console/sign-in"' in r.text
+    assert (
+        r.status_code == 401
+        and "Your session has ended" in r.text
+        and 'action="/console/sign-in"' in r.text
+    )
     if how == "rotated away":  # the new token signs in again
         assert b.sign_in(rotated.json()["token"], follow_redirects=False).status_code == 303
 
@@ -118,13 +156,19 @@ def test_a_session_ends_with_its_credential(client, database, operator, new_sell
 def test_the_console_is_for_sellers(browser_for, tokens):
     b = browser_for()
     r = b.sign_in(tokens["operator"], follow_redirects=False)
-    assert r.status_code == 403 and "not a seller" in r.text and SESSION_COOKIE not in r.headers.get("set-cookie", "")
+    assert (
+        r.status_code == 403
+        and "not a seller" in r.text
+        and SESSION_COOKIE not in r.headers.get("set-cookie", "")
+    )
     page = b.raw.get("/console/catalog", headers={"Authorization": f"Bearer {tokens['fc']}"})
     assert page.status_code == 403 and "This console is for sellers" in page.text
 
 
 def test_a_seller_token_of_a_seller_that_does_not_exist_does_not_sign_in(browser_for, tokens):
-    r = browser_for().sign_in(tokens["seller"], follow_redirects=False)  # issue_tokens' made-up seller id
+    r = browser_for().sign_in(
+        tokens["seller"], follow_redirects=False
+    )  # issue_tokens' made-up seller id
     assert r.status_code == 403
 
 
@@ -143,9 +187,16 @@ def test_every_page_sends_the_security_headers(browser_for, seller):
     assert [p.status_code for p in pages] == [200, 401, 200, 404, 403]
     for p in pages:
         policy = p.headers["content-security-policy"]
-        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert (
+            "script-src 'self'" in policy
+            and "style-src 'self'" in policy
+            and "frame-ancestors 'none'" in policy
+        )
         assert "unsafe-inline" not in policy
-        assert p.headers["x-frame-options"] == "DENY" and p.headers["x-content-type-options"] == "nosniff"
+        assert (
+            p.headers["x-frame-options"] == "DENY"
+            and p.headers["x-content-type-options"] == "nosniff"
+        )
         assert p.headers["cache-control"] == "no-store"
         assert p.headers["content-type"].startswith("text/html")
 
@@ -167,22 +218,34 @@ def test_no_template_or_page_holds_inline_script_or_style(browser_for, seller):
         assert not [p.pattern for p in INLINE if p.search(text)], template.name
     b = browser_for(seller)
     register_one(b, "REG-LARGE", "INLINE-1")
-    for path in ("/console/catalog?q=kettle", "/console/registrations", "/console/shipments/new", "/console/shipments"):
+    for path in (
+        "/console/catalog?q=kettle",
+        "/console/registrations",
+        "/console/shipments/new",
+        "/console/shipments",
+    ):
         assert not [p.pattern for p in INLINE if p.search(b.get(path).text)], path
     assert {f.name for f in Path(STATIC).iterdir()} >= {"console.css", "console.js"}
 
 
 @pytest.mark.parametrize(
     "update, secure",
-    [({}, False), ({"http_host": "0.0.0.0"}, True), ({"http_host": "0.0.0.0", "session_cookie_secure": False}, False),
-     ({"session_cookie_secure": True}, True)],
+    [
+        ({}, False),
+        ({"http_host": "0.0.0.0"}, True),
+        ({"http_host": "0.0.0.0", "session_cookie_secure": False}, False),
+        ({"session_cookie_secure": True}, True),
+    ],
 )
 def test_cookies_are_secure_by_default_outside_loopback(settings, seller, update, secure):
     with TestClient(create_api(settings.model_copy(update=update))) as c:
         b = Browser(c)
         form = b.get("/console/sign-in")
-        signed_in = b.raw.post("/console/sign-in", data={"token": seller["token"], "csrf_token": b.csrf},
-                               follow_redirects=False)
+        signed_in = b.raw.post(
+            "/console/sign-in",
+            data={"token": seller["token"], "csrf_token": b.csrf},
+            follow_redirects=False,
+        )
     for set_cookie in (form.headers["set-cookie"], signed_in.headers["set-cookie"]):
         assert ("; secure" in set_cookie.lower()) is secure
 

@@ -21,7 +21,10 @@ from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
 
-LARGEST_FC = max(network(), key=lambda fc: (fc.inbound_capacity_units, [-ord(c) for c in fc.fulfillment_center_id]))
+LARGEST_FC = max(
+    network(),
+    key=lambda fc: (fc.inbound_capacity_units, [-ord(c) for c in fc.fulfillment_center_id]),
+)
 
 
 def test_a_plan_names_the_fc_its_address_and_the_fnskus_to_label(stocked_seller, plan):
@@ -42,9 +45,16 @@ def test_a_plan_names_the_fc_its_address_and_the_fnskus_to_label(stocked_seller,
 def test_planning_emits_inbound_shipment_planned(stocked_seller, plan, outbox_events):
     sku = stocked_seller["skus"][0]
     body = plan(stocked_seller, (sku, 7)).json()
-    (event,) = [e for e in outbox_events("InboundShipmentPlanned") if e.data.shipment_id == body["shipment_id"]]
+    (event,) = [
+        e
+        for e in outbox_events("InboundShipmentPlanned")
+        if e.data.shipment_id == body["shipment_id"]
+    ]
     assert event.key == body["shipment_id"]
-    assert (event.data.seller_id, event.data.fulfillment_center_id) == (stocked_seller["seller_id"], LARGEST_FC.fulfillment_center_id)
+    assert (event.data.seller_id, event.data.fulfillment_center_id) == (
+        stocked_seller["seller_id"],
+        LARGEST_FC.fulfillment_center_id,
+    )
     assert event.data.ship_to == LARGEST_FC.address
     assert [line.model_dump() for line in event.data.lines] == [
         {"fnsku": stocked_seller["fnskus"][sku], "seller_sku": sku, "quantity": 7}
@@ -69,12 +79,19 @@ def test_another_sellers_sku_is_unknown_to_this_seller(stocked_seller, new_selle
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_seller_sku"
 
 
-def test_a_shipment_no_single_fc_can_take_is_refused_with_the_largest_capacity(client, seller, register, plan):
+def test_a_shipment_no_single_fc_can_take_is_refused_with_the_largest_capacity(
+    client, seller, register, plan
+):
     # Enough lines of 10,000 units to exceed the largest FC's inbound capacity.
     lines = LARGEST_FC.inbound_capacity_units // 10_000 + 1
-    items = [{"catalog_item_id": i, "seller_sku": f"BIG-{n}", "condition": c}
-             for n, (i, c) in enumerate((i, c) for i in ("REG-SMALL", "REG-LARGE", "REG-BULKY")
-                                        for c in ("new", "used-like-new", "used-good", "used-acceptable", "refurbished"))][:lines]
+    items = [
+        {"catalog_item_id": i, "seller_sku": f"BIG-{n}", "condition": c}
+        for n, (i, c) in enumerate(
+            (i, c)
+            for i in ("REG-SMALL", "REG-LARGE", "REG-BULKY")
+            for c in ("new", "used-like-new", "used-good", "used-acceptable", "refurbished")
+        )
+    ][:lines]
     assert all(x["status"] == "registered" for x in register(seller, *items).json()["results"])
     r = plan(seller, *((i["seller_sku"], 10_000) for i in items))
     assert r.status_code == 422 and r.json()["error"]["code"] == "over_inbound_capacity"
@@ -92,7 +109,10 @@ def test_a_shipment_no_single_fc_can_take_is_refused_with_the_largest_capacity(c
         ({"lines": [{"seller_sku": "A", "quantity": "many"}]}, "quantity"),
         ({"lines": [{"seller_sku": "A"}]}, "quantity"),
         ({"lines": [{"seller_sku": "bad sku", "quantity": 1}]}, "seller_sku"),
-        ({"lines": [{"seller_sku": "A", "quantity": 1}, {"seller_sku": "A", "quantity": 2}]}, "repeated: A"),
+        (
+            {"lines": [{"seller_sku": "A", "quantity": 1}, {"seller_sku": "A", "quantity": 2}]},
+            "repeated: A",
+        ),
         ({"lines": [{"seller_sku": f"S{n}", "quantity": 1} for n in range(201)]}, "lines"),
         ({"lines": [{"seller_sku": "A", "quantity": 1, "fnsku": "X00"}]}, "fnsku"),
     ],
@@ -103,14 +123,23 @@ def test_bad_shipment_requests_get_a_422_naming_the_problem(client, seller, body
     assert field in r.json()["error"]["message"]
 
 
-def test_the_seller_reads_its_shipment_and_lists_its_shipments(client, stocked_seller, plan, shipment):
-    r = client.get(f"/v1/inbound-shipments/{shipment['shipment_id']}", headers=stocked_seller["headers"])
+def test_the_seller_reads_its_shipment_and_lists_its_shipments(
+    client, stocked_seller, plan, shipment
+):
+    r = client.get(
+        f"/v1/inbound-shipments/{shipment['shipment_id']}", headers=stocked_seller["headers"]
+    )
     assert r.status_code == 200 and r.json() == shipment
     second = plan(stocked_seller, (stocked_seller["skus"][1], 3)).json()
     page = client.get("/v1/inbound-shipments", headers=stocked_seller["headers"]).json()
-    assert [s["shipment_id"] for s in page["items"]] == [shipment["shipment_id"], second["shipment_id"]]
+    assert [s["shipment_id"] for s in page["items"]] == [
+        shipment["shipment_id"],
+        second["shipment_id"],
+    ]
     assert page["total"] == 2
-    one = client.get("/v1/inbound-shipments", params={"limit": 1, "offset": 1}, headers=stocked_seller["headers"]).json()
+    one = client.get(
+        "/v1/inbound-shipments", params={"limit": 1, "offset": 1}, headers=stocked_seller["headers"]
+    ).json()
     assert [s["shipment_id"] for s in one["items"]] == [second["shipment_id"]]
 
 
@@ -132,7 +161,9 @@ def test_an_unknown_shipment_is_not_found(client, seller):
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
-def test_shipping_records_the_carrier_and_emits_the_event_once(client, stocked_seller, shipment, outbox_events):
+def test_shipping_records_the_carrier_and_emits_the_event_once(
+    client, stocked_seller, shipment, outbox_events
+):
     sid = shipment["shipment_id"]
     r = client.post(
         f"/v1/inbound-shipments/{sid}/ship",
@@ -141,34 +172,76 @@ def test_shipping_records_the_carrier_and_emits_the_event_once(client, stocked_s
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["status"], body["carrier"], body["tracking_number"]) == ("SHIPPED", "UPS", "1Z999AA10123456784")
+    assert (body["status"], body["carrier"], body["tracking_number"]) == (
+        "SHIPPED",
+        "UPS",
+        "1Z999AA10123456784",
+    )
     assert body["shipped_at"] and body["updated_at"] >= body["created_at"]
-    assert client.get(f"/v1/inbound-shipments/{sid}", headers=stocked_seller["headers"]).json()["status"] == "SHIPPED"
+    assert (
+        client.get(f"/v1/inbound-shipments/{sid}", headers=stocked_seller["headers"]).json()[
+            "status"
+        ]
+        == "SHIPPED"
+    )
 
-    again = client.post(f"/v1/inbound-shipments/{sid}/ship", json={"carrier": "UPS", "tracking_number": "1Z2"}, headers=stocked_seller["headers"])
+    again = client.post(
+        f"/v1/inbound-shipments/{sid}/ship",
+        json={"carrier": "UPS", "tracking_number": "1Z2"},
+        headers=stocked_seller["headers"],
+    )
     assert again.status_code == 409
-    assert again.json()["error"]["code"] == "invalid_shipment_status" and "SHIPPED" in again.json()["error"]["message"]
+    assert (
+        again.json()["error"]["code"] == "invalid_shipment_status"
+        and "SHIPPED" in again.json()["error"]["message"]
+    )
     assert again.json()["error"]["details"]["current_status"] == "SHIPPED"
     (event,) = [e for e in outbox_events("InboundShipmentShipped") if e.data.shipment_id == sid]
-    assert (event.data.carrier, event.data.tracking_number, event.data.seller_id) == ("UPS", "1Z999AA10123456784", stocked_seller["seller_id"])
-    assert event.data.fulfillment_center_id == shipment["fulfillment_center_id"] and event.data.shipped_at
+    assert (event.data.carrier, event.data.tracking_number, event.data.seller_id) == (
+        "UPS",
+        "1Z999AA10123456784",
+        stocked_seller["seller_id"],
+    )
+    assert (
+        event.data.fulfillment_center_id == shipment["fulfillment_center_id"]
+        and event.data.shipped_at
+    )
 
 
 def test_a_shipped_shipment_cannot_be_cancelled(client, stocked_seller, shipment):
     sid = shipment["shipment_id"]
-    client.post(f"/v1/inbound-shipments/{sid}/ship", json={"carrier": "FedEx", "tracking_number": "7777"}, headers=stocked_seller["headers"])
+    client.post(
+        f"/v1/inbound-shipments/{sid}/ship",
+        json={"carrier": "FedEx", "tracking_number": "7777"},
+        headers=stocked_seller["headers"],
+    )
     r = client.post(f"/v1/inbound-shipments/{sid}/cancel", headers=stocked_seller["headers"])
     assert r.status_code == 409 and "SHIPPED" in r.json()["error"]["message"]
 
 
-def test_cancelling_a_working_shipment_emits_the_event_and_ends_it(client, stocked_seller, shipment, outbox_events):
+def test_cancelling_a_working_shipment_emits_the_event_and_ends_it(
+    client, stocked_seller, shipment, outbox_events
+):
     sid = shipment["shipment_id"]
-    r = client.post(f"/v1/inbound-shipments/{sid}/cancel", json={"reason": "wrong quantities"}, headers=stocked_seller["headers"])
-    assert r.status_code == 200 and r.json()["status"] == "CANCELLED" and r.json()["cancel_reason"] == "wrong quantities"
+    r = client.post(
+        f"/v1/inbound-shipments/{sid}/cancel",
+        json={"reason": "wrong quantities"},
+        headers=stocked_seller["headers"],
+    )
+    assert (
+        r.status_code == 200
+        and r.json()["status"] == "CANCELLED"
+        and r.json()["cancel_reason"] == "wrong quantities"
+    )
     (event,) = [e for e in outbox_events("InboundShipmentCancelled") if e.data.shipment_id == sid]
-    assert event.data.reason == "wrong quantities" and event.data.seller_id == stocked_seller["seller_id"]
+    assert (
+        event.data.reason == "wrong quantities"
+        and event.data.seller_id == stocked_seller["seller_id"]
+    )
     for action, body in (("ship", {"carrier": "UPS", "tracking_number": "1Z"}), ("cancel", None)):
-        again = client.post(f"/v1/inbound-shipments/{sid}/{action}", json=body, headers=stocked_seller["headers"])
+        again = client.post(
+            f"/v1/inbound-shipments/{sid}/{action}", json=body, headers=stocked_seller["headers"]
+        )
         assert again.status_code == 409 and "CANCELLED" in again.json()["error"]["message"]
 
 
@@ -186,12 +259,21 @@ def test_cancelling_a_working_shipment_emits_the_event_and_ends_it(client, stock
 )
 def test_bad_ship_requests_are_a_422_and_change_nothing(client, stocked_seller, shipment, body):
     sid = shipment["shipment_id"]
-    r = client.post(f"/v1/inbound-shipments/{sid}/ship", json=body, headers=stocked_seller["headers"])
+    r = client.post(
+        f"/v1/inbound-shipments/{sid}/ship", json=body, headers=stocked_seller["headers"]
+    )
     assert r.status_code == 422, r.text
-    assert client.get(f"/v1/inbound-shipments/{sid}", headers=stocked_seller["headers"]).json()["status"] == "WORKING"
+    assert (
+        client.get(f"/v1/inbound-shipments/{sid}", headers=stocked_seller["headers"]).json()[
+            "status"
+        ]
+        == "WORKING"
+    )
 
 
-async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(settings, stocked_seller, shipment, outbox_events):
+async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(
+    settings, stocked_seller, shipment, outbox_events
+):
     engine = create_engine(settings.database_url)
     sid, seller_id = shipment["shipment_id"], stocked_seller["seller_id"]
 
@@ -211,7 +293,10 @@ async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(settings, stoc
         )
     finally:
         await engine.dispose()
-    assert sorted(outcomes) in (["SHIPPED", "refused while SHIPPED"], ["CANCELLED", "refused while CANCELLED"])
+    assert sorted(outcomes) in (
+        ["SHIPPED", "refused while SHIPPED"],
+        ["CANCELLED", "refused while CANCELLED"],
+    )
     emitted = [e for e in outbox_events() if getattr(e.data, "shipment_id", None) == sid]
     assert len(emitted) == 2  # planned, then exactly one of shipped / cancelled
 
@@ -221,30 +306,47 @@ async def test_a_racing_ship_and_cancel_leave_exactly_one_outcome(settings, stoc
 
 async def deliver(settings, data) -> None:
     async with ServiceConsumer("registration", settings.database_url) as consumer:
-        assert await consumer.deliver(new_event(data, source="/services/inventory")) == [Outcome.PROCESSED]
+        assert await consumer.deliver(new_event(data, source="/services/inventory")) == [
+            Outcome.PROCESSED
+        ]
 
 
 def received(shipment: dict, seller_id: str) -> InventoryReceived:
     line = shipment["lines"][0]
     return InventoryReceived(
-        receipt_id=f"R-{uuid.uuid4().hex[:8]}", shipment_id=shipment["shipment_id"],
-        fulfillment_center_id=shipment["fulfillment_center_id"], fnsku=line["fnsku"], seller_id=seller_id,
-        quantity_expected=line["quantity"], quantity_received=line["quantity"], quantity_damaged=0,
+        receipt_id=f"R-{uuid.uuid4().hex[:8]}",
+        shipment_id=shipment["shipment_id"],
+        fulfillment_center_id=shipment["fulfillment_center_id"],
+        fnsku=line["fnsku"],
+        seller_id=seller_id,
+        quantity_expected=line["quantity"],
+        quantity_received=line["quantity"],
+        quantity_damaged=0,
     )
 
 
 def closed(shipment: dict, seller_id: str) -> InboundShipmentClosed:
     return InboundShipmentClosed(
-        shipment_id=shipment["shipment_id"], fulfillment_center_id=shipment["fulfillment_center_id"], seller_id=seller_id
+        shipment_id=shipment["shipment_id"],
+        fulfillment_center_id=shipment["fulfillment_center_id"],
+        seller_id=seller_id,
     )
 
 
 def status_of(client, seller, shipment) -> str:
-    return client.get(f"/v1/inbound-shipments/{shipment['shipment_id']}", headers=seller["headers"]).json()["status"]
+    return client.get(
+        f"/v1/inbound-shipments/{shipment['shipment_id']}", headers=seller["headers"]
+    ).json()["status"]
 
 
-async def test_received_stock_moves_a_shipped_shipment_to_receiving_then_closed(client, settings, stocked_seller, shipment):
-    client.post(f"/v1/inbound-shipments/{shipment['shipment_id']}/ship", json={"carrier": "UPS", "tracking_number": "1Z"}, headers=stocked_seller["headers"])
+async def test_received_stock_moves_a_shipped_shipment_to_receiving_then_closed(
+    client, settings, stocked_seller, shipment
+):
+    client.post(
+        f"/v1/inbound-shipments/{shipment['shipment_id']}/ship",
+        json={"carrier": "UPS", "tracking_number": "1Z"},
+        headers=stocked_seller["headers"],
+    )
     await deliver(settings, received(shipment, stocked_seller["seller_id"]))
     assert status_of(client, stocked_seller, shipment) == "RECEIVING"
     await deliver(settings, closed(shipment, stocked_seller["seller_id"]))
@@ -253,13 +355,19 @@ async def test_received_stock_moves_a_shipped_shipment_to_receiving_then_closed(
     assert status_of(client, stocked_seller, shipment) == "CLOSED"
 
 
-async def test_stock_arriving_before_the_seller_marked_it_shipped_still_counts(client, settings, stocked_seller, shipment):
+async def test_stock_arriving_before_the_seller_marked_it_shipped_still_counts(
+    client, settings, stocked_seller, shipment
+):
     await deliver(settings, received(shipment, stocked_seller["seller_id"]))
     assert status_of(client, stocked_seller, shipment) == "RECEIVING"
 
 
-async def test_a_cancelled_shipment_stays_cancelled_when_stock_arrives_until_the_fc_closes_it(client, settings, stocked_seller, shipment):
-    client.post(f"/v1/inbound-shipments/{shipment['shipment_id']}/cancel", headers=stocked_seller["headers"])
+async def test_a_cancelled_shipment_stays_cancelled_when_stock_arrives_until_the_fc_closes_it(
+    client, settings, stocked_seller, shipment
+):
+    client.post(
+        f"/v1/inbound-shipments/{shipment['shipment_id']}/cancel", headers=stocked_seller["headers"]
+    )
     await deliver(settings, received(shipment, stocked_seller["seller_id"]))
     assert status_of(client, stocked_seller, shipment) == "CANCELLED"
     await deliver(settings, closed(shipment, stocked_seller["seller_id"]))
@@ -267,6 +375,10 @@ async def test_a_cancelled_shipment_stays_cancelled_when_stock_arrives_until_the
 
 
 async def test_events_for_an_unknown_shipment_are_ignored(settings, stocked_seller):
-    ghost = {"shipment_id": "FBA-NOT-OURS", "fulfillment_center_id": "SEA1", "lines": [{"fnsku": "X00AAAAAAA", "quantity": 1}]}
+    ghost = {
+        "shipment_id": "FBA-NOT-OURS",
+        "fulfillment_center_id": "SEA1",
+        "lines": [{"fnsku": "X00AAAAAAA", "quantity": 1}],
+    }
     await deliver(settings, received(ghost, stocked_seller["seller_id"]))  # raises nothing
     await deliver(settings, closed(ghost, stocked_seller["seller_id"]))

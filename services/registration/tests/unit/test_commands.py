@@ -16,7 +16,10 @@ def offer(sku="SKU-1", price="10.00", channels=("storefront",)) -> Offer:
 
 
 def test_the_same_items_give_the_same_fingerprint():
-    assert command(offer(), offer("SKU-2")).fingerprint() == command(offer(), offer("SKU-2")).fingerprint()
+    assert (
+        command(offer(), offer("SKU-2")).fingerprint()
+        == command(offer(), offer("SKU-2")).fingerprint()
+    )
 
 
 def test_any_difference_in_the_items_changes_the_fingerprint():

@@ -16,8 +16,14 @@ from stockpath_runtime.consumer import subscribe
 def received(shipment_id: str):
     return new_event(
         InventoryReceived(
-            receipt_id="R-1", shipment_id=shipment_id, fulfillment_center_id="SEA1", fnsku="X00AAAAAAA",
-            seller_id="S1", quantity_expected=2, quantity_received=2, quantity_damaged=0,
+            receipt_id="R-1",
+            shipment_id=shipment_id,
+            fulfillment_center_id="SEA1",
+            fnsku="X00AAAAAAA",
+            seller_id="S1",
+            quantity_expected=2,
+            quantity_received=2,
+            quantity_damaged=0,
         ),
         source="/services/inventory",
     )
@@ -25,7 +31,9 @@ def received(shipment_id: str):
 
 def closed(shipment_id: str):
     return new_event(
-        InboundShipmentClosed(shipment_id=shipment_id, fulfillment_center_id="SEA1", seller_id="S1"),
+        InboundShipmentClosed(
+            shipment_id=shipment_id, fulfillment_center_id="SEA1", seller_id="S1"
+        ),
         source="/services/inventory",
     )
 
@@ -33,19 +41,30 @@ def closed(shipment_id: str):
 def test_inventorys_events_become_commands_carrying_their_cause():
     receipt, close = received("FBA000000001"), closed("FBA000000001")
 
-    assert consumers.mark_shipment_receiving(receipt) == MarkShipmentReceiving("FBA000000001", receipt.cause)
-    assert consumers.close_inbound_shipment(close) == CloseInboundShipment("FBA000000001", close.cause)
+    assert consumers.mark_shipment_receiving(receipt) == MarkShipmentReceiving(
+        "FBA000000001", receipt.cause
+    )
+    assert consumers.close_inbound_shipment(close) == CloseInboundShipment(
+        "FBA000000001", close.cause
+    )
 
 
 async def test_the_consumer_table_moves_a_shipment_through_receiving_to_closed():
     [subscription] = subscribe(consumers.CONSUMES)
     uow = FakeRegistrationUnitOfWork()
     uow.shipments.shipments["FBA000000001"] = InboundShipment(
-        "FBA000000001", "S1", "SEA1", {}, (ShipmentLine("X00AAAAAAA", "SKU-1", 2),), ShipmentStatus.SHIPPED
+        "FBA000000001",
+        "S1",
+        "SEA1",
+        {},
+        (ShipmentLine("X00AAAAAAA", "SKU-1", 2),),
+        ShipmentStatus.SHIPPED,
     )
 
     assert subscription.topic == Topics.INVENTORY
-    await subscription.handlers[InventoryReceived]([received("FBA000000001"), received("FBA-UNKNOWN")], uow)
+    await subscription.handlers[InventoryReceived](
+        [received("FBA000000001"), received("FBA-UNKNOWN")], uow
+    )
     assert uow.shipments.shipments["FBA000000001"].status is ShipmentStatus.RECEIVING
     await subscription.handlers[InboundShipmentClosed]([closed("FBA000000001")], uow)
     assert uow.shipments.shipments["FBA000000001"].status is ShipmentStatus.CLOSED

@@ -70,7 +70,12 @@ def test_items_the_provider_cannot_handle_are_rejected_with_a_reason(changes, co
 
 
 def test_the_size_limit_itself_is_still_accepted():
-    assert reason(item_=item(dimensions=Dimensions(MAX_LONGEST_SIDE_CM, 50, 50), weight_g=MAX_WEIGHT_G)) is None
+    assert (
+        reason(
+            item_=item(dimensions=Dimensions(MAX_LONGEST_SIDE_CM, 50, 50), weight_g=MAX_WEIGHT_G)
+        )
+        is None
+    )
 
 
 def test_the_most_basic_problem_is_reported_first():
@@ -81,7 +86,10 @@ def test_the_most_basic_problem_is_reported_first():
 
 def test_restricted_categories_are_configurable():
     assert reason(item_=item(category="Weapons"), restricted=()) is None
-    assert reason(item_=item(category="Kitchen"), restricted=("Kitchen",)) is ReasonCode.RESTRICTED_CATEGORY
+    assert (
+        reason(item_=item(category="Kitchen"), restricted=("Kitchen",))
+        is ReasonCode.RESTRICTED_CATEGORY
+    )
 
 
 def test_a_sku_already_used_for_another_item_is_a_duplicate():

@@ -69,7 +69,9 @@ def test_a_line_spills_into_the_next_fc_only_when_the_first_is_full():
 def test_the_nearest_fc_is_preferred_when_the_seller_says_where_it_ships_from():
     centers = [FC("FAR1", 1000), FC("NEAR", 10)]
     distance = {"FAR1": 3000.0, "NEAR": 15.0}
-    plan = split_across_centers(centers, [("A", 25)], distance=lambda fc: distance[fc.fulfillment_center_id])
+    plan = split_across_centers(
+        centers, [("A", 25)], distance=lambda fc: distance[fc.fulfillment_center_id]
+    )
     assert plan == [Allocation("NEAR", "A", 10), Allocation("FAR1", "A", 15)]
 
 
@@ -86,4 +88,7 @@ def test_every_unit_is_placed_exactly_once():
     for sku, quantity in lines:
         assert sum(a.quantity for a in plan if a.seller_sku == sku) == quantity
     for fc in centers:
-        assert sum(a.quantity for a in plan if a.fulfillment_center_id == fc.fulfillment_center_id) <= fc.inbound_capacity_units
+        assert (
+            sum(a.quantity for a in plan if a.fulfillment_center_id == fc.fulfillment_center_id)
+            <= fc.inbound_capacity_units
+        )

@@ -60,20 +60,36 @@ async def test_an_eligible_item_is_registered_with_an_fnsku_and_announced_with_i
     (registration,) = outcome.registrations
     assert not outcome.replayed
     assert registration.status is RegistrationStatus.REGISTERED and FNSKU.match(registration.fnsku)
-    assert REGISTRATION_ID.match(registration.registration_id) and registration.size_tier == "small_standard"
+    assert (
+        REGISTRATION_ID.match(registration.registration_id)
+        and registration.size_tier == "small_standard"
+    )
     (event,) = uow.emitted()
     assert isinstance(event, ItemRegistered)
     assert (event.fnsku, event.seller_id, event.seller_sku, event.catalog_item_id) == (
-        registration.fnsku, SELLER, "SKU-1", "NOTEBOOK",
+        registration.fnsku,
+        SELLER,
+        "SKU-1",
+        "NOTEBOOK",
     )
     assert (event.price, event.channels, event.condition, event.size_tier) == (
-        Decimal("19.99"), ["storefront", "webhook"], Condition.NEW, "small_standard",
+        Decimal("19.99"),
+        ["storefront", "webhook"],
+        Condition.NEW,
+        "small_standard",
     )
     snapshot = event.item
     assert (snapshot.title, snapshot.brand, snapshot.category, snapshot.identifiers.upc) == (
-        "Item NOTEBOOK", "Acme", "Office", "036000291452",
+        "Item NOTEBOOK",
+        "Acme",
+        "Office",
+        "036000291452",
     )
-    assert (snapshot.dimensions.length_cm, snapshot.dimensions.height_cm, snapshot.weight_g) == (20, 1.5, 300)
+    assert (snapshot.dimensions.length_cm, snapshot.dimensions.height_cm, snapshot.weight_g) == (
+        20,
+        1.5,
+        300,
+    )
     assert uow.sellers.locked == [SELLER], "registrations of one seller are serialised"
     assert uow.commits == 1
 
@@ -104,8 +120,14 @@ async def test_items_fulfillment_cannot_take_are_rejected_with_the_first_rule_th
 
     codes = [r.reason_code for r in outcome.registrations]
     assert codes == [
-        None, "RESTRICTED_CATEGORY", "HAZMAT_REVIEW_REQUIRED", "OVER_SIZE_LIMIT", "MISSING_DIMENSIONS",
-        "UNKNOWN_CATALOG_ITEM", "DUPLICATE_SELLER_SKU", "ALREADY_REGISTERED",
+        None,
+        "RESTRICTED_CATEGORY",
+        "HAZMAT_REVIEW_REQUIRED",
+        "OVER_SIZE_LIMIT",
+        "MISSING_DIMENSIONS",
+        "UNKNOWN_CATALOG_ITEM",
+        "DUPLICATE_SELLER_SKU",
+        "ALREADY_REGISTERED",
     ]
     assert all(r.fnsku is None for r in outcome.registrations[1:])
     assert [r.position for r in outcome.registrations] == list(range(8))
@@ -169,9 +191,15 @@ async def test_a_preview_decides_like_registering_together_and_changes_nothing()
     )
 
     assert [r.rejection.code.value if r.rejection else None for r in results] == [
-        None, "ALREADY_REGISTERED", "HAZMAT_REVIEW_REQUIRED", "ALREADY_REGISTERED", "DUPLICATE_SELLER_SKU",
+        None,
+        "ALREADY_REGISTERED",
+        "HAZMAT_REVIEW_REQUIRED",
+        "ALREADY_REGISTERED",
+        "DUPLICATE_SELLER_SKU",
     ]
-    assert results[0].size_tier.value == "small_standard" and results[0].item.title == "Item NOTEBOOK"
+    assert (
+        results[0].size_tier.value == "small_standard" and results[0].item.title == "Item NOTEBOOK"
+    )
     assert len(uow.registrations.registrations) == 1 and len(uow.events) == events_before
 
 
@@ -182,7 +210,9 @@ async def test_a_new_price_is_stored_and_announced_to_listings():
     uow = FakeRegistrationUnitOfWork()
     fnsku = await registered_fnsku(uow)
 
-    changed = await change_registration(ChangeRegistration(SELLER, fnsku, price=Decimal("7.50")), uow)
+    changed = await change_registration(
+        ChangeRegistration(SELLER, fnsku, price=Decimal("7.50")), uow
+    )
 
     assert changed.offer.price == Decimal("7.50") and changed.offer.channels == ("storefront",)
     (event,) = uow.emitted(ItemRegistrationUpdated)
@@ -193,7 +223,9 @@ async def test_new_channels_keep_the_price_and_are_announced():
     uow = FakeRegistrationUnitOfWork()
     fnsku = await registered_fnsku(uow)
 
-    changed = await change_registration(ChangeRegistration(SELLER, fnsku, channels=("webhook",)), uow)
+    changed = await change_registration(
+        ChangeRegistration(SELLER, fnsku, channels=("webhook",)), uow
+    )
 
     assert changed.offer.channels == ("webhook",) and changed.offer.price == Decimal("19.99")
     (event,) = uow.emitted(ItemRegistrationUpdated)
@@ -219,7 +251,9 @@ async def test_another_sellers_or_an_unknown_fnsku_is_not_found():
 
     for seller_id, wanted in (("S0000000002", fnsku), (SELLER, "X00NOTHERE")):
         with pytest.raises(RegistrationNotFound):
-            await change_registration(ChangeRegistration(seller_id, wanted, price=Decimal("1.00")), uow)
+            await change_registration(
+                ChangeRegistration(seller_id, wanted, price=Decimal("1.00")), uow
+            )
         with pytest.raises(RegistrationNotFound):
             await deregister_item(DeregisterItem(seller_id, wanted), uow)
 

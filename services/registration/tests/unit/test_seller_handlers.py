@@ -38,12 +38,17 @@ async def test_a_new_seller_gets_its_credential_in_the_same_commit_and_only_its_
     credential_id, secret = parse_token(new.issued.token)
     stored = uow.credentials.credentials[credential_id]
     assert (stored.kind, stored.subject) == (ActorKind.SELLER, new.seller.seller_id)
-    assert stored.secret_sha256 == secret_sha256(secret) and secret not in repr(uow.credentials.credentials)
+    assert stored.secret_sha256 == secret_sha256(secret) and secret not in repr(
+        uow.credentials.credentials
+    )
     assert near(stored.expires_at, datetime.now(UTC) + timedelta(days=90))
     assert uow.commits == 1
     (announced,) = uow.emitted()
     assert isinstance(announced, CredentialIssued) and announced.credential_id == credential_id
-    assert announced.secret_sha256 == stored.secret_sha256 and secret not in announced.model_dump_json()
+    assert (
+        announced.secret_sha256 == stored.secret_sha256
+        and secret not in announced.model_dump_json()
+    )
 
 
 async def test_a_seller_credential_may_expire_sooner():
@@ -66,8 +71,12 @@ async def test_no_credential_for_a_seller_or_an_fc_that_does_not_exist(kind, sub
 
 @pytest.mark.parametrize(
     "kind, subject",
-    [("fulfillment-center", DEFAULT_NETWORK[0].fulfillment_center_id), ("channel", "storefront"),
-     ("operator", "ops"), ("service", "registration")],
+    [
+        ("fulfillment-center", DEFAULT_NETWORK[0].fulfillment_center_id),
+        ("channel", "storefront"),
+        ("operator", "ops"),
+        ("service", "registration"),
+    ],
 )
 async def test_credentials_for_fcs_of_the_network_channels_operators_and_services(kind, subject):
     uow = FakeRegistrationUnitOfWork()
@@ -90,11 +99,17 @@ async def test_rotation_issues_a_new_credential_and_revokes_the_old_one():
 
     rotated = await rotate(RotateCredential(old_id, 30, seller_id=new.seller.seller_id), uow)
 
-    assert rotated.credential.credential_id != old_id and rotated.credential.subject == new.seller.seller_id
+    assert (
+        rotated.credential.credential_id != old_id
+        and rotated.credential.subject == new.seller.seller_id
+    )
     assert uow.credentials.credentials[old_id].revoked_at is not None
     assert uow.credentials.credentials[rotated.credential.credential_id].revoked_at is None
     issued, revoked = uow.emitted()[1:]
-    assert isinstance(issued, CredentialIssued) and issued.credential_id == rotated.credential.credential_id
+    assert (
+        isinstance(issued, CredentialIssued)
+        and issued.credential_id == rotated.credential.credential_id
+    )
     assert isinstance(revoked, CredentialRevoked) and revoked.credential_id == old_id
     with pytest.raises(CredentialAlreadyRevoked):
         await rotate(RotateCredential(old_id), uow)
@@ -120,7 +135,11 @@ async def test_a_seller_reaches_only_its_own_credentials():
     fc = await issue(IssueCredential("fulfillment-center", "SEA1"), uow, centers=DEFAULT_NETWORK)
     before = len(uow.events)
 
-    for other in (theirs.issued.credential.credential_id, fc.credential.credential_id, "CNOSUCHTHING1"):
+    for other in (
+        theirs.issued.credential.credential_id,
+        fc.credential.credential_id,
+        "CNOSUCHTHING1",
+    ):
         with pytest.raises(CredentialNotFound):
             await rotate(RotateCredential(other, seller_id=mine.seller.seller_id), uow)
         with pytest.raises(CredentialNotFound):

@@ -71,15 +71,23 @@ async def test_a_shipment_goes_to_the_fc_with_most_room_and_is_announced_with_it
 
     largest = max(DEFAULT_NETWORK, key=lambda fc: fc.inbound_capacity_units)
     assert SHIPMENT_ID.match(shipment.shipment_id) and shipment.status is ShipmentStatus.WORKING
-    assert shipment.fulfillment_center_id == largest.fulfillment_center_id and shipment.plan_id is None
+    assert (
+        shipment.fulfillment_center_id == largest.fulfillment_center_id and shipment.plan_id is None
+    )
     assert [(ln.fnsku, ln.seller_sku, ln.quantity) for ln in shipment.lines] == [
-        (fnskus["SKU-1"], "SKU-1", 10), (fnskus["SKU-2"], "SKU-2", 3),
+        (fnskus["SKU-1"], "SKU-1", 10),
+        (fnskus["SKU-2"], "SKU-2", 3),
     ]
     (event,) = uow.emitted(InboundShipmentPlanned)
     assert (event.shipment_id, event.fulfillment_center_id, event.ship_to) == (
-        shipment.shipment_id, largest.fulfillment_center_id, largest.address,
+        shipment.shipment_id,
+        largest.fulfillment_center_id,
+        largest.address,
     )
-    assert [(ln.fnsku, ln.quantity) for ln in event.lines] == [(fnskus["SKU-1"], 10), (fnskus["SKU-2"], 3)]
+    assert [(ln.fnsku, ln.quantity) for ln in event.lines] == [
+        (fnskus["SKU-1"], 10),
+        (fnskus["SKU-2"], 3),
+    ]
 
 
 async def test_skus_the_seller_never_registered_are_refused_and_nothing_is_planned():
@@ -108,12 +116,15 @@ async def test_an_inbound_plan_too_big_for_the_nearest_fc_splits_into_one_shipme
     uow, fnskus = await stocked()
     nearest, other = sorted(SMALL, key=lambda fc: distance_to(fc, "85043"))
 
-    plan = await plan_inbound(PlanInbound(SELLER, (("SKU-1", 8), ("SKU-2", 5)), "85043"), uow, centers=SMALL)
+    plan = await plan_inbound(
+        PlanInbound(SELLER, (("SKU-1", 8), ("SKU-2", 5)), "85043"), uow, centers=SMALL
+    )
 
     assert PLAN_ID.match(plan.plan_id) and len(plan.shipments) == 2
     first, second = plan.shipments
     assert (first.fulfillment_center_id, second.fulfillment_center_id) == (
-        nearest.fulfillment_center_id, other.fulfillment_center_id,
+        nearest.fulfillment_center_id,
+        other.fulfillment_center_id,
     )
     assert [(ln.seller_sku, ln.quantity) for ln in first.lines] == [("SKU-1", 8), ("SKU-2", 2)]
     assert [(ln.fnsku, ln.quantity) for ln in second.lines] == [(fnskus["SKU-2"], 3)]
@@ -139,33 +150,53 @@ async def test_shipping_records_the_carrier_and_is_announced_only_while_working(
     uow, _ = await stocked()
     shipment = await planned(uow, ("SKU-1", 2))
 
-    shipped = await ship_inbound_shipment(ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z999"), uow)
+    shipped = await ship_inbound_shipment(
+        ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z999"), uow
+    )
 
     assert shipped.status is ShipmentStatus.SHIPPED and shipped.shipped_at is not None
     assert (shipped.carrier, shipped.tracking_number) == ("UPS", "1Z999")
     (event,) = uow.emitted(InboundShipmentShipped)
-    assert (event.shipment_id, event.carrier, event.tracking_number) == (shipment.shipment_id, "UPS", "1Z999")
-    for command in (ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z999"),
-                    CancelInboundShipment(SELLER, shipment.shipment_id)):
+    assert (event.shipment_id, event.carrier, event.tracking_number) == (
+        shipment.shipment_id,
+        "UPS",
+        "1Z999",
+    )
+    for command in (
+        ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z999"),
+        CancelInboundShipment(SELLER, shipment.shipment_id),
+    ):
         with pytest.raises(InvalidShipmentTransition) as refused:
-            await (ship_inbound_shipment if isinstance(command, ShipInboundShipment) else cancel_inbound_shipment)(
-                command, uow
-            )
+            await (
+                ship_inbound_shipment
+                if isinstance(command, ShipInboundShipment)
+                else cancel_inbound_shipment
+            )(command, uow)
         assert refused.value.status is ShipmentStatus.SHIPPED
-    assert len(uow.emitted(InboundShipmentShipped)) == 1 and uow.emitted(InboundShipmentCancelled) == []
+    assert (
+        len(uow.emitted(InboundShipmentShipped)) == 1
+        and uow.emitted(InboundShipmentCancelled) == []
+    )
 
 
 async def test_a_working_shipment_can_be_cancelled_once_and_then_not_shipped():
     uow, _ = await stocked()
     shipment = await planned(uow, ("SKU-1", 2))
 
-    cancelled = await cancel_inbound_shipment(CancelInboundShipment(SELLER, shipment.shipment_id, "changed my mind"), uow)
+    cancelled = await cancel_inbound_shipment(
+        CancelInboundShipment(SELLER, shipment.shipment_id, "changed my mind"), uow
+    )
 
-    assert cancelled.status is ShipmentStatus.CANCELLED and cancelled.cancel_reason == "changed my mind"
+    assert (
+        cancelled.status is ShipmentStatus.CANCELLED
+        and cancelled.cancel_reason == "changed my mind"
+    )
     (event,) = uow.emitted(InboundShipmentCancelled)
     assert (event.shipment_id, event.reason) == (shipment.shipment_id, "changed my mind")
     with pytest.raises(InvalidShipmentTransition):
-        await ship_inbound_shipment(ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z"), uow)
+        await ship_inbound_shipment(
+            ShipInboundShipment(SELLER, shipment.shipment_id, "UPS", "1Z"), uow
+        )
     with pytest.raises(InvalidShipmentTransition):
         await cancel_inbound_shipment(CancelInboundShipment(SELLER, shipment.shipment_id), uow)
 
@@ -176,7 +207,9 @@ async def test_another_sellers_shipment_cannot_be_shipped_cancelled_or_labelled(
     other = "S0000000002"
 
     with pytest.raises(ShipmentNotFound):
-        await ship_inbound_shipment(ShipInboundShipment(other, shipment.shipment_id, "UPS", "1Z"), uow)
+        await ship_inbound_shipment(
+            ShipInboundShipment(other, shipment.shipment_id, "UPS", "1Z"), uow
+        )
     with pytest.raises(ShipmentNotFound):
         await cancel_inbound_shipment(CancelInboundShipment(other, shipment.shipment_id), uow)
     with pytest.raises(ShipmentNotFound):
@@ -191,18 +224,34 @@ async def test_labels_are_one_per_unit_or_one_per_line_and_one_per_box():
     uow, fnskus = await stocked()
     shipment = await planned(uow, ("SKU-1", 3), ("SKU-2", 2))
 
-    per_unit = await print_shipment_labels(PrintShipmentLabels(SELLER, shipment.shipment_id, boxes=2), uow)
+    per_unit = await print_shipment_labels(
+        PrintShipmentLabels(SELLER, shipment.shipment_id, boxes=2), uow
+    )
     per_line = await print_shipment_labels(
         PrintShipmentLabels(SELLER, shipment.shipment_id, per_unit=False), uow
     )
 
-    assert [label.fnsku for label in per_unit.item_labels] == [fnskus["SKU-1"]] * 3 + [fnskus["SKU-2"]] * 2
-    assert (per_unit.item_labels[0].title, per_unit.item_labels[0].condition) == ("Item NOTEBOOK", "new")
-    assert [(label.fnsku, label.count) for label in per_line.item_labels] == [(fnskus["SKU-1"], 3), (fnskus["SKU-2"], 2)]
-    assert (per_unit.boxes.boxes, per_unit.boxes.seller_name, per_unit.boxes.shipment_id) == (2, "Acme", shipment.shipment_id)
+    assert [label.fnsku for label in per_unit.item_labels] == [fnskus["SKU-1"]] * 3 + [
+        fnskus["SKU-2"]
+    ] * 2
+    assert (per_unit.item_labels[0].title, per_unit.item_labels[0].condition) == (
+        "Item NOTEBOOK",
+        "new",
+    )
+    assert [(label.fnsku, label.count) for label in per_line.item_labels] == [
+        (fnskus["SKU-1"], 3),
+        (fnskus["SKU-2"], 2),
+    ]
+    assert (per_unit.boxes.boxes, per_unit.boxes.seller_name, per_unit.boxes.shipment_id) == (
+        2,
+        "Acme",
+        shipment.shipment_id,
+    )
     assert per_unit.boxes.contents == [("SKU-1", fnskus["SKU-1"], 3), ("SKU-2", fnskus["SKU-2"], 2)]
     assert Address.model_validate(per_unit.boxes.ship_to) == next(
-        fc.address for fc in DEFAULT_NETWORK if fc.fulfillment_center_id == shipment.fulfillment_center_id
+        fc.address
+        for fc in DEFAULT_NETWORK
+        if fc.fulfillment_center_id == shipment.fulfillment_center_id
     )
 
 
@@ -241,11 +290,15 @@ async def test_received_stock_makes_a_shipment_receiving_and_the_fcs_close_makes
     await mark_shipments_receiving([MarkShipmentReceiving(shipment.shipment_id, CAUSE)] * 2, uow)
     receiving = uow.shipments.shipments[shipment.shipment_id].status
     await close_inbound_shipments([CloseInboundShipment(shipment.shipment_id, CAUSE)], uow)
-    await mark_shipments_receiving([MarkShipmentReceiving(shipment.shipment_id, CAUSE)], uow)  # a late receipt
+    await mark_shipments_receiving(
+        [MarkShipmentReceiving(shipment.shipment_id, CAUSE)], uow
+    )  # a late receipt
 
     assert receiving is ShipmentStatus.RECEIVING
     assert uow.shipments.shipments[shipment.shipment_id].status is ShipmentStatus.CLOSED
-    assert (uow.commits, len(uow.events)) == (commits, events), "the runtime commits, and nothing is announced"
+    assert (uow.commits, len(uow.events)) == (commits, events), (
+        "the runtime commits, and nothing is announced"
+    )
 
 
 async def test_stock_for_a_cancelled_shipment_leaves_it_cancelled_until_the_fc_closes_it():
@@ -264,7 +317,11 @@ async def test_events_for_a_shipment_registration_never_planned_are_ignored_and_
     known = await planned(uow, ("SKU-1", 2))
 
     await mark_shipments_receiving(
-        [MarkShipmentReceiving("FBA-NOT-OURS", CAUSE), MarkShipmentReceiving(known.shipment_id, CAUSE)], uow
+        [
+            MarkShipmentReceiving("FBA-NOT-OURS", CAUSE),
+            MarkShipmentReceiving(known.shipment_id, CAUSE),
+        ],
+        uow,
     )
     await close_inbound_shipments([CloseInboundShipment("FBA-NOT-OURS", CAUSE)], uow)
 

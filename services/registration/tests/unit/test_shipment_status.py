@@ -28,7 +28,10 @@ def shipment(status=ShipmentStatus.WORKING) -> InboundShipment:
 def test_a_working_shipment_can_be_shipped_with_its_tracking():
     shipped = shipment().ship("UPS", "1Z999", NOW)
     assert (shipped.status, shipped.carrier, shipped.tracking_number, shipped.shipped_at) == (
-        ShipmentStatus.SHIPPED, "UPS", "1Z999", NOW,
+        ShipmentStatus.SHIPPED,
+        "UPS",
+        "1Z999",
+        NOW,
     )
 
 

@@ -24,9 +24,12 @@ console = Console()
 
 KINDS = ["seller", "fulfillment-center", "channel", "operator", "service"]
 DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="The authority's database (default: the running stack's)")
+    str | None,
+    typer.Option("--database-url", help="The authority's database (default: the running stack's)"),
 ]
-ExpiryOption = Annotated[int, typer.Option("--expires-in-days", min=0, max=3650, help="0: never expires")]
+ExpiryOption = Annotated[
+    int, typer.Option("--expires-in-days", min=0, max=3650, help="0: never expires")
+]
 
 
 def authority() -> str:
@@ -57,11 +60,15 @@ async def issue(kind: str, subject: str, *, days: int | None, database_url: str 
     from stockpath_runtime.credentials import ActorKind, issue_credential
 
     ttl = timedelta(days=days) if days else None
-    return await _in_authority(database_url, lambda uow: issue_credential(uow, ActorKind(kind), subject, ttl=ttl))
+    return await _in_authority(
+        database_url, lambda uow: issue_credential(uow, ActorKind(kind), subject, ttl=ttl)
+    )
 
 
 def register(app: typer.Typer) -> None:
-    credentials = typer.Typer(help="Credentials of sellers, FCs, channels, operators and services.", no_args_is_help=True)
+    credentials = typer.Typer(
+        help="Credentials of sellers, FCs, channels, operators and services.", no_args_is_help=True
+    )
     app.add_typer(credentials, name="credentials")
 
     @credentials.command("issue")
@@ -75,18 +82,24 @@ def register(app: typer.Typer) -> None:
         if kind not in KINDS:
             console.print(f"[red]kind must be one of {', '.join(KINDS)}[/red]")
             raise typer.Exit(2)
-        token, credential = asyncio.run(issue(kind, subject, days=expires_in_days or None, database_url=database_url))
+        token, credential = asyncio.run(
+            issue(kind, subject, days=expires_in_days or None, database_url=database_url)
+        )
         _print_token(token, credential)
 
     @credentials.command("rotate")
-    def rotate_command(credential_id: str, expires_in_days: ExpiryOption = 90, database_url: DatabaseOption = None) -> None:
+    def rotate_command(
+        credential_id: str, expires_in_days: ExpiryOption = 90, database_url: DatabaseOption = None
+    ) -> None:
         """Issue a new credential for the same actor and revoke the old one; prints the new token."""
         from stockpath_runtime.credentials import UnknownCredential, rotate_credential
 
         ttl = timedelta(days=expires_in_days) if expires_in_days else None
         try:
             token, credential = asyncio.run(
-                _in_authority(database_url, lambda uow: rotate_credential(uow, credential_id, ttl=ttl))
+                _in_authority(
+                    database_url, lambda uow: rotate_credential(uow, credential_id, ttl=ttl)
+                )
             )
         except UnknownCredential as e:
             console.print(f"[red]{e}[/red]")
@@ -104,16 +117,21 @@ def register(app: typer.Typer) -> None:
 
         try:
             credential = asyncio.run(
-                _in_authority(database_url, lambda uow: revoke_credential(uow, credential_id, reason=reason))
+                _in_authority(
+                    database_url, lambda uow: revoke_credential(uow, credential_id, reason=reason)
+                )
             )
         except UnknownCredential as e:
             console.print(f"[red]{e}[/red]")
             raise typer.Exit(1) from None
-        console.print(f"revoked {credential.credential_id} ({credential.kind.value} {credential.subject})")
+        console.print(
+            f"revoked {credential.credential_id} ({credential.kind.value} {credential.subject})"
+        )
 
     @credentials.command("list")
     def list_command(
-        kind: Annotated[str | None, typer.Option(help=" | ".join(KINDS))] = None, database_url: DatabaseOption = None
+        kind: Annotated[str | None, typer.Option(help=" | ".join(KINDS))] = None,
+        database_url: DatabaseOption = None,
     ) -> None:
         """Every credential (never a secret) and whether it is valid."""
         from datetime import UTC, datetime
@@ -121,21 +139,32 @@ def register(app: typer.Typer) -> None:
         from stockpath_runtime.credentials import ActorKind
 
         found = asyncio.run(
-            _in_authority(database_url, lambda uow: uow.credentials.listed(kind=ActorKind(kind) if kind else None, limit=1000))
+            _in_authority(
+                database_url,
+                lambda uow: uow.credentials.listed(
+                    kind=ActorKind(kind) if kind else None, limit=1000
+                ),
+            )
         )
         table = Table("credential", "kind", "subject", "issued", "expires", "state")
         now = datetime.now(UTC)
         for c in found:
             state = "revoked" if c.revoked_at else ("expired" if not c.valid_at(now) else "valid")
             table.add_row(
-                c.credential_id, c.kind.value, c.subject, f"{c.issued_at:%Y-%m-%d %H:%M}",
-                f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "never", state,
+                c.credential_id,
+                c.kind.value,
+                c.subject,
+                f"{c.issued_at:%Y-%m-%d %H:%M}",
+                f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "never",
+                state,
             )
         console.print(table)
 
 
 def _print_token(token: str, credential) -> None:
     expires = f"{credential.expires_at:%Y-%m-%d %H:%M} UTC" if credential.expires_at else "never"
-    console.print(f"credential {credential.credential_id}  {credential.kind.value} {credential.subject}  expires {expires}")
+    console.print(
+        f"credential {credential.credential_id}  {credential.kind.value} {credential.subject}  expires {expires}"
+    )
     console.print(f"token      {token}")
     console.print("[dim]Shown once: keep it where its holder keeps secrets.[/dim]")

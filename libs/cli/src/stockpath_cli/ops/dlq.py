@@ -76,7 +76,9 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
 async def ensure_handled_topics(bootstrap: str, topics: list[str]) -> None:
     from stockpath_runtime.kafka import ensure_topics
 
-    await ensure_topics(bootstrap, partitions=1, replication=1, topics=[handled_topic(t) for t in topics])
+    await ensure_topics(
+        bootstrap, partitions=1, replication=1, topics=[handled_topic(t) for t in topics]
+    )
 
 
 async def _handled(bootstrap: str, dlq_topic: str) -> dict[str, dict]:
@@ -86,7 +88,9 @@ async def _handled(bootstrap: str, dlq_topic: str) -> dict[str, dict]:
     return records
 
 
-async def dead_letters(bootstrap: str, topics: list[str] | None = None, *, include_handled: bool = True) -> list[DeadLetter]:
+async def dead_letters(
+    bootstrap: str, topics: list[str] | None = None, *, include_handled: bool = True
+) -> list[DeadLetter]:
     topics = topics or dlq_topics()
     await ensure_handled_topics(bootstrap, topics)
     found = []
@@ -125,7 +129,9 @@ async def _record(bootstrap: str, letter: DeadLetter, action: str, reason: str) 
     return mark
 
 
-async def redrive(bootstrap: str, refs: list[str] | None = None, *, topics: list[str] | None = None) -> list[DeadLetter]:
+async def redrive(
+    bootstrap: str, refs: list[str] | None = None, *, topics: list[str] | None = None
+) -> list[DeadLetter]:
     """Re-drive the named dead letters (or, without refs, every unhandled one on `topics`).
     Returns the ones re-driven; a dead letter already handled is refused."""
     if refs:
@@ -139,7 +145,9 @@ async def redrive(bootstrap: str, refs: list[str] | None = None, *, topics: list
         m = letter.record.message
         headers = [(k, v) for k, v in m.headers if not k.startswith("dlq_")]
         async with plain_producer(bootstrap) as producer:
-            await producer.send_and_wait(letter.original_topic, key=m.key, value=m.value, headers=headers)
+            await producer.send_and_wait(
+                letter.original_topic, key=m.key, value=m.value, headers=headers
+            )
         await _record(bootstrap, letter, "redriven", "re-driven to " + letter.original_topic)
     return letters
 
@@ -168,13 +176,29 @@ def register(app: typer.Typer) -> None:
 
     @dlq.command("list")
     def list_command(
-        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="Dead-letter topics (default: all)")] = None,
-        all_: Annotated[bool, typer.Option("--all", help="Include re-driven and discarded ones")] = False,
+        topic: Annotated[
+            list[str] | None,
+            typer.Option("--topic", "-t", help="Dead-letter topics (default: all)"),
+        ] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Include re-driven and discarded ones")
+        ] = False,
         bootstrap: Bootstrap = None,
     ) -> None:
         """Dead letters with their error headers (unhandled ones unless --all)."""
-        letters = asyncio.run(dead_letters(context.bootstrap_servers(bootstrap), topic, include_handled=all_))
-        headers = ["ref", "type", "consumer", "error", "reason", "tries", "failed at", *(["handled"] if all_ else [])]
+        letters = asyncio.run(
+            dead_letters(context.bootstrap_servers(bootstrap), topic, include_handled=all_)
+        )
+        headers = [
+            "ref",
+            "type",
+            "consumer",
+            "error",
+            "reason",
+            "tries",
+            "failed at",
+            *(["handled"] if all_ else []),
+        ]
         table = Table(*headers)
         for column in table.columns:
             column.no_wrap = column.header != "reason"
@@ -182,8 +206,12 @@ def register(app: typer.Typer) -> None:
                 column.min_width = 28
         for x in letters:
             row = [
-                x.ref, (x.header("ce_type") or "-").removeprefix("stockpath."), x.header("dlq_consumer") or "-",
-                x.header("dlq_error") or "-", (x.header("dlq_reason") or "")[:60], x.header("dlq_attempts") or "-",
+                x.ref,
+                (x.header("ce_type") or "-").removeprefix("stockpath."),
+                x.header("dlq_consumer") or "-",
+                x.header("dlq_error") or "-",
+                (x.header("dlq_reason") or "")[:60],
+                x.header("dlq_attempts") or "-",
                 (x.header("dlq_failed_at") or "")[:19].replace("T", " "),
             ]
             if all_:
@@ -201,14 +229,19 @@ def register(app: typer.Typer) -> None:
             fail(e)
         console.print(render(letter.record))
         if letter.handled:
-            console.print(f"{letter.handled['action']} at {letter.handled['at']} by {letter.handled['by']}: "
-                          f"{letter.handled['reason']}")
+            console.print(
+                f"{letter.handled['action']} at {letter.handled['at']} by {letter.handled['by']}: "
+                f"{letter.handled['reason']}"
+            )
 
     @dlq.command("redrive")
     def redrive_command(
         ref: Annotated[list[str] | None, typer.Argument(help="Dead letters to re-drive")] = None,
         all_: Annotated[bool, typer.Option("--all", help="Every unhandled dead letter")] = False,
-        topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="With --all: only these DLQ topics")] = None,
+        topic: Annotated[
+            list[str] | None,
+            typer.Option("--topic", "-t", help="With --all: only these DLQ topics"),
+        ] = None,
         bootstrap: Bootstrap = None,
     ) -> None:
         """Write dead letters back to their original topic (same event id), once."""
@@ -219,13 +252,17 @@ def register(app: typer.Typer) -> None:
         except (LookupError, ValueError) as e:
             fail(e)
         for x in done:
-            console.print(f"re-drove {x.ref} ({x.header('ce_type')} {x.header('ce_id')}) to {x.original_topic}")
+            console.print(
+                f"re-drove {x.ref} ({x.header('ce_type')} {x.header('ce_id')}) to {x.original_topic}"
+            )
         console.print(f"{len(done)} re-driven")
 
     @dlq.command("discard")
     def discard_command(
         ref: Ref,
-        reason: Annotated[str, typer.Option("--reason", help="Why it is dropped (kept in the record)")],
+        reason: Annotated[
+            str, typer.Option("--reason", help="Why it is dropped (kept in the record)")
+        ],
         bootstrap: Bootstrap = None,
     ) -> None:
         """Mark a dead letter as dropped, with a reason; it is no longer listed or re-driven."""

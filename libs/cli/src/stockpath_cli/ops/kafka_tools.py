@@ -49,7 +49,9 @@ class Record:
 
 @contextlib.asynccontextmanager
 async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **kafka.client_options())
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **kafka.client_options()
+    )
     await admin.start()
     try:
         yield admin
@@ -58,7 +60,9 @@ async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
 
 
 @contextlib.asynccontextmanager
-async def plain_consumer(bootstrap: str, group_id: str | None = None) -> AsyncIterator[AIOKafkaConsumer]:
+async def plain_consumer(
+    bootstrap: str, group_id: str | None = None
+) -> AsyncIterator[AIOKafkaConsumer]:
     """A consumer that never joins a group: partitions are assigned by hand, nothing auto-commits."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -109,7 +113,9 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartit
     return [TopicPartition(topic, p) for p in sorted(found)]
 
 
-async def end_offsets(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+async def end_offsets(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition]
+) -> dict[TopicPartition, int]:
     """The offset after the last record of each partition (what Kafka calls the log end offset)."""
     if not tps:
         return {}
@@ -132,7 +138,9 @@ async def end_offsets(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
     return true_end
 
 
-async def committed_offsets(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+async def committed_offsets(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition]
+) -> dict[TopicPartition, int | None]:
     """The group's committed position per partition (None: the group never committed one)."""
     return {tp: await consumer.committed(tp) for tp in tps}
 
@@ -146,7 +154,9 @@ async def offset_for_time(consumer: AIOKafkaConsumer, tp: TopicPartition, timest
         return end
     # Check the answer against the records themselves: Tansu answers offset 0 whatever the time.
     at = await timestamp_at(consumer, tp, answer.offset, end)
-    before = await timestamp_at(consumer, tp, answer.offset - 1, end) if answer.offset > begin else None
+    before = (
+        await timestamp_at(consumer, tp, answer.offset - 1, end) if answer.offset > begin else None
+    )
     if at is not None and at >= timestamp_ms and (before is None or before < timestamp_ms):
         return answer.offset
     async for record in read_range(consumer, {tp: (begin, end)}):
@@ -155,7 +165,9 @@ async def offset_for_time(consumer: AIOKafkaConsumer, tp: TopicPartition, timest
     return end
 
 
-async def timestamp_at(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, end: int) -> int | None:
+async def timestamp_at(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, end: int
+) -> int | None:
     if offset < 0 or offset >= end:
         return None
     async for record in read_range(consumer, {tp: (offset, offset + 1)}):
@@ -269,7 +281,9 @@ def to_record(r) -> Record:
         partition=r.partition,
         offset=r.offset,
         timestamp_ms=r.timestamp,
-        message=KafkaMessage(topic=r.topic, key=r.key, value=r.value, headers=list(r.headers or [])),
+        message=KafkaMessage(
+            topic=r.topic, key=r.key, value=r.value, headers=list(r.headers or [])
+        ),
     )
 
 

@@ -53,10 +53,18 @@ async def platform_lag(bootstrap: str, groups: dict[str, str]) -> list[Lag]:
 def register(app: typer.Typer) -> None:
     @app.command("lag")
     def lag_command(
-        service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Only these services")] = None,
-        group: Annotated[str | None, typer.Option(help="Consumer group (with one --service)")] = None,
-        empty: Annotated[bool, typer.Option("--empty", help="Also list partitions nothing was ever written to")] = False,
-        bootstrap: Annotated[str | None, typer.Option(help="Broker list (default: the running stack)")] = None,
+        service: Annotated[
+            list[str] | None, typer.Option("--service", "-s", help="Only these services")
+        ] = None,
+        group: Annotated[
+            str | None, typer.Option(help="Consumer group (with one --service)")
+        ] = None,
+        empty: Annotated[
+            bool, typer.Option("--empty", help="Also list partitions nothing was ever written to")
+        ] = False,
+        bootstrap: Annotated[
+            str | None, typer.Option(help="Broker list (default: the running stack)")
+        ] = None,
     ) -> None:
         """Consumer lag per service, topic and partition."""
         from stockpath_runtime.service import installed_services
@@ -73,8 +81,13 @@ def register(app: typer.Typer) -> None:
             if r.end == 0 and not empty:
                 continue
             table.add_row(
-                r.service, r.group, r.topic, str(r.partition), "-" if r.committed is None else str(r.committed),
-                str(r.end), f"[red]{r.lag}[/red]" if r.lag else "0",
+                r.service,
+                r.group,
+                r.topic,
+                str(r.partition),
+                "-" if r.committed is None else str(r.committed),
+                str(r.end),
+                f"[red]{r.lag}[/red]" if r.lag else "0",
             )
         console.print(table)
         console.print(f"total lag: {sum(r.lag for r in rows)}")

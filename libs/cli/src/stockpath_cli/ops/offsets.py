@@ -88,7 +88,9 @@ async def group_topics(consumer, topics: list[str] | None) -> list[TopicPartitio
     return found
 
 
-async def show(bootstrap: str, group: str, topics: list[str] | None = None) -> list[PartitionPosition]:
+async def show(
+    bootstrap: str, group: str, topics: list[str] | None = None
+) -> list[PartitionPosition]:
     async with plain_consumer(bootstrap, group_id=group) as consumer:
         tps = await group_topics(consumer, topics)
         committed = await committed_offsets(consumer, tps)
@@ -103,7 +105,9 @@ async def plan_reset(
     async with plain_consumer(bootstrap, group_id=group) as consumer:
         tps = await group_topics(consumer, topics)
         if not tps:
-            raise LookupError(f"group {group!r} has no committed offsets; name the topics with --topic")
+            raise LookupError(
+                f"group {group!r} has no committed offsets; name the topics with --topic"
+            )
         committed = await committed_offsets(consumer, tps)
         begin = await consumer.beginning_offsets(tps)
         end = await end_offsets(consumer, tps)
@@ -118,7 +122,9 @@ async def plan_reset(
             elif isinstance(target, datetime):
                 new = await offset_for_time(consumer, tp, int(target.timestamp() * 1000))
             else:
-                raise ValueError(f"not an offset target: {target!r} (earliest, latest, an offset or a time)")
+                raise ValueError(
+                    f"not an offset target: {target!r} (earliest, latest, an offset or a time)"
+                )
             plan.append(PartitionPosition(tp.topic, tp.partition, committed[tp], end[tp], new))
         return plan
 
@@ -153,7 +159,10 @@ async def reset(
 
 
 async def _commit_as_only_member(
-    bootstrap: str, group: str, offsets: dict[TopicPartition, OffsetAndMetadata], timeout_s: float = 90
+    bootstrap: str,
+    group: str,
+    offsets: dict[TopicPartition, OffsetAndMetadata],
+    timeout_s: float = 90,
 ) -> None:
     """Join `group` (which evicts members that stopped heartbeating), and commit only if no other
     member survived the rebalance. Nothing is consumed; the consumer leaves at once."""
@@ -180,34 +189,52 @@ async def _commit_as_only_member(
         me = consumer._coordinator.member_id
         others = [m for m in await active_members(bootstrap, group) if m != me]
         if others:
-            raise GroupIsActive(f"group {group!r} still has live member(s) after a rebalance: {', '.join(others)}")
+            raise GroupIsActive(
+                f"group {group!r} still has live member(s) after a rebalance: {', '.join(others)}"
+            )
         await consumer.commit(offsets)
     finally:
         await _stop(consumer)
 
 
 def _table(rows: list[PartitionPosition], *, planned: bool) -> Table:
-    table = Table("topic", "partition", "committed", "end", "lag" if not planned else "new", *(["moves"] if planned else []))
+    table = Table(
+        "topic",
+        "partition",
+        "committed",
+        "end",
+        "lag" if not planned else "new",
+        *(["moves"] if planned else []),
+    )
     for r in rows:
         committed = "-" if r.committed is None else str(r.committed)
         if planned:
             assert r.new is not None  # plan_reset gives every row its new offset
             delta = r.new - (r.committed or 0)
-            table.add_row(r.topic, str(r.partition), committed, str(r.end), str(r.new), f"{delta:+d}")
+            table.add_row(
+                r.topic, str(r.partition), committed, str(r.end), str(r.new), f"{delta:+d}"
+            )
         else:
-            table.add_row(r.topic, str(r.partition), committed, str(r.end), "-" if r.lag is None else str(r.lag))
+            table.add_row(
+                r.topic,
+                str(r.partition),
+                committed,
+                str(r.end),
+                "-" if r.lag is None else str(r.lag),
+            )
     return table
 
 
 Group = Annotated[str, typer.Argument(help="Consumer group, e.g. stockpath-order-router")]
-Topic = Annotated[list[str] | None, typer.Option("--topic", "-t", help="Limit to these topics (repeatable)")]
+Topic = Annotated[
+    list[str] | None, typer.Option("--topic", "-t", help="Limit to these topics (repeatable)")
+]
 Bootstrap = Annotated[str | None, typer.Option(help="Broker list (default: the running stack)")]
 
 
 def register(app: typer.Typer) -> None:
     offsets = typer.Typer(no_args_is_help=True, help="Show or reset a consumer group's offsets.")
     app.add_typer(offsets, name="offsets")
-
 
     @offsets.command("show")
     def show_command(group: Group, topic: Topic = None, bootstrap: Bootstrap = None) -> None:
@@ -221,22 +248,39 @@ def register(app: typer.Typer) -> None:
     @offsets.command("reset")
     def reset_command(
         group: Group,
-        to: Annotated[str, typer.Option("--to", help="earliest | latest | <offset> | <ISO-8601 time>")],
+        to: Annotated[
+            str, typer.Option("--to", help="earliest | latest | <offset> | <ISO-8601 time>")
+        ],
         topic: Topic = None,
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan, change nothing")] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Print the plan, change nothing")
+        ] = False,
         evict_stale_members: Annotated[
             bool,
-            typer.Option("--evict-stale-members", help="Join the group to drop members that left but are still listed (Tansu)"),
+            typer.Option(
+                "--evict-stale-members",
+                help="Join the group to drop members that left but are still listed (Tansu)",
+            ),
         ] = False,
         bootstrap: Bootstrap = None,
     ) -> None:
         """Move the group's offsets; refuses while the group has active members."""
         target = parse_target(to)
         try:
-            plan = asyncio.run(reset(context.bootstrap_servers(bootstrap), group, target, topic, dry_run=dry_run,
-                                     evict_stale_members=evict_stale_members))
+            plan = asyncio.run(
+                reset(
+                    context.bootstrap_servers(bootstrap),
+                    group,
+                    target,
+                    topic,
+                    dry_run=dry_run,
+                    evict_stale_members=evict_stale_members,
+                )
+            )
         except (GroupIsActive, LookupError) as e:
             console.print(f"[red]{e}[/red]")
             raise typer.Exit(1) from None
         console.print(_table(plan, planned=True))
-        console.print("dry run: nothing changed" if dry_run else f"committed new offsets for {group}")
+        console.print(
+            "dry run: nothing changed" if dry_run else f"committed new offsets for {group}"
+        )

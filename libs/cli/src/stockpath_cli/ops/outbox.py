@@ -30,8 +30,13 @@ async def set_aside(service: str, database_url: str | None = None) -> list:
         async with engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(
-                    outbox.c.id, outbox.c.event_type, outbox.c.topic, outbox.c.key,
-                    sa.func.length(outbox.c.value).label("bytes"), outbox.c.failed_at, outbox.c.failure,
+                    outbox.c.id,
+                    outbox.c.event_type,
+                    outbox.c.topic,
+                    outbox.c.key,
+                    sa.func.length(outbox.c.value).label("bytes"),
+                    outbox.c.failed_at,
+                    outbox.c.failure,
                 )
                 .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_not(None))
                 .order_by(outbox.c.id)
@@ -51,7 +56,11 @@ async def retry(service: str, row_id: int, database_url: str | None = None) -> b
         async with engine.begin() as conn:
             done = await conn.execute(
                 sa.update(outbox)
-                .where(outbox.c.id == row_id, outbox.c.published_at.is_(None), outbox.c.failed_at.is_not(None))
+                .where(
+                    outbox.c.id == row_id,
+                    outbox.c.published_at.is_(None),
+                    outbox.c.failed_at.is_not(None),
+                )
                 .values(failed_at=None, failure=None)
             )
             await conn.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")))
@@ -61,12 +70,17 @@ async def retry(service: str, row_id: int, database_url: str | None = None) -> b
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Outbox rows the broker refused for good, set aside by the relay.", no_args_is_help=True)
+    group = typer.Typer(
+        help="Outbox rows the broker refused for good, set aside by the relay.",
+        no_args_is_help=True,
+    )
     app.add_typer(group, name="outbox")
 
     @group.command("list")
     def list_command(
-        service: Annotated[str | None, typer.Argument(help="One service (default: every installed one)")] = None,
+        service: Annotated[
+            str | None, typer.Argument(help="One service (default: every installed one)")
+        ] = None,
     ) -> None:
         """Set-aside rows of each service, with why the broker refused them."""
         from stockpath_runtime.service import installed_services
@@ -75,8 +89,14 @@ def register(app: typer.Typer) -> None:
         for name in [service] if service else list(installed_services()):
             for r in asyncio.run(set_aside(name)):
                 table.add_row(
-                    name, str(r.id), r.event_type, r.topic, (r.key or b"").decode("utf-8", "replace"), f"{r.bytes:,}",
-                    f"{r.failed_at:%Y-%m-%d %H:%M:%S}", r.failure or "",
+                    name,
+                    str(r.id),
+                    r.event_type,
+                    r.topic,
+                    (r.key or b"").decode("utf-8", "replace"),
+                    f"{r.bytes:,}",
+                    f"{r.failed_at:%Y-%m-%d %H:%M:%S}",
+                    r.failure or "",
                 )
         console.print(table if table.row_count else "no outbox row is set aside")
 

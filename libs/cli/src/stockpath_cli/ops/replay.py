@@ -89,7 +89,9 @@ class ReplayFailures:
     def __init__(self) -> None:
         self.failed: list[str] = []
 
-    async def send(self, message: KafkaMessage, *, partition: int, offset: int, error: str, reason: str, **_) -> None:
+    async def send(
+        self, message: KafkaMessage, *, partition: int, offset: int, error: str, reason: str, **_
+    ) -> None:
         self.failed.append(f"{message.topic}:{partition}:{offset} {error}: {reason}")
 
 
@@ -135,7 +137,9 @@ class Replayer:
 
         self.definition = get_service(service)
         # The broker setting is read by its alias (the environment name), not the field name.
-        self.settings = self.definition.load_settings(database_url=database_url, KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+        self.settings = self.definition.load_settings(
+            database_url=database_url, KAFKA_BOOTSTRAP_SERVERS=bootstrap
+        )
         self.bootstrap = bootstrap
         self.engine = create_engine(database_url, pool_size=2)
         self.failures = ReplayFailures()
@@ -154,7 +158,9 @@ class Replayer:
         self._tasks: dict[TopicPartition, TaskID] = {}
         self._totals: dict[TopicPartition, int] = {}
 
-    async def apply(self, ranges: dict[TopicPartition, tuple[int, int]], progress: Progress | None = None) -> None:
+    async def apply(
+        self, ranges: dict[TopicPartition, tuple[int, int]], progress: Progress | None = None
+    ) -> None:
         """Apply every record in `ranges`; one progress bar per partition that has any (a catch-up
         extends the bars of the first pass)."""
         work = {tp: end - start for tp, (start, end) in ranges.items() if end > start}
@@ -186,10 +192,14 @@ class LogTooShort(ValueError):
     def __init__(self, short: dict[TopicPartition, str]) -> None:
         self.short = short
         named = "; ".join(f"{tp.topic}[{tp.partition}] {why}" for tp, why in sorted(short.items()))
-        super().__init__(f"the log is shorter than what the live store applied, a rebuild would be partial: {named}")
+        super().__init__(
+            f"the log is shorter than what the live store applied, a rebuild would be partial: {named}"
+        )
 
 
-async def positions(bootstrap: str, topics: list[str], since: datetime | None = None) -> dict[TopicPartition, tuple[int, int]]:
+async def positions(
+    bootstrap: str, topics: list[str], since: datetime | None = None
+) -> dict[TopicPartition, tuple[int, int]]:
     """Per partition: where a replay starts (the beginning, or the first offset at `since`) and
     the end now. Refuses (`LogTooShort`) when a partition's log begins after what the replay
     needs: above offset 0 (the live consumer group started at the earliest offset, so its store
@@ -203,20 +213,28 @@ async def positions(bootstrap: str, topics: list[str], since: datetime | None = 
             start = begin
             for tp in tps:
                 if begin[tp] > 0:
-                    short[tp] = f"begins at offset {begin[tp]}: records 0-{begin[tp] - 1} were deleted"
+                    short[tp] = (
+                        f"begins at offset {begin[tp]}: records 0-{begin[tp] - 1} were deleted"
+                    )
         else:
             at = int(since.timestamp() * 1000)
             start = {tp: await offset_for_time(consumer, tp, at) for tp in tps}
             for tp in tps:
-                first = await timestamp_at(consumer, tp, begin[tp], end[tp]) if begin[tp] > 0 else None
+                first = (
+                    await timestamp_at(consumer, tp, begin[tp], end[tp]) if begin[tp] > 0 else None
+                )
                 if first is not None and first > at:
-                    short[tp] = f"begins at offset {begin[tp]}, written after {since.isoformat()}: earlier records were deleted"
+                    short[tp] = (
+                        f"begins at offset {begin[tp]}, written after {since.isoformat()}: earlier records were deleted"
+                    )
         if short:
             raise LogTooShort(short)
         return {tp: (start[tp], end[tp]) for tp in tps}
 
 
-async def live_positions(bootstrap: str, group: str, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+async def live_positions(
+    bootstrap: str, group: str, tps: list[TopicPartition]
+) -> dict[TopicPartition, int | None]:
     """How far the live consumer group got per partition (None: it never committed there)."""
     async with plain_consumer(bootstrap, group_id=group) as consumer:
         return await committed_offsets(consumer, tps)
@@ -245,7 +263,9 @@ async def drain_outbox(database_url: str, bootstrap: str, name: str) -> int:
     return sent
 
 
-async def suppress_repeated_effects(new_url: str, live_url: str | None, consumer: str) -> tuple[int, int]:
+async def suppress_repeated_effects(
+    new_url: str, live_url: str | None, consumer: str
+) -> tuple[int, int]:
     """Mark published the new outbox rows whose cause the live consumer applied (all of them
     when `live_url` is None). Returns (marked, left for the new relay to publish)."""
     from stockpath_runtime.db import create_engine, inbox, outbox
@@ -256,13 +276,23 @@ async def suppress_repeated_effects(new_url: str, live_url: str | None, consumer
         live = create_engine(live_url, pool_size=1)
         try:
             async with live.connect() as conn:
-                applied = set((await conn.execute(sa.select(inbox.c.event_id).where(inbox.c.consumer == consumer))).scalars())
+                applied = set(
+                    (
+                        await conn.execute(
+                            sa.select(inbox.c.event_id).where(inbox.c.consumer == consumer)
+                        )
+                    ).scalars()
+                )
         finally:
             await live.dispose()
     engine = create_engine(new_url, pool_size=1)
     try:
         async with engine.begin() as conn:
-            rows = (await conn.execute(sa.select(outbox.c.id, outbox.c.headers).where(outbox.c.published_at.is_(None)))).all()
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.id, outbox.c.headers).where(outbox.c.published_at.is_(None))
+                )
+            ).all()
             marked = []
             for row in rows:
                 cause = dict(headers_from_row(row.headers)).get("ce_causationid", b"").decode()
@@ -270,7 +300,9 @@ async def suppress_repeated_effects(new_url: str, live_url: str | None, consumer
                     marked.append(row.id)
             for start in range(0, len(marked), 5000):
                 await conn.execute(
-                    sa.update(outbox).where(outbox.c.id.in_(marked[start : start + 5000])).values(published_at=sa.func.now())
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_(marked[start : start + 5000]))
+                    .values(published_at=sa.func.now())
                 )
             return len(marked), len(rows) - len(marked)
     finally:
@@ -289,10 +321,14 @@ class SwitchRefused(Exception):
     def __init__(self, report: ReplayReport) -> None:
         self.report = report
         check = report.equivalence
-        super().__init__(f"the rebuilt store differs from the live one: {check.named() if check else '?'}")
+        super().__init__(
+            f"the rebuilt store differs from the live one: {check.named() if check else '?'}"
+        )
 
 
-def _upto(ranges: dict[TopicPartition, tuple[int, int]], stops: dict[TopicPartition, int | None]) -> dict:
+def _upto(
+    ranges: dict[TopicPartition, tuple[int, int]], stops: dict[TopicPartition, int | None]
+) -> dict:
     """`ranges` cut at `stops` (where the live group had got; its end where the group never committed)."""
     cut = {}
     for tp, (begin, end) in ranges.items():
@@ -301,19 +337,29 @@ def _upto(ranges: dict[TopicPartition, tuple[int, int]], stops: dict[TopicPartit
     return cut
 
 
-async def check_equivalence(report: ReplayReport, live_url: str, consumer: str, progress: Progress | None) -> None:
+async def check_equivalence(
+    report: ReplayReport, live_url: str, consumer: str, progress: Progress | None
+) -> None:
     """Compare the stores (in a thread: the comparison is synchronous), one progress step a table."""
     from stockpath_cli.ops import equivalence, rebuildable
 
-    task = progress.add_task("comparing tables", total=equivalence.table_count(report.database_url)) if progress else None
+    task = (
+        progress.add_task("comparing tables", total=equivalence.table_count(report.database_url))
+        if progress
+        else None
+    )
 
     def advance(_: str) -> None:
         if progress is not None and task is not None:
             progress.advance(task)
 
     report.equivalence = await asyncio.to_thread(
-        equivalence.compare, live_url, report.database_url,
-        not_rebuilt=rebuildable.not_rebuilt(report.service), consumer=consumer, advance=advance,
+        equivalence.compare,
+        live_url,
+        report.database_url,
+        not_rebuilt=rebuildable.not_rebuilt(report.service),
+        consumer=consumer,
+        advance=advance,
     )
 
 
@@ -323,8 +369,11 @@ def _write_differences(report: ReplayReport, report_dir: Path, live_url: str) ->
     assert report.equivalence is not None
     name = f"{report.service}-replay-{report.consumer_group.rsplit('-r', 1)[-1]}-differences.json"
     report.differences_file = equivalence.write_report(
-        report.equivalence, report_dir / name, service=report.service,
-        live_database=make_url(live_url).database, rebuilt_database=make_url(report.database_url).database,
+        report.equivalence,
+        report_dir / name,
+        service=report.service,
+        live_database=make_url(live_url).database,
+        rebuilt_database=make_url(report.database_url).database,
     )
 
 
@@ -354,8 +403,12 @@ async def replay(
     report_dir = report_dir or stack_module.STATE_DIR / "replays"
     topics = context.consumed_topics(service)
     if not topics:
-        raise ValueError(f"{service} consumes no topics: its store is not built from events, there is nothing to replay")
-    ranges = await positions(bootstrap, topics, since)  # refuses a log too short, before anything is created
+        raise ValueError(
+            f"{service} consumes no topics: its store is not built from events, there is nothing to replay"
+        )
+    ranges = await positions(
+        bootstrap, topics, since
+    )  # refuses a log too short, before anything is created
     upgrade(context_migrations(service), new_url)
     replayer = Replayer(service, new_url, bootstrap)
     consumer = replayer.definition.name
@@ -390,10 +443,16 @@ async def replay(
                 raise SwitchRefused(report)
         now = await _end_offsets(bootstrap, list(done))
         catch_up = {tp: (done[tp], max(done[tp], now[tp])) for tp in done}
-        say(f"catching up {sum(e - s for s, e in catch_up.values())} event(s) that arrived meanwhile")
+        say(
+            f"catching up {sum(e - s for s, e in catch_up.values())} event(s) that arrived meanwhile"
+        )
         await replayer.apply(catch_up, progress)
-        report.suppressed, report.left_to_publish = await suppress_repeated_effects(new_url, live_url, consumer)
-        await commit_group(bootstrap, report.consumer_group, {tp: e for tp, (_, e) in catch_up.items()})
+        report.suppressed, report.left_to_publish = await suppress_repeated_effects(
+            new_url, live_url, consumer
+        )
+        await commit_group(
+            bootstrap, report.consumer_group, {tp: e for tp, (_, e) in catch_up.items()}
+        )
         say(f"starting {service} on {make_url(new_url).database} (group {report.consumer_group})")
         switch.start(service, database_url=new_url, consumer_group=report.consumer_group)
         report.switched = True

@@ -21,7 +21,11 @@ class StackSwitch:
 
     def start(self, service: str, *, database_url: str, consumer_group: str) -> None:
         control.request(
-            service, "start", timeout_s=self.timeout_s, database_url=database_url, consumer_group=consumer_group
+            service,
+            "start",
+            timeout_s=self.timeout_s,
+            database_url=database_url,
+            consumer_group=consumer_group,
         )
 
 
@@ -47,4 +51,6 @@ class PlatformSwitch:
         self.platform.stop_service(service)
 
     def start(self, service: str, *, database_url: str, consumer_group: str) -> None:
-        self.platform.start_service(service, database_url=database_url, consumer_group=consumer_group)
+        self.platform.start_service(
+            service, database_url=database_url, consumer_group=consumer_group
+        )

@@ -21,8 +21,12 @@ console = Console()
 def render(record: Record) -> Panel:
     """One event as a panel: where it sits, its CloudEvents and dead-letter headers, its JSON payload."""
     m = record.message
-    written = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC).isoformat(timespec="milliseconds")
-    lines = [f"[bold]{m.header('ce_type') or '(no ce_type)'}[/bold]  key={(m.key or b'').decode(errors='replace')}"]
+    written = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC).isoformat(
+        timespec="milliseconds"
+    )
+    lines = [
+        f"[bold]{m.header('ce_type') or '(no ce_type)'}[/bold]  key={(m.key or b'').decode(errors='replace')}"
+    ]
     for k, v in m.headers:
         if k != "ce_type":
             lines.append(f"  [dim]{k}[/dim] {v.decode(errors='replace') if v is not None else ''}")
@@ -33,10 +37,14 @@ def render(record: Record) -> Panel:
         payload = repr(m.value[:500]) if m.value is not None else "(no value)"
     from rich.console import Group
 
-    return Panel(Group("\n".join(lines), payload), title=f"{record.ref}  {written}", title_align="left")
+    return Panel(
+        Group("\n".join(lines), payload), title=f"{record.ref}  {written}", title_align="left"
+    )
 
 
-async def follow(bootstrap: str, topic: str, *, from_beginning: bool, limit: int | None, show) -> int:
+async def follow(
+    bootstrap: str, topic: str, *, from_beginning: bool, limit: int | None, show
+) -> int:
     shown = 0
     async with plain_consumer(bootstrap) as consumer:
         tps = await partitions(consumer, topic)
@@ -60,15 +68,26 @@ def register(app: typer.Typer) -> None:
     @app.command("tail")
     def tail_command(
         topic: Annotated[str, typer.Argument(help="Topic to follow, e.g. orders or orders.dlq")],
-        from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the oldest event")] = False,
-        limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Stop after this many events")] = None,
-        bootstrap: Annotated[str | None, typer.Option(help="Broker list (default: the running stack)")] = None,
+        from_beginning: Annotated[
+            bool, typer.Option("--from-beginning", help="Start at the oldest event")
+        ] = False,
+        limit: Annotated[
+            int | None, typer.Option("--limit", "-n", min=1, help="Stop after this many events")
+        ] = None,
+        bootstrap: Annotated[
+            str | None, typer.Option(help="Broker list (default: the running stack)")
+        ] = None,
     ) -> None:
         """Follow a topic, printing decoded events with their headers (Ctrl-C stops)."""
         try:
             asyncio.run(
-                follow(context.bootstrap_servers(bootstrap), topic, from_beginning=from_beginning, limit=limit,
-                       show=lambda r: console.print(render(r)))
+                follow(
+                    context.bootstrap_servers(bootstrap),
+                    topic,
+                    from_beginning=from_beginning,
+                    limit=limit,
+                    show=lambda r: console.print(render(r)),
+                )
             )
         except LookupError as e:
             console.print(f"[red]{e}[/red]")

@@ -54,7 +54,8 @@ class FulfillmentRejectedByCenter(EventData):
     fulfillment_center_id: str
     reason: str
     lines: list[ExceptionLine] | None = Field(
-        default=None, description="The units the FC cannot ship, per line; absent: none of the fulfillment order"
+        default=None,
+        description="The units the FC cannot ship, per line; absent: none of the fulfillment order",
     )
 
 

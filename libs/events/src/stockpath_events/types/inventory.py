@@ -164,7 +164,9 @@ class RemovalOrderCreated(EventData):
     fulfillment_center_id: str
     disposition: RemovalDisposition
     lines: list[RemovalLine] = Field(min_length=1)
-    ship_to: Address | None = Field(default=None, description="Where returned units go (disposition return)")
+    ship_to: Address | None = Field(
+        default=None, description="Where returned units go (disposition return)"
+    )
 
 
 class RemovalInstructed(EventData):

@@ -141,4 +141,6 @@ class ReturnAuthorized(EventData):
     fulfillment_center_id: str
     lines: list[ReturnLine] = Field(min_length=1)
     reason: str | None = Field(default=None, description="Why the buyer returns them, as they said")
-    authorized_by: str | None = Field(default=None, description="The channel or seller that authorized it")
+    authorized_by: str | None = Field(
+        default=None, description="The channel or seller that authorized it"
+    )

@@ -77,7 +77,9 @@ class CatalogItemRepository:
         return _from_row(row) if row else None
 
     async def get_many(self, ids: list[str]) -> dict[str, CatalogItem]:
-        rows = await self._conn.execute(sa.select(*_ITEM_COLUMNS).where(catalog_items.c.catalog_item_id.in_(ids)))
+        rows = await self._conn.execute(
+            sa.select(*_ITEM_COLUMNS).where(catalog_items.c.catalog_item_id.in_(ids))
+        )
         return {r.catalog_item_id: _from_row(r) for r in rows}
 
     async def save_many(self, items: list[CatalogItem]) -> None:
@@ -97,7 +99,9 @@ class CatalogItemRepository:
             )
         )
         ids = [item.catalog_item_id for item in items]
-        await self._conn.execute(sa.delete(catalog_identifiers).where(catalog_identifiers.c.catalog_item_id.in_(ids)))
+        await self._conn.execute(
+            sa.delete(catalog_identifiers).where(catalog_identifiers.c.catalog_item_id.in_(ids))
+        )
         keys = sorted(
             {
                 (key, kind, item.catalog_item_id)
@@ -117,7 +121,10 @@ class CatalogItemRepository:
         keys = identifiers.lookup_keys(raw)
         rows = await self._conn.execute(
             sa.select(*_ITEM_COLUMNS)
-            .join(catalog_identifiers, catalog_identifiers.c.catalog_item_id == catalog_items.c.catalog_item_id)
+            .join(
+                catalog_identifiers,
+                catalog_identifiers.c.catalog_item_id == catalog_items.c.catalog_item_id,
+            )
             .where(catalog_identifiers.c.value.in_(keys))
             .distinct()
             .order_by(catalog_items.c.catalog_item_id)
@@ -140,7 +147,11 @@ class CatalogItemRepository:
         tsquery = sa.func.websearch_to_tsquery("english", q)
         rank = sa.func.ts_rank_cd(catalog_items.c.search, tsquery)
         page = await self._ranked(
-            [*filters, catalog_items.c.search.op("@@")(tsquery)], rank, limit, offset, match="keywords"
+            [*filters, catalog_items.c.search.op("@@")(tsquery)],
+            rank,
+            limit,
+            offset,
+            match="keywords",
         )
         if page.total:
             return page
@@ -155,7 +166,9 @@ class CatalogItemRepository:
             match="similar",
         )
 
-    async def _ranked(self, filters: list, score, limit: int, offset: int, *, match: str) -> SearchResults:
+    async def _ranked(
+        self, filters: list, score, limit: int, offset: int, *, match: str
+    ) -> SearchResults:
         # Ranking sorts every match anyway, so a window count in the same scan gives the total
         # for free instead of a second pass over the matches.
         query = (
@@ -169,7 +182,11 @@ class CatalogItemRepository:
         if rows:
             return SearchResults([_from_row(r) for r in rows], rows[0].total, match=match)
         # Past the last page (or nothing matched): the count alone.
-        total = (await self._conn.execute(sa.select(sa.func.count()).select_from(catalog_items).where(*filters))).scalar_one()
+        total = (
+            await self._conn.execute(
+                sa.select(sa.func.count()).select_from(catalog_items).where(*filters)
+            )
+        ).scalar_one()
         return SearchResults([], total, match=match)
 
     async def _browse(self, filters: list, limit: int, offset: int) -> SearchResults:
@@ -191,8 +208,19 @@ class CatalogItemRepository:
         rows = await self._conn.execute(query)
         # Counting a whole filter costs more than finding the page; past COUNT_CAP the total is
         # reported as "more than" instead, as large search engines do.
-        counted = sa.select(sa.literal(1)).select_from(catalog_items).where(*filters).limit(COUNT_CAP + 1).subquery()
-        total = (await self._conn.execute(sa.select(sa.func.count()).select_from(counted))).scalar_one()
+        counted = (
+            sa.select(sa.literal(1))
+            .select_from(catalog_items)
+            .where(*filters)
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        total = (
+            await self._conn.execute(sa.select(sa.func.count()).select_from(counted))
+        ).scalar_one()
         return SearchResults(
-            [_from_row(r) for r in rows], min(total, COUNT_CAP), total_capped=total > COUNT_CAP, match="all"
+            [_from_row(r) for r in rows],
+            min(total, COUNT_CAP),
+            total_capped=total > COUNT_CAP,
+            match="all",
         )

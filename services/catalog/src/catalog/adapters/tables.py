@@ -22,14 +22,22 @@ catalog_items = sa.Table(
     sa.Column("weight_g", sa.Float, nullable=True),
     sa.Column("hazmat", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("attributes", postgresql.JSONB, nullable=False, server_default="{}"),
-    sa.Column("search", postgresql.TSVECTOR, sa.Computed(
-        "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-        "setweight(to_tsvector('english', coalesce(brand, '')), 'B') || "
-        "setweight(to_tsvector('english', coalesce(category, '')), 'C')",
-        persisted=True,
-    )),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "search",
+        postgresql.TSVECTOR,
+        sa.Computed(
+            "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(brand, '')), 'B') || "
+            "setweight(to_tsvector('english', coalesce(category, '')), 'C')",
+            persisted=True,
+        ),
+    ),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 #: One row per identifier form (UPC, EAN-13, GTIN-14, ISBN-10/13) for exact lookups.
@@ -37,6 +45,11 @@ catalog_identifiers = sa.Table(
     "catalog_identifiers",
     metadata,
     sa.Column("value", sa.Text, primary_key=True),
-    sa.Column("catalog_item_id", sa.Text, sa.ForeignKey("catalog_items.catalog_item_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "catalog_item_id",
+        sa.Text,
+        sa.ForeignKey("catalog_items.catalog_item_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("kind", sa.Text, nullable=False),
 )

@@ -43,16 +43,24 @@ def parse(raw: str) -> Identifier:
         raise InvalidIdentifier("identifier is empty")
     if len(value) == 10 and re.fullmatch(r"\d{9}[\dX]", value):
         if isbn10_check_digit(value[:9]) != value[9]:
-            raise InvalidIdentifier(f"ISBN-10 {value} has a wrong check digit (expected {isbn10_check_digit(value[:9])})")
+            raise InvalidIdentifier(
+                f"ISBN-10 {value} has a wrong check digit (expected {isbn10_check_digit(value[:9])})"
+            )
         return Identifier("isbn", value)
     if not value.isdigit():
-        raise InvalidIdentifier(f"identifier {raw!r} must be 8, 12, 13 or 14 digits (or an ISBN-10)")
+        raise InvalidIdentifier(
+            f"identifier {raw!r} must be 8, 12, 13 or 14 digits (or an ISBN-10)"
+        )
     kind = {8: "ean", 12: "upc", 13: "ean", 14: "gtin"}.get(len(value))
     if kind is None:
-        raise InvalidIdentifier(f"identifier {raw!r} has {len(value)} digits; UPC has 12, EAN 13, GTIN 14")
+        raise InvalidIdentifier(
+            f"identifier {raw!r} has {len(value)} digits; UPC has 12, EAN 13, GTIN 14"
+        )
     expected = gs1_check_digit(value[:-1])
     if int(value[-1]) != expected:
-        raise InvalidIdentifier(f"{kind.upper()} {value} has a wrong check digit (expected {expected})")
+        raise InvalidIdentifier(
+            f"{kind.upper()} {value} has a wrong check digit (expected {expected})"
+        )
     if kind == "ean" and value.startswith(("978", "979")):
         kind = "isbn"
     return Identifier(kind, value)

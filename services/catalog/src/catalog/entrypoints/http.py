@@ -87,7 +87,9 @@ class CatalogItemIn(BaseModel):
 
     def to_domain(self) -> CatalogItem:
         """The item (`InvalidIdentifier` when an identifier's length or check digit is wrong)."""
-        normalised = {k: identifiers.normalise(v) for k, v in self.identifiers.items() if k != "asin"}
+        normalised = {
+            k: identifiers.normalise(v) for k, v in self.identifiers.items() if k != "asin"
+        }
         return CatalogItem(
             catalog_item_id=self.catalog_item_id or f"CI{uuid.uuid4().hex[:12].upper()}",
             title=self.title.strip(),
@@ -121,7 +123,9 @@ class CatalogItemOut(BaseModel):
 
 class SearchPage(PageOut[CatalogItemOut]):
     total: int = Field(description="Matching items; a lower bound when total_capped is true")
-    total_capped: bool = Field(default=False, description="More items match than `total` (counting stops at 10,000)")
+    total_capped: bool = Field(
+        default=False, description="More items match than `total` (counting stops at 10,000)"
+    )
     match: str = Field(
         default="all",
         description="all (no keywords), keywords (full-text match), similar (no full-text match: titles resembling "
@@ -141,27 +145,47 @@ class BulkOut(BaseModel):
 
 
 @router.get(
-    "/items", response_model=SearchPage, summary="Search the catalog by keywords or identifier", dependencies=[public()]
+    "/items",
+    response_model=SearchPage,
+    summary="Search the catalog by keywords or identifier",
+    dependencies=[public()],
 )
 async def search_items(
     uow: UnitOfWork,
-    q: Annotated[str | None, Query(max_length=200, description="Keywords (title, brand, category)")] = None,
-    identifier: Annotated[str | None, Query(max_length=40, description="UPC, EAN, ISBN or GTIN")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Keywords (title, brand, category)")
+    ] = None,
+    identifier: Annotated[
+        str | None, Query(max_length=40, description="UPC, EAN, ISBN or GTIN")
+    ] = None,
     brand: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 20,
     # Deeper than the runtime's usual bound would only page through what nobody reads.
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchPage:
-    for name, value in (("q", q), ("identifier", identifier), ("brand", brand), ("category", category)):
+    for name, value in (
+        ("q", q),
+        ("identifier", identifier),
+        ("brand", brand),
+        ("category", category),
+    ):
         if value is not None and any(ord(ch) < 32 for ch in value):
-            raise ClientError(f"{name} must not contain control characters", code="invalid_query", parameter=name)
+            raise ClientError(
+                f"{name} must not contain control characters", code="invalid_query", parameter=name
+            )
     if identifier:
         found = await views.by_identifier(uow, identifier)
         return SearchPage(
-            items=[CatalogItemOut.of(i) for i in found], total=len(found), match="identifier", limit=limit, offset=0
+            items=[CatalogItemOut.of(i) for i in found],
+            total=len(found),
+            match="identifier",
+            limit=limit,
+            offset=0,
         )
-    page = await views.search(uow, q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset)
+    page = await views.search(
+        uow, q.strip() if q else None, brand=brand, category=category, limit=limit, offset=offset
+    )
     return SearchPage(
         items=[CatalogItemOut.of(i) for i in page.items],
         total=page.total,
@@ -173,25 +197,41 @@ async def search_items(
 
 
 @router.get(
-    "/items/{catalog_item_id}", response_model=CatalogItemOut, summary="One catalog item", dependencies=[public()]
+    "/items/{catalog_item_id}",
+    response_model=CatalogItemOut,
+    summary="One catalog item",
+    dependencies=[public()],
 )
-async def get_item(catalog_item_id: Annotated[str, Path(max_length=200)], uow: UnitOfWork) -> CatalogItemOut:
+async def get_item(
+    catalog_item_id: Annotated[str, Path(max_length=200)], uow: UnitOfWork
+) -> CatalogItemOut:
     # Any text: an id the catalog cannot have is simply not found (registration reads a 404 so).
     return CatalogItemOut.of(await views.item(uow, catalog_item_id))
 
 
-@router.post("/items", response_model=CatalogItemOut, status_code=201, summary="Add or replace a catalog item (operator)")
+@router.post(
+    "/items",
+    response_model=CatalogItemOut,
+    status_code=201,
+    summary="Add or replace a catalog item (operator)",
+)
 async def create_item(body: CatalogItemIn, operator: Operator, uow: UnitOfWork) -> CatalogItemOut:
     item = body.to_domain()
     await handlers.upsert_items(UpsertItems((item,)), uow)
     return CatalogItemOut.of(item)
 
 
-@router.post("/items/bulk", response_model=BulkOut, summary="Add or replace up to 1,000 items (operator)")
+@router.post(
+    "/items/bulk", response_model=BulkOut, summary="Add or replace up to 1,000 items (operator)"
+)
 async def bulk_upsert(body: BulkIn, operator: Operator, uow: UnitOfWork) -> BulkOut:
     items = tuple(i.to_domain() for i in body.items)
     if len({i.catalog_item_id for i in items}) != len(items):
-        raise ClientError("the same catalog_item_id appears twice in one request", code="duplicate_item")
+        raise ClientError(
+            "the same catalog_item_id appears twice in one request", code="duplicate_item"
+        )
     outcomes = await handlers.upsert_items(UpsertItems(items), uow)
-    counts = {k: sum(1 for v in outcomes.values() if v == k) for k in ("created", "updated", "unchanged")}
+    counts = {
+        k: sum(1 for v in outcomes.values() if v == k) for k in ("created", "updated", "unchanged")
+    }
     return BulkOut(**counts)

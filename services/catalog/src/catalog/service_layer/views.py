@@ -8,7 +8,13 @@ from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 
 async def search(
-    uow: CatalogUnitOfWork, q: str | None, *, brand: str | None, category: str | None, limit: int, offset: int
+    uow: CatalogUnitOfWork,
+    q: str | None,
+    *,
+    brand: str | None,
+    category: str | None,
+    limit: int,
+    offset: int,
 ) -> SearchResults:
     """Items matching the keywords (or resembling them), filtered by brand and category, paged."""
     async with uow:

@@ -39,6 +39,8 @@ class AdjustmentRepository:
             return None
         return (
             await self._conn.execute(
-                sa.select(adjustments.c.fingerprint).where(adjustments.c.adjustment_id == adjustment.adjustment_id)
+                sa.select(adjustments.c.fingerprint).where(
+                    adjustments.c.adjustment_id == adjustment.adjustment_id
+                )
             )
         ).scalar_one()

@@ -75,6 +75,11 @@ class DiscrepancyRepository:
             (discrepancies.c.kind, kind.value if kind else None),
         )
         return await read_page(
-            self._conn, discrepancies, filters, (discrepancies.c.recorded_at, discrepancies.c.discrepancy_id),
-            limit, offset, lambda r: Discrepancy(**{**r._asdict(), "kind": DiscrepancyKind(r.kind)}),
+            self._conn,
+            discrepancies,
+            filters,
+            (discrepancies.c.recorded_at, discrepancies.c.discrepancy_id),
+            limit,
+            offset,
+            lambda r: Discrepancy(**{**r._asdict(), "kind": DiscrepancyKind(r.kind)}),
         )

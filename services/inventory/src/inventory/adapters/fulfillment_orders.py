@@ -68,10 +68,16 @@ class FulfillmentOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def get(self, fulfillment_order_id: str, *, for_update: bool = False) -> FulfillmentOrder | None:
-        return (await self.get_all([fulfillment_order_id], for_update=for_update)).get(fulfillment_order_id)
+    async def get(
+        self, fulfillment_order_id: str, *, for_update: bool = False
+    ) -> FulfillmentOrder | None:
+        return (await self.get_all([fulfillment_order_id], for_update=for_update)).get(
+            fulfillment_order_id
+        )
 
-    async def get_all(self, ids: Iterable[str], *, for_update: bool = False) -> dict[str, FulfillmentOrder]:
+    async def get_all(
+        self, ids: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, FulfillmentOrder]:
         """`get` for several fulfillment orders in two statements (rows locked in id order)."""
         wanted = sorted(set(ids))
         if not wanted:
@@ -79,19 +85,27 @@ class FulfillmentOrderRepository:
         query = _GET_FULFILLMENT_ORDERS_FOR_UPDATE if for_update else _GET_FULFILLMENT_ORDERS
         found = {
             r.fulfillment_order_id: FulfillmentOrder(
-                r.fulfillment_order_id, r.order_id, r.fulfillment_center_id, FulfillmentOrderStatus(r.status),
-                r.instructed, [],
+                r.fulfillment_order_id,
+                r.order_id,
+                r.fulfillment_center_id,
+                FulfillmentOrderStatus(r.status),
+                r.instructed,
+                [],
             )
             for r in await self._conn.execute(query, {"ids": wanted})
         }
         if found:
             for r in await self._conn.execute(_GET_FULFILLMENT_ORDER_STOCK, {"ids": sorted(found)}):
                 found[r.fulfillment_order_id].stock.append(
-                    FulfillmentOrderStock(r.fnsku, r.seller_id, r.seller_sku, r.quantity_ordered, r.quantity_reserved)
+                    FulfillmentOrderStock(
+                        r.fnsku, r.seller_id, r.seller_sku, r.quantity_ordered, r.quantity_reserved
+                    )
                 )
         return found
 
-    async def add_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by: ShippedBy | None = None) -> set[str]:
+    async def add_all(
+        self, orders: Sequence[FulfillmentOrder], *, shipped_by: ShippedBy | None = None
+    ) -> set[str]:
         """Insert new fulfillment orders and their stock in two statements; returns the ids inserted
         (those already known are left alone, their stock not written). `shipped_by` gives the
         (carrier, tracking number) of orders stored as shipped."""
@@ -125,14 +139,19 @@ class FulfillmentOrderRepository:
         """Store the stock of orders stored before without it (in one statement)."""
         # Not dataclasses.asdict: its deep copy was a tenth of the worker's time under load.
         rows = [
-            {"fulfillment_order_id": o.fulfillment_order_id, **{f: getattr(s, f) for f in _STOCK_FIELDS}}
+            {
+                "fulfillment_order_id": o.fulfillment_order_id,
+                **{f: getattr(s, f) for f in _STOCK_FIELDS},
+            }
             for o in orders
             for s in o.stock
         ]
         if rows:
             await insert_rows(self._conn, fulfillment_order_stock, rows)
 
-    async def update_all(self, orders: Sequence[FulfillmentOrder], *, shipped_by: ShippedBy | None = None) -> None:
+    async def update_all(
+        self, orders: Sequence[FulfillmentOrder], *, shipped_by: ShippedBy | None = None
+    ) -> None:
         """Write the status of several fulfillment orders in one statement (`shipped_by` as in `add_all`)."""
         if not orders:
             return
@@ -161,12 +180,18 @@ class FulfillmentOrderRepository:
 
     async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
         """Record that an FC exception of this fulfillment order is applied; False when one was before."""
-        found = await self._conn.execute(_CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id})
+        found = await self._conn.execute(
+            _CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id}
+        )
         return found.first() is not None
 
     async def update_reserved_all(self, orders: Sequence[FulfillmentOrder]) -> None:
         """Write the units still reserved of every FNSKU of these orders (one statement)."""
-        rows = [(o.fulfillment_order_id, s.fnsku, s.quantity_reserved) for o in orders for s in o.stock]
+        rows = [
+            (o.fulfillment_order_id, s.fnsku, s.quantity_reserved) for o in orders for s in o.stock
+        ]
         if rows:
             ids, fnskus, reserved = (list(column) for column in zip(*sorted(rows), strict=True))
-            await self._conn.execute(_UPDATE_RESERVED, {"ids": ids, "fnskus": fnskus, "reserved": reserved})
+            await self._conn.execute(
+                _UPDATE_RESERVED, {"ids": ids, "fnskus": fnskus, "reserved": reserved}
+            )

@@ -30,6 +30,10 @@ async def read_page(
 ) -> Page[T]:
     """One page of `table`'s rows matching every filter, ordered by `order_by` (which must be
     stable, so pages never repeat or skip a row), each made a record by `record`."""
-    total = (await conn.execute(sa.select(sa.func.count()).select_from(table).where(*filters))).scalar_one()
-    rows = await conn.execute(sa.select(table).where(*filters).order_by(*order_by).limit(limit).offset(offset))
+    total = (
+        await conn.execute(sa.select(sa.func.count()).select_from(table).where(*filters))
+    ).scalar_one()
+    rows = await conn.execute(
+        sa.select(table).where(*filters).order_by(*order_by).limit(limit).offset(offset)
+    )
     return Page([record(r) for r in rows], total)

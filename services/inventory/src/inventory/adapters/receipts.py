@@ -109,7 +109,9 @@ class ReceiptRepository:
         if claimed is not None:
             return None
         row = (
-            await self._conn.execute(sa.select(receipts).where(receipts.c.receipt_id == command.receipt_id))
+            await self._conn.execute(
+                sa.select(receipts).where(receipts.c.receipt_id == command.receipt_id)
+            )
         ).one()
         return StoredReceipt(
             receipt_id=row.receipt_id,
@@ -138,7 +140,9 @@ class ReceiptRepository:
             )
 
     async def recorded(self, receipt_id: str) -> bool:
-        found = await self._conn.execute(sa.select(receipts.c.receipt_id).where(receipts.c.receipt_id == receipt_id))
+        found = await self._conn.execute(
+            sa.select(receipts.c.receipt_id).where(receipts.c.receipt_id == receipt_id)
+        )
         return found.first() is not None
 
     async def gather(self, line: AnnouncedLine) -> list[AnnouncedLine]:
@@ -147,10 +151,15 @@ class ReceiptRepository:
         await self._conn.execute(
             pg_insert(announced_receipt_lines)
             .values(
-                receipt_id=line.receipt_id, line_number=line.line_number, line_count=line.line_count,
-                shipment_id=line.shipment_id, fulfillment_center_id=line.fulfillment_center_id,
-                fnsku=line.count.fnsku, quantity_received=line.count.received,
-                quantity_damaged=line.count.damaged, receipt_recorded_at=line.recorded_at,
+                receipt_id=line.receipt_id,
+                line_number=line.line_number,
+                line_count=line.line_count,
+                shipment_id=line.shipment_id,
+                fulfillment_center_id=line.fulfillment_center_id,
+                fnsku=line.count.fnsku,
+                quantity_received=line.count.received,
+                quantity_damaged=line.count.damaged,
+                receipt_recorded_at=line.recorded_at,
             )
             .on_conflict_do_nothing()
         )
@@ -161,22 +170,36 @@ class ReceiptRepository:
             )
         ).all()
         return [
-            AnnouncedLine(r.receipt_id, r.shipment_id, r.fulfillment_center_id, r.line_number, r.line_count,
-                          LineCount(r.fnsku, r.quantity_received, r.quantity_damaged), r.receipt_recorded_at)
+            AnnouncedLine(
+                r.receipt_id,
+                r.shipment_id,
+                r.fulfillment_center_id,
+                r.line_number,
+                r.line_count,
+                LineCount(r.fnsku, r.quantity_received, r.quantity_damaged),
+                r.receipt_recorded_at,
+            )
             for r in rows
         ]
 
     async def forget_gathered(self, receipt_id: str) -> None:
         await self._conn.execute(
-            sa.delete(announced_receipt_lines).where(announced_receipt_lines.c.receipt_id == receipt_id)
+            sa.delete(announced_receipt_lines).where(
+                announced_receipt_lines.c.receipt_id == receipt_id
+            )
         )
 
     async def for_shipment(self, shipment_id: str) -> list[ShipmentReceipt]:
         """The receipts recorded for a shipment, oldest first, each with its lines."""
         rows = (
             await self._conn.execute(
-                sa.select(receipts.c.receipt_id, receipts.c.recorded_at, receipt_lines.c.fnsku,
-                          receipt_lines.c.quantity_received, receipt_lines.c.quantity_damaged)
+                sa.select(
+                    receipts.c.receipt_id,
+                    receipts.c.recorded_at,
+                    receipt_lines.c.fnsku,
+                    receipt_lines.c.quantity_received,
+                    receipt_lines.c.quantity_damaged,
+                )
                 .join(receipt_lines, receipt_lines.c.receipt_id == receipts.c.receipt_id)
                 .where(receipts.c.shipment_id == shipment_id, receipts.c.result.is_not(None))
                 .order_by(receipts.c.recorded_at, receipts.c.receipt_id, receipt_lines.c.fnsku)

@@ -45,7 +45,8 @@ def _order(row) -> RemovalOrder:
         fulfillment_center_id=row.fulfillment_center_id,
         disposition=RemovalDisposition(row.disposition),
         lines=tuple(
-            RemovalUnits(u["fnsku"], RemovalSource(u["source"]), u["quantity"], u.get("seller_sku")) for u in row.lines
+            RemovalUnits(u["fnsku"], RemovalSource(u["source"]), u["quantity"], u.get("seller_sku"))
+            for u in row.lines
         ),
         ship_to=Address.model_validate(row.ship_to) if row.ship_to else None,
         status=RemovalStatus(row.status),
@@ -59,7 +60,11 @@ class RemovalOrderRepository:
         self._conn = connection
 
     async def get(self, removal_order_id: str, *, for_update: bool = False) -> RemovalOrder | None:
-        row = (await self._conn.execute(_GET_FOR_UPDATE if for_update else _GET, {"id": removal_order_id})).first()
+        row = (
+            await self._conn.execute(
+                _GET_FOR_UPDATE if for_update else _GET, {"id": removal_order_id}
+            )
+        ).first()
         return _order(row) if row else None
 
     async def fingerprint(self, removal_order_id: str) -> str | None:
@@ -80,11 +85,20 @@ class RemovalOrderRepository:
                     "seller_id": order.seller_id,
                     "fc": order.fulfillment_center_id,
                     "disposition": order.disposition.value,
-                    "lines": json.dumps([
-                        {"fnsku": u.fnsku, "seller_sku": u.seller_sku, "source": u.source.value, "quantity": u.quantity}
-                        for u in order.lines
-                    ]),
-                    "ship_to": json.dumps(order.ship_to.model_dump(mode="json")) if order.ship_to else None,
+                    "lines": json.dumps(
+                        [
+                            {
+                                "fnsku": u.fnsku,
+                                "seller_sku": u.seller_sku,
+                                "source": u.source.value,
+                                "quantity": u.quantity,
+                            }
+                            for u in order.lines
+                        ]
+                    ),
+                    "ship_to": json.dumps(order.ship_to.model_dump(mode="json"))
+                    if order.ship_to
+                    else None,
                     "status": order.status.value,
                     "fingerprint": order.fingerprint(),
                 },
@@ -93,11 +107,21 @@ class RemovalOrderRepository:
         return row is not None
 
     async def set_status(
-        self, removal_order_id: str, status: RemovalStatus, *, carrier: str | None = None,
-        tracking_number: str | None = None, completed_event_id: str | None = None,
+        self,
+        removal_order_id: str,
+        status: RemovalStatus,
+        *,
+        carrier: str | None = None,
+        tracking_number: str | None = None,
+        completed_event_id: str | None = None,
     ) -> None:
         await self._conn.execute(
             _SET_STATUS,
-            {"id": removal_order_id, "status": status.value, "carrier": carrier, "tracking_number": tracking_number,
-             "completed_event_id": completed_event_id},
+            {
+                "id": removal_order_id,
+                "status": status.value,
+                "carrier": carrier,
+                "tracking_number": tracking_number,
+                "completed_event_id": completed_event_id,
+            },
         )

@@ -36,9 +36,16 @@ class ReturnRepository:
                 "orders": [r.order_id for r in returns],
                 "fcs": [r.fulfillment_center_id for r in returns],
                 "lines": [
-                    json.dumps([
-                        {"fnsku": u.fnsku, "quantity": u.quantity, "condition": u.condition.value} for u in r.lines
-                    ])
+                    json.dumps(
+                        [
+                            {
+                                "fnsku": u.fnsku,
+                                "quantity": u.quantity,
+                                "condition": u.condition.value,
+                            }
+                            for u in r.lines
+                        ]
+                    )
                     for r in returns
                 ],
                 "events": [r.received_event_id for r in returns],

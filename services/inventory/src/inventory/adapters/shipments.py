@@ -58,7 +58,13 @@ class ShipmentRepository:
             fulfillment_center_id=row.fulfillment_center_id,
             status=ShipmentStatus(row.status),
             lines={
-                r.fnsku: ShipmentLine(r.fnsku, r.seller_sku, r.quantity_expected, r.quantity_received, r.quantity_damaged)
+                r.fnsku: ShipmentLine(
+                    r.fnsku,
+                    r.seller_sku,
+                    r.quantity_expected,
+                    r.quantity_received,
+                    r.quantity_damaged,
+                )
                 for r in lines
             },
             correlation_id=row.correlation_id,
@@ -104,7 +110,10 @@ class ShipmentRepository:
         when the shipment is unknown or was marked before."""
         result = await self._conn.execute(
             sa.update(inbound_shipments)
-            .where(inbound_shipments.c.shipment_id == shipment_id, inbound_shipments.c.seller_shipped_at.is_(None))
+            .where(
+                inbound_shipments.c.shipment_id == shipment_id,
+                inbound_shipments.c.seller_shipped_at.is_(None),
+            )
             .values(seller_shipped_at=shipped_at, updated_at=sa.func.now())
         )
         return result.rowcount == 1

@@ -100,7 +100,9 @@ class StockRepository:
         """
         if not any(m.delta for m in move.movements):
             level = await self.level(move.fnsku, move.fulfillment_center_id)
-            return level or StockLevel(move.fnsku, move.fulfillment_center_id, move.seller_id, move.seller_sku, Levels())
+            return level or StockLevel(
+                move.fnsku, move.fulfillment_center_id, move.seller_id, move.seller_sku, Levels()
+            )
         return (await self.move_all([move]))[(move.fnsku, move.fulfillment_center_id)]
 
     async def lock_levels(self, keys: Iterable[Key]) -> dict[Key, StockLevel]:
@@ -172,7 +174,11 @@ class StockRepository:
                 "fcs": fcs,
                 # The last seller SKU named wins, as if the moves had been applied one by one.
                 "seller_skus": [
-                    next((m.seller_sku for m in reversed(per_key[k]) if m.seller_sku is not None), None) for k in keys
+                    next(
+                        (m.seller_sku for m in reversed(per_key[k]) if m.seller_sku is not None),
+                        None,
+                    )
+                    for k in keys
                 ],
                 **{b.value: [d[b] for d in deltas] for b in Bucket},
             },
@@ -182,11 +188,14 @@ class StockRepository:
             raise RuntimeError(f"bucket rows changed: {len(after)}, expected {len(keys)}")
         return after
 
-    async def level(self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False) -> StockLevel | None:
+    async def level(
+        self, fnsku: str, fulfillment_center_id: str, *, for_update: bool = False
+    ) -> StockLevel | None:
         """One FNSKU's buckets at one FC; `for_update` holds the row until the transaction ends, so
         a decision taken on the figures (reserve, adjust) cannot be overtaken."""
         query = sa.select(inventory_levels).where(
-            inventory_levels.c.fulfillment_center_id == fulfillment_center_id, inventory_levels.c.fnsku == fnsku
+            inventory_levels.c.fulfillment_center_id == fulfillment_center_id,
+            inventory_levels.c.fnsku == fnsku,
         )
         if for_update:
             query = query.with_for_update()
@@ -211,7 +220,9 @@ class StockRepository:
         )
         # The primary key order: stable, so pages never repeat or skip a row.
         order = (inventory_levels.c.fnsku, inventory_levels.c.fulfillment_center_id)
-        return await read_page(self._conn, inventory_levels, filters, order, limit, offset, _stock_level)
+        return await read_page(
+            self._conn, inventory_levels, filters, order, limit, offset, _stock_level
+        )
 
     async def inbound_by_stage(self, keys: Iterable[Key]) -> dict[Key, dict[str, int]]:
         """Inbound units per (fnsku, FC) split as FBA reports them: ``working`` (planned, the seller
@@ -237,18 +248,25 @@ class StockRepository:
                 stage.label("stage"),
                 sa.func.sum(outstanding).label("units"),
             )
-            .join(inbound_shipments, inbound_shipments.c.shipment_id == inbound_shipment_lines.c.shipment_id)
+            .join(
+                inbound_shipments,
+                inbound_shipments.c.shipment_id == inbound_shipment_lines.c.shipment_id,
+            )
             .where(
                 inbound_shipments.c.status.in_(["PLANNED", "RECEIVING"]),
-                sa.tuple_(inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id).in_(wanted),
+                sa.tuple_(
+                    inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id
+                ).in_(wanted),
             )
-            .group_by(inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id, stage)
+            .group_by(
+                inbound_shipment_lines.c.fnsku, inbound_shipments.c.fulfillment_center_id, stage
+            )
         )
         found: dict[Key, dict[str, int]] = {}
         for r in rows:
-            found.setdefault((r.fnsku, r.fulfillment_center_id), {"working": 0, "shipped": 0, "receiving": 0})[
-                r.stage
-            ] = int(r.units)
+            found.setdefault(
+                (r.fnsku, r.fulfillment_center_id), {"working": 0, "shipped": 0, "receiving": 0}
+            )[r.stage] = int(r.units)
         return found
 
     async def ledger(
@@ -266,12 +284,21 @@ class StockRepository:
             (inventory_ledger.c.seller_id, seller_id),
         )
         return await read_page(
-            self._conn, inventory_ledger, filters, (inventory_ledger.c.entry_id,), limit, offset,
+            self._conn,
+            inventory_ledger,
+            filters,
+            (inventory_ledger.c.entry_id,),
+            limit,
+            offset,
             lambda r: LedgerEntry(**{**r._asdict(), "bucket": Bucket(r.bucket)}),
         )
 
     async def recomputed_from_ledger(
-        self, *, fnsku: str | None = None, fulfillment_center_id: str | None = None, seller_id: str | None = None
+        self,
+        *,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        seller_id: str | None = None,
     ) -> dict[Key, Levels]:
         """The buckets of every (fnsku, FC) matching the filters as the ledger adds them up, to
         audit `inventory_levels`."""
@@ -288,15 +315,25 @@ class StockRepository:
                 sa.func.sum(inventory_ledger.c.delta).label("total"),
             )
             .where(*filters)
-            .group_by(inventory_ledger.c.fnsku, inventory_ledger.c.fulfillment_center_id, inventory_ledger.c.bucket)
+            .group_by(
+                inventory_ledger.c.fnsku,
+                inventory_ledger.c.fulfillment_center_id,
+                inventory_ledger.c.bucket,
+            )
         )
         totals: dict[Key, dict[str, int]] = {}
         for r in rows:
-            totals.setdefault((r.fnsku, r.fulfillment_center_id), {})[Bucket(r.bucket).value] = int(r.total)
+            totals.setdefault((r.fnsku, r.fulfillment_center_id), {})[Bucket(r.bucket).value] = int(
+                r.total
+            )
         return {key: Levels(**buckets) for key, buckets in totals.items()}
 
     async def stored_levels(
-        self, *, fnsku: str | None = None, fulfillment_center_id: str | None = None, seller_id: str | None = None
+        self,
+        *,
+        fnsku: str | None = None,
+        fulfillment_center_id: str | None = None,
+        seller_id: str | None = None,
     ) -> dict[Key, Levels]:
         filters = equal(
             (inventory_levels.c.fnsku, fnsku),

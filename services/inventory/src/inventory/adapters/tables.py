@@ -26,9 +26,15 @@ inbound_shipments = sa.Table(
     #: When the seller handed the shipment to a carrier (InboundShipmentShipped): its inbound
     #: units count as "shipped" rather than "working" until the FC starts receiving.
     sa.Column("seller_shipped_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')", name="inbound_shipments_status"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint(
+        "status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')", name="inbound_shipments_status"
+    ),
 )
 
 inbound_shipment_lines = sa.Table(
@@ -62,8 +68,13 @@ inventory_levels = sa.Table(
     sa.Column("reserved", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("unfulfillable", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("shipped", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    *[sa.CheckConstraint(f"{bucket} >= 0", name=f"inventory_levels_{bucket}") for bucket in BUCKETS],
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    *[
+        sa.CheckConstraint(f"{bucket} >= 0", name=f"inventory_levels_{bucket}")
+        for bucket in BUCKETS
+    ],
     sa.Index("inventory_levels_seller", "seller_id", "fnsku"),
 )
 
@@ -83,10 +94,16 @@ inventory_ledger = sa.Table(
     sa.Column("receipt_id", sa.Text, nullable=True),
     sa.Column("fulfillment_order_id", sa.Text, nullable=True),
     sa.Column("adjustment_id", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint(f"bucket IN ({', '.join(repr(b) for b in BUCKETS)})", name="inventory_ledger_bucket"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint(
+        f"bucket IN ({', '.join(repr(b) for b in BUCKETS)})", name="inventory_ledger_bucket"
+    ),
     sa.CheckConstraint("delta <> 0", name="inventory_ledger_delta"),
-    sa.CheckConstraint("cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"),
+    sa.CheckConstraint(
+        "cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"
+    ),
     sa.Index("inventory_ledger_stock", "fnsku", "fulfillment_center_id", "entry_id"),
 )
 
@@ -94,20 +111,29 @@ receipts = sa.Table(
     "receipts",
     metadata,
     sa.Column("receipt_id", sa.Text, primary_key=True),
-    sa.Column("shipment_id", sa.Text, sa.ForeignKey("inbound_shipments.shipment_id"), nullable=False),
+    sa.Column(
+        "shipment_id", sa.Text, sa.ForeignKey("inbound_shipments.shipment_id"), nullable=False
+    ),
     sa.Column("fulfillment_center_id", sa.Text, nullable=False),
     #: A hash of the receipt's content: a receipt id reused for different content is refused.
     sa.Column("fingerprint", sa.Text, nullable=False),
     #: The answer given the first time, returned as is when the same receipt is sent again.
     sa.Column("result", postgresql.JSONB, nullable=True),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("receipts_shipment", "shipment_id", "recorded_at"),
 )
 
 receipt_lines = sa.Table(
     "receipt_lines",
     metadata,
-    sa.Column("receipt_id", sa.Text, sa.ForeignKey("receipts.receipt_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "receipt_id",
+        sa.Text,
+        sa.ForeignKey("receipts.receipt_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("fnsku", sa.Text, primary_key=True),
     sa.Column("quantity_received", sa.BigInteger, nullable=False),
     sa.Column("quantity_damaged", sa.BigInteger, nullable=False),
@@ -145,9 +171,15 @@ fulfillment_orders = sa.Table(
     sa.Column("instructed", sa.Boolean, nullable=False),
     sa.Column("carrier", sa.Text, nullable=True),
     sa.Column("tracking_number", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("status IN ('RESERVED', 'CANCELLED', 'SHIPPED')", name="fulfillment_orders_status"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint(
+        "status IN ('RESERVED', 'CANCELLED', 'SHIPPED')", name="fulfillment_orders_status"
+    ),
 )
 
 #: Per fulfillment order and FNSKU: units ordered and units actually reserved (less on a shortfall).
@@ -165,7 +197,9 @@ fulfillment_order_stock = sa.Table(
     sa.Column("seller_sku", sa.Text, nullable=True),
     sa.Column("quantity_ordered", sa.BigInteger, nullable=False),
     sa.Column("quantity_reserved", sa.BigInteger, nullable=False),
-    sa.CheckConstraint("quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered", name="fo_stock_reserved"),
+    sa.CheckConstraint(
+        "quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered", name="fo_stock_reserved"
+    ),
 )
 
 #: The fulfillment orders whose FC exception (FulfillmentRejectedByCenter) was applied, and the
@@ -195,8 +229,12 @@ adjustments = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     #: A hash of the request: the same adjustment_id with other content is refused.
     sa.Column("fingerprint", sa.Text, nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("kind IN ('found', 'lost', 'damaged', 'transferred')", name="adjustments_kind"),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint(
+        "kind IN ('found', 'lost', 'damaged', 'transferred')", name="adjustments_kind"
+    ),
     sa.CheckConstraint("quantity > 0", name="adjustments_quantity"),
 )
 
@@ -214,9 +252,12 @@ discrepancies = sa.Table(
     sa.Column("shipment_id", sa.Text, nullable=True),
     sa.Column("fulfillment_order_id", sa.Text, nullable=True),
     sa.Column("receipt_id", sa.Text, nullable=True),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint(
-        "kind IN ('shortage', 'overage', 'unknown-fnsku', 'reservation-shortfall')", name="discrepancies_kind"
+        "kind IN ('shortage', 'overage', 'unknown-fnsku', 'reservation-shortfall')",
+        name="discrepancies_kind",
     ),
     sa.Index("discrepancies_shipment", "shipment_id"),
     sa.Index("discrepancies_fnsku", "fnsku", "fulfillment_center_id"),
@@ -233,7 +274,9 @@ customer_returns = sa.Table(
     #: [{"fnsku", "quantity", "condition"}] as the FC reported them.
     sa.Column("lines", postgresql.JSONB, nullable=False),
     sa.Column("received_event_id", sa.Text, nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("customer_returns_order", "order_id"),
 )
 
@@ -254,9 +297,15 @@ removal_orders = sa.Table(
     sa.Column("tracking_number", sa.Text, nullable=True),
     #: The FC's report that completed it (RemovalShipped / UnitsDisposed).
     sa.Column("completed_event_id", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.CheckConstraint("status IN ('PENDING', 'SHIPPED', 'DISPOSED', 'CANCELLED')", name="removal_orders_status"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint(
+        "status IN ('PENDING', 'SHIPPED', 'DISPOSED', 'CANCELLED')", name="removal_orders_status"
+    ),
     sa.CheckConstraint("disposition IN ('return', 'dispose')", name="removal_orders_disposition"),
     sa.Index("removal_orders_seller", "seller_id", "created_at"),
 )

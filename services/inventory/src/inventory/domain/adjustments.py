@@ -26,7 +26,9 @@ class AdjustmentKind(StrEnum):
 
 
 class NotEnoughFulfillable(InventoryError):
-    def __init__(self, fnsku: str, fulfillment_center_id: str, asked: int, fulfillable: int) -> None:
+    def __init__(
+        self, fnsku: str, fulfillment_center_id: str, asked: int, fulfillable: int
+    ) -> None:
         super().__init__(
             f"only {fulfillable} unit(s) of {fnsku} are fulfillable at {fulfillment_center_id}; "
             f"cannot adjust {asked} (reserved units belong to orders and are not adjusted)"
@@ -36,7 +38,9 @@ class NotEnoughFulfillable(InventoryError):
 
 class UnknownStock(InventoryError):
     def __init__(self, fnsku: str, fulfillment_center_id: str) -> None:
-        super().__init__(f"FNSKU {fnsku} has no stock record at {fulfillment_center_id}; nothing to adjust")
+        super().__init__(
+            f"FNSKU {fnsku} has no stock record at {fulfillment_center_id}; nothing to adjust"
+        )
 
 
 class AdjustmentIdReused(InventoryError):
@@ -75,7 +79,9 @@ class AdjustmentResult:
     inventory: tuple[StockLevel, ...]
 
 
-def check_destination(kind: AdjustmentKind, fulfillment_center_id: str, to_fulfillment_center_id: str | None) -> None:
+def check_destination(
+    kind: AdjustmentKind, fulfillment_center_id: str, to_fulfillment_center_id: str | None
+) -> None:
     """A transfer names another FC to send the units to; no other adjustment names one."""
     if kind is AdjustmentKind.TRANSFERRED:
         if not to_fulfillment_center_id:
@@ -86,7 +92,9 @@ def check_destination(kind: AdjustmentKind, fulfillment_center_id: str, to_fulfi
         raise BadTransfer(f"only a transfer names a destination FC, not a {kind.value} adjustment")
 
 
-def adjust(kind: AdjustmentKind, levels: Levels, quantity: int, *, fnsku: str, fulfillment_center_id: str) -> list[Movement]:
+def adjust(
+    kind: AdjustmentKind, levels: Levels, quantity: int, *, fnsku: str, fulfillment_center_id: str
+) -> list[Movement]:
     """The movements at the adjusted FC (a transfer's arrival elsewhere is `transfer_in`)."""
     if quantity <= 0:
         raise ValueError("an adjustment moves a positive quantity")

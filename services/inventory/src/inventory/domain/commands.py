@@ -133,7 +133,14 @@ class AdjustInventory:
 
     @property
     def fingerprint(self) -> str:
-        content = [self.fulfillment_center_id, self.fnsku, self.kind, self.quantity, self.reason, self.to_fulfillment_center_id]
+        content = [
+            self.fulfillment_center_id,
+            self.fnsku,
+            self.kind,
+            self.quantity,
+            self.reason,
+            self.to_fulfillment_center_id,
+        ]
         return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 

@@ -29,7 +29,9 @@ class NotReserved(InventoryError):
     """The fulfillment order holds no reservation any more (shipped, cancelled, or its exception told)."""
 
     def __init__(self, fulfillment_order_id: str, why: str) -> None:
-        super().__init__(f"fulfillment order {fulfillment_order_id} {why}; there is nothing to report")
+        super().__init__(
+            f"fulfillment order {fulfillment_order_id} {why}; there is nothing to report"
+        )
         self.fulfillment_order_id = fulfillment_order_id
 
 
@@ -76,7 +78,9 @@ def stock_of(lines: Iterable[InstructedLine]) -> list[FulfillmentOrderStock]:
     same units)."""
     by_fnsku: dict[str, FulfillmentOrderStock] = {}
     for line in lines:
-        stock = by_fnsku.setdefault(line.fnsku, FulfillmentOrderStock(line.fnsku, line.seller_id, line.seller_sku, 0, 0))
+        stock = by_fnsku.setdefault(
+            line.fnsku, FulfillmentOrderStock(line.fnsku, line.seller_id, line.seller_sku, 0, 0)
+        )
         stock.quantity_ordered += line.quantity
     return [by_fnsku[f] for f in sorted(by_fnsku)]
 
@@ -105,10 +109,14 @@ def ship_unreserved(levels: Levels, quantity: int) -> tuple[list[Movement], int]
     return _from_fulfillable(levels, quantity, Bucket.SHIPPED, Reason.SHIPPED)
 
 
-def _from_fulfillable(levels: Levels, quantity: int, to: Bucket, reason: Reason) -> tuple[list[Movement], int]:
+def _from_fulfillable(
+    levels: Levels, quantity: int, to: Bucket, reason: Reason
+) -> tuple[list[Movement], int]:
     """Fulfillable units to another bucket, as many of `quantity` as exist; and the shortfall."""
     moved = min(quantity, max(0, levels.fulfillable))
-    movements = [Movement(Bucket.FULFILLABLE, -moved, reason), Movement(to, moved, reason)] if moved else []
+    movements = (
+        [Movement(Bucket.FULFILLABLE, -moved, reason), Movement(to, moved, reason)] if moved else []
+    )
     return movements, quantity - moved
 
 

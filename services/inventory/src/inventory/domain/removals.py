@@ -52,7 +52,8 @@ class RemovalOrder:
     def fingerprint(self) -> str:
         """What the seller asked, so the same id sent again with other content is told apart."""
         asked = {
-            "fc": self.fulfillment_center_id, "disposition": self.disposition.value,
+            "fc": self.fulfillment_center_id,
+            "disposition": self.disposition.value,
             "lines": [[u.fnsku, u.source.value, u.quantity] for u in self.lines],
             "ship_to": self.ship_to.model_dump(mode="json") if self.ship_to else None,
         }
@@ -77,14 +78,18 @@ class RemovalIdReused(InventoryError):
 
 class RemovalNotCancellable(InventoryError):
     def __init__(self, removal_order_id: str, status: RemovalStatus) -> None:
-        super().__init__(f"removal order {removal_order_id} is {status.value.lower()}: it can no longer be cancelled")
+        super().__init__(
+            f"removal order {removal_order_id} is {status.value.lower()}: it can no longer be cancelled"
+        )
         self.removal_order_id = removal_order_id
         self.status = status
 
 
 def check_request(order: RemovalOrder) -> None:
     if order.disposition is RemovalDisposition.RETURN and order.ship_to is None:
-        raise RemovalRefused("a removal order that returns units names the address to ship them to (ship_to)")
+        raise RemovalRefused(
+            "a removal order that returns units names the address to ship them to (ship_to)"
+        )
     keys = [(u.fnsku, u.source) for u in order.lines]
     if len(set(keys)) != len(keys):
         raise RemovalRefused("each FNSKU and source appears once in a removal order")

@@ -41,7 +41,9 @@ class CustomerReturn:
 
 def return_movements(units: ReturnedUnits) -> list[Movement]:
     """Where returned units go: fulfillable when sellable, else unfulfillable."""
-    bucket = Bucket.FULFILLABLE if units.condition is ReturnCondition.SELLABLE else Bucket.UNFULFILLABLE
+    bucket = (
+        Bucket.FULFILLABLE if units.condition is ReturnCondition.SELLABLE else Bucket.UNFULFILLABLE
+    )
     return [Movement(bucket, units.quantity, _REASONS[units.condition])]
 
 

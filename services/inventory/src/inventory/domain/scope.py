@@ -43,9 +43,14 @@ class Scope:
 
     def sees(self, seller_id: str, fulfillment_center_id: str) -> bool:
         """Whether stock, a shipment or a discrepancy of this seller at this FC is the caller's to see."""
-        return self.seller_id in (None, seller_id) and self.fulfillment_center_id in (None, fulfillment_center_id)
+        return self.seller_id in (None, seller_id) and self.fulfillment_center_id in (
+            None,
+            fulfillment_center_id,
+        )
 
-    def narrow(self, *, seller_id: str | None, fulfillment_center_id: str | None) -> tuple[str | None, str | None]:
+    def narrow(
+        self, *, seller_id: str | None, fulfillment_center_id: str | None
+    ) -> tuple[str | None, str | None]:
         """The (seller, FC) filters of a read that asked for these: the caller's own party wherever
         it is scoped; `NotVisible` when the read names another."""
         for mine, asked, party in (
@@ -58,7 +63,10 @@ class Scope:
 
     def acts_at(self, fulfillment_center_id: str) -> None:
         """Refuse an FC's write that names another FC as the one it acts for."""
-        if self.fulfillment_center_id is not None and fulfillment_center_id != self.fulfillment_center_id:
+        if (
+            self.fulfillment_center_id is not None
+            and fulfillment_center_id != self.fulfillment_center_id
+        ):
             raise ActsForAnotherCenter(self.fulfillment_center_id, fulfillment_center_id)
 
 

@@ -27,7 +27,9 @@ class ShipmentStatus(StrEnum):
 
 class UnknownShipment(InventoryError):
     def __init__(self, shipment_id: str) -> None:
-        super().__init__(f"inbound shipment {shipment_id} is not known to the inventory (was it planned?)")
+        super().__init__(
+            f"inbound shipment {shipment_id} is not known to the inventory (was it planned?)"
+        )
         self.shipment_id = shipment_id
 
 
@@ -37,12 +39,16 @@ class ShipmentNotReceivable(InventoryError):
     status: ShipmentStatus
 
     def __init__(self, shipment_id: str) -> None:
-        super().__init__(f"inbound shipment {shipment_id} is {self.status.value.lower()}; it accepts no more receipts")
+        super().__init__(
+            f"inbound shipment {shipment_id} is {self.status.value.lower()}; it accepts no more receipts"
+        )
         self.shipment_id = shipment_id
 
     @staticmethod
     def because(shipment_id: str, status: ShipmentStatus) -> ShipmentNotReceivable:
-        return {ShipmentStatus.CLOSED: ShipmentClosed, ShipmentStatus.CANCELLED: ShipmentCancelled}[status](shipment_id)
+        return {ShipmentStatus.CLOSED: ShipmentClosed, ShipmentStatus.CANCELLED: ShipmentCancelled}[
+            status
+        ](shipment_id)
 
 
 class ShipmentClosed(ShipmentNotReceivable):
@@ -65,7 +71,9 @@ class WrongFulfillmentCenter(InventoryError):
 
 class DuplicateFnsku(InventoryError):
     def __init__(self, fnsku: str) -> None:
-        super().__init__(f"FNSKU {fnsku} appears more than once in the receipt; send one line per FNSKU")
+        super().__init__(
+            f"FNSKU {fnsku} appears more than once in the receipt; send one line per FNSKU"
+        )
         self.fnsku = fnsku
 
 
@@ -175,7 +183,12 @@ class InboundShipment:
             else:
                 merged[fnsku] = ShipmentLine(fnsku, seller_sku, quantity)
         shipment = cls(
-            shipment_id, seller_id, fulfillment_center_id, ShipmentStatus.PLANNED, merged, correlation_id
+            shipment_id,
+            seller_id,
+            fulfillment_center_id,
+            ShipmentStatus.PLANNED,
+            merged,
+            correlation_id,
         )
         movements = {
             fnsku: [Movement(Bucket.INBOUND, line.quantity_expected, Reason.SHIPMENT_PLANNED)]
@@ -191,7 +204,9 @@ class InboundShipment:
         """Apply what FC staff counted. All-or-nothing: a bad line rejects the whole receipt
         before any line changes."""
         if fulfillment_center_id != self.fulfillment_center_id:
-            raise WrongFulfillmentCenter(self.shipment_id, self.fulfillment_center_id, fulfillment_center_id)
+            raise WrongFulfillmentCenter(
+                self.shipment_id, self.fulfillment_center_id, fulfillment_center_id
+            )
         self._refuse_when_finished()
         seen: set[str] = set()
         for count in counts:
@@ -217,8 +232,14 @@ class InboundShipment:
         shortage. Returns (movements, shortages per FNSKU); later receipts are refused."""
         self._refuse_when_finished()
         self.status = ShipmentStatus.CLOSED
-        shortages = {f: line.quantity_outstanding for f, line in self.lines.items() if line.quantity_outstanding}
-        movements = {f: [Movement(Bucket.INBOUND, -q, Reason.CLOSED_SHORT)] for f, q in shortages.items()}
+        shortages = {
+            f: line.quantity_outstanding
+            for f, line in self.lines.items()
+            if line.quantity_outstanding
+        }
+        movements = {
+            f: [Movement(Bucket.INBOUND, -q, Reason.CLOSED_SHORT)] for f, q in shortages.items()
+        }
         return movements, shortages
 
     def cancel(self) -> dict[str, list[Movement]]:

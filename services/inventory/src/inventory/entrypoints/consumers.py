@@ -82,14 +82,20 @@ def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboun
     )
 
 
-def mark_inbound_shipment_shipped(event: Envelope[InboundShipmentShipped]) -> MarkInboundShipmentShipped:
+def mark_inbound_shipment_shipped(
+    event: Envelope[InboundShipmentShipped],
+) -> MarkInboundShipmentShipped:
     # Announced without the hand-over time: the seller handed the shipment over when it was announced.
-    return MarkInboundShipmentShipped(event.data.shipment_id, event.data.shipped_at or event.time, event.cause)
+    return MarkInboundShipmentShipped(
+        event.data.shipment_id, event.data.shipped_at or event.time, event.cause
+    )
 
 
 def cancel_inbound_shipment(event: Envelope[InboundShipmentCancelled]) -> CancelInboundShipment:
     data = event.data
-    return CancelInboundShipment(data.shipment_id, data.seller_id, data.fulfillment_center_id, event.cause)
+    return CancelInboundShipment(
+        data.shipment_id, data.seller_id, data.fulfillment_center_id, event.cause
+    )
 
 
 def reserve_stock(event: Envelope[FulfillmentInstructed]) -> ReserveStock:
@@ -98,7 +104,10 @@ def reserve_stock(event: Envelope[FulfillmentInstructed]) -> ReserveStock:
         fulfillment_order_id=data.fulfillment_order_id,
         order_id=data.order_id,
         fulfillment_center_id=data.fulfillment_center_id,
-        lines=tuple(InstructedLine(line.fnsku, line.seller_id, line.seller_sku, line.quantity) for line in data.lines),
+        lines=tuple(
+            InstructedLine(line.fnsku, line.seller_id, line.seller_sku, line.quantity)
+            for line in data.lines
+        ),
         cause=event.cause,
     )
 
@@ -125,7 +134,9 @@ def receive_return(event: Envelope[ReturnReceived]) -> ReceiveReturn:
         return_id=data.return_id,
         order_id=data.order_id,
         fulfillment_center_id=data.fulfillment_center_id,
-        lines=tuple(ReturnedUnits(line.fnsku, line.quantity, line.condition) for line in data.lines),
+        lines=tuple(
+            ReturnedUnits(line.fnsku, line.quantity, line.condition) for line in data.lines
+        ),
         received_event_id=event.id,
     )
     return ReceiveReturn(customer_return, event.cause)
@@ -135,7 +146,9 @@ def record_center_exception(event: Envelope[FulfillmentRejectedByCenter]) -> Rec
     data = event.data
     missing = None
     if data.lines is not None:
-        missing = tuple(MissingUnits(line.fnsku, line.quantity, line.reason_code.value) for line in data.lines)
+        missing = tuple(
+            MissingUnits(line.fnsku, line.quantity, line.reason_code.value) for line in data.lines
+        )
     return RecordCenterException(
         data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, missing, event.cause
     )
@@ -144,14 +157,20 @@ def record_center_exception(event: Envelope[FulfillmentRejectedByCenter]) -> Rec
 def complete_removal_shipped(event: Envelope[RemovalShipped]) -> CompleteRemoval:
     data = event.data
     return CompleteRemoval(
-        data.removal_order_id, data.fulfillment_center_id, RemovalStatus.SHIPPED, event.cause,
-        carrier=data.carrier, tracking_number=data.tracking_number,
+        data.removal_order_id,
+        data.fulfillment_center_id,
+        RemovalStatus.SHIPPED,
+        event.cause,
+        carrier=data.carrier,
+        tracking_number=data.tracking_number,
     )
 
 
 def complete_units_disposed(event: Envelope[UnitsDisposed]) -> CompleteRemoval:
     data = event.data
-    return CompleteRemoval(data.removal_order_id, data.fulfillment_center_id, RemovalStatus.DISPOSED, event.cause)
+    return CompleteRemoval(
+        data.removal_order_id, data.fulfillment_center_id, RemovalStatus.DISPOSED, event.cause
+    )
 
 
 def record_announced_receipt_line(event: Envelope[InventoryReceived]) -> RecordAnnouncedReceiptLine:
@@ -161,7 +180,9 @@ def record_announced_receipt_line(event: Envelope[InventoryReceived]) -> RecordA
     )
 
 
-def record_announced_unknown_line(event: Envelope[InventoryDiscrepancyRecorded]) -> RecordAnnouncedReceiptLine:
+def record_announced_unknown_line(
+    event: Envelope[InventoryDiscrepancyRecorded],
+) -> RecordAnnouncedReceiptLine:
     # Only an unknown-FNSKU discrepancy carries a receipt's line; any other has nothing to apply.
     data = event.data
     if data.quantity_received is None or data.quantity_damaged is None:
@@ -175,7 +196,12 @@ def _announced_line(
     data: InventoryReceived | InventoryDiscrepancyRecorded, received: int, damaged: int
 ) -> AnnouncedLine | None:
     # Announced before events carried the line's place in its receipt: nothing to rebuild from.
-    if data.receipt_id is None or data.shipment_id is None or data.line_number is None or data.line_count is None:
+    if (
+        data.receipt_id is None
+        or data.shipment_id is None
+        or data.line_number is None
+        or data.line_count is None
+    ):
         return None
     return AnnouncedLine(
         receipt_id=data.receipt_id,
@@ -190,7 +216,9 @@ def _announced_line(
 
 def close_announced_shipment(event: Envelope[InboundShipmentClosed]) -> CloseShipment:
     data = event.data
-    return CloseShipment(data.shipment_id, data.fulfillment_center_id, event.cause, receipt_id=data.receipt_id)
+    return CloseShipment(
+        data.shipment_id, data.fulfillment_center_id, event.cause, receipt_id=data.receipt_id
+    )
 
 
 def adjust_announced_inventory(event: Envelope[InventoryAdjusted]) -> AdjustInventory:
@@ -211,7 +239,10 @@ def adjust_announced_inventory(event: Envelope[InventoryAdjusted]) -> AdjustInve
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
-        InboundShipmentShipped: (mark_inbound_shipment_shipped, inbound.mark_inbound_shipments_shipped),
+        InboundShipmentShipped: (
+            mark_inbound_shipment_shipped,
+            inbound.mark_inbound_shipments_shipped,
+        ),
         InboundShipmentCancelled: (cancel_inbound_shipment, inbound.cancel_inbound_shipments),
     },
     Topics.FULFILLMENT_INSTRUCTIONS: {
@@ -223,11 +254,17 @@ CONSUMES: ConsumerTable = {
         ReturnReceived: (receive_return, returns.receive_returns),
         RemovalShipped: (complete_removal_shipped, removals.complete_removals),
         UnitsDisposed: (complete_units_disposed, removals.complete_removals),
-        FulfillmentRejectedByCenter: (record_center_exception, center_exceptions.record_center_exceptions),
+        FulfillmentRejectedByCenter: (
+            record_center_exception,
+            center_exceptions.record_center_exceptions,
+        ),
     },
     Topics.INVENTORY: {
         InventoryReceived: (record_announced_receipt_line, receiving.record_announced_receipts),
-        InventoryDiscrepancyRecorded: (record_announced_unknown_line, receiving.record_announced_receipts),
+        InventoryDiscrepancyRecorded: (
+            record_announced_unknown_line,
+            receiving.record_announced_receipts,
+        ),
         InboundShipmentClosed: (close_announced_shipment, receiving.close_announced_shipments),
         InventoryAdjusted: (adjust_announced_inventory, adjustments.adjust_announced_inventory),
     },

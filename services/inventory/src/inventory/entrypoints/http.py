@@ -167,13 +167,19 @@ def require_known_fulfillment_center(fulfillment_center_id: str) -> None:
     responses={
         403: {"description": "An FC naming another FC"},
         404: {"description": "Unknown inbound shipment (or bound for another FC)"},
-        409: {"description": "Shipment closed or cancelled, or receipt_id reused for other content"},
+        409: {
+            "description": "Shipment closed or cancelled, or receipt_id reused for other content"
+        },
         422: {"description": "Wrong fulfillment center, unknown FNSKU or invalid counts"},
     },
 )
-async def record_receipt(body: ReceiptIn, response: Response, uow: CallersUoW, actor: Staff) -> ReceiptOut:
+async def record_receipt(
+    body: ReceiptIn, response: Response, uow: CallersUoW, actor: Staff
+) -> ReceiptOut:
     require_known_fulfillment_center(body.fulfillment_center_id)
-    result, replayed = await receiving.record_receipt(body.to_command(), uow, scope=acting_scope(actor))
+    result, replayed = await receiving.record_receipt(
+        body.to_command(), uow, scope=acting_scope(actor)
+    )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ReceiptOut.of(result)
@@ -226,11 +232,15 @@ async def report_exception(
     responses={
         403: {"description": "An FC adjusting another FC's stock"},
         404: {"description": "No stock of this FNSKU at the FC"},
-        409: {"description": "Not enough fulfillable units, or adjustment_id reused for other content"},
+        409: {
+            "description": "Not enough fulfillable units, or adjustment_id reused for other content"
+        },
         422: {"description": "Invalid adjustment"},
     },
 )
-async def adjust_inventory(body: AdjustmentIn, response: Response, uow: CallersUoW, actor: Staff) -> AdjustmentOut:
+async def adjust_inventory(
+    body: AdjustmentIn, response: Response, uow: CallersUoW, actor: Staff
+) -> AdjustmentOut:
     for fc in (body.fulfillment_center_id, body.to_fulfillment_center_id):
         if fc:
             require_known_fulfillment_center(fc)
@@ -240,7 +250,11 @@ async def adjust_inventory(body: AdjustmentIn, response: Response, uow: CallersU
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     # A transfer's destination is another FC's stock: its staff see only their own FC's buckets.
-    seen = [StockLevelOut.of(s) for s in result.inventory if scope.sees(s.seller_id, s.fulfillment_center_id)]
+    seen = [
+        StockLevelOut.of(s)
+        for s in result.inventory
+        if scope.sees(s.seller_id, s.fulfillment_center_id)
+    ]
     return AdjustmentOut(adjustment_id=result.adjustment_id, inventory=seen)
 
 
@@ -259,11 +273,19 @@ async def list_inventory(
     offset: Offset = 0,
 ) -> PageOut[StockLevelOut]:
     page = await views.inventory(
-        uow, reading_scope(actor, seller_id), seller_id=seller_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, limit=limit, offset=offset
+        uow,
+        reading_scope(actor, seller_id),
+        seller_id=seller_id,
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        limit=limit,
+        offset=offset,
     )
     return PageOut[StockLevelOut](
         items=[StockLevelOut.of(i.stock, i.inbound_by_stage) for i in page.items],
-        total=page.total, limit=limit, offset=offset,
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -272,13 +294,19 @@ async def list_inventory(
     response_model=ShipmentReceiptsOut,
     summary="Expected, received and damaged per FNSKU of an inbound shipment, with its receipts",
 )
-async def shipment_receipts(shipment_id: ShipmentIdPath, uow: UoW, actor: Reader) -> ShipmentReceiptsOut:
+async def shipment_receipts(
+    shipment_id: ShipmentIdPath, uow: UoW, actor: Reader
+) -> ShipmentReceiptsOut:
     # One shipment is one seller's: a service may read it without naming the seller.
-    return ShipmentReceiptsOut.of(await views.shipment(uow, reading_scope(actor, lists=False), shipment_id))
+    return ShipmentReceiptsOut.of(
+        await views.shipment(uow, reading_scope(actor, lists=False), shipment_id)
+    )
 
 
 @router.get(
-    "/ledger", response_model=PageOut[LedgerEntryOut], summary="Every quantity movement with its cause, oldest first"
+    "/ledger",
+    response_model=PageOut[LedgerEntryOut],
+    summary="Every quantity movement with its cause, oldest first",
 )
 async def ledger(
     uow: UoW,
@@ -290,10 +318,19 @@ async def ledger(
     offset: AuditOffset = 0,
 ) -> PageOut[LedgerEntryOut]:
     page = await views.ledger(
-        uow, reading_scope(actor, seller_id), fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, limit=limit, offset=offset
+        uow,
+        reading_scope(actor, seller_id),
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        seller_id=seller_id,
+        limit=limit,
+        offset=offset,
     )
     return PageOut[LedgerEntryOut](
-        items=[LedgerEntryOut(**vars(e)) for e in page.items], total=page.total, limit=limit, offset=offset
+        items=[LedgerEntryOut(**vars(e)) for e in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -314,11 +351,21 @@ async def list_discrepancies(
     offset: AuditOffset = 0,
 ) -> PageOut[DiscrepancyOut]:
     page = await views.discrepancies(
-        uow, reading_scope(actor, seller_id), shipment_id=shipment_id, fnsku=fnsku,
-        fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, kind=kind, limit=limit, offset=offset,
+        uow,
+        reading_scope(actor, seller_id),
+        shipment_id=shipment_id,
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        seller_id=seller_id,
+        kind=kind,
+        limit=limit,
+        offset=offset,
     )
     return PageOut[DiscrepancyOut](
-        items=[DiscrepancyOut.of(d) for d in page.items], total=page.total, limit=limit, offset=offset
+        items=[DiscrepancyOut.of(d) for d in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -328,10 +375,17 @@ async def list_discrepancies(
     summary="The buckets recomputed from the ledger next to the stored ones (audit)",
 )
 async def reconciliation(
-    uow: UoW, actor: Reader, fnsku: IdQuery = None, fulfillment_center_id: FcQuery = None, seller_id: IdQuery = None
+    uow: UoW,
+    actor: Reader,
+    fnsku: IdQuery = None,
+    fulfillment_center_id: FcQuery = None,
+    seller_id: IdQuery = None,
 ) -> ReconciliationOut:
     recomputed = await views.reconciliation(
-        uow, reading_scope(actor, seller_id), fnsku=fnsku, fulfillment_center_id=fulfillment_center_id,
+        uow,
+        reading_scope(actor, seller_id),
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
         seller_id=seller_id,
     )
     rows = [ReconciliationRow.of(r) for r in recomputed]
@@ -367,7 +421,11 @@ def owner_of(actor: Actor, seller_id: str | None) -> str:
     },
 )
 async def create_removal_order(
-    body: RemovalOrderIn, response: Response, uow: CallersUoW, actor: StockOwner, seller_id: IdQuery = None
+    body: RemovalOrderIn,
+    response: Response,
+    uow: CallersUoW,
+    actor: StockOwner,
+    seller_id: IdQuery = None,
 ) -> RemovalOrderOut:
     """The units are set aside at once (they leave their bucket, so nothing is sold from them) and
     the FC is told on `fulfillment.removals`; cancel it until the FC reports it done."""
@@ -398,8 +456,10 @@ async def list_removal_orders(
     "/removal-orders/{removal_order_id}/cancellation",
     response_model=RemovalOrderOut,
     summary="Cancel a pending removal order (a seller, its own): its units go back to their bucket",
-    responses={404: {"description": "Unknown removal order (or another seller's)"},
-               409: {"description": "The FC already shipped or disposed of the units"}},
+    responses={
+        404: {"description": "Unknown removal order (or another seller's)"},
+        409: {"description": "The FC already shipped or disposed of the units"},
+    },
 )
 async def cancel_removal_order(
     removal_order_id: RemovalOrderId, uow: CallersUoW, actor: StockOwner, seller_id: IdQuery = None

@@ -35,7 +35,9 @@ FC_PATTERN = r"^[A-Z0-9]{3,8}$"
 MAX_UNITS_PER_LINE = 100_000
 
 IdQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)]
-FcQuery = Annotated[str | None, Query(pattern=FC_PATTERN, description="Fulfillment center id, e.g. SEA1")]
+FcQuery = Annotated[
+    str | None, Query(pattern=FC_PATTERN, description="Fulfillment center id, e.g. SEA1")
+]
 ShipmentIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
 FulfillmentOrderIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=ID_PATTERN)]
 #: Pages of the inventory hold up to 500 items, the ledger and discrepancies up to 1,000 (an
@@ -50,7 +52,11 @@ def described(record: type, name: str, **descriptions: str) -> type[BaseModel]:
     the API's documentation where a description is given: the JSON is the record."""
     types = get_type_hints(record)
     return create_model(
-        name, **{f.name: (types[f.name], Field(description=descriptions.get(f.name))) for f in fields(record)}
+        name,
+        **{
+            f.name: (types[f.name], Field(description=descriptions.get(f.name)))
+            for f in fields(record)
+        },
     )
 
 
@@ -58,15 +64,20 @@ class ReceiptLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fnsku: InventoryId
-    received: int = Field(ge=0, le=MAX_UNITS_PER_LINE, description="Units counted in sellable condition")
-    damaged: int = Field(default=0, ge=0, le=MAX_UNITS_PER_LINE, description="Units counted damaged")
+    received: int = Field(
+        ge=0, le=MAX_UNITS_PER_LINE, description="Units counted in sellable condition"
+    )
+    damaged: int = Field(
+        default=0, ge=0, le=MAX_UNITS_PER_LINE, description="Units counted damaged"
+    )
 
 
 class ReceiptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     receipt_id: InventoryId | None = Field(
-        default=None, description="Client-chosen id; sending the same receipt again with it records nothing twice"
+        default=None,
+        description="Client-chosen id; sending the same receipt again with it records nothing twice",
     )
     shipment_id: InventoryId
     fulfillment_center_id: str = Field(pattern=FC_PATTERN)
@@ -97,40 +108,54 @@ class ExceptionIn(BaseModel):
 
     reason: str = Field(min_length=1, max_length=500)
     lines: list[ExceptionLineIn] | None = Field(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="The units that cannot ship; absent: none of the fulfillment order (its units stay fulfillable)",
     )
 
     def to_command(self, fulfillment_order_id: str) -> ReportCenterException:
-        lines = None if self.lines is None else tuple(
-            ReportedLine(line.line_id, line.fnsku, line.quantity, line.reason_code) for line in self.lines
+        lines = (
+            None
+            if self.lines is None
+            else tuple(
+                ReportedLine(line.line_id, line.fnsku, line.quantity, line.reason_code)
+                for line in self.lines
+            )
         )
         return ReportCenterException(fulfillment_order_id, self.reason, lines)
 
 
 class ExceptionOut(BaseModel):
     fulfillment_order_id: str
-    event_id: str = Field(description="The FulfillmentRejectedByCenter published; the platform applies it once")
+    event_id: str = Field(
+        description="The FulfillmentRejectedByCenter published; the platform applies it once"
+    )
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fulfillment_center_id: str | None = Field(default=None, pattern=FC_PATTERN, description="Checked if given")
+    fulfillment_center_id: str | None = Field(
+        default=None, pattern=FC_PATTERN, description="Checked if given"
+    )
 
 
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     adjustment_id: InventoryId | None = Field(
-        default=None, description="Client-chosen id; sending the same adjustment again with it moves nothing twice"
+        default=None,
+        description="Client-chosen id; sending the same adjustment again with it moves nothing twice",
     )
     fulfillment_center_id: str = Field(pattern=FC_PATTERN)
     fnsku: InventoryId
     kind: AdjustmentKind
     quantity: int = Field(ge=1, le=MAX_UNITS_PER_LINE)
     reason: str = Field(min_length=3, max_length=500, description="Why, in the FC staff's words")
-    to_fulfillment_center_id: str | None = Field(default=None, pattern=FC_PATTERN, description="Transfers only")
+    to_fulfillment_center_id: str | None = Field(
+        default=None, pattern=FC_PATTERN, description="Transfers only"
+    )
 
     def to_command(self) -> AdjustInventory:
         return AdjustInventory(
@@ -154,14 +179,22 @@ class StockLevelOut(BaseModel):
     reserved: int
     unfulfillable: int
     shipped: int = Field(description="Units shipped to buyers from this FC (cumulative)")
-    inbound_working: int | None = Field(default=None, description="Inbound: planned, not yet shipped by the seller")
+    inbound_working: int | None = Field(
+        default=None, description="Inbound: planned, not yet shipped by the seller"
+    )
     inbound_shipped: int | None = Field(default=None, description="Inbound: on its way to the FC")
-    inbound_receiving: int | None = Field(default=None, description="Inbound: the FC has started counting")
+    inbound_receiving: int | None = Field(
+        default=None, description="Inbound: the FC has started counting"
+    )
 
     @classmethod
     def of(cls, s: StockLevel, stages: dict[str, int] | None = None) -> StockLevelOut:
         # The inbound split is read for inventory listings only (None elsewhere: not computed).
-        split = {} if stages is None else {f"inbound_{k}": stages.get(k, 0) for k in ("working", "shipped", "receiving")}
+        split = (
+            {}
+            if stages is None
+            else {f"inbound_{k}": stages.get(k, 0) for k in ("working", "shipped", "receiving")}
+        )
         return cls(
             **split,
             **vars(s.levels),
@@ -179,7 +212,9 @@ class ShipmentReceiptLineOut(BaseModel):
 
     @classmethod
     def of(cls, count: LineCount) -> ShipmentReceiptLineOut:
-        return cls(fnsku=count.fnsku, quantity_received=count.received, quantity_damaged=count.damaged)
+        return cls(
+            fnsku=count.fnsku, quantity_received=count.received, quantity_damaged=count.damaged
+        )
 
 
 #: A line of a recorded receipt (`ReceivedLine`).
@@ -206,7 +241,9 @@ class ReceiptOut(BaseModel):
         default_factory=list,
         description="FNSKUs found in the boxes that the shipment never planned: recorded as discrepancies, in no bucket",
     )
-    inventory: list[StockLevelOut] = Field(description="The buckets of each FNSKU in the receipt after it")
+    inventory: list[StockLevelOut] = Field(
+        description="The buckets of each FNSKU in the receipt after it"
+    )
 
     @classmethod
     def of(cls, r: ReceiptResult) -> ReceiptOut:
@@ -229,7 +266,9 @@ class ShipmentLineOut(BaseModel):
     quantity_expected: int
     quantity_received: int
     quantity_damaged: int
-    quantity_outstanding: int = Field(description="Expected and not counted yet (missing, if the shipment is closed)")
+    quantity_outstanding: int = Field(
+        description="Expected and not counted yet (missing, if the shipment is closed)"
+    )
 
 
 class ShipmentReceiptOut(BaseModel):
@@ -316,8 +355,11 @@ class ReconciliationRow(BaseModel):
     @classmethod
     def of(cls, r: Reconciled) -> ReconciliationRow:
         return cls(
-            fnsku=r.fnsku, fulfillment_center_id=r.fulfillment_center_id, stored=vars(r.stored),
-            from_ledger=vars(r.from_ledger), balanced=r.balanced,
+            fnsku=r.fnsku,
+            fulfillment_center_id=r.fulfillment_center_id,
+            stored=vars(r.stored),
+            from_ledger=vars(r.from_ledger),
+            balanced=r.balanced,
         )
 
 
@@ -340,7 +382,8 @@ class RemovalOrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     removal_order_id: InventoryId | None = Field(
-        default=None, description="Client-chosen id; sending the same request again with it creates nothing twice"
+        default=None,
+        description="Client-chosen id; sending the same request again with it creates nothing twice",
     )
     fulfillment_center_id: str = Field(pattern=FC_PATTERN)
     disposition: RemovalDisposition
@@ -379,9 +422,18 @@ class RemovalOrderOut(BaseModel):
     @classmethod
     def of(cls, order: RemovalOrder) -> RemovalOrderOut:
         return cls(
-            removal_order_id=order.removal_order_id, seller_id=order.seller_id,
-            fulfillment_center_id=order.fulfillment_center_id, disposition=order.disposition, status=order.status,
-            lines=[RemovalLineOut(fnsku=u.fnsku, seller_sku=u.seller_sku, source=u.source, quantity=u.quantity)
-                   for u in order.lines],
-            ship_to=order.ship_to, carrier=order.carrier, tracking_number=order.tracking_number,
+            removal_order_id=order.removal_order_id,
+            seller_id=order.seller_id,
+            fulfillment_center_id=order.fulfillment_center_id,
+            disposition=order.disposition,
+            status=order.status,
+            lines=[
+                RemovalLineOut(
+                    fnsku=u.fnsku, seller_sku=u.seller_sku, source=u.source, quantity=u.quantity
+                )
+                for u in order.lines
+            ],
+            ship_to=order.ship_to,
+            carrier=order.carrier,
+            tracking_number=order.tracking_number,
         )

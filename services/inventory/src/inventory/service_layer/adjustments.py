@@ -55,7 +55,9 @@ async def adjust_inventory(
         return result
 
 
-async def adjust_announced_inventory(commands: list[AdjustInventory], uow: InventoryUnitOfWork) -> None:
+async def adjust_announced_inventory(
+    commands: list[AdjustInventory], uow: InventoryUnitOfWork
+) -> None:
     """Adjustments as inventory announced them, applied unless recorded already (see the module's
     docstring); an event announced before InventoryAdjusted carried the adjustment has no command."""
     for command in commands:
@@ -66,7 +68,13 @@ async def adjust_announced_inventory(commands: list[AdjustInventory], uow: Inven
 async def _adjust(command: AdjustInventory, uow: InventoryUnitOfWork) -> AdjustmentResult:
     kind = command.kind
     # The FCs in id order, so a transfer A→B and one B→A lock their rows in the same order.
-    centers = sorted({fc for fc in (command.fulfillment_center_id, command.to_fulfillment_center_id) if fc is not None})
+    centers = sorted(
+        {
+            fc
+            for fc in (command.fulfillment_center_id, command.to_fulfillment_center_id)
+            if fc is not None
+        }
+    )
     levels = {fc: await uow.stock.level(command.fnsku, fc, for_update=True) for fc in centers}
     source = levels[command.fulfillment_center_id]
     if source is None:
@@ -87,10 +95,15 @@ async def _adjust(command: AdjustInventory, uow: InventoryUnitOfWork) -> Adjustm
     if stored is not None:
         if stored != command.fingerprint:
             raise AdjustmentIdReused(command.adjustment_id)
-        return AdjustmentResult(command.adjustment_id, True, tuple(lv for lv in levels.values() if lv))
+        return AdjustmentResult(
+            command.adjustment_id, True, tuple(lv for lv in levels.values() if lv)
+        )
     moves: dict[str, list[Movement]] = {
         command.fulfillment_center_id: adjust(
-            kind, source.levels, command.quantity, fnsku=command.fnsku,
+            kind,
+            source.levels,
+            command.quantity,
+            fnsku=command.fnsku,
             fulfillment_center_id=command.fulfillment_center_id,
         )
     }
@@ -120,8 +133,13 @@ async def _adjust(command: AdjustInventory, uow: InventoryUnitOfWork) -> Adjustm
                 event_id=adjusted_event_id(command.adjustment_id, fc, n),
             )
         move = StockMove(
-            command.fnsku, fc, source.seller_id, source.seller_sku, tuple(moves[fc]),
-            cause_event_id=announced.id, adjustment_id=command.adjustment_id,
+            command.fnsku,
+            fc,
+            source.seller_id,
+            source.seller_sku,
+            tuple(moves[fc]),
+            cause_event_id=announced.id,
+            adjustment_id=command.adjustment_id,
         )
         after.append(await move_stock(uow, move, caused_by=command.cause))
     return AdjustmentResult(command.adjustment_id, False, tuple(after))

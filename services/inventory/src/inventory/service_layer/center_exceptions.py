@@ -43,25 +43,40 @@ log = structlog.get_logger("inventory")
 DAMAGED = "DAMAGED"
 
 
-async def record_center_exceptions(commands: list[RecordCenterException], uow: InventoryUnitOfWork) -> None:
+async def record_center_exceptions(
+    commands: list[RecordCenterException], uow: InventoryUnitOfWork
+) -> None:
     """Apply each fulfillment order's first FC exception, in the order they came."""
-    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    known = await uow.fulfillment_orders.get_all(
+        (c.fulfillment_order_id for c in commands), for_update=True
+    )
     applied: list[tuple[RecordCenterException, FulfillmentOrder]] = []
     for command in commands:
         order = known.get(command.fulfillment_order_id)
-        if order is None or order.status is not FulfillmentOrderStatus.RESERVED or not order.instructed:
+        if (
+            order is None
+            or order.status is not FulfillmentOrderStatus.RESERVED
+            or not order.instructed
+        ):
             log.warning(
                 "FC exception for a fulfillment order not reserved here ignored",
-                fulfillment_order_id=command.fulfillment_order_id, status=order.status if order else None,
+                fulfillment_order_id=command.fulfillment_order_id,
+                status=order.status if order else None,
             )
             continue
-        if not await uow.fulfillment_orders.claim_exception(order.fulfillment_order_id, command.cause.id):
-            log.info("FC exception already applied", fulfillment_order_id=order.fulfillment_order_id)
+        if not await uow.fulfillment_orders.claim_exception(
+            order.fulfillment_order_id, command.cause.id
+        ):
+            log.info(
+                "FC exception already applied", fulfillment_order_id=order.fulfillment_order_id
+            )
             continue
         applied.append((command, order))
 
     stock = StockMoves(uow)
-    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order in applied for item in order.stock)
+    await stock.lock(
+        (item.fnsku, order.fulfillment_center_id) for _, order in applied for item in order.stock
+    )
     for command, order in applied:
         for item in order.stock:
             movements: list[Movement] = []
@@ -74,17 +89,24 @@ async def record_center_exceptions(commands: list[RecordCenterException], uow: I
                 # Never more than is still reserved for the order: the rest was never set aside here.
                 quantity = min(missing.quantity, item.quantity_reserved)
                 item.quantity_reserved -= quantity
-                movements += damaged_at_pick(quantity) if missing.reason_code == DAMAGED else short_picked(quantity)
+                movements += (
+                    damaged_at_pick(quantity)
+                    if missing.reason_code == DAMAGED
+                    else short_picked(quantity)
+                )
             stock.move(command.cause, order, item, movements)
         log.info(
-            "FC exception applied", fulfillment_order_id=order.fulfillment_order_id,
+            "FC exception applied",
+            fulfillment_order_id=order.fulfillment_order_id,
             fulfillment_center_id=order.fulfillment_center_id,
         )
     await stock.write()
     await uow.fulfillment_orders.update_reserved_all([order for _, order in applied])
 
 
-async def report_center_exception(command: ReportCenterException, uow: InventoryUnitOfWork, *, scope: Scope) -> str:
+async def report_center_exception(
+    command: ReportCenterException, uow: InventoryUnitOfWork, *, scope: Scope
+) -> str:
     """FC staff report over HTTP that they cannot ship units of one of their fulfillment orders:
     checked here (their FC's, still reserved, no exception told yet, no more than reserved of each
     FNSKU) and published as FulfillmentRejectedByCenter, which this service's worker and the order
@@ -92,7 +114,11 @@ async def report_center_exception(command: ReportCenterException, uow: Inventory
     async with uow:
         order = await uow.fulfillment_orders.get(command.fulfillment_order_id)
         # Another FC's fulfillment order reads as unknown to an FC.
-        if order is None or not order.instructed or scope.fulfillment_center_id not in (None, order.fulfillment_center_id):
+        if (
+            order is None
+            or not order.instructed
+            or scope.fulfillment_center_id not in (None, order.fulfillment_center_id)
+        ):
             raise UnknownFulfillmentOrder(command.fulfillment_order_id)
         if order.status is not FulfillmentOrderStatus.RESERVED:
             raise NotReserved(order.fulfillment_order_id, f"is {order.status.value.lower()}")
@@ -102,7 +128,9 @@ async def report_center_exception(command: ReportCenterException, uow: Inventory
         asked: dict[str, int] = {}
         for line in command.lines or ():
             if line.fnsku not in reserved:
-                raise InventoryError(f"fulfillment order {order.fulfillment_order_id} holds no {line.fnsku}")
+                raise InventoryError(
+                    f"fulfillment order {order.fulfillment_order_id} holds no {line.fnsku}"
+                )
             asked[line.fnsku] = asked.get(line.fnsku, 0) + line.quantity
             if asked[line.fnsku] > reserved[line.fnsku]:
                 raise InventoryError(
@@ -114,9 +142,13 @@ async def report_center_exception(command: ReportCenterException, uow: Inventory
                 order_id=order.order_id,
                 fulfillment_center_id=order.fulfillment_center_id,
                 reason=command.reason,
-                lines=None if command.lines is None else [
+                lines=None
+                if command.lines is None
+                else [
                     ExceptionLine(
-                        line_id=line.line_id, fnsku=line.fnsku, quantity=line.quantity,
+                        line_id=line.line_id,
+                        fnsku=line.fnsku,
+                        quantity=line.quantity,
                         reason_code=ExceptionReason(line.reason_code),
                     )
                     for line in command.lines
@@ -124,5 +156,9 @@ async def report_center_exception(command: ReportCenterException, uow: Inventory
             )
         )
         await uow.commit()
-    log.info("FC exception reported over HTTP", fulfillment_order_id=command.fulfillment_order_id, event_id=envelope.id)
+    log.info(
+        "FC exception reported over HTTP",
+        fulfillment_order_id=command.fulfillment_order_id,
+        event_id=envelope.id,
+    )
     return envelope.id

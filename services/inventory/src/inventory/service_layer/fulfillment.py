@@ -41,7 +41,9 @@ from stockpath_events import Cause
 log = structlog.get_logger("inventory")
 
 RESERVED, CANCELLED, SHIPPED = (
-    FulfillmentOrderStatus.RESERVED, FulfillmentOrderStatus.CANCELLED, FulfillmentOrderStatus.SHIPPED
+    FulfillmentOrderStatus.RESERVED,
+    FulfillmentOrderStatus.CANCELLED,
+    FulfillmentOrderStatus.SHIPPED,
 )
 
 
@@ -65,7 +67,9 @@ class StockMoves:
         self._uow = uow
         self._levels: dict[tuple[str, str], Levels] = {}
         self._moves: list[StockMove] = []
-        self._last_cause: dict[tuple[str, str], Cause] = {}  # in the order of each key's last movement
+        self._last_cause: dict[
+            tuple[str, str], Cause
+        ] = {}  # in the order of each key's last movement
         self._shortfalls: list[tuple[Discrepancy, Cause]] = []
 
     async def lock(self, keys: Iterable[tuple[str, str]]) -> None:
@@ -78,16 +82,25 @@ class StockMoves:
         return self._levels[(fnsku, fulfillment_center_id)]
 
     def move(
-        self, cause: Cause, order: FulfillmentOrder, item: FulfillmentOrderStock,
-        movements: list[Movement], missing: int = 0,
+        self,
+        cause: Cause,
+        order: FulfillmentOrder,
+        item: FulfillmentOrderStock,
+        movements: list[Movement],
+        missing: int = 0,
     ) -> None:
         key = (item.fnsku, order.fulfillment_center_id)
         if any(m.delta for m in movements):
             self._levels[key] = self._levels[key].apply(movements)
             self._moves.append(
                 StockMove(
-                    item.fnsku, order.fulfillment_center_id, item.seller_id, item.seller_sku, tuple(movements),
-                    cause_event_id=cause.id, fulfillment_order_id=order.fulfillment_order_id,
+                    item.fnsku,
+                    order.fulfillment_center_id,
+                    item.seller_id,
+                    item.seller_sku,
+                    tuple(movements),
+                    cause_event_id=cause.id,
+                    fulfillment_order_id=order.fulfillment_order_id,
                 )
             )
             self._last_cause.pop(key, None)
@@ -95,21 +108,31 @@ class StockMoves:
         if missing:
             log.warning(
                 "fulfillment order asks for more than is fulfillable; shortfall recorded",
-                fulfillment_order_id=order.fulfillment_order_id, fnsku=item.fnsku, missing=missing,
+                fulfillment_order_id=order.fulfillment_order_id,
+                fnsku=item.fnsku,
+                missing=missing,
             )
-            self._shortfalls.append((
-                Discrepancy(
-                    # One fulfillment order per event, so the event, the order and the FNSKU name it.
-                    discrepancy_id(
-                        f"{cause.id}/{order.fulfillment_order_id}", DiscrepancyKind.RESERVATION_SHORTFALL, item.fnsku
+            self._shortfalls.append(
+                (
+                    Discrepancy(
+                        # One fulfillment order per event, so the event, the order and the FNSKU name it.
+                        discrepancy_id(
+                            f"{cause.id}/{order.fulfillment_order_id}",
+                            DiscrepancyKind.RESERVATION_SHORTFALL,
+                            item.fnsku,
+                        ),
+                        DiscrepancyKind.RESERVATION_SHORTFALL,
+                        order.fulfillment_center_id,
+                        item.fnsku,
+                        item.seller_id,
+                        missing,
+                        quantity_expected=item.quantity_ordered,
+                        quantity_counted=item.quantity_ordered - missing,
+                        fulfillment_order_id=order.fulfillment_order_id,
                     ),
-                    DiscrepancyKind.RESERVATION_SHORTFALL, order.fulfillment_center_id,
-                    item.fnsku, item.seller_id, missing, quantity_expected=item.quantity_ordered,
-                    quantity_counted=item.quantity_ordered - missing,
-                    fulfillment_order_id=order.fulfillment_order_id,
-                ),
-                cause,
-            ))
+                    cause,
+                )
+            )
 
     async def write(self) -> None:
         after = await self._uow.stock.move_all(self._moves)
@@ -128,16 +151,26 @@ async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) 
     However many instructions come at once, they cost a fixed number of statements: the orders read
     and locked at once, the stock rows locked once, movements computed in memory, written in bulk.
     """
-    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    known = await uow.fulfillment_orders.get_all(
+        (c.fulfillment_order_id for c in commands), for_update=True
+    )
     applied: list[tuple[ReserveStock, FulfillmentOrder, bool]] = []
     for command in commands:
         order = known.get(command.fulfillment_order_id)
         if order is not None and order.instructed:
-            log.info("fulfillment order already known; instruction ignored", fulfillment_order_id=command.fulfillment_order_id)
+            log.info(
+                "fulfillment order already known; instruction ignored",
+                fulfillment_order_id=command.fulfillment_order_id,
+            )
             continue
         shipped_first = order is not None  # only a shipment confirmation could have created it
         order = order or FulfillmentOrder(
-            command.fulfillment_order_id, command.order_id, command.fulfillment_center_id, RESERVED, True, []
+            command.fulfillment_order_id,
+            command.order_id,
+            command.fulfillment_center_id,
+            RESERVED,
+            True,
+            [],
         )
         order.instructed = True
         order.stock = stock_of(command.lines)
@@ -145,7 +178,9 @@ async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) 
         applied.append((command, order, shipped_first))
 
     stock = StockMoves(uow)
-    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock)
+    await stock.lock(
+        (item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock
+    )
     for command, order, shipped_first in applied:
         for item in order.stock:
             levels = stock.levels(item.fnsku, order.fulfillment_center_id)
@@ -159,7 +194,9 @@ async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) 
 
     new = [order for _, order, shipped_first in applied if not shipped_first]
     if len(await uow.fulfillment_orders.add_all(new)) != len(new):
-        raise FulfillmentOrderCreatedMeanwhile("a fulfillment order was stored concurrently; apply again")
+        raise FulfillmentOrderCreatedMeanwhile(
+            "a fulfillment order was stored concurrently; apply again"
+        )
     shipped_before = [order for _, order, shipped_first in applied if shipped_first]
     await uow.fulfillment_orders.add_stock_all(shipped_before)
     await uow.fulfillment_orders.update_all(shipped_before)
@@ -173,13 +210,18 @@ async def release_stock(commands: list[ReleaseStock], uow: InventoryUnitOfWork) 
             # Unknown (never instructed here) or already shipped/cancelled: nothing is reserved for it.
             log.warning(
                 "cancellation of a fulfillment order that holds no reservation ignored",
-                fulfillment_order_id=command.fulfillment_order_id, status=order.status if order else None,
+                fulfillment_order_id=command.fulfillment_order_id,
+                status=order.status if order else None,
             )
             continue
         for item in order.stock:
             move = StockMove(
-                item.fnsku, order.fulfillment_center_id, item.seller_id, item.seller_sku,
-                tuple(release(item.quantity_reserved)), cause_event_id=command.cause.id,
+                item.fnsku,
+                order.fulfillment_center_id,
+                item.seller_id,
+                item.seller_sku,
+                tuple(release(item.quantity_reserved)),
+                cause_event_id=command.cause.id,
                 fulfillment_order_id=order.fulfillment_order_id,
             )
             await move_stock(uow, move, caused_by=command.cause)
@@ -193,7 +235,9 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
     remembered, so the instruction moves the stock when it comes; a second one changes nothing.
     A fixed number of statements however many come at once, as `reserve_stock`.
     """
-    known = await uow.fulfillment_orders.get_all((c.fulfillment_order_id for c in commands), for_update=True)
+    known = await uow.fulfillment_orders.get_all(
+        (c.fulfillment_order_id for c in commands), for_update=True
+    )
     applied: list[tuple[ShipStock, FulfillmentOrder, FulfillmentOrderStatus]] = []
     first: list[FulfillmentOrder] = []  # confirmations that overtook their instruction
     shipped_by: dict[str, tuple[str, str | None]] = {}
@@ -201,22 +245,35 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
         order = known.get(command.fulfillment_order_id)
         if order is None:
             order = FulfillmentOrder(
-                command.fulfillment_order_id, command.order_id, command.fulfillment_center_id, SHIPPED, False, []
+                command.fulfillment_order_id,
+                command.order_id,
+                command.fulfillment_center_id,
+                SHIPPED,
+                False,
+                [],
             )
             known[order.fulfillment_order_id] = order
             first.append(order)
             shipped_by[order.fulfillment_order_id] = (command.carrier, command.tracking_number)
-            log.info("shipment confirmed before its instruction arrived", fulfillment_order_id=command.fulfillment_order_id)
+            log.info(
+                "shipment confirmed before its instruction arrived",
+                fulfillment_order_id=command.fulfillment_order_id,
+            )
             continue
         if order.status is SHIPPED:
-            log.info("fulfillment order already shipped", fulfillment_order_id=command.fulfillment_order_id)
+            log.info(
+                "fulfillment order already shipped",
+                fulfillment_order_id=command.fulfillment_order_id,
+            )
             continue
         applied.append((command, order, order.status))
         order.status = SHIPPED
         shipped_by[order.fulfillment_order_id] = (command.carrier, command.tracking_number)
 
     stock = StockMoves(uow)
-    await stock.lock((item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock)
+    await stock.lock(
+        (item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock
+    )
     for command, order, status in applied:
         for item in order.stock:
             if status is RESERVED:
@@ -229,5 +286,9 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
     await stock.write()
 
     if len(await uow.fulfillment_orders.add_all(first, shipped_by=shipped_by)) != len(first):
-        raise FulfillmentOrderCreatedMeanwhile("a fulfillment order was stored concurrently; apply again")
-    await uow.fulfillment_orders.update_all([order for _, order, _ in applied], shipped_by=shipped_by)
+        raise FulfillmentOrderCreatedMeanwhile(
+            "a fulfillment order was stored concurrently; apply again"
+        )
+    await uow.fulfillment_orders.update_all(
+        [order for _, order, _ in applied], shipped_by=shipped_by
+    )

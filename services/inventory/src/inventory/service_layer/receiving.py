@@ -54,7 +54,9 @@ async def record_receipt(
         return outcome
 
 
-async def record_announced_receipts(commands: list[RecordAnnouncedReceiptLine], uow: InventoryUnitOfWork) -> None:
+async def record_announced_receipts(
+    commands: list[RecordAnnouncedReceiptLine], uow: InventoryUnitOfWork
+) -> None:
     """Receipts as inventory announced them, one line per event (see the module's docstring): a
     line of a receipt not recorded yet is kept until every line of it arrived (they are keyed by
     FNSKU, so they come on several partitions); then the receipt is recorded as the request did,
@@ -67,15 +69,28 @@ async def record_announced_receipts(commands: list[RecordAnnouncedReceiptLine], 
         if len(gathered) < line.line_count:
             continue
         await _record_receipt(
-            RecordReceipt(line.receipt_id, line.shipment_id, line.fulfillment_center_id,
-                          tuple(g.count for g in gathered), recorded_at=line.recorded_at, cause=command.cause),
-            uow, EVERYTHING,
+            RecordReceipt(
+                line.receipt_id,
+                line.shipment_id,
+                line.fulfillment_center_id,
+                tuple(g.count for g in gathered),
+                recorded_at=line.recorded_at,
+                cause=command.cause,
+            ),
+            uow,
+            EVERYTHING,
         )
         await uow.receipts.forget_gathered(line.receipt_id)
-        log.info("receipt rebuilt from its announcements", receipt_id=line.receipt_id, lines=len(gathered))
+        log.info(
+            "receipt rebuilt from its announcements",
+            receipt_id=line.receipt_id,
+            lines=len(gathered),
+        )
 
 
-async def _record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork, scope: Scope) -> tuple[ReceiptResult, bool]:
+async def _record_receipt(
+    command: RecordReceipt, uow: InventoryUnitOfWork, scope: Scope
+) -> tuple[ReceiptResult, bool]:
     # The shipment lock serialises receipts of one shipment, so the line counters never lose a count.
     shipment = await _shipment(uow, command.shipment_id, scope)
     scope.acts_at(command.fulfillment_center_id)
@@ -113,7 +128,12 @@ async def _record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork, scop
             correlation_id=chain,
         )
     after = await move_shipment_stock(
-        uow, shipment, receiving.movements, receipt_id=command.receipt_id, caused_by=cause, correlation_id=chain
+        uow,
+        shipment,
+        receiving.movements,
+        receipt_id=command.receipt_id,
+        caused_by=cause,
+        correlation_id=chain,
     )
     # Every difference of the receipt in one statement: overages, then FNSKUs never planned.
     found = [
@@ -121,22 +141,33 @@ async def _record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork, scop
         for fnsku, extra in sorted(receiving.overages.items())
     ] + [
         _discrepancy(
-            shipment, DiscrepancyKind.UNKNOWN_FNSKU, count.fnsku, count.received + count.damaged,
-            receipt_id=command.receipt_id, expected=0, counted=count.received + count.damaged,
+            shipment,
+            DiscrepancyKind.UNKNOWN_FNSKU,
+            count.fnsku,
+            count.received + count.damaged,
+            receipt_id=command.receipt_id,
+            expected=0,
+            counted=count.received + count.damaged,
         )
         for count in receiving.unknown
     ]
     if found:
         await record_discrepancies(
-            uow, [(d, cause) for d in found], correlation_id=chain,
+            uow,
+            [(d, cause) for d in found],
+            correlation_id=chain,
             # An FNSKU never planned is announced only by its discrepancy: it carries the line.
             receipt_lines={
-                c.fnsku: ReceiptLine(c.received, c.damaged, place[c.fnsku], len(command.lines), recorded_at)
+                c.fnsku: ReceiptLine(
+                    c.received, c.damaged, place[c.fnsku], len(command.lines), recorded_at
+                )
                 for c in receiving.unknown
             },
         )
     if receiving.closed:
-        uow.emit(_closed(shipment, receipt_id=command.receipt_id), caused_by=cause, correlation_id=chain)
+        uow.emit(
+            _closed(shipment, receipt_id=command.receipt_id), caused_by=cause, correlation_id=chain
+        )
         log.info("inbound shipment received in full and closed", shipment_id=shipment.shipment_id)
     result = ReceiptResult(
         receipt_id=command.receipt_id,
@@ -164,7 +195,9 @@ async def _record_receipt(command: RecordReceipt, uow: InventoryUnitOfWork, scop
     return result, False
 
 
-async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, *, scope: Scope = EVERYTHING) -> None:
+async def close_shipment(
+    command: CloseShipment, uow: InventoryUnitOfWork, *, scope: Scope = EVERYTHING
+) -> None:
     """FC staff close a shipment that will not be received in full: every unit still expected leaves
     ``inbound`` as a shortage (a discrepancy per FNSKU), InboundShipmentClosed is announced, and
     later receipts are refused."""
@@ -174,7 +207,9 @@ async def close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, *, sc
     log.info("inbound shipment closed by the FC", shipment_id=command.shipment_id)
 
 
-async def close_announced_shipments(commands: list[CloseShipment], uow: InventoryUnitOfWork) -> None:
+async def close_announced_shipments(
+    commands: list[CloseShipment], uow: InventoryUnitOfWork
+) -> None:
     """Closes as inventory announced them (InboundShipmentClosed without a receipt: the FC closed
     the shipment short), applied unless the shipment is closed already (see the module's docstring).
     A shipment a receipt received in full is closed by that receipt, which may be applied after its
@@ -183,7 +218,10 @@ async def close_announced_shipments(commands: list[CloseShipment], uow: Inventor
         if command.receipt_id is not None:
             continue
         shipment = await uow.shipments.get(command.shipment_id, for_update=True)
-        if shipment is None or shipment.status not in (ShipmentStatus.PLANNED, ShipmentStatus.RECEIVING):
+        if shipment is None or shipment.status not in (
+            ShipmentStatus.PLANNED,
+            ShipmentStatus.RECEIVING,
+        ):
             continue
         await _close_shipment(command, uow, EVERYTHING)
 
@@ -192,7 +230,10 @@ async def _close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, scop
     shipment = await _shipment(uow, command.shipment_id, scope)
     if command.fulfillment_center_id:
         scope.acts_at(command.fulfillment_center_id)
-    if command.fulfillment_center_id and command.fulfillment_center_id != shipment.fulfillment_center_id:
+    if (
+        command.fulfillment_center_id
+        and command.fulfillment_center_id != shipment.fulfillment_center_id
+    ):
         raise WrongFulfillmentCenter(
             command.shipment_id, shipment.fulfillment_center_id, command.fulfillment_center_id
         )
@@ -204,7 +245,12 @@ async def _close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, scop
     # or, rebuilt from it, the announcement itself.
     cause_event_id = command.cause.id if command.cause else closed.id
     await move_shipment_stock(
-        uow, shipment, movements, cause_event_id=cause_event_id, caused_by=command.cause, correlation_id=chain
+        uow,
+        shipment,
+        movements,
+        cause_event_id=cause_event_id,
+        caused_by=command.cause,
+        correlation_id=chain,
     )
     missing = [
         (_discrepancy(shipment, DiscrepancyKind.SHORTAGE, fnsku, quantity), command.cause)
@@ -213,7 +259,9 @@ async def _close_shipment(command: CloseShipment, uow: InventoryUnitOfWork, scop
     if missing:
         await record_discrepancies(uow, missing, correlation_id=chain)
     if shortages:
-        log.info("inbound shipment closed short", shipment_id=command.shipment_id, shortages=shortages)
+        log.info(
+            "inbound shipment closed short", shipment_id=command.shipment_id, shortages=shortages
+        )
 
 
 async def _shipment(uow: InventoryUnitOfWork, shipment_id: str, scope: Scope) -> InboundShipment:
@@ -250,8 +298,14 @@ def _discrepancy(
         counted = line.quantity_counted if counted is None else counted
     return Discrepancy(
         # Found by a receipt (its id), or by the shipment's close (once per shipment).
-        discrepancy_id(f"receipt:{receipt_id}" if receipt_id else f"close:{shipment.shipment_id}", kind, fnsku),
-        kind, shipment.fulfillment_center_id, fnsku, shipment.seller_id, quantity,
+        discrepancy_id(
+            f"receipt:{receipt_id}" if receipt_id else f"close:{shipment.shipment_id}", kind, fnsku
+        ),
+        kind,
+        shipment.fulfillment_center_id,
+        fnsku,
+        shipment.seller_id,
+        quantity,
         quantity_expected=expected,
         quantity_counted=counted,
         shipment_id=shipment.shipment_id,

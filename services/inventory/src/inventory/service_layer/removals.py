@@ -38,10 +38,15 @@ log = structlog.get_logger("inventory")
 
 
 def _lines(order: RemovalOrder) -> list[RemovalLine]:
-    return [RemovalLine(fnsku=u.fnsku, seller_sku=u.seller_sku, source=u.source, quantity=u.quantity) for u in order.lines]
+    return [
+        RemovalLine(fnsku=u.fnsku, seller_sku=u.seller_sku, source=u.source, quantity=u.quantity)
+        for u in order.lines
+    ]
 
 
-async def create_removal_order(command: CreateRemovalOrder, uow: InventoryUnitOfWork) -> tuple[RemovalOrder, bool]:
+async def create_removal_order(
+    command: CreateRemovalOrder, uow: InventoryUnitOfWork
+) -> tuple[RemovalOrder, bool]:
     """Set the units aside and tell the FC; returns the order and whether it is new (the same
     request sent again answers the order it made)."""
     asked = command.removal_order
@@ -57,7 +62,11 @@ async def create_removal_order(command: CreateRemovalOrder, uow: InventoryUnitOf
         stored = await uow.removal_orders.fingerprint(asked.removal_order_id)
         if stored is not None:
             existing = await uow.removal_orders.get(asked.removal_order_id)
-            if stored != asked.fingerprint() or existing is None or existing.seller_id != asked.seller_id:
+            if (
+                stored != asked.fingerprint()
+                or existing is None
+                or existing.seller_id != asked.seller_id
+            ):
                 raise RemovalIdReused(asked.removal_order_id)
             return existing, False
         movements: dict[str, list[Movement]] = {}
@@ -74,26 +83,44 @@ async def create_removal_order(command: CreateRemovalOrder, uow: InventoryUnitOf
             raise RemovalIdReused(order.removal_order_id)
         created = uow.emit(
             RemovalOrderCreated(
-                removal_order_id=order.removal_order_id, seller_id=order.seller_id, fulfillment_center_id=fc,
-                disposition=order.disposition, lines=_lines(order), ship_to=order.ship_to,
+                removal_order_id=order.removal_order_id,
+                seller_id=order.seller_id,
+                fulfillment_center_id=fc,
+                disposition=order.disposition,
+                lines=_lines(order),
+                ship_to=order.ship_to,
             )
         )
         for fnsku, moved in movements.items():
             level = found[(fnsku, fc)]
             await move_stock(
-                uow, StockMove(fnsku, fc, order.seller_id, level.seller_sku, tuple(moved), cause_event_id=created.id)
+                uow,
+                StockMove(
+                    fnsku,
+                    fc,
+                    order.seller_id,
+                    level.seller_sku,
+                    tuple(moved),
+                    cause_event_id=created.id,
+                ),
             )
         uow.emit(
             RemovalInstructed(
-                removal_order_id=order.removal_order_id, seller_id=order.seller_id, fulfillment_center_id=fc,
-                disposition=order.disposition, lines=_lines(order), ship_to=order.ship_to,
+                removal_order_id=order.removal_order_id,
+                seller_id=order.seller_id,
+                fulfillment_center_id=fc,
+                disposition=order.disposition,
+                lines=_lines(order),
+                ship_to=order.ship_to,
             )
         )
         await uow.commit()
     return order, True
 
 
-async def cancel_removal_order(command: CancelRemovalOrder, uow: InventoryUnitOfWork) -> RemovalOrder:
+async def cancel_removal_order(
+    command: CancelRemovalOrder, uow: InventoryUnitOfWork
+) -> RemovalOrder:
     """Put a pending removal order's units back and tell the FC not to remove them."""
     async with uow:
         order = await uow.removal_orders.get(command.removal_order_id, for_update=True)
@@ -103,7 +130,8 @@ async def cancel_removal_order(command: CancelRemovalOrder, uow: InventoryUnitOf
             raise RemovalNotCancellable(order.removal_order_id, order.status)
         cancelled = uow.emit(
             RemovalOrderCancelled(
-                removal_order_id=order.removal_order_id, seller_id=order.seller_id,
+                removal_order_id=order.removal_order_id,
+                seller_id=order.seller_id,
                 fulfillment_center_id=order.fulfillment_center_id,
             )
         )
@@ -122,19 +150,32 @@ async def complete_removals(commands: list[CompleteRemoval], uow: InventoryUnitO
         if order is None or order.fulfillment_center_id != command.fulfillment_center_id:
             raise UnknownRemovalOrder(command.removal_order_id)
         if order.status in (RemovalStatus.SHIPPED, RemovalStatus.DISPOSED):
-            log.info("removal already complete; report ignored", removal_order_id=order.removal_order_id)
+            log.info(
+                "removal already complete; report ignored", removal_order_id=order.removal_order_id
+            )
             continue
         if order.status is RemovalStatus.CANCELLED:
-            log.warning("a cancelled removal was carried out anyway", removal_order_id=order.removal_order_id)
+            log.warning(
+                "a cancelled removal was carried out anyway",
+                removal_order_id=order.removal_order_id,
+            )
             await _move(uow, order, None, cause_event_id=command.cause.id, caused_by=command.cause)
         await uow.removal_orders.set_status(
-            order.removal_order_id, command.status, carrier=command.carrier,
-            tracking_number=command.tracking_number, completed_event_id=command.cause.id,
+            order.removal_order_id,
+            command.status,
+            carrier=command.carrier,
+            tracking_number=command.tracking_number,
+            completed_event_id=command.cause.id,
         )
 
 
 async def _move(
-    uow: InventoryUnitOfWork, order: RemovalOrder, how, *, cause_event_id: str, caused_by: Cause | None = None
+    uow: InventoryUnitOfWork,
+    order: RemovalOrder,
+    how,
+    *,
+    cause_event_id: str,
+    caused_by: Cause | None = None,
 ) -> None:
     """Move each FNSKU's units of the order (`how`; None: out again, as far as the bucket holds them)."""
     fc = order.fulfillment_center_id
@@ -151,8 +192,22 @@ async def _move(
             else:
                 held = getattr(level.levels.apply(moved), units.source.value)
                 if min(held, units.quantity):
-                    moved.append(Movement(Bucket(units.source.value), -min(held, units.quantity), Reason.REMOVAL_SET_ASIDE))
+                    moved.append(
+                        Movement(
+                            Bucket(units.source.value),
+                            -min(held, units.quantity),
+                            Reason.REMOVAL_SET_ASIDE,
+                        )
+                    )
         await move_stock(
-            uow, StockMove(fnsku, fc, order.seller_id, level.seller_sku, tuple(moved), cause_event_id=cause_event_id),
+            uow,
+            StockMove(
+                fnsku,
+                fc,
+                order.seller_id,
+                level.seller_sku,
+                tuple(moved),
+                cause_event_id=cause_event_id,
+            ),
             caused_by=caused_by,
         )

@@ -29,10 +29,19 @@ async def receive_returns(commands: list[ReceiveReturn], uow: InventoryUnitOfWor
     new = await uow.returns.add_new([c.customer_return for c in first.values()])
     applied = [c for c in first.values() if c.customer_return.return_id in new]
     for command in commands:
-        if command.customer_return.return_id not in new or first[command.customer_return.return_id] is not command:
-            log.info("return already received; ignored", return_id=command.customer_return.return_id)
+        if (
+            command.customer_return.return_id not in new
+            or first[command.customer_return.return_id] is not command
+        ):
+            log.info(
+                "return already received; ignored", return_id=command.customer_return.return_id
+            )
 
-    keys = {(u.fnsku, c.customer_return.fulfillment_center_id) for c in applied for u in c.customer_return.lines}
+    keys = {
+        (u.fnsku, c.customer_return.fulfillment_center_id)
+        for c in applied
+        for u in c.customer_return.lines
+    }
     levels = await uow.stock.lock_levels(keys)
     moves: list[StockMove] = []
     last_cause: dict[tuple[str, str], Cause] = {}
@@ -47,8 +56,12 @@ async def receive_returns(commands: list[ReceiveReturn], uow: InventoryUnitOfWor
             level = levels[key]
             moves.append(
                 StockMove(
-                    units.fnsku, returned.fulfillment_center_id, level.seller_id, level.seller_sku,
-                    tuple(return_movements(units)), cause_event_id=command.cause.id,
+                    units.fnsku,
+                    returned.fulfillment_center_id,
+                    level.seller_id,
+                    level.seller_sku,
+                    tuple(return_movements(units)),
+                    cause_event_id=command.cause.id,
                 )
             )
             last_cause.pop(key, None)

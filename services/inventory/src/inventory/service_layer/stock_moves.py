@@ -31,7 +31,11 @@ def level_changed(level: StockLevel) -> InventoryLevelChanged:
 
 
 async def move_stock(
-    uow: InventoryUnitOfWork, move: StockMove, *, caused_by: Cause | None = None, correlation_id: str | None = None
+    uow: InventoryUnitOfWork,
+    move: StockMove,
+    *,
+    caused_by: Cause | None = None,
+    correlation_id: str | None = None,
 ) -> StockLevel:
     """Apply one FNSKU's movements at one FC (ledger rows + buckets) and, if anything moved,
     announce the new buckets; returns them."""
@@ -68,8 +72,14 @@ async def move_shipment_stock(
     moved = await uow.stock.move_all(
         [
             StockMove(
-                fnsku, fc, shipment.seller_id, shipment.lines[fnsku].seller_sku, tuple(movements[fnsku]),
-                cause_event_id=cause, shipment_id=shipment.shipment_id, receipt_id=receipt_id,
+                fnsku,
+                fc,
+                shipment.seller_id,
+                shipment.lines[fnsku].seller_sku,
+                tuple(movements[fnsku]),
+                cause_event_id=cause,
+                shipment_id=shipment.shipment_id,
+                receipt_id=receipt_id,
             )
             for fnsku in fnskus
         ]
@@ -111,7 +121,11 @@ async def record_discrepancies(
     they are never dropped."""
     await uow.discrepancies.add_all([d for d, _ in recorded])
     for discrepancy, caused_by in recorded:
-        line = (receipt_lines or {}).get(discrepancy.fnsku) if discrepancy.kind is DiscrepancyKind.UNKNOWN_FNSKU else None
+        line = (
+            (receipt_lines or {}).get(discrepancy.fnsku)
+            if discrepancy.kind is DiscrepancyKind.UNKNOWN_FNSKU
+            else None
+        )
         uow.emit(
             InventoryDiscrepancyRecorded(
                 discrepancy_id=discrepancy.discrepancy_id,

@@ -61,14 +61,23 @@ async def inventory(
     limit: int,
     offset: int,
 ) -> Page[InventoryItem]:
-    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
+    seller_id, fulfillment_center_id = scope.narrow(
+        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
+    )
     async with uow:
         page = await uow.stock.levels(
-            seller_id=seller_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, limit=limit, offset=offset
+            seller_id=seller_id,
+            fnsku=fnsku,
+            fulfillment_center_id=fulfillment_center_id,
+            limit=limit,
+            offset=offset,
         )
-        stages = await uow.stock.inbound_by_stage((s.fnsku, s.fulfillment_center_id) for s in page.items)
+        stages = await uow.stock.inbound_by_stage(
+            (s.fnsku, s.fulfillment_center_id) for s in page.items
+        )
     return Page(
-        [InventoryItem(s, stages.get((s.fnsku, s.fulfillment_center_id), {})) for s in page.items], page.total
+        [InventoryItem(s, stages.get((s.fnsku, s.fulfillment_center_id), {})) for s in page.items],
+        page.total,
     )
 
 
@@ -78,7 +87,9 @@ async def shipment(uow: InventoryUnitOfWork, scope: Scope, shipment_id: str) -> 
         if found is None or not scope.sees(found.seller_id, found.fulfillment_center_id):
             raise UnknownShipment(shipment_id)
         recorded = await uow.receipts.for_shipment(shipment_id)
-        differences = await uow.discrepancies.list(shipment_id=shipment_id, limit=_DISCREPANCIES_PER_SHIPMENT)
+        differences = await uow.discrepancies.list(
+            shipment_id=shipment_id, limit=_DISCREPANCIES_PER_SHIPMENT
+        )
     return ShipmentView(found, recorded, differences.items)
 
 
@@ -92,10 +103,16 @@ async def ledger(
     limit: int,
     offset: int,
 ) -> Page[LedgerEntry]:
-    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
+    seller_id, fulfillment_center_id = scope.narrow(
+        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
+    )
     async with uow:
         return await uow.stock.ledger(
-            fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id, limit=limit, offset=offset
+            fnsku=fnsku,
+            fulfillment_center_id=fulfillment_center_id,
+            seller_id=seller_id,
+            limit=limit,
+            offset=offset,
         )
 
 
@@ -111,11 +128,18 @@ async def discrepancies(
     limit: int,
     offset: int,
 ) -> Page[Discrepancy]:
-    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
+    seller_id, fulfillment_center_id = scope.narrow(
+        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
+    )
     async with uow:
         return await uow.discrepancies.list(
-            shipment_id=shipment_id, fnsku=fnsku, fulfillment_center_id=fulfillment_center_id, seller_id=seller_id,
-            kind=kind, limit=limit, offset=offset,
+            shipment_id=shipment_id,
+            fnsku=fnsku,
+            fulfillment_center_id=fulfillment_center_id,
+            seller_id=seller_id,
+            kind=kind,
+            limit=limit,
+            offset=offset,
         )
 
 
@@ -128,9 +152,21 @@ async def reconciliation(
     seller_id: str | None = None,
 ) -> list[Reconciled]:
     """Every FNSKU and FC matching the filters whose buckets are stored or in the ledger."""
-    seller_id, fulfillment_center_id = scope.narrow(seller_id=seller_id, fulfillment_center_id=fulfillment_center_id)
-    wanted = {"fnsku": fnsku, "fulfillment_center_id": fulfillment_center_id, "seller_id": seller_id}
+    seller_id, fulfillment_center_id = scope.narrow(
+        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
+    )
+    wanted = {
+        "fnsku": fnsku,
+        "fulfillment_center_id": fulfillment_center_id,
+        "seller_id": seller_id,
+    }
     async with uow:
-        stored, recomputed = await uow.stock.stored_levels(**wanted), await uow.stock.recomputed_from_ledger(**wanted)
+        stored, recomputed = (
+            await uow.stock.stored_levels(**wanted),
+            await uow.stock.recomputed_from_ledger(**wanted),
+        )
     keys = sorted(set(stored) | set(recomputed))
-    return [Reconciled(f, fc, stored.get((f, fc)) or Levels(), recomputed.get((f, fc)) or Levels()) for f, fc in keys]
+    return [
+        Reconciled(f, fc, stored.get((f, fc)) or Levels(), recomputed.get((f, fc)) or Levels())
+        for f, fc in keys
+    ]

@@ -47,8 +47,11 @@ class AvailabilityRepository:
         found: dict[str, dict[str, int]] = {fnsku: {} for fnsku in wanted}
         if wanted:
             rows = await self._conn.execute(
-                sa.select(availability.c.fnsku, availability.c.fulfillment_center_id, availability.c.fulfillable)
-                .where(availability.c.fnsku == any_of(wanted))
+                sa.select(
+                    availability.c.fnsku,
+                    availability.c.fulfillment_center_id,
+                    availability.c.fulfillable,
+                ).where(availability.c.fnsku == any_of(wanted))
             )
             for row in rows:
                 found[row.fnsku][row.fulfillment_center_id] = row.fulfillable
@@ -56,5 +59,7 @@ class AvailabilityRepository:
 
     async def sellable_quantity(self, fnsku: str) -> int:
         """What buyers may order of an FNSKU: its fulfillable stock over every FC."""
-        rows = await self._conn.execute(sa.select(availability.c.fulfillable).where(availability.c.fnsku == fnsku))
+        rows = await self._conn.execute(
+            sa.select(availability.c.fulfillable).where(availability.c.fnsku == fnsku)
+        )
         return sellable_quantity(row.fulfillable for row in rows)

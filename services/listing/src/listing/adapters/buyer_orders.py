@@ -36,14 +36,32 @@ class BuyerOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def add(self, *, order_id: str, checkout_token: str, buyer_sha256: str, lines: list[dict], ship_to: dict,
-                  shipping_speed: str, total: Decimal, currency: str) -> str | None:
+    async def add(
+        self,
+        *,
+        order_id: str,
+        checkout_token: str,
+        buyer_sha256: str,
+        lines: list[dict],
+        ship_to: dict,
+        shipping_speed: str,
+        total: Decimal,
+        currency: str,
+    ) -> str | None:
         """Store a new order; None when this checkout form was submitted before (nothing stored)."""
         result = await self._conn.execute(
             pg_insert(buyer_orders)
-            .values(order_id=order_id, checkout_token=checkout_token, buyer_sha256=buyer_sha256, lines=lines,
-                    ship_to=ship_to, shipping_speed=shipping_speed, total=total, currency=currency,
-                    status=BuyerOrderStatus.PLACED.value)
+            .values(
+                order_id=order_id,
+                checkout_token=checkout_token,
+                buyer_sha256=buyer_sha256,
+                lines=lines,
+                ship_to=ship_to,
+                shipping_speed=shipping_speed,
+                total=total,
+                currency=currency,
+                status=BuyerOrderStatus.PLACED.value,
+            )
             .on_conflict_do_nothing(index_elements=[buyer_orders.c.checkout_token])
             .returning(buyer_orders.c.order_id)
         )
@@ -53,12 +71,18 @@ class BuyerOrderRepository:
     async def order_id_for_checkout(self, checkout_token: str) -> str | None:
         return (
             await self._conn.execute(
-                sa.select(buyer_orders.c.order_id).where(buyer_orders.c.checkout_token == checkout_token)
+                sa.select(buyer_orders.c.order_id).where(
+                    buyer_orders.c.checkout_token == checkout_token
+                )
             )
         ).scalar_one_or_none()
 
     async def get(self, order_id: str) -> BuyerOrder | None:
-        row = (await self._conn.execute(sa.select(buyer_orders).where(buyer_orders.c.order_id == order_id))).first()
+        row = (
+            await self._conn.execute(
+                sa.select(buyer_orders).where(buyer_orders.c.order_id == order_id)
+            )
+        ).first()
         return _from_row(row) if row else None
 
     async def placed_here(self, order_ids: set[str]) -> dict[str, BuyerOrder]:

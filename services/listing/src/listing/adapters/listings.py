@@ -93,13 +93,19 @@ class ListingRepository:
         stored = {row.listing_id for row in result}
         return [listing for listing in new if listing.listing_id in stored]
 
-    async def for_fnskus(self, fnskus: Iterable[str], *, for_update: bool = False) -> dict[str, list[Listing]]:
+    async def for_fnskus(
+        self, fnskus: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, list[Listing]]:
         """The listings of each FNSKU, in listing id order, in one statement."""
         wanted = sorted(set(fnskus))
         found: dict[str, list[Listing]] = {fnsku: [] for fnsku in wanted}
         if not wanted:
             return found
-        query = sa.select(listings).where(listings.c.fnsku == any_of(wanted)).order_by(listings.c.listing_id)
+        query = (
+            sa.select(listings)
+            .where(listings.c.fnsku == any_of(wanted))
+            .order_by(listings.c.listing_id)
+        )
         if for_update:
             query = query.with_for_update()
         for row in await self._conn.execute(query):
@@ -108,7 +114,9 @@ class ListingRepository:
 
     async def save_sellable_quantities(self, changed: Iterable[Listing]) -> None:
         """Store the sellable quantity (and so in/out of stock) of these listings, in one statement."""
-        rows = sorted((listing.listing_id, listing.sellable_quantity, listing.in_stock) for listing in changed)
+        rows = sorted(
+            (listing.listing_id, listing.sellable_quantity, listing.in_stock) for listing in changed
+        )
         if rows:
             await self._conn.execute(
                 _SAVE_SELLABLE_QUANTITIES,
@@ -145,13 +153,19 @@ class ListingRepository:
         ).first()
         if row is None:
             return None
-        return Registration(row.registration_id, CatalogItemSnapshot.model_validate(row.item) if row.item else None)
+        return Registration(
+            row.registration_id, CatalogItemSnapshot.model_validate(row.item) if row.item else None
+        )
 
     async def get(self, listing_id: str) -> StoredListing | None:
-        row = (await self._conn.execute(sa.select(listings).where(listings.c.listing_id == listing_id))).first()
+        row = (
+            await self._conn.execute(sa.select(listings).where(listings.c.listing_id == listing_id))
+        ).first()
         return StoredListing(_from_row(row), row.updated_at) if row else None
 
-    async def search(self, wanted: ListingFilter, *, limit: int, offset: int) -> Page[StoredListing]:
+    async def search(
+        self, wanted: ListingFilter, *, limit: int, offset: int
+    ) -> Page[StoredListing]:
         filters = []
         for word in (wanted.text or "").split()[:8]:
             # Every word must appear in the title, brand or category (case-insensitive).
@@ -172,10 +186,16 @@ class ListingRepository:
         if wanted.status is not None:
             filters.append(listings.c.status == wanted.status.value)
         total = (
-            await self._conn.execute(sa.select(sa.func.count()).select_from(listings).where(*filters))
+            await self._conn.execute(
+                sa.select(sa.func.count()).select_from(listings).where(*filters)
+            )
         ).scalar_one()
         # Ordered by the unique id, so consecutive pages never repeat or skip a listing.
         rows = await self._conn.execute(
-            sa.select(listings).where(*filters).order_by(listings.c.listing_id).limit(limit).offset(offset)
+            sa.select(listings)
+            .where(*filters)
+            .order_by(listings.c.listing_id)
+            .limit(limit)
+            .offset(offset)
         )
         return Page([StoredListing(_from_row(row), row.updated_at) for row in rows], total)

@@ -47,14 +47,22 @@ def validate_feed(document: bytes) -> list[str]:
     except ET.ParseError as e:
         return [f"not well-formed XML: {e}"]
     if root.tag != "rss" or root.get("version") != "2.0":
-        return ["the root element must be <rss version=\"2.0\">"]
+        return ['the root element must be <rss version="2.0">']
     channel = root.find("channel")
     if channel is None:
         return ["<rss> must contain one <channel>"]
-    problems = [f"<channel> needs <{tag}>" for tag in ("title", "link", "description") if channel.find(tag) is None]
+    problems = [
+        f"<channel> needs <{tag}>"
+        for tag in ("title", "link", "description")
+        if channel.find(tag) is None
+    ]
     seen_ids: set[str] = set()
     for n, item in enumerate(channel.findall("item"), start=1):
-        values = {child.tag.removeprefix(f"{{{G}}}"): (child.text or "").strip() for child in item if child.tag.startswith(f"{{{G}}}")}
+        values = {
+            child.tag.removeprefix(f"{{{G}}}"): (child.text or "").strip()
+            for child in item
+            if child.tag.startswith(f"{{{G}}}")
+        }
         where = f"item {n} ({values.get('id', 'no id')})"
         problems += [f"{where}: g:{name} is required" for name in REQUIRED if not values.get(name)]
         for name, limit in MAX_LENGTH.items():
@@ -65,11 +73,17 @@ def validate_feed(document: bytes) -> list[str]:
         if values.get("condition") and values["condition"] not in CONDITIONS:
             problems.append(f"{where}: g:condition must be one of {', '.join(CONDITIONS)}")
         if values.get("price") and not _PRICE.match(values["price"]):
-            problems.append(f"{where}: g:price must be an amount and an ISO 4217 currency, e.g. '15.00 USD'")
+            problems.append(
+                f"{where}: g:price must be an amount and an ISO 4217 currency, e.g. '15.00 USD'"
+            )
         for name in ("link", "image_link"):
             if values.get(name) and not values[name].startswith(("http://", "https://")):
                 problems.append(f"{where}: g:{name} must be an http(s) URL")
-        if not values.get("gtin") and not values.get("mpn") and values.get("identifier_exists") != "no":
+        if (
+            not values.get("gtin")
+            and not values.get("mpn")
+            and values.get("identifier_exists") != "no"
+        ):
             problems.append(f"{where}: g:gtin or g:mpn is required (or g:identifier_exists 'no')")
         if values.get("gtin") and not _GTIN.match(values["gtin"]):
             problems.append(f"{where}: g:gtin must be 8, 12, 13 or 14 digits")

@@ -33,8 +33,12 @@ listings = sa.Table(
     sa.Column("sellable_quantity", sa.Integer, nullable=False),
     #: The registration's catalog snapshot, so a channel added later publishes the full item.
     sa.Column("item", postgresql.JSONB, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint("sellable_quantity >= 0", name="listings_sellable_quantity_not_negative"),
     sa.Index("listings_fnsku", "fnsku"),
     sa.Index("listings_seller", "seller_id", "listing_id"),
@@ -49,7 +53,9 @@ availability = sa.Table(
     sa.Column("fnsku", sa.Text, primary_key=True),
     sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
     sa.Column("fulfillable", sa.Integer, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint("fulfillable >= 0", name="availability_fulfillable_not_negative"),
 )
 
@@ -65,11 +71,15 @@ webhook_deliveries = sa.Table(
     sa.Column("change", sa.Text, nullable=False),
     sa.Column("payload", postgresql.JSONB, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Column("last_error", sa.Text),
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.Column("abandoned_at", sa.DateTime(timezone=True)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 #: Orders buyers placed in the storefront, and the status they see as the platform reports it.
@@ -90,12 +100,21 @@ buyer_orders = sa.Table(
     sa.Column("status_detail", sa.Text),
     sa.Column("fulfillment_orders", sa.Integer, nullable=False, server_default="0"),
     sa.Column("shipments", postgresql.JSONB, nullable=False, server_default="[]"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 
 def any_of(values: list[str]):
     """``= ANY(:array)``: one statement text however many values (unlike ``IN``), so the server
     prepares it once whatever the batch size."""
-    return sa.any_(sa.cast(sa.bindparam("values", values, type_=postgresql.ARRAY(sa.Text)), postgresql.ARRAY(sa.Text)))
+    return sa.any_(
+        sa.cast(
+            sa.bindparam("values", values, type_=postgresql.ARRAY(sa.Text)),
+            postgresql.ARRAY(sa.Text),
+        )
+    )

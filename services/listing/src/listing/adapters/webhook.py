@@ -77,24 +77,46 @@ class WebhookDispatcher:
             response = await client.post(
                 self.url,
                 json=delivery.payload,
-                headers={"Idempotency-Key": delivery.idempotency_key, "X-Stockpath-Change": delivery.change},
+                headers={
+                    "Idempotency-Key": delivery.idempotency_key,
+                    "X-Stockpath-Change": delivery.change,
+                },
             )
         except httpx.HTTPError as e:
             return f"{type(e).__name__}: {e}"
         return None if response.is_success else f"HTTP {response.status_code}"
 
-    async def _record(self, queue: WebhookDeliveryRepository, delivery: WebhookDelivery, error: str | None) -> None:
+    async def _record(
+        self, queue: WebhookDeliveryRepository, delivery: WebhookDelivery, error: str | None
+    ) -> None:
         attempts = delivery.attempts + 1
         if error is None:
             await queue.delivered(delivery, attempts=attempts)
-            log.info("webhook delivered", listing_id=delivery.listing_id, change=delivery.change, attempts=attempts)
+            log.info(
+                "webhook delivered",
+                listing_id=delivery.listing_id,
+                change=delivery.change,
+                attempts=attempts,
+            )
             return
         if attempts >= self._max_attempts:
             # Given up, and said so: later changes of the listing may go out instead of waiting forever.
-            log.error("webhook delivery abandoned", listing_id=delivery.listing_id, attempts=attempts, error=error)
+            log.error(
+                "webhook delivery abandoned",
+                listing_id=delivery.listing_id,
+                attempts=attempts,
+                error=error,
+            )
             await queue.failed(delivery, attempts=attempts, error=error, retry_in_s=None)
             return
-        delay = backoff_delay(attempts, initial_s=self._initial_backoff_s, max_s=self._max_backoff_s)
-        log.warning("webhook delivery failed; will retry", listing_id=delivery.listing_id, attempts=attempts,
-                    error=error, retry_in_s=delay)
+        delay = backoff_delay(
+            attempts, initial_s=self._initial_backoff_s, max_s=self._max_backoff_s
+        )
+        log.warning(
+            "webhook delivery failed; will retry",
+            listing_id=delivery.listing_id,
+            attempts=attempts,
+            error=error,
+            retry_in_s=delay,
+        )
         await queue.failed(delivery, attempts=attempts, error=error, retry_in_s=delay)

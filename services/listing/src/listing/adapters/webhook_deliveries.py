@@ -53,7 +53,9 @@ class WebhookDeliveryRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def enqueue(self, listing: Listing, change: ListingChange, *, idempotency_key: str) -> None:
+    async def enqueue(
+        self, listing: Listing, change: ListingChange, *, idempotency_key: str
+    ) -> None:
         """Queue one change for delivery; the key is the id of the event announcing it, so a
         replayed or redelivered event cannot queue the same change twice."""
         await self._conn.execute(
@@ -73,11 +75,16 @@ class WebhookDeliveryRepository:
         open_ = sa.and_(table.c.delivered_at.is_(None), table.c.abandoned_at.is_(None))
         # The oldest open delivery of each listing: a later change never overtakes an earlier one.
         heads = (
-            sa.select(table.c.id).where(open_).ext(distinct_on(table.c.listing_id)).order_by(table.c.listing_id, table.c.id)
+            sa.select(table.c.id)
+            .where(open_)
+            .ext(distinct_on(table.c.listing_id))
+            .order_by(table.c.listing_id, table.c.id)
         )
         rows = await self._conn.execute(
             sa.select(table)
-            .where(table.c.id.in_(heads.scalar_subquery()), table.c.next_attempt_at <= sa.func.now())
+            .where(
+                table.c.id.in_(heads.scalar_subquery()), table.c.next_attempt_at <= sa.func.now()
+            )
             .order_by(table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -86,7 +93,9 @@ class WebhookDeliveryRepository:
 
     async def delivered(self, delivery: WebhookDelivery, *, attempts: int) -> None:
         await self._conn.execute(
-            sa.update(table).where(table.c.id == delivery.id).values(attempts=attempts, delivered_at=sa.func.now())
+            sa.update(table)
+            .where(table.c.id == delivery.id)
+            .values(attempts=attempts, delivered_at=sa.func.now())
         )
 
     async def failed(
@@ -99,7 +108,9 @@ class WebhookDeliveryRepository:
             else {"next_attempt_at": sa.func.now() + timedelta(seconds=retry_in_s)}
         )
         await self._conn.execute(
-            sa.update(table).where(table.c.id == delivery.id).values(attempts=attempts, last_error=error, **when)
+            sa.update(table)
+            .where(table.c.id == delivery.id)
+            .values(attempts=attempts, last_error=error, **when)
         )
 
     async def recent(
@@ -111,6 +122,8 @@ class WebhookDeliveryRepository:
             query = query.where(table.c.listing_id == listing_id)
         if seller_id is not None:
             query = query.where(
-                table.c.listing_id.in_(sa.select(listings.c.listing_id).where(listings.c.seller_id == seller_id))
+                table.c.listing_id.in_(
+                    sa.select(listings.c.listing_id).where(listings.c.seller_id == seller_id)
+                )
             )
         return [_from_row(row) for row in await self._conn.execute(query)]

@@ -25,7 +25,9 @@ def distinct_channel_names(raw_names: Iterable[str]) -> list[str]:
     return names
 
 
-def build_listings(item: RegisteredItem, channels: ChannelDirectory, *, sellable_quantity: int) -> list[Listing]:
+def build_listings(
+    item: RegisteredItem, channels: ChannelDirectory, *, sellable_quantity: int
+) -> list[Listing]:
     """One listing per requested channel, from the registration's catalog snapshot.
 
     A channel this deployment does not know, or one that refuses the listing, still gets a
@@ -69,14 +71,28 @@ def reviewed(listing: Listing, channels: ChannelDirectory) -> Listing:
 
 
 def relisted(
-    template: Listing, *, registration_id: str, price: Decimal, currency: str, channels: Iterable[str]
+    template: Listing,
+    *,
+    registration_id: str,
+    price: Decimal,
+    currency: str,
+    channels: Iterable[str],
 ) -> RegisteredItem:
     """The registered item behind an existing listing (a listing carries its item's fields), at a
     new price and for other channels: what listings of channels the seller added later are built from."""
-    carried = {f.name: getattr(template, f.name) for f in fields(RegisteredItem) if hasattr(template, f.name)}
+    carried = {
+        f.name: getattr(template, f.name)
+        for f in fields(RegisteredItem)
+        if hasattr(template, f.name)
+    }
     return RegisteredItem(
-        **{**carried, "registration_id": registration_id, "price": price, "currency": currency,
-           "channels": tuple(channels)}
+        **{
+            **carried,
+            "registration_id": registration_id,
+            "price": price,
+            "currency": currency,
+            "channels": tuple(channels),
+        }
     )
 
 

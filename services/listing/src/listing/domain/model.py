@@ -158,6 +158,10 @@ def transition(before: Listing | None, after: Listing) -> ListingChange | None:
         return ListingChange.PUBLISHED
     if was_live and not after.live:
         return ListingChange.CLOSED
-    if after.live and before is not None and (before.price, before.currency) != (after.price, after.currency):
+    if (
+        after.live
+        and before is not None
+        and (before.price, before.currency) != (after.price, after.currency)
+    ):
         return ListingChange.UPDATED
     return None

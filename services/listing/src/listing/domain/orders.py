@@ -95,7 +95,11 @@ class BuyerOrder:
         self, status: BuyerOrderStatus, detail: str | None, *, fulfillment_orders: int | None = None
     ) -> BuyerOrder:
         """The order after the platform reported `status` on it (see `next_status`)."""
-        after = self if fulfillment_orders is None else replace(self, fulfillment_orders=fulfillment_orders)
+        after = (
+            self
+            if fulfillment_orders is None
+            else replace(self, fulfillment_orders=fulfillment_orders)
+        )
         return after._moved_to(status, detail)
 
     def shipped(self, shipment: Shipment) -> BuyerOrder:

@@ -12,7 +12,17 @@ from decimal import Decimal
 from listing.domain.model import Listing
 
 #: Every item of a feed must carry these; ``gtin`` or ``mpn`` is checked separately (one suffices).
-REQUIRED = ("id", "title", "description", "link", "image_link", "availability", "price", "condition", "brand")
+REQUIRED = (
+    "id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "availability",
+    "price",
+    "condition",
+    "brand",
+)
 AVAILABILITY = ("in_stock", "out_of_stock", "preorder", "backorder")
 CONDITIONS = ("new", "refurbished", "used")
 MAX_LENGTH = {"id": 50, "title": 150, "description": 5000}
@@ -40,7 +50,9 @@ def description_of(listing: Listing) -> str:
     given = listing.attributes.get("description", "").strip()
     if given:
         return given
-    details = ", ".join(f"{k}: {v}" for k, v in sorted(listing.attributes.items()) if k not in ("image_url", "mpn"))
+    details = ", ".join(
+        f"{k}: {v}" for k, v in sorted(listing.attributes.items()) if k not in ("image_url", "mpn")
+    )
     made = f"{listing.title} by {listing.brand or 'an unnamed brand'} ({listing.category})"
     return f"{made}. {details}." if details else f"{made}."
 
@@ -81,7 +93,9 @@ def product_issues(listing: Listing) -> list[str]:
     if listing.price <= 0:
         issues.append("marketplace-feed: price must be greater than zero")
     if not listing.attributes.get("image_url", "").strip().startswith(("http://", "https://")):
-        issues.append("marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)")
+        issues.append(
+            "marketplace-feed: image_link is required (an http(s) image_url attribute in the catalog)"
+        )
     if not (listing.brand or "").strip():
         issues.append("marketplace-feed: brand is required")
     if not gtin_of(listing) and not listing.attributes.get("mpn", "").strip():

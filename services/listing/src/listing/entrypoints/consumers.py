@@ -71,7 +71,9 @@ def delist_item(event: Envelope[ItemDeregistered]) -> DelistItem:
 
 def record_inventory_level(event: Envelope[InventoryLevelChanged]) -> RecordInventoryLevel:
     data = event.data
-    return RecordInventoryLevel(data.fnsku, data.fulfillment_center_id, data.fulfillable, event.cause)
+    return RecordInventoryLevel(
+        data.fnsku, data.fulfillment_center_id, data.fulfillable, event.cause
+    )
 
 
 def update_order_status(
@@ -82,14 +84,19 @@ def update_order_status(
         case OrderRouted(order_id=order_id, fulfillment_orders=fulfillment_orders):
             centers = ", ".join(sorted({f.fulfillment_center_id for f in fulfillment_orders}))
             return UpdateOrderStatus(
-                order_id, BuyerOrderStatus.ROUTED, f"being prepared at {centers}", event.cause,
+                order_id,
+                BuyerOrderStatus.ROUTED,
+                f"being prepared at {centers}",
+                event.cause,
                 fulfillment_orders=len(fulfillment_orders),
             )
         case OrderRejected(order_id=order_id, reason_code=reason_code, lines=lines):
             reasons = "; ".join(line.reason for line in lines) or reason_code
             return UpdateOrderStatus(order_id, BuyerOrderStatus.REJECTED, reasons, event.cause)
         case OrderBackordered(order_id=order_id):
-            return UpdateOrderStatus(order_id, BuyerOrderStatus.BACKORDERED, "waiting for stock", event.cause)
+            return UpdateOrderStatus(
+                order_id, BuyerOrderStatus.BACKORDERED, "waiting for stock", event.cause
+            )
         case OrderCancelled(order_id=order_id, reason=reason):
             return UpdateOrderStatus(order_id, BuyerOrderStatus.CANCELLED, reason, event.cause)
     raise TypeError(f"no order status for {event.type}")
@@ -98,7 +105,9 @@ def update_order_status(
 def record_shipment(event: Envelope[ShipmentShipped]) -> RecordShipment:
     data = event.data
     return RecordShipment(
-        data.order_id, Shipment(data.fulfillment_order_id, data.carrier, data.tracking_number), event.cause
+        data.order_id,
+        Shipment(data.fulfillment_order_id, data.carrier, data.tracking_number),
+        event.cause,
     )
 
 
@@ -123,7 +132,9 @@ STOREFRONT_ORDERS: ConsumerTable = {
         OrderBackordered: (update_order_status, order_tracking.update_order_statuses),
         OrderCancelled: (update_order_status, order_tracking.update_order_statuses),
     },
-    Topics.FULFILLMENT_UPDATES: {ShipmentShipped: (record_shipment, order_tracking.record_shipments)},
+    Topics.FULFILLMENT_UPDATES: {
+        ShipmentShipped: (record_shipment, order_tracking.record_shipments)
+    },
 }
 
 CONSUMES: ConsumerTable = {**LISTINGS, **STOREFRONT_ORDERS}

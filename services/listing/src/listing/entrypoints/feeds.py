@@ -26,7 +26,9 @@ router = APIRouter(tags=["channels"])
     dependencies=[public()],
 )
 async def product_feed(
-    seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], uow: UnitOfWork, given: Given
+    seller_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)],
+    uow: UnitOfWork,
+    given: Given,
 ) -> Response:
     listings = await views.product_feed(uow, seller_id)
     document = render_feed(listings, seller_id=seller_id, shop_url=given.shop_url)
@@ -44,7 +46,9 @@ async def webhook_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
     seller_id = actor.subject if actor.kind is SELLER else None
-    deliveries = await views.webhook_deliveries(uow, listing_id=listing_id, seller_id=seller_id, limit=limit)
+    deliveries = await views.webhook_deliveries(
+        uow, listing_id=listing_id, seller_id=seller_id, limit=limit
+    )
     return {
         "items": [
             {

@@ -44,7 +44,9 @@ Given = Annotated[ApiSettings, Depends(dependencies)]
 ERRORS = {UnknownListing: Answer(404, "not_found", ("listing_id",))}
 
 #: Prices travel as strings ("19.99"), as in the events, so no client rounds them through a float.
-Price = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")]
+Price = Annotated[
+    Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")
+]
 
 
 class ListingOut(BaseModel):
@@ -104,12 +106,19 @@ async def list_listings(
     actor: Annotated[Actor, allow(SELLER, CHANNEL, OPERATOR)],
     uow: UnitOfWork,
     given: Given,
-    seller_id: Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)] = None,
-    channel: Annotated[str | None, Query(min_length=1, max_length=100, description="e.g. storefront")] = None,
+    seller_id: Annotated[
+        str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)
+    ] = None,
+    channel: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="e.g. storefront")
+    ] = None,
     fnsku: Annotated[str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)] = None,
-    in_stock: Annotated[bool | None, Query(description="true: only listings buyers can order now")] = None,
+    in_stock: Annotated[
+        bool | None, Query(description="true: only listings buyers can order now")
+    ] = None,
     status: Annotated[
-        ListingStatus | None, Query(description="ACTIVE (shown), HELD (kept back: see issues) or CLOSED")
+        ListingStatus | None,
+        Query(description="ACTIVE (shown), HELD (kept back: see issues) or CLOSED"),
     ] = None,
     limit: Limit = 20,
     offset: Offset = 0,
@@ -128,10 +137,16 @@ async def list_listings(
     if wanted is None:
         return PageOut[ListingOut](items=[], total=0, limit=limit, offset=offset)
     page = await views.listings(uow, wanted, limit=limit, offset=offset)
-    return PageOut[ListingOut](items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
+    return PageOut[ListingOut](
+        items=[ListingOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset
+    )
 
 
-@router.get("/{listing_id}", response_model=ListingOut, summary="One listing (a seller's own; the operator's any)")
+@router.get(
+    "/{listing_id}",
+    response_model=ListingOut,
+    summary="One listing (a seller's own; the operator's any)",
+)
 async def get_listing(
     listing_id: Annotated[str, PathParam(max_length=300)],
     actor: Annotated[Actor, allow(SELLER, OPERATOR)],

@@ -72,16 +72,20 @@ def read_cart(request: Request) -> list[CartLine]:
         lines = [CartLine(str(listing_id), int(quantity)) for listing_id, quantity in pairs]
     except (ValueError, TypeError):
         return []
-    return [line for line in lines if 0 < line.quantity <= MAX_QUANTITY and listing_id_ok(line.listing_id)][
-        :MAX_LINES
-    ]
+    return [
+        line
+        for line in lines
+        if 0 < line.quantity <= MAX_QUANTITY and listing_id_ok(line.listing_id)
+    ][:MAX_LINES]
 
 
 def write_cart(request: Request, response: Response, cart: list[CartLine]) -> None:
     if not cart:
         response.delete_cookie(CART_COOKIE, path=COOKIE_PATH)
         return
-    value = base64.urlsafe_b64encode(json.dumps([[c.listing_id, c.quantity] for c in cart]).encode()).decode()
+    value = base64.urlsafe_b64encode(
+        json.dumps([[c.listing_id, c.quantity] for c in cart]).encode()
+    ).decode()
     _set(request, response, CART_COOKIE, value, CART_MAX_AGE_S)
 
 
@@ -108,7 +112,12 @@ def _set(request: Request, response: Response, name: str, value: str, max_age: i
     # Lax, not Strict: a buyer following a link to the shop (from an e-mail, a product feed) still
     # brings its cart and can see its orders; forms are guarded by the CSRF token instead.
     response.set_cookie(
-        name, value, max_age=max_age, path=COOKIE_PATH, httponly=True, samesite="lax",
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
         secure=sessions(request).secure,
     )
 
@@ -133,4 +142,3 @@ async def posted_form(request: Request) -> dict[str, str]:
 
 #: A route's posted form (`posted_form`).
 PostedForm = Annotated[dict[str, str], Depends(posted_form)]
-

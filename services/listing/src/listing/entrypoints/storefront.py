@@ -72,7 +72,9 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
     """A page, its forms carrying this browser's CSRF token (and the browser the nonce it is for)."""
     csrf_token = sessions(request).csrf_token(request)
     response = templates.TemplateResponse(
-        request, template, {"cart_size": len(read_cart(request)), "csrf_token": csrf_token, **context},
+        request,
+        template,
+        {"cart_size": len(read_cart(request)), "csrf_token": csrf_token, **context},
         status_code=status_code,
     )
     sessions(request).keep_csrf_nonce(request, response)
@@ -80,14 +82,19 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
 
 
 def refused(request: Request, message: str, status_code: int = 409) -> HTMLResponse:
-    return page(request, "message.html", status_code=status_code, title="Cannot do that", message=message)
+    return page(
+        request, "message.html", status_code=status_code, title="Cannot do that", message=message
+    )
 
 
 async def form_refused(request: Request, error: Exception) -> HTMLResponse:
     """A post whose form is not this browser's (403: reload) or larger than any of ours (422)."""
     if isinstance(error, InvalidCsrfToken):
-        return refused(request, "This form has expired or did not come from this shop: reload the page and try "
-                       "again.", status_code=403)
+        return refused(
+            request,
+            "This form has expired or did not come from this shop: reload the page and try again.",
+            status_code=403,
+        )
     return refused(request, str(error), status_code=422)
 
 
@@ -103,12 +110,21 @@ async def browse(
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     found = await views.listings(
-        uow, ListingFilter(channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q), limit=PAGE_SIZE,
+        uow,
+        ListingFilter(channel=STOREFRONT, status=ListingStatus.ACTIVE, text=q),
+        limit=PAGE_SIZE,
         offset=(page_number - 1) * PAGE_SIZE,
     )
     pages = max(1, -(-found.total // PAGE_SIZE))
-    return page(request, "browse.html", listings=[s.listing for s in found.items], q=q, total=found.total,
-                page_number=page_number, pages=pages)
+    return page(
+        request,
+        "browse.html",
+        listings=[s.listing for s in found.items],
+        q=q,
+        total=found.total,
+        page_number=page_number,
+        pages=pages,
+    )
 
 
 async def delivery_for(
@@ -119,7 +135,12 @@ async def delivery_for(
     if not postal_code or not bought:
         return None
     return await views.delivery(
-        uow, bought, postal_code, country, now=datetime.now(UTC), centers=stockpath_network.network()
+        uow,
+        bought,
+        postal_code,
+        country,
+        now=datetime.now(UTC),
+        centers=stockpath_network.network(),
     )
 
 
@@ -139,9 +160,16 @@ async def product(
         return RedirectResponse(f"/shop/products/{listing.listing_id}", status_code=303)
     buyable = listing.in_stock
     delivery = await delivery_for(uow, [(listing, 1)], postal_code.strip()) if buyable else None
-    response = page(request, "product.html", listing=listing, buyable=buyable,
-                    max_quantity=min(MAX_QUANTITY, listing.sellable_quantity), zip=postal_code.strip(),
-                    delivery=delivery, speeds=SPEEDS)
+    response = page(
+        request,
+        "product.html",
+        listing=listing,
+        buyable=buyable,
+        max_quantity=min(MAX_QUANTITY, listing.sellable_quantity),
+        zip=postal_code.strip(),
+        delivery=delivery,
+        speeds=SPEEDS,
+    )
     response.headers["Content-Security-Policy"] = PRODUCT_POLICY
     return response
 
@@ -161,7 +189,9 @@ async def add_to_cart(request: Request, fields: PostedForm, uow: UnitOfWork) -> 
         check_buyable(await views.listing(uow, listing_id), listing_id, in_cart + quantity)
     except CannotBuy as e:
         return refused(request, str(e))
-    cart = [line for line in cart if line.listing_id != listing_id] + [CartLine(listing_id, in_cart + quantity)]
+    cart = [line for line in cart if line.listing_id != listing_id] + [
+        CartLine(listing_id, in_cart + quantity)
+    ]
     if len(cart) > MAX_LINES:
         return refused(request, f"A cart holds at most {MAX_LINES} different items.")
     response = RedirectResponse("/shop/cart", status_code=303)
@@ -176,15 +206,21 @@ async def remove_from_cart(
     listing_id: Annotated[str, PathParam(max_length=300)], request: Request, fields: PostedForm
 ) -> Response:
     response = RedirectResponse("/shop/cart", status_code=303)
-    write_cart(request, response, [line for line in read_cart(request) if line.listing_id != listing_id])
+    write_cart(
+        request, response, [line for line in read_cart(request) if line.listing_id != listing_id]
+    )
     return response
 
 
 @router.get("/cart", response_class=HTMLResponse, dependencies=[public()])
 async def show_cart(
-    request: Request, uow: UnitOfWork, postal_code: Annotated[str, Query(alias="zip", max_length=10)] = ""
+    request: Request,
+    uow: UnitOfWork,
+    postal_code: Annotated[str, Query(alias="zip", max_length=10)] = "",
 ) -> HTMLResponse:
-    return await _cart_page(request, uow, {"postal_code": postal_code.strip()} if postal_code.strip() else {}, {})
+    return await _cart_page(
+        request, uow, {"postal_code": postal_code.strip()} if postal_code.strip() else {}, {}
+    )
 
 
 def _bought(rows: list[views.CartRow]) -> list[tuple[Listing, int]]:
@@ -196,13 +232,24 @@ async def _cart_page(
 ) -> HTMLResponse:
     rows = await views.cart(uow, read_cart(request))
     total = sum((r.listing.price * r.line.quantity for r in rows if r.listing), 0)
-    delivery = await delivery_for(uow, _bought(rows), values.get("postal_code", ""), values.get("country", "US") or "US")
+    delivery = await delivery_for(
+        uow, _bought(rows), values.get("postal_code", ""), values.get("country", "US") or "US"
+    )
     # The form's own checkout token again (a second submit still finds its order), unless it was not one.
     checkout_token = None if "checkout_token" in errors else values.get("checkout_token")
-    response = page(request, "cart.html", status_code=status_code, rows=rows, total=total, speeds=SPEEDS,
-                    delivery=delivery,
-                    values=values, errors=errors, checkout_token=checkout_token or uuid.uuid4().hex,
-                    can_checkout=bool(rows) and not any(r.problem for r in rows))
+    response = page(
+        request,
+        "cart.html",
+        status_code=status_code,
+        rows=rows,
+        total=total,
+        speeds=SPEEDS,
+        delivery=delivery,
+        values=values,
+        errors=errors,
+        checkout_token=checkout_token or uuid.uuid4().hex,
+        can_checkout=bool(rows) and not any(r.problem for r in rows),
+    )
     if rows:  # the browser that may check out holds its buyer key before it does
         keep_buyer_key(request, response, buyer_key_or_new(request))
     return response
@@ -240,28 +287,54 @@ async def checkout(request: Request, fields: PostedForm, uow: UnitOfWork) -> Res
     try:
         submitted = CheckoutForm.model_validate(values)
     except ValidationError as e:
-        errors = {str(err["loc"][0]): FIELD_HELP.get(str(err["loc"][0]), err["msg"]) for err in e.errors() if err["loc"]}
+        errors = {
+            str(err["loc"][0]): FIELD_HELP.get(str(err["loc"][0]), err["msg"])
+            for err in e.errors()
+            if err["loc"]
+        }
         return await _cart_page(request, uow, values, errors, status_code=422)
     # Offered only what an FC holding the stock can meet to this address (the page said so too).
     delivery = await delivery_for(
-        uow, _bought(await views.cart(uow, read_cart(request))), submitted.postal_code, submitted.country.upper()
+        uow,
+        _bought(await views.cart(uow, read_cart(request))),
+        submitted.postal_code,
+        submitted.country.upper(),
     )
     if delivery is not None and delivery.refused:
         field = "country" if submitted.country.upper() != "US" else "postal_code"
-        return await _cart_page(request, uow, values, {field: f"We cannot deliver there: {delivery.refused}."}, 422)
+        return await _cart_page(
+            request, uow, values, {field: f"We cannot deliver there: {delivery.refused}."}, 422
+        )
     if delivery is not None and submitted.shipping_speed not in delivery.offered:
         choose = ", ".join(speed.value for speed in delivery.offered) or "no speed at all now"
-        return await _cart_page(request, uow, values, {"shipping_speed": (
-            f"{submitted.shipping_speed.value.capitalize()} shipping cannot reach {submitted.postal_code} from where "
-            f"these items are stocked; choose {choose}.")}, 422)
+        return await _cart_page(
+            request,
+            uow,
+            values,
+            {
+                "shipping_speed": (
+                    f"{submitted.shipping_speed.value.capitalize()} shipping cannot reach {submitted.postal_code} from where "
+                    f"these items are stocked; choose {choose}."
+                )
+            },
+            422,
+        )
     ship_to = Address(
-        name=submitted.name, line1=submitted.line1, line2=submitted.line2 or None, city=submitted.city,
-        region=submitted.region.upper(), postal_code=submitted.postal_code, country=submitted.country.upper(),
+        name=submitted.name,
+        line1=submitted.line1,
+        line2=submitted.line2 or None,
+        city=submitted.city,
+        region=submitted.region.upper(),
+        postal_code=submitted.postal_code,
+        country=submitted.country.upper(),
     )
     key = buyer_key_or_new(request)
     command = PlaceOrder(
-        cart=tuple(read_cart(request)), ship_to=ship_to, shipping_speed=submitted.shipping_speed,
-        checkout_token=submitted.checkout_token, buyer_sha256=buyer_digest(key),
+        cart=tuple(read_cart(request)),
+        ship_to=ship_to,
+        shipping_speed=submitted.shipping_speed,
+        checkout_token=submitted.checkout_token,
+        buyer_sha256=buyer_digest(key),
     )
     try:
         order_id = await place_order(command, uow)
@@ -275,7 +348,9 @@ async def checkout(request: Request, fields: PostedForm, uow: UnitOfWork) -> Res
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse, dependencies=[public()])
 async def order_status(
-    order_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)], request: Request, uow: UnitOfWork
+    order_id: Annotated[str, PathParam(max_length=100, pattern=ID_PATTERN)],
+    request: Request,
+    uow: UnitOfWork,
 ) -> HTMLResponse:
     """The order as its buyer sees it, for the browser that placed it only (it shows the address)."""
     order = await views.buyer_order(uow, order_id, buyer_key=buyer_key(request))
@@ -296,5 +371,10 @@ async def seller_view(
     if actor.kind is SELLER and actor.subject != seller_id:
         return refused(request, f"There is no seller {seller_id}.", status_code=404)
     found = await views.listings(uow, ListingFilter(seller_id=seller_id), limit=500, offset=0)
-    return page(request, "seller.html", seller_id=seller_id, listings=[s.listing for s in found.items],
-                total=found.total)
+    return page(
+        request,
+        "seller.html",
+        seller_id=seller_id,
+        listings=[s.listing for s in found.items],
+        total=found.total,
+    )

@@ -19,7 +19,11 @@ from stockpath_events.types.listing import (
 
 
 def listing_event(
-    listing: Listing, change: ListingChange, *, item: CatalogItemSnapshot | None = None, reason: str = ""
+    listing: Listing,
+    change: ListingChange,
+    *,
+    item: CatalogItemSnapshot | None = None,
+    reason: str = "",
 ) -> EventData:
     """The event that announces `change` of `listing`."""
     which = {"listing_id": listing.listing_id, "channel": listing.channel, "fnsku": listing.fnsku}
@@ -58,7 +62,9 @@ async def announce(
     reason: str = "",
 ) -> None:
     """Tell the platform (listing.events) and, for channels that must be told, the channel itself."""
-    envelope = uow.emit(listing_event(listing, change, item=item, reason=reason), caused_by=caused_by)
+    envelope = uow.emit(
+        listing_event(listing, change, item=item, reason=reason), caused_by=caused_by
+    )
     if channels.pushes_changes(listing.channel):
         # Queued in this transaction, keyed by the announcing event's id: it commits with the change.
         await uow.webhook_deliveries.enqueue(listing, change, idempotency_key=envelope.id)

@@ -31,7 +31,9 @@ async def place_order(command: PlaceOrder, uow: ListingUnitOfWork) -> str:
         bought: list[tuple[Listing, int]] = []
         for line in command.cart:
             stored = await uow.listings.get(line.listing_id)
-            listing = check_buyable(stored.listing if stored else None, line.listing_id, line.quantity)
+            listing = check_buyable(
+                stored.listing if stored else None, line.listing_id, line.quantity
+            )
             bought.append((listing, line.quantity))
         currencies = {listing.currency for listing, _ in bought}
         if len(currencies) > 1:

@@ -31,7 +31,9 @@ from listing.service_layer.unit_of_work import ListingUnitOfWork
 log = structlog.get_logger("stockpath.listing")
 
 
-async def list_items(commands: list[ListItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory) -> None:
+async def list_items(
+    commands: list[ListItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory
+) -> None:
     """Create each item's listings (one per requested channel) and publish the live ones.
 
     Listings that already exist are left alone and not published again, whatever the event id:
@@ -42,20 +44,31 @@ async def list_items(commands: list[ListItem], uow: ListingUnitOfWork, *, channe
         await uow.listings.lock_fnskus([item.fnsku])
         quantity = await uow.availability.sellable_quantity(item.fnsku)
         built = build_listings(item, channels, sellable_quantity=quantity)
-        created = await uow.listings.add_new(built, registration_id=item.registration_id, item=command.snapshot)
+        created = await uow.listings.add_new(
+            built, registration_id=item.registration_id, item=command.snapshot
+        )
         for listing in created:
             if not listing.live:
-                log.warning("listing held", listing_id=listing.listing_id, issues=list(listing.issues))
+                log.warning(
+                    "listing held", listing_id=listing.listing_id, issues=list(listing.issues)
+                )
                 continue
             await announce(
-                uow, channels, listing, ListingChange.PUBLISHED, caused_by=command.cause, item=command.snapshot
+                uow,
+                channels,
+                listing,
+                ListingChange.PUBLISHED,
+                caused_by=command.cause,
+                item=command.snapshot,
             )
         skipped = len(built) - len(created)
         if skipped:
             log.info("listings already exist; left as they are", fnsku=item.fnsku, existing=skipped)
 
 
-async def revise_items(commands: list[ReviseItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory) -> None:
+async def revise_items(
+    commands: list[ReviseItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory
+) -> None:
     """The seller changed the price or the channels: every listing of the item follows.
 
     Kept channels take the new price (ListingUpdated when live); removed channels close
@@ -88,9 +101,17 @@ async def _revise(command: ReviseItem, uow: ListingUnitOfWork, channels: Channel
         await uow.listings.save(after)
         change = transition(before, after)
         if change is not None:
-            item = snapshot_of(after, registration.item) if change is ListingChange.PUBLISHED else None
-            reason = "channel removed by the seller" if after.status is ListingStatus.CLOSED else "held: " + "; ".join(after.issues)
-            await announce(uow, channels, after, change, caused_by=command.cause, item=item, reason=reason)
+            item = (
+                snapshot_of(after, registration.item) if change is ListingChange.PUBLISHED else None
+            )
+            reason = (
+                "channel removed by the seller"
+                if after.status is ListingStatus.CLOSED
+                else "held: " + "; ".join(after.issues)
+            )
+            await announce(
+                uow, channels, after, change, caused_by=command.cause, item=item, reason=reason
+            )
     have = {listing.channel for listing in existing}
     added = [name for name in wanted if name not in have]
     if not added:
@@ -99,7 +120,10 @@ async def _revise(command: ReviseItem, uow: ListingUnitOfWork, channels: Channel
     item = snapshot_of(template, registration.item)
     quantity = await uow.availability.sellable_quantity(command.fnsku)
     relisting = relisted(
-        template, registration_id=registration.registration_id, price=command.price, currency=command.currency,
+        template,
+        registration_id=registration.registration_id,
+        price=command.price,
+        currency=command.currency,
         channels=added,
     )
     built = build_listings(relisting, channels, sellable_quantity=quantity)
@@ -107,20 +131,28 @@ async def _revise(command: ReviseItem, uow: ListingUnitOfWork, channels: Channel
         built, registration_id=registration.registration_id, item=registration.item
     ):
         if listing.live:
-            await announce(uow, channels, listing, ListingChange.PUBLISHED, caused_by=command.cause, item=item)
+            await announce(
+                uow, channels, listing, ListingChange.PUBLISHED, caused_by=command.cause, item=item
+            )
 
 
-async def delist_items(commands: list[DelistItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory) -> None:
+async def delist_items(
+    commands: list[DelistItem], uow: ListingUnitOfWork, *, channels: ChannelDirectory
+) -> None:
     """The seller withdrew the item: every listing of it closes (ListingClosed for each)."""
     for command in commands:
         await uow.listings.lock_fnskus([command.fnsku])
         reason = "deregistered" + (f": {command.reason}" if command.reason else "")
-        for before in (await uow.listings.for_fnskus([command.fnsku], for_update=True))[command.fnsku]:
+        for before in (await uow.listings.for_fnskus([command.fnsku], for_update=True))[
+            command.fnsku
+        ]:
             if before.status is ListingStatus.CLOSED:
                 continue
             after = before.closed()
             await uow.listings.save(after)
-            await announce(uow, channels, after, ListingChange.CLOSED, caused_by=command.cause, reason=reason)
+            await announce(
+                uow, channels, after, ListingChange.CLOSED, caused_by=command.cause, reason=reason
+            )
 
 
 async def record_inventory_levels(
@@ -156,6 +188,8 @@ async def record_inventory_levels(
                 continue
             listings[n] = changed[after.listing_id] = after
             if after.live:
-                await announce(uow, channels, after, ListingChange.AVAILABILITY, caused_by=command.cause)
+                await announce(
+                    uow, channels, after, ListingChange.AVAILABILITY, caused_by=command.cause
+                )
     await uow.availability.record_fulfillable(reported)
     await uow.listings.save_sellable_quantities(changed.values())

@@ -19,7 +19,11 @@ Report = TypeVar("Report", UpdateOrderStatus, RecordShipment)
 async def update_order_statuses(commands: list[UpdateOrderStatus], uow: ListingUnitOfWork) -> None:
     """Move each storefront order to the reported status; a status only moves forward."""
     await _apply_to_ours(
-        commands, uow, lambda order, c: order.reported(c.status, c.detail, fulfillment_orders=c.fulfillment_orders)
+        commands,
+        uow,
+        lambda order, c: order.reported(
+            c.status, c.detail, fulfillment_orders=c.fulfillment_orders
+        ),
     )
 
 
@@ -30,7 +34,9 @@ async def record_shipments(commands: list[RecordShipment], uow: ListingUnitOfWor
 
 
 async def _apply_to_ours(
-    commands: list[Report], uow: ListingUnitOfWork, apply: Callable[[BuyerOrder, Report], BuyerOrder]
+    commands: list[Report],
+    uow: ListingUnitOfWork,
+    apply: Callable[[BuyerOrder, Report], BuyerOrder],
 ) -> None:
     orders = await uow.buyer_orders.placed_here({c.order_id for c in commands})
     for command in commands:

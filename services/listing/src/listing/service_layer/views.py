@@ -28,13 +28,17 @@ from stockpath_runtime.paging import Page
 FEED_LIMIT = 50_000
 
 
-async def listings(uow: ListingUnitOfWork, wanted: ListingFilter, *, limit: int, offset: int) -> Page[StoredListing]:
+async def listings(
+    uow: ListingUnitOfWork, wanted: ListingFilter, *, limit: int, offset: int
+) -> Page[StoredListing]:
     """One page of the listings that pass every filter, in listing id order."""
     async with uow:
         return await uow.listings.search(wanted, limit=limit, offset=offset)
 
 
-async def stored_listing(uow: ListingUnitOfWork, listing_id: str, *, seller_id: str | None = None) -> StoredListing:
+async def stored_listing(
+    uow: ListingUnitOfWork, listing_id: str, *, seller_id: str | None = None
+) -> StoredListing:
     """One listing as stored (one of this seller's, when a seller is named); `UnknownListing`
     when there is none by that id, or it is another seller's."""
     async with uow:
@@ -52,7 +56,9 @@ async def listing(uow: ListingUnitOfWork, listing_id: str) -> Listing | None:
 
 async def product_feed(uow: ListingUnitOfWork, seller_id: str) -> list[Listing]:
     """A seller's live marketplace-feed listings: what the seller's product feed carries."""
-    wanted = ListingFilter(seller_id=seller_id, channel=MARKETPLACE_FEED, status=ListingStatus.ACTIVE)
+    wanted = ListingFilter(
+        seller_id=seller_id, channel=MARKETPLACE_FEED, status=ListingStatus.ACTIVE
+    )
     page = await listings(uow, wanted, limit=FEED_LIMIT, offset=0)
     return [s.listing for s in page.items]
 
@@ -93,7 +99,9 @@ async def cart(uow: ListingUnitOfWork, lines: list[CartLine]) -> list[CartRow]:
     return rows
 
 
-async def buyer_order(uow: ListingUnitOfWork, order_id: str, *, buyer_key: str | None) -> BuyerOrder | None:
+async def buyer_order(
+    uow: ListingUnitOfWork, order_id: str, *, buyer_key: str | None
+) -> BuyerOrder | None:
     """The order, when the browser holding `buyer_key` placed it; None otherwise (no such order,
     or another browser's: the two look alike)."""
     async with uow:
@@ -102,7 +110,11 @@ async def buyer_order(uow: ListingUnitOfWork, order_id: str, *, buyer_key: str |
 
 
 async def webhook_deliveries(
-    uow: ListingUnitOfWork, *, listing_id: str | None = None, seller_id: str | None = None, limit: int = 100
+    uow: ListingUnitOfWork,
+    *,
+    listing_id: str | None = None,
+    seller_id: str | None = None,
+    limit: int = 100,
 ) -> list[WebhookDelivery]:
     """Recent deliveries of the webhook channel (of one listing; of one seller's listings), newest
     first. A seller naming a listing that is not theirs gets `UnknownListing`."""
@@ -111,7 +123,9 @@ async def webhook_deliveries(
             stored = await uow.listings.get(listing_id)
             if stored is None or stored.listing.seller_id != seller_id:
                 raise UnknownListing(listing_id)
-        return await uow.webhook_deliveries.recent(listing_id=listing_id, seller_id=seller_id, limit=limit)
+        return await uow.webhook_deliveries.recent(
+            listing_id=listing_id, seller_id=seller_id, limit=limit
+        )
 
 
 async def delivery(
@@ -127,5 +141,8 @@ async def delivery(
     to a ZIP code, from the fulfillable stock inventory reported per FC."""
     async with uow:
         stock = await uow.availability.fulfillable_by_center(listing.fnsku for listing, _ in bought)
-    wanted = [Wanted(listing.fnsku, quantity, stock.get(listing.fnsku, {})) for listing, quantity in bought]
+    wanted = [
+        Wanted(listing.fnsku, quantity, stock.get(listing.fnsku, {}))
+        for listing, quantity in bought
+    ]
     return delivery_options(wanted, postal_code, country, now, centers)

@@ -19,7 +19,9 @@ _WITH_LINES = (
         fulfillment_order_lines.c.fulfillment_order_id == fulfillment_orders.c.fulfillment_order_id,
     )
     .order_by(
-        fulfillment_orders.c.created_at, fulfillment_orders.c.fulfillment_order_id, fulfillment_order_lines.c.line_id
+        fulfillment_orders.c.created_at,
+        fulfillment_orders.c.fulfillment_order_id,
+        fulfillment_order_lines.c.line_id,
     )
 )
 
@@ -77,7 +79,9 @@ class FulfillmentOrderRepository:
 
     async def of_order(self, order_id: str) -> list[FulfillmentOrder]:
         """Every fulfillment order of an order, in the order they were instructed."""
-        return _fulfillment_orders(await self._conn.execute(_WITH_LINES.where(fulfillment_orders.c.order_id == order_id)))
+        return _fulfillment_orders(
+            await self._conn.execute(_WITH_LINES.where(fulfillment_orders.c.order_id == order_id))
+        )
 
     async def get(self, fulfillment_order_id: str) -> FulfillmentOrder | None:
         rows = await self._conn.execute(
@@ -107,10 +111,11 @@ class FulfillmentOrderRepository:
             )
         )
 
-
     async def claim_exception(self, fulfillment_order_id: str, cause_event_id: str) -> bool:
         """Record that an FC exception of this fulfillment order is handled; False when one was before."""
-        found = await self._conn.execute(_CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id})
+        found = await self._conn.execute(
+            _CLAIM_EXCEPTION, {"id": fulfillment_order_id, "cause": cause_event_id}
+        )
         return found.first() is not None
 
     async def keep_only(self, fulfillment_order_id: str, quantities: dict[str, int]) -> None:
@@ -119,7 +124,11 @@ class FulfillmentOrderRepository:
         pairs = sorted(quantities.items())
         await self._conn.execute(
             _SET_LINE_QUANTITIES,
-            {"id": fulfillment_order_id, "line_ids": [p[0] for p in pairs], "quantities": [p[1] for p in pairs]},
+            {
+                "id": fulfillment_order_id,
+                "line_ids": [p[0] for p in pairs],
+                "quantities": [p[1] for p in pairs],
+            },
         )
         if not any(quantities.values()):
             await self._conn.execute(
@@ -145,7 +154,9 @@ def _fulfillment_orders(rows) -> list[FulfillmentOrder]:
             fulfillment_center_id=head.fulfillment_center_id,
             lines=tuple(lines[fo_id]),
             status=FulfillmentOrderStatus(head.status),
-            shipment=Shipment(head.carrier, head.tracking_number, head.shipped_at) if head.carrier is not None else None,
+            shipment=Shipment(head.carrier, head.tracking_number, head.shipped_at)
+            if head.carrier is not None
+            else None,
         )
         for fo_id, head in heads.items()
     ]

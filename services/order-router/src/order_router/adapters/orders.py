@@ -131,11 +131,18 @@ class OrderRepository:
             order=_order(row, lines),
             status=OrderStatus(row.status),
             lines=tuple(
-                LineOutcome(_line(r), fnsku=r.fnsku, backordered=r.quantity_backordered, cancelled=r.quantity_cancelled)
+                LineOutcome(
+                    _line(r),
+                    fnsku=r.fnsku,
+                    backordered=r.quantity_backordered,
+                    cancelled=r.quantity_cancelled,
+                )
                 for r in lines
             ),
             rejection=_rejection(row.rejection) if row.rejection else None,
-            cancellation=Cancellation(row.cancellation.get("reason")) if row.cancellation is not None else None,
+            cancellation=Cancellation(row.cancellation.get("reason"))
+            if row.cancellation is not None
+            else None,
         )
 
     async def set_statuses(self, statuses: Mapping[str, OrderStatus]) -> None:
@@ -144,7 +151,8 @@ class OrderRepository:
             return
         pairs = sorted(statuses.items())
         await self._conn.execute(
-            _SET_STATUSES, {"order_ids": [o for o, _ in pairs], "statuses": [status.value for _, status in pairs]}
+            _SET_STATUSES,
+            {"order_ids": [o for o, _ in pairs], "statuses": [status.value for _, status in pairs]},
         )
 
     async def set_resolved_lines(self, resolved: Mapping[str, Sequence[ResolvedLine]]) -> None:
@@ -157,7 +165,8 @@ class OrderRepository:
         ]
         if rows:
             await self._conn.execute(
-                _SET_RESOLVED, {name: [row[n] for row in rows] for n, name in enumerate(_RESOLVED_COLUMNS)}
+                _SET_RESOLVED,
+                {name: [row[n] for row in rows] for n, name in enumerate(_RESOLVED_COLUMNS)},
             )
 
     async def set_backordered(self, quantities: Mapping[str, Mapping[str, int]]) -> None:
@@ -184,20 +193,27 @@ class OrderRepository:
         rejection = {
             "reason_code": failures[0].reason_code.value,
             "lines": [
-                {"line_id": f.line_id, "reason_code": f.reason_code.value, "reason": f.reason} for f in failures
+                {"line_id": f.line_id, "reason_code": f.reason_code.value, "reason": f.reason}
+                for f in failures
             ],
         }
         await self._conn.execute(
             sa.update(orders)
             .where(orders.c.order_id == order_id)
-            .values(status=OrderStatus.REJECTED.value, rejection=rejection, updated_at=sa.func.now())
+            .values(
+                status=OrderStatus.REJECTED.value, rejection=rejection, updated_at=sa.func.now()
+            )
         )
 
     async def mark_cancelled(self, order_id: str, reason: str | None) -> None:
         await self._conn.execute(
             sa.update(orders)
             .where(orders.c.order_id == order_id)
-            .values(status=OrderStatus.CANCELLED.value, cancellation={"reason": reason}, updated_at=sa.func.now())
+            .values(
+                status=OrderStatus.CANCELLED.value,
+                cancellation={"reason": reason},
+                updated_at=sa.func.now(),
+            )
         )
 
     async def backordered_lines(self, order_id: str) -> list[ResolvedLine]:
@@ -208,7 +224,13 @@ class OrderRepository:
             .order_by(order_lines.c.line_no)
         )
         return [
-            ResolvedLine(r.line_id, r.fnsku, r.resolved_seller_id, r.resolved_seller_sku, r.quantity_backordered)
+            ResolvedLine(
+                r.line_id,
+                r.fnsku,
+                r.resolved_seller_id,
+                r.resolved_seller_sku,
+                r.quantity_backordered,
+            )
             for r in rows
         ]
 
@@ -254,12 +276,20 @@ class OrderRepository:
         if row is None:
             return None
         lines = await self._conn.execute(
-            sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.line_no)
+            sa.select(order_lines)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.line_no)
         )
         return row, lines.all()
 
-    async def _set_line_quantities(self, statement: sa.TextClause, quantities: Mapping[str, Mapping[str, int]]) -> None:
-        rows = sorted((order_id, line_id, q) for order_id, lines in quantities.items() for line_id, q in lines.items())
+    async def _set_line_quantities(
+        self, statement: sa.TextClause, quantities: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        rows = sorted(
+            (order_id, line_id, q)
+            for order_id, lines in quantities.items()
+            for line_id, q in lines.items()
+        )
         if rows:
             await self._conn.execute(
                 statement,
@@ -296,5 +326,8 @@ def _order(row, lines) -> Order:
 
 def _rejection(stored: dict) -> Rejection:
     return Rejection(
-        tuple(LineFailure(f["line_id"], ReasonCode(f["reason_code"]), f["reason"]) for f in stored["lines"])
+        tuple(
+            LineFailure(f["line_id"], ReasonCode(f["reason_code"]), f["reason"])
+            for f in stored["lines"]
+        )
     )

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from order_router.domain.model import ResolvedLine
 from order_router.domain.returns import CustomerReturn
 
-_OF_ORDER = sa.text("SELECT * FROM order_returns WHERE order_id = :order_id ORDER BY created_at, return_id")
+_OF_ORDER = sa.text(
+    "SELECT * FROM order_returns WHERE order_id = :order_id ORDER BY created_at, return_id"
+)
 _ADD = sa.text(
     """
     INSERT INTO order_returns (return_id, order_id, fulfillment_center_id, lines, reason, authorized_by)
@@ -37,9 +39,15 @@ class ReturnRepository:
         rows = await self._conn.execute(_OF_ORDER, {"order_id": order_id})
         return [
             CustomerReturn(
-                r.return_id, r.order_id, r.fulfillment_center_id,
-                tuple(ResolvedLine(**line) for line in r.lines), r.reason, r.authorized_by,
-                tuple((x["fnsku"], x["quantity"], x["condition"]) for x in r.received) if r.received else None,
+                r.return_id,
+                r.order_id,
+                r.fulfillment_center_id,
+                tuple(ResolvedLine(**line) for line in r.lines),
+                r.reason,
+                r.authorized_by,
+                tuple((x["fnsku"], x["quantity"], x["condition"]) for x in r.received)
+                if r.received
+                else None,
             )
             for r in rows
         ]
@@ -51,24 +59,38 @@ class ReturnRepository:
                 "return_id": customer_return.return_id,
                 "order_id": customer_return.order_id,
                 "fulfillment_center_id": customer_return.fulfillment_center_id,
-                "lines": json.dumps([
-                    {"line_id": x.line_id, "fnsku": x.fnsku, "seller_id": x.seller_id,
-                     "seller_sku": x.seller_sku, "quantity": x.quantity}
-                    for x in customer_return.lines
-                ]),
+                "lines": json.dumps(
+                    [
+                        {
+                            "line_id": x.line_id,
+                            "fnsku": x.fnsku,
+                            "seller_id": x.seller_id,
+                            "seller_sku": x.seller_sku,
+                            "quantity": x.quantity,
+                        }
+                        for x in customer_return.lines
+                    ]
+                ),
                 "reason": customer_return.reason,
                 "authorized_by": customer_return.authorized_by,
             },
         )
 
-    async def mark_received(self, return_id: str, received: Sequence[tuple[str, int, str]], event_id: str) -> str | None:
+    async def mark_received(
+        self, return_id: str, received: Sequence[tuple[str, int, str]], event_id: str
+    ) -> str | None:
         """Record the FC's report on an authorized return; its order id, or None when the return is
         unknown or was reported already."""
         row = (
             await self._conn.execute(
                 _MARK_RECEIVED,
-                {"return_id": return_id, "event_id": event_id,
-                 "received": json.dumps([{"fnsku": f, "quantity": q, "condition": c} for f, q, c in received])},
+                {
+                    "return_id": return_id,
+                    "event_id": event_id,
+                    "received": json.dumps(
+                        [{"fnsku": f, "quantity": q, "condition": c} for f, q, c in received]
+                    ),
+                },
             )
         ).first()
         return row.order_id if row else None

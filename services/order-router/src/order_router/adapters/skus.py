@@ -77,7 +77,11 @@ class SkuRepository:
             columns = list(zip(*withdrawn, strict=True))
             await self._conn.execute(
                 _DEREGISTER,
-                {"seller_ids": list(columns[0]), "seller_skus": list(columns[1]), "registration_ids": list(columns[2])},
+                {
+                    "seller_ids": list(columns[0]),
+                    "seller_skus": list(columns[1]),
+                    "registration_ids": list(columns[2]),
+                },
             )
 
     async def save_listing(self, listing: Listing) -> None:
@@ -94,7 +98,9 @@ class SkuRepository:
         await self._conn.execute(
             pg_insert(listings)
             .values(**row)
-            .on_conflict_do_update(index_elements=[listings.c.listing_id], set_={**row, "updated_at": sa.func.now()})
+            .on_conflict_do_update(
+                index_elements=[listings.c.listing_id], set_={**row, "updated_at": sa.func.now()}
+            )
         )
 
     async def close_listings(self, listing_ids: Iterable[str]) -> None:
@@ -102,7 +108,9 @@ class SkuRepository:
         ids = sorted(set(listing_ids))
         if ids:
             await self._conn.execute(
-                sa.update(listings).where(listings.c.listing_id.in_(ids)).values(status=CLOSED, updated_at=sa.func.now())
+                sa.update(listings)
+                .where(listings.c.listing_id.in_(ids))
+                .values(status=CLOSED, updated_at=sa.func.now())
             )
 
     async def listings(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
@@ -112,7 +120,14 @@ class SkuRepository:
             return {}
         rows = await self._conn.execute(sa.select(listings).where(listings.c.listing_id.in_(ids)))
         return {
-            r.listing_id: Listing(r.listing_id, r.seller_id, r.seller_sku, r.fnsku, r.channel, active=r.status == ACTIVE)
+            r.listing_id: Listing(
+                r.listing_id,
+                r.seller_id,
+                r.seller_sku,
+                r.fnsku,
+                r.channel,
+                active=r.status == ACTIVE,
+            )
             for r in rows
         }
 
@@ -131,13 +146,16 @@ class SkuRepository:
         )
         return {(r.channel, r.seller_id, r.seller_sku) for r in rows}
 
-    async def registrations(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
+    async def registrations(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Registration]:
         """The known registrations of these (seller_id, seller_sku) pairs, by pair, in one read."""
         pairs = sorted(set(keys))
         if not pairs:
             return {}
         rows = await self._conn.execute(
-            _REGISTRATIONS, {"seller_ids": [s for s, _ in pairs], "seller_skus": [k for _, k in pairs]}
+            _REGISTRATIONS,
+            {"seller_ids": [s for s, _ in pairs], "seller_skus": [k for _, k in pairs]},
         )
         return {
             (r.seller_id, r.seller_sku): Registration(

@@ -84,7 +84,10 @@ class StockRepository:
             .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
             .with_for_update()
         )
-        return [StockLevel(r.fnsku, r.fulfillment_center_id, r.basis - r.reservations_total) for r in rows]
+        return [
+            StockLevel(r.fnsku, r.fulfillment_center_id, r.basis - r.reservations_total)
+            for r in rows
+        ]
 
     async def reserve(self, units: Mapping[tuple[str, str], int]) -> list[tuple[str, str]]:
         """Reserve units per (fnsku, fulfillment center) in one statement; returns the pairs that
@@ -114,7 +117,9 @@ class StockRepository:
         unless the level recorded is that recent already (inventory's level after the exception
         overtook it), so they are not taken off twice. The next level inventory reports replaces it."""
         if units:
-            await self._conn.execute(_WRITE_OFF, {**_columns(sorted(units.items())), "as_of": as_of})
+            await self._conn.execute(
+                _WRITE_OFF, {**_columns(sorted(units.items())), "as_of": as_of}
+            )
 
     async def record_levels(self, levels: Sequence[StockBasis]) -> set[tuple[str, str]]:
         """Set the basis inventory reported, one level per FNSKU and FC, in one statement; returns
@@ -148,7 +153,9 @@ class StockRepository:
                     "basis": level.units,
                     "level_as_of": level.as_of,
                 }
-                for level in sorted(levels, key=lambda level: (level.fnsku, level.fulfillment_center_id))
+                for level in sorted(
+                    levels, key=lambda level: (level.fnsku, level.fulfillment_center_id)
+                )
             ],
         )
         return {(r.fnsku, r.fulfillment_center_id) for r in result}
@@ -156,9 +163,16 @@ class StockRepository:
     async def at_centers(self, fnsku: str) -> list[CenterStock]:
         """The stock of one FNSKU at every FC that reported it, by FC."""
         rows = await self._conn.execute(
-            sa.select(availability).where(availability.c.fnsku == fnsku).order_by(availability.c.fulfillment_center_id)
+            sa.select(availability)
+            .where(availability.c.fnsku == fnsku)
+            .order_by(availability.c.fulfillment_center_id)
         )
-        return [CenterStock(r.fnsku, r.fulfillment_center_id, r.seller_id, r.basis, r.reservations_total) for r in rows]
+        return [
+            CenterStock(
+                r.fnsku, r.fulfillment_center_id, r.seller_id, r.basis, r.reservations_total
+            )
+            for r in rows
+        ]
 
     async def _adjust(self, changes: Mapping[tuple[str, str], int]) -> None:
         if changes:

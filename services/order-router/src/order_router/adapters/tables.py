@@ -27,7 +27,9 @@ registrations = sa.Table(
     sa.Column("catalog_item_id", sa.Text, nullable=False),
     sa.Column("registration_id", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("registrations_fnsku", "fnsku"),
 )
 
@@ -41,9 +43,17 @@ listings = sa.Table(
     sa.Column("fnsku", sa.Text, nullable=False),
     #: active (published) or closed; only an active listing's item may be ordered in its channel.
     sa.Column("status", sa.Text, nullable=False, server_default="active"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint("status IN ('active', 'closed')", name="listings_status_known"),
-    sa.Index("listings_active_items", "channel", "seller_id", "seller_sku", postgresql_where=sa.text("status = 'active'")),
+    sa.Index(
+        "listings_active_items",
+        "channel",
+        "seller_id",
+        "seller_sku",
+        postgresql_where=sa.text("status = 'active'"),
+    ),
 )
 
 availability = sa.Table(
@@ -56,7 +66,9 @@ availability = sa.Table(
     sa.Column("reservations_total", sa.BigInteger, nullable=False, server_default="0"),
     #: The time of the inventory event `basis` came from; an older level never overwrites a newer one.
     sa.Column("level_as_of", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint("basis >= 0", name="availability_basis_not_negative"),
     sa.CheckConstraint("reservations_total >= 0", name="availability_reservations_not_negative"),
 )
@@ -75,8 +87,12 @@ orders = sa.Table(
     sa.Column("rejection", postgresql.JSONB, nullable=True),
     #: {"reason"} once the order is cancelled.
     sa.Column("cancellation", postgresql.JSONB, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.CheckConstraint(
         "status IN ('PENDING', 'ROUTED', 'REJECTED', 'BACKORDERED', 'CANCELLED', 'SHIPPED', 'RETURNED')",
         name="orders_status_known",
@@ -86,7 +102,9 @@ orders = sa.Table(
 order_lines = sa.Table(
     "order_lines",
     metadata,
-    sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True
+    ),
     #: Position in the order: line ids come from outside and are not trusted to be unique.
     sa.Column("line_no", sa.Integer, primary_key=True),
     sa.Column("line_id", sa.Text, nullable=False),
@@ -103,21 +121,27 @@ order_lines = sa.Table(
     sa.Column("quantity_backordered", sa.Integer, nullable=False, server_default="0"),
     #: Units that will never ship (fill-all-available short of stock, or the order cancelled).
     sa.Column("quantity_cancelled", sa.Integer, nullable=False, server_default="0"),
-    sa.Index("order_lines_backordered", "fnsku", postgresql_where=sa.text("quantity_backordered > 0")),
+    sa.Index(
+        "order_lines_backordered", "fnsku", postgresql_where=sa.text("quantity_backordered > 0")
+    ),
 )
 
 fulfillment_orders = sa.Table(
     "fulfillment_orders",
     metadata,
     sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("fulfillment_center_id", sa.Text, nullable=False),
     #: INSTRUCTED, CANCELLED, SHIPPED or FAILED (an FC exception: it ships nothing).
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("carrier", sa.Text, nullable=True),
     sa.Column("tracking_number", sa.Text, nullable=True),
     sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("fulfillment_orders_order", "order_id"),
 )
 
@@ -148,7 +172,9 @@ order_returns = sa.Table(
     sa.Column("lines", postgresql.JSONB, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("authorized_by", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     #: AUTHORIZED until the FC reports it (ReturnReceived), then RECEIVED.
     sa.Column("status", sa.Text, nullable=False, server_default="AUTHORIZED"),
     #: [{"fnsku", "quantity", "condition"}] as the FC reported them.

@@ -41,7 +41,10 @@ class Allocator:
     """The stock of the FNSKUs one unit of work locked, and the orders allocated from it."""
 
     def __init__(
-        self, policy: RoutingPolicy, *, fulfillment_order_id: Callable[[str, str, str], str] = fulfillment_order_id
+        self,
+        policy: RoutingPolicy,
+        *,
+        fulfillment_order_id: Callable[[str, str, str], str] = fulfillment_order_id,
     ) -> None:
         self._policy = policy
         self._fulfillment_order_id = fulfillment_order_id
@@ -73,7 +76,12 @@ class Allocator:
         return self._held(fnsku).get(fulfillment_center_id, 0)
 
     def plan(
-        self, order: Order, lines: Iterable[ResolvedLine], fulfillment_policy: FulfillmentPolicy, *, now: datetime,
+        self,
+        order: Order,
+        lines: Iterable[ResolvedLine],
+        fulfillment_policy: FulfillmentPolicy,
+        *,
+        now: datetime,
         excluding: Collection[str] = (),
     ) -> RoutingPlan:
         """The policy's plan for these lines of `order`, against the stock left, promising dates as
@@ -99,7 +107,9 @@ class Allocator:
             stock,
         )
 
-    def allocate(self, order_id: str, plan: RoutingPlan, *, cause_id: str) -> tuple[FulfillmentOrder, ...]:
+    def allocate(
+        self, order_id: str, plan: RoutingPlan, *, cause_id: str
+    ) -> tuple[FulfillmentOrder, ...]:
         """Take the plan's units off the stock rows: one fulfillment order per FC it ships from,
         named after `cause_id` (the event that decided it). All or nothing: a plan asking any row
         for more than it holds changes nothing."""
@@ -107,11 +117,15 @@ class Allocator:
         for allocation in plan.allocations:
             for line in allocation.lines:
                 if line.quantity <= 0:
-                    raise AllocationFailed(f"order {order_id}: line {line.line_id} allocates {line.quantity} unit(s)")
+                    raise AllocationFailed(
+                        f"order {order_id}: line {line.line_id} allocates {line.quantity} unit(s)"
+                    )
                 wanted[(line.fnsku, allocation.fulfillment_center_id)] += line.quantity
         for (fnsku, fc), quantity in sorted(wanted.items()):
             if quantity > self.allocatable(fnsku, fc):
-                raise AllocationFailed(f"order {order_id}: {quantity} unit(s) of {fnsku} are not allocatable at {fc}")
+                raise AllocationFailed(
+                    f"order {order_id}: {quantity} unit(s) of {fnsku} are not allocatable at {fc}"
+                )
         for (fnsku, fc), quantity in wanted.items():
             self._allocatable[fnsku][fc] -= quantity
         self._reservations.update(wanted)

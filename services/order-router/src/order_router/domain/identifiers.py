@@ -21,5 +21,7 @@ def fulfillment_order_id(cause_id: str, order_id: str, fulfillment_center_id: st
     """The id of the fulfillment order that the event `cause_id` (an OrderPlaced, or the stock
     report that released a backorder) sends to an FC for `order_id`: one per FC and cause, so an
     order whose backorder is later released to the same FC gets a second, different id."""
-    digest = hashlib.sha256(f"{cause_id}\x1f{order_id}\x1f{fulfillment_center_id}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{cause_id}\x1f{order_id}\x1f{fulfillment_center_id}".encode()
+    ).hexdigest()
     return "FO-" + digest[:16]

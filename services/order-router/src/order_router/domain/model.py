@@ -159,13 +159,19 @@ def resolve_lines(
 
     for line in lines:
         if line.line_id in seen:
-            fail(line, ReasonCode.DUPLICATE_LINE_ID, f"line_id {line.line_id!r} appears more than once")
+            fail(
+                line,
+                ReasonCode.DUPLICATE_LINE_ID,
+                f"line_id {line.line_id!r} appears more than once",
+            )
             continue
         seen.add(line.line_id)
         listing = listings.get(line.listing_id) if line.listing_id else None
         if line.listing_id:
             if listing is None:
-                fail(line, ReasonCode.UNKNOWN_LISTING, f"listing {line.listing_id} is not published")
+                fail(
+                    line, ReasonCode.UNKNOWN_LISTING, f"listing {line.listing_id} is not published"
+                )
                 continue
             if (line.seller_id and line.seller_id != listing.seller_id) or (
                 line.seller_sku and line.seller_sku != listing.seller_sku
@@ -182,11 +188,19 @@ def resolve_lines(
             seller_id, seller_sku = line.seller_id or "", line.seller_sku or ""
         registration = registrations.get((seller_id, seller_sku))
         if registration is None or not registration.live:
-            fail(line, ReasonCode.UNKNOWN_SKU, f"seller {seller_id} has no SKU {seller_sku} registered for fulfillment")
+            fail(
+                line,
+                ReasonCode.UNKNOWN_SKU,
+                f"seller {seller_id} has no SKU {seller_sku} registered for fulfillment",
+            )
             continue
         if channel != MCF:
             if listing is not None and not (listing.active and listing.channel == channel):
-                fail(line, ReasonCode.NOT_LISTED_IN_CHANNEL, f"listing {listing.listing_id} is not active in channel {channel}")
+                fail(
+                    line,
+                    ReasonCode.NOT_LISTED_IN_CHANNEL,
+                    f"listing {listing.listing_id} is not active in channel {channel}",
+                )
                 continue
             if listing is None and (channel, seller_id, seller_sku) not in listed:
                 fail(
@@ -195,11 +209,15 @@ def resolve_lines(
                     f"seller {seller_id}'s SKU {seller_sku} has no active listing in channel {channel}",
                 )
                 continue
-        resolved.append(ResolvedLine(line.line_id, registration.fnsku, seller_id, seller_sku, line.quantity))
+        resolved.append(
+            ResolvedLine(line.line_id, registration.fnsku, seller_id, seller_sku, line.quantity)
+        )
     return Resolution(tuple(resolved), tuple(failures))
 
 
-def registration_keys(lines: list[OrderLine] | tuple[OrderLine, ...], listings: Mapping[str, Listing]) -> set[tuple[str, str]]:
+def registration_keys(
+    lines: list[OrderLine] | tuple[OrderLine, ...], listings: Mapping[str, Listing]
+) -> set[tuple[str, str]]:
     """The (seller_id, seller_sku) pairs whose registrations `resolve_lines` will need."""
     keys: set[tuple[str, str]] = set()
     for line in lines:
@@ -268,7 +286,9 @@ class OrderIdInUse(Exception):
     """An order_id that is already recorded was placed again with different content (or is in
     another channel's namespace)."""
 
-    def __init__(self, order_id: str, why: str = "was already placed with different content") -> None:
+    def __init__(
+        self, order_id: str, why: str = "was already placed with different content"
+    ) -> None:
         super().__init__(f"order {order_id} {why}; use a new order_id")
         self.order_id = order_id
 

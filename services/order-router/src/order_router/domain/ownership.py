@@ -56,14 +56,20 @@ def placement(party: Party, order: Order) -> Order:
     named = order.channel or None
     if party.kind is PartyKind.CHANNEL:
         if party.name == MCF:
-            raise PlacementRefused("orders of channel mcf are placed by sellers, not by a channel credential")
+            raise PlacementRefused(
+                "orders of channel mcf are placed by sellers, not by a channel credential"
+            )
         if named not in (None, party.name):
             raise PlacementRefused(f"channel {party.name} may not place orders for channel {named}")
         channel, namespace = party.name, f"{party.name}:"
     elif party.kind is PartyKind.SELLER:
         if named not in (None, MCF):
-            raise PlacementRefused(f"a seller places orders in channel {MCF} (multi-channel fulfillment), not {named}")
-        foreign = [line.line_id for line in order.lines if line.seller_id and line.seller_id != party.name]
+            raise PlacementRefused(
+                f"a seller places orders in channel {MCF} (multi-channel fulfillment), not {named}"
+            )
+        foreign = [
+            line.line_id for line in order.lines if line.seller_id and line.seller_id != party.name
+        ]
         if foreign:
             raise PlacementRefused(
                 f"seller {party.name} orders only its own SKUs: line(s) {', '.join(foreign)} name another seller's"
@@ -75,7 +81,9 @@ def placement(party: Party, order: Order) -> Order:
         channel, namespace = named, ""
     if channel == MCF:
         namespace = f"{MCF}:{_mcf_seller(order)}:"
-    order_id = order.order_id if order.order_id.startswith(namespace) else namespace + order.order_id
+    order_id = (
+        order.order_id if order.order_id.startswith(namespace) else namespace + order.order_id
+    )
     placed = replace(order, channel=channel, order_id=order_id)
     owner = namespace_owner(order_id)
     if owner is not None and owner != channel:
@@ -85,7 +93,9 @@ def placement(party: Party, order: Order) -> Order:
 
 def _mcf_seller(order: Order) -> str:
     sellers = {line.seller_id for line in order.lines if line.seller_id}
-    if len(sellers) != 1 or any(not line.seller_id or not line.seller_sku or line.listing_id for line in order.lines):
+    if len(sellers) != 1 or any(
+        not line.seller_id or not line.seller_sku or line.listing_id for line in order.lines
+    ):
         raise InvalidPlacement(
             f"an order of channel {MCF} names one seller's SKUs: seller_id and seller_sku on every line, no listing_id"
         )
@@ -101,7 +111,9 @@ def namespace_owner(order_id: str) -> str | None:
 
 def ids_to_try(party: Party, order_id: str) -> list[str]:
     """The ids `party` may mean by `order_id`: its namespaced form first, then as given."""
-    namespace = {PartyKind.CHANNEL: f"{party.name}:", PartyKind.SELLER: f"{MCF}:{party.name}:"}.get(party.kind)
+    namespace = {PartyKind.CHANNEL: f"{party.name}:", PartyKind.SELLER: f"{MCF}:{party.name}:"}.get(
+        party.kind
+    )
     if namespace is None or order_id.startswith(namespace):
         return [order_id]
     return [namespace + order_id, order_id]
@@ -126,7 +138,9 @@ def admission(order: Order, source: str) -> tuple[LineFailure, ...]:
     owner = namespace_owner(order.order_id)
     if owner is not None and owner != order.channel:
         return _every_line(
-            order, ReasonCode.ORDER_ID_IN_USE, f"order id {order.order_id} is in channel {owner}'s namespace"
+            order,
+            ReasonCode.ORDER_ID_IN_USE,
+            f"order id {order.order_id} is in channel {owner}'s namespace",
         )
     if order.channel == MCF and source != INGRESS:
         return _every_line(
@@ -142,7 +156,9 @@ def taken_by_another_channel(order: Order, recorded: Order) -> tuple[LineFailure
     redelivery of it; () when both are of one channel."""
     if recorded.channel == order.channel:
         return ()
-    return _every_line(order, ReasonCode.ORDER_ID_IN_USE, f"order id {order.order_id} is another channel's order")
+    return _every_line(
+        order, ReasonCode.ORDER_ID_IN_USE, f"order id {order.order_id} is another channel's order"
+    )
 
 
 def may_cancel(requester: str, order: Order) -> bool:

@@ -87,7 +87,9 @@ def authorize(
     problems = []
     for line_id, quantity in asked.items():
         shipped_line = resolved.get(line_id)
-        if shipped_line is None or (party.kind is PartyKind.SELLER and shipped_line.seller_id != party.name):
+        if shipped_line is None or (
+            party.kind is PartyKind.SELLER and shipped_line.seller_id != party.name
+        ):
             problems.append(f"line {line_id} has no shipped units to return")
             continue
         left = shipped_units[line_id] - returned[line_id]
@@ -106,7 +108,13 @@ def authorize(
         order_id=order_id,
         fulfillment_center_id=fulfillment_center_id or centers[0],
         lines=tuple(
-            ResolvedLine(line_id, resolved[line_id].fnsku, resolved[line_id].seller_id, resolved[line_id].seller_sku, q)
+            ResolvedLine(
+                line_id,
+                resolved[line_id].fnsku,
+                resolved[line_id].seller_id,
+                resolved[line_id].seller_sku,
+                q,
+            )
             for line_id, q in asked.items()
         ),
         reason=reason,
@@ -114,10 +122,15 @@ def authorize(
     )
 
 
-def every_shipped_unit_back(fulfillment_orders: Sequence[FulfillmentOrder], returns: Sequence[CustomerReturn]) -> bool:
+def every_shipped_unit_back(
+    fulfillment_orders: Sequence[FulfillmentOrder], returns: Sequence[CustomerReturn]
+) -> bool:
     """Whether the FCs received back every unit the order shipped (its status is then RETURNED)."""
     shipped = sum(
-        line.quantity for fo in fulfillment_orders if fo.status is FulfillmentOrderStatus.SHIPPED for line in fo.lines
+        line.quantity
+        for fo in fulfillment_orders
+        if fo.status is FulfillmentOrderStatus.SHIPPED
+        for line in fo.lines
     )
     back = sum(quantity for r in returns if r.received for _, quantity, _ in r.received)
     return shipped > 0 and back >= shipped

@@ -107,10 +107,14 @@ class FewestShipmentsPolicy:
 
     def __init__(self, centers: Sequence[FulfillmentCenter]) -> None:
         self._centers = {fc.fulfillment_center_id: fc for fc in centers}
-        self._countries = frozenset(fc.address.country.upper() for fc in centers) or frozenset({"US"})
+        self._countries = frozenset(fc.address.country.upper() for fc in centers) or frozenset(
+            {"US"}
+        )
 
     def plan(self, request: RoutingRequest, stock: Sequence[StockLevel]) -> RoutingPlan:
-        where = destination(request.ship_to_postal_code, request.ship_to_country, countries=self._countries)
+        where = destination(
+            request.ship_to_postal_code, request.ship_to_country, countries=self._countries
+        )
         if where.coordinates is None:
             return RoutingPlan((), _unservable(request, where.unservable, where.reason))
         available: dict[str, dict[str, int]] = defaultdict(dict)  # fc id -> fnsku -> units
@@ -152,7 +156,10 @@ class FewestShipmentsPolicy:
         return RoutingPlan(allocations, (), tuple(short))
 
     def _cover(
-        self, demand: dict[str, int], available: dict[str, dict[str, int]], distance: dict[str, float]
+        self,
+        demand: dict[str, int],
+        available: dict[str, dict[str, int]],
+        distance: dict[str, float],
     ) -> list[str] | None:
         """The FCs (nearest first) that fill `demand` with the fewest shipments, then the least
         total distance; None when even all of them together cannot."""
@@ -189,7 +196,9 @@ def _greedy_cover(demand, available, candidates: list[str]) -> list[str]:
     while any(q > 0 for q in missing.values()):
         best = max(
             (fc for fc in candidates if fc not in chosen),
-            key=lambda fc: sum(min(q, available[fc].get(f, 0)) for f, q in missing.items() if q > 0),
+            key=lambda fc: sum(
+                min(q, available[fc].get(f, 0)) for f, q in missing.items() if q > 0
+            ),
         )
         chosen.append(best)
         for f in missing:
@@ -217,11 +226,19 @@ def _assign(
                 wanted -= take
             if not wanted:
                 break
-    return tuple(Allocation(fc, tuple(per_fc[fc]), promises.get(fc)) for fc in centers if per_fc[fc])
+    return tuple(
+        Allocation(fc, tuple(per_fc[fc]), promises.get(fc)) for fc in centers if per_fc[fc]
+    )
 
 
-def _unservable(request: RoutingRequest, why: Unservable | None, reason: str) -> tuple[LineFailure, ...]:
-    code = ReasonCode.SHIP_TO_OUTSIDE_NETWORK if why is Unservable.OUTSIDE_NETWORK else ReasonCode.SHIP_TO_UNKNOWN_POSTAL_CODE
+def _unservable(
+    request: RoutingRequest, why: Unservable | None, reason: str
+) -> tuple[LineFailure, ...]:
+    code = (
+        ReasonCode.SHIP_TO_OUTSIDE_NETWORK
+        if why is Unservable.OUTSIDE_NETWORK
+        else ReasonCode.SHIP_TO_UNKNOWN_POSTAL_CODE
+    )
     return tuple(LineFailure(line.line_id, code, reason) for line in request.lines)
 
 

@@ -78,9 +78,16 @@ def reroute_missing_units(event: Envelope[FulfillmentRejectedByCenter]) -> Rerou
     data = event.data
     missing = None
     if data.lines is not None:
-        missing = tuple(MissingLine(line.line_id, line.quantity, line.reason_code.value) for line in data.lines)
+        missing = tuple(
+            MissingLine(line.line_id, line.quantity, line.reason_code.value) for line in data.lines
+        )
     return RerouteMissingUnits(
-        data.fulfillment_order_id, data.order_id, data.fulfillment_center_id, missing, event.time, event.cause
+        data.fulfillment_order_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        missing,
+        event.time,
+        event.cause,
     )
 
 
@@ -100,7 +107,9 @@ def record_inventory_level(event: Envelope[InventoryLevelChanged]) -> RecordInve
 
 def record_registration(event: Envelope[ItemRegistered]) -> RecordRegistration:
     data = event.data
-    registration = Registration(data.seller_id, data.seller_sku, data.fnsku, data.catalog_item_id, live=True)
+    registration = Registration(
+        data.seller_id, data.seller_sku, data.fnsku, data.catalog_item_id, live=True
+    )
     return RecordRegistration(registration, data.registration_id, event.cause)
 
 
@@ -111,7 +120,9 @@ def record_deregistration(event: Envelope[ItemDeregistered]) -> RecordDeregistra
 
 def record_listing(event: Envelope[ListingPublished]) -> RecordListing:
     data = event.data
-    listing = Listing(data.listing_id, data.seller_id, data.seller_sku, data.fnsku, data.channel, active=True)
+    listing = Listing(
+        data.listing_id, data.seller_id, data.seller_sku, data.fnsku, data.channel, active=True
+    )
     return RecordListing(listing, event.cause)
 
 
@@ -134,14 +145,19 @@ CONSUMES: ConsumerTable = {
         ListingPublished: (record_listing, handlers.record_listings),
         ListingClosed: (close_listing, handlers.close_listings),
     },
-    Topics.INVENTORY: {InventoryLevelChanged: (record_inventory_level, routing.record_inventory_levels)},
+    Topics.INVENTORY: {
+        InventoryLevelChanged: (record_inventory_level, routing.record_inventory_levels)
+    },
     Topics.ORDERS: {
         OrderPlaced: (route_order, routing.route_orders),
         OrderCancellationRequested: (cancel_order, fulfillment.cancel_orders),
     },
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (record_shipment, fulfillment.record_shipments),
-        FulfillmentRejectedByCenter: (reroute_missing_units, center_exceptions.reroute_missing_units),
+        FulfillmentRejectedByCenter: (
+            reroute_missing_units,
+            center_exceptions.reroute_missing_units,
+        ),
         ReturnReceived: (record_return, returns.record_returns),
     },
 }

@@ -36,7 +36,9 @@ UnitOfWork = Annotated[OrderRouterUnitOfWork, Depends(unit_of_work)]
 #: Whoever may place, read and cancel orders (each only its own, the operator any).
 OrderParty = Annotated[Actor, allow(CHANNEL, SELLER, OPERATOR)]
 #: An order id as the caller knows it: its own, or namespaced (`<channel>:<id>`, `mcf:<seller>:<id>`).
-OrderId = Annotated[identifier(160), Path(description="The order id as placed, or as answered when it was placed")]
+OrderId = Annotated[
+    identifier(160), Path(description="The order id as placed, or as answered when it was placed")
+]
 
 #: How the router's domain errors answer.
 ERRORS: ErrorAnswers = {
@@ -64,11 +66,15 @@ def party_of(actor: Actor) -> Party:
         409: {"description": "The order id is taken by another order"},
     },
 )
-async def post_order(body: OrderIn, response: Response, uow: UnitOfWork, actor: OrderParty) -> OrderAccepted:
+async def post_order(
+    body: OrderIn, response: Response, uow: UnitOfWork, actor: OrderParty
+) -> OrderAccepted:
     """A channel places orders in its own channel, under `<channel>:<order_id>`; a seller places
     orders of its own SKUs in channel `mcf`, under `mcf:<seller_id>:<order_id>`; the operator names
     the channel and keeps its order id. The answer carries the order id to read and cancel it by."""
-    order, status, created = await handlers.place_order(PlaceOrder(body.to_domain(), party_of(actor)), uow)
+    order, status, created = await handlers.place_order(
+        PlaceOrder(body.to_domain(), party_of(actor)), uow
+    )
     if not created:
         response.status_code = 200
     return OrderAccepted(order_id=order.order_id, status=status)
@@ -125,20 +131,29 @@ async def request_cancellation(
         422: {"description": "More units than shipped and not yet returned, or a line not shipped"},
     },
 )
-async def authorize_return(order_id: OrderId, body: ReturnIn, uow: UnitOfWork, actor: OrderParty) -> ReturnOut:
+async def authorize_return(
+    order_id: OrderId, body: ReturnIn, uow: UnitOfWork, actor: OrderParty
+) -> ReturnOut:
     """The order's channel may return any shipped units of it, a seller those of its own lines. The
     answer names the return id and the FC the buyer sends the units to; the FC reports what came
     back and its condition (ReturnReceived), which moves the stock."""
     command = AuthorizeReturn(
-        order_id, party_of(actor), tuple(ReturnRequestLine(x.line_id, x.quantity) for x in body.lines),
-        body.fulfillment_center_id, body.reason,
+        order_id,
+        party_of(actor),
+        tuple(ReturnRequestLine(x.line_id, x.quantity) for x in body.lines),
+        body.fulfillment_center_id,
+        body.reason,
     )
     authorized = await returns.authorize_return(command, uow)
     return ReturnOut(
-        return_id=authorized.return_id, order_id=authorized.order_id,
-        fulfillment_center_id=authorized.fulfillment_center_id, reason=authorized.reason,
+        return_id=authorized.return_id,
+        order_id=authorized.order_id,
+        fulfillment_center_id=authorized.fulfillment_center_id,
+        reason=authorized.reason,
         lines=[
-            ReturnLineOut(line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity)
+            ReturnLineOut(
+                line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity
+            )
             for x in authorized.lines
         ],
     )

@@ -22,7 +22,9 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: A channel's name as the listing service spells it (lowercase); never holds the ':' of order ids.
-Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+Channel = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+]
 #: No unit of anything sold here costs more.
 MAX_UNIT_PRICE = Decimal("1000000.00")
 
@@ -35,7 +37,9 @@ class AddressIn(BaseModel):
     line2: AddressText | None = None
     city: Sku
     region: Label
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9 -]{2,12}$")]
+    postal_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9 -]{2,12}$")
+    ]
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
 
 
@@ -83,14 +87,19 @@ class OrderIn(BaseModel):
         """The order as requested, read from the OrderPlaced it would be published as (the channel
         "" when none is named; `ownership.placement` decides its channel and id)."""
         fields = self.model_dump(exclude={"order_id", "channel"})
-        placed = OrderPlaced(order_id=self.order_id or new_order_id(), channel=self.channel or "", **fields)
+        placed = OrderPlaced(
+            order_id=self.order_id or new_order_id(), channel=self.channel or "", **fields
+        )
         return order_of(placed)
 
 
 class CancellationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
 
 
 class ReturnLineIn(BaseModel):
@@ -106,8 +115,13 @@ class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=100)]
-    fulfillment_center_id: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    fulfillment_center_id: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = (
+        None
+    )
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
 
 
 class ReturnLineOut(BaseModel):
@@ -249,24 +263,39 @@ class OrderOut(BaseModel):
             rejection=RejectionOut(
                 reason_code=rejection.reason_code.value,
                 lines=[
-                    RejectedLineOut(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason)
+                    RejectedLineOut(
+                        line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason
+                    )
                     for f in rejection.failures
                 ],
             )
             if rejection
             else None,
-            cancellation=CancellationOut(reason=record.cancellation.reason) if record.cancellation else None,
+            cancellation=CancellationOut(reason=record.cancellation.reason)
+            if record.cancellation
+            else None,
             shipping_speed=order.shipping_speed,
             fulfillment_policy=order.fulfillment_policy,
             currency=order.currency,
             ship_to=order.ship_to,
             returns=[
                 OrderReturnOut(
-                    return_id=r.return_id, fulfillment_center_id=r.fulfillment_center_id,
+                    return_id=r.return_id,
+                    fulfillment_center_id=r.fulfillment_center_id,
                     status="RECEIVED" if r.received else "AUTHORIZED",
-                    lines=[ReturnLineOut(line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity)
-                           for x in r.lines],
-                    received=[ReceivedOut(fnsku=f, quantity=q, condition=c) for f, q, c in r.received or ()],
+                    lines=[
+                        ReturnLineOut(
+                            line_id=x.line_id,
+                            fnsku=x.fnsku,
+                            seller_sku=x.seller_sku,
+                            quantity=x.quantity,
+                        )
+                        for x in r.lines
+                    ],
+                    received=[
+                        ReceivedOut(fnsku=f, quantity=q, condition=c)
+                        for f, q, c in r.received or ()
+                    ],
                 )
                 for r in details.returns
             ],
@@ -279,7 +308,9 @@ class StockAtCenter(BaseModel):
     fulfillment_center_id: str
     seller_id: str
     basis: int = Field(description="Inventory's fulfillable + reserved + shipped, as last reported")
-    reservations_total: int = Field(description="Units this router allocated here and did not release")
+    reservations_total: int = Field(
+        description="Units this router allocated here and did not release"
+    )
     #: What new orders can still get here; never below zero even if inventory dropped under our reservations.
     allocatable: int
 

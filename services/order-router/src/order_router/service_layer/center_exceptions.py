@@ -53,17 +53,28 @@ async def reroute_missing_units(
         await _reroute(command, uow, policy)
 
 
-async def _reroute(command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, policy: RoutingPolicy) -> None:
+async def _reroute(
+    command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, policy: RoutingPolicy
+) -> None:
     found = await uow.orders.get(command.order_id, lock=True)
     fo = await uow.fulfillment_orders.get(command.fulfillment_order_id)
     if (
-        found is None or fo is None or fo.order_id != command.order_id
+        found is None
+        or fo is None
+        or fo.order_id != command.order_id
         or fo.fulfillment_center_id != command.fulfillment_center_id
     ):
-        log.warning("FC exception for an unknown fulfillment order ignored", fulfillment_order_id=command.fulfillment_order_id)
+        log.warning(
+            "FC exception for an unknown fulfillment order ignored",
+            fulfillment_order_id=command.fulfillment_order_id,
+        )
         return
     if fo.status is not INSTRUCTED:
-        log.info("FC exception for a fulfillment order no longer instructed ignored", fulfillment_order_id=fo.fulfillment_order_id, status=fo.status)
+        log.info(
+            "FC exception for a fulfillment order no longer instructed ignored",
+            fulfillment_order_id=fo.fulfillment_order_id,
+            status=fo.status,
+        )
         return
     if not await uow.fulfillment_orders.claim_exception(fo.fulfillment_order_id, command.cause.id):
         log.info("FC exception already handled", fulfillment_order_id=fo.fulfillment_order_id)
@@ -74,7 +85,9 @@ async def _reroute(command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, pol
         return
     by_line = {line.line_id: line for line in fo.lines}
     fc = fo.fulfillment_center_id
-    lines = tuple(replace(by_line[line_id], quantity=quantity) for line_id, quantity in missing.items())
+    lines = tuple(
+        replace(by_line[line_id], quantity=quantity) for line_id, quantity in missing.items()
+    )
     # Every FC's row of these FNSKUs locked first, in the order routing takes them (the reporting
     # FC's row too: its release below then takes no further lock), so no deadlock with routing.
     routing = Routing(uow, policy)
@@ -86,9 +99,15 @@ async def _reroute(command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, pol
     if command.missing is not None:  # short or damaged: those units are gone from the FC's stock
         await uow.stock.write_off(released, as_of=command.reported_at)
     await uow.fulfillment_orders.keep_only(
-        fo.fulfillment_order_id, {line.line_id: line.quantity - missing.get(line.line_id, 0) for line in fo.lines}
+        fo.fulfillment_order_id,
+        {line.line_id: line.quantity - missing.get(line.line_id, 0) for line in fo.lines},
     )
-    log.info("FC exception: re-routing", fulfillment_order_id=fo.fulfillment_order_id, fulfillment_center_id=fc, missing=missing)
+    log.info(
+        "FC exception: re-routing",
+        fulfillment_order_id=fo.fulfillment_order_id,
+        fulfillment_center_id=fc,
+        missing=missing,
+    )
 
     plan = routing.allocator.plan(
         order, lines, order.fulfillment_policy, now=command.reported_at, excluding={fc}
@@ -108,19 +127,30 @@ async def _reroute(command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, pol
         routing.statuses[order.order_id] = OrderStatus.BACKORDERED
         uow.emit(
             OrderBackordered(
-                order_id=order.order_id, lines=[BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()]
+                order_id=order.order_id,
+                lines=[
+                    BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()
+                ],
             ),
             caused_by=command.cause,
         )
     elif short:
-        routing.cancelled[order.order_id] = {line_id: outcome[line_id].cancelled + q for line_id, q in short.items()}
+        routing.cancelled[order.order_id] = {
+            line_id: outcome[line_id].cancelled + q for line_id, q in short.items()
+        }
         reason = f"could not be re-routed after an FC exception at {fc}"
-        cancelled = [CancelledLine(line_id=line_id, quantity=q, reason=reason) for line_id, q in short.items()]
+        cancelled = [
+            CancelledLine(line_id=line_id, quantity=q, reason=reason)
+            for line_id, q in short.items()
+        ]
     if routed:
         uow.emit(
             OrderRouted(
-                order_id=order.order_id, fulfillment_orders=routed, cancelled_lines=cancelled,
-                ship_by=latest_day(r.ship_by for r in routed), deliver_by=latest_day(r.deliver_by for r in routed),
+                order_id=order.order_id,
+                fulfillment_orders=routed,
+                cancelled_lines=cancelled,
+                ship_by=latest_day(r.ship_by for r in routed),
+                deliver_by=latest_day(r.deliver_by for r in routed),
             ),
             caused_by=command.cause,
         )
@@ -130,15 +160,23 @@ async def _reroute(command: RerouteMissingUnits, uow: OrderRouterUnitOfWork, pol
 
 
 async def _nothing_rerouted(
-    order: Order, status: OrderStatus, cancelled: list[CancelledLine], command: RerouteMissingUnits,
+    order: Order,
+    status: OrderStatus,
+    cancelled: list[CancelledLine],
+    command: RerouteMissingUnits,
     uow: OrderRouterUnitOfWork,
 ) -> None:
     """The missing units go nowhere: say so with a reason code; the order is REJECTED when nothing
     of it will ship any more, SHIPPED when all that is left of it shipped."""
     failures = tuple(
-        LineFailure(line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, line.reason or "") for line in cancelled
+        LineFailure(line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, line.reason or "")
+        for line in cancelled
     )
-    left = [f for f in await uow.fulfillment_orders.of_order(order.order_id) if f.status in (INSTRUCTED, SHIPPED)]
+    left = [
+        f
+        for f in await uow.fulfillment_orders.of_order(order.order_id)
+        if f.status in (INSTRUCTED, SHIPPED)
+    ]
     if not left and status is not OrderStatus.BACKORDERED:
         await uow.orders.mark_rejected(order.order_id, failures)
     elif status is OrderStatus.ROUTED and all(f.status is SHIPPED for f in left):
@@ -147,11 +185,18 @@ async def _nothing_rerouted(
         OrderRejected(
             order_id=order.order_id,
             reason_code=ReasonCode.INSUFFICIENT_INVENTORY.value,
-            lines=[RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason) for f in failures],
+            lines=[
+                RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason)
+                for f in failures
+            ],
         ),
         caused_by=command.cause,
     )
-    log.info("FC exception: missing units not re-routed", order_id=order.order_id, cancelled=[c.line_id for c in cancelled])
+    log.info(
+        "FC exception: missing units not re-routed",
+        order_id=order.order_id,
+        cancelled=[c.line_id for c in cancelled],
+    )
 
 
 def _missing(command: RerouteMissingUnits, fo: FulfillmentOrder) -> dict[str, int]:
@@ -164,7 +209,8 @@ def _missing(command: RerouteMissingUnits, fo: FulfillmentOrder) -> dict[str, in
         if line.line_id in held:
             missing[line.line_id] = min(held[line.line_id], missing[line.line_id] + line.quantity)
         else:
-            log.warning("FC exception names a line the fulfillment order does not hold", line_id=line.line_id)
+            log.warning(
+                "FC exception names a line the fulfillment order does not hold",
+                line_id=line.line_id,
+            )
     return {line_id: q for line_id, q in missing.items() if q}
-
-

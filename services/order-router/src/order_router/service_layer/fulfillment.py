@@ -49,7 +49,11 @@ async def _cancel(command: CancelOrder, uow: OrderRouterUnitOfWork) -> bool:
     found = await uow.orders.get(command.order_id, lock=True)
     if found is not None and not may_cancel(command.requester, found[0]):
         # Another channel's order reads as unknown to the requester: its existence is not told.
-        log.warning("cancellation of another channel's order refused", order_id=command.order_id, requester=command.requester)
+        log.warning(
+            "cancellation of another channel's order refused",
+            order_id=command.order_id,
+            requester=command.requester,
+        )
         found = None
     if found is None:
         return refuse("UNKNOWN_ORDER", f"order {command.order_id} is not known to the order router")
@@ -58,12 +62,19 @@ async def _cancel(command: CancelOrder, uow: OrderRouterUnitOfWork) -> bool:
         log.info("order already cancelled", order_id=order.order_id)
         return False
     if status is OrderStatus.REJECTED:
-        return refuse("ORDER_REJECTED", f"order {order.order_id} was rejected; there is nothing to cancel")
+        return refuse(
+            "ORDER_REJECTED", f"order {order.order_id} was rejected; there is nothing to cancel"
+        )
     fulfillment_orders = await uow.fulfillment_orders.of_order(order.order_id)
     shipped = [fo for fo in fulfillment_orders if fo.status is FulfillmentOrderStatus.SHIPPED]
     if shipped:
-        names = ", ".join(f"{fo.fulfillment_order_id} from {fo.fulfillment_center_id}" for fo in shipped)
-        return refuse("ALREADY_SHIPPED", f"order {order.order_id} cannot be cancelled: {names} already shipped")
+        names = ", ".join(
+            f"{fo.fulfillment_order_id} from {fo.fulfillment_center_id}" for fo in shipped
+        )
+        return refuse(
+            "ALREADY_SHIPPED",
+            f"order {order.order_id} cannot be cancelled: {names} already shipped",
+        )
     instructed = [fo for fo in fulfillment_orders if fo.status is FulfillmentOrderStatus.INSTRUCTED]
     await uow.stock.release(units_of(instructed))
     await uow.fulfillment_orders.mark_cancelled(fo.fulfillment_order_id for fo in instructed)
@@ -78,7 +89,9 @@ async def _cancel(command: CancelOrder, uow: OrderRouterUnitOfWork) -> bool:
             caused_by=command.cause,
         )
     await uow.orders.mark_cancelled(order.order_id, command.reason)
-    uow.emit(OrderCancelled(order_id=order.order_id, reason=command.reason), caused_by=command.cause)
+    uow.emit(
+        OrderCancelled(order_id=order.order_id, reason=command.reason), caused_by=command.cause
+    )
     log.info("order cancelled", order_id=order.order_id)
     return True
 
@@ -95,19 +108,24 @@ async def record_shipments(commands: list[RecordShipment], uow: OrderRouterUnitO
         fo = await uow.fulfillment_orders.get(command.fulfillment_order_id)
         if found is None or fo is None:
             log.warning(
-                "shipment of an unknown fulfillment order ignored", fulfillment_order_id=command.fulfillment_order_id
+                "shipment of an unknown fulfillment order ignored",
+                fulfillment_order_id=command.fulfillment_order_id,
             )
             continue
         if fo.status is FulfillmentOrderStatus.SHIPPED:
             continue
         if fo.status is FulfillmentOrderStatus.CANCELLED:
-            log.warning("a cancelled fulfillment order was shipped anyway", fulfillment_order_id=fo.fulfillment_order_id)
+            log.warning(
+                "a cancelled fulfillment order was shipped anyway",
+                fulfillment_order_id=fo.fulfillment_order_id,
+            )
             await uow.stock.take_back(fo.units())
         await uow.fulfillment_orders.mark_shipped(fo.fulfillment_order_id, command.shipment)
         order, status = found
         if status is OrderStatus.ROUTED:
             remaining = [
-                f for f in await uow.fulfillment_orders.of_order(order.order_id)
+                f
+                for f in await uow.fulfillment_orders.of_order(order.order_id)
                 if f.status is FulfillmentOrderStatus.INSTRUCTED
             ]
             if not remaining:

@@ -22,7 +22,9 @@ from order_router.service_layer.views import find_order
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 
 
-async def place_order(command: PlaceOrder, uow: OrderRouterUnitOfWork) -> tuple[Order, OrderStatus, bool]:
+async def place_order(
+    command: PlaceOrder, uow: OrderRouterUnitOfWork
+) -> tuple[Order, OrderStatus, bool]:
     """HTTP ingress: record the order as PENDING and write OrderPlaced to `orders` through the
     outbox; the worker then routes it like an order from any other source.
 
@@ -45,7 +47,9 @@ async def place_order(command: PlaceOrder, uow: OrderRouterUnitOfWork) -> tuple[
     return order, status, False
 
 
-async def request_cancellation(command: RequestCancellation, uow: OrderRouterUnitOfWork) -> tuple[str, OrderStatus]:
+async def request_cancellation(
+    command: RequestCancellation, uow: OrderRouterUnitOfWork
+) -> tuple[str, OrderStatus]:
     """Write OrderCancellationRequested to `orders` for an order of the requester; returns its id
     and its status now. The answer comes later, as an event (OrderCancelled or
     OrderCancellationRefused) and in the order's status."""
@@ -59,13 +63,19 @@ async def request_cancellation(command: RequestCancellation, uow: OrderRouterUni
     return order_id, record.status
 
 
-async def record_registrations(commands: list[RecordRegistration], uow: OrderRouterUnitOfWork) -> None:
+async def record_registrations(
+    commands: list[RecordRegistration], uow: OrderRouterUnitOfWork
+) -> None:
     """Registered SKUs become orderable (again, after a withdrawal): their order lines resolve to these FNSKUs."""
     for command in commands:
-        await uow.skus.save_registration(command.registration, registration_id=command.registration_id)
+        await uow.skus.save_registration(
+            command.registration, registration_id=command.registration_id
+        )
 
 
-async def record_deregistrations(commands: list[RecordDeregistration], uow: OrderRouterUnitOfWork) -> None:
+async def record_deregistrations(
+    commands: list[RecordDeregistration], uow: OrderRouterUnitOfWork
+) -> None:
     """Withdrawn SKUs are no longer orderable: their lines are rejected UNKNOWN_SKU."""
     await uow.skus.deregister([(c.seller_id, c.seller_sku, c.registration_id) for c in commands])
 

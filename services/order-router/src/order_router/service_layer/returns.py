@@ -45,8 +45,13 @@ async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork)
         order_id = record.order.order_id
         await uow.orders.get(order_id, lock=True)  # one return of an order at a time
         customer_return = authorize(
-            party, order_id, command.lines, fulfillment_orders, await uow.returns.of_order(order_id),
-            fulfillment_center_id=command.fulfillment_center_id, reason=command.reason,
+            party,
+            order_id,
+            command.lines,
+            fulfillment_orders,
+            await uow.returns.of_order(order_id),
+            fulfillment_center_id=command.fulfillment_center_id,
+            reason=command.reason,
         )
         await uow.returns.add(customer_return)
         uow.emit(
@@ -56,8 +61,11 @@ async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork)
                 fulfillment_center_id=customer_return.fulfillment_center_id,
                 lines=[
                     ReturnLine(
-                        line_id=line.line_id, fnsku=line.fnsku, seller_id=line.seller_id,
-                        seller_sku=line.seller_sku, quantity=line.quantity,
+                        line_id=line.line_id,
+                        fnsku=line.fnsku,
+                        seller_id=line.seller_id,
+                        seller_sku=line.seller_sku,
+                        quantity=line.quantity,
                     )
                     for line in customer_return.lines
                 ],
@@ -75,7 +83,9 @@ async def record_returns(commands: list[RecordReturn], uow: OrderRouterUnitOfWor
     decides what the units are; the order has nothing to record)."""
     for command in commands:
         found = await uow.orders.get(command.order_id, lock=True)
-        order_id = await uow.returns.mark_received(command.return_id, command.received, command.cause.id)
+        order_id = await uow.returns.mark_received(
+            command.return_id, command.received, command.cause.id
+        )
         if found is None or order_id is None:
             log.info("return unknown or reported already; ignored", return_id=command.return_id)
             continue

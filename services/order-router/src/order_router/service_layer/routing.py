@@ -52,7 +52,9 @@ log = structlog.get_logger("order_router")
 BACKORDERS_PER_LEVEL = 100
 
 
-async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *, policy: RoutingPolicy) -> None:
+async def route_orders(
+    commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *, policy: RoutingPolicy
+) -> None:
     """Decide the one outcome of each order, in the order they came: routed (stock reserved, FCs
     instructed), backordered (fill-all: what is missing waits for stock) or rejected.
 
@@ -71,7 +73,9 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
             admitted.append(command)
     new = await uow.orders.add([command.order for command in admitted])
     pending: list[RouteOrder] = []
-    recorded: dict[str, Order] = {}  # order_id -> the version recorded (the first of the batch, or from before)
+    recorded: dict[
+        str, Order
+    ] = {}  # order_id -> the version recorded (the first of the batch, or from before)
     for command in admitted:
         order_id = command.order.order_id
         if order_id not in recorded:
@@ -100,12 +104,16 @@ async def route_orders(commands: list[RouteOrder], uow: OrderRouterUnitOfWork, *
     resolved: list[tuple[RouteOrder, tuple[ResolvedLine, ...]]] = []
     for command in pending:
         order = command.order
-        resolution = resolve_lines(order.lines, registrations, listings, channel=order.channel, listed=listed)
+        resolution = resolve_lines(
+            order.lines, registrations, listings, channel=order.channel, listed=listed
+        )
         if resolution.ok:
             resolved.append((command, resolution.lines))
         else:
             await _reject(order, resolution.failures, command.cause, uow)
-    await uow.orders.set_resolved_lines({command.order.order_id: lines for command, lines in resolved})
+    await uow.orders.set_resolved_lines(
+        {command.order.order_id: lines for command, lines in resolved}
+    )
 
     routing = Routing(uow, policy)
     await routing.lock(line.fnsku for _, lines in resolved for line in lines)
@@ -151,14 +159,20 @@ async def _route(
             ),
             caused_by=cause,
         )
-        log.info("order routed", order_id=order.order_id, fulfillment_orders=[r.fulfillment_order_id for r in routed])
+        log.info(
+            "order routed",
+            order_id=order.order_id,
+            fulfillment_orders=[r.fulfillment_order_id for r in routed],
+        )
     if backorder:
         routing.backordered[order.order_id] = short
         routing.statuses[order.order_id] = OrderStatus.BACKORDERED
         uow.emit(
             OrderBackordered(
                 order_id=order.order_id,
-                lines=[BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()],
+                lines=[
+                    BackorderedLine(line_id=line_id, quantity=q) for line_id, q in short.items()
+                ],
             ),
             caused_by=cause,
         )
@@ -169,12 +183,16 @@ async def _route(
 
 def _nothing_available(short: tuple[ResolvedLine, ...]) -> tuple[LineFailure, ...]:
     return tuple(
-        LineFailure(line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, f"no unit of {line.fnsku} is available")
+        LineFailure(
+            line.line_id, ReasonCode.INSUFFICIENT_INVENTORY, f"no unit of {line.fnsku} is available"
+        )
         for line in short
     )
 
 
-async def _reject(order: Order, failures: tuple[LineFailure, ...], cause: Cause, uow: OrderRouterUnitOfWork) -> None:
+async def _reject(
+    order: Order, failures: tuple[LineFailure, ...], cause: Cause, uow: OrderRouterUnitOfWork
+) -> None:
     await uow.orders.mark_rejected(order.order_id, failures)
     _announce_rejection(order.order_id, failures, cause, uow)
 
@@ -187,7 +205,8 @@ def _announce_rejection(
             order_id=order_id,
             reason_code=failures[0].reason_code.value,
             lines=[
-                RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason) for f in failures
+                RejectedLine(line_id=f.line_id, reason_code=f.reason_code.value, reason=f.reason)
+                for f in failures
             ],
         ),
         caused_by=cause,
@@ -243,7 +262,9 @@ async def _release_backorders(
             continue
         routed = routing.instruct(order, plan, cause)
         still = {line.line_id: line.quantity for line in plan.short}
-        routing.backordered[order_id] = {line.line_id: still.get(line.line_id, 0) for line in waiting}
+        routing.backordered[order_id] = {
+            line.line_id: still.get(line.line_id, 0) for line in waiting
+        }
         if not still:
             routing.statuses[order_id] = OrderStatus.ROUTED
         uow.emit(
@@ -277,7 +298,9 @@ class Routing:
         wanted = self.allocator.unheld(fnskus)
         self.allocator.hold(wanted, await self._uow.stock.lock(wanted))
 
-    def instruct(self, order: Order, plan: RoutingPlan, cause: Cause) -> list[RoutedFulfillmentOrder]:
+    def instruct(
+        self, order: Order, plan: RoutingPlan, cause: Cause
+    ) -> list[RoutedFulfillmentOrder]:
         """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC."""
         routed = []
         instructed = self.allocator.allocate(order.order_id, plan, cause_id=cause.id)
@@ -285,7 +308,9 @@ class Routing:
         for allocation, fulfillment_order in zip(plan.allocations, instructed, strict=True):
             promise = allocation.promise
             ship_by, deliver_by = (promise.ship_by, promise.deliver_by) if promise else (None, None)
-            self._uow.emit(_instructed(fulfillment_order, order, ship_by, deliver_by), caused_by=cause)
+            self._uow.emit(
+                _instructed(fulfillment_order, order, ship_by, deliver_by), caused_by=cause
+            )
             routed.append(
                 RoutedFulfillmentOrder(
                     fulfillment_order_id=fulfillment_order.fulfillment_order_id,
@@ -300,7 +325,9 @@ class Routing:
         allocated = self.allocator.take()
         refused = await self._uow.stock.reserve(allocated.reservations)
         if refused:
-            raise AllocationFailed(f"reservations refused by the stock rows (a planning bug): {refused}")
+            raise AllocationFailed(
+                f"reservations refused by the stock rows (a planning bug): {refused}"
+            )
         await self._uow.fulfillment_orders.add(allocated.fulfillment_orders)
         await self._uow.orders.set_statuses(self.statuses)
         await self._uow.orders.set_cancelled(self.cancelled)
@@ -321,7 +348,10 @@ def _instructed(
         fulfillment_order_id=fulfillment_order.fulfillment_order_id,
         order_id=order.order_id,
         fulfillment_center_id=fulfillment_order.fulfillment_center_id,
-        lines=[FulfillmentLine.model_validate(line, from_attributes=True) for line in fulfillment_order.lines],
+        lines=[
+            FulfillmentLine.model_validate(line, from_attributes=True)
+            for line in fulfillment_order.lines
+        ],
         ship_to=order.ship_to,
         shipping_speed=order.shipping_speed,
         ship_by=ship_by,

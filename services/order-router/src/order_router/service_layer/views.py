@@ -30,7 +30,9 @@ async def find_order(party: Party, order_id: str, uow: OrderRouterUnitOfWork) ->
     return None
 
 
-async def order_details(party: Party, order_id: str, uow: OrderRouterUnitOfWork) -> OrderDetails | None:
+async def order_details(
+    party: Party, order_id: str, uow: OrderRouterUnitOfWork
+) -> OrderDetails | None:
     """An order of `party`, what became of it and its fulfillment orders; None when it is not
     known, or not theirs."""
     async with uow:
@@ -39,7 +41,9 @@ async def order_details(party: Party, order_id: str, uow: OrderRouterUnitOfWork)
             return None
         order_id = record.order.order_id
         return OrderDetails(
-            record, await uow.fulfillment_orders.of_order(order_id), await uow.returns.of_order(order_id)
+            record,
+            await uow.fulfillment_orders.of_order(order_id),
+            await uow.returns.of_order(order_id),
         )
 
 

@@ -53,7 +53,9 @@ SNAPSHOT_IDENTIFIER = 32
 
 def _bounded_attributes(attributes: dict[str, str]) -> dict[str, str]:
     named = sorted(name for name in attributes if 0 < len(name) <= SNAPSHOT_ATTRIBUTE_NAME)
-    return {name: attributes[name][:SNAPSHOT_ATTRIBUTE_VALUE] for name in named[:SNAPSHOT_ATTRIBUTES]}
+    return {
+        name: attributes[name][:SNAPSHOT_ATTRIBUTE_VALUE] for name in named[:SNAPSHOT_ATTRIBUTES]
+    }
 
 
 class _CatalogItemOut(BaseModel):
@@ -77,7 +79,11 @@ class _CatalogItemOut(BaseModel):
             title=self.title[:SNAPSHOT_TITLE],
             brand=self.brand[:SNAPSHOT_NAME] if self.brand is not None else None,
             category=self.category[:SNAPSHOT_NAME],
-            identifiers={kind: value[:SNAPSHOT_IDENTIFIER] for kind, value in self.identifiers.items() if kind in IDENTIFIER_KINDS},
+            identifiers={
+                kind: value[:SNAPSHOT_IDENTIFIER]
+                for kind, value in self.identifiers.items()
+                if kind in IDENTIFIER_KINDS
+            },
             dimensions=Dimensions(d.length_cm, d.width_cm, d.height_cm) if d else None,
             weight_g=self.weight_g,
             hazmat=self.hazmat,
@@ -107,7 +113,10 @@ class CatalogClient:
 
     async def __aenter__(self) -> CatalogClient:
         self._client = httpx.AsyncClient(
-            base_url=self._base_url, timeout=self._timeout, transport=self._transport, headers=self._headers
+            base_url=self._base_url,
+            timeout=self._timeout,
+            transport=self._transport,
+            headers=self._headers,
         )
         return self
 
@@ -162,7 +171,9 @@ class CatalogClient:
                 message = f"the catalog refused the search ({response.status_code})"
             raise CatalogRefused(message)
         if response.status_code != 200:
-            raise CatalogUnavailable(f"the catalog service answered {response.status_code} to a search")
+            raise CatalogUnavailable(
+                f"the catalog service answered {response.status_code} to a search"
+            )
         return response.json()
 
     async def get_many(self, catalog_item_ids: Iterable[str]) -> dict[str, CatalogItem | None]:

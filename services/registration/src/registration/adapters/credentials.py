@@ -21,7 +21,11 @@ class CredentialRegistry(CredentialRepository):
             filters.append(credentials.c.kind == kind.value)
         if subject is not None:
             filters.append(credentials.c.subject == subject)
-        total = (await self._conn.execute(sa.select(sa.func.count()).select_from(credentials).where(*filters))).scalar_one()
+        total = (
+            await self._conn.execute(
+                sa.select(sa.func.count()).select_from(credentials).where(*filters)
+            )
+        ).scalar_one()
         rows = await self._conn.execute(
             sa.select(credentials)
             .where(*filters)

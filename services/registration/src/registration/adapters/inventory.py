@@ -30,13 +30,22 @@ class InventoryClient:
         self._transport = transport
         self._authorization = {"Authorization": f"Bearer {service_token}"} if service_token else {}
 
-    async def levels(self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None) -> dict:
+    async def levels(
+        self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None
+    ) -> dict:
         """A page of ``{items: [...], total}``: quantity buckets per FNSKU and FC, for this seller only."""
-        headers = {**self._authorization, **({CORRELATION_HEADER: correlation_id} if correlation_id else {})}
+        headers = {
+            **self._authorization,
+            **({CORRELATION_HEADER: correlation_id} if correlation_id else {}),
+        }
         try:
-            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as c:
+            async with httpx.AsyncClient(
+                base_url=self._base_url, timeout=self._timeout, transport=self._transport
+            ) as c:
                 response = await c.get(
-                    "/v1/inventory", params={"seller_id": seller_id, "limit": limit, "offset": offset}, headers=headers
+                    "/v1/inventory",
+                    params={"seller_id": seller_id, "limit": limit, "offset": offset},
+                    headers=headers,
                 )
         except httpx.HTTPError as e:
             raise InventoryUnavailable(
@@ -55,13 +64,26 @@ class InventoryClient:
         return page
 
     async def _call(
-        self, method: str, path: str, seller_id: str, *, json: dict | None = None, correlation_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        seller_id: str,
+        *,
+        json: dict | None = None,
+        correlation_id: str | None = None,
     ) -> httpx.Response:
         """A removal-order call for this seller; InventoryUnavailable unless inventory answered it (2xx or 4xx)."""
-        headers = {**self._authorization, **({CORRELATION_HEADER: correlation_id} if correlation_id else {})}
+        headers = {
+            **self._authorization,
+            **({CORRELATION_HEADER: correlation_id} if correlation_id else {}),
+        }
         try:
-            async with httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout, transport=self._transport) as c:
-                response = await c.request(method, path, params={"seller_id": seller_id}, json=json, headers=headers)
+            async with httpx.AsyncClient(
+                base_url=self._base_url, timeout=self._timeout, transport=self._transport
+            ) as c:
+                response = await c.request(
+                    method, path, params={"seller_id": seller_id}, json=json, headers=headers
+                )
         except httpx.HTTPError as e:
             raise InventoryUnavailable(
                 f"the inventory service at {self._base_url} could not be reached ({type(e).__name__})"
@@ -70,9 +92,13 @@ class InventoryClient:
             raise InventoryUnavailable(f"the inventory service answered {response.status_code}")
         return response
 
-    async def removal_orders(self, seller_id: str, *, correlation_id: str | None = None) -> list[dict]:
+    async def removal_orders(
+        self, seller_id: str, *, correlation_id: str | None = None
+    ) -> list[dict]:
         """The seller's removal orders, newest first (only this seller's, whatever inventory answers)."""
-        response = await self._call("GET", "/v1/removal-orders", seller_id, correlation_id=correlation_id)
+        response = await self._call(
+            "GET", "/v1/removal-orders", seller_id, correlation_id=correlation_id
+        )
         found = response.json() if response.status_code == 200 else []
         return [o for o in found if isinstance(o, dict) and o.get("seller_id") == seller_id]
 
@@ -80,13 +106,18 @@ class InventoryClient:
         self, seller_id: str, body: dict, *, correlation_id: str | None = None
     ) -> tuple[int, dict]:
         """Ask for a removal order for this seller: (status, answer); a refusal (4xx) is answered, not raised."""
-        response = await self._call("POST", "/v1/removal-orders", seller_id, json=body, correlation_id=correlation_id)
+        response = await self._call(
+            "POST", "/v1/removal-orders", seller_id, json=body, correlation_id=correlation_id
+        )
         return response.status_code, response.json()
 
     async def cancel_removal_order(
         self, seller_id: str, removal_order_id: str, *, correlation_id: str | None = None
     ) -> tuple[int, dict]:
         response = await self._call(
-            "POST", f"/v1/removal-orders/{removal_order_id}/cancellation", seller_id, correlation_id=correlation_id
+            "POST",
+            f"/v1/removal-orders/{removal_order_id}/cancellation",
+            seller_id,
+            correlation_id=correlation_id,
         )
         return response.status_code, response.json()

@@ -69,9 +69,15 @@ def _item_label(canvas: Canvas, label: ItemLabel, x: float, y: float) -> None:
     canvas.setFont("Helvetica-Bold", 8)
     canvas.drawCentredString(x + _LABEL_W / 2, y + 0.34 * inch, label.fnsku)
     canvas.setFont("Helvetica", 6.5)
-    canvas.drawCentredString(x + _LABEL_W / 2, y + 0.22 * inch, _fit(canvas, label.title, "Helvetica", 6.5, _LABEL_W - 0.2 * inch))
+    canvas.drawCentredString(
+        x + _LABEL_W / 2,
+        y + 0.22 * inch,
+        _fit(canvas, label.title, "Helvetica", 6.5, _LABEL_W - 0.2 * inch),
+    )
     suffix = f"   × {label.count} units" if label.count > 1 else ""
-    canvas.drawCentredString(x + _LABEL_W / 2, y + 0.1 * inch, f"{label.condition.capitalize()}{suffix}")
+    canvas.drawCentredString(
+        x + _LABEL_W / 2, y + 0.1 * inch, f"{label.condition.capitalize()}{suffix}"
+    )
 
 
 def _item_pages(canvas: Canvas, labels: Sequence[ItemLabel]) -> None:
@@ -95,13 +101,21 @@ def _box_page(canvas: Canvas, boxes: BoxLabels, box: int) -> None:
     canvas.setFont("Helvetica", 8)
     canvas.drawString(x0 + 0.15 * inch, top - 0.25 * inch, "FROM")
     canvas.setFont("Helvetica-Bold", 10)
-    canvas.drawString(x0 + 0.15 * inch, top - 0.42 * inch, _fit(canvas, boxes.seller_name, "Helvetica-Bold", 10, w - 0.3 * inch))
+    canvas.drawString(
+        x0 + 0.15 * inch,
+        top - 0.42 * inch,
+        _fit(canvas, boxes.seller_name, "Helvetica-Bold", 10, w - 0.3 * inch),
+    )
     canvas.setFont("Helvetica", 8)
     canvas.drawString(x0 + 0.15 * inch, top - 0.75 * inch, "SHIP TO")
     address = boxes.ship_to
-    lines = [address.get("name", ""), address.get("line1", ""), address.get("line2") or "",
-             f"{address.get('city', '')}, {address.get('region', '')} {address.get('postal_code', '')}",
-             address.get("country", "US")]
+    lines = [
+        address.get("name", ""),
+        address.get("line1", ""),
+        address.get("line2") or "",
+        f"{address.get('city', '')}, {address.get('region', '')} {address.get('postal_code', '')}",
+        address.get("country", "US"),
+    ]
     canvas.setFont("Helvetica-Bold", 13)
     y = top - 0.97 * inch
     for line in (ln for ln in lines if ln):
@@ -117,14 +131,20 @@ def _box_page(canvas: Canvas, boxes: BoxLabels, box: int) -> None:
     canvas.setFont("Helvetica-Bold", 16)
     canvas.drawCentredString(x0 + w / 2, y0 + 1.8 * inch, f"Box {box} of {boxes.boxes}")
     canvas.setFont("Helvetica", 8)
-    canvas.drawString(x0 + 0.15 * inch, y0 + 1.5 * inch, f"Inbound shipment {boxes.shipment_id} — contents of the whole shipment:")
+    canvas.drawString(
+        x0 + 0.15 * inch,
+        y0 + 1.5 * inch,
+        f"Inbound shipment {boxes.shipment_id} — contents of the whole shipment:",
+    )
     y = y0 + 1.32 * inch
     shown = boxes.contents[:6]
     for sku, fnsku, quantity in shown:
         canvas.drawString(x0 + 0.25 * inch, y, f"{sku}  ({fnsku})  × {quantity}")
         y -= 0.16 * inch
     if len(boxes.contents) > len(shown):
-        canvas.drawString(x0 + 0.25 * inch, y, f"… and {len(boxes.contents) - len(shown)} more SKUs")
+        canvas.drawString(
+            x0 + 0.25 * inch, y, f"… and {len(boxes.contents) - len(shown)} more SKUs"
+        )
     canvas.showPage()
 
 

@@ -98,7 +98,9 @@ class RegistrationRepository:
 
     async def add_request(self, seller_id: str, request_id: str, fingerprint: str) -> None:
         await self._conn.execute(
-            sa.insert(registration_requests).values(seller_id=seller_id, request_id=request_id, fingerprint=fingerprint)
+            sa.insert(registration_requests).values(
+                seller_id=seller_id, request_id=request_id, fingerprint=fingerprint
+            )
         )
 
     async def of_request(self, seller_id: str, request_id: str) -> list[Registration]:
@@ -112,34 +114,56 @@ class RegistrationRepository:
 
     async def catalogue(self, seller_id: str) -> SellerCatalogue:
         rows = await self._conn.execute(
-            sa.select(registrations.c.seller_sku, registrations.c.catalog_item_id, registrations.c.condition).where(
+            sa.select(
+                registrations.c.seller_sku,
+                registrations.c.catalog_item_id,
+                registrations.c.condition,
+            ).where(
                 registrations.c.seller_id == seller_id,
                 registrations.c.status == RegistrationStatus.REGISTERED.value,
             )
         )
-        return SellerCatalogue.of((r.seller_sku, r.catalog_item_id, Condition(r.condition)) for r in rows)
+        return SellerCatalogue.of(
+            (r.seller_sku, r.catalog_item_id, Condition(r.condition)) for r in rows
+        )
 
     async def add_rejected(self, registration: Registration) -> None:
-        await self._conn.execute(sa.insert(registrations).values(**_values(registration), fnsku=None))
+        await self._conn.execute(
+            sa.insert(registrations).values(**_values(registration), fnsku=None)
+        )
 
-    async def add_registered(self, registration: Registration, new_fnsku: Callable[[], str]) -> Registration:
+    async def add_registered(
+        self, registration: Registration, new_fnsku: Callable[[], str]
+    ) -> Registration:
         """Store a registered item under a fresh FNSKU (unique across every seller)."""
-        fnsku = await insert_with_fresh_id(self._conn, registrations, "fnsku", new_fnsku, _values(registration))
+        fnsku = await insert_with_fresh_id(
+            self._conn, registrations, "fnsku", new_fnsku, _values(registration)
+        )
         return dataclasses.replace(registration, fnsku=fnsku)
 
-    async def page(self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int) -> Page[Registration]:
+    async def page(
+        self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int
+    ) -> Page[Registration]:
         filters = [registrations.c.seller_id == seller_id]
         if status is not None:
             filters.append(registrations.c.status == status.value)
         total = (
-            await self._conn.execute(sa.select(sa.func.count()).select_from(registrations).where(*filters))
+            await self._conn.execute(
+                sa.select(sa.func.count()).select_from(registrations).where(*filters)
+            )
         ).scalar_one()
         rows = await self._conn.execute(
-            sa.select(registrations).where(*filters).order_by(registrations.c.seq).limit(limit).offset(offset)
+            sa.select(registrations)
+            .where(*filters)
+            .order_by(registrations.c.seq)
+            .limit(limit)
+            .offset(offset)
         )
         return Page([_registration_from_row(r) for r in rows], total)
 
-    async def by_fnsku(self, seller_id: str | None, fnsku: str, *, for_update: bool = False) -> Registration | None:
+    async def by_fnsku(
+        self, seller_id: str | None, fnsku: str, *, for_update: bool = False
+    ) -> Registration | None:
         """The seller's registration with this FNSKU; another seller's reads as absent (with no
         `seller_id`, the operator's read: anyone's)."""
         query = sa.select(registrations).where(registrations.c.fnsku == fnsku)
@@ -171,7 +195,9 @@ class RegistrationRepository:
         """The catalog title and the condition each FNSKU was registered with (printed on its label)."""
         rows = await self._conn.execute(
             sa.select(
-                registrations.c.fnsku, registrations.c.condition, registrations.c.item["title"].astext.label("title")
+                registrations.c.fnsku,
+                registrations.c.condition,
+                registrations.c.item["title"].astext.label("title"),
             ).where(registrations.c.seller_id == seller_id, registrations.c.fnsku.in_(fnskus))
         )
         return {r.fnsku: (r.title or "", r.condition) for r in rows}

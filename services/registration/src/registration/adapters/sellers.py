@@ -18,12 +18,18 @@ class SellerRepository:
         self._conn = connection
 
     async def add(self, name: str, new_id: Callable[[], str]) -> Seller:
-        seller_id = await insert_with_fresh_id(self._conn, sellers, "seller_id", new_id, {"name": name})
+        seller_id = await insert_with_fresh_id(
+            self._conn, sellers, "seller_id", new_id, {"name": name}
+        )
         return Seller(seller_id, name)
 
     async def get(self, seller_id: str) -> Seller | None:
         row = (
-            await self._conn.execute(sa.select(sellers.c.seller_id, sellers.c.name).where(sellers.c.seller_id == seller_id))
+            await self._conn.execute(
+                sa.select(sellers.c.seller_id, sellers.c.name).where(
+                    sellers.c.seller_id == seller_id
+                )
+            )
         ).first()
         return Seller(row.seller_id, row.name) if row else None
 

@@ -30,7 +30,9 @@ class ShipmentRepository:
             "status": shipment.status.value,
             "plan_id": shipment.plan_id,
         }
-        shipment_id = await insert_with_fresh_id(self._conn, inbound_shipments, "shipment_id", new_id, values)
+        shipment_id = await insert_with_fresh_id(
+            self._conn, inbound_shipments, "shipment_id", new_id, values
+        )
         await self._conn.execute(
             sa.insert(inbound_shipment_lines),
             [
@@ -88,7 +90,9 @@ class ShipmentRepository:
         if status is not None:
             filters.append(inbound_shipments.c.status == status.value)
         total = (
-            await self._conn.execute(sa.select(sa.func.count()).select_from(inbound_shipments).where(*filters))
+            await self._conn.execute(
+                sa.select(sa.func.count()).select_from(inbound_shipments).where(*filters)
+            )
         ).scalar_one()
         rows = list(
             await self._conn.execute(
@@ -108,9 +112,13 @@ class ShipmentRepository:
             for line in await self._conn.execute(
                 sa.select(inbound_shipment_lines)
                 .where(inbound_shipment_lines.c.shipment_id.in_(ids))
-                .order_by(inbound_shipment_lines.c.shipment_id, inbound_shipment_lines.c.line_number)
+                .order_by(
+                    inbound_shipment_lines.c.shipment_id, inbound_shipment_lines.c.line_number
+                )
             ):
-                lines[line.shipment_id].append(ShipmentLine(line.fnsku, line.seller_sku, line.quantity))
+                lines[line.shipment_id].append(
+                    ShipmentLine(line.fnsku, line.seller_sku, line.quantity)
+                )
         return [
             InboundShipment(
                 shipment_id=r.shipment_id,

@@ -17,7 +17,9 @@ sellers = sa.Table(
     metadata,
     sa.Column("seller_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 #: One row per idempotency key, with a fingerprint of the items it was first sent with.
@@ -27,7 +29,9 @@ registration_requests = sa.Table(
     sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), primary_key=True),
     sa.Column("request_id", sa.Text, primary_key=True),
     sa.Column("fingerprint", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 registrations = sa.Table(
@@ -51,7 +55,9 @@ registrations = sa.Table(
     sa.Column("reason", sa.Text, nullable=True),
     #: The catalog item as registration read it (null when the catalog did not know the id).
     sa.Column("item", postgresql.JSONB, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("registrations_by_seller", "seller_id", "seq"),
     sa.Index("registrations_by_request", "seller_id", "request_id", "position"),
@@ -85,8 +91,12 @@ inbound_shipments = sa.Table(
     sa.Column("carrier", sa.Text, nullable=True),
     sa.Column("tracking_number", sa.Text, nullable=True),
     sa.Column("cancel_reason", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
     #: The inbound plan this shipment is part of (a large plan splits across FCs).
     sa.Column("plan_id", sa.Text, nullable=True),

@@ -94,7 +94,12 @@ class SellerCatalogue:
 
     def sku_for(self, catalog_item_id: str, condition: Condition) -> str | None:
         return next(
-            (sku for sku, offered in self.items_by_sku.items() if offered == (catalog_item_id, condition)), None
+            (
+                sku
+                for sku, offered in self.items_by_sku.items()
+                if offered == (catalog_item_id, condition)
+            ),
+            None,
         )
 
     def add(self, offer: Offer) -> None:

@@ -78,7 +78,9 @@ class CredentialAlreadyRevoked(Exception):
     """A revoked credential is not rotated: it would give back access someone took away."""
 
     def __init__(self, credential_id: str) -> None:
-        super().__init__(f"credential {credential_id} is revoked; issue a new credential instead of rotating it")
+        super().__init__(
+            f"credential {credential_id} is revoked; issue a new credential instead of rotating it"
+        )
         self.credential_id = credential_id
 
 

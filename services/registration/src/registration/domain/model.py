@@ -21,7 +21,9 @@ class Dimensions:
 
     def sorted_sides(self) -> tuple[float, float, float]:
         """Longest, median and shortest side: size rules ignore which side the catalog called length."""
-        longest, median, shortest = sorted((self.length_cm, self.width_cm, self.height_cm), reverse=True)
+        longest, median, shortest = sorted(
+            (self.length_cm, self.width_cm, self.height_cm), reverse=True
+        )
         return longest, median, shortest
 
 
@@ -62,7 +64,9 @@ class RegistrationNotActive(Exception):
     """The seller tried to change a registration that is not (or no longer) registered."""
 
     def __init__(self, fnsku: str, status: RegistrationStatus) -> None:
-        super().__init__(f"registration {fnsku} is {status.value}; only registered items can be changed")
+        super().__init__(
+            f"registration {fnsku} is {status.value}; only registered items can be changed"
+        )
         self.fnsku = fnsku
         self.status = status
 
@@ -158,7 +162,11 @@ class InboundShipment:
         if self.status is not ShipmentStatus.WORKING:
             raise InvalidShipmentTransition(self.shipment_id, "shipped", self.status)
         return replace(
-            self, status=ShipmentStatus.SHIPPED, carrier=carrier, tracking_number=tracking_number, shipped_at=at
+            self,
+            status=ShipmentStatus.SHIPPED,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            shipped_at=at,
         )
 
     def cancel(self, reason: str | None) -> InboundShipment:

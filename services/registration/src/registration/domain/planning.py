@@ -49,7 +49,9 @@ def choose_fulfillment_center(centers: Iterable[FC], units: int) -> FC:
     candidates = list(centers)
     able = [fc for fc in candidates if fc.inbound_capacity_units >= units]
     if not able:
-        raise NoFulfillmentCenterCanTake(units, max((fc.inbound_capacity_units for fc in candidates), default=0))
+        raise NoFulfillmentCenterCanTake(
+            units, max((fc.inbound_capacity_units for fc in candidates), default=0)
+        )
     return min(able, key=lambda fc: (-fc.inbound_capacity_units, fc.fulfillment_center_id))
 
 
@@ -77,7 +79,11 @@ def split_across_centers(
     """
     candidates = sorted(
         centers,
-        key=lambda fc: (distance(fc) if distance else 0.0, -fc.inbound_capacity_units, fc.fulfillment_center_id),
+        key=lambda fc: (
+            distance(fc) if distance else 0.0,
+            -fc.inbound_capacity_units,
+            fc.fulfillment_center_id,
+        ),
     )
     units = sum(q for _, q in lines)
     room = {fc.fulfillment_center_id: fc.inbound_capacity_units for fc in candidates}

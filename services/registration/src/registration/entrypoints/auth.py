@@ -37,7 +37,9 @@ class SignedInSeller(Seller):
 async def current_seller(actor: Annotated[Actor, allow(SELLER)], uow: UoW) -> SignedInSeller:
     seller = await views.seller(uow, actor.subject)
     if seller is None:
-        raise Unauthorized(f"credential {actor.credential_id} is for seller {actor.subject}, which does not exist")
+        raise Unauthorized(
+            f"credential {actor.credential_id} is for seller {actor.subject}, which does not exist"
+        )
     return SignedInSeller(seller.seller_id, seller.name, actor.credential_id)
 
 
@@ -50,7 +52,9 @@ async def listed_seller(
     uow: UoW,
     seller_id: Annotated[
         identifier(40) | None,
-        Query(description="Whose list: the operator must name a seller; a seller may name only itself"),
+        Query(
+            description="Whose list: the operator must name a seller; a seller may name only itself"
+        ),
     ] = None,
 ) -> str:
     if not actor.is_operator:
@@ -58,7 +62,11 @@ async def listed_seller(
             raise SellerNotFound(seller_id)
         return actor.subject
     if seller_id is None:
-        raise ClientError("name the seller whose list to read: ?seller_id=...", code="seller_id_required", status_code=422)
+        raise ClientError(
+            "name the seller whose list to read: ?seller_id=...",
+            code="seller_id_required",
+            status_code=422,
+        )
     if await views.seller(uow, seller_id) is None:
         raise SellerNotFound(seller_id)
     return seller_id
@@ -67,7 +75,10 @@ async def listed_seller(
 #: The API's routers carry it so the OpenAPI description says how to authenticate (the rules above
 #: enforce it; this only documents the scheme).
 BEARER = Security(
-    HTTPBearer(auto_error=False, description="A credential's token, sp_<credential_id>_<secret>, issued by registration")
+    HTTPBearer(
+        auto_error=False,
+        description="A credential's token, sp_<credential_id>_<secret>, issued by registration",
+    )
 )
 CurrentSeller = Annotated[SignedInSeller, Depends(current_seller)]
 #: Whose data a read by id may see: the seller's own (its id), or anyone's (None) for the operator.

@@ -47,11 +47,20 @@ ERRORS = {
 router = APIRouter(prefix="/v1", tags=["sellers and credentials"], dependencies=[BEARER])
 
 #: How long a credential is valid, in days (an operator may issue one for up to ten years)...
-Days = Annotated[int, Field(ge=1, le=3650, strict=True, description="Days until the credential expires")]
+Days = Annotated[
+    int, Field(ge=1, le=3650, strict=True, description="Days until the credential expires")
+]
 #: ...a seller renews its own for at most the usual term.
-SellerDays = Annotated[int, Field(ge=1, le=CREDENTIAL_DAYS, strict=True, description="Days until it expires")]
-CredentialId = Annotated[identifier(20), Path(description="The credential's id (C...), never its token")]
-Reason = Annotated[str | None, Query(max_length=500, pattern=NO_CONTROL_CHARACTERS, description="Why, for the record")]
+SellerDays = Annotated[
+    int, Field(ge=1, le=CREDENTIAL_DAYS, strict=True, description="Days until it expires")
+]
+CredentialId = Annotated[
+    identifier(20), Path(description="The credential's id (C...), never its token")
+]
+Reason = Annotated[
+    str | None,
+    Query(max_length=500, pattern=NO_CONTROL_CHARACTERS, description="Why, for the record"),
+]
 _CHANNEL = re.compile(r"^[a-z0-9-]{1,30}$")
 
 
@@ -69,7 +78,9 @@ class SellerOut(BaseModel):
 class CredentialOut(BaseModel):
     credential_id: str
     kind: ActorKind
-    subject: str = Field(description="Who: a seller id, an FC id, a channel name, an operator's or a service's name")
+    subject: str = Field(
+        description="Who: a seller id, an FC id, a channel name, an operator's or a service's name"
+    )
     issued_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
@@ -77,10 +88,17 @@ class CredentialOut(BaseModel):
 
     @classmethod
     def of(cls, c: Credential) -> CredentialOut:
-        state = "revoked" if c.revoked_at else "valid" if c.valid_at(datetime.now(UTC)) else "expired"
+        state = (
+            "revoked" if c.revoked_at else "valid" if c.valid_at(datetime.now(UTC)) else "expired"
+        )
         return cls(
-            credential_id=c.credential_id, kind=c.kind, subject=c.subject, issued_at=c.issued_at,
-            expires_at=c.expires_at, revoked_at=c.revoked_at, state=state,
+            credential_id=c.credential_id,
+            kind=c.kind,
+            subject=c.subject,
+            issued_at=c.issued_at,
+            expires_at=c.expires_at,
+            revoked_at=c.revoked_at,
+            state=state,
         )
 
 
@@ -93,7 +111,9 @@ class NewCredentialOut(CredentialOut):
 
 
 class NewSellerOut(SellerOut):
-    token: str = Field(description="The seller's bearer token. Shown only this once; store it safely.")
+    token: str = Field(
+        description="The seller's bearer token. Shown only this once; store it safely."
+    )
     credential_id: str
     expires_at: datetime | None
 
@@ -102,19 +122,28 @@ CredentialPage = PageOut[CredentialOut]
 
 
 def _page(page: Page[Credential], limit: int, offset: int) -> CredentialPage:
-    return CredentialPage(items=[CredentialOut.of(c) for c in page.items], total=page.total, limit=limit, offset=offset)
+    return CredentialPage(
+        items=[CredentialOut.of(c) for c in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 class CredentialIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: ActorKind
-    subject: identifier(64) = Field(description="A seller id or an FC id that exists, a channel name, or a name")
+    subject: identifier(64) = Field(
+        description="A seller id or an FC id that exists, a channel name, or a name"
+    )
     expires_in_days: Days = CREDENTIAL_DAYS
 
     @model_validator(mode="after")
     def _channel_name(self) -> CredentialIn:
         if self.kind is ActorKind.CHANNEL and not _CHANNEL.match(self.subject):
-            raise ValueError("a channel's name is 1-30 lowercase letters, digits and hyphens (e.g. storefront)")
+            raise ValueError(
+                "a channel's name is 1-30 lowercase letters, digits and hyphens (e.g. storefront)"
+            )
         return self
 
 
@@ -140,8 +169,11 @@ class SellerRotationIn(BaseModel):
 async def create_seller(body: SellerIn, operator: Operator, uow: UoW) -> NewSellerOut:
     new = await sellers.register_seller(RegisterSeller(body.name, body.expires_in_days), uow)
     return NewSellerOut(
-        seller_id=new.seller.seller_id, name=new.seller.name, token=new.issued.token,
-        credential_id=new.issued.credential.credential_id, expires_at=new.issued.credential.expires_at,
+        seller_id=new.seller.seller_id,
+        name=new.seller.name,
+        token=new.issued.token,
+        credential_id=new.issued.credential.credential_id,
+        expires_at=new.issued.credential.expires_at,
     )
 
 
@@ -150,10 +182,19 @@ async def who_am_i(seller: CurrentSeller) -> SellerOut:
     return SellerOut(seller_id=seller.seller_id, name=seller.name)
 
 
-@router.get("/sellers/me/credentials", response_model=CredentialPage, summary="The seller's own credentials")
-async def my_credentials(seller: CurrentSeller, uow: UoW, limit: Limit = 20, offset: Offset = 0) -> CredentialPage:
-    return _page(await views.credentials(uow, kind=ActorKind.SELLER, subject=seller.seller_id, limit=limit, offset=offset),
-                 limit, offset)
+@router.get(
+    "/sellers/me/credentials", response_model=CredentialPage, summary="The seller's own credentials"
+)
+async def my_credentials(
+    seller: CurrentSeller, uow: UoW, limit: Limit = 20, offset: Offset = 0
+) -> CredentialPage:
+    return _page(
+        await views.credentials(
+            uow, kind=ActorKind.SELLER, subject=seller.seller_id, limit=limit, offset=offset
+        ),
+        limit,
+        offset,
+    )
 
 
 @router.post(
@@ -162,7 +203,9 @@ async def my_credentials(seller: CurrentSeller, uow: UoW, limit: Limit = 20, off
     status_code=201,
     summary="Replace the credential this request was made with: a new token, the old one revoked",
 )
-async def rotate_my_credential(seller: CurrentSeller, uow: UoW, body: SellerRotationIn | None = None) -> NewCredentialOut:
+async def rotate_my_credential(
+    seller: CurrentSeller, uow: UoW, body: SellerRotationIn | None = None
+) -> NewCredentialOut:
     days = body.expires_in_days if body else CREDENTIAL_DAYS
     command = RotateCredential(seller.credential_id, days, seller_id=seller.seller_id)
     return NewCredentialOut.issued(await sellers.rotate(command, uow))
@@ -173,8 +216,12 @@ async def rotate_my_credential(seller: CurrentSeller, uow: UoW, body: SellerRota
     response_model=CredentialOut,
     summary="Revoke one of the seller's own credentials (the one in use too: that ends its access)",
 )
-async def revoke_my_credential(credential_id: CredentialId, seller: CurrentSeller, uow: UoW, reason: Reason = None) -> CredentialOut:
-    command = RevokeCredential(credential_id, reason or "revoked by the seller", seller_id=seller.seller_id)
+async def revoke_my_credential(
+    credential_id: CredentialId, seller: CurrentSeller, uow: UoW, reason: Reason = None
+) -> CredentialOut:
+    command = RevokeCredential(
+        credential_id, reason or "revoked by the seller", seller_id=seller.seller_id
+    )
     return CredentialOut.of(await sellers.revoke(command, uow))
 
 
@@ -187,12 +234,20 @@ async def revoke_my_credential(credential_id: CredentialId, seller: CurrentSelle
     status_code=201,
     summary="Issue a credential to a seller, an FC, a sales channel, an operator or a service",
 )
-async def issue_credential(body: CredentialIn, operator: Operator, uow: UoW, deps: Deps) -> NewCredentialOut:
+async def issue_credential(
+    body: CredentialIn, operator: Operator, uow: UoW, deps: Deps
+) -> NewCredentialOut:
     command = IssueCredential(body.kind.value, body.subject, body.expires_in_days)
-    return NewCredentialOut.issued(await sellers.issue(command, uow, centers=deps.fulfillment_centers()))
+    return NewCredentialOut.issued(
+        await sellers.issue(command, uow, centers=deps.fulfillment_centers())
+    )
 
 
-@router.get("/credentials", response_model=CredentialPage, summary="Credentials (never their secrets), oldest first")
+@router.get(
+    "/credentials",
+    response_model=CredentialPage,
+    summary="Credentials (never their secrets), oldest first",
+)
 async def list_credentials(
     operator: Operator,
     uow: UoW,
@@ -201,7 +256,11 @@ async def list_credentials(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> CredentialPage:
-    return _page(await views.credentials(uow, kind=kind, subject=subject, limit=limit, offset=offset), limit, offset)
+    return _page(
+        await views.credentials(uow, kind=kind, subject=subject, limit=limit, offset=offset),
+        limit,
+        offset,
+    )
 
 
 @router.post(
@@ -217,6 +276,12 @@ async def rotate_credential(
     return NewCredentialOut.issued(await sellers.rotate(command, uow))
 
 
-@router.delete("/credentials/{credential_id}", response_model=CredentialOut, summary="Revoke a credential, everywhere")
-async def revoke_credential(credential_id: CredentialId, operator: Operator, uow: UoW, reason: Reason = None) -> CredentialOut:
+@router.delete(
+    "/credentials/{credential_id}",
+    response_model=CredentialOut,
+    summary="Revoke a credential, everywhere",
+)
+async def revoke_credential(
+    credential_id: CredentialId, operator: Operator, uow: UoW, reason: Reason = None
+) -> CredentialOut:
     return CredentialOut.of(await sellers.revoke(RevokeCredential(credential_id, reason), uow))

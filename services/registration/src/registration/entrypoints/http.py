@@ -75,7 +75,9 @@ from stockpath_runtime.paging import Limit, Offset
 
 #: How each refusal of the service layer answers: status, code, and the details a client can act on.
 ERRORS = {
-    CatalogUnavailable: Answer(503, "catalog_unavailable", advice="nothing was registered, try again shortly"),
+    CatalogUnavailable: Answer(
+        503, "catalog_unavailable", advice="nothing was registered, try again shortly"
+    ),
     RequestIdReused: Answer(409, "request_id_reused", ("request_id",)),
     UnknownSellerSkus: Answer(422, "unknown_seller_sku", ("seller_skus",)),
     NoFulfillmentCenterCanTake: Answer(422, "over_inbound_capacity", ("units", "largest")),
@@ -100,16 +102,26 @@ REPLAYED_HEADER = "Idempotent-Replayed"
     summary="Register catalog items for fulfillment and listing; one result per item",
 )
 async def register_items(
-    body: RegistrationIn, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog, response: Response
+    body: RegistrationIn,
+    seller: CurrentSeller,
+    uow: UoW,
+    deps: Deps,
+    catalog: Catalog,
+    response: Response,
 ) -> RegistrationsOut:
-    command = RegisterItems(seller.seller_id, tuple(i.to_offer() for i in body.items), body.request_id)
+    command = RegisterItems(
+        seller.seller_id, tuple(i.to_offer() for i in body.items), body.request_id
+    )
     async with catalog:
         outcome = await registrations.register_items(
             command, uow, catalog=catalog, restricted_categories=deps.restricted_categories
         )
     if outcome.replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    return RegistrationsOut(request_id=body.request_id, results=[RegistrationResult.of(r) for r in outcome.registrations])
+    return RegistrationsOut(
+        request_id=body.request_id,
+        results=[RegistrationResult.of(r) for r in outcome.registrations],
+    )
 
 
 @router.post(
@@ -128,7 +140,11 @@ async def preview_registrations(
     return PreviewOut(results=[PreviewResult.of(o) for o in outcomes])
 
 
-@router.get("/registrations/{fnsku}", response_model=RegistrationOut, summary="One registered item, by its FNSKU")
+@router.get(
+    "/registrations/{fnsku}",
+    response_model=RegistrationOut,
+    summary="One registered item, by its FNSKU",
+)
 async def get_registration(fnsku: Fnsku, scope: ReadScope, uow: UoW) -> RegistrationOut:
     registration = await views.registration(uow, scope, fnsku)
     if registration is None:
@@ -141,11 +157,16 @@ async def get_registration(fnsku: Fnsku, scope: ReadScope, uow: UoW) -> Registra
     response_model=RegistrationOut,
     summary="Change a registered item's price or channels (emits ItemRegistrationUpdated)",
 )
-async def change_registration(fnsku: Fnsku, body: RegistrationChangeIn, seller: CurrentSeller, uow: UoW) -> RegistrationOut:
+async def change_registration(
+    fnsku: Fnsku, body: RegistrationChangeIn, seller: CurrentSeller, uow: UoW
+) -> RegistrationOut:
     if body.price is None and body.channels is None:
         raise NothingToChange()
     command = ChangeRegistration(
-        seller.seller_id, fnsku, body.price, tuple(body.channels) if body.channels is not None else None
+        seller.seller_id,
+        fnsku,
+        body.price,
+        tuple(body.channels) if body.channels is not None else None,
     )
     return RegistrationOut.of(await registrations.change_registration(command, uow))
 
@@ -161,10 +182,16 @@ async def deregister(
     uow: UoW,
     reason: Annotated[str | None, Query(max_length=500, pattern=NO_CONTROL_CHARACTERS)] = None,
 ) -> RegistrationOut:
-    return RegistrationOut.of(await registrations.deregister_item(DeregisterItem(seller.seller_id, fnsku, reason), uow))
+    return RegistrationOut.of(
+        await registrations.deregister_item(DeregisterItem(seller.seller_id, fnsku, reason), uow)
+    )
 
 
-@router.get("/registrations", response_model=RegistrationPage, summary="The seller's registrations, oldest first")
+@router.get(
+    "/registrations",
+    response_model=RegistrationPage,
+    summary="The seller's registrations, oldest first",
+)
 async def list_registrations(
     seller_id: ListedSeller,
     uow: UoW,
@@ -174,7 +201,10 @@ async def list_registrations(
 ) -> RegistrationPage:
     page = await views.registrations(uow, seller_id, status=status, limit=limit, offset=offset)
     return RegistrationPage(
-        items=[RegistrationOut.of(r) for r in page.items], total=page.total, limit=limit, offset=offset
+        items=[RegistrationOut.of(r) for r in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -184,9 +214,13 @@ async def list_registrations(
     status_code=201,
     summary="Plan an inbound shipment: which FC to send the units to, and its address",
 )
-async def plan_shipment(body: ShipmentIn, seller: CurrentSeller, uow: UoW, deps: Deps) -> ShipmentOut:
+async def plan_shipment(
+    body: ShipmentIn, seller: CurrentSeller, uow: UoW, deps: Deps
+) -> ShipmentOut:
     command = PlanInboundShipment(seller.seller_id, body.to_lines())
-    shipment = await shipments.plan_inbound_shipment(command, uow, centers=deps.fulfillment_centers())
+    shipment = await shipments.plan_inbound_shipment(
+        command, uow, centers=deps.fulfillment_centers()
+    )
     return ShipmentOut.of(shipment)
 
 
@@ -196,13 +230,21 @@ async def plan_shipment(body: ShipmentIn, seller: CurrentSeller, uow: UoW, deps:
     status_code=201,
     summary="Plan inbound stock: the nearest FC(s) with room, one shipment per FC, before any sale",
 )
-async def plan_inbound(body: InboundPlanIn, seller: CurrentSeller, uow: UoW, deps: Deps) -> InboundPlanOut:
+async def plan_inbound(
+    body: InboundPlanIn, seller: CurrentSeller, uow: UoW, deps: Deps
+) -> InboundPlanOut:
     command = PlanInbound(seller.seller_id, body.to_lines(), body.ship_from_postal_code)
     plan = await shipments.plan_inbound(command, uow, centers=deps.fulfillment_centers())
-    return InboundPlanOut(plan_id=plan.plan_id, shipments=[ShipmentOut.of(s) for s in plan.shipments])
+    return InboundPlanOut(
+        plan_id=plan.plan_id, shipments=[ShipmentOut.of(s) for s in plan.shipments]
+    )
 
 
-@router.get("/inbound-plans/{plan_id}", response_model=InboundPlanOut, summary="An inbound plan and its shipments")
+@router.get(
+    "/inbound-plans/{plan_id}",
+    response_model=InboundPlanOut,
+    summary="An inbound plan and its shipments",
+)
 async def get_plan(plan_id: PlanId, scope: ReadScope, uow: UoW) -> InboundPlanOut:
     found = await views.inbound_plan(uow, scope, plan_id)
     if not found:
@@ -213,7 +255,12 @@ async def get_plan(plan_id: PlanId, scope: ReadScope, uow: UoW) -> InboundPlanOu
 @router.get(
     "/inbound-shipments/{shipment_id}/labels.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "Item labels (Code 128 FNSKU) and box labels"}},
+    responses={
+        200: {
+            "content": {"application/pdf": {}},
+            "description": "Item labels (Code 128 FNSKU) and box labels",
+        }
+    },
     summary="Printable labels: an FNSKU barcode per unit (or per line) and a label per box",
 )
 async def print_labels(
@@ -222,7 +269,11 @@ async def print_labels(
     uow: UoW,
     boxes: Annotated[int, Query(ge=1, le=200, description="How many boxes the seller packs")] = 1,
     item_labels: Annotated[
-        str, Query(pattern="^(per_unit|per_line)$", description="per_unit (one sticker per unit) or per_line")
+        str,
+        Query(
+            pattern="^(per_unit|per_line)$",
+            description="per_unit (one sticker per unit) or per_line",
+        ),
     ] = "per_unit",
 ) -> Response:
     command = PrintShipmentLabels(scope, shipment_id, boxes, per_unit=item_labels == "per_unit")
@@ -236,7 +287,11 @@ async def print_labels(
     )
 
 
-@router.get("/inbound-shipments", response_model=ShipmentPage, summary="The seller's inbound shipments, oldest first")
+@router.get(
+    "/inbound-shipments",
+    response_model=ShipmentPage,
+    summary="The seller's inbound shipments, oldest first",
+)
 async def list_shipments(
     seller_id: ListedSeller,
     uow: UoW,
@@ -245,10 +300,16 @@ async def list_shipments(
     offset: Offset = 0,
 ) -> ShipmentPage:
     page = await views.shipments(uow, seller_id, status=status, limit=limit, offset=offset)
-    return ShipmentPage(items=[ShipmentOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset)
+    return ShipmentPage(
+        items=[ShipmentOut.of(s) for s in page.items], total=page.total, limit=limit, offset=offset
+    )
 
 
-@router.get("/inbound-shipments/{shipment_id}", response_model=ShipmentOut, summary="One inbound shipment and its status")
+@router.get(
+    "/inbound-shipments/{shipment_id}",
+    response_model=ShipmentOut,
+    summary="One inbound shipment and its status",
+)
 async def get_shipment(shipment_id: ShipmentId, scope: ReadScope, uow: UoW) -> ShipmentOut:
     shipment = await views.shipment(uow, scope, shipment_id)
     if shipment is None:
@@ -261,7 +322,9 @@ async def get_shipment(shipment_id: ShipmentId, scope: ReadScope, uow: UoW) -> S
     response_model=ShipmentOut,
     summary="Record that the seller handed the shipment to a carrier (only while WORKING)",
 )
-async def ship_shipment(shipment_id: ShipmentId, body: ShipIn, seller: CurrentSeller, uow: UoW) -> ShipmentOut:
+async def ship_shipment(
+    shipment_id: ShipmentId, body: ShipIn, seller: CurrentSeller, uow: UoW
+) -> ShipmentOut:
     command = ShipInboundShipment(seller.seller_id, shipment_id, body.carrier, body.tracking_number)
     return ShipmentOut.of(await shipments.ship_inbound_shipment(command, uow))
 

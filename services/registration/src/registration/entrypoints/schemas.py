@@ -31,12 +31,19 @@ from stockpath_runtime.paging import PageOut
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 
 #: Prices travel as strings ("19.99") so no client rounds them through a float.
-PriceOut = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")]
+PriceOut = Annotated[
+    Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")
+]
 SellerSku = Annotated[
-    str, Field(min_length=1, max_length=40, pattern=SELLER_SKU_PATTERN, description="The seller's own SKU")
+    str,
+    Field(
+        min_length=1, max_length=40, pattern=SELLER_SKU_PATTERN, description="The seller's own SKU"
+    ),
 ]
 CatalogItemId = Annotated[str, Field(pattern=CATALOG_ITEM_ID_PATTERN)]
-Channel = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,30}$", description="A sales channel, e.g. storefront")]
+Channel = Annotated[
+    str, Field(pattern=r"^[a-z0-9-]{1,30}$", description="A sales channel, e.g. storefront")
+]
 Price = Annotated[
     Decimal,
     Field(gt=0, le=1_000_000, decimal_places=2, allow_inf_nan=False),
@@ -55,7 +62,9 @@ RequestId = identifier(100)
 def _each_once(values: list[str], what: str) -> list[str]:
     repeated = sorted({v for i, v in enumerate(values) if v in values[:i]})
     if repeated:
-        raise ValueError(f"each {what} may appear on one line only; repeated: {', '.join(repeated)}")
+        raise ValueError(
+            f"each {what} may appear on one line only; repeated: {', '.join(repeated)}"
+        )
     return values
 
 
@@ -71,18 +80,23 @@ class ItemIn(BaseModel):
     seller_sku: SellerSku
     condition: Condition = Condition.NEW
     price: Price
-    channels: list[Channel] = Field(default_factory=lambda: ["storefront"], min_length=1, max_length=5)
+    channels: list[Channel] = Field(
+        default_factory=lambda: ["storefront"], min_length=1, max_length=5
+    )
 
     _unique_channels = field_validator("channels")(_channels_once)
 
     def to_offer(self) -> Offer:
-        return Offer(self.catalog_item_id, self.seller_sku, self.condition, self.price, tuple(self.channels))
+        return Offer(
+            self.catalog_item_id, self.seller_sku, self.condition, self.price, tuple(self.channels)
+        )
 
 
 class RegistrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     request_id: RequestId | None = Field(
-        default=None, description="Idempotency key: sending the same request_id again returns the first answer"
+        default=None,
+        description="Idempotency key: sending the same request_id again returns the first answer",
     )
     items: list[ItemIn] = Field(min_length=1, max_length=100)
 
@@ -92,7 +106,9 @@ class RegistrationResult(BaseModel):
     seller_sku: str
     status: RegistrationStatus
     registration_id: str
-    fnsku: str | None = Field(description="The fulfillment SKU to label every unit with (when registered)")
+    fnsku: str | None = Field(
+        description="The fulfillment SKU to label every unit with (when registered)"
+    )
     size_tier: str | None
     reason_code: str | None = Field(description="Why it was rejected (when rejected)")
     reason: str | None
@@ -150,12 +166,20 @@ class RegistrationChangeIn(BaseModel):
 class PreviewItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     catalog_item_id: CatalogItemId
-    seller_sku: SellerSku | None = Field(default=None, description="Checked against the seller's SKUs when given")
+    seller_sku: SellerSku | None = Field(
+        default=None, description="Checked against the seller's SKUs when given"
+    )
     condition: Condition = Condition.NEW
 
     def to_offer(self) -> Offer:
         # Price and channels do not decide eligibility; placeholders keep one Offer type.
-        return Offer(self.catalog_item_id, self.seller_sku or "", self.condition, Decimal("0.01"), ("storefront",))
+        return Offer(
+            self.catalog_item_id,
+            self.seller_sku or "",
+            self.condition,
+            Decimal("0.01"),
+            ("storefront",),
+        )
 
 
 class PreviewIn(BaseModel):
@@ -174,7 +198,9 @@ class PreviewResult(BaseModel):
     seller_sku: str | None
     condition: Condition
     eligible: bool
-    size_tier: str | None = Field(description="small_standard, large_standard or oversize (when measured)")
+    size_tier: str | None = Field(
+        description="small_standard, large_standard or oversize (when measured)"
+    )
     reason_code: str | None = Field(description="Why it would be refused (when not eligible)")
     reason: str | None
     title: str | None
@@ -198,7 +224,9 @@ class PreviewResult(BaseModel):
             title=item.title if item else None,
             brand=item.brand if item else None,
             category=item.category if item else None,
-            dimensions=PreviewDimensions(length_cm=d.length_cm, width_cm=d.width_cm, height_cm=d.height_cm)
+            dimensions=PreviewDimensions(
+                length_cm=d.length_cm, width_cm=d.width_cm, height_cm=d.height_cm
+            )
             if d
             else None,
             weight_g=item.weight_g if item else None,
@@ -243,7 +271,9 @@ class InboundPlanIn(ShipmentIn):
 class ShipIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     carrier: str = Field(min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)
-    tracking_number: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")
+    tracking_number: str = Field(
+        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
+    )
 
 
 class CancelIn(BaseModel):
@@ -259,7 +289,9 @@ class ShipmentLineOut(BaseModel):
 
 class ShipmentOut(BaseModel):
     shipment_id: str
-    plan_id: str | None = Field(default=None, description="The inbound plan this shipment is part of")
+    plan_id: str | None = Field(
+        default=None, description="The inbound plan this shipment is part of"
+    )
     status: ShipmentStatus
     fulfillment_center_id: str
     ship_to: Address = Field(description="Where to send the boxes")
@@ -279,7 +311,10 @@ class ShipmentOut(BaseModel):
             status=s.status,
             fulfillment_center_id=s.fulfillment_center_id,
             ship_to=Address.model_validate(s.ship_to),
-            lines=[ShipmentLineOut(fnsku=ln.fnsku, seller_sku=ln.seller_sku, quantity=ln.quantity) for ln in s.lines],
+            lines=[
+                ShipmentLineOut(fnsku=ln.fnsku, seller_sku=ln.seller_sku, quantity=ln.quantity)
+                for ln in s.lines
+            ],
             carrier=s.carrier,
             tracking_number=s.tracking_number,
             cancel_reason=s.cancel_reason,
@@ -294,4 +329,6 @@ ShipmentPage = PageOut[ShipmentOut]
 
 class InboundPlanOut(BaseModel):
     plan_id: str
-    shipments: list[ShipmentOut] = Field(description="One shipment per fulfillment center the units go to")
+    shipments: list[ShipmentOut] = Field(
+        description="One shipment per fulfillment center the units go to"
+    )

@@ -22,14 +22,18 @@ class ShipmentLabels:
     boxes: labels.BoxLabels
 
 
-async def print_shipment_labels(command: PrintShipmentLabels, uow: RegistrationUnitOfWork) -> ShipmentLabels:
+async def print_shipment_labels(
+    command: PrintShipmentLabels, uow: RegistrationUnitOfWork
+) -> ShipmentLabels:
     async with uow:
         shipment = await uow.shipments.get(command.shipment_id, seller_id=command.seller_id)
         if shipment is None:
             raise ShipmentNotFound(command.shipment_id)
         if shipment.status is ShipmentStatus.CANCELLED:
             raise InvalidShipmentTransition(command.shipment_id, "labelled", shipment.status)
-        texts = await uow.registrations.label_texts(shipment.seller_id, [ln.fnsku for ln in shipment.lines])
+        texts = await uow.registrations.label_texts(
+            shipment.seller_id, [ln.fnsku for ln in shipment.lines]
+        )
         seller = await uow.sellers.get(shipment.seller_id)
     units = sum(ln.quantity for ln in shipment.lines)
     if command.per_unit and units > labels.MAX_ITEM_LABELS:

@@ -45,7 +45,9 @@ class RegistrationOutcome:
     replayed: bool
 
 
-async def _earlier_outcome(uow: RegistrationUnitOfWork, command: RegisterItems) -> RegistrationOutcome | None:
+async def _earlier_outcome(
+    uow: RegistrationUnitOfWork, command: RegisterItems
+) -> RegistrationOutcome | None:
     if command.request_id is None:
         return None
     fingerprint = await uow.registrations.request_fingerprint(command.seller_id, command.request_id)
@@ -85,7 +87,9 @@ async def register_items(
         if earlier is not None:
             return earlier
         if command.request_id is not None:
-            await uow.registrations.add_request(command.seller_id, command.request_id, command.fingerprint())
+            await uow.registrations.add_request(
+                command.seller_id, command.request_id, command.fingerprint()
+            )
         catalogue = await uow.registrations.catalogue(command.seller_id)
         results: list[Registration] = []
         for position, offer in enumerate(command.offers):
@@ -96,7 +100,9 @@ async def register_items(
                 registration_id=identifiers.new_registration_id(),
                 seller_id=command.seller_id,
                 offer=offer,
-                status=RegistrationStatus.REGISTERED if rejection is None else RegistrationStatus.REJECTED,
+                status=RegistrationStatus.REGISTERED
+                if rejection is None
+                else RegistrationStatus.REJECTED,
                 item=item,
                 size_tier=tier.value if tier else None,
                 reason_code=rejection.code.value if rejection else None,
@@ -106,7 +112,9 @@ async def register_items(
             )
             if rejection is None:
                 assert item is not None
-                registration = await uow.registrations.add_registered(registration, identifiers.new_fnsku)
+                registration = await uow.registrations.add_registered(
+                    registration, identifiers.new_fnsku
+                )
                 catalogue.add(offer)
                 uow.emit(
                     ItemRegistered(
@@ -168,18 +176,26 @@ async def preview_items(
         rejection = assess(offer, item, catalogue, restricted_categories=restricted_categories)
         if rejection is None and offer.seller_sku:
             catalogue.add(offer)
-        results.append(Eligibility(offer, item, size_tier(item.dimensions, item.weight_g) if item else None, rejection))
+        results.append(
+            Eligibility(
+                offer, item, size_tier(item.dimensions, item.weight_g) if item else None, rejection
+            )
+        )
     return results
 
 
-async def _seller_registration(uow: RegistrationUnitOfWork, seller_id: str, fnsku: str) -> Registration:
+async def _seller_registration(
+    uow: RegistrationUnitOfWork, seller_id: str, fnsku: str
+) -> Registration:
     registration = await uow.registrations.by_fnsku(seller_id, fnsku, for_update=True)
     if registration is None:
         raise RegistrationNotFound(fnsku)
     return registration
 
 
-async def change_registration(command: ChangeRegistration, uow: RegistrationUnitOfWork) -> Registration:
+async def change_registration(
+    command: ChangeRegistration, uow: RegistrationUnitOfWork
+) -> Registration:
     """A new price or channels for a registered item; listings follow ItemRegistrationUpdated."""
     async with uow:
         current = await _seller_registration(uow, command.seller_id, command.fnsku)

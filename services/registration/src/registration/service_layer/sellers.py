@@ -64,20 +64,29 @@ async def issue(
     kind = ActorKind(command.kind)
     async with uow:
         if kind is ActorKind.SELLER and await uow.sellers.get(command.subject) is None:
-            raise UnknownSubject(kind.value, command.subject, "create the seller first (POST /v1/sellers)")
+            raise UnknownSubject(
+                kind.value, command.subject, "create the seller first (POST /v1/sellers)"
+            )
         if kind is ActorKind.FULFILLMENT_CENTER:
             known = sorted(fc.fulfillment_center_id for fc in centers)
             if command.subject not in known:
-                raise UnknownSubject(kind.value, command.subject, f"the network's FCs are {', '.join(known)}")
-        token, credential = await issue_credential(uow, kind, command.subject, ttl=timedelta(days=command.expires_in_days))
+                raise UnknownSubject(
+                    kind.value, command.subject, f"the network's FCs are {', '.join(known)}"
+                )
+        token, credential = await issue_credential(
+            uow, kind, command.subject, ttl=timedelta(days=command.expires_in_days)
+        )
         await uow.commit()
     return IssuedCredential(credential, token)
 
 
-async def _credential(uow: RegistrationUnitOfWork, credential_id: str, seller_id: str | None) -> Credential:
+async def _credential(
+    uow: RegistrationUnitOfWork, credential_id: str, seller_id: str | None
+) -> Credential:
     credential = await uow.credentials.get(credential_id)
     if credential is None or (
-        seller_id is not None and (credential.kind, credential.subject) != (ActorKind.SELLER, seller_id)
+        seller_id is not None
+        and (credential.kind, credential.subject) != (ActorKind.SELLER, seller_id)
     ):
         raise CredentialNotFound(credential_id)
     return credential
@@ -89,7 +98,9 @@ async def rotate(command: RotateCredential, uow: RegistrationUnitOfWork) -> Issu
         old = await _credential(uow, command.credential_id, command.seller_id)
         if old.revoked_at is not None:
             raise CredentialAlreadyRevoked(old.credential_id)
-        token, credential = await rotate_credential(uow, old.credential_id, ttl=timedelta(days=command.expires_in_days))
+        token, credential = await rotate_credential(
+            uow, old.credential_id, ttl=timedelta(days=command.expires_in_days)
+        )
         await uow.commit()
     return IssuedCredential(credential, token)
 

@@ -46,7 +46,9 @@ class InboundPlan:
     shipments: list[InboundShipment]
 
 
-async def _registered_fnskus(uow: RegistrationUnitOfWork, seller_id: str, skus: list[str]) -> dict[str, str]:
+async def _registered_fnskus(
+    uow: RegistrationUnitOfWork, seller_id: str, skus: list[str]
+) -> dict[str, str]:
     fnskus = await uow.registrations.fnskus_by_sku(seller_id, skus)
     unknown = [sku for sku in skus if sku not in fnskus]
     if unknown:
@@ -103,13 +105,18 @@ async def plan_inbound(
                 for a in allocations
                 if a.fulfillment_center_id == fc_id
             )
-            shipments.append(await _store_shipment(uow, command.seller_id, by_id[fc_id], lines, plan_id))
+            shipments.append(
+                await _store_shipment(uow, command.seller_id, by_id[fc_id], lines, plan_id)
+            )
         await uow.commit()
     return InboundPlan(plan_id, shipments)
 
 
 async def plan_inbound_shipment(
-    command: PlanInboundShipment, uow: RegistrationUnitOfWork, *, centers: Iterable[FulfillmentCenter]
+    command: PlanInboundShipment,
+    uow: RegistrationUnitOfWork,
+    *,
+    centers: Iterable[FulfillmentCenter],
 ) -> InboundShipment:
     """Tell the seller which FC to send these units to, before any of them sells."""
     skus = [sku for sku, _ in command.lines]
@@ -123,7 +130,9 @@ async def plan_inbound_shipment(
     return shipment
 
 
-async def _seller_shipment(uow: RegistrationUnitOfWork, seller_id: str, shipment_id: str) -> InboundShipment:
+async def _seller_shipment(
+    uow: RegistrationUnitOfWork, seller_id: str, shipment_id: str
+) -> InboundShipment:
     # Locked: a ship and a cancel racing on one shipment must see each other's outcome.
     shipment = await uow.shipments.get(shipment_id, seller_id=seller_id, for_update=True)
     if shipment is None:
@@ -131,7 +140,9 @@ async def _seller_shipment(uow: RegistrationUnitOfWork, seller_id: str, shipment
     return shipment
 
 
-async def ship_inbound_shipment(command: ShipInboundShipment, uow: RegistrationUnitOfWork) -> InboundShipment:
+async def ship_inbound_shipment(
+    command: ShipInboundShipment, uow: RegistrationUnitOfWork
+) -> InboundShipment:
     async with uow:
         shipment = await _seller_shipment(uow, command.seller_id, command.shipment_id)
         shipped = shipment.ship(command.carrier, command.tracking_number, datetime.now(UTC))
@@ -152,7 +163,9 @@ async def ship_inbound_shipment(command: ShipInboundShipment, uow: RegistrationU
     return stored
 
 
-async def cancel_inbound_shipment(command: CancelInboundShipment, uow: RegistrationUnitOfWork) -> InboundShipment:
+async def cancel_inbound_shipment(
+    command: CancelInboundShipment, uow: RegistrationUnitOfWork
+) -> InboundShipment:
     async with uow:
         shipment = await _seller_shipment(uow, command.seller_id, command.shipment_id)
         cancelled = shipment.cancel(command.reason)
@@ -198,13 +211,17 @@ async def _advance(
         )
 
 
-async def mark_shipments_receiving(commands: list[MarkShipmentReceiving], uow: RegistrationUnitOfWork) -> None:
+async def mark_shipments_receiving(
+    commands: list[MarkShipmentReceiving], uow: RegistrationUnitOfWork
+) -> None:
     """The FC is counting these shipments' units: the seller sees them RECEIVING."""
     for command in commands:  # in the partition's order: one shipment's events apply as written
         await _advance(uow, command, InboundShipment.receiving)
 
 
-async def close_inbound_shipments(commands: list[CloseInboundShipment], uow: RegistrationUnitOfWork) -> None:
+async def close_inbound_shipments(
+    commands: list[CloseInboundShipment], uow: RegistrationUnitOfWork
+) -> None:
     """The FC finished with these shipments: the seller sees them CLOSED."""
     for command in commands:
         await _advance(uow, command, InboundShipment.closed)

@@ -37,53 +37,82 @@ async def credential_of_token(uow: RegistrationUnitOfWork, token: str) -> Creden
     credential_id, secret = parsed
     async with uow:
         credential = await uow.credentials.get(credential_id)
-    if credential is None or not credential.proves(secret) or not credential.valid_at(datetime.now(UTC)):
+    if (
+        credential is None
+        or not credential.proves(secret)
+        or not credential.valid_at(datetime.now(UTC))
+    ):
         return None
     return credential
 
 
 async def credentials(
-    uow: RegistrationUnitOfWork, *, kind: ActorKind | None, subject: str | None, limit: int, offset: int
+    uow: RegistrationUnitOfWork,
+    *,
+    kind: ActorKind | None,
+    subject: str | None,
+    limit: int,
+    offset: int,
 ) -> Page[Credential]:
     """Credentials (never their secrets), oldest first."""
     async with uow:
         return await uow.credentials.page(kind=kind, subject=subject, limit=limit, offset=offset)
 
 
-async def registration(uow: RegistrationUnitOfWork, seller_id: str | None, fnsku: str) -> Registration | None:
+async def registration(
+    uow: RegistrationUnitOfWork, seller_id: str | None, fnsku: str
+) -> Registration | None:
     async with uow:
         return await uow.registrations.by_fnsku(seller_id, fnsku)
 
 
 async def registrations(
-    uow: RegistrationUnitOfWork, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int
+    uow: RegistrationUnitOfWork,
+    seller_id: str,
+    *,
+    status: RegistrationStatus | None,
+    limit: int,
+    offset: int,
 ) -> Page[Registration]:
     """The seller's registrations, oldest first."""
     async with uow:
         return await uow.registrations.page(seller_id, status=status, limit=limit, offset=offset)
 
 
-async def label_texts(uow: RegistrationUnitOfWork, seller_id: str, fnskus: list[str]) -> dict[str, tuple[str, str]]:
+async def label_texts(
+    uow: RegistrationUnitOfWork, seller_id: str, fnskus: list[str]
+) -> dict[str, tuple[str, str]]:
     """The title and condition each of the seller's FNSKUs was registered with."""
     async with uow:
         return await uow.registrations.label_texts(seller_id, fnskus)
 
 
-async def shipment(uow: RegistrationUnitOfWork, seller_id: str | None, shipment_id: str) -> InboundShipment | None:
+async def shipment(
+    uow: RegistrationUnitOfWork, seller_id: str | None, shipment_id: str
+) -> InboundShipment | None:
     async with uow:
         return await uow.shipments.get(shipment_id, seller_id=seller_id)
 
 
 async def shipments(
-    uow: RegistrationUnitOfWork, seller_id: str, *, status: ShipmentStatus | None, limit: int, offset: int
+    uow: RegistrationUnitOfWork,
+    seller_id: str,
+    *,
+    status: ShipmentStatus | None,
+    limit: int,
+    offset: int,
 ) -> Page[InboundShipment]:
     """The seller's inbound shipments, oldest first."""
     async with uow:
         return await uow.shipments.page(seller_id, status=status, limit=limit, offset=offset)
 
 
-async def inbound_plan(uow: RegistrationUnitOfWork, seller_id: str | None, plan_id: str) -> list[InboundShipment]:
+async def inbound_plan(
+    uow: RegistrationUnitOfWork, seller_id: str | None, plan_id: str
+) -> list[InboundShipment]:
     """The shipments of one of the seller's inbound plans (none: no such plan of this seller)."""
     async with uow:
-        found = await uow.shipments.page(seller_id, status=None, limit=PLAN_SHIPMENTS, offset=0, plan_id=plan_id)
+        found = await uow.shipments.page(
+            seller_id, status=None, limit=PLAN_SHIPMENTS, offset=0, plan_id=plan_id
+        )
     return found.items

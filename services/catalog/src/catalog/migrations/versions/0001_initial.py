@@ -36,11 +36,17 @@ def upgrade() -> None:
                 persisted=True,
             ),
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_index("catalog_items_search", "catalog_items", ["search"], postgresql_using="gin")
-    op.execute("CREATE INDEX catalog_items_title_trgm ON catalog_items USING gin (lower(title) gin_trgm_ops)")
+    op.execute(
+        "CREATE INDEX catalog_items_title_trgm ON catalog_items USING gin (lower(title) gin_trgm_ops)"
+    )
     op.execute("CREATE INDEX catalog_items_brand ON catalog_items (lower(brand))")
     op.execute("CREATE INDEX catalog_items_category ON catalog_items (lower(category))")
     op.create_table(

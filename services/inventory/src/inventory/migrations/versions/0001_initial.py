@@ -20,10 +20,15 @@ def upgrade() -> None:
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("correlation_id", sa.Text),
         sa.Column("planned_event_id", sa.Text),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint(
-            "status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')", name="inbound_shipments_status"
+            "status IN ('PLANNED', 'RECEIVING', 'CLOSED', 'CANCELLED')",
+            name="inbound_shipments_status",
         ),
     )
     op.create_table(
@@ -53,7 +58,9 @@ def upgrade() -> None:
         sa.Column("fulfillable", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("reserved", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("unfulfillable", sa.BigInteger, nullable=False, server_default="0"),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint("inbound >= 0", name="inventory_levels_inbound"),
         sa.CheckConstraint("fulfillable >= 0", name="inventory_levels_fulfillable"),
         sa.CheckConstraint("reserved >= 0", name="inventory_levels_reserved"),
@@ -72,28 +79,42 @@ def upgrade() -> None:
         sa.Column("shipment_id", sa.Text),
         sa.Column("cause_event_id", sa.Text),
         sa.Column("receipt_id", sa.Text),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint(
-            "bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')", name="inventory_ledger_bucket"
+            "bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')",
+            name="inventory_ledger_bucket",
         ),
         sa.CheckConstraint("delta <> 0", name="inventory_ledger_delta"),
-        sa.CheckConstraint("cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"),
+        sa.CheckConstraint(
+            "cause_event_id IS NOT NULL OR receipt_id IS NOT NULL", name="inventory_ledger_cause"
+        ),
     )
-    op.create_index("inventory_ledger_stock", "inventory_ledger", ["fnsku", "fulfillment_center_id", "entry_id"])
+    op.create_index(
+        "inventory_ledger_stock", "inventory_ledger", ["fnsku", "fulfillment_center_id", "entry_id"]
+    )
     op.create_table(
         "receipts",
         sa.Column("receipt_id", sa.Text, primary_key=True),
-        sa.Column("shipment_id", sa.Text, sa.ForeignKey("inbound_shipments.shipment_id"), nullable=False),
+        sa.Column(
+            "shipment_id", sa.Text, sa.ForeignKey("inbound_shipments.shipment_id"), nullable=False
+        ),
         sa.Column("fulfillment_center_id", sa.Text, nullable=False),
         sa.Column("fingerprint", sa.Text, nullable=False),
         sa.Column("result", postgresql.JSONB),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_index("receipts_shipment", "receipts", ["shipment_id", "recorded_at"])
     op.create_table(
         "receipt_lines",
         sa.Column(
-            "receipt_id", sa.Text, sa.ForeignKey("receipts.receipt_id", ondelete="CASCADE"), primary_key=True
+            "receipt_id",
+            sa.Text,
+            sa.ForeignKey("receipts.receipt_id", ondelete="CASCADE"),
+            primary_key=True,
         ),
         sa.Column("fnsku", sa.Text, primary_key=True),
         sa.Column("quantity_received", sa.BigInteger, nullable=False),
@@ -104,5 +125,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("receipt_lines", "receipts", "inventory_ledger", "inventory_levels", "inbound_shipment_lines", "inbound_shipments"):
+    for table in (
+        "receipt_lines",
+        "receipts",
+        "inventory_ledger",
+        "inventory_levels",
+        "inbound_shipment_lines",
+        "inbound_shipments",
+    ):
         op.drop_table(table)

@@ -12,7 +12,9 @@ def _timestamp(name: str) -> sa.Column:
 
 
 def upgrade() -> None:
-    op.add_column("inventory_levels", sa.Column("shipped", sa.BigInteger, nullable=False, server_default="0"))
+    op.add_column(
+        "inventory_levels", sa.Column("shipped", sa.BigInteger, nullable=False, server_default="0")
+    )
     op.create_check_constraint("inventory_levels_shipped", "inventory_levels", "shipped >= 0")
     op.drop_constraint("inventory_ledger_bucket", "inventory_ledger", type_="check")
     op.create_check_constraint(
@@ -34,7 +36,9 @@ def upgrade() -> None:
         sa.Column("tracking_number", sa.Text),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.CheckConstraint("status IN ('RESERVED', 'CANCELLED', 'SHIPPED')", name="fulfillment_orders_status"),
+        sa.CheckConstraint(
+            "status IN ('RESERVED', 'CANCELLED', 'SHIPPED')", name="fulfillment_orders_status"
+        ),
     )
     op.create_table(
         "fulfillment_order_stock",
@@ -49,7 +53,10 @@ def upgrade() -> None:
         sa.Column("seller_sku", sa.Text),
         sa.Column("quantity_ordered", sa.BigInteger, nullable=False),
         sa.Column("quantity_reserved", sa.BigInteger, nullable=False),
-        sa.CheckConstraint("quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered", name="fo_stock_reserved"),
+        sa.CheckConstraint(
+            "quantity_reserved >= 0 AND quantity_reserved <= quantity_ordered",
+            name="fo_stock_reserved",
+        ),
     )
     op.create_table(
         "adjustments",
@@ -63,7 +70,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("fingerprint", sa.Text, nullable=False),
         _timestamp("recorded_at"),
-        sa.CheckConstraint("kind IN ('found', 'lost', 'damaged', 'transferred')", name="adjustments_kind"),
+        sa.CheckConstraint(
+            "kind IN ('found', 'lost', 'damaged', 'transferred')", name="adjustments_kind"
+        ),
         sa.CheckConstraint("quantity > 0", name="adjustments_quantity"),
     )
     op.create_table(
@@ -81,7 +90,8 @@ def upgrade() -> None:
         sa.Column("receipt_id", sa.Text),
         _timestamp("recorded_at"),
         sa.CheckConstraint(
-            "kind IN ('shortage', 'overage', 'unknown-fnsku', 'reservation-shortfall')", name="discrepancies_kind"
+            "kind IN ('shortage', 'overage', 'unknown-fnsku', 'reservation-shortfall')",
+            name="discrepancies_kind",
         ),
     )
     op.create_index("discrepancies_shipment", "discrepancies", ["shipment_id"])
@@ -96,7 +106,9 @@ def downgrade() -> None:
     op.drop_column("inventory_ledger", "fulfillment_order_id")
     op.drop_constraint("inventory_ledger_bucket", "inventory_ledger", type_="check")
     op.create_check_constraint(
-        "inventory_ledger_bucket", "inventory_ledger", "bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')"
+        "inventory_ledger_bucket",
+        "inventory_ledger",
+        "bucket IN ('inbound', 'fulfillable', 'reserved', 'unfulfillable')",
     )
     op.drop_constraint("inventory_levels_shipped", "inventory_levels", type_="check")
     op.drop_column("inventory_levels", "shipped")

@@ -16,7 +16,9 @@ def upgrade() -> None:
         sa.Column("fulfillment_center_id", sa.Text, nullable=False),
         sa.Column("lines", postgresql.JSONB, nullable=False),
         sa.Column("received_event_id", sa.Text, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_index("customer_returns_order", "customer_returns", ["order_id"])
 

@@ -28,8 +28,13 @@ def upgrade() -> None:
         sa.Column("completed_event_id", sa.Text, nullable=True),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.CheckConstraint("status IN ('PENDING', 'SHIPPED', 'DISPOSED', 'CANCELLED')", name="removal_orders_status"),
-        sa.CheckConstraint("disposition IN ('return', 'dispose')", name="removal_orders_disposition"),
+        sa.CheckConstraint(
+            "status IN ('PENDING', 'SHIPPED', 'DISPOSED', 'CANCELLED')",
+            name="removal_orders_status",
+        ),
+        sa.CheckConstraint(
+            "disposition IN ('return', 'dispose')", name="removal_orders_disposition"
+        ),
     )
     op.create_index("removal_orders_seller", "removal_orders", ["seller_id", "created_at"])
 

@@ -33,9 +33,15 @@ def upgrade() -> None:
         sa.Column("issues", postgresql.JSONB, nullable=False, server_default="[]"),
         sa.Column("in_stock", sa.Boolean, nullable=False),
         sa.Column("sellable_quantity", sa.Integer, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.CheckConstraint("sellable_quantity >= 0", name="listings_sellable_quantity_not_negative"),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.CheckConstraint(
+            "sellable_quantity >= 0", name="listings_sellable_quantity_not_negative"
+        ),
     )
     op.create_index("listings_fnsku", "listings", ["fnsku"])
     op.create_index("listings_seller", "listings", ["seller_id", "listing_id"])
@@ -45,7 +51,9 @@ def upgrade() -> None:
         sa.Column("fnsku", sa.Text, primary_key=True),
         sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
         sa.Column("fulfillable", sa.Integer, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint("fulfillable >= 0", name="availability_fulfillable_not_negative"),
     )
 

@@ -60,11 +60,18 @@ def upgrade() -> None:
         sa.Column("rejection", postgresql.JSONB, nullable=True),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.CheckConstraint("status IN ('PENDING', 'ROUTED', 'REJECTED')", name="orders_status_known"),
+        sa.CheckConstraint(
+            "status IN ('PENDING', 'ROUTED', 'REJECTED')", name="orders_status_known"
+        ),
     )
     op.create_table(
         "order_lines",
-        sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "order_id",
+            sa.Text,
+            sa.ForeignKey("orders.order_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("line_no", sa.Integer, primary_key=True),
         sa.Column("line_id", sa.Text, nullable=False),
         sa.Column("seller_id", sa.Text, nullable=True),
@@ -78,7 +85,10 @@ def upgrade() -> None:
         "fulfillment_orders",
         sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
         sa.Column(
-            "order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False
+            "order_id",
+            sa.Text,
+            sa.ForeignKey("orders.order_id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("fulfillment_center_id", sa.Text, nullable=False),
         sa.Column("status", sa.Text, nullable=False),

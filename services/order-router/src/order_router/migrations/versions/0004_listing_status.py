@@ -13,7 +13,9 @@ down_revision = "0003"
 
 def upgrade() -> None:
     op.add_column("listings", sa.Column("status", sa.Text, nullable=False, server_default="active"))
-    op.create_check_constraint("listings_status_known", "listings", "status IN ('active', 'closed')")
+    op.create_check_constraint(
+        "listings_status_known", "listings", "status IN ('active', 'closed')"
+    )
     op.create_index(
         "listings_active_items",
         "listings",

@@ -17,7 +17,9 @@ def upgrade() -> None:
         sa.Column("lines", postgresql.JSONB, nullable=False),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Column("authorized_by", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_index("order_returns_order", "order_returns", ["order_id"])
 

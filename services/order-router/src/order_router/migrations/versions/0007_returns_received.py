@@ -12,12 +12,18 @@ BEFORE = ("PENDING", "ROUTED", "REJECTED", "BACKORDERED", "CANCELLED", "SHIPPED"
 
 
 def upgrade() -> None:
-    op.add_column("order_returns", sa.Column("status", sa.Text, nullable=False, server_default="AUTHORIZED"))
+    op.add_column(
+        "order_returns", sa.Column("status", sa.Text, nullable=False, server_default="AUTHORIZED")
+    )
     op.add_column("order_returns", sa.Column("received", postgresql.JSONB, nullable=True))
     op.add_column("order_returns", sa.Column("received_event_id", sa.Text, nullable=True))
-    op.create_check_constraint("order_returns_status", "order_returns", "status IN ('AUTHORIZED', 'RECEIVED')")
+    op.create_check_constraint(
+        "order_returns_status", "order_returns", "status IN ('AUTHORIZED', 'RECEIVED')"
+    )
     op.drop_constraint("orders_status_known", "orders", type_="check")
-    op.create_check_constraint("orders_status_known", "orders", f"status IN {(*BEFORE, 'RETURNED')!r}")
+    op.create_check_constraint(
+        "orders_status_known", "orders", f"status IN {(*BEFORE, 'RETURNED')!r}"
+    )
 
 
 def downgrade() -> None:

@@ -69,7 +69,10 @@ async def catalog_page(
     except CatalogRefused as e:
         context["error"], status = f"{e}.", 400
     except CatalogUnavailable:
-        context["error"], status = "The catalog is not answering right now. Try again in a moment.", 503
+        context["error"], status = (
+            "The catalog is not answering right now. Try again in a moment.",
+            503,
+        )
     return page(request, "catalog.html", seller, status_code=status, **context)
 
 
@@ -93,32 +96,70 @@ async def eligibility(
 ) -> Response:
     ids = _catalog_item_ids(item)
     if not ids:
-        return page(request, "eligibility.html", seller, status_code=400, rows=[], request_id="",
-                    error="Select at least one item in the catalog first.")
+        return page(
+            request,
+            "eligibility.html",
+            seller,
+            status_code=400,
+            rows=[],
+            request_id="",
+            error="Select at least one item in the catalog first.",
+        )
     return await _eligibility_page(request, seller, uow, deps, catalog, {i: {} for i in ids})
 
 
-async def _eligibility_page(request: Request, seller: Seller, uow: RegistrationUnitOfWork, deps: Deps,
-                            catalog: CatalogClient, chosen: dict[str, dict], *, errors: dict | None = None,
-                            status_code: int = 200) -> Response:
+async def _eligibility_page(
+    request: Request,
+    seller: Seller,
+    uow: RegistrationUnitOfWork,
+    deps: Deps,
+    catalog: CatalogClient,
+    chosen: dict[str, dict],
+    *,
+    errors: dict | None = None,
+    status_code: int = 200,
+) -> Response:
     """Preview every chosen item with what the seller typed so far (SKU, price, condition)."""
     offers = tuple(
-        Offer(i, v.get("seller_sku") or _suggested_sku(i), Condition(v.get("condition", "new")), Decimal("0.01"), ("storefront",))
+        Offer(
+            i,
+            v.get("seller_sku") or _suggested_sku(i),
+            Condition(v.get("condition", "new")),
+            Decimal("0.01"),
+            ("storefront",),
+        )
         for i, v in chosen.items()
     )
     try:
         async with catalog:
             outcomes = await registrations.preview_items(
-                PreviewItems(seller.seller_id, offers), uow, catalog=catalog,
+                PreviewItems(seller.seller_id, offers),
+                uow,
+                catalog=catalog,
                 restricted_categories=deps.restricted_categories,
             )
     except CatalogUnavailable:
-        return page(request, "eligibility.html", seller, status_code=503, rows=[], request_id="",
-                    error="The catalog is not answering right now, so eligibility cannot be checked. Try again in a moment.")
+        return page(
+            request,
+            "eligibility.html",
+            seller,
+            status_code=503,
+            rows=[],
+            request_id="",
+            error="The catalog is not answering right now, so eligibility cannot be checked. Try again in a moment.",
+        )
     rows = [{"outcome": o, "typed": chosen[o.offer.catalog_item_id]} for o in outcomes]
-    return page(request, "eligibility.html", seller, status_code=status_code, rows=rows, errors=errors or {},
-                request_id=uuid.uuid4().hex, error=None,
-                eligible_count=sum(1 for o in outcomes if o.rejection is None))
+    return page(
+        request,
+        "eligibility.html",
+        seller,
+        status_code=status_code,
+        rows=rows,
+        errors=errors or {},
+        request_id=uuid.uuid4().hex,
+        error=None,
+        eligible_count=sum(1 for o in outcomes if o.rejection is None),
+    )
 
 
 def _request_id(raw: str) -> str | None:
@@ -130,7 +171,9 @@ def _request_id(raw: str) -> str | None:
 
 
 @router.post("/registrations", response_class=HTMLResponse)
-async def register(request: Request, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog) -> Response:
+async def register(
+    request: Request, seller: CurrentSeller, uow: UoW, deps: Deps, catalog: Catalog
+) -> Response:
     form = await checked_form(request)
     chosen = {
         i: {
@@ -144,19 +187,39 @@ async def register(request: Request, seller: CurrentSeller, uow: UoW, deps: Deps
     }
     selected = {i: v for i, v in chosen.items() if v["register"]}
     if not selected:
-        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=422,
-                                       errors={"_form": "Tick at least one eligible item to register."})
+        return await _eligibility_page(
+            request,
+            seller,
+            uow,
+            deps,
+            catalog,
+            chosen,
+            status_code=422,
+            errors={"_form": "Tick at least one eligible item to register."},
+        )
     errors, items = {}, []
     for i, v in selected.items():
         try:
-            items.append(ItemIn(catalog_item_id=i, seller_sku=v["seller_sku"], price=v["price"] or None,
-                                channels=v["channels"] or ["storefront"]))
+            items.append(
+                ItemIn(
+                    catalog_item_id=i,
+                    seller_sku=v["seller_sku"],
+                    price=v["price"] or None,
+                    channels=v["channels"] or ["storefront"],
+                )
+            )
         except ValidationError as e:
-            errors[i] = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'item'}: {err['msg']}" for err in e.errors())
+            errors[i] = "; ".join(
+                f"{'.'.join(map(str, err['loc'])) or 'item'}: {err['msg']}" for err in e.errors()
+            )
     if errors:
-        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, errors=errors, status_code=422)
+        return await _eligibility_page(
+            request, seller, uow, deps, catalog, chosen, errors=errors, status_code=422
+        )
     command = RegisterItems(
-        seller.seller_id, tuple(i.to_offer() for i in items), _request_id(str(form.get("request_id", "")))
+        seller.seller_id,
+        tuple(i.to_offer() for i in items),
+        _request_id(str(form.get("request_id", ""))),
     )
     try:
         async with catalog:
@@ -164,9 +227,27 @@ async def register(request: Request, seller: CurrentSeller, uow: UoW, deps: Deps
                 command, uow, catalog=catalog, restricted_categories=deps.restricted_categories
             )
     except CatalogUnavailable:
-        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=503,
-                                       errors={"_form": "The catalog is not answering right now; nothing was registered. Try again."})
+        return await _eligibility_page(
+            request,
+            seller,
+            uow,
+            deps,
+            catalog,
+            chosen,
+            status_code=503,
+            errors={
+                "_form": "The catalog is not answering right now; nothing was registered. Try again."
+            },
+        )
     except RequestIdReused:
-        return await _eligibility_page(request, seller, uow, deps, catalog, chosen, status_code=409,
-                                       errors={"_form": "This form was already sent with other items. Review and send again."})
+        return await _eligibility_page(
+            request,
+            seller,
+            uow,
+            deps,
+            catalog,
+            chosen,
+            status_code=409,
+            errors={"_form": "This form was already sent with other items. Review and send again."},
+        )
     return page(request, "registration_results.html", seller, results=outcome.registrations)

@@ -30,11 +30,28 @@ async def inventory(
     number = page_number(page_)
     try:
         levels = await deps.inventory.levels(
-            seller.seller_id, limit=PAGE_SIZE, offset=first_of(number), correlation_id=correlation_id(request)
+            seller.seller_id,
+            limit=PAGE_SIZE,
+            offset=first_of(number),
+            correlation_id=correlation_id(request),
         )
     except InventoryUnavailable:
-        return page(request, "inventory.html", seller, status_code=503, levels=None, pages=None,
-                    error="Inventory is not answering right now. Try again in a moment.")
+        return page(
+            request,
+            "inventory.html",
+            seller,
+            status_code=503,
+            levels=None,
+            pages=None,
+            error="Inventory is not answering right now. Try again in a moment.",
+        )
     titles = await views.label_texts(uow, seller.seller_id, [r["fnsku"] for r in levels["items"]])
-    return page(request, "inventory.html", seller, levels=levels["items"], titles=titles, error=None,
-                pages=pages(levels["total"], number))
+    return page(
+        request,
+        "inventory.html",
+        seller,
+        levels=levels["items"],
+        titles=titles,
+        error=None,
+        pages=pages(levels["total"], number),
+    )

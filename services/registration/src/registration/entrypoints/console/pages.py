@@ -43,7 +43,11 @@ REASON_TITLES = {
     "DUPLICATE_SELLER_SKU": "Seller SKU already used",
     "ALREADY_REGISTERED": "Already registered",
 }
-TIER_TITLES = {"small_standard": "Small standard", "large_standard": "Large standard", "oversize": "Oversize"}
+TIER_TITLES = {
+    "small_standard": "Small standard",
+    "large_standard": "Large standard",
+    "oversize": "Oversize",
+}
 NOTICES = {
     "signed-in": "Signed in.",
     "shipped": "Marked as shipped. The fulfillment center expects the boxes.",
@@ -64,25 +68,42 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
-def page(request: Request, name: str, seller: Seller | None, status_code: int = 200, **context) -> HTMLResponse:
+def page(
+    request: Request, name: str, seller: Seller | None, status_code: int = 200, **context
+) -> HTMLResponse:
     """A page; its forms carry this browser's CSRF token (a visitor not signed in gets its cookie)."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
     forms = sessions(request)
     response = templates.TemplateResponse(
-        request, name, {"seller": seller, "notice": notice, "csrf_token": forms.csrf_token(request), **context},
+        request,
+        name,
+        {"seller": seller, "notice": notice, "csrf_token": forms.csrf_token(request), **context},
         status_code=status_code,
     )
     forms.keep_csrf_nonce(request, response)
     return response
 
 
-def sign_in_page(request: Request, *, status_code: int = 200, next_path: str = "", error: str | None = None) -> Response:
-    return page(request, "sign_in.html", None, status_code=status_code, next=safe_next(next_path), error=error)
+def sign_in_page(
+    request: Request, *, status_code: int = 200, next_path: str = "", error: str | None = None
+) -> Response:
+    return page(
+        request,
+        "sign_in.html",
+        None,
+        status_code=status_code,
+        next=safe_next(next_path),
+        error=error,
+    )
 
 
 def safe_next(next_path: str) -> str:
     # Only our own pages: an attacker's link must not bounce a seller to another site after sign-in.
-    return next_path if re.fullmatch(r"/console(/[A-Za-z0-9/_-]*)?", next_path or "") else "/console/catalog"
+    return (
+        next_path
+        if re.fullmatch(r"/console(/[A-Za-z0-9/_-]*)?", next_path or "")
+        else "/console/catalog"
+    )
 
 
 def refusals(json_answer):
@@ -91,20 +112,36 @@ def refusals(json_answer):
 
     async def answer(request: Request, exc: Exception) -> Response:
         if isinstance(exc, InvalidCsrfToken):
-            return page(request, "refused.html", None, status_code=403, title="Reload the page",
-                        message="This form has expired or did not come from this site. Reload the page and try again.",
-                        again=request.headers.get("referer", "") if _same_site(request) else "", again_label="Reload")
+            return page(
+                request,
+                "refused.html",
+                None,
+                status_code=403,
+                title="Reload the page",
+                message="This form has expired or did not come from this site. Reload the page and try again.",
+                again=request.headers.get("referer", "") if _same_site(request) else "",
+                again_label="Reload",
+            )
         if not request.url.path.startswith("/console"):
             return await json_answer(request, exc)
         if isinstance(exc, ClientError) and exc.status_code == 401:
             ended = sessions(request).credential_of(request) is not None
             return sign_in_page(
-                request, status_code=401, next_path=request.url.path if request.method == "GET" else "",
+                request,
+                status_code=401,
+                next_path=request.url.path if request.method == "GET" else "",
                 error="Your session has ended. Sign in again." if ended else None,
             )
-        return page(request, "refused.html", None, status_code=403, title="This console is for sellers",
-                    message="The credential you signed in with is not a seller's. Sign in with your seller token.",
-                    again="/console/sign-in", again_label="Sign in")
+        return page(
+            request,
+            "refused.html",
+            None,
+            status_code=403,
+            title="This console is for sellers",
+            message="The credential you signed in with is not a seller's. Sign in with your seller token.",
+            again="/console/sign-in",
+            again_label="Sign in",
+        )
 
     return answer
 
@@ -143,8 +180,14 @@ def page_number(raw: str | None) -> int:
 
 def pages(total: int, number: int, capped: bool = False) -> dict:
     count = max(1, math.ceil(total / PAGE_SIZE))
-    return {"number": number, "count": count, "capped": capped, "total": total,
-            "previous": number - 1 if number > 1 else None, "next": number + 1 if number < count else None}
+    return {
+        "number": number,
+        "count": count,
+        "capped": capped,
+        "total": total,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < count else None,
+    }
 
 
 _HANDED_OUT_ID = TypeAdapter(HandedOutId)
@@ -170,6 +213,10 @@ def sentence(text: str) -> str:
 
 
 templates.env.globals.update(
-    reason_titles=REASON_TITLES, tier_titles=TIER_TITLES, carriers=CARRIERS, channels=CHANNELS, query=_query
+    reason_titles=REASON_TITLES,
+    tier_titles=TIER_TITLES,
+    carriers=CARRIERS,
+    channels=CHANNELS,
+    query=_query,
 )
 templates.env.filters["sentence"] = sentence

@@ -22,22 +22,45 @@ ADDRESS_FIELDS = ("name", "line1", "city", "region", "postal_code")
 
 
 async def _page(
-    request: Request, seller: Seller, deps, *, typed: dict | None = None, error: str | None = None,
+    request: Request,
+    seller: Seller,
+    deps,
+    *,
+    typed: dict | None = None,
+    error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     try:
-        orders = await deps.inventory.removal_orders(seller.seller_id, correlation_id=correlation_id(request))
+        orders = await deps.inventory.removal_orders(
+            seller.seller_id, correlation_id=correlation_id(request)
+        )
     except InventoryUnavailable:
-        return page(request, "removals.html", seller, status_code=503, orders=None, typed=typed or {},
-                    error=UNAVAILABLE)
-    return page(request, "removals.html", seller, status_code=status_code, orders=orders, typed=typed or {},
-                error=error)
+        return page(
+            request,
+            "removals.html",
+            seller,
+            status_code=503,
+            orders=None,
+            typed=typed or {},
+            error=UNAVAILABLE,
+        )
+    return page(
+        request,
+        "removals.html",
+        seller,
+        status_code=status_code,
+        orders=orders,
+        typed=typed or {},
+        error=error,
+    )
 
 
 def _refusal(answer: dict) -> str:
     detail = answer.get("detail") or answer.get("message") or answer
     if isinstance(detail, list):  # a validation error: name the fields
-        detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in detail[:5])
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in detail[:5]
+        )
     return sentence(str(detail))
 
 
@@ -54,8 +77,13 @@ async def create_removal(request: Request, seller: CurrentSeller, deps: Deps) ->
     body: dict = {
         "fulfillment_center_id": typed.get("fulfillment_center_id", "").upper(),
         "disposition": typed.get("disposition", ""),
-        "lines": [{"fnsku": typed.get("fnsku", ""), "source": typed.get("source", ""),
-                   "quantity": int(quantity) if quantity.isdigit() else quantity}],
+        "lines": [
+            {
+                "fnsku": typed.get("fnsku", ""),
+                "source": typed.get("source", ""),
+                "quantity": int(quantity) if quantity.isdigit() else quantity,
+            }
+        ],
     }
     if body["disposition"] == "return" and any(typed.get(f) for f in ADDRESS_FIELDS):
         body["ship_to"] = {f: typed.get(f, "") for f in ADDRESS_FIELDS}
@@ -66,12 +94,16 @@ async def create_removal(request: Request, seller: CurrentSeller, deps: Deps) ->
     except InventoryUnavailable:
         return await _page(request, seller, deps, typed=typed, error=UNAVAILABLE, status_code=503)
     if status not in (200, 201):
-        return await _page(request, seller, deps, typed=typed, error=_refusal(answer), status_code=422)
+        return await _page(
+            request, seller, deps, typed=typed, error=_refusal(answer), status_code=422
+        )
     return RedirectResponse("/console/removals", status_code=303)
 
 
 @router.post("/removals/{removal_order_id}/cancel", response_class=HTMLResponse)
-async def cancel_removal(request: Request, removal_order_id: str, seller: CurrentSeller, deps: Deps) -> Response:
+async def cancel_removal(
+    request: Request, removal_order_id: str, seller: CurrentSeller, deps: Deps
+) -> Response:
     await checked_form(request)
     try:
         status, answer = await deps.inventory.cancel_removal_order(
@@ -80,8 +112,13 @@ async def cancel_removal(request: Request, removal_order_id: str, seller: Curren
     except InventoryUnavailable:
         return await _page(request, seller, deps, error=UNAVAILABLE, status_code=503)
     if status == 404:
-        return await _page(request, seller, deps, error=f"Removal order {clean_id(removal_order_id)} does not exist.",
-                           status_code=404)
+        return await _page(
+            request,
+            seller,
+            deps,
+            error=f"Removal order {clean_id(removal_order_id)} does not exist.",
+            status_code=404,
+        )
     if status != 200:
         return await _page(request, seller, deps, error=_refusal(answer), status_code=409)
     return RedirectResponse("/console/removals", status_code=303)

@@ -54,13 +54,22 @@ STEPS = ["WORKING", "SHIPPED", "RECEIVING", "CLOSED"]
 
 
 async def _registered_items(uow: RegistrationUnitOfWork, seller: Seller) -> list:
-    found = await views.registrations(uow, seller.seller_id, status=RegistrationStatus.REGISTERED, limit=200, offset=0)
+    found = await views.registrations(
+        uow, seller.seller_id, status=RegistrationStatus.REGISTERED, limit=200, offset=0
+    )
     return found.items
 
 
 @router.get("/shipments/new", response_class=HTMLResponse)
 async def new_shipment(request: Request, seller: CurrentSeller, uow: UoW) -> Response:
-    return page(request, "shipment_new.html", seller, items=await _registered_items(uow, seller), typed={}, error=None)
+    return page(
+        request,
+        "shipment_new.html",
+        seller,
+        items=await _registered_items(uow, seller),
+        typed={},
+        error=None,
+    )
 
 
 @router.post("/shipments", response_class=HTMLResponse)
@@ -69,12 +78,23 @@ async def plan_shipment(request: Request, seller: CurrentSeller, uow: UoW, deps:
     typed = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("qty-")}
     postal = str(form.get("ship_from_postal_code", "")).strip()
     # Form fields are text: whole numbers become ints, anything else stays text for validation to name.
-    lines = [{"seller_sku": sku, "quantity": int(q) if re.fullmatch(r"-?\d{1,12}", q) else q}
-             for sku, q in typed.items() if q not in ("", "0")]
+    lines = [
+        {"seller_sku": sku, "quantity": int(q) if re.fullmatch(r"-?\d{1,12}", q) else q}
+        for sku, q in typed.items()
+        if q not in ("", "0")
+    ]
 
     async def again(message: str, status: int) -> Response:
-        return page(request, "shipment_new.html", seller, status_code=status, items=await _registered_items(uow, seller),
-                    typed=typed, postal=postal, error=message)
+        return page(
+            request,
+            "shipment_new.html",
+            seller,
+            status_code=status,
+            items=await _registered_items(uow, seller),
+            typed=typed,
+            postal=postal,
+            error=message,
+        )
 
     if not lines:
         return await again("Enter a quantity for at least one item.", 422)
@@ -92,7 +112,13 @@ async def plan_shipment(request: Request, seller: CurrentSeller, uow: UoW, deps:
 
 def _friendly(error: dict) -> str:
     loc = [str(p) for p in error.get("loc", ())]
-    where = "Ship-from postal code" if "ship_from_postal_code" in loc else "Quantity" if "quantity" in loc else "Item"
+    where = (
+        "Ship-from postal code"
+        if "ship_from_postal_code" in loc
+        else "Quantity"
+        if "quantity" in loc
+        else "Item"
+    )
     return f"{where}: {error.get('msg', 'invalid')}"
 
 
@@ -110,23 +136,52 @@ async def shipments(
 ) -> Response:
     number = page_number(page_)
     wanted = status_filter(ShipmentStatus, status)
-    found = await views.shipments(uow, seller.seller_id, status=wanted, limit=PAGE_SIZE, offset=first_of(number))
-    return page(request, "shipments.html", seller, shipments=found.items, status=wanted.value if wanted else "",
-                pages=pages(found.total, number), statuses=[s.value for s in ShipmentStatus])
+    found = await views.shipments(
+        uow, seller.seller_id, status=wanted, limit=PAGE_SIZE, offset=first_of(number)
+    )
+    return page(
+        request,
+        "shipments.html",
+        seller,
+        shipments=found.items,
+        status=wanted.value if wanted else "",
+        pages=pages(found.total, number),
+        statuses=[s.value for s in ShipmentStatus],
+    )
 
 
-async def _shipment_page(request: Request, seller: Seller, uow: RegistrationUnitOfWork, shipment_id: str, *,
-                         error: str | None = None, status_code: int = 200) -> Response:
+async def _shipment_page(
+    request: Request,
+    seller: Seller,
+    uow: RegistrationUnitOfWork,
+    shipment_id: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     shipment = await views.shipment(uow, seller.seller_id, clean_id(shipment_id))
     if shipment is None:
-        return not_found(request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist.")
+        return not_found(
+            request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist."
+        )
     reached = STEPS.index(shipment.status.value) if shipment.status.value in STEPS else -1
-    return page(request, "shipment.html", seller, status_code=status_code, shipment=shipment, steps=STEPS,
-                reached=reached, error=error, units=sum(ln.quantity for ln in shipment.lines))
+    return page(
+        request,
+        "shipment.html",
+        seller,
+        status_code=status_code,
+        shipment=shipment,
+        steps=STEPS,
+        reached=reached,
+        error=error,
+        units=sum(ln.quantity for ln in shipment.lines),
+    )
 
 
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
-async def shipment_page(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
+async def shipment_page(
+    request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW
+) -> Response:
     return await _shipment_page(request, seller, uow, shipment_id)
 
 
@@ -141,62 +196,113 @@ async def shipment_status(shipment_id: str, seller: CurrentSeller, uow: UoW) -> 
 
 @router.get("/shipments/{shipment_id}/labels.pdf")
 async def shipment_labels(
-    request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW, boxes: str = "1", item_labels: str = "per_unit"
+    request: Request,
+    shipment_id: str,
+    seller: CurrentSeller,
+    uow: UoW,
+    boxes: str = "1",
+    item_labels: str = "per_unit",
 ) -> Response:
     try:
         box_count = int(boxes)
         if not 1 <= box_count <= 200:
             raise ValueError
     except ValueError:
-        return await _shipment_page(request, seller, uow, shipment_id, status_code=422,
-                                    error="Number of boxes must be a whole number from 1 to 200.")
-    command = PrintShipmentLabels(seller.seller_id, clean_id(shipment_id), box_count, per_unit=item_labels != "per_line")
+        return await _shipment_page(
+            request,
+            seller,
+            uow,
+            shipment_id,
+            status_code=422,
+            error="Number of boxes must be a whole number from 1 to 200.",
+        )
+    command = PrintShipmentLabels(
+        seller.seller_id, clean_id(shipment_id), box_count, per_unit=item_labels != "per_line"
+    )
     try:
         content = await print_shipment_labels(command, uow)
     except ShipmentNotFound:
-        return not_found(request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist.")
+        return not_found(
+            request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist."
+        )
     except (TooManyLabels, InvalidShipmentTransition) as e:
-        return await _shipment_page(request, seller, uow, shipment_id, status_code=422, error=sentence(str(e)))
+        return await _shipment_page(
+            request, seller, uow, shipment_id, status_code=422, error=sentence(str(e))
+        )
     pdf = await asyncio.to_thread(render_labels, content.item_labels, content.boxes)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="labels-{content.shipment.shipment_id}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="labels-{content.shipment.shipment_id}.pdf"'
+        },
+    )
 
 
 async def _act_on_shipment(
-    request: Request, seller: Seller, uow: RegistrationUnitOfWork, shipment_id: str,
-    act: Callable[[], Awaitable[object]], notice: str,
+    request: Request,
+    seller: Seller,
+    uow: RegistrationUnitOfWork,
+    shipment_id: str,
+    act: Callable[[], Awaitable[object]],
+    notice: str,
 ) -> Response:
     """Ship or cancel: back to the shipment with a notice, or its page with why not."""
     try:
         await act()
     except ShipmentNotFound:
-        return not_found(request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist.")
+        return not_found(
+            request, seller, f"Inbound shipment {clean_id(shipment_id)} does not exist."
+        )
     except InvalidShipmentTransition as e:
-        return await _shipment_page(request, seller, uow, shipment_id, error=sentence(str(e)), status_code=409)
-    return RedirectResponse(f"/console/shipments/{clean_id(shipment_id)}?notice={notice}", status_code=303)
+        return await _shipment_page(
+            request, seller, uow, shipment_id, error=sentence(str(e)), status_code=409
+        )
+    return RedirectResponse(
+        f"/console/shipments/{clean_id(shipment_id)}?notice={notice}", status_code=303
+    )
 
 
 @router.post("/shipments/{shipment_id}/ship", response_class=HTMLResponse)
 async def ship(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
     form = await checked_form(request)
     try:
-        body = ShipIn(carrier=str(form.get("carrier", "")), tracking_number=str(form.get("tracking_number", "")))
+        body = ShipIn(
+            carrier=str(form.get("carrier", "")),
+            tracking_number=str(form.get("tracking_number", "")),
+        )
     except ValidationError as e:
         fields = {str(err["loc"][-1]) for err in e.errors()}
         message = "Enter the carrier and the tracking number the carrier gave you (letters, digits, spaces, . _ / -)."
         if fields == {"carrier"}:
             message = "Choose the carrier that picked up the boxes."
-        return await _shipment_page(request, seller, uow, shipment_id, error=message, status_code=422)
-    command = ShipInboundShipment(seller.seller_id, clean_id(shipment_id), body.carrier, body.tracking_number)
+        return await _shipment_page(
+            request, seller, uow, shipment_id, error=message, status_code=422
+        )
+    command = ShipInboundShipment(
+        seller.seller_id, clean_id(shipment_id), body.carrier, body.tracking_number
+    )
     return await _act_on_shipment(
-        request, seller, uow, shipment_id, lambda: handlers.ship_inbound_shipment(command, uow), "shipped"
+        request,
+        seller,
+        uow,
+        shipment_id,
+        lambda: handlers.ship_inbound_shipment(command, uow),
+        "shipped",
     )
 
 
 @router.post("/shipments/{shipment_id}/cancel", response_class=HTMLResponse)
 async def cancel(request: Request, shipment_id: str, seller: CurrentSeller, uow: UoW) -> Response:
     await checked_form(request)
-    command = CancelInboundShipment(seller.seller_id, clean_id(shipment_id), "cancelled in the seller console")
+    command = CancelInboundShipment(
+        seller.seller_id, clean_id(shipment_id), "cancelled in the seller console"
+    )
     return await _act_on_shipment(
-        request, seller, uow, shipment_id, lambda: handlers.cancel_inbound_shipment(command, uow), "cancelled"
+        request,
+        seller,
+        uow,
+        shipment_id,
+        lambda: handlers.cancel_inbound_shipment(command, uow),
+        "cancelled",
     )

@@ -42,16 +42,25 @@ async def sign_in(request: Request, uow: UoW) -> Response:
     token = str(form.get("token", "")).strip()
     next_path = str(form.get("next", ""))
     if not token:
-        return sign_in_page(request, status_code=401, next_path=next_path, error="Enter your seller token.")
+        return sign_in_page(
+            request, status_code=401, next_path=next_path, error="Enter your seller token."
+        )
     credential = await views.credential_of_token(uow, token) if len(token) <= MAX_TOKEN else None
     if credential is None:
         return sign_in_page(
-            request, status_code=401, next_path=next_path,
+            request,
+            status_code=401,
+            next_path=next_path,
             error="That token does not belong to any seller, or it has expired or been revoked. Check it and try again.",
         )
-    if credential.kind is not ActorKind.SELLER or await views.seller(uow, credential.subject) is None:
+    if (
+        credential.kind is not ActorKind.SELLER
+        or await views.seller(uow, credential.subject) is None
+    ):
         return sign_in_page(
-            request, status_code=403, next_path=next_path,
+            request,
+            status_code=403,
+            next_path=next_path,
             error="That token is not a seller's: the console is for sellers. Sign in with your seller token.",
         )
     response = RedirectResponse(f"{safe_next(next_path)}?notice=signed-in", status_code=303)

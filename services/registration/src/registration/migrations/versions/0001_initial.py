@@ -17,14 +17,18 @@ def upgrade() -> None:
         sa.Column("seller_id", sa.Text, primary_key=True),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("token_sha256", sa.Text, nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_table(
         "registration_requests",
         sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), primary_key=True),
         sa.Column("request_id", sa.Text, primary_key=True),
         sa.Column("fingerprint", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_table(
         "registrations",
@@ -44,10 +48,14 @@ def upgrade() -> None:
         sa.Column("reason_code", sa.Text),
         sa.Column("reason", sa.Text),
         sa.Column("item", postgresql.JSONB),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_index("registrations_by_seller", "registrations", ["seller_id", "seq"])
-    op.create_index("registrations_by_request", "registrations", ["seller_id", "request_id", "position"])
+    op.create_index(
+        "registrations_by_request", "registrations", ["seller_id", "request_id", "position"]
+    )
     op.create_index(
         "registrations_one_item_per_sku",
         "registrations",
@@ -73,8 +81,12 @@ def upgrade() -> None:
         sa.Column("carrier", sa.Text),
         sa.Column("tracking_number", sa.Text),
         sa.Column("cancel_reason", sa.Text),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("shipped_at", sa.DateTime(timezone=True)),
     )
     op.create_index("inbound_shipments_by_seller", "inbound_shipments", ["seller_id", "seq"])

@@ -13,7 +13,9 @@ def upgrade() -> None:
     op.add_column("inbound_shipments", sa.Column("plan_id", sa.Text, nullable=True))
     op.create_index("inbound_shipments_by_plan", "inbound_shipments", ["seller_id", "plan_id"])
     # When the seller last changed the price or channels, or deregistered the item.
-    op.add_column("registrations", sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "registrations", sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:

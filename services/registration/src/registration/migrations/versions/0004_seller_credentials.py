@@ -34,14 +34,27 @@ sellers = sa.table("sellers", sa.column("seller_id", sa.Text), sa.column("token_
 def upgrade() -> None:
     bind = op.get_bind()
     now = datetime.now(UTC)
-    for seller_id, token_sha256 in bind.execute(sa.select(sellers.c.seller_id, sellers.c.token_sha256)).all():
-        _, fresh = new_credential(ActorKind.SELLER, seller_id, now=now, ttl=timedelta(days=MIGRATED_TOKEN_DAYS))
+    for seller_id, token_sha256 in bind.execute(
+        sa.select(sellers.c.seller_id, sellers.c.token_sha256)
+    ).all():
+        _, fresh = new_credential(
+            ActorKind.SELLER, seller_id, now=now, ttl=timedelta(days=MIGRATED_TOKEN_DAYS)
+        )
         credential = dataclasses.replace(fresh, secret_sha256=token_sha256)
-        bind.execute(sa.insert(credentials).values({**dataclasses.asdict(credential), "kind": credential.kind.value}))
+        bind.execute(
+            sa.insert(credentials).values(
+                {**dataclasses.asdict(credential), "kind": credential.kind.value}
+            )
+        )
         envelope = new_event(issued(credential), source=SOURCE)
         message = encode_within_limit(envelope)
         headers = [[k, v.decode()] for k, v in message.headers]
-        row = {"event_id": envelope.id, "event_type": envelope.type, "topic": message.topic, "key": message.key}
+        row = {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "topic": message.topic,
+            "key": message.key,
+        }
         bind.execute(sa.insert(outbox).values(**row, value=message.value, headers=headers))
     op.drop_column("sellers", "token_sha256")
 
