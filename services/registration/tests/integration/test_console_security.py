@@ -63,6 +63,14 @@ def test_every_form_of_the_console_needs_this_browsers_csrf_token(
         "/console/shipments": {"qty-CSRF-1": "1"},
         "/console/shipments/{shipment_id}/ship": {"carrier": "UPS", "tracking_number": "1Z"},
         "/console/shipments/{shipment_id}/cancel": {},
+        "/console/removals": {
+            "fulfillment_center_id": "SEA1",
+            "disposition": "dispose",
+            "fnsku": "X000000000",
+            "source": "fulfillable",
+            "quantity": "1",
+        },
+        "/console/removals/{removal_order_id}/cancel": {},
         "/console/sign-out": {},
         "/console/sign-in": {"token": seller["token"]},
     }
@@ -71,7 +79,7 @@ def test_every_form_of_the_console_needs_this_browsers_csrf_token(
         seller
     )  # another browser, signed in as the same seller: its token is its own
     for template, data in forms.items():
-        path = template.format(fnsku=fnsku, shipment_id=shipment_id)
+        path = template.format(fnsku=fnsku, shipment_id=shipment_id, removal_order_id="RO-1")
         assert refused_for_csrf(owner.raw.post(path, data=data)), path
         assert refused_for_csrf(
             owner.raw.post(path, data={**data, "csrf_token": elsewhere.csrf})
