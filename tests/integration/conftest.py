@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from stockpath_testing.processes import running_platform
+
+# The whole-system tests share helper modules of this folder (fulfillment_system).
+HERE = str(Path(__file__).parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
 @pytest.fixture(scope="module")
@@ -24,3 +32,16 @@ def http(platform):
     yield clients
     for c in clients.values():
         c.close()
+
+
+#: The clients of a module's `platform` (its own fixture where it defines one).
+@pytest.fixture(scope="module")
+def inventory(platform):
+    with platform.client("inventory", timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def router(platform):
+    with platform.client("order-router", timeout=30) as c:
+        yield c

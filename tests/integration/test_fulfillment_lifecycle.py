@@ -11,33 +11,30 @@ stock can be chosen; everything else goes through HTTP and Kafka only.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from fulfillment_system import (
+    availability,
+    balanced,
+    buckets,
+    order,
+    platform_with_fcs,
+    receive,
+    register,
+    shipments,
+    status,
+)
 
 import stockpath_network
-from stockpath_events import Address, CatalogItemSnapshot, ShippingSpeed, new_event
+from stockpath_events import Address, ShippingSpeed, new_event
 from stockpath_events.types.orders import OrderLine, OrderPlaced
-from stockpath_events.types.registration import (
-    InboundShipmentLine,
-    InboundShipmentPlanned,
-    ItemRegistered,
-)
 from stockpath_testing import consume, eventually, publish
-from stockpath_testing.builders import listing_published
-from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
-SERVICES = ["inventory", "order-router"]
-NEW_YORK = Address(
-    name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
-)
 SEATTLE = Address(
     name="Ada Buyer", line1="400 Pine St", city="Seattle", region="WA", postal_code="98101"
 )
@@ -48,191 +45,10 @@ FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("lifecycle")
-    run = uuid.uuid4().hex[:8]
-    with running_platform(
-        bootstrap=kafka_bootstrap,
-        database_server=database_server,
-        prefix="lifecycle",
-        log_dir=log_dir,
-        services=SERVICES,
+    with platform_with_fcs(
+        kafka_bootstrap, database_server, log_dir, prefix="lifecycle", fc_delays=FC_DELAYS
     ) as p:
-        #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
-        p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in FC_DELAYS}
-        simulators = []
-        try:
-            for fc, delay in FC_DELAYS.items():
-                log = open(log_dir / f"fc-{fc}.log", "wb")
-                simulators.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "stockpath_cli.main",
-                            "fc-simulator",
-                            "--fulfillment-center",
-                            fc,
-                            "--delay",
-                            str(delay),
-                            "--bootstrap-servers",
-                            kafka_bootstrap,
-                            "--state-file",
-                            str(p.fc_state[fc]),
-                            "--group",
-                            f"fc-{fc}-{run}",
-                        ],
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        env=os.environ.copy(),
-                    )
-                )
-            yield p
-        finally:
-            for s in simulators:
-                s.terminate()
-                s.wait(15)
-
-
-@pytest.fixture(scope="module")
-def inventory(platform):
-    with platform.client("inventory", timeout=30) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def router(platform):
-    with platform.client("order-router", timeout=30) as c:
-        yield c
-
-
-class Sku:
-    def __init__(self) -> None:
-        tag = uuid.uuid4().hex[:8].upper()
-        self.seller_id, self.sku, self.fnsku = f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
-
-
-async def register(platform) -> Sku:
-    item = Sku()
-    await publish(
-        platform.bootstrap_servers,
-        new_event(
-            ItemRegistered(
-                registration_id=f"REG-{item.fnsku}",
-                seller_id=item.seller_id,
-                seller_sku=item.sku,
-                catalog_item_id=f"CI-{item.fnsku}",
-                fnsku=item.fnsku,
-                condition="new",
-                price="9.99",
-                channels=["storefront"],
-                item=CatalogItemSnapshot(
-                    catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"
-                ),
-            ),
-            source="registration",
-        ),
-        listing_published(
-            seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"
-        ),
-    )
-    return item
-
-
-async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -> None:
-    """A shipment of `units` planned to `fc` and received there in full; waits for the router to know."""
-    shipment_id = f"FBA{uuid.uuid4().hex[:10].upper()}"
-    before = sum(c["basis"] for c in availability(router, item, fc))
-    await publish(
-        platform.bootstrap_servers,
-        new_event(
-            InboundShipmentPlanned(
-                shipment_id=shipment_id,
-                seller_id=item.seller_id,
-                fulfillment_center_id=fc,
-                ship_to=stockpath_network.get(fc).address,
-                lines=[InboundShipmentLine(fnsku=item.fnsku, seller_sku=item.sku, quantity=units)],
-            ),
-            source="registration",
-        ),
-    )
-    await eventually(
-        lambda: inventory.get(f"/v1/inbound-shipments/{shipment_id}/receipts").status_code == 200,
-        what=f"inventory to expect {shipment_id}",
-    )
-    r = inventory.post(
-        "/v1/receipts",
-        json={
-            "shipment_id": shipment_id,
-            "fulfillment_center_id": fc,
-            "lines": [{"fnsku": item.fnsku, "received": units}],
-        },
-    )
-    assert r.status_code == 201, r.text
-    await eventually(
-        lambda: sum(c["basis"] for c in availability(router, item, fc)) == before + units,
-        what=f"order-router to learn of {units} unit(s) at {fc}",
-    )
-
-
-def availability(router, item: Sku, fc: str) -> list[dict]:
-    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()[
-        "fulfillment_centers"
-    ]
-    return [r for r in rows if r["fulfillment_center_id"] == fc]
-
-
-def order(
-    router,
-    item: Sku,
-    quantity: int,
-    *,
-    speed: str = "standard",
-    policy: str = "fill-or-kill",
-    ship_to: Address = NEW_YORK,
-) -> str:
-    r = router.post(
-        "/v1/orders",
-        json={
-            "channel": "storefront",
-            "ship_to": ship_to.model_dump(),
-            "shipping_speed": speed,
-            "fulfillment_policy": policy,
-            "lines": [
-                {
-                    "line_id": "1",
-                    "seller_id": item.seller_id,
-                    "seller_sku": item.sku,
-                    "quantity": quantity,
-                    "unit_price": "9.99",
-                }
-            ],
-        },
-    )
-    assert r.status_code == 202, r.text
-    return r.json()["order_id"]
-
-
-async def status(router, order_id: str, *wanted: str) -> dict:
-    def reached():
-        body = router.get(f"/v1/orders/{order_id}").json()
-        return body if body["status"] in wanted else None
-
-    return await eventually(
-        reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}"
-    )
-
-
-def shipments(body: dict) -> list[tuple[str, int]]:
-    return sorted(
-        (fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"]))
-        for fo in body["fulfillment_orders"]
-    )
-
-
-def buckets(inventory, item: Sku, fc: str) -> dict:
-    [row] = inventory.get(
-        "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}
-    ).json()["items"]
-    return {k: row[k] for k in ("fulfillable", "reserved", "shipped")}
+        yield p
 
 
 async def test_routing_prefers_the_nearest_fc_honours_the_speed_and_splits_only_when_it_must(
@@ -435,12 +251,6 @@ async def test_cancellation_before_shipment_stops_the_fc_and_after_shipment_is_r
     assert json.loads(refused[0].value)["reason_code"] == "ALREADY_SHIPPED"
     assert router.get(f"/v1/orders/{shipped}").json()["status"] == "SHIPPED"
     assert inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
-        "balanced"
-    ]
-
-
-def balanced(inventory, item: Sku) -> bool:
-    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
         "balanced"
     ]
 

@@ -1,0 +1,217 @@
+"""What the whole-system tests of an order's life after routing share (test_fulfillment_lifecycle,
+test_fc_exceptions): inventory and order-router as processes with `stockpath fc-simulator`
+processes as the FCs' systems, and the steps those tests take — an item registered and listed as
+registration and listing would, stock planned and received at an FC, an order placed, its status,
+shipments and buckets read back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import stockpath_network
+from stockpath_events import Address, CatalogItemSnapshot, new_event
+from stockpath_events.types.registration import (
+    InboundShipmentLine,
+    InboundShipmentPlanned,
+    ItemRegistered,
+)
+from stockpath_testing import eventually, publish
+from stockpath_testing.builders import listing_published
+from stockpath_testing.processes import running_platform
+
+SERVICES = ["inventory", "order-router"]
+NEW_YORK = Address(
+    name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
+)
+
+
+@contextmanager
+def platform_with_fcs(
+    kafka_bootstrap: str, database_server, log_dir, *, prefix: str, fc_delays: dict[str, float]
+) -> Iterator:
+    """Inventory and order-router as processes, and one FC simulator per FC of `fc_delays` (the
+    seconds each takes to ship); `platform.fc_state` names each simulator's state file."""
+    run = uuid.uuid4().hex[:8]
+    with running_platform(
+        bootstrap=kafka_bootstrap,
+        database_server=database_server,
+        prefix=prefix,
+        log_dir=log_dir,
+        services=SERVICES,
+    ) as p:
+        #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
+        p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in fc_delays}
+        simulators = []
+        try:
+            for fc, delay in fc_delays.items():
+                log = open(log_dir / f"fc-{fc}.log", "wb")
+                simulators.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "stockpath_cli.main",
+                            "fc-simulator",
+                            "--fulfillment-center",
+                            fc,
+                            "--delay",
+                            str(delay),
+                            "--bootstrap-servers",
+                            kafka_bootstrap,
+                            "--state-file",
+                            str(p.fc_state[fc]),
+                            "--group",
+                            f"fc-{fc}-{run}",
+                        ],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=os.environ.copy(),
+                    )
+                )
+            yield p
+        finally:
+            for s in simulators:
+                s.terminate()
+                s.wait(15)
+
+
+class Sku:
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:8].upper()
+        self.seller_id, self.sku, self.fnsku = f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
+
+
+async def register(platform) -> Sku:
+    item = Sku()
+    await publish(
+        platform.bootstrap_servers,
+        new_event(
+            ItemRegistered(
+                registration_id=f"REG-{item.fnsku}",
+                seller_id=item.seller_id,
+                seller_sku=item.sku,
+                catalog_item_id=f"CI-{item.fnsku}",
+                fnsku=item.fnsku,
+                condition="new",
+                price="9.99",
+                channels=["storefront"],
+                item=CatalogItemSnapshot(
+                    catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"
+                ),
+            ),
+            source="registration",
+        ),
+        listing_published(
+            seller_id=item.seller_id, seller_sku=item.sku, fnsku=item.fnsku, title="Teapot"
+        ),
+    )
+    return item
+
+
+async def receive(platform, inventory, router, item: Sku, fc: str, units: int) -> None:
+    """A shipment of `units` planned to `fc` and received there in full; waits for the router to know."""
+    shipment_id = f"FBA{uuid.uuid4().hex[:10].upper()}"
+    before = sum(c["basis"] for c in availability(router, item, fc))
+    await publish(
+        platform.bootstrap_servers,
+        new_event(
+            InboundShipmentPlanned(
+                shipment_id=shipment_id,
+                seller_id=item.seller_id,
+                fulfillment_center_id=fc,
+                ship_to=stockpath_network.get(fc).address,
+                lines=[InboundShipmentLine(fnsku=item.fnsku, seller_sku=item.sku, quantity=units)],
+            ),
+            source="registration",
+        ),
+    )
+    await eventually(
+        lambda: inventory.get(f"/v1/inbound-shipments/{shipment_id}/receipts").status_code == 200,
+        what=f"inventory to expect {shipment_id}",
+    )
+    r = inventory.post(
+        "/v1/receipts",
+        json={
+            "shipment_id": shipment_id,
+            "fulfillment_center_id": fc,
+            "lines": [{"fnsku": item.fnsku, "received": units}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    await eventually(
+        lambda: sum(c["basis"] for c in availability(router, item, fc)) == before + units,
+        what=f"order-router to learn of {units} unit(s) at {fc}",
+    )
+
+
+def availability(router, item: Sku, fc: str) -> list[dict]:
+    rows = router.get("/v1/availability", params={"fnsku": item.fnsku}).json()[
+        "fulfillment_centers"
+    ]
+    return [r for r in rows if r["fulfillment_center_id"] == fc]
+
+
+def order(
+    router,
+    item: Sku,
+    quantity: int,
+    *,
+    speed: str = "standard",
+    policy: str = "fill-or-kill",
+    ship_to: Address = NEW_YORK,
+) -> str:
+    r = router.post(
+        "/v1/orders",
+        json={
+            "channel": "storefront",
+            "ship_to": ship_to.model_dump(),
+            "shipping_speed": speed,
+            "fulfillment_policy": policy,
+            "lines": [
+                {
+                    "line_id": "1",
+                    "seller_id": item.seller_id,
+                    "seller_sku": item.sku,
+                    "quantity": quantity,
+                    "unit_price": "9.99",
+                }
+            ],
+        },
+    )
+    assert r.status_code == 202, r.text
+    return r.json()["order_id"]
+
+
+async def status(router, order_id: str, *wanted: str) -> dict:
+    def reached():
+        body = router.get(f"/v1/orders/{order_id}").json()
+        return body if body["status"] in wanted else None
+
+    return await eventually(
+        reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}"
+    )
+
+
+def shipments(body: dict) -> list[tuple[str, int]]:
+    return sorted(
+        (fo["fulfillment_center_id"], sum(ln["quantity"] for ln in fo["lines"]))
+        for fo in body["fulfillment_orders"]
+    )
+
+
+def buckets(inventory, item: Sku, fc: str) -> dict:
+    [row] = inventory.get(
+        "/v1/inventory", params={"fnsku": item.fnsku, "fulfillment_center_id": fc}
+    ).json()["items"]
+    return {k: row[k] for k in ("fulfillable", "reserved", "shipped")}
+
+
+def balanced(inventory, item: Sku) -> bool:
+    return inventory.get("/v1/ledger/reconciliation", params={"fnsku": item.fnsku}).json()[
+        "balanced"
+    ]
