@@ -3,6 +3,7 @@ order-router, the FCs), for unit and integration tests alike."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import stockpath_network
@@ -226,3 +227,18 @@ class Events:
     removal_shipped = staticmethod(removal_shipped_event)
     units_disposed = staticmethod(units_disposed_event)
     center_exception = staticmethod(center_exception_event)
+
+
+BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
+
+
+def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
+    """The buckets of one FNSKU at one FC, as the inventory API reports them."""
+    [item] = fc_staff.get(
+        "/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}
+    ).json()["items"]
+    return {k: item[k] for k in BUCKETS}
+
+
+def fo_id() -> str:
+    return f"FO-{uuid.uuid4().hex[:12]}"

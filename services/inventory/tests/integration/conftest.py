@@ -253,3 +253,24 @@ def buckets_and_ledger(database):
         return asyncio.run(go())
 
     return read
+
+
+@pytest.fixture
+def stocked(fc_staff, plan):
+    """make(units): an FNSKU with `units` fulfillable at SEA1 (planned and received in full)."""
+
+    def make(units: int) -> str:
+        shipment = plan(units)
+        (fnsku,) = shipment.fnskus
+        r = fc_staff.post(
+            "/v1/receipts",
+            json={
+                "shipment_id": shipment.shipment_id,
+                "fulfillment_center_id": "SEA1",
+                "lines": [{"fnsku": fnsku, "received": units}],
+            },
+        )
+        assert r.status_code == 201, r.text
+        return fnsku
+
+    return make

@@ -4,17 +4,9 @@ adjustments by FC staff — in the buckets, the ledger and the events."""
 from __future__ import annotations
 
 import pytest
+from inventory_testkit import buckets
 
 pytestmark = pytest.mark.integration
-
-BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
-
-
-def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
-    [item] = fc_staff.get(
-        "/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}
-    ).json()["items"]
-    return {k: item[k] for k in BUCKETS}
 
 
 def receive(fc_staff, shipment, fnsku, received, damaged=0):

@@ -4,45 +4,12 @@ often the exception is delivered, and the buckets always add up to the ledger.""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
+from inventory_testkit import buckets, fo_id
 
 from stockpath_runtime.consumer import Outcome
 
 pytestmark = pytest.mark.integration
-
-BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
-
-
-def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
-    [item] = fc_staff.get(
-        "/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}
-    ).json()["items"]
-    return {k: item[k] for k in BUCKETS}
-
-
-def fo_id() -> str:
-    return f"FO-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def stocked(fc_staff, plan):
-    def make(units: int) -> str:
-        shipment = plan(units)
-        (fnsku,) = shipment.fnskus
-        r = fc_staff.post(
-            "/v1/receipts",
-            json={
-                "shipment_id": shipment.shipment_id,
-                "fulfillment_center_id": "SEA1",
-                "lines": [{"fnsku": fnsku, "received": units}],
-            },
-        )
-        assert r.status_code == 201, r.text
-        return fnsku
-
-    return make
 
 
 def test_a_short_pick_writes_units_off_once_and_the_rest_ships(

@@ -7,19 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from inventory_testkit import buckets
 
 from stockpath_runtime.consumer import Outcome
 
 pytestmark = pytest.mark.integration
-
-BUCKETS = ("inbound", "fulfillable", "reserved", "unfulfillable", "shipped")
-
-
-def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
-    [item] = fc_staff.get(
-        "/v1/inventory", params={"fnsku": fnsku, "fulfillment_center_id": fc}
-    ).json()["items"]
-    return {k: item[k] for k in BUCKETS}
 
 
 @pytest.fixture
