@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field, model_validator
 
 from stockpath_events.base import Address, EventData, FulfillmentPolicy, Money, ShippingSpeed, Value
@@ -24,8 +26,31 @@ class OrderLine(Value):
         return self
 
 
+class FeeLine(Value):
+    """The fulfillment fee of one order line: its units' size tier and shipping weight, the fee per
+    unit the schedule sets for them, and the line's fee (per unit × quantity)."""
+
+    line_id: str
+    fnsku: str
+    size_tier: str
+    shipping_weight_g: float = Field(gt=0)
+    unit_fee: Money
+    quantity: int = Field(gt=0)
+    fee: Money
+
+
+class FulfillmentFee(Value):
+    """What fulfilling an order costs its seller, as previewed and recorded when it was placed:
+    per line and in total, priced by the fee schedule version in force (`effective_from`)."""
+
+    currency: str = "USD"
+    effective_from: date
+    lines: list[FeeLine] = Field(min_length=1, max_length=100)
+    total: Money
+
+
 class OrderPlaced(EventData):
-    """A buyer placed an order in a sales channel."""
+    """A buyer placed an order in a sales channel (or a seller an `mcf` order of its own SKUs)."""
 
     order_id: str
     channel: str
@@ -34,6 +59,9 @@ class OrderPlaced(EventData):
     shipping_speed: ShippingSpeed = ShippingSpeed.STANDARD
     fulfillment_policy: FulfillmentPolicy = FulfillmentPolicy.FILL_OR_KILL
     currency: str = "USD"
+    #: A multi-channel fulfillment order's fulfillment fee as the seller previewed it and is charged
+    #: (`POST /v1/mcf-orders`); None when none was quoted (a channel's order).
+    fulfillment_fee: FulfillmentFee | None = None
 
 
 class OrderCancellationRequested(EventData):
