@@ -40,7 +40,16 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def registered(seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ItemRegistered]:
+def registered(
+    seller_id: str,
+    seller_sku: str,
+    fnsku: str,
+    *,
+    size_tier: str | None = None,
+    weight_g: float | None = None,
+) -> Envelope[ItemRegistered]:
+    """The registration of a seller SKU, as registration announces it (with the item's size tier and
+    weight when given: what its fulfillment fee depends on)."""
     return new_event(
         ItemRegistered(
             registration_id=unique("REG"),
@@ -52,8 +61,9 @@ def registered(seller_id: str, seller_sku: str, fnsku: str) -> Envelope[ItemRegi
             price="24.99",
             channels=["web"],
             item=CatalogItemSnapshot(
-                catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen"
+                catalog_item_id="CI-KETTLE", title="Kettle", category="Kitchen", weight_g=weight_g
             ),
+            size_tier=size_tier,
         ),
         source="registration",
     )

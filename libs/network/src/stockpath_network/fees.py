@@ -118,7 +118,7 @@ class Schedule(BaseModel):
 
 
 @dataclass(frozen=True)
-class FulfillmentFee:
+class FulfillmentPrice:
     """The fulfillment fee of `quantity` units of one size tier and shipping weight on one day."""
 
     size_tier: str
@@ -165,11 +165,11 @@ class FeeSchedule(BaseModel):
 
     def fulfillment_fee(
         self, size_tier: str, shipping_weight_g: float, quantity: int, day: date
-    ) -> FulfillmentFee:
+    ) -> FulfillmentPrice:
         """The fulfillment fee of `quantity` units shipped on `day`."""
         schedule = self.in_force(day)
         band = schedule.fulfillment_band(size_tier, shipping_weight_g)
-        return FulfillmentFee(
+        return FulfillmentPrice(
             size_tier, shipping_weight_g, band.fee, quantity, schedule.effective_from
         )
 

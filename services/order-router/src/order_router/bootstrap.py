@@ -1,5 +1,6 @@
 """The order router's wiring, and the only place that builds its dependencies: the routing policy
-(and the FC network it routes over), the worker's subscriptions and the HTTP app."""
+(and the FC network it routes over), the fee schedule MCF orders are priced with, the worker's
+subscriptions and the HTTP app."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from order_router.domain.routing import FewestShipmentsPolicy, RoutingPolicy
-from order_router.entrypoints import consumers, http
+from order_router.entrypoints import consumers, http, mcf
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from order_router.settings import Settings
 from stockpath_network import network
+from stockpath_network.fees import fee_schedule
 from stockpath_runtime.consumer import Subscription, subscribe
 from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition
@@ -33,9 +35,10 @@ def create_api(settings: Settings) -> FastAPI:
             "Accepts orders for listed items, chooses the fulfillment center that ships them, "
             "reserves the stock and instructs the FC."
         ),
-        routers=[http.router],
+        routers=[http.router, mcf.router],
         unit_of_work=OrderRouterUnitOfWork,
-        errors=http.ERRORS,
+        dependencies=mcf.McfPricing(routing_policy(), fee_schedule()),
+        errors={**http.ERRORS, **mcf.ERRORS},
     )
 
 

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 from fastapi.testclient import TestClient
-from order_router_testkit import apply, level, listed_item, outbox_events, unique
+from order_router_testkit import apply, level, listed_item, outbox_events, registered, unique
 
 from order_router.bootstrap import create_api
 from order_router.settings import Settings
@@ -63,6 +63,33 @@ def order_of(item: dict, **fields) -> dict:
 
 
 @pytest.fixture(scope="module")
+def mcf_line(with_engine) -> dict:
+    """An MCF order line of the seller's: an SKU registered with its size (so it can be priced),
+    with stock at SEA1."""
+    sku, fnsku = unique("SKU"), unique("X00")
+
+    async def setup(engine):
+        sized = registered(SELLER, sku, fnsku, size_tier="small_standard", weight_g=200.0)
+        await apply(engine, sized)
+        await apply(engine, level(fnsku, "SEA1", 100, seller_id=SELLER))
+
+    with_engine(setup)
+    return {"line_id": "1", "fnsku": fnsku, "quantity": 1}
+
+
+@pytest.fixture(scope="module")
+def mcf_order(client, as_, mcf_line) -> str:
+    """An MCF order of the seller's, placed through the MCF route; the id answered."""
+    r = client.post(
+        "/v1/mcf-orders",
+        json={"order_id": "AUTH-MCF", "lines": [mcf_line], "ship_to": ADDRESS},
+        headers=as_("seller"),
+    )
+    assert r.status_code == 202, r.text
+    return r.json()["order_id"]
+
+
+@pytest.fixture(scope="module")
 def owned(client, as_, items) -> dict[str, str]:
     """An order of the channel and an mcf order of the seller: owner → the order id answered."""
     by_channel = client.post(
@@ -75,10 +102,13 @@ def owned(client, as_, items) -> dict[str, str]:
     return {"channel": by_channel.json()["order_id"], "seller": by_seller.json()["order_id"]}
 
 
-def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, owned):
+def test_every_route_answers_each_actor_as_its_rule_says(
+    client, tokens, items, owned, mcf_line, mcf_order
+):
     """Every order route twice: about the channel's order, then about the seller's (an mcf order of
     its own SKUs). A seller and a channel find nothing of each other's orders (404); a body naming
-    another channel, or another seller's SKUs, is refused (403)."""
+    another channel, or another seller's SKUs, is refused (403). The MCF routes serve sellers only:
+    another seller's FNSKU is one it has not registered (422), its order one it cannot find (404)."""
 
     def about(owner: str, *strangers: str) -> Sample:
         """The owner's order: the other seller or channel finds nothing of it, and nor do `strangers`."""
@@ -109,6 +139,21 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, items, 
         ("POST", "/v1/orders/{order_id}/cancellation"): about("channel", "seller", "other seller"),
         ("POST", "/v1/orders/{order_id}/returns"): returning("channel", "seller", "other seller"),
         ("GET", "/v1/availability"): Sample(query={"fnsku": items[SELLER]["fnsku"]}),
+        ("POST", "/v1/mcf-orders/preview"): Sample(
+            json={"lines": [mcf_line], "ship_to": ADDRESS},
+            owner="seller",
+            expect={"other seller": 422},
+        ),
+        ("POST", "/v1/mcf-orders"): Sample(
+            json={"order_id": "AUTH-MCF-2", "lines": [mcf_line], "ship_to": ADDRESS},
+            owner="seller",
+            expect={"other seller": 422},
+        ),
+        ("GET", "/v1/mcf-orders"): Sample(),
+        ("GET", "/v1/mcf-orders/{order_id}"): Sample(path={"order_id": mcf_order}, owner="seller"),
+        ("POST", "/v1/mcf-orders/{order_id}/cancellation"): Sample(
+            path={"order_id": mcf_order}, json={"reason": "buyer cancelled"}, owner="seller"
+        ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),

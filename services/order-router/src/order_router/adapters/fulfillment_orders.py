@@ -83,6 +83,18 @@ class FulfillmentOrderRepository:
             await self._conn.execute(_WITH_LINES.where(fulfillment_orders.c.order_id == order_id))
         )
 
+    async def of_orders(self, order_ids: Iterable[str]) -> dict[str, list[FulfillmentOrder]]:
+        """The fulfillment orders of several orders, by order id, in one read."""
+        ids = sorted(set(order_ids))
+        found: dict[str, list[FulfillmentOrder]] = {order_id: [] for order_id in ids}
+        if ids:
+            rows = await self._conn.execute(
+                _WITH_LINES.where(fulfillment_orders.c.order_id.in_(ids))
+            )
+            for fulfillment_order in _fulfillment_orders(rows):
+                found[fulfillment_order.order_id].append(fulfillment_order)
+        return found
+
     async def get(self, fulfillment_order_id: str) -> FulfillmentOrder | None:
         rows = await self._conn.execute(
             _WITH_LINES.where(fulfillment_orders.c.fulfillment_order_id == fulfillment_order_id)

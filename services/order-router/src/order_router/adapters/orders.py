@@ -18,6 +18,7 @@ from order_router.domain.model import (
     OrderLine,
     OrderRecord,
     OrderStatus,
+    OrderSummary,
     ReasonCode,
     Rejection,
     ResolvedLine,
@@ -267,6 +268,27 @@ class OrderRepository:
             .limit(limit)
         )
         return [r.order_id for r in rows]
+
+    async def in_namespace(self, channel: str, prefix: str, *, limit: int) -> list[OrderSummary]:
+        """The orders of `channel` whose id starts with `prefix` (a seller's mcf orders:
+        `mcf:<seller_id>:`), newest first."""
+        rows = await self._conn.execute(
+            sa.select(
+                orders.c.order_id, orders.c.status, orders.c.shipping_speed, orders.c.created_at
+            )
+            .where(
+                orders.c.channel == channel,
+                orders.c.order_id.startswith(prefix, autoescape=True),
+            )
+            .order_by(orders.c.created_at.desc(), orders.c.order_id.desc())
+            .limit(limit)
+        )
+        return [
+            OrderSummary(
+                r.order_id, OrderStatus(r.status), ShippingSpeed(r.shipping_speed), r.created_at
+            )
+            for r in rows
+        ]
 
     async def _read(self, order_id: str, *, lock: bool = False):
         query = sa.select(orders).where(orders.c.order_id == order_id)

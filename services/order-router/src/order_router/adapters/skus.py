@@ -38,7 +38,8 @@ _LISTED_ITEMS = sa.text(
 )
 _REGISTRATIONS = sa.text(
     """
-    SELECT r.seller_id, r.seller_sku, r.fnsku, r.catalog_item_id, r.status
+    SELECT r.seller_id, r.seller_sku, r.fnsku, r.catalog_item_id, r.status, r.size_tier,
+           r.shipping_weight_g
       FROM registrations AS r
       JOIN unnest(CAST(:seller_ids AS text[]), CAST(:seller_skus AS text[])) AS k(seller_id, seller_sku)
         ON r.seller_id = k.seller_id AND r.seller_sku = k.seller_sku
@@ -60,6 +61,8 @@ class SkuRepository:
             "catalog_item_id": registration.catalog_item_id,
             "registration_id": registration_id,
             "status": LIVE if registration.live else INACTIVE,
+            "size_tier": registration.size_tier,
+            "shipping_weight_g": registration.shipping_weight_g,
         }
         await self._conn.execute(
             pg_insert(registrations)
@@ -157,9 +160,29 @@ class SkuRepository:
             _REGISTRATIONS,
             {"seller_ids": [s for s, _ in pairs], "seller_skus": [k for _, k in pairs]},
         )
-        return {
-            (r.seller_id, r.seller_sku): Registration(
-                r.seller_id, r.seller_sku, r.fnsku, r.catalog_item_id, live=r.status == LIVE
-            )
-            for r in rows
-        }
+        return {(r.seller_id, r.seller_sku): _registration(r) for r in rows}
+
+    async def seller_skus(self, seller_id: str, fnskus: Iterable[str]) -> dict[str, str]:
+        """The seller SKU each of these FNSKUs is registered under by `seller_id` (live or not;
+        another seller's FNSKU is not among them), by FNSKU, in one read."""
+        wanted = sorted(set(fnskus))
+        if not wanted:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(registrations.c.fnsku, registrations.c.seller_sku)
+            .where(registrations.c.seller_id == seller_id, registrations.c.fnsku.in_(wanted))
+            .order_by(registrations.c.fnsku, registrations.c.updated_at)
+        )
+        return {r.fnsku: r.seller_sku for r in rows}  # the latest registration of an FNSKU wins
+
+
+def _registration(row) -> Registration:
+    return Registration(
+        row.seller_id,
+        row.seller_sku,
+        row.fnsku,
+        row.catalog_item_id,
+        live=row.status == LIVE,
+        size_tier=row.size_tier,
+        shipping_weight_g=row.shipping_weight_g,
+    )

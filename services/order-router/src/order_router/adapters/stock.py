@@ -70,10 +70,18 @@ class StockRepository:
     async def lock(self, fnskus: Iterable[str]) -> list[StockLevel]:
         """Lock every FC's row of these FNSKUs until the transaction ends, and return what each
         can still allocate (its basis less the reservations)."""
+        return await self._levels(fnskus, lock=True)
+
+    async def levels(self, fnskus: Iterable[str]) -> list[StockLevel]:
+        """What every FC can still allocate of these FNSKUs, without locking (a preview: nothing
+        is reserved on these figures)."""
+        return await self._levels(fnskus, lock=False)
+
+    async def _levels(self, fnskus: Iterable[str], *, lock: bool) -> list[StockLevel]:
         wanted = sorted(set(fnskus))
         if not wanted:
             return []
-        rows = await self._conn.execute(
+        query = (
             sa.select(
                 availability.c.fnsku,
                 availability.c.fulfillment_center_id,
@@ -82,8 +90,8 @@ class StockRepository:
             )
             .where(availability.c.fnsku.in_(wanted))
             .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
-            .with_for_update()
         )
+        rows = await self._conn.execute(query.with_for_update() if lock else query)
         return [
             StockLevel(r.fnsku, r.fulfillment_center_id, r.basis - r.reservations_total)
             for r in rows

@@ -8,7 +8,8 @@
   cancellations; shipping does not lower it, since shipped units stay in the basis). What new
   orders can get is basis − reservations_total. Orders lock these rows, so allocation is
   serialised per FNSKU and FC by the database;
-- orders, order_lines, fulfillment_orders, fulfillment_order_lines: each order's outcome.
+- orders, order_lines, fulfillment_orders, fulfillment_order_lines: each order's outcome;
+- mcf_fees: the fulfillment fee quoted with each multi-channel fulfillment order and charged for it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ registrations = sa.Table(
     sa.Column("catalog_item_id", sa.Text, nullable=False),
     sa.Column("registration_id", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
+    #: What fulfilling a unit costs depends on (registration's size tier, the item's weight);
+    #: unknown for registrations announced before the router kept them.
+    sa.Column("size_tier", sa.Text, nullable=True),
+    sa.Column("shipping_weight_g", sa.Float, nullable=True),
     sa.Column(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
@@ -196,4 +201,20 @@ fulfillment_exceptions = sa.Table(
         primary_key=True,
     ),
     sa.Column("cause_event_id", sa.Text, nullable=False),
+)
+
+#: The fulfillment fee quoted to the seller when it placed an MCF order (POST /v1/mcf-orders):
+#: what it is charged for the order.
+mcf_fees = sa.Table(
+    "mcf_fees",
+    metadata,
+    sa.Column(
+        "order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("currency", sa.Text, nullable=False),
+    #: The fee schedule version that priced it.
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("total", sa.Numeric(12, 2), nullable=False),
+    #: [{"line_id", "fnsku", "size_tier", "shipping_weight_g", "unit_fee", "quantity", "fee"}]
+    sa.Column("lines", postgresql.JSONB, nullable=False),
 )

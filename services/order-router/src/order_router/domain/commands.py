@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from order_router.domain.fulfillment import Shipment
+from order_router.domain.mcf import McfRequest
 from order_router.domain.model import Listing, Order, Registration
 from order_router.domain.ownership import Party
 from order_router.domain.returns import ReturnRequestLine
@@ -32,6 +33,27 @@ class RequestCancellation:
     order_id: str
     requested_by: Party
     reason: str | None = None
+    #: Refuse (NotCancellable) an order that has shipped or ended rather than ask the worker, which
+    #: would refuse it later (the MCF route answers so).
+    only_while_cancellable: bool = False
+
+
+@dataclass(frozen=True)
+class PreviewMcfOrder:
+    """A seller asks what an MCF order would do `now`: FCs, promises per speed, and the fee."""
+
+    seller_id: str
+    request: McfRequest
+    now: datetime
+
+
+@dataclass(frozen=True)
+class PlaceMcfOrder:
+    """A seller places an MCF order `now`, charged the fee previewed for it (priced the same way)."""
+
+    seller_id: str
+    request: McfRequest
+    now: datetime
 
 
 @dataclass(frozen=True)

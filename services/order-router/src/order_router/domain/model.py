@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -38,6 +39,12 @@ class OrderStatus(StrEnum):
     RETURNED = "RETURNED"
 
 
+#: Statuses an order does not leave: a cancellation has nothing left to stop.
+FINAL = frozenset(
+    {OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.RETURNED}
+)
+
+
 class ReasonCode(StrEnum):
     """Why an order line cannot be fulfilled; travels in OrderRejected."""
 
@@ -57,6 +64,9 @@ class ReasonCode(StrEnum):
     SHIP_TO_OUTSIDE_NETWORK = "SHIP_TO_OUTSIDE_NETWORK"
     #: The ship-to postal code does not exist in the network's country (US: not a real ZIP code).
     SHIP_TO_UNKNOWN_POSTAL_CODE = "SHIP_TO_UNKNOWN_POSTAL_CODE"
+    #: (MCF preview and create only) the fee schedule cannot price the line's units, or their size
+    #: tier and shipping weight are not known.
+    UNPRICEABLE = "UNPRICEABLE"
 
 
 @dataclass(frozen=True)
@@ -84,13 +94,16 @@ class Order:
 
 @dataclass(frozen=True)
 class Registration:
-    """A seller's SKU registered for fulfillment: what the FCs call it (FNSKU)."""
+    """A seller's SKU registered for fulfillment: what the FCs call it (FNSKU), and what its
+    fulfillment fee depends on (size tier, shipping weight; None when registration did not say)."""
 
     seller_id: str
     seller_sku: str
     fnsku: str
     catalog_item_id: str
     live: bool = True
+    size_tier: str | None = None
+    shipping_weight_g: float | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +295,16 @@ class OrderRecord:
     cancellation: Cancellation | None = None
 
 
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order in a list: its id, status, speed and when it was recorded."""
+
+    order_id: str
+    status: OrderStatus
+    shipping_speed: ShippingSpeed
+    placed_at: datetime
+
+
 class OrderIdInUse(Exception):
     """An order_id that is already recorded was placed again with different content (or is in
     another channel's namespace)."""
@@ -291,6 +314,15 @@ class OrderIdInUse(Exception):
     ) -> None:
         super().__init__(f"order {order_id} {why}; use a new order_id")
         self.order_id = order_id
+
+
+class NotCancellable(Exception):
+    """The order has shipped or ended (`FINAL`): nothing to cancel."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} is {status} and can no longer be cancelled")
+        self.order_id = order_id
+        self.status = status
 
 
 class UnknownOrder(Exception):

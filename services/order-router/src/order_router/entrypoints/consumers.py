@@ -108,7 +108,13 @@ def record_inventory_level(event: Envelope[InventoryLevelChanged]) -> RecordInve
 def record_registration(event: Envelope[ItemRegistered]) -> RecordRegistration:
     data = event.data
     registration = Registration(
-        data.seller_id, data.seller_sku, data.fnsku, data.catalog_item_id, live=True
+        data.seller_id,
+        data.seller_sku,
+        data.fnsku,
+        data.catalog_item_id,
+        live=True,
+        size_tier=data.size_tier,
+        shipping_weight_g=data.item.weight_g,
     )
     return RecordRegistration(registration, data.registration_id, event.cause)
 

@@ -15,7 +15,14 @@ from order_router.domain.commands import (
     RecordRegistration,
     RequestCancellation,
 )
-from order_router.domain.model import Order, OrderIdInUse, OrderStatus, UnknownOrder
+from order_router.domain.model import (
+    FINAL,
+    NotCancellable,
+    Order,
+    OrderIdInUse,
+    OrderStatus,
+    UnknownOrder,
+)
 from order_router.domain.ownership import placement
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from order_router.service_layer.views import find_order
@@ -58,6 +65,8 @@ async def request_cancellation(
         if record is None:
             raise UnknownOrder(command.order_id)
         order_id = record.order.order_id
+        if command.only_while_cancellable and record.status in FINAL:
+            raise NotCancellable(order_id, record.status.value)
         uow.emit(OrderCancellationRequested(order_id=order_id, reason=command.reason))
         await uow.commit()
     return order_id, record.status

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from order_router.adapters.fulfillment_orders import FulfillmentOrderRepository
+from order_router.adapters.mcf_fees import McfFeeRepository
 from order_router.adapters.orders import OrderRepository
 from order_router.adapters.returns import ReturnRepository
 from order_router.adapters.skus import SkuRepository
@@ -24,6 +25,8 @@ class OrderRouterUnitOfWork(UnitOfWork):
     skus: SkuRepository
     #: Customer returns authorized, per order.
     returns: ReturnRepository
+    #: The fulfillment fee quoted with each MCF order.
+    mcf_fees: McfFeeRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.orders = OrderRepository(connection)
@@ -31,3 +34,4 @@ class OrderRouterUnitOfWork(UnitOfWork):
         self.stock = StockRepository(connection)
         self.skus = SkuRepository(connection)
         self.returns = ReturnRepository(connection)
+        self.mcf_fees = McfFeeRepository(connection)
