@@ -86,7 +86,9 @@ class Sku:
         self.seller_id, self.sku, self.fnsku = f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
 
 
-async def register(platform) -> Sku:
+async def register(platform, *, size_tier: str | None = None, weight_g: float | None = None) -> Sku:
+    """A new seller's SKU registered (with its size tier and weight when given: what its
+    fulfillment fee depends on) and listed in the storefront."""
     item = Sku()
     await publish(
         platform.bootstrap_servers,
@@ -101,8 +103,12 @@ async def register(platform) -> Sku:
                 price="9.99",
                 channels=["storefront"],
                 item=CatalogItemSnapshot(
-                    catalog_item_id=f"CI-{item.fnsku}", title="Teapot", category="Kitchen"
+                    catalog_item_id=f"CI-{item.fnsku}",
+                    title="Teapot",
+                    category="Kitchen",
+                    weight_g=weight_g,
                 ),
+                size_tier=size_tier,
             ),
             source="registration",
         ),
