@@ -5,11 +5,13 @@ order, and the seller lists, reads and cancels it; another seller finds none of 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from order_router_testkit import (
+    NEW_YORK,
     apply,
     level,
     order_status,
@@ -19,6 +21,8 @@ from order_router_testkit import (
     unique,
 )
 
+from order_router.domain.model import Order, OrderLine
+from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_events import ShippingSpeed
 from stockpath_network import distance_to, get, promise
 from stockpath_network.fees import fee_schedule
@@ -307,3 +311,18 @@ def test_the_seller_cancels_an_order_while_it_can(client, as_, with_engine):
     assert with_engine(lambda engine: order_status(engine, namespaced)) == "CANCELLED"
     again = client.post(f"/v1/mcf-orders/{order_id}/cancellation", headers=as_("seller"))
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"
+
+
+async def test_a_sellers_namespace_is_matched_literally(engine):
+    """`_` and `%` in a seller id are not wildcards: S_1's list holds none of SX1's orders."""
+
+    tag = unique("T")
+    line = OrderLine("1", 1, Decimal(0), seller_id="S", seller_sku="SKU")
+    order = Order(f"mcf:S_1:{tag}", "mcf", (line,), NEW_YORK)
+    async with OrderRouterUnitOfWork(engine, source="/services/order-router") as uow:
+        await uow.orders.add([order, replace(order, order_id=f"mcf:SX1:{tag}")])
+        await uow.commit()
+    async with OrderRouterUnitOfWork(engine, source="/services/order-router") as uow:
+        listed = await uow.orders.in_namespace("mcf", "mcf:S_1:", limit=10)
+        assert [o.order_id for o in listed if tag in o.order_id] == [f"mcf:S_1:{tag}"]
+        assert await uow.orders.in_namespace("mcf", "mcf:S%", limit=10) == []

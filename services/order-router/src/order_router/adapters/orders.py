@@ -278,7 +278,8 @@ class OrderRepository:
             )
             .where(
                 orders.c.channel == channel,
-                orders.c.order_id.startswith(prefix, autoescape=True),
+                # A literal pattern (not `startswith`'s concatenation), so the index serves it.
+                orders.c.order_id.like(_escaped(prefix) + "%", escape="\\"),
             )
             .order_by(orders.c.created_at.desc(), orders.c.order_id.desc())
             .limit(limit)
@@ -321,6 +322,11 @@ class OrderRepository:
                     "quantities": [q for _, _, q in rows],
                 },
             )
+
+
+def _escaped(text: str) -> str:
+    """`text` matched literally in a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _line(r) -> OrderLine:

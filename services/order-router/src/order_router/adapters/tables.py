@@ -102,6 +102,13 @@ orders = sa.Table(
         "status IN ('PENDING', 'ROUTED', 'REJECTED', 'BACKORDERED', 'CANCELLED', 'SHIPPED', 'RETURNED')",
         name="orders_status_known",
     ),
+    #: A seller's MCF orders (`mcf:<seller_id>:` prefixes): a range of this index, not a scan.
+    sa.Index(
+        "orders_mcf",
+        "order_id",
+        postgresql_ops={"order_id": "text_pattern_ops"},
+        postgresql_where=sa.text("channel = 'mcf'"),
+    ),
 )
 
 order_lines = sa.Table(

@@ -10,6 +10,13 @@ down_revision = "0007"
 
 
 def upgrade() -> None:
+    op.create_index(
+        "orders_mcf",
+        "orders",
+        ["order_id"],
+        postgresql_ops={"order_id": "text_pattern_ops"},
+        postgresql_where=sa.text("channel = 'mcf'"),
+    )
     op.add_column("registrations", sa.Column("size_tier", sa.Text, nullable=True))
     op.add_column("registrations", sa.Column("shipping_weight_g", sa.Float, nullable=True))
     op.create_table(
@@ -31,3 +38,4 @@ def downgrade() -> None:
     op.drop_table("mcf_fees")
     op.drop_column("registrations", "shipping_weight_g")
     op.drop_column("registrations", "size_tier")
+    op.drop_index("orders_mcf", table_name="orders")
