@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from stockpath_cli.main import app
 from stockpath_cli.ops import dlq, lag
-from stockpath_cli.ops.kafka_tools import plain_consumer, plain_producer
+from stockpath_cli.ops.kafka_tools import plain_consumer, plain_producer, read_range_in_time_order
 from stockpath_events import Address, encode, new_event
 from stockpath_events.types.orders import OrderPlaced
 from stockpath_runtime.dead_letters import DeadLetters
@@ -99,6 +99,35 @@ class GroupMember:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(30)
+
+
+def test_records_of_the_same_millisecond_are_read_back_in_the_order_their_events_were_written(
+    kafka_bootstrap,
+):
+    """A replay's merge across partitions: where record timestamps tie (one relay batch of one
+    transaction's events, keyed to different partitions), the events' own times (``ce_time``)
+    decide, not the partition number (issue 17)."""
+    topic = f"ops-merge-{uuid.uuid4().hex[:8]}"
+    asyncio.run(ensure_topics(kafka_bootstrap, partitions=3, replication=1, topics=[topic]))
+    same_ms = int(time.time() * 1000)
+    written = [datetime(2026, 12, 6, 21, 0, 0, n, tzinfo=UTC) for n in (1, 2, 3)]
+
+    async def produce_then_read() -> list[bytes]:
+        async with plain_producer(kafka_bootstrap) as producer:
+            # The first event written goes to the last partition, the last one to the first.
+            for n, at in enumerate(written):
+                await producer.send_and_wait(
+                    topic,
+                    value=b"event %d" % n,
+                    partition=2 - n,
+                    timestamp_ms=same_ms,
+                    headers=[("ce_time", at.isoformat().encode())],
+                )
+        async with plain_consumer(kafka_bootstrap) as consumer:
+            ranges = {TopicPartition(topic, p): (0, 1) for p in range(3)}
+            return [r.message.value async for r in read_range_in_time_order(consumer, ranges)]
+
+    assert asyncio.run(produce_then_read()) == [b"event 0", b"event 1", b"event 2"]
 
 
 def test_offsets_reset_prints_a_dry_run_plan_refuses_a_live_group_and_moves_positions(

@@ -23,6 +23,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -208,8 +209,8 @@ async def read_range_in_time_order(
     *,
     idle_timeout_s: float = 15.0,
 ) -> AsyncIterator[Record]:
-    """Like `read_range`, but merged across partitions and topics by record timestamp (a k-way
-    merge: each partition's own order is kept). A consumer of several topics saw them roughly in
+    """Like `read_range`, but merged across partitions and topics by record timestamp, then by
+    the event's own time where timestamps tie (a k-way merge: each partition's own order is kept). A consumer of several topics saw them roughly in
     this order live, so a replay in this order makes the same decisions where topics interact
     (e.g. an order routed only after the stock it needs arrived)."""
     from collections import deque
@@ -239,8 +240,31 @@ async def read_range_in_time_order(
         ready = [tp for tp, b in buffers.items() if b]
         if not ready:
             return
-        tp = min(ready, key=lambda t: (buffers[t][0].timestamp, t.topic, t.partition))
+        tp = min(
+            ready,
+            key=lambda t: (
+                buffers[t][0].timestamp,
+                _event_time(buffers[t][0]),
+                t.topic,
+                t.partition,
+            ),
+        )
         yield to_record(buffers[tp].popleft())
+
+
+def _event_time(r) -> datetime:
+    """When the event was written (``ce_time``): what orders records that reached the broker in
+    the same millisecond, e.g. the events of one transaction keyed to different partitions (the
+    items of one registration request), the way their service wrote them."""
+    for name, value in r.headers or ():
+        if name == "ce_time":
+            with contextlib.suppress(ValueError):
+                at = datetime.fromisoformat(value.decode())
+                return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return _NO_TIME
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _assign_ranges(
