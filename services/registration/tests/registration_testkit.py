@@ -45,6 +45,12 @@ class FakeSellerRepository:
         self.sellers[seller.seller_id] = seller
         return seller
 
+    async def record(self, seller: Seller) -> bool:
+        if seller.seller_id in self.sellers:
+            return False
+        self.sellers[seller.seller_id] = seller
+        return True
+
     async def get(self, seller_id: str) -> Seller | None:
         return self.sellers.get(seller_id)
 
@@ -118,6 +124,19 @@ class FakeRegistrationRepository:
         self.registrations.append(stored)
         return stored
 
+    async def record(self, registration: Registration, request_fingerprint: str | None) -> bool:
+        if any(r.registration_id == registration.registration_id for r in self.registrations):
+            return False
+        self.registrations.append(dataclasses.replace(registration, created_at=_now()))
+        if registration.request_id is not None and request_fingerprint is not None:
+            self.requests.setdefault(
+                (registration.seller_id, registration.request_id), request_fingerprint
+            )
+        return True
+
+    async def by_id(self, registration_id: str, *, for_update: bool = False) -> Registration | None:
+        return next((r for r in self.registrations if r.registration_id == registration_id), None)
+
     async def page(
         self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int
     ) -> Page[Registration]:
@@ -138,8 +157,10 @@ class FakeRegistrationRepository:
             None,
         )
 
-    async def save_change(self, registration: Registration) -> Registration:
-        stored = dataclasses.replace(registration, updated_at=_now())
+    async def save_change(
+        self, registration: Registration, *, at: datetime | None = None
+    ) -> Registration:
+        stored = dataclasses.replace(registration, updated_at=at or _now())
         self.registrations = [
             stored if r.registration_id == registration.registration_id else r
             for r in self.registrations
@@ -173,6 +194,14 @@ class FakeShipmentRepository:
         )
         self.shipments[stored.shipment_id] = stored
         return stored
+
+    async def record(self, shipment: InboundShipment) -> bool:
+        if shipment.shipment_id in self.shipments:
+            return False
+        self.shipments[shipment.shipment_id] = dataclasses.replace(
+            shipment, created_at=_now(), updated_at=_now()
+        )
+        return True
 
     async def get(
         self, shipment_id: str, *, seller_id: str | None = None, for_update: bool = False

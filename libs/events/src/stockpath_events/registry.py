@@ -141,6 +141,7 @@ _FC_EXCEPTION_SOURCES = (*_FC_SOURCES, "/services/inventory")
 _SPECS = [
     EventSpec(catalog.CatalogItemCreated, Topics.CATALOG, "catalog_item_id", "catalog"),
     EventSpec(catalog.CatalogItemUpdated, Topics.CATALOG, "catalog_item_id", "catalog"),
+    EventSpec(registration.SellerOnboarded, Topics.REGISTRATION, "seller_id", "registration"),
     EventSpec(registration.ItemRegistered, Topics.REGISTRATION, "fnsku", "registration"),
     EventSpec(
         registration.ItemRegistrationRejected,

@@ -50,7 +50,7 @@ def test_inventorys_events_become_commands_carrying_their_cause():
 
 
 async def test_the_consumer_table_moves_a_shipment_through_receiving_to_closed():
-    [subscription] = subscribe(consumers.CONSUMES)
+    [subscription] = [s for s in subscribe(consumers.CONSUMES) if s.topic == Topics.INVENTORY]
     uow = FakeRegistrationUnitOfWork()
     uow.shipments.shipments["FBA000000001"] = InboundShipment(
         "FBA000000001",

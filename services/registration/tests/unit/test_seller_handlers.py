@@ -20,6 +20,7 @@ from registration.domain.errors import CredentialAlreadyRevoked, CredentialNotFo
 from registration.domain.identifiers import SELLER_ID
 from registration.service_layer.sellers import issue, register_seller, revoke, rotate
 from stockpath_events.types.identity import CredentialIssued, CredentialRevoked
+from stockpath_events.types.registration import SellerOnboarded
 from stockpath_network import DEFAULT_NETWORK
 from stockpath_runtime.credentials import ActorKind, parse_token, secret_sha256
 
@@ -43,7 +44,8 @@ async def test_a_new_seller_gets_its_credential_in_the_same_commit_and_only_its_
     )
     assert near(stored.expires_at, datetime.now(UTC) + timedelta(days=90))
     assert uow.commits == 1
-    (announced,) = uow.emitted()
+    onboarded, announced = uow.emitted()
+    assert onboarded == SellerOnboarded(seller_id=new.seller.seller_id, name="Acme Goods")
     assert isinstance(announced, CredentialIssued) and announced.credential_id == credential_id
     assert (
         announced.secret_sha256 == stored.secret_sha256
@@ -105,7 +107,7 @@ async def test_rotation_issues_a_new_credential_and_revokes_the_old_one():
     )
     assert uow.credentials.credentials[old_id].revoked_at is not None
     assert uow.credentials.credentials[rotated.credential.credential_id].revoked_at is None
-    issued, revoked = uow.emitted()[1:]
+    issued, revoked = uow.emitted()[2:]
     assert (
         isinstance(issued, CredentialIssued)
         and issued.credential_id == rotated.credential.credential_id

@@ -1,7 +1,12 @@
 """Events the registration service writes to `registration.events`.
 
-Items are keyed by FNSKU (a rejected registration has none and is keyed by its
-registration id); inbound shipments by shipment id.
+Sellers are keyed by seller id; items by FNSKU (a rejected registration has none and is keyed by
+its registration id); inbound shipments by shipment id.
+
+Registration consumes these announcements back (`stockpath replay` rebuilds its store from them),
+so each carries what its rows hold: a registration its request's idempotency key, fingerprint and
+place in the request (``request_id``, ``request_fingerprint``, ``position``), a rejection the
+offer and the catalog item it was judged on, a plan its ``plan_id``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,13 @@ from datetime import datetime
 from pydantic import Field
 
 from stockpath_events.base import Address, CatalogItemSnapshot, Condition, EventData, Money, Value
+
+
+class SellerOnboarded(EventData):
+    """An operator created a seller; its seller credential is announced on `identity.events`."""
+
+    seller_id: str
+    name: str
 
 
 class ItemRegistered(EventData):
@@ -27,6 +39,12 @@ class ItemRegistered(EventData):
     channels: list[str] = Field(min_length=1)
     item: CatalogItemSnapshot
     size_tier: str | None = None
+    #: The seller's idempotency key of the request that registered it, if it sent one.
+    request_id: str | None = None
+    #: What that request asked (the same for every item of it): a key reused is refused by it.
+    request_fingerprint: str | None = None
+    #: The item's place in the request, from 0.
+    position: int | None = Field(default=None, ge=0)
 
 
 class ItemRegistrationUpdated(EventData):
@@ -60,6 +78,15 @@ class ItemRegistrationRejected(EventData):
     catalog_item_id: str
     reason_code: str
     reason: str
+    condition: Condition | None = None
+    price: Money | None = None
+    channels: list[str] | None = None
+    #: The catalog item as registration read it (absent when the catalog did not know the id).
+    item: CatalogItemSnapshot | None = None
+    size_tier: str | None = None
+    request_id: str | None = None
+    request_fingerprint: str | None = None
+    position: int | None = Field(default=None, ge=0)
 
 
 class InboundShipmentLine(Value):
@@ -76,6 +103,8 @@ class InboundShipmentPlanned(EventData):
     fulfillment_center_id: str
     ship_to: Address
     lines: list[InboundShipmentLine] = Field(min_length=1)
+    #: The inbound plan it is part of, when a plan split the units across FCs.
+    plan_id: str | None = None
 
 
 class InboundShipmentShipped(EventData):

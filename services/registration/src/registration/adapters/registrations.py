@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration.adapters.fresh_ids import insert_with_fresh_id
@@ -141,6 +143,36 @@ class RegistrationRepository:
         )
         return dataclasses.replace(registration, fnsku=fnsku)
 
+    async def record(self, registration: Registration, request_fingerprint: str | None) -> bool:
+        """Store a registration as announced (its FNSKU included) unless it is stored already, with
+        its request's idempotency key the first time one of its items is; whether it was stored now.
+
+        Looked up first, not inserted on conflict: an insert draws the next `seq` even when it
+        conflicts, and the rows a rebuild numbers must be numbered as the requests numbered them."""
+        if await self.by_id(registration.registration_id) is not None:
+            return False
+        await self._conn.execute(
+            sa.insert(registrations).values(**_values(registration), fnsku=registration.fnsku)
+        )
+        if registration.request_id is not None and request_fingerprint is not None:
+            await self._conn.execute(
+                pg_insert(registration_requests)
+                .values(
+                    seller_id=registration.seller_id,
+                    request_id=registration.request_id,
+                    fingerprint=request_fingerprint,
+                )
+                .on_conflict_do_nothing()
+            )
+        return True
+
+    async def by_id(self, registration_id: str, *, for_update: bool = False) -> Registration | None:
+        query = sa.select(registrations).where(registrations.c.registration_id == registration_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _registration_from_row(row) if row else None
+
     async def page(
         self, seller_id: str, *, status: RegistrationStatus | None, limit: int, offset: int
     ) -> Page[Registration]:
@@ -174,8 +206,10 @@ class RegistrationRepository:
         row = (await self._conn.execute(query)).first()
         return _registration_from_row(row) if row else None
 
-    async def save_change(self, registration: Registration) -> Registration:
-        """Store a changed price, channels or status; returns it as stored."""
+    async def save_change(
+        self, registration: Registration, *, at: datetime | None = None
+    ) -> Registration:
+        """Store a changed price, channels or status (changed `at`, or now); returns it as stored."""
         row = (
             await self._conn.execute(
                 sa.update(registrations)
@@ -184,7 +218,7 @@ class RegistrationRepository:
                     price=registration.offer.price,
                     channels=list(registration.offer.channels),
                     status=registration.status.value,
-                    updated_at=sa.func.now(),
+                    updated_at=at if at is not None else sa.func.now(),
                 )
                 .returning(registrations)
             )

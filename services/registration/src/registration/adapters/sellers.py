@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration.adapters.fresh_ids import insert_with_fresh_id
@@ -22,6 +23,16 @@ class SellerRepository:
             self._conn, sellers, "seller_id", new_id, {"name": name}
         )
         return Seller(seller_id, name)
+
+    async def record(self, seller: Seller) -> bool:
+        """Store a seller under its own id unless it is stored already; whether it was stored now."""
+        inserted = await self._conn.execute(
+            pg_insert(sellers)
+            .values(seller_id=seller.seller_id, name=seller.name)
+            .on_conflict_do_nothing(index_elements=[sellers.c.seller_id])
+            .returning(sellers.c.seller_id)
+        )
+        return inserted.first() is not None
 
     async def get(self, seller_id: str) -> Seller | None:
         row = (

@@ -17,22 +17,50 @@ from stockpath_runtime.paging import Page
 _SHIPMENT_COLUMNS = [c for c in inbound_shipments.c if c.name != "seq"]
 
 
+def _planned(shipment: InboundShipment) -> dict:
+    return {
+        "seller_id": shipment.seller_id,
+        "fulfillment_center_id": shipment.fulfillment_center_id,
+        "ship_to": shipment.ship_to,
+        "status": shipment.status.value,
+        "plan_id": shipment.plan_id,
+    }
+
+
 class ShipmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
     async def add(self, shipment: InboundShipment, new_id: Callable[[], str]) -> InboundShipment:
         """Store a planned shipment under a fresh shipment id; returns it as stored."""
-        values = {
-            "seller_id": shipment.seller_id,
-            "fulfillment_center_id": shipment.fulfillment_center_id,
-            "ship_to": shipment.ship_to,
-            "status": shipment.status.value,
-            "plan_id": shipment.plan_id,
-        }
         shipment_id = await insert_with_fresh_id(
-            self._conn, inbound_shipments, "shipment_id", new_id, values
+            self._conn, inbound_shipments, "shipment_id", new_id, _planned(shipment)
         )
+        await self._add_lines(shipment_id, shipment)
+        stored = await self.get(shipment_id)
+        assert stored is not None
+        return stored
+
+    async def record(self, shipment: InboundShipment) -> bool:
+        """Store a planned shipment under its own id unless it is stored already; whether it was
+        stored now. Looked up first, not inserted on conflict: an insert draws the next `seq` even
+        when it conflicts, and a rebuild must number shipments as the requests numbered them."""
+        known = await self._conn.execute(
+            sa.select(inbound_shipments.c.shipment_id).where(
+                inbound_shipments.c.shipment_id == shipment.shipment_id
+            )
+        )
+        if known.first() is not None:
+            return False
+        await self._conn.execute(
+            sa.insert(inbound_shipments).values(
+                **_planned(shipment), shipment_id=shipment.shipment_id
+            )
+        )
+        await self._add_lines(shipment.shipment_id, shipment)
+        return True
+
+    async def _add_lines(self, shipment_id: str, shipment: InboundShipment) -> None:
         await self._conn.execute(
             sa.insert(inbound_shipment_lines),
             [
@@ -40,9 +68,6 @@ class ShipmentRepository:
                 for n, line in enumerate(shipment.lines, start=1)
             ],
         )
-        stored = await self.get(shipment_id)
-        assert stored is not None
-        return stored
 
     async def get(
         self, shipment_id: str, *, seller_id: str | None = None, for_update: bool = False

@@ -1,14 +1,17 @@
-"""What registration is asked to do: by a seller (over the API or the console) or by inventory's
-events (a shipment the FC is receiving or has closed). Each command has exactly one handler."""
+"""What registration is asked to do: by a seller (over the API or the console), by inventory's
+events (a shipment the FC is receiving or has closed), or by its own announcements read back
+(recorded when they are not yet: `stockpath replay` rebuilds the store from them). Each command
+has exactly one handler."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from registration.domain.model import Offer
+from registration.domain.model import InboundShipment, Offer, Registration, Seller
 from stockpath_events import Cause
 
 #: How long a credential registration issues is valid unless its issuer says otherwise.
@@ -153,4 +156,66 @@ class CloseInboundShipment:
     """The FC finished with a shipment (inventory's InboundShipmentClosed)."""
 
     shipment_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedSeller:
+    """A seller as SellerOnboarded announced it."""
+
+    seller: Seller
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedRegistration:
+    """A registration or rejection as ItemRegistered / ItemRegistrationRejected announced it.
+
+    `registration` is None for an announcement from before events carried its place in its
+    request: there is nothing to rebuild it from."""
+
+    registration: Registration | None
+    #: The fingerprint of the request that made it (with its `request_id`), for its idempotency key.
+    request_fingerprint: str | None
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedChange:
+    """ItemRegistrationUpdated (the registration's price and channels now) or ItemDeregistered."""
+
+    registration_id: str
+    #: When the change was announced: an older change never overwrites a newer one.
+    at: datetime
+    cause: Cause
+    price: Decimal | None = None
+    channels: tuple[str, ...] | None = None
+    deregistered: bool = False
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedShipment:
+    """A shipment as InboundShipmentPlanned announced it."""
+
+    shipment: InboundShipment
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedShipping:
+    """InboundShipmentShipped: the seller handed the shipment to a carrier."""
+
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedCancellation:
+    """InboundShipmentCancelled: the seller cancelled the shipment."""
+
+    shipment_id: str
+    reason: str | None
     cause: Cause

@@ -1,15 +1,52 @@
 """What registration consumes, as which command, and which handler carries it out.
 
-Inventory tells registration how far a seller's inbound shipment has got at the FC: the first
-receipt against it makes it RECEIVING, the FC's close makes it CLOSED.
+- `inventory.events`: how far a seller's inbound shipment has got at the FC: the first receipt
+  against it makes it RECEIVING, the FC's close makes it CLOSED.
+- `registration.events`: its own announcements of what sellers and operators asked for over HTTP
+  (sellers, registrations and rejections, changes, inbound shipments planned, shipped and
+  cancelled). Each is recorded only when it is not yet: live never (the request wrote it with its
+  announcement), in `stockpath replay` into an empty store the rows the requests wrote.
+
+Other event types on those topics have no entry, so the runtime acknowledges and ignores them.
+The translators below only reshape: no I/O, no decisions.
 """
 
 from __future__ import annotations
 
-from registration.domain.commands import CloseInboundShipment, MarkShipmentReceiving
-from registration.service_layer import shipments
-from stockpath_events import Envelope, Topics
+from registration.domain.commands import (
+    CloseInboundShipment,
+    MarkShipmentReceiving,
+    RecordAnnouncedCancellation,
+    RecordAnnouncedChange,
+    RecordAnnouncedRegistration,
+    RecordAnnouncedSeller,
+    RecordAnnouncedShipment,
+    RecordAnnouncedShipping,
+)
+from registration.domain.model import (
+    CatalogItem,
+    Dimensions,
+    InboundShipment,
+    Offer,
+    Registration,
+    RegistrationStatus,
+    Seller,
+    ShipmentLine,
+)
+from registration.service_layer import registrations, sellers, shipments
+from stockpath_events import CatalogItemSnapshot, Envelope, Topics
 from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
+from stockpath_events.types.registration import (
+    InboundShipmentCancelled,
+    InboundShipmentPlanned,
+    InboundShipmentShipped,
+    ItemDeregistered,
+    ItemRegistered,
+    ItemRegistrationRejected,
+    ItemRegistrationUpdated,
+    SellerOnboarded,
+)
+from stockpath_runtime.consumer import ConsumerTable
 
 
 def mark_shipment_receiving(event: Envelope[InventoryReceived]) -> MarkShipmentReceiving:
@@ -20,9 +57,144 @@ def close_inbound_shipment(event: Envelope[InboundShipmentClosed]) -> CloseInbou
     return CloseInboundShipment(event.data.shipment_id, event.cause)
 
 
-CONSUMES = {
+def record_announced_seller(event: Envelope[SellerOnboarded]) -> RecordAnnouncedSeller:
+    return RecordAnnouncedSeller(Seller(event.data.seller_id, event.data.name), event.cause)
+
+
+def _catalog_item(snapshot: CatalogItemSnapshot | None) -> CatalogItem | None:
+    """The catalog item as registration keeps it (the identifiers the catalog gave, no empty ones)."""
+    if snapshot is None:
+        return None
+    d = snapshot.dimensions
+    return CatalogItem(
+        catalog_item_id=snapshot.catalog_item_id,
+        title=snapshot.title,
+        category=snapshot.category,
+        brand=snapshot.brand,
+        identifiers=snapshot.identifiers.model_dump(exclude_none=True),
+        dimensions=Dimensions(d.length_cm, d.width_cm, d.height_cm) if d else None,
+        weight_g=snapshot.weight_g,
+        hazmat=snapshot.hazmat,
+        attributes=dict(snapshot.attributes),
+    )
+
+
+def record_announced_registration(
+    event: Envelope[ItemRegistered],
+) -> RecordAnnouncedRegistration:
+    data = event.data
+    # Announced before events carried the item's place in its request: nothing to rebuild from.
+    if data.position is None:
+        return RecordAnnouncedRegistration(None, None, event.cause)
+    registration = Registration(
+        registration_id=data.registration_id,
+        seller_id=data.seller_id,
+        offer=Offer(
+            data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
+        ),
+        status=RegistrationStatus.REGISTERED,
+        item=_catalog_item(data.item),
+        fnsku=data.fnsku,
+        size_tier=data.size_tier,
+        request_id=data.request_id,
+        position=data.position,
+    )
+    return RecordAnnouncedRegistration(registration, data.request_fingerprint, event.cause)
+
+
+def record_announced_rejection(
+    event: Envelope[ItemRegistrationRejected],
+) -> RecordAnnouncedRegistration:
+    data = event.data
+    if data.position is None or data.condition is None or data.price is None or not data.channels:
+        return RecordAnnouncedRegistration(None, None, event.cause)
+    registration = Registration(
+        registration_id=data.registration_id,
+        seller_id=data.seller_id,
+        offer=Offer(
+            data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
+        ),
+        status=RegistrationStatus.REJECTED,
+        item=_catalog_item(data.item),
+        size_tier=data.size_tier,
+        reason_code=data.reason_code,
+        reason=data.reason,
+        request_id=data.request_id,
+        position=data.position,
+    )
+    return RecordAnnouncedRegistration(registration, data.request_fingerprint, event.cause)
+
+
+def record_announced_update(event: Envelope[ItemRegistrationUpdated]) -> RecordAnnouncedChange:
+    data = event.data
+    return RecordAnnouncedChange(
+        data.registration_id,
+        event.time,
+        event.cause,
+        price=data.price,
+        channels=tuple(data.channels),
+    )
+
+
+def record_announced_withdrawal(event: Envelope[ItemDeregistered]) -> RecordAnnouncedChange:
+    return RecordAnnouncedChange(
+        event.data.registration_id, event.time, event.cause, deregistered=True
+    )
+
+
+def record_announced_shipment(event: Envelope[InboundShipmentPlanned]) -> RecordAnnouncedShipment:
+    data = event.data
+    shipment = InboundShipment(
+        shipment_id=data.shipment_id,
+        seller_id=data.seller_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        ship_to=data.ship_to.model_dump(mode="json"),
+        lines=tuple(ShipmentLine(x.fnsku, x.seller_sku, x.quantity) for x in data.lines),
+        plan_id=data.plan_id,
+    )
+    return RecordAnnouncedShipment(shipment, event.cause)
+
+
+def record_announced_shipping(event: Envelope[InboundShipmentShipped]) -> RecordAnnouncedShipping:
+    data = event.data
+    # Announced without the hand-over time: the seller handed it over when it was announced.
+    return RecordAnnouncedShipping(
+        data.shipment_id,
+        data.carrier,
+        data.tracking_number,
+        data.shipped_at or event.time,
+        event.cause,
+    )
+
+
+def record_announced_cancellation(
+    event: Envelope[InboundShipmentCancelled],
+) -> RecordAnnouncedCancellation:
+    return RecordAnnouncedCancellation(event.data.shipment_id, event.data.reason, event.cause)
+
+
+CONSUMES: ConsumerTable = {
     Topics.INVENTORY: {
         InventoryReceived: (mark_shipment_receiving, shipments.mark_shipments_receiving),
         InboundShipmentClosed: (close_inbound_shipment, shipments.close_inbound_shipments),
-    }
+    },
+    Topics.REGISTRATION: {
+        SellerOnboarded: (record_announced_seller, sellers.record_announced_sellers),
+        ItemRegistered: (
+            record_announced_registration,
+            registrations.record_announced_registrations,
+        ),
+        ItemRegistrationRejected: (
+            record_announced_rejection,
+            registrations.record_announced_registrations,
+        ),
+        ItemRegistrationUpdated: (record_announced_update, registrations.record_announced_changes),
+        ItemDeregistered: (record_announced_withdrawal, registrations.record_announced_changes),
+        InboundShipmentPlanned: (record_announced_shipment, shipments.record_announced_shipments),
+        InboundShipmentShipped: (record_announced_shipping, shipments.record_announced_shipping),
+        InboundShipmentCancelled: (
+            record_announced_cancellation,
+            shipments.record_announced_cancellations,
+        ),
+    },
 }

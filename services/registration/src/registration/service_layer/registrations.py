@@ -1,8 +1,14 @@
 """Registering items for fulfillment and listing, previewing that, changing and withdrawing them.
 
-Each handler opens and commits its own unit of work, so a registration and the event it causes
-(ItemRegistered, ItemRegistrationRejected, ItemRegistrationUpdated, ItemDeregistered) commit
-together.
+Each seller's handler opens and commits its own unit of work, so a registration and the event it
+causes (ItemRegistered, ItemRegistrationRejected, ItemRegistrationUpdated, ItemDeregistered)
+commit together.
+
+Registration also consumes those announcements back, in the runtime's unit of work:
+`record_announced_registrations` stores a registration or rejection not stored yet (with its
+FNSKU, its place in its request and the request's idempotency key), `record_announced_changes` a
+change not applied yet. Live that is never (the request wrote it with its announcement); in
+`stockpath replay` into an empty store it writes what the requests wrote.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+import structlog
+
 from registration.domain import identifiers
 from registration.domain.commands import (
     ChangeRegistration,
     DeregisterItem,
     PreviewItems,
+    RecordAnnouncedChange,
+    RecordAnnouncedRegistration,
     RegisterItems,
 )
 from registration.domain.eligibility import Rejection, SizeTier, assess, size_tier
@@ -30,6 +40,8 @@ from stockpath_events.types.registration import (
     ItemRegistrationRejected,
     ItemRegistrationUpdated,
 )
+
+log = structlog.get_logger("registration")
 
 
 class Catalog(Protocol):
@@ -91,6 +103,11 @@ async def register_items(
                 command.seller_id, command.request_id, command.fingerprint()
             )
         catalogue = await uow.registrations.catalogue(command.seller_id)
+        # What each announcement carries of its request, so registration can rebuild it from them.
+        request = {
+            "request_id": command.request_id,
+            "request_fingerprint": command.fingerprint() if command.request_id else None,
+        }
         results: list[Registration] = []
         for position, offer in enumerate(command.offers):
             item = items[offer.catalog_item_id]
@@ -128,6 +145,8 @@ async def register_items(
                         channels=list(offer.channels),
                         item=CatalogItemSnapshot.model_validate(dataclasses.asdict(item)),
                         size_tier=registration.size_tier,
+                        **request,
+                        position=position,
                     )
                 )
             else:
@@ -140,6 +159,15 @@ async def register_items(
                         catalog_item_id=offer.catalog_item_id,
                         reason_code=rejection.code.value,
                         reason=rejection.reason,
+                        condition=offer.condition,
+                        price=offer.price,
+                        channels=list(offer.channels),
+                        item=CatalogItemSnapshot.model_validate(dataclasses.asdict(item))
+                        if item
+                        else None,
+                        size_tier=registration.size_tier,
+                        **request,
+                        position=position,
                     )
                 )
             results.append(registration)
@@ -233,3 +261,40 @@ async def deregister_item(command: DeregisterItem, uow: RegistrationUnitOfWork) 
         )
         await uow.commit()
     return stored
+
+
+async def record_announced_registrations(
+    commands: list[RecordAnnouncedRegistration], uow: RegistrationUnitOfWork
+) -> None:
+    """Registrations and rejections as announced, stored unless they are already (see the module's
+    docstring); one announced before events carried its request has nothing to store."""
+    for command in commands:
+        registration = command.registration
+        if registration is None:
+            continue
+        if await uow.registrations.record(registration, command.request_fingerprint):
+            log.info(
+                "registration rebuilt from its announcement",
+                registration_id=registration.registration_id,
+                status=registration.status.value,
+            )
+
+
+async def record_announced_changes(
+    commands: list[RecordAnnouncedChange], uow: RegistrationUnitOfWork
+) -> None:
+    """Changes and withdrawals as announced, applied unless the registration holds them already or
+    a later change (see the module's docstring)."""
+    for command in commands:
+        current = await uow.registrations.by_id(command.registration_id, for_update=True)
+        if current is None or current.status is not RegistrationStatus.REGISTERED:
+            continue  # withdrawn (for good) or rejected: nothing announced later applies to it
+        if current.updated_at is not None and current.updated_at >= command.at:
+            continue  # a change announced after this one is stored already
+        changed = (
+            current.deregister()
+            if command.deregistered
+            else current.change_offer(command.price, command.channels)
+        )
+        if changed != current:
+            await uow.registrations.save_change(changed, at=command.at)

@@ -1,9 +1,11 @@
 """Sellers and the platform's credentials, as their authority (registration) keeps them.
 
 Creating a seller issues its seller credential in the same unit of work, so a seller never exists
-without a way in, and its token is shown once. Every credential issued or revoked here is
-announced on `identity.events` (the runtime's `issue_credential` / `revoke_credential`), so each
-service learns it within moments. A seller acts only on its own credentials: anyone else's read as
+without a way in, and its token is shown once. The seller is announced (SellerOnboarded on
+`registration.events`) and registration stores an announced seller it does not have yet
+(`record_announced_sellers`): live never, in `stockpath replay` the seller the request created.
+Every credential issued or revoked here is announced on `identity.events` (the runtime's
+`issue_credential` / `revoke_credential`), so each service learns it within moments. A seller acts only on its own credentials: anyone else's read as
 not found.
 """
 
@@ -13,9 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
+
 from registration.domain import identifiers
 from registration.domain.commands import (
     IssueCredential,
+    RecordAnnouncedSeller,
     RegisterSeller,
     RevokeCredential,
     RotateCredential,
@@ -23,6 +28,7 @@ from registration.domain.commands import (
 from registration.domain.errors import CredentialAlreadyRevoked, CredentialNotFound, UnknownSubject
 from registration.domain.model import Seller
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
+from stockpath_events.types.registration import SellerOnboarded
 from stockpath_network import FulfillmentCenter
 from stockpath_runtime.credentials import (
     ActorKind,
@@ -31,6 +37,8 @@ from stockpath_runtime.credentials import (
     revoke_credential,
     rotate_credential,
 )
+
+log = structlog.get_logger("registration")
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,22 @@ class NewSeller:
 async def register_seller(command: RegisterSeller, uow: RegistrationUnitOfWork) -> NewSeller:
     async with uow:
         seller = await uow.sellers.add(command.name, identifiers.new_seller_id)
+        uow.emit(SellerOnboarded(seller_id=seller.seller_id, name=seller.name))
         token, credential = await issue_credential(
             uow, ActorKind.SELLER, seller.seller_id, ttl=timedelta(days=command.expires_in_days)
         )
         await uow.commit()
     return NewSeller(seller, IssuedCredential(credential, token))
+
+
+async def record_announced_sellers(
+    commands: list[RecordAnnouncedSeller], uow: RegistrationUnitOfWork
+) -> None:
+    """Sellers as SellerOnboarded announced them, stored unless they are already (see the module's
+    docstring); inside the runtime's unit of work, which commits."""
+    for command in commands:
+        if await uow.sellers.record(command.seller):
+            log.info("seller rebuilt from its announcement", seller_id=command.seller.seller_id)
 
 
 async def issue(

@@ -4,6 +4,11 @@ them for the seller, and following them through the FC as inventory reports it.
 Seller commands open and commit their own unit of work, so a shipment's change and the event it
 causes commit together. Inventory's events arrive as runs of commands inside the unit of work the
 runtime opened (their events already claimed in the inbox): those handlers never commit.
+
+Registration consumes its own announcements too (InboundShipmentPlanned, InboundShipmentShipped,
+InboundShipmentCancelled) and records what is not recorded yet: live never (the request wrote it
+with its announcement), in `stockpath replay` into an empty store the shipments the sellers
+planned, shipped and cancelled, which inventory's reports then move as they moved live.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from registration.domain.commands import (
     MarkShipmentReceiving,
     PlanInbound,
     PlanInboundShipment,
+    RecordAnnouncedCancellation,
+    RecordAnnouncedShipment,
+    RecordAnnouncedShipping,
     ShipInboundShipment,
 )
 from registration.domain.errors import ShipmentNotFound, UnknownSellerSkus
-from registration.domain.model import InboundShipment, ShipmentLine
+from registration.domain.model import InboundShipment, ShipmentLine, ShipmentStatus
 from registration.domain.planning import choose_fulfillment_center, split_across_centers
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_events import Address
@@ -80,6 +88,7 @@ async def _store_shipment(
             fulfillment_center_id=shipment.fulfillment_center_id,
             ship_to=Address.model_validate(shipment.ship_to),
             lines=[InboundShipmentLine(**dataclasses.asdict(line)) for line in shipment.lines],
+            plan_id=shipment.plan_id,
         )
     )
     return shipment
@@ -225,3 +234,45 @@ async def close_inbound_shipments(
     """The FC finished with these shipments: the seller sees them CLOSED."""
     for command in commands:
         await _advance(uow, command, InboundShipment.closed)
+
+
+async def record_announced_shipments(
+    commands: list[RecordAnnouncedShipment], uow: RegistrationUnitOfWork
+) -> None:
+    """Planned shipments as announced, stored unless they are already (see the module's docstring)."""
+    for command in commands:
+        if await uow.shipments.record(command.shipment):
+            log.info(
+                "inbound shipment rebuilt from its announcement",
+                shipment_id=command.shipment.shipment_id,
+            )
+
+
+async def _working_shipment(
+    uow: RegistrationUnitOfWork, shipment_id: str
+) -> InboundShipment | None:
+    # Only a WORKING shipment was shipped or cancelled: any later status holds the step already.
+    shipment = await uow.shipments.get(shipment_id, for_update=True)
+    return shipment if shipment is not None and shipment.status is ShipmentStatus.WORKING else None
+
+
+async def record_announced_shipping(
+    commands: list[RecordAnnouncedShipping], uow: RegistrationUnitOfWork
+) -> None:
+    """Hand-overs to a carrier as announced, applied unless they are already."""
+    for command in commands:
+        shipment = await _working_shipment(uow, command.shipment_id)
+        if shipment is not None:
+            await uow.shipments.save_status(
+                shipment.ship(command.carrier, command.tracking_number, command.shipped_at)
+            )
+
+
+async def record_announced_cancellations(
+    commands: list[RecordAnnouncedCancellation], uow: RegistrationUnitOfWork
+) -> None:
+    """Cancellations as announced, applied unless they are already."""
+    for command in commands:
+        shipment = await _working_shipment(uow, command.shipment_id)
+        if shipment is not None:
+            await uow.shipments.save_status(shipment.cancel(command.reason))
