@@ -1,22 +1,24 @@
 """A log that falls short is refused, not rebuilt from: after DeleteRecords moved a partition's log
 start above 0, `stockpath replay` refuses before it creates anything, naming the partition.
 
-The broker must delete records: Apache Kafka does (a testcontainers KRaft broker where a Docker
-engine answers). Tansu 0.6, the local broker, does not — DeleteRecords closes the connection and
-topic retention is not applied (tried: retention.ms=500, segment.ms=100, records stay) — so on
-these machines the test is skipped with that reason, and test_operations_replay.py covers the
-other way a log falls short (a broker that lost it: the check names the inbox rows only the live
-store has).
+The broker must delete records. Apache Kafka does (a testcontainers KRaft broker where a Docker
+engine answers); elsewhere the Kafka of `noida-db` (a dev dependency from PyPI: one local binary
+that speaks the Kafka protocol, DeleteRecords included), started on a free port with a data
+directory of the module's own. Tansu, the platform's local broker, does not delete records
+(DeleteRecords closes the connection, retention is not applied), which is why it is not used here.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
+from stockpath_cli.localstack import free_port, port_open
 from stockpath_events import Address, new_event
 from stockpath_events.types.orders import OrderPlaced
 
@@ -35,13 +37,31 @@ def _kafka_container():
     return module.KafkaContainer("apache/kafka:3.9.0").with_kraft()
 
 
+def _noida_kafka(data_dir: Path) -> tuple[subprocess.Popen, str] | None:
+    """noida-db's Kafka alone on a free port, and its address (None when the package is not
+    installed)."""
+    try:
+        from importlib.resources import files
+
+        binary = files("noida_db").joinpath("noida-db")
+    except ModuleNotFoundError:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [str(binary), "start", "--only", "kafka", "--data-dir", str(data_dir)]
+        + ["--host", "127.0.0.1", "--kafka-port", str(port)],
+        stdout=(data_dir / "noida.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    return process, f"127.0.0.1:{port}"
+
+
 @pytest.fixture(scope="module")
 def deleting_broker(tmp_path_factory):
-    """A broker of this module's own (records are deleted from it): Apache Kafka where Docker
-    answers, else Tansu; skipped when it cannot delete records."""
+    """A broker of this module's own that deletes records: Apache Kafka where Docker answers,
+    else noida-db's Kafka; skipped when neither can be had."""
     import asyncio
 
-    from stockpath_cli.localstack import Broker
     from stockpath_runtime.kafka import ensure_topics
 
     container = _kafka_container()
@@ -51,12 +71,23 @@ def deleting_broker(tmp_path_factory):
             asyncio.run(ensure_topics(bootstrap, partitions=3, replication=1))
             yield bootstrap
         return
-    broker = Broker(log_path=tmp_path_factory.mktemp("tansu-delete") / "tansu.log").start()
+    data_dir = tmp_path_factory.mktemp("noida")
+    started = _noida_kafka(data_dir)
+    if started is None:
+        pytest.skip("no broker that deletes records: no Docker engine, noida-db not installed")
+    process, bootstrap = started
     try:
-        asyncio.run(ensure_topics(broker.bootstrap_servers, partitions=3, replication=1))
-        yield broker.bootstrap_servers
+        host, port = bootstrap.split(":")
+        deadline = time.monotonic() + 30
+        while not port_open(host, int(port)):
+            assert process.poll() is None, (data_dir / "noida.log").read_text()
+            assert time.monotonic() < deadline, "noida-db's Kafka did not open its port in 30 s"
+            time.sleep(0.1)
+        asyncio.run(ensure_topics(bootstrap, partitions=3, replication=1))
+        yield bootstrap
     finally:
-        broker.stop()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 async def delete_records(bootstrap: str, tp, before: int) -> str | None:
