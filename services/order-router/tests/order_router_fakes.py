@@ -323,8 +323,11 @@ class FakeReturns:
     async def of_order(self, order_id: str) -> list[CustomerReturn]:
         return [r for r in self.stored.values() if r.order_id == order_id]
 
-    async def add(self, customer_return: CustomerReturn) -> None:
+    async def add(self, customer_return: CustomerReturn) -> bool:
+        if customer_return.return_id in self.stored:
+            return False
         self.stored[customer_return.return_id] = customer_return
+        return True
 
     async def mark_received(self, return_id: str, received, event_id: str) -> str | None:
         found = self.stored.get(return_id)

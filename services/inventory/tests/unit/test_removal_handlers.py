@@ -135,3 +135,48 @@ async def test_a_removal_carried_out_after_its_cancellation_takes_the_units_out_
 async def test_a_report_on_an_unknown_removal_is_refused(uow):
     with pytest.raises(UnknownRemovalOrder):
         await consume(uow, units_disposed_event("RMV-NOPE"))
+
+
+# --- its own announcements read back (issue 17) ----------------------------------------------------
+
+
+def announced(uow) -> list:
+    """What the requests announced that inventory reads back: removals created and cancelled."""
+    return [
+        e
+        for e in uow.events
+        if type(e.data).__name__ in ("RemovalOrderCreated", "RemovalOrderCancelled")
+    ]
+
+
+def ledger(uow) -> list[tuple]:
+    return [(e.fnsku, e.bucket, e.delta, e.reason, e.cause_event_id) for e in uow.stock.entries]
+
+
+async def test_removals_read_back_into_an_empty_store_are_set_aside_and_cancelled_as_requested(uow):
+    await create_removal_order(
+        order("RMV-1", disposition=RemovalDisposition.RETURN, fulfillable=2), uow
+    )
+    await cancel_removal_order(CancelRemovalOrder("RMV-1", "S-ACME"), uow)
+    await create_removal_order(order("RMV-2", unfulfillable=2, fulfillable=1), uow)
+    rebuilt = FakeInventoryUnitOfWork()
+    rebuilt.stock.seed("XA", "SEA1", fulfillable=5, unfulfillable=2)
+
+    for event in announced(uow):
+        await consume(rebuilt, event)
+
+    assert rebuilt.removal_orders.stored == uow.removal_orders.stored
+    assert rebuilt.stock.levels_of("XA") == uow.stock.levels_of("XA") == Levels(fulfillable=4)
+    assert ledger(rebuilt) == ledger(uow), "the same movements, caused by the same announcements"
+
+
+async def test_removals_read_back_live_change_nothing(uow):
+    await create_removal_order(order("RMV-1", fulfillable=2), uow)
+    await cancel_removal_order(CancelRemovalOrder("RMV-1", "S-ACME"), uow)
+    await create_removal_order(order("RMV-2", unfulfillable=1), uow)
+    before = (dict(uow.removal_orders.stored), uow.stock.levels_of("XA"), ledger(uow))
+
+    for event in announced(uow):
+        await consume(uow, event)
+
+    assert (dict(uow.removal_orders.stored), uow.stock.levels_of("XA"), ledger(uow)) == before

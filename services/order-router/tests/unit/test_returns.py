@@ -90,3 +90,60 @@ def test_the_order_is_returned_once_every_shipped_unit_came_back():
     assert not every_shipped_unit_back(ORDER, [got_first, second])
     got_second = type(second)(**{**second.__dict__, "received": (("X-2", 1, "defective"),)})
     assert every_shipped_unit_back(ORDER, [got_first, got_second])
+
+
+# --- its own ReturnAuthorized read back (issue 17) ------------------------------------------------
+
+
+def authorized(authorized_by: str | None = "storefront"):
+    from stockpath_events import new_event
+    from stockpath_events.types.order_router import ReturnAuthorized, ReturnLine
+
+    return new_event(
+        ReturnAuthorized(
+            return_id=return_id("O-1", 1),
+            order_id="O-1",
+            fulfillment_center_id="SEA1",
+            lines=[
+                ReturnLine(
+                    line_id="1", fnsku="X-1", seller_id="S-A", seller_sku="SKU-1", quantity=2
+                )
+            ],
+            reason="too small",
+            authorized_by=authorized_by,
+        ),
+        source="/services/order-router",
+    )
+
+
+async def read_back(event, uow) -> None:
+    from order_router.bootstrap import subscriptions
+    from stockpath_events import Topics
+
+    [own] = [s for s in subscriptions(None) if s.topic == Topics.FULFILLMENT_INSTRUCTIONS]
+    await own.handlers[type(event.data)]([event], uow)
+
+
+async def test_a_return_read_back_is_recorded_once_as_authorized_and_an_older_one_not_at_all():
+    from order_router_fakes import FakeOrderRouterUnitOfWork
+
+    from order_router.domain.returns import CustomerReturn
+
+    rebuilt, event = FakeOrderRouterUnitOfWork(), authorized()
+
+    await read_back(event, rebuilt)
+    await read_back(event, rebuilt)  # live: the request recorded it already; nothing changes
+
+    assert rebuilt.returns.stored == {
+        event.data.return_id: CustomerReturn(
+            event.data.return_id,
+            "O-1",
+            "SEA1",
+            (ResolvedLine("1", "X-1", "S-A", "SKU-1", 2),),
+            "too small",
+            "storefront",
+        )
+    }
+    older = FakeOrderRouterUnitOfWork()
+    await read_back(authorized(authorized_by=None), older)
+    assert older.returns.stored == {}

@@ -226,6 +226,22 @@ class CancelRemovalOrder:
 
 
 @dataclass(frozen=True)
+class RecordAnnouncedRemoval:
+    """A removal order as inventory announced it (RemovalOrderCreated): recorded unless it is."""
+
+    removal_order: RemovalOrder
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedRemovalCancellation:
+    """A cancellation as inventory announced it (RemovalOrderCancelled): applied unless it is."""
+
+    removal_order_id: str
+    cause: Cause
+
+
+@dataclass(frozen=True)
 class CompleteRemoval:
     """An FC reports a removal order carried out: shipped (carrier, tracking) or disposed of."""
 

@@ -6,9 +6,11 @@
   customer return back in stock: fulfillable or unfulfillable by condition) and
   FulfillmentRejectedByCenter (FC exceptions: units written off or unfulfillable,
   `service_layer/center_exceptions.py`).
-- `inventory.events`: its own announcements of receipts (a line per event), closes and
-  adjustments: applied only when not recorded yet, so live they change nothing and a replay
-  rebuilds what the requests wrote (see `service_layer.receiving` and `.adjustments`).
+- `inventory.events`: its own announcements of receipts (a line per event), closes,
+  adjustments and removal orders created; `fulfillment.removals`: its own announcements of
+  removal orders cancelled. Applied only when not recorded yet, so live they change nothing and
+  a replay rebuilds what the requests wrote (see `service_layer.receiving`, `.adjustments` and
+  `.removals`); the RemovalInstructed it writes there is ignored on its type alone.
 
 Each handler takes every command of a run of events of its type; reservations and shipments are
 applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
@@ -29,6 +31,8 @@ from inventory.domain.commands import (
     PlannedLine,
     ReceiveReturn,
     RecordAnnouncedReceiptLine,
+    RecordAnnouncedRemoval,
+    RecordAnnouncedRemovalCancellation,
     RecordCenterException,
     ReleaseStock,
     ReserveStock,
@@ -36,7 +40,7 @@ from inventory.domain.commands import (
 )
 from inventory.domain.fulfillment_orders import InstructedLine
 from inventory.domain.receipts import AnnouncedLine
-from inventory.domain.removals import RemovalStatus
+from inventory.domain.removals import RemovalOrder, RemovalStatus, RemovalUnits
 from inventory.domain.returns import CustomerReturn, ReturnedUnits
 from inventory.domain.shipments import LineCount
 from inventory.service_layer import (
@@ -61,6 +65,8 @@ from stockpath_events.types.inventory import (
     InventoryAdjusted,
     InventoryDiscrepancyRecorded,
     InventoryReceived,
+    RemovalOrderCancelled,
+    RemovalOrderCreated,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
@@ -236,6 +242,28 @@ def adjust_announced_inventory(event: Envelope[InventoryAdjusted]) -> AdjustInve
     )
 
 
+def record_announced_removal(event: Envelope[RemovalOrderCreated]) -> RecordAnnouncedRemoval:
+    data = event.data
+    order = RemovalOrder(
+        removal_order_id=data.removal_order_id,
+        seller_id=data.seller_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        disposition=data.disposition,
+        lines=tuple(
+            RemovalUnits(line.fnsku, line.source, line.quantity, line.seller_sku)
+            for line in data.lines
+        ),
+        ship_to=data.ship_to,
+    )
+    return RecordAnnouncedRemoval(order, event.cause)
+
+
+def record_announced_removal_cancellation(
+    event: Envelope[RemovalOrderCancelled],
+) -> RecordAnnouncedRemovalCancellation:
+    return RecordAnnouncedRemovalCancellation(event.data.removal_order_id, event.cause)
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         InboundShipmentPlanned: (plan_inbound_shipment, inbound.plan_inbound_shipments),
@@ -267,5 +295,12 @@ CONSUMES: ConsumerTable = {
         ),
         InboundShipmentClosed: (close_announced_shipment, receiving.close_announced_shipments),
         InventoryAdjusted: (adjust_announced_inventory, adjustments.adjust_announced_inventory),
+        RemovalOrderCreated: (record_announced_removal, removals.record_announced_removals),
+    },
+    Topics.FULFILLMENT_REMOVALS: {
+        RemovalOrderCancelled: (
+            record_announced_removal_cancellation,
+            removals.record_announced_cancellations,
+        ),
     },
 }

@@ -2,6 +2,10 @@
 RemovalOrderCreated, and RemovalInstructed for the FC on `fulfillment.removals`) or cancels it
 while it is pending (units back, RemovalOrderCancelled for the FC); the FC's RemovalShipped or
 UnitsDisposed completes it. Every movement is a ledger row caused by the event that announces it.
+
+Inventory reads RemovalOrderCreated and RemovalOrderCancelled back and applies those not recorded
+yet: live never (the request recorded them with their announcements), in `stockpath replay` into
+an empty store the removal orders and the movements the requests made, ledger causes included.
 """
 
 from __future__ import annotations
@@ -11,7 +15,13 @@ from dataclasses import replace
 import structlog
 
 from inventory.domain.adjustments import UnknownStock
-from inventory.domain.commands import CancelRemovalOrder, CompleteRemoval, CreateRemovalOrder
+from inventory.domain.commands import (
+    CancelRemovalOrder,
+    CompleteRemoval,
+    CreateRemovalOrder,
+    RecordAnnouncedRemoval,
+    RecordAnnouncedRemovalCancellation,
+)
 from inventory.domain.removals import (
     RemovalIdReused,
     RemovalNotCancellable,
@@ -23,7 +33,7 @@ from inventory.domain.removals import (
     put_back,
     set_aside,
 )
-from inventory.domain.stock import Bucket, Levels, Movement, Reason, StockMove
+from inventory.domain.stock import Bucket, Levels, Movement, Reason, StockLevel, StockMove
 from inventory.service_layer.stock_moves import move_stock
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events import Cause
@@ -69,16 +79,7 @@ async def create_removal_order(
             ):
                 raise RemovalIdReused(asked.removal_order_id)
             return existing, False
-        movements: dict[str, list[Movement]] = {}
-        levels: dict[str, Levels] = {}
-        lines = []
-        for units in asked.lines:
-            level = found[(units.fnsku, fc)]
-            moved = set_aside(units, levels.get(units.fnsku, level.levels))
-            levels[units.fnsku] = levels.get(units.fnsku, level.levels).apply(moved)
-            movements.setdefault(units.fnsku, []).extend(moved)
-            lines.append(replace(units, seller_sku=level.seller_sku))
-        order = replace(asked, lines=tuple(lines), status=RemovalStatus.PENDING)
+        order, movements = _set_aside(asked, found)
         if not await uow.removal_orders.add(order):
             raise RemovalIdReused(order.removal_order_id)
         created = uow.emit(
@@ -91,19 +92,7 @@ async def create_removal_order(
                 ship_to=order.ship_to,
             )
         )
-        for fnsku, moved in movements.items():
-            level = found[(fnsku, fc)]
-            await move_stock(
-                uow,
-                StockMove(
-                    fnsku,
-                    fc,
-                    order.seller_id,
-                    level.seller_sku,
-                    tuple(moved),
-                    cause_event_id=created.id,
-                ),
-            )
+        await _move_set_aside(uow, order, found, movements, cause_event_id=created.id)
         uow.emit(
             RemovalInstructed(
                 removal_order_id=order.removal_order_id,
@@ -116,6 +105,84 @@ async def create_removal_order(
         )
         await uow.commit()
     return order, True
+
+
+def _set_aside(
+    asked: RemovalOrder, found: dict[tuple[str, str], StockLevel]
+) -> tuple[RemovalOrder, dict[str, list[Movement]]]:
+    """The order as recorded (pending, each line with its seller SKU) and the units each FNSKU's
+    buckets give up; RemovalRefused when a bucket holds fewer than asked."""
+    fc = asked.fulfillment_center_id
+    movements: dict[str, list[Movement]] = {}
+    levels: dict[str, Levels] = {}
+    lines = []
+    for units in asked.lines:
+        level = found[(units.fnsku, fc)]
+        moved = set_aside(units, levels.get(units.fnsku, level.levels))
+        levels[units.fnsku] = levels.get(units.fnsku, level.levels).apply(moved)
+        movements.setdefault(units.fnsku, []).extend(moved)
+        lines.append(replace(units, seller_sku=level.seller_sku))
+    return replace(asked, lines=tuple(lines), status=RemovalStatus.PENDING), movements
+
+
+async def _move_set_aside(
+    uow: InventoryUnitOfWork,
+    order: RemovalOrder,
+    found: dict[tuple[str, str], StockLevel],
+    movements: dict[str, list[Movement]],
+    *,
+    cause_event_id: str,
+    caused_by: Cause | None = None,
+) -> None:
+    for fnsku, moved in movements.items():
+        level = found[(fnsku, order.fulfillment_center_id)]
+        await move_stock(
+            uow,
+            StockMove(
+                fnsku,
+                order.fulfillment_center_id,
+                order.seller_id,
+                level.seller_sku,
+                tuple(moved),
+                cause_event_id=cause_event_id,
+            ),
+            caused_by=caused_by,
+        )
+
+
+async def record_announced_removals(
+    commands: list[RecordAnnouncedRemoval], uow: InventoryUnitOfWork
+) -> None:
+    """Removal orders as inventory announced them (RemovalOrderCreated), recorded unless they are
+    already (see the module's docstring): set aside as the request did, the ledger rows caused by
+    the announcement read, as live."""
+    for command in commands:
+        announced = command.removal_order
+        if await uow.removal_orders.get(announced.removal_order_id) is not None:
+            continue
+        fc = announced.fulfillment_center_id
+        found = await uow.stock.lock_levels((u.fnsku, fc) for u in announced.lines)
+        order, movements = _set_aside(announced, found)
+        await uow.removal_orders.add(order)
+        await _move_set_aside(
+            uow, order, found, movements, cause_event_id=command.cause.id, caused_by=command.cause
+        )
+        log.info(
+            "removal order rebuilt from its announcement", removal_order_id=order.removal_order_id
+        )
+
+
+async def record_announced_cancellations(
+    commands: list[RecordAnnouncedRemovalCancellation], uow: InventoryUnitOfWork
+) -> None:
+    """Cancellations as inventory announced them (RemovalOrderCancelled), applied to a removal
+    order still pending: its units back in their buckets, caused by the announcement read."""
+    for command in commands:
+        order = await uow.removal_orders.get(command.removal_order_id, for_update=True)
+        if order is None or order.status is not RemovalStatus.PENDING:
+            continue
+        await _move(uow, order, put_back, cause_event_id=command.cause.id, caused_by=command.cause)
+        await uow.removal_orders.set_status(order.removal_order_id, RemovalStatus.CANCELLED)
 
 
 async def cancel_removal_order(

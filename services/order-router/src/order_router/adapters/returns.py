@@ -18,6 +18,8 @@ _ADD = sa.text(
     """
     INSERT INTO order_returns (return_id, order_id, fulfillment_center_id, lines, reason, authorized_by)
     VALUES (:return_id, :order_id, :fulfillment_center_id, CAST(:lines AS jsonb), :reason, :authorized_by)
+    ON CONFLICT (return_id) DO NOTHING
+    RETURNING return_id
     """
 )
 
@@ -52,8 +54,9 @@ class ReturnRepository:
             for r in rows
         ]
 
-    async def add(self, customer_return: CustomerReturn) -> None:
-        await self._conn.execute(
+    async def add(self, customer_return: CustomerReturn) -> bool:
+        """Record an authorized return unless it is recorded already; whether it was recorded now."""
+        added = await self._conn.execute(
             _ADD,
             {
                 "return_id": customer_return.return_id,
@@ -75,6 +78,7 @@ class ReturnRepository:
                 "authorized_by": customer_return.authorized_by,
             },
         )
+        return added.first() is not None
 
     async def mark_received(
         self, return_id: str, received: Sequence[tuple[str, int, str]], event_id: str

@@ -10,7 +10,7 @@ from order_router.domain.fulfillment import Shipment
 from order_router.domain.mcf import McfRequest
 from order_router.domain.model import Listing, Order, Registration
 from order_router.domain.ownership import Party
-from order_router.domain.returns import ReturnRequestLine
+from order_router.domain.returns import CustomerReturn, ReturnRequestLine
 from order_router.domain.stock import StockBasis, basis
 from stockpath_events import Cause
 
@@ -66,6 +66,15 @@ class AuthorizeReturn:
     lines: tuple[ReturnRequestLine, ...]
     fulfillment_center_id: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordAuthorizedReturn:
+    """A return as order-router announced it (ReturnAuthorized): recorded unless it is already.
+    None for one announced without who authorized it: nothing to record."""
+
+    customer_return: CustomerReturn | None
+    cause: Cause
 
 
 @dataclass(frozen=True)

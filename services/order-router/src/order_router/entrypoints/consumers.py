@@ -11,6 +11,7 @@ from order_router.domain.commands import (
     CancelOrder,
     CloseListing,
     MissingLine,
+    RecordAuthorizedReturn,
     RecordDeregistration,
     RecordInventoryLevel,
     RecordListing,
@@ -21,7 +22,8 @@ from order_router.domain.commands import (
     RouteOrder,
 )
 from order_router.domain.fulfillment import Shipment
-from order_router.domain.model import Listing, Order, OrderLine, Registration
+from order_router.domain.model import Listing, Order, OrderLine, Registration, ResolvedLine
+from order_router.domain.returns import CustomerReturn
 from order_router.service_layer import center_exceptions, fulfillment, handlers, returns, routing
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import (
@@ -31,6 +33,7 @@ from stockpath_events.types.fulfillment import (
 )
 from stockpath_events.types.inventory import InventoryLevelChanged
 from stockpath_events.types.listing import ListingClosed, ListingPublished
+from stockpath_events.types.order_router import ReturnAuthorized
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_events.types.registration import ItemDeregistered, ItemRegistered
 from stockpath_runtime.consumer import ConsumerTable
@@ -142,6 +145,24 @@ def record_return(event: Envelope[ReturnReceived]) -> RecordReturn:
     return RecordReturn(data.return_id, data.order_id, received, event.cause)
 
 
+def record_authorized_return(event: Envelope[ReturnAuthorized]) -> RecordAuthorizedReturn:
+    data = event.data
+    if data.authorized_by is None:
+        return RecordAuthorizedReturn(None, event.cause)
+    customer_return = CustomerReturn(
+        return_id=data.return_id,
+        order_id=data.order_id,
+        fulfillment_center_id=data.fulfillment_center_id,
+        lines=tuple(
+            ResolvedLine(line.line_id, line.fnsku, line.seller_id, line.seller_sku, line.quantity)
+            for line in data.lines
+        ),
+        reason=data.reason,
+        authorized_by=data.authorized_by,
+    )
+    return RecordAuthorizedReturn(customer_return, event.cause)
+
+
 CONSUMES: ConsumerTable = {
     Topics.REGISTRATION: {
         ItemRegistered: (record_registration, handlers.record_registrations),
@@ -165,5 +186,10 @@ CONSUMES: ConsumerTable = {
             center_exceptions.reroute_missing_units,
         ),
         ReturnReceived: (record_return, returns.record_returns),
+    },
+    # Its own announcements of returns, read back (see service_layer/returns.py); the fulfillment
+    # instructions it writes there are ignored on their type alone.
+    Topics.FULFILLMENT_INSTRUCTIONS: {
+        ReturnAuthorized: (record_authorized_return, returns.record_authorized_returns),
     },
 }

@@ -1,13 +1,17 @@
 """Customer returns: `authorize_return` (HTTP) checks a return against what shipped and what was
 already authorized (domain/returns.py), records it and tells the FC (ReturnAuthorized on
 `fulfillment.instructions`, the FC's topic); `record_returns` (ReturnReceived) records what came back,
-and an order whose every shipped unit came back is RETURNED."""
+and an order whose every shipped unit came back is RETURNED.
+
+Order-router reads its ReturnAuthorized back: `record_authorized_returns` records a return not
+recorded yet — live never (the request recorded it with its announcement), in `stockpath replay`
+into an empty store the returns the requests authorized, so the FC's reports land on them."""
 
 from __future__ import annotations
 
 import structlog
 
-from order_router.domain.commands import AuthorizeReturn, RecordReturn
+from order_router.domain.commands import AuthorizeReturn, RecordAuthorizedReturn, RecordReturn
 from order_router.domain.model import OrderRecord, OrderStatus, UnknownOrder
 from order_router.domain.ownership import PartyKind, ids_to_try, owns
 from order_router.domain.returns import (
@@ -75,6 +79,17 @@ async def authorize_return(command: AuthorizeReturn, uow: OrderRouterUnitOfWork)
         )
         await uow.commit()
     return customer_return
+
+
+async def record_authorized_returns(
+    commands: list[RecordAuthorizedReturn], uow: OrderRouterUnitOfWork
+) -> None:
+    """Returns as order-router announced them, recorded unless they are already (see the module's
+    docstring)."""
+    for command in commands:
+        announced = command.customer_return
+        if announced is not None and await uow.returns.add(announced):
+            log.info("return rebuilt from its announcement", return_id=announced.return_id)
 
 
 async def record_returns(commands: list[RecordReturn], uow: OrderRouterUnitOfWork) -> None:
