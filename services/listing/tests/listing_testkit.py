@@ -17,7 +17,7 @@ from listing.domain.model import (
     StoredListing,
     sellable_quantity,
 )
-from listing.domain.orders import BuyerOrder, BuyerOrderStatus
+from listing.domain.orders import BuyerOrder, BuyerOrderStatus, PlacedOrder
 from listing.entrypoints import consumers
 from stockpath_events import CatalogItemSnapshot, Envelope
 from stockpath_runtime.consumer import subscribe
@@ -141,37 +141,26 @@ class FakeBuyerOrderRepository:
         self.orders: dict[str, BuyerOrder] = {}
         self._checkouts: dict[str, str] = {}
 
-    async def add(
-        self,
-        *,
-        order_id: str,
-        checkout_token: str,
-        buyer_sha256: str,
-        lines: list[dict],
-        ship_to: dict,
-        shipping_speed: str,
-        total: Decimal,
-        currency: str,
-    ) -> str | None:
-        if checkout_token in self._checkouts:
+    async def add(self, order: PlacedOrder) -> str | None:
+        if order.checkout_token in self._checkouts:
             return None
-        self._checkouts[checkout_token] = order_id
-        self.orders[order_id] = BuyerOrder(
-            order_id=order_id,
-            lines=lines,
-            ship_to=ship_to,
-            shipping_speed=shipping_speed,
-            total=total,
-            currency=currency,
+        self._checkouts[order.checkout_token] = order.order_id
+        self.orders[order.order_id] = BuyerOrder(
+            order_id=order.order_id,
+            lines=order.lines,
+            ship_to=order.ship_to,
+            shipping_speed=order.shipping_speed,
+            total=order.total,
+            currency=order.currency,
             status=BuyerOrderStatus.PLACED,
             status_detail=None,
             fulfillment_orders=0,
             shipments=(),
             created_at=NOW,
             updated_at=NOW,
-            buyer_sha256=buyer_sha256,
+            buyer_sha256=order.buyer_sha256,
         )
-        return order_id
+        return order.order_id
 
     async def order_id_for_checkout(self, checkout_token: str) -> str | None:
         return self._checkouts.get(checkout_token)

@@ -164,6 +164,7 @@ _SPECS = [
     EventSpec(listing.ListingUpdated, Topics.LISTING, "listing_id", "listing"),
     EventSpec(listing.ListingAvailabilityChanged, Topics.LISTING, "listing_id", "listing"),
     EventSpec(listing.ListingClosed, Topics.LISTING, "listing_id", "listing"),
+    EventSpec(listing.StorefrontOrderPlaced, Topics.LISTING, "order_id", "listing"),
     EventSpec(inventory.InventoryReceived, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.InboundShipmentClosed, Topics.INVENTORY, "shipment_id", "inventory"),
     EventSpec(inventory.InventoryAdjusted, Topics.INVENTORY, "fnsku", "inventory"),

@@ -14,6 +14,7 @@ from listing.domain.orders import BuyerOrderStatus, Shipment, buyer_digest
 from listing.service_layer.checkout import place_order
 from stockpath_events import Address, ShippingSpeed, new_event
 from stockpath_events.types.fulfillment import ShipmentShipped
+from stockpath_events.types.listing import StorefrontOrderPlaced
 from stockpath_events.types.order_router import (
     BackorderedLine,
     OrderBackordered,
@@ -259,3 +260,33 @@ async def test_reports_on_orders_the_storefront_did_not_place_are_ignored(shop):
 
     assert set(uow.buyer_orders.orders) == {order_id}
     assert uow.buyer_orders.orders[order_id].status_detail == "being prepared at EWR4"
+
+
+# --- its own StorefrontOrderPlaced read back (issue 17) --------------------------------------------
+
+
+async def test_an_order_read_back_into_an_empty_store_is_the_order_checkout_stored(shop):
+    uow, listing_id = shop
+    order_id = await place_order(checkout((listing_id, 2)), uow)
+    [announced] = [e for e in uow.events if isinstance(e.data, StorefrontOrderPlaced)]
+    rebuilt = FakeListingUnitOfWork()
+
+    await consume(rebuilt, announced, channels=CHANNELS)
+
+    assert rebuilt.buyer_orders.orders[order_id] == uow.buyer_orders.orders[order_id]
+    assert await rebuilt.buyer_orders.order_id_for_checkout("t" * 32) == order_id
+    # The platform's reports then move the rebuilt order.
+    await consume(rebuilt, routed(order_id, "SEA1"), channels=CHANNELS)
+    assert rebuilt.buyer_orders.orders[order_id].status is BuyerOrderStatus.ROUTED
+
+
+async def test_an_order_read_back_live_changes_nothing(shop):
+    uow, listing_id = shop
+    order_id = await place_order(checkout((listing_id, 2)), uow)
+    await consume(uow, routed(order_id, "SEA1"), channels=CHANNELS)
+    before, events = uow.buyer_orders.orders[order_id], list(uow.events)
+    [announced] = [e for e in events if isinstance(e.data, StorefrontOrderPlaced)]
+
+    await consume(uow, announced, channels=CHANNELS)
+
+    assert uow.buyer_orders.orders[order_id] == before and uow.events == events

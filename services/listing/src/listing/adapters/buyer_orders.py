@@ -4,14 +4,13 @@ knows the buyer_orders table's SQL."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from listing.adapters.tables import any_of, buyer_orders
-from listing.domain.orders import BuyerOrder, BuyerOrderStatus, Shipment
+from listing.domain.orders import BuyerOrder, BuyerOrderStatus, PlacedOrder, Shipment
 
 
 def _from_row(row) -> BuyerOrder:
@@ -36,32 +35,11 @@ class BuyerOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def add(
-        self,
-        *,
-        order_id: str,
-        checkout_token: str,
-        buyer_sha256: str,
-        lines: list[dict],
-        ship_to: dict,
-        shipping_speed: str,
-        total: Decimal,
-        currency: str,
-    ) -> str | None:
+    async def add(self, order: PlacedOrder) -> str | None:
         """Store a new order; None when this checkout form was submitted before (nothing stored)."""
         result = await self._conn.execute(
             pg_insert(buyer_orders)
-            .values(
-                order_id=order_id,
-                checkout_token=checkout_token,
-                buyer_sha256=buyer_sha256,
-                lines=lines,
-                ship_to=ship_to,
-                shipping_speed=shipping_speed,
-                total=total,
-                currency=currency,
-                status=BuyerOrderStatus.PLACED.value,
-            )
+            .values(**asdict(order), status=BuyerOrderStatus.PLACED.value)
             .on_conflict_do_nothing(index_elements=[buyer_orders.c.checkout_token])
             .returning(buyer_orders.c.order_id)
         )

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from listing.domain.checkout import CartLine
 from listing.domain.model import RegisteredItem
-from listing.domain.orders import BuyerOrderStatus, Shipment
+from listing.domain.orders import BuyerOrderStatus, PlacedOrder, Shipment
 from stockpath_events import Address, CatalogItemSnapshot, Cause, ShippingSpeed
 
 
@@ -88,3 +88,11 @@ class PlaceOrder:
     shipping_speed: ShippingSpeed
     checkout_token: str
     buyer_sha256: str
+
+
+@dataclass(frozen=True)
+class RecordAnnouncedOrder:
+    """A storefront order as listing announced it (StorefrontOrderPlaced): stored unless it is."""
+
+    placed: PlacedOrder
+    cause: Cause

@@ -64,6 +64,22 @@ class Shipment:
 
 
 @dataclass(frozen=True)
+class PlacedOrder:
+    """An order as checkout placed it, before the platform reported anything on it."""
+
+    order_id: str
+    #: The rendered checkout form's token: a second submit of the same form places nothing.
+    checkout_token: str
+    buyer_sha256: str | None
+    #: The order's lines as placed (OrderPlaced's lines, each with the listing's title).
+    lines: list[dict]
+    ship_to: dict
+    shipping_speed: str
+    total: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class BuyerOrder:
     """An order a buyer placed in the storefront, as the buyer sees it."""
 

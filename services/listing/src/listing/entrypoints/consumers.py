@@ -1,8 +1,10 @@
 """What the listing worker consumes: topic → event type → (translator, handler).
 
 Registrations become listings and stock reports keep their availability current (`LISTINGS`,
-what a replay of those topics rebuilds); order and shipment reports move the status storefront
-buyers see (`STOREFRONT_ORDERS`). Other event types on these topics (rejections, inbound
+what a replay of those topics rebuilds); the storefront's own orders, read back from its
+announcements (StorefrontOrderPlaced on `listing.events`, stored when not stored yet), and order
+and shipment reports move the status storefront buyers see (`STOREFRONT_ORDERS`). The listing
+events it writes there are ignored on their type alone: no other storefront order is read. Other event types on these topics (rejections, inbound
 shipments, receipts) have no handler, so the runtime acknowledges and ignores them.
 
 The translators below turn a wire event into the command its handler carries out, so wire
@@ -14,6 +16,7 @@ from __future__ import annotations
 from listing.domain.commands import (
     DelistItem,
     ListItem,
+    RecordAnnouncedOrder,
     RecordInventoryLevel,
     RecordShipment,
     ReviseItem,
@@ -21,10 +24,11 @@ from listing.domain.commands import (
 )
 from listing.domain.model import RegisteredItem
 from listing.domain.orders import BuyerOrderStatus, Shipment
-from listing.service_layer import handlers, order_tracking
+from listing.service_layer import checkout, handlers, order_tracking
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_events.types.inventory import InventoryLevelChanged
+from stockpath_events.types.listing import StorefrontOrderPlaced
 from stockpath_events.types.order_router import (
     OrderBackordered,
     OrderCancelled,
@@ -124,8 +128,17 @@ LISTINGS: ConsumerTable = {
     },
 }
 
-#: Reports on orders, which the storefront applies to the orders it placed.
+
+def record_announced_order(event: Envelope[StorefrontOrderPlaced]) -> RecordAnnouncedOrder:
+    return RecordAnnouncedOrder(checkout.placed_order(event.data), event.cause)
+
+
+#: The storefront's orders as it announced them, and reports on orders, which the storefront
+#: applies to the orders it placed.
 STOREFRONT_ORDERS: ConsumerTable = {
+    Topics.LISTING: {
+        StorefrontOrderPlaced: (record_announced_order, checkout.record_announced_orders),
+    },
     Topics.ORDER_ROUTER: {
         OrderRouted: (update_order_status, order_tracking.update_order_statuses),
         OrderRejected: (update_order_status, order_tracking.update_order_statuses),
