@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from stockpath_events.types.orders import OrderLine
 
-#: Values a minimal instance needs beyond its required fields (model validators).
+#: Values a minimal instance (of the model or a subclass) needs beyond its required fields
+#: (model validators).
 _MINIMAL_EXTRAS: dict[type[BaseModel], dict[str, Any]] = {OrderLine: {"listing_id": "listing-1"}}
 
 
@@ -31,12 +32,16 @@ def build(model: type[BaseModel], *, full: bool = False) -> BaseModel:
         if full or info.is_required():
             values[name] = _value(info.annotation, name, full)
     if not full:
-        values.update(_MINIMAL_EXTRAS.get(model, {}))
+        for base, extras in _MINIMAL_EXTRAS.items():
+            if issubclass(model, base):
+                values.update(extras)
     return model(**values)
 
 
 def _value(annotation: Any, name: str, full: bool) -> Any:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:  # e.g. Money inside an optional field
+        return _value(args[0], name, full)
     if origin in (typing.Union, types.UnionType):
         return _value(next(a for a in args if a is not type(None)), name, full)
     if origin is list:
