@@ -12,51 +12,37 @@ writes carry the correlation id of the request that started the chain.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from decimal import Decimal
 
 import httpx
 import pytest
-import sqlalchemy as sa
+from replay_kit import (
+    BUYER,
+    bearer,
+    differing,
+    eligible_bowls,
+    end_offsets,
+    offer,
+    order,
+    own_broker,
+    quiescent,
+    receive,
+    replay_through_stack,
+    ship,
+    table_contents,
+)
 
-from stockpath_cli.ops.kafka_tools import end_offsets as log_end_offsets
-from stockpath_cli.ops.kafka_tools import partitions, plain_consumer
 from stockpath_cli.ops.replay import replay
-from stockpath_cli.ops.switch import StackSwitch
 from stockpath_cli.ops.trace import trace
 from stockpath_cli.seed import create_seller, seed_catalog
-from stockpath_events import REGISTRY, Address, new_event
-from stockpath_events.types.fulfillment import ShipmentShipped
-from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
+from stockpath_events import new_event
+from stockpath_events.types.fulfillment import ReturnCondition, ReturnedLine, ReturnReceived
+from stockpath_events.types.orders import OrderCancellationRequested
 from stockpath_testing import consume, eventually, publish
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
-BUYER = Address(
-    name="Grace Hopper", line1="1 Navy Way", city="Seattle", region="WA", postal_code="98101"
-)
 DOWNSTREAM = ["fulfillment.instructions", "order-router.events", "orders"]
-
-
-def order(
-    order_id: str, seller_id: str, sku: str, quantity: int, policy: str = "fill-or-kill"
-) -> OrderPlaced:
-    return OrderPlaced(
-        order_id=order_id,
-        channel="storefront",
-        fulfillment_policy=policy,
-        lines=[
-            {
-                "line_id": "1",
-                "seller_id": seller_id,
-                "seller_sku": sku,
-                "quantity": quantity,
-                "unit_price": "9.99",
-            }
-        ],
-        ship_to=BUYER,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -77,33 +63,11 @@ def business(platform, http):
         timeout=30,
         headers={"Authorization": f"Bearer {seller['token']}"},
     )
-    items = (
-        http["catalog"].get("/v1/catalog/items", params={"q": "bowl", "limit": 50}).json()["items"]
-    )
-    eligible = [
-        i
-        for i in items
-        if i["dimensions"]
-        and i["weight_g"]
-        and not i["hazmat"]
-        and max(i["dimensions"].values()) < 100
-        and i["weight_g"] < 20_000
-    ][:2]
+    eligible = eligible_bowls(http["catalog"], 2)
     skus = [f"SKU-{uuid.uuid4().hex[:8]}" for _ in eligible]
     r = reg.post(
         "/v1/registrations",
-        json={
-            "items": [
-                {
-                    "catalog_item_id": i["catalog_item_id"],
-                    "seller_sku": s,
-                    "condition": "new",
-                    "price": "9.99",
-                    "channels": ["storefront"],
-                }
-                for i, s in zip(eligible, skus, strict=True)
-            ]
-        },
+        json={"items": [offer(i, s) for i, s in zip(eligible, skus, strict=True)]},
     )
     assert r.status_code == 200 and all(x["status"] == "registered" for x in r.json()["results"]), (
         r.text
@@ -114,24 +78,7 @@ def business(platform, http):
     ).json()
 
     async def build() -> list[str]:
-        await eventually(
-            lambda: (
-                http["inventory"]
-                .get(f"/v1/inbound-shipments/{plan['shipment_id']}/receipts")
-                .status_code
-                == 200
-            ),
-            what="inventory to learn of the shipment",
-        )
-        r = http["inventory"].post(
-            "/v1/receipts",
-            json={
-                "shipment_id": plan["shipment_id"],
-                "fulfillment_center_id": plan["fulfillment_center_id"],
-                "lines": [{"fnsku": f, "received": 6, "damaged": 0} for f in fnskus],
-            },
-        )
-        assert r.status_code == 201, r.text
+        await receive(http["inventory"], plan, [(f, 6) for f in fnskus])
         for fnsku in fnskus:
             await eventually(
                 lambda f=fnsku: any(
@@ -209,158 +156,10 @@ def business(platform, http):
     }
 
 
-async def ship(bootstrap: str, http, order_id: str) -> None:
-    """The FC of each of the order's fulfillment orders reports it shipped; wait until the router knows."""
-    view = http["order-router"].get(f"/v1/orders/{order_id}").json()
-    for fo in view["fulfillment_orders"]:
-        await publish(
-            bootstrap,
-            new_event(
-                ShipmentShipped(
-                    fulfillment_order_id=fo["fulfillment_order_id"],
-                    order_id=order_id,
-                    fulfillment_center_id=fo["fulfillment_center_id"],
-                    carrier="UPS",
-                    tracking_number=f"1Z{uuid.uuid4().hex[:10]}",
-                ),
-                source=f"/fulfillment-centers/{fo['fulfillment_center_id']}",
-            ),
-        )
-    await eventually(
-        lambda: (
-            http["order-router"].get(f"/v1/orders/{order_id}").json().get("status") == "SHIPPED"
-        ),
-        what=f"{order_id} to be shipped",
-    )
-
-
-async def end_offsets(bootstrap: str, topics: list[str]) -> dict:
-    async with plain_consumer(bootstrap) as consumer:
-        tps = [tp for t in topics for tp in await partitions(consumer, t)]
-        return {
-            f"{tp.topic}:{tp.partition}": o
-            for tp, o in (await log_end_offsets(consumer, tps)).items()
-        }
-
-
-#: Stamps the database writes when a row is applied (``now()``): when, not what, so left out.
-APPLY_TIME = {"created_at", "updated_at", "recorded_at", "processed_at", "next_attempt_at"}
-
-
-async def quiescent(platform, bootstrap: str) -> None:
-    """Wait until every service's group has consumed everything and nothing new was written for a
-    while: the live store then reflects exactly the events a replay will read."""
-    from stockpath_cli.ops.lag import platform_lag
-
-    groups = {name: platform.consumer_group(name) for name in platform.names}
-    last: list[dict | None] = [None]
-
-    async def settled():
-        rows = await platform_lag(bootstrap, groups)
-        now = await end_offsets(bootstrap, REGISTRY.topics())
-        quiet, last[0] = now == last[0], now
-        behind = [f"{r.group} {r.topic}:{r.partition} {r.committed}/{r.end}" for r in rows if r.lag]
-        assert quiet and not behind, f"behind: {behind}"
-        return True
-
-    await eventually(settled, timeout=60, interval=1.0, what="every consumer group to catch up")
-
-
-def table_contents(url: str) -> dict[str, list[tuple]]:
-    """Every table but the outbox (sent and pruned by the live relay, held unsent by a rebuild),
-    every column (ids included) but the apply-time stamps, as sorted rows."""
-    from stockpath_runtime.db import async_url
-
-    engine = sa.create_engine(async_url(url))
-    try:
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        out = {}
-        with engine.connect() as conn:
-            for name, table in sorted(meta.tables.items()):
-                if name in ("outbox", "alembic_version"):
-                    continue
-                cols = [c for c in table.columns if c.name not in APPLY_TIME]
-                rows = conn.execute(sa.select(*cols)).all()
-                out[name] = sorted(
-                    (
-                        tuple(
-                            json.dumps(v, sort_keys=True, default=str)
-                            if isinstance(v, dict | list)
-                            else str(v)
-                            if isinstance(v, Decimal)
-                            else v
-                            for v in row
-                        )
-                        for row in rows
-                    ),
-                    key=repr,
-                )
-        return out
-    finally:
-        engine.dispose()
-
-
-def differing(rebuilt: dict, live: dict) -> dict:
-    assert rebuilt.keys() == live.keys()
-    return {
-        name: {
-            "only rebuilt": sorted(set(rebuilt[name]) - set(live[name]), key=repr),
-            "only live": sorted(set(live[name]) - set(rebuilt[name]), key=repr),
-        }
-        for name in live
-        if rebuilt[name] != live[name]
-    }
-
-
 @pytest.fixture(scope="module")
 def kafka_bootstrap(tmp_path_factory):
-    """A broker of this module's own: replay reads the topics from the beginning, and a live
-    service's store equals the rebuilt one only for events it consumed as they arrived — not
-    for the other modules' history, which a fresh platform would read as a backlog."""
-    import asyncio
-
-    from stockpath_cli.localstack import Broker
-    from stockpath_runtime.kafka import ensure_topics
-
-    broker = Broker(log_path=tmp_path_factory.mktemp("ops-tansu") / "tansu.log").start()
-    try:
-        asyncio.run(ensure_topics(broker.bootstrap_servers, partitions=3, replication=1))
-        yield broker.bootstrap_servers
-    finally:
-        broker.stop()
-
-
-async def replay_through_stack(platform, state_dir, monkeypatch, **kwargs):
-    """Run `replay` with `stockpath up`'s switch protocol. The replay runs in a thread; this
-    (main) thread serves the control files as `up`'s wait loop does — the service processes must
-    be started from the main thread, since they die with the thread that started them (PDEATHSIG)."""
-    import asyncio
-
-    from stockpath_cli import control
-    from stockpath_cli import stack as stack_module
-    from stockpath_cli.control import serve_switch_requests
-
-    monkeypatch.setattr(stack_module, "STATE_DIR", state_dir)
-    monkeypatch.setattr(control, "STATE_DIR", state_dir)
-    monkeypatch.setattr(stack_module, "STATE_FILE", state_dir / "stack.json")
-    stack = stack_module.Stack(platform, broker=None, postgres=None)
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["report"] = asyncio.run(replay(**kwargs, switch=StackSwitch()))
-        except BaseException as e:  # re-raised in the test's thread
-            outcome["error"] = e
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    while worker.is_alive():
-        serve_switch_requests(stack, lambda message: None)
-        await asyncio.sleep(0.2)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["report"]
+    with own_broker(tmp_path_factory.mktemp("ops-tansu")) as bootstrap:
+        yield bootstrap
 
 
 async def cancel_nothing(commands, uow) -> None:
@@ -464,6 +263,32 @@ async def test_replay_rebuilds_inventory_with_what_fc_staff_recorded_equal_to_li
         json={"fulfillment_center_id": plan["fulfillment_center_id"]},
     )
     assert r.status_code in (200, 204), r.text
+    # Removal orders a seller asked for: the damaged units disposed of (pending at the FC), and
+    # one unit set aside for a return to the seller, then cancelled (back where it was).
+    with httpx.Client(
+        base_url=platform.url("inventory"), timeout=30, headers=bearer(seller["token"])
+    ) as as_seller:
+        r = as_seller.post(
+            "/v1/removal-orders",
+            json={
+                "fulfillment_center_id": plan["fulfillment_center_id"],
+                "disposition": "dispose",
+                "lines": [{"fnsku": fnskus[1], "source": "unfulfillable", "quantity": 2}],
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = as_seller.post(
+            "/v1/removal-orders",
+            json={
+                "fulfillment_center_id": fc,
+                "disposition": "return",
+                "lines": [{"fnsku": fnskus[1], "source": "fulfillable", "quantity": 1}],
+                "ship_to": BUYER.model_dump(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = as_seller.post(f"/v1/removal-orders/{r.json()['removal_order_id']}/cancellation")
+        assert r.status_code == 200, r.text
 
     live_url = platform.database_url("inventory")
     await quiescent(platform, kafka_bootstrap)
@@ -479,9 +304,10 @@ async def test_replay_rebuilds_inventory_with_what_fc_staff_recorded_equal_to_li
     )
     try:
         assert report.switched and report.equivalence.equal, report.equivalence.named()
-        # Left out: only what no request of this history wrote (removal orders, see rebuildable.py).
-        assert set(report.equivalence.skipped) <= {"removal_orders"}, report.equivalence.skipped
+        # Nothing left out: removal orders are rebuilt too (see rebuildable.py).
+        assert report.equivalence.skipped == {}, report.equivalence.skipped
         assert {
+            "removal_orders",
             "receipts",
             "receipt_lines",
             "adjustments",
@@ -497,6 +323,7 @@ async def test_replay_rebuilds_inventory_with_what_fc_staff_recorded_equal_to_li
         assert (
             len(live["receipts"]) == 2 and len(live["adjustments"]) == 2 and live["discrepancies"]
         )
+        assert len(live["removal_orders"]) == 2
         assert report.left_to_publish == 0
         # The switched service takes requests: the same adjustment sent again moves nothing.
         r = inventory.post(
@@ -645,6 +472,55 @@ async def test_replay_rebuilds_order_router_equal_to_live_and_downstream_topics_
 ):
     from stockpath_runtime.db import drop_database
 
+    # A return of the shipped order: authorized by the seller, received damaged by the FC.
+    returned = business["orders"][0]
+    with httpx.Client(
+        base_url=platform.url("order-router"),
+        timeout=30,
+        headers=bearer(business["seller"]["token"]),
+    ) as as_seller:
+        r = as_seller.post(
+            f"/v1/orders/{returned}/returns",
+            json={"lines": [{"line_id": "1", "quantity": 1}], "reason": "too small"},
+        )
+    assert r.status_code == 201, r.text
+    authorized = r.json()
+    # The FC learns of the return from ReturnAuthorized before the buyer's parcel can reach it.
+    await consume(
+        kafka_bootstrap,
+        "fulfillment.instructions",
+        where=lambda m: authorized["return_id"].encode() in m.value,
+        until=bool,
+    )
+    await publish(
+        kafka_bootstrap,
+        new_event(
+            ReturnReceived(
+                return_id=authorized["return_id"],
+                order_id=returned,
+                fulfillment_center_id=authorized["fulfillment_center_id"],
+                lines=[
+                    ReturnedLine(
+                        fnsku=authorized["lines"][0]["fnsku"],
+                        quantity=1,
+                        condition=ReturnCondition.CUSTOMER_DAMAGED,
+                    )
+                ],
+            ),
+            source=f"/fulfillment-centers/{authorized['fulfillment_center_id']}",
+        ),
+    )
+    await eventually(
+        lambda: (
+            [
+                x["status"]
+                for x in http["order-router"].get(f"/v1/orders/{returned}").json()["returns"]
+            ]
+            == ["RECEIVED"]
+        ),
+        what="order-router to record the return received",
+    )
+
     live_url = platform.database_url("order-router")
     await quiescent(platform, kafka_bootstrap)
     before = await end_offsets(kafka_bootstrap, DOWNSTREAM)
@@ -669,11 +545,18 @@ async def test_replay_rebuilds_order_router_equal_to_live_and_downstream_topics_
         assert report.outcomes["processed"] > len(business["orders"])
         assert report.suppressed > 0 and report.left_to_publish == 0
         assert report.equivalence.equal and report.differences_file is None
-        assert {"orders", "fulfillment_orders", "inbox"} <= report.equivalence.compared.keys()
+        assert report.equivalence.skipped == {}, report.equivalence.skipped
+        assert {
+            "orders",
+            "fulfillment_orders",
+            "order_returns",
+            "inbox",
+        } <= report.equivalence.compared.keys()
         rebuilt, live = table_contents(report.database_url), table_contents(live_url)
         assert not differing(rebuilt, live), (
             f"rebuilt store differs from the live one: {differing(rebuilt, live)}"
         )
+        assert len(live["order_returns"]) == 1
         statuses = {row[0]: row for row in rebuilt["orders"]}
         assert {"SHIPPED", "CANCELLED", "BACKORDERED", "REJECTED", "ROUTED"} <= {
             v for row in statuses.values() for v in row
