@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from order_router_testkit import (
     NEW_YORK,
+    SOURCE,
     apply,
     level,
     order_status,
@@ -326,3 +327,35 @@ async def test_a_sellers_namespace_is_matched_literally(engine):
         listed = await uow.orders.in_namespace("mcf", "mcf:S_1:", limit=10)
         assert [o.order_id for o in listed if tag in o.order_id] == [f"mcf:S_1:{tag}"]
         assert await uow.orders.in_namespace("mcf", "mcf:S%", limit=10) == []
+
+
+def test_an_mcf_order_read_from_the_log_into_an_empty_store_keeps_the_fee_it_was_quoted(
+    client, as_, with_engine, fresh_database
+):
+    """`stockpath replay order-router` rebuilds mcf_fees: routing records the fee an OrderPlaced
+    carries when it records the order first (live the request did; nothing is recorded twice)."""
+    from stockpath_runtime.db import create_engine
+
+    kettle = sku(with_engine)
+    order_id = unique("MCF")
+    r = place(client, as_, order_id, {"line_id": "1", "fnsku": kettle["fnsku"], "quantity": 2})
+    assert r.status_code == 202, r.text
+    namespaced = r.json()["order_id"]
+    [placed] = with_engine(lambda engine: outbox_events(engine, namespaced, "OrderPlaced"))
+    rebuilt_url = fresh_database("order-router")
+
+    async def read_back(engine):
+        assert await apply(engine, placed)
+        async with OrderRouterUnitOfWork(engine, source=SOURCE) as uow:
+            return await uow.mcf_fees.of_orders([namespaced])
+
+    async def rebuilt(_):
+        engine = create_engine(rebuilt_url, pool_size=2)
+        try:
+            return await read_back(engine)
+        finally:
+            await engine.dispose()
+
+    live = with_engine(read_back)  # the live worker's read: the fee recorded once, unchanged
+    assert live[namespaced].model_dump(mode="json") == r.json()["fulfillment_fee"]
+    assert with_engine(rebuilt) == live

@@ -13,6 +13,7 @@ from order_router.domain.ownership import Party
 from order_router.domain.returns import CustomerReturn, ReturnRequestLine
 from order_router.domain.stock import StockBasis, basis
 from stockpath_events import Cause
+from stockpath_events.types.orders import FulfillmentFee
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class RouteOrder:
     #: When it was placed (its event's time): delivery promises are made as of then, so routing
     #: the same events again promises the same dates.
     placed_at: datetime
+    #: The fee an MCF order's seller was quoted (carried by its OrderPlaced); None for others.
+    fee: FulfillmentFee | None = None
 
 
 @dataclass(frozen=True)

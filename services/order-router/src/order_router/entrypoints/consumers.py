@@ -63,7 +63,14 @@ def order_of(data: OrderPlaced) -> Order:
 
 
 def route_order(event: Envelope[OrderPlaced]) -> RouteOrder:
-    return RouteOrder(order_of(event.data), event.cause, source=event.source, placed_at=event.time)
+    data = event.data
+    return RouteOrder(
+        order_of(data),
+        event.cause,
+        source=event.source,
+        placed_at=event.time,
+        fee=data.fulfillment_fee,
+    )
 
 
 def cancel_order(event: Envelope[OrderCancellationRequested]) -> CancelOrder:

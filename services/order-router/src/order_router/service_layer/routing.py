@@ -44,6 +44,7 @@ from stockpath_events.types.order_router import (
     RejectedLine,
     RoutedFulfillmentOrder,
 )
+from stockpath_events.types.orders import FulfillmentFee
 
 log = structlog.get_logger("order_router")
 
@@ -72,6 +73,14 @@ async def route_orders(
         else:
             admitted.append(command)
     new = await uow.orders.add([command.order for command in admitted])
+    # An MCF order's quoted fee is recorded with the order where the order is first recorded here:
+    # live the HTTP request recorded both, in a replay into an empty store this does (once).
+    quoted: dict[str, FulfillmentFee] = {}
+    for command in admitted:
+        if command.fee is not None and command.order.order_id in new:
+            quoted.setdefault(command.order.order_id, command.fee)  # the version recorded
+    for order_id, fee in quoted.items():
+        await uow.mcf_fees.add(order_id, fee)
     pending: list[RouteOrder] = []
     recorded: dict[
         str, Order
