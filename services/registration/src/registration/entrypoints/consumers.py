@@ -86,18 +86,11 @@ def record_announced_registration(
     # Announced before events carried the item's place in its request: nothing to rebuild from.
     if data.position is None:
         return RecordAnnouncedRegistration(None, None, event.cause)
-    registration = Registration(
-        registration_id=data.registration_id,
-        seller_id=data.seller_id,
-        offer=Offer(
-            data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
-        ),
-        status=RegistrationStatus.REGISTERED,
-        item=_catalog_item(data.item),
-        fnsku=data.fnsku,
-        size_tier=data.size_tier,
-        request_id=data.request_id,
-        position=data.position,
+    offer = Offer(
+        data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
+    )
+    registration = _registration(
+        data, offer, data.position, RegistrationStatus.REGISTERED, fnsku=data.fnsku
     )
     return RecordAnnouncedRegistration(registration, data.request_fingerprint, event.cause)
 
@@ -108,21 +101,38 @@ def record_announced_rejection(
     data = event.data
     if data.position is None or data.condition is None or data.price is None or not data.channels:
         return RecordAnnouncedRegistration(None, None, event.cause)
-    registration = Registration(
-        registration_id=data.registration_id,
-        seller_id=data.seller_id,
-        offer=Offer(
-            data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
-        ),
-        status=RegistrationStatus.REJECTED,
-        item=_catalog_item(data.item),
-        size_tier=data.size_tier,
+    offer = Offer(
+        data.catalog_item_id, data.seller_sku, data.condition, data.price, tuple(data.channels)
+    )
+    registration = _registration(
+        data,
+        offer,
+        data.position,
+        RegistrationStatus.REJECTED,
         reason_code=data.reason_code,
         reason=data.reason,
-        request_id=data.request_id,
-        position=data.position,
     )
     return RecordAnnouncedRegistration(registration, data.request_fingerprint, event.cause)
+
+
+def _registration(
+    data: ItemRegistered | ItemRegistrationRejected,
+    offer: Offer,
+    position: int,
+    status: RegistrationStatus,
+    **outcome: str,
+) -> Registration:
+    return Registration(
+        registration_id=data.registration_id,
+        seller_id=data.seller_id,
+        offer=offer,
+        status=status,
+        item=_catalog_item(data.item),
+        size_tier=data.size_tier,
+        request_id=data.request_id,
+        position=position,
+        **outcome,
+    )
 
 
 def record_announced_update(event: Envelope[ItemRegistrationUpdated]) -> RecordAnnouncedChange:
