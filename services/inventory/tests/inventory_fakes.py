@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from inventory.domain.adjustments import Adjustment
+from inventory.domain.charges import BilledItem, Charge, Month
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
@@ -24,6 +25,7 @@ from inventory.domain.shipments import InboundShipment, LineCount
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
 from inventory.entrypoints.consumers import CONSUMES
 from stockpath_events import Envelope
+from stockpath_network.fees import DEFAULT_FEE_SCHEDULE
 from stockpath_runtime.consumer import subscribe
 from stockpath_runtime.paging import Page
 from stockpath_testing import FakeUnitOfWork
@@ -299,6 +301,31 @@ class FakeRemovalOrderRepository:
         )
 
 
+class FakeChargeRepository:
+    def __init__(self) -> None:
+        self.billed_items: dict[str, BilledItem] = {}
+        self.ledger: dict[str, Charge] = {}
+
+    async def record_items(self, items: Sequence[BilledItem]) -> None:
+        self.billed_items.update({i.fnsku: i for i in items})
+
+    async def items(self, fnskus: Iterable[str]) -> dict[str, BilledItem]:
+        return {f: self.billed_items[f] for f in set(fnskus) if f in self.billed_items}
+
+    async def add_all(self, new: Sequence[Charge]) -> int:
+        fresh = [c for c in new if c.charge_id not in self.ledger]
+        self.ledger.update({c.charge_id: c for c in fresh})
+        return len(fresh)
+
+    async def of_month(self, seller_id: str, month: Month) -> list[Charge]:
+        return [
+            c
+            for c in self.ledger.values()
+            if c.seller_id == seller_id
+            and month.first_day <= c.event.occurred_at.date() < month.next_first_day
+        ]
+
+
 class FakeInventoryUnitOfWork(FakeUnitOfWork):
     """`InventoryUnitOfWork` in memory: the same repositories, kept across transactions."""
 
@@ -312,10 +339,13 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.fulfillment_orders = FakeFulfillmentOrderRepository()
         self.returns = FakeReturnRepository()
         self.removal_orders = FakeRemovalOrderRepository()
+        self.charges = FakeChargeRepository()
 
 
 _HANDLERS = {
-    event_type: handler for s in subscribe(CONSUMES) for event_type, handler in s.handlers.items()
+    event_type: handler
+    for s in subscribe(CONSUMES, fees=DEFAULT_FEE_SCHEDULE)
+    for event_type, handler in s.handlers.items()
 }
 
 

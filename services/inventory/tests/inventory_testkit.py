@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 import stockpath_network
-from stockpath_events import Address, Envelope, new_event
+from stockpath_events import Address, CatalogItemSnapshot, Envelope, new_event
 from stockpath_events.types.fulfillment import (
     ExceptionLine,
     ExceptionReason,
@@ -29,7 +29,35 @@ from stockpath_events.types.registration import (
     InboundShipmentLine,
     InboundShipmentPlanned,
     InboundShipmentShipped,
+    ItemRegistered,
 )
+
+
+def registered_event(
+    fnsku: str,
+    *,
+    seller_id: str = "S-ACME",
+    size_tier: str | None = "small_standard",
+    weight_g: float | None = 200,
+) -> Envelope[ItemRegistered]:
+    """Registration's ItemRegistered of an FNSKU: what prices its charges (size tier, weight)."""
+    return new_event(
+        ItemRegistered(
+            registration_id=f"REG-{fnsku}",
+            seller_id=seller_id,
+            seller_sku=f"SKU-{fnsku}",
+            catalog_item_id=f"CI-{fnsku}",
+            fnsku=fnsku,
+            condition="new",
+            price="24.99",
+            channels=["web"],
+            item=CatalogItemSnapshot(
+                catalog_item_id=f"CI-{fnsku}", title="Kettle", category="Kitchen", weight_g=weight_g
+            ),
+            size_tier=size_tier,
+        ),
+        source="registration",
+    )
 
 
 def planned_event(
@@ -137,7 +165,12 @@ def fulfillment_cancelled_event(
     )
 
 
-def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SEA1") -> Envelope:
+def shipped_event(
+    fulfillment_order_id: str,
+    *,
+    fulfillment_center_id: str = "SEA1",
+    shipped_at: datetime | None = None,
+) -> Envelope:
     return new_event(
         ShipmentShipped(
             fulfillment_order_id=fulfillment_order_id,
@@ -145,13 +178,18 @@ def shipped_event(fulfillment_order_id: str, *, fulfillment_center_id: str = "SE
             fulfillment_center_id=fulfillment_center_id,
             carrier="UPS",
             tracking_number=f"1Z{fulfillment_order_id}",
+            shipped_at=shipped_at,
         ),
         source="/fulfillment-centers/SEA1",
     )
 
 
 def return_received_event(
-    return_id: str, lines: list[tuple[str, int, str]], *, fulfillment_center_id: str = "SEA1"
+    return_id: str,
+    lines: list[tuple[str, int, str]],
+    *,
+    fulfillment_center_id: str = "SEA1",
+    received_at: datetime | None = None,
 ) -> Envelope:
     """An FC's ReturnReceived: lines of (fnsku, quantity, condition)."""
     return new_event(
@@ -162,6 +200,7 @@ def return_received_event(
             lines=[
                 ReturnedLine(fnsku=f, quantity=q, condition=ReturnCondition(c)) for f, q, c in lines
             ],
+            received_at=received_at,
         ),
         source=f"/fulfillment-centers/{fulfillment_center_id}",
     )
@@ -217,6 +256,7 @@ def units_disposed_event(removal_order_id: str, *, fulfillment_center_id: str = 
 class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
+    registered = staticmethod(registered_event)
     planned = staticmethod(planned_event)
     inbound_shipped = staticmethod(inbound_shipped_event)
     cancelled = staticmethod(cancelled_event)

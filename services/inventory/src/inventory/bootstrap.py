@@ -8,8 +8,11 @@ from pathlib import Path
 from inventory.entrypoints import consumers, fc_sign_in
 from inventory.entrypoints.fc_pages import pages
 from inventory.entrypoints.http import ERRORS, router
+from inventory.entrypoints.statements import StatementDependencies
+from inventory.entrypoints.statements import router as statements
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from inventory.settings import Settings
+from stockpath_network.fees import fee_schedule
 from stockpath_runtime.consumer import Subscription, subscribe
 from stockpath_runtime.http import ClientError, create_service_app
 from stockpath_runtime.service import ServiceDefinition
@@ -23,8 +26,9 @@ def create_api(settings: Settings):
             "Fulfillment centers record what arrived for an inbound shipment; sellers and other "
             "services read the resulting quantity buckets per FNSKU and FC, and the ledger of every movement."
         ),
-        routers=[router, fc_sign_in.router, pages],
+        routers=[router, statements, fc_sign_in.router, pages],
         unit_of_work=InventoryUnitOfWork,
+        dependencies=StatementDependencies(fees=fee_schedule()),
         errors=ERRORS,
     )
     # The FC pages answer a visitor not signed in, or a form without its CSRF token, with a page.
@@ -36,7 +40,7 @@ def create_api(settings: Settings):
 
 
 def subscriptions(settings: Settings) -> list[Subscription]:
-    return subscribe(consumers.CONSUMES)
+    return subscribe(consumers.CONSUMES, fees=fee_schedule())
 
 
 SERVICE = ServiceDefinition(

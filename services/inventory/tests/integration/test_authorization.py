@@ -175,6 +175,10 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
             owner="seller", json={**removal, "removal_order_id": "RMV-AUTH-1"}
         ),
         ("GET", "/v1/removal-orders"): Sample(),
+        # A statement is one seller's: the other seller naming it finds nothing.
+        ("GET", "/v1/statements/{month}"): Sample(
+            owner="seller", path={"month": "2026-10"}, query={"seller_id": "S-ACME"}
+        ),
         ("POST", "/v1/removal-orders/{removal_order_id}/cancellation"): Sample(
             owner="seller", path={"removal_order_id": pending.json()["removal_order_id"]}
         ),

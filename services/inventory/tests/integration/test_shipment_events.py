@@ -166,8 +166,8 @@ def test_other_registration_events_are_ignored(operator, deliver):
         ),
         source="registration",
     )
-    # ItemRegistered is not the inventory's business; a shipment it never planned changes nothing.
-    assert deliver(registered, shipped) == [Outcome.IGNORED, Outcome.PROCESSED]
+    # ItemRegistered only tells what prices the FNSKU; a shipment it never planned changes nothing.
+    assert deliver(registered, shipped) == [Outcome.PROCESSED, Outcome.PROCESSED]
     assert operator.get(f"/v1/inbound-shipments/FBA{t}/receipts").status_code == 404
 
 

@@ -309,3 +309,40 @@ removal_orders = sa.Table(
     sa.CheckConstraint("disposition IN ('return', 'dispose')", name="removal_orders_disposition"),
     sa.Index("removal_orders_seller", "seller_id", "created_at"),
 )
+
+#: What pricing needs of each registered item (ItemRegistered): its seller, size tier and weight.
+billed_items = sa.Table(
+    "billed_items",
+    metadata,
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("size_tier", sa.Text, nullable=True),
+    sa.Column("shipping_weight_g", sa.Float, nullable=True),
+)
+
+#: The ledger of charges: one row per causing event, kind, reference and FNSKU (`charge_id`).
+charges = sa.Table(
+    "charges",
+    metadata,
+    sa.Column("charge_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    #: The fulfillment order, return or removal order the units belong to.
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("fnsku", sa.Text, nullable=False),
+    sa.Column("fulfillment_center_id", sa.Text, nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("unit_fee", sa.Numeric(12, 2), nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Column("schedule_effective_from", sa.Date, nullable=False),
+    #: The causing event: its id, type and the time it says the units moved (what priced it).
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint(
+        "kind IN ('fulfillment', 'return_processing', 'removal')", name="charges_kind"
+    ),
+    sa.CheckConstraint("quantity > 0", name="charges_quantity"),
+    sa.Index("charges_seller_time", "seller_id", "occurred_at"),
+)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
+from inventory.domain.charges import BilledItem, ChargedEvent
 from inventory.domain.fulfillment_orders import InstructedLine
 from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus
@@ -156,6 +157,9 @@ class ReserveStock:
     fulfillment_center_id: str
     lines: tuple[InstructedLine, ...]
     cause: Cause
+    #: The event as the cause of a charge: units it moves into shipped (the shipment was confirmed
+    #: first) are charged to it.
+    charged_as: ChargedEvent | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,19 @@ class ShipStock:
     carrier: str
     tracking_number: str | None
     cause: Cause
+    #: The event as the cause of the fulfillment fee of the units shipped (None: nothing charged).
+    charged_as: ChargedEvent | None = None
+
+
+# --- charges (registration) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordBilledItem:
+    """Keep what pricing needs of a registered item (its seller, size tier and shipping weight)."""
+
+    item: BilledItem
+    cause: Cause
 
 
 # --- customer returns (FCs) ------------------------------------------------------------------------
@@ -187,6 +204,8 @@ class ReceiveReturn:
 
     customer_return: CustomerReturn
     cause: Cause
+    #: The event as the cause of the return processing fee (None: nothing charged).
+    charged_as: ChargedEvent | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +270,8 @@ class CompleteRemoval:
     cause: Cause
     carrier: str | None = None
     tracking_number: str | None = None
+    #: The event as the cause of the removal fee (None: nothing charged).
+    charged_as: ChargedEvent | None = None
 
 
 @dataclass(frozen=True)

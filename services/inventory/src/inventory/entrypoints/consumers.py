@@ -1,6 +1,7 @@
 """What the inventory worker consumes, as which command, handled where:
 
 - `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
+  registered items' seller, size tier and shipping weight (what prices their charges);
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
 - `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), ReturnReceived (a
   customer return back in stock: fulfillable or unfulfillable by condition) and
@@ -19,7 +20,10 @@ and ignores them. The translators below only reshape: no I/O, no decisions.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from inventory.domain.adjustments import AdjustmentKind
+from inventory.domain.charges import BilledItem, ChargedEvent
 from inventory.domain.commands import (
     AdjustInventory,
     CancelInboundShipment,
@@ -33,6 +37,7 @@ from inventory.domain.commands import (
     RecordAnnouncedReceiptLine,
     RecordAnnouncedRemoval,
     RecordAnnouncedRemovalCancellation,
+    RecordBilledItem,
     RecordCenterException,
     ReleaseStock,
     ReserveStock,
@@ -46,6 +51,7 @@ from inventory.domain.shipments import LineCount
 from inventory.service_layer import (
     adjustments,
     center_exceptions,
+    charges,
     fulfillment,
     inbound,
     receiving,
@@ -73,8 +79,20 @@ from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentPlanned,
     InboundShipmentShipped,
+    ItemRegistered,
 )
 from stockpath_runtime.consumer import ConsumerTable
+
+
+def charged_as(event: Envelope, happened_at: datetime | None = None) -> ChargedEvent:
+    """The event as the cause of a charge: priced on the day it says the units moved (else its own time)."""
+    return ChargedEvent(event.id, event.type, happened_at or event.time)
+
+
+def record_billed_item(event: Envelope[ItemRegistered]) -> RecordBilledItem:
+    data = event.data
+    item = BilledItem(data.fnsku, data.seller_id, data.size_tier, data.item.weight_g)
+    return RecordBilledItem(item, event.cause)
 
 
 def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboundShipment:
@@ -115,6 +133,7 @@ def reserve_stock(event: Envelope[FulfillmentInstructed]) -> ReserveStock:
             for line in data.lines
         ),
         cause=event.cause,
+        charged_as=charged_as(event),
     )
 
 
@@ -131,6 +150,7 @@ def ship_stock(event: Envelope[ShipmentShipped]) -> ShipStock:
         carrier=data.carrier,
         tracking_number=data.tracking_number,
         cause=event.cause,
+        charged_as=charged_as(event, data.shipped_at),
     )
 
 
@@ -145,7 +165,7 @@ def receive_return(event: Envelope[ReturnReceived]) -> ReceiveReturn:
         ),
         received_event_id=event.id,
     )
-    return ReceiveReturn(customer_return, event.cause)
+    return ReceiveReturn(customer_return, event.cause, charged_as(event, data.received_at))
 
 
 def record_center_exception(event: Envelope[FulfillmentRejectedByCenter]) -> RecordCenterException:
@@ -169,13 +189,18 @@ def complete_removal_shipped(event: Envelope[RemovalShipped]) -> CompleteRemoval
         event.cause,
         carrier=data.carrier,
         tracking_number=data.tracking_number,
+        charged_as=charged_as(event, data.shipped_at),
     )
 
 
 def complete_units_disposed(event: Envelope[UnitsDisposed]) -> CompleteRemoval:
     data = event.data
     return CompleteRemoval(
-        data.removal_order_id, data.fulfillment_center_id, RemovalStatus.DISPOSED, event.cause
+        data.removal_order_id,
+        data.fulfillment_center_id,
+        RemovalStatus.DISPOSED,
+        event.cause,
+        charged_as=charged_as(event, data.disposed_at),
     )
 
 
@@ -272,6 +297,7 @@ CONSUMES: ConsumerTable = {
             inbound.mark_inbound_shipments_shipped,
         ),
         InboundShipmentCancelled: (cancel_inbound_shipment, inbound.cancel_inbound_shipments),
+        ItemRegistered: (record_billed_item, charges.record_billed_items),
     },
     Topics.FULFILLMENT_INSTRUCTIONS: {
         FulfillmentInstructed: (reserve_stock, fulfillment.reserve_stock),

@@ -9,6 +9,9 @@ between fulfillable, reserved and shipped (the contract in InventoryLevelChanged
   so a confirmation may overtake its instruction: the order is then remembered as shipped and the
   instruction, when it comes, moves fulfillable → shipped directly.
 
+Units that move into shipped are charged their fulfillment fee (`service_layer.charges`), to the
+event that moved them: the confirmation, or the instruction that came after it.
+
 Handlers run in the runtime's unit of work (inbox claim included) and never commit. Bucket rows
 are locked in (FNSKU, FC) order, so two handlers touching the same FNSKUs cannot deadlock.
 Reservations and shipments of a run are set-based: a fixed number of statements however many
@@ -21,6 +24,7 @@ from collections.abc import Iterable
 
 import structlog
 
+from inventory.domain.charges import ChargedEvent, ChargedUnits, ChargeKind
 from inventory.domain.commands import ReleaseStock, ReserveStock, ShipStock
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind, discrepancy_id
 from inventory.domain.fulfillment_orders import (
@@ -33,10 +37,12 @@ from inventory.domain.fulfillment_orders import (
     ship_unreserved,
     stock_of,
 )
-from inventory.domain.stock import Levels, Movement, StockMove
+from inventory.domain.stock import Bucket, Levels, Movement, StockMove
+from inventory.service_layer.charges import charge
 from inventory.service_layer.stock_moves import level_changed, move_stock, record_discrepancies
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events import Cause
+from stockpath_network.fees import FeeSchedule
 
 log = structlog.get_logger("inventory")
 
@@ -142,7 +148,9 @@ class StockMoves:
             await record_discrepancies(self._uow, self._shortfalls)
 
 
-async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) -> None:
+async def reserve_stock(
+    commands: list[ReserveStock], uow: InventoryUnitOfWork, *, fees: FeeSchedule
+) -> None:
     """Reserve the stock of each instructed fulfillment order, in the order they came: fulfillable →
     reserved per FNSKU (a shortfall reserves what exists and is recorded), or fulfillable → shipped
     when the FC's shipment confirmation came first. The first instruction of a fulfillment order is
@@ -181,16 +189,19 @@ async def reserve_stock(commands: list[ReserveStock], uow: InventoryUnitOfWork) 
     await stock.lock(
         (item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock
     )
+    shipped: list[tuple[ChargedEvent, ChargedUnits]] = []
     for command, order, shipped_first in applied:
         for item in order.stock:
             levels = stock.levels(item.fnsku, order.fulfillment_center_id)
             if shipped_first:
                 movements, missing = ship_unreserved(levels, item.quantity_ordered)
+                shipped += _charged(command.charged_as, order, item.fnsku, movements)
             else:
                 movements, missing = reserve(levels, item.quantity_ordered)
                 item.quantity_reserved = item.quantity_ordered - missing
             stock.move(command.cause, order, item, movements, missing)
     await stock.write()
+    await charge(uow, shipped, fees)
 
     new = [order for _, order, shipped_first in applied if not shipped_first]
     if len(await uow.fulfillment_orders.add_all(new)) != len(new):
@@ -229,7 +240,9 @@ async def release_stock(commands: list[ReleaseStock], uow: InventoryUnitOfWork) 
         await uow.fulfillment_orders.update_all([order])
 
 
-async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> None:
+async def ship_stock(
+    commands: list[ShipStock], uow: InventoryUnitOfWork, *, fees: FeeSchedule
+) -> None:
     """Apply FCs' shipment confirmations in the order they came: reserved → shipped (or fulfillable →
     shipped for an order cancelled meanwhile). A confirmation that overtook its instruction is
     remembered, so the instruction moves the stock when it comes; a second one changes nothing.
@@ -274,6 +287,7 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
     await stock.lock(
         (item.fnsku, order.fulfillment_center_id) for _, order, _ in applied for item in order.stock
     )
+    shipped: list[tuple[ChargedEvent, ChargedUnits]] = []
     for command, order, status in applied:
         for item in order.stock:
             if status is RESERVED:
@@ -283,7 +297,9 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
                 levels = stock.levels(item.fnsku, order.fulfillment_center_id)
                 movements, missing = ship_unreserved(levels, item.quantity_reserved)
             stock.move(command.cause, order, item, movements, missing)
+            shipped += _charged(command.charged_as, order, item.fnsku, movements)
     await stock.write()
+    await charge(uow, shipped, fees)
 
     if len(await uow.fulfillment_orders.add_all(first, shipped_by=shipped_by)) != len(first):
         raise FulfillmentOrderCreatedMeanwhile(
@@ -292,3 +308,20 @@ async def ship_stock(commands: list[ShipStock], uow: InventoryUnitOfWork) -> Non
     await uow.fulfillment_orders.update_all(
         [order for _, order, _ in applied], shipped_by=shipped_by
     )
+
+
+def _charged(
+    event: ChargedEvent | None, order: FulfillmentOrder, fnsku: str, movements: list[Movement]
+) -> list[tuple[ChargedEvent, ChargedUnits]]:
+    """The fulfillment fee's units of one FNSKU of a shipped order: those these movements shipped."""
+    quantity = sum(m.delta for m in movements if m.bucket is Bucket.SHIPPED and m.delta > 0)
+    if event is None or not quantity:
+        return []
+    units = ChargedUnits(
+        ChargeKind.FULFILLMENT,
+        order.fulfillment_order_id,
+        fnsku,
+        order.fulfillment_center_id,
+        quantity,
+    )
+    return [(event, units)]

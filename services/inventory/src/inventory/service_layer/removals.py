@@ -1,7 +1,9 @@
 """Removal orders (domain/removals.py): a seller creates one over HTTP (its units set aside,
 RemovalOrderCreated, and RemovalInstructed for the FC on `fulfillment.removals`) or cancels it
 while it is pending (units back, RemovalOrderCancelled for the FC); the FC's RemovalShipped or
-UnitsDisposed completes it. Every movement is a ledger row caused by the event that announces it.
+UnitsDisposed completes it, and charges the seller the removal fee of its units (a removal the
+seller had cancelled and the FC carried out anyway is not charged). Every movement is a ledger row
+caused by the event that announces it.
 
 Inventory reads RemovalOrderCreated and RemovalOrderCancelled back and applies those not recorded
 yet: live never (the request recorded them with their announcements), in `stockpath replay` into
@@ -15,6 +17,7 @@ from dataclasses import replace
 import structlog
 
 from inventory.domain.adjustments import UnknownStock
+from inventory.domain.charges import ChargedEvent, ChargedUnits, ChargeKind, per_fnsku
 from inventory.domain.commands import (
     CancelRemovalOrder,
     CompleteRemoval,
@@ -34,6 +37,7 @@ from inventory.domain.removals import (
     set_aside,
 )
 from inventory.domain.stock import Bucket, Levels, Movement, Reason, StockLevel, StockMove
+from inventory.service_layer.charges import charge
 from inventory.service_layer.stock_moves import move_stock
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events import Cause
@@ -43,6 +47,7 @@ from stockpath_events.types.inventory import (
     RemovalOrderCancelled,
     RemovalOrderCreated,
 )
+from stockpath_network.fees import FeeSchedule
 
 log = structlog.get_logger("inventory")
 
@@ -208,10 +213,13 @@ async def cancel_removal_order(
     return replace(order, status=RemovalStatus.CANCELLED)
 
 
-async def complete_removals(commands: list[CompleteRemoval], uow: InventoryUnitOfWork) -> None:
+async def complete_removals(
+    commands: list[CompleteRemoval], uow: InventoryUnitOfWork, *, fees: FeeSchedule
+) -> None:
     """The FC removed the units (RemovalShipped / UnitsDisposed): the order is complete; a second
     report changes nothing. A report on a removal the seller cancelled meanwhile means the units
     left anyway: they leave their bucket again, as far as it holds them."""
+    removed: list[tuple[ChargedEvent, ChargedUnits]] = []
     for command in commands:
         order = await uow.removal_orders.get(command.removal_order_id, for_update=True)
         if order is None or order.fulfillment_center_id != command.fulfillment_center_id:
@@ -227,6 +235,8 @@ async def complete_removals(commands: list[CompleteRemoval], uow: InventoryUnitO
                 removal_order_id=order.removal_order_id,
             )
             await _move(uow, order, None, cause_event_id=command.cause.id, caused_by=command.cause)
+        elif command.charged_as is not None:
+            removed += [(command.charged_as, units) for units in _removed_units(order)]
         await uow.removal_orders.set_status(
             order.removal_order_id,
             command.status,
@@ -234,6 +244,16 @@ async def complete_removals(commands: list[CompleteRemoval], uow: InventoryUnitO
             tracking_number=command.tracking_number,
             completed_event_id=command.cause.id,
         )
+    await charge(uow, removed, fees)
+
+
+def _removed_units(order: RemovalOrder) -> list[ChargedUnits]:
+    return per_fnsku(
+        ChargeKind.REMOVAL,
+        order.removal_order_id,
+        order.fulfillment_center_id,
+        ((u.fnsku, u.quantity) for u in order.lines),
+    )
 
 
 async def _move(

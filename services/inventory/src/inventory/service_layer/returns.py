@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import structlog
 
+from inventory.domain.charges import ChargeKind, per_fnsku
 from inventory.domain.commands import ReceiveReturn
 from inventory.domain.returns import UnknownReturnedStock, return_movements
 from inventory.domain.stock import StockMove
+from inventory.service_layer.charges import charge
 from inventory.service_layer.stock_moves import level_changed
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events import Cause
+from stockpath_network.fees import FeeSchedule
 
 log = structlog.get_logger("inventory")
 
 
-async def receive_returns(commands: list[ReceiveReturn], uow: InventoryUnitOfWork) -> None:
+async def receive_returns(
+    commands: list[ReceiveReturn], uow: InventoryUnitOfWork, *, fees: FeeSchedule
+) -> None:
     """Move each new return's units into fulfillable (sellable) or unfulfillable (the rest) at its
-    FC, with a ledger row per movement naming the ReturnReceived event, and announce the levels.
+    FC, with a ledger row per movement naming the ReturnReceived event, announce the levels and
+    charge the return processing fee of every unit, whatever its condition.
     A return id already recorded (reported again, under any event id) moves nothing."""
     first: dict[str, ReceiveReturn] = {}
     for command in commands:
@@ -69,3 +75,18 @@ async def receive_returns(commands: list[ReceiveReturn], uow: InventoryUnitOfWor
     after = await uow.stock.move_all(moves)
     for key, cause in last_cause.items():
         uow.emit(level_changed(after[key]), caused_by=cause)
+    await charge(
+        uow,
+        [
+            (c.charged_as, units)
+            for c in applied
+            if c.charged_as is not None
+            for units in per_fnsku(
+                ChargeKind.RETURN_PROCESSING,
+                c.customer_return.return_id,
+                c.customer_return.fulfillment_center_id,
+                ((u.fnsku, u.quantity) for u in c.customer_return.lines),
+            )
+        ],
+        fees,
+    )

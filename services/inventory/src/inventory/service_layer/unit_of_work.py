@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.adjustments import AdjustmentRepository
+from inventory.adapters.charges import ChargeRepository
 from inventory.adapters.discrepancies import DiscrepancyRepository
 from inventory.adapters.fulfillment_orders import FulfillmentOrderRepository
 from inventory.adapters.receipts import ReceiptRepository
@@ -31,6 +32,8 @@ class InventoryUnitOfWork(UnitOfWork):
     returns: ReturnRepository
     #: Sellers' removal orders.
     removal_orders: RemovalOrderRepository
+    #: What sellers are charged for the units moved, and the item facts that price it.
+    charges: ChargeRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.shipments = ShipmentRepository(connection)
@@ -41,3 +44,4 @@ class InventoryUnitOfWork(UnitOfWork):
         self.fulfillment_orders = FulfillmentOrderRepository(connection)
         self.returns = ReturnRepository(connection)
         self.removal_orders = RemovalOrderRepository(connection)
+        self.charges = ChargeRepository(connection)

@@ -1,0 +1,120 @@
+"""The ledger of charges and the item facts that price them: the only code that knows their SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inventory.adapters.tables import billed_items, charges
+from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, Month
+
+
+class ChargeRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def record_items(self, items: Sequence[BilledItem]) -> None:
+        """Keep each item's facts, the latest registration's winning (one statement)."""
+        latest = {item.fnsku: item for item in items}
+        if not latest:
+            return
+        statement = insert(billed_items).values(
+            [
+                {
+                    "fnsku": i.fnsku,
+                    "seller_id": i.seller_id,
+                    "size_tier": i.size_tier,
+                    "shipping_weight_g": i.shipping_weight_g,
+                }
+                for i in latest.values()
+            ]
+        )
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[billed_items.c.fnsku],
+                set_={
+                    "seller_id": statement.excluded.seller_id,
+                    "size_tier": statement.excluded.size_tier,
+                    "shipping_weight_g": statement.excluded.shipping_weight_g,
+                },
+            )
+        )
+
+    async def items(self, fnskus: Iterable[str]) -> dict[str, BilledItem]:
+        wanted = sorted(set(fnskus))
+        if not wanted:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(billed_items).where(billed_items.c.fnsku.in_(wanted))
+        )
+        return {
+            row.fnsku: BilledItem(row.fnsku, row.seller_id, row.size_tier, row.shipping_weight_g)
+            for row in rows
+        }
+
+    async def add_all(self, new: Sequence[Charge]) -> int:
+        """Write the charges whose key is not in the ledger yet (one statement); how many were new."""
+        if not new:
+            return 0
+        rows = await self._conn.execute(
+            insert(charges)
+            .values([_row(c) for c in new])
+            .on_conflict_do_nothing(index_elements=[charges.c.charge_id])
+            .returning(charges.c.charge_id)
+        )
+        return len(rows.all())
+
+    async def of_month(self, seller_id: str, month: Month) -> list[Charge]:
+        """The seller's charges whose causing event happened in the month (UTC)."""
+        start = datetime.combine(month.first_day, time(), UTC)
+        end = datetime.combine(month.next_first_day, time(), UTC)
+        rows = await self._conn.execute(
+            sa.select(charges)
+            .where(
+                charges.c.seller_id == seller_id,
+                charges.c.occurred_at >= start,
+                charges.c.occurred_at < end,
+            )
+            .order_by(charges.c.occurred_at, charges.c.charge_id)
+        )
+        return [_charge(row) for row in rows]
+
+
+def _row(charge: Charge) -> dict:
+    return {
+        "charge_id": charge.charge_id,
+        "seller_id": charge.seller_id,
+        "kind": charge.kind.value,
+        "reference": charge.reference,
+        "fnsku": charge.fnsku,
+        "fulfillment_center_id": charge.fulfillment_center_id,
+        "quantity": charge.quantity,
+        "unit_fee": charge.unit_fee,
+        "amount": charge.amount,
+        "currency": charge.currency,
+        "schedule_effective_from": charge.schedule_effective_from,
+        "event_id": charge.event.event_id,
+        "event_type": charge.event.event_type,
+        "occurred_at": charge.event.occurred_at,
+    }
+
+
+def _charge(row) -> Charge:
+    return Charge(
+        charge_id=row.charge_id,
+        seller_id=row.seller_id,
+        kind=ChargeKind(row.kind),
+        reference=row.reference,
+        fnsku=row.fnsku,
+        fulfillment_center_id=row.fulfillment_center_id,
+        quantity=row.quantity,
+        unit_fee=row.unit_fee,
+        amount=row.amount,
+        currency=row.currency,
+        schedule_effective_from=row.schedule_effective_from,
+        event=ChargedEvent(row.event_id, row.event_type, row.occurred_at),
+    )
