@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from inventory.domain.adjustments import Adjustment
-from inventory.domain.charges import BilledItem, Charge, Month
+from inventory.domain.charges import BilledItem, Charge, FeeQuote, Month
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
@@ -305,6 +305,15 @@ class FakeChargeRepository:
     def __init__(self) -> None:
         self.billed_items: dict[str, BilledItem] = {}
         self.ledger: dict[str, Charge] = {}
+        self.quoted: dict[tuple[str, str], FeeQuote] = {}
+
+    async def record_quotes(self, quotes: Sequence[FeeQuote]) -> None:
+        for q in quotes:
+            self.quoted.setdefault((q.order_id, q.fnsku), q)
+
+    async def quotes(self, order_ids: Iterable[str]) -> dict[tuple[str, str], FeeQuote]:
+        wanted = set(order_ids)
+        return {key: q for key, q in self.quoted.items() if key[0] in wanted}
 
     async def record_items(self, items: Sequence[BilledItem]) -> None:
         self.billed_items.update({i.fnsku: i for i in items})

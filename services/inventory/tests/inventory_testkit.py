@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 import stockpath_network
 from stockpath_events import Address, CatalogItemSnapshot, Envelope, new_event
@@ -24,6 +25,7 @@ from stockpath_events.types.order_router import (
     FulfillmentInstructed,
     FulfillmentLine,
 )
+from stockpath_events.types.orders import FeeLine, FulfillmentFee, OrderLine, OrderPlaced
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentLine,
@@ -57,6 +59,58 @@ def registered_event(
             size_tier=size_tier,
         ),
         source="registration",
+    )
+
+
+def mcf_order_placed_event(
+    order_id: str,
+    lines: list[tuple[str, int, str]],
+    *,
+    seller_id: str = "S-ACME",
+    effective_from: str = "2026-01-15",
+) -> Envelope[OrderPlaced]:
+    """A seller's MCF order as order-router announces it on `orders`: lines of (fnsku, quantity,
+    quoted fee per unit), each a small standard 200 g unit."""
+    fee_lines = [
+        FeeLine(
+            line_id=str(n),
+            fnsku=f,
+            size_tier="small_standard",
+            shipping_weight_g=200,
+            unit_fee=Decimal(fee),
+            quantity=q,
+            fee=Decimal(fee) * q,
+        )
+        for n, (f, q, fee) in enumerate(lines, start=1)
+    ]
+    return new_event(
+        OrderPlaced(
+            order_id=order_id,
+            channel="mcf",
+            lines=[
+                OrderLine(
+                    line_id=str(n),
+                    seller_id=seller_id,
+                    seller_sku=f"SKU-{f}",
+                    quantity=q,
+                    unit_price=Decimal(0),
+                )
+                for n, (f, q, _) in enumerate(lines, start=1)
+            ],
+            ship_to=Address(
+                name="Ada Buyer",
+                line1="400 Pine St",
+                city="Seattle",
+                region="WA",
+                postal_code="98101",
+            ),
+            fulfillment_fee=FulfillmentFee(
+                effective_from=effective_from,
+                lines=fee_lines,
+                total=sum((line.fee for line in fee_lines), Decimal(0)),
+            ),
+        ),
+        source="/services/order-router",
     )
 
 
@@ -257,6 +311,7 @@ class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
     registered = staticmethod(registered_event)
+    mcf_order_placed = staticmethod(mcf_order_placed_event)
     planned = staticmethod(planned_event)
     inbound_shipped = staticmethod(inbound_shipped_event)
     cancelled = staticmethod(cancelled_event)

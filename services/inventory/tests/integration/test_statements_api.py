@@ -118,3 +118,44 @@ def test_a_month_that_is_not_yyyy_mm_is_refused(seller, month):
 
 def test_an_unknown_format_is_refused(seller):
     assert seller.get("/v1/statements/2026-10", params={"format": "pdf"}).status_code == 422
+
+
+def test_an_mcf_order_is_charged_exactly_the_fee_it_was_quoted(
+    plan, fc_staff, deliver, events, operator
+):
+    seller = "S-MCF-STATEMENT"
+    shipment = plan(5, seller_id=seller)
+    (fnsku,) = shipment.fnskus
+    received = fc_staff.post(
+        "/v1/receipts",
+        json={
+            "shipment_id": shipment.shipment_id,
+            "fulfillment_center_id": "SEA1",
+            "lines": [{"fnsku": fnsku, "received": 5}],
+        },
+    )
+    assert received.status_code == 201, received.text
+    # Quoted under the 2025 schedule (3.15 a unit), shipped under the 2026 one (3.31).
+    placed = events.mcf_order_placed(
+        f"O-{fnsku}", [(fnsku, 2, "3.15")], seller_id=seller, effective_from="2025-01-15"
+    )
+    shipped = events.shipped(f"FO-{fnsku}", shipped_at=OCT_2)
+    assert (
+        deliver(
+            events.registered(fnsku, seller_id=seller),
+            placed,
+            events.instructed(f"FO-{fnsku}", [(fnsku, 2)], seller_id=seller, order_id=f"O-{fnsku}"),
+            shipped,
+        )
+        == [Outcome.PROCESSED] * 4
+    )
+
+    body = operator.get("/v1/statements/2026-10", params={"seller_id": seller}).json()
+
+    [line] = body["lines"]
+    assert (line["unit_fee"], line["amount"], line["schedule_effective_from"]) == (
+        "3.15",
+        "6.30",
+        "2025-01-15",
+    )
+    assert body["total"] == "6.30"

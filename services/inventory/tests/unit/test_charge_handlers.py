@@ -12,6 +12,7 @@ import pytest
 from inventory_fakes import FakeInventoryUnitOfWork, consume
 from inventory_testkit import (
     instructed_event,
+    mcf_order_placed_event,
     registered_event,
     removal_shipped_event,
     return_received_event,
@@ -141,3 +142,26 @@ async def test_the_latest_registration_of_an_fnsku_prices_it(uow):
     await consume(uow, instructed_event("FO-1", [("XA", 1)]), shipped_event("FO-1"))
 
     assert [c[4] for c in charges(uow)] == [Decimal("6.35")]
+
+
+async def test_an_mcf_orders_units_are_charged_the_fee_it_was_quoted(uow):
+    # Quoted 2.99 per unit (whatever the schedule says the day they ship: 3.31 for XA).
+    placed = mcf_order_placed_event("O-MCF-1", [("XA", 2, "2.99")])
+    shipped = shipped_event("FO-M1", shipped_at=JAN_20)
+    await consume(uow, placed)
+
+    await consume(uow, instructed_event("FO-M1", [("XA", 2)], order_id="O-MCF-1"), shipped)
+
+    [charge] = uow.charges.ledger.values()
+    assert (charge.unit_fee, charge.amount, charge.event.event_id) == (
+        Decimal("2.99"),
+        Decimal("5.98"),
+        shipped.id,
+    )
+    assert charge.schedule_effective_from.isoformat() == "2026-01-15"
+
+
+async def test_a_channels_order_carries_no_quote_and_is_charged_by_the_schedule(uow):
+    await consume(uow, instructed_event("FO-C1", [("XA", 2)]), shipped_event("FO-C1"))
+
+    assert [c.amount for c in uow.charges.ledger.values()] == [Decimal("6.62")]  # 2 × 3.31

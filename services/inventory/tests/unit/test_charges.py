@@ -14,6 +14,7 @@ from inventory.domain.charges import (
     ChargedEvent,
     ChargedUnits,
     ChargeKind,
+    FeeQuote,
     Month,
     per_fnsku,
     price,
@@ -132,3 +133,14 @@ def test_a_month_knows_its_bounds():
     )
     assert str(Month.parse("2026-02")) == "2026-02"
     assert datetime(2026, 2, 28, 23, 59, tzinfo=UTC).date() < Month.parse("2026-02").next_first_day
+
+
+def test_a_quoted_fee_prices_the_fulfillment_of_its_orders_units_whatever_the_day():
+    quote = FeeQuote("O-MCF-1", "XA", Decimal("3.15"), date(2025, 1, 15))
+
+    charge = price(
+        units(ChargeKind.FULFILLMENT, 2), KETTLE, at("2026-02-01"), DEFAULT_FEE_SCHEDULE, quote
+    )
+
+    assert (charge.unit_fee, charge.amount) == (Decimal("3.15"), Decimal("6.30"))
+    assert charge.schedule_effective_from == date(2025, 1, 15)

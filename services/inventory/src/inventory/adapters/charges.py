@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inventory.adapters.tables import billed_items, charges
-from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, Month
+from inventory.adapters.tables import billed_items, charges, fee_quotes
+from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, FeeQuote, Month
 
 
 class ChargeRepository:
@@ -53,6 +53,41 @@ class ChargeRepository:
         )
         return {
             row.fnsku: BilledItem(row.fnsku, row.seller_id, row.size_tier, row.shipping_weight_g)
+            for row in rows
+        }
+
+    async def record_quotes(self, quotes: Sequence[FeeQuote]) -> None:
+        """Keep the fees orders were quoted; an order's quote, once kept, is never changed."""
+        if not quotes:
+            return
+        await self._conn.execute(
+            insert(fee_quotes)
+            .values(
+                [
+                    {
+                        "order_id": q.order_id,
+                        "fnsku": q.fnsku,
+                        "unit_fee": q.unit_fee,
+                        "schedule_effective_from": q.schedule_effective_from,
+                    }
+                    for q in quotes
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def quotes(self, order_ids: Iterable[str]) -> dict[tuple[str, str], FeeQuote]:
+        """The quoted fees of these orders, by (order id, FNSKU)."""
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(fee_quotes).where(fee_quotes.c.order_id.in_(wanted))
+        )
+        return {
+            (row.order_id, row.fnsku): FeeQuote(
+                row.order_id, row.fnsku, row.unit_fee, row.schedule_effective_from
+            )
             for row in rows
         }
 

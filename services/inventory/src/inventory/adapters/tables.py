@@ -320,6 +320,16 @@ billed_items = sa.Table(
     sa.Column("shipping_weight_g", sa.Float, nullable=True),
 )
 
+#: The fulfillment fee per unit each MCF order's FNSKU was quoted (OrderPlaced's fulfillment_fee).
+fee_quotes = sa.Table(
+    "fee_quotes",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("unit_fee", sa.Numeric(12, 2), nullable=False),
+    sa.Column("schedule_effective_from", sa.Date, nullable=False),
+)
+
 #: The ledger of charges: one row per causing event, kind, reference and FNSKU (`charge_id`).
 charges = sa.Table(
     "charges",

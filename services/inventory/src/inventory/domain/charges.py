@@ -4,8 +4,11 @@ monthly statement made of it.
 A charge prices one FNSKU's units moved by one event under the fee schedule version in force on
 the day the event says it happened (`stockpath_network.fees`): fulfillment per unit shipped,
 return processing per unit received back, removal per unit shipped to the seller or disposed of.
-Its key is derived from the causing event (event id, kind, what it concerns, FNSKU), so the same
-event applied again (a re-delivery under the same id, or a replay) can only write the same charge.
+A multi-channel fulfillment (MCF) order's units are charged the fulfillment fee the seller was
+quoted when it placed the order (OrderPlaced's `fulfillment_fee`), whatever the schedule says on
+the day they ship. Its key is derived from the causing event (event id, kind, what it concerns,
+FNSKU), so the same event applied again (a re-delivery under the same id, or a replay) can only
+write the same charge.
 
 Pure: no I/O.
 """
@@ -39,6 +42,17 @@ class BilledItem:
 
 
 @dataclass(frozen=True)
+class FeeQuote:
+    """The fulfillment fee per unit of an FNSKU a seller was quoted for an order (MCF), and the
+    schedule version that priced it."""
+
+    order_id: str
+    fnsku: str
+    unit_fee: Decimal
+    schedule_effective_from: date
+
+
+@dataclass(frozen=True)
 class ChargedEvent:
     """The event a charge is traced to: its id, type and the time it says the units moved."""
 
@@ -57,6 +71,8 @@ class ChargedUnits:
     fnsku: str
     fulfillment_center_id: str
     quantity: int
+    #: The order a fulfillment order's units belong to (what a quoted fee is looked up by).
+    order_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,11 +113,19 @@ def charge_id(event_id: str, units: ChargedUnits) -> str:
 
 
 def price(
-    units: ChargedUnits, item: BilledItem, event: ChargedEvent, schedule: FeeSchedule
+    units: ChargedUnits,
+    item: BilledItem,
+    event: ChargedEvent,
+    schedule: FeeSchedule,
+    quote: FeeQuote | None = None,
 ) -> Charge:
-    """The charge for `units` of `item` moved by `event`, priced on the day the event happened.
+    """The charge for `units` of `item` moved by `event`: the fulfillment fee quoted for the order
+    when there is one (`quote`), else priced by the schedule on the day the event happened.
     Raises Unpriceable when the item has no size tier (or, for fulfillment, no shipping weight) or
     the schedule prices nothing that day."""
+    if units.kind is ChargeKind.FULFILLMENT and quote is not None:
+        unit_fee, version = quote.unit_fee, quote.schedule_effective_from
+        return _charge(units, item, event, unit_fee, version, schedule.currency)
     if item.size_tier is None:
         raise Unpriceable(f"{item.fnsku} has no size tier to price its {units.kind.value} by")
     day = event.occurred_at.date()
@@ -114,6 +138,17 @@ def price(
         unit_fee = schedule.return_processing_fee(item.size_tier, 1, day)
     else:
         unit_fee = schedule.removal_fee(item.size_tier, 1, day)
+    return _charge(units, item, event, unit_fee, version, schedule.currency)
+
+
+def _charge(
+    units: ChargedUnits,
+    item: BilledItem,
+    event: ChargedEvent,
+    unit_fee: Decimal,
+    version: date,
+    currency: str,
+) -> Charge:
     return Charge(
         charge_id=charge_id(event.event_id, units),
         seller_id=item.seller_id,
@@ -124,7 +159,7 @@ def price(
         quantity=units.quantity,
         unit_fee=unit_fee,
         amount=cents(unit_fee * units.quantity),
-        currency=schedule.currency,
+        currency=currency,
         schedule_effective_from=version,
         event=event,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
-from inventory.domain.charges import BilledItem, ChargedEvent
+from inventory.domain.charges import BilledItem, ChargedEvent, FeeQuote
 from inventory.domain.fulfillment_orders import InstructedLine
 from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus
@@ -192,6 +192,14 @@ class RecordBilledItem:
     """Keep what pricing needs of a registered item (its seller, size tier and shipping weight)."""
 
     item: BilledItem
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RecordFeeQuotes:
+    """Keep the fulfillment fee an order's seller was quoted per FNSKU (none: not an MCF order)."""
+
+    quotes: tuple[FeeQuote, ...]
     cause: Cause
 
 

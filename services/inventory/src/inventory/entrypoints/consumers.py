@@ -2,6 +2,8 @@
 
 - `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
   registered items' seller, size tier and shipping weight (what prices their charges);
+- `orders`: the fulfillment fee a seller was quoted for its MCF order (OrderPlaced), which its
+  units are charged when they ship;
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
 - `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), ReturnReceived (a
   customer return back in stock: fulfillable or unfulfillable by condition) and
@@ -23,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inventory.domain.adjustments import AdjustmentKind
-from inventory.domain.charges import BilledItem, ChargedEvent
+from inventory.domain.charges import BilledItem, ChargedEvent, FeeQuote
 from inventory.domain.commands import (
     AdjustInventory,
     CancelInboundShipment,
@@ -39,6 +41,7 @@ from inventory.domain.commands import (
     RecordAnnouncedRemovalCancellation,
     RecordBilledItem,
     RecordCenterException,
+    RecordFeeQuotes,
     ReleaseStock,
     ReserveStock,
     ShipStock,
@@ -75,6 +78,7 @@ from stockpath_events.types.inventory import (
     RemovalOrderCreated,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
+from stockpath_events.types.orders import OrderPlaced
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentPlanned,
@@ -93,6 +97,18 @@ def record_billed_item(event: Envelope[ItemRegistered]) -> RecordBilledItem:
     data = event.data
     item = BilledItem(data.fnsku, data.seller_id, data.size_tier, data.item.weight_g)
     return RecordBilledItem(item, event.cause)
+
+
+def record_fee_quotes(event: Envelope[OrderPlaced]) -> RecordFeeQuotes:
+    # A channel's order carries no quote (fulfillment_fee None): nothing to keep.
+    fee = event.data.fulfillment_fee
+    if fee is None:
+        return RecordFeeQuotes((), event.cause)
+    quotes = tuple(
+        FeeQuote(event.data.order_id, line.fnsku, line.unit_fee, fee.effective_from)
+        for line in fee.lines
+    )
+    return RecordFeeQuotes(quotes, event.cause)
 
 
 def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboundShipment:
@@ -299,6 +315,7 @@ CONSUMES: ConsumerTable = {
         InboundShipmentCancelled: (cancel_inbound_shipment, inbound.cancel_inbound_shipments),
         ItemRegistered: (record_billed_item, charges.record_billed_items),
     },
+    Topics.ORDERS: {OrderPlaced: (record_fee_quotes, charges.record_fee_quotes)},
     Topics.FULFILLMENT_INSTRUCTIONS: {
         FulfillmentInstructed: (reserve_stock, fulfillment.reserve_stock),
         FulfillmentCancelled: (release_stock, fulfillment.release_stock),

@@ -3,6 +3,8 @@ by the handlers that move them, in the same unit of work (so a re-delivered even
 inbox already, charges nothing; a replayed one writes the same keys, which the ledger keeps once).
 
 - `record_billed_items` (ItemRegistered): the facts that price an FNSKU;
+- `record_fee_quotes` (OrderPlaced): the fulfillment fee an MCF order was quoted, which its units
+  are charged instead of the schedule's;
 - `charge` (called by `fulfillment`, `returns`, `removals`): prices the units each event moved
   (`domain.charges.price`) and adds the charges not in the ledger yet. Units whose item pricing
   cannot price (no registration seen, no size tier or weight, no schedule that day) move anyway and
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 import structlog
 
 from inventory.domain.charges import ChargedEvent, ChargedUnits, Month, Statement, price, statement
-from inventory.domain.commands import RecordBilledItem
+from inventory.domain.commands import RecordBilledItem, RecordFeeQuotes
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_network.fees import FeeSchedule, Unpriceable
 
@@ -28,6 +30,10 @@ async def record_billed_items(commands: list[RecordBilledItem], uow: InventoryUn
     await uow.charges.record_items([c.item for c in commands])
 
 
+async def record_fee_quotes(commands: list[RecordFeeQuotes], uow: InventoryUnitOfWork) -> None:
+    await uow.charges.record_quotes([q for c in commands for q in c.quotes])
+
+
 async def charge(
     uow: InventoryUnitOfWork,
     moved: Sequence[tuple[ChargedEvent, ChargedUnits]],
@@ -36,13 +42,15 @@ async def charge(
     """Charge the units each event moved (nothing for none), once per charge key."""
     moved = [(event, units) for event, units in moved if units.quantity > 0]
     items = await uow.charges.items(units.fnsku for _, units in moved)
+    quotes = await uow.charges.quotes(units.order_id for _, units in moved if units.order_id)
     priced = []
     for event, units in moved:
         item = items.get(units.fnsku)
+        quote = quotes.get((units.order_id, units.fnsku)) if units.order_id else None
         try:
             if item is None:
                 raise Unpriceable(f"no registration of {units.fnsku} was seen")
-            priced.append(price(units, item, event, fees))
+            priced.append(price(units, item, event, fees, quote))
         except Unpriceable as why:
             log.error(
                 "units moved but not charged",

@@ -9,8 +9,9 @@ between fulfillable, reserved and shipped (the contract in InventoryLevelChanged
   so a confirmation may overtake its instruction: the order is then remembered as shipped and the
   instruction, when it comes, moves fulfillable → shipped directly.
 
-Units that move into shipped are charged their fulfillment fee (`service_layer.charges`), to the
-event that moved them: the confirmation, or the instruction that came after it.
+Units that move into shipped are charged their fulfillment fee (`service_layer.charges`; an MCF
+order's the fee it was quoted), to the event that moved them: the confirmation, or the instruction
+that came after it.
 
 Handlers run in the runtime's unit of work (inbox claim included) and never commit. Bucket rows
 are locked in (FNSKU, FC) order, so two handlers touching the same FNSKUs cannot deadlock.
@@ -323,5 +324,6 @@ def _charged(
         fnsku,
         order.fulfillment_center_id,
         quantity,
+        order.order_id,
     )
     return [(event, units)]

@@ -1,6 +1,6 @@
 """charges: the ledger of what sellers are charged for the units the inventory moves, one row per
-causing event, kind, reference and FNSKU; billed_items: what pricing needs of each registered item
-(issue 16)"""
+causing event, kind, reference and FNSKU; billed_items: what pricing needs of each registered item;
+fee_quotes: the fulfillment fee per unit MCF orders were quoted (issue 16)"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,6 +16,13 @@ def upgrade() -> None:
         sa.Column("seller_id", sa.Text, nullable=False),
         sa.Column("size_tier", sa.Text, nullable=True),
         sa.Column("shipping_weight_g", sa.Float, nullable=True),
+    )
+    op.create_table(
+        "fee_quotes",
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("fnsku", sa.Text, primary_key=True),
+        sa.Column("unit_fee", sa.Numeric(12, 2), nullable=False),
+        sa.Column("schedule_effective_from", sa.Date, nullable=False),
     )
     op.create_table(
         "charges",
@@ -44,4 +51,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("charges_seller_time", table_name="charges")
     op.drop_table("charges")
+    op.drop_table("fee_quotes")
     op.drop_table("billed_items")
