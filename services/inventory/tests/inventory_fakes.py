@@ -11,10 +11,10 @@ import copy
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from inventory.domain.adjustments import Adjustment
-from inventory.domain.charges import BilledItem, Charge, FeeQuote, Month
+from inventory.domain.charges import BilledItem, Charge, FeeQuote
 from inventory.domain.commands import RecordReceipt
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.fulfillment_orders import FulfillmentOrder
@@ -22,7 +22,9 @@ from inventory.domain.receipts import AnnouncedLine, ReceiptResult, ShipmentRece
 from inventory.domain.removals import RemovalOrder
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import InboundShipment, LineCount
+from inventory.domain.statements import Month
 from inventory.domain.stock import LedgerEntry, Levels, StockLevel, StockMove
+from inventory.domain.storage import StorageCharge, StoredUnits
 from inventory.entrypoints.consumers import CONSUMES
 from stockpath_events import Envelope
 from stockpath_network.fees import DEFAULT_FEE_SCHEDULE
@@ -335,6 +337,34 @@ class FakeChargeRepository:
         ]
 
 
+class FakeStorageRepository:
+    def __init__(self) -> None:
+        self.days: set[date] = set()
+        self.held: dict[date, list[StoredUnits]] = {}
+        self.charged: dict[tuple[str, str, str, date], StorageCharge] = {}
+
+    async def claim_day(self, day: date) -> bool:
+        new = day not in self.days
+        self.days.add(day)
+        return new
+
+    async def held_at_end_of(self, day: date) -> list[StoredUnits]:
+        return self.held.get(day, [])
+
+    async def add_all(self, charges: Sequence[StorageCharge]) -> int:
+        keys = {(c.seller_id, c.fnsku, c.fulfillment_center_id, c.day): c for c in charges}
+        fresh = {k: c for k, c in keys.items() if k not in self.charged}
+        self.charged.update(fresh)
+        return len(fresh)
+
+    async def of_month(self, seller_id: str, month: Month) -> list[StorageCharge]:
+        return [
+            c
+            for c in self.charged.values()
+            if c.seller_id == seller_id and month.first_day <= c.day < month.next_first_day
+        ]
+
+
 class FakeInventoryUnitOfWork(FakeUnitOfWork):
     """`InventoryUnitOfWork` in memory: the same repositories, kept across transactions."""
 
@@ -349,6 +379,7 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.returns = FakeReturnRepository()
         self.removal_orders = FakeRemovalOrderRepository()
         self.charges = FakeChargeRepository()
+        self.storage = FakeStorageRepository()
 
 
 _HANDLERS = {

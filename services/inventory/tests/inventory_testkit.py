@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import stockpath_network
-from stockpath_events import Address, CatalogItemSnapshot, Envelope, new_event
+from stockpath_events import Address, CatalogItemSnapshot, Dimensions, Envelope, new_event
 from stockpath_events.types.fulfillment import (
     ExceptionLine,
     ExceptionReason,
@@ -41,8 +41,10 @@ def registered_event(
     seller_id: str = "S-ACME",
     size_tier: str | None = "small_standard",
     weight_g: float | None = 200,
+    dimensions_cm: tuple[float, float, float] | None = None,
 ) -> Envelope[ItemRegistered]:
-    """Registration's ItemRegistered of an FNSKU: what prices its charges (size tier, weight)."""
+    """Registration's ItemRegistered of an FNSKU: what prices its charges (size tier, weight, and
+    the dimensions its storage is priced by)."""
     return new_event(
         ItemRegistered(
             registration_id=f"REG-{fnsku}",
@@ -54,7 +56,17 @@ def registered_event(
             price="24.99",
             channels=["web"],
             item=CatalogItemSnapshot(
-                catalog_item_id=f"CI-{fnsku}", title="Kettle", category="Kitchen", weight_g=weight_g
+                catalog_item_id=f"CI-{fnsku}",
+                title="Kettle",
+                category="Kitchen",
+                weight_g=weight_g,
+                dimensions=Dimensions(
+                    length_cm=dimensions_cm[0],
+                    width_cm=dimensions_cm[1],
+                    height_cm=dimensions_cm[2],
+                )
+                if dimensions_cm
+                else None,
             ),
             size_tier=size_tier,
         ),

@@ -175,6 +175,8 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
             owner="seller", json={**removal, "removal_order_id": "RMV-AUTH-1"}
         ),
         ("GET", "/v1/removal-orders"): Sample(),
+        # Storage snapshots are the operator's (its daily job's) alone.
+        ("POST", "/v1/storage-snapshots"): Sample(json={"day": "2026-01-01"}),
         # A statement is one seller's: the other seller naming it finds nothing.
         ("GET", "/v1/statements/{month}"): Sample(
             owner="seller", path={"month": "2026-10"}, query={"seller_id": "S-ACME"}

@@ -1,6 +1,7 @@
 """Charges made by the inventory worker as a separate process on the real broker, and rebuilt by a
-replay: an FC's shipment confirmation published three times charges once, and replaying the topics
-from their beginning into an empty database gives the same statement, line for line.
+replay: an FC's shipment confirmation published three times charges once, a day's storage snapshot
+is charged from the snapshot the worker announced and read back, and replaying the topics from
+their beginning into an empty database gives the same statement, line for line.
 
 The replay runs the inventory's handlers through the runtime's MessageProcessor (decode, inbox,
 handler, commit) over every message read back from the topics the charges come from, in causal
@@ -14,8 +15,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
-from inventory.domain.charges import Month
+from inventory.domain.statements import Month
 from inventory.entrypoints import consumers
 from inventory.entrypoints.statements import StatementOut
 from inventory.service_layer.charges import month_statement
@@ -81,7 +83,7 @@ async def test_a_confirmation_published_three_times_charges_once_and_a_replay_re
     t = uuid.uuid4().hex[:8].upper()
     seller, fnsku, shipment, fo = f"S-{t}", f"X{t}", f"FBA{t}", f"FO-{t}"
     history = [
-        events.registered(fnsku, seller_id=seller),
+        events.registered(fnsku, seller_id=seller, dimensions_cm=(30.48, 30.48, 30.48)),
         events.planned(shipment, [(fnsku, 10)], seller_id=seller),
     ]
     await publish(kafka_bootstrap, *history)
@@ -113,12 +115,33 @@ async def test_a_confirmation_published_three_times_charges_once_and_a_replay_re
         return r.json()["lines"]
 
     await eventually(lambda: len(lines()) == 2, timeout=30, what="the shipment and return charged")
+    # The ledger as if all of it was recorded on 1 October (10 received, 3 shipped, 1 back: 8
+    # held), and that day's storage snapshot, which the worker's relay announces and it reads back.
+    engine = sa.create_engine(database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE inventory_ledger SET created_at = :at WHERE fnsku = :fnsku"),
+                {"at": datetime(2026, 10, 1, 8, 0, tzinfo=UTC), "fnsku": fnsku},
+            )
+    finally:
+        engine.dispose()
+    taken = operator.post("/v1/storage-snapshots", json={"day": "2026-10-01"})
+    assert taken.status_code == 201, taken.text
+
+    def storage() -> list[dict]:
+        r = operator.get("/v1/statements/2026-10", params={"seller_id": seller})
+        return r.json()["storage"]
+
+    await eventually(lambda: storage() != [], timeout=30, what="the day's storage charged")
     live = await statement_of(database, seller)
     assert [(c["kind"], c["quantity"], c["amount"], c["event_id"]) for c in live["lines"]] == [
         ("fulfillment", 3, "9.93", shipped.id),
         ("return_processing", 1, "2.12", returned.id),
     ]
-    assert live["total"] == "12.05"
+    # 8 cubic feet for one October day: 8 × 2.40 / 31 = 0.619… → 0.62
+    assert [(s["unit_days"], s["amount"]) for s in live["storage"]] == [(8, "0.62")]
+    assert live["total"] == "12.67"
     assert worker.alive()
 
     replayed_database = fresh_database("inventory")
@@ -139,12 +162,15 @@ async def test_a_confirmation_published_three_times_charges_once_and_a_replay_re
             mine = {encode(e).value for e in history if encode(e).topic == topic}
 
             def complete(ms, topic=topic, mine=mine) -> bool:
-                if topic == "inventory.events":  # the receipt the worker's relay announced
-                    return any(
-                        m.key == fnsku.encode()
-                        and decode_message(m).type.endswith("InventoryReceived.v1")
+                if (
+                    topic == "inventory.events"
+                ):  # the receipt and snapshot the worker's relay announced
+                    types = {
+                        decode_message(m).type.split(".")[-2]
                         for m in ms
-                    )
+                        if m.key in (fnsku.encode(), seller.encode())
+                    }
+                    return {"InventoryReceived", "StorageSnapshotTaken"} <= types
                 return mine <= {m.value for m in ms}
 
             messages = await consume(kafka_bootstrap, topic, timeout=30, until=complete)

@@ -62,6 +62,7 @@ def test_the_statement_lists_each_charge_with_its_event_and_totals_its_lines(sel
         "fulfillment": "9.93",
         "return_processing": "2.12",
         "removal": "0.00",
+        "storage": "0.00",
     }
     assert (
         Decimal(body["total"])
@@ -86,6 +87,7 @@ def test_the_csv_statement_has_the_same_lines_and_totals(seller, charged):
         "total:fulfillment": "9.93",
         "total:return_processing": "2.12",
         "total:removal": "0.00",
+        "total:storage": "0.00",
         "total": "12.05",
     }
 

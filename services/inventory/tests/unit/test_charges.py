@@ -9,17 +9,15 @@ from decimal import Decimal
 import pytest
 
 from inventory.domain.charges import (
-    BadMonth,
     BilledItem,
     ChargedEvent,
     ChargedUnits,
     ChargeKind,
     FeeQuote,
-    Month,
     per_fnsku,
     price,
-    statement,
 )
+from inventory.domain.statements import BadMonth, Month, statement
 from stockpath_network.fees import DEFAULT_FEE_SCHEDULE, Unpriceable
 
 KETTLE = BilledItem("XA", "S-ACME", "small_standard", 200)  # 113 g < 200 g <= 227 g
@@ -109,6 +107,7 @@ def test_a_statements_totals_are_the_sums_of_its_lines_by_kind_and_overall():
         ChargeKind.FULFILLMENT: Decimal("16.28"),
         ChargeKind.RETURN_PROCESSING: Decimal("2.12"),
         ChargeKind.REMOVAL: Decimal("3.06"),
+        ChargeKind.STORAGE: Decimal("0.00"),
     }
     assert made.total == Decimal("21.46") == sum(line.amount for line in made.lines)
     assert [line.event.occurred_at.day for line in made.lines] == [1, 2, 3, 31]

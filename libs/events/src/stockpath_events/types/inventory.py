@@ -3,7 +3,7 @@ id; removal orders by removal order id) and to `fulfillment.removals` (removal o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -187,3 +187,22 @@ class RemovalOrderCancelled(EventData):
     removal_order_id: str
     seller_id: str
     fulfillment_center_id: str
+
+
+class StoredUnits(Value):
+    """Units of one FNSKU an FC held for a seller at the end of a day."""
+
+    fnsku: str
+    units: int = Field(gt=0)
+
+
+class StorageSnapshotTaken(EventData):
+    """What one FC held for one seller at the end of a UTC day (fulfillable, reserved and
+    unfulfillable units, as inventory's ledger stood at midnight): what the day's storage fee is
+    charged from. Taken once per day; inventory consumes it back to charge storage, so a replay
+    charges the same days from the same snapshots."""
+
+    day: date
+    fulfillment_center_id: str
+    seller_id: str
+    lines: list[StoredUnits] = Field(min_length=1)

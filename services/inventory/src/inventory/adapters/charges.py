@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.tables import billed_items, charges, fee_quotes
-from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, FeeQuote, Month
+from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, FeeQuote
+from inventory.domain.statements import Month
 
 
 class ChargeRepository:
@@ -29,6 +30,7 @@ class ChargeRepository:
                     "seller_id": i.seller_id,
                     "size_tier": i.size_tier,
                     "shipping_weight_g": i.shipping_weight_g,
+                    "cubic_feet": i.cubic_feet,
                 }
                 for i in latest.values()
             ]
@@ -40,6 +42,7 @@ class ChargeRepository:
                     "seller_id": statement.excluded.seller_id,
                     "size_tier": statement.excluded.size_tier,
                     "shipping_weight_g": statement.excluded.shipping_weight_g,
+                    "cubic_feet": statement.excluded.cubic_feet,
                 },
             )
         )
@@ -52,7 +55,9 @@ class ChargeRepository:
             sa.select(billed_items).where(billed_items.c.fnsku.in_(wanted))
         )
         return {
-            row.fnsku: BilledItem(row.fnsku, row.seller_id, row.size_tier, row.shipping_weight_g)
+            row.fnsku: BilledItem(
+                row.fnsku, row.seller_id, row.size_tier, row.shipping_weight_g, row.cubic_feet
+            )
             for row in rows
         }
 

@@ -318,6 +318,8 @@ billed_items = sa.Table(
     sa.Column("seller_id", sa.Text, nullable=False),
     sa.Column("size_tier", sa.Text, nullable=True),
     sa.Column("shipping_weight_g", sa.Float, nullable=True),
+    #: One unit's volume, from the item's dimensions (what its storage is priced by).
+    sa.Column("cubic_feet", sa.Numeric(20, 10), nullable=True),
 )
 
 #: The fulfillment fee per unit each MCF order's FNSKU was quoted (OrderPlaced's fulfillment_fee).
@@ -355,4 +357,32 @@ charges = sa.Table(
     ),
     sa.CheckConstraint("quantity > 0", name="charges_quantity"),
     sa.Index("charges_seller_time", "seller_id", "occurred_at"),
+)
+
+#: The days whose storage snapshot was taken (once each).
+storage_snapshots = sa.Table(
+    "storage_snapshots",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+#: Each day's storage fee per seller, FNSKU and FC (unrounded), from that day's snapshot.
+storage_charges = sa.Table(
+    "storage_charges",
+    metadata,
+    sa.Column("seller_id", sa.Text, primary_key=True),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("units", sa.BigInteger, nullable=False),
+    sa.Column("cubic_feet", sa.Numeric(24, 10), nullable=False),
+    sa.Column("monthly_rate", sa.Numeric(12, 2), nullable=False),
+    sa.Column("amount", sa.Numeric(24, 10), nullable=False),
+    sa.Column("schedule_effective_from", sa.Date, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("units > 0", name="storage_charges_units"),
+    sa.Index("storage_charges_seller_day", "seller_id", "day"),
 )

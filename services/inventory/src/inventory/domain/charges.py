@@ -1,5 +1,5 @@
-"""What a seller is charged for the units the inventory moves: the ledger of charges and the
-monthly statement made of it.
+"""What a seller is charged for the units the inventory moves: the ledger of charges (the monthly
+statement made of it is `domain.statements`).
 
 A charge prices one FNSKU's units moved by one event under the fee schedule version in force on
 the day the event says it happened (`stockpath_network.fees`): fulfillment per unit shipped,
@@ -15,7 +15,6 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +28,8 @@ class ChargeKind(StrEnum):
     FULFILLMENT = "fulfillment"
     RETURN_PROCESSING = "return_processing"
     REMOVAL = "removal"
+    #: Per day from the daily snapshots (`domain.storage`), summed per FNSKU and FC on a statement.
+    STORAGE = "storage"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class BilledItem:
     seller_id: str
     size_tier: str | None
     shipping_weight_g: float | None
+    #: One unit's volume from the item's dimensions (None: no dimensions, no storage priced).
+    cubic_feet: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -163,63 +166,3 @@ def _charge(
         schedule_effective_from=version,
         event=event,
     )
-
-
-# --- statements --------------------------------------------------------------------------------
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class BadMonth(ValueError):
-    """A statement month that is not yyyy-mm."""
-
-
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        found = _MONTH.match(text)
-        if found is None:
-            raise BadMonth(f"a statement month is yyyy-mm (e.g. 2026-10); got {text!r}")
-        return cls(int(found.group(1)), int(found.group(2)))
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def next_first_day(self) -> date:
-        return date(self.year + self.month // 12, self.month % 12 + 1, 1)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A seller's charges of one month (by the time of their causing events), oldest first, with
-    the totals of each kind and overall: sums of its lines, never stored apart from them."""
-
-    seller_id: str
-    month: Month
-    currency: str
-    lines: tuple[Charge, ...]
-
-    @property
-    def totals(self) -> dict[ChargeKind, Decimal]:
-        totals = {kind: Decimal("0.00") for kind in ChargeKind}
-        for line in self.lines:
-            totals[line.kind] += line.amount
-        return totals
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
-
-
-def statement(seller_id: str, month: Month, currency: str, charges: Iterable[Charge]) -> Statement:
-    lines = sorted(charges, key=lambda c: (c.event.occurred_at, c.charge_id))
-    return Statement(seller_id, month, currency, tuple(lines))

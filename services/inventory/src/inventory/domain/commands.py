@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from inventory.domain.adjustments import AdjustmentKind
 from inventory.domain.charges import BilledItem, ChargedEvent, FeeQuote
@@ -19,6 +19,7 @@ from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus
 from inventory.domain.returns import CustomerReturn
 from inventory.domain.shipments import LineCount
+from inventory.domain.storage import StoredUnits
 from stockpath_events import Cause
 
 # --- inbound shipments (registration) ----------------------------------------------------------
@@ -192,6 +193,25 @@ class RecordBilledItem:
     """Keep what pricing needs of a registered item (its seller, size tier and shipping weight)."""
 
     item: BilledItem
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class TakeStorageSnapshot:
+    """Announce what every FC held per seller and FNSKU at the end of `day` (once per day)."""
+
+    day: date
+    #: Today (UTC): only a day that has ended can be taken.
+    today: date
+
+
+@dataclass(frozen=True)
+class ChargeStorage:
+    """Charge the day's storage of what one FC held for one seller (a StorageSnapshotTaken)."""
+
+    day: date
+    lines: tuple[StoredUnits, ...]
+    charged_as: ChargedEvent
     cause: Cause
 
 

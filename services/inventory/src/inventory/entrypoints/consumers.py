@@ -14,6 +14,7 @@
   removal orders cancelled. Applied only when not recorded yet, so live they change nothing and
   a replay rebuilds what the requests wrote (see `service_layer.receiving`, `.adjustments` and
   `.removals`); the RemovalInstructed it writes there is ignored on its type alone.
+  Its daily storage snapshots, which storage is charged from (`service_layer.storage`).
 
 Each handler takes every command of a run of events of its type; reservations and shipments are
 applied set-based. Other event types on those topics have no entry, so the runtime acknowledges
@@ -29,6 +30,7 @@ from inventory.domain.charges import BilledItem, ChargedEvent, FeeQuote
 from inventory.domain.commands import (
     AdjustInventory,
     CancelInboundShipment,
+    ChargeStorage,
     CloseShipment,
     CompleteRemoval,
     MarkInboundShipmentShipped,
@@ -51,6 +53,7 @@ from inventory.domain.receipts import AnnouncedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus, RemovalUnits
 from inventory.domain.returns import CustomerReturn, ReturnedUnits
 from inventory.domain.shipments import LineCount
+from inventory.domain.storage import StoredUnits
 from inventory.service_layer import (
     adjustments,
     center_exceptions,
@@ -60,6 +63,7 @@ from inventory.service_layer import (
     receiving,
     removals,
     returns,
+    storage,
 )
 from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import (
@@ -76,6 +80,7 @@ from stockpath_events.types.inventory import (
     InventoryReceived,
     RemovalOrderCancelled,
     RemovalOrderCreated,
+    StorageSnapshotTaken,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.orders import OrderPlaced
@@ -85,6 +90,7 @@ from stockpath_events.types.registration import (
     InboundShipmentShipped,
     ItemRegistered,
 )
+from stockpath_network.fees import cubic_feet
 from stockpath_runtime.consumer import ConsumerTable
 
 
@@ -95,8 +101,19 @@ def charged_as(event: Envelope, happened_at: datetime | None = None) -> ChargedE
 
 def record_billed_item(event: Envelope[ItemRegistered]) -> RecordBilledItem:
     data = event.data
-    item = BilledItem(data.fnsku, data.seller_id, data.size_tier, data.item.weight_g)
+    size = data.item.dimensions
+    volume = cubic_feet(size.length_cm, size.width_cm, size.height_cm) if size else None
+    item = BilledItem(data.fnsku, data.seller_id, data.size_tier, data.item.weight_g, volume)
     return RecordBilledItem(item, event.cause)
+
+
+def charge_storage(event: Envelope[StorageSnapshotTaken]) -> ChargeStorage:
+    data = event.data
+    lines = tuple(
+        StoredUnits(data.seller_id, line.fnsku, data.fulfillment_center_id, line.units)
+        for line in data.lines
+    )
+    return ChargeStorage(data.day, lines, charged_as(event), event.cause)
 
 
 def record_fee_quotes(event: Envelope[OrderPlaced]) -> RecordFeeQuotes:
@@ -339,6 +356,7 @@ CONSUMES: ConsumerTable = {
         InboundShipmentClosed: (close_announced_shipment, receiving.close_announced_shipments),
         InventoryAdjusted: (adjust_announced_inventory, adjustments.adjust_announced_inventory),
         RemovalOrderCreated: (record_announced_removal, removals.record_announced_removals),
+        StorageSnapshotTaken: (charge_storage, storage.charge_storage),
     },
     Topics.FULFILLMENT_REMOVALS: {
         RemovalOrderCancelled: (

@@ -45,6 +45,7 @@ from inventory.domain.shipments import (
     UnknownShipment,
     WrongFulfillmentCenter,
 )
+from inventory.domain.storage import StorageDayNotOver
 from inventory.entrypoints.schemas import (
     AdjustmentIn,
     AdjustmentOut,
@@ -103,6 +104,7 @@ ERRORS: dict[type[Exception], Answer] = {
     RemovalNotCancellable: Answer(409, "removal_not_cancellable", ("status",)),
     UnknownFulfillmentOrder: Answer(404, "not_found", ("fulfillment_order_id",)),
     NotReserved: Answer(409, "not_reserved", ("fulfillment_order_id",)),
+    StorageDayNotOver: Answer(422, "day_not_over", ("day",)),
 }
 
 

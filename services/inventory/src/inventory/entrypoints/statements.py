@@ -1,8 +1,9 @@
-"""A seller's monthly statement of charges (`GET /v1/statements/{yyyy-mm}`), as JSON or CSV.
+"""A seller's monthly statement of charges (`GET /v1/statements/{yyyy-mm}`), as JSON or CSV, and
+the daily storage snapshot its storage is charged from (`POST /v1/storage-snapshots`).
 
-A seller reads its own; a service (registration's console) and the operator name the seller with
-`seller_id`. Naming another seller as a seller reads as not found. The totals are the sums of the
-lines, by fee kind and overall.
+A seller reads its own statement; a service (registration's console) and the operator name the
+seller with `seller_id`. Naming another seller as a seller reads as not found. The totals are the
+sums of the lines, by fee kind and overall. Only the operator (or its daily job) takes a snapshot.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
-from inventory.domain.charges import BadMonth, Charge, Month, Statement
+from inventory.domain.charges import Charge
+from inventory.domain.commands import TakeStorageSnapshot
 from inventory.domain.scope import NotVisible
+from inventory.domain.statements import BadMonth, Month, Statement
+from inventory.domain.storage import StorageLine
 from inventory.entrypoints.schemas import IdQuery
 from inventory.service_layer.charges import month_statement
+from inventory.service_layer.storage import take_storage_snapshot
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_network.fees import FeeSchedule
 from stockpath_runtime.auth import OPERATOR, SELLER, SERVICE, Actor, allow
@@ -71,11 +76,32 @@ class ChargeOut(BaseModel):
         )
 
 
+class StorageLineOut(BaseModel):
+    """One FNSKU stored at one FC over the month: its days' fees summed, then rounded to the cent."""
+
+    fnsku: str
+    fulfillment_center_id: str
+    days: int
+    unit_days: int
+    amount: Decimal
+
+    @classmethod
+    def of(cls, line: StorageLine) -> StorageLineOut:
+        return cls(
+            fnsku=line.fnsku,
+            fulfillment_center_id=line.fulfillment_center_id,
+            days=line.days,
+            unit_days=line.unit_days,
+            amount=line.amount,
+        )
+
+
 class StatementOut(BaseModel):
     seller_id: str
     month: str
     currency: str
     lines: list[ChargeOut]
+    storage: list[StorageLineOut]
     #: Per fee kind, the sum of its lines.
     totals: dict[str, Decimal]
     total: Decimal
@@ -87,6 +113,7 @@ class StatementOut(BaseModel):
             month=str(statement.month),
             currency=statement.currency,
             lines=[ChargeOut.of(line) for line in statement.lines],
+            storage=[StorageLineOut.of(line) for line in statement.storage],
             totals={kind.value: amount for kind, amount in statement.totals.items()},
             total=statement.total,
         )
@@ -96,13 +123,20 @@ CSV_COLUMNS = tuple(ChargeOut.model_fields)
 
 
 def as_csv(statement: Statement) -> str:
-    """One row per charge, then a row per fee kind's total and the overall total."""
+    """One row per charge, one per FNSKU and FC stored (kind storage, its days as the quantity), then
+    a row per fee kind's total and the overall total."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in statement.lines:
         row = ChargeOut.of(line).model_dump(mode="json")
         writer.writerow([row[column] for column in CSV_COLUMNS])
+    for stored in statement.storage:
+        writer.writerow(
+            ["", "storage", str(statement.month), stored.fnsku, stored.fulfillment_center_id]
+            + [stored.days, "", str(stored.amount), statement.currency]
+            + [""] * (len(CSV_COLUMNS) - 9)
+        )
     for kind, amount in statement.totals.items():
         writer.writerow([f"total:{kind.value}", *[""] * 6, str(amount), statement.currency])
     writer.writerow(["total", *[""] * 6, str(statement.total), statement.currency])
@@ -159,3 +193,42 @@ async def read_statement(
             headers={"Content-Disposition": f'attachment; filename="statement-{found.month}.csv"'},
         )
     return StatementOut.of(found)
+
+
+class StorageSnapshotIn(BaseModel):
+    #: A UTC day that has ended.
+    day: date
+
+
+class StorageSnapshotOut(BaseModel):
+    day: date
+    #: False: the day's snapshot was taken before, nothing more is announced.
+    taken: bool
+    #: StorageSnapshotTaken events announced (one per FC and seller) and their lines.
+    snapshots: int
+    lines: int
+
+
+@router.post(
+    "/storage-snapshots",
+    response_model=StorageSnapshotOut,
+    status_code=201,
+    summary="Announce what every FC held at the end of a past day (once per day): storage is charged from it",
+    responses={
+        200: {"description": "The day was taken before: nothing more announced"},
+        422: {"description": "A day that has not ended yet (UTC)"},
+    },
+)
+async def take_snapshot(
+    body: StorageSnapshotIn,
+    response: Response,
+    uow: Annotated[InventoryUnitOfWork, Depends(unit_of_work)],
+    actor: Annotated[Actor, allow(OPERATOR)],
+) -> StorageSnapshotOut:
+    command = TakeStorageSnapshot(body.day, today=datetime.now(UTC).date())
+    done = await take_storage_snapshot(command, uow)
+    if not done.taken:
+        response.status_code = 200
+    return StorageSnapshotOut(
+        day=body.day, taken=done.taken, snapshots=done.snapshots, lines=done.lines
+    )

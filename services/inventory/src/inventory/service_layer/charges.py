@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 import structlog
 
-from inventory.domain.charges import ChargedEvent, ChargedUnits, Month, Statement, price, statement
+from inventory.domain.charges import ChargedEvent, ChargedUnits, price
 from inventory.domain.commands import RecordBilledItem, RecordFeeQuotes
+from inventory.domain.statements import Month, Statement, statement
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_network.fees import FeeSchedule, Unpriceable
 
@@ -67,4 +68,5 @@ async def month_statement(
 ) -> Statement:
     async with uow:
         found = await uow.charges.of_month(seller_id, month)
-    return statement(seller_id, month, fees.currency, found)
+        stored = await uow.storage.of_month(seller_id, month)
+    return statement(seller_id, month, fees.currency, found, stored)

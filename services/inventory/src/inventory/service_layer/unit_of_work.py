@@ -14,6 +14,7 @@ from inventory.adapters.removals import RemovalOrderRepository
 from inventory.adapters.returns import ReturnRepository
 from inventory.adapters.shipments import ShipmentRepository
 from inventory.adapters.stock import StockRepository
+from inventory.adapters.storage import StorageRepository
 from stockpath_runtime.unit_of_work import UnitOfWork
 
 
@@ -34,6 +35,8 @@ class InventoryUnitOfWork(UnitOfWork):
     removal_orders: RemovalOrderRepository
     #: What sellers are charged for the units moved, and the item facts that price it.
     charges: ChargeRepository
+    #: The daily storage snapshots and the storage fees charged from them.
+    storage: StorageRepository
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.shipments = ShipmentRepository(connection)
@@ -45,3 +48,4 @@ class InventoryUnitOfWork(UnitOfWork):
         self.returns = ReturnRepository(connection)
         self.removal_orders = RemovalOrderRepository(connection)
         self.charges = ChargeRepository(connection)
+        self.storage = StorageRepository(connection)
