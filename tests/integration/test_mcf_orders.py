@@ -2,7 +2,8 @@
 (`stockpath fc-simulator`), each a separate process on the real broker and PostgreSQL: a seller
 previews an order of its own stock, places it with its own credential, the router routes it from
 the `orders` topic like any order and the FC ships it; the fee recorded with the order is the one
-previewed, and another seller can neither see nor cancel it."""
+previewed, and so is what the seller's statement charges for it; another seller can neither see
+nor cancel it."""
 
 from __future__ import annotations
 
@@ -81,6 +82,15 @@ async def test_an_mcf_order_previewed_and_placed_ships_and_is_charged_the_previe
             lambda: buckets(inventory, item, "SEA1")["shipped"] == 2,
             what="inventory to count the MCF order's units shipped",
         )
+        # The seller's statement of the month it shipped charges exactly the previewed fee.
+        month = fo["shipped_at"][:7]  # yyyy-mm of the FC's confirmation, which prices it
+        with platform.client("inventory", platform.issue("seller", item.seller_id)) as ledger:
+            statement = ledger.get(f"/v1/statements/{month}").json()
+        assert [
+            (c["kind"], c["fnsku"], c["quantity"], c["unit_fee"], c["amount"])
+            for c in statement["lines"]
+        ] == [("fulfillment", item.fnsku, 2, fee["lines"][0]["unit_fee"], fee["total"])]
+        assert statement["totals"]["fulfillment"] == statement["total"] == fee["total"]
 
         for path in ("SHOP-1001", order_id):
             assert stranger.get(f"/v1/mcf-orders/{path}").status_code == 404
