@@ -255,12 +255,13 @@ def buckets_and_ledger(database):
     return read
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def stocked(fc_staff, plan):
-    """make(units): an FNSKU with `units` fulfillable at SEA1 (planned and received in full)."""
+    """make(units): an FNSKU with `units` fulfillable at SEA1 (planned and received in full), the
+    seller's given (default S-ACME)."""
 
-    def make(units: int) -> str:
-        shipment = plan(units)
+    def make(units: int, seller_id: str = "S-ACME") -> str:
+        shipment = plan(units, seller_id=seller_id)
         (fnsku,) = shipment.fnskus
         r = fc_staff.post(
             "/v1/receipts",

@@ -20,20 +20,10 @@ OCT_9 = datetime(2026, 10, 9, 16, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def charged(plan, fc_staff, deliver, events):
+def charged(stocked, deliver, events):
     """S-ACME's October: 3 units of a small standard 200 g FNSKU shipped on Oct 2 (its confirmation
     delivered three times), 1 of them returned on Oct 9."""
-    shipment = plan(10)
-    (fnsku,) = shipment.fnskus
-    received = fc_staff.post(
-        "/v1/receipts",
-        json={
-            "shipment_id": shipment.shipment_id,
-            "fulfillment_center_id": "SEA1",
-            "lines": [{"fnsku": fnsku, "received": 10}],
-        },
-    )
-    assert received.status_code == 201, received.text
+    fnsku = stocked(10)
     assert deliver(events.registered(fnsku)) == [Outcome.PROCESSED]
     shipped = events.shipped(f"FO-{fnsku}", shipped_at=OCT_2)
     returned = events.return_received(f"RET-{fnsku}", [(fnsku, 1, "sellable")], received_at=OCT_9)
@@ -122,21 +112,9 @@ def test_an_unknown_format_is_refused(seller):
     assert seller.get("/v1/statements/2026-10", params={"format": "pdf"}).status_code == 422
 
 
-def test_an_mcf_order_is_charged_exactly_the_fee_it_was_quoted(
-    plan, fc_staff, deliver, events, operator
-):
+def test_an_mcf_order_is_charged_exactly_the_fee_it_was_quoted(stocked, deliver, events, operator):
     seller = "S-MCF-STATEMENT"
-    shipment = plan(5, seller_id=seller)
-    (fnsku,) = shipment.fnskus
-    received = fc_staff.post(
-        "/v1/receipts",
-        json={
-            "shipment_id": shipment.shipment_id,
-            "fulfillment_center_id": "SEA1",
-            "lines": [{"fnsku": fnsku, "received": 5}],
-        },
-    )
-    assert received.status_code == 201, received.text
+    fnsku = stocked(5, seller_id=seller)
     # Quoted under the 2025 schedule (3.15 a unit), shipped under the 2026 one (3.31).
     placed = events.mcf_order_placed(
         f"O-{fnsku}", [(fnsku, 2, "3.15")], seller_id=seller, effective_from="2025-01-15"

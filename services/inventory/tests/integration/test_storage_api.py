@@ -19,19 +19,9 @@ FOOT = (30.48, 30.48, 30.48)
 
 
 @pytest.fixture(scope="module")
-def stored(plan, fc_staff, deliver, events, database):
+def stored(stocked, deliver, events, database):
     """4 one-cubic-foot units of SELLER received at SEA1, as if on 1 October 2026."""
-    shipment = plan(4, seller_id=SELLER)
-    (fnsku,) = shipment.fnskus
-    received = fc_staff.post(
-        "/v1/receipts",
-        json={
-            "shipment_id": shipment.shipment_id,
-            "fulfillment_center_id": "SEA1",
-            "lines": [{"fnsku": fnsku, "received": 4}],
-        },
-    )
-    assert received.status_code == 201, received.text
+    fnsku = stocked(4, seller_id=SELLER)
     assert deliver(events.registered(fnsku, seller_id=SELLER, dimensions_cm=FOOT)) == [
         Outcome.PROCESSED
     ]
