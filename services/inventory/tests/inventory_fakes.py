@@ -344,8 +344,11 @@ class FakeStorageRepository:
         self.charged: dict[tuple[str, str, str, date], StorageCharge] = {}
 
     async def claim_day(self, day: date) -> bool:
-        new = day not in self.days
-        self.days.add(day)
+        return bool(await self.claim_days([day]))
+
+    async def claim_days(self, days: Iterable[date]) -> set[date]:
+        new = set(days) - self.days
+        self.days |= new
         return new
 
     async def held_at_end_of(self, day: date) -> list[StoredUnits]:

@@ -156,3 +156,20 @@ async def test_the_snapshots_consumed_back_charge_each_seller_its_day_once(uow):
         ("SEA1", 2, Decimal("0.15")),
     ]
     assert len(uow.storage.charged) == 3
+
+
+async def test_a_snapshot_consumed_into_another_store_claims_its_day_there(uow):
+    """A replay: the snapshots read back into a store that never took the day mark it taken, so
+    the day is not announced twice."""
+    await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow)
+    announced = [decode(encode(e).value, encode(e).headers) for e in uow.events]
+    rebuilt = FakeInventoryUnitOfWork()
+    rebuilt.charges.billed_items = uow.charges.billed_items
+
+    await consume(rebuilt, *announced)
+
+    assert rebuilt.storage.days == {OCT_1}
+    again = await take_storage_snapshot(
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 5)), rebuilt
+    )
+    assert not again.taken and rebuilt.events == []

@@ -3,7 +3,7 @@ stock ledger) and the daily storage charges — the only code that knows their S
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -25,13 +25,20 @@ class StorageRepository:
 
     async def claim_day(self, day: date) -> bool:
         """Record that the day's snapshot is taken; False when it was before."""
+        return bool(await self.claim_days([day]))
+
+    async def claim_days(self, days: Iterable[date]) -> set[date]:
+        """Record these days' snapshots as taken (one statement); the days that were not before."""
+        wanted = sorted(set(days))
+        if not wanted:
+            return set()
         rows = await self._conn.execute(
             insert(storage_snapshots)
-            .values(day=day)
+            .values([{"day": day} for day in wanted])
             .on_conflict_do_nothing()
             .returning(storage_snapshots.c.day)
         )
-        return rows.first() is not None
+        return {row.day for row in rows}
 
     async def held_at_end_of(self, day: date) -> list[StoredUnits]:
         """What each FC held per seller and FNSKU when the day ended (UTC), as the ledger adds up

@@ -359,12 +359,12 @@ charges = sa.Table(
     sa.Index("charges_seller_time", "seller_id", "occurred_at"),
 )
 
-#: The days whose storage snapshot was taken (once each).
+#: The days whose storage snapshot was taken (once each): claimed by the request, and again by the
+#: snapshots consumed back, so a replay rebuilds them.
 storage_snapshots = sa.Table(
     "storage_snapshots",
     metadata,
     sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
 #: Each day's storage fee per seller, FNSKU and FC (unrounded), from that day's snapshot.

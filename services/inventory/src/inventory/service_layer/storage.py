@@ -7,7 +7,8 @@
 - `charge_storage` (StorageSnapshotTaken, consumed back): one storage charge per seller, FNSKU, FC
   and day, priced by the schedule in force that day and the registered item's cubic feet. The
   charge comes from the snapshot's content, not from the tables, so a replay charges the same days
-  whatever order the other topics come in; a day charged already is kept as it is.
+  whatever order the other topics come in; a day charged already is kept as it is. The snapshot's
+  day is claimed again (live it was by the request), so a replay rebuilds the days taken too.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ async def take_storage_snapshot(
 async def charge_storage(
     commands: list[ChargeStorage], uow: InventoryUnitOfWork, *, fees: FeeSchedule
 ) -> None:
+    await uow.storage.claim_days(c.day for c in commands)
     items = await uow.charges.items(u.fnsku for c in commands for u in c.lines)
     charges = []
     for command in commands:

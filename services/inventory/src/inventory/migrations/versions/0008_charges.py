@@ -52,9 +52,6 @@ def upgrade() -> None:
     op.create_table(
         "storage_snapshots",
         sa.Column("day", sa.Date, primary_key=True),
-        sa.Column(
-            "taken_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
     )
     op.create_table(
         "storage_charges",
