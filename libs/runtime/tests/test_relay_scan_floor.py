@@ -115,7 +115,7 @@ async def test_the_scan_floor_skips_rows_below_it_until_the_full_scan(
         await emit(engine, 20)
         assert await relay.publish_batch() == 20  # only the rows above the floor
         assert not await published(engine, early)
-        relay._full_scan_at = 0.0  # the full scan is due
+        relay._full_scan_due = 0.0  # the full scan is due
         assert await relay.publish_batch() == 1
         assert await published(engine, early)
     finally:

@@ -115,7 +115,9 @@ class OutboxRelay:
         self._commits = CommitSignal(engine.url)
         #: Published rows older than this are deleted (0 keeps them): the log is the broker's job.
         self._retention_s = retention_s
-        self._pruned_at = 0.0
+        # When each periodic step is due next (time.monotonic()); 0: at once. Due times rather than
+        # "last done" times, because the monotonic clock starts near zero when the host boots.
+        self._prune_due = 0.0
         #: Test and fault-injection hook, called between publish and mark.
         self._after_publish = after_publish
         self.published = 0
@@ -123,8 +125,8 @@ class OutboxRelay:
         self._full_scan_interval_s = full_scan_interval_s
         #: Highest id published so far (None: not known yet, so the next read is a full scan).
         self._last_published: int | None = None
-        self._full_scan_at = 0.0
-        self._counted_at = 0.0
+        self._full_scan_due = 0.0
+        self._count_due = 0.0
 
     async def run(self) -> None:
         """Publish forever; survives database and broker outages (retries with backoff)."""
@@ -139,7 +141,7 @@ class OutboxRelay:
                     while True:
                         sent = await self.publish_batch()
                         backoff.reset()
-                        if time.monotonic() - self._pruned_at >= PRUNE_INTERVAL_S:
+                        if time.monotonic() >= self._prune_due:
                             await self.prune()
                         if sent < self._batch_size:
                             await self._commits.wait(self._idle)
@@ -177,9 +179,9 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish up to one batch of unpublished rows; returns how many were published."""
         now = time.monotonic()
-        if self._last_published is None or now - self._full_scan_at >= self._full_scan_interval_s:
+        if self._last_published is None or now >= self._full_scan_due:
             floor = 0  # the safety net: rows that committed below the floor are published too
-            self._full_scan_at = now
+            self._full_scan_due = now + self._full_scan_interval_s
         else:
             floor = max(0, self._last_published - self._scan_lookback)
         async with self._engine.connect() as conn:
@@ -216,9 +218,9 @@ class OutboxRelay:
         if not full:
             # It took every row it could see: what committed meanwhile is the next batch.
             metrics.OUTBOX_BACKLOG.set(0)
-        elif time.monotonic() - self._counted_at >= BACKLOG_INTERVAL_S:
+        elif time.monotonic() >= self._count_due:
             # Counted, not guessed from the batch size, but at most once a second.
-            self._counted_at = time.monotonic()
+            self._count_due = time.monotonic() + BACKLOG_INTERVAL_S
             metrics.OUTBOX_BACKLOG.set(await self.backlog())
         return len(rows)
 
@@ -295,7 +297,7 @@ class OutboxRelay:
     async def prune(self) -> int:
         """Delete rows published longer ago than the retention, a chunk at a time so no
         transaction grows large; returns how many were deleted. Unpublished rows are never touched."""
-        self._pruned_at = time.monotonic()
+        self._prune_due = time.monotonic() + PRUNE_INTERVAL_S
         if self._retention_s <= 0:
             return 0
         deleted = 0
