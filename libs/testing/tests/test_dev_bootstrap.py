@@ -26,6 +26,8 @@ TOOLS = ("bash", "sh", "env", "dirname", "mkdir", "rm", "cat", "chmod")
 
 #: A `uv` that only records how it was called (and from where).
 UV_STUB = '#!/bin/sh\necho "$0 $*" >> "$CALLS"\n'
+#: How `./dev test` runs pytest on N workers.
+PARALLEL = "pytest -n {} --dist loadscope --no-loadscope-reorder"
 #: python3: `-m pip install --user uv` and `-m venv DIR` behave as $PIP and $VENV say; `- DIR`
 #: (the index download) as $INDEX says.
 PYTHON_STUB = r"""#!/bin/bash
@@ -103,8 +105,32 @@ def test_pip_user_install_where_pip_allows_it(tmp_path):
     result = run_dev(repo, env, "test", "-q")
     assert result.returncode == 0, result.stderr
     assert calls(env)[0] == "python3 -m pip install --quiet --user uv"
-    assert f"{tmp_path}/home/.local/bin/uv run --frozen pytest -q" in calls(env)
+    # No `nproc` among the stubs: two workers, the default where the cores cannot be counted.
+    assert f"{tmp_path}/home/.local/bin/uv run --frozen {PARALLEL.format(2)} -q" in calls(env)
     assert not (repo / ".stockpath" / "uv-venv").exists()
+
+
+@pytest.mark.parametrize(
+    ("cores", "environment", "args", "expected"),
+    [
+        ("2", {}, ("-q",), PARALLEL.format(2) + " -q"),
+        ("16", {}, (), PARALLEL.format(4)),  # at most four: each worker runs its own platforms
+        ("1", {}, ("-q",), "pytest -q"),
+        ("8", {"STOCKPATH_TEST_WORKERS": "1"}, ("-q",), "pytest -q"),
+        ("8", {"STOCKPATH_TEST_WORKERS": "3"}, (), PARALLEL.format(3)),
+        ("8", {}, ("-n", "1", "x.py"), "pytest -n 1 x.py"),  # the caller's -n wins
+        ("8", {}, ("-p", "no:xdist", "x.py"), "pytest -p no:xdist x.py"),
+    ],
+)
+def test_the_suite_runs_on_a_worker_per_core_unless_told_otherwise(
+    tmp_path, cores, environment, args, expected
+):
+    repo, env = checkout(tmp_path, uv_on_path=True)
+    (tmp_path / "stubs" / "nproc").write_text(f"#!/bin/sh\necho {cores}\n")
+    (tmp_path / "stubs" / "nproc").chmod(0o755)
+    result = run_dev(repo, {**env, **environment}, "test", *args)
+    assert result.returncode == 0, result.stderr
+    assert calls(env)[-1] == f"{tmp_path}/stubs/uv run --frozen {expected}"
 
 
 def test_a_pep_668_machine_gets_uv_in_a_private_virtual_environment(tmp_path):

@@ -35,6 +35,15 @@ def session_lines(config: pytest.Config) -> list[str]:
     return [session_database(config).header, f"browser: {find_chromium().description}"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's workers start with COLUMNS=80 in their environment (a plain pytest process does
+    not). The command line's rich consoles read COLUMNS once, when their module is imported, so every
+    command a worker's tests invoke would print 80 columns whatever COLUMNS the test gives it, as a
+    user's shell does; without it they take the width when they print, as in a single process."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.pop("COLUMNS", None)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return session_lines(config)
 
