@@ -107,8 +107,13 @@ async def serve_operations(
 
     web = FastAPI(title=f"{service_name} worker")
     web.include_router(operations_router(service_name, checks))
+    # No lifespan: the app has no start-up or shutdown of its own, and a lifespan task would outlive
+    # the cancelled server, waiting for a shutdown message that never comes (the worker's exit then
+    # waits a second for it and logs its CancelledError).
     server = uvicorn.Server(
-        uvicorn.Config(web, host=host, port=port, log_config=log_config, access_log=False)
+        uvicorn.Config(
+            web, host=host, port=port, log_config=log_config, access_log=False, lifespan="off"
+        )
     )
     # uvicorn (0.29 and later) takes SIGINT and SIGTERM while it serves, stops, and raises them
     # again once it has stopped, so the worker's own handlers still receive them.

@@ -251,7 +251,36 @@ def run(service: ServiceDefinition) -> None:
         )
     )
     app = build_app(service, settings, config)
-    worker = faust.Worker(
+    worker = _Worker(
         app, loglevel=settings.log_level, logging_config=config, redirect_stdouts=False, quiet=True
     )
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit:
+        code = exit.code
+    else:
+        code = 0
+    _exit_at_once(code)
+
+
+class _Worker(faust.Worker):
+    async def _sentinel_task(self) -> None:
+        """mode sleeps a second here, after everything stopped and before it closes the loop, so
+        that callbacks scheduled by the last tasks run; one pass of the loop runs them."""
+        await asyncio.sleep(0)
+
+
+def _exit_at_once(code: object) -> None:
+    """The worker has stopped (left its group, committed, the relay and the database pool closed):
+    export the buffered spans, flush the logs and exit without the interpreter's finalization, which
+    only frees memory, a second of CPU for a worker's modules (measured with py-spy on SIGTERM)."""
+    import logging
+    import sys
+
+    from stockpath_runtime import tracing
+
+    tracing.shutdown()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
