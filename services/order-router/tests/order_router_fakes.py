@@ -27,6 +27,7 @@ from order_router.domain.model import (
 from order_router.domain.returns import CustomerReturn
 from order_router.domain.routing import StockLevel
 from order_router.domain.stock import CenterStock, StockBasis
+from stockpath_events.types.orders import FulfillmentFee
 from stockpath_testing import FakeUnitOfWork
 
 #: Stands in for the transaction time rows are created at (created_at): equal within one call.
@@ -337,6 +338,18 @@ class FakeReturns:
         return found.order_id
 
 
+class FakeMcfFees:
+    def __init__(self) -> None:
+        self.recorded: dict[str, FulfillmentFee] = {}
+
+    async def add(self, order_id: str, fee: FulfillmentFee) -> None:
+        assert order_id not in self.recorded, order_id  # the table's primary key
+        self.recorded[order_id] = fee
+
+    async def of_orders(self, order_ids: Iterable[str]) -> dict[str, FulfillmentFee]:
+        return {i: self.recorded[i] for i in set(order_ids) if i in self.recorded}
+
+
 class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
     def __init__(self, *, correlation_id: str | None = None) -> None:
         super().__init__(source="/services/order-router", correlation_id=correlation_id)
@@ -345,6 +358,7 @@ class FakeOrderRouterUnitOfWork(FakeUnitOfWork):
         self.stock = FakeStock()
         self.skus = FakeSkus()
         self.returns = FakeReturns()
+        self.mcf_fees = FakeMcfFees()
 
     def register(
         self,

@@ -15,9 +15,12 @@ from order_router_testkit import (
     SOURCE,
     apply,
     level,
+    line,
     order_status,
     outbox_events,
+    placed,
     registered,
+    seller_with_stock,
     shipped,
     unique,
 )
@@ -290,6 +293,56 @@ def test_the_seller_lists_and_reads_its_orders_with_status_fcs_tracking_and_fee(
     # Shipped: nothing left to cancel.
     late = client.post(f"/v1/mcf-orders/{order_id}/cancellation", headers=as_("seller"))
     assert late.status_code == 409 and late.json()["error"]["details"]["status"] == "SHIPPED"
+
+
+def test_each_fulfillment_order_of_a_split_order_carries_its_share_of_the_quote(
+    client, as_, with_engine
+):
+    """Inventory charges an MCF order's units by the quote their FulfillmentInstructed carries:
+    split over two FCs, each carries its own lines' share, and the shares add up to the quote."""
+    kettle = sku(with_engine, stock=(("SEA1", 2), ("PHX3", 2)))
+    mug = sku(with_engine, weight_g=400.0, stock=(("SEA1", 1),))
+    order_id = unique("MCF")
+    accepted = place(
+        client,
+        as_,
+        order_id,
+        {"line_id": "1", "fnsku": kettle["fnsku"], "quantity": 3},
+        {"line_id": "2", "fnsku": mug["fnsku"], "quantity": 1},
+    )
+    assert accepted.status_code == 202, accepted.text
+    quote = accepted.json()["fulfillment_fee"]
+
+    instructed = route(with_engine, accepted.json()["order_id"])
+
+    assert len(instructed) == 2  # no FC holds three kettles: the order is split
+    quoted = {line["line_id"]: line for line in quote["lines"]}
+    for event in instructed:
+        share = event.data.fulfillment_fee
+        assert (share.currency, share.effective_from.isoformat()) == (
+            quote["currency"],
+            quote["effective_from"],
+        )
+        assert [(x.line_id, x.quantity) for x in share.lines] == [
+            (x.line_id, x.quantity) for x in event.data.lines
+        ]
+        for x in share.lines:
+            assert x.unit_fee == Decimal(quoted[x.line_id]["unit_fee"])
+            assert x.fee == x.unit_fee * x.quantity
+        assert share.total == sum(x.fee for x in share.lines)
+    shares = [x for event in instructed for x in event.data.fulfillment_fee.lines]
+    for line_id, quoted_line in quoted.items():
+        assert sum(x.fee for x in shares if x.line_id == line_id) == Decimal(quoted_line["fee"])
+    assert sum(e.data.fulfillment_fee.total for e in instructed) == Decimal(quote["total"])
+
+
+async def test_a_channels_order_is_instructed_with_no_fee(engine):
+    seller_id, seller_sku, _ = await seller_with_stock(engine, ("SEA1", 5))
+    order_id = unique("O")
+    await apply(engine, placed(order_id, line("1", seller_id=seller_id, seller_sku=seller_sku)))
+
+    [instructed] = await outbox_events(engine, order_id, "FulfillmentInstructed")
+    assert instructed.data.fulfillment_fee is None
 
 
 def test_the_seller_cancels_an_order_while_it_can(client, as_, with_engine):

@@ -17,6 +17,7 @@ from order_router.domain.mcf import (
     McfOrderRefused,
     McfRequest,
     SpeedOption,
+    fee_share,
     fulfillment_fee,
     refuse_unservable,
     requested_order,
@@ -24,6 +25,7 @@ from order_router.domain.mcf import (
 from order_router.domain.model import LineFailure, ReasonCode, Registration, ResolvedLine
 from order_router.entrypoints.consumers import record_registration
 from stockpath_events import ShippingSpeed
+from stockpath_events.types.orders import FeeLine, FulfillmentFee
 from stockpath_network.fees import read_fee_schedule
 
 BANDS = [{"up_to_g": 200, "fee": "3.00"}, {"up_to_g": 454, "fee": "4.00"}]
@@ -120,6 +122,45 @@ def test_a_line_whose_size_is_unknown_or_beyond_the_schedule_is_refused():
         fulfillment_fee(lines, registrations, SCHEDULE, date(2026, 5, 1))
     assert [x["reason_code"] for x in refused.value.lines] == ["UNPRICEABLE", "UNPRICEABLE"]
     assert "beyond the fee schedule's heaviest" in refused.value.lines[1]["reason"]
+
+
+def quoted_line(line_id: str, fnsku: str, unit_fee: str, quantity: int) -> FeeLine:
+    return FeeLine(
+        line_id=line_id,
+        fnsku=fnsku,
+        size_tier="small_standard",
+        shipping_weight_g=200,
+        unit_fee=Decimal(unit_fee),
+        quantity=quantity,
+        fee=Decimal(unit_fee) * quantity,
+    )
+
+
+@pytest.mark.parametrize("parts", [[2, 1], [1, 1, 1], [3]])
+def test_a_split_orders_fulfillment_orders_share_its_quote_exactly(parts):
+    # 3.07 a unit: 3 units quoted 9.21, which no split into thirds of the line's fee would give back.
+    kettle, mug = quoted_line("1", "X00KETTLE", "3.07", 3), quoted_line("2", "X00MUG", "4.00", 1)
+    quote = FulfillmentFee(
+        effective_from=date(2025, 1, 15), lines=[kettle, mug], total=Decimal("13.21")
+    )
+    # The kettle's units over one fulfillment order per part; the mug ships with the first.
+    shares = [
+        fee_share(
+            quote,
+            [ResolvedLine("1", "X00KETTLE", "S1", "KETTLE", units)]
+            + ([ResolvedLine("2", "X00MUG", "S1", "MUG", 1)] if n == 0 else []),
+        )
+        for n, units in enumerate(parts)
+    ]
+
+    kettle_shares = [line for share in shares for line in share.lines if line.line_id == "1"]
+    assert [(x.quantity, x.unit_fee, x.fee) for x in kettle_shares] == [
+        (units, Decimal("3.07"), Decimal("3.07") * units) for units in parts
+    ]
+    assert sum(x.fee for x in kettle_shares) == kettle.fee == Decimal("9.21")
+    assert sum(share.total for share in shares) == quote.total
+    assert {(s.currency, s.effective_from) for s in shares} == {("USD", date(2025, 1, 15))}
+    assert all(s.total == sum(x.fee for x in s.lines) for s in shares)
 
 
 def test_an_address_nothing_ships_to_refuses_the_order_but_missing_stock_does_not():

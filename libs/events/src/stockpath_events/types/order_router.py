@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import Field
 
 from stockpath_events.base import Address, EventData, ShippingSpeed, Value
+from stockpath_events.types.orders import FulfillmentFee
 
 
 class RoutedFulfillmentOrder(Value):
@@ -102,6 +103,13 @@ class FulfillmentInstructed(EventData):
     )
     deliver_by: date | None = Field(
         default=None, description="The day the buyer was promised the parcel"
+    )
+    #: An MCF order's quoted fulfillment fee, this fulfillment order's share of it: a line per line
+    #: here (its units, the quoted fee per unit, their fee), so the shares of a split order add up
+    #: to the quote exactly; None when the order was quoted none (a channel's order).
+    fulfillment_fee: FulfillmentFee | None = Field(
+        default=None,
+        description="An MCF order's quoted fulfillment fee: this fulfillment order's share, per line",
     )
 
 

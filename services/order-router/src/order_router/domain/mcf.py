@@ -8,7 +8,9 @@ policy, the same allocator and promises as every order (`order_router.service_la
   its lines carry no price (the sale was made elsewhere).
 - Its fulfillment fee is priced per line from the registration's size tier and shipping weight by
   the fee schedule in force on the day (`stockpath_network.fees`). The fee values are the event
-  contract's (`FulfillmentFee`, `FeeLine`), used as they are: the quote travels in OrderPlaced.
+  contract's (`FulfillmentFee`, `FeeLine`), used as they are: the quote travels in OrderPlaced,
+  and each fulfillment order routed from it carries its share (`fee_share`) in
+  FulfillmentInstructed, which is what inventory charges the units by when they ship.
 """
 
 from __future__ import annotations
@@ -151,6 +153,28 @@ def fulfillment_fee(
         effective_from=schedule.in_force(day).effective_from,
         lines=priced,
         total=sum((line.fee for line in priced), Decimal(0)),
+    )
+
+
+def fee_share(fee: FulfillmentFee, lines: Iterable[ResolvedLine]) -> FulfillmentFee:
+    """A fulfillment order's share of its order's quoted fee: for each of its `lines` (an order
+    line's units this FC ships) the quoted fee per unit × those units, priced by the quote's
+    schedule version. A fee per unit is whole cents and a line's quoted fee is its fee per unit ×
+    its units, so no share rounds: however a line's units are split over fulfillment orders (several
+    FCs, a backorder routed in parts, units re-routed after an FC exception), their shares add up to
+    the line's quoted fee exactly."""
+    quoted = {line.line_id: line for line in fee.lines}
+    shares = [
+        quoted[line.line_id].model_copy(
+            update={"quantity": line.quantity, "fee": quoted[line.line_id].unit_fee * line.quantity}
+        )
+        for line in lines
+    ]
+    return FulfillmentFee(
+        currency=fee.currency,
+        effective_from=fee.effective_from,
+        lines=shares,
+        total=sum((share.fee for share in shares), Decimal(0)),
     )
 
 

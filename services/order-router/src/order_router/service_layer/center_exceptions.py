@@ -112,6 +112,7 @@ async def _reroute(
     plan = routing.allocator.plan(
         order, lines, order.fulfillment_policy, now=command.reported_at, excluding={fc}
     )
+    await routing.read_quotes([order])
     routed = routing.instruct(order, plan, command.cause) if plan.allocations else []
     short: Counter[str] = Counter({line.line_id: line.quantity for line in plan.short})
     for failure in plan.unfilled:  # fill-or-kill: nothing of those lines could go anywhere

@@ -19,7 +19,9 @@ import structlog
 from order_router.domain.allocation import AllocationFailed, Allocator
 from order_router.domain.commands import RecordInventoryLevel, RouteOrder
 from order_router.domain.fulfillment import FulfillmentOrder
+from order_router.domain.mcf import fee_share
 from order_router.domain.model import (
+    MCF,
     LineFailure,
     Order,
     OrderStatus,
@@ -126,6 +128,7 @@ async def route_orders(
 
     routing = Routing(uow, policy)
     await routing.lock(line.fnsku for _, lines in resolved for line in lines)
+    await routing.read_quotes(command.order for command, _ in resolved)
     for command, lines in resolved:
         await _route(command.order, lines, command.cause, command.placed_at, uow, routing)
     await routing.write()
@@ -266,6 +269,7 @@ async def _release_backorders(
             continue
         waiting = await uow.orders.backordered_lines(order_id)
         await routing.lock(line.fnsku for line in waiting)
+        await routing.read_quotes([order])
         plan = routing.allocator.plan(order, waiting, FulfillmentPolicy.FILL_ALL, now=now)
         if not plan.allocations:
             continue
@@ -300,6 +304,7 @@ class Routing:
         self.statuses: dict[str, OrderStatus] = {}
         self.backordered: dict[str, dict[str, int]] = {}  # order_id -> line_id -> units
         self.cancelled: dict[str, dict[str, int]] = {}
+        self.quotes: dict[str, FulfillmentFee] = {}  # order_id -> the fee an MCF order was quoted
 
     async def lock(self, fnskus: Iterable[str]) -> None:
         # Locked until commit: concurrent orders for these FNSKUs wait here, so each plans on
@@ -307,18 +312,28 @@ class Routing:
         wanted = self.allocator.unheld(fnskus)
         self.allocator.hold(wanted, await self._uow.stock.lock(wanted))
 
+    async def read_quotes(self, orders: Iterable[Order]) -> None:
+        """Read the fees the MCF orders among `orders` were quoted (`mcf_fees`, one read; none for
+        a channel's order, which is quoted none), so their fulfillment orders carry their share."""
+        wanted = [o.order_id for o in orders if o.channel == MCF and o.order_id not in self.quotes]
+        if wanted:
+            self.quotes.update(await self._uow.mcf_fees.of_orders(wanted))
+
     def instruct(
         self, order: Order, plan: RoutingPlan, cause: Cause
     ) -> list[RoutedFulfillmentOrder]:
-        """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC."""
+        """Allocate the plan's units and instruct each FC: one FulfillmentInstructed per FC, an
+        MCF order's with its share of the quoted fee (`read_quotes` first)."""
         routed = []
+        quote = self.quotes.get(order.order_id)
         instructed = self.allocator.allocate(order.order_id, plan, cause_id=cause.id)
         # One fulfillment order per allocation, in the plan's order: each carries its FC's promise.
         for allocation, fulfillment_order in zip(plan.allocations, instructed, strict=True):
             promise = allocation.promise
             ship_by, deliver_by = (promise.ship_by, promise.deliver_by) if promise else (None, None)
+            share = fee_share(quote, fulfillment_order.lines) if quote else None
             self._uow.emit(
-                _instructed(fulfillment_order, order, ship_by, deliver_by), caused_by=cause
+                _instructed(fulfillment_order, order, ship_by, deliver_by, share), caused_by=cause
             )
             routed.append(
                 RoutedFulfillmentOrder(
@@ -351,7 +366,11 @@ def latest_day(days: Iterable[date | None]) -> date | None:
 
 
 def _instructed(
-    fulfillment_order: FulfillmentOrder, order: Order, ship_by: date | None, deliver_by: date | None
+    fulfillment_order: FulfillmentOrder,
+    order: Order,
+    ship_by: date | None,
+    deliver_by: date | None,
+    fee: FulfillmentFee | None,
 ) -> FulfillmentInstructed:
     return FulfillmentInstructed(
         fulfillment_order_id=fulfillment_order.fulfillment_order_id,
@@ -365,4 +384,5 @@ def _instructed(
         shipping_speed=order.shipping_speed,
         ship_by=ship_by,
         deliver_by=deliver_by,
+        fulfillment_fee=fee,
     )
