@@ -25,7 +25,7 @@ from stockpath_events.types.order_router import (
     FulfillmentInstructed,
     FulfillmentLine,
 )
-from stockpath_events.types.orders import FeeLine, FulfillmentFee, OrderLine, OrderPlaced
+from stockpath_events.types.orders import FeeLine, FulfillmentFee
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentLine,
@@ -71,58 +71,6 @@ def registered_event(
             size_tier=size_tier,
         ),
         source="registration",
-    )
-
-
-def mcf_order_placed_event(
-    order_id: str,
-    lines: list[tuple[str, int, str]],
-    *,
-    seller_id: str = "S-ACME",
-    effective_from: str = "2026-01-15",
-) -> Envelope[OrderPlaced]:
-    """A seller's MCF order as order-router announces it on `orders`: lines of (fnsku, quantity,
-    quoted fee per unit), each a small standard 200 g unit."""
-    fee_lines = [
-        FeeLine(
-            line_id=str(n),
-            fnsku=f,
-            size_tier="small_standard",
-            shipping_weight_g=200,
-            unit_fee=Decimal(fee),
-            quantity=q,
-            fee=Decimal(fee) * q,
-        )
-        for n, (f, q, fee) in enumerate(lines, start=1)
-    ]
-    return new_event(
-        OrderPlaced(
-            order_id=order_id,
-            channel="mcf",
-            lines=[
-                OrderLine(
-                    line_id=str(n),
-                    seller_id=seller_id,
-                    seller_sku=f"SKU-{f}",
-                    quantity=q,
-                    unit_price=Decimal(0),
-                )
-                for n, (f, q, _) in enumerate(lines, start=1)
-            ],
-            ship_to=Address(
-                name="Ada Buyer",
-                line1="400 Pine St",
-                city="Seattle",
-                region="WA",
-                postal_code="98101",
-            ),
-            fulfillment_fee=FulfillmentFee(
-                effective_from=effective_from,
-                lines=fee_lines,
-                total=sum((line.fee for line in fee_lines), Decimal(0)),
-            ),
-        ),
-        source="/services/order-router",
     )
 
 
@@ -214,6 +162,41 @@ def instructed_event(
             shipping_speed="standard",
         ),
         source="order-router",
+    )
+
+
+def mcf_instructed_event(
+    fulfillment_order_id: str,
+    lines: list[tuple[str, int, str]],
+    *,
+    order_id: str,
+    seller_id: str = "S-ACME",
+    effective_from: str = "2026-01-15",
+) -> Envelope[FulfillmentInstructed]:
+    """An MCF order's fulfillment order as order-router instructs it: lines of (fnsku, quantity,
+    quoted fee per unit), with its share of the quote (each a small standard 200 g unit)."""
+    instructed = instructed_event(
+        fulfillment_order_id, [(f, q) for f, q, _ in lines], seller_id=seller_id, order_id=order_id
+    )
+    shares = [
+        FeeLine(
+            line_id=str(n),
+            fnsku=f,
+            size_tier="small_standard",
+            shipping_weight_g=200,
+            unit_fee=Decimal(fee),
+            quantity=q,
+            fee=Decimal(fee) * q,
+        )
+        for n, (f, q, fee) in enumerate(lines, start=1)
+    ]
+    fee = FulfillmentFee(
+        effective_from=effective_from,
+        lines=shares,
+        total=sum((line.fee for line in shares), Decimal(0)),
+    )
+    return new_event(
+        instructed.data.model_copy(update={"fulfillment_fee": fee}), source="order-router"
     )
 
 
@@ -323,11 +306,11 @@ class Events:
     """The builders above under short names (the integration tests' `events` fixture)."""
 
     registered = staticmethod(registered_event)
-    mcf_order_placed = staticmethod(mcf_order_placed_event)
     planned = staticmethod(planned_event)
     inbound_shipped = staticmethod(inbound_shipped_event)
     cancelled = staticmethod(cancelled_event)
     instructed = staticmethod(instructed_event)
+    mcf_instructed = staticmethod(mcf_instructed_event)
     fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
     shipped = staticmethod(shipped_event)
     return_received = staticmethod(return_received_event)

@@ -12,7 +12,7 @@ import pytest
 from inventory_fakes import FakeInventoryUnitOfWork, consume
 from inventory_testkit import (
     instructed_event,
-    mcf_order_placed_event,
+    mcf_instructed_event,
     registered_event,
     removal_shipped_event,
     return_received_event,
@@ -144,13 +144,12 @@ async def test_the_latest_registration_of_an_fnsku_prices_it(uow):
     assert [c[4] for c in charges(uow)] == [Decimal("6.35")]
 
 
-async def test_an_mcf_orders_units_are_charged_the_fee_it_was_quoted(uow):
+async def test_an_mcf_orders_units_are_charged_the_fee_its_instruction_carries(uow):
     # Quoted 2.99 per unit (whatever the schedule says the day they ship: 3.31 for XA).
-    placed = mcf_order_placed_event("O-MCF-1", [("XA", 2, "2.99")])
+    instructed = mcf_instructed_event("FO-M1", [("XA", 2, "2.99")], order_id="O-MCF-1")
     shipped = shipped_event("FO-M1", shipped_at=JAN_20)
-    await consume(uow, placed)
 
-    await consume(uow, instructed_event("FO-M1", [("XA", 2)], order_id="O-MCF-1"), shipped)
+    await consume(uow, instructed, shipped)
 
     [charge] = uow.charges.ledger.values()
     assert (charge.unit_fee, charge.amount, charge.event.event_id) == (
@@ -159,6 +158,20 @@ async def test_an_mcf_orders_units_are_charged_the_fee_it_was_quoted(uow):
         shipped.id,
     )
     assert charge.schedule_effective_from.isoformat() == "2026-01-15"
+
+
+async def test_units_shipped_before_their_mcf_instruction_came_are_charged_the_quote(uow):
+    shipped = shipped_event("FO-M2", shipped_at=JAN_20)
+    instructed = mcf_instructed_event("FO-M2", [("XA", 2, "2.99")], order_id="O-FO-M2")
+
+    await consume(uow, shipped, instructed)
+
+    [charge] = uow.charges.ledger.values()
+    assert (charge.unit_fee, charge.amount, charge.event.event_id) == (
+        Decimal("2.99"),
+        Decimal("5.98"),
+        instructed.id,
+    )
 
 
 async def test_a_channels_order_carries_no_quote_and_is_charged_by_the_schedule(uow):

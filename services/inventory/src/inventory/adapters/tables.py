@@ -322,7 +322,8 @@ billed_items = sa.Table(
     sa.Column("cubic_feet", sa.Numeric(20, 10), nullable=True),
 )
 
-#: The fulfillment fee per unit each MCF order's FNSKU was quoted (OrderPlaced's fulfillment_fee).
+#: The fulfillment fee per unit each MCF order's FNSKU was quoted (FulfillmentInstructed's
+#: fulfillment_fee, the order's quote as order-router recorded it).
 fee_quotes = sa.Table(
     "fee_quotes",
     metadata,

@@ -5,8 +5,8 @@ A charge prices one FNSKU's units moved by one event under the fee schedule vers
 the day the event says it happened (`stockpath_network.fees`): fulfillment per unit shipped,
 return processing per unit received back, removal per unit shipped to the seller or disposed of.
 A multi-channel fulfillment (MCF) order's units are charged the fulfillment fee the seller was
-quoted when it placed the order (OrderPlaced's `fulfillment_fee`), whatever the schedule says on
-the day they ship. Its key is derived from the causing event (event id, kind, what it concerns,
+quoted when it placed the order (carried by its FulfillmentInstructed), whatever the schedule
+says on the day they ship. Its key is derived from the causing event (event id, kind, what it concerns,
 FNSKU), so the same event applied again (a re-delivery under the same id, or a replay) can only
 write the same charge.
 

@@ -161,6 +161,9 @@ class ReserveStock:
     #: The event as the cause of a charge: units it moves into shipped (the shipment was confirmed
     #: first) are charged to it.
     charged_as: ChargedEvent | None = None
+    #: The fulfillment fee per FNSKU the order was quoted, as this fulfillment order's instruction
+    #: carries it (none: not an MCF order): kept, it prices the order's units when they ship.
+    quotes: tuple[FeeQuote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,14 +215,6 @@ class ChargeStorage:
     day: date
     lines: tuple[StoredUnits, ...]
     charged_as: ChargedEvent
-    cause: Cause
-
-
-@dataclass(frozen=True)
-class RecordFeeQuotes:
-    """Keep the fulfillment fee an order's seller was quoted per FNSKU (none: not an MCF order)."""
-
-    quotes: tuple[FeeQuote, ...]
     cause: Cause
 
 

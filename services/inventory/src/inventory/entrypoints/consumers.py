@@ -2,9 +2,9 @@
 
 - `registration.events`: inbound shipment plans, the seller's hand-over to a carrier, cancellations;
   registered items' seller, size tier and shipping weight (what prices their charges);
-- `orders`: the fulfillment fee a seller was quoted for its MCF order (OrderPlaced), which its
-  units are charged when they ship;
-- `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve, release);
+- `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve,
+  release); an MCF order's instruction carries its share of the fee the seller was quoted, which
+  its units are charged when they ship (inventory never reads `orders`);
 - `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), ReturnReceived (a
   customer return back in stock: fulfillable or unfulfillable by condition) and
   FulfillmentRejectedByCenter (FC exceptions: units written off or unfulfillable,
@@ -43,7 +43,6 @@ from inventory.domain.commands import (
     RecordAnnouncedRemovalCancellation,
     RecordBilledItem,
     RecordCenterException,
-    RecordFeeQuotes,
     ReleaseStock,
     ReserveStock,
     ShipStock,
@@ -83,7 +82,7 @@ from stockpath_events.types.inventory import (
     StorageSnapshotTaken,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
-from stockpath_events.types.orders import OrderPlaced
+from stockpath_events.types.orders import FulfillmentFee
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentPlanned,
@@ -114,18 +113,6 @@ def charge_storage(event: Envelope[StorageSnapshotTaken]) -> ChargeStorage:
         for line in data.lines
     )
     return ChargeStorage(data.day, lines, charged_as(event), event.cause)
-
-
-def record_fee_quotes(event: Envelope[OrderPlaced]) -> RecordFeeQuotes:
-    # A channel's order carries no quote (fulfillment_fee None): nothing to keep.
-    fee = event.data.fulfillment_fee
-    if fee is None:
-        return RecordFeeQuotes((), event.cause)
-    quotes = tuple(
-        FeeQuote(event.data.order_id, line.fnsku, line.unit_fee, fee.effective_from)
-        for line in fee.lines
-    )
-    return RecordFeeQuotes(quotes, event.cause)
 
 
 def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboundShipment:
@@ -167,6 +154,16 @@ def reserve_stock(event: Envelope[FulfillmentInstructed]) -> ReserveStock:
         ),
         cause=event.cause,
         charged_as=charged_as(event),
+        quotes=fee_quotes(data.order_id, data.fulfillment_fee),
+    )
+
+
+def fee_quotes(order_id: str, fee: FulfillmentFee | None) -> tuple[FeeQuote, ...]:
+    # A channel's order carries no quote (fulfillment_fee None): nothing to keep.
+    if fee is None:
+        return ()
+    return tuple(
+        FeeQuote(order_id, line.fnsku, line.unit_fee, fee.effective_from) for line in fee.lines
     )
 
 
@@ -332,7 +329,6 @@ CONSUMES: ConsumerTable = {
         InboundShipmentCancelled: (cancel_inbound_shipment, inbound.cancel_inbound_shipments),
         ItemRegistered: (record_billed_item, charges.record_billed_items),
     },
-    Topics.ORDERS: {OrderPlaced: (record_fee_quotes, charges.record_fee_quotes)},
     Topics.FULFILLMENT_INSTRUCTIONS: {
         FulfillmentInstructed: (reserve_stock, fulfillment.reserve_stock),
         FulfillmentCancelled: (release_stock, fulfillment.release_stock),

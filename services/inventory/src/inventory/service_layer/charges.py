@@ -3,12 +3,12 @@ by the handlers that move them, in the same unit of work (so a re-delivered even
 inbox already, charges nothing; a replayed one writes the same keys, which the ledger keeps once).
 
 - `record_billed_items` (ItemRegistered): the facts that price an FNSKU;
-- `record_fee_quotes` (OrderPlaced): the fulfillment fee an MCF order was quoted, which its units
-  are charged instead of the schedule's;
 - `charge` (called by `fulfillment`, `returns`, `removals`): prices the units each event moved
-  (`domain.charges.price`) and adds the charges not in the ledger yet. Units whose item pricing
-  cannot price (no registration seen, no size tier or weight, no schedule that day) move anyway and
-  are logged, not charged: a stock movement never waits for a price.
+  (`domain.charges.price`; an MCF order's units by the fee it was quoted, which
+  `fulfillment.reserve_stock` keeps from FulfillmentInstructed) and adds the charges not in the
+  ledger yet. Units whose item pricing cannot price (no registration seen, no size tier or
+  weight, no schedule that day) move anyway and are logged, not charged: a stock movement never
+  waits for a price.
 - `month_statement`: a seller's statement of a month.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import structlog
 
 from inventory.domain.charges import ChargedEvent, ChargedUnits, price
-from inventory.domain.commands import RecordBilledItem, RecordFeeQuotes
+from inventory.domain.commands import RecordBilledItem
 from inventory.domain.statements import Month, Statement, statement
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_network.fees import FeeSchedule, Unpriceable
@@ -29,10 +29,6 @@ log = structlog.get_logger("inventory")
 
 async def record_billed_items(commands: list[RecordBilledItem], uow: InventoryUnitOfWork) -> None:
     await uow.charges.record_items([c.item for c in commands])
-
-
-async def record_fee_quotes(commands: list[RecordFeeQuotes], uow: InventoryUnitOfWork) -> None:
-    await uow.charges.record_quotes([q for c in commands for q in c.quotes])
 
 
 async def charge(

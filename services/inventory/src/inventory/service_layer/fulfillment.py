@@ -10,8 +10,8 @@ between fulfillable, reserved and shipped (the contract in InventoryLevelChanged
   instruction, when it comes, moves fulfillable → shipped directly.
 
 Units that move into shipped are charged their fulfillment fee (`service_layer.charges`; an MCF
-order's the fee it was quoted), to the event that moved them: the confirmation, or the instruction
-that came after it.
+order's the fee it was quoted, which its instructions carry and `reserve_stock` keeps), to the
+event that moved them: the confirmation, or the instruction that came after it.
 
 Handlers run in the runtime's unit of work (inbox claim included) and never commit. Bucket rows
 are locked in (FNSKU, FC) order, so two handlers touching the same FNSKUs cannot deadlock.
@@ -159,7 +159,10 @@ async def reserve_stock(
 
     However many instructions come at once, they cost a fixed number of statements: the orders read
     and locked at once, the stock rows locked once, movements computed in memory, written in bulk.
+    The fees MCF orders were quoted are kept first (one statement, none without any), so units
+    shipped before their instruction came are charged the quote too.
     """
+    await uow.charges.record_quotes([quote for c in commands for quote in c.quotes])
     known = await uow.fulfillment_orders.get_all(
         (c.fulfillment_order_id for c in commands), for_update=True
     )
