@@ -195,8 +195,9 @@ def order(
 
 async def status(router, order_id: str, *wanted: str) -> dict:
     def reached():
+        # An order published to the orders topic is not known (404) until the worker records it.
         body = router.get(f"/v1/orders/{order_id}").json()
-        return body if body["status"] in wanted else None
+        return body if body.get("status") in wanted else None
 
     return await eventually(
         reached, timeout=30, what=f"order {order_id} to be {' or '.join(wanted)}"

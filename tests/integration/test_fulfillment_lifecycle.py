@@ -153,7 +153,7 @@ async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_mo
     assert (data["ship_by"], data["deliver_by"]) == ("2026-10-19", "2026-10-20")
 
 
-async def test_an_order_to_an_address_abroad_is_rejected_with_its_reason_code(
+async def test_an_order_to_an_address_abroad_is_refused_at_once_or_rejected_with_its_reason_code(
     platform, inventory, router
 ):
     item = await register(platform)
@@ -166,7 +166,48 @@ async def test_an_order_to_an_address_abroad_is_rejected_with_its_reason_code(
         postal_code="10117",
         country="DE",
     )
-    body = await status(router, order(router, item, 1, ship_to=berlin), "REJECTED")
+    # Over HTTP: refused at once, nothing placed.
+    r = router.post(
+        "/v1/orders",
+        json={
+            "channel": "storefront",
+            "ship_to": berlin.model_dump(),
+            "lines": [
+                {
+                    "line_id": "1",
+                    "seller_id": item.seller_id,
+                    "seller_sku": item.sku,
+                    "quantity": 1,
+                    "unit_price": "9.99",
+                }
+            ],
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
+    # From a channel's own system, on the orders topic: rejected by the worker with the reason.
+    order_id = f"O-{uuid.uuid4().hex[:12]}"
+    await publish(
+        platform.bootstrap_servers,
+        new_event(
+            OrderPlaced(
+                order_id=order_id,
+                channel="storefront",
+                ship_to=berlin,
+                lines=[
+                    OrderLine(
+                        line_id="1",
+                        seller_id=item.seller_id,
+                        seller_sku=item.sku,
+                        quantity=1,
+                        unit_price="9.99",
+                    )
+                ],
+            ),
+            source="/channels/storefront",
+        ),
+    )
+    body = await status(router, order_id, "REJECTED")
     assert body["rejection"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
     assert buckets(inventory, item, "EWR4")["reserved"] == 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from datetime import time
 from functools import lru_cache
 from importlib.resources import files
@@ -23,7 +24,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stockpath_events import Address, ShippingSpeed
-from stockpath_network.geo import Destination, Unservable, destination, distance_km, locate
+from stockpath_network.geo import (
+    Destination,
+    Unservable,
+    abroad,
+    destination,
+    distance_km,
+    locate,
+)
 from stockpath_network.promise import Promise, promise, ship_date, transit_days
 
 __all__ = [
@@ -32,6 +40,8 @@ __all__ = [
     "FulfillmentCenter",
     "Promise",
     "Unservable",
+    "abroad",
+    "countries",
     "destination",
     "distance_km",
     "distance_to",
@@ -123,6 +133,11 @@ def _load(path: str | None) -> tuple[FulfillmentCenter, ...]:
 def network() -> tuple[FulfillmentCenter, ...]:
     """The configured FC network."""
     return _load(os.environ.get("STOCKPATH_FC_NETWORK"))
+
+
+def countries(centers: Sequence[FulfillmentCenter]) -> frozenset[str]:
+    """The countries a network delivers in: those its FCs stand in (the US for an empty one)."""
+    return frozenset(fc.address.country.upper() for fc in centers) or frozenset({"US"})
 
 
 def get(fulfillment_center_id: str) -> FulfillmentCenter | None:

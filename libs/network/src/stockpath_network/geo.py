@@ -86,13 +86,25 @@ class Destination:
         return ""
 
 
+def abroad(
+    postal_code: str, country: str, *, countries: frozenset[str] = frozenset({"US"})
+) -> Destination | None:
+    """The address refused `OUTSIDE_NETWORK` when its country is none of `countries`, else None:
+    judged on the country alone, without reading the ZIP dataset (an HTTP ingress refuses at once)."""
+    country = (country or "US").strip().upper()
+    if country in countries:
+        return None
+    return Destination(postal_code, country, None, Unservable.OUTSIDE_NETWORK)
+
+
 def destination(
     postal_code: str, country: str, *, countries: frozenset[str] = frozenset({"US"})
 ) -> Destination:
     """Locate a ship-to address in a network whose FCs are in `countries`."""
+    refused = abroad(postal_code, country, countries=countries)
+    if refused is not None:
+        return refused
     country = (country or "US").strip().upper()
-    if country not in countries:
-        return Destination(postal_code, country, None, Unservable.OUTSIDE_NETWORK)
     where = locate(postal_code, country)
     if where is None:
         return Destination(postal_code, country, None, Unservable.UNKNOWN_POSTAL_CODE)

@@ -287,6 +287,32 @@ def test_bad_orders_get_a_clear_422_and_no_event(client, channel, with_engine, c
     assert placed_events(with_engine, f"{CHANNEL}:{order['order_id']}") == []
 
 
+def test_an_order_to_an_address_abroad_is_refused_with_its_reason_code_and_no_event(
+    client, channel, kettle, with_engine
+):
+    berlin = {
+        "name": "Lise",
+        "line1": "Unter den Linden 1",
+        "city": "Berlin",
+        "region": "BE",
+        "postal_code": "10117",
+        "country": "DE",
+    }
+    order_id = unique("ABROAD")
+    r = client.post(
+        "/v1/orders", json=body(kettle, order_id=order_id, ship_to=berlin), headers=channel
+    )
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "ship_to_refused" and "DE" in error["message"]
+    assert error["details"] == {
+        "order_id": f"{CHANNEL}:{order_id}",
+        "reason_code": "SHIP_TO_OUTSIDE_NETWORK",
+    }
+    assert placed_events(with_engine, f"{CHANNEL}:{order_id}") == []
+    assert client.get(f"/v1/orders/{order_id}", headers=channel).status_code == 404
+
+
 def test_a_body_that_is_not_json_is_a_4xx(client, channel):
     r = client.post(
         "/v1/orders", content=b"{not json", headers={**channel, "content-type": "application/json"}

@@ -10,7 +10,15 @@ from order_router_fakes import FakeOrderRouterUnitOfWork, carry_out
 from order_router_testkit import line, listed, placed, registered
 
 from order_router.domain.commands import PlaceOrder, RequestCancellation
-from order_router.domain.model import Listing, OrderIdInUse, OrderStatus, Registration, UnknownOrder
+from order_router.domain.model import (
+    Listing,
+    OrderIdInUse,
+    OrderStatus,
+    ReasonCode,
+    Registration,
+    ShipToRefused,
+    UnknownOrder,
+)
 from order_router.domain.ownership import Party, PartyKind
 from order_router.domain.routing import FewestShipmentsPolicy
 from order_router.entrypoints.consumers import (
@@ -27,6 +35,7 @@ from order_router.service_layer.handlers import (
     request_cancellation,
 )
 from order_router.service_layer.routing import route_orders
+from stockpath_events import Address
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_network import DEFAULT_NETWORK
 
@@ -56,6 +65,26 @@ async def test_a_new_order_is_recorded_pending_and_published_in_one_commit():
     assert order_of(event.data) == order == uow.orders.placed["web:O-1"], (
         "the worker routes the order placed"
     )
+
+
+async def test_an_order_to_an_address_abroad_is_refused_at_once_and_nothing_is_recorded():
+    berlin = Address(
+        name="Lise",
+        line1="Unter den Linden 1",
+        city="Berlin",
+        region="BE",
+        postal_code="10117",
+        country="DE",
+    )
+    abroad = dataclasses.replace(kettles(), ship_to=berlin)
+    uow = FakeOrderRouterUnitOfWork()
+
+    with pytest.raises(ShipToRefused) as refused:
+        await place_order(PlaceOrder(abroad, WEB), uow)
+
+    assert refused.value.reason_code is ReasonCode.SHIP_TO_OUTSIDE_NETWORK
+    assert refused.value.order_id == "web:O-1" and "DE" in str(refused.value)
+    assert uow.events == [] and uow.commits == 0 and uow.orders.status == {}
 
 
 async def test_placing_the_same_order_again_answers_its_status_and_publishes_nothing():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from stockpath_events import ShippingSpeed
-from stockpath_network import FulfillmentCenter, destination, distance_km, promise
+from stockpath_network import FulfillmentCenter, countries, destination, distance_km, promise
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ def delivery_options(
     now: datetime,
     centers: Sequence[FulfillmentCenter],
 ) -> DeliveryOptions:
-    countries = frozenset(fc.address.country.upper() for fc in centers) or frozenset({"US"})
-    where = destination(postal_code, country, countries=countries)
+    where = destination(postal_code, country, countries=countries(centers))
     if where.coordinates is None:
         return DeliveryOptions({}, where.reason)
     by_id = {fc.fulfillment_center_id: fc for fc in centers}

@@ -331,3 +331,13 @@ class UnknownOrder(Exception):
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} is not known to the order router")
         self.order_id = order_id
+
+
+class ShipToRefused(Exception):
+    """The network cannot deliver to the order's address at all (a country none of its FCs is
+    in): refused at the HTTP ingress, before anything is recorded or published."""
+
+    def __init__(self, order_id: str, reason_code: ReasonCode, reason: str) -> None:
+        super().__init__(f"order {order_id}: {reason}")
+        self.order_id = order_id
+        self.reason_code = reason_code

@@ -27,6 +27,7 @@ from stockpath_network import (
     FulfillmentCenter,
     Promise,
     Unservable,
+    countries,
     destination,
     distance_km,
     promise,
@@ -107,9 +108,7 @@ class FewestShipmentsPolicy:
 
     def __init__(self, centers: Sequence[FulfillmentCenter]) -> None:
         self._centers = {fc.fulfillment_center_id: fc for fc in centers}
-        self._countries = frozenset(fc.address.country.upper() for fc in centers) or frozenset(
-            {"US"}
-        )
+        self._countries = countries(centers)
 
     def plan(self, request: RoutingRequest, stock: Sequence[StockLevel]) -> RoutingPlan:
         where = destination(

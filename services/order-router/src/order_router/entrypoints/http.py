@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from order_router.domain.commands import AuthorizeReturn, PlaceOrder, RequestCancellation
-from order_router.domain.model import OrderIdInUse, UnknownOrder
+from order_router.domain.model import OrderIdInUse, ShipToRefused, UnknownOrder
 from order_router.domain.ownership import InvalidPlacement, Party, PartyKind, PlacementRefused
 from order_router.domain.returns import ReturnRefused, ReturnRequestLine
 from order_router.entrypoints.schemas import (
@@ -47,6 +47,7 @@ ERRORS: ErrorAnswers = {
     PlacementRefused: Answer(403, "forbidden"),
     InvalidPlacement: Answer(422, "validation_error"),
     ReturnRefused: Answer(422, "return_refused"),
+    ShipToRefused: Answer(422, "ship_to_refused", ("order_id", "reason_code")),
 }
 
 
@@ -64,6 +65,10 @@ def party_of(actor: Actor) -> Party:
         200: {"description": "The order was already placed; its current status"},
         403: {"description": "Another channel's order, or (a seller) another seller's SKUs"},
         409: {"description": "The order id is taken by another order"},
+        422: {
+            "description": "Invalid order, or a ship-to address abroad (details.reason_code "
+            "SHIP_TO_OUTSIDE_NETWORK)"
+        },
     },
 )
 async def post_order(

@@ -21,12 +21,15 @@ from order_router.domain.model import (
     Order,
     OrderIdInUse,
     OrderStatus,
+    ReasonCode,
+    ShipToRefused,
     UnknownOrder,
 )
 from order_router.domain.ownership import placement
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from order_router.service_layer.views import find_order
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
+from stockpath_network import abroad, countries, network
 
 
 async def place_order(
@@ -38,9 +41,16 @@ async def place_order(
     The order is placed as its placer may place it (`ownership.placement`: its channel, its id in
     the placer's namespace). Returns the order as placed, its status and whether it was new.
     Placing the same order again is a harmless retry (no second event); the same order_id with
-    other content (another channel's order, say) is refused.
+    other content (another channel's order, say) is refused. An address in a country the network
+    does not deliver to is refused at once (`ShipToRefused`); the worker still rejects such orders
+    arriving on `orders` from elsewhere.
     """
     order = placement(command.placed_by, command.order)
+    refused = abroad(
+        order.ship_to.postal_code, order.ship_to.country, countries=countries(network())
+    )
+    if refused is not None:
+        raise ShipToRefused(order.order_id, ReasonCode.SHIP_TO_OUTSIDE_NETWORK, refused.reason)
     async with uow:
         if order.order_id in await uow.orders.add([order]):
             uow.emit(_placed(order))
