@@ -330,6 +330,16 @@ class FakeReturns:
         self.stored[customer_return.return_id] = customer_return
         return True
 
+    async def latest(
+        self, seller_id: str | None, *, limit: int, offset: int = 0
+    ) -> list[CustomerReturn]:
+        found = [
+            r
+            for r in reversed(self.stored.values())
+            if seller_id is None or any(line.seller_id == seller_id for line in r.lines)
+        ]
+        return found[offset : offset + limit]
+
     async def mark_received(self, return_id: str, received, event_id: str) -> str | None:
         found = self.stored.get(return_id)
         if found is None or found.received is not None:

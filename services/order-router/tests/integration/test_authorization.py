@@ -154,6 +154,10 @@ def test_every_route_answers_each_actor_as_its_rule_says(
         ("POST", "/v1/mcf-orders/{order_id}/cancellation"): Sample(
             path={"order_id": mcf_order}, json={"reason": "buyer cancelled"}, owner="seller"
         ),
+        # a seller's returns: the other seller may not name it (403); a channel is no party to it
+        ("GET", "/v1/returns"): Sample(
+            query={"seller_id": SELLER}, owner="seller", expect={"other seller": 403}
+        ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),

@@ -1,8 +1,11 @@
 """Customer returns over HTTP, against the real PostgreSQL: the order's channel or the seller of
 its lines authorizes a return of shipped units (ReturnAuthorized to the FC that shipped them);
-more than shipped and not yet returned, units not shipped, and another seller's order are refused."""
+more than shipped and not yet returned, units not shipped, and another seller's order are refused;
+a seller (or the console, for the seller it names) lists its returns."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from order_router_testkit import (
@@ -18,7 +21,7 @@ from order_router_testkit import (
 
 from stockpath_events import new_event
 from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived
-from stockpath_testing.authorization import SUBJECTS
+from stockpath_testing.authorization import SUBJECTS, issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -187,3 +190,39 @@ def test_the_order_shows_its_returns_and_is_returned_once_every_shipped_unit_cam
     assert body["returns"][1]["received"] == [
         {"fnsku": fnsku, "quantity": 1, "condition": "defective"}
     ]
+
+
+def test_a_seller_lists_its_returns_and_the_console_lists_them_for_the_seller_it_names(
+    client, as_, with_engine, shipped_order, database
+):
+    order_id, fnsku = shipped_order
+    authorized = client.post(
+        f"/v1/orders/{order_id}/returns",
+        json={"lines": [{"line_id": "1", "quantity": 2}], "reason": "too small"},
+        headers=as_("channel"),
+    ).json()
+    with_engine(lambda engine: apply(engine, received(order_id, authorized["return_id"], fnsku, 2)))
+
+    [mine] = [
+        r
+        for r in client.get("/v1/returns", headers=as_("seller")).json()
+        if r["order_id"] == order_id
+    ]
+    assert (mine["return_id"], mine["fulfillment_center_id"], mine["status"]) == (
+        authorized["return_id"],
+        "SEA1",
+        "RECEIVED",
+    )
+    assert mine["received"] == [{"fnsku": fnsku, "quantity": 2, "condition": "sellable"}]
+
+    registration = {
+        "Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"
+    }
+    for_seller = client.get("/v1/returns", params={"seller_id": SELLER}, headers=registration)
+    assert authorized["return_id"] in [r["return_id"] for r in for_seller.json()]
+    assert client.get("/v1/returns", headers=registration).status_code == 403, "names no seller"
+    others = client.get("/v1/returns", headers=as_("other seller")).json()
+    assert authorized["return_id"] not in [r["return_id"] for r in others]
+    assert (
+        client.get("/v1/returns", params={"seller_id": SELLER}, headers=as_("other seller"))
+    ).status_code == 403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus
@@ -147,3 +149,16 @@ async def test_a_return_read_back_is_recorded_once_as_authorized_and_an_older_on
     older = FakeOrderRouterUnitOfWork()
     await read_back(authorized(authorized_by=None), older)
     assert older.returns.stored == {}
+
+
+def test_a_seller_sees_only_its_own_lines_of_a_return_and_what_came_back_of_them():
+    both = authorize(
+        CHANNEL, "O-1", [ReturnRequestLine("1", 2), ReturnRequestLine("2", 1)], ORDER, []
+    )
+    received = replace(both, received=(("X-1", 2, "sellable"), ("X-2", 1, "defective")))
+
+    mine = received.seen_by("S-B")
+
+    assert [(x.line_id, x.quantity) for x in mine.lines] == [("2", 1)]
+    assert mine.received == (("X-2", 1, "defective"),) and mine.status == "RECEIVED"
+    assert both.seen_by("S-A").received is None and both.seen_by("S-A").status == "AUTHORIZED"

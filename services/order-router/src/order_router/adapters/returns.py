@@ -14,6 +14,10 @@ from order_router.domain.returns import CustomerReturn
 _OF_ORDER = sa.text(
     "SELECT * FROM order_returns WHERE order_id = :order_id ORDER BY created_at, return_id"
 )
+#: Newest first; a seller's: those with a line of its (the GIN index on `lines` answers `@>`).
+_LATEST = "SELECT * FROM order_returns {where} ORDER BY created_at DESC, return_id LIMIT :limit OFFSET :offset"
+_LATEST_ALL = sa.text(_LATEST.format(where=""))
+_LATEST_OF_SELLER = sa.text(_LATEST.format(where="WHERE lines @> CAST(:seller AS jsonb)"))
 _ADD = sa.text(
     """
     INSERT INTO order_returns (return_id, order_id, fulfillment_center_id, lines, reason, authorized_by)
@@ -39,20 +43,19 @@ class ReturnRepository:
 
     async def of_order(self, order_id: str) -> list[CustomerReturn]:
         rows = await self._conn.execute(_OF_ORDER, {"order_id": order_id})
-        return [
-            CustomerReturn(
-                r.return_id,
-                r.order_id,
-                r.fulfillment_center_id,
-                tuple(ResolvedLine(**line) for line in r.lines),
-                r.reason,
-                r.authorized_by,
-                tuple((x["fnsku"], x["quantity"], x["condition"]) for x in r.received)
-                if r.received
-                else None,
-            )
-            for r in rows
-        ]
+        return [_customer_return(r) for r in rows]
+
+    async def latest(
+        self, seller_id: str | None, *, limit: int, offset: int = 0
+    ) -> list[CustomerReturn]:
+        """Returns newest first: every one, or those with a line of `seller_id`'s."""
+        page = {"limit": limit, "offset": offset}
+        if seller_id is None:
+            rows = await self._conn.execute(_LATEST_ALL, page)
+        else:
+            seller = json.dumps([{"seller_id": seller_id}])
+            rows = await self._conn.execute(_LATEST_OF_SELLER, {**page, "seller": seller})
+        return [_customer_return(r) for r in rows]
 
     async def add(self, customer_return: CustomerReturn) -> bool:
         """Record an authorized return unless it is recorded already; whether it was recorded now."""
@@ -98,3 +101,17 @@ class ReturnRepository:
             )
         ).first()
         return row.order_id if row else None
+
+
+def _customer_return(r: sa.Row) -> CustomerReturn:
+    return CustomerReturn(
+        r.return_id,
+        r.order_id,
+        r.fulfillment_center_id,
+        tuple(ResolvedLine(**line) for line in r.lines),
+        r.reason,
+        r.authorized_by,
+        tuple((x["fnsku"], x["quantity"], x["condition"]) for x in r.received)
+        if r.received
+        else None,
+    )

@@ -194,6 +194,13 @@ order_returns = sa.Table(
     sa.Column("received_event_id", sa.Text, nullable=True),
     sa.CheckConstraint("status IN ('AUTHORIZED', 'RECEIVED')", name="order_returns_status"),
     sa.Index("order_returns_order", "order_id"),
+    #: A seller's returns: those whose lines contain one of its (`lines @> '[{"seller_id": …}]'`).
+    sa.Index(
+        "order_returns_lines",
+        "lines",
+        postgresql_using="gin",
+        postgresql_ops={"lines": "jsonb_path_ops"},
+    ),
 )
 
 #: The fulfillment orders whose FC exception (FulfillmentRejectedByCenter) was handled, and the

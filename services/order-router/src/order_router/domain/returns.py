@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus
 from order_router.domain.model import ResolvedLine
@@ -43,6 +43,20 @@ class CustomerReturn:
     authorized_by: str
     #: What the FC reported receiving, (fnsku, quantity, condition); None until it did.
     received: tuple[tuple[str, int, str], ...] | None = None
+
+    @property
+    def status(self) -> str:
+        """AUTHORIZED until the FC reports what came back, then RECEIVED."""
+        return "AUTHORIZED" if self.received is None else "RECEIVED"
+
+    def seen_by(self, seller_id: str) -> CustomerReturn:
+        """The return as one seller of its lines sees it: its own lines, and what came back of them."""
+        lines = tuple(line for line in self.lines if line.seller_id == seller_id)
+        fnskus = {line.fnsku for line in lines}
+        received = (
+            tuple(r for r in self.received if r[0] in fnskus) if self.received is not None else None
+        )
+        return replace(self, lines=lines, received=received)
 
 
 def return_id(order_id: str, sequence: int) -> str:

@@ -1,6 +1,7 @@
 """The order router's HTTP API: order ingress for sales channels, sellers (multi-channel
-fulfillment of their own SKUs) and operators; order status and cancellation requests for whoever
-owns the order; stock availability for operators and services. JSON shapes are in `schemas`.
+fulfillment of their own SKUs) and operators; order status, cancellation requests and customer
+returns for whoever owns the order; a seller's returns (the seller console asks as a service, for
+one seller); stock availability for operators and services. JSON shapes are in `schemas`.
 
 Who owns what is `order_router.domain.ownership`: another party's order reads as not found.
 """
@@ -22,12 +23,11 @@ from order_router.entrypoints.schemas import (
     OrderIn,
     OrderOut,
     ReturnIn,
-    ReturnLineOut,
     ReturnOut,
 )
 from order_router.service_layer import handlers, returns, views
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
-from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, allow
+from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
 from stockpath_runtime.http import Answer, ErrorAnswers, Identifier, identifier, unit_of_work
 
 router = APIRouter(prefix="/v1", tags=["orders"])
@@ -149,16 +149,35 @@ async def authorize_return(
         body.fulfillment_center_id,
         body.reason,
     )
-    authorized = await returns.authorize_return(command, uow)
-    return ReturnOut(
-        return_id=authorized.return_id,
-        order_id=authorized.order_id,
-        fulfillment_center_id=authorized.fulfillment_center_id,
-        reason=authorized.reason,
-        lines=[
-            ReturnLineOut(
-                line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity
-            )
-            for x in authorized.lines
-        ],
-    )
+    return ReturnOut.of(await returns.authorize_return(command, uow))
+
+
+@router.get(
+    "/returns",
+    response_model=list[ReturnOut],
+    summary="Customer returns, newest first (a seller's: of its own lines; a service's: of the "
+    "seller it names; the operator's: all, or one seller's)",
+    responses={403: {"description": "A seller naming another seller, or a service naming none"}},
+)
+async def list_returns(
+    uow: UnitOfWork,
+    actor: Annotated[Actor, allow(SELLER, SERVICE, OPERATOR)],
+    seller_id: Annotated[Identifier | None, Query(description="The seller whose returns")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ReturnOut]:
+    """Each return shows only the named seller's lines of it, and what came back of them."""
+    found = await views.returns_of(seller_of(actor, seller_id), uow, limit=limit, offset=offset)
+    return [ReturnOut.of(r) for r in found]
+
+
+def seller_of(actor: Actor, seller_id: str | None) -> str | None:
+    """Whose returns a caller reads: a seller its own, a service the seller it names (it acts for
+    one at a time), the operator any (None: all)."""
+    if actor.kind is SELLER:
+        if seller_id not in (None, actor.subject):
+            raise Forbidden(f"seller {actor.subject} reads only its own returns")
+        return actor.subject
+    if actor.kind is SERVICE and not seller_id:
+        raise Forbidden("a service acts for one seller at a time: name it with seller_id")
+    return seller_id

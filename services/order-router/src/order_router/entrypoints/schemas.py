@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus
 from order_router.domain.identifiers import new_order_id
 from order_router.domain.model import Order, OrderStatus
+from order_router.domain.returns import CustomerReturn
 from order_router.domain.stock import CenterStock
 from order_router.entrypoints.consumers import order_of
 from order_router.service_layer.views import OrderDetails
@@ -131,12 +132,47 @@ class ReturnLineOut(BaseModel):
     quantity: int
 
 
+class ReceivedOut(BaseModel):
+    fnsku: str
+    quantity: int
+    condition: str
+
+
 class ReturnOut(BaseModel):
+    """A customer return: AUTHORIZED, then RECEIVED with what the FC found."""
+
     return_id: str
     order_id: str
     fulfillment_center_id: str
     lines: list[ReturnLineOut]
     reason: str | None
+    status: str = "AUTHORIZED"
+    received: list[ReceivedOut] = []
+
+    @classmethod
+    def of(cls, r: CustomerReturn) -> ReturnOut:
+        return cls(
+            return_id=r.return_id,
+            order_id=r.order_id,
+            fulfillment_center_id=r.fulfillment_center_id,
+            lines=_return_lines(r),
+            reason=r.reason,
+            status=r.status,
+            received=_received(r),
+        )
+
+
+def _return_lines(r: CustomerReturn) -> list[ReturnLineOut]:
+    return [
+        ReturnLineOut(
+            line_id=x.line_id, fnsku=x.fnsku, seller_sku=x.seller_sku, quantity=x.quantity
+        )
+        for x in r.lines
+    ]
+
+
+def _received(r: CustomerReturn) -> list[ReceivedOut]:
+    return [ReceivedOut(fnsku=f, quantity=q, condition=c) for f, q, c in r.received or ()]
 
 
 class OrderAccepted(BaseModel):
@@ -205,12 +241,6 @@ class RejectionOut(BaseModel):
 
 class CancellationOut(BaseModel):
     reason: str | None = None
-
-
-class ReceivedOut(BaseModel):
-    fnsku: str
-    quantity: int
-    condition: str
 
 
 class OrderReturnOut(BaseModel):
@@ -282,20 +312,9 @@ class OrderOut(BaseModel):
                 OrderReturnOut(
                     return_id=r.return_id,
                     fulfillment_center_id=r.fulfillment_center_id,
-                    status="RECEIVED" if r.received else "AUTHORIZED",
-                    lines=[
-                        ReturnLineOut(
-                            line_id=x.line_id,
-                            fnsku=x.fnsku,
-                            seller_sku=x.seller_sku,
-                            quantity=x.quantity,
-                        )
-                        for x in r.lines
-                    ],
-                    received=[
-                        ReceivedOut(fnsku=f, quantity=q, condition=c)
-                        for f, q, c in r.received or ()
-                    ],
+                    status=r.status,
+                    lines=_return_lines(r),
+                    received=_received(r),
                 )
                 for r in details.returns
             ],

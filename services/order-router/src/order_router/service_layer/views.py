@@ -1,5 +1,5 @@
-"""What the order router's read routes show: an order with its fulfillment orders, and the stock
-of an FNSKU per FC. Reads only; each opens the unit of work and leaves it without committing."""
+"""What the order router's read routes show: an order with its fulfillment orders, a seller's
+customer returns, and the stock of an FNSKU per FC. Reads only; each opens the unit of work and leaves it without committing."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ async def order_details(
             await uow.fulfillment_orders.of_order(order_id),
             await uow.returns.of_order(order_id),
         )
+
+
+async def returns_of(
+    seller_id: str | None, uow: OrderRouterUnitOfWork, *, limit: int, offset: int = 0
+) -> list[CustomerReturn]:
+    """Customer returns newest first: a seller's (each with only its own lines), or all of them."""
+    async with uow:
+        found = await uow.returns.latest(seller_id, limit=limit, offset=offset)
+    return found if seller_id is None else [r.seen_by(seller_id) for r in found]
 
 
 async def stock_of(fnsku: str, uow: OrderRouterUnitOfWork) -> list[CenterStock]:
