@@ -226,3 +226,24 @@ def test_a_seller_lists_its_returns_and_the_console_lists_them_for_the_seller_it
     assert (
         client.get("/v1/returns", params={"seller_id": SELLER}, headers=as_("other seller"))
     ).status_code == 403
+
+
+def test_the_seller_console_authorizes_a_return_as_the_seller_it_names(
+    client, as_, with_engine, shipped_order, database
+):
+    order_id, fnsku = shipped_order
+    registration = {
+        "Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"
+    }
+    url = f"/v1/orders/{order_id}/returns"
+    body = {"lines": [{"line_id": "1", "quantity": 1}], "reason": "defective"}
+
+    assert client.post(url, json=body, headers=registration).status_code == 403, "names no seller"
+    other = SUBJECTS["other seller"]
+    refused = client.post(url, params={"seller_id": other}, json=body, headers=registration)
+    assert refused.status_code == 404, "an order with none of that seller's lines"
+    made = client.post(url, params={"seller_id": SELLER}, json=body, headers=registration)
+    assert made.status_code == 201, made.text
+    assert (made.json()["lines"][0]["fnsku"], made.json()["status"]) == (fnsku, "AUTHORIZED")
+    [published] = returns_published(with_engine, order_id)
+    assert published.data.authorized_by == f"seller:{SELLER}"

@@ -51,9 +51,19 @@ ERRORS: ErrorAnswers = {
 }
 
 
-def party_of(actor: Actor) -> Party:
+def party_of(actor: Actor, seller_id: str | None = None) -> Party:
+    """Who asks: a channel, a seller or the operator as itself; a service (the seller console) as
+    the seller it names."""
+    if actor.kind is SERVICE:
+        return Party(PartyKind.SELLER, _named_seller(seller_id))
     kinds = {CHANNEL: PartyKind.CHANNEL, SELLER: PartyKind.SELLER, OPERATOR: PartyKind.OPERATOR}
     return Party(kinds[actor.kind], actor.subject)
+
+
+def _named_seller(seller_id: str | None) -> str:
+    if not seller_id:
+        raise Forbidden("a service acts for one seller at a time: name it with seller_id")
+    return seller_id
 
 
 @router.post(
@@ -132,19 +142,27 @@ async def request_cancellation(
     status_code=201,
     summary="Authorize a customer return of shipped units (writes ReturnAuthorized to the FC's topic)",
     responses={
+        403: {"description": "A service naming no seller"},
         404: {"description": "Unknown order (or another party's; a seller's: none of its lines)"},
         422: {"description": "More units than shipped and not yet returned, or a line not shipped"},
     },
 )
 async def authorize_return(
-    order_id: OrderId, body: ReturnIn, uow: UnitOfWork, actor: OrderParty
+    order_id: OrderId,
+    body: ReturnIn,
+    uow: UnitOfWork,
+    actor: Annotated[Actor, allow(CHANNEL, SELLER, OPERATOR, SERVICE)],
+    seller_id: Annotated[
+        Identifier | None, Query(description="A service: the seller it acts for")
+    ] = None,
 ) -> ReturnOut:
-    """The order's channel may return any shipped units of it, a seller those of its own lines. The
-    answer names the return id and the FC the buyer sends the units to; the FC reports what came
-    back and its condition (ReturnReceived), which moves the stock."""
+    """The order's channel may return any shipped units of it, a seller those of its own lines (a
+    service — the seller console — for the seller it names, as that seller). The answer names the
+    return id and the FC the buyer sends the units to; the FC reports what came back and its
+    condition (ReturnReceived), which moves the stock."""
     command = AuthorizeReturn(
         order_id,
-        party_of(actor),
+        party_of(actor, seller_id),
         tuple(ReturnRequestLine(x.line_id, x.quantity) for x in body.lines),
         body.fulfillment_center_id,
         body.reason,
@@ -178,6 +196,6 @@ def seller_of(actor: Actor, seller_id: str | None) -> str | None:
         if seller_id not in (None, actor.subject):
             raise Forbidden(f"seller {actor.subject} reads only its own returns")
         return actor.subject
-    if actor.kind is SERVICE and not seller_id:
-        raise Forbidden("a service acts for one seller at a time: name it with seller_id")
+    if actor.kind is SERVICE:
+        return _named_seller(seller_id)
     return seller_id
