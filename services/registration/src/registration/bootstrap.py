@@ -1,9 +1,9 @@
 """The only wiring of the registration service: how the runtime finds it (SERVICE), its HTTP API
 and its consumer, and every dependency they are given.
 
-The catalog client, the inventory client (with registration's own service credential) and the FC
-network are built here, once, so tests can hand in another transport or network without patching
-module paths; so are the console's cookie path and its pages' answers to 401, 403 and a stale form.
+The catalog client, the inventory and order-router clients (with registration's own service
+credential) and the FC network are built here, once, so tests can hand in another transport or
+network without patching module paths; so are the console's cookie path and its pages' answers to 401, 403 and a stale form.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
+from registration.adapters.order_router import OrderRouterClient
 from registration.console import STATIC
 from registration.entrypoints import console, consumers, credentials, http
 from registration.entrypoints.dependencies import RegistrationDependencies
@@ -35,6 +36,7 @@ def create_api(
     *,
     catalog_transport: httpx.AsyncBaseTransport | None = None,
     inventory_transport: httpx.AsyncBaseTransport | None = None,
+    order_router_transport: httpx.AsyncBaseTransport | None = None,
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]] = network,
 ) -> FastAPI:
     dependencies = RegistrationDependencies(
@@ -51,6 +53,12 @@ def create_api(
             timeout_s=settings.catalog_timeout_s,
             service_token=settings.service_token,
             transport=inventory_transport,
+        ),
+        order_router=OrderRouterClient(
+            settings.order_router_url,
+            timeout_s=settings.catalog_timeout_s,
+            service_token=settings.service_token,
+            transport=order_router_transport,
         ),
         fulfillment_centers=fulfillment_centers,
         restricted_categories=tuple(settings.restricted_categories),

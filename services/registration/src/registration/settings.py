@@ -22,6 +22,12 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8004",
         validation_alias=AliasChoices("REGISTRATION_INVENTORY_URL", "INVENTORY_URL"),
     )
+    #: The order router's base URL (the seller console lists and authorizes customer returns there).
+    #: `stockpath up` exports ``ORDER_ROUTER_URL`` for every service.
+    order_router_url: str = Field(
+        default="http://127.0.0.1:8005",
+        validation_alias=AliasChoices("REGISTRATION_ORDER_ROUTER_URL", "ORDER_ROUTER_URL"),
+    )
     #: Secure console cookies (HTTPS only): by default on unless the service listens on a loopback
     #: address (the runtime's rule). ``REGISTRATION_CONSOLE_SECURE_COOKIE``, the console's own
     #: setting before the runtime had sessions, still sets it.

@@ -41,19 +41,44 @@ def inventory_calls() -> list[httpx.Request]:
 
 
 @pytest.fixture(scope="module")
-def table_client(settings, inventory_calls, kafka_bootstrap):
-    """Registration with an inventory that answers (the console's stock page must not 5xx), beside
-    a broker it reaches (its readiness, /readyz, answers in the table)."""
+def router_calls() -> list[httpx.Request]:
+    return []
+
+
+#: A return as the order router answers it, for the seller the console names.
+RETURN = {
+    "return_id": "RT-TABLE",
+    "order_id": "storefront:O-TABLE",
+    "fulfillment_center_id": "SEA1",
+    "lines": [{"line_id": "1", "fnsku": "X00TABLE", "seller_sku": "SHARED-1", "quantity": 2}],
+    "reason": "too small",
+    "status": "RECEIVED",
+    "received": [{"fnsku": "X00TABLE", "quantity": 2, "condition": "customer-damaged"}],
+}
+
+
+@pytest.fixture(scope="module")
+def table_client(settings, inventory_calls, router_calls, kafka_bootstrap):
+    """Registration with an inventory and an order router that answer (the console's stock and
+    returns pages must not 5xx), beside a broker it reaches (its readiness, /readyz, answers in
+    the table)."""
 
     def inventory(request: httpx.Request) -> httpx.Response:
         inventory_calls.append(request)
         return httpx.Response(200, json={"items": [], "total": 0, "limit": 20, "offset": 0})
+
+    def order_router(request: httpx.Request) -> httpx.Response:
+        router_calls.append(request)
+        if request.method == "POST":
+            return httpx.Response(201, json={**RETURN, "status": "AUTHORIZED", "received": []})
+        return httpx.Response(200, json=[RETURN])
 
     app = create_api(
         settings.model_copy(
             update={"service_token": SERVICE_TOKEN, "kafka_bootstrap_servers": kafka_bootstrap}
         ),
         inventory_transport=httpx.MockTransport(inventory),
+        order_router_transport=httpx.MockTransport(order_router),
     )
     with TestClient(app) as c:
         yield c
@@ -224,6 +249,11 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ),
         ("POST", "/console/removals/{removal_order_id}/cancel"): Sample(
             path={"removal_order_id": "RMV-TABLE"}, form={}
+        ),
+        # Returns are the order router's, asked for the signed-in seller only (the stub answers).
+        ("GET", "/console/returns"): Sample(),
+        ("POST", "/console/returns"): Sample(
+            form={"order_id": "storefront:O-TABLE", "line_id": "1", "quantity": "1"}
         ),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
@@ -398,4 +428,47 @@ def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_sell
             "region": "WA",
             "postal_code": "98032",
         },
+    }
+
+
+def test_the_returns_page_asks_the_order_router_as_registration_for_the_signed_in_seller_only(
+    table_client, world, router_calls, operator
+):
+    issued = table_client.post(
+        "/v1/credentials",
+        json={"kind": "seller", "subject": world.b["seller_id"]},
+        headers=operator,
+    )
+    token = issued.json()["token"]
+    form = TestClient(table_client.app).get("/console/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    headers = {**bearer(token), "Cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    router_calls.clear()
+    page = table_client.get("/console/returns", headers=headers)
+    assert page.status_code == 200 and "Authorize return" in page.text
+    assert 'name="csrf_token"' in page.text
+    for shown in ("RT-TABLE", "storefront:O-TABLE", "SEA1", "SHARED-1", "Damaged by the customer"):
+        assert shown in page.text, shown
+    made = table_client.post(
+        "/console/returns",
+        headers=headers,
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "order_id": "storefront:O-TABLE",
+            "line_id": "1",
+            "quantity": "2",
+            "reason": "too small",
+        },
+    )
+    assert made.status_code == 303
+    listed, authorized = router_calls
+    for call in (listed, authorized):
+        assert call.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
+        assert dict(call.url.params)["seller_id"] == world.b["seller_id"]
+    assert listed.url.path == "/v1/returns"
+    assert authorized.url.path == "/v1/orders/storefront:O-TABLE/returns"
+    assert json.loads(authorized.content) == {
+        "lines": [{"line_id": "1", "quantity": 2}],
+        "reason": "too small",
     }

@@ -187,3 +187,8 @@ def test_price_change_and_deregistration_from_the_console(browser_for, seller):
 def test_the_inventory_page_says_when_inventory_is_not_answering(browser_for, seller):
     r = browser_for(seller).get("/console/inventory")
     assert r.status_code == 503 and "Inventory is not answering" in r.text
+
+
+def test_the_returns_page_says_when_the_order_router_is_not_answering(browser_for, seller):
+    r = browser_for(seller).get("/console/returns")
+    assert r.status_code == 503 and "The order router is not answering" in r.text

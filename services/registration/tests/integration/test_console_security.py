@@ -71,6 +71,7 @@ def test_every_form_of_the_console_needs_this_browsers_csrf_token(
             "quantity": "1",
         },
         "/console/removals/{removal_order_id}/cancel": {},
+        "/console/returns": {"order_id": "mcf:S:O-1", "line_id": "1", "quantity": "1"},
         "/console/sign-out": {},
         "/console/sign-in": {"token": seller["token"]},
     }

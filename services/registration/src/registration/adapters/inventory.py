@@ -1,56 +1,30 @@
-"""Reading a seller's stock levels from the inventory service's HTTP API (for the seller console).
-
-Registration asks as itself — its own service credential (``REGISTRATION_SERVICE_TOKEN``), which
-inventory lets read any seller's stock it names — and always names the signed-in seller, so a
-seller sees nothing of anyone else's stock. The request's correlation id goes along.
-"""
+"""A seller's stock levels and removal orders from the inventory service's HTTP API (for the
+seller console), asked as registration for the signed-in seller only (`adapters.services`)."""
 
 from __future__ import annotations
 
-import httpx
-
-from stockpath_runtime.http import CORRELATION_HEADER
+from registration.adapters.services import SellerScopedClient, ServiceUnavailable
 
 
-class InventoryUnavailable(Exception):
+class InventoryUnavailable(ServiceUnavailable):
     """Inventory could not be asked, or did not answer as expected."""
 
 
-class InventoryClient:
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout_s: float = 5.0,
-        service_token: str = "",
-        transport: httpx.AsyncBaseTransport | None = None,
-    ):
-        self._base_url = base_url.rstrip("/")
-        self._timeout = timeout_s
-        self._transport = transport
-        self._authorization = {"Authorization": f"Bearer {service_token}"} if service_token else {}
+class InventoryClient(SellerScopedClient):
+    unavailable = InventoryUnavailable
+    service = "inventory"
 
     async def levels(
         self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None
     ) -> dict:
         """A page of ``{items: [...], total}``: quantity buckets per FNSKU and FC, for this seller only."""
-        headers = {
-            **self._authorization,
-            **({CORRELATION_HEADER: correlation_id} if correlation_id else {}),
-        }
-        try:
-            async with httpx.AsyncClient(
-                base_url=self._base_url, timeout=self._timeout, transport=self._transport
-            ) as c:
-                response = await c.get(
-                    "/v1/inventory",
-                    params={"seller_id": seller_id, "limit": limit, "offset": offset},
-                    headers=headers,
-                )
-        except httpx.HTTPError as e:
-            raise InventoryUnavailable(
-                f"the inventory service at {self._base_url} could not be reached ({type(e).__name__})"
-            ) from e
+        response = await self._send(
+            "GET",
+            "/v1/inventory",
+            params={"seller_id": seller_id, "limit": limit, "offset": offset},
+            json=None,
+            correlation_id=correlation_id,
+        )
         if response.status_code in (401, 403):
             raise InventoryUnavailable(
                 f"the inventory service refused registration's credential ({response.status_code}): "
@@ -62,35 +36,6 @@ class InventoryClient:
         # Defence in depth: whatever inventory answers, only this seller's rows are shown.
         page["items"] = [row for row in page.get("items", []) if row.get("seller_id") == seller_id]
         return page
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        seller_id: str,
-        *,
-        json: dict | None = None,
-        correlation_id: str | None = None,
-    ) -> httpx.Response:
-        """A removal-order call for this seller; InventoryUnavailable unless inventory answered it (2xx or 4xx)."""
-        headers = {
-            **self._authorization,
-            **({CORRELATION_HEADER: correlation_id} if correlation_id else {}),
-        }
-        try:
-            async with httpx.AsyncClient(
-                base_url=self._base_url, timeout=self._timeout, transport=self._transport
-            ) as c:
-                response = await c.request(
-                    method, path, params={"seller_id": seller_id}, json=json, headers=headers
-                )
-        except httpx.HTTPError as e:
-            raise InventoryUnavailable(
-                f"the inventory service at {self._base_url} could not be reached ({type(e).__name__})"
-            ) from e
-        if response.status_code in (401, 403) or response.status_code >= 500:
-            raise InventoryUnavailable(f"the inventory service answered {response.status_code}")
-        return response
 
     async def removal_orders(
         self, seller_id: str, *, correlation_id: str | None = None

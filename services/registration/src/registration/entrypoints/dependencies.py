@@ -1,5 +1,5 @@
 """What routes and pages are given: the unit of work, and the dependencies ``bootstrap.py`` built
-(clients of the catalog and inventory, the FC network, the rules settings decide)."""
+(clients of the catalog, inventory and the order router, the FC network, the rules settings decide)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
+from registration.adapters.order_router import OrderRouterClient
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_network import FulfillmentCenter
 from stockpath_runtime.http import correlation_id, dependencies, unit_of_work
@@ -22,6 +23,8 @@ class RegistrationDependencies:
     catalog: Callable[[str | None], CatalogClient]
     #: Stock levels for the console's inventory page (asked with registration's own credential).
     inventory: InventoryClient
+    #: A seller's customer returns for the console's returns page (asked with the same credential).
+    order_router: OrderRouterClient
     #: The FCs inbound stock may go to, as they are now.
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]]
     #: Categories the provider refuses outright.

@@ -206,6 +206,23 @@ def _query(**params) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
+def refusal(answer: dict) -> str:
+    """What another service's 4xx answer says, as a sentence: its error's message, or the fields a
+    validation error names."""
+    error = answer.get("error")
+    detail = (
+        (error.get("message") if isinstance(error, dict) else None)
+        or answer.get("detail")
+        or answer.get("message")
+        or answer
+    )
+    if isinstance(detail, list):  # a validation error: name the fields
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in detail[:5]
+        )
+    return sentence(str(detail))
+
+
 def sentence(text: str) -> str:
     """A service-layer message as a sentence, ids untouched (str.capitalize would lowercase them)."""
     text = text.strip()

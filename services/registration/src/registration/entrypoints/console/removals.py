@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from registration.adapters.inventory import InventoryUnavailable
 from registration.domain.model import Seller
 from registration.entrypoints.auth import CurrentSeller
-from registration.entrypoints.console.pages import checked_form, clean_id, page, sentence
+from registration.entrypoints.console.pages import checked_form, clean_id, page, refusal
 from registration.entrypoints.dependencies import Deps
 from stockpath_runtime.http import correlation_id
 
@@ -55,15 +55,6 @@ async def _page(
     )
 
 
-def _refusal(answer: dict) -> str:
-    detail = answer.get("detail") or answer.get("message") or answer
-    if isinstance(detail, list):  # a validation error: name the fields
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in detail[:5]
-        )
-    return sentence(str(detail))
-
-
 @router.get("/removals", response_class=HTMLResponse)
 async def removals(request: Request, seller: CurrentSeller, deps: Deps) -> Response:
     return await _page(request, seller, deps)
@@ -95,7 +86,7 @@ async def create_removal(request: Request, seller: CurrentSeller, deps: Deps) ->
         return await _page(request, seller, deps, typed=typed, error=UNAVAILABLE, status_code=503)
     if status not in (200, 201):
         return await _page(
-            request, seller, deps, typed=typed, error=_refusal(answer), status_code=422
+            request, seller, deps, typed=typed, error=refusal(answer), status_code=422
         )
     return RedirectResponse("/console/removals", status_code=303)
 
@@ -120,5 +111,5 @@ async def cancel_removal(
             status_code=404,
         )
     if status != 200:
-        return await _page(request, seller, deps, error=_refusal(answer), status_code=409)
+        return await _page(request, seller, deps, error=refusal(answer), status_code=409)
     return RedirectResponse("/console/removals", status_code=303)
