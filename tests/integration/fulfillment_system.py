@@ -32,17 +32,24 @@ NEW_YORK = Address(
 
 @contextmanager
 def platform_with_fcs(
-    kafka_bootstrap: str, database_server, log_dir, *, prefix: str, fc_delays: dict[str, float]
+    kafka_bootstrap: str,
+    database_server,
+    log_dir,
+    *,
+    prefix: str,
+    fc_delays: dict[str, float],
+    services: list[str] = SERVICES,
 ) -> Iterator:
-    """Inventory and order-router as processes, and one FC simulator per FC of `fc_delays` (the
-    seconds each takes to ship); `platform.fc_state` names each simulator's state file."""
+    """Inventory and order-router (or `services`) as processes, and one FC simulator per FC of
+    `fc_delays` (the seconds each takes to ship); `platform.fc_state` names each simulator's state
+    file."""
     run = uuid.uuid4().hex[:8]
     with running_platform(
         bootstrap=kafka_bootstrap,
         database_server=database_server,
         prefix=prefix,
         log_dir=log_dir,
-        services=SERVICES,
+        services=services,
     ) as p:
         #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
         p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in fc_delays}
@@ -81,15 +88,21 @@ def platform_with_fcs(
 
 
 class Sku:
-    def __init__(self) -> None:
+    def __init__(self, seller_id: str | None = None) -> None:
         tag = uuid.uuid4().hex[:8].upper()
-        self.seller_id, self.sku, self.fnsku = f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
+        self.seller_id, self.sku, self.fnsku = seller_id or f"S-{tag}", f"SKU-{tag}", f"X0{tag}"
 
 
-async def register(platform, *, size_tier: str | None = None, weight_g: float | None = None) -> Sku:
-    """A new seller's SKU registered (with its size tier and weight when given: what its
-    fulfillment fee depends on) and listed in the storefront."""
-    item = Sku()
+async def register(
+    platform,
+    seller_id: str | None = None,
+    *,
+    size_tier: str | None = None,
+    weight_g: float | None = None,
+) -> Sku:
+    """A new SKU (of `seller_id`, else of a made-up seller) registered (with its size tier and
+    weight when given: what its fulfillment fee depends on) and listed in the storefront."""
+    item = Sku(seller_id)
     await publish(
         platform.bootstrap_servers,
         new_event(

@@ -10,13 +10,16 @@ stock can be chosen; everything else goes through HTTP and Kafka only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from fulfillment_system import (
+    SERVICES,
     availability,
     balanced,
     buckets,
@@ -27,6 +30,7 @@ from fulfillment_system import (
     shipments,
     status,
 )
+from playwright.sync_api import Page, expect
 
 import stockpath_network
 from stockpath_events import Address, ShippingSpeed, new_event
@@ -46,7 +50,13 @@ FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("lifecycle")
     with platform_with_fcs(
-        kafka_bootstrap, database_server, log_dir, prefix="lifecycle", fc_delays=FC_DELAYS
+        kafka_bootstrap,
+        database_server,
+        log_dir,
+        prefix="lifecycle",
+        fc_delays=FC_DELAYS,
+        # registration for the seller console's returns page (the last test)
+        services=[*SERVICES, "registration"],
     ) as p:
         yield p
 
@@ -447,3 +457,66 @@ async def test_a_damaged_return_is_removed_by_its_seller_and_disposed_of_by_the_
     assert sorted(
         (e["bucket"], e["delta"]) for e in ledger if e["reason"] == "removal-set-aside"
     ) == [("fulfillable", -1), ("unfulfillable", -1)]
+
+
+def in_thread(coroutine):
+    """Run a coroutine from a page test: in its own thread, because Playwright's sync API keeps an
+    event loop running in the test's thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+# The last test of the module, and synchronous: once the page (Playwright) starts, no asyncio test
+# may run in this thread until the module's browser closes.
+def test_a_seller_authorizes_a_return_in_the_console_and_sees_what_came_back(
+    platform, inventory, router, screenshots, page: Page
+):
+    with platform.client("registration", timeout=30) as registration:
+        seller = registration.post("/v1/sellers", json={"name": "Returns Seller"}).json()
+    item = in_thread(register(platform, seller["seller_id"]))
+    in_thread(receive(platform, inventory, router, item, "SEA1", 2))
+    sold = order(router, item, 2, ship_to=SEATTLE)
+    in_thread(status(router, sold, "SHIPPED"))
+
+    console = platform.url("registration") + "/console"
+    page.goto(console + "/sign-in")
+    page.get_by_label("Seller token").fill(seller["token"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Returns").click()
+    expect(page.get_by_role("heading", name="No returns yet")).to_be_visible()
+
+    def ask(units: str, reason: str) -> None:
+        page.get_by_label("Order").fill(sold)
+        page.get_by_label("Line").fill("1")
+        page.get_by_label("Units").fill(units)
+        page.get_by_label("Reason").fill(reason)
+        page.get_by_role("button", name="Authorize return").click()
+
+    ask("3", "too many")  # more than shipped: the router's rule answers, on the page
+    expect(page.get_by_role("alert")).to_contain_text("2 returnable")
+    ask("1", "too small")
+    rows = page.locator("table.items tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(sold)
+    expect(rows.first).to_contain_text("SEA1")
+    expect(rows.first).to_contain_text(item.sku)
+
+    # SEA1's system receives it sellable ("too small"): the page shows it, the unit is for sale again.
+    def received() -> bool:
+        returns = router.get(f"/v1/orders/{sold}").json()["returns"]
+        return [r["status"] for r in returns] == ["RECEIVED"]
+
+    in_thread(eventually(received, what="SEA1 to report the return received"))
+    page.reload()
+    expect(rows.first).to_contain_text("RECEIVED")
+    expect(rows.first).to_contain_text("Sellable (back in stock)")
+    page.screenshot(path=str(screenshots / "seller-console-returns.png"), full_page=True)
+    in_thread(
+        eventually(
+            lambda: (
+                buckets(inventory, item, "SEA1") == {"fulfillable": 1, "reserved": 0, "shipped": 2}
+            ),
+            what="the returned unit to be fulfillable again",
+        )
+    )
+    assert balanced(inventory, item)
