@@ -3,6 +3,7 @@ order-router, the FCs), for unit and integration tests alike."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -332,3 +333,19 @@ def buckets(fc_staff, fnsku: str, fc: str = "SEA1") -> dict:
 
 def fo_id() -> str:
     return f"FO-{uuid.uuid4().hex[:12]}"
+
+
+def signed_in(new_browser, token: str):
+    """A browser signed in to the FC pages with `token`."""
+    browser = new_browser()
+    r = browser.post(
+        "/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": token, "next": "/fc"}
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/fc"
+    return browser
+
+
+def form_token(html: str, action: str) -> str:
+    """The CSRF token of the form posting to `action`."""
+    form = html.split(f"action='{action}'", 1)[1].split("</form>", 1)[0]
+    return re.search(r"name='csrf_token' value='([^']+)'", form).group(1)

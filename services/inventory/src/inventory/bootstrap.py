@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inventory.entrypoints import consumers, fc_sign_in
+from inventory.entrypoints import consumers, fc_exceptions, fc_sign_in
 from inventory.entrypoints.fc_pages import pages
 from inventory.entrypoints.http import ERRORS, router
 from inventory.entrypoints.statements import StatementDependencies
@@ -26,7 +26,7 @@ def create_api(settings: Settings):
             "Fulfillment centers record what arrived for an inbound shipment; sellers and other "
             "services read the resulting quantity buckets per FNSKU and FC, and the ledger of every movement."
         ),
-        routers=[router, statements, fc_sign_in.router, pages],
+        routers=[router, statements, fc_sign_in.router, pages, fc_exceptions.pages],
         unit_of_work=InventoryUnitOfWork,
         dependencies=StatementDependencies(fees=fee_schedule()),
         errors=ERRORS,

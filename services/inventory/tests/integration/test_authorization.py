@@ -70,11 +70,15 @@ def stock(plan, operator, deliver, events):
     # A fulfillment order of one of them reserved at SEA1, for the FC's exception report.
     fulfillment_order_id = f"FO-AUTH-{stocked.shipment_id}"
     deliver(events.instructed(fulfillment_order_id, [(stocked.fnskus[0], 1)]))
+    # And another, for the FC page's exception form.
+    page_fulfillment_order_id = f"FO-AUTH-PAGE-{stocked.shipment_id}"
+    deliver(events.instructed(page_fulfillment_order_id, [(stocked.fnskus[0], 1)]))
     return SimpleNamespace(
         shipments=shipments,
         fnsku=stocked.fnskus[0],
         stocked=stocked,
         fulfillment_order_id=fulfillment_order_id,
+        page_fulfillment_order_id=page_fulfillment_order_id,
     )
 
 
@@ -133,6 +137,21 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
         ),
         ("POST", "/fc/{fc}/shipments/{shipment_id}/close"): Sample(
             owner="fc", path={"fc": SEA1, "shipment_id": s["page-close"].shipment_id}
+        ),
+        # The exception form's page: another FC finds no such fulfillment order.
+        ("GET", "/fc/{fc}/fulfillment-orders/{fulfillment_order_id}"): Sample(
+            owner="fc", path={"fc": SEA1, "fulfillment_order_id": stock.fulfillment_order_id}
+        ),
+        ("POST", "/fc/{fc}/fulfillment-orders/{fulfillment_order_id}/exception"): Sample(
+            owner="fc",
+            path={"fc": SEA1, "fulfillment_order_id": stock.page_fulfillment_order_id},
+            form={
+                "reason": "bin empty",
+                "fnsku-0": stock.fnsku,
+                "line_id-0": "1",
+                "quantity-0": "1",
+                "reason_code-0": "DAMAGED",
+            },
         ),
         # An FC naming another FC's stock is refused, saying why (403), not shown a stranger's (404).
         ADJUSTMENTS: Sample(

@@ -5,29 +5,12 @@ signing out."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from inventory_testkit import form_token, signed_in
 
 from stockpath_runtime.credentials import parse_token
 
 pytestmark = pytest.mark.integration
-
-
-def signed_in(new_browser, token: str):
-    """A browser signed in to the FC pages with `token`."""
-    browser = new_browser()
-    r = browser.post(
-        "/fc/sign-in", data={"csrf_token": browser.csrf_token(), "token": token, "next": "/fc"}
-    )
-    assert r.status_code == 303 and r.headers["location"] == "/fc"
-    return browser
-
-
-def form_token(html: str, action: str) -> str:
-    """The CSRF token of the form posting to `action`."""
-    form = html.split(f"action='{action}'", 1)[1].split("</form>", 1)[0]
-    return re.search(r"name='csrf_token' value='([^']+)'", form).group(1)
 
 
 def test_the_pages_ask_anyone_not_signed_in_to_sign_in(new_browser):

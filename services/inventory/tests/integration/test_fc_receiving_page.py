@@ -1,5 +1,5 @@
 """The FC receiving page in headless Chromium: sign in with the FC's credential, open a shipment,
-scan FNSKUs, type counts, close, sign out.
+scan FNSKUs, type counts, close, sign out; and report a pick exception on a fulfillment order.
 
 The API runs as its own process (as `stockpath up` starts it) on this module's database; the
 shipment plan is delivered through the worker's own path first.
@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from inventory_testkit import fo_id
 
 from stockpath_cli.localstack import ServiceProcess, free_port
 from stockpath_testing.processes import wait_ready
@@ -151,3 +152,41 @@ def test_an_operator_picks_any_fc_and_another_fcs_staff_find_nothing(
     assert page.goto(f"{inventory_api}/fc/PHX3/shipments/{shipment.shipment_id}").status == 404
     assert page.goto(f"{inventory_api}/fc/SEA1/shipments/{shipment.shipment_id}").status == 404
     assert page.locator("form.receive").count() == 0
+
+
+def test_fc_staff_report_a_short_pick_on_a_fulfillment_order(
+    inventory_api, tokens, stocked, deliver, events, outbox_events, page, screenshots
+):
+    fnsku = in_thread(stocked, 4)
+    fo = fo_id()
+    in_thread(deliver, events.instructed(fo, [(fnsku, 3)]))
+    sign_in(page, inventory_api, tokens["fc"])
+    page.wait_for_url(f"{inventory_api}/fc")
+    page.fill("input[name=fulfillment_order_id]", fo)
+    with page.expect_navigation():
+        page.click("text=Open fulfillment order")
+    page.wait_for_url(f"**/fc/SEA1/fulfillment-orders/{fo}")
+    assert page.text_content("#status") == "RESERVED"
+    assert page.text_content(f"#holdings tr[data-fnsku='{fnsku}'] td.reserved") == "3"
+
+    # Units not typed: the page says so; then one unit not found at its bin, line 1 of the pick list.
+    page.fill("input[name=reason]", "bin empty")
+    with page.expect_navigation():
+        page.click("text=Report exception")
+    assert "enter the units you cannot ship" in page.text_content("p.error")
+    page.fill(f"input[aria-label='Line of {fnsku}']", "1")
+    page.fill(f"input[aria-label='Units of {fnsku}']", "1")
+    page.select_option(f"select[aria-label='Why {fnsku}']", "SHORT_PICK")
+    with page.expect_navigation():
+        page.click("text=Report exception")
+    assert "Reported 1 unit(s)" in page.text_content("p.notice")
+    page.screenshot(path=screenshots / "fc-exception-reported.png")
+
+    [published] = [
+        e
+        for e in in_thread(outbox_events)
+        if e.type.endswith("FulfillmentRejectedByCenter.v1") and e.data.fulfillment_order_id == fo
+    ]
+    assert [
+        (ln.line_id, ln.fnsku, ln.quantity, ln.reason_code.value) for ln in published.data.lines
+    ] == [("1", fnsku, 1, "SHORT_PICK")]

@@ -36,7 +36,7 @@ from stockpath_runtime.http import ID_PATTERN
 from stockpath_runtime.sessions import CSRF_FIELD
 
 pages = APIRouter(prefix="/fc", include_in_schema=False)
-_BACK = "<p><a href='/fc'>← Another shipment</a></p>"
+BACK = "<p><a href='/fc'>← Another shipment</a></p>"
 
 FcPath = Annotated[str, Path(pattern=FC_PATTERN)]
 
@@ -61,7 +61,7 @@ class Desk:
         )
 
 
-def _desk(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
+def desk_of(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
     """The desk of `fc`, or a 404 page: an FC not in the network, or (to an FC) another FC's."""
     if stockpath_network.get(fc) is None:
         problem = f"{fc} is not in the network."
@@ -69,7 +69,7 @@ def _desk(request: Request, actor: Actor, fc: str) -> Desk | HTMLResponse:
         problem = f"Not found: you are signed in as {actor.subject}, and work at its desk only."
     else:
         return Desk(request, actor, fc)
-    body = banner("error", problem) + _BACK
+    body = banner("error", problem) + BACK
     return page(
         request, "Unknown fulfillment center", body, actor=actor, status_code=404, narrow=True
     )
@@ -81,27 +81,37 @@ async def choose(
     actor: Staff,
     fulfillment_center_id: str | None = None,
     shipment_id: str | None = None,
+    fulfillment_order_id: str | None = None,
 ):
-    """Pick the shipment at hand (a GET form, so the answer is a bookmarkable URL); an FC works at
-    its own FC, an operator picks one."""
+    """Pick the shipment at hand, or the fulfillment order to report a pick exception on (GET
+    forms, so the answer is a bookmarkable URL); an FC works at its own FC, an operator picks one."""
     own = actor.subject if actor.kind is FC else None
     if own and fulfillment_center_id and fulfillment_center_id != own:
-        return _desk(request, actor, fulfillment_center_id)
+        return desk_of(request, actor, fulfillment_center_id)
     fc = own or fulfillment_center_id
-    if fc and shipment_id:
+    wanted = [
+        (kind, ident)
+        for kind, ident in (
+            ("shipments", shipment_id),
+            ("fulfillment-orders", fulfillment_order_id),
+        )
+        if ident
+    ]
+    if fc and wanted:
+        kind, ident = wanted[0]
         if (
             not re.fullmatch(FC_PATTERN, fc)
-            or not re.fullmatch(ID_PATTERN, shipment_id)
-            or len(shipment_id) > 100
+            or not re.fullmatch(ID_PATTERN, ident)
+            or len(ident) > 100
         ):
             return page(
                 request,
                 "FC receiving",
-                banner("error", "Enter a valid FC and shipment id."),
+                banner("error", "Enter a valid FC and id."),
                 actor=actor,
                 status_code=422,
             )
-        return RedirectResponse(f"/fc/{fc}/shipments/{quote(shipment_id)}", status_code=303)
+        return RedirectResponse(f"/fc/{fc}/{kind}/{quote(ident)}", status_code=303)
     if own:
         center = stockpath_network.get(own)
         where, picker = (
@@ -124,6 +134,13 @@ async def choose(
         "<label>Shipment id <input name='shipment_id' class='mono' required autofocus maxlength='100' "
         "placeholder='FBA…'></label><button type='submit' class='primary'>Open shipment</button></form>"
         "<p class='small muted'>The shipment id is printed on every box label (FBA…): scan it or type it.</p>"
+        "</section>"
+        "<section class='card'><h2>Report a pick exception</h2>"
+        f"<form method='get' action='/fc' class='inline-form'>{picker}"
+        "<label>Fulfillment order <input name='fulfillment_order_id' class='mono' required maxlength='100' "
+        "placeholder='FO…'></label><button type='submit'>Open fulfillment order</button></form>"
+        "<p class='small muted'>Units of an order you cannot ship — not found at pick, or found damaged: "
+        "the platform writes them off or moves them to unfulfillable, and ships them from elsewhere.</p>"
         "</section>"
     )
     return page(request, "FC receiving", body, actor=actor)
@@ -149,7 +166,7 @@ async def _render(
         view = await views.shipment(uow, desk.scope, shipment_id)
     except InventoryError as e:
         return desk.page(
-            f"Shipment {shipment_id}", banner("error", str(e)) + _BACK, answer_for(e).status
+            f"Shipment {shipment_id}", banner("error", str(e)) + BACK, answer_for(e).status
         )
     shipment = view.shipment
     status = shipment.status.value
@@ -170,7 +187,7 @@ async def _render(
         )
     parts.append(_lines_table(shipment.lines.values()))
     parts.append(_discrepancies(view.discrepancies))
-    parts.append(_BACK)
+    parts.append(BACK)
     return desk.page(
         f"Shipment {shipment_id} at {desk.fc}", "".join(parts), status_code, heading=""
     )
@@ -238,7 +255,7 @@ async def shipment_page(
     actor: Staff,
     notice: Annotated[str | None, Query(max_length=300)] = None,
 ):
-    desk = _desk(request, actor, fc)
+    desk = desk_of(request, actor, fc)
     return (
         desk
         if isinstance(desk, HTMLResponse)
@@ -253,13 +270,13 @@ def _count(form: dict[str, str], name: str) -> int:
     return int(raw)
 
 
-async def _posted(
+async def posted_form(
     request: Request, session: SessionsDep, actor: Actor, fc: str
 ) -> tuple[Desk | HTMLResponse, dict]:
     """A posted form of a desk, once its CSRF token is checked (`InvalidCsrfToken`: a 403 page)."""
     form = await read_form(request)
     session.check_csrf(request, form.get(CSRF_FIELD))
-    return _desk(request, actor, fc), form
+    return desk_of(request, actor, fc), form
 
 
 @pages.post("/{fc}/shipments/{shipment_id}/receipts", response_class=HTMLResponse)
@@ -271,7 +288,7 @@ async def receive(
     actor: Staff,
     session: SessionsDep,
 ):
-    desk, form = await _posted(request, session, actor, fc)
+    desk, form = await posted_form(request, session, actor, fc)
     if isinstance(desk, HTMLResponse):
         return desk
     fnsku = form.get("fnsku", "").strip().upper()
@@ -311,7 +328,7 @@ async def close(
     actor: Staff,
     session: SessionsDep,
 ):
-    desk, _ = await _posted(request, session, actor, fc)
+    desk, _ = await posted_form(request, session, actor, fc)
     if isinstance(desk, HTMLResponse):
         return desk
     try:

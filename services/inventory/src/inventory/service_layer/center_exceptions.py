@@ -15,6 +15,8 @@ cancelled) changes nothing either. Runs in the runtime's unit of work and never 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
 
 from inventory.domain.commands import RecordCenterException, ReportCenterException
@@ -112,14 +114,7 @@ async def report_center_exception(
     FNSKU) and published as FulfillmentRejectedByCenter, which this service's worker and the order
     router then apply like an FC system's report. Returns the event's id."""
     async with uow:
-        order = await uow.fulfillment_orders.get(command.fulfillment_order_id)
-        # Another FC's fulfillment order reads as unknown to an FC.
-        if (
-            order is None
-            or not order.instructed
-            or scope.fulfillment_center_id not in (None, order.fulfillment_center_id)
-        ):
-            raise UnknownFulfillmentOrder(command.fulfillment_order_id)
+        order = await _instructed_at(uow, scope, command.fulfillment_order_id)
         if order.status is not FulfillmentOrderStatus.RESERVED:
             raise NotReserved(order.fulfillment_order_id, f"is {order.status.value.lower()}")
         if await uow.fulfillment_orders.exception_told(order.fulfillment_order_id):
@@ -162,3 +157,42 @@ async def report_center_exception(
         event_id=envelope.id,
     )
     return envelope.id
+
+
+@dataclass(frozen=True)
+class ExceptionDesk:
+    """A fulfillment order as FC staff see it before reporting an exception: what it holds (per
+    FNSKU: ordered, reserved), its status, and whether its exception was reported already."""
+
+    order: FulfillmentOrder
+    reported: bool
+
+    @property
+    def reportable(self) -> bool:
+        return self.order.status is FulfillmentOrderStatus.RESERVED and not self.reported
+
+
+async def exception_desk(
+    uow: InventoryUnitOfWork, scope: Scope, fulfillment_order_id: str
+) -> ExceptionDesk:
+    """The FC pages' read of a fulfillment order of the caller's FC (UnknownFulfillmentOrder for
+    another FC's, as `report_center_exception` answers). Commits nothing."""
+    async with uow:
+        order = await _instructed_at(uow, scope, fulfillment_order_id)
+        return ExceptionDesk(
+            order, await uow.fulfillment_orders.exception_told(fulfillment_order_id)
+        )
+
+
+async def _instructed_at(
+    uow: InventoryUnitOfWork, scope: Scope, fulfillment_order_id: str
+) -> FulfillmentOrder:
+    """An instructed fulfillment order the caller may report on: another FC's reads as unknown."""
+    order = await uow.fulfillment_orders.get(fulfillment_order_id)
+    if (
+        order is None
+        or not order.instructed
+        or scope.fulfillment_center_id not in (None, order.fulfillment_center_id)
+    ):
+        raise UnknownFulfillmentOrder(fulfillment_order_id)
+    return order
