@@ -1,4 +1,4 @@
-"""The faults injected into the run, 0 to 8, in the order test_faults.py runs them (its docstring
+"""The faults injected into the run, 0 to 9, in the order test_faults.py runs them (its docstring
 says what each can and cannot show). Each returns a note for the matrix; `FaultRun.fault` measures
 it and checks the invariants after it."""
 
@@ -29,6 +29,12 @@ from stockpath_events.types.fulfillment import (
     ExceptionLine,
     ExceptionReason,
     FulfillmentRejectedByCenter,
+    RemovalShipped,
+    ReturnCondition,
+    ReturnedLine,
+    ReturnReceived,
+    ShipmentShipped,
+    UnitsDisposed,
 )
 from stockpath_runtime.kafka import all_topics, ensure_topics
 from stockpath_testing import eventually
@@ -376,11 +382,13 @@ class FaultRun(Run):
         )
 
     # 9
-    async def fc_exceptions(self):
-        """FC exceptions in the stream: FCs report, on 12 fulfillment orders instructed in this run,
-        one unit short-picked, one damaged, or none of the order shipped (in turn), each report on
-        the topic three times — the same event twice and the FC's re-sent report under a new id —
-        while orders keep coming."""
+    async def after_the_sale(self):
+        """After the sale, in the stream: FCs report exceptions on 12 fulfillment orders instructed
+        in this run (one unit short-picked, one damaged, or none of the order shipped, in turn);
+        ship 6 others, whose buyers return a unit each (authorized at the router, received
+        sellable, customer-damaged or defective, in turn); and the seller has 4 units removed (2
+        disposed of, 1 shipped back, 1 cancelled). Every FC report is on the topic three times —
+        the same event twice and the FC's re-sent report under a new id — while orders keep coming."""
         from stockpath_testing import publish
 
         await asyncio.sleep(1)
@@ -389,36 +397,162 @@ class FaultRun(Run):
             self.log.events("fulfillment.instructions", "FulfillmentInstructed")
         )
         recent = [r for r in instructed if r.epoch == self.log.epoch][-60:]
-        chosen = random.Random(15).sample(recent, min(12, len(recent)))
-        kinds = (ExceptionReason.SHORT_PICK, ExceptionReason.DAMAGED, None)
-        for n, record in enumerate(chosen):
-            d = record.envelope.data
-            reason = kinds[n % 3]
-            lines = (
-                None
-                if reason is None
-                else [
-                    ExceptionLine(
-                        line_id=d.lines[0].line_id,
-                        fnsku=d.lines[0].fnsku,
-                        quantity=1,
-                        reason_code=reason,
-                    )
-                ]
-            )
-            report = FulfillmentRejectedByCenter(
-                fulfillment_order_id=d.fulfillment_order_id,
-                order_id=d.order_id,
-                fulfillment_center_id=d.fulfillment_center_id,
-                reason="fault suite: pick exception",
-                lines=lines,
-            )
-            source = f"/fulfillment-centers/{d.fulfillment_center_id}"
-            first = new_event(report, source=source)
-            await publish(
-                self.broker.bootstrap_servers, first, first, new_event(report, source=source)
-            )
+        picked = random.Random(15).sample(recent, min(18, len(recent)))
+        excepted, shipped = picked[:12], picked[12:]
+        reports = [_exception(r.envelope.data, n) for n, r in enumerate(excepted)]
+        reports += [_shipped(r.envelope.data) for r in shipped]
+        await publish(self.broker.bootstrap_servers, *[e for report in reports for e in report])
+        returns = await self._returns_of([r.envelope.data for r in shipped])
+        removals = await self._removals()
+        await publish(
+            self.broker.bootstrap_servers, *[e for report in returns + removals for e in report]
+        )
         await asyncio.sleep(2)
         return (
-            f"{len(chosen)} FC exceptions (short pick, damaged, none shipped), each on the topic 3×"
+            f"{len(excepted)} FC exceptions (short pick, damaged, none shipped), {len(shipped)} "
+            f"shipments, {len(returns)} returns received (sellable, damaged, defective), "
+            f"{len(removals)} removals carried out and 1 cancelled; each FC report on the topic 3×"
         )
+
+    async def _returns_of(self, shipped) -> list[list]:
+        """A return of one unit of each shipped fulfillment order, once the router knows it shipped,
+        and the FC's report of it."""
+        conditions = (
+            ReturnCondition.SELLABLE,
+            ReturnCondition.CUSTOMER_DAMAGED,
+            ReturnCondition.DEFECTIVE,
+        )
+        reports = []
+        async with httpx.AsyncClient(
+            base_url=self.platform.url("order-router"),
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.platform.operator_token}"},
+        ) as router:
+
+            async def shipped_at_router(d) -> bool:
+                r = await router.get(f"/v1/orders/{d.order_id}")
+                return r.status_code == 200 and any(
+                    fo["fulfillment_order_id"] == d.fulfillment_order_id
+                    and fo["status"] == "SHIPPED"
+                    for fo in r.json()["fulfillment_orders"]
+                )
+
+            for n, d in enumerate(shipped):
+                await eventually(
+                    lambda d=d: shipped_at_router(d), timeout=30, what=f"{d.order_id} shipped"
+                )
+                line = d.lines[0]
+                r = await router.post(
+                    f"/v1/orders/{d.order_id}/returns",
+                    json={
+                        "lines": [{"line_id": line.line_id, "quantity": 1}],
+                        "fulfillment_center_id": d.fulfillment_center_id,
+                        "reason": "fault suite: a return",
+                    },
+                )
+                assert r.status_code == 201, r.text
+                received = ReturnReceived(
+                    return_id=r.json()["return_id"],
+                    order_id=d.order_id,
+                    fulfillment_center_id=d.fulfillment_center_id,
+                    lines=[
+                        ReturnedLine(
+                            fnsku=line.fnsku, quantity=1, condition=conditions[n % len(conditions)]
+                        )
+                    ],
+                )
+                reports.append(_three_times(received, d.fulfillment_center_id))
+        return reports
+
+    async def _removals(self) -> list[list]:
+        """The seller has one unit of four stream SKUs removed: two disposed of, one shipped back
+        (the FC's reports), one cancelled before the FC did anything."""
+        skus = random.Random(16).sample(self.workload.skus, 4)
+        reports = []
+        async with httpx.AsyncClient(
+            base_url=self.platform.url("inventory"),
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.seller['token']}"},
+        ) as inventory:
+            for n, s in enumerate(skus):
+                body: dict = {
+                    "fulfillment_center_id": s.fulfillment_center_id,
+                    "disposition": "return" if n == 2 else "dispose",
+                    "lines": [{"fnsku": s.fnsku, "source": "fulfillable", "quantity": 1}],
+                }
+                if n == 2:
+                    body["ship_to"] = {
+                        "name": "Fault Seller",
+                        "line1": "1 Dock Rd",
+                        "city": "Kent",
+                        "region": "WA",
+                        "postal_code": "98032",
+                    }
+                r = await inventory.post("/v1/removal-orders", json=body)
+                assert r.status_code == 201, r.text
+                removal_id = r.json()["removal_order_id"]
+                if n == 3:
+                    cancelled = await inventory.post(
+                        f"/v1/removal-orders/{removal_id}/cancellation"
+                    )
+                    assert cancelled.status_code == 200, cancelled.text
+                    continue
+                done = (
+                    RemovalShipped(
+                        removal_order_id=removal_id,
+                        fulfillment_center_id=s.fulfillment_center_id,
+                        carrier="UPS",
+                        tracking_number=f"1ZRMV{n}",
+                    )
+                    if n == 2
+                    else UnitsDisposed(
+                        removal_order_id=removal_id, fulfillment_center_id=s.fulfillment_center_id
+                    )
+                )
+                reports.append(_three_times(done, s.fulfillment_center_id))
+        return reports
+
+
+def _three_times(report, fulfillment_center_id: str) -> list:
+    """An FC's report as the topic gets it in the suite: the same event twice, then re-sent under a
+    new id."""
+    source = f"/fulfillment-centers/{fulfillment_center_id}"
+    first = new_event(report, source=source)
+    return [first, first, new_event(report, source=source)]
+
+
+def _exception(d, n: int) -> list:
+    """One unit short-picked, one damaged, or none of the order shipped (by `n`), three times."""
+    reason = (ExceptionReason.SHORT_PICK, ExceptionReason.DAMAGED, None)[n % 3]
+    lines = (
+        None
+        if reason is None
+        else [
+            ExceptionLine(
+                line_id=d.lines[0].line_id, fnsku=d.lines[0].fnsku, quantity=1, reason_code=reason
+            )
+        ]
+    )
+    report = FulfillmentRejectedByCenter(
+        fulfillment_order_id=d.fulfillment_order_id,
+        order_id=d.order_id,
+        fulfillment_center_id=d.fulfillment_center_id,
+        reason="fault suite: pick exception",
+        lines=lines,
+    )
+    return _three_times(report, d.fulfillment_center_id)
+
+
+def _shipped(d) -> list:
+    """The FC shipped the fulfillment order (told twice: the same event redelivered)."""
+    shipped = new_event(
+        ShipmentShipped(
+            fulfillment_order_id=d.fulfillment_order_id,
+            order_id=d.order_id,
+            fulfillment_center_id=d.fulfillment_center_id,
+            carrier="UPS",
+            tracking_number=f"1Z{d.fulfillment_order_id[-10:]}",
+        ),
+        source=f"/fulfillment-centers/{d.fulfillment_center_id}",
+    )
+    return [shipped, shipped]

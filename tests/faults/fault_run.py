@@ -40,6 +40,7 @@ class Run:
         hot: list[Sku],
         load: list[Sku],
         tmp: Path,
+        seller: dict,
     ) -> None:
         self.platform, self.broker, self.proxy, self.kafka_proxy = (
             platform,
@@ -49,6 +50,8 @@ class Run:
         )
         self.workload, self.checker, self.log = workload, checker, log
         self.hot, self.load, self.tmp = hot, load, tmp
+        #: The seller of every SKU (its id and token): it asks for removal orders.
+        self.seller = seller
         self.rows: list[tuple[str, dict[str, Result], float, str]] = []
 
     async def settle(self, timeout: float = SETTLE_TIMEOUT) -> dict[str, Result]:

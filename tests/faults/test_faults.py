@@ -49,13 +49,16 @@ The faults, and what each can and cannot show:
    order still ends in one outcome, no unit is allocated twice. The platform falls behind at that
    rate; the checker waits for it to catch up (its deadline is longer for this case).
 
-9. FC exceptions in the stream: FulfillmentRejectedByCenter on 12 instructed fulfillment orders
-   (one unit short-picked, one damaged, none of it shipped, in turn), each on the topic three times
-   (the same event twice, a re-sent report under a new id): the router re-routes (or backorders,
-   or refuses) for one report per fulfillment order and never more units than it names, inventory
-   moves stock for one report, buckets still equal the ledger. The stream's SKUs are each stocked
-   at one FC, so the missing units mostly find no other FC; re-routing to another FC is shown by
-   tests/integration/test_fc_exceptions.py.
+9. After the sale, in the stream: FulfillmentRejectedByCenter on 12 instructed fulfillment orders
+   (one unit short-picked, one damaged, none of it shipped, in turn); 6 others shipped, a unit of
+   each returned (authorized at the router; received sellable, customer-damaged or defective, in
+   turn); 4 removal orders (2 disposed of, 1 shipped back, 1 cancelled). Every FC report is on the
+   topic three times (the same event twice, a re-sent report under a new id): the router re-routes
+   (or backorders, or refuses) for one report per fulfillment order and never more units than it
+   names, inventory moves stock for one exception report, no unit is returned or removed twice, a
+   sellable return is the only way a unit sells twice, buckets still equal the ledger. The
+   stream's SKUs are each stocked at one FC, so the missing units mostly find no other FC;
+   re-routing to another FC is shown by tests/integration/test_fc_exceptions.py.
 
 Bounded in time: one platform for every fault, faults in sequence, no fixed sleep as a wait (short
 sleeps only let the stream run during a fault).
@@ -94,7 +97,7 @@ async def test_invariants_hold_under_every_fault(
     platform, broker, pg_proxy, kafka_proxy, artifacts_dir, tmp_path
 ):
     started = time.monotonic()
-    stream, hot, load, _seller = await asyncio.to_thread(stock_the_platform, platform)
+    stream, hot, load, seller = await asyncio.to_thread(stock_the_platform, platform)
     await wait_shipments_known(platform, stream + hot + load)
     fc_tokens = {
         fc: platform.issue("fulfillment-center", fc)
@@ -118,7 +121,7 @@ async def test_invariants_hold_under_every_fault(
     log = TopicLog(broker.bootstrap_servers)
     checker = Checker(log, platform.direct_urls, workload.sent)
     run = FaultRun(
-        platform, broker, pg_proxy, kafka_proxy, workload, checker, log, hot, load, tmp_path
+        platform, broker, pg_proxy, kafka_proxy, workload, checker, log, hot, load, tmp_path, seller
     )
     try:
         await run.fault("0 baseline (no fault)", run.baseline)
@@ -147,7 +150,10 @@ async def test_invariants_hold_under_every_fault(
                 ]
                 for s in hot
             ]
-        await run.fault("9 FC exceptions ×3 in the stream", run.fc_exceptions)
+        await run.fault(
+            "9 after the sale: FC exceptions, returns, removals ×3 in the stream",
+            run.after_the_sale,
+        )
         name, results, seconds, note = run.rows[burst_row]
         run.rows[burst_row] = (
             name,

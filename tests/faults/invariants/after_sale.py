@@ -26,9 +26,18 @@ SET_ASIDE_SQL = (
 )
 
 
+RETURNED_SELLABLE_SQL = (
+    "SELECT fnsku, fulfillment_center_id AS fc, SUM(delta) AS q FROM inventory_ledger "
+    "WHERE reason = 'customer-return-sellable' AND bucket = 'fulfillable' GROUP BY fnsku, fulfillment_center_id"
+)
+
+
 def load(rows) -> dict:
-    """What the check needs from inventory's store; `rows(service, sql)` runs a query."""
+    """What the checks need from inventory's store; `rows(service, sql)` runs a query."""
     return {
+        "returned_sellable": {
+            (r.fnsku, r.fc): r.q for r in rows("inventory", RETURNED_SELLABLE_SQL)
+        },
         "customer_returns": rows("inventory", RETURNS_SQL),
         "return_moves": {r.cause_event_id: r.q for r in rows("inventory", RETURN_MOVES_SQL)},
         "set_aside": {r.cause_event_id: r.q for r in rows("inventory", SET_ASIDE_SQL)},
@@ -70,3 +79,15 @@ def no_unit_returned_or_removed_twice(created_removals, db: dict) -> list[str]:
                 f"removal created by {event_id}: {q} unit(s), ledger set aside {-db['set_aside'].get(event_id, 0)}"
             )
     return problems
+
+
+def first_report_per_return(log) -> list:
+    """The FCs' ReturnReceived on `fulfillment.updates`, the first of each return id (a return
+    reported again, under any event id, counts once)."""
+    seen: set[str] = set()
+    first = []
+    for r in log.events("fulfillment.updates", "ReturnReceived"):
+        if r.envelope.data.return_id not in seen:
+            seen.add(r.envelope.data.return_id)
+            first.append(r)
+    return first

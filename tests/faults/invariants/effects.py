@@ -1,12 +1,12 @@
 """D — no duplicate effect (returns and removals: `after_sale`) — and S — no oversell: redelivery and replay add no second
-instruction, reservation, receipt or listing; allocated stock never exceeds received stock
-(in the stores and on the topics)."""
+instruction, reservation, receipt or listing; allocated stock never exceeds received stock and
+units returned sellable (in the stores and on the topics)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .after_sale import no_unit_returned_or_removed_twice
+from .after_sale import first_report_per_return, no_unit_returned_or_removed_twice
 from .guarantees import Result, result
 from .topic_log import TopicLog
 
@@ -87,7 +87,8 @@ def no_duplicate_effect(log: TopicLog, sent, db: dict) -> Result:
 
 def no_oversell(log: TopicLog, db: dict) -> Result:
     problems = []
-    received: Counter = Counter()
+    # What may be sold: units received, and units a customer returned sellable (sold again).
+    received: Counter = Counter(db["returned_sellable"])
     for r in db["receipt_lines"]:
         received[(r.fnsku, r.fc)] += r.received
     allocated = {(r.fnsku, r.fc): r.q for r in db["router_allocated"]}
@@ -111,6 +112,10 @@ def no_oversell(log: TopicLog, db: dict) -> Result:
         topic_received[(r.envelope.data.fnsku, r.envelope.data.fulfillment_center_id)] += (
             r.envelope.data.quantity_received
         )
+    for r in first_report_per_return(log):
+        for line in r.envelope.data.lines:
+            if line.condition == "sellable":
+                topic_received[(line.fnsku, r.envelope.data.fulfillment_center_id)] += line.quantity
     topic_instructed: Counter = Counter()
     seen_fo: set[str] = set()
     for r in log.events("fulfillment.instructions", "FulfillmentInstructed"):

@@ -65,10 +65,11 @@ def no_lost_order(log: TopicLog, sent, db: dict) -> Result:
             problems.append(f"{order_id}: outcomes {names}")
         kinds[names[0]] += 1
         status = db["orders"].get(order_id)
+        # An order that shipped may come back whole (RETURNED) after the sale.
         expected = {
-            "OrderRouted": {"ROUTED", "SHIPPED", "CANCELLED"},
+            "OrderRouted": {"ROUTED", "SHIPPED", "RETURNED", "CANCELLED"},
             "OrderRejected": {"REJECTED"},
-            "OrderBackordered": {"BACKORDERED", "ROUTED", "SHIPPED", "CANCELLED"},
+            "OrderBackordered": {"BACKORDERED", "ROUTED", "SHIPPED", "RETURNED", "CANCELLED"},
         }[names[0]]
         if order_id in excepted:  # an FC exception may have backordered or refused the rest since
             expected = expected | {"BACKORDERED", "REJECTED", "ROUTED", "SHIPPED"}
