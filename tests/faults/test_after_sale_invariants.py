@@ -12,22 +12,24 @@ import sqlalchemy as sa
 from invariants.after_sale import load, no_unit_returned_or_removed_twice
 
 from stockpath_events import new_event
-from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived
+from stockpath_events.types.fulfillment import ReturnedLine
 from stockpath_events.types.inventory import RemovalLine, RemovalOrderCreated
+from stockpath_events.types.order_router import ReturnReceiptAccepted
 from stockpath_testing import ServiceConsumer
 
 pytestmark = pytest.mark.integration
 
 
 def returned(return_id: str):
+    """An FC's report of a return, as the order router accepted it."""
     return new_event(
-        ReturnReceived(
+        ReturnReceiptAccepted(
             return_id=return_id,
             order_id="O-1",
             fulfillment_center_id="SEA1",
             lines=[ReturnedLine(fnsku="X00AFTER", quantity=2, condition="sellable")],
         ),
-        source="/fulfillment-centers/SEA1",
+        source="/services/order-router",
     )
 
 
@@ -65,9 +67,7 @@ def test_returns_and_removals_moved_once_pass_and_each_second_movement_is_report
         async with ServiceConsumer("inventory", url, max_attempts=1) as consumer:
             await consumer.deliver(*events)
 
-    asyncio.run(
-        deliver(returned("RT-1"), returned("RT-1"))
-    )  # the FC reported it twice, two event ids
+    asyncio.run(deliver(returned("RT-1"), returned("RT-1")))  # accepted twice, two event ids
     removal = created("RMV-1", 1)
     run(
         "INSERT INTO inventory_ledger (fnsku, fulfillment_center_id, seller_id, bucket, delta, reason, cause_event_id) "

@@ -17,7 +17,6 @@ from stockpath_events.types.fulfillment import (
     RemovalShipped,
     ReturnCondition,
     ReturnedLine,
-    ReturnReceived,
     ShipmentShipped,
     UnitsDisposed,
 )
@@ -25,6 +24,7 @@ from stockpath_events.types.order_router import (
     FulfillmentCancelled,
     FulfillmentInstructed,
     FulfillmentLine,
+    ReturnReceiptAccepted,
 )
 from stockpath_events.types.orders import FeeLine, FulfillmentFee
 from stockpath_events.types.registration import (
@@ -234,16 +234,17 @@ def shipped_event(
     )
 
 
-def return_received_event(
+def return_accepted_event(
     return_id: str,
     lines: list[tuple[str, int, str]],
     *,
     fulfillment_center_id: str = "SEA1",
     received_at: datetime | None = None,
 ) -> Envelope:
-    """An FC's ReturnReceived: lines of (fnsku, quantity, condition)."""
+    """An FC's report of a return the order router accepted (ReturnReceiptAccepted): lines of
+    (fnsku, quantity, condition)."""
     return new_event(
-        ReturnReceived(
+        ReturnReceiptAccepted(
             return_id=return_id,
             order_id=f"O-{return_id}",
             fulfillment_center_id=fulfillment_center_id,
@@ -252,7 +253,7 @@ def return_received_event(
             ],
             received_at=received_at,
         ),
-        source=f"/fulfillment-centers/{fulfillment_center_id}",
+        source="/services/order-router",
     )
 
 
@@ -314,7 +315,7 @@ class Events:
     mcf_instructed = staticmethod(mcf_instructed_event)
     fulfillment_cancelled = staticmethod(fulfillment_cancelled_event)
     shipped = staticmethod(shipped_event)
-    return_received = staticmethod(return_received_event)
+    return_accepted = staticmethod(return_accepted_event)
     removal_shipped = staticmethod(removal_shipped_event)
     units_disposed = staticmethod(units_disposed_event)
     center_exception = staticmethod(center_exception_event)

@@ -1,8 +1,9 @@
 """Part of D — no duplicate effect — after the sale: no unit returned or removed twice.
 
 - every customer return inventory recorded moved its units once: the ledger rows of its
-  ReturnReceived add up to the units the FC reported, and no return ledger row has another cause
-  (a return reported again, under any event id, moved nothing);
+  ReturnReceiptAccepted (the FC's report, checked by the order router) add up to the units the FC
+  reported, and no return ledger row has another cause (a return reported again, under any event
+  id, moved nothing);
 - every removal order was created once on the topic (one RemovalOrderCreated per removal id), and
   the units its creation set aside are exactly its lines' units.
 """
@@ -82,11 +83,12 @@ def no_unit_returned_or_removed_twice(created_removals, db: dict) -> list[str]:
 
 
 def first_report_per_return(log) -> list:
-    """The FCs' ReturnReceived on `fulfillment.updates`, the first of each return id (a return
-    reported again, under any event id, counts once)."""
+    """The returns the order router accepted (ReturnReceiptAccepted on `order-router.events`, what
+    inventory moves stock from), the first of each return id (an acceptance told twice, under any
+    event id, counts once)."""
     seen: set[str] = set()
     first = []
-    for r in log.events("fulfillment.updates", "ReturnReceived"):
+    for r in log.events("order-router.events", "ReturnReceiptAccepted"):
         if r.envelope.data.return_id not in seen:
             seen.add(r.envelope.data.return_id)
             first.append(r)

@@ -222,6 +222,7 @@ _SPECS = [
         "order-router",
         extensions={"fulfillmentcenter": "fulfillment_center_id"},
     ),
+    EventSpec(order_router.ReturnReceiptAccepted, Topics.ORDER_ROUTER, "order_id", "order-router"),
     EventSpec(identity.CredentialIssued, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(identity.CredentialRevoked, Topics.IDENTITY, "credential_id", "registration"),
     EventSpec(

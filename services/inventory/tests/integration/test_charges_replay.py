@@ -40,6 +40,7 @@ TOPICS = (
     "inventory.events",
     "fulfillment.instructions",
     "fulfillment.updates",
+    "order-router.events",
 )
 
 
@@ -104,7 +105,7 @@ async def test_a_confirmation_published_three_times_charges_once_and_a_replay_re
     assert received.status_code == 201, received.text
     instructed = events.instructed(fo, [(fnsku, 3)], seller_id=seller)
     shipped = events.shipped(fo, shipped_at=OCT_2)
-    returned = events.return_received(f"RET-{t}", [(fnsku, 1, "sellable")], received_at=OCT_9)
+    returned = events.return_accepted(f"RET-{t}", [(fnsku, 1, "sellable")], received_at=OCT_9)
     await publish(kafka_bootstrap, instructed)
     await publish(kafka_bootstrap, shipped, times=3)
     await publish(kafka_bootstrap, returned)

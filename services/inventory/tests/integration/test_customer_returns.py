@@ -1,6 +1,7 @@
-"""Customer returns in the inventory, against the real PostgreSQL: an FC's ReturnReceived puts
-sellable units back in fulfillable and the rest in unfulfillable, through the ledger, once per
-return id whatever is redelivered; a return of an FNSKU never held at the FC is dead-lettered."""
+"""Customer returns in the inventory, against the real PostgreSQL: an FC's report the order router
+accepted (ReturnReceiptAccepted) puts sellable units back in fulfillable and the rest in
+unfulfillable, through the ledger, once per return id whatever is redelivered; a return of an
+FNSKU never held at the FC is dead-lettered."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import uuid
 import pytest
 from inventory_testkit import buckets
 
+from stockpath_events import new_event
+from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived
 from stockpath_runtime.consumer import Outcome
 
 pytestmark = pytest.mark.integration
@@ -40,10 +43,10 @@ def test_returns_move_units_by_condition_once_per_return_id(
 ):
     fnsku = shipped_units
     return_id = f"RET-{uuid.uuid4().hex[:12]}"
-    returned = events.return_received(
+    returned = events.return_accepted(
         return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")]
     )
-    again = events.return_received(
+    again = events.return_accepted(
         return_id, [(fnsku, 1, "sellable"), (fnsku, 1, "carrier-damaged")]
     )
 
@@ -79,9 +82,27 @@ def test_returns_move_units_by_condition_once_per_return_id(
 
 
 def test_a_return_of_an_fnsku_never_held_at_the_fc_is_dead_lettered(deliver, events):
-    returned = events.return_received(
+    returned = events.return_accepted(
         f"RET-{uuid.uuid4().hex[:12]}", [("X00NEVERHELD", 1, "sellable")]
     )
 
     with pytest.raises(AssertionError, match="X00NEVERHELD was never held at SEA1"):
         deliver(returned)
+
+
+def test_an_fcs_report_alone_moves_nothing_until_the_order_router_accepted_it(
+    fc_staff, shipped_units, deliver
+):
+    fnsku = shipped_units
+    before = buckets(fc_staff, fnsku)
+    report = new_event(
+        ReturnReceived(
+            return_id=f"RET-{uuid.uuid4().hex[:12]}",
+            order_id="O-NOBODY-AUTHORIZED",
+            fulfillment_center_id="SEA1",
+            lines=[ReturnedLine(fnsku=fnsku, quantity=5, condition="sellable")],
+        ),
+        source="/fulfillment-centers/SEA1",
+    )
+    assert deliver(report) == [Outcome.IGNORED]
+    assert buckets(fc_staff, fnsku) == before

@@ -26,7 +26,7 @@ def charged(stocked, deliver, events):
     fnsku = stocked(10)
     assert deliver(events.registered(fnsku)) == [Outcome.PROCESSED]
     shipped = events.shipped(f"FO-{fnsku}", shipped_at=OCT_2)
-    returned = events.return_received(f"RET-{fnsku}", [(fnsku, 1, "sellable")], received_at=OCT_9)
+    returned = events.return_accepted(f"RET-{fnsku}", [(fnsku, 1, "sellable")], received_at=OCT_9)
     outcomes = deliver(events.instructed(f"FO-{fnsku}", [(fnsku, 3)]), shipped, shipped, shipped)
     assert outcomes == [Outcome.PROCESSED] + [Outcome.PROCESSED] + [Outcome.DUPLICATE] * 2
     assert deliver(returned) == [Outcome.PROCESSED]

@@ -15,7 +15,7 @@ from inventory_testkit import (
     mcf_instructed_event,
     registered_event,
     removal_shipped_event,
-    return_received_event,
+    return_accepted_event,
     shipped_event,
     units_disposed_event,
 )
@@ -82,14 +82,14 @@ async def test_reserved_units_are_not_charged(uow):
 
 async def test_a_return_is_charged_per_unit_received_whatever_its_condition(uow):
     await consume(uow, instructed_event("FO-1", [("XB", 3)]), shipped_event("FO-1"))
-    returned = return_received_event(
+    returned = return_accepted_event(
         "R-1",
         [("XB", 1, "sellable"), ("XB", 1, "defective")],
         received_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
 
     await consume(uow, returned)
-    await consume(uow, return_received_event("R-1", [("XB", 1, "sellable")]))  # told again
+    await consume(uow, return_accepted_event("R-1", [("XB", 1, "sellable")]))  # told again
 
     assert [c for c in charges(uow) if c[0] is ChargeKind.RETURN_PROCESSING] == [
         (ChargeKind.RETURN_PROCESSING, "R-1", "XB", 2, Decimal("5.56"), returned.id)

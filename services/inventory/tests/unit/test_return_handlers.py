@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from inventory_fakes import FakeInventoryUnitOfWork, consume
-from inventory_testkit import instructed_event, return_received_event, shipped_event
+from inventory_testkit import instructed_event, return_accepted_event, shipped_event
 
 from inventory.domain.returns import UnknownReturnedStock
 from inventory.domain.stock import Levels
@@ -22,7 +22,7 @@ async def uow() -> FakeInventoryUnitOfWork:
 
 
 async def test_a_sellable_return_is_fulfillable_again_and_announced(uow):
-    returned = return_received_event("R-1", [("XA", 2, "sellable")])
+    returned = return_accepted_event("R-1", [("XA", 2, "sellable")])
 
     await consume(uow, returned)
 
@@ -36,7 +36,7 @@ async def test_a_sellable_return_is_fulfillable_again_and_announced(uow):
 
 @pytest.mark.parametrize("condition", ["customer-damaged", "carrier-damaged", "defective"])
 async def test_a_damaged_or_defective_return_is_unfulfillable(uow, condition):
-    await consume(uow, return_received_event("R-1", [("XA", 1, condition)]))
+    await consume(uow, return_accepted_event("R-1", [("XA", 1, condition)]))
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=7, unfulfillable=1, shipped=3)
     assert uow.stock.entries[-1].reason == f"customer-return-{condition}"
@@ -44,7 +44,7 @@ async def test_a_damaged_or_defective_return_is_unfulfillable(uow, condition):
 
 async def test_one_return_with_units_in_two_conditions_moves_both(uow):
     await consume(
-        uow, return_received_event("R-1", [("XA", 1, "sellable"), ("XA", 1, "defective")])
+        uow, return_accepted_event("R-1", [("XA", 1, "sellable"), ("XA", 1, "defective")])
     )
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=8, unfulfillable=1, shipped=3)
@@ -52,12 +52,12 @@ async def test_one_return_with_units_in_two_conditions_moves_both(uow):
 
 
 async def test_a_return_reported_again_under_another_event_id_moves_nothing(uow):
-    await consume(uow, return_received_event("R-1", [("XA", 2, "sellable")]))
-    await consume(uow, return_received_event("R-1", [("XA", 2, "sellable")]))
+    await consume(uow, return_accepted_event("R-1", [("XA", 2, "sellable")]))
+    await consume(uow, return_accepted_event("R-1", [("XA", 2, "sellable")]))
     await consume(
         uow,
-        return_received_event("R-2", [("XA", 1, "sellable")]),
-        return_received_event("R-2", [("XA", 1, "sellable")]),
+        return_accepted_event("R-2", [("XA", 1, "sellable")]),
+        return_accepted_event("R-2", [("XA", 1, "sellable")]),
     )
 
     assert uow.stock.levels_of("XA") == Levels(fulfillable=10, shipped=3)
@@ -68,6 +68,6 @@ async def test_a_return_of_an_fnsku_never_held_at_the_fc_is_refused_moving_nothi
     before = list(uow.stock.entries)
 
     with pytest.raises(UnknownReturnedStock, match="XZ was never held at SEA1"):
-        await consume(uow, return_received_event("R-1", [("XZ", 1, "sellable")]))
+        await consume(uow, return_accepted_event("R-1", [("XZ", 1, "sellable")]))
 
     assert uow.stock.entries == before

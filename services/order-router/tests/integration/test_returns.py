@@ -6,6 +6,7 @@ a seller (or the console, for the seller it names) lists its returns."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from order_router_testkit import (
@@ -19,6 +20,7 @@ from order_router_testkit import (
     unique,
 )
 
+from order_router.domain.returns import ReturnReportRefused
 from stockpath_events import new_event
 from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived
 from stockpath_testing.authorization import SUBJECTS, issue_token
@@ -175,6 +177,14 @@ def test_the_order_shows_its_returns_and_is_returned_once_every_shipped_unit_cam
     with_engine(
         lambda engine: report(engine, first, first, received(order_id, two["return_id"], fnsku, 2))
     )
+    # Checked against the authorization and accepted once (inventory moves stock from this).
+    [accepted] = with_engine(
+        lambda engine: outbox_events(engine, order_id, "ReturnReceiptAccepted")
+    )
+    assert (accepted.data.return_id, accepted.causation_id) == (two["return_id"], first.id)
+    assert [(x.fnsku, x.quantity, x.condition.value) for x in accepted.data.lines] == [
+        (fnsku, 2, "sellable")
+    ]
     body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
     assert body["status"] == "SHIPPED"  # one unit is still out
     assert [(r["return_id"], r["status"], r["received"]) for r in body["returns"]] == [
@@ -247,3 +257,35 @@ def test_the_seller_console_authorizes_a_return_as_the_seller_it_names(
     assert (made.json()["lines"][0]["fnsku"], made.json()["status"]) == (fnsku, "AUTHORIZED")
     [published] = returns_published(with_engine, order_id)
     assert published.data.authorized_by == f"seller:{SELLER}"
+
+
+def test_an_fcs_report_nobody_authorized_or_of_more_units_is_refused_with_the_reason(
+    client, as_, with_engine, shipped_order
+):
+    order_id, fnsku = shipped_order
+    one = client.post(
+        f"/v1/orders/{order_id}/returns",
+        json={"lines": [{"line_id": "1", "quantity": 1}]},
+        headers=as_("channel"),
+    ).json()
+    other_fc = new_event(
+        ReturnReceived(
+            return_id=one["return_id"],
+            order_id=order_id,
+            fulfillment_center_id="EWR4",
+            lines=[ReturnedLine(fnsku=fnsku, quantity=1, condition="sellable")],
+        ),
+        source="/fulfillment-centers/EWR4",
+    )
+    for report, why in (
+        (received(order_id, "RT-NOBODY", fnsku, 1), "never authorized"),
+        (received(order_id, one["return_id"], fnsku, 3), "3 unit(s) of"),
+        (other_fc, "goes to SEA1, not EWR4"),
+    ):
+        with pytest.raises(ReturnReportRefused, match=re.escape(why)):
+            with_engine(lambda engine, report=report: apply(engine, report))
+    assert (
+        with_engine(lambda engine: outbox_events(engine, order_id, "ReturnReceiptAccepted")) == []
+    )
+    body = client.get(f"/v1/orders/{order_id}", headers=as_("channel")).json()
+    assert [r["status"] for r in body["returns"]] == ["AUTHORIZED"]

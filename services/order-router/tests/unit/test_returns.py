@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -11,8 +12,10 @@ from order_router.domain.model import ResolvedLine
 from order_router.domain.ownership import Party, PartyKind
 from order_router.domain.returns import (
     ReturnRefused,
+    ReturnReportRefused,
     ReturnRequestLine,
     authorize,
+    check_report,
     every_shipped_unit_back,
     return_id,
 )
@@ -162,3 +165,24 @@ def test_a_seller_sees_only_its_own_lines_of_a_return_and_what_came_back_of_them
     assert [(x.line_id, x.quantity) for x in mine.lines] == [("2", 1)]
     assert mine.received == (("X-2", 1, "defective"),) and mine.status == "RECEIVED"
     assert both.seen_by("S-A").received is None and both.seen_by("S-A").status == "AUTHORIZED"
+
+
+def test_an_fcs_report_is_accepted_only_for_an_authorized_return_its_fc_and_no_more_units():
+    authorized = authorize(CHANNEL, "O-1", [ReturnRequestLine("1", 2)], ORDER, [])
+    rid = authorized.return_id
+    check_report(authorized, rid, "SEA1", [("X-1", 2, "sellable")])
+    check_report(authorized, rid, "SEA1", [("X-1", 1, "defective")])  # the rest never came back
+
+    refusals = {
+        "never authorized": (None, "SEA1", [("X-1", 1, "sellable")]),
+        "goes to SEA1, not EWR4": (authorized, "EWR4", [("X-1", 1, "sellable")]),
+        "3 unit(s) of X-1 reported, 2 authorized": (
+            authorized,
+            "SEA1",
+            [("X-1", 2, "sellable"), ("X-1", 1, "defective")],
+        ),
+        "1 unit(s) of X-2 reported, 0 authorized": (authorized, "SEA1", [("X-2", 1, "sellable")]),
+    }
+    for why, (found, fc, received) in refusals.items():
+        with pytest.raises(ReturnReportRefused, match=re.escape(why)):
+            check_report(found, rid, fc, received)

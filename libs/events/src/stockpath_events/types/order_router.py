@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
 from stockpath_events.base import Address, EventData, ShippingSpeed, Value
+from stockpath_events.types.fulfillment import ReturnedLine
 from stockpath_events.types.orders import FulfillmentFee
 
 
@@ -151,4 +152,19 @@ class ReturnAuthorized(EventData):
     reason: str | None = Field(default=None, description="Why the buyer returns them, as they said")
     authorized_by: str | None = Field(
         default=None, description="The channel or seller that authorized it"
+    )
+
+
+class ReturnReceiptAccepted(EventData):
+    """The order router checked an FC's ReturnReceived against the return it authorized — the FC it
+    named, no FNSKU and no unit more than authorized — and accepted it: the units are back at the
+    FC, in the conditions the FC found. One per return, however often the FC reported it; inventory
+    puts the units back in stock from this event, never from an FC's report it was not checked."""
+
+    return_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: list[ReturnedLine] = Field(min_length=1)
+    received_at: datetime | None = Field(
+        default=None, description="When the FC received them, as its report says"
     )

@@ -263,7 +263,7 @@ discrepancies = sa.Table(
     sa.Index("discrepancies_fnsku", "fnsku", "fulfillment_center_id"),
 )
 
-#: Customer returns an FC received (ReturnReceived), one row per return id: a return reported
+#: Customer returns an FC received (ReturnReceiptAccepted), one row per return id: a return reported
 #: again under another event id finds its row and moves nothing.
 customer_returns = sa.Table(
     "customer_returns",

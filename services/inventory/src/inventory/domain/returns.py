@@ -1,6 +1,7 @@
 """Customer returns as inventory applies them: an FC reports the units of an authorized return
-that came back and their condition (ReturnReceived); sellable units become fulfillable again, the
-others unfulfillable. The ``shipped`` bucket keeps counting them as shipped (it only grows), so a
+that came back and their condition (ReturnReceived), the order router checks the report against
+the authorization and accepts it (ReturnReceiptAccepted); sellable units become fulfillable
+again, the others unfulfillable. The ``shipped`` bucket keeps counting them as shipped (it only grows), so a
 sellable return raises ``fulfillable + reserved + shipped`` — the figure order-router allocates
 against — by exactly the units that can be sold again.
 

@@ -5,10 +5,12 @@
 - `fulfillment.instructions`: order-router's FulfillmentInstructed / FulfillmentCancelled (reserve,
   release); an MCF order's instruction carries its share of the fee the seller was quoted, which
   its units are charged when they ship (inventory never reads `orders`);
-- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), ReturnReceived (a
-  customer return back in stock: fulfillable or unfulfillable by condition) and
-  FulfillmentRejectedByCenter (FC exceptions: units written off or unfulfillable,
-  `service_layer/center_exceptions.py`).
+- `fulfillment.updates`: the FCs' ShipmentShipped (reserved → shipped), RemovalShipped and
+  UnitsDisposed (removal orders carried out) and FulfillmentRejectedByCenter (FC exceptions:
+  units written off or unfulfillable, `service_layer/center_exceptions.py`);
+- `order-router.events`: ReturnReceiptAccepted, an FC's ReturnReceived the router checked against
+  the return it authorized (a customer return back in stock: fulfillable or unfulfillable by
+  condition). An FC's report alone moves nothing here.
 - `inventory.events`: its own announcements of receipts (a line per event), closes,
   adjustments and removal orders created; `fulfillment.removals`: its own announcements of
   removal orders cancelled. Applied only when not recorded yet, so live they change nothing and
@@ -68,7 +70,6 @@ from stockpath_events import Envelope, Topics
 from stockpath_events.types.fulfillment import (
     FulfillmentRejectedByCenter,
     RemovalShipped,
-    ReturnReceived,
     ShipmentShipped,
     UnitsDisposed,
 )
@@ -81,7 +82,11 @@ from stockpath_events.types.inventory import (
     RemovalOrderCreated,
     StorageSnapshotTaken,
 )
-from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
+from stockpath_events.types.order_router import (
+    FulfillmentCancelled,
+    FulfillmentInstructed,
+    ReturnReceiptAccepted,
+)
 from stockpath_events.types.orders import FulfillmentFee
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
@@ -184,7 +189,7 @@ def ship_stock(event: Envelope[ShipmentShipped]) -> ShipStock:
     )
 
 
-def receive_return(event: Envelope[ReturnReceived]) -> ReceiveReturn:
+def receive_return(event: Envelope[ReturnReceiptAccepted]) -> ReceiveReturn:
     data = event.data
     customer_return = CustomerReturn(
         return_id=data.return_id,
@@ -333,9 +338,11 @@ CONSUMES: ConsumerTable = {
         FulfillmentInstructed: (reserve_stock, fulfillment.reserve_stock),
         FulfillmentCancelled: (release_stock, fulfillment.release_stock),
     },
+    Topics.ORDER_ROUTER: {
+        ReturnReceiptAccepted: (receive_return, returns.receive_returns),
+    },
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (ship_stock, fulfillment.ship_stock),
-        ReturnReceived: (receive_return, returns.receive_returns),
         RemovalShipped: (complete_removal_shipped, removals.complete_removals),
         UnitsDisposed: (complete_units_disposed, removals.complete_removals),
         FulfillmentRejectedByCenter: (

@@ -1,5 +1,6 @@
-"""Customer returns: `receive_returns` (ReturnReceived) puts the units an FC received back in
-stock by condition (domain/returns.py), through the ledger, once per return id.
+"""Customer returns: `receive_returns` (ReturnReceiptAccepted: an FC's ReturnReceived the order
+router checked against the return it authorized) puts the units back in stock by condition
+(domain/returns.py), through the ledger, once per return id.
 
 Runs in the runtime's unit of work (inbox claim included) and never commits; a fixed number of
 statements however many returns come at once.
@@ -26,8 +27,8 @@ async def receive_returns(
     commands: list[ReceiveReturn], uow: InventoryUnitOfWork, *, fees: FeeSchedule
 ) -> None:
     """Move each new return's units into fulfillable (sellable) or unfulfillable (the rest) at its
-    FC, with a ledger row per movement naming the ReturnReceived event, announce the levels and
-    charge the return processing fee of every unit, whatever its condition.
+    FC, with a ledger row per movement naming the event, announce the levels and charge the
+    return processing fee of every unit, whatever its condition.
     A return id already recorded (reported again, under any event id) moves nothing."""
     first: dict[str, ReceiveReturn] = {}
     for command in commands:

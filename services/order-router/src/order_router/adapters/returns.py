@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from order_router.domain.model import ResolvedLine
 from order_router.domain.returns import CustomerReturn
 
+_ONE = sa.text("SELECT * FROM order_returns WHERE return_id = :return_id")
 _OF_ORDER = sa.text(
     "SELECT * FROM order_returns WHERE order_id = :order_id ORDER BY created_at, return_id"
 )
@@ -40,6 +41,10 @@ _MARK_RECEIVED = sa.text(
 class ReturnRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
+
+    async def get(self, return_id: str) -> CustomerReturn | None:
+        row = (await self._conn.execute(_ONE, {"return_id": return_id})).first()
+        return _customer_return(row) if row else None
 
     async def of_order(self, order_id: str) -> list[CustomerReturn]:
         rows = await self._conn.execute(_OF_ORDER, {"order_id": order_id})

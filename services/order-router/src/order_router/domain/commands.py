@@ -84,8 +84,11 @@ class RecordReturn:
 
     return_id: str
     order_id: str
+    fulfillment_center_id: str
     received: tuple[tuple[str, int, str], ...]
     cause: Cause
+    #: When the FC received them, as its report says.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ class ReturnRefused(Exception):
     """A return that cannot be authorized as asked (more than shipped, a line not shipped)."""
 
 
+class ReturnReportRefused(Exception):
+    """An FC's report of a return this router cannot accept: a return it never authorized, another
+    FC's, or FNSKUs or units it did not authorize. The report is dead-lettered with this reason;
+    nothing moves."""
+
+
 @dataclass(frozen=True)
 class ReturnRequestLine:
     line_id: str
@@ -148,3 +154,34 @@ def every_shipped_unit_back(
     )
     back = sum(quantity for r in returns if r.received for _, quantity, _ in r.received)
     return shipped > 0 and back >= shipped
+
+
+def check_report(
+    authorized: CustomerReturn | None,
+    return_id: str,
+    fulfillment_center_id: str,
+    received: Sequence[tuple[str, int, str]],
+) -> None:
+    """An FC's report of what came back of a return (fnsku, quantity, condition), checked against
+    the return authorized: ReturnReportRefused saying why unless it is that FC's and names no FNSKU
+    and no unit more than authorized (fewer is fine: the rest never came back)."""
+    if authorized is None:
+        raise ReturnReportRefused(f"return {return_id} was never authorized")
+    if fulfillment_center_id != authorized.fulfillment_center_id:
+        raise ReturnReportRefused(
+            f"return {return_id} goes to {authorized.fulfillment_center_id}, "
+            f"not {fulfillment_center_id}"
+        )
+    allowed: Counter[str] = Counter()
+    for line in authorized.lines:
+        allowed[line.fnsku] += line.quantity
+    reported: Counter[str] = Counter()
+    for fnsku, quantity, _ in received:
+        reported[fnsku] += quantity
+    problems = [
+        f"{quantity} unit(s) of {fnsku} reported, {allowed[fnsku]} authorized"
+        for fnsku, quantity in reported.items()
+        if quantity > allowed[fnsku]
+    ]
+    if problems:
+        raise ReturnReportRefused(f"return {return_id}: {'; '.join(problems)}")

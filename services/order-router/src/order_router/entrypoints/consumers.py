@@ -149,7 +149,14 @@ def close_listing(event: Envelope[ListingClosed]) -> CloseListing:
 def record_return(event: Envelope[ReturnReceived]) -> RecordReturn:
     data = event.data
     received = tuple((line.fnsku, line.quantity, line.condition.value) for line in data.lines)
-    return RecordReturn(data.return_id, data.order_id, received, event.cause)
+    return RecordReturn(
+        data.return_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        received,
+        event.cause,
+        data.received_at,
+    )
 
 
 def record_authorized_return(event: Envelope[ReturnAuthorized]) -> RecordAuthorizedReturn:

@@ -1,7 +1,8 @@
 """Customer returns: `authorize_return` (HTTP) checks a return against what shipped and what was
 already authorized (domain/returns.py), records it and tells the FC (ReturnAuthorized on
-`fulfillment.instructions`, the FC's topic); `record_returns` (ReturnReceived) records what came back,
-and an order whose every shipped unit came back is RETURNED.
+`fulfillment.instructions`, the FC's topic); `record_returns` (ReturnReceived) checks what came back
+against the authorization, records it and announces it (ReturnReceiptAccepted, which inventory
+applies), and an order whose every shipped unit came back is RETURNED.
 
 Order-router reads its ReturnAuthorized back: `record_authorized_returns` records a return not
 recorded yet — live never (the request recorded it with its announcement), in `stockpath replay`
@@ -17,11 +18,17 @@ from order_router.domain.ownership import PartyKind, ids_to_try, owns
 from order_router.domain.returns import (
     CustomerReturn,
     authorize,
+    check_report,
     every_shipped_unit_back,
     returnable_by,
 )
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
-from stockpath_events.types.order_router import ReturnAuthorized, ReturnLine
+from stockpath_events.types.fulfillment import ReturnCondition, ReturnedLine
+from stockpath_events.types.order_router import (
+    ReturnAuthorized,
+    ReturnLine,
+    ReturnReceiptAccepted,
+)
 
 log = structlog.get_logger("order-router")
 
@@ -93,17 +100,39 @@ async def record_authorized_returns(
 
 
 async def record_returns(commands: list[RecordReturn], uow: OrderRouterUnitOfWork) -> None:
-    """An FC received authorized returns (ReturnReceived): each is recorded once; an order whose
-    every shipped unit came back is RETURNED. A return not authorized here is ignored (inventory
-    decides what the units are; the order has nothing to record)."""
+    """An FC received authorized returns (ReturnReceived): each report is checked against the
+    return authorized (`check_report`: ReturnReportRefused, so the report is dead-lettered with the
+    reason, for a return never authorized, another FC's, or more than authorized), recorded once
+    and announced as ReturnReceiptAccepted, from which inventory puts the units back in stock. A
+    report of a return recorded already (re-sent under another event id) changes nothing. An order
+    whose every shipped unit came back is RETURNED."""
     for command in commands:
-        found = await uow.orders.get(command.order_id, lock=True)
+        authorized = await uow.returns.get(command.return_id)
+        if authorized is not None and authorized.received is not None:
+            log.info("return reported already; ignored", return_id=command.return_id)
+            continue
+        check_report(authorized, command.return_id, command.fulfillment_center_id, command.received)
+        assert authorized is not None  # check_report refuses a return never authorized
+        found = await uow.orders.get(authorized.order_id, lock=True)
         order_id = await uow.returns.mark_received(
             command.return_id, command.received, command.cause.id
         )
         if found is None or order_id is None:
-            log.info("return unknown or reported already; ignored", return_id=command.return_id)
+            log.info("return reported already; ignored", return_id=command.return_id)
             continue
+        uow.emit(
+            ReturnReceiptAccepted(
+                return_id=command.return_id,
+                order_id=order_id,
+                fulfillment_center_id=authorized.fulfillment_center_id,
+                lines=[
+                    ReturnedLine(fnsku=f, quantity=q, condition=ReturnCondition(c))
+                    for f, q, c in command.received
+                ],
+                received_at=command.received_at,
+            ),
+            caused_by=command.cause,
+        )
         _, status = found
         if status is OrderStatus.SHIPPED and every_shipped_unit_back(
             await uow.fulfillment_orders.of_order(order_id), await uow.returns.of_order(order_id)
