@@ -22,7 +22,7 @@ from fault_platform import (
 )
 from fault_run import Run
 from invariants import HANDLED, POISON_HEADER, SERVICES, TopicLog
-from workload import order_event
+from workload import Sku, order_event
 
 from stockpath_events import encode, new_event
 from stockpath_events.types.fulfillment import (
@@ -465,15 +465,28 @@ class FaultRun(Run):
         return reports
 
     async def _removals(self) -> list[list]:
-        """The seller has one unit of four stream SKUs removed: two disposed of, one shipped back
-        (the FC's reports), one cancelled before the FC did anything."""
-        skus = random.Random(16).sample(self.workload.skus, 4)
+        """The seller has one unit of each of the four SKUs it holds most of removed: two disposed
+        of, one shipped back (the FC's reports), one cancelled before the FC did anything."""
         reports = []
         async with httpx.AsyncClient(
             base_url=self.platform.url("inventory"),
             timeout=10,
             headers={"Authorization": f"Bearer {self.seller['token']}"},
         ) as inventory:
+            # The stream keeps selling, and earlier cases sold some SKUs out: take the fullest.
+            levels = (await inventory.get("/v1/inventory", params={"limit": 100})).json()["items"]
+            fullest = sorted(levels, key=lambda row: -row["fulfillable"])[:4]
+            assert fullest and fullest[-1]["fulfillable"] >= 5, levels
+            skus = [
+                Sku(
+                    self.seller["seller_id"],
+                    row["seller_sku"],
+                    row["fnsku"],
+                    row["fulfillment_center_id"],
+                    "",
+                )
+                for row in fullest
+            ]
             for n, s in enumerate(skus):
                 body: dict = {
                     "fulfillment_center_id": s.fulfillment_center_id,
