@@ -46,6 +46,18 @@ SEATTLE = Address(
 FC_DELAYS = {"SEA1": 0.2, "EWR4": 2.0}
 
 
+def placed_by_storefront(order_id: str, item, ship_to: Address):
+    """One unit of `item` ordered as the storefront's own system writes it to `orders` (not
+    through the router's HTTP ingress)."""
+    line = OrderLine(
+        line_id="1", seller_id=item.seller_id, seller_sku=item.sku, quantity=1, unit_price="9.99"
+    )
+    return new_event(
+        OrderPlaced(order_id=order_id, channel="storefront", ship_to=ship_to, lines=[line]),
+        source="/channels/storefront",
+    )
+
+
 @pytest.fixture(scope="module")
 def platform(kafka_bootstrap, database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("lifecycle")
@@ -130,24 +142,7 @@ async def test_an_order_placed_after_the_cut_off_on_a_friday_is_promised_from_mo
     order_id = f"O-{uuid.uuid4().hex[:12]}"
     # A storefront order whose event says it was placed on Friday 16 October 2026 at 15:00 in
     # Seattle: past SEA1's 14:00 cut-off, so SEA1 ships on Monday and the parcel arrives Tuesday.
-    event = new_event(
-        OrderPlaced(
-            order_id=order_id,
-            channel="storefront",
-            ship_to=SEATTLE,
-            shipping_speed="standard",
-            lines=[
-                OrderLine(
-                    line_id="1",
-                    seller_id=item.seller_id,
-                    seller_sku=item.sku,
-                    quantity=1,
-                    unit_price="9.99",
-                )
-            ],
-        ),
-        source="/channels/storefront",
-    )
+    event = placed_by_storefront(order_id, item, SEATTLE)
     await publish(
         platform.bootstrap_servers, replace(event, time=datetime(2026, 10, 16, 22, 0, tzinfo=UTC))
     )
@@ -197,26 +192,7 @@ async def test_an_order_to_an_address_abroad_is_refused_at_once_or_rejected_with
     assert r.json()["error"]["details"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
     # From a channel's own system, on the orders topic: rejected by the worker with the reason.
     order_id = f"O-{uuid.uuid4().hex[:12]}"
-    await publish(
-        platform.bootstrap_servers,
-        new_event(
-            OrderPlaced(
-                order_id=order_id,
-                channel="storefront",
-                ship_to=berlin,
-                lines=[
-                    OrderLine(
-                        line_id="1",
-                        seller_id=item.seller_id,
-                        seller_sku=item.sku,
-                        quantity=1,
-                        unit_price="9.99",
-                    )
-                ],
-            ),
-            source="/channels/storefront",
-        ),
-    )
+    await publish(platform.bootstrap_servers, placed_by_storefront(order_id, item, berlin))
     body = await status(router, order_id, "REJECTED")
     assert body["rejection"]["reason_code"] == "SHIP_TO_OUTSIDE_NETWORK"
     assert buckets(inventory, item, "EWR4")["reserved"] == 0

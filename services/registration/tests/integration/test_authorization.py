@@ -372,19 +372,22 @@ def test_a_seller_credential_for_a_seller_that_does_not_exist_acts_for_nobody(cl
     assert r.status_code == 401 and "does not exist" in r.json()["error"]["message"]
 
 
+def console_caller(client, operator, seller: dict) -> tuple[dict[str, str], str]:
+    """Headers that call the console as `seller` with a fresh credential (the table rotated the
+    ones it called with) and a CSRF cookie, and the CSRF token its forms carry."""
+    issued = client.post(
+        "/v1/credentials", json={"kind": "seller", "subject": seller["seller_id"]}, headers=operator
+    )
+    form = TestClient(client.app).get("/console/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    cookie = f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"
+    return {**bearer(issued.json()["token"]), "Cookie": cookie}, csrf
+
+
 def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_seller_only(
     table_client, world, inventory_calls, operator
 ):
-    # A fresh credential: the table rotated the ones it called with.
-    issued = table_client.post(
-        "/v1/credentials",
-        json={"kind": "seller", "subject": world.b["seller_id"]},
-        headers=operator,
-    )
-    token = issued.json()["token"]
-    form = TestClient(table_client.app).get("/console/sign-in")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    headers = {**bearer(token), "Cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    headers, csrf = console_caller(table_client, operator, world.b)
     inventory_calls.clear()
     page = table_client.get("/console/removals", headers=headers)
     assert page.status_code == 200 and "Create removal order" in page.text
@@ -434,15 +437,7 @@ def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_sell
 def test_the_returns_page_asks_the_order_router_as_registration_for_the_signed_in_seller_only(
     table_client, world, router_calls, operator
 ):
-    issued = table_client.post(
-        "/v1/credentials",
-        json={"kind": "seller", "subject": world.b["seller_id"]},
-        headers=operator,
-    )
-    token = issued.json()["token"]
-    form = TestClient(table_client.app).get("/console/sign-in")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    headers = {**bearer(token), "Cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    headers, csrf = console_caller(table_client, operator, world.b)
     router_calls.clear()
     page = table_client.get("/console/returns", headers=headers)
     assert page.status_code == 200 and "Authorize return" in page.text

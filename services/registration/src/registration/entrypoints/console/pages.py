@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Awaitable
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
+from registration.adapters.services import ServiceUnavailable
 from registration.console import TEMPLATES
 from registration.domain.model import Seller
 from registration.entrypoints.schemas import HandedOutId
@@ -82,6 +84,38 @@ def page(
     )
     forms.keep_csrf_nonce(request, response)
     return response
+
+
+async def form_page(
+    request: Request,
+    seller: Seller,
+    name: str,
+    asked: Awaitable,
+    *,
+    shown_as: str,
+    unavailable: str,
+    typed: dict | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+    **context,
+) -> HTMLResponse:
+    """A page with a form above what another service answered (`asked`, shown as `shown_as`): the
+    form keeps what was typed; when the service cannot be asked, the page says so (503) and shows
+    nothing of it (None)."""
+    try:
+        found = await asked
+    except ServiceUnavailable:
+        found, error, status_code = None, unavailable, 503
+    return page(
+        request,
+        name,
+        seller,
+        status_code=status_code,
+        typed=typed or {},
+        error=error,
+        **{shown_as: found},
+        **context,
+    )
 
 
 def sign_in_page(

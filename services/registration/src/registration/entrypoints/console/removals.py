@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from registration.adapters.inventory import InventoryUnavailable
 from registration.domain.model import Seller
 from registration.entrypoints.auth import CurrentSeller
-from registration.entrypoints.console.pages import checked_form, clean_id, page, refusal
+from registration.entrypoints.console.pages import checked_form, clean_id, form_page, refusal
 from registration.entrypoints.dependencies import Deps
 from stockpath_runtime.http import correlation_id
 
@@ -30,28 +30,17 @@ async def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    try:
-        orders = await deps.inventory.removal_orders(
-            seller.seller_id, correlation_id=correlation_id(request)
-        )
-    except InventoryUnavailable:
-        return page(
-            request,
-            "removals.html",
-            seller,
-            status_code=503,
-            orders=None,
-            typed=typed or {},
-            error=UNAVAILABLE,
-        )
-    return page(
+    asked = deps.inventory.removal_orders(seller.seller_id, correlation_id=correlation_id(request))
+    return await form_page(
         request,
-        "removals.html",
         seller,
-        status_code=status_code,
-        orders=orders,
-        typed=typed or {},
+        "removals.html",
+        asked,
+        shown_as="orders",
+        unavailable=UNAVAILABLE,
+        typed=typed,
         error=error,
+        status_code=status_code,
     )
 
 

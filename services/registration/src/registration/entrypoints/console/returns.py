@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from registration.adapters.order_router import OrderRouterUnavailable
 from registration.domain.model import Seller
 from registration.entrypoints.auth import CurrentSeller
-from registration.entrypoints.console.pages import checked_form, page, refusal
+from registration.entrypoints.console.pages import checked_form, form_page, refusal
 from registration.entrypoints.dependencies import Deps
 from stockpath_runtime.http import correlation_id
 
@@ -39,21 +39,20 @@ async def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    try:
-        returns = await deps.order_router.returns(
-            seller.seller_id, limit=SHOWN, correlation_id=correlation_id(request)
-        )
-    except OrderRouterUnavailable:
-        returns, error, status_code = None, UNAVAILABLE, 503
-    return page(
+    asked = deps.order_router.returns(
+        seller.seller_id, limit=SHOWN, correlation_id=correlation_id(request)
+    )
+    return await form_page(
         request,
-        "returns.html",
         seller,
-        status_code=status_code,
-        returns=returns,
-        conditions=CONDITIONS,
-        typed=typed or {},
+        "returns.html",
+        asked,
+        shown_as="returns",
+        unavailable=UNAVAILABLE,
+        typed=typed,
         error=error,
+        status_code=status_code,
+        conditions=CONDITIONS,
     )
 
 
