@@ -34,6 +34,15 @@ SEATTLE = Address(
 NEW_YORK = Address(
     name="Grace Buyer", line1="350 5th Ave", city="New York", region="NY", postal_code="10118"
 )
+#: An address abroad: the network delivers only in the US.
+BERLIN = Address(
+    name="Lise",
+    line1="Unter den Linden 1",
+    city="Berlin",
+    region="BE",
+    postal_code="10117",
+    country="DE",
+)
 
 
 def unique(prefix: str) -> str:

@@ -7,13 +7,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from order_router_fakes import FakeOrderRouterUnitOfWork, carry_out
-from order_router_testkit import SEATTLE, level, line, placed
+from order_router_testkit import BERLIN, SEATTLE, level, line, placed
 
 from order_router.domain.model import OrderStatus
 from order_router.domain.routing import FewestShipmentsPolicy
 from order_router.entrypoints.consumers import record_inventory_level, route_order
 from order_router.service_layer.routing import record_inventory_levels, route_orders
-from stockpath_events import Address
 from stockpath_events.types.order_router import FulfillmentInstructed, OrderRejected, OrderRouted
 from stockpath_network import DEFAULT_NETWORK
 
@@ -92,16 +91,8 @@ async def test_a_backorder_released_by_stock_is_promised_as_of_the_stock_levels_
 async def test_an_address_abroad_is_rejected_with_its_reason_code_and_reserves_nothing():
     uow = FakeOrderRouterUnitOfWork()
     kettle(uow, EWR4=5)
-    berlin = Address(
-        name="Lise",
-        line1="Unter den Linden 1",
-        city="Berlin",
-        region="BE",
-        postal_code="10117",
-        country="DE",
-    )
 
-    await route(uow, ordering("O-1", at=FRIDAY_BEFORE_CUT_OFF, ship_to=berlin, policy="fill-all"))
+    await route(uow, ordering("O-1", at=FRIDAY_BEFORE_CUT_OFF, ship_to=BERLIN, policy="fill-all"))
 
     [rejected] = uow.emitted(OrderRejected)
     assert rejected.reason_code == "SHIP_TO_OUTSIDE_NETWORK"

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 from order_router_fakes import FakeOrderRouterUnitOfWork, carry_out
-from order_router_testkit import line, listed, placed, registered
+from order_router_testkit import BERLIN, line, listed, placed, registered
 
 from order_router.domain.commands import PlaceOrder, RequestCancellation
 from order_router.domain.model import (
@@ -35,7 +35,6 @@ from order_router.service_layer.handlers import (
     request_cancellation,
 )
 from order_router.service_layer.routing import route_orders
-from stockpath_events import Address
 from stockpath_events.types.orders import OrderCancellationRequested, OrderPlaced
 from stockpath_network import DEFAULT_NETWORK
 
@@ -68,15 +67,7 @@ async def test_a_new_order_is_recorded_pending_and_published_in_one_commit():
 
 
 async def test_an_order_to_an_address_abroad_is_refused_at_once_and_nothing_is_recorded():
-    berlin = Address(
-        name="Lise",
-        line1="Unter den Linden 1",
-        city="Berlin",
-        region="BE",
-        postal_code="10117",
-        country="DE",
-    )
-    abroad = dataclasses.replace(kettles(), ship_to=berlin)
+    abroad = dataclasses.replace(kettles(), ship_to=BERLIN)
     uow = FakeOrderRouterUnitOfWork()
 
     with pytest.raises(ShipToRefused) as refused:

@@ -21,26 +21,11 @@ UNAVAILABLE = "Inventory is not answering right now. Try again in a moment."
 ADDRESS_FIELDS = ("name", "line1", "city", "region", "postal_code")
 
 
-async def _page(
-    request: Request,
-    seller: Seller,
-    deps,
-    *,
-    typed: dict | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+async def _page(request: Request, seller: Seller, deps, **shown) -> Response:
+    """The page with the seller's removal orders; `shown`: typed, error, status_code."""
     asked = deps.inventory.removal_orders(seller.seller_id, correlation_id=correlation_id(request))
     return await form_page(
-        request,
-        seller,
-        "removals.html",
-        asked,
-        shown_as="orders",
-        unavailable=UNAVAILABLE,
-        typed=typed,
-        error=error,
-        status_code=status_code,
+        request, seller, "removals.html", asked, shown_as="orders", unavailable=UNAVAILABLE, **shown
     )
 
 

@@ -30,15 +30,8 @@ CONDITIONS = {
 }
 
 
-async def _page(
-    request: Request,
-    seller: Seller,
-    deps,
-    *,
-    typed: dict | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+async def _page(request: Request, seller: Seller, deps, **shown) -> Response:
+    """The page with the seller's returns; `shown`: typed, error, status_code."""
     asked = deps.order_router.returns(
         seller.seller_id, limit=SHOWN, correlation_id=correlation_id(request)
     )
@@ -49,10 +42,8 @@ async def _page(
         asked,
         shown_as="returns",
         unavailable=UNAVAILABLE,
-        typed=typed,
-        error=error,
-        status_code=status_code,
         conditions=CONDITIONS,
+        **shown,
     )
 
 
