@@ -37,6 +37,12 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, ConnectionError | TimeoutError | asyncio.TimeoutError | OSError)
 
 
+def backoff_delay(attempts: int, *, initial_s: float, max_s: float) -> float:
+    """Seconds to wait after the `attempts`-th failure of a delivery: initial, 2×, 4×… capped at
+    `max_s`, without jitter, so the schedule a receiver is told about is the one it gets."""
+    return min(initial_s * 2 ** max(attempts - 1, 0), max_s)
+
+
 class Backoff:
     """Exponential backoff with jitter, capped."""
 

@@ -10,10 +10,10 @@ from listing_testkit import SALAD_SPINNER
 from listing.adapters.merchant_feed import render_feed, validate_feed
 from listing.domain.builder import build_listings, reviewed
 from listing.domain.channels import channel_directory
-from listing.domain.deliveries import backoff_delay
 from listing.domain.model import ListingChange, ListingStatus, transition
 from listing.domain.orders import BuyerOrderStatus as S
 from listing.domain.orders import next_status
+from stockpath_runtime.retry import backoff_delay
 
 ITEM = replace(
     SALAD_SPINNER,

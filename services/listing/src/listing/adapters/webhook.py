@@ -19,7 +19,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from listing.adapters.webhook_deliveries import WebhookDeliveryRepository
-from listing.domain.deliveries import WebhookDelivery, backoff_delay
+from listing.domain.deliveries import WebhookDelivery
+from stockpath_runtime.retry import backoff_delay
 
 log = structlog.get_logger("stockpath.listing.webhook")
 

@@ -29,8 +29,3 @@ class WebhookDelivery:
         if self.delivered_at:
             return "delivered"
         return "abandoned" if self.abandoned_at else "pending"
-
-
-def backoff_delay(attempts: int, *, initial_s: float, max_s: float) -> float:
-    """Seconds to wait after the `attempts`-th failure: initial, 2×, 4×… capped at `max_s`."""
-    return min(initial_s * 2 ** max(attempts - 1, 0), max_s)
