@@ -8,6 +8,8 @@ network without patching module paths; so are the console's cookie path and its 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -16,10 +18,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from registration.adapters.catalog import CatalogClient
+from registration.adapters.dispatcher import NotificationDispatcher
 from registration.adapters.inventory import InventoryClient
 from registration.adapters.order_router import OrderRouterClient
 from registration.console import STATIC
-from registration.entrypoints import console, consumers, credentials, http
+from registration.entrypoints import console, consumers, credentials, http, notifications
 from registration.entrypoints.dependencies import RegistrationDependencies
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
@@ -62,7 +65,9 @@ def create_api(
         ),
         fulfillment_centers=fulfillment_centers,
         restricted_categories=tuple(settings.restricted_categories),
+        notifications=settings.notifications,
     )
+    start_deliveries, stop_deliveries = _notification_deliveries(settings)
     app = create_service_app(
         settings,
         title="Stockpath registration",
@@ -71,10 +76,12 @@ def create_api(
             "plans (which fulfillment center, its address, the FNSKUs to label) before any sale. "
             "Registration is also the platform's authority for sellers and credentials."
         ),
-        routers=[credentials.router, http.router, console.router],
+        routers=[credentials.router, http.router, notifications.router, console.router],
         unit_of_work=RegistrationUnitOfWork,
         dependencies=dependencies,
-        errors={**http.ERRORS, **credentials.ERRORS},
+        errors={**http.ERRORS, **credentials.ERRORS, **notifications.ERRORS},
+        on_startup=start_deliveries,
+        on_shutdown=stop_deliveries,
     )
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     # The console's cookies (session, CSRF) go only to the console's pages, never to the JSON API.
@@ -84,6 +91,35 @@ def create_api(
     for refusal in (Unauthorized, Forbidden, InvalidCsrfToken):
         app.add_exception_handler(refusal, refusals)
     return app
+
+
+def _notification_deliveries(settings: Settings):
+    """Start and stop hooks running the notification dispatcher beside the API (as listing runs
+    its webhook channel's): the runtime's worker runs only consumers and the outbox relay, and
+    rows are claimed with SKIP LOCKED, so every API replica may run it."""
+    running: list[asyncio.Task] = []
+    options = settings.notifications
+
+    def start(app: FastAPI) -> None:
+        dispatcher = NotificationDispatcher(
+            app.state.engine,
+            allow_local=options.allow_local,
+            timeout_s=options.timeout_s,
+            max_attempts=options.max_attempts,
+            initial_backoff_s=options.initial_backoff_s,
+            max_backoff_s=options.max_backoff_s,
+            poll_interval_s=options.poll_interval_s,
+        )
+        running.append(asyncio.create_task(dispatcher.run()))
+
+    async def stop(app: FastAPI) -> None:
+        while running:
+            task = running.pop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return start, stop
 
 
 def subscriptions(settings: Settings) -> list[Subscription]:

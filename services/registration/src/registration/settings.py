@@ -1,8 +1,25 @@
 """Configuration of the registration service (environment prefix ``REGISTRATION_``)."""
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from stockpath_runtime.settings import ServiceSettings, settings_config
+
+
+class NotificationSettings(BaseModel):
+    """Seller notifications' delivery (``REGISTRATION_NOTIFICATIONS__MAX_ATTEMPTS`` etc.)."""
+
+    #: Dev and tests only: endpoints on loopback, private or link-local addresses are allowed, and
+    #: plain http to a loopback host. Off, a destination must be https on a public address.
+    allow_local: bool = False
+    timeout_s: float = Field(default=5.0, gt=0)
+    #: Attempts before a delivery is failed (kept, shown, re-drivable by its seller).
+    max_attempts: int = Field(default=8, ge=1)
+    #: The wait after the first failed attempt, doubled after each next one, up to the maximum.
+    initial_backoff_s: float = Field(default=30.0, gt=0)
+    max_backoff_s: float = Field(default=3600.0, gt=0)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    #: Subscriptions one seller may have.
+    max_subscriptions: int = Field(default=10, ge=1)
 
 
 class Settings(ServiceSettings):
@@ -43,3 +60,4 @@ class Settings(ServiceSettings):
     catalog_concurrency: int = Field(default=8, ge=1, le=64)
     #: Categories the fulfillment provider refuses outright (compared case-insensitively).
     restricted_categories: list[str] = Field(default_factory=lambda: ["Weapons"])
+    notifications: NotificationSettings = NotificationSettings()

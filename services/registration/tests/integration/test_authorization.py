@@ -18,9 +18,12 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from registration.adapters.tables import notification_deliveries
 from registration.bootstrap import create_api
+from stockpath_runtime.db import async_url
 from stockpath_runtime.sessions import CSRF_COOKIE
 from stockpath_testing.authorization import ACTORS, Sample, check_route_table
 
@@ -107,8 +110,28 @@ def plan(client, seller: dict, sku: str, path: str = "/v1/inbound-shipments") ->
     return r.json()
 
 
+def failed_delivery(database: str, seller_id: str, subscription_id: str) -> int:
+    """A delivery of the seller's that failed (as if its endpoint had refused every attempt)."""
+    engine = sa.create_engine(async_url(database))
+    with engine.begin() as conn:
+        delivery_id = conn.execute(
+            sa.insert(notification_deliveries)
+            .values(
+                subscription_id=subscription_id,
+                seller_id=seller_id,
+                notification_id="table:order.shipped",
+                kind="order.shipped",
+                payload={},
+                status="failed",
+            )
+            .returning(notification_deliveries.c.delivery_id)
+        ).scalar_one()
+    engine.dispose()
+    return delivery_id
+
+
 @pytest.fixture(scope="module")
-def world(table_client, operator) -> SimpleNamespace:
+def world(table_client, operator, database) -> SimpleNamespace:
     """Two sellers with the same shared SKU (so a seller-wide sample suits both), and seller A's
     registrations, shipments and spare credentials for the samples that name A's data."""
     c = table_client
@@ -139,9 +162,22 @@ def world(table_client, operator) -> SimpleNamespace:
         assert r.status_code == 201, r.text
         return r.json()["credential_id"]
 
+    def subscription() -> str:
+        r = c.post(
+            "/v1/notification-subscriptions",
+            json={"url": "https://hooks.example.com/in", "kinds": ["order.shipped"]},
+            headers=bearer(a["token"]),
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["subscription_id"]
+
+    rotated, deleted = subscription(), subscription()
     return SimpleNamespace(
         a=a,
         b=b,
+        rotated_subscription=rotated,
+        deleted_subscription=deleted,
+        failed_delivery=failed_delivery(database, a["seller_id"], rotated),
         fnskus=a_fnskus,
         plan_id=planned["plan_id"],
         read=planned["shipments"][0]["shipment_id"],
@@ -198,6 +234,22 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ),
         ("POST", "/v1/inbound-shipments/{shipment_id}/cancel"): Sample(
             path={"shipment_id": w.api_ship}, **own
+        ),
+        # seller notifications
+        ("POST", "/v1/notification-subscriptions"): Sample(
+            json={"url": "https://hooks.example.com/t", "kinds": ["return.received"]}
+        ),
+        ("GET", "/v1/notification-subscriptions"): Sample(),
+        ("DELETE", "/v1/notification-subscriptions/{subscription_id}"): Sample(
+            path={"subscription_id": w.deleted_subscription}, **own
+        ),
+        ("POST", "/v1/notification-subscriptions/{subscription_id}/secret-rotation"): Sample(
+            path={"subscription_id": w.rotated_subscription}, **own
+        ),
+        ("GET", "/v1/notification-deliveries"): Sample(),
+        ("POST", "/v1/notification-deliveries/redrive"): Sample(),
+        ("POST", "/v1/notification-deliveries/{delivery_id}/redrive"): Sample(
+            path={"delivery_id": str(w.failed_delivery)}, **own
         ),
         # the console
         ("GET", "/console"): Sample(),

@@ -246,3 +246,12 @@ class RegistrationRepository:
             )
         )
         return {r.seller_sku: r.fnsku for r in rows}
+
+    async def sellers_of(self, fnskus: list[str]) -> dict[str, str]:
+        """Whose each of these FNSKUs is (an FNSKU is one seller's for good, registered or not)."""
+        rows = await self._conn.execute(
+            sa.select(registrations.c.fnsku, registrations.c.seller_id).where(
+                registrations.c.fnsku.in_(fnskus)
+            )
+        )
+        return {r.fnsku: r.seller_id for r in rows}

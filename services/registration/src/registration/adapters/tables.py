@@ -118,3 +118,97 @@ inbound_shipment_lines = sa.Table(
     sa.Column("seller_sku", sa.Text, nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
 )
+
+# --- seller notifications ----------------------------------------------------------------------
+
+#: A seller's endpoint and the kinds it hears; the secret signs its deliveries (it must be kept
+#: to sign, so it is stored as given, like any HMAC key, and shown only at creation and rotation).
+notification_subscriptions = sa.Table(
+    "notification_subscriptions",
+    metadata,
+    sa.Column("subscription_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, sa.ForeignKey("sellers.seller_id"), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("kinds", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("low_stock_threshold", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("low_stock_thresholds", postgresql.JSONB, nullable=False, server_default="{}"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("notification_subscriptions_by_seller", "seller_id"),
+)
+
+#: The outbox of notifications: one row per (subscription, notification), written in the
+#: transaction that consumed its event, drained by `NotificationDispatcher`.
+notification_deliveries = sa.Table(
+    "notification_deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "subscription_id",
+        sa.Text,
+        sa.ForeignKey("notification_subscriptions.subscription_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("seller_id", sa.Text, nullable=False),
+    sa.Column("notification_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("payload", postgresql.JSONB, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    #: Attempts since queued or re-driven: a re-drive starts a new round of retries.
+    sa.Column("tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column(
+        "next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("subscription_id", "notification_id"),
+    sa.Index("notification_deliveries_by_seller", "seller_id", "delivery_id"),
+    sa.Index(
+        "notification_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+)
+
+#: Every attempt of a delivery, as the seller sees it.
+notification_attempts = sa.Table(
+    "notification_attempts",
+    metadata,
+    sa.Column(
+        "delivery_id",
+        sa.BigInteger,
+        sa.ForeignKey("notification_deliveries.delivery_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+#: Whose lines a fulfillment order holds (from FulfillmentInstructed), so its ShipmentShipped,
+#: which names only the order, tells the right sellers; a shipment read before its instruction
+#: waits here (``shipped``) until the instruction is read.
+notified_fulfillment_orders = sa.Table(
+    "notified_fulfillment_orders",
+    metadata,
+    sa.Column("fulfillment_order_id", sa.Text, primary_key=True),
+    #: seller id → that seller's lines; null until the instruction is read.
+    sa.Column("lines", postgresql.JSONB, nullable=True),
+    #: The shipment read before the instruction: its command's fields and event id.
+    sa.Column("shipped", postgresql.JSONB, nullable=True),
+)
+
+#: The last fulfillable level seen per FC and FNSKU of sellers who hear of low stock.
+notified_stock_levels = sa.Table(
+    "notified_stock_levels",
+    metadata,
+    sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
+    sa.Column("fnsku", sa.Text, primary_key=True),
+    sa.Column("fulfillable", sa.Integer, nullable=False),
+)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from registration.domain.model import InboundShipment, Offer, Registration, Seller
+from registration.domain.notifications import Kind
 from stockpath_events import Cause
 
 #: How long a credential registration issues is valid unless its issuer says otherwise.
@@ -218,4 +219,99 @@ class RecordAnnouncedCancellation:
 
     shipment_id: str
     reason: str | None
+    cause: Cause
+
+
+# --- seller notifications (domain/notifications.py) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscribeEndpoint:
+    """A seller subscribes one of its endpoints to kinds of notifications."""
+
+    seller_id: str
+    url: str
+    kinds: tuple[Kind, ...]
+    low_stock_threshold: int = 0
+    low_stock_thresholds: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    seller_id: str
+    subscription_id: str
+
+
+@dataclass(frozen=True)
+class RotateSubscriptionSecret:
+    seller_id: str
+    subscription_id: str
+
+
+@dataclass(frozen=True)
+class RedriveDeliveries:
+    """Send failed deliveries again: one (`delivery_id`) or every failed one of the seller."""
+
+    seller_id: str
+    delivery_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentLineOf:
+    line_id: str
+    fnsku: str
+    seller_sku: str
+    seller_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class NoteFulfillmentOrder:
+    """An FC was told to ship these lines: their sellers hear the order was routed, and the
+    fulfillment order's sellers are remembered for its shipment."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: tuple[FulfillmentLineOf, ...]
+    occurred_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteShipmentShipped:
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class ReturnedUnits:
+    fnsku: str
+    quantity: int
+    condition: str
+
+
+@dataclass(frozen=True)
+class NoteReturnReceived:
+    return_id: str
+    order_id: str
+    fulfillment_center_id: str
+    lines: tuple[ReturnedUnits, ...]
+    received_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteInventoryLevel:
+    fulfillment_center_id: str
+    fnsku: str
+    seller_id: str
+    seller_sku: str | None
+    fulfillable: int
+    occurred_at: datetime
     cause: Cause

@@ -2,6 +2,9 @@
 
 - `inventory.events`: how far a seller's inbound shipment has got at the FC: the first receipt
   against it makes it RECEIVING, the FC's close makes it CLOSED.
+- `inventory.events` (levels), `fulfillment.instructions` and `fulfillment.updates`: what sellers
+  are notified of (docs/notifications.md): an FC told to ship a seller's lines, their shipment, a
+  return received, a level below the seller's threshold.
 - `registration.events`: its own announcements of what sellers and operators asked for over HTTP
   (sellers, registrations and rejections, changes, inbound shipments planned, shipped and
   cancelled). Each is recorded only when it is not yet: live never (the request wrote it with its
@@ -15,13 +18,19 @@ from __future__ import annotations
 
 from registration.domain.commands import (
     CloseInboundShipment,
+    FulfillmentLineOf,
     MarkShipmentReceiving,
+    NoteFulfillmentOrder,
+    NoteInventoryLevel,
+    NoteReturnReceived,
+    NoteShipmentShipped,
     RecordAnnouncedCancellation,
     RecordAnnouncedChange,
     RecordAnnouncedRegistration,
     RecordAnnouncedSeller,
     RecordAnnouncedShipment,
     RecordAnnouncedShipping,
+    ReturnedUnits,
 )
 from registration.domain.model import (
     CatalogItem,
@@ -33,9 +42,15 @@ from registration.domain.model import (
     Seller,
     ShipmentLine,
 )
-from registration.service_layer import registrations, sellers, shipments
+from registration.service_layer import notifications, registrations, sellers, shipments
 from stockpath_events import CatalogItemSnapshot, Envelope, Topics
-from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
+from stockpath_events.types.fulfillment import ReturnReceived, ShipmentShipped
+from stockpath_events.types.inventory import (
+    InboundShipmentClosed,
+    InventoryLevelChanged,
+    InventoryReceived,
+)
+from stockpath_events.types.order_router import FulfillmentInstructed
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentPlanned,
@@ -183,10 +198,73 @@ def record_announced_cancellation(
     return RecordAnnouncedCancellation(event.data.shipment_id, event.data.reason, event.cause)
 
 
+def note_fulfillment_order(event: Envelope[FulfillmentInstructed]) -> NoteFulfillmentOrder:
+    data = event.data
+    return NoteFulfillmentOrder(
+        data.fulfillment_order_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        tuple(
+            FulfillmentLineOf(x.line_id, x.fnsku, x.seller_sku, x.seller_id, x.quantity)
+            for x in data.lines
+        ),
+        event.time,
+        event.cause,
+    )
+
+
+def note_shipment_shipped(event: Envelope[ShipmentShipped]) -> NoteShipmentShipped:
+    data = event.data
+    return NoteShipmentShipped(
+        data.fulfillment_order_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        data.carrier,
+        data.tracking_number,
+        data.shipped_at or event.time,
+        event.cause,
+    )
+
+
+def note_return_received(event: Envelope[ReturnReceived]) -> NoteReturnReceived:
+    data = event.data
+    return NoteReturnReceived(
+        data.return_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        tuple(ReturnedUnits(x.fnsku, x.quantity, x.condition.value) for x in data.lines),
+        data.received_at or event.time,
+        event.cause,
+    )
+
+
+def note_inventory_level(event: Envelope[InventoryLevelChanged]) -> NoteInventoryLevel:
+    data = event.data
+    return NoteInventoryLevel(
+        data.fulfillment_center_id,
+        data.fnsku,
+        data.seller_id,
+        data.seller_sku,
+        data.fulfillable,
+        event.time,
+        event.cause,
+    )
+
+
 CONSUMES: ConsumerTable = {
     Topics.INVENTORY: {
         InventoryReceived: (mark_shipment_receiving, shipments.mark_shipments_receiving),
         InboundShipmentClosed: (close_inbound_shipment, shipments.close_inbound_shipments),
+        InventoryLevelChanged: (note_inventory_level, notifications.note_inventory_levels),
+    },
+    # Seller notifications (service_layer/notifications.py). Both topics are hot: what is not
+    # listed here is skipped on its type header, before it is decoded.
+    Topics.FULFILLMENT_INSTRUCTIONS: {
+        FulfillmentInstructed: (note_fulfillment_order, notifications.note_fulfillment_orders),
+    },
+    Topics.FULFILLMENT_UPDATES: {
+        ShipmentShipped: (note_shipment_shipped, notifications.note_shipments_shipped),
+        ReturnReceived: (note_return_received, notifications.note_returns_received),
     },
     Topics.REGISTRATION: {
         SellerOnboarded: (record_announced_seller, sellers.record_announced_sellers),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +13,7 @@ from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
 from registration.adapters.order_router import OrderRouterClient
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
+from registration.settings import NotificationSettings
 from stockpath_network import FulfillmentCenter
 from stockpath_runtime.http import correlation_id, dependencies, unit_of_work
 
@@ -29,6 +30,8 @@ class RegistrationDependencies:
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]]
     #: Categories the provider refuses outright.
     restricted_categories: tuple[str, ...]
+    #: Which notification endpoints may be subscribed, and how many per seller.
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
 
 UoW = Annotated[RegistrationUnitOfWork, Depends(unit_of_work)]

@@ -10,6 +10,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration.adapters.credentials import CredentialRegistry
+from registration.adapters.notifications import (
+    DeliveryRepository,
+    NotificationMemory,
+    SubscriptionRepository,
+)
 from registration.adapters.registrations import RegistrationRepository
 from registration.adapters.sellers import SellerRepository
 from registration.adapters.shipments import ShipmentRepository
@@ -23,9 +28,17 @@ class RegistrationUnitOfWork(UnitOfWork):
     shipments: ShipmentRepository
     #: Every credential of the platform: registration is their authority (it issues and revokes them).
     credentials: CredentialRegistry
+    #: Sellers' notification endpoints, the deliveries queued for them, and what the consumer
+    #: remembers to tell the right seller.
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
+    notification_memory: NotificationMemory
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.sellers = SellerRepository(connection)
         self.registrations = RegistrationRepository(connection)
         self.shipments = ShipmentRepository(connection)
         self.credentials = CredentialRegistry(connection)
+        self.subscriptions = SubscriptionRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
+        self.notification_memory = NotificationMemory(connection)

@@ -16,6 +16,7 @@ from registration.domain.model import (
     Seller,
     ShipmentStatus,
 )
+from registration.domain.notifications import Delivery, DeliveryStatus, Subscription
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_runtime.credentials import ActorKind, Credential, parse_token
 from stockpath_runtime.paging import Page
@@ -116,3 +117,16 @@ async def inbound_plan(
             seller_id, status=None, limit=PLAN_SHIPMENTS, offset=0, plan_id=plan_id
         )
     return found.items
+
+
+async def subscriptions(uow: RegistrationUnitOfWork, seller_id: str) -> list[Subscription]:
+    async with uow:
+        return await uow.subscriptions.of_seller(seller_id)
+
+
+async def deliveries(
+    uow: RegistrationUnitOfWork, seller_id: str, *, status: DeliveryStatus | None, limit: int
+) -> list[Delivery]:
+    """The seller's notification deliveries, newest first, with their attempts."""
+    async with uow:
+        return await uow.deliveries.of_seller(seller_id, status=status, limit=limit)

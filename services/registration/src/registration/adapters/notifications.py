@@ -1,0 +1,312 @@
+"""Seller notifications' subscriptions, their delivery outbox with every attempt, and what the
+consumer remembers to find a notification's seller; the only module that knows their SQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from registration.adapters.tables import (
+    notification_attempts,
+    notification_deliveries,
+    notification_subscriptions,
+    notified_fulfillment_orders,
+    notified_stock_levels,
+)
+from registration.domain.notifications import (
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Kind,
+    Notification,
+    Subscription,
+)
+
+subs, deliveries, attempts = (
+    notification_subscriptions,
+    notification_deliveries,
+    notification_attempts,
+)
+
+
+def _subscription(row) -> Subscription:
+    return Subscription(
+        subscription_id=row.subscription_id,
+        seller_id=row.seller_id,
+        url=row.url,
+        kinds=tuple(Kind(k) for k in row.kinds),
+        low_stock_threshold=row.low_stock_threshold,
+        low_stock_thresholds=dict(row.low_stock_thresholds),
+        created_at=row.created_at,
+    )
+
+
+class SubscriptionRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def add(self, subscription: Subscription, secret: str) -> None:
+        await self._conn.execute(
+            sa.insert(subs).values(
+                subscription_id=subscription.subscription_id,
+                seller_id=subscription.seller_id,
+                url=subscription.url,
+                kinds=[k.value for k in subscription.kinds],
+                secret=secret,
+                low_stock_threshold=subscription.low_stock_threshold,
+                low_stock_thresholds=subscription.low_stock_thresholds,
+            )
+        )
+
+    async def of_seller(self, seller_id: str) -> list[Subscription]:
+        rows = await self._conn.execute(
+            sa.select(subs).where(subs.c.seller_id == seller_id).order_by(subs.c.created_at)
+        )
+        return [_subscription(r) for r in rows]
+
+    async def hearing(self, seller_ids: Iterable[str], kind: Kind) -> list[Subscription]:
+        """The subscriptions of these sellers to `kind`."""
+        rows = await self._conn.execute(
+            sa.select(subs).where(
+                subs.c.seller_id.in_(list(set(seller_ids))), subs.c.kinds.any(kind.value)
+            )
+        )
+        return [_subscription(r) for r in rows]
+
+    async def remove(self, seller_id: str, subscription_id: str) -> bool:
+        """Delete the seller's subscription and its deliveries; False when it has none so named."""
+        removed = await self._conn.execute(
+            sa.delete(subs)
+            .where(subs.c.seller_id == seller_id, subs.c.subscription_id == subscription_id)
+            .returning(subs.c.subscription_id)
+        )
+        return removed.first() is not None
+
+    async def replace_secret(self, seller_id: str, subscription_id: str, secret: str) -> bool:
+        changed = await self._conn.execute(
+            sa.update(subs)
+            .where(subs.c.seller_id == seller_id, subs.c.subscription_id == subscription_id)
+            .values(secret=secret)
+            .returning(subs.c.subscription_id)
+        )
+        return changed.first() is not None
+
+
+def new_subscription_id() -> str:
+    return "NS" + secrets.token_hex(8).upper()
+
+
+class DeliveryRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def enqueue(
+        self, notification: Notification, *, subscription_ids: Iterable[str] | None = None
+    ) -> None:
+        """Queue the notification for every subscription of its seller to its kind (or for these
+        of them); a redelivered or replayed event queues nothing twice."""
+        chosen = sa.and_(
+            subs.c.seller_id == notification.seller_id, subs.c.kinds.any(notification.kind.value)
+        )
+        if subscription_ids is not None:
+            chosen = sa.and_(chosen, subs.c.subscription_id.in_(list(subscription_ids)))
+        rows = sa.select(
+            subs.c.subscription_id,
+            subs.c.seller_id,
+            sa.literal(notification.notification_id),
+            sa.literal(notification.kind.value),
+            sa.literal(notification.payload(), postgresql.JSONB),
+        ).where(chosen)
+        await self._conn.execute(
+            pg_insert(deliveries)
+            .from_select(
+                ["subscription_id", "seller_id", "notification_id", "kind", "payload"], rows
+            )
+            .on_conflict_do_nothing(
+                index_elements=[deliveries.c.subscription_id, deliveries.c.notification_id]
+            )
+        )
+
+    async def claim_due(self, limit: int) -> list[tuple[Delivery, str, str]]:
+        """Due deliveries with their subscription's URL and secret, oldest first, locked until
+        the transaction ends (rows another dispatcher holds are skipped)."""
+        rows = await self._conn.execute(
+            sa.select(deliveries, subs.c.url, subs.c.secret)
+            .join(subs, subs.c.subscription_id == deliveries.c.subscription_id)
+            .where(
+                deliveries.c.status == DeliveryStatus.PENDING.value,
+                deliveries.c.next_attempt_at <= sa.func.now(),
+            )
+            .order_by(deliveries.c.delivery_id)
+            .limit(limit)
+            .with_for_update(of=deliveries, skip_locked=True)
+        )
+        return [(_delivery(r, ()), r.url, r.secret) for r in rows]
+
+    async def attempted(
+        self,
+        delivery: Delivery,
+        *,
+        status_code: int | None,
+        error: str | None,
+        retry_in_s: float | None,
+    ) -> None:
+        """Record one attempt: delivered when it had no error, otherwise retried after
+        `retry_in_s`, or failed for good when that is None."""
+        number = (
+            await self._conn.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.delivery_id == delivery.delivery_id)
+                .values(
+                    attempts=deliveries.c.attempts + 1,
+                    tries=deliveries.c.tries + 1,
+                    **_outcome(error, retry_in_s),
+                )
+                .returning(deliveries.c.attempts)
+            )
+        ).scalar_one()
+        await self._conn.execute(
+            sa.insert(attempts).values(
+                delivery_id=delivery.delivery_id,
+                number=number,
+                status_code=status_code,
+                error=error,
+            )
+        )
+
+    async def of_seller(
+        self, seller_id: str, *, status: DeliveryStatus | None = None, limit: int = 50
+    ) -> list[Delivery]:
+        """The seller's deliveries, newest first, each with its attempts."""
+        query = (
+            sa.select(deliveries)
+            .where(deliveries.c.seller_id == seller_id)
+            .order_by(deliveries.c.delivery_id.desc())
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(deliveries.c.status == status.value)
+        rows = (await self._conn.execute(query)).all()
+        tried: dict[int, list[Attempt]] = {r.delivery_id: [] for r in rows}
+        for a in await self._conn.execute(
+            sa.select(attempts)
+            .where(attempts.c.delivery_id.in_(list(tried)))
+            .order_by(attempts.c.delivery_id, attempts.c.number)
+        ):
+            tried[a.delivery_id].append(Attempt(a.number, a.at, a.status_code, a.error))
+        return [_delivery(r, tuple(tried[r.delivery_id])) for r in rows]
+
+    async def redrive(self, seller_id: str, delivery_id: int | None = None) -> list[int]:
+        """Queue the seller's failed deliveries (or the one named) again, due now, with a fresh
+        round of attempts; the ids of those queued."""
+        query = sa.update(deliveries).where(
+            deliveries.c.seller_id == seller_id,
+            deliveries.c.status == DeliveryStatus.FAILED.value,
+        )
+        if delivery_id is not None:
+            query = query.where(deliveries.c.delivery_id == delivery_id)
+        rows = await self._conn.execute(
+            query.values(
+                status=DeliveryStatus.PENDING.value, tries=0, next_attempt_at=sa.func.now()
+            ).returning(deliveries.c.delivery_id)
+        )
+        return [r.delivery_id for r in rows]
+
+    async def exists(self, seller_id: str, delivery_id: int) -> bool:
+        row = await self._conn.execute(
+            sa.select(deliveries.c.delivery_id).where(
+                deliveries.c.seller_id == seller_id, deliveries.c.delivery_id == delivery_id
+            )
+        )
+        return row.first() is not None
+
+
+def _outcome(error: str | None, retry_in_s: float | None) -> dict:
+    if error is None:
+        return {"status": DeliveryStatus.DELIVERED.value, "delivered_at": sa.func.now()}
+    if retry_in_s is None:
+        return {"status": DeliveryStatus.FAILED.value}
+    return {"next_attempt_at": sa.func.now() + timedelta(seconds=retry_in_s)}
+
+
+def _delivery(row, tried: tuple[Attempt, ...]) -> Delivery:
+    return Delivery(
+        delivery_id=row.delivery_id,
+        subscription_id=row.subscription_id,
+        seller_id=row.seller_id,
+        notification_id=row.notification_id,
+        kind=Kind(row.kind),
+        payload=row.payload,
+        status=DeliveryStatus(row.status),
+        attempts=tried,
+        tries=row.tries,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+class NotificationMemory:
+    """What the consumer remembers to find a notification's seller and whether it is due."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def fulfillment_order_instructed(
+        self, fulfillment_order_id: str, lines: dict[str, list[dict]]
+    ) -> dict | None:
+        """Remember the order's sellers' lines; the shipment read before them, if one waits."""
+        fo = notified_fulfillment_orders
+        row = await self._conn.execute(
+            pg_insert(fo)
+            .values(fulfillment_order_id=fulfillment_order_id, lines=lines)
+            .on_conflict_do_update(
+                index_elements=[fo.c.fulfillment_order_id], set_={"lines": lines}
+            )
+            .returning(fo.c.shipped)
+        )
+        return row.scalar_one()
+
+    async def fulfillment_order_shipped(
+        self, fulfillment_order_id: str, shipped: dict
+    ) -> dict[str, list[dict]] | None:
+        """The order's sellers' lines, when its instruction was read; otherwise the shipment is
+        kept until it is."""
+        fo = notified_fulfillment_orders
+        row = await self._conn.execute(
+            pg_insert(fo)
+            .values(fulfillment_order_id=fulfillment_order_id, shipped=shipped)
+            .on_conflict_do_update(
+                index_elements=[fo.c.fulfillment_order_id], set_={"shipped": shipped}
+            )
+            .returning(fo.c.lines)
+        )
+        return row.scalar_one()
+
+    async def swap_level(
+        self, fulfillment_center_id: str, fnsku: str, fulfillable: int
+    ) -> int | None:
+        """Store the level; the one stored before (None the first time)."""
+        levels = notified_stock_levels
+        key = sa.and_(
+            levels.c.fulfillment_center_id == fulfillment_center_id, levels.c.fnsku == fnsku
+        )
+        previous = (
+            await self._conn.execute(sa.select(levels.c.fulfillable).where(key).with_for_update())
+        ).scalar_one_or_none()
+        await self._conn.execute(
+            pg_insert(levels)
+            .values(
+                fulfillment_center_id=fulfillment_center_id, fnsku=fnsku, fulfillable=fulfillable
+            )
+            .on_conflict_do_update(
+                index_elements=[levels.c.fulfillment_center_id, levels.c.fnsku],
+                set_={"fulfillable": fulfillable},
+            )
+        )
+        return previous

@@ -1,0 +1,123 @@
+"""Which seller is told what, from which consumed event: an order line's seller, an FNSKU's seller,
+a level's seller. Pure: the handler looks up what these need (sellers of FNSKUs, the previous
+level) and queues what they return."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from registration.domain.commands import (
+    NoteFulfillmentOrder,
+    NoteInventoryLevel,
+    NoteReturnReceived,
+    NoteShipmentShipped,
+)
+from registration.domain.notifications import Kind, Notification, Subscription, crossed_below
+
+
+def lines_by_seller(command: NoteFulfillmentOrder) -> dict[str, list[dict]]:
+    """A fulfillment order's lines, per seller (one order may hold several sellers' items)."""
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for line in command.lines:
+        lines[line.seller_id].append(
+            {
+                "line_id": line.line_id,
+                "fnsku": line.fnsku,
+                "seller_sku": line.seller_sku,
+                "quantity": line.quantity,
+            }
+        )
+    return dict(lines)
+
+
+def order_routed(command: NoteFulfillmentOrder) -> list[Notification]:
+    """Each seller with lines in the fulfillment order hears where its own lines ship from."""
+    return [
+        Notification(
+            seller_id,
+            Kind.ORDER_ROUTED,
+            command.cause.id,
+            command.occurred_at,
+            {
+                "order_id": command.order_id,
+                "fulfillment_order_id": command.fulfillment_order_id,
+                "fulfillment_center_id": command.fulfillment_center_id,
+                "lines": lines,
+            },
+        )
+        for seller_id, lines in lines_by_seller(command).items()
+    ]
+
+
+def order_shipped(
+    command: NoteShipmentShipped, lines_of: Mapping[str, list[dict]]
+) -> list[Notification]:
+    """Each seller with lines in the shipped fulfillment order hears of it, with its own lines."""
+    return [
+        Notification(
+            seller_id,
+            Kind.ORDER_SHIPPED,
+            command.cause.id,
+            command.shipped_at,
+            {
+                "order_id": command.order_id,
+                "fulfillment_order_id": command.fulfillment_order_id,
+                "fulfillment_center_id": command.fulfillment_center_id,
+                "carrier": command.carrier,
+                "tracking_number": command.tracking_number,
+                "lines": lines,
+            },
+        )
+        for seller_id, lines in lines_of.items()
+    ]
+
+
+def return_received(
+    command: NoteReturnReceived, seller_of: Mapping[str, str]
+) -> list[Notification]:
+    """Each seller whose FNSKUs came back hears of its own units; an FNSKU registration does not
+    know (none of its sellers') tells no one."""
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for line in command.lines:
+        if (seller_id := seller_of.get(line.fnsku)) is not None:
+            lines[seller_id].append(
+                {"fnsku": line.fnsku, "quantity": line.quantity, "condition": line.condition}
+            )
+    return [
+        Notification(
+            seller_id,
+            Kind.RETURN_RECEIVED,
+            command.cause.id,
+            command.received_at,
+            {
+                "return_id": command.return_id,
+                "order_id": command.order_id,
+                "fulfillment_center_id": command.fulfillment_center_id,
+                "lines": seller_lines,
+            },
+        )
+        for seller_id, seller_lines in lines.items()
+    ]
+
+
+def low_stock(
+    command: NoteInventoryLevel, subscription: Subscription, previous: int | None
+) -> Notification | None:
+    """The subscription hears of the level when it fell below its threshold for the FNSKU."""
+    threshold = subscription.threshold(command.fnsku)
+    if not crossed_below(previous, command.fulfillable, threshold):
+        return None
+    return Notification(
+        command.seller_id,
+        Kind.INVENTORY_LOW,
+        command.cause.id,
+        command.occurred_at,
+        {
+            "fnsku": command.fnsku,
+            "seller_sku": command.seller_sku,
+            "fulfillment_center_id": command.fulfillment_center_id,
+            "fulfillable": command.fulfillable,
+            "threshold": threshold,
+        },
+    )

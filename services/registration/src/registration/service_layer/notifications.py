@@ -1,0 +1,195 @@
+"""Seller notifications: a seller's subscriptions (HTTP), and the consumed events that queue
+deliveries for them. What each event tells which seller is `domain.notification_rules`'; the
+queue is drained by `adapters.dispatcher.NotificationDispatcher`.
+
+The consumer's handlers run in the unit of work that claimed their events (a redelivered event is
+skipped by the inbox), and a delivery is unique per (subscription, notification), so a replayed
+event queues nothing twice either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from registration.adapters.notifications import new_subscription_id
+from registration.domain import notification_rules as rules
+from registration.domain.commands import (
+    NoteFulfillmentOrder,
+    NoteInventoryLevel,
+    NoteReturnReceived,
+    NoteShipmentShipped,
+    RedriveDeliveries,
+    RotateSubscriptionSecret,
+    SubscribeEndpoint,
+    Unsubscribe,
+)
+from registration.domain.notifications import (
+    DeliveryNotFound,
+    Kind,
+    Subscription,
+    SubscriptionNotFound,
+    TooManySubscriptions,
+    check_url,
+    new_secret,
+)
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
+from stockpath_events import Cause
+
+
+async def subscribe_endpoint(
+    command: SubscribeEndpoint,
+    uow: RegistrationUnitOfWork,
+    *,
+    allow_local: bool,
+    max_subscriptions: int,
+) -> tuple[Subscription, str]:
+    """The new subscription and its secret (shown this once)."""
+    check_url(command.url, allow_local=allow_local)
+    subscription = Subscription(
+        subscription_id=new_subscription_id(),
+        seller_id=command.seller_id,
+        url=command.url,
+        kinds=tuple(dict.fromkeys(command.kinds)),
+        low_stock_threshold=command.low_stock_threshold,
+        low_stock_thresholds=dict(command.low_stock_thresholds),
+    )
+    secret = new_secret()
+    async with uow:
+        # Two requests at once may both pass: the limit bounds a seller's endpoints, not exactly.
+        if len(await uow.subscriptions.of_seller(command.seller_id)) >= max_subscriptions:
+            raise TooManySubscriptions(max_subscriptions)
+        await uow.subscriptions.add(subscription, secret)
+        await uow.commit()
+    return subscription, secret
+
+
+async def unsubscribe(command: Unsubscribe, uow: RegistrationUnitOfWork) -> None:
+    async with uow:
+        if not await uow.subscriptions.remove(command.seller_id, command.subscription_id):
+            raise SubscriptionNotFound(command.subscription_id)
+        await uow.commit()
+
+
+async def rotate_subscription_secret(
+    command: RotateSubscriptionSecret, uow: RegistrationUnitOfWork
+) -> str:
+    """A new secret (shown this once); every attempt from now on is signed with it only."""
+    secret = new_secret()
+    async with uow:
+        if not await uow.subscriptions.replace_secret(
+            command.seller_id, command.subscription_id, secret
+        ):
+            raise SubscriptionNotFound(command.subscription_id)
+        await uow.commit()
+    return secret
+
+
+async def redrive_deliveries(command: RedriveDeliveries, uow: RegistrationUnitOfWork) -> list[int]:
+    """Queue the seller's failed deliveries (or the one named) again; the ids queued."""
+    async with uow:
+        if command.delivery_id is not None and not await uow.deliveries.exists(
+            command.seller_id, command.delivery_id
+        ):
+            raise DeliveryNotFound(command.delivery_id)
+        queued = await uow.deliveries.redrive(command.seller_id, command.delivery_id)
+        await uow.commit()
+    return queued
+
+
+# --- consumed events ---------------------------------------------------------------------------
+
+
+async def note_fulfillment_orders(
+    commands: list[NoteFulfillmentOrder], uow: RegistrationUnitOfWork
+) -> None:
+    """An FC was told to ship lines: their sellers hear the order was routed; a shipment of the
+    fulfillment order read before this instruction is told now."""
+    for command in commands:
+        for notification in rules.order_routed(command):
+            await uow.deliveries.enqueue(notification)
+        lines = rules.lines_by_seller(command)
+        waiting = await uow.notification_memory.fulfillment_order_instructed(
+            command.fulfillment_order_id, lines
+        )
+        if waiting is not None:
+            await _tell_shipped(uow, _shipped_from_memory(waiting), lines)
+
+
+async def note_shipments_shipped(
+    commands: list[NoteShipmentShipped], uow: RegistrationUnitOfWork
+) -> None:
+    """The FC shipped a fulfillment order: the sellers of its lines hear of it (once its
+    instruction, which names them, has been read)."""
+    for command in commands:
+        lines = await uow.notification_memory.fulfillment_order_shipped(
+            command.fulfillment_order_id, _shipped_to_memory(command)
+        )
+        if lines is not None:
+            await _tell_shipped(uow, command, lines)
+
+
+async def _tell_shipped(
+    uow: RegistrationUnitOfWork, command: NoteShipmentShipped, lines: dict[str, list[dict]]
+) -> None:
+    for notification in rules.order_shipped(command, lines):
+        await uow.deliveries.enqueue(notification)
+
+
+def _shipped_to_memory(command: NoteShipmentShipped) -> dict:
+    return {
+        "order_id": command.order_id,
+        "fulfillment_center_id": command.fulfillment_center_id,
+        "carrier": command.carrier,
+        "tracking_number": command.tracking_number,
+        "shipped_at": command.shipped_at.isoformat(),
+        "event_id": command.cause.id,
+        "correlation_id": command.cause.correlation_id,
+        "fulfillment_order_id": command.fulfillment_order_id,
+    }
+
+
+def _shipped_from_memory(kept: dict) -> NoteShipmentShipped:
+    return NoteShipmentShipped(
+        fulfillment_order_id=kept["fulfillment_order_id"],
+        order_id=kept["order_id"],
+        fulfillment_center_id=kept["fulfillment_center_id"],
+        carrier=kept["carrier"],
+        tracking_number=kept["tracking_number"],
+        shipped_at=datetime.fromisoformat(kept["shipped_at"]),
+        cause=Cause(kept["event_id"], kept["correlation_id"]),
+    )
+
+
+async def note_returns_received(
+    commands: list[NoteReturnReceived], uow: RegistrationUnitOfWork
+) -> None:
+    """Units came back to an FC: each FNSKU's seller hears of its own units."""
+    fnskus = sorted({line.fnsku for command in commands for line in command.lines})
+    seller_of = await uow.registrations.sellers_of(fnskus)
+    for command in commands:
+        for notification in rules.return_received(command, seller_of):
+            await uow.deliveries.enqueue(notification)
+
+
+async def note_inventory_levels(
+    commands: list[NoteInventoryLevel], uow: RegistrationUnitOfWork
+) -> None:
+    """Levels changed: a subscription hears when one falls below its threshold. Levels of sellers
+    without such a subscription cost one query per run and are not kept."""
+    listening: dict[str, list[Subscription]] = {}
+    for subscription in await uow.subscriptions.hearing(
+        {c.seller_id for c in commands}, Kind.INVENTORY_LOW
+    ):
+        listening.setdefault(subscription.seller_id, []).append(subscription)
+    for command in commands:
+        if command.seller_id not in listening:
+            continue
+        previous = await uow.notification_memory.swap_level(
+            command.fulfillment_center_id, command.fnsku, command.fulfillable
+        )
+        for subscription in listening[command.seller_id]:
+            notification = rules.low_stock(command, subscription, previous)
+            if notification is not None:
+                await uow.deliveries.enqueue(
+                    notification, subscription_ids=[subscription.subscription_id]
+                )
