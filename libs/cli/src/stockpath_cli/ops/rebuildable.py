@@ -22,12 +22,19 @@ NOT_REBUILT: dict[str, dict[str, str]] = {
     "listing": {
         "webhook_deliveries": "attempts the live delivery loop made to sellers' webhooks; a rebuild delivers nothing",
     },
+    "registration": {
+        "notification_subscriptions": "sellers' notification endpoints, written over HTTP and not announced (their secrets must not travel on a topic)",
+        "notification_deliveries": "notifications queued for those subscriptions; a rebuild queues none, so it delivers nothing twice",
+        "notification_attempts": "attempts the live dispatcher made to sellers' endpoints",
+        "notified_stock_levels": "kept only for sellers subscribed to low stock, whom a rebuild does not know",
+    },
 }
 
 #: What follows from the tables above: tables that are rebuilt, but from events that need a row
 #: the rebuild does not have, so they differ unless the service never received such requests.
 DERIVED: dict[str, str] = {
     "listing": "nothing: listings, availability and storefront orders do not depend on delivery attempts",
+    "registration": "nothing: sellers, registrations and shipments do not depend on notifications",
 }
 
 
