@@ -38,6 +38,13 @@ SELLER_ENDPOINTS = [
     ("GET", "/v1/inbound-shipments/FBAAAAAAAAAA/labels.pdf"),
     ("POST", "/v1/inbound-shipments/FBAAAAAAAAAA/ship"),
     ("POST", "/v1/inbound-shipments/FBAAAAAAAAAA/cancel"),
+    ("POST", "/v1/notification-subscriptions"),
+    ("GET", "/v1/notification-subscriptions"),
+    ("DELETE", "/v1/notification-subscriptions/NSAAAAAAAAAAAAAAAA"),
+    ("POST", "/v1/notification-subscriptions/NSAAAAAAAAAAAAAAAA/secret-rotation"),
+    ("GET", "/v1/notification-deliveries"),
+    ("POST", "/v1/notification-deliveries/redrive"),
+    ("POST", "/v1/notification-deliveries/1/redrive"),
 ]
 OPERATOR_ENDPOINTS = [
     ("POST", "/v1/sellers"),
