@@ -21,6 +21,7 @@ from registration.domain.model import (
     Seller,
     ShipmentStatus,
 )
+from registration.domain.notifications import Notification
 from stockpath_events import Cause, Condition
 from stockpath_runtime.credentials import ActorKind, Credential
 from stockpath_runtime.paging import Page
@@ -233,6 +234,19 @@ class FakeShipmentRepository:
         return Page(found[offset : offset + limit], len(found))
 
 
+class FakeDeliveryRepository:
+    """The notification outbox: what was queued, for whom (the subscriptions are not faked)."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[Notification, tuple[str, ...] | None]] = []
+
+    async def enqueue(
+        self, notification: Notification, *, subscription_ids: Iterable[str] | None = None
+    ) -> None:
+        chosen = None if subscription_ids is None else tuple(subscription_ids)
+        self.queued.append((notification, chosen))
+
+
 class FakeRegistrationUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(source=SOURCE)
@@ -240,6 +254,7 @@ class FakeRegistrationUnitOfWork(FakeUnitOfWork):
         self.registrations = FakeRegistrationRepository()
         self.shipments = FakeShipmentRepository()
         self.credentials = FakeCredentialRepository()
+        self.deliveries = FakeDeliveryRepository()
 
 
 class FakeCatalog:

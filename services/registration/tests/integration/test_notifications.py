@@ -19,9 +19,24 @@ from fastapi.testclient import TestClient
 from registration.bootstrap import create_api
 from registration.settings import NotificationSettings, Settings
 from stockpath_events import Address, new_event
-from stockpath_events.types.fulfillment import ReturnedLine, ReturnReceived, ShipmentShipped
-from stockpath_events.types.inventory import InventoryLevelChanged
-from stockpath_events.types.order_router import FulfillmentInstructed, FulfillmentLine
+from stockpath_events.types.fulfillment import (
+    RemovalShipped,
+    ReturnedLine,
+    ReturnReceived,
+    ShipmentShipped,
+)
+from stockpath_events.types.inventory import (
+    InboundShipmentClosed,
+    InventoryDiscrepancyRecorded,
+    InventoryLevelChanged,
+    RemovalLine,
+    RemovalOrderCreated,
+)
+from stockpath_events.types.order_router import (
+    FulfillmentCancelled,
+    FulfillmentInstructed,
+    FulfillmentLine,
+)
 from stockpath_testing import eventually, publish
 from stockpath_testing.processes import start_worker
 
@@ -273,6 +288,115 @@ async def test_a_failing_endpoint_gets_every_notification_once_after_the_seller_
     assert again == {"delivery_ids": []}
     # Another seller's subscription heard none of it.
     assert deliveries(client, b) == [] and receiver.sent_to("/b") == 0
+
+
+async def test_cancellations_inbound_closes_and_discrepancies_and_removals_tell_their_seller(
+    client, worker, kafka_bootstrap, receiver, stocked_seller, shipment
+):
+    receiver.failing = False
+    a, sid = stocked_seller, shipment["shipment_id"]
+    line = shipment["lines"][0]
+    kinds = [
+        "order.cancelled",
+        "inbound_shipment.closed",
+        "inbound_shipment.discrepancy",
+        "removal.shipped",
+    ]
+    mine = subscribe(client, a, f"{receiver.base}/d", kinds)
+    fo_id, removal_id = f"FO-{uuid.uuid4().hex[:8]}", f"RMV-{uuid.uuid4().hex[:8]}"
+    order_id = f"ORD-{uuid.uuid4().hex[:8]}"
+    instructed = new_event(
+        FulfillmentInstructed(
+            fulfillment_order_id=fo_id,
+            order_id=order_id,
+            fulfillment_center_id="SEA1",
+            lines=[
+                FulfillmentLine(
+                    line_id="1",
+                    fnsku=line["fnsku"],
+                    seller_sku=line["seller_sku"],
+                    seller_id=a["seller_id"],
+                    quantity=1,
+                )
+            ],
+            ship_to=BUYER,
+            shipping_speed="standard",
+        ),
+        source="/services/order-router",
+    )
+    cancelled = new_event(
+        FulfillmentCancelled(
+            fulfillment_order_id=fo_id,
+            order_id=order_id,
+            fulfillment_center_id="SEA1",
+            reason="buyer asked",
+        ),
+        source="/services/order-router",
+    )
+    # The removal's shipment is published before its creation names the seller.
+    removal_shipped = new_event(
+        RemovalShipped(
+            removal_order_id=removal_id,
+            fulfillment_center_id="SEA1",
+            carrier="UPS",
+            tracking_number="1ZRMV",
+        ),
+        source=FC,
+    )
+    created = new_event(
+        RemovalOrderCreated(
+            removal_order_id=removal_id,
+            seller_id=a["seller_id"],
+            fulfillment_center_id="SEA1",
+            disposition="return",
+            lines=[RemovalLine(fnsku=line["fnsku"], source="unfulfillable", quantity=1)],
+            ship_to=BUYER,
+        ),
+        source="/services/inventory",
+    )
+    short = new_event(
+        InventoryDiscrepancyRecorded(
+            discrepancy_id=f"D-{uuid.uuid4().hex[:8]}",
+            kind="shortage",
+            fulfillment_center_id=shipment["fulfillment_center_id"],
+            fnsku=line["fnsku"],
+            seller_id=a["seller_id"],
+            quantity=2,
+            shipment_id=sid,
+        ),
+        source="/services/inventory",
+    )
+    closed = new_event(
+        InboundShipmentClosed(
+            shipment_id=sid,
+            fulfillment_center_id=shipment["fulfillment_center_id"],
+            seller_id=a["seller_id"],
+        ),
+        source="/services/inventory",
+    )
+    await publish(kafka_bootstrap, instructed, cancelled, removal_shipped)
+    await publish(kafka_bootstrap, created, short, closed)
+
+    def four_taken():
+        taken = receiver.taken("/d")
+        assert len(taken) == 4, [json.loads(b)["kind"] for _, b in taken]
+        return taken
+
+    taken = await eventually(four_taken, timeout=45, what="four notifications")
+    by_kind = {b["kind"]: b["data"] for b in (verify(mine["secret"], h, b) for h, b in taken)}
+    assert set(by_kind) == set(kinds)
+    assert by_kind["order.cancelled"]["reason"] == "buyer asked"
+    assert by_kind["order.cancelled"]["lines"][0]["fnsku"] == line["fnsku"]
+    assert by_kind["inbound_shipment.closed"]["shipment_id"] == sid
+    assert by_kind["inbound_shipment.discrepancy"] == {
+        "shipment_id": sid,
+        "fulfillment_center_id": shipment["fulfillment_center_id"],
+        "fnsku": line["fnsku"],
+        "kind": "shortage",
+        "quantity": 2,
+    }
+    assert by_kind["removal.shipped"]["tracking_number"] == "1ZRMV"
+    assert by_kind["removal.shipped"]["lines"][0]["fnsku"] == line["fnsku"]
 
 
 def test_a_seller_manages_only_its_own_subscriptions_and_rotates_their_secret(

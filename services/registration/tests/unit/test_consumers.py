@@ -45,7 +45,7 @@ def test_inventorys_events_become_commands_carrying_their_cause():
         "FBA000000001", receipt.cause
     )
     assert consumers.close_inbound_shipment(close) == CloseInboundShipment(
-        "FBA000000001", close.cause
+        "FBA000000001", close.cause, closed_at=close.time
     )
 
 

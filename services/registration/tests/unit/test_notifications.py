@@ -12,10 +12,15 @@ import pytest
 from registration.domain import notification_rules as rules
 from registration.domain.commands import (
     FulfillmentLineOf,
+    NoteFulfillmentCancelled,
     NoteFulfillmentOrder,
+    NoteInboundDiscrepancy,
     NoteInventoryLevel,
+    NoteRemovalOrder,
+    NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
+    RemovedUnits,
     ReturnedUnits,
 )
 from registration.domain.notifications import (
@@ -162,3 +167,42 @@ def test_low_stock_uses_the_fnskus_own_threshold_before_the_default():
     other = NoteInventoryLevel("SEA1", "X00C", "S-A", "C-1", 15, NOW, CAUSE)
     assert rules.low_stock(other, subscription, previous=25) is None  # 15 is not below 5
     assert rules.low_stock(level, subscription, previous=18) is None  # was below already
+
+
+def test_a_cancellation_tells_the_sellers_of_the_fulfillment_orders_lines():
+    cancelled = NoteFulfillmentCancelled("FO-1", "ORD-1", "SEA1", "buyer", NOW, CAUSE)
+    told = rules.order_cancelled(cancelled, rules.lines_by_seller(instructed()))
+    assert {(n.seller_id, n.kind, n.data["reason"]) for n in told} == {
+        ("S-A", Kind.ORDER_CANCELLED, "buyer"),
+        ("S-B", Kind.ORDER_CANCELLED, "buyer"),
+    }
+    assert rules.order_cancelled(cancelled, {}) == []  # an order no instruction named
+
+
+def test_a_discrepancy_tells_the_shipments_seller_and_a_reservation_shortfall_no_one():
+    short = NoteInboundDiscrepancy("FBA1", "SEA1", "X00A", "S-A", "shortage", 3, NOW, CAUSE)
+    told = rules.inbound_discrepancy(short)
+    assert told is not None and (told.seller_id, told.kind) == (
+        "S-A",
+        Kind.INBOUND_SHIPMENT_DISCREPANCY,
+    )
+    assert (told.data["kind"], told.data["quantity"]) == ("shortage", 3)
+    shortfall = NoteInboundDiscrepancy(
+        None, "SEA1", "X00A", "S-A", "reservation-shortfall", 1, NOW, CAUSE
+    )
+    assert rules.inbound_discrepancy(shortfall) is None
+
+
+def test_a_removal_shipment_tells_the_seller_the_removal_order_named():
+    created = NoteRemovalOrder(
+        "RMV-1", "S-A", "SEA1", "return", (RemovedUnits("X00A", "A-1", 2),), CAUSE
+    )
+    shipped = NoteRemovalShipped("RMV-1", "SEA1", "UPS", "1Z7", NOW, Cause("evt-3", "c"))
+    told = rules.removal_shipped(shipped, rules.removal_order(created))
+    assert (told.seller_id, told.kind, told.notification_id) == (
+        "S-A",
+        Kind.REMOVAL_SHIPPED,
+        "evt-3:removal.shipped",
+    )
+    assert told.data["lines"] == [{"fnsku": "X00A", "seller_sku": "A-1", "quantity": 2}]
+    assert told.data["tracking_number"] == "1Z7"

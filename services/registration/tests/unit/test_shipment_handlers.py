@@ -4,6 +4,8 @@ shipment following inventory's events to RECEIVING and CLOSED."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from registration_testkit import CAUSE, FakeCatalog, FakeRegistrationUnitOfWork, item, offer
 
@@ -21,6 +23,7 @@ from registration.domain.commands import (
 from registration.domain.errors import ShipmentNotFound, TooManyLabels, UnknownSellerSkus
 from registration.domain.identifiers import PLAN_ID, SHIPMENT_ID
 from registration.domain.model import InvalidShipmentTransition, Seller, ShipmentStatus
+from registration.domain.notifications import Kind
 from registration.domain.planning import NoFulfillmentCenterCanTake
 from registration.service_layer.labels import print_shipment_labels
 from registration.service_layer.registrations import register_items
@@ -41,6 +44,7 @@ from stockpath_events.types.registration import (
 from stockpath_network import DEFAULT_NETWORK, distance_to
 
 SELLER = "S0000000001"
+CLOSED_AT = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
 #: Two FCs of 10 units each: a plan of more than 10 units splits.
 SMALL = tuple(fc.model_copy(update={"inbound_capacity_units": 10}) for fc in DEFAULT_NETWORK[:2])
 
@@ -289,7 +293,8 @@ async def test_received_stock_makes_a_shipment_receiving_and_the_fcs_close_makes
 
     await mark_shipments_receiving([MarkShipmentReceiving(shipment.shipment_id, CAUSE)] * 2, uow)
     receiving = uow.shipments.shipments[shipment.shipment_id].status
-    await close_inbound_shipments([CloseInboundShipment(shipment.shipment_id, CAUSE)], uow)
+    closing = CloseInboundShipment(shipment.shipment_id, CAUSE, closed_at=CLOSED_AT)
+    await close_inbound_shipments([closing, closing], uow)  # the second changes nothing
     await mark_shipments_receiving(
         [MarkShipmentReceiving(shipment.shipment_id, CAUSE)], uow
     )  # a late receipt
@@ -299,6 +304,16 @@ async def test_received_stock_makes_a_shipment_receiving_and_the_fcs_close_makes
     assert (uow.commits, len(uow.events)) == (commits, events), (
         "the runtime commits, and nothing is announced"
     )
+    # The seller's endpoints hear of the close once, with the lines it planned.
+    ((told, chosen),) = uow.deliveries.queued
+    assert (told.seller_id, told.kind, told.occurred_at, chosen) == (
+        SELLER,
+        Kind.INBOUND_SHIPMENT_CLOSED,
+        CLOSED_AT,
+        None,
+    )
+    assert told.data["shipment_id"] == shipment.shipment_id
+    assert [(x["seller_sku"], x["quantity"]) for x in told.data["lines"]] == [("SKU-1", 2)]
 
 
 async def test_stock_for_a_cancelled_shipment_leaves_it_cancelled_until_the_fc_closes_it():
@@ -327,3 +342,4 @@ async def test_events_for_a_shipment_registration_never_planned_are_ignored_and_
 
     assert "FBA-NOT-OURS" not in uow.shipments.shipments
     assert uow.shipments.shipments[known.shipment_id].status is ShipmentStatus.RECEIVING
+    assert uow.deliveries.queued == []

@@ -17,6 +17,7 @@ from registration.adapters.tables import (
     notification_deliveries,
     notification_subscriptions,
     notified_fulfillment_orders,
+    notified_removal_orders,
     notified_stock_levels,
 )
 from registration.domain.notifications import (
@@ -285,6 +286,41 @@ class NotificationMemory:
                 index_elements=[fo.c.fulfillment_order_id], set_={"shipped": shipped}
             )
             .returning(fo.c.lines)
+        )
+        return row.scalar_one()
+
+    async def lines_of(self, fulfillment_order_id: str) -> dict[str, list[dict]] | None:
+        """The order's sellers' lines, when its instruction was read."""
+        fo = notified_fulfillment_orders
+        row = await self._conn.execute(
+            sa.select(fo.c.lines).where(fo.c.fulfillment_order_id == fulfillment_order_id)
+        )
+        return row.scalar_one_or_none()
+
+    async def removal_order_created(self, removal_order_id: str, order: dict) -> dict | None:
+        """Remember whose the removal order is; the shipment read before it, if one waits."""
+        ro = notified_removal_orders
+        row = await self._conn.execute(
+            pg_insert(ro)
+            .values(removal_order_id=removal_order_id, removal_order=order)
+            .on_conflict_do_update(
+                index_elements=[ro.c.removal_order_id], set_={"removal_order": order}
+            )
+            .returning(ro.c.shipped)
+        )
+        return row.scalar_one()
+
+    async def removal_order_shipped(self, removal_order_id: str, shipped: dict) -> dict | None:
+        """The removal order as remembered, when its creation was read; otherwise the shipment
+        is kept until it is."""
+        ro = notified_removal_orders
+        row = await self._conn.execute(
+            pg_insert(ro)
+            .values(removal_order_id=removal_order_id, shipped=shipped)
+            .on_conflict_do_update(
+                index_elements=[ro.c.removal_order_id], set_={"shipped": shipped}
+            )
+            .returning(ro.c.removal_order)
         )
         return row.scalar_one()
 

@@ -212,3 +212,13 @@ notified_stock_levels = sa.Table(
     sa.Column("fnsku", sa.Text, primary_key=True),
     sa.Column("fulfillable", sa.Integer, nullable=False),
 )
+
+#: Whose a removal order is and what it removes (from RemovalOrderCreated), so its RemovalShipped,
+#: which names only the order, tells its seller; a shipment read first waits in ``shipped``.
+notified_removal_orders = sa.Table(
+    "notified_removal_orders",
+    metadata,
+    sa.Column("removal_order_id", sa.Text, primary_key=True),
+    sa.Column("removal_order", postgresql.JSONB, nullable=True),
+    sa.Column("shipped", postgresql.JSONB, nullable=True),
+)

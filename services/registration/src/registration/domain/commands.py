@@ -158,6 +158,8 @@ class CloseInboundShipment:
 
     shipment_id: str
     cause: Cause
+    #: When inventory announced it (what the seller's `inbound_shipment.closed` says).
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -314,4 +316,60 @@ class NoteInventoryLevel:
     seller_sku: str | None
     fulfillable: int
     occurred_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteFulfillmentCancelled:
+    """An FC is told to stop a fulfillment order: the sellers of its lines hear the order was
+    cancelled (its instruction, read before it on the same partition, named them)."""
+
+    fulfillment_order_id: str
+    order_id: str
+    fulfillment_center_id: str
+    reason: str | None
+    occurred_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteInboundDiscrepancy:
+    #: None for a discrepancy of no inbound shipment (a reservation shortfall).
+    shipment_id: str | None
+    fulfillment_center_id: str
+    fnsku: str
+    seller_id: str
+    #: shortage (closed with units missing), overage or unknown-fnsku.
+    kind: str
+    quantity: int
+    occurred_at: datetime
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class RemovedUnits:
+    fnsku: str
+    seller_sku: str | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class NoteRemovalOrder:
+    """A removal order was created: remembered so its shipment tells its seller."""
+
+    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id: str
+    disposition: str
+    lines: tuple[RemovedUnits, ...]
+    cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteRemovalShipped:
+    removal_order_id: str
+    fulfillment_center_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
     cause: Cause

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import datetime
 
 from registration.domain.commands import (
+    NoteFulfillmentCancelled,
     NoteFulfillmentOrder,
+    NoteInboundDiscrepancy,
     NoteInventoryLevel,
+    NoteRemovalOrder,
+    NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
 )
+from registration.domain.model import InboundShipment
 from registration.domain.notifications import Kind, Notification, Subscription, crossed_below
 
 
@@ -119,5 +125,96 @@ def low_stock(
             "fulfillment_center_id": command.fulfillment_center_id,
             "fulfillable": command.fulfillable,
             "threshold": threshold,
+        },
+    )
+
+
+def order_cancelled(
+    command: NoteFulfillmentCancelled, lines_of: Mapping[str, list[dict]]
+) -> list[Notification]:
+    """Each seller with lines in the cancelled fulfillment order hears of it, with its own lines."""
+    return [
+        Notification(
+            seller_id,
+            Kind.ORDER_CANCELLED,
+            command.cause.id,
+            command.occurred_at,
+            {
+                "order_id": command.order_id,
+                "fulfillment_order_id": command.fulfillment_order_id,
+                "fulfillment_center_id": command.fulfillment_center_id,
+                "reason": command.reason,
+                "lines": lines,
+            },
+        )
+        for seller_id, lines in lines_of.items()
+    ]
+
+
+def inbound_shipment_closed(shipment: InboundShipment, cause_id: str, at: datetime) -> Notification:
+    """The shipment's seller hears the FC closed it, with the lines it planned (discrepancies
+    follow as `inbound_shipment.discrepancy`, one per FNSKU)."""
+    return Notification(
+        shipment.seller_id,
+        Kind.INBOUND_SHIPMENT_CLOSED,
+        cause_id,
+        at,
+        {
+            "shipment_id": shipment.shipment_id,
+            "fulfillment_center_id": shipment.fulfillment_center_id,
+            "lines": [
+                {"fnsku": x.fnsku, "seller_sku": x.seller_sku, "quantity": x.quantity}
+                for x in shipment.lines
+            ],
+        },
+    )
+
+
+def inbound_discrepancy(command: NoteInboundDiscrepancy) -> Notification | None:
+    """The shipment's seller hears what the FC found short, over or never planned; a reservation
+    shortfall (of no shipment) is the router's and the FC's business, not the seller's."""
+    if command.shipment_id is None:
+        return None
+    return Notification(
+        command.seller_id,
+        Kind.INBOUND_SHIPMENT_DISCREPANCY,
+        command.cause.id,
+        command.occurred_at,
+        {
+            "shipment_id": command.shipment_id,
+            "fulfillment_center_id": command.fulfillment_center_id,
+            "fnsku": command.fnsku,
+            "kind": command.kind,
+            "quantity": command.quantity,
+        },
+    )
+
+
+def removal_order(command: NoteRemovalOrder) -> dict:
+    """What is remembered of a removal order until it ships: its seller and what it removes."""
+    return {
+        "seller_id": command.seller_id,
+        "disposition": command.disposition,
+        "lines": [
+            {"fnsku": x.fnsku, "seller_sku": x.seller_sku, "quantity": x.quantity}
+            for x in command.lines
+        ],
+    }
+
+
+def removal_shipped(command: NoteRemovalShipped, order: Mapping) -> Notification:
+    """The removal order's seller hears it left the FC, with carrier and tracking."""
+    return Notification(
+        order["seller_id"],
+        Kind.REMOVAL_SHIPPED,
+        command.cause.id,
+        command.shipped_at,
+        {
+            "removal_order_id": command.removal_order_id,
+            "fulfillment_center_id": command.fulfillment_center_id,
+            "disposition": order["disposition"],
+            "carrier": command.carrier,
+            "tracking_number": command.tracking_number,
+            "lines": order["lines"],
         },
     )

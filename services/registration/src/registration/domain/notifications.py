@@ -18,9 +18,12 @@ class Kind(StrEnum):
 
     ORDER_ROUTED = "order.routed"
     ORDER_SHIPPED = "order.shipped"
+    ORDER_CANCELLED = "order.cancelled"
     INVENTORY_LOW = "inventory.low"
     INBOUND_SHIPMENT_CLOSED = "inbound_shipment.closed"
+    INBOUND_SHIPMENT_DISCREPANCY = "inbound_shipment.discrepancy"
     RETURN_RECEIVED = "return.received"
+    REMOVAL_SHIPPED = "removal.shipped"
 
 
 class DeliveryStatus(StrEnum):

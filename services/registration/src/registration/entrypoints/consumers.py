@@ -20,8 +20,12 @@ from registration.domain.commands import (
     CloseInboundShipment,
     FulfillmentLineOf,
     MarkShipmentReceiving,
+    NoteFulfillmentCancelled,
     NoteFulfillmentOrder,
+    NoteInboundDiscrepancy,
     NoteInventoryLevel,
+    NoteRemovalOrder,
+    NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
     RecordAnnouncedCancellation,
@@ -30,6 +34,7 @@ from registration.domain.commands import (
     RecordAnnouncedSeller,
     RecordAnnouncedShipment,
     RecordAnnouncedShipping,
+    RemovedUnits,
     ReturnedUnits,
 )
 from registration.domain.model import (
@@ -44,13 +49,15 @@ from registration.domain.model import (
 )
 from registration.service_layer import notifications, registrations, sellers, shipments
 from stockpath_events import CatalogItemSnapshot, Envelope, Topics
-from stockpath_events.types.fulfillment import ReturnReceived, ShipmentShipped
+from stockpath_events.types.fulfillment import RemovalShipped, ReturnReceived, ShipmentShipped
 from stockpath_events.types.inventory import (
     InboundShipmentClosed,
+    InventoryDiscrepancyRecorded,
     InventoryLevelChanged,
     InventoryReceived,
+    RemovalOrderCreated,
 )
-from stockpath_events.types.order_router import FulfillmentInstructed
+from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
     InboundShipmentCancelled,
     InboundShipmentPlanned,
@@ -69,7 +76,7 @@ def mark_shipment_receiving(event: Envelope[InventoryReceived]) -> MarkShipmentR
 
 
 def close_inbound_shipment(event: Envelope[InboundShipmentClosed]) -> CloseInboundShipment:
-    return CloseInboundShipment(event.data.shipment_id, event.cause)
+    return CloseInboundShipment(event.data.shipment_id, event.cause, closed_at=event.time)
 
 
 def record_announced_seller(event: Envelope[SellerOnboarded]) -> RecordAnnouncedSeller:
@@ -251,20 +258,84 @@ def note_inventory_level(event: Envelope[InventoryLevelChanged]) -> NoteInventor
     )
 
 
+def note_fulfillment_cancelled(
+    event: Envelope[FulfillmentCancelled],
+) -> NoteFulfillmentCancelled:
+    data = event.data
+    return NoteFulfillmentCancelled(
+        data.fulfillment_order_id,
+        data.order_id,
+        data.fulfillment_center_id,
+        data.reason,
+        event.time,
+        event.cause,
+    )
+
+
+def note_inbound_discrepancy(
+    event: Envelope[InventoryDiscrepancyRecorded],
+) -> NoteInboundDiscrepancy:
+    data = event.data
+    return NoteInboundDiscrepancy(
+        data.shipment_id,
+        data.fulfillment_center_id,
+        data.fnsku,
+        data.seller_id,
+        data.kind,
+        data.quantity,
+        event.time,
+        event.cause,
+    )
+
+
+def note_removal_order(event: Envelope[RemovalOrderCreated]) -> NoteRemovalOrder:
+    data = event.data
+    return NoteRemovalOrder(
+        data.removal_order_id,
+        data.seller_id,
+        data.fulfillment_center_id,
+        data.disposition.value,
+        tuple(RemovedUnits(x.fnsku, x.seller_sku, x.quantity) for x in data.lines),
+        event.cause,
+    )
+
+
+def note_removal_shipped(event: Envelope[RemovalShipped]) -> NoteRemovalShipped:
+    data = event.data
+    return NoteRemovalShipped(
+        data.removal_order_id,
+        data.fulfillment_center_id,
+        data.carrier,
+        data.tracking_number,
+        data.shipped_at or event.time,
+        event.cause,
+    )
+
+
 CONSUMES: ConsumerTable = {
     Topics.INVENTORY: {
         InventoryReceived: (mark_shipment_receiving, shipments.mark_shipments_receiving),
         InboundShipmentClosed: (close_inbound_shipment, shipments.close_inbound_shipments),
         InventoryLevelChanged: (note_inventory_level, notifications.note_inventory_levels),
+        InventoryDiscrepancyRecorded: (
+            note_inbound_discrepancy,
+            notifications.note_inbound_discrepancies,
+        ),
+        RemovalOrderCreated: (note_removal_order, notifications.note_removal_orders),
     },
     # Seller notifications (service_layer/notifications.py). Both topics are hot: what is not
     # listed here is skipped on its type header, before it is decoded.
     Topics.FULFILLMENT_INSTRUCTIONS: {
         FulfillmentInstructed: (note_fulfillment_order, notifications.note_fulfillment_orders),
+        FulfillmentCancelled: (
+            note_fulfillment_cancelled,
+            notifications.note_fulfillment_cancellations,
+        ),
     },
     Topics.FULFILLMENT_UPDATES: {
         ShipmentShipped: (note_shipment_shipped, notifications.note_shipments_shipped),
         ReturnReceived: (note_return_received, notifications.note_returns_received),
+        RemovalShipped: (note_removal_shipped, notifications.note_removals_shipped),
     },
     Topics.REGISTRATION: {
         SellerOnboarded: (record_announced_seller, sellers.record_announced_sellers),

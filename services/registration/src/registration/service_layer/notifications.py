@@ -9,13 +9,19 @@ event queues nothing twice either.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from typing import TypeVar
 
 from registration.adapters.notifications import new_subscription_id
 from registration.domain import notification_rules as rules
 from registration.domain.commands import (
+    NoteFulfillmentCancelled,
     NoteFulfillmentOrder,
+    NoteInboundDiscrepancy,
     NoteInventoryLevel,
+    NoteRemovalOrder,
+    NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
     RedriveDeliveries,
@@ -112,7 +118,7 @@ async def note_fulfillment_orders(
             command.fulfillment_order_id, lines
         )
         if waiting is not None:
-            await _tell_shipped(uow, _shipped_from_memory(waiting), lines)
+            await _tell_shipped(uow, _restored(NoteShipmentShipped, waiting), lines)
 
 
 async def note_shipments_shipped(
@@ -122,7 +128,7 @@ async def note_shipments_shipped(
     instruction, which names them, has been read)."""
     for command in commands:
         lines = await uow.notification_memory.fulfillment_order_shipped(
-            command.fulfillment_order_id, _shipped_to_memory(command)
+            command.fulfillment_order_id, _kept(command)
         )
         if lines is not None:
             await _tell_shipped(uow, command, lines)
@@ -135,28 +141,29 @@ async def _tell_shipped(
         await uow.deliveries.enqueue(notification)
 
 
-def _shipped_to_memory(command: NoteShipmentShipped) -> dict:
+def _kept(command: NoteShipmentShipped | NoteRemovalShipped) -> dict:
+    """A shipment read before what names its seller, as it waits in the memory (JSON)."""
     return {
-        "order_id": command.order_id,
-        "fulfillment_center_id": command.fulfillment_center_id,
-        "carrier": command.carrier,
-        "tracking_number": command.tracking_number,
+        **{
+            f.name: getattr(command, f.name)
+            for f in dataclasses.fields(command)
+            if f.name not in ("cause", "shipped_at")
+        },
         "shipped_at": command.shipped_at.isoformat(),
-        "event_id": command.cause.id,
-        "correlation_id": command.cause.correlation_id,
-        "fulfillment_order_id": command.fulfillment_order_id,
+        "cause": [command.cause.id, command.cause.correlation_id],
     }
 
 
-def _shipped_from_memory(kept: dict) -> NoteShipmentShipped:
-    return NoteShipmentShipped(
-        fulfillment_order_id=kept["fulfillment_order_id"],
-        order_id=kept["order_id"],
-        fulfillment_center_id=kept["fulfillment_center_id"],
-        carrier=kept["carrier"],
-        tracking_number=kept["tracking_number"],
-        shipped_at=datetime.fromisoformat(kept["shipped_at"]),
-        cause=Cause(kept["event_id"], kept["correlation_id"]),
+Shipped = TypeVar("Shipped", NoteShipmentShipped, NoteRemovalShipped)
+
+
+def _restored(kind: type[Shipped], kept: dict) -> Shipped:
+    return kind(
+        **{
+            **kept,
+            "shipped_at": datetime.fromisoformat(kept["shipped_at"]),
+            "cause": Cause(*kept["cause"]),
+        }
     )
 
 
@@ -193,3 +200,48 @@ async def note_inventory_levels(
                 await uow.deliveries.enqueue(
                     notification, subscription_ids=[subscription.subscription_id]
                 )
+
+
+async def note_fulfillment_cancellations(
+    commands: list[NoteFulfillmentCancelled], uow: RegistrationUnitOfWork
+) -> None:
+    """An FC is told to stop a fulfillment order: the sellers of its lines hear of it."""
+    for command in commands:
+        lines = await uow.notification_memory.lines_of(command.fulfillment_order_id)
+        for notification in rules.order_cancelled(command, lines or {}):
+            await uow.deliveries.enqueue(notification)
+
+
+async def note_inbound_discrepancies(
+    commands: list[NoteInboundDiscrepancy], uow: RegistrationUnitOfWork
+) -> None:
+    """The FC found an inbound shipment short, over, or holding an FNSKU it never planned."""
+    for command in commands:
+        if (notification := rules.inbound_discrepancy(command)) is not None:
+            await uow.deliveries.enqueue(notification)
+
+
+async def note_removal_orders(
+    commands: list[NoteRemovalOrder], uow: RegistrationUnitOfWork
+) -> None:
+    """Remember whose each removal order is; one whose shipment was read first is told now."""
+    for command in commands:
+        order = rules.removal_order(command)
+        waiting = await uow.notification_memory.removal_order_created(
+            command.removal_order_id, order
+        )
+        if waiting is not None:
+            shipped = _restored(NoteRemovalShipped, waiting)
+            await uow.deliveries.enqueue(rules.removal_shipped(shipped, order))
+
+
+async def note_removals_shipped(
+    commands: list[NoteRemovalShipped], uow: RegistrationUnitOfWork
+) -> None:
+    """A removal order left the FC: its seller hears of it (once its creation has been read)."""
+    for command in commands:
+        order = await uow.notification_memory.removal_order_shipped(
+            command.removal_order_id, _kept(command)
+        )
+        if order is not None:
+            await uow.deliveries.enqueue(rules.removal_shipped(command, order))

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from registration.domain import identifiers
+from registration.domain import identifiers, notification_rules
 from registration.domain.commands import (
     CancelInboundShipment,
     CloseInboundShipment,
@@ -197,7 +197,8 @@ async def _advance(
     uow: RegistrationUnitOfWork,
     command: MarkShipmentReceiving | CloseInboundShipment,
     step: Callable[[InboundShipment], InboundShipment],
-) -> None:
+) -> InboundShipment | None:
+    """The shipment after the step, when the step changed its status."""
     shipment = await uow.shipments.get(command.shipment_id, for_update=True)
     if shipment is None:
         # Stock the FC received against a shipment registration never planned: the FC's problem to
@@ -207,17 +208,19 @@ async def _advance(
             shipment_id=command.shipment_id,
             caused_by=command.cause.id,
         )
-        return
+        return None
     advanced = step(shipment)
-    if advanced.status is not shipment.status:
-        await uow.shipments.save_status(advanced)
-        log.info(
-            "inbound shipment status changed",
-            shipment_id=shipment.shipment_id,
-            before=shipment.status.value,
-            after=advanced.status.value,
-            caused_by=command.cause.id,
-        )
+    if advanced.status is shipment.status:
+        return None
+    await uow.shipments.save_status(advanced)
+    log.info(
+        "inbound shipment status changed",
+        shipment_id=shipment.shipment_id,
+        before=shipment.status.value,
+        after=advanced.status.value,
+        caused_by=command.cause.id,
+    )
+    return advanced
 
 
 async def mark_shipments_receiving(
@@ -231,9 +234,14 @@ async def mark_shipments_receiving(
 async def close_inbound_shipments(
     commands: list[CloseInboundShipment], uow: RegistrationUnitOfWork
 ) -> None:
-    """The FC finished with these shipments: the seller sees them CLOSED."""
+    """The FC finished with these shipments: the seller sees them CLOSED, and its subscribed
+    endpoints hear of it (docs/notifications.md)."""
     for command in commands:
-        await _advance(uow, command, InboundShipment.closed)
+        closed = await _advance(uow, command, InboundShipment.closed)
+        if closed is not None:
+            at = command.closed_at or datetime.now(UTC)
+            notification = notification_rules.inbound_shipment_closed(closed, command.cause.id, at)
+            await uow.deliveries.enqueue(notification)
 
 
 async def record_announced_shipments(

@@ -1,5 +1,6 @@
 """seller notifications: subscriptions, the delivery outbox and its attempts, and what the
-consumer remembers to tell the right seller (fulfillment orders' sellers, last stock levels)"""
+consumer remembers to tell the right seller (fulfillment and removal orders' sellers, last
+stock levels)"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -86,6 +87,12 @@ def upgrade() -> None:
         sa.Column("shipped", postgresql.JSONB, nullable=True),
     )
     op.create_table(
+        "notified_removal_orders",
+        sa.Column("removal_order_id", sa.Text, primary_key=True),
+        sa.Column("removal_order", postgresql.JSONB, nullable=True),
+        sa.Column("shipped", postgresql.JSONB, nullable=True),
+    )
+    op.create_table(
         "notified_stock_levels",
         sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
         sa.Column("fnsku", sa.Text, primary_key=True),
@@ -96,6 +103,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "notified_stock_levels",
+        "notified_removal_orders",
         "notified_fulfillment_orders",
         "notification_attempts",
         "notification_deliveries",
