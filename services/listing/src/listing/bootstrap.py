@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +12,7 @@ from listing.domain.channels import ChannelDirectory, channel_directory
 from listing.entrypoints import consumers, feeds, http, storefront
 from listing.service_layer.unit_of_work import ListingUnitOfWork
 from listing.settings import Settings
+from stockpath_runtime.background import beside_the_api
 from stockpath_runtime.consumer import Subscription, subscribe
 from stockpath_runtime.http import create_service_app
 from stockpath_runtime.service import ServiceDefinition
@@ -65,9 +64,8 @@ def _webhook_deliveries(settings: Settings):
     hook = settings.webhook
     if not hook.url:
         return None, None
-    running: list[asyncio.Task] = []
 
-    def start(app: FastAPI) -> None:
+    async def deliver(app: FastAPI) -> None:
         # The engine is the API's own, made when the app starts (so the dispatcher is made then too).
         dispatcher = WebhookDispatcher(
             app.state.engine,
@@ -78,16 +76,9 @@ def _webhook_deliveries(settings: Settings):
             max_backoff_s=hook.max_backoff_s,
             poll_interval_s=hook.poll_interval_s,
         )
-        running.append(asyncio.create_task(dispatcher.run()))
+        await dispatcher.run()
 
-    async def stop(app: FastAPI) -> None:
-        while running:
-            task = running.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return start, stop
+    return beside_the_api(deliver)
 
 
 SERVICE = ServiceDefinition(

@@ -8,8 +8,6 @@ network without patching module paths; so are the console's cookie path and its 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
 from stockpath_network import FulfillmentCenter, network
 from stockpath_runtime.auth import Forbidden
+from stockpath_runtime.background import beside_the_api
 from stockpath_runtime.consumer import Subscription, subscribe
 from stockpath_runtime.http import ClientError, Unauthorized, create_service_app
 from stockpath_runtime.service import ServiceDefinition
@@ -94,13 +93,11 @@ def create_api(
 
 
 def _notification_deliveries(settings: Settings):
-    """Start and stop hooks running the notification dispatcher beside the API (as listing runs
-    its webhook channel's): the runtime's worker runs only consumers and the outbox relay, and
-    rows are claimed with SKIP LOCKED, so every API replica may run it."""
-    running: list[asyncio.Task] = []
+    """Start and stop hooks running the notification dispatcher beside the API, as listing runs
+    its webhook channel's (`stockpath_runtime.background`)."""
     options = settings.notifications
 
-    def start(app: FastAPI) -> None:
+    async def deliver(app: FastAPI) -> None:
         dispatcher = NotificationDispatcher(
             app.state.engine,
             allow_local=options.allow_local,
@@ -110,16 +107,9 @@ def _notification_deliveries(settings: Settings):
             max_backoff_s=options.max_backoff_s,
             poll_interval_s=options.poll_interval_s,
         )
-        running.append(asyncio.create_task(dispatcher.run()))
+        await dispatcher.run()
 
-    async def stop(app: FastAPI) -> None:
-        while running:
-            task = running.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return start, stop
+    return beside_the_api(deliver)
 
 
 def subscriptions(settings: Settings) -> list[Subscription]:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from listing.adapters.webhook_deliveries import WebhookDeliveryRepository
 from listing.domain.deliveries import WebhookDelivery
+from stockpath_runtime.background import drain_forever
 from stockpath_runtime.retry import backoff_delay
 
 log = structlog.get_logger("stockpath.listing.webhook")
@@ -50,14 +51,12 @@ class WebhookDispatcher:
     async def run(self) -> None:
         """Deliver due changes until cancelled; a database outage only delays deliveries."""
         async with httpx.AsyncClient(timeout=self._timeout_s) as client:
-            while True:
-                try:
-                    delivered = await self.deliver_due(client)
-                except Exception as e:  # noqa: BLE001 — the loop must outlive outages; rows stay queued
-                    log.warning("webhook dispatch failed; retrying", error=repr(e))
-                    delivered = 0
-                if not delivered:
-                    await asyncio.sleep(self._poll_interval_s)
+            await drain_forever(
+                lambda: self.deliver_due(client),
+                poll_interval_s=self._poll_interval_s,
+                log=log,
+                what="webhook dispatch",
+            )
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
         """Attempt every due delivery that is the oldest pending one of its listing; returns

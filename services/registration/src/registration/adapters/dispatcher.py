@@ -35,6 +35,7 @@ from registration.domain.notifications import (
     check_url,
     signature,
 )
+from stockpath_runtime.background import drain_forever
 from stockpath_runtime.retry import backoff_delay
 
 log = structlog.get_logger("stockpath.registration.notifications")
@@ -66,14 +67,12 @@ class NotificationDispatcher:
         """Deliver due notifications until cancelled; a database outage only delays them."""
         # Redirects are not followed: a public endpoint must not bounce a delivery inside.
         async with httpx.AsyncClient(timeout=self._timeout_s, follow_redirects=False) as client:
-            while True:
-                try:
-                    sent = await self.deliver_due(client)
-                except Exception as e:  # noqa: BLE001 — the loop must outlive outages; rows stay queued
-                    log.warning("notification dispatch failed; retrying", error=repr(e))
-                    sent = 0
-                if not sent:
-                    await asyncio.sleep(self._poll_interval_s)
+            await drain_forever(
+                lambda: self.deliver_due(client),
+                poll_interval_s=self._poll_interval_s,
+                log=log,
+                what="notification dispatch",
+            )
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
         """Attempt every due delivery (a batch); how many attempts were made."""
