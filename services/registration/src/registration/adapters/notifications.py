@@ -263,15 +263,9 @@ class NotificationMemory:
     ) -> dict | None:
         """Remember the order's sellers' lines; the shipment read before them, if one waits."""
         fo = notified_fulfillment_orders
-        row = await self._conn.execute(
-            pg_insert(fo)
-            .values(fulfillment_order_id=fulfillment_order_id, lines=lines)
-            .on_conflict_do_update(
-                index_elements=[fo.c.fulfillment_order_id], set_={"lines": lines}
-            )
-            .returning(fo.c.shipped)
+        return await self._meet(
+            fo.c.fulfillment_order_id, fulfillment_order_id, fo.c.lines, lines, fo.c.shipped
         )
-        return row.scalar_one()
 
     async def fulfillment_order_shipped(
         self, fulfillment_order_id: str, shipped: dict
@@ -279,15 +273,9 @@ class NotificationMemory:
         """The order's sellers' lines, when its instruction was read; otherwise the shipment is
         kept until it is."""
         fo = notified_fulfillment_orders
-        row = await self._conn.execute(
-            pg_insert(fo)
-            .values(fulfillment_order_id=fulfillment_order_id, shipped=shipped)
-            .on_conflict_do_update(
-                index_elements=[fo.c.fulfillment_order_id], set_={"shipped": shipped}
-            )
-            .returning(fo.c.lines)
+        return await self._meet(
+            fo.c.fulfillment_order_id, fulfillment_order_id, fo.c.shipped, shipped, fo.c.lines
         )
-        return row.scalar_one()
 
     async def lines_of(self, fulfillment_order_id: str) -> dict[str, list[dict]] | None:
         """The order's sellers' lines, when its instruction was read."""
@@ -300,27 +288,28 @@ class NotificationMemory:
     async def removal_order_created(self, removal_order_id: str, order: dict) -> dict | None:
         """Remember whose the removal order is; the shipment read before it, if one waits."""
         ro = notified_removal_orders
-        row = await self._conn.execute(
-            pg_insert(ro)
-            .values(removal_order_id=removal_order_id, removal_order=order)
-            .on_conflict_do_update(
-                index_elements=[ro.c.removal_order_id], set_={"removal_order": order}
-            )
-            .returning(ro.c.shipped)
+        return await self._meet(
+            ro.c.removal_order_id, removal_order_id, ro.c.removal_order, order, ro.c.shipped
         )
-        return row.scalar_one()
 
     async def removal_order_shipped(self, removal_order_id: str, shipped: dict) -> dict | None:
         """The removal order as remembered, when its creation was read; otherwise the shipment
         is kept until it is."""
         ro = notified_removal_orders
+        return await self._meet(
+            ro.c.removal_order_id, removal_order_id, ro.c.shipped, shipped, ro.c.removal_order
+        )
+
+    async def _meet(
+        self, key: sa.Column, value: str, mine: sa.Column, kept: dict, theirs: sa.Column
+    ) -> dict | None:
+        """Two events about one thing, read in either order on different topics: keep this one's
+        side (`mine`) in the thing's row and return the other's (`theirs`), None until read."""
         row = await self._conn.execute(
-            pg_insert(ro)
-            .values(removal_order_id=removal_order_id, shipped=shipped)
-            .on_conflict_do_update(
-                index_elements=[ro.c.removal_order_id], set_={"shipped": shipped}
-            )
-            .returning(ro.c.removal_order)
+            pg_insert(key.table)
+            .values({key.name: value, mine.name: kept})
+            .on_conflict_do_update(index_elements=[key], set_={mine.name: kept})
+            .returning(theirs)
         )
         return row.scalar_one()
 
