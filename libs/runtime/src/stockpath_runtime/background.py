@@ -28,8 +28,11 @@ def beside_the_api(
         running.append(asyncio.create_task(loop(app)))
 
     async def stop(app: FastAPI) -> None:
-        while running:
-            task = running.pop()
+        # Only the loops this event loop started: one app may be started several times at once
+        # (a test's clients each run its lifespan on a loop of their own).
+        mine = [t for t in running if t.get_loop() is asyncio.get_running_loop()]
+        for task in mine:
+            running.remove(task)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -15,14 +15,17 @@ import uuid
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from fastapi.testclient import TestClient
 from registration_console import Browser
 
+from registration.adapters.tables import notification_attempts, notification_deliveries
 from registration.bootstrap import create_api
 from registration.settings import Settings
 from stockpath_cli.localstack import free_port
 from stockpath_cli.seed import demo_catalog_generator
+from stockpath_runtime.db import async_url
 from stockpath_runtime.service import get_service
 from stockpath_testing.authorization import issue_tokens
 
@@ -323,3 +326,34 @@ def browser_for(console_app):
     yield make
     for c in opened:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def failed_delivery(database):
+    """``failed_delivery(seller_id, subscription_id)`` → the id of a notification delivery of the
+    seller's that failed (as if its endpoint had refused every attempt)."""
+    engine = sa.create_engine(async_url(database))
+
+    def make(seller_id: str, subscription_id: str) -> int:
+        with engine.begin() as conn:
+            delivery_id = conn.execute(
+                sa.insert(notification_deliveries)
+                .values(
+                    subscription_id=subscription_id,
+                    seller_id=seller_id,
+                    notification_id=f"{uuid.uuid4().hex}:order.shipped",
+                    kind="order.shipped",
+                    payload={},
+                    status="failed",
+                )
+                .returning(notification_deliveries.c.delivery_id)
+            ).scalar_one()
+            conn.execute(
+                sa.insert(notification_attempts).values(
+                    delivery_id=delivery_id, number=1, status_code=503, error="HTTP 503"
+                )
+            )
+        return delivery_id
+
+    yield make
+    engine.dispose()

@@ -18,12 +18,9 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from registration.adapters.tables import notification_deliveries
 from registration.bootstrap import create_api
-from stockpath_runtime.db import async_url
 from stockpath_runtime.sessions import CSRF_COOKIE
 from stockpath_testing.authorization import ACTORS, Sample, check_route_table
 
@@ -110,28 +107,8 @@ def plan(client, seller: dict, sku: str, path: str = "/v1/inbound-shipments") ->
     return r.json()
 
 
-def failed_delivery(database: str, seller_id: str, subscription_id: str) -> int:
-    """A delivery of the seller's that failed (as if its endpoint had refused every attempt)."""
-    engine = sa.create_engine(async_url(database))
-    with engine.begin() as conn:
-        delivery_id = conn.execute(
-            sa.insert(notification_deliveries)
-            .values(
-                subscription_id=subscription_id,
-                seller_id=seller_id,
-                notification_id="table:order.shipped",
-                kind="order.shipped",
-                payload={},
-                status="failed",
-            )
-            .returning(notification_deliveries.c.delivery_id)
-        ).scalar_one()
-    engine.dispose()
-    return delivery_id
-
-
 @pytest.fixture(scope="module")
-def world(table_client, operator, database) -> SimpleNamespace:
+def world(table_client, operator, failed_delivery) -> SimpleNamespace:
     """Two sellers with the same shared SKU (so a seller-wide sample suits both), and seller A's
     registrations, shipments and spare credentials for the samples that name A's data."""
     c = table_client
@@ -177,7 +154,7 @@ def world(table_client, operator, database) -> SimpleNamespace:
         b=b,
         rotated_subscription=rotated,
         deleted_subscription=deleted,
-        failed_delivery=failed_delivery(database, a["seller_id"], rotated),
+        failed_delivery=failed_delivery(a["seller_id"], rotated),
         fnskus=a_fnskus,
         plan_id=planned["plan_id"],
         read=planned["shipments"][0]["shipment_id"],
@@ -288,6 +265,8 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
             path={"shipment_id": w.console_ship}, form={}, **own
         ),
         ("GET", "/console/inventory"): Sample(),
+        ("GET", "/console/notifications"): Sample(),
+        ("POST", "/console/notifications/redrive"): Sample(form={}),
         # Removal orders are inventory's, asked for the signed-in seller only (the stub answers 200).
         ("GET", "/console/removals"): Sample(),
         ("POST", "/console/removals"): Sample(

@@ -192,3 +192,37 @@ def test_the_inventory_page_says_when_inventory_is_not_answering(browser_for, se
 def test_the_returns_page_says_when_the_order_router_is_not_answering(browser_for, seller):
     r = browser_for(seller).get("/console/returns")
     assert r.status_code == 503 and "The order router is not answering" in r.text
+
+
+def test_the_notifications_page_shows_the_sellers_endpoints_and_deliveries_and_re_drives_failed(
+    client, browser_for, seller, new_seller, failed_delivery
+):
+    r = client.post(
+        "/v1/notification-subscriptions",
+        json={"url": "https://hooks.example.com/console", "kinds": ["order.shipped"]},
+        headers=seller["headers"],
+    )
+    assert r.status_code == 201, r.text
+    subscription = r.json()
+    delivery_id = failed_delivery(seller["seller_id"], subscription["subscription_id"])
+
+    c = browser_for(seller)
+    page = c.get("/console/notifications")
+    assert page.status_code == 200
+    assert (
+        "https://hooks.example.com/console" in page.text and subscription["secret"] not in page.text
+    )
+    assert "HTTP 503" in page.text and "Send failed deliveries again" in page.text
+    assert (
+        'action="/console/notifications/redrive"' in page.text and 'name="csrf_token"' in page.text
+    )
+
+    other = browser_for(new_seller()).get("/console/notifications")
+    assert "hooks.example.com/console" not in other.text and "No endpoints subscribed" in other.text
+
+    r = c.post("/console/notifications/redrive", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/console/notifications"
+    redriven = client.get(
+        "/v1/notification-deliveries", params={"status": "failed"}, headers=seller["headers"]
+    ).json()["items"]
+    assert delivery_id not in [d["delivery_id"] for d in redriven]

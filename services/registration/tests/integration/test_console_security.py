@@ -72,6 +72,7 @@ def test_every_form_of_the_console_needs_this_browsers_csrf_token(
         },
         "/console/removals/{removal_order_id}/cancel": {},
         "/console/returns": {"order_id": "mcf:S:O-1", "line_id": "1", "quantity": "1"},
+        "/console/notifications/redrive": {},
         "/console/sign-out": {},
         "/console/sign-in": {"token": seller["token"]},
     }

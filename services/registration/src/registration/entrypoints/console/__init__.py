@@ -3,10 +3,11 @@
 Sign in with the seller token (``sign_in.py``), search the catalog, preview eligibility and
 register (``catalog.py``), change or withdraw registered items (``registrations.py``), plan an
 inbound shipment, print its labels, mark it shipped and watch it travel (``shipments.py``), and see
-stock (``inventory.py``), have units removed (``removals.py``) and see and authorize customer
-returns (``returns.py``). Pages call the same service-layer handlers and views as the JSON API, so
-the rules and events are the API's; the catalog, inventory and the order router are asked over
-their HTTP APIs, as every service asks another. Every page acts for the signed-in seller only (the same rule as the
+stock (``inventory.py``), have units removed (``removals.py``), see and authorize customer
+returns (``returns.py``) and follow notifications (``notifications.py``). Pages call the same
+service-layer handlers and views as the JSON API, so the rules and events are the API's; the
+catalog, inventory and the order router are asked over their HTTP APIs, as every service asks
+another. Every page acts for the signed-in seller only (the same rule as the
 API's, `allow(SELLER)`): another seller's ids read as "not found". Every form carries a CSRF token.
 """
 
@@ -17,6 +18,7 @@ from fastapi import APIRouter
 from registration.entrypoints.console import (
     catalog,
     inventory,
+    notifications,
     registrations,
     removals,
     returns,
@@ -26,7 +28,16 @@ from registration.entrypoints.console import (
 from registration.entrypoints.console.pages import refusals
 
 router = APIRouter(include_in_schema=False)
-for _pages in (sign_in, catalog, registrations, shipments, inventory, removals, returns):
+for _pages in (
+    sign_in,
+    catalog,
+    registrations,
+    shipments,
+    inventory,
+    removals,
+    returns,
+    notifications,
+):
     router.include_router(_pages.router, prefix="/console")
 
 __all__ = ["refusals", "router"]
