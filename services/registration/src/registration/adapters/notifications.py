@@ -75,7 +75,8 @@ class SubscriptionRepository:
         """The subscriptions of these sellers to `kind`."""
         rows = await self._conn.execute(
             sa.select(subs).where(
-                subs.c.seller_id.in_(list(set(seller_ids))), subs.c.kinds.any(kind.value)
+                subs.c.seller_id.in_(list(set(seller_ids))),
+                sa.literal(kind.value) == sa.any_(subs.c.kinds),
             )
         )
         return [_subscription(r) for r in rows]
@@ -113,7 +114,8 @@ class DeliveryRepository:
         """Queue the notification for every subscription of its seller to its kind (or for these
         of them); a redelivered or replayed event queues nothing twice."""
         chosen = sa.and_(
-            subs.c.seller_id == notification.seller_id, subs.c.kinds.any(notification.kind.value)
+            subs.c.seller_id == notification.seller_id,
+            sa.literal(notification.kind.value) == sa.any_(subs.c.kinds),
         )
         if subscription_ids is not None:
             chosen = sa.and_(chosen, subs.c.subscription_id.in_(list(subscription_ids)))
