@@ -139,6 +139,14 @@ async def test_replay_rebuilds_registration_equal_to_live_with_nothing_left_out(
         what="inventory to learn of the planned shipment",
     )
 
+    # A notification endpoint: no event carries it, the switch carries it over from the live store.
+    r = reg.post(
+        "/v1/notification-subscriptions",
+        json={"url": "https://hooks.example.com/stockpath", "kinds": ["removal.shipped"]},
+    )
+    assert r.status_code == 201, r.text
+    subscription = r.json()["subscription_id"]
+
     live_url = platform.database_url("registration")
     await quiescent(platform, kafka_bootstrap)
     report = await replay_through_stack(
@@ -156,6 +164,13 @@ async def test_replay_rebuilds_registration_equal_to_live_with_nothing_left_out(
         # Nothing left out but seller notifications, which no event carries (rebuildable.py).
         assert report.equivalence.skipped == not_rebuilt("registration"), report.equivalence.skipped
         assert set(not_rebuilt("registration")) == NOTIFICATION_TABLES
+        # ...and carried over from the stopped live store, so the switch keeps the seller's endpoint.
+        assert report.carried_over == {
+            "notification_subscriptions": 1,
+            "notification_deliveries": 0,
+            "notification_attempts": 0,
+            "notified_stock_levels": 0,
+        }, report.carried_over
         assert REBUILT <= report.equivalence.compared.keys()
         rebuilt, live = table_contents(report.database_url), table_contents(live_url)
         assert not differing(rebuilt, live), (
@@ -164,6 +179,8 @@ async def test_replay_rebuilds_registration_equal_to_live_with_nothing_left_out(
         assert len(live["registrations"]) == 4 and len(live["registration_requests"]) == 1
         assert len(live["inbound_shipments"]) == 3 and not report.failed
 
+        listed = reg.get("/v1/notification-subscriptions").json()["items"]
+        assert [x["subscription_id"] for x in listed] == [subscription], listed
         # The switched registration knows the idempotency key: the same request is answered again.
         again = reg.post("/v1/registrations", json=keyed)
         assert again.status_code == 200 and again.headers.get("Idempotent-Replayed"), again.text

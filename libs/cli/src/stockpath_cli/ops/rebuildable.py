@@ -10,8 +10,9 @@ included, consumes `identity.events`, where registration announces each credenti
 revokes.
 
 The tables below are not consumed back from any topic, so a rebuilt store holds none of their
-rows; the equivalence check leaves them out and says so, and what is derived from them
-(`DERIVED`) would show up as a difference, which refuses the switch. An announcement written
+rows; the equivalence check leaves them out and says so, a switch carries them over from the
+stopped live store (`carry_over`), and what is derived from them (`DERIVED`) would show up as a
+difference, which refuses the switch. An announcement written
 before its event carried what the row holds (before issue 17) is not rebuilt either: the check
 shows the rows it made as only live.
 """

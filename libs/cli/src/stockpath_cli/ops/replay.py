@@ -113,6 +113,8 @@ class ReplayReport:
     equivalence: Equivalence | None = None
     differences_file: Path | None = None
     refused: bool = False
+    #: Rows copied from the live store at the switch, per table it cannot rebuild (`carry_over`).
+    carried_over: dict[str, int] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
@@ -441,6 +443,7 @@ async def replay(
                 switch.start(service, database_url=live_url, consumer_group=live_group)
                 report.refused = True
                 raise SwitchRefused(report)
+        await _carry_over(report, live_url, say)
         now = await _end_offsets(bootstrap, list(done))
         catch_up = {tp: (done[tp], max(done[tp], now[tp])) for tp in done}
         say(
@@ -463,6 +466,21 @@ async def replay(
         report.seconds = time.monotonic() - started
         await replayer.close()
     return report
+
+
+async def _carry_over(report: ReplayReport, live_url: str, say) -> None:
+    """The tables a replay cannot rebuild, copied from the stopped live store (see `carry_over`)."""
+    from stockpath_cli.ops import rebuildable
+    from stockpath_cli.ops.carry_over import carry_over
+
+    tables = list(rebuildable.not_rebuilt(report.service))
+    if not tables:
+        return
+    report.carried_over = await asyncio.to_thread(carry_over, live_url, report.database_url, tables)
+    say(
+        "carried over from the live store: "
+        + ", ".join(f"{table} {rows}" for table, rows in report.carried_over.items())
+    )
 
 
 def context_migrations(service: str):
