@@ -5,11 +5,9 @@ waiting until every consumer group caught up, every table's contents and their d
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
@@ -99,24 +97,6 @@ async def receive(inventory: httpx.Client, shipment: dict, counts: list[tuple[st
         },
     )
     assert r.status_code == 201, r.text
-
-
-@contextlib.contextmanager
-def own_broker(log_dir) -> Iterator[str]:
-    """A broker of the module's own: replay reads the topics from the beginning, and a live
-    service's store equals the rebuilt one only for events it consumed as they arrived — not
-    for the other modules' history, which a fresh platform would read as a backlog."""
-    import asyncio
-
-    from stockpath_cli.localstack import Broker
-    from stockpath_runtime.kafka import ensure_topics
-
-    broker = Broker(log_path=log_dir / "tansu.log").start()
-    try:
-        asyncio.run(ensure_topics(broker.bootstrap_servers, partitions=3, replication=1))
-        yield broker.bootstrap_servers
-    finally:
-        broker.stop()
 
 
 async def ship(bootstrap: str, http, order_id: str) -> None:

@@ -24,7 +24,6 @@ from replay_kit import (
     end_offsets,
     offer,
     order,
-    own_broker,
     quiescent,
     receive,
     replay_through_stack,
@@ -39,6 +38,7 @@ from stockpath_events import new_event
 from stockpath_events.types.fulfillment import ReturnCondition, ReturnedLine, ReturnReceived
 from stockpath_events.types.orders import OrderCancellationRequested
 from stockpath_testing import consume, eventually, publish
+from stockpath_testing.kafka import own_broker
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 

@@ -17,7 +17,6 @@ from replay_kit import (
     differing,
     eligible_bowls,
     offer,
-    own_broker,
     quiescent,
     receive,
     replay_through_stack,
@@ -27,6 +26,7 @@ from replay_kit import (
 from stockpath_cli.ops.rebuildable import not_rebuilt
 from stockpath_cli.seed import create_seller, seed_catalog
 from stockpath_testing import eventually
+from stockpath_testing.kafka import own_broker
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 

@@ -16,12 +16,21 @@ from typer.testing import CliRunner
 
 from stockpath_cli import control
 from stockpath_cli.main import app
+from stockpath_testing.kafka import own_broker
 from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
 #: `--listed`'s default: more than one page of the shop (24).
 LISTED = 30
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(tmp_path_factory):
+    """A broker of the module's own, as `./dev up` starts: the shop must list the demo items and
+    nothing that other modules' sellers left on the session's broker."""
+    with own_broker(tmp_path_factory.mktemp("demo-tansu")) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="module")

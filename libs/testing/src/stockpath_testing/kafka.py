@@ -3,13 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
 from stockpath_events import Envelope, KafkaMessage, encode
+
+
+@contextlib.contextmanager
+def own_broker(log_dir: Path) -> Iterator[str]:
+    """A Tansu of its own, with every contract topic (``KAFKA_TOPIC_PARTITIONS`` partitions, 3 by
+    default), stopped after; yields its bootstrap address. The session's broker, and a module's
+    whose platform must start on an empty log: a fresh platform's consumer groups read every topic
+    from the beginning, so the history other modules left on a shared broker would reach its
+    stores (listings of other tests' sellers in its shop, a backlog in a replay's comparison)."""
+    from stockpath_cli.localstack import Broker
+    from stockpath_runtime.kafka import ensure_topics
+
+    broker = Broker(log_path=log_dir / "tansu.log").start()
+    try:
+        asyncio.run(
+            ensure_topics(
+                broker.bootstrap_servers,
+                partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")),
+                replication=1,
+            )
+        )
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
 
 
 async def produce_raw(

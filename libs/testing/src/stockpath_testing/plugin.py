@@ -74,26 +74,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory) -> Iterator[str]:
-    from stockpath_cli.localstack import Broker
     from stockpath_runtime.kafka import ensure_topics
+    from stockpath_testing.kafka import own_broker
 
     configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    broker = None
-    if configured:
-        bootstrap = configured
-    else:
-        broker = Broker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log").start()
-        bootstrap = broker.bootstrap_servers
+    if not configured:
+        with own_broker(tmp_path_factory.mktemp("tansu")) as bootstrap:
+            yield bootstrap
+        return
     asyncio.run(
         ensure_topics(
-            bootstrap, partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")), replication=1
+            configured, partitions=int(os.environ.get("KAFKA_TOPIC_PARTITIONS", "3")), replication=1
         )
     )
-    try:
-        yield bootstrap
-    finally:
-        if broker:
-            broker.stop()
+    yield configured
 
 
 @pytest.fixture(scope="session")
