@@ -29,6 +29,7 @@ from order_router.service_layer import handlers, returns, views
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
 from stockpath_runtime.http import Answer, ErrorAnswers, Identifier, identifier, unit_of_work
+from stockpath_runtime.paging import Offset, limit
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 
@@ -170,6 +171,10 @@ async def authorize_return(
     return ReturnOut.of(await returns.authorize_return(command, uow))
 
 
+#: A page of returns holds at most this many.
+ReturnsLimit = limit(200)
+
+
 @router.get(
     "/returns",
     response_model=list[ReturnOut],
@@ -181,8 +186,8 @@ async def list_returns(
     uow: UnitOfWork,
     actor: Annotated[Actor, allow(SELLER, SERVICE, OPERATOR)],
     seller_id: Annotated[Identifier | None, Query(description="The seller whose returns")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: ReturnsLimit = 50,
+    offset: Offset = 0,
 ) -> list[ReturnOut]:
     """Each return shows only the named seller's lines of it, and what came back of them."""
     found = await views.returns_of(seller_of(actor, seller_id), uow, limit=limit, offset=offset)
