@@ -75,6 +75,9 @@ class FakeOrders:
                 LineOutcome(
                     line,
                     fnsku=resolved[line.line_id].fnsku if line.line_id in resolved else None,
+                    resolved_seller_id=resolved[line.line_id].seller_id
+                    if line.line_id in resolved
+                    else None,
                     backordered=self.backordered.get(order_id, {}).get(line.line_id, 0),
                     cancelled=self.cancelled.get(order_id, {}).get(line.line_id, 0),
                 )

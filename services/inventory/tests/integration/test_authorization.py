@@ -115,6 +115,7 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens, stock, 
             owner="fc", path={"shipment_id": s["close"].shipment_id}
         ),
         ("GET", "/v1/inventory"): Sample(owner="seller", query={"seller_id": "S-ACME"}),
+        ("GET", "/v1/inventory-age"): Sample(owner="seller", query={"seller_id": "S-ACME"}),
         ("GET", "/v1/ledger"): Sample(owner="fc", query={"fulfillment_center_id": SEA1}),
         ("GET", "/v1/discrepancies"): Sample(owner="seller", query={"seller_id": "S-ACME"}),
         ("GET", "/v1/ledger/reconciliation"): Sample(
@@ -290,9 +291,19 @@ def test_an_fc_cannot_receive_close_or_adjust_for_another_fc(
     ]
 
 
+#: The lists every reader reads within its scope.
+READS = (
+    "/v1/inventory",
+    "/v1/inventory-age",
+    "/v1/ledger",
+    "/v1/discrepancies",
+    "/v1/ledger/reconciliation",
+)
+
+
 def test_an_fc_reads_only_its_own_fcs_stock_ledger_and_discrepancies(caller, fc_staff, stock):
     phx3 = caller("other fc")
-    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+    for path in READS:
         assert phx3.get(path, params={"fulfillment_center_id": SEA1}).status_code == 404, path
         mine = fc_staff.get(path).json()["items"]
         assert mine and {i["fulfillment_center_id"] for i in mine} == {SEA1}, path
@@ -302,7 +313,7 @@ def test_an_fc_reads_only_its_own_fcs_stock_ledger_and_discrepancies(caller, fc_
 def test_a_seller_reads_only_its_own_stock(caller, seller, operator, stock, plan):
     other = caller("other seller")
     theirs = plan(3, seller_id="SLRBBBBBBBB2")
-    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+    for path in READS:
         assert other.get(path, params={"seller_id": "S-ACME"}).status_code == 404, path
     mine = seller.get("/v1/inventory", params={"limit": 500}).json()["items"]
     assert stock.fnsku in {i["fnsku"] for i in mine} and {i["seller_id"] for i in mine} == {
@@ -328,7 +339,7 @@ def test_a_service_reads_the_seller_it_names_and_never_every_sellers(client, ser
     assert named.status_code == 200
     assert stock.fnsku in {i["fnsku"] for i in named.json()["items"]}
     assert {i["seller_id"] for i in named.json()["items"]} == {"S-ACME"}
-    for path in ("/v1/inventory", "/v1/ledger", "/v1/discrepancies", "/v1/ledger/reconciliation"):
+    for path in READS:
         r = client.get(path, headers=bearer(service_token))
         assert r.status_code == 403 and "seller_id" in r.json()["error"]["message"], path
     # A service writes nothing here.

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from listing.adapters.webhook import WebhookDispatcher
 from listing.domain.channels import ChannelDirectory, channel_directory
-from listing.entrypoints import consumers, feeds, http, storefront
+from listing.entrypoints import consumers, feeds, http, storefront, stranded
 from listing.service_layer.unit_of_work import ListingUnitOfWork
 from listing.settings import Settings
 from stockpath_runtime.background import beside_the_api
@@ -38,7 +38,7 @@ def create_api(settings: Settings) -> FastAPI:
             "Sales listings of registered items, one per sales channel, with the stock buyers can order; "
             "per-seller product feeds; and the buyer storefront under /shop."
         ),
-        routers=[http.router, feeds.router, storefront.router],
+        routers=[http.router, stranded.router, feeds.router, storefront.router],
         unit_of_work=ListingUnitOfWork,
         dependencies=http.ApiSettings(
             max_page_size=settings.max_page_size, shop_url=settings.shop_url

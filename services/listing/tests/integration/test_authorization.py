@@ -4,6 +4,7 @@ own, held ones with their issues; a channel its own channel's ACTIVE ones; the o
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from listing_testkit import IMAGE
 from listing.bootstrap import create_api
 from listing.settings import Settings
 from stockpath_runtime.consumer import Outcome
-from stockpath_testing.authorization import SUBJECTS, Sample, check_route_table
+from stockpath_testing.authorization import SUBJECTS, Sample, check_route_table, issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -133,6 +134,7 @@ def test_every_route_answers_each_actor_as_its_rule_says(client, tokens):
     listing = {"listing_id": f"L-{LIVE}-storefront"}
     samples = {
         ("GET", "/v1/listings"): Sample(query={"seller_id": SELLER}, owner="seller"),
+        ("GET", "/v1/stranded-inventory"): Sample(query={"seller_id": SELLER}, owner="seller"),
         ("GET", "/v1/listings/{listing_id}"): Sample(path=listing, owner="seller"),
         ("GET", "/v1/feeds/{seller_id}.xml"): Sample(path={"seller_id": SELLER}),
         ("GET", "/v1/webhook-deliveries"): Sample(
@@ -218,6 +220,23 @@ def test_a_channel_sees_only_its_own_channels_active_listings(client, tokens):
         f"/shop/sellers/{SELLER}",
     ):
         assert client.get(path, headers=storefront).status_code == 403
+
+
+def test_a_service_reads_the_listings_of_the_one_seller_it_names(client, database):
+    """Registration's console asks with its own credential for the signed-in seller's listings."""
+    service = {
+        "Authorization": f"Bearer {asyncio.run(issue_token(database, 'service', 'registration'))}"
+    }
+    named = client.get("/v1/listings", headers=service, params={"seller_id": SELLER})
+    assert ids(named) == [
+        f"L-{LIVE}-marketplace-feed",
+        f"L-{LIVE}-storefront",
+        f"L-{LIVE}-webhook",
+        f"L-{HELD}-marketplace-feed",
+        f"L-{HELD}-storefront",
+    ]
+    unnamed = client.get("/v1/listings", headers=service)
+    assert unnamed.status_code == 403 and "seller_id" in unnamed.json()["error"]["message"]
 
 
 def test_the_operator_sees_every_listing(client, tokens):

@@ -158,6 +158,8 @@ def test_every_route_answers_each_actor_as_its_rule_says(
         ("GET", "/v1/returns"): Sample(
             query={"seller_id": SELLER}, owner="seller", expect={"other seller": 403}
         ),
+        # A seller's orders across channels: its own (the other seller finds no such seller).
+        ("GET", "/v1/seller-orders"): Sample(query={"seller_id": SELLER}, owner="seller"),
         # operations: anyone gets an answer (probes and Prometheus carry no credential)
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),

@@ -20,6 +20,7 @@ from inventory.adapters.tables import (
     inventory_ledger,
     inventory_levels,
 )
+from inventory.domain.age import ON_HAND
 from inventory.domain.stock import Bucket, LedgerEntry, Levels, StockLevel, StockMove, net_deltas
 from stockpath_runtime.paging import Page
 
@@ -292,6 +293,33 @@ class StockRepository:
             offset,
             lambda r: LedgerEntry(**{**r._asdict(), "bucket": Bucket(r.bucket)}),
         )
+
+    async def on_hand_entries(self, keys: Iterable[Key]) -> dict[Key, list[LedgerEntry]]:
+        """The ledger rows of these (fnsku, FC) that move units in the building (fulfillable,
+        reserved, unfulfillable), in entry order: what their inventory age is computed from."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(inventory_ledger)
+            .where(
+                sa.tuple_(inventory_ledger.c.fnsku, inventory_ledger.c.fulfillment_center_id).in_(
+                    wanted
+                ),
+                inventory_ledger.c.bucket.in_([b.value for b in ON_HAND]),
+            )
+            .order_by(
+                inventory_ledger.c.fnsku,
+                inventory_ledger.c.fulfillment_center_id,
+                inventory_ledger.c.entry_id,
+            )
+        )
+        found: dict[Key, list[LedgerEntry]] = {key: [] for key in wanted}
+        for r in rows:
+            found[(r.fnsku, r.fulfillment_center_id)].append(
+                LedgerEntry(**{**r._asdict(), "bucket": Bucket(r.bucket)})
+            )
+        return found
 
     async def recomputed_from_ledger(
         self,

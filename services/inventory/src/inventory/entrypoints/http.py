@@ -15,6 +15,7 @@ Domain refusals answer through `ERRORS`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -58,6 +59,7 @@ from inventory.entrypoints.schemas import (
     FcQuery,
     FulfillmentOrderIdPath,
     IdQuery,
+    InventoryAgeOut,
     InventoryLimit,
     LedgerEntryOut,
     ReceiptIn,
@@ -285,6 +287,42 @@ async def list_inventory(
     )
     return PageOut[StockLevelOut](
         items=[StockLevelOut.of(i.stock, i.inbound_by_stage) for i in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/inventory-age",
+    response_model=PageOut[InventoryAgeOut],
+    summary="Units on hand per FNSKU and FC by age: 0-90, 91-180, 181-365 and over 365 days since received (oldest leave first)",
+)
+async def inventory_age(
+    uow: UoW,
+    actor: Reader,
+    seller_id: IdQuery = None,
+    fnsku: IdQuery = None,
+    fulfillment_center_id: FcQuery = None,
+    limit: InventoryLimit = 50,
+    offset: Offset = 0,
+) -> PageOut[InventoryAgeOut]:
+    """Paged as ``GET /v1/inventory``; each row's ages are computed from its ledger: units arrive on
+    the day they were recorded (received, found, transferred in, returned) and those that left
+    (shipped, removed, disposed of, lost, transferred out) left from the oldest first."""
+    today = datetime.now(UTC).date()
+    page = await views.inventory_age(
+        uow,
+        reading_scope(actor, seller_id),
+        seller_id=seller_id,
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        limit=limit,
+        offset=offset,
+        today=today,
+    )
+    return PageOut[InventoryAgeOut](
+        items=[InventoryAgeOut.of(aged, today) for aged in page.items],
         total=page.total,
         limit=limit,
         offset=offset,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal, get_type_hints
 
 from fastapi import Path, Query
@@ -23,7 +23,7 @@ from inventory.domain.receipts import ReceiptResult, ReceivedLine
 from inventory.domain.removals import RemovalOrder, RemovalStatus, RemovalUnits
 from inventory.domain.shipments import LineCount, ShipmentStatus
 from inventory.domain.stock import LedgerEntry, StockLevel
-from inventory.service_layer.views import Reconciled, ShipmentView
+from inventory.service_layer.views import AgedStock, Reconciled, ShipmentView
 from stockpath_events import Address
 from stockpath_events.types.inventory import RemovalDisposition, RemovalSource
 from stockpath_runtime.http import ID_PATTERN, identifier
@@ -202,6 +202,35 @@ class StockLevelOut(BaseModel):
             seller_id=s.seller_id,
             seller_sku=s.seller_sku,
             fulfillment_center_id=s.fulfillment_center_id,
+        )
+
+
+class InventoryAgeOut(BaseModel):
+    """Units on hand (fulfillable, reserved, unfulfillable) of one FNSKU at one FC by how many days
+    ago they were received; units that left went from the oldest first."""
+
+    fnsku: str
+    seller_id: str
+    seller_sku: str | None
+    fulfillment_center_id: str
+    on_hand: int = Field(description="fulfillable + reserved + unfulfillable")
+    days_0_90: int
+    days_91_180: int
+    days_181_365: int
+    days_over_365: int
+    as_of: date = Field(description="The day (UTC) ages are counted to")
+
+    @classmethod
+    def of(cls, aged: AgedStock, as_of: date) -> InventoryAgeOut:
+        s, levels = aged.stock, aged.stock.levels
+        return cls(
+            **vars(aged.ages),
+            fnsku=s.fnsku,
+            seller_id=s.seller_id,
+            seller_sku=s.seller_sku,
+            fulfillment_center_id=s.fulfillment_center_id,
+            on_hand=levels.fulfillable + levels.reserved + levels.unfulfillable,
+            as_of=as_of,
         )
 
 

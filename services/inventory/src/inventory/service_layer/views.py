@@ -7,7 +7,9 @@ rows and the shipments bound for it; naming another party reads as not found."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from inventory.domain.age import AgeBands, age_bands
 from inventory.domain.discrepancies import Discrepancy, DiscrepancyKind
 from inventory.domain.receipts import ShipmentReceipt
 from inventory.domain.scope import Scope
@@ -51,6 +53,28 @@ class Reconciled:
         return self.stored == self.from_ledger
 
 
+async def _levels(
+    uow: InventoryUnitOfWork,
+    scope: Scope,
+    seller_id: str | None,
+    fnsku: str | None,
+    fulfillment_center_id: str | None,
+    limit: int,
+    offset: int,
+) -> Page[StockLevel]:
+    """A page of stock levels within `scope` (in an open unit of work), in (fnsku, FC) order."""
+    seller_id, fulfillment_center_id = scope.narrow(
+        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
+    )
+    return await uow.stock.levels(
+        seller_id=seller_id,
+        fnsku=fnsku,
+        fulfillment_center_id=fulfillment_center_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
 async def inventory(
     uow: InventoryUnitOfWork,
     scope: Scope,
@@ -61,22 +85,48 @@ async def inventory(
     limit: int,
     offset: int,
 ) -> Page[InventoryItem]:
-    seller_id, fulfillment_center_id = scope.narrow(
-        seller_id=seller_id, fulfillment_center_id=fulfillment_center_id
-    )
     async with uow:
-        page = await uow.stock.levels(
-            seller_id=seller_id,
-            fnsku=fnsku,
-            fulfillment_center_id=fulfillment_center_id,
-            limit=limit,
-            offset=offset,
-        )
+        page = await _levels(uow, scope, seller_id, fnsku, fulfillment_center_id, limit, offset)
         stages = await uow.stock.inbound_by_stage(
             (s.fnsku, s.fulfillment_center_id) for s in page.items
         )
     return Page(
         [InventoryItem(s, stages.get((s.fnsku, s.fulfillment_center_id), {})) for s in page.items],
+        page.total,
+    )
+
+
+@dataclass(frozen=True)
+class AgedStock:
+    """One FNSKU at one FC with its units on hand by age (`inventory.domain.age`)."""
+
+    stock: StockLevel
+    ages: AgeBands
+
+
+async def inventory_age(
+    uow: InventoryUnitOfWork,
+    scope: Scope,
+    *,
+    seller_id: str | None,
+    fnsku: str | None,
+    fulfillment_center_id: str | None,
+    limit: int,
+    offset: int,
+    today: date,
+) -> Page[AgedStock]:
+    """A page of stock (as `inventory` pages it), each row's units on hand in age bands as of
+    `today`, from its ledger (receipt dates, FIFO against the units that left)."""
+    async with uow:
+        page = await _levels(uow, scope, seller_id, fnsku, fulfillment_center_id, limit, offset)
+        entries = await uow.stock.on_hand_entries(
+            (s.fnsku, s.fulfillment_center_id) for s in page.items
+        )
+    return Page(
+        [
+            AgedStock(s, age_bands(entries[(s.fnsku, s.fulfillment_center_id)], today))
+            for s in page.items
+        ],
         page.total,
     )
 

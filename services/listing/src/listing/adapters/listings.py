@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from listing.adapters.tables import any_of, listings
+from listing.adapters.tables import any_of, availability, listings
 from listing.domain.model import Listing, ListingFilter, ListingStatus, Registration, StoredListing
 from stockpath_events import CatalogItemSnapshot
 from stockpath_runtime.paging import Page
@@ -199,3 +199,26 @@ class ListingRepository:
             .offset(offset)
         )
         return Page([StoredListing(_from_row(row), row.updated_at) for row in rows], total)
+
+    async def stranded_fnskus(self, seller_id: str, *, limit: int, offset: int) -> Page[str]:
+        """The seller's FNSKUs with fulfillable stock (as inventory last reported it, summed over
+        the FCs) and no ACTIVE listing in any channel, in FNSKU order."""
+        fulfillable = (
+            sa.select(sa.func.coalesce(sa.func.sum(availability.c.fulfillable), 0))
+            .where(availability.c.fnsku == listings.c.fnsku)
+            .scalar_subquery()
+        )
+        stranded = (
+            sa.select(listings.c.fnsku)
+            .where(listings.c.seller_id == seller_id)
+            .group_by(listings.c.fnsku)
+            .having(
+                sa.func.bool_and(listings.c.status != ListingStatus.ACTIVE.value),
+                fulfillable > 0,
+            )
+        )
+        total = await self._conn.scalar(sa.select(sa.func.count()).select_from(stranded.subquery()))
+        rows = await self._conn.execute(
+            stranded.order_by(listings.c.fnsku).limit(limit).offset(offset)
+        )
+        return Page([r.fnsku for r in rows], int(total or 0))

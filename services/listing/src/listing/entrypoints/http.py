@@ -3,7 +3,9 @@
 
 Who sees which listings (`visible_to`): a seller its own, in every channel and status (a HELD
 one with the issues that hold it back); a sales channel the ACTIVE listings of its own channel;
-the operator all of them. Another seller's or channel's listings read as not found.
+a service one seller's, the one it names (registration's seller console, which asks for the
+signed-in seller); the operator all of them. Another seller's or channel's listings read as not
+found.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from listing.domain.channels import normalise_channel_name
 from listing.domain.model import ListingFilter, ListingStatus, StoredListing, UnknownListing
 from listing.service_layer import views
 from listing.service_layer.unit_of_work import ListingUnitOfWork
-from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, Actor, allow
+from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
 from stockpath_runtime.http import ID_PATTERN, Answer, NotFound, dependencies, unit_of_work
 from stockpath_runtime.paging import Limit, Offset, PageOut
 
@@ -94,16 +96,18 @@ def visible_to(actor: Actor, wanted: ListingFilter) -> ListingFilter | None:
         if wanted.status not in (None, ListingStatus.ACTIVE):
             return None
         return replace(wanted, channel=own, status=ListingStatus.ACTIVE)
+    if actor.kind is SERVICE and wanted.seller_id is None:
+        raise Forbidden("a service reads one seller's listings at a time: name it with seller_id")
     return wanted
 
 
 @router.get(
     "",
     response_model=PageOut[ListingOut],
-    summary="Listings the caller may see (a seller its own, a channel its ACTIVE ones), filtered and paged by id",
+    summary="Listings the caller may see (a seller its own, a channel its ACTIVE ones, a service the seller it names), filtered and paged by id",
 )
 async def list_listings(
-    actor: Annotated[Actor, allow(SELLER, CHANNEL, OPERATOR)],
+    actor: Annotated[Actor, allow(SELLER, CHANNEL, SERVICE, OPERATOR)],
     uow: UnitOfWork,
     given: Given,
     seller_id: Annotated[

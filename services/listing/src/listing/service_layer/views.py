@@ -54,6 +54,30 @@ async def listing(uow: ListingUnitOfWork, listing_id: str) -> Listing | None:
     return stored.listing if stored else None
 
 
+@dataclass(frozen=True)
+class StrandedStock:
+    """An FNSKU with fulfillable stock that no channel shows (no ACTIVE listing): its stock per FC
+    and its listings, whose status and issues say why (held, closed)."""
+
+    fnsku: str
+    seller_id: str
+    fulfillable_by_center: dict[str, int]
+    listings: list[Listing]
+
+
+async def stranded(
+    uow: ListingUnitOfWork, seller_id: str, *, limit: int, offset: int
+) -> Page[StrandedStock]:
+    """A page of the seller's stranded stock, in FNSKU order."""
+    async with uow:
+        found = await uow.listings.stranded_fnskus(seller_id, limit=limit, offset=offset)
+        listed = await uow.listings.for_fnskus(found.items)
+        stock = await uow.availability.fulfillable_by_center(found.items)
+    return Page(
+        [StrandedStock(f, seller_id, stock[f], listed[f]) for f in found.items], found.total
+    )
+
+
 async def product_feed(uow: ListingUnitOfWork, seller_id: str) -> list[Listing]:
     """A seller's live marketplace-feed listings: what the seller's product feed carries."""
     wanted = ListingFilter(

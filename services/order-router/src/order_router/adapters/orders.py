@@ -4,6 +4,7 @@ resolved to, units backordered or cancelled), and why an order was rejected or c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from order_router.domain.model import (
 )
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
 from stockpath_runtime.db import insert_rows
+from stockpath_runtime.paging import Page
 
 # Set-based writes take whole columns as arrays (unnest), so each is one statement whose text
 # never changes, whatever the number of orders and lines.
@@ -137,6 +139,7 @@ class OrderRepository:
                     fnsku=r.fnsku,
                     backordered=r.quantity_backordered,
                     cancelled=r.quantity_cancelled,
+                    resolved_seller_id=r.resolved_seller_id,
                 )
                 for r in lines
             ),
@@ -145,6 +148,25 @@ class OrderRepository:
             if row.cancellation is not None
             else None,
         )
+
+    async def of_seller(
+        self, seller_id: str, *, limit: int, offset: int
+    ) -> Page[tuple[str, datetime]]:
+        """(order id, placed at) of the orders with any line of `seller_id`'s (as resolved, or as
+        the line named it), newest first."""
+        mine = sa.select(order_lines.c.order_id).where(
+            sa.func.coalesce(order_lines.c.resolved_seller_id, order_lines.c.seller_id) == seller_id
+        )
+        theirs = orders.c.order_id.in_(mine)
+        total = await self._conn.scalar(sa.select(sa.func.count()).where(theirs))
+        rows = await self._conn.execute(
+            sa.select(orders.c.order_id, orders.c.created_at)
+            .where(theirs)
+            .order_by(orders.c.created_at.desc(), orders.c.order_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([(r.order_id, r.created_at) for r in rows], int(total or 0))
 
     async def set_statuses(self, statuses: Mapping[str, OrderStatus]) -> None:
         """Set the status of several orders in one statement."""

@@ -264,6 +264,13 @@ class LineOutcome:
     fnsku: str | None = None
     backordered: int = 0
     cancelled: int = 0
+    #: The seller whose SKU the line resolved to (once routed or backordered).
+    resolved_seller_id: str | None = None
+
+    @property
+    def seller_id(self) -> str | None:
+        """Whose units the line orders: as resolved, or as the line named them."""
+        return self.resolved_seller_id or self.line.seller_id
 
 
 @dataclass(frozen=True)

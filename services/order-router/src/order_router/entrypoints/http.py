@@ -1,7 +1,8 @@
 """The order router's HTTP API: order ingress for sales channels, sellers (multi-channel
 fulfillment of their own SKUs) and operators; order status, cancellation requests and customer
 returns for whoever owns the order; a seller's returns (the seller console asks as a service, for
-one seller); stock availability for operators and services. JSON shapes are in `schemas`.
+one seller); a seller's orders across channels (its own lines, with tracking); stock
+availability for operators and services. JSON shapes are in `schemas`.
 
 Who owns what is `order_router.domain.ownership`: another party's order reads as not found.
 """
@@ -24,12 +25,21 @@ from order_router.entrypoints.schemas import (
     OrderOut,
     ReturnIn,
     ReturnOut,
+    SellersOrderOut,
 )
 from order_router.service_layer import handlers, returns, views
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
 from stockpath_runtime.auth import CHANNEL, OPERATOR, SELLER, SERVICE, Actor, Forbidden, allow
-from stockpath_runtime.http import Answer, ErrorAnswers, Identifier, identifier, unit_of_work
-from stockpath_runtime.paging import Offset, limit
+from stockpath_runtime.http import (
+    ID_PATTERN,
+    Answer,
+    ErrorAnswers,
+    Identifier,
+    NotFound,
+    identifier,
+    unit_of_work,
+)
+from stockpath_runtime.paging import Limit, Offset, PageOut, limit
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 
@@ -106,6 +116,37 @@ async def get_order(order_id: OrderId, uow: UnitOfWork, actor: OrderParty) -> Or
     if details is None:
         raise UnknownOrder(order_id)
     return OrderOut.of(details)
+
+
+@router.get(
+    "/seller-orders",
+    response_model=PageOut[SellersOrderOut],
+    summary="Orders with lines of one seller's, in any channel, newest first: status, the seller's lines, tracking (a seller its own; a service or the operator the seller it names)",
+)
+async def list_sellers_orders(
+    uow: UnitOfWork,
+    actor: Annotated[Actor, allow(SELLER, SERVICE, OPERATOR)],
+    seller_id: Annotated[
+        str | None, Query(min_length=1, max_length=100, pattern=ID_PATTERN)
+    ] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> PageOut[SellersOrderOut]:
+    """A seller sees the orders of every channel that order its SKUs, each cut to its own lines
+    (another seller's lines of the same order, and the buyer's address, are not shown)."""
+    if actor.kind is SELLER:
+        if seller_id not in (None, actor.subject):
+            raise NotFound(f"seller {seller_id} not found", seller_id=seller_id)
+        seller_id = actor.subject
+    elif seller_id is None:
+        raise Forbidden("name the seller whose orders to read with seller_id")
+    page = await views.sellers_orders(seller_id, uow, limit=limit, offset=offset)
+    return PageOut[SellersOrderOut](
+        items=[SellersOrderOut.of(seller_id, seen) for seen in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get(

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus
 from order_router.domain.identifiers import new_order_id
-from order_router.domain.model import Order, OrderStatus
+from order_router.domain.model import LineOutcome, Order, OrderStatus
 from order_router.domain.returns import CustomerReturn
+from order_router.domain.sellers_orders import SellersOrder
 from order_router.domain.stock import CenterStock
 from order_router.entrypoints.consumers import order_of
 from order_router.service_layer.views import OrderDetails
@@ -194,6 +195,20 @@ class OrderLineOut(BaseModel):
     quantity_cancelled: int = 0
     unit_price: Decimal
 
+    @classmethod
+    def of(cls, outcome: LineOutcome) -> OrderLineOut:
+        return cls(
+            line_id=outcome.line.line_id,
+            seller_id=outcome.line.seller_id,
+            seller_sku=outcome.line.seller_sku,
+            listing_id=outcome.line.listing_id,
+            fnsku=outcome.fnsku,
+            quantity=outcome.line.quantity,
+            quantity_backordered=outcome.backordered,
+            quantity_cancelled=outcome.cancelled,
+            unit_price=outcome.line.unit_price,
+        )
+
 
 class FulfillmentLineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # read from the domain's ResolvedLine
@@ -275,20 +290,7 @@ class OrderOut(BaseModel):
             order_id=order.order_id,
             status=record.status,
             channel=order.channel,
-            lines=[
-                OrderLineOut(
-                    line_id=outcome.line.line_id,
-                    seller_id=outcome.line.seller_id,
-                    seller_sku=outcome.line.seller_sku,
-                    listing_id=outcome.line.listing_id,
-                    fnsku=outcome.fnsku,
-                    quantity=outcome.line.quantity,
-                    quantity_backordered=outcome.backordered,
-                    quantity_cancelled=outcome.cancelled,
-                    unit_price=outcome.line.unit_price,
-                )
-                for outcome in record.lines
-            ],
+            lines=[OrderLineOut.of(outcome) for outcome in record.lines],
             fulfillment_orders=[FulfillmentOrderOut.of(fo) for fo in details.fulfillment_orders],
             rejection=RejectionOut(
                 reason_code=rejection.reason_code.value,
@@ -349,4 +351,29 @@ class AvailabilityOut(BaseModel):
             reservations_total=sum(c.reservations_total for c in stock),
             allocatable=sum(c.allocatable for c in stock),
             fulfillment_centers=stock,
+        )
+
+
+class SellersOrderOut(BaseModel):
+    """An order with lines of one seller's, as that seller sees it: its status, the seller's own
+    lines only, and the fulfillment orders shipping them with carrier and tracking."""
+
+    order_id: str
+    channel: str
+    status: OrderStatus
+    placed_at: datetime
+    seller_id: str
+    lines: list[OrderLineOut]
+    fulfillment_orders: list[FulfillmentOrderOut]
+
+    @classmethod
+    def of(cls, seller_id: str, seen: SellersOrder) -> SellersOrderOut:
+        return cls(
+            order_id=seen.order_id,
+            channel=seen.channel,
+            status=seen.status,
+            placed_at=seen.placed_at,
+            seller_id=seller_id,
+            lines=[OrderLineOut.of(outcome) for outcome in seen.lines],
+            fulfillment_orders=[FulfillmentOrderOut.of(fo) for fo in seen.fulfillment_orders],
         )

@@ -9,8 +9,10 @@ from order_router.domain.fulfillment import FulfillmentOrder
 from order_router.domain.model import OrderRecord
 from order_router.domain.ownership import Party, ids_to_try, owns
 from order_router.domain.returns import CustomerReturn
+from order_router.domain.sellers_orders import SellersOrder, as_seen_by
 from order_router.domain.stock import CenterStock
 from order_router.service_layer.unit_of_work import OrderRouterUnitOfWork
+from stockpath_runtime.paging import Page
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,22 @@ async def returns_of(
     async with uow:
         found = await uow.returns.latest(seller_id, limit=limit, offset=offset)
     return found if seller_id is None else [r.seen_by(seller_id) for r in found]
+
+
+async def sellers_orders(
+    seller_id: str, uow: OrderRouterUnitOfWork, *, limit: int, offset: int
+) -> Page[SellersOrder]:
+    """A page of the orders with lines of `seller_id`'s, in any channel, newest first: each with
+    its status and only that seller's lines and fulfillment orders (tracking included)."""
+    async with uow:
+        found = await uow.orders.of_seller(seller_id, limit=limit, offset=offset)
+        seen = []
+        for order_id, placed_at in found.items:
+            record = await uow.orders.record(order_id)
+            if record is not None:
+                shipping = await uow.fulfillment_orders.of_order(order_id)
+                seen.append(as_seen_by(seller_id, record, shipping, placed_at))
+    return Page(seen, found.total)
 
 
 async def stock_of(fnsku: str, uow: OrderRouterUnitOfWork) -> list[CenterStock]:
