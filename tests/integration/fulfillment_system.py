@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import stockpath_network
 from stockpath_events import Address, CatalogItemSnapshot, new_event
@@ -43,7 +44,6 @@ def platform_with_fcs(
     """Inventory and order-router (or `services`) as processes, and one FC simulator per FC of
     `fc_delays` (the seconds each takes to ship); `platform.fc_state` names each simulator's state
     file."""
-    run = uuid.uuid4().hex[:8]
     with running_platform(
         bootstrap=kafka_bootstrap,
         database_server=database_server,
@@ -51,40 +51,52 @@ def platform_with_fcs(
         log_dir=log_dir,
         services=services,
     ) as p:
-        #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
-        p.fc_state = {fc: log_dir / f"fc-{fc}.json" for fc in fc_delays}
-        simulators = []
-        try:
-            for fc, delay in fc_delays.items():
-                log = open(log_dir / f"fc-{fc}.log", "wb")
-                simulators.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "stockpath_cli.main",
-                            "fc-simulator",
-                            "--fulfillment-center",
-                            fc,
-                            "--delay",
-                            str(delay),
-                            "--bootstrap-servers",
-                            kafka_bootstrap,
-                            "--state-file",
-                            str(p.fc_state[fc]),
-                            "--group",
-                            f"fc-{fc}-{run}",
-                        ],
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        env=os.environ.copy(),
-                    )
-                )
+        with fc_simulators(kafka_bootstrap, log_dir, fc_delays) as state:
+            #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
+            p.fc_state = state
             yield p
-        finally:
-            for s in simulators:
-                s.terminate()
-                s.wait(15)
+
+
+@contextmanager
+def fc_simulators(
+    kafka_bootstrap: str, log_dir, fc_delays: dict[str, float]
+) -> Iterator[dict[str, Path]]:
+    """One `stockpath fc-simulator` process per FC of `fc_delays` (the seconds each takes to ship),
+    as the FCs' systems; yields each one's state file by FC, and stops them after."""
+    run = uuid.uuid4().hex[:8]
+    state = {fc: log_dir / f"fc-{fc}.json" for fc in fc_delays}
+    simulators = []
+    try:
+        for fc, delay in fc_delays.items():
+            log = open(log_dir / f"fc-{fc}.log", "wb")
+            simulators.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "stockpath_cli.main",
+                        "fc-simulator",
+                        "--fulfillment-center",
+                        fc,
+                        "--delay",
+                        str(delay),
+                        "--bootstrap-servers",
+                        kafka_bootstrap,
+                        "--state-file",
+                        str(state[fc]),
+                        "--group",
+                        f"fc-{fc}-{run}",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=os.environ.copy(),
+                )
+            )
+        yield state
+    finally:
+        for s in simulators:
+            s.terminate()
+            s.wait(15)
 
 
 class Sku:

@@ -4,6 +4,9 @@ and its consumer, and every dependency they are given.
 The catalog client, the inventory and order-router clients (with registration's own service
 credential) and the FC network are built here, once, so tests can hand in another transport or
 network without patching module paths; so are the console's cookie path and its pages' answers to 401, 403 and a stale form.
+The catalog client, the inventory, listing and order-router clients (with registration's own service credential)
+and the FC network are built here, once, so tests can hand in another transport or network without patching
+module paths; so are the console's cookie path and its pages' answers to 401, 403 and a stale form.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.dispatcher import NotificationDispatcher
 from registration.adapters.inventory import InventoryClient
+from registration.adapters.listing import ListingClient
 from registration.adapters.order_router import OrderRouterClient
 from registration.console import STATIC
 from registration.entrypoints import console, consumers, credentials, http, notifications
@@ -39,6 +43,7 @@ def create_api(
     catalog_transport: httpx.AsyncBaseTransport | None = None,
     inventory_transport: httpx.AsyncBaseTransport | None = None,
     order_router_transport: httpx.AsyncBaseTransport | None = None,
+    listing_transport: httpx.AsyncBaseTransport | None = None,
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]] = network,
 ) -> FastAPI:
     dependencies = RegistrationDependencies(
@@ -61,6 +66,12 @@ def create_api(
             timeout_s=settings.catalog_timeout_s,
             service_token=settings.service_token,
             transport=order_router_transport,
+        ),
+        listing=ListingClient(
+            settings.listing_url,
+            timeout_s=settings.catalog_timeout_s,
+            service_token=settings.service_token,
+            transport=listing_transport,
         ),
         fulfillment_centers=fulfillment_centers,
         restricted_categories=tuple(settings.restricted_categories),

@@ -39,7 +39,14 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8004",
         validation_alias=AliasChoices("REGISTRATION_INVENTORY_URL", "INVENTORY_URL"),
     )
-    #: The order router's base URL (the seller console lists and authorizes customer returns there).
+    #: The listing service's base URL (the seller console shows listings and stranded stock from
+    #: it). `stockpath up` exports ``LISTING_URL`` for every service.
+    listing_url: str = Field(
+        default="http://127.0.0.1:8003",
+        validation_alias=AliasChoices("REGISTRATION_LISTING_URL", "LISTING_URL"),
+    )
+    #: The order router's base URL (the seller console shows the seller's orders, and lists and
+    #: authorizes customer returns, there).
     #: `stockpath up` exports ``ORDER_ROUTER_URL`` for every service.
     order_router_url: str = Field(
         default="http://127.0.0.1:8005",

@@ -299,10 +299,12 @@ def shipment(stocked_seller, plan) -> dict:
 
 @pytest.fixture(scope="module")
 def console_app(settings):
-    # No inventory service or order router listens on these ports: their pages must say so, not fail.
+    # No inventory, listing service or order router listens on these ports: their pages must say
+    # so, not fail.
     unreachable = settings.model_copy(
         update={
             "inventory_url": f"http://127.0.0.1:{free_port()}",
+            "listing_url": f"http://127.0.0.1:{free_port()}",
             "order_router_url": f"http://127.0.0.1:{free_port()}",
         }
     )

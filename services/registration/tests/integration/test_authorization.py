@@ -58,27 +58,43 @@ RETURN = {
 
 
 @pytest.fixture(scope="module")
-def table_client(settings, inventory_calls, router_calls, kafka_bootstrap):
-    """Registration with an inventory and an order router that answer (the console's stock and
-    returns pages must not 5xx), beside a broker it reaches (its readiness, /readyz, answers in
+def calls(inventory_calls, router_calls) -> dict[str, list[httpx.Request]]:
+    """What registration asked each service it reads for the console, by service."""
+    return {"inventory": inventory_calls, "listing": [], "order router": router_calls}
+
+
+#: An empty page, as inventory, listing and the order router answer a list.
+EMPTY_PAGE = {"items": [], "total": 0, "limit": 20, "offset": 0}
+
+
+@pytest.fixture(scope="module")
+def table_client(settings, calls, kafka_bootstrap):
+    """Registration with an inventory, a listing service and an order router that answer (the
+    console's pages must not 5xx), beside a broker it reaches (its readiness, /readyz, answers in
     the table)."""
 
-    def inventory(request: httpx.Request) -> httpx.Response:
-        inventory_calls.append(request)
-        return httpx.Response(200, json={"items": [], "total": 0, "limit": 20, "offset": 0})
+    def answering(service: str) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            calls[service].append(request)
+            return httpx.Response(200, json=EMPTY_PAGE)
+
+        return httpx.MockTransport(answer)
 
     def order_router(request: httpx.Request) -> httpx.Response:
-        router_calls.append(request)
+        calls["order router"].append(request)
         if request.method == "POST":
             return httpx.Response(201, json={**RETURN, "status": "AUTHORIZED", "received": []})
-        return httpx.Response(200, json=[RETURN])
+        if request.url.path == "/v1/returns":
+            return httpx.Response(200, json=[RETURN])
+        return httpx.Response(200, json=EMPTY_PAGE)
 
     app = create_api(
         settings.model_copy(
             update={"service_token": SERVICE_TOKEN, "kafka_bootstrap_servers": kafka_bootstrap}
         ),
-        inventory_transport=httpx.MockTransport(inventory),
+        inventory_transport=answering("inventory"),
         order_router_transport=httpx.MockTransport(order_router),
+        listing_transport=answering("listing"),
     )
     with TestClient(app) as c:
         yield c
@@ -267,6 +283,12 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("GET", "/console/inventory"): Sample(),
         ("GET", "/console/notifications"): Sample(),
         ("POST", "/console/notifications/redrive"): Sample(form={}),
+        ("GET", "/console/inventory/age"): Sample(),
+        ("GET", "/console/inventory/stranded"): Sample(),
+        # Listings are the listing service's, orders the order router's: asked for the signed-in
+        # seller only.
+        ("GET", "/console/listings"): Sample(),
+        ("GET", "/console/orders"): Sample(),
         # Removal orders are inventory's, asked for the signed-in seller only (the stub answers 200).
         ("GET", "/console/removals"): Sample(),
         ("POST", "/console/removals"): Sample(
@@ -328,6 +350,33 @@ def test_the_stock_page_asks_inventory_as_registration_for_the_signed_in_seller_
     assert asked.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
     assert asked.headers["X-Correlation-Id"] == "stock-7"
     assert dict(asked.url.params)["seller_id"] == world.b["seller_id"]
+
+
+@pytest.mark.parametrize(
+    ("page", "service", "path", "params"),
+    [
+        ("/console/inventory/age?page=3", "inventory", "/v1/inventory-age", {"offset": "40"}),
+        (
+            "/console/listings?channel=storefront&status=HELD&page=2",
+            "listing",
+            "/v1/listings",
+            {"channel": "storefront", "status": "HELD", "offset": "20"},
+        ),
+        ("/console/orders?page=2", "order router", "/v1/seller-orders", {"offset": "20"}),
+        ("/console/inventory/stranded", "listing", "/v1/stranded-inventory", {"offset": "0"}),
+    ],
+)
+def test_the_sellers_view_pages_ask_as_registration_for_the_signed_in_seller_only(
+    table_client, world, calls, page, service, path, params
+):
+    calls[service].clear()
+    r = table_client.get(page, headers={**bearer(world.b["token"]), "X-Correlation-Id": "views-1"})
+    assert r.status_code == 200
+    (asked,) = calls[service]
+    assert asked.url.path == path
+    assert asked.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
+    assert asked.headers["X-Correlation-Id"] == "views-1"
+    assert dict(asked.url.params) == {"seller_id": world.b["seller_id"], "limit": "20", **params}
 
 
 # --- how lists are scoped ----------------------------------------------------------------------

@@ -184,8 +184,9 @@ def test_price_change_and_deregistration_from_the_console(browser_for, seller):
     assert fnsku in c.get("/console/registrations", params={"status": "deregistered"}).text
 
 
-def test_the_inventory_page_says_when_inventory_is_not_answering(browser_for, seller):
-    r = browser_for(seller).get("/console/inventory")
+@pytest.mark.parametrize("path", ["/console/inventory", "/console/inventory/age"])
+def test_the_inventory_pages_say_when_inventory_is_not_answering(browser_for, seller, path):
+    r = browser_for(seller).get(path)
     assert r.status_code == 503 and "Inventory is not answering" in r.text
 
 
@@ -226,3 +227,18 @@ def test_the_notifications_page_shows_the_sellers_endpoints_and_deliveries_and_r
         "/v1/notification-deliveries", params={"status": "failed"}, headers=seller["headers"]
     ).json()["items"]
     assert delivery_id not in [d["delivery_id"] for d in redriven]
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/console/listings?channel=nowhere&page=x", "Listings are not answering"),
+        ("/console/orders?page=-1", "Orders are not answering"),
+        ("/console/inventory/stranded", "Listings are not answering"),
+    ],
+)
+def test_the_sellers_view_pages_say_when_their_service_is_not_answering(
+    browser_for, seller, path, said
+):
+    r = browser_for(seller).get(path)
+    assert r.status_code == 503 and said in r.text

@@ -37,6 +37,18 @@ class InventoryClient(SellerScopedClient):
         page["items"] = [row for row in page.get("items", []) if row.get("seller_id") == seller_id]
         return page
 
+    async def ages(
+        self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None
+    ) -> dict:
+        """A page of units on hand per FNSKU and FC in age bands (0-90, 91-180, 181-365, over
+        365 days since received), for this seller only."""
+        return await self._page(
+            "/v1/inventory-age",
+            seller_id,
+            params={"limit": limit, "offset": offset},
+            correlation_id=correlation_id,
+        )
+
     async def removal_orders(
         self, seller_id: str, *, correlation_id: str | None = None
     ) -> list[dict]:

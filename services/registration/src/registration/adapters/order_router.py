@@ -17,6 +17,18 @@ class OrderRouterClient(SellerScopedClient):
     unavailable = OrderRouterUnavailable
     service = "order router"
 
+    async def sellers_orders(
+        self, seller_id: str, *, limit: int, offset: int, correlation_id: str | None = None
+    ) -> dict:
+        """A page of the orders of every channel with lines of this seller's, newest first: status,
+        the seller's own lines and the fulfillment orders shipping them (carrier, tracking)."""
+        return await self._page(
+            "/v1/seller-orders",
+            seller_id,
+            params={"limit": limit, "offset": offset},
+            correlation_id=correlation_id,
+        )
+
     async def returns(
         self, seller_id: str, *, limit: int, offset: int = 0, correlation_id: str | None = None
     ) -> list[dict]:

@@ -80,3 +80,17 @@ class SellerScopedClient:
         if response.status_code in (401, 403) or response.status_code >= 500:
             raise self.unavailable(f"the {self.service} service answered {response.status_code}")
         return response
+
+    async def _page(
+        self, path: str, seller_id: str, *, params: dict, correlation_id: str | None
+    ) -> dict:
+        """A page ``{items: [...], total}`` of the seller's rows at `path` (only rows whose
+        ``seller_id`` is this seller's are kept, whatever the service answers)."""
+        response = await self._call(
+            "GET", path, seller_id, params=params, correlation_id=correlation_id
+        )
+        if response.status_code != 200:
+            raise self.unavailable(f"the {self.service} service answered {response.status_code}")
+        page = response.json()
+        page["items"] = [row for row in page.get("items", []) if row.get("seller_id") == seller_id]
+        return page

@@ -1,5 +1,5 @@
 """What routes and pages are given: the unit of work, and the dependencies ``bootstrap.py`` built
-(clients of the catalog, inventory and the order router, the FC network, the rules settings decide)."""
+(clients of the catalog, inventory, listing and the order router, the FC network, the rules settings decide)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from registration.adapters.catalog import CatalogClient
 from registration.adapters.inventory import InventoryClient
+from registration.adapters.listing import ListingClient
 from registration.adapters.order_router import OrderRouterClient
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import NotificationSettings
@@ -26,6 +27,8 @@ class RegistrationDependencies:
     inventory: InventoryClient
     #: A seller's customer returns for the console's returns page (asked with the same credential).
     order_router: OrderRouterClient
+    #: The seller's listings per channel, for the console's listings page (asked the same way).
+    listing: ListingClient
     #: The FCs inbound stock may go to, as they are now.
     fulfillment_centers: Callable[[], Iterable[FulfillmentCenter]]
     #: Categories the provider refuses outright.

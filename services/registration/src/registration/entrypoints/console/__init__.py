@@ -1,13 +1,15 @@
 """The seller console: the seller journey as web pages, served by registration under ``/console``.
 
 Sign in with the seller token (``sign_in.py``), search the catalog, preview eligibility and
-register (``catalog.py``), change or withdraw registered items (``registrations.py``), plan an
-inbound shipment, print its labels, mark it shipped and watch it travel (``shipments.py``), and see
-stock (``inventory.py``), have units removed (``removals.py``), see and authorize customer
+register (``catalog.py``), change or withdraw registered items (``registrations.py``), see the
+listings per channel and why a channel holds one back (``listings.py``) and the orders of every
+channel with their status and tracking (``orders.py``), plan an inbound shipment, print its
+labels, mark it shipped and watch it travel (``shipments.py``), see stock, its age and what is
+stranded (``inventory.py``), have units removed (``removals.py``), see and authorize customer
 returns (``returns.py``) and follow notifications (``notifications.py``). Pages call the same
 service-layer handlers and views as the JSON API, so the rules and events are the API's; the
-catalog, inventory and the order router are asked over their HTTP APIs, as every service asks
-another. Every page acts for the signed-in seller only (the same rule as the
+catalog, inventory, listing and the order router are asked over their HTTP APIs, as every
+service asks another. Every page acts for the signed-in seller only (the same rule as the
 API's, `allow(SELLER)`): another seller's ids read as "not found". Every form carries a CSRF token.
 """
 
@@ -18,7 +20,9 @@ from fastapi import APIRouter
 from registration.entrypoints.console import (
     catalog,
     inventory,
+    listings,
     notifications,
+    orders,
     registrations,
     removals,
     returns,
@@ -32,6 +36,8 @@ for _pages in (
     sign_in,
     catalog,
     registrations,
+    listings,
+    orders,
     shipments,
     inventory,
     removals,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
@@ -114,6 +114,47 @@ async def form_page(
         typed=typed or {},
         error=error,
         **{shown_as: found},
+        **context,
+    )
+
+
+async def service_page(
+    request: Request,
+    seller: Seller,
+    name: str,
+    *,
+    rows: str,
+    ask: Callable[[int, int], Awaitable[dict]],
+    page_asked: str | None,
+    unavailable: str,
+    shown: Callable[[list[dict]], Awaitable[dict]] | None = None,
+    **context,
+) -> Response:
+    """A page showing one page of rows another service answers: `ask(limit, offset)` for the page
+    asked in the address bar, the rows as `rows` in the template (with `pages`, and whatever
+    `shown(rows)` adds); a 503 saying `unavailable` when the service does not answer."""
+    number = page_number(page_asked)
+    try:
+        found = await ask(PAGE_SIZE, first_of(number))
+    except ServiceUnavailable:
+        return page(
+            request,
+            name,
+            seller,
+            status_code=503,
+            pages=None,
+            error=unavailable,
+            **{rows: None},
+            **context,
+        )
+    return page(
+        request,
+        name,
+        seller,
+        pages=pages(found["total"], number),
+        error=None,
+        **{rows: found["items"]},
+        **(await shown(found["items"]) if shown is not None else {}),
         **context,
     )
 
