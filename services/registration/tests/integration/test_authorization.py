@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import httpx
@@ -57,6 +58,39 @@ RETURN = {
 }
 
 
+def statement_of(request: httpx.Request) -> httpx.Response:
+    """A statement as inventory answers it, for the seller the console names (JSON or CSV)."""
+    seller_id = request.url.params["seller_id"]
+    if request.url.params.get("format") == "csv":
+        return httpx.Response(200, text="charge_id,kind\ntotal,,,,,,,9.93,USD\n")
+    line = {
+        "charge_id": "E-TABLE/fulfillment/FO-TABLE/X00TABLE",
+        "kind": "fulfillment",
+        "reference": "FO-TABLE",
+        "fnsku": "X00TABLE",
+        "fulfillment_center_id": "SEA1",
+        "quantity": 3,
+        "unit_fee": "3.31",
+        "amount": "9.93",
+        "currency": "USD",
+        "occurred_at": "2026-10-02T09:30:00Z",
+    }
+    totals = {"fulfillment": "9.93", "return_processing": "0.00", "removal": "0.00"}
+    month = request.url.path.rsplit("/", 1)[-1]
+    return httpx.Response(
+        200,
+        json={
+            "seller_id": seller_id,
+            "month": month,
+            "currency": "USD",
+            "lines": [line],
+            "storage": [],
+            "totals": {**totals, "storage": "0.00"},
+            "total": "9.93",
+        },
+    )
+
+
 @pytest.fixture(scope="module")
 def calls(inventory_calls, router_calls) -> dict[str, list[httpx.Request]]:
     """What registration asked each service it reads for the console, by service."""
@@ -76,6 +110,8 @@ def table_client(settings, calls, kafka_bootstrap):
     def answering(service: str) -> httpx.MockTransport:
         def answer(request: httpx.Request) -> httpx.Response:
             calls[service].append(request)
+            if request.url.path.startswith("/v1/statements/"):
+                return statement_of(request)
             return httpx.Response(200, json=EMPTY_PAGE)
 
         return httpx.MockTransport(answer)
@@ -303,6 +339,9 @@ def samples_for(w: SimpleNamespace, csrf: str) -> dict[tuple[str, str], Sample]:
         ("POST", "/console/removals/{removal_order_id}/cancel"): Sample(
             path={"removal_order_id": "RMV-TABLE"}, form={}
         ),
+        # Statements are inventory's, asked for the signed-in seller only (the stub answers).
+        ("GET", "/console/statement"): Sample(),
+        ("GET", "/console/statement.csv"): Sample(),
         # Returns are the order router's, asked for the signed-in seller only (the stub answers).
         ("GET", "/console/returns"): Sample(),
         ("POST", "/console/returns"): Sample(
@@ -512,6 +551,44 @@ def test_the_removals_page_asks_inventory_as_registration_for_the_signed_in_sell
             "postal_code": "98032",
         },
     }
+
+
+def test_the_statement_page_asks_inventory_as_registration_for_the_signed_in_seller_only(
+    table_client, world, inventory_calls, operator
+):
+    headers, _ = console_caller(table_client, operator, world.b)
+    inventory_calls.clear()
+    page = table_client.get("/console/statement", params={"month": "2026-10"}, headers=headers)
+    assert page.status_code == 200
+    assert "FO-TABLE" in page.text and "9.93" in page.text and "Return processing" in page.text
+    assert 'href="/console/statement.csv?month=2026-10"' in page.text
+    csv = table_client.get("/console/statement.csv", params={"month": "2026-10"}, headers=headers)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="statement-2026-10.csv"' in csv.headers["content-disposition"]
+    assert csv.text.endswith("total,,,,,,,9.93,USD\n")
+    json_asked, csv_asked = inventory_calls
+    for asked in (json_asked, csv_asked):
+        assert asked.url.path == "/v1/statements/2026-10"
+        assert asked.headers["Authorization"] == f"Bearer {SERVICE_TOKEN}"
+        assert dict(asked.url.params)["seller_id"] == world.b["seller_id"]
+    assert dict(csv_asked.url.params)["format"] == "csv"
+
+
+def test_the_statement_page_shows_the_current_month_unless_asked_and_refuses_what_is_no_month(
+    table_client, world, inventory_calls, operator
+):
+    headers, _ = console_caller(table_client, operator, world.b)
+    inventory_calls.clear()
+    now = datetime.now(UTC).strftime("%Y-%m")
+    page = table_client.get("/console/statement", headers=headers)
+    assert page.status_code == 200 and f'value="{now}"' in page.text
+    (asked,) = inventory_calls
+    assert asked.url.path == f"/v1/statements/{now}"
+    for odd in ("2026-13", "../sellers", "2026-1"):
+        for path in ("/console/statement", "/console/statement.csv"):
+            r = table_client.get(path, params={"month": odd}, headers=headers)
+            assert r.status_code == 422, (odd, path)
+    assert len(inventory_calls) == 1  # nothing that is no month is asked of inventory
 
 
 def test_the_returns_page_asks_the_order_router_as_registration_for_the_signed_in_seller_only(

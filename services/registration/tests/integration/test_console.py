@@ -190,6 +190,15 @@ def test_the_inventory_pages_say_when_inventory_is_not_answering(browser_for, se
     assert r.status_code == 503 and "Inventory is not answering" in r.text
 
 
+def test_the_statement_page_and_its_csv_say_when_inventory_is_not_answering(browser_for, seller):
+    b = browser_for(seller)
+    r = b.get("/console/statement", params={"month": "2026-10"})
+    assert r.status_code == 503 and "Inventory is not answering" in r.text
+    assert "Download CSV" not in r.text
+    r = b.get("/console/statement.csv", params={"month": "2026-10"})
+    assert r.status_code == 503 and "Inventory is not answering" in r.text
+
+
 def test_the_returns_page_says_when_the_order_router_is_not_answering(browser_for, seller):
     r = browser_for(seller).get("/console/returns")
     assert r.status_code == 503 and "The order router is not answering" in r.text

@@ -1,4 +1,4 @@
-"""A seller's stock levels and removal orders from the inventory service's HTTP API (for the
+"""A seller's stock levels, removal orders and monthly statements from the inventory service's HTTP API (for the
 seller console), asked as registration for the signed-in seller only (`adapters.services`)."""
 
 from __future__ import annotations
@@ -78,3 +78,34 @@ class InventoryClient(SellerScopedClient):
             correlation_id=correlation_id,
         )
         return response.status_code, response.json()
+
+    async def statement(
+        self, seller_id: str, month: str, *, correlation_id: str | None = None
+    ) -> dict:
+        """The seller's statement of `month` (yyyy-mm): its lines, storage, totals by fee kind and total."""
+        response = await self._call(
+            "GET", f"/v1/statements/{month}", seller_id, correlation_id=correlation_id
+        )
+        found = response.json() if response.status_code == 200 else None
+        if not isinstance(found, dict) or found.get("seller_id") != seller_id:
+            raise InventoryUnavailable(
+                f"the inventory service answered {response.status_code} for a statement"
+            )
+        return found
+
+    async def statement_csv(
+        self, seller_id: str, month: str, *, correlation_id: str | None = None
+    ) -> str:
+        """The same statement as CSV: a row per charge and per FNSKU stored, then the totals."""
+        response = await self._call(
+            "GET",
+            f"/v1/statements/{month}",
+            seller_id,
+            params={"format": "csv"},
+            correlation_id=correlation_id,
+        )
+        if response.status_code != 200:
+            raise InventoryUnavailable(
+                f"the inventory service answered {response.status_code} for a statement"
+            )
+        return response.text

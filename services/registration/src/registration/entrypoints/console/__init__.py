@@ -6,7 +6,8 @@ listings per channel and why a channel holds one back (``listings.py``) and the 
 channel with their status and tracking (``orders.py``), plan an inbound shipment, print its
 labels, mark it shipped and watch it travel (``shipments.py``), see stock, its age and what is
 stranded (``inventory.py``), have units removed (``removals.py``), see and authorize customer
-returns (``returns.py``) and follow notifications (``notifications.py``). Pages call the same
+returns (``returns.py``), read a month's statement of fees (``statement.py``) and follow
+notifications (``notifications.py``). Pages call the same
 service-layer handlers and views as the JSON API, so the rules and events are the API's; the
 catalog, inventory, listing and the order router are asked over their HTTP APIs, as every
 service asks another. Every page acts for the signed-in seller only (the same rule as the
@@ -28,6 +29,7 @@ from registration.entrypoints.console import (
     returns,
     shipments,
     sign_in,
+    statement,
 )
 from registration.entrypoints.console.pages import refusals
 
@@ -42,6 +44,7 @@ for _pages in (
     inventory,
     removals,
     returns,
+    statement,
     notifications,
 ):
     router.include_router(_pages.router, prefix="/console")
