@@ -7,7 +7,9 @@ The seller registers a teapot for the storefront and the marketplace feed (the f
 catalog has no image for it) and a trivet for the marketplace feed only (held: stranded once its
 units arrive), sends both to an FC, which receives them; a storefront order of two teapots is
 routed and shipped with a tracking number. Every page shows it; another seller sees none of it.
-Each page is saved to artifacts/screenshots/.
+A seller's day walks Orders → the order's tracking → the Statement charging its fulfillment fee
+(and its CSV) → Notifications. Each page is saved to artifacts/screenshots/
+(docs/images/seller-day-*.png are two of them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from fulfillment_system import NEW_YORK, fc_simulators
@@ -224,6 +227,67 @@ def test_a_seller_sees_its_orders_listings_inventory_age_and_stranded_stock(
     expect(stranded.locator("td.num")).to_have_text("3")
     expect(stranded).to_contain_text("Held")
     shot(page, screenshots, "04-stranded")
+
+
+def test_a_sellers_day_orders_tracking_statement_and_notifications(
+    world, screenshots, page: Page, tmp_path
+):
+    """Orders → the order's tracking → the statement charging its fulfillment fee → the
+    notification settings (docs/images/seller-day-*.png are these screenshots)."""
+    p, seller = world["platform"], world["seller"]
+    [fo] = world["order"]["fulfillment_orders"]
+    month = fo["shipped_at"][:7]  # the FC's confirmation prices the shipment, in its month
+    with p.client("inventory", token=seller["token"], timeout=30) as inventory:
+        charged = poll(
+            lambda: [
+                line
+                for line in inventory.get(f"/v1/statements/{month}").json()["lines"]
+                if line["reference"] == fo["fulfillment_order_id"]
+            ],
+            what="inventory to charge the shipped order's fulfillment fee",
+        )
+    [fee] = charged
+    with p.client("registration", token=seller["token"], timeout=30) as registration:
+        subscribed = registration.post(
+            "/v1/notification-subscriptions",
+            json={
+                "url": "https://teas.example.com/stockpath",
+                "kinds": ["order.shipped", "inventory.low"],
+                "low_stock_threshold": 3,
+            },
+        )
+        assert subscribed.status_code == 201, subscribed.text
+    console = p.url("registration") + "/console"
+    sign_in(page, console, seller["token"])
+    main = page.get_by_role("navigation", name="Main")
+
+    main.get_by_role("link", name="Orders").click()
+    row = page.locator(f'tr[data-order="{world["order"]["order_id"]}"]')
+    expect(row.locator(".tracking")).to_contain_text(fo["tracking_number"])
+    shot(page, screenshots, "day-01-orders")
+
+    # Statement: the current month first; the month the order shipped shows its fulfillment fee.
+    main.get_by_role("link", name="Statement").click()
+    expect(page.get_by_label("Month")).to_have_value(datetime.now(UTC).strftime("%Y-%m"))
+    page.get_by_label("Month").fill(month)
+    page.get_by_role("button", name="Show").click()
+    line = page.locator("table.items tbody tr", has_text=fo["fulfillment_order_id"])
+    expect(line).to_contain_text("Fulfillment")
+    expect(line.locator("td.num")).to_have_text(["2", fee["unit_fee"], fee["amount"]])
+    expect(page.locator("[data-total]")).to_have_text(fee["amount"])
+    shot(page, screenshots, "day-02-statement")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    saved = tmp_path / "statement.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == f"statement-{month}.csv"
+    assert saved.read_text().splitlines()[-1] == f"total,,,,,,,{fee['amount']},USD"
+
+    main.get_by_role("link", name="Notifications").click()
+    endpoint = page.locator("table.items tbody tr", has_text=subscribed.json()["subscription_id"])
+    expect(endpoint).to_contain_text("https://teas.example.com/stockpath")
+    expect(endpoint).to_contain_text("order.shipped")
+    shot(page, screenshots, "day-03-notifications")
 
 
 def test_another_seller_sees_none_of_it(world, page: Page):
