@@ -114,7 +114,8 @@ def test_pip_user_install_where_pip_allows_it(tmp_path):
     ("cores", "environment", "args", "expected"),
     [
         ("2", {}, ("-q",), PARALLEL.format(2) + " -q"),
-        ("16", {}, (), PARALLEL.format(4)),  # at most four: each worker runs its own platforms
+        ("16", {}, (), PARALLEL.format(2)),  # at most two: PostgreSQL's default connections
+        ("16", {"STOCKPATH_TEST_WORKERS": "6"}, (), PARALLEL.format(6)),  # unless asked for more
         ("1", {}, ("-q",), "pytest -q"),
         ("8", {"STOCKPATH_TEST_WORKERS": "1"}, ("-q",), "pytest -q"),
         ("8", {"STOCKPATH_TEST_WORKERS": "3"}, (), PARALLEL.format(3)),
