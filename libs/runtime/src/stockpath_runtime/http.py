@@ -201,7 +201,9 @@ def create_service_app(
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings.database_url)
+        app.state.engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
         if on_startup is not None:
             result = on_startup(app)
             if asyncio.iscoroutine(result):

@@ -86,6 +86,10 @@ class ServiceSettings(BaseSettings):
     )
 
     database_url: str = ""
+    #: Connections a process keeps open to its database (and as many more at a peak).
+    database_pool_size: int = Field(
+        default=10, ge=1, le=100, validation_alias=AliasChoices("STOCKPATH_DATABASE_POOL_SIZE")
+    )
     #: Defaults to ``stockpath-<service>``; tests and blue/green replays use their own.
     consumer_group: str = ""
     http_host: str = "127.0.0.1"

@@ -108,7 +108,7 @@ def build_app(
     app.transport.Consumer = consumer_class
 
     async def start_runtime() -> None:
-        runtime.engine = create_engine(settings.database_url)
+        runtime.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         runtime.producer = kafka.producer(settings.kafka_bootstrap_servers)
         await _start_producer(runtime.producer)
         dead_letters = DeadLetters(runtime.producer)

@@ -14,6 +14,10 @@ from stockpath_cli.localstack import ServiceProcess, free_port
 from stockpath_runtime.settings import env_prefix
 
 #: A killed worker's partitions move to its successor after the session timeout; keep it short in tests.
+#: Small database pools: two test workers run several platforms of ten processes each at once, and
+#: PostgreSQL's default max_connections (100) was reached with the default pools of 10 (+10).
+SMALL_POOLS = {"STOCKPATH_DATABASE_POOL_SIZE": "3"}
+
 FAST_GROUP_TIMEOUTS = {
     "KAFKA_CONSUMER_SESSION_TIMEOUT_S": "4",
     "KAFKA_CONSUMER_HEARTBEAT_INTERVAL_S": "0.5",
@@ -43,6 +47,7 @@ def start_worker(
         f"{p}CONSUMER_GROUP": group,
         f"{p}WORKER_PORT": str(port),
         **FAST_GROUP_TIMEOUTS,
+        **SMALL_POOLS,
         **(extra_env or {}),
     }
     if pythonpath:
@@ -101,7 +106,12 @@ def running_platform(
         database_prefix=f"{prefix}_{run}",
         ports={n: ServicePorts(free_port(), free_port()) for n in names},
         log_dir=log_dir,
-        extra_env={**FAST_GROUP_TIMEOUTS, "STOCKPATH_LOG_LEVEL": "INFO", **(extra_env or {})},
+        extra_env={
+            **FAST_GROUP_TIMEOUTS,
+            **SMALL_POOLS,
+            "STOCKPATH_LOG_LEVEL": "INFO",
+            **(extra_env or {}),
+        },
         services=services,
         group_suffix=run,
     )
