@@ -108,6 +108,30 @@ def test_a_month_that_is_not_yyyy_mm_is_refused(seller, month):
         assert r.json()["error"]["code"] == "bad_month"
 
 
+def test_a_confirmation_that_overtook_its_instruction_is_charged_in_the_month_it_shipped(
+    stocked, deliver, events, operator
+):
+    seller = "S-OVERTAKEN"
+    fnsku = stocked(5, seller_id=seller)
+    shipped = events.shipped(f"FO-{fnsku}", shipped_at=OCT_2)
+    # The confirmation is read before its instruction (another topic), which comes today, months later.
+    instructed = events.instructed(f"FO-{fnsku}", [(fnsku, 2)], seller_id=seller)
+    assert deliver(events.registered(fnsku, seller_id=seller), shipped) == [Outcome.PROCESSED] * 2
+    assert deliver(instructed) == [Outcome.PROCESSED]
+
+    october = operator.get("/v1/statements/2026-10", params={"seller_id": seller}).json()
+
+    [line] = october["lines"]
+    assert (line["kind"], line["quantity"], line["amount"], line["event_id"]) == (
+        "fulfillment",
+        2,
+        "6.62",
+        shipped.id,
+    )
+    assert line["event_type"] == "stockpath.fulfillment.ShipmentShipped.v1"
+    assert line["occurred_at"].startswith("2026-10-02T09:30:00")
+
+
 def test_an_unknown_format_is_refused(seller):
     assert seller.get("/v1/statements/2026-10", params={"format": "pdf"}).status_code == 422
 

@@ -63,15 +63,21 @@ async def test_shipped_units_are_charged_their_fulfillment_fee_once(uow):
     assert (charge.event.event_type, charge.event.occurred_at) == (shipped.type, JAN_20)
 
 
-async def test_a_confirmation_that_overtook_its_instruction_is_charged_when_the_lines_come(uow):
-    instructed = instructed_event("FO-2", [("XA", 2)])
-    await consume(uow, shipped_event("FO-2"))
+async def test_a_confirmation_that_overtook_its_instruction_is_charged_as_itself_when_the_lines_come(
+    uow,
+):
+    shipped = shipped_event("FO-2", shipped_at=JAN_20)
+    await consume(uow, shipped)
     assert charges(uow) == []  # no lines known yet
 
-    await consume(uow, instructed)
+    await consume(uow, instructed_event("FO-2", [("XA", 2)]))
 
+    # Traced to the shipment and priced on its day, as if the instruction had come first: the
+    # statement does not depend on which of the two topics was read first.
     [(kind, _, fnsku, quantity, _, event_id)] = charges(uow)
-    assert (kind, fnsku, quantity, event_id) == (ChargeKind.FULFILLMENT, "XA", 2, instructed.id)
+    assert (kind, fnsku, quantity, event_id) == (ChargeKind.FULFILLMENT, "XA", 2, shipped.id)
+    [charge] = uow.charges.ledger.values()
+    assert (charge.event.event_type, charge.event.occurred_at) == (shipped.type, JAN_20)
 
 
 async def test_reserved_units_are_not_charged(uow):
@@ -170,7 +176,7 @@ async def test_units_shipped_before_their_mcf_instruction_came_are_charged_the_q
     assert (charge.unit_fee, charge.amount, charge.event.event_id) == (
         Decimal("2.99"),
         Decimal("5.98"),
-        instructed.id,
+        shipped.id,
     )
 
 

@@ -14,6 +14,7 @@ from inventory.adapters.tables import (
     fulfillment_order_stock,
     fulfillment_orders,
 )
+from inventory.domain.charges import ChargedEvent
 from inventory.domain.fulfillment_orders import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
@@ -91,6 +92,9 @@ class FulfillmentOrderRepository:
                 FulfillmentOrderStatus(r.status),
                 r.instructed,
                 [],
+                shipment=ChargedEvent(r.shipment_event_id, r.shipment_event_type, r.shipped_at)
+                if r.shipment_event_id
+                else None,
             )
             for r in await self._conn.execute(query, {"ids": wanted})
         }
@@ -125,6 +129,9 @@ class FulfillmentOrderRepository:
                     "instructed": order.instructed,
                     "carrier": shipped_by.get(order.fulfillment_order_id, none)[0],
                     "tracking_number": shipped_by.get(order.fulfillment_order_id, none)[1],
+                    "shipment_event_id": order.shipment.event_id if order.shipment else None,
+                    "shipment_event_type": order.shipment.event_type if order.shipment else None,
+                    "shipped_at": order.shipment.occurred_at if order.shipment else None,
                 }
                 for order in orders
             ],

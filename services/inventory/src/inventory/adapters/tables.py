@@ -171,6 +171,10 @@ fulfillment_orders = sa.Table(
     sa.Column("instructed", sa.Boolean, nullable=False),
     sa.Column("carrier", sa.Text, nullable=True),
     sa.Column("tracking_number", sa.Text, nullable=True),
+    # The shipment confirmation that overtook the instruction (its fee is charged as it).
+    sa.Column("shipment_event_id", sa.Text, nullable=True),
+    sa.Column("shipment_event_type", sa.Text, nullable=True),
+    sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),

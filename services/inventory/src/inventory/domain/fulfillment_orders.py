@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inventory.domain.charges import ChargedEvent
 from inventory.domain.errors import InventoryError
 from inventory.domain.stock import Bucket, Levels, Movement, Reason
 
@@ -71,6 +72,10 @@ class FulfillmentOrder:
     #: False for an order known only from a shipment confirmation that overtook its instruction.
     instructed: bool
     stock: list[FulfillmentOrderStock]
+    #: The shipment confirmation that overtook the instruction, kept until the instruction brings
+    #: the lines: their fulfillment fee is charged as that shipment (its id, its day), whichever of
+    #: the two topics a consumer happened to read first.
+    shipment: ChargedEvent | None = None
 
 
 def stock_of(lines: Iterable[InstructedLine]) -> list[FulfillmentOrderStock]:

@@ -11,7 +11,8 @@ between fulfillable, reserved and shipped (the contract in InventoryLevelChanged
 
 Units that move into shipped are charged their fulfillment fee (`service_layer.charges`; an MCF
 order's the fee it was quoted, which its instructions carry and `reserve_stock` keeps), to the
-event that moved them: the confirmation, or the instruction that came after it.
+FC's confirmation that shipped them, on the day it says they shipped — also when it overtook the
+instruction (it is kept with the order and charged when the lines come).
 
 Handlers run in the runtime's unit of work (inbox claim included) and never commit. Bucket rows
 are locked in (FNSKU, FC) order, so two handlers touching the same FNSKUs cannot deadlock.
@@ -199,7 +200,10 @@ async def reserve_stock(
             levels = stock.levels(item.fnsku, order.fulfillment_center_id)
             if shipped_first:
                 movements, missing = ship_unreserved(levels, item.quantity_ordered)
-                shipped += _charged(command.charged_as, order, item.fnsku, movements)
+                # Charged as the shipment, not the instruction: the statement's month and the
+                # charge's event are then the same whichever topic was read first (live or replay).
+                charged_as = order.shipment or command.charged_as
+                shipped += _charged(charged_as, order, item.fnsku, movements)
             else:
                 movements, missing = reserve(levels, item.quantity_ordered)
                 item.quantity_reserved = item.quantity_ordered - missing
@@ -268,6 +272,7 @@ async def ship_stock(
                 SHIPPED,
                 False,
                 [],
+                shipment=command.charged_as,
             )
             known[order.fulfillment_order_id] = order
             first.append(order)
