@@ -238,13 +238,13 @@ class FakeDeliveryRepository:
     """The notification outbox: what was queued, for whom (the subscriptions are not faked)."""
 
     def __init__(self) -> None:
-        self.queued: list[tuple[Notification, tuple[str, ...] | None]] = []
+        self.queued: list[Notification] = []
 
-    async def enqueue(
-        self, notification: Notification, *, subscription_ids: Iterable[str] | None = None
-    ) -> None:
-        chosen = None if subscription_ids is None else tuple(subscription_ids)
-        self.queued.append((notification, chosen))
+    async def enqueue(self, notification: Notification) -> None:
+        await self.enqueue_all([notification])
+
+    async def enqueue_all(self, notifications: Sequence[Notification]) -> None:
+        self.queued += notifications
 
 
 class FakeRegistrationUnitOfWork(FakeUnitOfWork):

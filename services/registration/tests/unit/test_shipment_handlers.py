@@ -305,8 +305,8 @@ async def test_received_stock_makes_a_shipment_receiving_and_the_fcs_close_makes
         "the runtime commits, and nothing is announced"
     )
     # The seller's endpoints hear of the close once, with the lines it planned.
-    ((told, chosen),) = uow.deliveries.queued
-    assert (told.seller_id, told.kind, told.occurred_at, chosen) == (
+    (told,) = uow.deliveries.queued
+    assert (told.seller_id, told.kind, told.occurred_at, told.subscription_id) == (
         SELLER,
         Kind.INBOUND_SHIPMENT_CLOSED,
         CLOSED_AT,

@@ -3,12 +3,13 @@ consumer remembers to find a notification's seller; the only module that knows t
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +28,27 @@ from registration.domain.notifications import (
     Kind,
     Notification,
     Subscription,
+)
+
+#: Which of these sellers listen to which kinds.
+_HEARD = sa.text(
+    "SELECT DISTINCT seller_id, unnest(kinds) AS kind FROM notification_subscriptions "
+    "WHERE seller_id = ANY(CAST(:sellers AS text[]))"
+)
+#: Deliveries of many notifications, in their order, for the subscriptions that hear them.
+_ENQUEUE = sa.text(
+    """
+    INSERT INTO notification_deliveries (subscription_id, seller_id, notification_id, kind, payload)
+    SELECT s.subscription_id, s.seller_id, n.notification_id, n.kind, n.payload
+      FROM unnest(CAST(:sellers AS text[]), CAST(:ids AS text[]), CAST(:kinds AS text[]),
+                  CAST(:payloads AS jsonb[]), CAST(:only AS text[]))
+           WITH ORDINALITY AS n(seller_id, notification_id, kind, payload, only_subscription, ord)
+      JOIN notification_subscriptions AS s
+        ON s.seller_id = n.seller_id AND n.kind = ANY(s.kinds)
+       AND (n.only_subscription IS NULL OR s.subscription_id = n.only_subscription)
+     ORDER BY n.ord, s.subscription_id
+    ON CONFLICT (subscription_id, notification_id) DO NOTHING
+    """
 )
 
 subs, deliveries, attempts = (
@@ -108,32 +130,32 @@ class DeliveryRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def enqueue(
-        self, notification: Notification, *, subscription_ids: Iterable[str] | None = None
-    ) -> None:
-        """Queue the notification for every subscription of its seller to its kind (or for these
-        of them); a redelivered or replayed event queues nothing twice."""
-        chosen = sa.and_(
-            subs.c.seller_id == notification.seller_id,
-            sa.literal(notification.kind.value) == sa.any_(subs.c.kinds),
-        )
-        if subscription_ids is not None:
-            chosen = sa.and_(chosen, subs.c.subscription_id.in_(list(subscription_ids)))
-        rows = sa.select(
-            subs.c.subscription_id,
-            subs.c.seller_id,
-            sa.literal(notification.notification_id),
-            sa.literal(notification.kind.value),
-            sa.literal(notification.payload(), postgresql.JSONB),
-        ).where(chosen)
+    async def enqueue(self, notification: Notification) -> None:
+        await self.enqueue_all([notification])
+
+    async def enqueue_all(self, notifications: Sequence[Notification]) -> None:
+        """Queue each notification for every subscription of its seller to its kind (or for the one
+        it names), in order; a redelivered or replayed event queues nothing twice. Two statements
+        with fixed texts however many come at once, one when no seller of theirs listens — the
+        common case, so nothing is serialised for sellers without a subscription."""
+        if not notifications:
+            return
+        sellers = sorted({n.seller_id for n in notifications})
+        heard = {
+            (r.seller_id, r.kind) for r in await self._conn.execute(_HEARD, {"sellers": sellers})
+        }
+        kept = [n for n in notifications if (n.seller_id, n.kind.value) in heard]
+        if not kept:
+            return
         await self._conn.execute(
-            pg_insert(deliveries)
-            .from_select(
-                ["subscription_id", "seller_id", "notification_id", "kind", "payload"], rows
-            )
-            .on_conflict_do_nothing(
-                index_elements=[deliveries.c.subscription_id, deliveries.c.notification_id]
-            )
+            _ENQUEUE,
+            {
+                "sellers": [n.seller_id for n in kept],
+                "ids": [n.notification_id for n in kept],
+                "kinds": [n.kind.value for n in kept],
+                "payloads": [json.dumps(n.payload()) for n in kept],
+                "only": [n.subscription_id for n in kept],
+            },
         )
 
     async def claim_due(self, limit: int) -> list[tuple[Delivery, str, str]]:
@@ -254,66 +276,77 @@ def _delivery(row, tried: tuple[Attempt, ...]) -> Delivery:
     )
 
 
+_LINES_OF = sa.text(
+    "SELECT fulfillment_order_id, lines FROM notified_fulfillment_orders "
+    "WHERE fulfillment_order_id = ANY(CAST(:ids AS text[]))"
+)
+
+
+@functools.cache
+def _meet_statement(table: str, key: str, mine: str, theirs: str) -> sa.TextClause:
+    # A row whose side is set already is neither changed nor returned (`WHERE ... IS NULL`).
+    return sa.text(
+        f"""
+        INSERT INTO {table} AS t ({key}, {mine})
+        SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:values AS jsonb[]))
+        ON CONFLICT ({key}) DO UPDATE SET {mine} = EXCLUDED.{mine} WHERE t.{mine} IS NULL
+        RETURNING {key}, {theirs}
+        """
+    )
+
+
 class NotificationMemory:
     """What the consumer remembers to find a notification's seller and whether it is due."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def fulfillment_order_instructed(
-        self, fulfillment_order_id: str, lines: dict[str, list[dict]]
-    ) -> dict | None:
-        """Remember the order's sellers' lines; the shipment read before them, if one waits."""
-        fo = notified_fulfillment_orders
-        return await self._meet(
-            fo.c.fulfillment_order_id, fulfillment_order_id, fo.c.lines, lines, fo.c.shipped
-        )
+    async def fulfillment_orders_instructed(
+        self, lines: Mapping[str, dict[str, list[dict]]]
+    ) -> dict[str, dict | None]:
+        """Remember each new fulfillment order's sellers' lines (by fulfillment order id); for
+        each, the shipment read before them (None when none waits). An order remembered before
+        (instructed again) is left out: it has been told already."""
+        return await self._meet_all(notified_fulfillment_orders, "lines", "shipped", lines)
 
-    async def fulfillment_order_shipped(
-        self, fulfillment_order_id: str, shipped: dict
-    ) -> dict[str, list[dict]] | None:
-        """The order's sellers' lines, when its instruction was read; otherwise the shipment is
-        kept until it is."""
-        fo = notified_fulfillment_orders
-        return await self._meet(
-            fo.c.fulfillment_order_id, fulfillment_order_id, fo.c.shipped, shipped, fo.c.lines
-        )
+    async def fulfillment_orders_shipped(
+        self, shipped: Mapping[str, dict]
+    ) -> dict[str, dict[str, list[dict]] | None]:
+        """For each newly shipped fulfillment order, its sellers' lines when its instruction was
+        read (None: the shipment is kept until it is). One shipped before (reported again) is left
+        out: it has been told already."""
+        return await self._meet_all(notified_fulfillment_orders, "shipped", "lines", shipped)
 
-    async def lines_of(self, fulfillment_order_id: str) -> dict[str, list[dict]] | None:
-        """The order's sellers' lines, when its instruction was read."""
-        fo = notified_fulfillment_orders
-        row = await self._conn.execute(
-            sa.select(fo.c.lines).where(fo.c.fulfillment_order_id == fulfillment_order_id)
-        )
-        return row.scalar_one_or_none()
+    async def lines_of(
+        self, fulfillment_order_ids: Iterable[str]
+    ) -> dict[str, dict[str, list[dict]]]:
+        """The sellers' lines of those of these fulfillment orders whose instruction was read."""
+        rows = await self._conn.execute(_LINES_OF, {"ids": sorted(set(fulfillment_order_ids))})
+        return {r.fulfillment_order_id: r.lines for r in rows if r.lines is not None}
 
-    async def removal_order_created(self, removal_order_id: str, order: dict) -> dict | None:
-        """Remember whose the removal order is; the shipment read before it, if one waits."""
-        ro = notified_removal_orders
-        return await self._meet(
-            ro.c.removal_order_id, removal_order_id, ro.c.removal_order, order, ro.c.shipped
-        )
+    async def removal_orders_created(self, orders: Mapping[str, dict]) -> dict[str, dict | None]:
+        """Remember whose each new removal order is; the shipment read before it, if one waits."""
+        return await self._meet_all(notified_removal_orders, "removal_order", "shipped", orders)
 
-    async def removal_order_shipped(self, removal_order_id: str, shipped: dict) -> dict | None:
-        """The removal order as remembered, when its creation was read; otherwise the shipment
-        is kept until it is."""
-        ro = notified_removal_orders
-        return await self._meet(
-            ro.c.removal_order_id, removal_order_id, ro.c.shipped, shipped, ro.c.removal_order
-        )
+    async def removal_orders_shipped(self, shipped: Mapping[str, dict]) -> dict[str, dict | None]:
+        """Each newly shipped removal order as remembered, when its creation was read (None: the
+        shipment is kept until it is)."""
+        return await self._meet_all(notified_removal_orders, "shipped", "removal_order", shipped)
 
-    async def _meet(
-        self, key: sa.Column, value: str, mine: sa.Column, kept: dict, theirs: sa.Column
-    ) -> dict | None:
+    async def _meet_all(
+        self, table: sa.Table, mine: str, theirs: str, kept: Mapping[str, dict]
+    ) -> dict[str, dict | None]:
         """Two events about one thing, read in either order on different topics: keep this one's
-        side (`mine`) in the thing's row and return the other's (`theirs`), None until read."""
-        row = await self._conn.execute(
-            pg_insert(key.table)
-            .values({key.name: value, mine.name: kept})
-            .on_conflict_do_update(index_elements=[key], set_={mine.name: kept})
-            .returning(theirs)
+        side (`mine`) in each thing's row and return the other's (`theirs`, None until read) — for
+        the things whose side was not kept before; one statement with a fixed text."""
+        if not kept:
+            return {}
+        key = table.primary_key.columns.values()[0].name
+        rows = await self._conn.execute(
+            _meet_statement(table.name, key, mine, theirs),
+            {"keys": list(kept), "values": [json.dumps(v) for v in kept.values()]},
         )
-        return row.scalar_one()
+        return {getattr(r, key): getattr(r, theirs) for r in rows}
 
     async def swap_level(
         self, fulfillment_center_id: str, fnsku: str, fulfillable: int

@@ -126,6 +126,7 @@ def low_stock(
             "fulfillable": command.fulfillable,
             "threshold": threshold,
         },
+        subscription_id=subscription.subscription_id,
     )
 
 

@@ -90,6 +90,9 @@ class Notification:
     event_id: str
     occurred_at: datetime
     data: dict
+    #: Only this subscription hears it (a low-stock threshold is a subscription's own); None: every
+    #: subscription of the seller to the kind.
+    subscription_id: str | None = None
 
     @property
     def notification_id(self) -> str:

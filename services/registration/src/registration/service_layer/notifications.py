@@ -10,6 +10,7 @@ event queues nothing twice either.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
@@ -109,36 +110,50 @@ async def note_fulfillment_orders(
     commands: list[NoteFulfillmentOrder], uow: RegistrationUnitOfWork
 ) -> None:
     """An FC was told to ship lines: their sellers hear the order was routed; a shipment of the
-    fulfillment order read before this instruction is told now."""
-    for command in commands:
-        for notification in rules.order_routed(command):
-            await uow.deliveries.enqueue(notification)
-        lines = rules.lines_by_seller(command)
-        waiting = await uow.notification_memory.fulfillment_order_instructed(
-            command.fulfillment_order_id, lines
-        )
-        if waiting is not None:
-            await _tell_shipped(uow, _restored(NoteShipmentShipped, waiting), lines)
+    fulfillment order read before this instruction is told now. An order instructed again (under
+    another event id) tells nothing twice. A fixed number of statements however many come."""
+    first = _first_of(commands, lambda c: c.fulfillment_order_id)
+    lines = {fo: rules.lines_by_seller(command) for fo, command in first.items()}
+    waiting = await uow.notification_memory.fulfillment_orders_instructed(lines)
+    new = [fo for fo in first if fo in waiting]  # in the order they came
+    told = [n for fo in new for n in rules.order_routed(first[fo])]
+    told += [
+        n
+        for fo in new
+        if (kept := waiting[fo]) is not None
+        for n in rules.order_shipped(_restored(NoteShipmentShipped, kept), lines[fo])
+    ]
+    await uow.deliveries.enqueue_all(told)
 
 
 async def note_shipments_shipped(
     commands: list[NoteShipmentShipped], uow: RegistrationUnitOfWork
 ) -> None:
     """The FC shipped a fulfillment order: the sellers of its lines hear of it (once its
-    instruction, which names them, has been read)."""
+    instruction, which names them, has been read), once however often the FC reports it."""
+    first = _first_of(commands, lambda c: c.fulfillment_order_id)
+    lines = await uow.notification_memory.fulfillment_orders_shipped(
+        {fo: _kept(command) for fo, command in first.items()}
+    )
+    await uow.deliveries.enqueue_all(
+        [
+            n
+            for fo, command in first.items()
+            if (seller_lines := lines.get(fo)) is not None
+            for n in rules.order_shipped(command, seller_lines)
+        ]
+    )
+
+
+Keyed = TypeVar("Keyed")
+
+
+def _first_of(commands: list[Keyed], key: Callable[[Keyed], str]) -> dict[str, Keyed]:
+    """The first command of each thing in a run, in the order they came (the rest restate it)."""
+    first: dict[str, Keyed] = {}
     for command in commands:
-        lines = await uow.notification_memory.fulfillment_order_shipped(
-            command.fulfillment_order_id, _kept(command)
-        )
-        if lines is not None:
-            await _tell_shipped(uow, command, lines)
-
-
-async def _tell_shipped(
-    uow: RegistrationUnitOfWork, command: NoteShipmentShipped, lines: dict[str, list[dict]]
-) -> None:
-    for notification in rules.order_shipped(command, lines):
-        await uow.deliveries.enqueue(notification)
+        first.setdefault(key(command), command)
+    return first
 
 
 def _kept(command: NoteShipmentShipped | NoteRemovalShipped) -> dict:
@@ -173,9 +188,9 @@ async def note_returns_received(
     """Units came back to an FC: each FNSKU's seller hears of its own units."""
     fnskus = sorted({line.fnsku for command in commands for line in command.lines})
     seller_of = await uow.registrations.sellers_of(fnskus)
-    for command in commands:
-        for notification in rules.return_received(command, seller_of):
-            await uow.deliveries.enqueue(notification)
+    await uow.deliveries.enqueue_all(
+        [n for command in commands for n in rules.return_received(command, seller_of)]
+    )
 
 
 async def note_inventory_levels(
@@ -188,6 +203,7 @@ async def note_inventory_levels(
         {c.seller_id for c in commands}, Kind.INVENTORY_LOW
     ):
         listening.setdefault(subscription.seller_id, []).append(subscription)
+    told = []
     for command in commands:
         if command.seller_id not in listening:
             continue
@@ -197,51 +213,62 @@ async def note_inventory_levels(
         for subscription in listening[command.seller_id]:
             notification = rules.low_stock(command, subscription, previous)
             if notification is not None:
-                await uow.deliveries.enqueue(
-                    notification, subscription_ids=[subscription.subscription_id]
-                )
+                told.append(notification)
+    await uow.deliveries.enqueue_all(told)
 
 
 async def note_fulfillment_cancellations(
     commands: list[NoteFulfillmentCancelled], uow: RegistrationUnitOfWork
 ) -> None:
     """An FC is told to stop a fulfillment order: the sellers of its lines hear of it."""
-    for command in commands:
-        lines = await uow.notification_memory.lines_of(command.fulfillment_order_id)
-        for notification in rules.order_cancelled(command, lines or {}):
-            await uow.deliveries.enqueue(notification)
+    lines = await uow.notification_memory.lines_of(c.fulfillment_order_id for c in commands)
+    await uow.deliveries.enqueue_all(
+        [
+            n
+            for command in commands
+            for n in rules.order_cancelled(command, lines.get(command.fulfillment_order_id, {}))
+        ]
+    )
 
 
 async def note_inbound_discrepancies(
     commands: list[NoteInboundDiscrepancy], uow: RegistrationUnitOfWork
 ) -> None:
     """The FC found an inbound shipment short, over, or holding an FNSKU it never planned."""
-    for command in commands:
-        if (notification := rules.inbound_discrepancy(command)) is not None:
-            await uow.deliveries.enqueue(notification)
+    await uow.deliveries.enqueue_all(
+        [n for command in commands if (n := rules.inbound_discrepancy(command)) is not None]
+    )
 
 
 async def note_removal_orders(
     commands: list[NoteRemovalOrder], uow: RegistrationUnitOfWork
 ) -> None:
     """Remember whose each removal order is; one whose shipment was read first is told now."""
-    for command in commands:
-        order = rules.removal_order(command)
-        waiting = await uow.notification_memory.removal_order_created(
-            command.removal_order_id, order
-        )
-        if waiting is not None:
-            shipped = _restored(NoteRemovalShipped, waiting)
-            await uow.deliveries.enqueue(rules.removal_shipped(shipped, order))
+    first = _first_of(commands, lambda c: c.removal_order_id)
+    orders = {ro: rules.removal_order(command) for ro, command in first.items()}
+    waiting = await uow.notification_memory.removal_orders_created(orders)
+    await uow.deliveries.enqueue_all(
+        [
+            rules.removal_shipped(_restored(NoteRemovalShipped, kept), order)
+            for ro, order in orders.items()
+            if (kept := waiting.get(ro)) is not None
+        ]
+    )
 
 
 async def note_removals_shipped(
     commands: list[NoteRemovalShipped], uow: RegistrationUnitOfWork
 ) -> None:
-    """A removal order left the FC: its seller hears of it (once its creation has been read)."""
-    for command in commands:
-        order = await uow.notification_memory.removal_order_shipped(
-            command.removal_order_id, _kept(command)
-        )
-        if order is not None:
-            await uow.deliveries.enqueue(rules.removal_shipped(command, order))
+    """A removal order left the FC: its seller hears of it (once its creation has been read),
+    once however often the FC reports it."""
+    first = _first_of(commands, lambda c: c.removal_order_id)
+    orders = await uow.notification_memory.removal_orders_shipped(
+        {ro: _kept(command) for ro, command in first.items()}
+    )
+    await uow.deliveries.enqueue_all(
+        [
+            rules.removal_shipped(command, order)
+            for ro, command in first.items()
+            if (order := orders.get(ro)) is not None
+        ]
+    )
