@@ -40,16 +40,19 @@ def platform_with_fcs(
     prefix: str,
     fc_delays: dict[str, float],
     services: list[str] = SERVICES,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator:
     """Inventory and order-router (or `services`) as processes, and one FC simulator per FC of
     `fc_delays` (the seconds each takes to ship); `platform.fc_state` names each simulator's state
-    file."""
+    file. `extra_env` is every process's settings beyond the platform's own (e.g. a service's dev
+    setting)."""
     with running_platform(
         bootstrap=kafka_bootstrap,
         database_server=database_server,
         prefix=prefix,
         log_dir=log_dir,
         services=services,
+        extra_env=extra_env,
     ) as p:
         with fc_simulators(kafka_bootstrap, log_dir, fc_delays) as state:
             #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
