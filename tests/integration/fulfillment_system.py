@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import stockpath_network
-from stockpath_events import Address, CatalogItemSnapshot, new_event
+from stockpath_events import Address, CatalogItemSnapshot, Dimensions, new_event
 from stockpath_events.types.registration import (
     InboundShipmentLine,
     InboundShipmentPlanned,
@@ -114,9 +114,11 @@ async def register(
     *,
     size_tier: str | None = None,
     weight_g: float | None = None,
+    dimensions_cm: tuple[float, float, float] | None = None,
 ) -> Sku:
     """A new SKU (of `seller_id`, else of a made-up seller) registered (with its size tier and
-    weight when given: what its fulfillment fee depends on) and listed in the storefront."""
+    weight when given: what its fulfillment fee depends on; with its dimensions: what its storage
+    fee depends on) and listed in the storefront."""
     item = Sku(seller_id)
     await publish(
         platform.bootstrap_servers,
@@ -135,6 +137,13 @@ async def register(
                     title="Teapot",
                     category="Kitchen",
                     weight_g=weight_g,
+                    dimensions=Dimensions(
+                        length_cm=dimensions_cm[0],
+                        width_cm=dimensions_cm[1],
+                        height_cm=dimensions_cm[2],
+                    )
+                    if dimensions_cm
+                    else None,
                 ),
                 size_tier=size_tier,
             ),
