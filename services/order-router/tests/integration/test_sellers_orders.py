@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import sqlalchemy as sa
 from order_router_testkit import (
     apply,
     level,
@@ -137,3 +138,22 @@ def test_naming_another_seller_reads_as_not_found_and_a_service_names_the_seller
     assert unnamed.status_code == 403 and "seller_id" in unnamed.json()["error"]["message"]
     for refused, status in (("channel", 403), ("fc", 403)):
         assert client.get("/v1/seller-orders", headers=as_(refused)).status_code == status
+
+
+def test_a_sellers_orders_are_found_by_an_index_not_by_reading_every_line(with_engine):
+    """The predicate of `OrderRepository.of_seller` can use `order_lines_seller` (with sequential
+    scans priced out, the planner takes an index if one matches, else scans anyway)."""
+
+    async def plan(engine) -> str:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            rows = await conn.execute(
+                sa.text(
+                    "EXPLAIN SELECT order_id FROM order_lines "
+                    "WHERE coalesce(resolved_seller_id, seller_id) = :seller"
+                ),
+                {"seller": SELLER},
+            )
+            return "\n".join(r[0] for r in rows)
+
+    assert "order_lines_seller" in with_engine(plan)

@@ -136,6 +136,8 @@ order_lines = sa.Table(
     sa.Index(
         "order_lines_backordered", "fnsku", postgresql_where=sa.text("quantity_backordered > 0")
     ),
+    #: A seller's orders (`OrderRepository.of_seller`): by the seller the line resolved to or named.
+    sa.Index("order_lines_seller", sa.text("coalesce(resolved_seller_id, seller_id)"), "order_id"),
 )
 
 fulfillment_orders = sa.Table(
