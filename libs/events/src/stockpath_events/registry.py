@@ -172,6 +172,7 @@ _SPECS = [
     EventSpec(inventory.InventoryDiscrepancyRecorded, Topics.INVENTORY, "fnsku", "inventory"),
     EventSpec(inventory.RemovalOrderCreated, Topics.INVENTORY, "removal_order_id", "inventory"),
     EventSpec(inventory.StorageSnapshotTaken, Topics.INVENTORY, "seller_id", "inventory"),
+    EventSpec(inventory.StatementReady, Topics.INVENTORY, "seller_id", "inventory"),
     EventSpec(
         inventory.RemovalInstructed,
         Topics.FULFILLMENT_REMOVALS,

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from stockpath_events.base import Address, EventData, Value
+from stockpath_events.base import Address, EventData, Money, Value
 
 
 class InventoryReceived(EventData):
@@ -206,3 +206,28 @@ class StorageSnapshotTaken(EventData):
     fulfillment_center_id: str
     seller_id: str
     lines: list[StoredUnits] = Field(min_length=1)
+    snapshots_that_day: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "How many StorageSnapshotTaken the day has in all (one per FC and seller holding "
+            "units): inventory knows a day is charged completely once it charged that many. "
+            "Absent on snapshots taken before the field existed."
+        ),
+    )
+
+
+class StatementReady(EventData):
+    """A seller's statement of a month is final: the storage of the month's last day has been
+    charged from every snapshot of that day (or that day had none). Once per seller and month, for
+    every seller with any charge in it; its id is derived from the seller and the month, so a
+    replay announces the same event. The statement itself is read from inventory
+    (``GET /v1/statements/{month}``)."""
+
+    seller_id: str
+    month: str = Field(description="The statement's month, yyyy-mm (e.g. 2026-10)")
+    currency: str
+    total: Money
+    line_count: int = Field(
+        ge=0, description="The statement's lines: charges, and storage per FNSKU and FC"
+    )
