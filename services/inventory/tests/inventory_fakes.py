@@ -308,6 +308,9 @@ class FakeChargeRepository:
         self.billed_items: dict[str, BilledItem] = {}
         self.ledger: dict[str, Charge] = {}
         self.quoted: dict[tuple[str, str], FeeQuote] = {}
+        self.statements_ready: set[tuple[str, str]] = set()
+        #: The storage charges (the store's one ledger: a seller charged storage only is charged).
+        self.storage = FakeStorageRepository()
 
     async def record_quotes(self, quotes: Sequence[FeeQuote]) -> None:
         for q in quotes:
@@ -336,12 +339,31 @@ class FakeChargeRepository:
             and month.first_day <= c.event.occurred_at.date() < month.next_first_day
         ]
 
+    async def sellers_charged_in(self, month: Month) -> list[str]:
+        moved = {
+            c.seller_id
+            for c in self.ledger.values()
+            if month.first_day <= c.event.occurred_at.date() < month.next_first_day
+        }
+        stored = {
+            c.seller_id
+            for c in self.storage.charged.values()
+            if month.first_day <= c.day < month.next_first_day
+        }
+        return sorted(moved | stored)
+
+    async def claim_statements_ready(self, month: Month, sellers: Iterable[str]) -> set[str]:
+        new = {s for s in sellers if (s, str(month)) not in self.statements_ready}
+        self.statements_ready |= {(s, str(month)) for s in new}
+        return new
+
 
 class FakeStorageRepository:
     def __init__(self) -> None:
         self.days: set[date] = set()
         self.held: dict[date, list[StoredUnits]] = {}
         self.charged: dict[tuple[str, str, str, date], StorageCharge] = {}
+        self.last_day_snapshots: set[tuple[date, str, str]] = set()
 
     async def claim_day(self, day: date) -> bool:
         return bool(await self.claim_days([day]))
@@ -350,6 +372,15 @@ class FakeStorageRepository:
         new = set(days) - self.days
         self.days |= new
         return new
+
+    async def last_day_taken(self) -> date | None:
+        return max(self.days, default=None)
+
+    async def record_last_day_charged(self, snapshots: Iterable[tuple[date, str, str]]) -> None:
+        self.last_day_snapshots |= set(snapshots)
+
+    async def last_day_charged(self, day: date) -> int:
+        return sum(1 for d, _, _ in self.last_day_snapshots if d == day)
 
     async def held_at_end_of(self, day: date) -> list[StoredUnits]:
         return self.held.get(day, [])
@@ -382,7 +413,7 @@ class FakeInventoryUnitOfWork(FakeUnitOfWork):
         self.returns = FakeReturnRepository()
         self.removal_orders = FakeRemovalOrderRepository()
         self.charges = FakeChargeRepository()
-        self.storage = FakeStorageRepository()
+        self.storage = self.charges.storage
 
 
 _HANDLERS = {

@@ -6,7 +6,7 @@ the test fixtures find every installed service without importing them by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Timer:
+    """Work a service's worker does on a clock rather than on a message (inventory's daily storage
+    snapshots): `run` is called every `interval_s` seconds (the first time one interval after the
+    worker started; 0 or less: never) with a factory of the service's units of work. A failing run
+    is logged and tried again at the next tick; several replicas each run it, so it must be
+    idempotent."""
+
+    name: str
+    interval_s: float
+    run: Callable[[Callable[[], UnitOfWork]], Awaitable[object]]
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
     name: str
     settings: type[ServiceSettings]
@@ -34,6 +47,8 @@ class ServiceDefinition:
     subscriptions: Callable[[ServiceSettings], list[Subscription]] = field(
         default=lambda settings: []
     )
+    #: What the worker runs on a clock beside its consumers (`Timer`).
+    timers: Callable[[ServiceSettings], list[Timer]] = field(default=lambda settings: [])
     #: Where the service sorts in listings and start-up order (`stockpath up`, status tables).
     order: int = 0
 

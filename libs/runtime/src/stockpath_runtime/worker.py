@@ -26,7 +26,7 @@ from stockpath_runtime.logs import configure_logging
 from stockpath_runtime.operations import broker_check, database_check, serve_operations
 from stockpath_runtime.relay import OutboxRelay
 from stockpath_runtime.retry import Backoff
-from stockpath_runtime.service import ServiceDefinition
+from stockpath_runtime.service import ServiceDefinition, Timer
 from stockpath_runtime.settings import ServiceSettings
 
 log = structlog.get_logger("stockpath.worker")
@@ -152,6 +152,10 @@ def build_app(
             with contextlib.suppress(KeyError):
                 metrics.CONSUMER_LAG.remove(service.name, topic, str(partition))
 
+    for timer in service.timers(settings):
+        if timer.interval_s > 0:
+            _add_timer(app, service, settings, runtime, timer)
+
     if settings.worker_port > 0:
 
         @app.task
@@ -165,6 +169,25 @@ def build_app(
             )
 
     return app
+
+
+def _add_timer(
+    app: faust.App,
+    service: ServiceDefinition,
+    settings: ServiceSettings,
+    runtime: _Runtime,
+    timer: Timer,
+) -> None:
+    async def tick() -> None:
+        await runtime.ready.wait()
+        try:
+            await timer.run(lambda: service.unit_of_work(runtime.engine, source=settings.source))
+        except Exception as e:  # noqa: BLE001 — the timer must outlive outages; the next tick retries
+            log.warning(
+                "timer failed; trying again at the next tick", timer=timer.name, error=repr(e)
+            )
+
+    app.timer(interval=timer.interval_s, name=f"{service.name}.{timer.name}")(tick)
 
 
 def _set_lag(app: faust.App, consumer: str, topic: str, partition: int, offset: int) -> None:

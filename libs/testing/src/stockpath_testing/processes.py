@@ -18,6 +18,11 @@ from stockpath_runtime.settings import env_prefix
 #: PostgreSQL's default max_connections (100) was reached with the default pools of 10 (+10).
 SMALL_POOLS = {"STOCKPATH_DATABASE_POOL_SIZE": "3"}
 
+#: The inventory worker takes storage snapshots on its own clock (every 10 minutes by default):
+#: off in tests, so that the days a test's platform snapshots are the ones it takes (a test of the
+#: timer turns it on with its own interval).
+NO_TIMED_SNAPSHOTS = {"INVENTORY_STORAGE_SNAPSHOT_INTERVAL_S": "0"}
+
 FAST_GROUP_TIMEOUTS = {
     "KAFKA_CONSUMER_SESSION_TIMEOUT_S": "4",
     "KAFKA_CONSUMER_HEARTBEAT_INTERVAL_S": "0.5",
@@ -48,6 +53,7 @@ def start_worker(
         f"{p}WORKER_PORT": str(port),
         **FAST_GROUP_TIMEOUTS,
         **SMALL_POOLS,
+        **NO_TIMED_SNAPSHOTS,
         **(extra_env or {}),
     }
     if pythonpath:
@@ -109,6 +115,7 @@ def running_platform(
         extra_env={
             **FAST_GROUP_TIMEOUTS,
             **SMALL_POOLS,
+            **NO_TIMED_SNAPSHOTS,
             "STOCKPATH_LOG_LEVEL": "INFO",
             **(extra_env or {}),
         },

@@ -118,8 +118,12 @@ def uow() -> FakeInventoryUnitOfWork:
 
 
 async def test_a_snapshot_announces_one_event_per_fc_and_seller_once_per_day(uow):
-    taken = await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow)
-    again = await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=date(2026, 10, 3)), uow)
+    taken = await take_storage_snapshot(
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow, fees=DEFAULT_FEE_SCHEDULE
+    )
+    again = await take_storage_snapshot(
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 3)), uow, fees=DEFAULT_FEE_SCHEDULE
+    )
 
     assert (taken.taken, taken.snapshots, taken.lines) == (True, 3, 3)
     assert (again.taken, again.snapshots) == (False, 0)
@@ -136,12 +140,16 @@ async def test_a_snapshot_announces_one_event_per_fc_and_seller_once_per_day(uow
 @pytest.mark.parametrize("today", [OCT_1, date(2026, 9, 30)])
 async def test_a_day_that_has_not_ended_is_refused(uow, today):
     with pytest.raises(StorageDayNotOver):
-        await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=today), uow)
+        await take_storage_snapshot(
+            TakeStorageSnapshot(OCT_1, today=today), uow, fees=DEFAULT_FEE_SCHEDULE
+        )
     assert uow.storage.days == set()
 
 
 async def test_the_snapshots_consumed_back_charge_each_seller_its_day_once(uow):
-    await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow)
+    await take_storage_snapshot(
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow, fees=DEFAULT_FEE_SCHEDULE
+    )
     announced = [decode(encode(e).value, encode(e).headers) for e in uow.events]
 
     await consume(uow, *announced)
@@ -161,7 +169,9 @@ async def test_the_snapshots_consumed_back_charge_each_seller_its_day_once(uow):
 async def test_a_snapshot_consumed_into_another_store_claims_its_day_there(uow):
     """A replay: the snapshots read back into a store that never took the day mark it taken, so
     the day is not announced twice."""
-    await take_storage_snapshot(TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow)
+    await take_storage_snapshot(
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 2)), uow, fees=DEFAULT_FEE_SCHEDULE
+    )
     announced = [decode(encode(e).value, encode(e).headers) for e in uow.events]
     rebuilt = FakeInventoryUnitOfWork()
     rebuilt.charges.billed_items = uow.charges.billed_items
@@ -170,6 +180,6 @@ async def test_a_snapshot_consumed_into_another_store_claims_its_day_there(uow):
 
     assert rebuilt.storage.days == {OCT_1}
     again = await take_storage_snapshot(
-        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 5)), rebuilt
+        TakeStorageSnapshot(OCT_1, today=date(2026, 10, 5)), rebuilt, fees=DEFAULT_FEE_SCHEDULE
     )
     assert not again.taken and rebuilt.events == []

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inventory.adapters.tables import billed_items, charges, fee_quotes
+from inventory.adapters.tables import (
+    billed_items,
+    charges,
+    fee_quotes,
+    statements_ready,
+    storage_charges,
+)
 from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, FeeQuote
 from inventory.domain.statements import Month
 
@@ -122,6 +128,32 @@ class ChargeRepository:
             .order_by(charges.c.occurred_at, charges.c.charge_id)
         )
         return [_charge(row) for row in rows]
+
+    async def sellers_charged_in(self, month: Month) -> list[str]:
+        """Every seller with a charge (storage included) in the month, sorted."""
+        start = datetime.combine(month.first_day, time(), UTC)
+        end = datetime.combine(month.next_first_day, time(), UTC)
+        moved = sa.select(charges.c.seller_id).where(
+            charges.c.occurred_at >= start, charges.c.occurred_at < end
+        )
+        stored = sa.select(storage_charges.c.seller_id).where(
+            storage_charges.c.day >= month.first_day, storage_charges.c.day < month.next_first_day
+        )
+        rows = await self._conn.execute(sa.union(moved, stored))
+        return sorted(row.seller_id for row in rows)
+
+    async def claim_statements_ready(self, month: Month, sellers: Iterable[str]) -> set[str]:
+        """Record these sellers' statements of the month as announced; those that were not before."""
+        wanted = sorted(set(sellers))
+        if not wanted:
+            return set()
+        rows = await self._conn.execute(
+            insert(statements_ready)
+            .values([{"seller_id": seller, "month": str(month)} for seller in wanted])
+            .on_conflict_do_nothing()
+            .returning(statements_ready.c.seller_id)
+        )
+        return {row.seller_id for row in rows}
 
 
 def _row(charge: Charge) -> dict:

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inventory.adapters.tables import inventory_ledger, storage_charges, storage_snapshots
+from inventory.adapters.tables import (
+    inventory_ledger,
+    last_day_snapshots_charged,
+    storage_charges,
+    storage_snapshots,
+)
 from inventory.domain.charges import ChargedEvent
 from inventory.domain.statements import Month
 from inventory.domain.storage import StorageCharge, StoredUnits
@@ -39,6 +44,36 @@ class StorageRepository:
             .returning(storage_snapshots.c.day)
         )
         return {row.day for row in rows}
+
+    async def last_day_taken(self) -> date | None:
+        """The latest day whose snapshot was taken, if any was."""
+        return await self._conn.scalar(sa.select(sa.func.max(storage_snapshots.c.day)))
+
+    async def record_last_day_charged(self, snapshots: Iterable[tuple[date, str, str]]) -> None:
+        """Record snapshots of a month's last day (day, FC, seller) as charged (kept once each)."""
+        rows = [
+            {"day": d, "fulfillment_center_id": fc, "seller_id": s} for d, fc, s in set(snapshots)
+        ]
+        if rows:
+            await self._conn.execute(
+                insert(last_day_snapshots_charged).values(rows).on_conflict_do_nothing()
+            )
+
+    async def last_day_charged(self, day: date) -> int:
+        """How many of the day's snapshots are charged, counted while holding the day's row: two
+        transactions charging its last snapshots at once count one after the other, so the second
+        sees the first's (and one of them sees the day complete)."""
+        await self._conn.execute(
+            sa.select(storage_snapshots.c.day)
+            .where(storage_snapshots.c.day == day)
+            .with_for_update()
+        )
+        return int(
+            await self._conn.scalar(
+                sa.select(sa.func.count()).where(last_day_snapshots_charged.c.day == day)
+            )
+            or 0
+        )
 
     async def held_at_end_of(self, day: date) -> list[StoredUnits]:
         """What each FC held per seller and FNSKU when the day ended (UTC), as the ledger adds up

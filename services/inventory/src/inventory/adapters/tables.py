@@ -391,3 +391,21 @@ storage_charges = sa.Table(
     sa.CheckConstraint("units > 0", name="storage_charges_units"),
     sa.Index("storage_charges_seller_day", "seller_id", "day"),
 )
+
+#: The snapshots of a month's last day charged so far, one row per FC and seller: that day is
+#: charged completely once there are as many as the day has snapshots (`snapshots_that_day`).
+last_day_snapshots_charged = sa.Table(
+    "last_day_snapshots_charged",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("fulfillment_center_id", sa.Text, primary_key=True),
+    sa.Column("seller_id", sa.Text, primary_key=True),
+)
+
+#: The sellers and months (yyyy-mm) whose StatementReady was announced: once each.
+statements_ready = sa.Table(
+    "statements_ready",
+    metadata,
+    sa.Column("seller_id", sa.Text, primary_key=True),
+    sa.Column("month", sa.Text, primary_key=True),
+)

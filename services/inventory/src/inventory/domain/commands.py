@@ -216,6 +216,10 @@ class ChargeStorage:
     lines: tuple[StoredUnits, ...]
     charged_as: ChargedEvent
     cause: Cause
+    fulfillment_center_id: str = ""
+    seller_id: str = ""
+    #: How many snapshots the day has in all (None: announced before the events said).
+    snapshots_that_day: int | None = None
 
 
 # --- customer returns (FCs) ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from inventory.domain.charges import Charge, ChargeKind
@@ -34,6 +34,14 @@ class Month:
         if found is None:
             raise BadMonth(f"a statement month is yyyy-mm (e.g. 2026-10); got {text!r}")
         return cls(int(found.group(1)), int(found.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def last_day(self) -> date:
+        return self.next_first_day - timedelta(days=1)
 
     @property
     def first_day(self) -> date:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from inventory.domain.charges import BilledItem, ChargedEvent
@@ -28,6 +28,23 @@ class StorageDayNotOver(InventoryError):
     def __init__(self, day: date) -> None:
         super().__init__(f"{day} has not ended yet (UTC): only a past day's storage can be taken")
         self.day = day.isoformat()
+
+
+#: How far back the worker's daily snapshots catch up after an outage (days before today): older
+#: days missed are the operator's to take (`POST /v1/storage-snapshots`).
+SNAPSHOT_CATCH_UP_DAYS = 31
+
+
+def snapshot_days_due(
+    last_taken: date | None, today: date, *, catch_up_days: int = SNAPSHOT_CATCH_UP_DAYS
+) -> list[date]:
+    """The ended UTC days whose snapshot the worker takes now, oldest first: from the day after the
+    last day taken (yesterday when none ever was) up to yesterday, at most `catch_up_days` back.
+    A day taken out of order by hand (an old day backfilled) does not count: only the latest."""
+    yesterday = today - timedelta(days=1)
+    first = yesterday if last_taken is None else last_taken + timedelta(days=1)
+    first = max(first, today - timedelta(days=catch_up_days))
+    return [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]
 
 
 @dataclass(frozen=True)

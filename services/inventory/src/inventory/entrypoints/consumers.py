@@ -117,7 +117,15 @@ def charge_storage(event: Envelope[StorageSnapshotTaken]) -> ChargeStorage:
         StoredUnits(data.seller_id, line.fnsku, data.fulfillment_center_id, line.units)
         for line in data.lines
     )
-    return ChargeStorage(data.day, lines, charged_as(event), event.cause)
+    return ChargeStorage(
+        data.day,
+        lines,
+        charged_as(event),
+        event.cause,
+        fulfillment_center_id=data.fulfillment_center_id,
+        seller_id=data.seller_id,
+        snapshots_that_day=data.snapshots_that_day,
+    )
 
 
 def plan_inbound_shipment(event: Envelope[InboundShipmentPlanned]) -> PlanInboundShipment:

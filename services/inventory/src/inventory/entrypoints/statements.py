@@ -3,7 +3,8 @@ the daily storage snapshot its storage is charged from (`POST /v1/storage-snapsh
 
 A seller reads its own statement; a service (registration's console) and the operator name the
 seller with `seller_id`. Naming another seller as a seller reads as not found. The totals are the
-sums of the lines, by fee kind and overall. Only the operator (or its daily job) takes a snapshot.
+sums of the lines, by fee kind and overall. Only the operator takes a snapshot here; the worker
+takes each day's itself (`service_layer.storage.take_due_snapshots`).
 """
 
 from __future__ import annotations
@@ -224,9 +225,10 @@ async def take_snapshot(
     response: Response,
     uow: Annotated[InventoryUnitOfWork, Depends(unit_of_work)],
     actor: Annotated[Actor, allow(OPERATOR)],
+    given: Annotated[StatementDependencies, Depends(api_dependencies)],
 ) -> StorageSnapshotOut:
     command = TakeStorageSnapshot(body.day, today=datetime.now(UTC).date())
-    done = await take_storage_snapshot(command, uow)
+    done = await take_storage_snapshot(command, uow, fees=given.fees)
     if not done.taken:
         response.status_code = 200
     return StorageSnapshotOut(
