@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import uuid
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -31,6 +32,7 @@ from stockpath_events.types.inventory import (
     InventoryLevelChanged,
     RemovalLine,
     RemovalOrderCreated,
+    StatementReady,
 )
 from stockpath_events.types.order_router import (
     FulfillmentCancelled,
@@ -397,6 +399,64 @@ async def test_cancellations_inbound_closes_and_discrepancies_and_removals_tell_
     }
     assert by_kind["removal.shipped"]["tracking_number"] == "1ZRMV"
     assert by_kind["removal.shipped"]["lines"][0]["fnsku"] == line["fnsku"]
+
+
+async def test_a_statement_ready_tells_its_seller_once_and_no_one_else(
+    client, worker, kafka_bootstrap, receiver, seller, new_seller
+):
+    receiver.failing = False
+    mine = subscribe(client, seller, f"{receiver.base}/statement", ["statement.ready"])
+    other = new_seller()
+    subscribe(client, other, f"{receiver.base}/statement-other", ["statement.ready"])
+    ready = new_event(
+        StatementReady(
+            seller_id=seller["seller_id"],
+            month="2026-10",
+            currency="USD",
+            total=Decimal("12.34"),
+            line_count=5,
+        ),
+        source="/services/inventory",
+    )
+    november = new_event(
+        StatementReady(
+            seller_id=seller["seller_id"],
+            month="2026-11",
+            currency="USD",
+            total=Decimal("1.00"),
+            line_count=1,
+        ),
+        source="/services/inventory",
+    )
+    # October's published twice (a redelivery, or inventory's replay announcing the same event
+    # again), then November's: once November's is delivered, the second October was read too.
+    await publish(kafka_bootstrap, ready, times=2)
+    await publish(kafka_bootstrap, november)
+
+    taken = await eventually(
+        lambda: len(receiver.taken("/statement")) >= 2 and receiver.taken("/statement"),
+        timeout=45,
+        what="both statements delivered",
+    )
+    bodies = {json.loads(b)["data"]["month"]: (h, b) for h, b in taken}
+    assert len(taken) == 2 and set(bodies) == {"2026-10", "2026-11"}
+    headers, body = bodies["2026-10"]
+    told = verify(mine["secret"], headers, body)
+    assert (told["id"], told["kind"], told["seller_id"]) == (
+        f"{ready.id}:statement.ready",
+        "statement.ready",
+        seller["seller_id"],
+    )
+    assert told["data"] == {
+        "month": "2026-10",
+        "currency": "USD",
+        "total": "12.34",
+        "line_count": 5,
+        "statement": "/v1/statements/2026-10",
+        "console": "/console/statement?month=2026-10",
+    }
+    assert [d["kind"] for d in deliveries(client, seller)] == ["statement.ready"] * 2
+    assert deliveries(client, other) == [] and receiver.sent_to("/statement-other") == 0
 
 
 def test_a_seller_manages_only_its_own_subscriptions_and_rotates_their_secret(

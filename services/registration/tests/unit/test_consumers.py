@@ -3,13 +3,24 @@ and reach their handler through the consumer table as the worker wires it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from registration_testkit import FakeRegistrationUnitOfWork
 
-from registration.domain.commands import CloseInboundShipment, MarkShipmentReceiving
+from registration.domain.commands import (
+    CloseInboundShipment,
+    MarkShipmentReceiving,
+    NoteStatementReady,
+)
 from registration.domain.model import InboundShipment, ShipmentLine, ShipmentStatus
+from registration.domain.notifications import Kind
 from registration.entrypoints import consumers
 from stockpath_events import Topics, new_event
-from stockpath_events.types.inventory import InboundShipmentClosed, InventoryReceived
+from stockpath_events.types.inventory import (
+    InboundShipmentClosed,
+    InventoryReceived,
+    StatementReady,
+)
 from stockpath_runtime.consumer import subscribe
 
 
@@ -68,3 +79,24 @@ async def test_the_consumer_table_moves_a_shipment_through_receiving_to_closed()
     assert uow.shipments.shipments["FBA000000001"].status is ShipmentStatus.RECEIVING
     await subscription.handlers[InboundShipmentClosed]([closed("FBA000000001")], uow)
     assert uow.shipments.shipments["FBA000000001"].status is ShipmentStatus.CLOSED
+
+
+async def test_a_statement_ready_queues_the_sellers_notification():
+    [subscription] = [s for s in subscribe(consumers.CONSUMES) if s.topic == Topics.INVENTORY]
+    ready = new_event(
+        StatementReady(
+            seller_id="S1", month="2026-10", currency="USD", total=Decimal("7.05"), line_count=3
+        ),
+        source="/services/inventory",
+    )
+    assert consumers.note_statement_ready(ready) == NoteStatementReady(
+        "S1", "2026-10", "USD", Decimal("7.05"), 3, ready.time, ready.cause
+    )
+    uow = FakeRegistrationUnitOfWork()
+
+    async with uow:
+        await subscription.handlers[StatementReady]([ready], uow)
+
+    [told] = uow.deliveries.queued
+    assert (told.seller_id, told.kind, told.event_id) == ("S1", Kind.STATEMENT_READY, ready.id)
+    assert (told.data["total"], told.data["statement"]) == ("7.05", "/v1/statements/2026-10")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,7 @@ from registration.domain.commands import (
     NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
+    NoteStatementReady,
     RemovedUnits,
     ReturnedUnits,
 )
@@ -206,3 +208,23 @@ def test_a_removal_shipment_tells_the_seller_the_removal_order_named():
     )
     assert told.data["lines"] == [{"fnsku": "X00A", "seller_sku": "A-1", "quantity": 2}]
     assert told.data["tracking_number"] == "1Z7"
+
+
+def test_a_statement_ready_tells_its_seller_the_month_total_and_where_to_read_it():
+    ready = NoteStatementReady(
+        "S-A", "2026-10", "USD", Decimal("12.30"), 4, NOW, Cause("evt-4", "c")
+    )
+    told = rules.statement_ready(ready)
+    assert (told.seller_id, told.kind, told.notification_id) == (
+        "S-A",
+        Kind.STATEMENT_READY,
+        "evt-4:statement.ready",
+    )
+    assert told.data == {
+        "month": "2026-10",
+        "currency": "USD",
+        "total": "12.30",
+        "line_count": 4,
+        "statement": "/v1/statements/2026-10",
+        "console": "/console/statement?month=2026-10",
+    }

@@ -373,3 +373,17 @@ class NoteRemovalShipped:
     tracking_number: str
     shipped_at: datetime
     cause: Cause
+
+
+@dataclass(frozen=True)
+class NoteStatementReady:
+    """A seller's statement of a month is final (inventory's StatementReady)."""
+
+    seller_id: str
+    #: yyyy-mm
+    month: str
+    currency: str
+    total: Decimal
+    line_count: int
+    occurred_at: datetime
+    cause: Cause

@@ -17,6 +17,7 @@ from registration.domain.commands import (
     NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
+    NoteStatementReady,
 )
 from registration.domain.model import InboundShipment
 from registration.domain.notifications import Kind, Notification, Subscription, crossed_below
@@ -217,5 +218,24 @@ def removal_shipped(command: NoteRemovalShipped, order: Mapping) -> Notification
             "carrier": command.carrier,
             "tracking_number": command.tracking_number,
             "lines": order["lines"],
+        },
+    )
+
+
+def statement_ready(command: NoteStatementReady) -> Notification:
+    """The seller hears its statement of the month is final: its total, and where to read it (the
+    statement is inventory's, `GET /v1/statements/{month}`; the console's Statement page shows it)."""
+    return Notification(
+        command.seller_id,
+        Kind.STATEMENT_READY,
+        command.cause.id,
+        command.occurred_at,
+        {
+            "month": command.month,
+            "currency": command.currency,
+            "total": format(command.total, "f"),
+            "line_count": command.line_count,
+            "statement": f"/v1/statements/{command.month}",
+            "console": f"/console/statement?month={command.month}",
         },
     )

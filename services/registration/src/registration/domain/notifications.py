@@ -24,6 +24,7 @@ class Kind(StrEnum):
     INBOUND_SHIPMENT_DISCREPANCY = "inbound_shipment.discrepancy"
     RETURN_RECEIVED = "return.received"
     REMOVAL_SHIPPED = "removal.shipped"
+    STATEMENT_READY = "statement.ready"
 
 
 class DeliveryStatus(StrEnum):

@@ -4,7 +4,7 @@
   against it makes it RECEIVING, the FC's close makes it CLOSED.
 - `inventory.events` (levels), `fulfillment.instructions` and `fulfillment.updates`: what sellers
   are notified of (docs/notifications.md): an FC told to ship a seller's lines, their shipment, a
-  return received, a level below the seller's threshold.
+  return received, a level below the seller's threshold, a month's statement ready.
 - `registration.events`: its own announcements of what sellers and operators asked for over HTTP
   (sellers, registrations and rejections, changes, inbound shipments planned, shipped and
   cancelled). Each is recorded only when it is not yet: live never (the request wrote it with its
@@ -28,6 +28,7 @@ from registration.domain.commands import (
     NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
+    NoteStatementReady,
     RecordAnnouncedCancellation,
     RecordAnnouncedChange,
     RecordAnnouncedRegistration,
@@ -56,6 +57,7 @@ from stockpath_events.types.inventory import (
     InventoryLevelChanged,
     InventoryReceived,
     RemovalOrderCreated,
+    StatementReady,
 )
 from stockpath_events.types.order_router import FulfillmentCancelled, FulfillmentInstructed
 from stockpath_events.types.registration import (
@@ -312,6 +314,19 @@ def note_removal_shipped(event: Envelope[RemovalShipped]) -> NoteRemovalShipped:
     )
 
 
+def note_statement_ready(event: Envelope[StatementReady]) -> NoteStatementReady:
+    data = event.data
+    return NoteStatementReady(
+        data.seller_id,
+        data.month,
+        data.currency,
+        data.total,
+        data.line_count,
+        event.time,
+        event.cause,
+    )
+
+
 CONSUMES: ConsumerTable = {
     Topics.INVENTORY: {
         InventoryReceived: (mark_shipment_receiving, shipments.mark_shipments_receiving),
@@ -322,6 +337,7 @@ CONSUMES: ConsumerTable = {
             notifications.note_inbound_discrepancies,
         ),
         RemovalOrderCreated: (note_removal_order, notifications.note_removal_orders),
+        StatementReady: (note_statement_ready, notifications.note_statements_ready),
     },
     # Seller notifications (service_layer/notifications.py). Both topics are hot: what is not
     # listed here is skipped on its type header, before it is decoded.

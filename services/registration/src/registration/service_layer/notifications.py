@@ -25,6 +25,7 @@ from registration.domain.commands import (
     NoteRemovalShipped,
     NoteReturnReceived,
     NoteShipmentShipped,
+    NoteStatementReady,
     RedriveDeliveries,
     RotateSubscriptionSecret,
     SubscribeEndpoint,
@@ -272,3 +273,10 @@ async def note_removals_shipped(
             if (order := orders.get(ro)) is not None
         ]
     )
+
+
+async def note_statements_ready(
+    commands: list[NoteStatementReady], uow: RegistrationUnitOfWork
+) -> None:
+    """A seller's month is final: it hears its statement is ready."""
+    await uow.deliveries.enqueue_all([rules.statement_ready(command) for command in commands])
