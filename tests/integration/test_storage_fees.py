@@ -22,6 +22,7 @@ from stockpath_events import new_event
 from stockpath_events.types.fulfillment import ShipmentShipped
 from stockpath_network.fees import fee_schedule
 from stockpath_testing import eventually, publish
+from stockpath_testing.kafka import own_broker
 from stockpath_testing.processes import running_platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
@@ -34,14 +35,22 @@ DAYS = [date(2026, 9, 28) + timedelta(days=n) for n in range(6)]  # 28 Sep … 3
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, database_server, tmp_path_factory):
-    with running_platform(
-        bootstrap=kafka_bootstrap,
-        database_server=database_server,
-        prefix="storage",
-        log_dir=tmp_path_factory.mktemp("storage-fees"),
-        services=SERVICES,
-    ) as p:
+def platform(database_server, tmp_path_factory):
+    # A broker of its own: the days are calendar days, and a snapshot of one of them that another
+    # module published on a shared broker (test_charges_replay's 1 October) would reach this
+    # inventory, which takes its day as taken (consumed snapshots claim their day, so that a replay
+    # rebuilds the days taken) and would answer this test's request for it "taken": false.
+    log_dir = tmp_path_factory.mktemp("storage-fees")
+    with (
+        own_broker(log_dir) as bootstrap,
+        running_platform(
+            bootstrap=bootstrap,
+            database_server=database_server,
+            prefix="storage",
+            log_dir=log_dir,
+            services=SERVICES,
+        ) as p,
+    ):
         yield p
 
 
