@@ -26,6 +26,7 @@ from registration.adapters.order_router import OrderRouterClient
 from registration.console import STATIC
 from registration.entrypoints import console, consumers, credentials, http, notifications
 from registration.entrypoints.dependencies import RegistrationDependencies
+from registration.service_layer.notifications import forget_old_orders
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import Settings
 from stockpath_network import FulfillmentCenter, network
@@ -33,7 +34,7 @@ from stockpath_runtime.auth import Forbidden
 from stockpath_runtime.background import beside_the_api
 from stockpath_runtime.consumer import Subscription, subscribe
 from stockpath_runtime.http import ClientError, Unauthorized, create_service_app
-from stockpath_runtime.service import ServiceDefinition
+from stockpath_runtime.service import ServiceDefinition, Timer
 from stockpath_runtime.sessions import InvalidCsrfToken
 
 
@@ -127,6 +128,16 @@ def subscriptions(settings: Settings) -> list[Subscription]:
     return subscribe(consumers.CONSUMES)
 
 
+def timers(settings: Settings) -> list[Timer]:
+    """The worker forgets orders its notifications' memory no longer needs (docs/notifications.md)."""
+    days = settings.notifications.memory_days
+
+    async def forget(unit_of_work) -> None:
+        await forget_old_orders(unit_of_work(), days=days)
+
+    return [Timer("notification-memory", settings.notifications.memory_prune_interval_s, forget)]
+
+
 SERVICE = ServiceDefinition(
     name="registration",
     settings=Settings,
@@ -134,5 +145,6 @@ SERVICE = ServiceDefinition(
     api=create_api,
     unit_of_work=RegistrationUnitOfWork,
     subscriptions=subscriptions,
+    timers=timers,
     order=2,
 )

@@ -20,6 +20,11 @@ class NotificationSettings(BaseModel):
     poll_interval_s: float = Field(default=1.0, gt=0)
     #: Subscriptions one seller may have.
     max_subscriptions: int = Field(default=10, ge=1)
+    #: Days the worker remembers a fulfillment or removal order's sellers and lines (to tell them
+    #: of its shipment or cancellation); older orders are forgotten.
+    memory_days: int = Field(default=90, ge=1)
+    #: How often the worker forgets them (seconds; 0: never).
+    memory_prune_interval_s: float = Field(default=3600.0, ge=0)
 
 
 class Settings(ServiceSettings):

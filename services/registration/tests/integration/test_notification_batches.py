@@ -2,7 +2,8 @@
 PostgreSQL: the fulfillment instructions and shipment confirmations of a batch cost the same
 statements whether it holds one or fifty (they come with every order line, most of them for
 sellers without a subscription); an instruction published again under a new event id and a
-shipment the FC reports twice tell the seller once."""
+shipment the FC reports twice tell the seller once; the worker's clock forgets orders remembered
+longer ago than its setting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
 
 from registration.bootstrap import create_api
+from registration.bootstrap import timers as registration_timers
+from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from registration.settings import NotificationSettings, Settings
 from stockpath_events import Address, new_event
 from stockpath_events.types.fulfillment import ShipmentShipped
@@ -166,3 +169,44 @@ async def test_an_order_instructed_again_and_shipped_twice_tells_its_seller_once
     assert await consumer.deliver(instructed(fo, seller), shipped(fo)) == [P, P]
 
     assert queued(database, seller["seller_id"]) == [("order.routed", fo), ("order.shipped", fo)]
+
+
+async def test_the_worker_forgets_orders_remembered_longer_ago_than_its_setting(
+    consumer, database, stocked_seller
+):
+    old, recent = f"FO-{uuid.uuid4().hex[:8]}", f"FO-{uuid.uuid4().hex[:8]}"
+    assert await consumer.deliver(instructed(old, stocked_seller), shipped(recent)) == [P, P]
+    engine = sa.create_engine(database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE notified_fulfillment_orders SET remembered_at = now() - interval '91 days' "
+                    "WHERE fulfillment_order_id = :fo"
+                ),
+                {"fo": old},
+            )
+    finally:
+        engine.dispose()
+    [timer] = registration_timers(Settings(database_url=database))
+    assert (timer.name, timer.interval_s) == ("notification-memory", 3600.0)
+
+    await timer.run(
+        lambda: RegistrationUnitOfWork(consumer.engine, source="/services/registration")
+    )
+
+    engine = sa.create_engine(database)
+    try:
+        with engine.connect() as conn:
+            kept = set(
+                conn.execute(
+                    sa.text(
+                        "SELECT fulfillment_order_id FROM notified_fulfillment_orders "
+                        "WHERE fulfillment_order_id = ANY(:fos)"
+                    ),
+                    {"fos": [old, recent]},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    assert kept == {recent}  # 90 days by default (REGISTRATION_NOTIFICATIONS__MEMORY_DAYS)

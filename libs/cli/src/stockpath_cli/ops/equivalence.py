@@ -29,7 +29,15 @@ from rich.table import Table
 
 #: Columns some handlers stamp with the time they applied an event (set in SQL, no default).
 APPLY_TIME = frozenset(
-    {"created_at", "updated_at", "recorded_at", "processed_at", "next_attempt_at", "applied_at"}
+    {
+        "created_at",
+        "updated_at",
+        "recorded_at",
+        "processed_at",
+        "next_attempt_at",
+        "applied_at",
+        "remembered_at",
+    }
 )
 #: Never compared: the outbox (sent and pruned by the live relay) and the migrations' bookkeeping.
 NEVER = frozenset({"outbox", "alembic_version"})

@@ -295,6 +295,14 @@ def _meet_statement(table: str, key: str, mine: str, theirs: str) -> sa.TextClau
     )
 
 
+@functools.cache
+def _forget_statement(table: str) -> sa.TextClause:
+    return sa.text(
+        f"DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} "
+        "WHERE remembered_at < now() - make_interval(days => :days) LIMIT :chunk)"
+    )
+
+
 class NotificationMemory:
     """What the consumer remembers to find a notification's seller and whether it is due."""
 
@@ -347,6 +355,20 @@ class NotificationMemory:
             {"keys": list(kept), "values": [json.dumps(v) for v in kept.values()]},
         )
         return {getattr(r, key): getattr(r, theirs) for r in rows}
+
+    async def forget_older_than(self, days: int, *, chunk: int = 10_000) -> int:
+        """Forget the orders first remembered more than `days` ago, `chunk` rows a statement (a
+        long backlog never holds one huge delete); how many were forgotten."""
+        forgotten = 0
+        for table in ("notified_fulfillment_orders", "notified_removal_orders"):
+            while True:
+                done = await self._conn.execute(
+                    _forget_statement(table), {"days": days, "chunk": chunk}
+                )
+                forgotten += done.rowcount
+                if done.rowcount < chunk:
+                    break
+        return forgotten
 
     async def swap_level(
         self, fulfillment_center_id: str, fnsku: str, fulfillable: int

@@ -202,6 +202,11 @@ notified_fulfillment_orders = sa.Table(
     sa.Column("lines", postgresql.JSONB, nullable=True),
     #: The shipment read before the instruction: its command's fields and event id.
     sa.Column("shipped", postgresql.JSONB, nullable=True),
+    #: When it was first remembered; forgotten after notifications.memory_days.
+    sa.Column(
+        "remembered_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("notified_fulfillment_orders_remembered_at", "remembered_at", postgresql_using="brin"),
 )
 
 #: The last fulfillable level seen per FC and FNSKU of sellers who hear of low stock.
@@ -221,4 +226,8 @@ notified_removal_orders = sa.Table(
     sa.Column("removal_order_id", sa.Text, primary_key=True),
     sa.Column("removal_order", postgresql.JSONB, nullable=True),
     sa.Column("shipped", postgresql.JSONB, nullable=True),
+    sa.Column(
+        "remembered_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("notified_removal_orders_remembered_at", "remembered_at", postgresql_using="brin"),
 )

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+import structlog
+
 from registration.adapters.notifications import new_subscription_id
 from registration.domain import notification_rules as rules
 from registration.domain.commands import (
@@ -42,6 +44,8 @@ from registration.domain.notifications import (
 )
 from registration.service_layer.unit_of_work import RegistrationUnitOfWork
 from stockpath_events import Cause
+
+log = structlog.get_logger("registration")
 
 
 async def subscribe_endpoint(
@@ -280,3 +284,14 @@ async def note_statements_ready(
 ) -> None:
     """A seller's month is final: it hears its statement is ready."""
     await uow.deliveries.enqueue_all([rules.statement_ready(command) for command in commands])
+
+
+async def forget_old_orders(uow: RegistrationUnitOfWork, *, days: int) -> int:
+    """The worker's clock: forget the fulfillment and removal orders remembered more than `days`
+    ago (their shipments and cancellations came long since); how many were forgotten."""
+    async with uow:
+        forgotten = await uow.notification_memory.forget_older_than(days)
+        await uow.commit()
+    if forgotten:
+        log.info("old orders forgotten by the notifications' memory", orders=forgotten, days=days)
+    return forgotten
