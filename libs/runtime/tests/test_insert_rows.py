@@ -86,3 +86,54 @@ async def test_the_statement_text_does_not_depend_on_the_number_of_rows():
         "unnest(CAST(:p0 AS TEXT[]), CAST(:p1 AS text[]))" in one.text
         and 'CAST(r."doc" AS jsonb)' in one.text
     )
+
+
+blobs = sa.Table(
+    "insert_rows_blobs",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=True),
+    sa.Column("headers", postgresql.JSONB, nullable=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("day", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    prefixes=["TEMPORARY"],
+)
+
+
+async def test_list_parameters_travel_in_binary_and_read_back_as_given(engine):
+    """The outbox's rows as the units of work write them (bytes values, JSON headers full of
+    quotes) go as binary arrays — no quoting and escaping of every element, the text format's
+    cost — and read back as given, also a column of NULLs only and awkward text."""
+    from datetime import UTC, date, datetime
+
+    from psycopg import pq
+    from psycopg.adapt import PyFormat
+
+    rows = [
+        {
+            "id": 1,
+            "value": b'\x00\xff{"a": "b\\"c"}',
+            "headers": [["ce_id", "x"], ["traceparent", '00-"quoted"\\-01']],
+            "at": datetime(2026, 10, 2, 9, 30, tzinfo=UTC),
+            "day": date(2026, 10, 2),
+            "note": None,
+        },
+        {
+            "id": 2,
+            "value": b"",
+            "headers": {},
+            "at": None,
+            "day": None,
+            "note": None,
+        },
+    ]
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        dumper = raw.driver_connection.adapters.get_dumper(list, PyFormat.AUTO)
+        assert dumper.format == pq.Format.BINARY, dumper
+        await conn.run_sync(lambda sync: blobs.create(sync))
+        await db.insert_rows(conn, blobs, rows)
+        back = [dict(r._mapping) for r in await conn.execute(sa.select(blobs).order_by(blobs.c.id))]
+        assert back == rows
+        await conn.rollback()

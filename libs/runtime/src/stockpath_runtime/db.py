@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -178,8 +179,19 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # Bound values (buyer addresses, tokens' hashes) stay out of error messages and logs.
         hide_parameters=True,
     )
+    sa.event.listen(engine.sync_engine, "connect", _send_lists_binary)
     tracing.instrument_engine(engine)
     return engine
+
+
+def _send_lists_binary(dbapi_connection, _record) -> None:
+    """Send list parameters (the arrays every set-based statement passes to `unnest`) in
+    PostgreSQL's binary array format. psycopg's default for a list is the text format, whose
+    dumper searches every element for characters to quote and escapes them with a regular
+    expression: measured 59 µs per JSON string and 36 µs per bytes value (the outbox's headers and
+    values), against 1.1 and 0.7 µs in binary (docs/performance.md). Scalars keep psycopg's
+    defaults; statements cast their arrays to the column types (`CAST(:ids AS text[])`)."""
+    dbapi_connection.driver_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def ensure_database(url: str) -> bool:
