@@ -155,6 +155,7 @@ class MessageProcessor:
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
         self._backoff = backoff
+        self._counters: dict[tuple[str, Outcome], Any] = {}
 
     async def process(self, message: KafkaMessage, *, partition: int, offset: int) -> Outcome:
         return (await self.process_batch([Delivery(message, partition, offset)]))[0]
@@ -426,8 +427,16 @@ class MessageProcessor:
         return Outcome.DEAD_LETTERED
 
     def _count(self, event_type: str, outcome: Outcome) -> None:
-        # Labels only from the registry: whatever a publisher writes in ce_type must not grow the metrics.
-        label = event_type if REGISTRY.knows(event_type) else "unknown"
-        metrics.EVENTS_CONSUMED.labels(
-            consumer=self.consumer, event_type=label, outcome=outcome.value
-        ).inc()
+        # Once per message: the labelled counter is looked up once per type and outcome (the
+        # client's labels() takes a lock and builds its key on every call).
+        counter = self._counters.get((event_type, outcome))
+        if counter is None:
+            # Labels only from the registry: whatever a publisher writes in ce_type must not grow
+            # the metrics (nor this cache: unknown types share one counter, looked up each time).
+            label = event_type if REGISTRY.knows(event_type) else "unknown"
+            counter = metrics.EVENTS_CONSUMED.labels(
+                consumer=self.consumer, event_type=label, outcome=outcome.value
+            )
+            if label != "unknown":
+                self._counters[(event_type, outcome)] = counter
+        counter.inc()
