@@ -1,5 +1,6 @@
-"""A worker's operations endpoints: /metrics reports consumer lag per partition and the outbox
-backlog as counted; /readyz fails while the broker is unreachable and recovers with it."""
+"""A worker's operations endpoints: /metrics reports consumer lag per partition, the garbage
+collector's frozen start-up and time, and the outbox backlog as counted; /readyz fails while the
+broker is unreachable and recovers with it."""
 
 from __future__ import annotations
 
@@ -120,6 +121,10 @@ async def test_worker_metrics_report_consumer_lag_per_partition(
             assert figures, "no consumer lag reported yet"
             assert all(line.endswith(" 0.0") for line in figures), figures
             assert metric(text, "stockpath_outbox_backlog") is not None
+            # What start-up made is frozen out of the collector's scans (stockpath_runtime.garbage),
+            # and the collector's time is reported.
+            assert (metric(text, "stockpath_gc_frozen_objects") or 0) > 10_000
+            assert "# HELP stockpath_gc_seconds_total" in text
             return figures
 
         figures = await eventually(

@@ -17,7 +17,7 @@ from pathlib import Path
 import faust
 import structlog
 
-from stockpath_runtime import kafka, metrics
+from stockpath_runtime import garbage, kafka, metrics
 from stockpath_runtime.batch_consumer import BatchConsumer
 from stockpath_runtime.consumer import Delivery, MessageProcessor
 from stockpath_runtime.db import create_engine
@@ -122,6 +122,7 @@ def build_app(
                 max_clock_skew_s=settings.event_max_clock_skew_s,
             )
         runtime.relay = _outbox_relay(service, settings, runtime.engine, runtime.producer)
+        garbage.freeze_what_start_made()
         runtime.ready.set()
         log.info("worker started", topics=sorted(runtime.processors))
 
@@ -261,6 +262,7 @@ def _fault_after_publish():
 
 
 def run(service: ServiceDefinition) -> None:
+    garbage.tune_for_a_worker()
     settings = service.load_settings()
     config = configure_logging(
         service.name, "worker", fmt=settings.log_format, level=settings.log_level
