@@ -2,7 +2,7 @@
 
     uv run python scripts/bench_orders.py                       # fixed rate + max rate, 6 partitions, 1 router worker
     uv run python scripts/bench_orders.py --router-workers 2 --partitions 12
-    uv run python scripts/bench_orders.py --passthrough-only    # the faust ceiling alone
+    uv run python scripts/bench_orders.py --passthrough-only    # the faust and aiokafka ceilings alone
 
 It starts a Tansu broker (or uses KAFKA_BOOTSTRAP_SERVERS), every service as separate processes
 on fresh databases of the local PostgreSQL (STOCKPATH_DATABASE_SERVER to change), registers
@@ -11,11 +11,15 @@ and receives them through inventory's API, so inventory holds real stock to rese
 drives OrderPlaced (1–5 lines, random SKUs and ship-to regions) at a fixed rate and then as fast
 as the platform takes them. Latency runs from the moment an order is produced to the moment its
 FulfillmentInstructed is read back from `fulfillment.instructions` (so it includes the commit,
-the outbox relay and the broker). It prints figures; it asserts nothing.
+the outbox relay and the broker). For the max-rate phase it also prints the CPU of each process
+and per order line, and the messages produced (end offsets) and consumed (committed offsets) per
+line; beside the faust pass-through ceiling, the plain aiokafka one. It prints figures; it asserts
+nothing.
 """
 
 # The stock and the waits are in bench_orders_stock.py, the load (orders, watcher, pass-through
-# ceiling) in bench_orders_load.py and the figures in bench_orders_report.py, beside this file.
+# ceilings) in bench_orders_load.py, the figures in bench_orders_report.py and the messages per line
+# in bench_orders_counts.py, beside this file.
 
 from __future__ import annotations
 
@@ -30,11 +34,14 @@ import uuid
 from pathlib import Path
 
 import httpx
+from bench_orders_counts import counts_table, message_counts, read_offsets_caught_up
 from bench_orders_load import Watcher, drive, passthrough, wait_outcomes
 from bench_orders_report import (
     batch_figures,
+    cpu_ms_per_line,
     cpu_seconds,
     cpu_table,
+    cpu_used,
     platform_roles,
     print_table,
     report_latency,
@@ -58,10 +65,11 @@ async def main_async(args) -> None:
         f"machine: {os.cpu_count()} cores; broker {bootstrap}; partitions {args.partitions}; router workers {args.router_workers}"
     )
     try:
-        ceiling = None
+        ceilings: dict[str, float] = {}
         if not args.skip_passthrough:
-            ceiling = await passthrough(bootstrap, args.passthrough_events, args.partitions)
-            print(f"faust pass-through ceiling: {ceiling:,.0f} events/s")
+            ceilings = await passthrough(bootstrap, args.passthrough_events, args.partitions)
+            print(f"faust pass-through ceiling:    {ceilings['faust']:>9,.0f} events/s")
+            print(f"aiokafka pass-through ceiling: {ceilings['aiokafka']:>9,.0f} events/s")
         if args.passthrough_only:
             return
         await ensure_topics(bootstrap, partitions=args.partitions, replication=1)
@@ -147,6 +155,8 @@ async def main_async(args) -> None:
                 else None
             )
             roles = platform_roles(platform, extra, broker)
+            groups = [platform.consumer_group(name) for name in platform.names]
+            offsets_before = await read_offsets_caught_up(bootstrap, groups)
             cpu_before = cpu_seconds(roles, platform.database_prefix)
             produced, started = await drive(
                 bootstrap,
@@ -163,13 +173,17 @@ async def main_async(args) -> None:
                 for o in produced
             ]
             finished = max(e for e in ends if e)
-            cpu = cpu_table(
-                cpu_before,
-                cpu_seconds(roles, platform.database_prefix),
-                time.perf_counter() - started,
-            )
+            # The phase's CPU and messages include the tail its lines cause after their outcome
+            # (stock levels reaching listing and registration), so both are read once every
+            # consumer has caught up and committed.
+            await wait_quiet(platform)
+            offsets_after = await read_offsets_caught_up(bootstrap, groups)
+            used = cpu_used(cpu_before, cpu_seconds(roles, platform.database_prefix))
+            cpu_seconds_ = time.perf_counter() - started
             row = report_latency("max rate", produced, watcher)
             lines = sum(n for _, n in produced.values())
+            cpu = cpu_table(used, cpu_seconds_, lines)
+            counts = message_counts(offsets_before, offsets_after, lines)
             row["lines/s"] = round(lines / (finished - started))
             rows[0]["lines/s"] = rows[0]["lines"] and round(args.rate)
             rows.append(row)
@@ -180,14 +194,27 @@ async def main_async(args) -> None:
             print_table(rows)
             print(await batch_figures(platform))
             print(cpu)
+            print(counts_table(counts))
             print(
                 f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines"
             )
-            if ceiling:
+            if ceilings:
                 print(
-                    f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceiling:.0%} (lines vs events)"
+                    f"end-to-end max rate / faust pass-through ceiling: {row['lines/s'] / ceilings['faust']:.0%} (lines vs events)"
                 )
-            print(json.dumps({"rows": rows, "ceiling_events_per_s": ceiling}, default=str))
+            print(
+                json.dumps(
+                    {
+                        "rows": rows,
+                        "ceiling_events_per_s": ceilings.get("faust"),
+                        "aiokafka_ceiling_events_per_s": ceilings.get("aiokafka"),
+                        "cpu_ms_per_line": cpu_ms_per_line(used, lines),
+                        "cpu_core_s": {k: round(v, 2) for k, v in used.items()},
+                        "messages": counts,
+                    },
+                    default=str,
+                )
+            )
         finally:
             for p in extra:
                 p.stop()

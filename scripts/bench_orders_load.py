@@ -1,6 +1,6 @@
 """The load of the benchmark: random OrderPlaced events produced at a fixed rate or as fast as the
-broker takes them, the `Watcher` that notes when each order's outcome appears, and the faust
-pass-through ceiling (a bare agent, no database) to compare with."""
+broker takes them, the `Watcher` that notes when each order's outcome appears, and the
+pass-through ceilings (a bare faust agent and a plain aiokafka loop, no database) to compare with."""
 
 from __future__ import annotations
 
@@ -155,13 +155,36 @@ async def forward(stream):
 """
 
 
-async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
-    """The ceiling: a bare faust agent that consumes JSON events and produces them again, no database."""
+AIOKAFKA_PASSTHROUGH = """
+import asyncio
+from aiokafka import AIOKafkaConsumer
+from stockpath_runtime.kafka import producer
+
+async def main():
+    consumer = AIOKafkaConsumer("bench.passthrough.in", bootstrap_servers="{bootstrap}",
+        auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=25)
+    sink = producer("{bootstrap}")
+    await consumer.start()
+    await sink.start()
+    while True:
+        batches = await consumer.getmany(timeout_ms=200, max_records=1000)
+        sent = [await sink.send("bench.passthrough.aiokafka", r.value, key=r.key, headers=list(r.headers))
+                for records in batches.values() for r in records]
+        await asyncio.gather(*sent)
+
+asyncio.run(main())
+"""
+
+
+async def passthrough(bootstrap: str, count: int, partitions: int) -> dict[str, float]:
+    """The ceilings: events/s a bare consumer produces again, no database, first through a faust
+    agent (what the framework costs per event) and then through plain aiokafka (`getmany` batches,
+    the platform's producer with acks=all, each batch's sends awaited), from the same input."""
     await ensure_topics(
         bootstrap,
         partitions=partitions,
         replication=1,
-        topics=["bench.passthrough.in", "bench.passthrough.out"],
+        topics=["bench.passthrough.in", "bench.passthrough.out", "bench.passthrough.aiokafka"],
     )
     order, _ = make_order(random.Random(1), 1000)
     m = encode(new_event(order, source=f"/channels/{order.channel}"))
@@ -179,30 +202,44 @@ async def passthrough(bootstrap: str, count: int, partitions: int) -> float:
     (work / "passthrough_app.py").write_text(
         PASSTHROUGH_APP.format(bootstrap=bootstrap, datadir=work / "data")
     )
-    consumer = AIOKafkaConsumer(
-        "bench.passthrough.out", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
-    )
+    faust = [sys.executable, "-m", "faust", "-A", "passthrough_app", "worker", "-l", "warn"]
+    plain = [sys.executable, "-c", AIOKAFKA_PASSTHROUGH.format(bootstrap=bootstrap)]
+    return {
+        "faust": await _rate_out(bootstrap, "bench.passthrough.out", count, faust, work),
+        "aiokafka": await _rate_out(bootstrap, "bench.passthrough.aiokafka", count, plain, work),
+    }
+
+
+async def _rate_out(bootstrap: str, topic: str, count: int, command: list[str], cwd: Path) -> float:
+    """Run `command` and return the rate at which it wrote `count` records to `topic`, from the
+    records' own timestamps (set when the pass-through sent each): a fast pass-through delivers
+    thousands between two of this reader's fetches, so their arrival here would not time it."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await consumer.start()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "faust", "-A", "passthrough_app", "worker", "-l", "warn"],
-        cwd=work,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        seen, first, last = 0, None, None
+        seen, first_ms, last_ms = 0, None, None
         deadline = time.perf_counter() + 300
         while seen < count and time.perf_counter() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"the pass-through writing {topic} exited with {proc.returncode}"
+                )
             batches = await consumer.getmany(timeout_ms=200, max_records=10000)
-            now = time.perf_counter()
             for records in batches.values():
-                if records and first is None:
-                    first = now
+                for r in records:
+                    first_ms = min(first_ms or r.timestamp, r.timestamp)
+                    last_ms = max(last_ms or r.timestamp, r.timestamp)
                 seen += len(records)
-                if records:
-                    last = now
-        return seen / (last - first) if first and last and last > first else float("nan")
+        return passthrough_rate(seen, first_ms, last_ms)
     finally:
         proc.terminate()
         proc.wait(10)
         await consumer.stop()
+
+
+def passthrough_rate(records: int, first_ms: int | None, last_ms: int | None) -> float:
+    """Records per second between the first and the last record's timestamp (NaN when they share one)."""
+    if records < 2 or first_ms is None or last_ms is None or last_ms <= first_ms:
+        return float("nan")
+    return (records - 1) / ((last_ms - first_ms) / 1000)

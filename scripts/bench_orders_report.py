@@ -13,6 +13,9 @@ from bench_orders_load import Watcher
 
 from stockpath_cli.localstack import Broker, Platform, ServiceProcess
 
+#: The load generator and the watcher, not the platform: left out of the CPU per line.
+DRIVER = "bench driver"
+
 
 def percentile(values: list[float], q: float) -> float:
     if not values:
@@ -115,7 +118,7 @@ def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]
     processes (`roles`: pid → role), PostgreSQL's backends serving its databases and PostgreSQL's
     background processes, and this driver. Other processes on the machine are left out."""
     ticks = os.sysconf("SC_CLK_TCK")
-    roles = {**roles, os.getpid(): "bench driver"}
+    roles = {**roles, os.getpid(): DRIVER}
     found: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -149,12 +152,28 @@ def platform_roles(
     return roles
 
 
-def cpu_table(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
-    used = {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
+
+
+def cpu_ms_per_line(used: dict[str, float], lines: int) -> float | None:
+    """Milliseconds of CPU per order line of every process of the platform (services, PostgreSQL,
+    the broker), the benchmark's own driver left out."""
+    if not lines:
+        return None
+    return round(1000 * sum(v for role, v in used.items() if role != DRIVER) / lines, 3)
+
+
+def cpu_table(used: dict[str, float], seconds: float, lines: int) -> str:
     rows = sorted(((v, k) for k, v in used.items() if v > 0.05), reverse=True)
     total = sum(v for v, _ in rows)
-    lines = [
+    lines_out = [
         f"CPU during the max-rate phase ({seconds:.1f}s, {os.cpu_count()} cores = {seconds * (os.cpu_count() or 1):.0f} core-s):"
     ]
-    lines += [f"  {role:<24} {v:6.1f} core-s  {100 * v / total:5.1f}%" for v, role in rows]
-    return "\n".join(lines)
+    lines_out += [f"  {role:<24} {v:6.1f} core-s  {100 * v / total:5.1f}%" for v, role in rows]
+    per_line = cpu_ms_per_line(used, lines)
+    if per_line is not None:
+        lines_out.append(
+            f"  CPU per line: {per_line:.2f} ms (the platform, PostgreSQL and the broker; not the {DRIVER})"
+        )
+    return "\n".join(lines_out)
