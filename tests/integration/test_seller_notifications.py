@@ -8,17 +8,13 @@ when it was sent; a second re-drive sends nothing again."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fulfillment_system import SERVICES, platform_with_fcs, receive, register
 
 from stockpath_testing import eventually
+from stockpath_testing.endpoints import RecordingEndpoint, verify_notification
 
 pytestmark = [pytest.mark.integration, pytest.mark.system]
 
@@ -41,50 +37,13 @@ NOTIFICATIONS = {
 KINDS = ["order.routed", "order.shipped", "order.cancelled", "inventory.low"]
 
 
-class Endpoint:
-    """The seller's endpoint: answers 503 while `failing`, and keeps every request it was sent
-    with the time it came."""
-
-    def __init__(self) -> None:
-        self.failing = True
-        self.requests: list[tuple[float, dict[str, str], bytes, int]] = []
-        self.lock = threading.Lock()
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 — http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = 503 if endpoint.failing else 204
-                with endpoint.lock:
-                    endpoint.requests.append((time.time(), dict(self.headers), body, status))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stockpath"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def all(self) -> list[tuple[float, dict[str, str], bytes, int]]:
-        with self.lock:
-            return list(self.requests)
-
-    def taken(self) -> list[dict]:
-        """The notifications the endpoint answered 2xx, in the order they came."""
-        return [json.loads(body) for _, _, body, status in self.all() if status < 300]
+#: Where the seller's endpoint takes its notifications.
+PATH = "/stockpath"
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> None:
-    """docs/notifications.md's recipe, as the seller's receiver writes it; `now` is when the
-    request came: a signature made long before (a replay) is refused."""
-    timestamp = headers["Stockpath-Timestamp"]
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    assert hmac.compare_digest("v1=" + expected.hexdigest(), headers["Stockpath-Signature"])
-    assert abs(now - int(timestamp)) <= 5, "not signed when it was sent"
-    assert headers["Stockpath-Notification-Id"] == json.loads(body)["id"]
+def notifications(endpoint: RecordingEndpoint) -> list[dict]:
+    """The notifications the endpoint answered 2xx, in the order they came."""
+    return [json.loads(body) for _, body in endpoint.taken(PATH)]
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +63,9 @@ def platform(kafka_bootstrap, database_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def endpoint():
-    e = Endpoint()
+    e = RecordingEndpoint()
     yield e
-    e.server.shutdown()
-    e.server.server_close()
+    e.close()
 
 
 async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_after_a_re_drive(
@@ -122,7 +80,7 @@ async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_a
     with registration, orders:
         r = registration.post(
             "/v1/notification-subscriptions",
-            json={"url": endpoint.url, "kinds": KINDS, "low_stock_threshold": 4},
+            json={"url": endpoint.base + PATH, "kinds": KINDS, "low_stock_threshold": 4},
         )
         assert r.status_code == 201, r.text
         secret = r.json()["secret"]
@@ -175,13 +133,15 @@ async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_a
         # Every attempt is visible to the seller with its outcome: the endpoint refused both.
         for d in failed:
             assert [(x["number"], x["status_code"]) for x in d["attempts"]] == [(1, 503), (2, 503)]
-        assert endpoint.taken() == []
+        assert notifications(endpoint) == []
 
         endpoint.failing = False
         one = failed[0]["delivery_id"]
         r = registration.post(f"/v1/notification-deliveries/{one}/redrive")
         assert r.status_code == 200 and r.json() == {"delivery_ids": [one]}, r.text
-        await eventually(lambda: len(endpoint.taken()) == 1, timeout=20, what="one re-driven")
+        await eventually(
+            lambda: len(notifications(endpoint)) == 1, timeout=20, what="one re-driven"
+        )
         rest = registration.post("/v1/notification-deliveries/redrive").json()
         assert sorted(rest["delivery_ids"]) == sorted(d["delivery_id"] for d in failed[1:])
 
@@ -191,7 +151,7 @@ async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_a
             return found
 
         delivered = await eventually(all_delivered, timeout=30, what="every delivery delivered")
-        taken = endpoint.taken()
+        taken = notifications(endpoint)
         assert sorted(n["id"] for n in taken) == sorted(d["notification_id"] for d in delivered)
         assert len({n["id"] for n in taken}) == len(taken) == 3  # each once
         by_kind = {n["kind"]: n for n in taken}
@@ -216,9 +176,9 @@ async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_a
         # send anything again, and sent nothing twice.
         second = await place("SHOP-2002", 1)
         await eventually(
-            lambda: len(endpoint.taken()) == 5, timeout=30, what="the second order's two"
+            lambda: len(notifications(endpoint)) == 5, timeout=30, what="the second order's two"
         )
-        taken = endpoint.taken()
+        taken = notifications(endpoint)
         assert len({n["id"] for n in taken}) == len(taken) == 5
         assert sorted(n["kind"] for n in taken[3:]) == ["order.routed", "order.shipped"]
         assert {n["data"]["order_id"] for n in taken[3:]} == {second["order_id"]}
@@ -226,7 +186,7 @@ async def test_a_failing_endpoint_gets_every_notification_of_an_mcf_order_once_a
 
     # Every request, refused or taken, first attempt or re-drive, is signed with the
     # subscription's secret when it is sent.
-    requests = endpoint.all()
+    requests = endpoint.all(PATH)
     assert len(requests) == 3 * 2 + 5
-    for at, headers, body, _ in requests:
-        verify(secret, headers, body, now=at)
+    for r in requests:
+        verify_notification(secret, r.headers, r.body, now=r.at, tolerance_s=5)

@@ -5,14 +5,9 @@ fails until it recovers and the seller re-drives."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import threading
-import time
 import uuid
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +35,7 @@ from stockpath_events.types.order_router import (
     FulfillmentLine,
 )
 from stockpath_testing import eventually, publish
+from stockpath_testing.endpoints import RecordingEndpoint, verify_notification
 from stockpath_testing.processes import start_worker
 
 pytestmark = pytest.mark.integration
@@ -48,58 +44,11 @@ BUYER = Address(name="Ada Buyer", line1="1 Main St", city="Kent", region="WA", p
 FC = "/fulfillment-centers/SEA1"
 
 
-class Receiver:
-    """A seller's endpoint: answers 503 while `failing`, and keeps every request it was sent."""
-
-    def __init__(self) -> None:
-        self.failing = True
-        self.requests: list[tuple[str, dict[str, str], bytes, int]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 — http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = 503 if receiver.failing else 204
-                with receiver.lock:
-                    receiver.requests.append((self.path, dict(self.headers), body, status))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def taken(self, path: str) -> list[tuple[dict[str, str], bytes]]:
-        with self.lock:
-            return [(h, b) for p, h, b, s in self.requests if p == path and s < 300]
-
-    def sent_to(self, path: str) -> int:
-        with self.lock:
-            return sum(1 for p, *_ in self.requests if p == path)
-
-
-def verify(secret: str, headers: dict[str, str], body: bytes, tolerance_s: int = 300) -> dict:
-    """The recipe of docs/notifications.md, as a receiver would write it."""
-    timestamp = headers["Stockpath-Timestamp"]
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    if not hmac.compare_digest("v1=" + expected.hexdigest(), headers["Stockpath-Signature"]):
-        raise ValueError("bad signature")
-    if abs(time.time() - int(timestamp)) > tolerance_s:
-        raise ValueError("too old: a replay")
-    return json.loads(body)
-
-
 @pytest.fixture(scope="module")
 def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+    endpoint = RecordingEndpoint()
+    yield endpoint
+    endpoint.close()
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +218,7 @@ async def test_a_failing_endpoint_gets_every_notification_once_after_the_seller_
 
     delivered = await eventually(all_delivered, timeout=30, what="every delivery delivered")
     taken = receiver.taken("/a")
-    bodies = [verify(mine["secret"], headers, body) for headers, body in taken]
+    bodies = [verify_notification(mine["secret"], headers, body) for headers, body in taken]
     assert sorted(b["id"] for b in bodies) == sorted(d["notification_id"] for d in delivered)
     assert len({b["id"] for b in bodies}) == 5  # each once
     by_kind = {b["kind"]: b for b in bodies}
@@ -385,7 +334,9 @@ async def test_cancellations_inbound_closes_and_discrepancies_and_removals_tell_
         return taken
 
     taken = await eventually(four_taken, timeout=45, what="four notifications")
-    by_kind = {b["kind"]: b["data"] for b in (verify(mine["secret"], h, b) for h, b in taken)}
+    by_kind = {
+        b["kind"]: b["data"] for b in (verify_notification(mine["secret"], h, b) for h, b in taken)
+    }
     assert set(by_kind) == set(kinds)
     assert by_kind["order.cancelled"]["reason"] == "buyer asked"
     assert by_kind["order.cancelled"]["lines"][0]["fnsku"] == line["fnsku"]
@@ -441,7 +392,7 @@ async def test_a_statement_ready_tells_its_seller_once_and_no_one_else(
     bodies = {json.loads(b)["data"]["month"]: (h, b) for h, b in taken}
     assert len(taken) == 2 and set(bodies) == {"2026-10", "2026-11"}
     headers, body = bodies["2026-10"]
-    told = verify(mine["secret"], headers, body)
+    told = verify_notification(mine["secret"], headers, body)
     assert (told["id"], told["kind"], told["seller_id"]) == (
         f"{ready.id}:statement.ready",
         "statement.ready",
