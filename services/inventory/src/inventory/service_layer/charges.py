@@ -63,6 +63,13 @@ async def month_statement(
     seller_id: str, month: Month, uow: InventoryUnitOfWork, *, fees: FeeSchedule
 ) -> Statement:
     async with uow:
-        found = await uow.charges.of_month(seller_id, month)
-        stored = await uow.storage.of_month(seller_id, month)
+        return await statement_in(uow, seller_id, month, fees=fees)
+
+
+async def statement_in(
+    uow: InventoryUnitOfWork, seller_id: str, month: Month, *, fees: FeeSchedule
+) -> Statement:
+    """The seller's statement of the month as the open unit of work sees it."""
+    found = await uow.charges.of_month(seller_id, month)
+    stored = await uow.storage.of_month(seller_id, month)
     return statement(seller_id, month, fees.currency, found, stored)

@@ -29,13 +29,14 @@ from itertools import groupby
 import structlog
 
 from inventory.domain.commands import ChargeStorage, TakeStorageSnapshot
-from inventory.domain.statements import Month, statement
+from inventory.domain.statements import Month
 from inventory.domain.storage import (
     SNAPSHOT_CATCH_UP_DAYS,
     StorageDayNotOver,
     price_storage,
     snapshot_days_due,
 )
+from inventory.service_layer.charges import statement_in
 from inventory.service_layer.unit_of_work import InventoryUnitOfWork
 from stockpath_events import Cause
 from stockpath_events.types.inventory import StatementReady, StorageSnapshotTaken
@@ -174,13 +175,7 @@ async def _announce_statements(
     the seller and month alone, so a replay announces the very same event."""
     sellers = await uow.charges.sellers_charged_in(month)
     for seller in sorted(await uow.charges.claim_statements_ready(month, sellers)):
-        found = statement(
-            seller,
-            month,
-            fees.currency,
-            await uow.charges.of_month(seller, month),
-            await uow.storage.of_month(seller, month),
-        )
+        found = await statement_in(uow, seller, month, fees=fees)
         uow.emit(
             StatementReady(
                 seller_id=seller,
