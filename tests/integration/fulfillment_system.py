@@ -23,6 +23,7 @@ from stockpath_events.types.registration import (
 )
 from stockpath_testing import eventually, publish
 from stockpath_testing.builders import listing_published
+from stockpath_testing.kafka import own_broker
 from stockpath_testing.processes import running_platform
 
 SERVICES = ["inventory", "order-router"]
@@ -33,7 +34,6 @@ NEW_YORK = Address(
 
 @contextmanager
 def platform_with_fcs(
-    kafka_bootstrap: str,
     database_server,
     log_dir,
     *,
@@ -45,16 +45,24 @@ def platform_with_fcs(
     """Inventory and order-router (or `services`) as processes, and one FC simulator per FC of
     `fc_delays` (the seconds each takes to ship); `platform.fc_state` names each simulator's state
     file. `extra_env` is every process's settings beyond the platform's own (e.g. a service's dev
-    setting)."""
-    with running_platform(
-        bootstrap=kafka_bootstrap,
-        database_server=database_server,
-        prefix=prefix,
-        log_dir=log_dir,
-        services=services,
-        extra_env=extra_env,
-    ) as p:
-        with fc_simulators(kafka_bootstrap, log_dir, fc_delays) as state:
+    setting).
+
+    On a broker of its own: a fresh platform's consumer groups (and the FC simulators) read every
+    topic from the beginning, and on the session's broker that is every other module's history —
+    a CI run's inventory worker was still working through it when the test's first shipment plan
+    had waited 20 s."""
+    with (
+        own_broker(log_dir) as bootstrap,
+        running_platform(
+            bootstrap=bootstrap,
+            database_server=database_server,
+            prefix=prefix,
+            log_dir=log_dir,
+            services=services,
+            extra_env=extra_env,
+        ) as p,
+    ):
+        with fc_simulators(bootstrap, log_dir, fc_delays) as state:
             #: Each FC system's memory of its fulfillment orders (pending / shipped / cancelled).
             p.fc_state = state
             yield p

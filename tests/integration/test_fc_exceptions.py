@@ -39,10 +39,9 @@ SIMULATED = ("SEA1", "CMH2")
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, database_server, tmp_path_factory):
+def platform(database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("fc-exceptions")
     with platform_with_fcs(
-        kafka_bootstrap,
         database_server,
         log_dir,
         prefix="fcexc",

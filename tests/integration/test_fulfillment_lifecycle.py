@@ -59,10 +59,9 @@ def placed_by_storefront(order_id: str, item, ship_to: Address):
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, database_server, tmp_path_factory):
+def platform(database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("lifecycle")
     with platform_with_fcs(
-        kafka_bootstrap,
         database_server,
         log_dir,
         prefix="lifecycle",

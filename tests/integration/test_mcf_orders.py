@@ -25,11 +25,9 @@ SEATTLE = {
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, database_server, tmp_path_factory):
+def platform(database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("mcf")
-    with platform_with_fcs(
-        kafka_bootstrap, database_server, log_dir, prefix="mcf", fc_delays={"SEA1": 0.2}
-    ) as p:
+    with platform_with_fcs(database_server, log_dir, prefix="mcf", fc_delays={"SEA1": 0.2}) as p:
         yield p
 
 

@@ -47,10 +47,9 @@ def notifications(endpoint: RecordingEndpoint) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, database_server, tmp_path_factory):
+def platform(database_server, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("seller-notifications")
     with platform_with_fcs(
-        kafka_bootstrap,
         database_server,
         log_dir,
         prefix="notify",
