@@ -88,6 +88,24 @@ async def test_outbox_backlog_gauge_counts_the_rows_still_unpublished(
         await engine.dispose()
 
 
+async def test_outbox_backlog_counts_from_the_scan_floor(fresh_database):
+    """The relay counts its backlog from the floor of the batch it read, not through every row the
+    partial index still holds; a count from 0 is the whole backlog."""
+    engine = create_engine(fresh_database(PROBE))
+    try:
+        async with UnitOfWork(engine, source="/services/probe") as uow:
+            for i in range(6):
+                uow.emit(placed(f"O-floor-{uuid.uuid4().hex[:6]}-{i}"))
+            await uow.commit()
+        async with engine.connect() as conn:
+            lowest = (await conn.execute(sa.select(sa.func.min(outbox.c.id)))).scalar_one()
+        relay = OutboxRelay(engine, None, name="probe-floor")  # counts only: never publishes
+        assert await relay.backlog() == 6
+        assert await relay.backlog(above=lowest + 1) == 4
+    finally:
+        await engine.dispose()
+
+
 async def test_worker_metrics_report_consumer_lag_per_partition(
     fresh_database, kafka_bootstrap, tmp_path
 ):
