@@ -45,7 +45,12 @@ class FakeOrders:
         self.rejections: dict[str, tuple[LineFailure, ...]] = {}
         self.cancellations: dict[str, str | None] = {}
 
-    async def add(self, placed: Sequence[Order]) -> set[str]:
+    async def add(
+        self,
+        placed: Sequence[Order],
+        *,
+        resolved: Mapping[str, Sequence[ResolvedLine]] | None = None,
+    ) -> set[str]:
         when = next(_transactions)
         new = set()
         for order in {o.order_id: o for o in reversed(placed)}.values():
@@ -56,6 +61,9 @@ class FakeOrders:
                 )
                 self.created[order.order_id] = when
                 new.add(order.order_id)
+                lines = (resolved or {}).get(order.order_id, ())
+                if lines:
+                    self.resolved[order.order_id] = {line.line_id: line for line in lines}
         return new
 
     async def get(self, order_id: str, *, lock: bool = False) -> tuple[Order, OrderStatus] | None:

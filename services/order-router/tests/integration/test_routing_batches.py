@@ -114,6 +114,37 @@ async def test_a_batch_mixes_new_orders_rejections_copies_and_orders_placed_over
     assert await stock(engine, fnsku, "SEA1") == (10, 1 + 3 + 2)
 
 
+async def test_a_new_orders_lines_are_written_resolved_and_only_orders_recorded_before_updated(
+    engine, database
+):
+    seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
+    await listed_item(engine, seller_id, sku, fnsku)
+    await apply(engine, level(fnsku, "SEA1", 10, seller_id=seller_id))
+    over_http = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku), source=SOURCE)
+    await place_order(
+        PlaceOrder(order_of(over_http.data), Party(PartyKind.OPERATOR, "ops")),
+        OrderRouterUnitOfWork(engine, source=SOURCE),
+    )
+    new = placed(unique("O"), line("1", seller_id=seller_id, seller_sku=sku, quantity=2))
+
+    written_new: list[str] = []
+    await together(database, new, statements=written_new)
+    written_before: list[str] = []
+    await together(database, over_http, statements=written_before)
+
+    assert not [s for s in written_new if "SET fnsku" in s], (
+        "a new order's lines are written once, resolved, not written and then updated"
+    )
+    assert len([s for s in written_before if "SET fnsku" in s]) == 1, (
+        "an order recorded before (over HTTP) has its recorded lines resolved"
+    )
+    async with OrderRouterUnitOfWork(engine, source=SOURCE) as uow:
+        for event in (new, over_http):
+            record = await uow.orders.record(event.data.order_id)
+            assert record is not None and record.status.value == "ROUTED"
+            assert [(o.fnsku, o.resolved_seller_id) for o in record.lines] == [(fnsku, seller_id)]
+
+
 async def test_fill_all_orders_in_a_batch_backorder_what_the_earlier_ones_took(engine, database):
     seller_id, sku, fnsku = unique("S"), unique("SKU"), unique("X00")
     await listed_item(engine, seller_id, sku, fnsku)

@@ -69,9 +69,16 @@ class OrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def add(self, placed: Sequence[Order]) -> set[str]:
+    async def add(
+        self,
+        placed: Sequence[Order],
+        *,
+        resolved: Mapping[str, Sequence[ResolvedLine]] | None = None,
+    ) -> set[str]:
         """Record orders as PENDING in two statements; the ids of those not known before (the
-        first of several with one id wins)."""
+        first of several with one id wins). The lines of an order in `resolved` are recorded with
+        what they resolved to (FNSKU, seller, seller SKU), as `set_resolved_lines` would."""
+        resolved = resolved or {}
         first = list({o.order_id: o for o in reversed(placed)}.values())
         if not first:
             return set()
@@ -94,11 +101,14 @@ class OrderRepository:
             returning=["order_id"],
         )
         new = {r.order_id for r in created or ()}
-        if new:
-            await insert_rows(
-                self._conn,
-                order_lines,
-                [
+        rows = []
+        for order in first:
+            if order.order_id not in new:
+                continue
+            resolution = {line.line_id: line for line in resolved.get(order.order_id, ())}
+            for n, line in enumerate(order.lines, start=1):
+                to = resolution.get(line.line_id)
+                rows.append(
                     {
                         "order_id": order.order_id,
                         "line_no": n,
@@ -108,12 +118,12 @@ class OrderRepository:
                         "listing_id": line.listing_id,
                         "quantity": line.quantity,
                         "unit_price": line.unit_price,
+                        "fnsku": to and to.fnsku,
+                        "resolved_seller_id": to and to.seller_id,
+                        "resolved_seller_sku": to and to.seller_sku,
                     }
-                    for order in first
-                    if order.order_id in new
-                    for n, line in enumerate(order.lines, start=1)
-                ],
-            )
+                )
+        await insert_rows(self._conn, order_lines, rows)
         return new
 
     async def get(self, order_id: str, *, lock: bool = False) -> tuple[Order, OrderStatus] | None:

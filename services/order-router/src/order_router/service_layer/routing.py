@@ -26,6 +26,7 @@ from order_router.domain.model import (
     Order,
     OrderStatus,
     ReasonCode,
+    Resolution,
     ResolvedLine,
     listing_keys,
     registration_keys,
@@ -74,7 +75,16 @@ async def route_orders(
             _announce_rejection(command.order.order_id, refused, command.cause, uow)
         else:
             admitted.append(command)
-    new = await uow.orders.add([command.order for command in admitted])
+    # What the lines resolve to is read before the orders are recorded, so a new order's lines are
+    # written once, resolved, rather than written and then updated (that UPDATE rewrote every row
+    # and its index entries; docs/performance.md). The version recorded of an order is the first
+    # of the batch with its id (`OrderRepository.add`).
+    first = list({c.order.order_id: c.order for c in reversed(admitted)}.values())
+    resolutions = await _resolve(first, uow)
+    new = await uow.orders.add(
+        [command.order for command in admitted],
+        resolved={o: r.lines for o, r in resolutions.items() if r.ok},
+    )
     # An MCF order's quoted fee is recorded with the order where the order is first recorded here:
     # live the HTTP request recorded both, in a replay into an empty store this does (once).
     quoted: dict[str, FulfillmentFee] = {}
@@ -87,6 +97,7 @@ async def route_orders(
     recorded: dict[
         str, Order
     ] = {}  # order_id -> the version recorded (the first of the batch, or from before)
+    known_pending: list[Order] = []  # recorded before this batch (e.g. placed over HTTP)
     for command in admitted:
         order_id = command.order.order_id
         if order_id not in recorded:
@@ -100,6 +111,7 @@ async def route_orders(
             recorded[order_id] = order
             if status is OrderStatus.PENDING and not taken_by_another_channel(command.order, order):
                 pending.append(replace(command, order=order))
+                known_pending.append(order)
                 continue
         taken = taken_by_another_channel(command.order, recorded[order_id])
         if taken:
@@ -107,24 +119,20 @@ async def route_orders(
         else:
             log.info("order already recorded; nothing to do", order_id=order_id)
 
-    orders = [command.order for command in pending]
-    all_lines = [line for order in orders for line in order.lines]
-    listings = await uow.skus.listings(line.listing_id for line in all_lines if line.listing_id)
-    registrations = await uow.skus.registrations(registration_keys(all_lines, listings))
-    listed = await uow.skus.listed_items(listing_keys(orders))
+    if known_pending:
+        # Their lines were recorded before, as they were then: resolved now, and remembered.
+        resolved_before = await _resolve(known_pending, uow)
+        resolutions.update(resolved_before)
+        await uow.orders.set_resolved_lines(
+            {o: r.lines for o, r in resolved_before.items() if r.ok}
+        )
     resolved: list[tuple[RouteOrder, tuple[ResolvedLine, ...]]] = []
     for command in pending:
-        order = command.order
-        resolution = resolve_lines(
-            order.lines, registrations, listings, channel=order.channel, listed=listed
-        )
+        resolution = resolutions[command.order.order_id]
         if resolution.ok:
             resolved.append((command, resolution.lines))
         else:
-            await _reject(order, resolution.failures, command.cause, uow)
-    await uow.orders.set_resolved_lines(
-        {command.order.order_id: lines for command, lines in resolved}
-    )
+            await _reject(command.order, resolution.failures, command.cause, uow)
 
     routing = Routing(uow, policy)
     await routing.lock(line.fnsku for _, lines in resolved for line in lines)
@@ -132,6 +140,21 @@ async def route_orders(
     for command, lines in resolved:
         await _route(command.order, lines, command.cause, command.placed_at, uow, routing)
     await routing.write()
+
+
+async def _resolve(orders: list[Order], uow: OrderRouterUnitOfWork) -> dict[str, Resolution]:
+    """What every line of these orders resolves to (or why it cannot), by order id: three reads
+    whatever the number of orders."""
+    all_lines = [line for order in orders for line in order.lines]
+    listings = await uow.skus.listings(line.listing_id for line in all_lines if line.listing_id)
+    registrations = await uow.skus.registrations(registration_keys(all_lines, listings))
+    listed = await uow.skus.listed_items(listing_keys(orders))
+    return {
+        order.order_id: resolve_lines(
+            order.lines, registrations, listings, channel=order.channel, listed=listed
+        )
+        for order in orders
+    }
 
 
 async def _route(
