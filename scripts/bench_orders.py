@@ -47,7 +47,7 @@ from bench_orders_report import (
     report_latency,
     start_profiler,
 )
-from bench_orders_stock import FCS, fnsku, seed, wait_quiet
+from bench_orders_stock import FCS, analyze_databases, fnsku, seed, wait_quiet
 
 from stockpath_cli.localstack import Broker, Platform, ServicePorts, ServiceProcess, free_port
 from stockpath_runtime.db import drop_database
@@ -126,8 +126,9 @@ async def main_async(args) -> None:
                         break
                     await asyncio.sleep(0.5)
             await wait_quiet(platform)
+            analyze_databases(platform)
             print(
-                f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up)"
+                f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up; databases analyzed)"
             )
             watcher = Watcher(bootstrap)
             await watcher.start()
