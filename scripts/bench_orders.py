@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 from bench_orders_counts import counts_table, message_counts, read_offsets_caught_up
 from bench_orders_load import Watcher, drive, passthrough, wait_outcomes
+from bench_orders_projection import project, projection_table
 from bench_orders_report import (
     batch_figures,
     cpu_ms_per_line,
@@ -43,6 +44,7 @@ from bench_orders_report import (
     cpu_table,
     cpu_used,
     platform_roles,
+    postgres_cpu_by_database,
     print_table,
     report_latency,
     start_profiler,
@@ -159,6 +161,7 @@ async def main_async(args) -> None:
             groups = [platform.consumer_group(name) for name in platform.names]
             offsets_before = await read_offsets_caught_up(bootstrap, groups)
             cpu_before = cpu_seconds(roles, platform.database_prefix)
+            databases_before = postgres_cpu_by_database(platform.database_prefix)
             produced, started = await drive(
                 bootstrap,
                 args.skus,
@@ -180,6 +183,9 @@ async def main_async(args) -> None:
             await wait_quiet(platform)
             offsets_after = await read_offsets_caught_up(bootstrap, groups)
             used = cpu_used(cpu_before, cpu_seconds(roles, platform.database_prefix))
+            databases_used = cpu_used(
+                databases_before, postgres_cpu_by_database(platform.database_prefix)
+            )
             cpu_seconds_ = time.perf_counter() - started
             row = report_latency("max rate", produced, watcher)
             lines = sum(n for _, n in produced.values())
@@ -196,6 +202,8 @@ async def main_async(args) -> None:
             print(await batch_figures(platform))
             print(cpu)
             print(counts_table(counts))
+            projection = project(used, databases_used, lines)
+            print(projection_table(projection))
             print(
                 f"produce side of the max-rate phase took {produced_done - started:.1f}s for {lines:,} lines"
             )
@@ -211,6 +219,10 @@ async def main_async(args) -> None:
                         "aiokafka_ceiling_events_per_s": ceilings.get("aiokafka"),
                         "cpu_ms_per_line": cpu_ms_per_line(used, lines),
                         "cpu_core_s": {k: round(v, 2) for k, v in used.items()},
+                        "postgres_core_s_by_database": {
+                            k: round(v, 2) for k, v in databases_used.items()
+                        },
+                        "projection": projection,
                         "messages": counts,
                     },
                     default=str,

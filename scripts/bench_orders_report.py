@@ -141,6 +141,28 @@ def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]
     return found
 
 
+def postgres_cpu_by_database(database_prefix: str) -> dict[str, float]:
+    """CPU time (user + system) so far of PostgreSQL's backends by the service database they serve
+    (``<prefix>_<service>`` in their process title; autovacuum workers included), keyed by service."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if not title.startswith("postgres: "):
+            continue
+        database = next((t for t in title.split() if t.startswith(f"{database_prefix}_")), None)
+        if database is not None:
+            service = database[len(database_prefix) + 1 :]
+            found[service] = found.get(service, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
 def platform_roles(
     platform: Platform, extra: list[ServiceProcess], broker: Broker | None
 ) -> dict[int, str]:

@@ -77,3 +77,27 @@ def test_pass_through_rate_is_taken_from_the_records_timestamps():
     assert passthrough_rate(1001, 1_000, 1_500) == 2000
     assert math.isnan(passthrough_rate(500, 1_000, 1_000))
     assert math.isnan(passthrough_rate(0, None, None))
+
+
+def test_projection_scales_the_measured_cpu_per_line_to_more_cores():
+    from bench_orders_projection import project
+
+    # 1,000 lines used 1 core-s in all: 1 ms per line, so n cores carry n × 1,000 lines/s.
+    used = {
+        "order-router worker": 0.4,
+        "inventory worker": 0.1,
+        "broker (Tansu)": 0.2,
+        "PostgreSQL (its backends)": 0.3,
+        DRIVER: 5.0,  # not the platform's
+    }
+    [eight, thirty_two] = project(
+        used, {"order_router": 0.2, "inventory": 0.1}, lines=1000, cores=(8, 32)
+    )
+    assert eight["lines/s"] == 8000 and thirty_two["lines/s"] == 32000
+    # The router needs 0.4 ms × 8,000/s = 3.2 cores: 4 workers at 0.8; partitions for the largest group.
+    assert eight["workers"] == {"order-router": 4, "inventory": 1}
+    assert eight["partitions"] == 6
+    assert thirty_two["workers"]["order-router"] == 16 and thirty_two["partitions"] == 18
+    assert eight["database cores"] == {"order_router": 1.6, "inventory": 0.8}
+    assert eight["broker cores"] == 1.6
+    assert thirty_two["limit"] == "the order_router database: 6.4 cores on one primary"
