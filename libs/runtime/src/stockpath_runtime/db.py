@@ -9,7 +9,7 @@ so the tables are the same everywhere and defined once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -159,6 +159,18 @@ async def insert_rows(
             [None if v is None else json.dumps(v) for v in values] if json_ else values
         )
     return await connection.execute(statement, params)
+
+
+def any_of(values: Iterable[str]) -> sa.ColumnElement:
+    """``= ANY(:array)`` of texts: ``column == any_of(keys)``. One statement text however many keys
+    (an ``in_`` list renders one parameter per key: a new text for every batch size, compiled by
+    SQLAlchemy, parsed and planned by the server, and prepared by psycopg once per size)."""
+    return sa.any_(
+        sa.cast(
+            sa.bindparam("values", list(values), type_=postgresql.ARRAY(sa.Text), unique=True),
+            postgresql.ARRAY(sa.Text),
+        )
+    )
 
 
 def async_url(url: str) -> str:

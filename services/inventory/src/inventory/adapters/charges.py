@@ -18,6 +18,7 @@ from inventory.adapters.tables import (
 )
 from inventory.domain.charges import BilledItem, Charge, ChargedEvent, ChargeKind, FeeQuote
 from inventory.domain.statements import Month
+from stockpath_runtime.db import any_of
 
 
 class ChargeRepository:
@@ -58,7 +59,7 @@ class ChargeRepository:
         if not wanted:
             return {}
         rows = await self._conn.execute(
-            sa.select(billed_items).where(billed_items.c.fnsku.in_(wanted))
+            sa.select(billed_items).where(billed_items.c.fnsku == any_of(wanted))
         )
         return {
             row.fnsku: BilledItem(
@@ -93,7 +94,7 @@ class ChargeRepository:
         if not wanted:
             return {}
         rows = await self._conn.execute(
-            sa.select(fee_quotes).where(fee_quotes.c.order_id.in_(wanted))
+            sa.select(fee_quotes).where(fee_quotes.c.order_id == any_of(wanted))
         )
         return {
             (row.order_id, row.fnsku): FeeQuote(

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from listing.adapters.tables import any_of, availability
+from listing.adapters.tables import availability
 from listing.domain.model import sellable_quantity
+from stockpath_runtime.db import any_of
 
 # Whole columns as arrays: one statement whose text never changes, whatever the batch size.
 _RECORD_FULFILLABLE = sa.text(

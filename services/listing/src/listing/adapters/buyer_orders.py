@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from listing.adapters.tables import any_of, buyer_orders
+from listing.adapters.tables import buyer_orders
 from listing.domain.orders import BuyerOrder, BuyerOrderStatus, PlacedOrder, Shipment
+from stockpath_runtime.db import any_of
 
 
 def _from_row(row) -> BuyerOrder:

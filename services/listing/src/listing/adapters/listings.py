@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from listing.adapters.tables import any_of, availability, listings
+from listing.adapters.tables import availability, listings
 from listing.domain.model import Listing, ListingFilter, ListingStatus, Registration, StoredListing
 from stockpath_events import CatalogItemSnapshot
+from stockpath_runtime.db import any_of
 from stockpath_runtime.paging import Page
 
 # Set-based statements take whole columns as arrays, so each is one statement whose text never

@@ -107,14 +107,3 @@ buyer_orders = sa.Table(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
 )
-
-
-def any_of(values: list[str]):
-    """``= ANY(:array)``: one statement text however many values (unlike ``IN``), so the server
-    prepares it once whatever the batch size."""
-    return sa.any_(
-        sa.cast(
-            sa.bindparam("values", values, type_=postgresql.ARRAY(sa.Text)),
-            postgresql.ARRAY(sa.Text),
-        )
-    )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from order_router.adapters.tables import fulfillment_order_lines, fulfillment_orders
 from order_router.domain.fulfillment import FulfillmentOrder, FulfillmentOrderStatus, Shipment
 from order_router.domain.model import ResolvedLine
-from stockpath_runtime.db import insert_rows
+from stockpath_runtime.db import any_of, insert_rows
 
 _WITH_LINES = (
     sa.select(fulfillment_orders, fulfillment_order_lines)
@@ -89,7 +89,7 @@ class FulfillmentOrderRepository:
         found: dict[str, list[FulfillmentOrder]] = {order_id: [] for order_id in ids}
         if ids:
             rows = await self._conn.execute(
-                _WITH_LINES.where(fulfillment_orders.c.order_id.in_(ids))
+                _WITH_LINES.where(fulfillment_orders.c.order_id == any_of(ids))
             )
             for fulfillment_order in _fulfillment_orders(rows):
                 found[fulfillment_order.order_id].append(fulfillment_order)
@@ -107,7 +107,7 @@ class FulfillmentOrderRepository:
         if ids:
             await self._conn.execute(
                 sa.update(fulfillment_orders)
-                .where(fulfillment_orders.c.fulfillment_order_id.in_(ids))
+                .where(fulfillment_orders.c.fulfillment_order_id == any_of(ids))
                 .values(status=FulfillmentOrderStatus.CANCELLED.value)
             )
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from order_router.adapters.tables import mcf_fees
 from stockpath_events.types.orders import FeeLine, FulfillmentFee
-from stockpath_runtime.db import insert_rows
+from stockpath_runtime.db import any_of, insert_rows
 
 
 class McfFeeRepository:
@@ -36,7 +36,9 @@ class McfFeeRepository:
         ids = sorted(set(order_ids))
         if not ids:
             return {}
-        rows = await self._conn.execute(sa.select(mcf_fees).where(mcf_fees.c.order_id.in_(ids)))
+        rows = await self._conn.execute(
+            sa.select(mcf_fees).where(mcf_fees.c.order_id == any_of(ids))
+        )
         return {
             r.order_id: FulfillmentFee(
                 currency=r.currency,

@@ -25,7 +25,7 @@ from order_router.domain.model import (
     ResolvedLine,
 )
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
-from stockpath_runtime.db import insert_rows
+from stockpath_runtime.db import any_of, insert_rows
 from stockpath_runtime.paging import Page
 
 # Set-based writes take whole columns as arrays (unnest), so each is one statement whose text
@@ -218,7 +218,9 @@ class OrderRepository:
         if ids:
             await self._conn.execute(
                 sa.update(order_lines)
-                .where(order_lines.c.order_id.in_(ids), order_lines.c.quantity_backordered > 0)
+                .where(
+                    order_lines.c.order_id == any_of(ids), order_lines.c.quantity_backordered > 0
+                )
                 .values(quantity_backordered=0)
             )
 
@@ -277,7 +279,7 @@ class OrderRepository:
             .distinct()
             .join(orders, order_lines.c.order_id == orders.c.order_id)
             .where(
-                order_lines.c.fnsku.in_(wanted),
+                order_lines.c.fnsku == any_of(wanted),
                 order_lines.c.quantity_backordered > 0,
                 orders.c.status == OrderStatus.BACKORDERED.value,
             )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from order_router.adapters.tables import listings, registrations
 from order_router.domain.model import Listing, Registration
+from stockpath_runtime.db import any_of
 
 LIVE, INACTIVE = "live", "inactive"
 ACTIVE, CLOSED = "active", "closed"
@@ -112,7 +113,7 @@ class SkuRepository:
         if ids:
             await self._conn.execute(
                 sa.update(listings)
-                .where(listings.c.listing_id.in_(ids))
+                .where(listings.c.listing_id == any_of(ids))
                 .values(status=CLOSED, updated_at=sa.func.now())
             )
 
@@ -121,7 +122,9 @@ class SkuRepository:
         ids = sorted(set(listing_ids))
         if not ids:
             return {}
-        rows = await self._conn.execute(sa.select(listings).where(listings.c.listing_id.in_(ids)))
+        rows = await self._conn.execute(
+            sa.select(listings).where(listings.c.listing_id == any_of(ids))
+        )
         return {
             r.listing_id: Listing(
                 r.listing_id,
@@ -170,7 +173,7 @@ class SkuRepository:
             return {}
         rows = await self._conn.execute(
             sa.select(registrations.c.fnsku, registrations.c.seller_sku)
-            .where(registrations.c.seller_id == seller_id, registrations.c.fnsku.in_(wanted))
+            .where(registrations.c.seller_id == seller_id, registrations.c.fnsku == any_of(wanted))
             .order_by(registrations.c.fnsku, registrations.c.updated_at)
         )
         return {r.fnsku: r.seller_sku for r in rows}  # the latest registration of an FNSKU wins

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from order_router.adapters.tables import availability
 from order_router.domain.routing import StockLevel
 from order_router.domain.stock import CenterStock, StockBasis
+from stockpath_runtime.db import any_of
 
 # Set-based writes take whole columns as arrays (unnest), so each is one statement whose text
 # never changes: prepared once by the server, compiled once by SQLAlchemy, whatever the batch size.
@@ -88,7 +89,7 @@ class StockRepository:
                 availability.c.basis,
                 availability.c.reservations_total,
             )
-            .where(availability.c.fnsku.in_(wanted))
+            .where(availability.c.fnsku == any_of(wanted))
             .order_by(availability.c.fnsku, availability.c.fulfillment_center_id)
         )
         rows = await self._conn.execute(query.with_for_update() if lock else query)

@@ -29,6 +29,7 @@ from registration.domain.notifications import (
     Notification,
     Subscription,
 )
+from stockpath_runtime.db import any_of
 
 #: Which of these sellers listen to which kinds.
 _HEARD = sa.text(
@@ -97,7 +98,7 @@ class SubscriptionRepository:
         """The subscriptions of these sellers to `kind`."""
         rows = await self._conn.execute(
             sa.select(subs).where(
-                subs.c.seller_id.in_(list(set(seller_ids))),
+                subs.c.seller_id == any_of(sorted(set(seller_ids))),
                 sa.literal(kind.value) == sa.any_(subs.c.kinds),
             )
         )
