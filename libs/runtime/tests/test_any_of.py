@@ -23,9 +23,7 @@ async def test_one_statement_text_whatever_the_number_of_keys_and_each_any_of_it
     engine,
 ):
     sent: list[str] = []
-    sa.event.listen(
-        engine.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2])
-    )
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
     async with engine.connect() as conn:
         await conn.run_sync(lambda sync: things.create(sync))
         await conn.execute(

@@ -81,6 +81,39 @@ async def test_a_statement_planned_while_the_table_was_small_reads_by_index_once
         await conn.rollback()
 
 
+async def test_a_batch_of_keys_is_read_by_index_probes_not_by_scanning_a_table_in_memory(engine):
+    """Locking a batch's stock levels (inventory's statement, on a table of 25,000 levels with its
+    statistics): 100 index probes, not a hash join over all 25,000 rows."""
+    async with engine.connect() as conn:
+        await conn.execute(
+            sa.text(
+                "CREATE TEMPORARY TABLE plan_levels (fnsku text, fc text, fulfillable int,"
+                " PRIMARY KEY (fnsku, fc))"
+            )
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO plan_levels SELECT 'X' || g, 'FC' || f, 5"
+                " FROM generate_series(1, 5000) g, generate_series(1, 5) f"
+            )
+        )
+        await conn.execute(sa.text("ANALYZE plan_levels"))
+        fnskus = "{" + ",".join(f"X{n * 37 % 5000 + 1}" for n in range(100)) + "}"
+        fcs = "{" + ",".join(f"FC{n % 5 + 1}" for n in range(100)) + "}"
+        plan = "\n".join(
+            row[0]
+            for row in await conn.execute(
+                sa.text(
+                    "EXPLAIN SELECT l.* FROM plan_levels AS l"
+                    f" JOIN unnest('{fnskus}'::text[], '{fcs}'::text[]) AS k(fnsku, fc)"
+                    " ON l.fnsku = k.fnsku AND l.fc = k.fc ORDER BY l.fnsku, l.fc FOR UPDATE OF l"
+                )
+            )
+        )
+        assert "Index Scan using plan_levels_pkey" in plan and "Seq Scan" not in plan, plan
+        await conn.rollback()
+
+
 async def test_options_given_in_the_database_url_are_kept(probe_database):
     from stockpath_runtime.db import create_engine
 
@@ -92,5 +125,6 @@ async def test_options_given_in_the_database_url_are_kept(probe_database):
             assert (
                 await conn.execute(sa.text("SHOW plan_cache_mode"))
             ).scalar() == "force_custom_plan"
+            assert (await conn.execute(sa.text("SHOW random_page_cost"))).scalar() == "1.1"
     finally:
         await engine.dispose()
