@@ -61,10 +61,14 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: SecretStr = Field(
         default=SecretStr(""), validation_alias=AliasChoices("KAFKA_SASL_PASSWORD")
     )
-    #: How long the broker may hold a fetch when nothing new is there. Short, because Tansu holds
-    #: it that long even when records arrive (see worker._bound_fetch_wait); Apache Kafka can take more.
+    #: How long the broker may hold a fetch when nothing new is there. Tansu does not answer as soon
+    #: as records arrive, so the wait bounds each hop's delay there, and every consumer's idle fetches
+    #: cost the broker CPU: measured with the whole platform idle, 35 % of a core at 25 ms, 12 % at
+    #: 100 ms; a record acknowledged was fetched after 5 ms at the median (10 ms at most) with 25 ms
+    #: and 9 ms (50 ms at most) with 100 ms (`scripts/bench_fetch_wait.py`, docs/performance.md).
+    #: Apache Kafka answers as soon as records arrive, so there a longer wait only saves requests.
     consumer_fetch_max_wait_ms: int = Field(
-        default=25, ge=1, validation_alias=AliasChoices("KAFKA_CONSUMER_FETCH_MAX_WAIT_MS")
+        default=100, ge=1, validation_alias=AliasChoices("KAFKA_CONSUMER_FETCH_MAX_WAIT_MS")
     )
 
     #: OpenTelemetry traces (`stockpath_runtime.tracing`), platform-wide like the broker. Off while no
