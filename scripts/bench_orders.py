@@ -128,9 +128,10 @@ async def main_async(args) -> None:
                         break
                     await asyncio.sleep(0.5)
             await wait_quiet(platform)
-            analyze_databases(platform)
+            if not args.skip_analyze:
+                analyze_databases(platform)
             print(
-                f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up; databases analyzed)"
+                f"seeded {args.skus:,} SKUs × {len(FCS)} FCs in {time.perf_counter() - t0:.1f}s (every consumer caught up{'' if args.skip_analyze else '; databases analyzed'})"
             )
             watcher = Watcher(bootstrap)
             await watcher.start()
@@ -253,6 +254,11 @@ def main() -> None:
     parser.add_argument("--router-workers", type=int, default=1)
     parser.add_argument("--passthrough-events", type=int, default=50_000)
     parser.add_argument("--skip-passthrough", action="store_true")
+    parser.add_argument(
+        "--skip-analyze",
+        action="store_true",
+        help="leave the seeded tables' statistics to autovacuum (a platform in its first minutes)",
+    )
     parser.add_argument("--passthrough-only", action="store_true")
     parser.add_argument(
         "--profile",
