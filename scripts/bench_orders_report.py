@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -113,13 +114,9 @@ async def batch_figures(platform: Platform) -> str:
     return "worker figures (whole run):\n" + "\n".join(lines)
 
 
-def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]:
-    """CPU time (user + system) so far of everything this run involves, by role: each of its
-    processes (`roles`: pid → role), PostgreSQL's backends serving its databases and PostgreSQL's
-    background processes, and this driver. Other processes on the machine are left out."""
+def _processes() -> Iterator[tuple[int, str, float]]:
+    """(pid, command line, CPU seconds so far: user + system) of every process on the machine."""
     ticks = os.sysconf("SC_CLK_TCK")
-    roles = {**roles, os.getpid(): DRIVER}
-    found: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -128,7 +125,17 @@ def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        role = roles.get(int(entry.name))
+        yield int(entry.name), title, (int(fields[11]) + int(fields[12])) / ticks
+
+
+def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]:
+    """CPU time (user + system) so far of everything this run involves, by role: each of its
+    processes (`roles`: pid → role), PostgreSQL's backends serving its databases and PostgreSQL's
+    background processes, and this driver. Other processes on the machine are left out."""
+    roles = {**roles, os.getpid(): DRIVER}
+    found: dict[str, float] = {}
+    for pid, title, seconds in _processes():
+        role = roles.get(pid)
         if role is None and title.startswith("postgres: "):
             if database_prefix in title:
                 role = "PostgreSQL (its backends)"
@@ -137,29 +144,21 @@ def cpu_seconds(roles: dict[int, str], database_prefix: str) -> dict[str, float]
             ):  # checkpointer, WAL writer...
                 role = "PostgreSQL (background)"
         if role is not None:
-            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+            found[role] = found.get(role, 0.0) + seconds
     return found
 
 
 def postgres_cpu_by_database(database_prefix: str) -> dict[str, float]:
     """CPU time (user + system) so far of PostgreSQL's backends by the service database they serve
     (``<prefix>_<service>`` in their process title; autovacuum workers included), keyed by service."""
-    ticks = os.sysconf("SC_CLK_TCK")
     found: dict[str, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for _, title, seconds in _processes():
         if not title.startswith("postgres: "):
             continue
         database = next((t for t in title.split() if t.startswith(f"{database_prefix}_")), None)
         if database is not None:
             service = database[len(database_prefix) + 1 :]
-            found[service] = found.get(service, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+            found[service] = found.get(service, 0.0) + seconds
     return found
 
 
