@@ -70,7 +70,7 @@ def print_check(report: ReplayReport) -> None:
     if check.equal:
         console.print(
             f"[green]equivalence check: {len(check.compared)} table(s), {compared} live row(s), "
-            "every column equal (apply-time stamps aside)[/green]"
+            "every column equal (apply-time stamps and apply-order numbers aside)[/green]"
         )
         return
     console.print(equivalence.render(check))
