@@ -158,7 +158,10 @@ async def quiescent(platform, bootstrap: str) -> None:
 
 def table_contents(url: str) -> dict[str, list[tuple]]:
     """Every table but the outbox (sent and pruned by the live relay, held unsent by a rebuild),
-    every column (ids included) but the apply-time stamps, as sorted rows."""
+    every column (ids included) but the apply-time stamps and the numbers the database gives rows
+    in apply order (identity columns: events of two topics have no order between them), as
+    sorted rows."""
+    from stockpath_cli.ops.equivalence import is_apply_order
     from stockpath_runtime.db import async_url
 
     engine = sa.create_engine(async_url(url))
@@ -170,7 +173,9 @@ def table_contents(url: str) -> dict[str, list[tuple]]:
             for name, table in sorted(meta.tables.items()):
                 if name in ("outbox", "alembic_version"):
                     continue
-                cols = [c for c in table.columns if c.name not in APPLY_TIME]
+                cols = [
+                    c for c in table.columns if c.name not in APPLY_TIME and not is_apply_order(c)
+                ]
                 rows = conn.execute(sa.select(*cols)).all()
                 out[name] = sorted(
                     (

@@ -102,7 +102,7 @@ def _is_apply_time(column: sa.Column) -> bool:
     return stamped or column.name in APPLY_TIME
 
 
-def _is_apply_order(column: sa.Column) -> bool:
+def is_apply_order(column: sa.Column) -> bool:
     """A number the database gives each row as it is written (an identity or serial column)."""
     if column.identity is not None:
         return True
@@ -154,9 +154,7 @@ def compare(
                     )
                     advance(name)
                     continue
-                columns = [
-                    c for c in table.columns if not (_is_apply_time(c) or _is_apply_order(c))
-                ]
+                columns = [c for c in table.columns if not (_is_apply_time(c) or is_apply_order(c))]
                 if name == "inbox":  # this service's consumer only: what its handlers applied
                     where = [table.c.consumer == consumer]
                     columns = [
