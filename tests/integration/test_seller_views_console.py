@@ -23,6 +23,7 @@ import pytest
 from fulfillment_system import NEW_YORK, fc_simulators
 from playwright.sync_api import Page, expect
 
+from stockpath_testing.kafka import own_broker
 from stockpath_testing.polling import eventually
 from stockpath_testing.processes import running_platform
 
@@ -61,17 +62,24 @@ def shot(page: Page, screenshots, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(kafka_bootstrap, database_server, tmp_path_factory):
+def world(database_server, tmp_path_factory):
     """The platform, a seller whose teapot order shipped and whose trivets are stranded, and the
-    shipped order as order-router shows it."""
+    shipped order as order-router shows it.
+
+    On a broker of its own (as `fulfillment_system.platform_with_fcs`): on the session's, a fresh
+    platform's groups read every other module's history first, and a CI run's router, still working
+    through it, had the teapots' stock levels but not yet their registration when the order came."""
     log_dir = tmp_path_factory.mktemp("seller-views")
-    with running_platform(
-        bootstrap=kafka_bootstrap,
-        database_server=database_server,
-        prefix="views",
-        log_dir=log_dir,
-        services=SERVICES,
-    ) as p:
+    with (
+        own_broker(log_dir) as kafka_bootstrap,
+        running_platform(
+            bootstrap=kafka_bootstrap,
+            database_server=database_server,
+            prefix="views",
+            log_dir=log_dir,
+            services=SERVICES,
+        ) as p,
+    ):
         with p.client("catalog", timeout=30) as catalog:
             r = catalog.post("/v1/catalog/items/bulk", json={"items": ITEMS})
             assert r.status_code == 200, r.text
