@@ -65,9 +65,8 @@ class Equivalence:
 
     compared: dict[str, int] = field(default_factory=dict)  # table -> rows (live)
     skipped: dict[str, str] = field(default_factory=dict)  # table -> why it is not compared
-    left_out: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # table -> apply-time/order columns
+    #: table -> the columns left out: apply-time stamps and apply-order numbers.
+    left_out: dict[str, list[str]] = field(default_factory=dict)
     differences: list[TableDifference] = field(default_factory=list)
 
     @property
