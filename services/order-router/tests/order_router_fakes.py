@@ -23,6 +23,7 @@ from order_router.domain.model import (
     Registration,
     Rejection,
     ResolvedLine,
+    first_versions,
 )
 from order_router.domain.returns import CustomerReturn
 from order_router.domain.routing import StockLevel
@@ -53,7 +54,7 @@ class FakeOrders:
     ) -> set[str]:
         when = next(_transactions)
         new = set()
-        for order in {o.order_id: o for o in reversed(placed)}.values():
+        for order in first_versions(placed):
             if order.order_id not in self.placed:
                 self.placed[order.order_id], self.status[order.order_id] = (
                     order,

@@ -23,6 +23,7 @@ from order_router.domain.model import (
     ReasonCode,
     Rejection,
     ResolvedLine,
+    first_versions,
 )
 from stockpath_events import Address, FulfillmentPolicy, ShippingSpeed
 from stockpath_runtime.db import any_of, insert_rows
@@ -79,7 +80,7 @@ class OrderRepository:
         first of several with one id wins). The lines of an order in `resolved` are recorded with
         what they resolved to (FNSKU, seller, seller SKU), as `set_resolved_lines` would."""
         resolved = resolved or {}
-        first = list({o.order_id: o for o in reversed(placed)}.values())
+        first = first_versions(placed)
         if not first:
             return set()
         created = await insert_rows(

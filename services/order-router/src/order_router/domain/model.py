@@ -146,6 +146,12 @@ class Resolution:
         return not self.failures
 
 
+def first_versions(orders: Iterable[Order]) -> list[Order]:
+    """One order per order id: the first of several with one id is the version recorded (a copy
+    delivered in the same batch under another event id changes nothing)."""
+    return list({o.order_id: o for o in reversed(list(orders))}.values())
+
+
 def resolve_lines(
     lines: tuple[OrderLine, ...] | list[OrderLine],
     registrations: Mapping[tuple[str, str], Registration],

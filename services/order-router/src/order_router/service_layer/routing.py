@@ -28,6 +28,7 @@ from order_router.domain.model import (
     ReasonCode,
     Resolution,
     ResolvedLine,
+    first_versions,
     listing_keys,
     registration_keys,
     resolve_lines,
@@ -78,9 +79,8 @@ async def route_orders(
     # What the lines resolve to is read before the orders are recorded, so a new order's lines are
     # written once, resolved, rather than written and then updated (that UPDATE rewrote every row
     # and its index entries; docs/performance.md). The version recorded of an order is the first
-    # of the batch with its id (`OrderRepository.add`).
-    first = list({c.order.order_id: c.order for c in reversed(admitted)}.values())
-    resolutions = await _resolve(first, uow)
+    # of the batch with its id (`first_versions`, as `OrderRepository.add` records it).
+    resolutions = await _resolve(first_versions(c.order for c in admitted), uow)
     new = await uow.orders.add(
         [command.order for command in admitted],
         resolved={o: r.lines for o, r in resolutions.items() if r.ok},
